@@ -1,0 +1,48 @@
+//! `[queue]`: the bounded queue between caller threads and the dispatcher.
+
+use std::time::Duration;
+
+/// What a caller does when the queue is full (key `queue.backpressure`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Backpressure {
+    /// `block` (default): the caller waits for room; nothing is ever dropped.
+    #[default]
+    Block,
+    /// `drop`: the new record is discarded and counted.
+    Drop,
+    /// `drop_oldest`: the oldest queued record is discarded and counted, the new one queued.
+    DropOldest,
+}
+
+impl Backpressure {
+    /// The name used in config files and reports (`block`, `drop`, `drop_oldest`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backpressure::Block => "block",
+            Backpressure::Drop => "drop",
+            Backpressure::DropOldest => "drop_oldest",
+        }
+    }
+}
+
+/// The `[queue]` table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueConfig {
+    /// Records the queue holds (key `capacity`, default 10 000, at least 1).
+    pub capacity: usize,
+    /// Policy when full (key `backpressure`, default `block`).
+    pub backpressure: Backpressure,
+    /// How long dropping the guard may spend writing what is still queued
+    /// (key `drain_timeout`, default `"5s"`).
+    pub drain_timeout: Duration,
+}
+
+impl Default for QueueConfig {
+    fn default() -> Self {
+        QueueConfig {
+            capacity: 10_000,
+            backpressure: Backpressure::Block,
+            drain_timeout: Duration::from_secs(5),
+        }
+    }
+}

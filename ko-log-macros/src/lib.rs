@@ -1,0 +1,1 @@
+//! Procedural macros for ko-log (see the `ko-log` crate).

@@ -1,0 +1,80 @@
+//! `Error`: everything ko-log can refuse or report, with a structured `code()`.
+//!
+//! Codes follow the form `LAYER::Service::CATEGORY::SEVERITY[::RECOVERABLE]` of the Python
+//! ko-log, e.g. `CONFIGURATION::Config::VALIDATION::ERROR` or
+//! `HANDLER::RotatingFile::IO::ERROR::RECOVERABLE`. Errors never reach the caller of
+//! `log::info!`: run-time ones are counted in [`crate::stats`] and reported on stderr.
+
+use std::borrow::Cow;
+use std::io;
+use std::path::PathBuf;
+
+use ko_log_config::ConfigError;
+
+/// An error from initialising ko-log, or one reported by a handler at run time.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The configuration was refused (its location is in the message).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A global logger is already installed (by ko-log or another crate).
+    #[error("a global logger is already installed; ko-log can be initialised once per process")]
+    AlreadyInitialized,
+    /// A handler's I/O failed.
+    #[error("{handler} handler: cannot {op} {}: {source}", path.display())]
+    Io {
+        /// The handler type in code form (`File`, `RotatingFile`, `Stream`).
+        handler: &'static str,
+        /// What was being done (`open`, `write`, `flush`, `rotate`, `reopen`).
+        op: &'static str,
+        /// The path involved (`<stdout>`/`<stderr>` for streams).
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
+    /// A processor panicked; the record was still written without that processor's effect.
+    #[error("processor `{name}` panicked: {message}")]
+    ProcessorPanic {
+        /// The processor's `type` name.
+        name: String,
+        /// The panic payload, when it was a string.
+        message: String,
+    },
+    /// The dispatcher thread could not be started.
+    #[error("cannot start the ko-log dispatcher thread: {0}")]
+    Spawn(#[source] io::Error),
+}
+
+impl Error {
+    /// The structured code, e.g. `HANDLER::File::IO::ERROR::RECOVERABLE`.
+    pub fn code(&self) -> Cow<'static, str> {
+        match self {
+            Error::Config(e) => Cow::Owned(e.code().to_owned()),
+            Error::AlreadyInitialized => Cow::Borrowed("RUNTIME::Logger::STATE::ERROR"),
+            Error::Io { handler, .. } => {
+                Cow::Owned(format!("HANDLER::{handler}::IO::ERROR::RECOVERABLE"))
+            }
+            Error::ProcessorPanic { .. } => {
+                Cow::Borrowed("PROCESSOR::Custom::PANIC::ERROR::RECOVERABLE")
+            }
+            Error::Spawn(_) => Cow::Borrowed("RUNTIME::Dispatcher::THREAD::CRITICAL"),
+        }
+    }
+
+    /// Whether ko-log keeps going after this error (and retries the operation later).
+    pub fn recoverable(&self) -> bool {
+        matches!(self, Error::Io { .. } | Error::ProcessorPanic { .. })
+    }
+
+    /// Shorthand for an [`Error::Io`].
+    pub fn io(handler: &'static str, op: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Error {
+        Error::Io {
+            handler,
+            op,
+            path: path.into(),
+            source,
+        }
+    }
+}

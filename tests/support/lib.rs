@@ -1,0 +1,1 @@
+//! Helpers shared by ko-log's integration tests and examples.
