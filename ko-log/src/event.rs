@@ -130,7 +130,7 @@ impl Fields {
 
     /// The fields in order, values mutable.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (&str, &mut Value)> {
-        self.0.iter_mut().map(|(k, v)| (k.as_ref(), v))
+        self.0.iter_mut().map(|(k, v)| (&**k, v))
     }
 }
 
