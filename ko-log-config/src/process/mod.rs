@@ -80,3 +80,19 @@ pub const BUILTIN: &[&str] = &[
     "filter_markup",
     "redact",
 ];
+
+impl ProcessorConfig {
+    /// The `type` name of this processor as written in the config.
+    pub fn type_name(&self) -> &str {
+        match self {
+            ProcessorConfig::AddCallsite { .. } => "add_callsite",
+            ProcessorConfig::AddContextDefaults { .. } => "add_context_defaults",
+            ProcessorConfig::DictTracebacks { .. } => "dict_tracebacks",
+            ProcessorConfig::FilterByLevel { .. } => "filter_by_level",
+            ProcessorConfig::FilterKeys { .. } => "filter_keys",
+            ProcessorConfig::FilterMarkup => "filter_markup",
+            ProcessorConfig::Redact { .. } => "redact",
+            ProcessorConfig::Custom { name, .. } => name,
+        }
+    }
+}

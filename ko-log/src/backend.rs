@@ -1,0 +1,160 @@
+//! `Backend`: the `log::Log` implementation, and how it is built from a [`Config`].
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use ko_log_config::{Config, HandlerConfig};
+use log::{LevelFilter, Log, Metadata, Record};
+
+use crate::dispatch::queue::Queue;
+use crate::dispatch::worker::{Pipeline, Worker};
+use crate::dispatch::{on_dispatcher, Guard, Msg, Shared};
+use crate::route::Routes;
+use crate::stats::Stats;
+use crate::{capture, clock, handler, process, render, Error};
+
+/// ko-log's `log::Log`: filters and captures on the caller thread, queues, and lets the
+/// dispatcher thread do the rest.
+///
+/// [`crate::init`] builds one and installs it as the global logger. Build one yourself
+/// with [`Backend::new`] to compose it with other loggers or to test without touching the
+/// global logger; it works the same through `Log::log`.
+#[derive(Debug)]
+pub struct Backend {
+    routes: Arc<Routes>,
+    queue: Arc<Queue>,
+    shared: Arc<Shared>,
+}
+
+impl Backend {
+    /// Validates `config`, opens every handler and starts the dispatcher thread.
+    ///
+    /// A file that cannot be opened, a bad processor or an invalid config is an error here,
+    /// before anything is logged.
+    pub fn new(config: Config) -> Result<(Backend, Guard), Error> {
+        config.validate()?;
+        clock::local_offset();
+        let names: Vec<&String> = config.handlers.keys().collect();
+        let mut pipelines = Vec::with_capacity(names.len());
+        for (name, handler) in &config.handlers {
+            pipelines.push(build_pipeline(name, handler)?);
+        }
+        let routes = Arc::new(Routes::new(&config, |name| {
+            names.iter().position(|n| n.as_str() == name)
+        }));
+        let shared = Arc::new(Shared::default());
+        let (tx, rx) = flume::bounded(config.queue.capacity.max(1));
+        let queue = Arc::new(Queue::new(
+            tx,
+            &rx,
+            config.queue.backpressure,
+            Arc::clone(&shared),
+        ));
+        let (done_tx, done_rx) = flume::bounded(1);
+        let worker = Worker {
+            rx,
+            shared: Arc::clone(&shared),
+            routes: Arc::clone(&routes),
+            pipelines,
+            queue: config.queue.clone(),
+            done: done_tx,
+        };
+        let thread = std::thread::Builder::new()
+            .name("ko-log".to_owned())
+            .spawn(move || worker.run())
+            .map_err(Error::Spawn)?;
+        let guard = Guard::new(
+            Arc::clone(&shared),
+            Arc::clone(&queue),
+            done_rx,
+            thread,
+            config.queue.drain_timeout,
+        );
+        Ok((
+            Backend {
+                routes,
+                queue,
+                shared,
+            },
+            guard,
+        ))
+    }
+
+    /// The loosest level any logger accepts (what `log::set_max_level` should be).
+    pub fn max_level(&self) -> LevelFilter {
+        self.routes.max_level()
+    }
+
+    /// The pipeline's counters so far.
+    pub fn stats(&self) -> Stats {
+        self.shared.counters.snapshot()
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+}
+
+fn build_pipeline(name: &str, config: &HandlerConfig) -> Result<Pipeline, Error> {
+    let handler = handler::build(&config.kind)?;
+    let renderer = render::build(&config.renderer, handler.is_terminal());
+    let processors = config
+        .processors
+        .iter()
+        .map(|p| Ok((p.type_name().to_owned(), process::build(p)?)))
+        .collect::<Result<Vec<_>, Error>>()?;
+    Ok(Pipeline {
+        name: name.to_owned(),
+        level: config.level.unwrap_or(LevelFilter::Trace),
+        processors,
+        renderer,
+        handler,
+    })
+}
+
+impl Log for Backend {
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        let route = self.routes.lookup(metadata.target());
+        self.routes
+            .get(route)
+            .is_some_and(|route| metadata.level() <= route.level)
+    }
+
+    fn log(&self, record: &Record<'_>) {
+        let index = self.routes.lookup(record.target());
+        match self.routes.get(index) {
+            Some(route) if record.level() <= route.level => {}
+            _ => return,
+        }
+        if self.shared.is_closed() {
+            self.shared
+                .counters
+                .dropped_other
+                .fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        self.queue.push(Msg::Record(index, capture::capture(record)));
+    }
+
+    /// Returns once every record logged before the call is written and every handler
+    /// flushed. A no-op on the dispatcher thread itself and after shutdown.
+    fn flush(&self) {
+        if on_dispatcher() || self.shared.is_closed() {
+            return;
+        }
+        let (reply, done) = flume::bounded(1);
+        if !self.queue.push_control(Msg::Flush(reply)) {
+            return;
+        }
+        loop {
+            match done.recv_timeout(std::time::Duration::from_millis(100)) {
+                Ok(()) | Err(flume::RecvTimeoutError::Disconnected) => return,
+                Err(flume::RecvTimeoutError::Timeout) => {
+                    if self.shared.finished.load(Ordering::Acquire) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! The queue between caller threads and the one dispatcher thread.
+//!
+//! - [`queue`]: the sending side, applying the backpressure policy.
+//! - [`worker`]: the dispatcher thread: batches, processors, renderers, handlers, flushes.
+//! - [`guard`]: the [`Guard`] that drains and joins at shutdown.
+//!
+//! Everything travels as a [`Msg`] on one bounded `flume` channel, so a flush request is
+//! ordered after every record sent before it: when the dispatcher reaches it, all those
+//! records are written, and it flushes the handlers before replying.
+
+pub(crate) mod guard;
+pub(crate) mod queue;
+pub(crate) mod worker;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+use crate::event::Event;
+use crate::stats::Counters;
+
+pub use guard::Guard;
+
+/// A message on the queue.
+pub(crate) enum Msg {
+    /// A record and the index of its route.
+    Record(usize, Event),
+    /// Flush everything before this message, then reply.
+    Flush(flume::Sender<()>),
+    /// Nothing to do: wakes the dispatcher to look at the shutdown flag.
+    Wake,
+}
+
+/// State shared by callers, the dispatcher and the guard.
+#[derive(Debug, Default)]
+pub(crate) struct Shared {
+    pub counters: Counters,
+    /// Set when the guard is dropped: new records are counted as dropped.
+    pub closed: AtomicBool,
+    /// Set by the dispatcher when it has exited.
+    pub finished: AtomicBool,
+    /// Flush requests a `drop_oldest` sender evicted from the queue; the dispatcher
+    /// answers them after its current batch, when everything before them is written.
+    pub orphan_flushes: Mutex<Vec<flume::Sender<()>>>,
+}
+
+impl Shared {
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// Hands an evicted flush request to the dispatcher.
+    pub fn orphan_flush(&self, reply: flume::Sender<()>) {
+        self.orphan_flushes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(reply);
+    }
+
+    /// Takes the evicted flush requests.
+    pub fn take_orphan_flushes(&self) -> Vec<flume::Sender<()>> {
+        std::mem::take(&mut *self.orphan_flushes.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+thread_local! {
+    /// True on the dispatcher thread: a record logged from a handler or processor must
+    /// never wait for the queue that only this thread empties.
+    static ON_DISPATCHER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the current thread is a ko-log dispatcher.
+pub(crate) fn on_dispatcher() -> bool {
+    ON_DISPATCHER.try_with(|flag| flag.get()).unwrap_or(false)
+}

@@ -1,0 +1,111 @@
+//! The sending side of the queue: where the backpressure policy is applied.
+//!
+//! - `block`: `send` waits for room. Nothing is lost.
+//! - `drop`: `try_send`; a full queue discards the new record and counts it.
+//! - `drop_oldest`: `try_send`; a full queue has its oldest message taken by the sender
+//!   itself (flume is multi-consumer) and counted, then the new record goes in. A flush
+//!   request taken this way is handed to the dispatcher out of band, never lost.
+//!
+//! A record logged from the dispatcher thread (by a handler or processor) never waits:
+//! it uses `try_send` whatever the policy, since only that thread empties the queue.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use flume::TrySendError;
+use ko_log_config::Backpressure;
+
+use super::{on_dispatcher, Msg, Shared};
+
+/// How many times a `drop_oldest` sender evicts and retries before it drops its own
+/// record instead (only reached when many threads race for the same free slot).
+const EVICT_ATTEMPTS: usize = 8;
+
+/// The sending side, one per backend, shared by every caller thread.
+#[derive(Debug)]
+pub(crate) struct Queue {
+    tx: flume::Sender<Msg>,
+    /// Present under `drop_oldest`: the handle senders evict with.
+    evict: Option<flume::Receiver<Msg>>,
+    policy: Backpressure,
+    shared: Arc<Shared>,
+}
+
+impl Queue {
+    pub fn new(
+        tx: flume::Sender<Msg>,
+        rx: &flume::Receiver<Msg>,
+        policy: Backpressure,
+        shared: Arc<Shared>,
+    ) -> Queue {
+        let evict = (policy == Backpressure::DropOldest).then(|| rx.clone());
+        Queue {
+            tx,
+            evict,
+            policy,
+            shared,
+        }
+    }
+
+    /// Queues a record according to the policy; never fails, never panics.
+    #[inline]
+    pub fn push(&self, msg: Msg) {
+        let counters = &self.shared.counters;
+        let outcome = if on_dispatcher() {
+            self.tx.try_send(msg)
+        } else {
+            match self.policy {
+                Backpressure::Block => self.tx.send(msg).map_err(|e| TrySendError::Disconnected(e.0)),
+                Backpressure::Drop => self.tx.try_send(msg),
+                Backpressure::DropOldest => self.push_evicting(msg, EVICT_ATTEMPTS),
+            }
+        };
+        match outcome {
+            Ok(()) => counters.enqueued.fetch_add(1, Ordering::Relaxed),
+            Err(TrySendError::Full(_)) => counters.dropped_by_policy.fetch_add(1, Ordering::Relaxed),
+            Err(TrySendError::Disconnected(_)) => counters.dropped_other.fetch_add(1, Ordering::Relaxed),
+        };
+    }
+
+    /// Queues a control message (a flush request): it waits for room under every policy
+    /// but `drop_oldest`, which evicts to make room.
+    pub fn push_control(&self, msg: Msg) -> bool {
+        match self.policy {
+            Backpressure::DropOldest => self.push_evicting(msg, usize::MAX).is_ok(),
+            _ => self.tx.send(msg).is_ok(),
+        }
+    }
+
+    /// Wakes the dispatcher if there is room; a full queue means it is awake anyway.
+    pub fn wake(&self) {
+        let _ = self.tx.try_send(Msg::Wake);
+    }
+
+    /// The number of messages waiting.
+    pub fn len(&self) -> usize {
+        self.tx.len()
+    }
+
+    fn push_evicting(&self, mut msg: Msg, attempts: usize) -> Result<(), TrySendError<Msg>> {
+        let Some(evict) = &self.evict else {
+            return self.tx.try_send(msg);
+        };
+        for _ in 0..attempts {
+            match self.tx.try_send(msg) {
+                Err(TrySendError::Full(back)) => msg = back,
+                other => return other,
+            }
+            match evict.try_recv() {
+                Ok(Msg::Record(..)) => {
+                    self.shared
+                        .counters
+                        .dropped_by_policy
+                        .fetch_add(1, Ordering::Relaxed);
+                }
+                Ok(Msg::Flush(reply)) => self.shared.orphan_flush(reply),
+                Ok(Msg::Wake) | Err(_) => {}
+            }
+        }
+        Err(TrySendError::Full(msg))
+    }
+}

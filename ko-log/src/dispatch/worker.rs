@@ -1,0 +1,307 @@
+//! The dispatcher thread: takes records off the queue in batches and writes them.
+//!
+//! For each record it adds the route's configured context, then for each handler the
+//! record reaches runs that handler's processors on its own copy, renders into one reused
+//! buffer and hands the bytes to the handler. It flushes the handlers whenever the queue
+//! runs dry, when a flush request arrives, and at shutdown. A handler error or a panic in
+//! a processor, renderer or handler is caught, counted and reported; the dispatcher and
+//! the other handlers carry on.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ko_log_config::QueueConfig;
+use log::{Level, LevelFilter};
+
+use super::{Msg, Shared, ON_DISPATCHER};
+use crate::event::{Event, Value};
+use crate::route::Routes;
+use crate::{report, Error, Handler, Process, Render};
+
+/// Most messages taken in one batch before the dispatcher looks at its flags again.
+const BATCH: usize = 4096;
+
+/// Under sustained overload, the drop warning is emitted at most this often.
+const DROP_REPORT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// One handler with its own processors and renderer.
+#[derive(Debug)]
+pub(crate) struct Pipeline {
+    pub name: String,
+    pub level: LevelFilter,
+    pub processors: Vec<(String, Box<dyn Process>)>,
+    pub renderer: Box<dyn Render>,
+    pub handler: Box<dyn Handler>,
+}
+
+/// Everything the dispatcher thread owns.
+pub(crate) struct Worker {
+    pub rx: flume::Receiver<Msg>,
+    pub shared: Arc<Shared>,
+    pub routes: Arc<Routes>,
+    pub pipelines: Vec<Pipeline>,
+    pub queue: QueueConfig,
+    /// Dropped when the thread ends, however it ends: the guard waits on it.
+    pub done: flume::Sender<()>,
+}
+
+/// Per-run state of the loop.
+struct State {
+    buf: Vec<u8>,
+    reported_drops: u64,
+    last_drop_report: Instant,
+    shutdown_deadline: Option<Instant>,
+}
+
+impl Worker {
+    /// Runs until the guard closes the queue and it is drained (or `drain_timeout` passes).
+    pub fn run(mut self) {
+        let _ = ON_DISPATCHER.try_with(|flag| flag.set(true));
+        let mut state = State {
+            buf: Vec::with_capacity(1024),
+            reported_drops: 0,
+            last_drop_report: Instant::now(),
+            shutdown_deadline: None,
+        };
+        loop {
+            let first = match self.rx.recv() {
+                Ok(msg) => msg,
+                Err(_) => break,
+            };
+            let waiting = self.rx.len() + 1;
+            self.shared
+                .counters
+                .high_water
+                .fetch_max(waiting, Ordering::Relaxed);
+            self.handle(first, &mut state);
+            let mut drained = false;
+            for _ in 0..BATCH {
+                match self.rx.try_recv() {
+                    Ok(msg) => self.handle(msg, &mut state),
+                    Err(_) => {
+                        drained = true;
+                        break;
+                    }
+                }
+            }
+            self.report_drops(&mut state, drained);
+            let orphans = self.shared.take_orphan_flushes();
+            if drained || !orphans.is_empty() {
+                self.flush_all();
+            }
+            for reply in orphans {
+                let _ = reply.send(());
+            }
+            if self.shared.is_closed() {
+                let deadline = *state
+                    .shutdown_deadline
+                    .get_or_insert_with(|| Instant::now() + self.queue.drain_timeout);
+                if drained || Instant::now() >= deadline {
+                    break;
+                }
+            }
+        }
+        self.finish(&mut state);
+    }
+
+    /// Shutdown: counts what could not be written in time, flushes, answers every waiter.
+    fn finish(&mut self, state: &mut State) {
+        let mut abandoned = 0u64;
+        while let Ok(msg) = self.rx.try_recv() {
+            match msg {
+                Msg::Record(..) => abandoned += 1,
+                Msg::Flush(reply) => {
+                    let _ = reply.send(());
+                }
+                Msg::Wake => {}
+            }
+        }
+        self.report_drops(state, true);
+        self.flush_all();
+        for reply in self.shared.take_orphan_flushes() {
+            let _ = reply.send(());
+        }
+        if abandoned > 0 {
+            self.shared
+                .counters
+                .dropped_other
+                .fetch_add(abandoned, Ordering::Relaxed);
+            report::report(
+                "RUNTIME::Dispatcher::SHUTDOWN::ERROR",
+                &format!(
+                    "{abandoned} records were still queued when drain_timeout ({:?}) expired and were not written",
+                    self.queue.drain_timeout
+                ),
+            );
+        }
+        self.shared.finished.store(true, Ordering::Release);
+        let _ = &self.done;
+    }
+
+    fn handle(&mut self, msg: Msg, state: &mut State) {
+        match msg {
+            Msg::Record(route, event) => {
+                self.dispatch(route, event, &mut state.buf);
+                self.shared.counters.written.fetch_add(1, Ordering::Release);
+            }
+            Msg::Flush(reply) => {
+                self.flush_all();
+                let _ = reply.send(());
+            }
+            Msg::Wake => {}
+        }
+    }
+
+    /// Delivers one record to every handler of its route.
+    fn dispatch(&mut self, route: usize, mut event: Event, buf: &mut Vec<u8>) {
+        let Some(route) = self.routes.get(route) else {
+            return;
+        };
+        for (key, value) in &route.context {
+            event.fields.insert_default(key.clone(), value.clone());
+        }
+        for &index in &route.handlers {
+            let Some(pipeline) = self.pipelines.get_mut(index) else {
+                continue;
+            };
+            if event.level > pipeline.level {
+                continue;
+            }
+            let errors = if pipeline.processors.is_empty() {
+                pipeline.write(&event, buf)
+            } else {
+                let mut copy = event.clone();
+                match pipeline.process(&mut copy) {
+                    (true, errors) => errors + pipeline.write(&copy, buf),
+                    (false, errors) => errors,
+                }
+            };
+            if errors > 0 {
+                self.shared
+                    .counters
+                    .handler_errors
+                    .fetch_add(errors, Ordering::Relaxed);
+            }
+        }
+    }
+
+    fn flush_all(&mut self) {
+        for pipeline in &mut self.pipelines {
+            let result = catch_unwind(AssertUnwindSafe(|| pipeline.handler.flush()));
+            if let Some(error) = failure(&pipeline.name, "flush", result) {
+                self.shared
+                    .counters
+                    .handler_errors
+                    .fetch_add(1, Ordering::Relaxed);
+                report::error(&format!("handler `{}`", pipeline.name), &error);
+            }
+        }
+    }
+
+    /// Emits one warning record with the number of records dropped since the last one.
+    fn report_drops(&mut self, state: &mut State, drained: bool) {
+        let total = self
+            .shared
+            .counters
+            .dropped_by_policy
+            .load(Ordering::Acquire);
+        let new = total - state.reported_drops;
+        if new == 0 || (!drained && state.last_drop_report.elapsed() < DROP_REPORT_INTERVAL) {
+            return;
+        }
+        state.reported_drops = total;
+        state.last_drop_report = Instant::now();
+        let policy = self.queue.backpressure.as_str();
+        let mut event = Event::new(
+            Level::Warn,
+            "ko_log",
+            format!(
+                "{new} records dropped: the queue (capacity {}) was full and backpressure is `{policy}`",
+                self.queue.capacity
+            ),
+        );
+        event.fields.insert("dropped", Value::U64(new));
+        event.fields.insert("policy", policy);
+        let route = self.routes.lookup("ko_log");
+        self.dispatch(route, event, &mut state.buf);
+    }
+}
+
+impl Pipeline {
+    /// Runs the processors; `(keep, errors)`. A panicking processor is reported and skipped.
+    fn process(&mut self, event: &mut Event) -> (bool, u64) {
+        let mut errors = 0;
+        for (name, processor) in &mut self.processors {
+            match catch_unwind(AssertUnwindSafe(|| processor.process(event))) {
+                Ok(crate::Action::Keep) => {}
+                Ok(crate::Action::Drop) => return (false, errors),
+                Err(payload) => {
+                    errors += 1;
+                    let error = Error::ProcessorPanic {
+                        name: name.clone(),
+                        message: panic_message(payload.as_ref()),
+                    };
+                    report::error(&format!("handler `{}`", self.name), &error);
+                }
+            }
+        }
+        (true, errors)
+    }
+
+    /// Renders and writes one record; returns the number of errors (0 or 1).
+    fn write(&mut self, event: &Event, buf: &mut Vec<u8>) -> u64 {
+        buf.clear();
+        let renderer = &self.renderer;
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| renderer.render(event, buf))) {
+            report::report(
+                "RENDERER::Render::PANIC::ERROR::RECOVERABLE",
+                &format!(
+                    "handler `{}`: the renderer panicked ({}); the record was skipped for this handler",
+                    self.name,
+                    panic_message(payload.as_ref())
+                ),
+            );
+            return 1;
+        }
+        let handler = &mut self.handler;
+        let result = catch_unwind(AssertUnwindSafe(|| handler.write(buf, event)));
+        match failure(&self.name, "write", result) {
+            None => 0,
+            Some(error) => {
+                report::error(&format!("handler `{}`", self.name), &error);
+                1
+            }
+        }
+    }
+}
+
+/// The error of a handler call, a caught panic included.
+fn failure(
+    name: &str,
+    op: &'static str,
+    result: std::thread::Result<Result<(), Error>>,
+) -> Option<Error> {
+    match result {
+        Ok(Ok(())) => None,
+        Ok(Err(error)) => Some(error),
+        Err(payload) => Some(Error::io(
+            "Custom",
+            op,
+            format!("<handler {name}>"),
+            std::io::Error::other(format!("panicked: {}", panic_message(payload.as_ref()))),
+        )),
+    }
+}
+
+/// The text of a panic payload.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic payload".to_owned()
+    }
+}

@@ -1,0 +1,62 @@
+//! The init functions: build a [`Backend`] and install it as the global `log` logger.
+
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use ko_log_config::{Config, Format};
+
+use crate::dispatch::{Guard, Shared};
+use crate::stats::Stats;
+use crate::{Backend, Error};
+
+/// The installed backend's shared state, for [`stats`].
+static GLOBAL: OnceLock<Arc<Shared>> = OnceLock::new();
+
+/// Reads `path` (TOML, JSON or YAML by extension) and installs ko-log as the global logger.
+///
+/// ```no_run
+/// let _guard = ko_log::init_from_file("log.toml")?;
+/// log::info!(user_id = 123; "Processing request");
+/// # Ok::<(), ko_log::Error>(())
+/// ```
+pub fn init_from_file(path: impl AsRef<Path>) -> Result<Guard, Error> {
+    init(Config::from_path(path)?)
+}
+
+/// Parses `text` in `format` and installs ko-log as the global logger.
+pub fn init_from_str(text: &str, format: Format) -> Result<Guard, Error> {
+    init(Config::from_str(text, format)?)
+}
+
+/// The zero-config setup: `info` and above, colored, to stderr.
+pub fn init_default() -> Result<Guard, Error> {
+    init(Config::default())
+}
+
+/// Installs ko-log, configured by `config`, as the global logger.
+///
+/// Fails with [`Error::AlreadyInitialized`] when a global logger exists already (the `log`
+/// crate allows one per process); nothing is left running in that case.
+pub fn init(config: Config) -> Result<Guard, Error> {
+    let (backend, guard) = Backend::new(config)?;
+    install(backend)?;
+    Ok(guard)
+}
+
+/// Installs an already built backend as the global logger and sets `log`'s max level.
+pub fn install(backend: Backend) -> Result<(), Error> {
+    let shared = Arc::clone(backend.shared());
+    let max_level = backend.max_level();
+    log::set_boxed_logger(Box::new(backend)).map_err(|_| Error::AlreadyInitialized)?;
+    log::set_max_level(max_level);
+    let _ = GLOBAL.set(shared);
+    Ok(())
+}
+
+/// The installed logger's counters (all zero before init).
+pub fn stats() -> Stats {
+    GLOBAL
+        .get()
+        .map(|shared| shared.counters.snapshot())
+        .unwrap_or_default()
+}

@@ -1,0 +1,270 @@
+//! Escaping of user text for the plain and colored renderers.
+//!
+//! Whatever a message, key or value contains, a rendered record stays on one line and
+//! sends no control sequence to a terminal:
+//!
+//! - `\n`, `\r`, `\t` are written as the two characters `\n`, `\r`, `\t`;
+//! - every other C0 control character (below U+0020, NUL and ESC included) and DEL
+//!   (U+007F) as `\xHH` (`ESC` → `\x1b`);
+//! - the C1 controls U+0080–U+009F (CSI U+009B, NEL U+0085 …) as `\u{HH}` (`\u{9b}`);
+//! - the Unicode line and paragraph separators U+2028/U+2029 (which some viewers break
+//!   lines on) as `\u{2028}` and `\u{2029}`.
+//!
+//! In the message and in placeholders (`{message}`, `{target}`, `{field}` …) a backslash
+//! is written as is: `a\nb` in the output is either a real newline escaped or a message
+//! that contained a backslash and an `n`; only the first kind can come from a line break,
+//! so no second line can be forged. In `{kv}` values, which are quoted when needed, the
+//! quoted form is unambiguous: inside quotes `"` is `\"` and `\` is `\\`.
+//!
+//! The fast path scans bytes against a table and copies runs of plain text at once; only
+//! the bytes that may start an escape (ASCII controls, `0xC2` for C1, `0xE2` for
+//! U+2028/9, and `"`/`\` inside quotes) are looked at further.
+
+use std::fmt;
+
+/// Escaping context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Message, keys and placeholders: control characters only.
+    Text,
+    /// Inside a `"`-quoted value: also `"` → `\"` and `\` → `\\`.
+    Quoted,
+}
+
+/// Byte classes of [`CLASS`].
+const PLAIN: u8 = 0;
+/// C0 control or DEL: always escaped.
+const CONTROL: u8 = 1;
+/// `0xC2`: lead byte of U+0080–U+00BF (C1 controls when the next byte is ≤ `0x9F`).
+const LEAD_C2: u8 = 2;
+/// `0xE2`: lead byte of U+2000–U+2FFF (U+2028/U+2029 among them).
+const LEAD_E2: u8 = 3;
+/// `"` or `\`: escaped inside quotes, and a reason to quote.
+const QUOTE: u8 = 4;
+/// Space or `=`: a reason to quote, never escaped.
+const SEPARATOR: u8 = 5;
+
+static CLASS: [u8; 256] = {
+    let mut table = [PLAIN; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = CONTROL;
+        b += 1;
+    }
+    table[0x7f] = CONTROL;
+    table[0xc2] = LEAD_C2;
+    table[0xe2] = LEAD_E2;
+    table[b'"' as usize] = QUOTE;
+    table[b'\\' as usize] = QUOTE;
+    table[b' ' as usize] = SEPARATOR;
+    table[b'=' as usize] = SEPARATOR;
+    table
+};
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+fn class(b: u8) -> u8 {
+    CLASS[usize::from(b)]
+}
+
+/// How many bytes of the escapable character that starts at `bytes[i]` (a C1 control or
+/// U+2028/U+2029), or 0 when it is not one.
+fn special_len(bytes: &[u8], i: usize, lead: u8) -> usize {
+    match (lead, bytes.get(i + 1), bytes.get(i + 2)) {
+        (LEAD_C2, Some(0x80..=0x9f), _) => 2,
+        (LEAD_E2, Some(0x80), Some(0xa8 | 0xa9)) => 3,
+        _ => 0,
+    }
+}
+
+fn copy(out: &mut Vec<u8>, bytes: &[u8], from: usize, to: usize) {
+    if let Some(run) = bytes.get(from..to) {
+        out.extend_from_slice(run);
+    }
+}
+
+fn write_hex(out: &mut Vec<u8>, b: u8) {
+    out.push(HEX[usize::from(b >> 4)]);
+    out.push(HEX[usize::from(b & 0xf)]);
+}
+
+/// Appends `text` to `out`, escaped for `mode`.
+pub(crate) fn write_escaped(out: &mut Vec<u8>, text: &str, mode: Mode) {
+    let bytes = text.as_bytes();
+    let mut run = 0;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match class(b) {
+            CONTROL => {
+                copy(out, bytes, run, i);
+                match b {
+                    b'\n' => out.extend_from_slice(b"\\n"),
+                    b'\r' => out.extend_from_slice(b"\\r"),
+                    b'\t' => out.extend_from_slice(b"\\t"),
+                    _ => {
+                        out.extend_from_slice(b"\\x");
+                        write_hex(out, b);
+                    }
+                }
+                i += 1;
+                run = i;
+            }
+            QUOTE if mode == Mode::Quoted => {
+                copy(out, bytes, run, i);
+                out.push(b'\\');
+                out.push(b);
+                i += 1;
+                run = i;
+            }
+            lead @ (LEAD_C2 | LEAD_E2) => match special_len(bytes, i, lead) {
+                2 => {
+                    copy(out, bytes, run, i);
+                    out.extend_from_slice(b"\\u{");
+                    write_hex(out, bytes.get(i + 1).copied().unwrap_or(0));
+                    out.push(b'}');
+                    i += 2;
+                    run = i;
+                }
+                3 => {
+                    copy(out, bytes, run, i);
+                    let last = if bytes.get(i + 2) == Some(&0xa8) { b'8' } else { b'9' };
+                    out.extend_from_slice(b"\\u{202");
+                    out.push(last);
+                    out.push(b'}');
+                    i += 3;
+                    run = i;
+                }
+                _ => i += 1,
+            },
+            _ => i += 1,
+        }
+    }
+    copy(out, bytes, run, bytes.len());
+}
+
+/// Whether a `{kv}` value must be written in quotes: it is empty, or contains a space,
+/// `"`, `=`, `\` or anything [`write_escaped`] escapes.
+pub(crate) fn needs_quotes(text: &str) -> bool {
+    text.is_empty() || contains_quote_trigger(text)
+}
+
+fn contains_quote_trigger(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| match class(b) {
+        PLAIN => false,
+        lead @ (LEAD_C2 | LEAD_E2) => special_len(bytes, i, lead) > 0,
+        _ => true,
+    })
+}
+
+/// A [`fmt::Write`] that escapes into a byte buffer (values written with `Display`).
+pub(crate) struct Escaping<'a> {
+    /// Where the escaped text goes.
+    pub(crate) out: &'a mut Vec<u8>,
+    /// How to escape.
+    pub(crate) mode: Mode,
+}
+
+impl fmt::Write for Escaping<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        write_escaped(self.out, s, self.mode);
+        Ok(())
+    }
+}
+
+/// A [`fmt::Write`] that only finds out whether the text written needs quotes.
+#[derive(Default)]
+pub(crate) struct QuoteCheck {
+    /// Some text was written.
+    pub(crate) written: bool,
+    /// A character that requires quotes was seen.
+    pub(crate) needs: bool,
+}
+
+impl fmt::Write for QuoteCheck {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.written |= !s.is_empty();
+        self.needs = self.needs || contains_quote_trigger(s);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn esc(text: &str, mode: Mode) -> String {
+        let mut out = Vec::new();
+        write_escaped(&mut out, text, mode);
+        String::from_utf8(out).expect("escaped text is UTF-8")
+    }
+
+    #[test]
+    fn plain_text_is_copied() {
+        assert_eq!(esc("hello wörld ✓ 日本", Mode::Text), "hello wörld ✓ 日本");
+        assert_eq!(esc("", Mode::Text), "");
+    }
+
+    #[test]
+    fn line_breaks_and_tabs() {
+        assert_eq!(esc("a\nb\rc\td", Mode::Text), "a\\nb\\rc\\td");
+        assert_eq!(esc("\n", Mode::Text), "\\n");
+    }
+
+    #[test]
+    fn c0_and_del_in_hex() {
+        assert_eq!(esc("\0x\x1b[31mred\x7f\x01", Mode::Text), "\\x00x\\x1b[31mred\\x7f\\x01");
+    }
+
+    #[test]
+    fn c1_controls() {
+        assert_eq!(esc("a\u{9b}31mb\u{85}c\u{80}", Mode::Text), "a\\u{9b}31mb\\u{85}c\\u{80}");
+        // U+00A0..U+00BF share the 0xC2 lead byte and are not controls.
+        assert_eq!(esc("\u{a0}\u{a9}\u{bf}", Mode::Text), "\u{a0}\u{a9}\u{bf}");
+    }
+
+    #[test]
+    fn unicode_separators() {
+        assert_eq!(esc("a\u{2028}b\u{2029}c", Mode::Text), "a\\u{2028}b\\u{2029}c");
+        // Other characters with the 0xE2 lead byte pass.
+        assert_eq!(esc("\u{2027}\u{202a}→✓", Mode::Text), "\u{2027}\u{202a}→✓");
+    }
+
+    #[test]
+    fn backslash_and_quote() {
+        assert_eq!(esc(r#"a\b"c"#, Mode::Text), r#"a\b"c"#);
+        assert_eq!(esc(r#"a\b"c"#, Mode::Quoted), r#"a\\b\"c"#);
+    }
+
+    #[test]
+    fn replacement_character_passes() {
+        let lossy = String::from_utf8_lossy(b"ok\xff\xfe");
+        assert_eq!(esc(&lossy, Mode::Text), "ok\u{fffd}\u{fffd}");
+    }
+
+    #[test]
+    fn quoting_rule() {
+        for (text, quoted) in [
+            ("", true),
+            ("plain", false),
+            ("a b", true),
+            ("a=b", true),
+            ("a\"b", true),
+            ("a\\b", true),
+            ("a\nb", true),
+            ("a\u{9b}", true),
+            ("a\u{a0}", false),
+            ("wörld", false),
+        ] {
+            assert_eq!(needs_quotes(text), quoted, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn truncated_lead_bytes_at_end() {
+        // A lone lead byte cannot occur in a str, but its neighbours at the end must not
+        // be read past.
+        assert_eq!(esc("\u{c2}", Mode::Text), "\u{c2}");
+        assert_eq!(esc("x\u{2000}", Mode::Text), "x\u{2000}");
+    }
+}

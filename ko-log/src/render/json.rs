@@ -1,0 +1,225 @@
+//! `type = "json"`: one JSON object per record (JSON Lines unless `pretty`).
+//!
+//! The object is serialized straight into the output buffer with `serde_json` (no
+//! `serde_json::Value` is built):
+//!
+//! ```json
+//! {"timestamp":"2026-11-24T05:55:58.123456789Z","level":"INFO","target":"app","message":"hi","user_id":123}
+//! ```
+//!
+//! - `timestamp`: RFC 3339 in the configured timezone (`Z` for UTC), with as many
+//!   fractional digits as needed;
+//! - `level`: `ERROR`, `WARN`, `INFO`, `DEBUG`, `TRACE`; `target` and `message` as
+//!   captured;
+//! - then the fields, keeping their kinds: integers and finite floats as numbers, a
+//!   non-finite float as the string `"NaN"`, `"inf"` or `"-inf"`, booleans, `null`,
+//!   strings, lists as arrays, and an error as `{"message": "...", "sources": ["...", ...]}`
+//!   (its `source()` chain, outermost first; empty when it has none).
+//!
+//! With `flatten = true` (the default) the fields sit next to the record's own keys.
+//! **Reserved keys:** a field named `timestamp`, `level`, `target` or `message` does not
+//! overwrite the record's own; it is written as `fields.<key>` (`"fields.message"`), with
+//! more `fields.` prefixes should that name be taken by another field too. An object
+//! therefore never has a duplicate key. With `flatten = false` the fields go in one
+//! object under `fields_key` (present even when empty); a `fields_key` that is itself
+//! reserved is prefixed the same way.
+//!
+//! Strings are escaped by JSON's rules, so any message (control characters, escape
+//! sequences, U+FFFD from lossy conversion …) yields valid JSON on one line.
+
+use std::io::Cursor;
+
+use ko_log_config::render::JsonConfig;
+use serde::ser::{SerializeMap, SerializeSeq, Serializer as _};
+use serde::{Serialize, Serializer};
+use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
+use time::format_description::well_known::Rfc3339;
+use time::{OffsetDateTime, UtcOffset};
+
+use super::Render;
+use crate::{ErrorValue, Event, Fields, Value};
+
+/// The record's own keys, which fields never overwrite.
+const RESERVED: [&str; 4] = ["timestamp", "level", "target", "message"];
+
+/// The prefix put before a field key that collides with a reserved one.
+const PREFIX: &str = "fields.";
+
+/// The JSON renderer.
+#[derive(Debug, Clone)]
+pub struct Json {
+    flatten: bool,
+    /// `fields_key`, already moved out of the way of the reserved keys.
+    fields_key: String,
+    /// `Some(indent)` when pretty.
+    indent: Option<Vec<u8>>,
+    offset: UtcOffset,
+}
+
+impl Json {
+    /// A renderer for the `json` config.
+    pub fn new(config: &JsonConfig) -> Json {
+        let mut fields_key = config.fields_key.clone();
+        while RESERVED.contains(&fields_key.as_str()) {
+            fields_key.insert_str(0, PREFIX);
+        }
+        Json {
+            flatten: config.flatten,
+            fields_key,
+            indent: config.pretty.then(|| vec![b' '; config.indent]),
+            offset: crate::clock::offset_of(config.timezone),
+        }
+    }
+
+    fn write<F: Formatter>(&self, event: &Event, out: &mut Vec<u8>, formatter: F) -> serde_json::Result<()> {
+        let mut serializer = serde_json::Serializer::with_formatter(out, formatter);
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("timestamp", &Timestamp(event.time, self.offset))?;
+        map.serialize_entry("level", event.level.as_str())?;
+        map.serialize_entry("target", &*event.target)?;
+        map.serialize_entry("message", &*event.message)?;
+        if self.flatten {
+            for (key, value) in event.fields.iter() {
+                if RESERVED.contains(&key) {
+                    map.serialize_entry(&free_key(key, &event.fields), &JsonValue(value))?;
+                } else {
+                    map.serialize_entry(key, &JsonValue(value))?;
+                }
+            }
+        } else {
+            map.serialize_entry(&self.fields_key, &JsonFields(&event.fields))?;
+        }
+        map.end()
+    }
+}
+
+impl Render for Json {
+    fn render(&self, event: &Event, out: &mut Vec<u8>) {
+        let start = out.len();
+        let written = match &self.indent {
+            Some(indent) => self.write(event, out, PrettyFormatter::with_indent(indent)),
+            None => self.write(event, out, CompactFormatter),
+        };
+        if written.is_err() {
+            // Unreachable in practice (a Vec does not fail, every key is a string); never
+            // leave half an object behind.
+            out.truncate(start);
+            let fallback = [
+                ("level", event.level.as_str()),
+                ("target", &*event.target),
+                ("message", &*event.message),
+            ];
+            let result = serde_json::Serializer::new(&mut *out).collect_map(fallback);
+            if result.is_err() {
+                out.truncate(start);
+                out.extend_from_slice(b"{}");
+            }
+        }
+        out.push(b'\n');
+    }
+}
+
+/// `fields.<key>` (prefixed again while another field has that name).
+fn free_key(key: &str, fields: &Fields) -> String {
+    let mut free = format!("{PREFIX}{key}");
+    while fields.get(&free).is_some() {
+        free.insert_str(0, PREFIX);
+    }
+    free
+}
+
+/// The RFC 3339 timestamp, in the renderer's offset (UTC when that fails).
+struct Timestamp(OffsetDateTime, UtcOffset);
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Timestamp(time, offset) = *self;
+        let mut buf = [0u8; 64];
+        for time in [time.checked_to_offset(offset), time.checked_to_offset(UtcOffset::UTC)] {
+            let Some(time) = time else { continue };
+            let mut cursor = Cursor::new(&mut buf[..]);
+            if time.format_into(&mut cursor, &Rfc3339).is_ok() {
+                let len = usize::try_from(cursor.position()).unwrap_or(0);
+                if let Some(text) = buf.get(..len).and_then(|b| std::str::from_utf8(b).ok()) {
+                    return serializer.serialize_str(text);
+                }
+            }
+        }
+        // Out of RFC 3339's range (years beyond 9999): `time`'s own display.
+        serializer.collect_str(&time)
+    }
+}
+
+/// A field value in its JSON form.
+struct JsonValue<'a>(&'a Value);
+
+impl Serialize for JsonValue<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::Null => serializer.serialize_unit(),
+            Value::Bool(b) => serializer.serialize_bool(*b),
+            Value::I64(n) => serializer.serialize_i64(*n),
+            Value::U64(n) => serializer.serialize_u64(*n),
+            Value::F64(f) if f.is_finite() => serializer.serialize_f64(*f),
+            Value::F64(f) => serializer.collect_str(f),
+            Value::Str(text) => serializer.serialize_str(text),
+            Value::Error(error) => JsonError(error).serialize(serializer),
+            Value::List(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(&JsonValue(item))?;
+                }
+                seq.end()
+            }
+        }
+    }
+}
+
+/// `{"message": ..., "sources": [...]}`.
+struct JsonError<'a>(&'a ErrorValue);
+
+impl Serialize for JsonError<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("message", &self.0.message)?;
+        map.serialize_entry("sources", &self.0.sources)?;
+        map.end()
+    }
+}
+
+/// The nested fields object of `flatten = false`.
+struct JsonFields<'a>(&'a Fields);
+
+impl Serialize for JsonFields<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in self.0.iter() {
+            map.serialize_entry(key, &JsonValue(value))?;
+        }
+        map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_key_skips_taken_names() {
+        let mut fields = Fields::new();
+        fields.insert("message", 1);
+        assert_eq!(free_key("message", &fields), "fields.message");
+        fields.insert("fields.message", 2);
+        fields.insert("fields.fields.message", 3);
+        assert_eq!(free_key("message", &fields), "fields.fields.fields.message");
+    }
+
+    #[test]
+    fn reserved_fields_key_is_prefixed() {
+        let config = JsonConfig {
+            fields_key: "level".to_owned(),
+            ..JsonConfig::default()
+        };
+        assert_eq!(Json::new(&config).fields_key, "fields.level");
+    }
+}

@@ -1,0 +1,284 @@
+//! `type = "plain"`: one text line per record, built from the compiled template.
+//!
+//! The template (see [`ko_log_config::template`]) is walked piece by piece and every
+//! placeholder is written straight into the output buffer: no allocation per record on the
+//! common path. The [`Colored`](super::Colored) renderer is this same walk with the level
+//! wrapped in color codes.
+//!
+//! Placeholders:
+//!
+//! - `{time}`: the event time moved to the configured timezone, in `time_format`;
+//! - `{level}`: `ERROR`, `WARN`, `INFO`, `DEBUG`, `TRACE`;
+//! - `{target}`, `{message}`, `{module}`, `{file}`, `{line}`, `{thread}`: from the event
+//!   (empty when unknown);
+//! - `{kv}`: every field not named by another placeholder, each as ` key=value` (a leading
+//!   space per pair). A value is quoted with `"` when it is empty or contains a space, `"`,
+//!   `=`, `\` or a control character; inside quotes `"` is `\"` and `\` is `\\`;
+//! - `{any_other_name}`: the value of that field, unquoted (empty when absent).
+//!
+//! Text from the record is escaped (see [`escape`](super::escape)) so that a record is
+//! always exactly one line. A width (`{level:<8}`) is a minimum counted in characters
+//! (`char`s, not display columns), padded with spaces; longer text is never cut.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+
+use ko_log_config::render::{PlainConfig, TimeFormat};
+use ko_log_config::template::{Align, FieldRef, Piece, Placeholder};
+use ko_log_config::Template;
+use time::UtcOffset;
+
+use super::colored::Palette;
+use super::escape::{self, Escaping, Mode, QuoteCheck};
+use super::Render;
+use crate::{Event, Value};
+
+/// The plain text renderer.
+#[derive(Debug, Clone)]
+pub struct Plain {
+    format: Template,
+    /// Keys named by their own placeholder, left out of `{kv}`.
+    named: Vec<String>,
+    time_format: TimeFormat,
+    offset: UtcOffset,
+    palette: Option<Palette>,
+}
+
+impl Plain {
+    /// A renderer for the `plain` config. A `local` timezone uses the offset captured
+    /// when ko-log first needed it (see the crate docs on local time).
+    pub fn new(config: &PlainConfig) -> Plain {
+        Plain::with_palette(&config.format, &config.time_format, config.timezone, None)
+    }
+
+    /// The shared constructor of plain and colored: `palette` colors the level.
+    pub(super) fn with_palette(
+        format: &Template,
+        time_format: &TimeFormat,
+        timezone: ko_log_config::handler::Timezone,
+        palette: Option<Palette>,
+    ) -> Plain {
+        let named = format
+            .pieces()
+            .iter()
+            .filter_map(|piece| match piece {
+                Piece::Field(Placeholder {
+                    field: FieldRef::Key(key),
+                    ..
+                }) => Some(key.clone()),
+                _ => None,
+            })
+            .collect();
+        Plain {
+            format: format.clone(),
+            named,
+            time_format: time_format.clone(),
+            offset: crate::clock::offset_of(timezone),
+            palette,
+        }
+    }
+
+    /// Whether the level is colored (only through [`Colored`](super::Colored)).
+    pub(super) fn is_colored(&self) -> bool {
+        self.palette.is_some()
+    }
+
+    fn placeholder(&self, placeholder: &Placeholder, event: &Event, out: &mut Vec<u8>) {
+        let start = out.len();
+        // Characters written, when not simply those of `out[start..]` (color codes).
+        let mut chars = None;
+        match &placeholder.field {
+            FieldRef::Time => {
+                let written = match event.time.checked_to_offset(self.offset) {
+                    Some(time) => self.time_format.format_into(out, time).is_ok(),
+                    None => false,
+                };
+                if !written {
+                    out.truncate(start);
+                }
+            }
+            FieldRef::Level => {
+                let name = event.level.as_str();
+                match &self.palette {
+                    Some(palette) => {
+                        out.extend_from_slice(palette.start(event.level).as_bytes());
+                        out.extend_from_slice(name.as_bytes());
+                        out.extend_from_slice(Palette::RESET.as_bytes());
+                        chars = Some(name.len());
+                    }
+                    None => out.extend_from_slice(name.as_bytes()),
+                }
+            }
+            FieldRef::Target => escape::write_escaped(out, &event.target, Mode::Text),
+            FieldRef::Message => escape::write_escaped(out, &event.message, Mode::Text),
+            FieldRef::Kv => self.write_kv(event, out),
+            FieldRef::Module => write_opt(out, event.module_path.as_deref()),
+            FieldRef::File => write_opt(out, event.file.as_deref()),
+            FieldRef::Line => {
+                if let Some(line) = event.line {
+                    let _ = write!(out, "{line}");
+                }
+            }
+            FieldRef::Thread => escape::write_escaped(out, &event.thread, Mode::Text),
+            FieldRef::Key(key) => {
+                if let Some(value) = event.fields.get(key) {
+                    write_value(out, value, Mode::Text);
+                }
+            }
+        }
+        if let Some(width) = placeholder.width {
+            let chars = chars.unwrap_or_else(|| count_chars(out.get(start..).unwrap_or_default()));
+            pad(out, start, chars, width, placeholder.align);
+        }
+    }
+
+    fn write_kv(&self, event: &Event, out: &mut Vec<u8>) {
+        for (key, value) in event.fields.iter() {
+            if self.named.iter().any(|named| named == key) {
+                continue;
+            }
+            out.push(b' ');
+            escape::write_escaped(out, key, Mode::Text);
+            out.push(b'=');
+            write_kv_value(out, value);
+        }
+    }
+}
+
+impl Render for Plain {
+    fn render(&self, event: &Event, out: &mut Vec<u8>) {
+        for piece in self.format.pieces() {
+            match piece {
+                Piece::Literal(text) => out.extend_from_slice(text.as_bytes()),
+                Piece::Field(placeholder) => self.placeholder(placeholder, event, out),
+            }
+        }
+        out.push(b'\n');
+    }
+}
+
+fn write_opt(out: &mut Vec<u8>, text: Option<&str>) {
+    if let Some(text) = text {
+        escape::write_escaped(out, text, Mode::Text);
+    }
+}
+
+/// Writes a value, escaped for `mode` (without quotes).
+fn write_value(out: &mut Vec<u8>, value: &Value, mode: Mode) {
+    match value {
+        Value::Str(text) => escape::write_escaped(out, text, mode),
+        // Numbers, booleans and null never contain anything to escape.
+        Value::Null | Value::Bool(_) | Value::I64(_) | Value::U64(_) | Value::F64(_) => {
+            let _ = write!(out, "{value}");
+        }
+        Value::Error(_) | Value::List(_) => {
+            let _ = write!(Escaping { out, mode }, "{value}");
+        }
+    }
+}
+
+/// Writes a `{kv}` value, quoted when [`escape::needs_quotes`] says so.
+fn write_kv_value(out: &mut Vec<u8>, value: &Value) {
+    let quoted = match value {
+        Value::Str(text) => escape::needs_quotes(text),
+        Value::Null | Value::Bool(_) | Value::I64(_) | Value::U64(_) | Value::F64(_) => false,
+        Value::Error(_) | Value::List(_) => {
+            let mut check = QuoteCheck::default();
+            let _ = write!(check, "{value}");
+            check.needs || !check.written
+        }
+    };
+    if quoted {
+        out.push(b'"');
+        write_value(out, value, Mode::Quoted);
+        out.push(b'"');
+    } else {
+        write_value(out, value, Mode::Text);
+    }
+}
+
+/// The number of `char`s in UTF-8 `bytes` (those that are not continuation bytes).
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
+}
+
+/// Pads the text at `out[start..]`, `chars` characters long, to `width` characters.
+fn pad(out: &mut Vec<u8>, start: usize, chars: usize, width: usize, align: Align) {
+    let Some(padding) = width.checked_sub(chars).filter(|&n| n > 0) else {
+        return;
+    };
+    let before = match align {
+        Align::Left => 0,
+        Align::Right => padding,
+        Align::Center => padding / 2,
+    };
+    out.resize(out.len() + padding, b' ');
+    if before > 0 {
+        if let Some(text) = out.get_mut(start..) {
+            text.rotate_right(before);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn padded(text: &str, width: usize, align: Align) -> String {
+        let mut out = b"ab".to_vec();
+        out.extend_from_slice(text.as_bytes());
+        pad(&mut out, 2, text.chars().count(), width, align);
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    #[test]
+    fn counts_chars_not_bytes() {
+        assert_eq!(count_chars("héllo✓日本".as_bytes()), 8);
+        assert_eq!(count_chars(b""), 0);
+    }
+
+    #[test]
+    fn alignment_with_unicode() {
+        assert_eq!(padded("é✓", 5, Align::Left), "abé✓   ");
+        assert_eq!(padded("é✓", 5, Align::Right), "ab   é✓");
+        assert_eq!(padded("é✓", 5, Align::Center), "ab é✓  ");
+        assert_eq!(padded("日本語", 3, Align::Right), "ab日本語");
+        assert_eq!(padded("toolong", 3, Align::Center), "abtoolong");
+        assert_eq!(padded("", 2, Align::Center), "ab  ");
+    }
+
+    fn kv(value: Value) -> String {
+        let mut out = Vec::new();
+        write_kv_value(&mut out, &value);
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    #[test]
+    fn kv_quoting() {
+        assert_eq!(kv(Value::from("plain")), "plain");
+        assert_eq!(kv(Value::from("")), r#""""#);
+        assert_eq!(kv(Value::from("two words")), r#""two words""#);
+        assert_eq!(kv(Value::from("a=b")), r#""a=b""#);
+        assert_eq!(kv(Value::from(r#"say "hi""#)), r#""say \"hi\"""#);
+        assert_eq!(kv(Value::from(r"C:\dir")), r#""C:\\dir""#);
+        assert_eq!(kv(Value::from("x\ny")), r#""x\ny""#);
+        assert_eq!(kv(Value::from(-3)), "-3");
+        assert_eq!(kv(Value::from(1.5)), "1.5");
+        assert_eq!(kv(Value::F64(f64::NAN)), "NaN");
+        assert_eq!(kv(Value::Null), "null");
+        assert_eq!(kv(Value::Bool(true)), "true");
+        assert_eq!(kv(Value::List(vec![Value::from(1), Value::from("a\"")])), r#""[1, a\"]""#);
+        assert_eq!(kv(Value::List(vec![Value::from("x")])), "[x]");
+        assert_eq!(kv(Value::List(vec![Value::from("")])), "[]");
+        let error = crate::ErrorValue {
+            message: "boom".to_owned(),
+            sources: vec!["disk\x1b full".to_owned()],
+        };
+        assert_eq!(kv(Value::Error(Box::new(error))), r#""boom: disk\x1b full""#);
+        let bare = crate::ErrorValue {
+            message: String::new(),
+            sources: Vec::new(),
+        };
+        assert_eq!(kv(Value::Error(Box::new(bare))), r#""""#);
+    }
+}
