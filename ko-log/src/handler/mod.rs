@@ -5,10 +5,51 @@
 //! the dispatcher calls [`Handler::flush`] when the queue runs dry, on `log::logger().flush()`
 //! and at shutdown. Errors are returned, never printed: the dispatcher counts them, reports
 //! them on stderr (rate limited) and keeps calling the handler, which retries.
+//!
+//! | `type` | handler | module |
+//! | --- | --- | --- |
+//! | `file` | [`File`] | `file`: append/truncate, `O_APPEND`, reopen when moved |
+//! | `rotating_file` | [`RotatingFile`] | `rotating_file`, with the pure rules in `rotation` |
+//! | `stream` | [`StdStream`] | `stream`: stdout or stderr |
+//! | `null` | [`Null`] | `null`: discards |
+//!
+//! [`build`] makes the handler a configured [`HandlerKind`] asks for. Every handler also
+//! works on its own, as in this sketch:
+//!
+//! ```no_run
+//! use ko_log::handler::{File, Handler};
+//! use ko_log::config::handler::{FileConfig, OpenMode};
+//!
+//! let mut file = File::new(&FileConfig {
+//!     path: "logs/app.log".into(),
+//!     mode: OpenMode::Append,
+//!     create_dirs: true,
+//!     file_mode: 0o640,
+//!     reopen_check: std::time::Duration::from_secs(1),
+//! })?;
+//! let event = ko_log::Event::new(log::Level::Info, "app", "started");
+//! file.write(b"started\n", &event)?;
+//! file.flush()?;
+//! # Ok::<(), ko_log::Error>(())
+//! ```
 
 use std::fmt;
 
+use ko_log_config::HandlerKind;
+
 use crate::{Error, Event};
+
+mod buffer;
+mod file;
+mod null;
+mod rotating_file;
+mod rotation;
+mod stream;
+
+pub use file::File;
+pub use null::Null;
+pub use rotating_file::RotatingFile;
+pub use stream::StdStream;
 
 /// A destination for rendered records.
 pub trait Handler: fmt::Debug + Send + 'static {
@@ -23,4 +64,17 @@ pub trait Handler: fmt::Debug + Send + 'static {
     fn is_terminal(&self) -> bool {
         false
     }
+}
+
+/// The handler a configured `type` asks for, opened and ready to write.
+///
+/// Fails with an [`Error::Io`] (`op` = `open`) when a file cannot be opened: a missing
+/// parent with `create_dirs = false`, permission denied, a path that is a directory.
+pub fn build(kind: &HandlerKind) -> Result<Box<dyn Handler>, Error> {
+    Ok(match kind {
+        HandlerKind::File(config) => Box::new(File::new(config)?),
+        HandlerKind::RotatingFile(config) => Box::new(RotatingFile::new(config)?),
+        HandlerKind::Stream(config) => Box::new(StdStream::new(config)),
+        HandlerKind::Null => Box::new(Null),
+    })
 }

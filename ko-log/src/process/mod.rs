@@ -1,11 +1,44 @@
 //! Processors: per-handler steps run on a record before it is rendered.
 //!
 //! Each handler runs its own processors in order on its own copy of the event, so a
-//! processor that removes a key or drops a record affects that handler only.
+//! processor that removes a key or drops a record affects that handler only. The
+//! built-in ones, one module per family, are built from the config by [`build`]:
+//!
+//! | `type` | processor | effect |
+//! | --- | --- | --- |
+//! | `add_callsite` | [`AddCallsite`] | adds `file`, `line`, `module` fields |
+//! | `add_context_defaults` | [`AddContextDefaults`] | adds fields the record lacks |
+//! | `dict_tracebacks` | [`DictTracebacks`] | an error field becomes the list of its messages |
+//! | `filter_by_level` | [`FilterByLevel`] | drops records below a level |
+//! | `filter_keys` | [`FilterKeys`] | removes fields |
+//! | `filter_markup` | [`FilterMarkup`] | strips `[bold]`-style tags from the message |
+//! | `redact` | [`Redact`] | masks the values of sensitive keys |
+//!
+//! Any other `type` names a custom processor, resolved through the registry of
+//! `#[ko_log::processor]` (the private `registry` module, empty for now).
 
 use std::fmt;
 
+use ko_log_config::ProcessorConfig;
+
 use crate::Event;
+
+mod callsite;
+mod context_defaults;
+mod keys;
+mod level;
+mod markup;
+mod redact;
+mod registry;
+mod tracebacks;
+
+pub use self::callsite::AddCallsite;
+pub use self::context_defaults::AddContextDefaults;
+pub use self::keys::FilterKeys;
+pub use self::level::FilterByLevel;
+pub use self::markup::FilterMarkup;
+pub use self::redact::Redact;
+pub use self::tracebacks::DictTracebacks;
 
 /// What a processor decided about a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,4 +53,25 @@ pub enum Action {
 pub trait Process: fmt::Debug + Send + 'static {
     /// Inspects or changes `event`; returns whether the handler keeps it.
     fn process(&mut self, event: &mut Event) -> Action;
+}
+
+/// The processor one entry of a handler's `processors` list describes. A custom `type`
+/// that no processor is registered under is refused with a config error listing the
+/// built-in names.
+pub fn build(config: &ProcessorConfig) -> Result<Box<dyn Process>, crate::Error> {
+    Ok(match config {
+        ProcessorConfig::AddCallsite { fields } => Box::new(AddCallsite::new(fields)),
+        ProcessorConfig::AddContextDefaults { values } => Box::new(AddContextDefaults::new(
+            values.iter().map(|(key, value)| (key.clone(), value.clone())),
+        )),
+        ProcessorConfig::DictTracebacks { backtrace } => Box::new(DictTracebacks::new(*backtrace)),
+        ProcessorConfig::FilterByLevel { min_level } => Box::new(FilterByLevel::new(*min_level)),
+        ProcessorConfig::FilterKeys { keys } => Box::new(FilterKeys::new(keys.iter().cloned())),
+        ProcessorConfig::FilterMarkup => Box::new(FilterMarkup::new()),
+        ProcessorConfig::Redact { keys, replacement } => Box::new(Redact::new(keys, replacement.clone())),
+        ProcessorConfig::Custom { name, params } => match registry::lookup(name) {
+            Some(construct) => construct(params)?,
+            None => return Err(params.unknown_type(ko_log_config::process::BUILTIN).into()),
+        },
+    })
 }

@@ -261,10 +261,10 @@ mod tests {
     }
 
     #[test]
-    fn truncated_lead_bytes_at_end() {
-        // A lone lead byte cannot occur in a str, but its neighbours at the end must not
-        // be read past.
-        assert_eq!(esc("\u{c2}", Mode::Text), "\u{c2}");
+    fn lead_bytes_near_the_end() {
+        // 0xC2 and 0xE2 lead bytes at the end of the text: no read past it.
+        assert_eq!(esc("x\u{a0}", Mode::Text), "x\u{a0}");
         assert_eq!(esc("x\u{2000}", Mode::Text), "x\u{2000}");
+        assert_eq!(esc("x\u{2010}", Mode::Text), "x\u{2010}");
     }
 }

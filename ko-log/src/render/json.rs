@@ -30,7 +30,7 @@
 use std::io::Cursor;
 
 use ko_log_config::render::JsonConfig;
-use serde::ser::{SerializeMap, SerializeSeq, Serializer as _};
+use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 use time::format_description::well_known::Rfc3339;
@@ -89,7 +89,7 @@ impl Json {
         } else {
             map.serialize_entry(&self.fields_key, &JsonFields(&event.fields))?;
         }
-        map.end()
+        SerializeMap::end(map)
     }
 }
 
@@ -183,7 +183,7 @@ impl Serialize for JsonError<'_> {
         let mut map = serializer.serialize_map(Some(2))?;
         map.serialize_entry("message", &self.0.message)?;
         map.serialize_entry("sources", &self.0.sources)?;
-        map.end()
+        SerializeMap::end(map)
     }
 }
 
@@ -196,7 +196,7 @@ impl Serialize for JsonFields<'_> {
         for (key, value) in self.0.iter() {
             map.serialize_entry(key, &JsonValue(value))?;
         }
-        map.end()
+        SerializeMap::end(map)
     }
 }
 

@@ -1,0 +1,268 @@
+//! `type = "file"`: [`File`] appends rendered lines to one path.
+//!
+//! The file is always opened with `O_APPEND`, so every write lands at the current end of
+//! the file even when an outside tool truncated it (logrotate's `copytruncate`): no hole of
+//! NUL bytes, no overwritten lines. Lines are buffered ([`CAPACITY`](super::buffer::CAPACITY)
+//! bytes) and written out when the buffer is full and on [`Handler::flush`].
+//!
+//! Each time it writes out, at most once per `reopen_check`, the handler compares the
+//! device and inode `path` names with those of the file it has open; when the file was
+//! renamed (logrotate's `create`) or deleted it opens `path` again, creating it, and the
+//! buffered lines go to the new file. Pair it with logrotate in either style; with
+//! `create`, a `postrotate` signal is not needed: lines reach the new file within
+//! `reopen_check` plus the dispatcher's next flush.
+//!
+//! Errors are returned, never printed. After a failed write (disk full, file removed,
+//! permission changed) the buffered records are dropped and counted ([`File::lost`]), and
+//! the next write-out opens `path` again. When the file may end with a torn line (checked
+//! from its last byte, or remembered from the failed write when it cannot be read), the
+//! next write starts with `\n`, so every line written after recovery is whole. The same
+//! check runs when an existing file is opened for appending.
+//!
+//! [`RotatingFile`](super::RotatingFile) is a `File` plus a rotation policy: it uses the
+//! crate-internal methods below to measure, truncate and reopen the file.
+
+use std::fs::{self, OpenOptions};
+use std::io::{self, IsTerminal, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use ko_log_config::handler::{FileConfig, OpenMode};
+
+use super::buffer::Lines;
+use super::Handler;
+use crate::{Error, Event};
+
+/// Appends rendered lines to a file, buffered, reopening the path when it is moved.
+#[derive(Debug)]
+pub struct File {
+    path: PathBuf,
+    /// The handler name in error codes (`File`, `RotatingFile`).
+    handler: &'static str,
+    create_dirs: bool,
+    file_mode: u32,
+    reopen_check: Duration,
+    /// The open file; `None` after a failed write, until the next write-out reopens it.
+    out: Option<fs::File>,
+    /// Device and inode of `out`, to notice that `path` now names another file.
+    identity: Option<(u64, u64)>,
+    /// Bytes in the file: its size when opened plus what this handler wrote since.
+    size: u64,
+    /// Last modification of a non-empty file when it was opened.
+    modified: Option<SystemTime>,
+    terminal: bool,
+    lines: Lines,
+    last_check: Instant,
+    lost: u64,
+}
+
+impl File {
+    /// Opens `config.path` for appending (emptying it first with `append = false`),
+    /// creating missing parent directories when `create_dirs` is set and giving a new file
+    /// the permissions `file_mode` (on Unix, less the process umask).
+    ///
+    /// Fails with an [`Error::Io`] whose `op` is `open` when the file cannot be opened.
+    pub fn new(config: &FileConfig) -> Result<File, Error> {
+        File::open(config, "File")
+    }
+
+    /// [`File::new`] reporting errors under `handler` (e.g. `RotatingFile`).
+    pub(crate) fn open(config: &FileConfig, handler: &'static str) -> Result<File, Error> {
+        let mut file = File {
+            path: config.path.clone(),
+            handler,
+            create_dirs: config.create_dirs,
+            file_mode: config.file_mode,
+            reopen_check: config.reopen_check,
+            out: None,
+            identity: None,
+            size: 0,
+            modified: None,
+            terminal: false,
+            lines: Lines::new(),
+            last_check: Instant::now(),
+            lost: 0,
+        };
+        let truncate = config.mode == OpenMode::Truncate;
+        match file.open_path(truncate) {
+            Ok(out) => file.out = Some(out),
+            Err(e) => return Err(Error::io(handler, "open", &config.path, e)),
+        }
+        Ok(file)
+    }
+
+    /// The path this handler writes to.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Records dropped because a write (or the reopen before it) failed: the lines that
+    /// were buffered at that moment. Lines written before and after are unaffected.
+    pub fn lost(&self) -> u64 {
+        self.lost
+    }
+
+    /// Buffers one line, writing the buffer out when it is full.
+    pub(crate) fn push(&mut self, line: &[u8]) -> Result<(), Error> {
+        self.lines.push(line);
+        if self.lines.is_full() {
+            self.write_out()
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The file's size as this handler knows it, buffered bytes included.
+    pub(crate) fn len(&self) -> u64 {
+        self.size.saturating_add(self.lines.len() as u64)
+    }
+
+    /// When a non-empty file was last modified before this handler opened it.
+    pub(crate) fn modified(&self) -> Option<SystemTime> {
+        self.modified
+    }
+
+    /// Writes the buffer to the file, first reopening `path` when the last write failed or
+    /// when `path` no longer names the open file (checked at most once per `reopen_check`).
+    pub(crate) fn write_out(&mut self) -> Result<(), Error> {
+        if self.lines.is_empty() {
+            return Ok(());
+        }
+        let current = self.out.take().filter(|_| !self.moved());
+        let mut out = match current {
+            Some(out) => out,
+            None => match self.open_path(false) {
+                Ok(out) => out,
+                Err(e) => {
+                    self.lost += self.lines.discard();
+                    return Err(Error::io(self.handler, "reopen", &self.path, e));
+                }
+            },
+        };
+        match self.lines.write_to(&mut out) {
+            Ok(written) => {
+                self.size = self.size.saturating_add(written);
+                self.out = Some(out);
+                Ok(())
+            }
+            Err(failure) => {
+                // `out` is dropped: the next write-out opens `path` again.
+                self.lost += failure.lost;
+                Err(Error::io(self.handler, "write", &self.path, failure.error))
+            }
+        }
+    }
+
+    /// Opens `path` again (after a rotation renamed it), creating it.
+    pub(crate) fn reopen(&mut self) -> io::Result<()> {
+        self.out = None;
+        self.out = Some(self.open_path(false)?);
+        Ok(())
+    }
+
+    /// Empties the file in place (rotation with no backups). The buffer must have been
+    /// written out first.
+    pub(crate) fn truncate(&mut self) -> io::Result<()> {
+        let out = match self.out.take() {
+            Some(out) => out,
+            None => self.open_path(false)?,
+        };
+        out.set_len(0)?;
+        self.out = Some(out);
+        self.size = 0;
+        self.lines.mid_line = false;
+        Ok(())
+    }
+
+    /// Whether it is time to check `path` and it no longer names the open file.
+    fn moved(&mut self) -> bool {
+        if self.reopen_check.is_zero() || self.last_check.elapsed() < self.reopen_check {
+            return false;
+        }
+        self.last_check = Instant::now();
+        match fs::metadata(&self.path) {
+            Ok(meta) => identity(&meta) != self.identity,
+            Err(e) => e.kind() == io::ErrorKind::NotFound,
+        }
+    }
+
+    /// Opens `path` for appending, creating it (and its parents when asked), and records
+    /// what the handler needs to know about it.
+    fn open_path(&mut self, truncate: bool) -> io::Result<fs::File> {
+        if self.create_dirs {
+            if let Some(parent) = self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                fs::create_dir_all(parent)?;
+            }
+        }
+        let mut options = OpenOptions::new();
+        options.append(true).create(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, self.file_mode);
+        let out = options.open(&self.path)?;
+        let mut meta = out.metadata()?;
+        if truncate && meta.is_file() {
+            out.set_len(0)?;
+            meta = out.metadata()?;
+        }
+        self.identity = identity(&meta);
+        self.size = meta.len();
+        self.modified = meta.modified().ok().filter(|_| meta.len() > 0);
+        self.terminal = out.is_terminal();
+        self.last_check = Instant::now();
+        if meta.is_file() {
+            if let Ok(last) = last_byte(&self.path, meta.len()) {
+                self.lines.mid_line = last.is_some_and(|b| b != b'\n');
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Handler for File {
+    fn write(&mut self, line: &[u8], _event: &Event) -> Result<(), Error> {
+        self.push(line)
+    }
+
+    fn flush(&mut self) -> Result<(), Error> {
+        self.write_out()
+    }
+
+    fn is_terminal(&self) -> bool {
+        self.terminal
+    }
+}
+
+impl Drop for File {
+    fn drop(&mut self) {
+        // The dispatcher flushes before dropping; this only saves lines of a handler
+        // dropped without a flush. An error here has nobody to go to.
+        let _ = self.write_out();
+    }
+}
+
+/// Device and inode of a file (`None` where the platform has no such notion).
+fn identity(meta: &fs::Metadata) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((meta.dev(), meta.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        None
+    }
+}
+
+/// The last byte of the regular file at `path` of `len` bytes (`None` when empty).
+fn last_byte(path: &Path, len: u64) -> io::Result<Option<u8>> {
+    if len == 0 {
+        return Ok(None);
+    }
+    let mut file = fs::File::open(path)?;
+    file.seek(SeekFrom::End(-1))?;
+    let mut byte = [0u8; 1];
+    file.read_exact(&mut byte)?;
+    let [last] = byte;
+    Ok(Some(last))
+}

@@ -1,0 +1,154 @@
+//! `type = "rotating_file"`: [`RotatingFile`] is a [`File`] rotated by size, by time, or
+//! both.
+//!
+//! Before each line the handler asks [`should_rotate`]: the line would take the file past
+//! `max_bytes`, or the time has reached the next minute/hour/day boundary. Time is the
+//! latest **event timestamp** seen (never the wall clock at write time), so a record is
+//! filed by when it was logged, and tests inject time through events. An empty file is
+//! never rotated, so a line longer than `max_bytes` goes alone into a fresh file: a line
+//! is never split, and none is lost, since the buffer is written out before the renames.
+//!
+//! Rotation renames `path.{N-1}` → `path.N` … `path` → `path.1` (see [`rename_plan`]) and
+//! opens a new `path`; with `backup_count = 0` the file is truncated in place instead.
+//! When the handler opens an existing file, its size counts toward `max_bytes` and its
+//! modification time starts the time boundary; a new or empty file starts the boundary at
+//! its first record.
+//!
+//! A failed rotation (a rename refused) is returned as an [`Error::Io`] with `op` `rotate`;
+//! the line is still written, to the current file, and rotation is retried at most once
+//! per [`RotatingFile::RETRY`]. Renames happen while the file is open, which Unix allows; elsewhere a
+//! refused rename leaves everything in the current file.
+
+use std::fs;
+use std::io;
+use std::time::{Duration, Instant, SystemTime};
+
+use ko_log_config::handler::{RotatingFileConfig, Rotation};
+use time::{OffsetDateTime, UtcOffset};
+
+use super::rotation::{next_boundary, rename_plan, should_rotate};
+use super::{File, Handler};
+use crate::{Error, Event};
+
+/// A file rotated by size and/or time, keeping `backup_count` numbered backups.
+#[derive(Debug)]
+pub struct RotatingFile {
+    file: File,
+    max_bytes: Option<u64>,
+    rotation: Rotation,
+    backup_count: usize,
+    offset: UtcOffset,
+    /// The latest event time seen (or the file's modification time at open).
+    latest: Option<OffsetDateTime>,
+    /// When the next time rotation is due.
+    boundary: Option<OffsetDateTime>,
+    /// After a failed rotation: no new attempt before this instant.
+    retry_at: Option<Instant>,
+}
+
+impl RotatingFile {
+    /// Least time between two attempts at a rotation that failed.
+    pub const RETRY: Duration = Duration::from_secs(1);
+
+    /// Opens `config.file.path` like [`File::new`], with time boundaries on the clock of
+    /// `config.timezone` (the local offset is the one captured at init).
+    pub fn new(config: &RotatingFileConfig) -> Result<RotatingFile, Error> {
+        RotatingFile::with_offset(config, crate::clock::offset_of(config.timezone))
+    }
+
+    /// Like [`RotatingFile::new`], with time boundaries on the clock of a fixed `offset`
+    /// instead of `config.timezone` (for example `+05:30` whatever the machine's zone).
+    pub fn with_offset(
+        config: &RotatingFileConfig,
+        offset: UtcOffset,
+    ) -> Result<RotatingFile, Error> {
+        let file = File::open(&config.file, "RotatingFile")?;
+        let latest = file.modified().and_then(to_datetime);
+        let boundary = latest.and_then(|t| next_boundary(t, config.rotation, offset));
+        Ok(RotatingFile {
+            file,
+            max_bytes: config.max_bytes,
+            rotation: config.rotation,
+            backup_count: config.backup_count,
+            offset,
+            latest,
+            boundary,
+            retry_at: None,
+        })
+    }
+
+    /// Records dropped because a write failed (see [`File::lost`]).
+    pub fn lost(&self) -> u64 {
+        self.file.lost()
+    }
+
+    /// Writes the buffer to the current file, then shifts the backups and opens a new file
+    /// (or truncates the file when no backup is kept).
+    fn rotate(&mut self) -> Result<(), Error> {
+        self.file.write_out()?;
+        let path = self.file.path().to_path_buf();
+        let error = |op, e| Error::io("RotatingFile", op, &path, e);
+        if self.backup_count == 0 {
+            return self.file.truncate().map_err(|e| error("rotate", e));
+        }
+        for (from, to) in rename_plan(&path, self.backup_count) {
+            match fs::rename(&from, &to) {
+                Ok(()) => {}
+                // Fewer backups than `backup_count` so far, or `path` deleted outside.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io("RotatingFile", "rotate", from, e)),
+            }
+        }
+        self.file.reopen().map_err(|e| error("reopen", e))
+    }
+}
+
+impl Handler for RotatingFile {
+    fn write(&mut self, line: &[u8], event: &Event) -> Result<(), Error> {
+        let now = self.latest.map_or(event.time, |latest| latest.max(event.time));
+        self.latest = Some(now);
+        if self.boundary.is_none() {
+            self.boundary = next_boundary(now, self.rotation, self.offset);
+        }
+        let mut rotated = Ok(());
+        let due = should_rotate(
+            self.file.len(),
+            line.len() as u64,
+            self.max_bytes,
+            now,
+            self.boundary,
+        );
+        if due && self.retry_at.is_none_or(|at| Instant::now() >= at) {
+            match self.rotate() {
+                Ok(()) => {
+                    self.retry_at = None;
+                    self.boundary = next_boundary(now, self.rotation, self.offset);
+                }
+                Err(e) => {
+                    let now = Instant::now();
+                    self.retry_at = Some(now.checked_add(Self::RETRY).unwrap_or(now));
+                    rotated = Err(e);
+                }
+            }
+        } else if !due && self.boundary.is_some_and(|at| now >= at) {
+            // The file is empty at the boundary: nothing to rotate, aim at the next one.
+            self.boundary = next_boundary(now, self.rotation, self.offset);
+        }
+        let written = self.file.push(line);
+        rotated.and(written)
+    }
+
+    fn flush(&mut self) -> Result<(), Error> {
+        self.file.write_out()
+    }
+
+    fn is_terminal(&self) -> bool {
+        self.file.is_terminal()
+    }
+}
+
+/// A file time as a date-time, if representable.
+fn to_datetime(time: SystemTime) -> Option<OffsetDateTime> {
+    let secs = time.duration_since(SystemTime::UNIX_EPOCH).ok()?.as_secs();
+    OffsetDateTime::from_unix_timestamp(i64::try_from(secs).ok()?).ok()
+}

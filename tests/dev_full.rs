@@ -1,0 +1,57 @@
+//! A handler whose disk is full (`/dev/full`) is reported with its error code and
+//! counted, while a second handler still receives every record.
+
+use ko_log::config::Format;
+
+const CHILD: &str = "full_disk_is_reported_and_other_handlers_get_every_record";
+
+#[test]
+fn full_disk_is_reported_and_other_handlers_get_every_record() {
+    if !support::is_child(CHILD) {
+        let output = support::run_child(CHILD);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "child failed:\n{stderr}");
+        assert!(
+            stderr.contains("[HANDLER::File::IO::ERROR::RECOVERABLE] handler `full`"),
+            "stderr was:\n{stderr}"
+        );
+        // Rate limited: the same error is not printed for every failed flush.
+        let reports = stderr.matches("handler `full`").count();
+        assert!((1..=3).contains(&reports), "{reports} reports:\n{stderr}");
+        return;
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.log");
+    let config = format!(
+        r#"
+        [loggers.root]
+        handlers = ["full", "good"]
+
+        [handlers.full]
+        type = "file"
+        path = "/dev/full"
+        create_dirs = false
+
+        [handlers.good]
+        type = "file"
+        path = "{}"
+        renderer = {{ type = "plain", format = "{{message}}" }}
+        "#,
+        good.display()
+    );
+    let guard = ko_log::init_from_str(&config, Format::Toml).unwrap();
+    for i in 0..1000 {
+        log::info!("line {i}");
+        if i % 100 == 0 {
+            log::logger().flush();
+        }
+    }
+    drop(guard);
+    let lines = support::lines(&good);
+    let expected: Vec<String> = (0..1000).map(|i| format!("line {i}")).collect();
+    assert_eq!(lines, expected);
+    let stats = ko_log::stats();
+    assert!(stats.handler_errors >= 10, "{stats:?}");
+    assert_eq!(stats.written, 1000);
+}

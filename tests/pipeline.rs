@@ -1,0 +1,88 @@
+//! End to end through the global logger: `log` macros with key-values from several
+//! modules, routing by target, additive loggers, per-handler level floors, context, and
+//! `flush()` that waits.
+
+use ko_log::config::Format;
+
+mod app {
+    pub mod db {
+        pub fn query() {
+            log::debug!(rows = 3; "query done");
+        }
+    }
+    pub fn request(id: u64) {
+        log::info!(request_id = id, path = "/a b"; "handled {}", "request");
+    }
+}
+
+#[test]
+fn records_reach_exactly_the_handlers_their_logger_routes_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let all = dir.path().join("all.log");
+    let db = dir.path().join("db.log");
+    let warn = dir.path().join("warn.log");
+    let config = format!(
+        r#"
+        [loggers.root]
+        level = "info"
+        handlers = ["all", "warn"]
+        context = {{ app = "test" }}
+
+        [loggers."pipeline::app::db"]
+        level = "debug"
+        handlers = ["db"]
+        context = {{ component = "db", app = "inner wins" }}
+
+        [handlers.all]
+        type = "file"
+        path = "{all}"
+        renderer = {{ type = "plain", format = "{{level}} [{{target}}] {{message}}{{kv}}" }}
+
+        [handlers.db]
+        type = "file"
+        path = "{db}"
+        renderer = {{ type = "plain", format = "{{level}} {{message}}{{kv}}" }}
+
+        [handlers.warn]
+        type = "file"
+        path = "{warn}"
+        level = "warn"
+        renderer = {{ type = "plain", format = "{{level}} {{message}}" }}
+        "#,
+        all = all.display(),
+        db = db.display(),
+        warn = warn.display(),
+    );
+    let guard = ko_log::init_from_str(&config, Format::Toml).unwrap();
+    assert!(matches!(
+        ko_log::init_from_str(&config, Format::Toml),
+        Err(ko_log::Error::AlreadyInitialized)
+    ));
+
+    app::request(7);
+    app::db::query();
+    log::debug!("filtered out at the root");
+    log::warn!(target: "elsewhere", "disk almost full");
+    log::logger().flush();
+
+    assert_eq!(
+        support::lines(&all),
+        [
+            r#"INFO [pipeline::app] handled request request_id=7 path="/a b" app=test"#,
+            "DEBUG [pipeline::app::db] query done rows=3 component=db app=\"inner wins\"",
+            "WARN [elsewhere] disk almost full app=test",
+        ]
+    );
+    assert_eq!(
+        support::lines(&db),
+        ["DEBUG query done rows=3 component=db app=\"inner wins\""]
+    );
+    assert_eq!(support::lines(&warn), ["WARN disk almost full"]);
+
+    let stats = ko_log::stats();
+    assert_eq!((stats.enqueued, stats.written, stats.dropped), (3, 3, 0));
+    drop(guard);
+    log::info!("after shutdown");
+    assert_eq!(ko_log::stats().dropped, 1);
+    assert_eq!(support::lines(&all).len(), 3);
+}

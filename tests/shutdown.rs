@@ -1,0 +1,95 @@
+//! Shutdown keeps its promises: dropping the guard writes everything queued; with a
+//! stalled handler it gives up after `drain_timeout` and says how many records it could
+//! not write; `flush()` returns only when everything before it is on disk.
+
+use std::time::{Duration, Instant};
+
+use ko_log::config::Format;
+
+const STALLED: &str = "a_stalled_handler_is_abandoned_after_drain_timeout_and_reported";
+
+#[test]
+fn flush_waits_and_guard_drop_loses_nothing() {
+    if support::is_child(STALLED) {
+        return stalled_child();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let config = format!(
+        r#"
+        [queue]
+        capacity = 100000
+        [loggers.root]
+        handlers = ["file"]
+        [handlers.file]
+        type = "file"
+        path = "{}"
+        renderer = {{ type = "plain", format = "{{message}}" }}
+        "#,
+        path.display()
+    );
+    let guard = ko_log::init_from_str(&config, Format::Toml).unwrap();
+    for i in 0..50_000 {
+        log::info!("a {i}");
+    }
+    log::logger().flush();
+    assert_eq!(support::lines(&path).len(), 50_000, "flush returned early");
+    for i in 0..50_000 {
+        log::info!("b {i}");
+    }
+    drop(guard);
+    let lines = support::lines(&path);
+    assert_eq!(lines.len(), 100_000);
+    assert_eq!(lines.last().map(String::as_str), Some("b 49999"));
+}
+
+#[test]
+fn a_stalled_handler_is_abandoned_after_drain_timeout_and_reported() {
+    if support::is_child(STALLED) {
+        return;
+    }
+    let output = support::run_child(STALLED);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "child failed:\n{stderr}");
+    assert!(
+        stderr.contains("[RUNTIME::Dispatcher::SHUTDOWN::ERROR]")
+            && stderr.contains("did not finish within drain_timeout"),
+        "stderr was:\n{stderr}"
+    );
+}
+
+/// A pipe that is opened but never read: the dispatcher blocks once it is full.
+fn stalled_child() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stalled.pipe");
+    assert!(std::process::Command::new("mkfifo").arg(&path).status().unwrap().success());
+    let reader_path = path.clone();
+    let reader = std::thread::spawn(move || std::fs::File::open(reader_path).unwrap());
+    let config = format!(
+        r#"
+        [queue]
+        capacity = 1000
+        drain_timeout = "300ms"
+        [loggers.root]
+        handlers = ["stalled"]
+        [handlers.stalled]
+        type = "file"
+        path = "{}"
+        create_dirs = false
+        "#,
+        path.display()
+    );
+    let guard = ko_log::init_from_str(&config, Format::Toml).unwrap();
+    let _held_open_never_read = reader.join().unwrap();
+    let padding = "x".repeat(1000);
+    for i in 0..1000 {
+        log::info!("{i} {padding}");
+    }
+    let start = Instant::now();
+    drop(guard);
+    let took = start.elapsed();
+    assert!(took < Duration::from_secs(5), "guard drop took {took:?}");
+    let stats = ko_log::stats();
+    assert!(stats.dropped > 0, "{stats:?}");
+    std::process::exit(0); // the dispatcher thread is still stuck in write(): leave at once
+}
