@@ -89,10 +89,6 @@ impl Backend {
     pub fn stats(&self) -> Stats {
         self.shared.counters.snapshot()
     }
-
-    pub(crate) fn shared(&self) -> &Arc<Shared> {
-        &self.shared
-    }
 }
 
 fn build_pipeline(name: &str, config: &HandlerConfig) -> Result<Pipeline, Error> {

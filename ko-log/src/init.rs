@@ -1,16 +1,21 @@
 //! The init functions: build a [`Backend`] and install it as the global `log` logger.
 
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use ko_log_config::{Config, Format};
 
-use crate::dispatch::{Guard, Shared};
+use crate::dispatch::Guard;
 use crate::stats::Stats;
 use crate::{Backend, Error};
 
-/// The installed backend's shared state, for [`stats`].
-static GLOBAL: OnceLock<Arc<Shared>> = OnceLock::new();
+/// The installed backend, for [`stats`] and the async logging API.
+static INSTALLED: OnceLock<&'static Backend> = OnceLock::new();
+
+/// The backend installed by an init function, if any.
+pub(crate) fn installed() -> Option<&'static Backend> {
+    INSTALLED.get().copied()
+}
 
 /// Reads `path` (TOML, JSON or YAML by extension) and installs ko-log as the global logger.
 ///
@@ -44,19 +49,22 @@ pub fn init(config: Config) -> Result<Guard, Error> {
 }
 
 /// Installs an already built backend as the global logger and sets `log`'s max level.
+///
+/// The backend lives for the rest of the process (as `log` requires); its dispatcher stops
+/// when the [`Guard`] is dropped.
 pub fn install(backend: Backend) -> Result<(), Error> {
-    let shared = Arc::clone(backend.shared());
+    if INSTALLED.get().is_some() {
+        return Err(Error::AlreadyInitialized);
+    }
     let max_level = backend.max_level();
-    log::set_boxed_logger(Box::new(backend)).map_err(|_| Error::AlreadyInitialized)?;
+    let backend: &'static Backend = Box::leak(Box::new(backend));
+    log::set_logger(backend).map_err(|_| Error::AlreadyInitialized)?;
     log::set_max_level(max_level);
-    let _ = GLOBAL.set(shared);
+    let _ = INSTALLED.set(backend);
     Ok(())
 }
 
 /// The installed logger's counters (all zero before init).
 pub fn stats() -> Stats {
-    GLOBAL
-        .get()
-        .map(|shared| shared.counters.snapshot())
-        .unwrap_or_default()
+    installed().map(Backend::stats).unwrap_or_default()
 }

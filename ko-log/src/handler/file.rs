@@ -46,7 +46,8 @@ pub struct File {
     out: Option<fs::File>,
     /// Device and inode of `out`, to notice that `path` now names another file.
     identity: Option<(u64, u64)>,
-    /// Bytes in the file: its size when opened plus what this handler wrote since.
+    /// Bytes in the file: its size when opened (or last checked) plus what this handler
+    /// wrote since.
     size: u64,
     /// Last modification of a non-empty file when it was opened.
     modified: Option<SystemTime>,
@@ -181,7 +182,12 @@ impl File {
         }
         self.last_check = Instant::now();
         match fs::metadata(&self.path) {
-            Ok(meta) => identity(&meta) != self.identity,
+            Ok(meta) if identity(&meta) == self.identity => {
+                // Still our file; learn its real size (another writer, `copytruncate`).
+                self.size = meta.len();
+                false
+            }
+            Ok(_) => true,
             Err(e) => e.kind() == io::ErrorKind::NotFound,
         }
     }

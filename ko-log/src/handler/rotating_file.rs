@@ -21,6 +21,7 @@
 
 use std::fs;
 use std::io;
+use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
 use ko_log_config::handler::{RotatingFileConfig, Rotation};
@@ -77,6 +78,11 @@ impl RotatingFile {
         })
     }
 
+    /// The live file's path (backups are `path.1` … `path.N`).
+    pub fn path(&self) -> &Path {
+        self.file.path()
+    }
+
     /// Records dropped because a write failed (see [`File::lost`]).
     pub fn lost(&self) -> u64 {
         self.file.lost()
@@ -87,9 +93,9 @@ impl RotatingFile {
     fn rotate(&mut self) -> Result<(), Error> {
         self.file.write_out()?;
         let path = self.file.path().to_path_buf();
-        let error = |op, e| Error::io("RotatingFile", op, &path, e);
         if self.backup_count == 0 {
-            return self.file.truncate().map_err(|e| error("rotate", e));
+            let truncated = self.file.truncate();
+            return truncated.map_err(|e| Error::io("RotatingFile", "rotate", path, e));
         }
         for (from, to) in rename_plan(&path, self.backup_count) {
             match fs::rename(&from, &to) {
@@ -99,13 +105,16 @@ impl RotatingFile {
                 Err(e) => return Err(Error::io("RotatingFile", "rotate", from, e)),
             }
         }
-        self.file.reopen().map_err(|e| error("reopen", e))
+        let reopened = self.file.reopen();
+        reopened.map_err(|e| Error::io("RotatingFile", "reopen", path, e))
     }
 }
 
 impl Handler for RotatingFile {
     fn write(&mut self, line: &[u8], event: &Event) -> Result<(), Error> {
-        let now = self.latest.map_or(event.time, |latest| latest.max(event.time));
+        let now = self
+            .latest
+            .map_or(event.time, |latest| latest.max(event.time));
         self.latest = Some(now);
         if self.boundary.is_none() {
             self.boundary = next_boundary(now, self.rotation, self.offset);

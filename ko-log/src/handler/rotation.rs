@@ -80,7 +80,11 @@ mod tests {
     #[test]
     fn never_has_no_boundary() {
         assert_eq!(
-            next_boundary(datetime!(2024-05-01 10:00 UTC), Rotation::Never, offset!(UTC)),
+            next_boundary(
+                datetime!(2024-05-01 10:00 UTC),
+                Rotation::Never,
+                offset!(UTC)
+            ),
             None
         );
     }
@@ -88,17 +92,35 @@ mod tests {
     #[test]
     fn minutely_hourly_daily_in_utc() {
         let now = datetime!(2024-05-01 10:17:42.5 UTC);
-        assert_eq!(next(now, Rotation::Minutely, offset!(UTC)), datetime!(2024-05-01 10:18 UTC));
-        assert_eq!(next(now, Rotation::Hourly, offset!(UTC)), datetime!(2024-05-01 11:00 UTC));
-        assert_eq!(next(now, Rotation::Daily, offset!(UTC)), datetime!(2024-05-02 00:00 UTC));
+        assert_eq!(
+            next(now, Rotation::Minutely, offset!(UTC)),
+            datetime!(2024-05-01 10:18 UTC)
+        );
+        assert_eq!(
+            next(now, Rotation::Hourly, offset!(UTC)),
+            datetime!(2024-05-01 11:00 UTC)
+        );
+        assert_eq!(
+            next(now, Rotation::Daily, offset!(UTC)),
+            datetime!(2024-05-02 00:00 UTC)
+        );
     }
 
     #[test]
     fn a_time_on_a_boundary_gives_the_next_one() {
         let now = datetime!(2024-05-01 00:00 UTC);
-        assert_eq!(next(now, Rotation::Minutely, offset!(UTC)), datetime!(2024-05-01 00:01 UTC));
-        assert_eq!(next(now, Rotation::Hourly, offset!(UTC)), datetime!(2024-05-01 01:00 UTC));
-        assert_eq!(next(now, Rotation::Daily, offset!(UTC)), datetime!(2024-05-02 00:00 UTC));
+        assert_eq!(
+            next(now, Rotation::Minutely, offset!(UTC)),
+            datetime!(2024-05-01 00:01 UTC)
+        );
+        assert_eq!(
+            next(now, Rotation::Hourly, offset!(UTC)),
+            datetime!(2024-05-01 01:00 UTC)
+        );
+        assert_eq!(
+            next(now, Rotation::Daily, offset!(UTC)),
+            datetime!(2024-05-02 00:00 UTC)
+        );
     }
 
     #[test]
@@ -106,9 +128,18 @@ mod tests {
         let plus_0530 = offset!(+05:30);
         // 10:17 UTC is 15:47 at +05:30.
         let now = datetime!(2024-05-01 10:17 UTC);
-        assert_eq!(next(now, Rotation::Hourly, plus_0530), datetime!(2024-05-01 10:30 UTC));
-        assert_eq!(next(now, Rotation::Daily, plus_0530), datetime!(2024-05-01 18:30 UTC));
-        assert_eq!(next(now, Rotation::Minutely, plus_0530), datetime!(2024-05-01 10:18 UTC));
+        assert_eq!(
+            next(now, Rotation::Hourly, plus_0530),
+            datetime!(2024-05-01 10:30 UTC)
+        );
+        assert_eq!(
+            next(now, Rotation::Daily, plus_0530),
+            datetime!(2024-05-01 18:30 UTC)
+        );
+        assert_eq!(
+            next(now, Rotation::Minutely, plus_0530),
+            datetime!(2024-05-01 10:18 UTC)
+        );
         // The result is expressed on the local clock.
         assert_eq!(
             next(now, Rotation::Daily, plus_0530),
@@ -122,19 +153,38 @@ mod tests {
         // 03:00 UTC on May 2nd is 19:00 on May 1st at -08:00: next local midnight is
         // May 2nd 00:00 -08:00 = 08:00 UTC.
         let now = datetime!(2024-05-02 03:00 UTC);
-        assert_eq!(next(now, Rotation::Daily, minus_8), datetime!(2024-05-02 08:00 UTC));
-        assert_eq!(next(now, Rotation::Hourly, minus_8), datetime!(2024-05-02 04:00 UTC));
+        assert_eq!(
+            next(now, Rotation::Daily, minus_8),
+            datetime!(2024-05-02 08:00 UTC)
+        );
+        assert_eq!(
+            next(now, Rotation::Hourly, minus_8),
+            datetime!(2024-05-02 04:00 UTC)
+        );
     }
 
     #[test]
     fn year_end() {
         let now = datetime!(2024-12-31 23:59:59.999 UTC);
-        assert_eq!(next(now, Rotation::Minutely, offset!(UTC)), datetime!(2025-01-01 00:00 UTC));
-        assert_eq!(next(now, Rotation::Hourly, offset!(UTC)), datetime!(2025-01-01 00:00 UTC));
-        assert_eq!(next(now, Rotation::Daily, offset!(UTC)), datetime!(2025-01-01 00:00 UTC));
+        assert_eq!(
+            next(now, Rotation::Minutely, offset!(UTC)),
+            datetime!(2025-01-01 00:00 UTC)
+        );
+        assert_eq!(
+            next(now, Rotation::Hourly, offset!(UTC)),
+            datetime!(2025-01-01 00:00 UTC)
+        );
+        assert_eq!(
+            next(now, Rotation::Daily, offset!(UTC)),
+            datetime!(2025-01-01 00:00 UTC)
+        );
         // At +05:30 the local year already ended at 18:30 UTC.
         assert_eq!(
-            next(datetime!(2024-12-31 18:29 UTC), Rotation::Daily, offset!(+05:30)),
+            next(
+                datetime!(2024-12-31 18:29 UTC),
+                Rotation::Daily,
+                offset!(+05:30)
+            ),
             datetime!(2025-01-01 00:00 +05:30)
         );
     }
@@ -142,7 +192,10 @@ mod tests {
     #[test]
     fn leap_day() {
         let now = datetime!(2024-02-28 12:00 UTC);
-        assert_eq!(next(now, Rotation::Daily, offset!(UTC)), datetime!(2024-02-29 00:00 UTC));
+        assert_eq!(
+            next(now, Rotation::Daily, offset!(UTC)),
+            datetime!(2024-02-29 00:00 UTC)
+        );
     }
 
     #[test]
@@ -155,20 +208,50 @@ mod tests {
     fn size_rotation() {
         let now = datetime!(2024-05-01 10:00 UTC);
         let max = Some(100);
-        assert!(!should_rotate(90, 10, max, now, None), "exactly full is allowed");
+        assert!(
+            !should_rotate(90, 10, max, now, None),
+            "exactly full is allowed"
+        );
         assert!(should_rotate(91, 10, max, now, None));
-        assert!(!should_rotate(0, 500, max, now, None), "an oversized line goes alone");
+        assert!(
+            !should_rotate(0, 500, max, now, None),
+            "an oversized line goes alone"
+        );
         assert!(should_rotate(1, 500, max, now, None));
-        assert!(!should_rotate(10_000, 10, None, now, None), "no max, no boundary");
+        assert!(
+            !should_rotate(10_000, 10, None, now, None),
+            "no max, no boundary"
+        );
     }
 
     #[test]
     fn time_rotation() {
         let at = Some(datetime!(2024-05-01 11:00 UTC));
-        assert!(!should_rotate(10, 1, None, datetime!(2024-05-01 10:59:59.999 UTC), at));
-        assert!(should_rotate(10, 1, None, datetime!(2024-05-01 11:00 UTC), at));
-        assert!(should_rotate(10, 1, None, datetime!(2024-05-03 00:00 UTC), at));
-        assert!(!should_rotate(0, 1, None, datetime!(2024-05-01 11:00 UTC), at), "empty file");
+        assert!(!should_rotate(
+            10,
+            1,
+            None,
+            datetime!(2024-05-01 10:59:59.999 UTC),
+            at
+        ));
+        assert!(should_rotate(
+            10,
+            1,
+            None,
+            datetime!(2024-05-01 11:00 UTC),
+            at
+        ));
+        assert!(should_rotate(
+            10,
+            1,
+            None,
+            datetime!(2024-05-03 00:00 UTC),
+            at
+        ));
+        assert!(
+            !should_rotate(0, 1, None, datetime!(2024-05-01 11:00 UTC), at),
+            "empty file"
+        );
     }
 
     #[test]
@@ -176,13 +259,22 @@ mod tests {
         let at = Some(datetime!(2024-05-01 11:00 UTC));
         let before = datetime!(2024-05-01 10:30 UTC);
         assert!(should_rotate(95, 10, Some(100), before, at));
-        assert!(should_rotate(5, 10, Some(100), datetime!(2024-05-01 11:00 UTC), at));
+        assert!(should_rotate(
+            5,
+            10,
+            Some(100),
+            datetime!(2024-05-01 11:00 UTC),
+            at
+        ));
         assert!(!should_rotate(5, 10, Some(100), before, at));
     }
 
     #[test]
     fn backup_names() {
-        assert_eq!(backup_path(Path::new("logs/app.log"), 1), PathBuf::from("logs/app.log.1"));
+        assert_eq!(
+            backup_path(Path::new("logs/app.log"), 1),
+            PathBuf::from("logs/app.log.1")
+        );
         assert_eq!(backup_path(Path::new("app"), 12), PathBuf::from("app.12"));
     }
 
@@ -197,7 +289,10 @@ mod tests {
                 (p("app.log"), p("app.log.1")),
             ]
         );
-        assert_eq!(rename_plan(Path::new("app.log"), 1), vec![(p("app.log"), p("app.log.1"))]);
+        assert_eq!(
+            rename_plan(Path::new("app.log"), 1),
+            vec![(p("app.log"), p("app.log.1"))]
+        );
         assert!(rename_plan(Path::new("app.log"), 0).is_empty());
     }
 }

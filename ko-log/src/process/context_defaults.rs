@@ -12,9 +12,14 @@ pub struct AddContextDefaults {
 
 impl AddContextDefaults {
     /// Adds `values` (in the order given).
-    pub fn new<K: Into<Str>, V: Into<Value>>(values: impl IntoIterator<Item = (K, V)>) -> AddContextDefaults {
+    pub fn new<K: Into<Str>, V: Into<Value>>(
+        values: impl IntoIterator<Item = (K, V)>,
+    ) -> AddContextDefaults {
         AddContextDefaults {
-            values: values.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
+            values: values
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
         }
     }
 }

@@ -22,7 +22,9 @@ impl FilterKeys {
 impl Process for FilterKeys {
     fn process(&mut self, event: &mut Event) -> Action {
         if !event.fields.is_empty() {
-            event.fields.retain(|key, _| !self.keys.iter().any(|k| k == key));
+            event
+                .fields
+                .retain(|key, _| !self.keys.iter().any(|k| k == key));
         }
         Action::Keep
     }

@@ -60,15 +60,18 @@ pub(crate) fn strip_markup(text: &str) -> Cow<'_, str> {
     // Text before `copied` is in `out` already.
     let mut copied = 0;
     let mut i = 0;
-    while let Some(offset) = bytes.get(i..).and_then(|rest| rest.iter().position(|&b| b == b'[')) {
+    while let Some(offset) = bytes
+        .get(i..)
+        .and_then(|rest| rest.iter().position(|&b| b == b'['))
+    {
         let open = i + offset;
         let Some(close) = tag_end(bytes, open) else {
             i = open + 1;
             continue;
         };
-        let backslashes = bytes
-            .get(copied..open)
-            .map_or(0, |before| before.iter().rev().take_while(|&&b| b == b'\\').count());
+        let backslashes = bytes.get(copied..open).map_or(0, |before| {
+            before.iter().rev().take_while(|&&b| b == b'\\').count()
+        });
         let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
         // All the indices are at ASCII bytes, so on char boundaries.
         out.push_str(text.get(copied..open - backslashes).unwrap_or_default());

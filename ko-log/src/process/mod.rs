@@ -62,13 +62,17 @@ pub fn build(config: &ProcessorConfig) -> Result<Box<dyn Process>, crate::Error>
     Ok(match config {
         ProcessorConfig::AddCallsite { fields } => Box::new(AddCallsite::new(fields)),
         ProcessorConfig::AddContextDefaults { values } => Box::new(AddContextDefaults::new(
-            values.iter().map(|(key, value)| (key.clone(), value.clone())),
+            values
+                .iter()
+                .map(|(key, value)| (key.clone(), value.clone())),
         )),
         ProcessorConfig::DictTracebacks { backtrace } => Box::new(DictTracebacks::new(*backtrace)),
         ProcessorConfig::FilterByLevel { min_level } => Box::new(FilterByLevel::new(*min_level)),
         ProcessorConfig::FilterKeys { keys } => Box::new(FilterKeys::new(keys.iter().cloned())),
         ProcessorConfig::FilterMarkup => Box::new(FilterMarkup::new()),
-        ProcessorConfig::Redact { keys, replacement } => Box::new(Redact::new(keys, replacement.clone())),
+        ProcessorConfig::Redact { keys, replacement } => {
+            Box::new(Redact::new(keys, replacement.clone()))
+        }
         ProcessorConfig::Custom { name, params } => match registry::lookup(name) {
             Some(construct) => construct(params)?,
             None => return Err(params.unknown_type(ko_log_config::process::BUILTIN).into()),

@@ -20,9 +20,15 @@ pub struct Redact {
 
 impl Redact {
     /// Masks the values of `keys` (case-insensitive) with `replacement`.
-    pub fn new<K: AsRef<str>>(keys: impl IntoIterator<Item = K>, replacement: impl Into<String>) -> Redact {
+    pub fn new<K: AsRef<str>>(
+        keys: impl IntoIterator<Item = K>,
+        replacement: impl Into<String>,
+    ) -> Redact {
         Redact {
-            keys: keys.into_iter().map(|key| key.as_ref().to_lowercase()).collect(),
+            keys: keys
+                .into_iter()
+                .map(|key| key.as_ref().to_lowercase())
+                .collect(),
             replacement: Str::Owned(replacement.into()),
         }
     }

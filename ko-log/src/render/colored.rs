@@ -36,7 +36,12 @@ impl Colored {
     pub fn with_color(config: &ColoredConfig, enabled: bool) -> Colored {
         let palette = enabled.then(|| Palette::new(&config.colors));
         Colored {
-            plain: Plain::with_palette(&config.format, &config.time_format, config.timezone, palette),
+            plain: Plain::with_palette(
+                &config.format,
+                &config.time_format,
+                config.timezone,
+                palette,
+            ),
         }
     }
 
@@ -137,7 +142,11 @@ mod tests {
             (ColorMode::Auto, true, true, false),
             (ColorMode::Never, true, false, false),
         ] {
-            assert_eq!(color_enabled(mode, terminal, no_color), expected, "{mode:?} {terminal} {no_color}");
+            assert_eq!(
+                color_enabled(mode, terminal, no_color),
+                expected,
+                "{mode:?} {terminal} {no_color}"
+            );
         }
     }
 

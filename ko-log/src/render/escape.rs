@@ -127,7 +127,11 @@ pub(crate) fn write_escaped(out: &mut Vec<u8>, text: &str, mode: Mode) {
                 }
                 3 => {
                     copy(out, bytes, run, i);
-                    let last = if bytes.get(i + 2) == Some(&0xa8) { b'8' } else { b'9' };
+                    let last = if bytes.get(i + 2) == Some(&0xa8) {
+                        b'8'
+                    } else {
+                        b'9'
+                    };
                     out.extend_from_slice(b"\\u{202");
                     out.push(last);
                     out.push(b'}');
@@ -213,19 +217,28 @@ mod tests {
 
     #[test]
     fn c0_and_del_in_hex() {
-        assert_eq!(esc("\0x\x1b[31mred\x7f\x01", Mode::Text), "\\x00x\\x1b[31mred\\x7f\\x01");
+        assert_eq!(
+            esc("\0x\x1b[31mred\x7f\x01", Mode::Text),
+            "\\x00x\\x1b[31mred\\x7f\\x01"
+        );
     }
 
     #[test]
     fn c1_controls() {
-        assert_eq!(esc("a\u{9b}31mb\u{85}c\u{80}", Mode::Text), "a\\u{9b}31mb\\u{85}c\\u{80}");
+        assert_eq!(
+            esc("a\u{9b}31mb\u{85}c\u{80}", Mode::Text),
+            "a\\u{9b}31mb\\u{85}c\\u{80}"
+        );
         // U+00A0..U+00BF share the 0xC2 lead byte and are not controls.
         assert_eq!(esc("\u{a0}\u{a9}\u{bf}", Mode::Text), "\u{a0}\u{a9}\u{bf}");
     }
 
     #[test]
     fn unicode_separators() {
-        assert_eq!(esc("a\u{2028}b\u{2029}c", Mode::Text), "a\\u{2028}b\\u{2029}c");
+        assert_eq!(
+            esc("a\u{2028}b\u{2029}c", Mode::Text),
+            "a\\u{2028}b\\u{2029}c"
+        );
         // Other characters with the 0xE2 lead byte pass.
         assert_eq!(esc("\u{2027}\u{202a}→✓", Mode::Text), "\u{2027}\u{202a}→✓");
     }

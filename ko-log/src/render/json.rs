@@ -71,7 +71,12 @@ impl Json {
         }
     }
 
-    fn write<F: Formatter>(&self, event: &Event, out: &mut Vec<u8>, formatter: F) -> serde_json::Result<()> {
+    fn write<F: Formatter>(
+        &self,
+        event: &Event,
+        out: &mut Vec<u8>,
+        formatter: F,
+    ) -> serde_json::Result<()> {
         let mut serializer = serde_json::Serializer::with_formatter(out, formatter);
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("timestamp", &Timestamp(event.time, self.offset))?;
@@ -135,7 +140,10 @@ impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let Timestamp(time, offset) = *self;
         let mut buf = [0u8; 64];
-        for time in [time.checked_to_offset(offset), time.checked_to_offset(UtcOffset::UTC)] {
+        for time in [
+            time.checked_to_offset(offset),
+            time.checked_to_offset(UtcOffset::UTC),
+        ] {
             let Some(time) = time else { continue };
             let mut cursor = Cursor::new(&mut buf[..]);
             if time.format_into(&mut cursor, &Rfc3339).is_ok() {

@@ -14,6 +14,7 @@
 //! - `{kv}`: every field not named by another placeholder, each as ` key=value` (a leading
 //!   space per pair). A value is quoted with `"` when it is empty or contains a space, `"`,
 //!   `=`, `\` or a control character; inside quotes `"` is `\"` and `\` is `\\`;
+//!   keys are written as they are, control characters escaped;
 //! - `{any_other_name}`: the value of that field, unquoted (empty when absent).
 //!
 //! Text from the record is escaped (see [`escape`](super::escape)) so that a record is
@@ -267,14 +268,20 @@ mod tests {
         assert_eq!(kv(Value::F64(f64::NAN)), "NaN");
         assert_eq!(kv(Value::Null), "null");
         assert_eq!(kv(Value::Bool(true)), "true");
-        assert_eq!(kv(Value::List(vec![Value::from(1), Value::from("a\"")])), r#""[1, a\"]""#);
+        assert_eq!(
+            kv(Value::List(vec![Value::from(1), Value::from("a\"")])),
+            r#""[1, a\"]""#
+        );
         assert_eq!(kv(Value::List(vec![Value::from("x")])), "[x]");
         assert_eq!(kv(Value::List(vec![Value::from("")])), "[]");
         let error = crate::ErrorValue {
             message: "boom".to_owned(),
             sources: vec!["disk\x1b full".to_owned()],
         };
-        assert_eq!(kv(Value::Error(Box::new(error))), r#""boom: disk\x1b full""#);
+        assert_eq!(
+            kv(Value::Error(Box::new(error))),
+            r#""boom: disk\x1b full""#
+        );
         let bare = crate::ErrorValue {
             message: String::new(),
             sources: Vec::new(),

@@ -1,0 +1,487 @@
+//! The `file`, `stream` and `null` handlers used directly: exact contents, open modes,
+//! permissions, and the faults an outside world inflicts (deleted, renamed and truncated
+//! files, a full disk, refused opens).
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use ko_log::config::handler::{FileConfig, OpenMode, Stream, StreamConfig};
+use ko_log::config::HandlerKind;
+use ko_log::handler::{build, File, Handler, Null, StdStream};
+use ko_log::{Error, Event};
+use log::Level;
+
+fn config(path: &Path) -> FileConfig {
+    FileConfig {
+        path: path.to_path_buf(),
+        mode: OpenMode::Append,
+        create_dirs: true,
+        file_mode: 0o640,
+        reopen_check: Duration::from_secs(1),
+    }
+}
+
+fn write(handler: &mut (impl Handler + ?Sized), line: &str) -> Result<(), Error> {
+    handler.write(line.as_bytes(), &Event::new(Level::Info, "test", "m"))
+}
+
+fn read(path: &Path) -> String {
+    fs::read_to_string(path).unwrap()
+}
+
+/// The `op` and OS error kind of an [`Error::Io`].
+fn io_parts(error: &Error) -> (&'static str, io::ErrorKind) {
+    match error {
+        Error::Io { op, source, .. } => (op, source.kind()),
+        other => panic!("expected an Io error, got {other:?}"),
+    }
+}
+
+#[test]
+fn writes_exact_contents_on_flush() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let mut file = File::new(&config(&path)).unwrap();
+    write(&mut file, "one\n").unwrap();
+    write(&mut file, "two words\n").unwrap();
+    assert_eq!(read(&path), "", "lines are buffered until flush");
+    file.flush().unwrap();
+    assert_eq!(read(&path), "one\ntwo words\n");
+    write(&mut file, "three\n").unwrap();
+    file.flush().unwrap();
+    assert_eq!(read(&path), "one\ntwo words\nthree\n");
+    assert_eq!(file.lost(), 0);
+}
+
+#[test]
+fn a_full_buffer_is_written_without_flush() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let mut file = File::new(&config(&path)).unwrap();
+    let line = format!("{}\n", "x".repeat(1023));
+    for _ in 0..64 {
+        write(&mut file, &line).unwrap();
+    }
+    assert_eq!(fs::metadata(&path).unwrap().len(), 64 * 1024);
+}
+
+#[test]
+fn dropping_the_handler_writes_its_buffer() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let mut file = File::new(&config(&path)).unwrap();
+    write(&mut file, "kept\n").unwrap();
+    drop(file);
+    assert_eq!(read(&path), "kept\n");
+}
+
+#[test]
+fn append_keeps_existing_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    fs::write(&path, "old\n").unwrap();
+    let mut file = File::new(&config(&path)).unwrap();
+    write(&mut file, "new\n").unwrap();
+    file.flush().unwrap();
+    assert_eq!(read(&path), "old\nnew\n");
+}
+
+#[test]
+fn truncate_empties_existing_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    fs::write(&path, "old\nolder\n").unwrap();
+    let mut file = File::new(&FileConfig {
+        mode: OpenMode::Truncate,
+        ..config(&path)
+    })
+    .unwrap();
+    assert_eq!(read(&path), "", "emptied at open");
+    write(&mut file, "new\n").unwrap();
+    file.flush().unwrap();
+    assert_eq!(read(&path), "new\n");
+}
+
+#[test]
+fn a_torn_last_line_is_ended_before_appending() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    fs::write(&path, "whole\ntorn").unwrap();
+    let mut file = File::new(&config(&path)).unwrap();
+    write(&mut file, "new\n").unwrap();
+    file.flush().unwrap();
+    assert_eq!(read(&path), "whole\ntorn\nnew\n");
+}
+
+#[test]
+fn creates_parent_directories() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a/b/c/app.log");
+    let mut file = File::new(&config(&path)).unwrap();
+    write(&mut file, "deep\n").unwrap();
+    file.flush().unwrap();
+    assert_eq!(read(&path), "deep\n");
+}
+
+#[test]
+fn missing_parent_without_create_dirs_is_an_open_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("missing/app.log");
+    let error = File::new(&FileConfig {
+        create_dirs: false,
+        ..config(&path)
+    })
+    .unwrap_err();
+    assert_eq!(io_parts(&error), ("open", io::ErrorKind::NotFound));
+    assert_eq!(error.code(), "HANDLER::File::IO::ERROR::RECOVERABLE");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "File handler: cannot open {}: No such file or directory (os error 2)",
+            path.display()
+        )
+    );
+    assert!(!dir.path().join("missing").exists());
+}
+
+#[test]
+fn a_directory_as_path_is_an_open_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let error = File::new(&config(dir.path())).unwrap_err();
+    assert_eq!(io_parts(&error).0, "open");
+    assert!(error.recoverable());
+}
+
+#[cfg(unix)]
+#[test]
+fn new_files_get_file_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let default = dir.path().join("default.log");
+    File::new(&config(&default)).unwrap();
+    let mode = fs::metadata(&default).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o640);
+
+    let private = dir.path().join("private.log");
+    File::new(&FileConfig {
+        file_mode: 0o600,
+        ..config(&private)
+    })
+    .unwrap();
+    let mode = fs::metadata(&private).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[cfg(unix)]
+#[test]
+fn existing_files_keep_their_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    fs::write(&path, "").unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+    File::new(&config(&path)).unwrap();
+    let mode = fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o644);
+}
+
+/// sysfs refuses to create files even for root, so this holds wherever the tests run.
+#[cfg(target_os = "linux")]
+#[test]
+fn permission_denied_at_open_is_an_open_error() {
+    if !Path::new("/sys/kernel").is_dir() {
+        return; // no sysfs (some minimal containers): nothing to test against
+    }
+    let path = Path::new("/sys/kernel/ko-log-handler-test.log");
+    let error = File::new(&FileConfig {
+        create_dirs: false,
+        ..config(path)
+    })
+    .unwrap_err();
+    assert_eq!(io_parts(&error), ("open", io::ErrorKind::PermissionDenied));
+    assert_eq!(error.code(), "HANDLER::File::IO::ERROR::RECOVERABLE");
+}
+
+#[cfg(unix)]
+#[test]
+#[ignore = "root bypasses directory permissions; run as a normal user with --ignored"]
+fn permission_denied_in_a_read_only_directory() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let locked = dir.path().join("locked");
+    fs::create_dir(&locked).unwrap();
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o500)).unwrap();
+    let error = File::new(&config(&locked.join("app.log"))).unwrap_err();
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o700)).unwrap();
+    assert_eq!(io_parts(&error), ("open", io::ErrorKind::PermissionDenied));
+}
+
+fn quick_reopen(path: &Path) -> FileConfig {
+    FileConfig {
+        reopen_check: Duration::from_millis(10),
+        ..config(path)
+    }
+}
+
+fn wait_past_reopen_check() {
+    std::thread::sleep(Duration::from_millis(30));
+}
+
+#[test]
+fn a_deleted_file_is_recreated_after_reopen_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let mut file = File::new(&quick_reopen(&path)).unwrap();
+    write(&mut file, "before\n").unwrap();
+    file.flush().unwrap();
+    fs::remove_file(&path).unwrap();
+    wait_past_reopen_check();
+    write(&mut file, "after\n").unwrap();
+    file.flush().unwrap();
+    assert_eq!(read(&path), "after\n");
+    assert_eq!(file.lost(), 0);
+}
+
+#[test]
+fn a_deleted_directory_is_recreated_with_create_dirs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("logs/app.log");
+    let mut file = File::new(&quick_reopen(&path)).unwrap();
+    fs::remove_dir_all(dir.path().join("logs")).unwrap();
+    wait_past_reopen_check();
+    write(&mut file, "after\n").unwrap();
+    file.flush().unwrap();
+    assert_eq!(read(&path), "after\n");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_renamed_file_logrotate_create_is_followed_by_a_new_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let rotated = dir.path().join("app.log.1");
+    let mut file = File::new(&quick_reopen(&path)).unwrap();
+    write(&mut file, "one\n").unwrap();
+    file.flush().unwrap();
+    fs::rename(&path, &rotated).unwrap();
+    // logrotate `create` makes the new file itself; ko-log must then write into it.
+    fs::write(&path, "").unwrap();
+    wait_past_reopen_check();
+    write(&mut file, "two\n").unwrap();
+    file.flush().unwrap();
+    write(&mut file, "three\n").unwrap();
+    file.flush().unwrap();
+    assert_eq!(read(&rotated), "one\n");
+    assert_eq!(read(&path), "two\nthree\n");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_renamed_file_with_no_new_file_is_recreated() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let rotated = dir.path().join("app.log.1");
+    let mut file = File::new(&quick_reopen(&path)).unwrap();
+    write(&mut file, "one\n").unwrap();
+    file.flush().unwrap();
+    fs::rename(&path, &rotated).unwrap();
+    wait_past_reopen_check();
+    write(&mut file, "two\n").unwrap();
+    file.flush().unwrap();
+    assert_eq!(read(&rotated), "one\n");
+    assert_eq!(read(&path), "two\n");
+}
+
+#[cfg(unix)]
+#[test]
+fn within_reopen_check_lines_still_go_to_the_open_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let rotated = dir.path().join("app.log.1");
+    let mut file = File::new(&FileConfig {
+        reopen_check: Duration::from_secs(3600),
+        ..config(&path)
+    })
+    .unwrap();
+    fs::rename(&path, &rotated).unwrap();
+    write(&mut file, "late\n").unwrap();
+    file.flush().unwrap();
+    assert_eq!(read(&rotated), "late\n");
+    assert!(!path.exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn reopen_check_zero_never_reopens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let rotated = dir.path().join("app.log.1");
+    let mut file = File::new(&FileConfig {
+        reopen_check: Duration::ZERO,
+        ..config(&path)
+    })
+    .unwrap();
+    fs::rename(&path, &rotated).unwrap();
+    wait_past_reopen_check();
+    write(&mut file, "late\n").unwrap();
+    file.flush().unwrap();
+    assert_eq!(read(&rotated), "late\n");
+    assert!(!path.exists());
+}
+
+#[test]
+fn copytruncate_next_lines_land_at_the_start_without_holes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let mut file = File::new(&config(&path)).unwrap();
+    for i in 0..100 {
+        write(&mut file, &format!("before {i}\n")).unwrap();
+    }
+    file.flush().unwrap();
+    // logrotate `copytruncate`: copy, then truncate the live file behind ko-log's back.
+    fs::copy(&path, dir.path().join("app.log.1")).unwrap();
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    write(&mut file, "after\n").unwrap();
+    file.flush().unwrap();
+    let bytes = fs::read(&path).unwrap();
+    assert_eq!(bytes, b"after\n", "no NUL hole before the new line");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn dev_full_is_a_recoverable_write_error_with_its_code() {
+    let mut file = File::new(&config(Path::new("/dev/full"))).unwrap();
+    write(&mut file, "one\n").unwrap();
+    write(&mut file, "two\n").unwrap();
+    let error = file.flush().unwrap_err();
+    assert_eq!(error.code(), "HANDLER::File::IO::ERROR::RECOVERABLE");
+    assert!(error.recoverable());
+    assert_eq!(io_parts(&error), ("write", io::ErrorKind::StorageFull));
+    assert_eq!(file.lost(), 2);
+    // Nothing buffered: nothing to fail.
+    file.flush().unwrap();
+    // The handler keeps trying: a full buffer fails in `write` itself.
+    let line = format!("{}\n", "x".repeat(1023));
+    let failures = (0..64).filter(|_| write(&mut file, &line).is_err()).count();
+    assert_eq!(failures, 1);
+    assert_eq!(file.lost(), 2 + 64);
+}
+
+/// Disk full, then space again: the path is a symlink first to `/dev/full`, then to a
+/// regular file whose last line a failed write had torn.
+#[cfg(target_os = "linux")]
+#[test]
+fn recovers_after_disk_full_with_whole_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let real = dir.path().join("real.log");
+    fs::write(&real, "written before\ntorn by the full disk").unwrap();
+    std::os::unix::fs::symlink("/dev/full", &path).unwrap();
+
+    let mut file = File::new(&config(&path)).unwrap();
+    write(&mut file, "lost\n").unwrap();
+    let error = file.flush().unwrap_err();
+    assert_eq!(io_parts(&error).0, "write");
+    assert_eq!(file.lost(), 1);
+
+    fs::remove_file(&path).unwrap();
+    std::os::unix::fs::symlink(&real, &path).unwrap();
+    write(&mut file, "after recovery\n").unwrap();
+    file.flush().unwrap();
+    write(&mut file, "and on\n").unwrap();
+    file.flush().unwrap();
+    assert_eq!(
+        read(&real),
+        "written before\ntorn by the full disk\nafter recovery\nand on\n"
+    );
+    assert_eq!(file.lost(), 1);
+}
+
+/// The directory vanishes with `create_dirs = false`: the reopen fails (reported, lines
+/// counted as lost) until the directory is back.
+#[test]
+fn reopen_failures_are_reported_and_recovered() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    fs::create_dir(&logs).unwrap();
+    let path = logs.join("app.log");
+    let mut file = File::new(&FileConfig {
+        create_dirs: false,
+        ..quick_reopen(&path)
+    })
+    .unwrap();
+    fs::remove_dir_all(&logs).unwrap();
+    wait_past_reopen_check();
+    write(&mut file, "lost\n").unwrap();
+    let error = file.flush().unwrap_err();
+    assert_eq!(io_parts(&error), ("reopen", io::ErrorKind::NotFound));
+    assert_eq!(error.code(), "HANDLER::File::IO::ERROR::RECOVERABLE");
+    assert_eq!(file.lost(), 1);
+
+    fs::create_dir(&logs).unwrap();
+    write(&mut file, "back\n").unwrap();
+    file.flush().unwrap();
+    assert_eq!(read(&path), "back\n");
+}
+
+#[test]
+fn file_handler_reports_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let file = File::new(&config(&path)).unwrap();
+    assert_eq!(file.path(), path);
+    assert!(!file.is_terminal());
+}
+
+#[test]
+fn stream_handlers_write_without_error() {
+    for stream in [Stream::Stdout, Stream::Stderr] {
+        let mut handler = StdStream::new(&StreamConfig { stream });
+        write(&mut handler, "ko-log StdStream test line\n").unwrap();
+        handler.flush().unwrap();
+        handler.flush().unwrap();
+        assert_eq!(handler.lost(), 0);
+    }
+}
+
+#[test]
+fn null_discards_everything() {
+    let mut null = Null::new();
+    write(&mut null, "gone\n").unwrap();
+    null.flush().unwrap();
+    assert!(!null.is_terminal());
+}
+
+#[test]
+fn build_makes_each_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let path: PathBuf = dir.path().join("built.log");
+    let mut file = build(&HandlerKind::File(config(&path))).unwrap();
+    write(&mut *file, "via build\n").unwrap();
+    file.flush().unwrap();
+    assert_eq!(read(&path), "via build\n");
+
+    for kind in [
+        HandlerKind::Null,
+        HandlerKind::Stream(StreamConfig {
+            stream: Stream::Stderr,
+        }),
+    ] {
+        let mut handler = build(&kind).unwrap();
+        handler.flush().unwrap();
+    }
+
+    let error = build(&HandlerKind::File(FileConfig {
+        create_dirs: false,
+        ..config(&dir.path().join("missing/app.log"))
+    }))
+    .unwrap_err();
+    assert_eq!(io_parts(&error).0, "open");
+}

@@ -1,0 +1,389 @@
+//! The `rotating_file` handler used directly: size and time rotation (time injected
+//! through event timestamps, never slept), backups kept, nothing lost or split.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use ko_log::config::handler::{FileConfig, OpenMode, RotatingFileConfig, Rotation, Timezone};
+use ko_log::handler::{Handler, RotatingFile};
+use ko_log::{Error, Event};
+use log::Level;
+use time::macros::{datetime, offset};
+use time::OffsetDateTime;
+
+fn config(
+    path: &Path,
+    max_bytes: Option<u64>,
+    rotation: Rotation,
+    backups: usize,
+) -> RotatingFileConfig {
+    RotatingFileConfig {
+        file: FileConfig {
+            path: path.to_path_buf(),
+            mode: OpenMode::Append,
+            create_dirs: true,
+            file_mode: 0o640,
+            reopen_check: Duration::from_secs(1),
+        },
+        max_bytes,
+        rotation,
+        backup_count: backups,
+        timezone: Timezone::Utc,
+    }
+}
+
+fn event_at(time: OffsetDateTime) -> Event {
+    let mut event = Event::new(Level::Info, "test", "m");
+    event.time = time;
+    event
+}
+
+fn write_at(handler: &mut RotatingFile, time: OffsetDateTime, line: &str) -> Result<(), Error> {
+    handler.write(line.as_bytes(), &event_at(time))
+}
+
+fn write(handler: &mut RotatingFile, line: &str) -> Result<(), Error> {
+    write_at(handler, datetime!(2024-06-01 12:00 UTC), line)
+}
+
+fn backup(path: &Path, n: usize) -> PathBuf {
+    PathBuf::from(format!("{}.{n}", path.display()))
+}
+
+fn read(path: &Path) -> String {
+    fs::read_to_string(path).unwrap()
+}
+
+/// The files of a rotated log in write order (`path.N` … `path.1`, `path`), as text.
+fn files_in_order(path: &Path) -> Vec<String> {
+    let mut n = 1;
+    while backup(path, n).exists() {
+        n += 1;
+    }
+    let mut files: Vec<String> = (1..n).rev().map(|n| read(&backup(path, n))).collect();
+    files.push(read(path));
+    files
+}
+
+#[test]
+fn size_rotation_loses_and_splits_no_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let max = 64 * 1024;
+    let mut handler = RotatingFile::new(&config(&path, Some(max), Rotation::Never, 1000)).unwrap();
+    let count = 10_000;
+    for i in 0..count {
+        let padding = "x".repeat(i % 97);
+        write(&mut handler, &format!("line {i} {padding}\n")).unwrap();
+    }
+    handler.flush().unwrap();
+    drop(handler);
+
+    let files = files_in_order(&path);
+    assert!(files.len() >= 8, "rotated only {} times", files.len() - 1);
+    for (n, text) in files.iter().enumerate() {
+        assert!(
+            text.len() as u64 <= max,
+            "file {n} has {} bytes",
+            text.len()
+        );
+        assert!(text.ends_with('\n'), "file {n} ends mid-line");
+    }
+    let lines: Vec<&str> = files.iter().flat_map(|text| text.lines()).collect();
+    assert_eq!(lines.len(), count);
+    for (i, line) in lines.iter().enumerate() {
+        assert_eq!(*line, format!("line {i} {}", "x".repeat(i % 97)));
+    }
+    // The shared helper agrees: every number exactly once.
+    let all = support::rotated_lines(&path);
+    support::check_exactly_once(&all, count, |line| line.split(' ').nth(1)?.parse().ok()).unwrap();
+}
+
+#[test]
+fn size_rotation_keeps_exactly_backup_count_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let mut handler = RotatingFile::new(&config(&path, Some(100), Rotation::Never, 3)).unwrap();
+    // 10-byte lines: 10 per file.
+    for i in 0..95 {
+        write(&mut handler, &format!("line {i:04}\n")).unwrap();
+    }
+    handler.flush().unwrap();
+
+    let mut names: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["app.log", "app.log.1", "app.log.2", "app.log.3"]);
+    let expected = |range: std::ops::Range<usize>| -> String {
+        range.map(|i| format!("line {i:04}\n")).collect()
+    };
+    assert_eq!(read(&backup(&path, 3)), expected(60..70));
+    assert_eq!(read(&backup(&path, 2)), expected(70..80));
+    assert_eq!(read(&backup(&path, 1)), expected(80..90));
+    assert_eq!(read(&path), expected(90..95));
+}
+
+#[test]
+fn a_line_longer_than_max_bytes_goes_alone_into_a_fresh_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let mut handler = RotatingFile::new(&config(&path, Some(100), Rotation::Never, 5)).unwrap();
+    let long = format!("{}\n", "L".repeat(299));
+    write(&mut handler, "short 1\n").unwrap();
+    write(&mut handler, &long).unwrap();
+    write(&mut handler, "short 2\n").unwrap();
+    handler.flush().unwrap();
+    assert_eq!(
+        files_in_order(&path),
+        ["short 1\n", long.as_str(), "short 2\n"]
+    );
+}
+
+#[test]
+fn a_long_first_line_does_not_rotate_an_empty_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let mut handler = RotatingFile::new(&config(&path, Some(10), Rotation::Never, 5)).unwrap();
+    write(&mut handler, "a line of twenty b\n").unwrap();
+    handler.flush().unwrap();
+    assert_eq!(files_in_order(&path), ["a line of twenty b\n"]);
+}
+
+#[test]
+fn an_existing_file_counts_toward_max_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    fs::write(&path, "x".repeat(89) + "\n").unwrap();
+    let mut handler = RotatingFile::new(&config(&path, Some(100), Rotation::Never, 2)).unwrap();
+    write(&mut handler, "0123456789\n").unwrap();
+    handler.flush().unwrap();
+    assert_eq!(read(&backup(&path, 1)), "x".repeat(89) + "\n");
+    assert_eq!(read(&path), "0123456789\n");
+}
+
+#[test]
+fn backup_count_zero_truncates_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let mut handler = RotatingFile::new(&config(&path, Some(25), Rotation::Never, 0)).unwrap();
+    for i in 0..7 {
+        write(&mut handler, &format!("line {i:04}\n")).unwrap();
+    }
+    handler.flush().unwrap();
+    // 10-byte lines, two per file: line 6 alone remains.
+    assert_eq!(read(&path), "line 0006\n");
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn minutely_rotation_follows_event_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let mut handler = RotatingFile::new(&config(&path, None, Rotation::Minutely, 10)).unwrap();
+    write_at(&mut handler, datetime!(2024-01-01 00:00:10 UTC), "a\n").unwrap();
+    write_at(&mut handler, datetime!(2024-01-01 00:00:59.999 UTC), "b\n").unwrap();
+    write_at(&mut handler, datetime!(2024-01-01 00:01:00 UTC), "c\n").unwrap();
+    write_at(&mut handler, datetime!(2024-01-01 00:03:30 UTC), "d\n").unwrap();
+    write_at(&mut handler, datetime!(2024-01-01 00:03:31 UTC), "e\n").unwrap();
+    handler.flush().unwrap();
+    assert_eq!(files_in_order(&path), ["a\nb\n", "c\n", "d\ne\n"]);
+}
+
+#[test]
+fn hourly_rotation_follows_event_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let mut handler = RotatingFile::new(&config(&path, None, Rotation::Hourly, 10)).unwrap();
+    write_at(&mut handler, datetime!(2024-03-10 09:15 UTC), "a\n").unwrap();
+    write_at(&mut handler, datetime!(2024-03-10 09:59:59 UTC), "b\n").unwrap();
+    write_at(&mut handler, datetime!(2024-03-10 10:00 UTC), "c\n").unwrap();
+    write_at(&mut handler, datetime!(2024-03-10 10:45 UTC), "d\n").unwrap();
+    write_at(&mut handler, datetime!(2024-03-10 13:01 UTC), "e\n").unwrap();
+    handler.flush().unwrap();
+    assert_eq!(files_in_order(&path), ["a\nb\n", "c\nd\n", "e\n"]);
+}
+
+#[test]
+fn daily_rotation_across_the_year_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let mut handler = RotatingFile::new(&config(&path, None, Rotation::Daily, 10)).unwrap();
+    write_at(&mut handler, datetime!(2024-12-30 08:00 UTC), "a\n").unwrap();
+    write_at(&mut handler, datetime!(2024-12-31 23:59:59 UTC), "b\n").unwrap();
+    write_at(&mut handler, datetime!(2025-01-01 00:00:01 UTC), "c\n").unwrap();
+    write_at(&mut handler, datetime!(2025-01-01 23:00 UTC), "d\n").unwrap();
+    handler.flush().unwrap();
+    assert_eq!(files_in_order(&path), ["a\n", "b\n", "c\nd\n"]);
+}
+
+#[test]
+fn daily_rotation_at_a_fixed_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    // Local midnight at +05:30 is 18:30 UTC.
+    let east = config(&path, None, Rotation::Daily, 10);
+    let mut handler = RotatingFile::with_offset(&east, offset!(+05:30)).unwrap();
+    write_at(&mut handler, datetime!(2024-05-01 12:00 UTC), "a\n").unwrap();
+    write_at(&mut handler, datetime!(2024-05-01 18:29:59 UTC), "b\n").unwrap();
+    write_at(&mut handler, datetime!(2024-05-01 18:30 UTC), "c\n").unwrap();
+    write_at(&mut handler, datetime!(2024-05-01 23:59 UTC), "d\n").unwrap();
+    handler.flush().unwrap();
+    assert_eq!(files_in_order(&path), ["a\nb\n", "c\nd\n"]);
+
+    // At -08:00, local midnight is 08:00 UTC.
+    let path = dir.path().join("west.log");
+    let west = config(&path, None, Rotation::Daily, 10);
+    let mut handler = RotatingFile::with_offset(&west, offset!(-08:00)).unwrap();
+    write_at(&mut handler, datetime!(2024-05-02 03:00 UTC), "a\n").unwrap();
+    write_at(&mut handler, datetime!(2024-05-02 07:59 UTC), "b\n").unwrap();
+    write_at(&mut handler, datetime!(2024-05-02 08:00 UTC), "c\n").unwrap();
+    handler.flush().unwrap();
+    assert_eq!(files_in_order(&path), ["a\nb\n", "c\n"]);
+}
+
+#[test]
+fn a_late_event_does_not_move_time_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let mut handler = RotatingFile::new(&config(&path, None, Rotation::Hourly, 10)).unwrap();
+    write_at(&mut handler, datetime!(2024-01-01 00:59 UTC), "a\n").unwrap();
+    write_at(&mut handler, datetime!(2024-01-01 01:01 UTC), "b\n").unwrap();
+    write_at(&mut handler, datetime!(2024-01-01 00:59:30 UTC), "late\n").unwrap();
+    write_at(&mut handler, datetime!(2024-01-01 01:30 UTC), "c\n").unwrap();
+    handler.flush().unwrap();
+    assert_eq!(files_in_order(&path), ["a\n", "b\nlate\nc\n"]);
+}
+
+/// A late event that triggers a size rotation must not pull the next time boundary back
+/// to its own (older) hour.
+#[test]
+fn a_late_event_rotating_by_size_keeps_the_time_boundary() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let mut handler = RotatingFile::new(&config(&path, Some(10), Rotation::Hourly, 10)).unwrap();
+    write_at(&mut handler, datetime!(2024-01-01 00:30 UTC), "a\n").unwrap();
+    write_at(&mut handler, datetime!(2024-01-01 02:10 UTC), "bbbbbbb\n").unwrap(); // hour
+    write_at(&mut handler, datetime!(2024-01-01 00:40 UTC), "ll\n").unwrap(); // size
+    write_at(&mut handler, datetime!(2024-01-01 02:11 UTC), "c\n").unwrap(); // same hour
+    handler.flush().unwrap();
+    assert_eq!(files_in_order(&path), ["a\n", "bbbbbbb\n", "ll\nc\n"]);
+}
+
+#[test]
+fn size_and_time_rotation_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let mut handler = RotatingFile::new(&config(&path, Some(20), Rotation::Minutely, 10)).unwrap();
+    let t = |s: i64| datetime!(2024-01-01 00:00 UTC) + time::Duration::seconds(s);
+    write_at(&mut handler, t(1), "line 01\n").unwrap(); // 8 bytes
+    write_at(&mut handler, t(2), "line 02\n").unwrap(); // 16
+    write_at(&mut handler, t(3), "line 03\n").unwrap(); // 24 > 20: size rotation
+    write_at(&mut handler, t(61), "line 04\n").unwrap(); // next minute: time rotation
+    write_at(&mut handler, t(62), "line 05\n").unwrap();
+    write_at(&mut handler, t(63), "line 06\n").unwrap(); // size again
+    handler.flush().unwrap();
+    assert_eq!(
+        files_in_order(&path),
+        [
+            "line 01\nline 02\n",
+            "line 03\n",
+            "line 04\nline 05\n",
+            "line 06\n"
+        ]
+    );
+}
+
+#[test]
+fn an_existing_file_starts_the_time_boundary_at_its_mtime() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    fs::write(&path, "old\n").unwrap();
+    let mtime = datetime!(2024-01-01 00:00:30 UTC);
+    fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(mtime.into())
+        .unwrap();
+    let mut handler = RotatingFile::new(&config(&path, None, Rotation::Minutely, 10)).unwrap();
+    write_at(
+        &mut handler,
+        datetime!(2024-01-01 00:00:50 UTC),
+        "same minute\n",
+    )
+    .unwrap();
+    write_at(
+        &mut handler,
+        datetime!(2024-01-01 00:01:10 UTC),
+        "next minute\n",
+    )
+    .unwrap();
+    handler.flush().unwrap();
+    assert_eq!(
+        files_in_order(&path),
+        ["old\nsame minute\n", "next minute\n"]
+    );
+}
+
+/// `app.log.1` is a non-empty directory: renaming the live file onto it fails, even for
+/// root. The error says `rotate`; the line still goes to the current file.
+#[test]
+fn a_failed_rotation_is_reported_and_writing_continues() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let blocker = backup(&path, 1);
+    fs::create_dir(&blocker).unwrap();
+    fs::write(blocker.join("keep"), "").unwrap();
+    let mut handler = RotatingFile::new(&config(&path, Some(10), Rotation::Never, 1)).unwrap();
+    write(&mut handler, "first 1\n").unwrap();
+    let error = write(&mut handler, "second\n").unwrap_err();
+    assert_eq!(
+        error.code(),
+        "HANDLER::RotatingFile::IO::ERROR::RECOVERABLE"
+    );
+    match &error {
+        Error::Io { op, path: at, .. } => {
+            assert_eq!(*op, "rotate");
+            assert_eq!(at, &path);
+        }
+        other => panic!("expected an Io error, got {other:?}"),
+    }
+    // Within RotatingFile::RETRY no new attempt is made: no error per line.
+    write(&mut handler, "third\n").unwrap();
+    handler.flush().unwrap();
+    assert_eq!(read(&path), "first 1\nsecond\nthird\n");
+    assert_eq!(handler.lost(), 0);
+
+    // Once the obstacle is gone and RETRY has passed, rotation resumes.
+    fs::remove_dir_all(&blocker).unwrap();
+    std::thread::sleep(RotatingFile::RETRY + Duration::from_millis(50));
+    write(&mut handler, "fourth\n").unwrap();
+    handler.flush().unwrap();
+    assert_eq!(read(&blocker), "first 1\nsecond\nthird\n");
+    assert_eq!(read(&path), "fourth\n");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn dev_full_reports_the_rotating_file_code() {
+    let config = config(Path::new("/dev/full"), None, Rotation::Never, 0);
+    let mut handler = RotatingFile::new(&config).unwrap();
+    write(&mut handler, "x\n").unwrap();
+    let error = handler.flush().unwrap_err();
+    assert_eq!(
+        error.code(),
+        "HANDLER::RotatingFile::IO::ERROR::RECOVERABLE"
+    );
+    match &error {
+        Error::Io { op, source, .. } => {
+            assert_eq!(*op, "write");
+            assert_eq!(source.kind(), io::ErrorKind::StorageFull);
+        }
+        other => panic!("expected an Io error, got {other:?}"),
+    }
+    assert_eq!(handler.lost(), 1);
+}
