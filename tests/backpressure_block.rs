@@ -44,7 +44,12 @@ fn every_record_arrives_exactly_once_across_rotations() {
     drop(guard);
 
     let lines = support::rotated_lines(&path);
-    let number = |line: &str| line.strip_prefix("record ")?.strip_suffix(" end")?.parse().ok();
+    let number = |line: &str| {
+        line.strip_prefix("record ")?
+            .strip_suffix(" end")?
+            .parse()
+            .ok()
+    };
     support::check_exactly_once(&lines, THREADS * PER_THREAD, number).unwrap();
 
     // Each thread's records appear in the order it logged them.

@@ -44,7 +44,10 @@ fn written_plus_dropped_equals_emitted_and_warnings_report_the_drops() {
     assert!(stats.dropped > 0, "the slow pipe should have forced drops");
     assert!(stats_before_drop.enqueued <= EMITTED);
 
-    let records = output.lines().filter(|l| l.starts_with("INFO record ")).count() as u64;
+    let records = output
+        .lines()
+        .filter(|l| l.starts_with("INFO record "))
+        .count() as u64;
     assert_eq!(records, stats.written);
     let reported: u64 = output
         .lines()

@@ -62,7 +62,11 @@ fn a_stalled_handler_is_abandoned_after_drain_timeout_and_reported() {
 fn stalled_child() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("stalled.pipe");
-    assert!(std::process::Command::new("mkfifo").arg(&path).status().unwrap().success());
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&path)
+        .status()
+        .unwrap()
+        .success());
     let reader_path = path.clone();
     let reader = std::thread::spawn(move || std::fs::File::open(reader_path).unwrap());
     let config = format!(

@@ -14,10 +14,12 @@
 
 #![warn(missing_docs, clippy::print_stdout, clippy::print_stderr)]
 
+mod config;
 pub mod env;
 mod error;
 pub mod handler;
 pub mod level;
+mod load;
 pub mod logger;
 pub mod node;
 pub mod process;
@@ -25,8 +27,6 @@ pub mod queue;
 pub mod render;
 pub mod template;
 pub mod units;
-mod config;
-mod load;
 
 pub use config::{Config, Format, ROOT};
 pub use error::{ConfigError, ConfigErrorKind, Location};

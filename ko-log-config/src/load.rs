@@ -10,7 +10,11 @@ pub(crate) fn from_path(path: &Path) -> Result<Config, ConfigError> {
     todo!()
 }
 
-pub(crate) fn from_str(text: &str, format: Format, file: Option<&Path>) -> Result<Config, ConfigError> {
+pub(crate) fn from_str(
+    text: &str,
+    format: Format,
+    file: Option<&Path>,
+) -> Result<Config, ConfigError> {
     let _ = (text, format, file);
     todo!()
 }

@@ -83,7 +83,11 @@ pub struct TemplateError {
 
 impl fmt::Display for TemplateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (at offset {} of the template)", self.message, self.offset)
+        write!(
+            f,
+            "{} (at offset {} of the template)",
+            self.message, self.offset
+        )
     }
 }
 

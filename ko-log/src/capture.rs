@@ -26,11 +26,10 @@ pub(crate) fn capture(record: &log::Record<'_>) -> Event {
         level: record.level(),
         target: target(record),
         message: message(record.args()),
-        module_path: record.module_path_static().map(Cow::Borrowed).or_else(|| {
-            record
-                .module_path()
-                .map(|m| Cow::Owned(m.to_owned()))
-        }),
+        module_path: record
+            .module_path_static()
+            .map(Cow::Borrowed)
+            .or_else(|| record.module_path().map(|m| Cow::Owned(m.to_owned()))),
         file: record
             .file_static()
             .map(Cow::Borrowed)
@@ -166,10 +165,12 @@ impl<'v> VisitValue<'v> for ValueSlot {
         self.visit_error(err)
     }
     fn visit_error(&mut self, err: &(dyn std::error::Error + 'static)) -> Result<(), kv::Error> {
-        let captured = catch_unwind(AssertUnwindSafe(|| ErrorValue::capture(err)))
-            .unwrap_or_else(|_| ErrorValue {
-                message: "<panicked while formatting>".to_owned(),
-                sources: Vec::new(),
+        let captured =
+            catch_unwind(AssertUnwindSafe(|| ErrorValue::capture(err))).unwrap_or_else(|_| {
+                ErrorValue {
+                    message: "<panicked while formatting>".to_owned(),
+                    sources: Vec::new(),
+                }
             });
         self.0 = Some(Value::Error(Box::new(captured)));
         Ok(())
@@ -246,7 +247,10 @@ mod tests {
 
     #[test]
     fn literal_messages_are_borrowed() {
-        assert!(matches!(message(&format_args!("literal")), Cow::Borrowed("literal")));
+        assert!(matches!(
+            message(&format_args!("literal")),
+            Cow::Borrowed("literal")
+        ));
         let n = std::hint::black_box(1);
         assert!(matches!(message(&format_args!("n={n}")), Cow::Owned(s) if s == "n=1"));
     }

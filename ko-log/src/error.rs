@@ -69,7 +69,12 @@ impl Error {
     }
 
     /// Shorthand for an [`Error::Io`].
-    pub fn io(handler: &'static str, op: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Error {
+    pub fn io(
+        handler: &'static str,
+        op: &'static str,
+        path: impl Into<PathBuf>,
+        source: io::Error,
+    ) -> Error {
         Error::Io {
             handler,
             op,

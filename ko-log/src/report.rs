@@ -27,7 +27,10 @@ fn table() -> &'static Mutex<HashMap<String, Seen>> {
 fn emit(code: &str, message: &str, suppressed: u64) {
     let mut stderr = std::io::stderr().lock();
     let _ = if suppressed > 0 {
-        writeln!(stderr, "ko-log: [{code}] {message} ({suppressed} similar reports suppressed)")
+        writeln!(
+            stderr,
+            "ko-log: [{code}] {message} ({suppressed} similar reports suppressed)"
+        )
     } else {
         writeln!(stderr, "ko-log: [{code}] {message}")
     };

@@ -146,11 +146,6 @@ impl Routes {
         self.routes.get(index)
     }
 
-    /// The index of the root route.
-    pub fn root(&self) -> usize {
-        self.root
-    }
-
     /// The loosest level of any route: what `log::set_max_level` is set to.
     pub fn max_level(&self) -> LevelFilter {
         self.routes

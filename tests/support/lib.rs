@@ -73,7 +73,9 @@ pub fn check_exactly_once(
     let missing = seen.iter().filter(|&&c| c == 0).count();
     let duplicated = seen.iter().filter(|&&c| c > 1).count();
     if missing > 0 || duplicated > 0 {
-        return Err(format!("{missing} numbers missing, {duplicated} duplicated"));
+        return Err(format!(
+            "{missing} numbers missing, {duplicated} duplicated"
+        ));
     }
     Ok(())
 }

@@ -10,7 +10,7 @@ mod stream;
 use log::LevelFilter;
 
 pub use file::{FileConfig, OpenMode};
-pub use rotating_file::{Rotation, RotatingFileConfig, Timezone};
+pub use rotating_file::{RotatingFileConfig, Rotation, Timezone};
 pub use stream::{Stream, StreamConfig};
 
 use crate::{ProcessorConfig, RendererConfig};

@@ -13,8 +13,9 @@ pub(crate) mod queue;
 pub(crate) mod worker;
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
+use crate::context::Frame;
 use crate::event::Event;
 use crate::stats::Counters;
 
@@ -22,8 +23,8 @@ pub use guard::Guard;
 
 /// A message on the queue.
 pub(crate) enum Msg {
-    /// A record and the index of its route.
-    Record(usize, Event),
+    /// A record, the index of its route, and the scoped context it was logged in.
+    Record(usize, Event, Option<Arc<Frame>>),
     /// Flush everything before this message, then reply.
     Flush(flume::Sender<()>),
     /// Nothing to do: wakes the dispatcher to look at the shutdown flag.
@@ -58,7 +59,12 @@ impl Shared {
 
     /// Takes the evicted flush requests.
     pub fn take_orphan_flushes(&self) -> Vec<flume::Sender<()>> {
-        std::mem::take(&mut *self.orphan_flushes.lock().unwrap_or_else(|e| e.into_inner()))
+        std::mem::take(
+            &mut *self
+                .orphan_flushes
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        )
     }
 }
 

@@ -55,15 +55,35 @@ impl Queue {
             self.tx.try_send(msg)
         } else {
             match self.policy {
-                Backpressure::Block => self.tx.send(msg).map_err(|e| TrySendError::Disconnected(e.0)),
+                Backpressure::Block => self
+                    .tx
+                    .send(msg)
+                    .map_err(|e| TrySendError::Disconnected(e.0)),
                 Backpressure::Drop => self.tx.try_send(msg),
                 Backpressure::DropOldest => self.push_evicting(msg, EVICT_ATTEMPTS),
             }
         };
         match outcome {
             Ok(()) => counters.enqueued.fetch_add(1, Ordering::Relaxed),
-            Err(TrySendError::Full(_)) => counters.dropped_by_policy.fetch_add(1, Ordering::Relaxed),
-            Err(TrySendError::Disconnected(_)) => counters.dropped_other.fetch_add(1, Ordering::Relaxed),
+            Err(TrySendError::Full(_)) => {
+                counters.dropped_by_policy.fetch_add(1, Ordering::Relaxed)
+            }
+            Err(TrySendError::Disconnected(_)) => {
+                counters.dropped_other.fetch_add(1, Ordering::Relaxed)
+            }
+        };
+    }
+
+    /// Queues a record from async code: under `block` the task waits for room
+    /// (`send_async`) instead of blocking its thread; otherwise as [`Queue::push`].
+    pub async fn push_async(&self, msg: Msg) {
+        if self.policy != Backpressure::Block || on_dispatcher() {
+            return self.push(msg);
+        }
+        let counters = &self.shared.counters;
+        match self.tx.send_async(msg).await {
+            Ok(()) => counters.enqueued.fetch_add(1, Ordering::Relaxed),
+            Err(_) => counters.dropped_other.fetch_add(1, Ordering::Relaxed),
         };
     }
 

@@ -16,9 +16,10 @@ use ko_log_config::QueueConfig;
 use log::{Level, LevelFilter};
 
 use super::{Msg, Shared, ON_DISPATCHER};
+use crate::context::Frame;
 use crate::event::{Event, Value};
 use crate::route::Routes;
-use crate::{report, Error, Handler, Process, Render};
+use crate::{report, testing, Error, Handler, Process, Render};
 
 /// Most messages taken in one batch before the dispatcher looks at its flags again.
 const BATCH: usize = 4096;
@@ -142,8 +143,8 @@ impl Worker {
 
     fn handle(&mut self, msg: Msg, state: &mut State) {
         match msg {
-            Msg::Record(route, event) => {
-                self.dispatch(route, event, &mut state.buf);
+            Msg::Record(route, event, scope) => {
+                self.dispatch(route, event, scope.as_deref(), &mut state.buf);
                 self.shared.counters.written.fetch_add(1, Ordering::Release);
             }
             Msg::Flush(reply) => {
@@ -154,14 +155,27 @@ impl Worker {
         }
     }
 
-    /// Delivers one record to every handler of its route.
-    fn dispatch(&mut self, route: usize, mut event: Event, buf: &mut Vec<u8>) {
+    /// Adds the scoped and configured context, then delivers one record to the test
+    /// sinks in scope and to every handler of its route.
+    fn dispatch(
+        &mut self,
+        route: usize,
+        mut event: Event,
+        scope: Option<&Frame>,
+        buf: &mut Vec<u8>,
+    ) {
         let Some(route) = self.routes.get(route) else {
             return;
         };
+        if let Some(scope) = scope {
+            for (key, value) in &scope.fields {
+                event.fields.insert_default(key.clone(), value.clone());
+            }
+        }
         for (key, value) in &route.context {
             event.fields.insert_default(key.clone(), value.clone());
         }
+        testing::deliver(&event, scope.map_or(&[], |scope| &scope.sinks));
         for &index in &route.handlers {
             let Some(pipeline) = self.pipelines.get_mut(index) else {
                 continue;
@@ -225,7 +239,7 @@ impl Worker {
         event.fields.insert("dropped", Value::U64(new));
         event.fields.insert("policy", policy);
         let route = self.routes.lookup("ko_log");
-        self.dispatch(route, event, &mut state.buf);
+        self.dispatch(route, event, None, &mut state.buf);
     }
 }
 

@@ -1,0 +1,221 @@
+//! The backends: one module per crate family, each with a `run` per configuration that
+//! sets the logger up in this (fresh) process, feeds it through [`Ctx::drive`], and
+//! times its flush and shutdown.
+//!
+//! `log`-facade backends are fed with `log::info!` ([`drive_facade!`]); tracing, slog and
+//! spdlog-rs are fed through their own macros, the way their users call them (each has a
+//! `log` bridge too, which only adds a hop). Every backend renders the line its own
+//! native way, with timestamp, level, target (where it has one) and message, and writes
+//! to a file in the run's fresh temporary directory.
+
+use crate::workload::{Ctx, Timings};
+
+pub mod env_logger;
+pub mod fast_log;
+pub mod flexi;
+pub mod floors;
+pub mod ftlog;
+pub mod kolog;
+pub mod log4rs;
+pub mod slog;
+pub mod spdlog;
+pub mod tracing;
+
+/// One benchmarked configuration.
+#[derive(Debug)]
+pub struct Backend {
+    /// The subcommand name.
+    pub id: &'static str,
+    /// Configured so that no record may be lost (blocking or unbounded queue, or sync).
+    pub lossless: bool,
+    /// Renders the `kv` scenario's key-values (so it runs that scenario).
+    pub kv: bool,
+    /// One of the two floors, not a peer.
+    pub floor: bool,
+    /// The crate family, for the versions table.
+    pub krate: &'static str,
+    pub describe: &'static str,
+    pub run: fn(&Ctx) -> Result<Timings, String>,
+}
+
+pub static ALL: &[Backend] = &[
+    Backend {
+        id: "ko-log-block",
+        lossless: true,
+        kv: true,
+        floor: false,
+        krate: "ko-log",
+        describe: "ko-log, queue 10 000 (default), backpressure = block, file handler, plain renderer",
+        run: kolog::block,
+    },
+    Backend {
+        id: "ko-log-drop",
+        lossless: false,
+        kv: true,
+        floor: false,
+        krate: "ko-log",
+        describe: "ko-log, queue 10 000 (default), backpressure = drop, file handler, plain renderer",
+        run: kolog::drop,
+    },
+    Backend {
+        id: "tracing-lossless",
+        lossless: true,
+        kv: true,
+        floor: false,
+        krate: "tracing-appender",
+        describe: "tracing + tracing-subscriber fmt + tracing-appender non_blocking(lossy=false) over BufWriter<File>",
+        run: tracing::lossless,
+    },
+    Backend {
+        id: "tracing-lossy",
+        lossless: false,
+        kv: false,
+        floor: false,
+        krate: "tracing-appender",
+        describe: "the same with non_blocking's default (lossy, 128 000 lines)",
+        run: tracing::lossy,
+    },
+    Backend {
+        id: "log4rs",
+        lossless: true,
+        kv: true,
+        floor: false,
+        krate: "log4rs",
+        describe: "log4rs FileAppender + PatternEncoder (synchronous on the caller)",
+        run: log4rs::run,
+    },
+    Backend {
+        id: "slog-block",
+        lossless: true,
+        kv: true,
+        floor: false,
+        krate: "slog-async",
+        describe: "slog + slog-term FullFormat/PlainDecorator over BufWriter<File> + slog-async, OverflowStrategy::Block",
+        run: slog::block,
+    },
+    Backend {
+        id: "slog-default",
+        lossless: false,
+        kv: false,
+        floor: false,
+        krate: "slog-async",
+        describe: "the same with slog-async's defaults (DropAndReport, 128 slots)",
+        run: slog::default,
+    },
+    Backend {
+        id: "spdlog-rs",
+        lossless: true,
+        kv: true,
+        floor: false,
+        krate: "spdlog-rs",
+        describe: "spdlog-rs AsyncPoolSink (OverflowPolicy::Block, default 8192 slots) over FileSink",
+        run: spdlog::run,
+    },
+    Backend {
+        id: "ftlog-block",
+        lossless: true,
+        kv: false,
+        floor: false,
+        krate: "ftlog",
+        describe: "ftlog FileAppender, bounded(100 000, block_when_full = true)",
+        run: ftlog::block,
+    },
+    Backend {
+        id: "ftlog-default",
+        lossless: false,
+        kv: false,
+        floor: false,
+        krate: "ftlog",
+        describe: "ftlog FileAppender, defaults (bounded 100 000, discard when full)",
+        run: ftlog::default,
+    },
+    Backend {
+        id: "fast_log",
+        lossless: true,
+        kv: false,
+        floor: false,
+        krate: "fast_log",
+        describe: "fast_log file appender, defaults (unbounded channel)",
+        run: fast_log::run,
+    },
+    Backend {
+        id: "flexi-async",
+        lossless: true,
+        kv: true,
+        floor: false,
+        krate: "flexi_logger",
+        describe: "flexi_logger to file, WriteMode::Async (unbounded channel), custom format fn",
+        run: flexi::async_mode,
+    },
+    Backend {
+        id: "flexi-buffer",
+        lossless: true,
+        kv: true,
+        floor: false,
+        krate: "flexi_logger",
+        describe: "flexi_logger to file, WriteMode::BufferAndFlush (synchronous into a shared buffer)",
+        run: flexi::buffer_and_flush,
+    },
+    Backend {
+        id: "env_logger",
+        lossless: true,
+        kv: true,
+        floor: false,
+        krate: "env_logger",
+        describe: "env_logger, Target::Pipe into a BufWriter<File> whose flush is deferred to the end",
+        run: env_logger::run,
+    },
+    Backend {
+        id: "floor-bufwriter",
+        lossless: true,
+        kv: true,
+        floor: true,
+        krate: "",
+        describe: "floor: format + write! into a Mutex<BufWriter<File>> on the caller (no queue)",
+        run: floors::bufwriter,
+    },
+    Backend {
+        id: "floor-flume",
+        lossless: true,
+        kv: true,
+        floor: true,
+        krate: "flume",
+        describe: "floor: format into a String on the caller, flume::bounded(10 000) to a writer thread",
+        run: floors::flume,
+    },
+];
+
+pub fn find(id: &str) -> Option<&'static Backend> {
+    ALL.iter().find(|b| b.id == id)
+}
+
+/// Feeds `$ctx` through the `log` facade: `log::info!` with target `bench`, plus two
+/// key-values in the `kv` scenario.
+macro_rules! drive_facade {
+    ($ctx:expr) => {
+        if $ctx.scenario.kv() {
+            $ctx.drive(|i, user| {
+                ::log::info!(target: "bench", user_id = i, path = "/api/v1/items";
+                    "request {} handled for user {}", i, user)
+            })
+        } else {
+            $ctx.drive(|i, user| {
+                ::log::info!(target: "bench", "request {} handled for user {}", i, user)
+            })
+        }
+    };
+}
+pub(crate) use drive_facade;
+
+/// `log`'s level for the scenario: INFO, or WARN to filter the workload out.
+pub fn facade_level(ctx: &Ctx) -> log::LevelFilter {
+    if ctx.scenario.enabled() {
+        log::LevelFilter::Info
+    } else {
+        log::LevelFilter::Warn
+    }
+}
+
+pub fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}

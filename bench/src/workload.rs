@@ -1,0 +1,377 @@
+//! The workload and the caller-side timing: producer threads, sampled per-call latency,
+//! and the one `RESULT` line a child process reports.
+//!
+//! Every backend is fed the same records: INFO, target `bench`, message
+//! `request {i} handled for user {user}` with `i` the record id (unique across threads)
+//! and `user` one of eight names; the `kv` scenario adds `user_id = i` and
+//! `path = "/api/v1/items"`. A backend module sets its logger up, hands
+//! [`Ctx::drive`] a closure that logs record `i` its native way, and times its own
+//! shutdown; [`measure`] adds the memory reading and the check of the file on disk.
+
+use std::path::PathBuf;
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
+
+use crate::backends::Backend;
+use crate::{sys, verify};
+
+/// One call in this many is timed on its own (the rest only count toward the mean).
+pub const SAMPLE_EVERY: u64 = 32;
+
+/// The user names of the message; record `i` names `USERS[i % 8]`.
+pub const USERS: [&str; 8] = [
+    "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi",
+];
+
+/// What is measured in one run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scenario {
+    /// One producer thread.
+    OneThread,
+    /// Two producer threads, half the records each.
+    TwoThreads,
+    /// INFO is below the configured level: the cost of a filtered call.
+    Disabled,
+    /// One producer thread, two `log` key-values per record.
+    Kv,
+}
+
+impl Scenario {
+    pub const ALL: [Scenario; 4] = [
+        Scenario::OneThread,
+        Scenario::TwoThreads,
+        Scenario::Disabled,
+        Scenario::Kv,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Scenario::OneThread => "1t",
+            Scenario::TwoThreads => "2t",
+            Scenario::Disabled => "off",
+            Scenario::Kv => "kv",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Scenario::OneThread => "1 producer thread x 1,000,000 records",
+            Scenario::TwoThreads => "2 producer threads x 500,000 records",
+            Scenario::Disabled => "level disabled (INFO filtered out), 1 thread",
+            Scenario::Kv => "1 producer thread x 1,000,000 records with 2 key-values",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Scenario> {
+        Scenario::ALL.into_iter().find(|sc| sc.id() == s)
+    }
+
+    pub fn threads(self) -> u64 {
+        if self == Scenario::TwoThreads {
+            2
+        } else {
+            1
+        }
+    }
+
+    /// Whether INFO records pass the backend's level filter.
+    pub fn enabled(self) -> bool {
+        self != Scenario::Disabled
+    }
+
+    pub fn kv(self) -> bool {
+        self == Scenario::Kv
+    }
+
+    /// Calls per run (all threads together).
+    pub fn default_records(self, quick: bool) -> u64 {
+        match (self, quick) {
+            (Scenario::Disabled, false) => 10_000_000,
+            (Scenario::Disabled, true) => 2_000_000,
+            (_, false) => 1_000_000,
+            (_, true) => 100_000,
+        }
+    }
+}
+
+/// What a backend module gets: where to write and what to run.
+#[derive(Debug)]
+pub struct Ctx {
+    /// A fresh, empty temporary directory; everything in it is scanned afterwards.
+    pub dir: PathBuf,
+    /// The file to log to, when the backend lets us name it (`<dir>/bench.log`).
+    pub file: PathBuf,
+    pub scenario: Scenario,
+    /// Calls in all (all threads together).
+    pub records: u64,
+}
+
+/// The caller side of a run, from [`Ctx::drive`].
+#[derive(Debug, Default)]
+pub struct Produced {
+    /// Sum over threads of each thread's loop time.
+    pub loop_time: Duration,
+    /// From releasing the threads to the last one finishing its loop.
+    pub wall: Duration,
+    /// Individually timed calls, in nanoseconds (timer overhead included).
+    pub samples: Vec<u32>,
+}
+
+/// What a backend module returns.
+#[derive(Debug, Default)]
+pub struct Timings {
+    pub produced: Produced,
+    /// Flush and shutdown (guard drop), after the producers are done.
+    pub finish: Duration,
+    /// Backend-specific counters worth reporting (e.g. ko-log's `stats()`), `k=v,k=v`.
+    pub extra: String,
+}
+
+impl Ctx {
+    /// Runs the producer threads; `log(i, user)` logs record `i` through the backend.
+    pub fn drive<F>(&self, log: F) -> Produced
+    where
+        F: Fn(u64, &'static str) + Sync,
+    {
+        let threads = self.scenario.threads();
+        let per_thread = self.records / threads;
+        let sample = self.scenario.enabled();
+        let barrier = Barrier::new(threads as usize + 1);
+        let log = &log;
+        let barrier = &barrier;
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    scope.spawn(move || {
+                        let lo = t * per_thread;
+                        let hi = lo + per_thread;
+                        let mut samples = Vec::with_capacity(if sample {
+                            (per_thread / SAMPLE_EVERY + 1) as usize
+                        } else {
+                            0
+                        });
+                        barrier.wait();
+                        let start = Instant::now();
+                        if sample {
+                            for i in lo..hi {
+                                let user = USERS[(i % 8) as usize];
+                                if i % SAMPLE_EVERY == 0 {
+                                    let t0 = Instant::now();
+                                    log(i, user);
+                                    let ns = t0.elapsed().as_nanos();
+                                    samples.push(ns.min(u32::MAX as u128) as u32);
+                                } else {
+                                    log(i, user);
+                                }
+                            }
+                        } else {
+                            for i in lo..hi {
+                                log(std::hint::black_box(i), USERS[(i % 8) as usize]);
+                            }
+                        }
+                        (start.elapsed(), samples)
+                    })
+                })
+                .collect();
+            barrier.wait();
+            let start = Instant::now();
+            let mut produced = Produced::default();
+            for handle in handles {
+                let (elapsed, samples) = handle.join().expect("producer thread panicked");
+                produced.loop_time += elapsed;
+                produced.samples.extend(samples);
+            }
+            produced.wall = start.elapsed();
+            produced
+        })
+    }
+
+    /// The record ids a lossless run leaves on disk: `0..expected`.
+    pub fn expected(&self) -> u64 {
+        if self.scenario.enabled() {
+            self.records / self.scenario.threads() * self.scenario.threads()
+        } else {
+            0
+        }
+    }
+}
+
+/// Times `finish` (flush and shutdown).
+pub fn timed(finish: impl FnOnce()) -> Duration {
+    let start = Instant::now();
+    finish();
+    start.elapsed()
+}
+
+/// The median cost of the timer pair around a sampled call.
+pub fn timer_overhead() -> u32 {
+    let mut v: Vec<u32> = (0..20_000)
+        .map(|_| {
+            let t0 = Instant::now();
+            t0.elapsed().as_nanos() as u32
+        })
+        .collect();
+    v.sort_unstable();
+    v[v.len() / 2]
+}
+
+/// One run's figures, as the child reports them.
+#[derive(Debug, Clone, Default)]
+pub struct RunResult {
+    pub backend: String,
+    pub scenario: String,
+    pub records: u64,
+    pub threads: u64,
+    /// Caller mean, ns per call (all loop time / all calls; sampling overhead included).
+    pub mean_ns: f64,
+    pub p50: u32,
+    pub p99: u32,
+    pub p999: u32,
+    pub max: u32,
+    pub samples: u64,
+    pub timer_ns: u32,
+    pub produce_s: f64,
+    pub finish_s: f64,
+    /// Distinct expected ids found on disk.
+    pub found: u64,
+    pub lost: u64,
+    pub dup: u64,
+    /// Lines that are not a benchmark record (drop reports, partial lines).
+    pub other: u64,
+    pub bytes: u64,
+    pub rss_kb: u64,
+    pub extra: String,
+    pub sample_line: String,
+}
+
+fn percentile(sorted: &[u32], q: f64) -> u32 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+impl RunResult {
+    /// End-to-end records per second: records found on disk over produce + finish time.
+    pub fn e2e(&self) -> f64 {
+        let total = self.produce_s + self.finish_s;
+        if total > 0.0 {
+            self.found as f64 / total
+        } else {
+            0.0
+        }
+    }
+
+    pub fn to_line(&self) -> String {
+        format!(
+            "RESULT\tbackend={}\tscenario={}\trecords={}\tthreads={}\tmean_ns={:.2}\tp50={}\tp99={}\t\
+             p999={}\tmax={}\tsamples={}\ttimer_ns={}\tproduce_s={:.6}\tfinish_s={:.6}\tfound={}\t\
+             lost={}\tdup={}\tother={}\tbytes={}\trss_kb={}\textra={}\tsample_line={}",
+            self.backend,
+            self.scenario,
+            self.records,
+            self.threads,
+            self.mean_ns,
+            self.p50,
+            self.p99,
+            self.p999,
+            self.max,
+            self.samples,
+            self.timer_ns,
+            self.produce_s,
+            self.finish_s,
+            self.found,
+            self.lost,
+            self.dup,
+            self.other,
+            self.bytes,
+            self.rss_kb,
+            self.extra,
+            self.sample_line.replace(['\t', '\n', '\r'], " "),
+        )
+    }
+
+    pub fn parse(line: &str) -> Option<RunResult> {
+        let rest = line.strip_prefix("RESULT\t")?;
+        let mut r = RunResult::default();
+        for field in rest.split('\t') {
+            let (k, v) = field.split_once('=')?;
+            let num = |v: &str| v.parse::<u64>().unwrap_or(0);
+            match k {
+                "backend" => r.backend = v.to_owned(),
+                "scenario" => r.scenario = v.to_owned(),
+                "records" => r.records = num(v),
+                "threads" => r.threads = num(v),
+                "mean_ns" => r.mean_ns = v.parse().unwrap_or(0.0),
+                "p50" => r.p50 = num(v) as u32,
+                "p99" => r.p99 = num(v) as u32,
+                "p999" => r.p999 = num(v) as u32,
+                "max" => r.max = num(v) as u32,
+                "samples" => r.samples = num(v),
+                "timer_ns" => r.timer_ns = num(v) as u32,
+                "produce_s" => r.produce_s = v.parse().unwrap_or(0.0),
+                "finish_s" => r.finish_s = v.parse().unwrap_or(0.0),
+                "found" => r.found = num(v),
+                "lost" => r.lost = num(v),
+                "dup" => r.dup = num(v),
+                "other" => r.other = num(v),
+                "bytes" => r.bytes = num(v),
+                "rss_kb" => r.rss_kb = num(v),
+                "extra" => r.extra = v.to_owned(),
+                "sample_line" => r.sample_line = v.to_owned(),
+                _ => {}
+            }
+        }
+        Some(r)
+    }
+}
+
+/// One measurement in this process: set up, feed, shut down, read back.
+pub fn measure(backend: &Backend, scenario: Scenario, records: u64) -> Result<RunResult, String> {
+    let dir = tempfile::Builder::new()
+        .prefix("ko-log-bench-")
+        .tempdir()
+        .map_err(|e| format!("temp dir: {e}"))?;
+    let ctx = Ctx {
+        dir: dir.path().to_owned(),
+        file: dir.path().join("bench.log"),
+        scenario,
+        records,
+    };
+    let timer_ns = timer_overhead();
+    let timings = (backend.run)(&ctx)?;
+    // What is on disk at the moment the shutdown returned: a writer thread that outlives
+    // its guard (tracing-appender's 1 s limit, say) may still be appending.
+    let sizes = verify::snapshot(&ctx.dir).map_err(|e| format!("snapshot: {e}"))?;
+    let rss_kb = sys::vm_hwm_kb();
+    let found = verify::scan(&sizes, ctx.expected()).map_err(|e| format!("scan: {e}"))?;
+
+    let mut samples = timings.produced.samples;
+    samples.sort_unstable();
+    let threads = scenario.threads();
+    let calls = records / threads * threads;
+    Ok(RunResult {
+        backend: backend.id.to_owned(),
+        scenario: scenario.id().to_owned(),
+        records: calls,
+        threads,
+        mean_ns: timings.produced.loop_time.as_nanos() as f64 / calls.max(1) as f64,
+        p50: percentile(&samples, 0.50),
+        p99: percentile(&samples, 0.99),
+        p999: percentile(&samples, 0.999),
+        max: samples.last().copied().unwrap_or(0),
+        samples: samples.len() as u64,
+        timer_ns,
+        produce_s: timings.produced.wall.as_secs_f64(),
+        finish_s: timings.finish.as_secs_f64(),
+        found: found.unique,
+        lost: ctx.expected() - found.unique,
+        dup: found.dup,
+        other: found.other,
+        bytes: found.bytes,
+        rss_kb,
+        extra: timings.extra,
+        sample_line: found.sample_line,
+    })
+}

@@ -1,0 +1,247 @@
+//! Scoped context: fields that every record logged in a scope carries, from any crate.
+//!
+//! Two scopes, both captured on the caller thread at the moment of the `log` call, so the
+//! dispatcher never sees another request's fields:
+//!
+//! - a thread scope, [`ContextGuard`] (`let _ctx = ko_log::context!(request_id = "abc");`):
+//!   the fields apply to the current thread until the guard is dropped;
+//! - a task scope, [`with_context`]: wraps a future so its fields apply while it is polled,
+//!   on whichever executor thread polls it, across every `.await`. No async runtime is
+//!   assumed.
+//!
+//! Scopes nest: an inner scope sees the outer fields plus its own, and an inner field
+//! wins over an outer one of the same name. Precedence on a record, first wins: the
+//! record's own key-values, then scoped context (inner before outer), then the logger's
+//! `context` from the config (nearest logger first), then `add_context_defaults`.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
+
+use crate::event::{Str, Value};
+
+/// A merged set of scoped fields (inner first) and the test sinks capturing in scope.
+#[derive(Debug, Default)]
+pub(crate) struct Frame {
+    pub fields: Vec<(Str, Value)>,
+    pub sinks: Vec<u64>,
+}
+
+impl Frame {
+    /// `fields` over `parent`: new fields first, then the parent's not overridden.
+    fn child(parent: Option<&Frame>, fields: Vec<(Str, Value)>, sink: Option<u64>) -> Frame {
+        let mut merged: Vec<(Str, Value)> = Vec::with_capacity(fields.len());
+        for (key, value) in fields {
+            match merged.iter_mut().find(|(k, _)| *k == key) {
+                Some(slot) => slot.1 = value,
+                None => merged.push((key, value)),
+            }
+        }
+        let mut sinks = Vec::new();
+        if let Some(parent) = parent {
+            for (key, value) in &parent.fields {
+                if !merged.iter().any(|(k, _)| k == key) {
+                    merged.push((key.clone(), value.clone()));
+                }
+            }
+            sinks.extend_from_slice(&parent.sinks);
+        }
+        sinks.extend(sink);
+        Frame {
+            fields: merged,
+            sinks,
+        }
+    }
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Arc<Frame>>> = const { RefCell::new(None) };
+}
+
+/// The current thread's scoped context, if any (cheap: one `Arc` clone).
+#[inline]
+pub(crate) fn current() -> Option<Arc<Frame>> {
+    CURRENT
+        .try_with(|current| current.try_borrow().ok().and_then(|c| c.clone()))
+        .ok()
+        .flatten()
+}
+
+/// Replaces the current frame, returning the previous one.
+fn replace(frame: Option<Arc<Frame>>) -> Option<Arc<Frame>> {
+    CURRENT
+        .try_with(|current| match current.try_borrow_mut() {
+            Ok(mut current) => std::mem::replace(&mut *current, frame),
+            Err(_) => None,
+        })
+        .ok()
+        .flatten()
+}
+
+/// Pushes a scope with `fields` (and optionally a test sink) onto the current thread.
+pub(crate) fn enter(fields: Vec<(Str, Value)>, sink: Option<u64>) -> ContextGuard {
+    let parent = current();
+    let frame = Frame::child(parent.as_deref(), fields, sink);
+    ContextGuard {
+        prev: replace(Some(Arc::new(frame))),
+        _not_send: PhantomData,
+    }
+}
+
+/// Keeps a thread scope of context fields alive; dropping it restores the outer scope.
+///
+/// Made by [`crate::context!`]. It is not `Send`: a scope belongs to one thread. For
+/// async code, which may move between threads at each `.await`, use [`with_context`].
+#[must_use = "the context applies only while the guard is alive: `let _ctx = ...`"]
+#[derive(Debug)]
+pub struct ContextGuard {
+    prev: Option<Arc<Frame>>,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Drop for ContextGuard {
+    fn drop(&mut self) {
+        replace(self.prev.take());
+    }
+}
+
+/// Adds `fields` to every record logged on this thread until the guard drops.
+///
+/// Most code uses the [`crate::context!`] macro instead.
+pub fn push<K, V>(fields: impl IntoIterator<Item = (K, V)>) -> ContextGuard
+where
+    K: Into<Str>,
+    V: Into<Value>,
+{
+    enter(collect(fields), None)
+}
+
+fn collect<K: Into<Str>, V: Into<Value>>(
+    fields: impl IntoIterator<Item = (K, V)>,
+) -> Vec<(Str, Value)> {
+    fields
+        .into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect()
+}
+
+/// Runs `future` with `fields` as scoped context on every poll, on any thread.
+///
+/// The fields are merged over the context current where `with_context` is called, so a
+/// task spawned inside a request scope keeps that request's fields.
+///
+/// ```
+/// # async fn handle() {}
+/// let task = ko_log::with_context([("request_id", "abc")], async {
+///     log::info!("seen with request_id=abc");
+///     handle().await;
+///     log::info!("still request_id=abc, whichever thread polls this");
+/// });
+/// # drop(task);
+/// ```
+pub fn with_context<K, V, F>(fields: impl IntoIterator<Item = (K, V)>, future: F) -> WithContext<F>
+where
+    K: Into<Str>,
+    V: Into<Value>,
+    F: Future,
+{
+    scoped(collect(fields), None, future)
+}
+
+pub(crate) fn scoped<F: Future>(
+    fields: Vec<(Str, Value)>,
+    sink: Option<u64>,
+    future: F,
+) -> WithContext<F> {
+    let parent = current();
+    WithContext {
+        frame: Arc::new(Frame::child(parent.as_deref(), fields, sink)),
+        future: Box::pin(future),
+    }
+}
+
+/// A future that carries scoped context ([`with_context`]).
+#[must_use = "futures do nothing unless polled"]
+pub struct WithContext<F> {
+    frame: Arc<Frame>,
+    future: Pin<Box<F>>,
+}
+
+impl<F> std::fmt::Debug for WithContext<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WithContext")
+            .field("fields", &self.frame.fields)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<F: Future> Future for WithContext<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
+        let prev = replace(Some(Arc::clone(&self.frame)));
+        struct Restore(Option<Option<Arc<Frame>>>);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                if let Some(prev) = self.0.take() {
+                    replace(prev);
+                }
+            }
+        }
+        let _restore = Restore(Some(prev));
+        self.future.as_mut().poll(cx)
+    }
+}
+
+/// Adds key-values to every record logged on this thread until the returned guard drops.
+///
+/// ```
+/// let _ctx = ko_log::context!(request_id = "abc", attempt = 2);
+/// log::info!("carries request_id=abc attempt=2");
+/// ```
+#[macro_export]
+macro_rules! context {
+    ($($key:ident = $value:expr),* $(,)?) => {
+        $crate::context::push([$(
+            ($crate::__private::Cow::Borrowed(stringify!($key)), $crate::Value::from($value)),
+        )*])
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields() -> Vec<(String, String)> {
+        current()
+            .map(|f| {
+                f.fields
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn nested_scopes_merge_inner_first_and_unwind() {
+        assert!(current().is_none());
+        let outer = push([("a", "1"), ("b", "outer")]);
+        {
+            let _inner = push([("b", "inner"), ("c", "3")]);
+            assert_eq!(
+                fields(),
+                [("b", "inner"), ("c", "3"), ("a", "1")].map(|(k, v)| (k.to_owned(), v.to_owned()))
+            );
+        }
+        assert_eq!(
+            fields(),
+            [("a", "1"), ("b", "outer")].map(|(k, v)| (k.to_owned(), v.to_owned()))
+        );
+        drop(outer);
+        assert!(current().is_none());
+    }
+}

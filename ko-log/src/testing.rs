@@ -1,0 +1,242 @@
+//! Capturing log output in tests: [`Sink`].
+//!
+//! `cargo test` runs many tests in one process, and a process has one global logger. A
+//! [`Sink`] works with that: it receives records from whatever ko-log backend is
+//! installed (call [`init`] to install one for tests, at `trace`, writing nowhere else),
+//! and it keeps only the records logged inside *its own capture scope*, so tests running
+//! in parallel never see each other's records:
+//!
+//! ```
+//! use ko_log::testing::{self, Sink};
+//!
+//! testing::init();
+//! let sink = Sink::new();
+//! {
+//!     let _capture = sink.capture(); // this thread, until dropped
+//!     log::info!(user = "ana"; "logged in");
+//! }
+//! log::info!("not captured: outside the scope");
+//! assert_eq!(sink.lines(), ["INFO [rust_out] logged in user=ana"]);
+//! ```
+//!
+//! For async tests, [`Sink::scope`] wraps a future so the records of the task (on
+//! whichever thread polls it) are captured. [`Sink::attach`] instead captures every record
+//! under a logger name, from any thread, scoped or not.
+//!
+//! [`Sink::lines`] and [`Sink::events`] first flush the pipeline, so every record logged
+//! before the call is there.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+
+use ko_log_config::{Config, ConfigError, LoggerConfig, RendererConfig, Template};
+use log::LevelFilter;
+
+use crate::context::{self, ContextGuard, WithContext};
+use crate::render::{self, Render};
+use crate::Event;
+
+/// The template of a sink's lines unless [`Sink::with_renderer`] says otherwise.
+pub const DEFAULT_FORMAT: &str = "{level} [{target}] {message}{kv}";
+
+/// Installs ko-log for tests, once per process: every level, no handlers, so records
+/// reach only the sinks. Does nothing if a logger is installed already (a ko-log one
+/// still feeds the sinks). Safe to call from every test.
+pub fn init() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        let mut config = Config {
+            default_level: LevelFilter::Trace,
+            queue: Default::default(),
+            loggers: Default::default(),
+            handlers: Default::default(),
+        };
+        config.loggers.insert(
+            ko_log_config::ROOT.to_owned(),
+            LoggerConfig {
+                level: Some(LevelFilter::Trace),
+                ..LoggerConfig::default()
+            },
+        );
+        if let Ok(guard) = crate::init(config) {
+            // The test process exits without running statics' destructors; the sinks
+            // flush on every read, so nothing is lost by never dropping the guard.
+            std::mem::forget(guard);
+        }
+    });
+}
+
+/// Captures rendered lines and events. Cheap to clone; clones share the captured records.
+#[derive(Debug, Clone)]
+pub struct Sink {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    id: u64,
+    /// For attached sinks: the logger name whose records are captured.
+    logger: Option<String>,
+    renderer: Mutex<Box<dyn Render>>,
+    captured: Mutex<Captured>,
+}
+
+#[derive(Debug, Default)]
+struct Captured {
+    lines: Vec<String>,
+    events: Vec<Event>,
+}
+
+/// Live sinks by id; weak, so a dropped sink stops capturing.
+fn registry() -> &'static Mutex<HashMap<u64, Weak<Inner>>> {
+    static REGISTRY: OnceLock<Mutex<HashMap<u64, Weak<Inner>>>> = OnceLock::new();
+    REGISTRY.get_or_init(Default::default)
+}
+
+/// Whether any attached (unscoped) sink exists: the dispatcher's fast path.
+static ATTACHED: AtomicBool = AtomicBool::new(false);
+
+impl Sink {
+    /// A sink that captures the records logged inside its [`capture`](Sink::capture) and
+    /// [`scope`](Sink::scope) scopes, rendered with [`DEFAULT_FORMAT`].
+    pub fn new() -> Sink {
+        Sink::register(None)
+    }
+
+    /// A sink that captures every record whose target is `logger` or below it
+    /// (`"root"` for all), from any thread, scoped or not.
+    pub fn attach(logger: &str) -> Sink {
+        ATTACHED.store(true, Ordering::Release);
+        Sink::register(Some(logger.to_owned()))
+    }
+
+    fn register(logger: Option<String>) -> Sink {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let id = NEXT.fetch_add(1, Ordering::Relaxed);
+        let renderer = match Template::parse(DEFAULT_FORMAT) {
+            Ok(format) => render::build(
+                &RendererConfig::Plain(ko_log_config::render::PlainConfig {
+                    format,
+                    ..Default::default()
+                }),
+                false,
+            ),
+            Err(_) => render::build(&RendererConfig::default(), false),
+        };
+        let inner = Arc::new(Inner {
+            id,
+            logger,
+            renderer: Mutex::new(renderer),
+            captured: Mutex::default(),
+        });
+        lock(registry()).insert(id, Arc::downgrade(&inner));
+        Sink { inner }
+    }
+
+    /// Renders lines with `renderer` instead of the default template.
+    pub fn with_renderer(self, renderer: &RendererConfig) -> Sink {
+        *lock(&self.inner.renderer) = render::build(renderer, false);
+        self
+    }
+
+    /// Renders lines with the plain `template` (e.g. `"{level} {message}{kv}"`).
+    pub fn with_format(self, template: &str) -> Result<Sink, ConfigError> {
+        let format = Template::parse(template)
+            .map_err(|e| ConfigError::validation("format", e.to_string()))?;
+        Ok(
+            self.with_renderer(&RendererConfig::Plain(ko_log_config::render::PlainConfig {
+                format,
+                ..Default::default()
+            })),
+        )
+    }
+
+    /// Captures the records logged on this thread until the guard drops.
+    pub fn capture(&self) -> ContextGuard {
+        context::enter(Vec::new(), Some(self.inner.id))
+    }
+
+    /// Captures the records logged by `future`, on whichever thread polls it.
+    pub fn scope<F: Future>(&self, future: F) -> WithContext<F> {
+        context::scoped(Vec::new(), Some(self.inner.id), future)
+    }
+
+    /// The rendered lines captured so far, without their trailing newline.
+    pub fn lines(&self) -> Vec<String> {
+        log::logger().flush();
+        lock(&self.inner.captured).lines.clone()
+    }
+
+    /// The events captured so far, as the renderer saw them (context merged).
+    pub fn events(&self) -> Vec<Event> {
+        log::logger().flush();
+        lock(&self.inner.captured).events.clone()
+    }
+
+    /// Forgets what was captured.
+    pub fn clear(&self) {
+        log::logger().flush();
+        *lock(&self.inner.captured) = Captured::default();
+    }
+
+    fn receive(&self, event: &Event) {
+        let mut buf = Vec::new();
+        lock(&self.inner.renderer).render(event, &mut buf);
+        while buf.last() == Some(&b'\n') {
+            buf.pop();
+        }
+        let mut captured = lock(&self.inner.captured);
+        captured
+            .lines
+            .push(String::from_utf8_lossy(&buf).into_owned());
+        captured.events.push(event.clone());
+    }
+}
+
+impl Default for Sink {
+    fn default() -> Self {
+        Sink::new()
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        lock(registry()).remove(&self.id);
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Called by the dispatcher for every record: hands it to the sinks whose scope it was
+/// logged in, and to attached sinks whose logger owns its target.
+pub(crate) fn deliver(event: &Event, scoped: &[u64]) {
+    if scoped.is_empty() && !ATTACHED.load(Ordering::Acquire) {
+        return;
+    }
+    let sinks: Vec<Sink> = {
+        let registry = lock(registry());
+        registry
+            .values()
+            .filter_map(Weak::upgrade)
+            .filter(|inner| match &inner.logger {
+                None => scoped.contains(&inner.id),
+                Some(logger) => owns(logger, &event.target),
+            })
+            .map(|inner| Sink { inner })
+            .collect()
+    };
+    for sink in sinks {
+        sink.receive(event);
+    }
+}
+
+fn owns(logger: &str, target: &str) -> bool {
+    logger == ko_log_config::ROOT
+        || target
+            .strip_prefix(logger)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+}
