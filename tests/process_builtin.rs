@@ -348,3 +348,31 @@ fn pipeline_then_json() {
         )
     );
 }
+
+#[test]
+fn an_unregistered_custom_type_is_a_located_config_error() {
+    let text = r#"
+[loggers.root]
+handlers = ["h"]
+
+[handlers.h]
+type = "null"
+processors = [{ type = "add_calsite", fields = ["file"] }]
+"#;
+    let config =
+        ko_log::config::Config::from_str(text, ko_log::config::Format::Toml).expect("config loads");
+    let processor = &config.handlers["h"].processors[0];
+    assert!(matches!(processor, ProcessorConfig::Custom { name, .. } if name == "add_calsite"));
+    let error = process::build(processor).expect_err("no processor registered under that name");
+    assert_eq!(error.code(), "CONFIGURATION::Config::VALIDATION::ERROR");
+    assert!(!error.recoverable());
+    let message = error.to_string();
+    for part in [
+        "unknown processor type `add_calsite`",
+        "line 7, column 24",
+        "handlers.h.processors[0].type",
+        "did you mean `add_callsite`?",
+    ] {
+        assert!(message.contains(part), "{part:?} not in:\n{message}");
+    }
+}

@@ -47,13 +47,18 @@ fn in_child(name: &str, env: &[(&str, &str)]) -> bool {
     if std::env::var("KO_LOG_TEST_CHILD").as_deref() == Ok(name) {
         return true;
     }
-    let status = Command::new(std::env::current_exe().expect("test binary"))
+    let output = Command::new(std::env::current_exe().expect("test binary"))
         .args(["--exact", name, "--test-threads=1"])
         .env("KO_LOG_TEST_CHILD", name)
         .envs(env.iter().copied())
-        .status()
+        .output()
         .expect("child test runs");
-    assert!(status.success(), "child run of {name} failed");
+    assert!(
+        output.status.success(),
+        "child run of {name} failed:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
     false
 }
 

@@ -53,12 +53,24 @@ impl Scenario {
         }
     }
 
-    pub fn title(self) -> &'static str {
+    /// A heading for `records` calls in all.
+    pub fn title(self, records: u64) -> String {
+        let n = |n: u64| {
+            let s = n.to_string();
+            let mut out = String::new();
+            for (k, c) in s.chars().enumerate() {
+                if k > 0 && (s.len() - k) % 3 == 0 {
+                    out.push(',');
+                }
+                out.push(c);
+            }
+            out
+        };
         match self {
-            Scenario::OneThread => "1 producer thread x 1,000,000 records",
-            Scenario::TwoThreads => "2 producer threads x 500,000 records",
-            Scenario::Disabled => "level disabled (INFO filtered out), 1 thread",
-            Scenario::Kv => "1 producer thread x 1,000,000 records with 2 key-values",
+            Scenario::OneThread => format!("1 producer thread x {} records", n(records)),
+            Scenario::TwoThreads => format!("2 producer threads x {} records", n(records / 2)),
+            Scenario::Disabled => format!("level disabled (INFO filtered out), 1 thread x {} calls", n(records)),
+            Scenario::Kv => format!("1 producer thread x {} records with 2 key-values", n(records)),
         }
     }
 

@@ -5,10 +5,19 @@ use std::path::Path;
 
 use log::LevelFilter;
 
-use crate::{ConfigError, HandlerConfig, LoggerConfig, QueueConfig};
+use crate::handler::{Stream, StreamConfig};
+use crate::node::KeyPath;
+use crate::render::ColoredConfig;
+use crate::{
+    ConfigError, ConfigErrorKind, HandlerConfig, HandlerKind, LoggerConfig, QueueConfig,
+    RendererConfig,
+};
 
 /// The name of the logger that matches every target.
 pub const ROOT: &str = "root";
+
+/// The name of the one handler of [`Config::default`].
+pub const CONSOLE: &str = "console";
 
 /// The whole configuration: one queue, named loggers and named handlers.
 ///
@@ -64,9 +73,92 @@ impl Config {
     }
 }
 
+impl Config {
+    /// Checks a configuration built in Rust the way a loaded one is checked: every
+    /// handler a logger names exists, the queue capacity is at least 1, logger names are
+    /// not empty, `max_bytes` is not 0, paths and `fields_key` are not empty.
+    ///
+    /// A loaded configuration always passes (it was refused with a location otherwise);
+    /// errors from here have a key path but no location.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let root = KeyPath::root();
+        if self.queue.capacity == 0 {
+            return Err(invalid(
+                root.key("queue").key("capacity"),
+                "the queue capacity must be at least 1",
+            ));
+        }
+        for (name, logger) in &self.loggers {
+            let path = root.key("loggers").key(name);
+            if name.trim().is_empty() {
+                return Err(invalid(path, "a logger name must not be empty"));
+            }
+            for (index, handler) in logger.handlers.iter().enumerate() {
+                if !self.handlers.contains_key(handler) {
+                    let error = crate::build::unknown_handler(name, handler, self.handlers.keys());
+                    return Err(error.with_path(path.key("handlers").index(index).to_string()));
+                }
+            }
+        }
+        for (name, handler) in &self.handlers {
+            let path = root.key("handlers").key(name);
+            let file = match &handler.kind {
+                HandlerKind::File(file) => Some(file),
+                HandlerKind::RotatingFile(rotating) => {
+                    if rotating.max_bytes == Some(0) {
+                        return Err(invalid(
+                            path.key("max_bytes"),
+                            "the size must be greater than 0",
+                        ));
+                    }
+                    Some(&rotating.file)
+                }
+                HandlerKind::Stream(_) | HandlerKind::Null => None,
+            };
+            if file.is_some_and(|f| f.path.as_os_str().is_empty()) {
+                return Err(invalid(path.key("path"), "the path must not be empty"));
+            }
+            if let RendererConfig::Json(json) = &handler.renderer {
+                if json.fields_key.is_empty() {
+                    return Err(invalid(
+                        path.key("renderer").key("fields_key"),
+                        "`fields_key` must not be empty",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn invalid(path: KeyPath, message: &str) -> ConfigError {
+    ConfigError::new(ConfigErrorKind::InvalidValue, message).with_path(path.to_string())
+}
+
 /// The zero-config setup: everything at `info` and above, colored, to stderr.
+///
+/// `default_level` is `info`; the `root` logger sets no level of its own (so it follows
+/// `default_level`) and writes to one handler, `console`: a `stream` to stderr with the
+/// `colored` renderer and its default template. The queue has its defaults.
 impl Default for Config {
     fn default() -> Config {
-        todo!()
+        let console = HandlerConfig {
+            kind: HandlerKind::Stream(StreamConfig {
+                stream: Stream::Stderr,
+            }),
+            renderer: RendererConfig::Colored(ColoredConfig::default()),
+            processors: Vec::new(),
+            level: None,
+        };
+        let root = LoggerConfig {
+            handlers: vec![CONSOLE.to_owned()],
+            ..LoggerConfig::default()
+        };
+        Config {
+            default_level: LevelFilter::Info,
+            queue: QueueConfig::default(),
+            loggers: BTreeMap::from([(ROOT.to_owned(), root)]),
+            handlers: BTreeMap::from([(CONSOLE.to_owned(), console)]),
+        }
     }
 }

@@ -14,6 +14,7 @@
 
 #![warn(missing_docs, clippy::print_stdout, clippy::print_stderr)]
 
+mod build;
 mod config;
 pub mod env;
 mod error;
@@ -25,10 +26,12 @@ pub mod node;
 pub mod process;
 pub mod queue;
 pub mod render;
+mod source;
+mod suggest;
 pub mod template;
 pub mod units;
 
-pub use config::{Config, Format, ROOT};
+pub use config::{Config, Format, CONSOLE, ROOT};
 pub use error::{ConfigError, ConfigErrorKind, Location};
 pub use handler::{HandlerConfig, HandlerKind};
 pub use logger::LoggerConfig;

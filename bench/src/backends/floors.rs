@@ -147,7 +147,7 @@ impl Log for FlumeFloor {
 
 fn writer(rx: flume::Receiver<Msg>, file: File) {
     let mut out = BufWriter::new(file);
-    let mut handle = |msg: Msg, out: &mut BufWriter<File>| match msg {
+    let handle = |msg: Msg, out: &mut BufWriter<File>| match msg {
         Msg::Line(line) => {
             let _ = out.write_all(line.as_bytes());
         }

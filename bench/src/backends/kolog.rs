@@ -1,13 +1,25 @@
-//! ko-log itself, configured from TOML the way a user would: one `file` handler with the
-//! plain renderer, the default queue (10 000 records), `block` or `drop`.
+//! ko-log itself: one `file` handler with the plain renderer, the default queue
+//! (10 000 records), `block` or `drop`. The configuration is the TOML a user would
+//! write ([`toml`]); it is parsed with `ko_log::config::Config::from_str` when
+//! `KO_LOG_BENCH_TOML=1`, and otherwise built as the same typed `Config` in Rust
+//! ([`typed`]), which keeps the benchmark independent of the config loader. Parsing is
+//! not timed either way.
 
-use super::{drive_facade, err};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use ko_log::config::handler::{FileConfig, HandlerConfig, HandlerKind, OpenMode};
+use ko_log::config::render::{PlainConfig, RendererConfig};
+use ko_log::config::{Backpressure, Config, LoggerConfig, QueueConfig, Template};
+
+use super::{drive_facade, err, facade_level};
 use crate::workload::{timed, Ctx, Timings};
 
 /// The plain line every ko-log run writes.
 pub const FORMAT: &str = "{time} {level:<5} [{target}] {message}{kv}";
 
-fn config(ctx: &Ctx, backpressure: &str) -> String {
+/// The configuration as TOML.
+pub fn toml(ctx: &Ctx, backpressure: &str) -> String {
     let level = if ctx.scenario.enabled() { "info" } else { "warn" };
     format!(
         r#"default_level = "{level}"
@@ -28,13 +40,54 @@ renderer = {{ type = "plain", format = "{FORMAT}" }}
     )
 }
 
+/// The same configuration as [`toml`], built in Rust.
+pub fn typed(ctx: &Ctx, backpressure: &str) -> Result<Config, String> {
+    let level = facade_level(ctx);
+    let file = HandlerConfig {
+        kind: HandlerKind::File(FileConfig {
+            path: ctx.file.clone(),
+            mode: OpenMode::Append,
+            create_dirs: true,
+            file_mode: 0o640,
+            reopen_check: Duration::from_secs(1),
+        }),
+        renderer: RendererConfig::Plain(PlainConfig {
+            format: Template::parse(FORMAT).map_err(err)?,
+            ..PlainConfig::default()
+        }),
+        processors: Vec::new(),
+        level: None,
+    };
+    let root = LoggerConfig {
+        level: Some(level),
+        handlers: vec!["file".to_owned()],
+        ..LoggerConfig::default()
+    };
+    Ok(Config {
+        default_level: level,
+        queue: QueueConfig {
+            backpressure: match backpressure {
+                "drop" => Backpressure::Drop,
+                _ => Backpressure::Block,
+            },
+            ..QueueConfig::default()
+        },
+        loggers: BTreeMap::from([("root".to_owned(), root)]),
+        handlers: BTreeMap::from([("file".to_owned(), file)]),
+    })
+}
+
 fn run(ctx: &Ctx, backpressure: &str) -> Result<Timings, String> {
-    let text = config(ctx, backpressure);
-    let guard = ko_log::init_from_str(&text, ko_log::config::Format::Toml).map_err(err)?;
+    let guard = if std::env::var_os("KO_LOG_BENCH_TOML").is_some_and(|v| v == "1") {
+        let text = toml(ctx, backpressure);
+        ko_log::init_from_str(&text, ko_log::config::Format::Toml).map_err(err)?
+    } else {
+        ko_log::init(typed(ctx, backpressure)?).map_err(err)?
+    };
     let produced = drive_facade!(ctx);
     let finish = timed(|| {
         log::logger().flush();
-        drop(guard);
+        std::mem::drop(guard);
     });
     let s = ko_log::stats();
     Ok(Timings {
@@ -51,6 +104,6 @@ pub fn block(ctx: &Ctx) -> Result<Timings, String> {
     run(ctx, "block")
 }
 
-pub fn drop(ctx: &Ctx) -> Result<Timings, String> {
+pub fn drop_policy(ctx: &Ctx) -> Result<Timings, String> {
     run(ctx, "drop")
 }

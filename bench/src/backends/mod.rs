@@ -55,7 +55,7 @@ pub static ALL: &[Backend] = &[
         floor: false,
         krate: "ko-log",
         describe: "ko-log, queue 10 000 (default), backpressure = drop, file handler, plain renderer",
-        run: kolog::drop,
+        run: kolog::drop_policy,
     },
     Backend {
         id: "tracing-lossless",

@@ -10,6 +10,7 @@ mod stream;
 use log::LevelFilter;
 
 pub use file::{FileConfig, OpenMode};
+pub(crate) use rotating_file::DEFAULT_REOPEN_CHECK;
 pub use rotating_file::{RotatingFileConfig, Rotation, Timezone};
 pub use stream::{Stream, StreamConfig};
 

@@ -65,7 +65,7 @@ impl Default for LevelColors {
 }
 
 /// Keys of the colored renderer.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ColoredConfig {
     /// The line template (key `format`, default [`Template::DEFAULT`]).
     pub format: Template,
@@ -77,16 +77,4 @@ pub struct ColoredConfig {
     pub colors: LevelColors,
     /// When to color (key `color`, default `auto`).
     pub color: ColorMode,
-}
-
-impl Default for ColoredConfig {
-    fn default() -> Self {
-        ColoredConfig {
-            format: Template::default(),
-            time_format: TimeFormat::default(),
-            timezone: Timezone::default(),
-            colors: LevelColors::default(),
-            color: ColorMode::default(),
-        }
-    }
 }

@@ -5,7 +5,7 @@ use crate::render::TimeFormat;
 use crate::Template;
 
 /// Keys of the plain renderer.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PlainConfig {
     /// The line template (key `format`, default [`Template::DEFAULT`]).
     pub format: Template,
@@ -13,14 +13,4 @@ pub struct PlainConfig {
     pub time_format: TimeFormat,
     /// Clock of `{time}` (key `timezone`, default `local`).
     pub timezone: Timezone,
-}
-
-impl Default for PlainConfig {
-    fn default() -> Self {
-        PlainConfig {
-            format: Template::default(),
-            time_format: TimeFormat::default(),
-            timezone: Timezone::default(),
-        }
-    }
 }

@@ -1,0 +1,144 @@
+//! `[handlers.NAME]`: dispatch on `type`, then the type's own keys.
+
+use serde::Deserialize;
+
+use super::values::{
+    Count, DurationDe, FileMode, Level, NonEmpty, RotationDe, Size, StreamDe, TimezoneDe,
+};
+use super::{process, render, Cx};
+use crate::handler::{
+    FileConfig, OpenMode, RotatingFileConfig, Stream, StreamConfig, DEFAULT_REOPEN_CHECK,
+};
+use crate::node::{KeyPath, Node};
+use crate::{ConfigError, HandlerConfig, HandlerKind, RendererConfig};
+
+/// The handler `type` names.
+pub(crate) const TYPES: &[&str] = &["file", "rotating_file", "stream", "null"];
+
+/// Keys every handler takes, read here rather than by the type's raw struct.
+const COMMON: &[&str] = &["type", "renderer", "processors", "level"];
+
+/// Default `file_mode`.
+const DEFAULT_FILE_MODE: u32 = 0o640;
+
+/// Default `backup_count`.
+const DEFAULT_BACKUP_COUNT: usize = 5;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a handler table")]
+struct RawFile {
+    path: NonEmpty,
+    append: Option<bool>,
+    create_dirs: Option<bool>,
+    file_mode: Option<FileMode>,
+    reopen_check: Option<DurationDe>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a handler table")]
+struct RawRotatingFile {
+    path: NonEmpty,
+    append: Option<bool>,
+    create_dirs: Option<bool>,
+    file_mode: Option<FileMode>,
+    reopen_check: Option<DurationDe>,
+    max_bytes: Option<Size>,
+    rotation: Option<RotationDe>,
+    backup_count: Option<Count>,
+    timezone: Option<TimezoneDe>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a handler table")]
+struct RawStream {
+    stream: Option<StreamDe>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a handler table")]
+struct RawNull {}
+
+fn file_config(
+    path: NonEmpty,
+    append: Option<bool>,
+    create_dirs: Option<bool>,
+    file_mode: Option<FileMode>,
+    reopen_check: Option<DurationDe>,
+) -> FileConfig {
+    FileConfig {
+        path: path.into_path(),
+        mode: if append.unwrap_or(true) {
+            OpenMode::Append
+        } else {
+            OpenMode::Truncate
+        },
+        create_dirs: create_dirs.unwrap_or(true),
+        file_mode: file_mode.map_or(DEFAULT_FILE_MODE, |m| m.0),
+        reopen_check: reopen_check.map_or(DEFAULT_REOPEN_CHECK, |d| d.0),
+    }
+}
+
+/// Builds the handler whose table is `node`, at `path` (`handlers.NAME`).
+pub(super) fn handler(cx: &Cx, node: &Node, path: &KeyPath) -> Result<HandlerConfig, ConfigError> {
+    cx.table(node, path, "a handler table")?;
+    let (name, type_mark) = cx.type_of(node, path, TYPES)?;
+    let kind = match name {
+        "file" => {
+            let raw: RawFile = cx.de(node, path, COMMON)?;
+            HandlerKind::File(file_config(
+                raw.path,
+                raw.append,
+                raw.create_dirs,
+                raw.file_mode,
+                raw.reopen_check,
+            ))
+        }
+        "rotating_file" => {
+            let raw: RawRotatingFile = cx.de(node, path, COMMON)?;
+            HandlerKind::RotatingFile(RotatingFileConfig {
+                file: file_config(
+                    raw.path,
+                    raw.append,
+                    raw.create_dirs,
+                    raw.file_mode,
+                    raw.reopen_check,
+                ),
+                max_bytes: raw.max_bytes.map(|s| s.0),
+                rotation: raw.rotation.map(|r| r.0).unwrap_or_default(),
+                backup_count: raw.backup_count.map_or(DEFAULT_BACKUP_COUNT, |c| c.0),
+                timezone: raw.timezone.map(|t| t.0).unwrap_or_default(),
+            })
+        }
+        "stream" => {
+            let raw: RawStream = cx.de(node, path, COMMON)?;
+            HandlerKind::Stream(StreamConfig {
+                stream: raw.stream.map_or(Stream::default(), |s| s.0),
+            })
+        }
+        "null" => {
+            let _: RawNull = cx.de(node, path, COMMON)?;
+            HandlerKind::Null
+        }
+        other => return Err(cx.unknown_type("handler", other, type_mark, path, TYPES)),
+    };
+    let level = match node.get("level") {
+        Some(level) => cx
+            .de::<Option<Level>>(level, &path.key("level"), &[])?
+            .map(|l| l.0),
+        None => None,
+    };
+    let renderer = match node.get("renderer") {
+        Some(renderer) => render::renderer(cx, renderer, &path.key("renderer"))?,
+        None => RendererConfig::default(),
+    };
+    let processors = match node.get("processors") {
+        Some(list) => process::processors(cx, list, &path.key("processors"))?,
+        None => Vec::new(),
+    };
+    Ok(HandlerConfig {
+        kind,
+        renderer,
+        processors,
+        level,
+    })
+}

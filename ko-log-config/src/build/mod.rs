@@ -1,0 +1,268 @@
+//! The raw layer: from a located [`Node`] tree to the typed [`Config`].
+//!
+//! Tables with fixed keys are read by serde into raw structs with
+//! `deny_unknown_fields` (so a misspelled key is refused with "did you mean"), through
+//! the node deserializer, which places every error at its own key. Tables chosen by
+//! `type` (handlers, renderers, processors) are dispatched here by reading `type` from
+//! the node first; the rest of the table then goes to that type's raw struct. Checks
+//! across values (a logger naming a missing handler) and compiled strings (templates,
+//! time formats) come last, located through the tree.
+
+mod handler;
+mod process;
+mod render;
+mod values;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use self::values::{BackpressureDe, Capacity, DurationDe, Level, Scalar};
+use crate::node::{deserialize, Key, KeyPath, Node, NodeValue};
+use crate::source::{Mark, Source};
+use crate::suggest::{did_you_mean, one_of};
+use crate::{Config, ConfigError, ConfigErrorKind, LoggerConfig, QueueConfig, ROOT};
+
+/// The keys the root table takes besides those of [`RawRoot`].
+const ROOT_DISPATCHED: &[&str] = &["handlers"];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table")]
+struct RawRoot {
+    default_level: Option<Level>,
+    queue: Option<RawQueue>,
+    loggers: Option<BTreeMap<String, RawLogger>>,
+    /// Read by [`crate::env`] before this; only its type is checked here.
+    #[allow(dead_code)]
+    env_file: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table")]
+struct RawQueue {
+    capacity: Option<Capacity>,
+    backpressure: Option<BackpressureDe>,
+    drain_timeout: Option<DurationDe>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table")]
+struct RawLogger {
+    level: Option<Level>,
+    handlers: Option<Vec<String>>,
+    context: Option<BTreeMap<String, Scalar>>,
+    additive: Option<bool>,
+}
+
+/// What every builder needs: the source text, for locating errors.
+pub(crate) struct Cx {
+    source: Arc<Source>,
+}
+
+impl Cx {
+    /// Reads `node` into `T` (see [`crate::node::deserialize`]).
+    fn de<'a, T: Deserialize<'a>>(
+        &self,
+        node: &'a Node,
+        path: &KeyPath,
+        skip: &'a [&'a str],
+    ) -> Result<T, ConfigError> {
+        deserialize(&self.source, node, path, skip)
+    }
+
+    /// An error of `kind` at `mark` with `path`.
+    fn error(
+        &self,
+        kind: ConfigErrorKind,
+        mark: Mark,
+        path: &KeyPath,
+        message: String,
+    ) -> ConfigError {
+        ConfigError::new(kind, message)
+            .at(&self.source, mark)
+            .with_path(path.to_string())
+    }
+
+    /// The entries of a table at `path`; `null` reads as an empty table.
+    fn table<'a>(
+        &self,
+        node: &'a Node,
+        path: &KeyPath,
+        what: &str,
+    ) -> Result<&'a [(Key, Node)], ConfigError> {
+        match &node.value {
+            NodeValue::Map(entries) => Ok(entries),
+            NodeValue::Null => Ok(&[]),
+            _ => Err(self.error(
+                ConfigErrorKind::InvalidValue,
+                node.mark(),
+                path,
+                format!("expected {what}, found {}", node.kind_name()),
+            )),
+        }
+    }
+
+    /// The `type` of the table `node`, or a missing-key error listing `known`.
+    fn type_of<'a>(
+        &self,
+        node: &'a Node,
+        path: &KeyPath,
+        known: &[&str],
+    ) -> Result<(&'a str, Mark), ConfigError> {
+        let type_path = path.key("type");
+        match node.get("type") {
+            None => Err(self
+                .error(
+                    ConfigErrorKind::MissingKey,
+                    node.mark(),
+                    &type_path,
+                    "missing key `type`".to_owned(),
+                )
+                .with_help(Some(format!("expected {}", one_of(known.iter().copied()))))),
+            Some(value) => match value.as_str() {
+                Some(name) => Ok((name, value.mark())),
+                None => Err(self.error(
+                    ConfigErrorKind::InvalidValue,
+                    value.mark(),
+                    &type_path,
+                    format!("expected a string for `type`, found {}", value.kind_name()),
+                )),
+            },
+        }
+    }
+
+    /// The error for a `type` naming no known `what` (handler, renderer).
+    fn unknown_type(
+        &self,
+        what: &str,
+        name: &str,
+        mark: Mark,
+        path: &KeyPath,
+        known: &[&str],
+    ) -> ConfigError {
+        self.error(
+            ConfigErrorKind::UnknownType,
+            mark,
+            &path.key("type"),
+            format!("unknown {what} type `{name}`"),
+        )
+        .with_suggestion(did_you_mean(name, known.iter().copied()))
+        .with_help(Some(format!("expected {}", one_of(known.iter().copied()))))
+    }
+}
+
+/// Builds and validates the typed configuration from an interpolated tree.
+pub(crate) fn config(root: &Node, source: Arc<Source>) -> Result<Config, ConfigError> {
+    let cx = Cx { source };
+    let path = KeyPath::root();
+    let raw: RawRoot = cx.de(root, &path, ROOT_DISPATCHED)?;
+
+    let handlers_node = root.get("handlers");
+    let mut handlers = BTreeMap::new();
+    if let Some(node) = handlers_node {
+        let handlers_path = path.key("handlers");
+        for (key, value) in cx.table(node, &handlers_path, "a table of handlers")? {
+            let handler = handler::handler(&cx, value, &handlers_path.key(&key.name))?;
+            handlers.insert(key.name.clone(), handler);
+        }
+    }
+
+    let default_level = raw.default_level.map_or(log::LevelFilter::Info, |l| l.0);
+    let queue = raw.queue.map_or_else(QueueConfig::default, |q| {
+        let defaults = QueueConfig::default();
+        QueueConfig {
+            capacity: q.capacity.map_or(defaults.capacity, |c| c.0),
+            backpressure: q.backpressure.map_or(defaults.backpressure, |b| b.0),
+            drain_timeout: q.drain_timeout.map_or(defaults.drain_timeout, |d| d.0),
+        }
+    });
+
+    let Some(raw_loggers) = raw.loggers else {
+        if handlers_node.is_none() {
+            // Neither loggers nor handlers: the zero-config setup, with this document's
+            // level and queue.
+            return Ok(Config {
+                default_level,
+                queue,
+                ..Config::default()
+            });
+        }
+        return Ok(Config {
+            default_level,
+            queue,
+            loggers: BTreeMap::new(),
+            handlers,
+        });
+    };
+
+    let loggers_node = root.get("loggers");
+    let mut loggers = BTreeMap::new();
+    for (name, raw) in raw_loggers {
+        let logger_path = path.key("loggers").key(&name);
+        let logger_node = loggers_node.and_then(|n| n.entry(&name));
+        if name.trim().is_empty() {
+            let mark = logger_node.map_or(root.mark(), |(key, _)| key.mark());
+            return Err(cx.error(
+                ConfigErrorKind::InvalidValue,
+                mark,
+                &logger_path,
+                format!("a logger name must be a target like `my_app::db` or `{ROOT}`"),
+            ));
+        }
+        let names = raw.handlers.unwrap_or_default();
+        for (index, handler) in names.iter().enumerate() {
+            if !handlers.contains_key(handler) {
+                let item = logger_node
+                    .and_then(|(_, node)| node.get("handlers"))
+                    .and_then(|list| match &list.value {
+                        NodeValue::Seq(items) => items.get(index),
+                        _ => None,
+                    });
+                let mark = item.map_or(root.mark(), Node::mark);
+                return Err(unknown_handler(&name, handler, handlers.keys())
+                    .at(&cx.source, mark)
+                    .with_path(logger_path.key("handlers").index(index).to_string()));
+            }
+        }
+        let logger = LoggerConfig {
+            level: raw.level.map(|l| l.0),
+            handlers: names,
+            context: raw
+                .context
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, v)| (k, v.0))
+                .collect(),
+            additive: raw.additive.unwrap_or(true),
+        };
+        loggers.insert(name, logger);
+    }
+
+    Ok(Config {
+        default_level,
+        queue,
+        loggers,
+        handlers,
+    })
+}
+
+/// The error for logger `logger` naming `handler`, which is not among `defined`.
+pub(crate) fn unknown_handler<'a>(
+    logger: &str,
+    handler: &str,
+    defined: impl Iterator<Item = &'a String> + Clone,
+) -> ConfigError {
+    let names = defined.map(String::as_str);
+    let help = if names.clone().next().is_none() {
+        "no handlers are defined: add one under `handlers`".to_owned()
+    } else {
+        format!("defined handlers: {}", one_of(names.clone()))
+    };
+    ConfigError::new(
+        ConfigErrorKind::UnknownHandler,
+        format!("logger `{logger}` names handler `{handler}`, which is not defined"),
+    )
+    .with_suggestion(did_you_mean(handler, names))
+    .with_help(Some(help))
+}

@@ -1,0 +1,186 @@
+//! `renderer = { type = ... }`: dispatch on `type`; compile templates and time formats.
+
+use serde::Deserialize;
+
+use super::values::{ColorDe, ColorModeDe, Count, NonEmpty, TimezoneDe};
+use super::Cx;
+use crate::node::{KeyPath, Node};
+use crate::render::{ColoredConfig, JsonConfig, LevelColors, PlainConfig, TimeFormat};
+use crate::{ConfigError, ConfigErrorKind, RendererConfig, Template};
+
+/// The renderer `type` names.
+pub(crate) const TYPES: &[&str] = &["plain", "json", "colored"];
+
+const TYPE: &[&str] = &["type"];
+
+/// The largest `indent`.
+const MAX_INDENT: usize = 16;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a renderer table")]
+struct RawPlain {
+    format: Option<String>,
+    time_format: Option<String>,
+    timezone: Option<TimezoneDe>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a renderer table")]
+struct RawJson {
+    flatten: Option<bool>,
+    fields_key: Option<NonEmpty>,
+    pretty: Option<bool>,
+    indent: Option<Count>,
+    timezone: Option<TimezoneDe>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a renderer table")]
+struct RawColored {
+    format: Option<String>,
+    time_format: Option<String>,
+    timezone: Option<TimezoneDe>,
+    colors: Option<RawColors>,
+    color: Option<ColorModeDe>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table of level colors")]
+struct RawColors {
+    error: Option<ColorDe>,
+    #[serde(alias = "warning")]
+    warn: Option<ColorDe>,
+    info: Option<ColorDe>,
+    debug: Option<ColorDe>,
+    trace: Option<ColorDe>,
+}
+
+/// Builds a renderer from its table, or from a bare type name (`renderer = "json"`).
+pub(super) fn renderer(
+    cx: &Cx,
+    node: &Node,
+    path: &KeyPath,
+) -> Result<RendererConfig, ConfigError> {
+    if let Some(name) = node.as_str() {
+        return match name {
+            "plain" => Ok(RendererConfig::Plain(PlainConfig::default())),
+            "json" => Ok(RendererConfig::Json(JsonConfig::default())),
+            "colored" => Ok(RendererConfig::Colored(ColoredConfig::default())),
+            other => {
+                let error = cx.unknown_type("renderer", other, node.mark(), path, TYPES);
+                Err(error.with_path(path.to_string()))
+            }
+        };
+    }
+    cx.table(node, path, "a renderer table or type name")?;
+    let (name, type_mark) = cx.type_of(node, path, TYPES)?;
+    Ok(match name {
+        "plain" => {
+            let raw: RawPlain = cx.de(node, path, TYPE)?;
+            RendererConfig::Plain(PlainConfig {
+                format: template(cx, raw.format.as_deref(), node, path)?,
+                time_format: time_format(cx, raw.time_format.as_deref(), node, path)?,
+                timezone: raw.timezone.map(|t| t.0).unwrap_or_default(),
+            })
+        }
+        "json" => {
+            let raw: RawJson = cx.de(node, path, TYPE)?;
+            let defaults = JsonConfig::default();
+            let indent = raw.indent.map_or(defaults.indent, |i| i.0);
+            if indent > MAX_INDENT {
+                let mark = node.get("indent").map_or(node.mark(), Node::mark);
+                return Err(cx.error(
+                    ConfigErrorKind::InvalidValue,
+                    mark,
+                    &path.key("indent"),
+                    format!("indent {indent} is larger than {MAX_INDENT}"),
+                ));
+            }
+            RendererConfig::Json(JsonConfig {
+                flatten: raw.flatten.unwrap_or(defaults.flatten),
+                fields_key: raw.fields_key.map_or(defaults.fields_key, |k| k.0),
+                pretty: raw.pretty.unwrap_or(defaults.pretty),
+                indent,
+                timezone: raw.timezone.map(|t| t.0).unwrap_or_default(),
+            })
+        }
+        "colored" => {
+            let raw: RawColored = cx.de(node, path, TYPE)?;
+            let defaults = LevelColors::default();
+            let colors = raw.colors.map_or(defaults, |c| LevelColors {
+                error: c.error.map_or(defaults.error, |c| c.0),
+                warn: c.warn.map_or(defaults.warn, |c| c.0),
+                info: c.info.map_or(defaults.info, |c| c.0),
+                debug: c.debug.map_or(defaults.debug, |c| c.0),
+                trace: c.trace.map_or(defaults.trace, |c| c.0),
+            });
+            RendererConfig::Colored(ColoredConfig {
+                format: template(cx, raw.format.as_deref(), node, path)?,
+                time_format: time_format(cx, raw.time_format.as_deref(), node, path)?,
+                timezone: raw.timezone.map(|t| t.0).unwrap_or_default(),
+                colors,
+                color: raw.color.map(|c| c.0).unwrap_or_default(),
+            })
+        }
+        other => return Err(cx.unknown_type("renderer", other, type_mark, path, TYPES)),
+    })
+}
+
+/// The compiled `format` of a renderer table, located through the table.
+fn template(
+    cx: &Cx,
+    text: Option<&str>,
+    table: &Node,
+    path: &KeyPath,
+) -> Result<Template, ConfigError> {
+    let Some(text) = text else {
+        return Ok(Template::default());
+    };
+    Template::parse(text).map_err(|e| {
+        let node = table.get("format").map_or(table.mark(), Node::mark);
+        let mark = cx.source.mark_within(node, text, e.offset);
+        cx.error(
+            ConfigErrorKind::InvalidValue,
+            mark,
+            &path.key("format"),
+            format!("invalid template: {}", e.message),
+        )
+        .with_source(e)
+    })
+}
+
+/// The compiled `time_format` of a renderer table, located through the table.
+fn time_format(
+    cx: &Cx,
+    text: Option<&str>,
+    table: &Node,
+    path: &KeyPath,
+) -> Result<TimeFormat, ConfigError> {
+    let Some(text) = text else {
+        return Ok(TimeFormat::default());
+    };
+    TimeFormat::parse(text).map_err(|e| {
+        let node = table.get("time_format").map_or(table.mark(), Node::mark);
+        use time::error::InvalidFormatDescription as E;
+        let index = match &e {
+            E::UnclosedOpeningBracket { index, .. }
+            | E::InvalidComponentName { index, .. }
+            | E::InvalidModifier { index, .. }
+            | E::MissingComponentName { index, .. }
+            | E::MissingRequiredModifier { index, .. }
+            | E::Expected { index, .. }
+            | E::NotSupported { index, .. }
+            | E::DuplicateModifier { index, .. }
+            | E::InvalidModifierCombination { index, .. } => *index,
+            _ => 0,
+        };
+        let mark = cx.source.mark_within(node, text, index);
+        cx.error(
+            ConfigErrorKind::InvalidValue,
+            mark,
+            &path.key("time_format"),
+            format!("invalid time format: {e}"),
+        )
+        .with_source(e)
+    })
+}

@@ -1,0 +1,228 @@
+//! The located tree every format is parsed into, and the serde deserializer over it.
+//!
+//! TOML ([`toml`](mod@self::toml)), JSON and YAML each parse into one [`Node`] tree in which
+//! every value and every map key remembers its line and column. Everything after parsing —
+//! `${VAR}` interpolation, building the typed [`Config`](crate::Config), a custom
+//! processor's [`Params`] — works on this tree, so all three formats report a mistake at
+//! the same place with the same words.
+
+mod de;
+mod json;
+mod params;
+mod path;
+mod toml;
+mod yaml;
+
+pub use self::params::Params;
+
+pub(crate) use self::de::{deserialize, deserialize_unlocated};
+pub(crate) use self::path::KeyPath;
+
+use crate::source::{Mark, Source};
+use crate::{ConfigError, ConfigErrorKind, Format};
+
+/// Deeper nesting than this is refused (no configuration needs more than a handful).
+pub(crate) const MAX_DEPTH: usize = 64;
+
+/// A value in a configuration file, with its position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// The value.
+    pub value: NodeValue,
+    /// 1-based line of the value's first character.
+    pub line: usize,
+    /// 1-based column (in characters) of the value's first character.
+    pub column: usize,
+    /// Byte offset of the value's first character in the text.
+    pub offset: usize,
+}
+
+/// The value of a [`Node`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeValue {
+    /// YAML `null`/`~`/nothing, JSON `null` (TOML has none).
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// An integer within `i64`.
+    Int(i64),
+    /// A floating-point number.
+    Float(f64),
+    /// A string (TOML datetimes become their text).
+    String(String),
+    /// A list, in document order.
+    Seq(Vec<Node>),
+    /// A table, in document order; keys are unique.
+    Map(Vec<(Key, Node)>),
+}
+
+/// A table key, with its position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    /// The key as a string (after unquoting).
+    pub name: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column (in characters).
+    pub column: usize,
+    /// Byte offset in the text.
+    pub offset: usize,
+}
+
+impl Node {
+    /// Parses a text in `format` into a located tree (no interpolation, no validation).
+    ///
+    /// An empty document (only whitespace or comments) is [`NodeValue::Null`] at 1:1.
+    pub fn parse(text: &str, format: Format) -> Result<Node, ConfigError> {
+        parse(&Source::new(None, text), format)
+    }
+
+    pub(crate) fn new(value: NodeValue, mark: Mark) -> Node {
+        Node {
+            value,
+            line: mark.line,
+            column: mark.column,
+            offset: mark.offset,
+        }
+    }
+
+    pub(crate) fn mark(&self) -> Mark {
+        Mark {
+            line: self.line,
+            column: self.column,
+            offset: self.offset,
+        }
+    }
+
+    /// The value of `key` when this node is a table that has it.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|(_, node)| node)
+    }
+
+    /// The key and value of `key` when this node is a table that has it.
+    pub fn entry(&self, key: &str) -> Option<(&Key, &Node)> {
+        match &self.value {
+            NodeValue::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.name == key)
+                .map(|(k, v)| (k, v)),
+            _ => None,
+        }
+    }
+
+    /// The string value, when this node is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            NodeValue::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// What kind of value this is, for messages: `a string`, `a table`, ...
+    pub fn kind_name(&self) -> &'static str {
+        match self.value {
+            NodeValue::Null => "null",
+            NodeValue::Bool(_) => "a boolean",
+            NodeValue::Int(_) => "an integer",
+            NodeValue::Float(_) => "a float",
+            NodeValue::String(_) => "a string",
+            NodeValue::Seq(_) => "a list",
+            NodeValue::Map(_) => "a table",
+        }
+    }
+
+    /// Whether two trees hold the same values, ignoring positions and key order.
+    pub fn same_value(&self, other: &Node) -> bool {
+        match (&self.value, &other.value) {
+            (NodeValue::Seq(a), NodeValue::Seq(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_value(y))
+            }
+            (NodeValue::Map(a), NodeValue::Map(b)) => {
+                a.len() == b.len()
+                    && a.iter().all(|(key, value)| {
+                        other
+                            .get(&key.name)
+                            .is_some_and(|theirs| value.same_value(theirs))
+                    })
+            }
+            (a, b) => a == b,
+        }
+    }
+}
+
+impl Key {
+    pub(crate) fn new(name: String, mark: Mark) -> Key {
+        Key {
+            name,
+            line: mark.line,
+            column: mark.column,
+            offset: mark.offset,
+        }
+    }
+
+    pub(crate) fn mark(&self) -> Mark {
+        Mark {
+            line: self.line,
+            column: self.column,
+            offset: self.offset,
+        }
+    }
+}
+
+/// Parses `source` in `format`.
+pub(crate) fn parse(source: &Source, format: Format) -> Result<Node, ConfigError> {
+    match format {
+        Format::Toml => toml::parse(source),
+        Format::Json => json::parse(source),
+        Format::Yaml => yaml::parse(source),
+    }
+}
+
+/// A syntax error at `mark`.
+pub(crate) fn syntax_error(source: &Source, mark: Mark, message: impl Into<String>) -> ConfigError {
+    ConfigError::new(ConfigErrorKind::Syntax, message).at(source, mark)
+}
+
+/// Builds a table from entries, refusing a repeated key (at the repetition).
+pub(crate) struct MapBuilder<'s> {
+    source: &'s Source,
+    entries: Vec<(Key, Node)>,
+}
+
+impl<'s> MapBuilder<'s> {
+    pub fn new(source: &'s Source) -> MapBuilder<'s> {
+        MapBuilder {
+            source,
+            entries: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, key: Key, value: Node) -> Result<(), ConfigError> {
+        if self.entries.iter().any(|(k, _)| k.name == key.name) {
+            return Err(syntax_error(
+                self.source,
+                key.mark(),
+                format!("duplicate key `{}`", key.name),
+            ));
+        }
+        self.entries.push((key, value));
+        Ok(())
+    }
+
+    pub fn finish(self) -> NodeValue {
+        NodeValue::Map(self.entries)
+    }
+}
+
+/// Refuses nesting deeper than [`MAX_DEPTH`].
+pub(crate) fn check_depth(source: &Source, depth: usize, mark: Mark) -> Result<(), ConfigError> {
+    if depth > MAX_DEPTH {
+        Err(syntax_error(
+            source,
+            mark,
+            format!("values nested deeper than {MAX_DEPTH} levels"),
+        ))
+    } else {
+        Ok(())
+    }
+}

@@ -1,0 +1,150 @@
+//! [`Params`]: a custom processor's table, kept located for the runtime.
+
+use std::fmt;
+use std::sync::Arc;
+
+use super::{deserialize, deserialize_unlocated, KeyPath, Node, NodeValue};
+use crate::source::{Mark, Source};
+use crate::suggest::{did_you_mean, one_of};
+use crate::{ConfigError, ConfigErrorKind};
+
+/// The keys of a custom processor's table (everything but `type`), with their locations,
+/// kept so the runtime can deserialize them into the processor's own params type and
+/// report a mistake at the right line.
+///
+/// Two `Params` are equal when they hold the same keys and values, wherever they were
+/// written (so one config in TOML, JSON and YAML compares equal).
+#[derive(Clone)]
+pub struct Params {
+    /// The processor's `type`.
+    name: String,
+    /// The processor's table (or an empty table where the processor was named by a bare
+    /// string).
+    node: Node,
+    /// Where the `type` value is.
+    type_mark: Mark,
+    /// Key path of the processor's table (`handlers.file.processors[2]`).
+    path: KeyPath,
+    /// The text the node came from; `None` for params built in Rust.
+    source: Option<Arc<Source>>,
+}
+
+const TYPE: &[&str] = &["type"];
+
+impl Params {
+    pub(crate) fn new(
+        name: &str,
+        node: Node,
+        type_mark: Mark,
+        path: KeyPath,
+        source: Arc<Source>,
+    ) -> Params {
+        Params {
+            name: name.to_owned(),
+            node,
+            type_mark,
+            path,
+            source: Some(source),
+        }
+    }
+
+    /// Params built in Rust (for a [`Config`](crate::Config) made in code): errors about
+    /// them have a key path but no location.
+    pub fn from_node(node: Node) -> Params {
+        Params {
+            name: node
+                .get("type")
+                .and_then(Node::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            type_mark: node.mark(),
+            node,
+            path: KeyPath::root(),
+            source: None,
+        }
+    }
+
+    /// Places `error` at `mark` when the params came from a file.
+    fn locate(&self, error: ConfigError, mark: Mark) -> ConfigError {
+        match &self.source {
+            Some(source) => error.at(source, mark),
+            None => error,
+        }
+    }
+
+    /// Deserializes the params into `T`; a mistake is reported at its own key, with a key
+    /// path under the processor's (`handlers.file.processors[2].request_id`).
+    ///
+    /// Give `T` `#[serde(deny_unknown_fields)]` so a misspelled key is refused with a
+    /// "did you mean". Values may be read as strings, booleans or numbers as the
+    /// [`node`](crate::node) module describes.
+    pub fn deserialize<T: serde::de::DeserializeOwned>(&self) -> Result<T, ConfigError> {
+        match &self.source {
+            Some(source) => deserialize(source, &self.node, &self.path, TYPE),
+            None => deserialize_unlocated(&self.node, &self.path, TYPE),
+        }
+    }
+
+    /// The error for a `type` that names no known processor: lists `known` and suggests
+    /// the nearest one, located at the `type` value.
+    pub fn unknown_type(&self, known: &[&str]) -> ConfigError {
+        let name = self.name.as_str();
+        let error = ConfigError::new(
+            ConfigErrorKind::UnknownType,
+            format!("unknown processor type `{name}`"),
+        );
+        self.locate(error, self.type_mark)
+            .with_path(self.path.key("type").to_string())
+            .with_suggestion(did_you_mean(name, known.iter().copied()))
+            .with_help(Some(format!("expected {}", one_of(known.iter().copied()))))
+    }
+
+    /// An error about these params with the runtime's own `message`, located at the
+    /// processor's `type` (kind [`ConfigErrorKind::InvalidValue`]).
+    pub fn error(&self, message: impl Into<String>) -> ConfigError {
+        let error = ConfigError::new(ConfigErrorKind::InvalidValue, message);
+        self.locate(error, self.type_mark)
+            .with_path(self.path.to_string())
+    }
+
+    /// An error about the value of `key` with the runtime's own `message`, located at that
+    /// value (or at the processor's `type` when the key is absent).
+    pub fn error_at(&self, key: &str, message: impl Into<String>) -> ConfigError {
+        let mark = self.node.get(key).map_or(self.type_mark, Node::mark);
+        let error = ConfigError::new(ConfigErrorKind::InvalidValue, message);
+        self.locate(error, mark)
+            .with_path(self.path.key(key).to_string())
+    }
+
+    /// The processor's table as parsed (including its `type` key when it was a table).
+    pub fn node(&self) -> &Node {
+        &self.node
+    }
+
+    /// The key path of the processor (`handlers.file.processors[2]`).
+    pub fn key_path(&self) -> String {
+        self.path.to_string()
+    }
+}
+
+/// An empty table, as for a processor named by a bare string.
+impl Default for Params {
+    fn default() -> Params {
+        Params::from_node(Node::new(NodeValue::Map(Vec::new()), Mark::default()))
+    }
+}
+
+impl PartialEq for Params {
+    fn eq(&self, other: &Params) -> bool {
+        self.node.same_value(&other.node)
+    }
+}
+
+impl fmt::Debug for Params {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Params")
+            .field("path", &self.path.to_string())
+            .field("node", &self.node)
+            .finish()
+    }
+}

@@ -1,0 +1,90 @@
+//! Key paths (`handlers.file.processors[2].type`) as errors print them.
+
+use std::fmt;
+
+/// The path from the document root to a key or list item.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct KeyPath(Vec<Segment>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+impl KeyPath {
+    /// The path of the document itself (prints as the empty string).
+    pub fn root() -> KeyPath {
+        KeyPath::default()
+    }
+
+    /// The path of `key` inside the table at `self`.
+    pub fn key(&self, key: &str) -> KeyPath {
+        let mut segments = self.0.clone();
+        segments.push(Segment::Key(key.to_owned()));
+        KeyPath(segments)
+    }
+
+    /// The path of item `index` of the list at `self`.
+    pub fn index(&self, index: usize) -> KeyPath {
+        let mut segments = self.0.clone();
+        segments.push(Segment::Index(index));
+        KeyPath(segments)
+    }
+}
+
+/// Whether a key prints without quotes.
+fn is_bare(key: &str) -> bool {
+    !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+impl fmt::Display for KeyPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, segment) in self.0.iter().enumerate() {
+            match segment {
+                Segment::Index(index) => write!(f, "[{index}]")?,
+                Segment::Key(key) => {
+                    if i > 0 {
+                        f.write_str(".")?;
+                    }
+                    if is_bare(key) {
+                        f.write_str(key)?;
+                    } else {
+                        write!(f, "{key:?}")?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display() {
+        let root = KeyPath::root();
+        assert_eq!(root.to_string(), "");
+        assert_eq!(
+            root.key("loggers")
+                .key("my_app::db")
+                .key("level")
+                .to_string(),
+            "loggers.\"my_app::db\".level"
+        );
+        assert_eq!(
+            root.key("handlers")
+                .key("f")
+                .key("processors")
+                .index(2)
+                .key("type")
+                .to_string(),
+            "handlers.f.processors[2].type"
+        );
+    }
+}

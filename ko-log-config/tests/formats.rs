@@ -1,0 +1,380 @@
+//! One fixture tree in TOML, JSON and YAML: all three load to the same `Config`, equal to
+//! the one built here in Rust; plus the defaults and the format-specific details.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use ko_log_config::handler::{
+    FileConfig, OpenMode, RotatingFileConfig, Rotation, Stream, StreamConfig, Timezone,
+};
+use ko_log_config::node::{Node, NodeValue, Params};
+use ko_log_config::process::CallsiteField;
+use ko_log_config::render::{
+    Color, ColorMode, ColoredConfig, JsonConfig, LevelColors, PlainConfig, TimeFormat,
+};
+use ko_log_config::{
+    Backpressure, Config, Format, HandlerConfig, HandlerKind, LoggerConfig, ProcessorConfig,
+    QueueConfig, RendererConfig, Template, Value,
+};
+use log::LevelFilter;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn load(name: &str) -> Config {
+    match Config::from_path(fixture(name)) {
+        Ok(config) => config,
+        Err(e) => panic!("{name}:\n{e}"),
+    }
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+fn custom_params() -> Params {
+    let text = r#"{ "type": "request_id", "header": "X-Request-Id", "length": 16 }"#;
+    Params::from_node(Node::parse(text, Format::Json).unwrap())
+}
+
+/// The fixture tree, built in Rust.
+fn expected() -> Config {
+    let console = HandlerConfig {
+        kind: HandlerKind::Stream(StreamConfig {
+            stream: Stream::Stdout,
+        }),
+        renderer: RendererConfig::Colored(ColoredConfig {
+            format: Template::parse("{time} {level:<8} [{target}] {message}{kv}").unwrap(),
+            time_format: TimeFormat::parse("[hour]:[minute]:[second]").unwrap(),
+            timezone: Timezone::Utc,
+            colors: LevelColors {
+                error: Color::BrightRed,
+                warn: Color::Rgb(0xff, 0xaa, 0x00),
+                info: Color::Green,
+                debug: Color::Blue,
+                trace: Color::BrightBlack,
+            },
+            color: ColorMode::Always,
+        }),
+        processors: Vec::new(),
+        level: Some(LevelFilter::Trace),
+    };
+    let file = HandlerConfig {
+        kind: HandlerKind::RotatingFile(RotatingFileConfig {
+            file: FileConfig {
+                path: "logs/app.log".into(),
+                mode: OpenMode::Truncate,
+                create_dirs: false,
+                file_mode: 0o600,
+                reopen_check: Duration::ZERO,
+            },
+            max_bytes: Some(10 * 1024 * 1024),
+            rotation: Rotation::Daily,
+            backup_count: 7,
+            timezone: Timezone::Utc,
+        }),
+        renderer: RendererConfig::Json(JsonConfig {
+            flatten: false,
+            fields_key: "kv".to_owned(),
+            pretty: true,
+            indent: 4,
+            timezone: Timezone::Utc,
+        }),
+        processors: vec![
+            ProcessorConfig::AddCallsite {
+                fields: vec![CallsiteField::File, CallsiteField::Line],
+            },
+            ProcessorConfig::AddContextDefaults {
+                values: BTreeMap::from([
+                    ("env".to_owned(), Value::String("prod".to_owned())),
+                    ("shard".to_owned(), Value::Int(1)),
+                ]),
+            },
+            ProcessorConfig::DictTracebacks { backtrace: true },
+            ProcessorConfig::FilterByLevel {
+                min_level: LevelFilter::Info,
+            },
+            ProcessorConfig::FilterKeys {
+                keys: strings(&["password"]),
+            },
+            ProcessorConfig::FilterMarkup,
+            ProcessorConfig::Redact {
+                keys: strings(&["token"]),
+                replacement: "<hidden>".to_owned(),
+            },
+            ProcessorConfig::Custom {
+                name: "request_id".to_owned(),
+                params: custom_params(),
+            },
+        ],
+        level: None,
+    };
+    let db_file = HandlerConfig {
+        kind: HandlerKind::File(FileConfig {
+            path: "logs/db.log".into(),
+            mode: OpenMode::Append,
+            create_dirs: true,
+            file_mode: 0o644,
+            reopen_check: Duration::from_secs(2),
+        }),
+        renderer: RendererConfig::Plain(PlainConfig {
+            format: Template::parse("{level:>5} {message} {user_id:^10}").unwrap(),
+            time_format: TimeFormat::parse("rfc3339").unwrap(),
+            timezone: Timezone::Local,
+        }),
+        processors: Vec::new(),
+        level: None,
+    };
+    let null = HandlerConfig {
+        kind: HandlerKind::Null,
+        renderer: RendererConfig::default(),
+        processors: Vec::new(),
+        level: None,
+    };
+    let root = LoggerConfig {
+        level: Some(LevelFilter::Info),
+        handlers: strings(&["console", "file"]),
+        context: BTreeMap::from([
+            ("app".to_owned(), Value::String("myapp".to_owned())),
+            ("version".to_owned(), Value::Int(3)),
+            ("ratio".to_owned(), Value::Float(0.5)),
+            ("canary".to_owned(), Value::Bool(false)),
+        ]),
+        additive: true,
+    };
+    let db = LoggerConfig {
+        level: Some(LevelFilter::Warn),
+        handlers: strings(&["db_file", "null"]),
+        context: BTreeMap::new(),
+        additive: false,
+    };
+    Config {
+        default_level: LevelFilter::Debug,
+        queue: QueueConfig {
+            capacity: 2048,
+            backpressure: Backpressure::DropOldest,
+            drain_timeout: Duration::from_millis(250),
+        },
+        loggers: BTreeMap::from([("root".to_owned(), root), ("my_app::db".to_owned(), db)]),
+        handlers: BTreeMap::from([
+            ("console".to_owned(), console),
+            ("file".to_owned(), file),
+            ("db_file".to_owned(), db_file),
+            ("null".to_owned(), null),
+        ]),
+    }
+}
+
+#[test]
+fn toml_fixture_matches_the_rust_config() {
+    assert_eq!(load("full.toml"), expected());
+}
+
+#[test]
+fn json_fixture_matches_the_rust_config() {
+    assert_eq!(load("full.json"), expected());
+}
+
+#[test]
+fn yaml_fixture_matches_the_rust_config() {
+    assert_eq!(load("full.yaml"), expected());
+}
+
+#[test]
+fn the_three_formats_agree() {
+    let toml = load("full.toml");
+    assert_eq!(toml, load("full.json"));
+    assert_eq!(toml, load("full.yaml"));
+    assert_eq!(toml.validate().map_err(|e| e.to_string()), Ok(()));
+}
+
+#[test]
+fn custom_params_deserialize_into_the_processors_type() {
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct RequestId {
+        header: String,
+        length: u32,
+    }
+    for name in ["full.toml", "full.json", "full.yaml"] {
+        let config = load(name);
+        let Some(ProcessorConfig::Custom { params, .. }) =
+            config.handlers["file"].processors.last()
+        else {
+            panic!("no custom processor in {name}");
+        };
+        let params: RequestId = params.deserialize().unwrap();
+        assert_eq!(
+            params,
+            RequestId {
+                header: "X-Request-Id".to_owned(),
+                length: 16
+            }
+        );
+    }
+}
+
+#[test]
+fn empty_documents_are_the_zero_config_setup() {
+    for format in [Format::Toml, Format::Json, Format::Yaml] {
+        assert_eq!(Config::from_str("", format).unwrap(), Config::default());
+        assert_eq!(Config::from_str("  \n", format).unwrap(), Config::default());
+    }
+    assert_eq!(
+        Config::from_str("# nothing\n", Format::Yaml).unwrap(),
+        Config::default()
+    );
+    assert_eq!(
+        Config::from_str("{}", Format::Json).unwrap(),
+        Config::default()
+    );
+}
+
+#[test]
+fn a_document_without_loggers_and_handlers_keeps_its_level_and_queue() {
+    let config = Config::from_str(
+        "default_level = \"warn\"\n[queue]\ncapacity = 5\n",
+        Format::Toml,
+    )
+    .unwrap();
+    assert_eq!(config.default_level, LevelFilter::Warn);
+    assert_eq!(config.queue.capacity, 5);
+    assert_eq!(config.handlers, Config::default().handlers);
+    assert_eq!(config.loggers, Config::default().loggers);
+}
+
+#[test]
+fn explicit_empty_loggers_mean_no_loggers() {
+    let config = Config::from_str("[loggers]\n", Format::Toml).unwrap();
+    assert!(config.loggers.is_empty() && config.handlers.is_empty());
+}
+
+#[test]
+fn the_default_config_is_colored_stderr_at_info() {
+    let config = Config::default();
+    assert_eq!(config.default_level, LevelFilter::Info);
+    assert_eq!(config.loggers["root"].handlers, strings(&["console"]));
+    let console = &config.handlers["console"];
+    assert_eq!(
+        console.kind,
+        HandlerKind::Stream(StreamConfig {
+            stream: Stream::Stderr
+        })
+    );
+    assert!(matches!(console.renderer, RendererConfig::Colored(_)));
+    assert_eq!(config.validate().map_err(|e| e.to_string()), Ok(()));
+}
+
+#[test]
+fn defaults_of_every_table() {
+    let text = r#"
+[loggers.root]
+handlers = ["f", "r"]
+[handlers.f]
+type = "file"
+path = "a.log"
+[handlers.r]
+type = "rotating_file"
+path = "b.log"
+renderer = "colored"
+processors = ["add_callsite", "redact", "my_custom"]
+"#;
+    let config = Config::from_str(text, Format::Toml).unwrap();
+    assert_eq!(config.queue, QueueConfig::default());
+    assert_eq!(config.default_level, LevelFilter::Info);
+    let root = &config.loggers["root"];
+    assert_eq!(
+        (root.level, root.additive, root.context.len()),
+        (None, true, 0)
+    );
+    let HandlerKind::File(file) = &config.handlers["f"].kind else {
+        panic!()
+    };
+    assert_eq!(
+        file,
+        &FileConfig {
+            path: "a.log".into(),
+            mode: OpenMode::Append,
+            create_dirs: true,
+            file_mode: 0o640,
+            reopen_check: Duration::from_secs(1),
+        }
+    );
+    assert_eq!(
+        config.handlers["f"].renderer,
+        RendererConfig::Plain(PlainConfig::default())
+    );
+    let rotating = &config.handlers["r"];
+    let HandlerKind::RotatingFile(r) = &rotating.kind else {
+        panic!()
+    };
+    assert_eq!(
+        (r.max_bytes, r.rotation, r.backup_count, r.timezone),
+        (None, Rotation::Never, 5, Timezone::Local)
+    );
+    assert_eq!(
+        rotating.renderer,
+        RendererConfig::Colored(ColoredConfig::default())
+    );
+    assert_eq!(
+        rotating.processors[..2],
+        [
+            ProcessorConfig::AddCallsite {
+                fields: vec![
+                    CallsiteField::File,
+                    CallsiteField::Line,
+                    CallsiteField::Module
+                ]
+            },
+            ProcessorConfig::Redact {
+                keys: strings(&["password", "token", "authorization", "secret"]),
+                replacement: "***".to_owned(),
+            },
+        ]
+    );
+    assert!(
+        matches!(&rotating.processors[2], ProcessorConfig::Custom { name, params } if name == "my_custom" && *params == Params::default())
+    );
+}
+
+#[test]
+fn yaml_numbers_with_a_leading_zero_stay_text() {
+    let node = Node::parse("mode: 0640\nplain: 640\noctal: 0o640\n", Format::Yaml).unwrap();
+    assert_eq!(
+        node.get("mode").unwrap().value,
+        NodeValue::String("0640".to_owned())
+    );
+    assert_eq!(node.get("plain").unwrap().value, NodeValue::Int(640));
+    assert_eq!(node.get("octal").unwrap().value, NodeValue::Int(0o640));
+}
+
+#[test]
+fn nodes_remember_lines_and_columns() {
+    let node = Node::parse("[a]\nkey = \"v\"\n", Format::Toml).unwrap();
+    let (key, value) = node.get("a").unwrap().entry("key").unwrap();
+    assert_eq!((key.line, key.column), (2, 1));
+    assert_eq!((value.line, value.column), (2, 7));
+    let node = Node::parse("{\n  \"a\": [1, \"é\", 3]\n}", Format::Json).unwrap();
+    let NodeValue::Seq(items) = &node.get("a").unwrap().value else {
+        panic!()
+    };
+    assert_eq!((items[2].line, items[2].column), (2, 17));
+    let node = Node::parse("a:\n  - x\n  - y: 1\n", Format::Yaml).unwrap();
+    let NodeValue::Seq(items) = &node.get("a").unwrap().value else {
+        panic!()
+    };
+    let (key, _) = items[1].entry("y").unwrap();
+    assert_eq!((key.line, key.column), (3, 5));
+}
+
+#[test]
+fn strings_stand_for_numbers_and_booleans() {
+    let text = "[queue]\ncapacity = \"64\"\n[loggers.root]\nadditive = \"false\"\n";
+    let config = Config::from_str(text, Format::Toml).unwrap();
+    assert_eq!(config.queue.capacity, 64);
+    assert!(!config.loggers["root"].additive);
+}

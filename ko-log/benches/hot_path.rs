@@ -1,0 +1,229 @@
+//! Micro-benchmarks of ko-log's hot paths, to check a change quickly
+//! (`cargo bench -p ko-log`; one group: `cargo bench -p ko-log -- render`).
+//!
+//! - `caller`: `Log::log` on a [`ko_log::Backend`] built from a config with one `null`
+//!   handler (the dispatcher thread runs, and competes for the cores as in real use):
+//!   an enabled record with a literal message, with format arguments, with two
+//!   key-values, and a record below the level (the filtered call inside ko-log; the
+//!   `log` macros' own `max_level` check in front of it is not ko-log's code);
+//! - `route`: `Log::enabled` (level check plus the route lookup) for targets that hit
+//!   a nested logger, a top-level one, or fall through to `root`, with nine loggers;
+//! - `render`: each renderer (`Plain`, `Json`, `Colored`) writing one event with two
+//!   fields into a reused buffer, as the dispatcher does.
+//!
+//! divan rather than criterion: it needs a fraction of criterion's dependencies (no
+//! plotting, no serde stack), builds in seconds, and its per-iteration sampling and
+//! `args` cover what these groups need. The side-by-side comparison with other crates
+//! lives in `bench/` (a separate workspace).
+
+use std::collections::BTreeMap;
+use std::hint::black_box;
+use std::sync::OnceLock;
+
+use divan::Bencher;
+use ko_log::config::handler::{HandlerConfig, HandlerKind};
+use ko_log::config::render::{ColoredConfig, JsonConfig, PlainConfig, RendererConfig};
+use ko_log::config::{Config, LoggerConfig, QueueConfig};
+use ko_log::render::{Colored, Json, Plain, Render};
+use ko_log::{Backend, Event};
+use log::kv::Value;
+use log::{Level, LevelFilter, Log, Record};
+
+fn main() {
+    divan::main();
+}
+
+/// A config with one `null` handler and the given loggers (`root` always present).
+fn config(loggers: &[(&str, LevelFilter)]) -> Config {
+    let null = HandlerConfig {
+        kind: HandlerKind::Null,
+        renderer: RendererConfig::Plain(PlainConfig::default()),
+        processors: Vec::new(),
+        level: None,
+    };
+    let mut map = BTreeMap::new();
+    map.insert(
+        "root".to_owned(),
+        LoggerConfig {
+            level: Some(LevelFilter::Info),
+            handlers: vec!["null".to_owned()],
+            ..LoggerConfig::default()
+        },
+    );
+    for (name, level) in loggers {
+        map.insert(
+            (*name).to_owned(),
+            LoggerConfig {
+                level: Some(*level),
+                ..LoggerConfig::default()
+            },
+        );
+    }
+    Config {
+        default_level: LevelFilter::Info,
+        queue: QueueConfig::default(),
+        loggers: map,
+        handlers: BTreeMap::from([("null".to_owned(), null)]),
+    }
+}
+
+/// One backend per process, kept running (its guard is leaked on purpose).
+fn backend() -> &'static Backend {
+    static BACKEND: OnceLock<Backend> = OnceLock::new();
+    BACKEND.get_or_init(|| {
+        let (backend, guard) = Backend::new(config(&[])).expect("null backend");
+        std::mem::forget(guard);
+        backend
+    })
+}
+
+/// Nine loggers, for the route lookup.
+fn routed() -> &'static Backend {
+    static BACKEND: OnceLock<Backend> = OnceLock::new();
+    BACKEND.get_or_init(|| {
+        let (backend, guard) = Backend::new(config(&[
+            ("app", LevelFilter::Info),
+            ("app::db", LevelFilter::Debug),
+            ("app::db::pool", LevelFilter::Warn),
+            ("app::http", LevelFilter::Info),
+            ("app::http::client", LevelFilter::Debug),
+            ("hyper", LevelFilter::Warn),
+            ("tokio", LevelFilter::Warn),
+            ("sqlx::query", LevelFilter::Error),
+        ]))
+        .expect("routed backend");
+        std::mem::forget(guard);
+        backend
+    })
+}
+
+mod caller {
+    use super::*;
+
+    #[divan::bench]
+    fn enabled_literal(bencher: Bencher) {
+        let backend = backend();
+        bencher.bench_local(|| {
+            backend.log(
+                &Record::builder()
+                    .level(Level::Info)
+                    .target("bench")
+                    .module_path_static(Some("bench"))
+                    .args(format_args!("request handled"))
+                    .build(),
+            );
+        });
+    }
+
+    #[divan::bench]
+    fn enabled_args(bencher: Bencher) {
+        let backend = backend();
+        let mut i = 0u64;
+        bencher.bench_local(|| {
+            i += 1;
+            backend.log(
+                &Record::builder()
+                    .level(Level::Info)
+                    .target("bench")
+                    .module_path_static(Some("bench"))
+                    .args(format_args!("request {} handled for user {}", black_box(i), "alice"))
+                    .build(),
+            );
+        });
+    }
+
+    #[divan::bench]
+    fn enabled_kv(bencher: Bencher) {
+        let backend = backend();
+        let mut i = 0u64;
+        bencher.bench_local(|| {
+            i += 1;
+            let kvs = [
+                ("user_id", Value::from(black_box(i))),
+                ("path", Value::from("/api/v1/items")),
+            ];
+            backend.log(
+                &Record::builder()
+                    .level(Level::Info)
+                    .target("bench")
+                    .module_path_static(Some("bench"))
+                    .args(format_args!("request {} handled for user {}", black_box(i), "alice"))
+                    .key_values(&kvs)
+                    .build(),
+            );
+        });
+    }
+
+    /// A DEBUG record when `root` is at INFO: what ko-log itself spends on a filtered
+    /// call (the `log` macros usually stop it earlier, at `log::max_level()`).
+    #[divan::bench]
+    fn disabled(bencher: Bencher) {
+        let backend = backend();
+        bencher.bench_local(|| {
+            backend.log(
+                &Record::builder()
+                    .level(Level::Debug)
+                    .target(black_box("bench"))
+                    .args(format_args!("request {} handled", 1))
+                    .build(),
+            );
+        });
+    }
+}
+
+mod route {
+    use super::*;
+
+    #[divan::bench(args = ["app::db::pool::conn", "app::http", "hyper::proto::h1", "my_crate::module"])]
+    fn enabled(bencher: Bencher, target: &str) {
+        let backend = routed();
+        bencher.bench_local(|| {
+            backend.enabled(
+                &log::Metadata::builder()
+                    .level(Level::Info)
+                    .target(black_box(target))
+                    .build(),
+            )
+        });
+    }
+}
+
+mod render {
+    use super::*;
+
+    fn event() -> Event {
+        let mut event = Event::new(
+            Level::Info,
+            "bench",
+            "request 123456 handled for user alice".to_owned(),
+        );
+        event.fields.insert("user_id", 123_456u64);
+        event.fields.insert("path", "/api/v1/items");
+        event
+    }
+
+    fn bench(bencher: Bencher, renderer: &dyn Render) {
+        let event = event();
+        let mut out = Vec::with_capacity(512);
+        bencher.bench_local(|| {
+            out.clear();
+            renderer.render(black_box(&event), &mut out);
+            black_box(out.len())
+        });
+    }
+
+    #[divan::bench]
+    fn plain(bencher: Bencher) {
+        bench(bencher, &Plain::new(&PlainConfig::default()));
+    }
+
+    #[divan::bench]
+    fn json(bencher: Bencher) {
+        bench(bencher, &Json::new(&JsonConfig::default()));
+    }
+
+    #[divan::bench]
+    fn colored(bencher: Bencher) {
+        bench(bencher, &Colored::new(&ColoredConfig::default(), true));
+    }
+}

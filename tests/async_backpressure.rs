@@ -1,0 +1,87 @@
+//! `ainfo!` on a full `block` queue suspends the task instead of blocking the thread:
+//! other tasks on a single-threaded runtime keep running, and it completes once the
+//! dispatcher makes room.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ko_log::config::Format;
+
+#[test]
+fn ainfo_yields_while_the_queue_is_full_and_completes_when_room_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stalled.pipe");
+    assert!(std::process::Command::new("mkfifo").arg(&path).status().unwrap().success());
+    let reader_path = path.clone();
+    let (start_reading, go) = std::sync::mpsc::channel::<()>();
+    let reader = std::thread::spawn(move || {
+        use std::io::Read;
+        let mut fifo = std::fs::File::open(reader_path).unwrap();
+        go.recv().unwrap(); // stalled until the test says so
+        let mut all = String::new();
+        fifo.read_to_string(&mut all).unwrap();
+        all
+    });
+    let config = format!(
+        r#"
+        [queue]
+        capacity = 4
+        backpressure = "block"
+        [loggers.root]
+        handlers = ["pipe"]
+        [handlers.pipe]
+        type = "file"
+        path = "{}"
+        create_dirs = false
+        renderer = {{ type = "plain", format = "{{message}}" }}
+        "#,
+        path.display()
+    );
+    let guard = ko_log::init_from_str(&config, Format::Toml).unwrap();
+    let padding = "x".repeat(4096);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let ticks = Arc::new(AtomicU64::new(0));
+    let logged = Arc::new(AtomicU64::new(0));
+    runtime.block_on(async {
+        let ticker = {
+            let ticks = Arc::clone(&ticks);
+            tokio::spawn(async move {
+                loop {
+                    ticks.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+            })
+        };
+        let producer = {
+            let logged = Arc::clone(&logged);
+            let padding = padding.clone();
+            tokio::spawn(async move {
+                // Far more than the pipe (64 KiB), the handler buffer and the queue hold.
+                for i in 0..200 {
+                    ko_log::ainfo!("{i} {padding}").await;
+                    logged.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        };
+        // The producer is stuck on a full queue; the ticker still runs on this thread.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let stuck_at = logged.load(Ordering::Relaxed);
+        assert!(stuck_at < 200, "the queue never filled up");
+        let ticks_while_stuck = ticks.load(Ordering::Relaxed);
+        assert!(ticks_while_stuck > 50, "other tasks did not run: {ticks_while_stuck} ticks");
+        start_reading.send(()).unwrap();
+        producer.await.unwrap();
+        ticker.abort();
+    });
+    assert_eq!(logged.load(Ordering::Relaxed), 200);
+    drop(guard);
+    let output = reader.join().unwrap();
+    let lines: Vec<&str> = output.lines().collect();
+    assert_eq!(lines.len(), 200);
+    assert!(lines[199].starts_with("199 "));
+    assert_eq!(ko_log::stats().dropped, 0);
+}
