@@ -12,7 +12,11 @@ use ko_log::config::Format;
 fn ainfo_yields_while_the_queue_is_full_and_completes_when_room_returns() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("stalled.pipe");
-    assert!(std::process::Command::new("mkfifo").arg(&path).status().unwrap().success());
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&path)
+        .status()
+        .unwrap()
+        .success());
     let reader_path = path.clone();
     let (start_reading, go) = std::sync::mpsc::channel::<()>();
     let reader = std::thread::spawn(move || {
@@ -72,7 +76,10 @@ fn ainfo_yields_while_the_queue_is_full_and_completes_when_room_returns() {
         let stuck_at = logged.load(Ordering::Relaxed);
         assert!(stuck_at < 200, "the queue never filled up");
         let ticks_while_stuck = ticks.load(Ordering::Relaxed);
-        assert!(ticks_while_stuck > 50, "other tasks did not run: {ticks_while_stuck} ticks");
+        assert!(
+            ticks_while_stuck > 50,
+            "other tasks did not run: {ticks_while_stuck} ticks"
+        );
         start_reading.send(()).unwrap();
         producer.await.unwrap();
         ticker.abort();

@@ -8,7 +8,9 @@ use ko_log::Logger;
 
 fn plain_sink() -> Sink {
     testing::init();
-    Sink::new().with_format("{level} [{target}] {message}{kv}").unwrap()
+    Sink::new()
+        .with_format("{level} [{target}] {message}{kv}")
+        .unwrap()
 }
 
 #[test]
@@ -32,7 +34,11 @@ fn bound_fields_appear_in_plain_and_json_output() {
             "WARN [app] for ana ip=10.0.0.7 service=\"call wins\" request_id=r-42",
         ]
     );
-    assert_eq!(log.fields().count(), 1, "bind leaves the original unchanged");
+    assert_eq!(
+        log.fields().count(),
+        1,
+        "bind leaves the original unchanged"
+    );
     let objects: Vec<serde_json::Value> = json
         .lines()
         .iter()
@@ -96,8 +102,16 @@ fn context_follows_100_tasks_across_awaits_on_a_multi_threaded_runtime() {
     let events = sink.events();
     assert_eq!(events.len(), 500);
     for event in &events {
-        let id = event.fields.get("request_id").expect("request_id").to_string();
-        assert_eq!(event.message, format!("task {id}"), "a task saw another's context");
+        let id = event
+            .fields
+            .get("request_id")
+            .expect("request_id")
+            .to_string();
+        assert_eq!(
+            event.message,
+            format!("task {id}"),
+            "a task saw another's context"
+        );
     }
 }
 

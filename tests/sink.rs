@@ -32,7 +32,9 @@ fn second_parallel_test_sees_only_its_records() {
 #[test]
 fn an_attached_sink_captures_a_logger_from_any_thread() {
     testing::init();
-    let sink = Sink::attach("sink::worker").with_format("{target} {message}").unwrap();
+    let sink = Sink::attach("sink::worker")
+        .with_format("{target} {message}")
+        .unwrap();
     std::thread::spawn(|| {
         log::info!(target: "sink::worker", "from a thread");
         log::info!(target: "sink::workerz", "not this logger");

@@ -42,13 +42,26 @@ pub struct Found {
     pub sample_line: String,
 }
 
-fn record_id(line: &str) -> Option<u64> {
-    let at = line.find("request ")? + "request ".len();
-    let digits = &line[at..];
-    let end = digits
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(digits.len());
-    digits[..end].parse().ok()
+/// The id after the first `request ` in `line`.
+fn record_id(line: &[u8]) -> Option<u64> {
+    const PAT: &[u8] = b"request ";
+    let mut from = 0;
+    while let Some(p) = line[from..].iter().position(|&b| b == b'r') {
+        let at = from + p;
+        if line[at..].starts_with(PAT) {
+            let digits = &line[at + PAT.len()..];
+            let end = digits
+                .iter()
+                .position(|b| !b.is_ascii_digit())
+                .unwrap_or(digits.len());
+            if end == 0 || end > 19 {
+                return None;
+            }
+            return Some(digits[..end].iter().fold(0, |n, d| n * 10 + u64::from(d - b'0')));
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// Reads the first `size` bytes of each file and checks the ids against `0..expected`.
@@ -64,8 +77,7 @@ pub fn scan(files: &[(PathBuf, u64)], expected: u64) -> io::Result<Found> {
             if reader.read_until(b'\n', &mut line)? == 0 {
                 break;
             }
-            let text = String::from_utf8_lossy(&line);
-            match record_id(&text) {
+            match record_id(&line) {
                 Some(id) if line.ends_with(b"\n") && id < expected => {
                     let count = &mut seen[id as usize];
                     if *count == 0 {
@@ -75,7 +87,7 @@ pub fn scan(files: &[(PathBuf, u64)], expected: u64) -> io::Result<Found> {
                     }
                     *count = count.saturating_add(1);
                     if found.sample_line.is_empty() {
-                        found.sample_line = text.trim_end().to_owned();
+                        found.sample_line = String::from_utf8_lossy(&line).trim_end().to_owned();
                     }
                 }
                 _ => found.other += 1,
@@ -92,9 +104,9 @@ mod tests {
     #[test]
     fn ids() {
         assert_eq!(
-            record_id("2026-01-01 INFO [bench] request 42 handled for user bob"),
+            record_id(b"2026-01-01 INFO [bench] request 42 handled for user bob"),
             Some(42)
         );
-        assert_eq!(record_id("dropped 3 messages"), None);
+        assert_eq!(record_id(b"dropped 3 messages, retry request x"), None);
     }
 }

@@ -126,7 +126,11 @@ mod caller {
                     .level(Level::Info)
                     .target("bench")
                     .module_path_static(Some("bench"))
-                    .args(format_args!("request {} handled for user {}", black_box(i), "alice"))
+                    .args(format_args!(
+                        "request {} handled for user {}",
+                        black_box(i),
+                        "alice"
+                    ))
                     .build(),
             );
         });
@@ -147,7 +151,11 @@ mod caller {
                     .level(Level::Info)
                     .target("bench")
                     .module_path_static(Some("bench"))
-                    .args(format_args!("request {} handled for user {}", black_box(i), "alice"))
+                    .args(format_args!(
+                        "request {} handled for user {}",
+                        black_box(i),
+                        "alice"
+                    ))
                     .key_values(&kvs)
                     .build(),
             );

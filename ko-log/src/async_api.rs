@@ -14,19 +14,18 @@
 //! ```
 
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use log::{Log, Metadata, Record};
 
-use crate::context::{self, Frame};
+use crate::context;
 use crate::dispatch::Msg;
-use crate::event::Event;
 use crate::{capture, init};
 
 /// A `log::Log` that captures one record for [`enqueue`] instead of queueing it.
 #[doc(hidden)]
 #[derive(Debug, Default)]
-pub struct AsyncCapture(Mutex<Option<(usize, Event, Option<Arc<Frame>>)>>);
+pub struct AsyncCapture(Mutex<Option<Msg>>);
 
 impl AsyncCapture {
     /// An empty capture.
@@ -47,7 +46,7 @@ impl Log for AsyncCapture {
         let Some(route) = backend.route_of(record) else {
             return;
         };
-        let captured = (route, capture::capture(record), context::current());
+        let captured = Msg::Record(route, capture::capture(record), context::current());
         if let Ok(mut slot) = self.0.lock() {
             *slot = Some(captured);
         }
@@ -61,8 +60,8 @@ impl Log for AsyncCapture {
 pub fn enqueue(capture: AsyncCapture) -> impl Future<Output = ()> + Send {
     let captured = capture.0.into_inner().ok().flatten();
     async move {
-        if let (Some(backend), Some((route, event, scope))) = (init::installed(), captured) {
-            backend.push_async(Msg::Record(route, event, scope)).await;
+        if let (Some(backend), Some(msg)) = (init::installed(), captured) {
+            backend.push_async(msg).await;
         }
     }
 }

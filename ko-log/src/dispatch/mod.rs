@@ -22,6 +22,7 @@ use crate::stats::Counters;
 pub use guard::Guard;
 
 /// A message on the queue.
+#[derive(Debug)]
 pub(crate) enum Msg {
     /// A record, the index of its route, and the scoped context it was logged in.
     Record(usize, Event, Option<Arc<Frame>>),

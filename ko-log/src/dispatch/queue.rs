@@ -50,28 +50,29 @@ impl Queue {
     /// Queues a record according to the policy; never fails, never panics.
     #[inline]
     pub fn push(&self, msg: Msg) {
-        let counters = &self.shared.counters;
         let outcome = if on_dispatcher() {
-            self.tx.try_send(msg)
+            Outcome::of(self.tx.try_send(msg))
         } else {
             match self.policy {
-                Backpressure::Block => self
-                    .tx
-                    .send(msg)
-                    .map_err(|e| TrySendError::Disconnected(e.0)),
-                Backpressure::Drop => self.tx.try_send(msg),
+                Backpressure::Block => match self.tx.send(msg) {
+                    Ok(()) => Outcome::Queued,
+                    Err(_) => Outcome::Closed,
+                },
+                Backpressure::Drop => Outcome::of(self.tx.try_send(msg)),
                 Backpressure::DropOldest => self.push_evicting(msg, EVICT_ATTEMPTS),
             }
         };
-        match outcome {
-            Ok(()) => counters.enqueued.fetch_add(1, Ordering::Relaxed),
-            Err(TrySendError::Full(_)) => {
-                counters.dropped_by_policy.fetch_add(1, Ordering::Relaxed)
-            }
-            Err(TrySendError::Disconnected(_)) => {
-                counters.dropped_other.fetch_add(1, Ordering::Relaxed)
-            }
+        self.count(outcome);
+    }
+
+    fn count(&self, outcome: Outcome) {
+        let counters = &self.shared.counters;
+        let counter = match outcome {
+            Outcome::Queued => &counters.enqueued,
+            Outcome::Full => &counters.dropped_by_policy,
+            Outcome::Closed => &counters.dropped_other,
         };
+        counter.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Queues a record from async code: under `block` the task waits for room
@@ -80,18 +81,17 @@ impl Queue {
         if self.policy != Backpressure::Block || on_dispatcher() {
             return self.push(msg);
         }
-        let counters = &self.shared.counters;
-        match self.tx.send_async(msg).await {
-            Ok(()) => counters.enqueued.fetch_add(1, Ordering::Relaxed),
-            Err(_) => counters.dropped_other.fetch_add(1, Ordering::Relaxed),
-        };
+        self.count(match self.tx.send_async(msg).await {
+            Ok(()) => Outcome::Queued,
+            Err(_) => Outcome::Closed,
+        });
     }
 
     /// Queues a control message (a flush request): it waits for room under every policy
     /// but `drop_oldest`, which evicts to make room.
     pub fn push_control(&self, msg: Msg) -> bool {
         match self.policy {
-            Backpressure::DropOldest => self.push_evicting(msg, usize::MAX).is_ok(),
+            Backpressure::DropOldest => self.push_evicting(msg, usize::MAX) == Outcome::Queued,
             _ => self.tx.send(msg).is_ok(),
         }
     }
@@ -106,14 +106,15 @@ impl Queue {
         self.tx.len()
     }
 
-    fn push_evicting(&self, mut msg: Msg, attempts: usize) -> Result<(), TrySendError<Msg>> {
+    /// `try_send`, evicting the oldest message when full, at most `attempts` times.
+    fn push_evicting(&self, mut msg: Msg, attempts: usize) -> Outcome {
         let Some(evict) = &self.evict else {
-            return self.tx.try_send(msg);
+            return Outcome::of(self.tx.try_send(msg));
         };
         for _ in 0..attempts {
             match self.tx.try_send(msg) {
                 Err(TrySendError::Full(back)) => msg = back,
-                other => return other,
+                other => return Outcome::of(other),
             }
             match evict.try_recv() {
                 Ok(Msg::Record(..)) => {
@@ -126,6 +127,26 @@ impl Queue {
                 Ok(Msg::Wake) | Err(_) => {}
             }
         }
-        Err(TrySendError::Full(msg))
+        Outcome::Full
+    }
+}
+
+/// What became of a message offered to the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Queued,
+    /// Discarded because the queue was full (a policy drop).
+    Full,
+    /// Discarded because the dispatcher is gone.
+    Closed,
+}
+
+impl Outcome {
+    fn of(result: Result<(), TrySendError<Msg>>) -> Outcome {
+        match result {
+            Ok(()) => Outcome::Queued,
+            Err(TrySendError::Full(_)) => Outcome::Full,
+            Err(TrySendError::Disconnected(_)) => Outcome::Closed,
+        }
     }
 }
