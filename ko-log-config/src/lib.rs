@@ -1,16 +1,40 @@
 //! The configuration model of ko-log.
 //!
-//! A config file (TOML, JSON or YAML: the same tree in each) is read in two layers:
+//! A config file (TOML, JSON or YAML: the same tree in each) becomes a [`Config`] in three
+//! steps:
 //!
-//! 1. [`node`]: each format's parser produces a located tree ([`node::Node`]) in which every
-//!    key and value remembers its line and column. `${VAR}` interpolation ([`env`]) runs on
-//!    this tree.
-//! 2. The typed layer ([`Config`] and everything under it) is built from the tree by a serde
-//!    deserializer over nodes ([`node::de`]), dispatching on `type` itself so that a mistake
-//!    inside a handler or renderer is reported at its own line, not at the table header.
+//! 1. **Parse** ([`node`]): each format's parser produces a located tree
+//!    ([`node::Node`]) in which every key and value remembers its line and column.
+//! 2. **Interpolate** ([`mod@env`]): `${VAR}` and `${VAR:-default}` in string values, from
+//!    the process environment and an optional `env_file`.
+//! 3. **Build** (a private raw layer): tables with fixed keys are read by serde, through a
+//!    deserializer over the tree that tracks the key path, into raw structs with
+//!    `deny_unknown_fields`; handlers, renderers and processors are dispatched on `type`
+//!    here, so a mistake inside one is reported at its own line, not at the table header.
+//!    Levels ([`level`]), sizes and durations ([`units`]), templates ([`template`]), time
+//!    formats and colors are checked and compiled on the way.
 //!
-//! Every mistake is a [`ConfigError`] naming the file, line, column and key path. The
-//! runtime (`ko-log`) consumes the typed layer unchanged and never re-validates it.
+//! Every mistake is a [`ConfigError`] naming the file, line, column and key path, with a
+//! "did you mean" when a near name exists. The runtime (`ko-log`) consumes the typed layer
+//! unchanged and never re-validates it; a [`Config`] built in Rust can be checked with
+//! [`Config::validate`].
+//!
+//! ```
+//! use ko_log_config::{Config, Format};
+//!
+//! let config = Config::from_str(
+//!     "[loggers.root]\nhandlers = [\"console\"]\n[handlers.console]\ntype = \"stream\"\n",
+//!     Format::Toml,
+//! )?;
+//! assert_eq!(config.loggers["root"].handlers, ["console"]);
+//!
+//! let error = Config::from_str("[queue]\ncapacity = 0\n", Format::Toml).unwrap_err();
+//! assert_eq!(error.key_path(), "queue.capacity");
+//! assert_eq!(error.location().map(|l| (l.line, l.column)), Some((2, 12)));
+//! # Ok::<(), ko_log_config::ConfigError>(())
+//! ```
+//!
+//! The reference of every key is `docs/CONFIG.md` in the repository.
 
 #![warn(missing_docs, clippy::print_stdout, clippy::print_stderr)]
 

@@ -32,7 +32,7 @@ impl Backend {
     /// A file that cannot be opened, a bad processor or an invalid config is an error here,
     /// before anything is logged.
     pub fn new(config: Config) -> Result<(Backend, Guard), Error> {
-        TempValidate::validate(&config)?; // TEMP until ko-log-config lands Config::validate
+        config.validate()?;
         clock::local_offset();
         let names: Vec<&String> = config.handlers.keys().collect();
         let mut pipelines = Vec::with_capacity(names.len());
@@ -170,15 +170,5 @@ impl Log for Backend {
                 }
             }
         }
-    }
-}
-
-// TEMP: replaced by ko_log_config::Config::validate when the config crate lands.
-trait TempValidate {
-    fn validate(&self) -> Result<(), ko_log_config::ConfigError>;
-}
-impl TempValidate for Config {
-    fn validate(&self) -> Result<(), ko_log_config::ConfigError> {
-        Ok(())
     }
 }

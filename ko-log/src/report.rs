@@ -38,9 +38,14 @@ fn emit(code: &str, message: &str, suppressed: u64) {
 
 /// Reports `message` under `code`, at most once per [`INTERVAL`] for that code.
 pub(crate) fn report(code: &str, message: &str) {
+    report_keyed(code, code, message);
+}
+
+/// Reports `message` under `code`, at most once per [`INTERVAL`] for `key`.
+fn report_keyed(key: &str, code: &str, message: &str) {
     let now = Instant::now();
     let mut table = table().lock().unwrap_or_else(|e| e.into_inner());
-    let seen = table.entry(code.to_owned()).or_default();
+    let seen = table.entry(key.to_owned()).or_default();
     match seen.last {
         Some(last) if now.duration_since(last) < INTERVAL => seen.suppressed += 1,
         _ => {
@@ -62,7 +67,9 @@ pub(crate) fn warn_once(code: &str, message: &str) {
     }
 }
 
-/// Reports a run-time error with its code.
+/// Reports a run-time error with its code, rate limited per code and `context` (so two
+/// failing handlers are both reported).
 pub(crate) fn error(context: &str, error: &crate::Error) {
-    report(&error.code(), &format!("{context}: {error}"));
+    let code = error.code();
+    report_keyed(&format!("{code} {context}"), &code, &format!("{context}: {error}"));
 }

@@ -162,7 +162,7 @@ pub static ALL: &[Backend] = &[
         kv: true,
         floor: false,
         krate: "env_logger",
-        describe: "env_logger, Target::Pipe into a BufWriter<File> whose flush is deferred to the end",
+        describe: "env_logger, Target::Pipe(BufWriter<File>) (env_logger flushes the pipe after every record)",
         run: env_logger::run,
     },
     Backend {

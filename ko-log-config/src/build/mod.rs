@@ -33,7 +33,7 @@ struct RawRoot {
     default_level: Option<Level>,
     queue: Option<RawQueue>,
     loggers: Option<BTreeMap<String, RawLogger>>,
-    /// Read by [`crate::env`] before this; only its type is checked here.
+    /// Read by [`mod@crate::env`] before this; only its type is checked here.
     #[allow(dead_code)]
     env_file: Option<String>,
 }

@@ -11,7 +11,7 @@ use serde::de::{self, Deserialize, Deserializer, Unexpected, Visitor};
 use crate::handler::{Rotation, Stream, Timezone};
 use crate::process::CallsiteField;
 use crate::queue::Backpressure;
-use crate::render::{Color, ColorMode};
+use crate::render::{Color, ColorMode, COLOR_NAMES};
 use crate::suggest::one_of;
 use crate::{level, units, Value};
 
@@ -219,26 +219,6 @@ visit!(Scalar, "a string, number or boolean", |v| {
 
 /// A color name or `"#rrggbb"`.
 pub(crate) struct ColorDe(pub Color);
-
-/// The color names, as written.
-pub(crate) const COLOR_NAMES: &[&str] = &[
-    "black",
-    "red",
-    "green",
-    "yellow",
-    "blue",
-    "magenta",
-    "cyan",
-    "white",
-    "bright_black",
-    "bright_red",
-    "bright_green",
-    "bright_yellow",
-    "bright_blue",
-    "bright_magenta",
-    "bright_cyan",
-    "bright_white",
-];
 
 fn color_by_name(name: &str) -> Option<Color> {
     Some(match name.to_ascii_lowercase().as_str() {

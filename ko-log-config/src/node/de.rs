@@ -48,9 +48,7 @@ pub(crate) fn deserialize_unlocated<'de, T: de::Deserialize<'de>>(
     })
     .map_err(|e| {
         let path = e.path.clone().unwrap_or_else(|| path.clone());
-        let mut error = e.into_config_error_unlocated();
-        error = error.with_path(path.to_string());
-        error
+        e.into_config_error_unlocated().with_path(path.to_string())
     })
 }
 
@@ -195,7 +193,14 @@ impl de::Error for DeError {
     }
 
     fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> DeError {
-        DeError::unknown(ConfigErrorKind::InvalidValue, "value", variant, expected)
+        let what = if expected == crate::level::NAMES {
+            "level"
+        } else if expected == crate::render::COLOR_NAMES {
+            "color"
+        } else {
+            "value"
+        };
+        DeError::unknown(ConfigErrorKind::InvalidValue, what, variant, expected)
     }
 
     fn missing_field(field: &'static str) -> DeError {
@@ -335,9 +340,18 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match &self.node.value {
+            NodeValue::Map(entries) => self.map(entries, visitor),
             // An empty YAML value (`queue:`) reads as an empty table.
             NodeValue::Null => self.map(&[], visitor),
-            _ => self.deserialize_any(visitor),
+            // Not `deserialize_any`: derived structs would accept a list of field values.
+            _ => {
+                let expected: &dyn de::Expected = &visitor;
+                let error = <DeError as de::Error>::custom(format_args!(
+                    "expected {expected}, found {}",
+                    self.node.kind_name()
+                ));
+                Err(error.or_at(self.node.mark(), &self.path))
+            }
         }
     }
 

@@ -1,10 +1,20 @@
 //! The located tree every format is parsed into, and the serde deserializer over it.
 //!
-//! TOML ([`toml`](mod@self::toml)), JSON and YAML each parse into one [`Node`] tree in which
+//! TOML (with `toml`'s spanned `DeTable`), JSON (with `jsonc-parser`, configured for strict
+//! JSON) and YAML (with `saphyr`'s marked loader) each parse into one [`Node`] tree in which
 //! every value and every map key remembers its line and column. Everything after parsing —
 //! `${VAR}` interpolation, building the typed [`Config`](crate::Config), a custom
 //! processor's [`Params`] — works on this tree, so all three formats report a mistake at
 //! the same place with the same words.
+//!
+//! Format details: JSON refuses comments, trailing commas and repeated keys; YAML holds
+//! one document, expands anchors and aliases, and keeps a plain number with a leading zero
+//! (`0640`) as text; TOML datetimes become strings. Nesting deeper than 64 levels is
+//! refused.
+//!
+//! Reading a tree with serde (as [`Params::deserialize`] does) accepts a string where a
+//! boolean or integer is asked for (`"true"`, `"100"`), so values can come from `${VAR}`,
+//! and reads an empty YAML value (`queue:`) as an empty table.
 
 mod de;
 mod json;

@@ -40,6 +40,26 @@ pub enum Color {
     Rgb(u8, u8, u8),
 }
 
+/// The color names accepted in config files (besides `"#rrggbb"`), case-insensitive.
+pub const COLOR_NAMES: &[&str] = &[
+    "black",
+    "red",
+    "green",
+    "yellow",
+    "blue",
+    "magenta",
+    "cyan",
+    "white",
+    "bright_black",
+    "bright_red",
+    "bright_green",
+    "bright_yellow",
+    "bright_blue",
+    "bright_magenta",
+    "bright_cyan",
+    "bright_white",
+];
+
 /// The color of each level (key `colors`, a table `{ error = "red", ... }`; levels not
 /// named keep their default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,7 +5,7 @@ mod json;
 mod plain;
 mod time_format;
 
-pub use self::colored::{Color, ColorMode, ColoredConfig, LevelColors};
+pub use self::colored::{Color, ColorMode, ColoredConfig, LevelColors, COLOR_NAMES};
 pub use self::json::JsonConfig;
 pub use self::plain::PlainConfig;
 pub use self::time_format::TimeFormat;

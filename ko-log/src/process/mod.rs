@@ -15,7 +15,7 @@
 //! | `redact` | [`Redact`] | masks the values of sensitive keys |
 //!
 //! Any other `type` names a custom processor, resolved through the registry of
-//! `#[ko_log::processor]` (the private `registry` module, empty for now).
+//! `#[ko_log::processor]` (the private `registry` module).
 
 use std::fmt;
 
@@ -29,7 +29,7 @@ mod keys;
 mod level;
 mod markup;
 mod redact;
-mod registry;
+pub(crate) mod registry;
 mod tracebacks;
 
 pub use self::callsite::AddCallsite;
@@ -56,8 +56,8 @@ pub trait Process: fmt::Debug + Send + 'static {
 }
 
 /// The processor one entry of a handler's `processors` list describes. A custom `type`
-/// that no processor is registered under is refused with a config error listing the
-/// built-in names.
+/// is resolved among the `#[ko_log::processor]`s; one that no processor is registered
+/// under is refused with a config error listing the built-in and registered names.
 pub fn build(config: &ProcessorConfig) -> Result<Box<dyn Process>, crate::Error> {
     Ok(match config {
         ProcessorConfig::AddCallsite { fields } => Box::new(AddCallsite::new(fields)),
@@ -73,9 +73,6 @@ pub fn build(config: &ProcessorConfig) -> Result<Box<dyn Process>, crate::Error>
         ProcessorConfig::Redact { keys, replacement } => {
             Box::new(Redact::new(keys, replacement.clone()))
         }
-        ProcessorConfig::Custom { name, params } => match registry::lookup(name) {
-            Some(construct) => construct(params)?,
-            None => return Err(params.unknown_type(ko_log_config::process::BUILTIN).into()),
-        },
+        ProcessorConfig::Custom { name, params } => registry::build(name, params)?,
     })
 }

@@ -1,0 +1,162 @@
+//! `${VAR}` interpolation and `env_file`.
+//!
+//! Variables set here have names unique to this file, so tests running in parallel
+//! cannot see each other's.
+
+use ko_log_config::env::{expand, parse_dotenv};
+use ko_log_config::handler::FileConfig;
+use ko_log_config::{Config, ConfigErrorKind, Format, HandlerKind};
+
+fn file_path(config: &Config, handler: &str) -> String {
+    match &config.handlers[handler].kind {
+        HandlerKind::File(FileConfig { path, .. }) => path.display().to_string(),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn variables_are_replaced_in_string_values() {
+    std::env::set_var("KO_LOG_ENV_T1_DIR", "/var/log/app");
+    let text = "[handlers.f]\ntype = \"file\"\npath = \"${KO_LOG_ENV_T1_DIR}/app.log\"\n";
+    let config = Config::from_str(text, Format::Toml).unwrap();
+    assert_eq!(file_path(&config, "f"), "/var/log/app/app.log");
+}
+
+#[test]
+fn defaults_apply_when_unset_or_empty() {
+    std::env::set_var("KO_LOG_ENV_T2_EMPTY", "");
+    let text = "handlers:\n  f:\n    type: file\n    path: ${KO_LOG_ENV_T2_UNSET:-a}/${KO_LOG_ENV_T2_EMPTY:-b}.log\n";
+    let config = Config::from_str(text, Format::Yaml).unwrap();
+    assert_eq!(file_path(&config, "f"), "a/b.log");
+}
+
+#[test]
+fn numbers_and_levels_can_come_from_the_environment() {
+    std::env::set_var("KO_LOG_ENV_T3_LEVEL", "DEBUG");
+    let text = r#"{"default_level": "${KO_LOG_ENV_T3_LEVEL}", "queue": {"capacity": "${KO_LOG_ENV_T3_CAP:-64}"}}"#;
+    let config = Config::from_str(text, Format::Json).unwrap();
+    assert_eq!(config.default_level, log::LevelFilter::Debug);
+    assert_eq!(config.queue.capacity, 64);
+}
+
+#[test]
+fn dollar_dollar_brace_is_a_literal() {
+    let text = "[handlers.f]\ntype = \"file\"\npath = \"$${HOME}/$5.log\"\n";
+    let config = Config::from_str(text, Format::Toml).unwrap();
+    assert_eq!(file_path(&config, "f"), "${HOME}/$5.log");
+}
+
+#[test]
+fn keys_are_not_interpolated() {
+    let text = "[loggers.\"${X}\"]\nlevel = \"info\"\n";
+    let config = Config::from_str(text, Format::Toml).unwrap();
+    assert!(config.loggers.contains_key("${X}"));
+}
+
+#[test]
+fn unset_variable_in_a_list_is_located_at_the_item() {
+    let text =
+        "loggers:\n  root:\n    handlers:\n      - a\n      - \"x-${KO_LOG_ENV_T4_UNSET}\"\n";
+    let e = Config::from_str(text, Format::Yaml).unwrap_err();
+    let location = e.location().unwrap();
+    assert_eq!(
+        (e.kind(), location.line, location.column, e.key_path()),
+        (
+            ConfigErrorKind::Environment,
+            5,
+            12,
+            "loggers.root.handlers[1]"
+        )
+    );
+    assert_eq!(
+        e.help(),
+        Some("set `KO_LOG_ENV_T4_UNSET`, or give a default: `${KO_LOG_ENV_T4_UNSET:-value}`")
+    );
+}
+
+#[test]
+fn unclosed_interpolation_is_an_error() {
+    let e = Config::from_str("default_level = \"${LEVEL\"\n", Format::Toml).unwrap_err();
+    assert_eq!(e.kind(), ConfigErrorKind::Environment);
+    assert_eq!(e.location().map(|l| (l.line, l.column)), Some((1, 18)));
+}
+
+#[test]
+fn env_file_is_read_relative_to_the_config_and_never_overrides() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("conf")).unwrap();
+    std::fs::write(
+        dir.path().join("conf/.env"),
+        "# settings\nexport KO_LOG_ENV_T5_DIR=\"/from/file\"\nKO_LOG_ENV_T5_NAME='file name'\n",
+    )
+    .unwrap();
+    std::env::set_var("KO_LOG_ENV_T5_NAME", "process");
+    let config_path = dir.path().join("conf/log.toml");
+    std::fs::write(
+        &config_path,
+        "env_file = \".env\"\n[handlers.f]\ntype = \"file\"\npath = \"${KO_LOG_ENV_T5_DIR}/${KO_LOG_ENV_T5_NAME}.log\"\n",
+    )
+    .unwrap();
+    let config = Config::from_path(&config_path).unwrap();
+    assert_eq!(file_path(&config, "f"), "/from/file/process.log");
+    assert!(
+        std::env::var("KO_LOG_ENV_T5_DIR").is_err(),
+        "the process environment is untouched"
+    );
+}
+
+#[test]
+fn missing_env_file_is_an_environment_error_at_the_key() {
+    let e =
+        Config::from_str("\nenv_file = \"/nonexistent/ko-log/.env\"\n", Format::Toml).unwrap_err();
+    let location = e.location().unwrap();
+    assert_eq!(
+        (e.kind(), location.line, location.column, e.key_path()),
+        (ConfigErrorKind::Environment, 2, 12, "env_file")
+    );
+    assert!(std::error::Error::source(&e).is_some());
+}
+
+#[test]
+fn bad_env_file_line_is_located_in_the_env_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let env_path = dir.path().join("bad.env");
+    std::fs::write(&env_path, "A=1\n\nthis is not an assignment\n").unwrap();
+    let config_path = dir.path().join("log.yaml");
+    std::fs::write(&config_path, "env_file: bad.env\n").unwrap();
+    let e = Config::from_path(&config_path).unwrap_err();
+    let location = e.location().unwrap();
+    assert_eq!(location.file.as_deref(), Some(env_path.as_path()));
+    assert_eq!(
+        (e.kind(), location.line, location.column),
+        (ConfigErrorKind::Environment, 3, 1)
+    );
+    assert!(
+        e.to_string().contains("3 | this is not an assignment"),
+        "{e}"
+    );
+}
+
+#[test]
+fn expand_is_usable_on_its_own() {
+    let lookup = |name: &str| (name == "USER").then(|| "ada".to_owned());
+    assert_eq!(
+        expand("hi ${USER}, ${MISSING:-guest}", lookup).unwrap(),
+        "hi ada, guest"
+    );
+    let e = expand("${MISSING}", lookup).unwrap_err();
+    assert_eq!((e.offset, e.variable.as_deref()), (0, Some("MISSING")));
+    assert!(expand("${not valid}", lookup).is_err());
+}
+
+#[test]
+fn dotenv_syntax() {
+    let pairs = parse_dotenv("A=1 # comment\nexport B = \"x\\ty\"\nC='${D}'\n").unwrap();
+    let pairs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(pairs, [("A", "1"), ("B", "x\ty"), ("C", "${D}")]);
+    assert_eq!(parse_dotenv("A=\"open").unwrap_err().line, 1);
+    assert_eq!(parse_dotenv("A='x' trailing").unwrap_err().line, 1);
+}

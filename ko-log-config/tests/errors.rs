@@ -1,0 +1,664 @@
+//! Every refusal names the file, line, column and key path: one test per mistake in
+//! issue 2's list (in each format where the format matters), plus whole-message snapshots.
+
+use std::error::Error as _;
+
+use ko_log_config::{Config, ConfigError, ConfigErrorKind, Format, ProcessorConfig};
+
+fn refuse(format: Format, text: &str) -> ConfigError {
+    match Config::from_str(text, format) {
+        Ok(config) => panic!("accepted:\n{text}\n{config:?}"),
+        Err(e) => e,
+    }
+}
+
+/// Asserts kind, line, column and key path.
+#[track_caller]
+fn assert_at(
+    error: &ConfigError,
+    kind: ConfigErrorKind,
+    line: usize,
+    column: usize,
+    key_path: &str,
+) {
+    let location = error
+        .location()
+        .unwrap_or_else(|| panic!("no location:\n{error}"));
+    assert_eq!(
+        (
+            error.kind(),
+            location.line,
+            location.column,
+            error.key_path()
+        ),
+        (kind, line, column, key_path),
+        "\n{error}"
+    );
+}
+
+// ---- syntax ----
+
+#[test]
+fn toml_syntax_error() {
+    let e = refuse(Format::Toml, "[queue]\ncapacity = \n");
+    assert_at(&e, ConfigErrorKind::Syntax, 2, 12, "");
+    assert_eq!(e.code(), "CONFIGURATION::Config::SYNTAX::ERROR");
+    assert!(e.source().is_some(), "the parser's error is the source");
+}
+
+#[test]
+fn json_syntax_error() {
+    let e = refuse(Format::Json, "{\n  \"queue\": {\"capacity\": 1,}\n}");
+    assert_at(&e, ConfigErrorKind::Syntax, 2, 26, "");
+    assert_eq!(e.message(), "Trailing commas are not allowed");
+    let e = refuse(Format::Json, "{\n  // comment\n}");
+    assert_at(&e, ConfigErrorKind::Syntax, 2, 3, "");
+}
+
+#[test]
+fn yaml_syntax_error() {
+    let e = refuse(Format::Yaml, "queue:\n  capacity: 1\n bad: 2\n");
+    assert_at(&e, ConfigErrorKind::Syntax, 3, 2, "");
+    let e = refuse(Format::Yaml, "queue: [1, 2\n");
+    assert_eq!(e.kind(), ConfigErrorKind::Syntax);
+    assert!(e.location().is_some());
+}
+
+#[test]
+fn duplicate_keys_are_syntax_errors_in_every_format() {
+    let e = refuse(
+        Format::Toml,
+        "default_level = \"info\"\ndefault_level = \"warn\"\n",
+    );
+    assert_at(&e, ConfigErrorKind::Syntax, 2, 1, "");
+    let e = refuse(
+        Format::Json,
+        "{\"default_level\": \"info\",\n \"default_level\": \"warn\"}",
+    );
+    assert_at(&e, ConfigErrorKind::Syntax, 2, 2, "");
+    assert_eq!(e.message(), "duplicate key `default_level`");
+    let e = refuse(Format::Yaml, "default_level: info\ndefault_level: warn\n");
+    assert_at(&e, ConfigErrorKind::Syntax, 2, 1, "");
+}
+
+#[test]
+fn a_second_yaml_document_is_refused() {
+    let e = refuse(
+        Format::Yaml,
+        "default_level: info\n---\ndefault_level: warn\n",
+    );
+    assert_at(&e, ConfigErrorKind::Syntax, 3, 1, "");
+}
+
+#[test]
+fn the_root_must_be_a_table() {
+    let e = refuse(Format::Json, "\n  [1, 2]");
+    assert_at(&e, ConfigErrorKind::InvalidValue, 2, 3, "");
+    assert_eq!(e.message(), "expected a table, found a list");
+}
+
+// ---- unknown keys and types ----
+
+#[test]
+fn unknown_key_in_each_format() {
+    let toml = "[handlers.file]\ntype = \"rotating_file\"\npath = \"x\"\nmax_byts = 5\n";
+    let e = refuse(Format::Toml, toml);
+    assert_at(
+        &e,
+        ConfigErrorKind::UnknownKey,
+        4,
+        1,
+        "handlers.file.max_byts",
+    );
+    assert_eq!(e.suggestion(), Some("max_bytes"));
+
+    let json = "{\"handlers\": {\"file\": {\"type\": \"rotating_file\", \"path\": \"x\",\n    \"max_byts\": 5}}}";
+    let e = refuse(Format::Json, json);
+    assert_at(
+        &e,
+        ConfigErrorKind::UnknownKey,
+        2,
+        5,
+        "handlers.file.max_byts",
+    );
+
+    let yaml = "handlers:\n  file:\n    type: rotating_file\n    path: x\n    max_byts: 5\n";
+    let e = refuse(Format::Yaml, yaml);
+    assert_at(
+        &e,
+        ConfigErrorKind::UnknownKey,
+        5,
+        5,
+        "handlers.file.max_byts",
+    );
+    assert_eq!(e.suggestion(), Some("max_bytes"));
+}
+
+#[test]
+fn unknown_key_suggests_the_common_handler_keys_too() {
+    let e = refuse(
+        Format::Toml,
+        "[handlers.c]\ntype = \"stream\"\nrenderr = \"json\"\n",
+    );
+    assert_at(&e, ConfigErrorKind::UnknownKey, 3, 1, "handlers.c.renderr");
+    assert_eq!(e.suggestion(), Some("renderer"));
+}
+
+#[test]
+fn unknown_top_level_key_lists_the_keys() {
+    let e = refuse(Format::Toml, "[handler.c]\ntype = \"stream\"\n");
+    assert_at(&e, ConfigErrorKind::UnknownKey, 1, 2, "handler");
+    assert_eq!(e.suggestion(), Some("handlers"));
+    let e = refuse(Format::Toml, "colour = 1\n");
+    assert_eq!(e.suggestion(), None);
+    assert_eq!(
+        e.help(),
+        Some("expected `default_level`, `queue`, `loggers`, `env_file` or `handlers`")
+    );
+}
+
+#[test]
+fn unknown_handler_type() {
+    let e = refuse(
+        Format::Toml,
+        "[handlers.file]\ntype = \"rotating_fil\"\npath = \"x\"\n",
+    );
+    assert_at(&e, ConfigErrorKind::UnknownType, 2, 8, "handlers.file.type");
+    assert_eq!(e.suggestion(), Some("rotating_file"));
+    assert_eq!(
+        e.help(),
+        Some("expected `file`, `rotating_file`, `stream` or `null`")
+    );
+    let e = refuse(Format::Yaml, "handlers:\n  s:\n    type: socket\n");
+    assert_at(&e, ConfigErrorKind::UnknownType, 3, 11, "handlers.s.type");
+    assert_eq!(e.suggestion(), None);
+}
+
+#[test]
+fn missing_handler_type() {
+    let e = refuse(Format::Toml, "[handlers.file]\npath = \"x\"\n");
+    assert_at(&e, ConfigErrorKind::MissingKey, 1, 1, "handlers.file.type");
+}
+
+#[test]
+fn missing_required_key() {
+    let e = refuse(
+        Format::Json,
+        "{\"handlers\": {\"f\": {\"type\": \"file\"}}}",
+    );
+    assert_at(&e, ConfigErrorKind::MissingKey, 1, 20, "handlers.f.path");
+    assert_eq!(e.message(), "missing key `path`");
+}
+
+#[test]
+fn unknown_renderer_type() {
+    let e = refuse(
+        Format::Toml,
+        "[handlers.c]\ntype = \"stream\"\nrenderer = { type = \"jsn\" }\n",
+    );
+    assert_at(
+        &e,
+        ConfigErrorKind::UnknownType,
+        3,
+        21,
+        "handlers.c.renderer.type",
+    );
+    assert_eq!(e.suggestion(), Some("json"));
+    let e = refuse(
+        Format::Yaml,
+        "handlers:\n  c:\n    type: stream\n    renderer: colour\n",
+    );
+    assert_at(
+        &e,
+        ConfigErrorKind::UnknownType,
+        4,
+        15,
+        "handlers.c.renderer",
+    );
+}
+
+#[test]
+fn unknown_processor_type_is_reported_by_the_runtime_through_params() {
+    let text = "[handlers.c]\ntype = \"stream\"\nprocessors = [\n  { type = \"filter_keys\", keys = [] },\n  { type = \"filter_by_levl\", min_level = \"info\" },\n]\n";
+    let config = Config::from_str(text, Format::Toml).unwrap();
+    let Some(ProcessorConfig::Custom { name, params }) = config.handlers["c"].processors.get(1)
+    else {
+        panic!("not kept as custom");
+    };
+    assert_eq!(name, "filter_by_levl");
+    let e = params.unknown_type(ko_log_config::process::BUILTIN);
+    assert_at(
+        &e,
+        ConfigErrorKind::UnknownType,
+        5,
+        12,
+        "handlers.c.processors[1].type",
+    );
+    assert_eq!(e.suggestion(), Some("filter_by_level"));
+}
+
+#[test]
+fn custom_processor_params_errors_are_located() {
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct RequestId {
+        header: String,
+        length: u8,
+    }
+    let text = "handlers:\n  c:\n    type: stream\n    processors:\n      - type: request_id\n        header: X-Id\n        length: 300\n      - type: request_id\n        header: X-Id\n        lenght: 3\n";
+    let config = Config::from_str(text, Format::Yaml).unwrap();
+    let params = |i: usize| match &config.handlers["c"].processors[i] {
+        ProcessorConfig::Custom { params, .. } => params.clone(),
+        other => panic!("{other:?}"),
+    };
+    let e = params(0).deserialize::<RequestId>().unwrap_err();
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        7,
+        17,
+        "handlers.c.processors[0].length",
+    );
+    let e = params(1).deserialize::<RequestId>().unwrap_err();
+    assert_at(
+        &e,
+        ConfigErrorKind::UnknownKey,
+        10,
+        9,
+        "handlers.c.processors[1].lenght",
+    );
+    assert_eq!(e.suggestion(), Some("length"));
+    let e = params(1).error("the registry is closed");
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        8,
+        15,
+        "handlers.c.processors[1]",
+    );
+    let e = params(1).error_at("header", "header names are lower case here");
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        9,
+        17,
+        "handlers.c.processors[1].header",
+    );
+}
+
+// ---- references ----
+
+#[test]
+fn logger_naming_a_missing_handler() {
+    let text = "[loggers.root]\nhandlers = [\"console\", \"fil\"]\n[handlers.file]\ntype = \"null\"\n[handlers.console]\ntype = \"null\"\n";
+    let e = refuse(Format::Toml, text);
+    assert_at(
+        &e,
+        ConfigErrorKind::UnknownHandler,
+        2,
+        24,
+        "loggers.root.handlers[1]",
+    );
+    assert_eq!(e.suggestion(), Some("file"));
+    let e = refuse(
+        Format::Yaml,
+        "loggers:\n  \"my_app::db\":\n    handlers:\n      - audit\n",
+    );
+    assert_at(
+        &e,
+        ConfigErrorKind::UnknownHandler,
+        4,
+        9,
+        "loggers.\"my_app::db\".handlers[0]",
+    );
+    assert_eq!(
+        e.help(),
+        Some("no handlers are defined: add one under `handlers`")
+    );
+}
+
+// ---- values ----
+
+#[test]
+fn bad_level() {
+    let e = refuse(Format::Toml, "[loggers.\"my_app::db\"]\nlevel = \"inf\"\n");
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        2,
+        9,
+        "loggers.\"my_app::db\".level",
+    );
+    assert_eq!(e.message(), "unknown level `inf`");
+    assert_eq!(e.suggestion(), Some("info"));
+    let e = refuse(Format::Json, "{\"default_level\": 3}");
+    assert_at(&e, ConfigErrorKind::InvalidValue, 1, 19, "default_level");
+    let e = refuse(
+        Format::Yaml,
+        "handlers:\n  c:\n    type: stream\n    level: verbose\n",
+    );
+    assert_at(&e, ConfigErrorKind::InvalidValue, 4, 12, "handlers.c.level");
+}
+
+#[test]
+fn bad_size() {
+    let e = refuse(
+        Format::Toml,
+        "[handlers.f]\ntype = \"rotating_file\"\npath = \"x\"\nmax_bytes = \"10 MiBB\"\n",
+    );
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        4,
+        13,
+        "handlers.f.max_bytes",
+    );
+    let e = refuse(
+        Format::Json,
+        "{\"handlers\": {\"f\": {\"type\": \"rotating_file\", \"path\": \"x\", \"max_bytes\": 0}}}",
+    );
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        1,
+        72,
+        "handlers.f.max_bytes",
+    );
+}
+
+#[test]
+fn bad_duration() {
+    let e = refuse(Format::Toml, "[queue]\ndrain_timeout = \"5 parsecs\"\n");
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        2,
+        17,
+        "queue.drain_timeout",
+    );
+    let e = refuse(
+        Format::Yaml,
+        "handlers:\n  f:\n    type: file\n    path: x\n    reopen_check: -1\n",
+    );
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        5,
+        19,
+        "handlers.f.reopen_check",
+    );
+}
+
+#[test]
+fn zero_capacity() {
+    let e = refuse(Format::Toml, "[queue]\ncapacity = 0\n");
+    assert_at(&e, ConfigErrorKind::InvalidValue, 2, 12, "queue.capacity");
+    assert_eq!(e.message(), "the queue capacity must be at least 1");
+}
+
+#[test]
+fn bad_enum_value() {
+    let e = refuse(Format::Toml, "[queue]\nbackpressure = \"drop-oldest\"\n");
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        2,
+        16,
+        "queue.backpressure",
+    );
+    assert_eq!(e.suggestion(), Some("drop_oldest"));
+}
+
+#[test]
+fn bad_template_placeholder_points_into_the_string() {
+    let text = "[handlers.c]\ntype = \"stream\"\nrenderer = { type = \"plain\", format = \"{time} {level:<8x} {message}\" }\n";
+    let e = refuse(Format::Toml, text);
+    // Column of the `x` inside the string.
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        3,
+        56,
+        "handlers.c.renderer.format",
+    );
+    let e = refuse(Format::Yaml, "handlers:\n  c:\n    type: stream\n    renderer:\n      type: colored\n      format: \"{time} {message\"\n");
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        6,
+        23,
+        "handlers.c.renderer.format",
+    );
+    // An escape before the mistake: the column falls back to the start of the string.
+    let e = refuse(Format::Json, "{\"handlers\": {\"c\": {\"type\": \"stream\", \"renderer\": {\"type\": \"plain\", \"format\": \"\\u0041 {}\"}}}}");
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        1,
+        79,
+        "handlers.c.renderer.format",
+    );
+}
+
+#[test]
+fn bad_time_format() {
+    let text = "[handlers.c]\ntype = \"stream\"\nrenderer = { type = \"plain\", time_format = \"[hour]:[minnute]\" }\n";
+    let e = refuse(Format::Toml, text);
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        3,
+        53,
+        "handlers.c.renderer.time_format",
+    );
+}
+
+#[test]
+fn bad_color_and_file_mode() {
+    let text = "[handlers.c]\ntype = \"stream\"\nrenderer = { type = \"colored\", colors = { warn = \"orange\" } }\n";
+    let e = refuse(Format::Toml, text);
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        3,
+        50,
+        "handlers.c.renderer.colors.warn",
+    );
+    assert_eq!(e.message(), "unknown color `orange`");
+    let e = refuse(
+        Format::Yaml,
+        "handlers:\n  f:\n    type: file\n    path: x\n    file_mode: 640\n",
+    );
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        5,
+        16,
+        "handlers.f.file_mode",
+    );
+    let e = refuse(
+        Format::Yaml,
+        "handlers:\n  f:\n    type: file\n    path: x\n    file_mode: 0689\n",
+    );
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        5,
+        16,
+        "handlers.f.file_mode",
+    );
+}
+
+#[test]
+fn wrong_value_types() {
+    let e = refuse(Format::Toml, "[loggers.root]\nadditive = \"yes\"\n");
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        2,
+        12,
+        "loggers.root.additive",
+    );
+    assert_eq!(e.message(), "expected a boolean, found string \"yes\"");
+    let e = refuse(
+        Format::Toml,
+        "[loggers.root]\ncontext = { nested = { a = 1 } }\n",
+    );
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        2,
+        22,
+        "loggers.root.context.nested",
+    );
+    let e = refuse(Format::Toml, "queue = 5\n");
+    assert_at(&e, ConfigErrorKind::InvalidValue, 1, 9, "queue");
+}
+
+// ---- environment and files ----
+
+#[test]
+fn unset_environment_variable() {
+    let text = "[handlers.f]\ntype = \"file\"\npath = \"logs/${KO_LOG_TEST_SURELY_UNSET}/x.log\"\n";
+    let e = refuse(Format::Toml, text);
+    assert_at(&e, ConfigErrorKind::Environment, 3, 14, "handlers.f.path");
+    assert_eq!(e.code(), "CONFIGURATION::Config::ENVIRONMENT::ERROR");
+    assert_eq!(
+        e.message(),
+        "environment variable `KO_LOG_TEST_SURELY_UNSET` is not set"
+    );
+}
+
+#[test]
+fn unreadable_file() {
+    let e = Config::from_path("tests/fixtures/no-such-file.toml").unwrap_err();
+    assert_eq!(e.kind(), ConfigErrorKind::Io);
+    assert_eq!(e.code(), "CONFIGURATION::Config::IO::ERROR");
+    assert_eq!(
+        e.file(),
+        Some(std::path::Path::new("tests/fixtures/no-such-file.toml"))
+    );
+    assert!(
+        e.message().contains("tests/fixtures/no-such-file.toml"),
+        "{e}"
+    );
+    assert!(e.source().is_some_and(|s| s.is::<std::io::Error>()));
+    let dir = tempfile::tempdir().unwrap();
+    let e = Config::from_path(dir.path().join("sub").with_extension("yaml")).unwrap_err();
+    assert_eq!(e.kind(), ConfigErrorKind::Io);
+}
+
+#[test]
+fn unknown_extension() {
+    let e = Config::from_path("log.ini").unwrap_err();
+    assert_eq!(e.kind(), ConfigErrorKind::UnknownFormat);
+    assert_eq!(e.file(), Some(std::path::Path::new("log.ini")));
+}
+
+#[test]
+fn invalid_utf8_is_a_located_syntax_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log.toml");
+    std::fs::write(&path, b"[queue]\ncapacity = \xff\n").unwrap();
+    let e = Config::from_path(&path).unwrap_err();
+    assert_at(&e, ConfigErrorKind::Syntax, 2, 12, "");
+    assert_eq!(e.location().unwrap().file.as_deref(), Some(path.as_path()));
+}
+
+#[test]
+fn validate_checks_configs_built_in_rust() {
+    let mut config = Config::default();
+    config.queue.capacity = 0;
+    let e = config.validate().unwrap_err();
+    assert_eq!(
+        (e.kind(), e.key_path(), e.location()),
+        (ConfigErrorKind::InvalidValue, "queue.capacity", None)
+    );
+    let mut config = Config::default();
+    config
+        .loggers
+        .get_mut("root")
+        .unwrap()
+        .handlers
+        .push("consol".to_owned());
+    let e = config.validate().unwrap_err();
+    assert_eq!(
+        (e.kind(), e.key_path()),
+        (ConfigErrorKind::UnknownHandler, "loggers.root.handlers[1]")
+    );
+    assert_eq!(e.suggestion(), Some("console"));
+    let e = ConfigError::validation("handlers.x", "custom rule");
+    assert_eq!(
+        (e.kind(), e.code()),
+        (
+            ConfigErrorKind::Validation,
+            "CONFIGURATION::Config::VALIDATION::ERROR"
+        )
+    );
+}
+
+// ---- whole messages ----
+
+#[test]
+fn snapshot_unknown_handler_type() {
+    let e = Config::from_path("tests/fixtures/errors/unknown_type.toml").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "\
+error: unknown handler type `rotating_fil`
+ --> tests/fixtures/errors/unknown_type.toml:5:8
+  |
+5 | type = \"rotating_fil\"
+  |        ^
+  = key: handlers.file.type
+  = help: did you mean `rotating_file`?"
+    );
+}
+
+#[test]
+fn snapshot_template() {
+    let e = Config::from_path("tests/fixtures/errors/template.yaml").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "\
+error: invalid template: unclosed `{` (write `{{` for a literal brace)
+ --> tests/fixtures/errors/template.yaml:7:34
+  |
+7 |       format: \"{time} {level:<8} {message\"
+  |                                  ^
+  = key: handlers.file.renderer.format"
+    );
+}
+
+#[test]
+fn snapshot_capacity() {
+    let e = Config::from_path("tests/fixtures/errors/capacity.json").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "\
+error: the queue capacity must be at least 1
+ --> tests/fixtures/errors/capacity.json:3:17
+  |
+3 |     \"capacity\": 0
+  |                 ^
+  = key: queue.capacity"
+    );
+}
+
+#[test]
+fn snapshot_from_str_and_wide_gutter() {
+    let text = format!("{}[loggers.root]\nlevel = \"loud\"\n", "\n".repeat(10));
+    let e = refuse(Format::Toml, &text);
+    assert_eq!(
+        e.to_string(),
+        "\
+error: unknown level `loud`
+  --> line 12, column 9
+   |
+12 | level = \"loud\"
+   |         ^
+   = key: loggers.root.level
+   = help: expected `off`, `error`, `warn`, `warning`, `info`, `debug` or `trace`"
+    );
+}
