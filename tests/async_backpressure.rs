@@ -12,21 +12,7 @@ use ko_log::config::Format;
 fn ainfo_yields_while_the_queue_is_full_and_completes_when_room_returns() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("stalled.pipe");
-    assert!(std::process::Command::new("mkfifo")
-        .arg(&path)
-        .status()
-        .unwrap()
-        .success());
-    let reader_path = path.clone();
-    let (start_reading, go) = std::sync::mpsc::channel::<()>();
-    let reader = std::thread::spawn(move || {
-        use std::io::Read;
-        let mut fifo = std::fs::File::open(reader_path).unwrap();
-        go.recv().unwrap(); // stalled until the test says so
-        let mut all = String::new();
-        fifo.read_to_string(&mut all).unwrap();
-        all
-    });
+    let (start_reading, reader) = support::stalled_fifo(&path);
     let config = format!(
         r#"
         [queue]
@@ -86,7 +72,7 @@ fn ainfo_yields_while_the_queue_is_full_and_completes_when_room_returns() {
     });
     assert_eq!(logged.load(Ordering::Relaxed), 200);
     drop(guard);
-    let output = reader.join().unwrap();
+    let output = String::from_utf8(reader.join().unwrap()).unwrap();
     let lines: Vec<&str> = output.lines().collect();
     assert_eq!(lines.len(), 200);
     assert!(lines[199].starts_with("199 "));

@@ -1,8 +1,6 @@
-//! `drop` never blocks and accounts for every record: with the destination slowed down on
-//! purpose (a pipe read slowly) and a tiny queue, `written + dropped == emitted` exactly,
+//! `drop` never blocks and accounts for every record: with the destination stalled on
+//! purpose (a pipe not read until the end) and a tiny queue, `written + dropped == emitted` exactly,
 //! and the warning records ko-log writes add up to the number dropped.
-
-use std::time::Duration;
 
 use ko_log::config::Format;
 
@@ -12,7 +10,7 @@ const EMITTED: u64 = 20_000;
 fn written_plus_dropped_equals_emitted_and_warnings_report_the_drops() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("slow.pipe");
-    let reader = support::slow_fifo(&path, 4096, Duration::from_micros(200));
+    let (release, reader) = support::stalled_fifo(&path);
     let config = format!(
         r#"
         [queue]
@@ -35,6 +33,7 @@ fn written_plus_dropped_equals_emitted_and_warnings_report_the_drops() {
         log::info!("record {i} with some padding to fill the pipe faster ......................");
     }
     let stats_before_drop = ko_log::stats();
+    release.send(()).unwrap();
     drop(guard);
     let output = String::from_utf8(reader.join().unwrap()).unwrap();
 

@@ -69,13 +69,13 @@ fn records_reach_exactly_the_handlers_their_logger_routes_to() {
         support::lines(&all),
         [
             r#"INFO [pipeline::app] handled request request_id=7 path="/a b" app=test"#,
-            "DEBUG [pipeline::app::db] query done rows=3 component=db app=\"inner wins\"",
+            "DEBUG [pipeline::app::db] query done rows=3 app=\"inner wins\" component=db",
             "WARN [elsewhere] disk almost full app=test",
         ]
     );
     assert_eq!(
         support::lines(&db),
-        ["DEBUG query done rows=3 component=db app=\"inner wins\""]
+        ["DEBUG query done rows=3 app=\"inner wins\" component=db"]
     );
     assert_eq!(support::lines(&warn), ["WARN disk almost full"]);
 

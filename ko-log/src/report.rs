@@ -71,5 +71,9 @@ pub(crate) fn warn_once(code: &str, message: &str) {
 /// failing handlers are both reported).
 pub(crate) fn error(context: &str, error: &crate::Error) {
     let code = error.code();
-    report_keyed(&format!("{code} {context}"), &code, &format!("{context}: {error}"));
+    report_keyed(
+        &format!("{code} {context}"),
+        &code,
+        &format!("{context}: {error}"),
+    );
 }

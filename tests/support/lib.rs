@@ -80,34 +80,30 @@ pub fn check_exactly_once(
     Ok(())
 }
 
-/// Creates a named pipe at `path` and a thread that reads it slowly (sleeping `pause`
-/// after each read of at most `chunk` bytes), returning everything it read once the
-/// writer closes the pipe. Opening the pipe for writing blocks until this reader is
-/// there, so start it before the handler opens the path.
-pub fn slow_fifo(
+/// Creates a named pipe at `path` and a thread that opens it for reading but reads
+/// nothing until the returned sender is used (or dropped); then it reads everything and
+/// returns it once the writer closes the pipe. A handler writing there stalls as soon as
+/// the pipe (64 KiB) and its own buffer are full: a destination stalled on purpose.
+pub fn stalled_fifo(
     path: &Path,
-    chunk: usize,
-    pause: std::time::Duration,
-) -> std::thread::JoinHandle<Vec<u8>> {
+) -> (
+    std::sync::mpsc::Sender<()>,
+    std::thread::JoinHandle<Vec<u8>>,
+) {
     let status = Command::new("mkfifo")
         .arg(path)
         .status()
         .unwrap_or_else(|e| panic!("mkfifo: {e}"));
     assert!(status.success(), "mkfifo failed");
     let path = path.to_owned();
-    std::thread::spawn(move || {
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let reader = std::thread::spawn(move || {
         use std::io::Read;
         let mut fifo = std::fs::File::open(&path).expect("open fifo for reading");
+        let _ = released.recv();
         let mut all = Vec::new();
-        let mut buf = vec![0u8; chunk];
-        loop {
-            match fifo.read(&mut buf) {
-                Ok(0) | Err(_) => return all,
-                Ok(n) => {
-                    all.extend_from_slice(&buf[..n]);
-                    std::thread::sleep(pause);
-                }
-            }
-        }
-    })
+        let _ = fifo.read_to_end(&mut all);
+        all
+    });
+    (release, reader)
 }

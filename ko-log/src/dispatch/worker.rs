@@ -107,11 +107,16 @@ impl Worker {
         self.finish(&mut state);
     }
 
-    /// Shutdown: counts what could not be written in time, flushes, answers every waiter.
+    /// Shutdown: writes what is still queued until the drain deadline, counts the rest,
+    /// flushes, and answers every waiter.
     fn finish(&mut self, state: &mut State) {
+        let deadline = *state
+            .shutdown_deadline
+            .get_or_insert_with(|| Instant::now() + self.queue.drain_timeout);
         let mut abandoned = 0u64;
         while let Ok(msg) = self.rx.try_recv() {
             match msg {
+                msg if Instant::now() < deadline => self.handle(msg, state),
                 Msg::Record(..) => abandoned += 1,
                 Msg::Flush(reply) => {
                     let _ = reply.send(());
