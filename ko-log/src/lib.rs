@@ -1,6 +1,27 @@
 //! ko-log: an asynchronous, queue-based, lossless backend for the [`log`] facade.
 //!
-//! TODO(runtime): crate docs (README is doc-tested separately).
+//! Any crate logs with `log::info!`; ko-log captures the record on the caller's thread
+//! (level check, clock, message, key-values: no I/O, no lock, no panic), queues it on a
+//! bounded [`flume`] channel, and one dispatcher thread runs each handler's processors,
+//! renders and writes. Configure it from a file:
+//!
+//! ```no_run
+//! let _guard = ko_log::init_from_file("log.toml")?; // keep it alive: dropping it drains
+//! log::info!(user_id = 123; "Processing request");
+//! # Ok::<(), ko_log::Error>(())
+//! ```
+//!
+//! - Setup: [`init_from_file`], [`init_from_str`], [`init`] (a [`config::Config`] built in
+//!   Rust), [`init_default`]; [`Backend::new`] builds one without installing it.
+//! - Lifetime: [`Guard`] drains, flushes and joins when dropped; `log::logger().flush()`
+//!   waits until everything logged before it is written; [`stats`] counts everything.
+//! - Context: bound [`Logger`]s, [`context!`] thread scopes, [`with_context`] task scopes.
+//! - Async: [`ainfo!`] and friends wait for room without blocking the executor thread.
+//! - Tests: [`testing::Sink`] captures each test's own records.
+//! - Extension points: [`Handler`], [`Render`], [`Process`].
+//!
+//! The README (doc-tested with the crate) is the guide; `docs/` in the repository has the
+//! architecture, configuration, testing and benchmark documents.
 
 #![warn(missing_docs, clippy::print_stdout, clippy::print_stderr)]
 
@@ -14,6 +35,7 @@ pub mod error;
 pub mod event;
 pub mod handler;
 mod init;
+pub mod life;
 mod logger;
 pub mod process;
 pub mod render;
@@ -29,6 +51,8 @@ pub use error::Error;
 pub use event::{ErrorValue, Event, Fields, Str, Value};
 pub use handler::Handler;
 pub use init::{init, init_default, init_from_file, init_from_str, install, stats};
+pub use ko_log_macros::{life, life_guard, processor};
+pub use life::Life;
 pub use logger::Logger;
 pub use process::{Action, Process};
 pub use render::Render;
@@ -43,4 +67,13 @@ pub mod __private {
     pub use crate::async_api::{enqueue, AsyncCapture};
     pub use log;
     pub use std::borrow::Cow;
+    // #[ko_log::life], ko_log::life_guard!, #[ko_log::processor]:
+    pub use crate::life::__private as life;
+    pub use crate::process::registry::__private as processor;
+    pub use inventory;
 }
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
