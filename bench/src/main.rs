@@ -30,7 +30,7 @@ use workload::Scenario;
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage:\n  ko-log-bench all [--quick] [--reps N] [--only a,b] [--scenarios 1t,2t,off,kv] [--no-doc]\n  \
+        "usage:\n  ko-log-bench all [--quick] [--reps N] [--only a,b] [--scenarios 1t,2t,off,kv] [--no-doc] [--wait|--no-wait]\n  \
          ko-log-bench run <backend> <scenario> [--records N]\n  \
          ko-log-bench <backend> <scenario> [--records N]\n  ko-log-bench list\n\n\
          scenarios: {}\nbackends: {}",

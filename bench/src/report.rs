@@ -32,7 +32,20 @@ pub struct Plan {
     only: Option<Vec<String>>,
     scenarios: Vec<Scenario>,
     doc: bool,
+    /// Before each child, wait (up to [`QUIET_MAX_WAIT`]) until the CPUs are idle.
+    wait_quiet: bool,
 }
+
+/// The CPUs count as quiet below this busy share (over [`QUIET_WINDOW`]).
+const QUIET_BUSY: f64 = 0.10;
+const QUIET_WINDOW: Duration = Duration::from_millis(500);
+const QUIET_MAX_WAIT: Duration = Duration::from_secs(60);
+/// A run during which other processes used more than this share of one core is redone.
+const OTHERS_MAX: f64 = 0.10;
+/// ... and more than this many clock ticks in all.
+const OTHERS_MIN_TICKS: u64 = 10;
+/// Tries per cell before a noisy run is kept (and listed).
+const ATTEMPTS: u32 = 4;
 
 impl Plan {
     pub fn parse(args: &[String]) -> Result<Plan, String> {
@@ -42,13 +55,17 @@ impl Plan {
             only: None,
             scenarios: Scenario::ALL.to_vec(),
             doc: true,
+            wait_quiet: true,
         };
         let mut reps = None;
+        let mut wait = None;
         let mut it = args.iter();
         while let Some(arg) = it.next() {
             match arg.as_str() {
                 "--quick" => plan.quick = true,
                 "--no-doc" => plan.doc = false,
+                "--no-wait" => wait = Some(false),
+                "--wait" => wait = Some(true),
                 "--reps" => {
                     reps = Some(
                         it.next()
@@ -76,6 +93,7 @@ impl Plan {
             }
         }
         plan.reps = reps.unwrap_or(if plan.quick { 1 } else { 3 });
+        plan.wait_quiet = wait.unwrap_or(!plan.quick);
         Ok(plan)
     }
 
@@ -84,6 +102,20 @@ impl Plan {
             .iter()
             .filter(|b| self.only.as_ref().is_none_or(|ids| ids.iter().any(|id| id == b.id)))
             .collect()
+    }
+}
+
+/// Waits until the machine is quiet; returns the busy share last seen (0 when skipped).
+fn wait_for_quiet(plan: &Plan) -> f64 {
+    if !plan.wait_quiet {
+        return 0.0;
+    }
+    let start = Instant::now();
+    loop {
+        let busy = sys::cpu_busy(QUIET_WINDOW);
+        if busy < QUIET_BUSY || start.elapsed() >= QUIET_MAX_WAIT {
+            return busy;
+        }
     }
 }
 
@@ -401,7 +433,14 @@ fn versions(out: &mut String) {
     let _ = writeln!(out, "\nCrate versions (from `bench/Cargo.lock`): {}.", list.join(", "));
 }
 
-fn render(plan: &Plan, cells: &Cells, failures: &[String], load_before: &str, elapsed: Duration) -> String {
+fn render(
+    plan: &Plan,
+    cells: &Cells,
+    failures: &[String],
+    noisy: &[String],
+    load_before: &str,
+    elapsed: Duration,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{BEGIN}\n");
     let _ = writeln!(out, "## Results\n");
@@ -427,6 +466,33 @@ fn render(plan: &Plan, cells: &Cells, failures: &[String], load_before: &str, el
         load_before,
         sys::loadavg()
     );
+    if plan.wait_quiet {
+        let _ = writeln!(
+            out,
+            "\nThe machine is shared, so before each run the harness waited (up to {} s) for the \
+             CPUs to be under {:.0}% busy over {} ms, and redid a run (up to {} tries) when \
+             other processes used more than {:.0}% of a core (and 0.1 CPU-s) while it ran (from `/proc/stat` \
+             less the child's own CPU time); {}.",
+            QUIET_MAX_WAIT.as_secs(),
+            QUIET_BUSY * 100.0,
+            QUIET_WINDOW.as_millis(),
+            ATTEMPTS,
+            OTHERS_MAX * 100.0,
+            if noisy.is_empty() {
+                "no run had to be kept with other processes busy".to_owned()
+            } else {
+                let shown: Vec<&str> = noisy.iter().take(10).map(String::as_str).collect();
+                format!(
+                    "{} run(s) were kept although other processes were busy in every try: {}{}",
+                    noisy.len(),
+                    shown.join("; "),
+                    if noisy.len() > shown.len() { "; ..." } else { "" }
+                )
+            }
+        );
+    } else {
+        let _ = writeln!(out, "\nRun with `--no-wait`: runs did not wait for a quiet machine.");
+    }
     versions(&mut out);
     let timer = cells
         .values()
@@ -514,6 +580,7 @@ pub fn all(plan: Plan) -> ExitCode {
             .map(|s| backends.iter().filter(|b| *s != Scenario::Kv || b.kv).count())
             .sum::<usize>();
     let mut done = 0;
+    let mut noisy = Vec::new();
     // Repetitions outermost, so that drift in the machine's load spreads over every cell.
     for rep in 0..plan.reps {
         for &scenario in &plan.scenarios {
@@ -524,7 +591,42 @@ pub fn all(plan: Plan) -> ExitCode {
                 }
                 done += 1;
                 eprint!("[{done}/{total}] rep {} {} {} ... ", rep + 1, scenario.id(), b.id);
-                match spawn(&exe, b, scenario, records) {
+                // Run; if other processes took more than their share of the CPUs during
+                // the run, wait for quiet and run again (a few times at most).
+                let mut attempt = 0;
+                let outcome = loop {
+                    attempt += 1;
+                    wait_for_quiet(&plan);
+                    let before = sys::cpu_jiffies();
+                    let started = Instant::now();
+                    let outcome = spawn(&exe, b, scenario, records);
+                    // Others' CPU ticks during the run, and the share of one core that is.
+                    let (others_ticks, others) = match (&outcome, before, sys::cpu_jiffies()) {
+                        (Ok(r), Some((b0, _)), Some((b1, _))) => {
+                            let ticks = started.elapsed().as_secs_f64() * sys::clock_ticks() as f64;
+                            let others = (b1 - b0).saturating_sub(r.cpu_ticks);
+                            (others, others as f64 / ticks.max(1.0))
+                        }
+                        _ => (0, 0.0),
+                    };
+                    // Ticks are 10 ms: below OTHERS_MIN_TICKS the reading is rounding, and
+                    // the kernel's writeback of the log file counts here too.
+                    let busy = others > OTHERS_MAX && others_ticks > OTHERS_MIN_TICKS;
+                    if !busy || !plan.wait_quiet || attempt >= ATTEMPTS {
+                        if busy && plan.wait_quiet {
+                            noisy.push(format!(
+                                "`{}` `{}` (rep {}): other processes used {:.0}% of a core",
+                                b.id,
+                                scenario.id(),
+                                rep + 1,
+                                others * 100.0
+                            ));
+                        }
+                        break outcome;
+                    }
+                    eprint!("(others used {:.0}% of a core, again) ", others * 100.0);
+                };
+                match outcome {
                     Ok(r) => {
                         eprintln!(
                             "{:.0} ns/call, p99.9 {} ns, {}, lost {}, {:.1} MiB",
@@ -564,7 +666,7 @@ pub fn all(plan: Plan) -> ExitCode {
         }
         cells.insert(scenario.id(), cs);
     }
-    let generated = render(&plan, &cells, &failures, &load_before, started.elapsed());
+    let generated = render(&plan, &cells, &failures, &noisy, &load_before, started.elapsed());
     println!("{generated}");
     if plan.doc {
         let path = if plan.quick {

@@ -38,6 +38,51 @@ pub fn loadavg() -> String {
         .unwrap_or_default()
 }
 
+/// CPU time of this process so far (all threads, user + system), in clock ticks.
+pub fn self_cpu_ticks() -> u64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0;
+    };
+    // Fields after the `(comm)`: state is field 3, utime 14, stime 15.
+    let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+        return 0;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let at = |n: usize| fields.get(n - 3).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    at(14) + at(15)
+}
+
+/// (busy, total) jiffies over all CPUs since boot, from `/proc/stat`.
+pub fn cpu_jiffies() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let cpu = stat.lines().next()?.strip_prefix("cpu ")?;
+    let v: Vec<u64> = cpu.split_whitespace().filter_map(|n| n.parse().ok()).collect();
+    let total: u64 = v.iter().sum();
+    // idle + iowait
+    let idle = v.get(3).copied().unwrap_or(0) + v.get(4).copied().unwrap_or(0);
+    Some((total - idle, total))
+}
+
+/// The share of all CPUs busy (0.0-1.0) over the next `window`.
+pub fn cpu_busy(window: std::time::Duration) -> f64 {
+    let Some((b0, t0)) = cpu_jiffies() else {
+        return 0.0;
+    };
+    std::thread::sleep(window);
+    let Some((b1, t1)) = cpu_jiffies() else {
+        return 0.0;
+    };
+    if t1 <= t0 {
+        return 0.0;
+    }
+    (b1 - b0) as f64 / (t1 - t0) as f64
+}
+
+/// Clock ticks per second of `/proc` CPU times (`USER_HZ`, 100 on Linux).
+pub fn clock_ticks() -> u64 {
+    100
+}
+
 pub fn kernel() -> String {
     std::fs::read_to_string("/proc/sys/kernel/osrelease")
         .map(|s| s.trim().to_owned())

@@ -252,6 +252,8 @@ pub struct RunResult {
     pub other: u64,
     pub bytes: u64,
     pub rss_kb: u64,
+    /// CPU time the child used in all, in clock ticks (to tell others' load apart).
+    pub cpu_ticks: u64,
     pub extra: String,
     pub sample_line: String,
 }
@@ -279,7 +281,7 @@ impl RunResult {
         format!(
             "RESULT\tbackend={}\tscenario={}\trecords={}\tthreads={}\tmean_ns={:.2}\tp50={}\tp99={}\t\
              p999={}\tmax={}\tsamples={}\ttimer_ns={}\tproduce_s={:.6}\tfinish_s={:.6}\tfound={}\t\
-             lost={}\tdup={}\tother={}\tbytes={}\trss_kb={}\textra={}\tsample_line={}",
+             lost={}\tdup={}\tother={}\tbytes={}\trss_kb={}\tcpu_ticks={}\textra={}\tsample_line={}",
             self.backend,
             self.scenario,
             self.records,
@@ -299,6 +301,7 @@ impl RunResult {
             self.other,
             self.bytes,
             self.rss_kb,
+            self.cpu_ticks,
             self.extra,
             self.sample_line.replace(['\t', '\n', '\r'], " "),
         )
@@ -330,6 +333,7 @@ impl RunResult {
                 "other" => r.other = num(v),
                 "bytes" => r.bytes = num(v),
                 "rss_kb" => r.rss_kb = num(v),
+                "cpu_ticks" => r.cpu_ticks = num(v),
                 "extra" => r.extra = v.to_owned(),
                 "sample_line" => r.sample_line = v.to_owned(),
                 _ => {}
@@ -359,6 +363,7 @@ pub fn measure(backend: &Backend, scenario: Scenario, records: u64) -> Result<Ru
     let rss_kb = sys::vm_hwm_kb();
     let found = verify::scan(&sizes, ctx.expected()).map_err(|e| format!("scan: {e}"))?;
 
+    let cpu_ticks = sys::self_cpu_ticks();
     let mut samples = timings.produced.samples;
     samples.sort_unstable();
     let threads = scenario.threads();
@@ -383,6 +388,7 @@ pub fn measure(backend: &Backend, scenario: Scenario, records: u64) -> Result<Ru
         other: found.other,
         bytes: found.bytes,
         rss_kb,
+        cpu_ticks,
         extra: timings.extra,
         sample_line: found.sample_line,
     })

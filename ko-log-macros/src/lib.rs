@@ -1,1 +1,75 @@
-//! Procedural macros for ko-log (see the `ko-log` crate).
+//! Procedural macros for ko-log: `#[life]`, `life_guard!` and `#[processor]`.
+//!
+//! Use them through the `ko-log` crate (`#[ko_log::life]`, `ko_log::life_guard!`,
+//! `#[ko_log::processor]`), whose `docs/MACROS.md` is the guide. Each macro is split by
+//! phase: `attr.rs` parses and validates its arguments (and the item), `expand.rs`
+//! generates the code; `mod.rs` strings them together and, on error, still emits the
+//! user's item next to the errors so rustc reports the rest. Every error is a
+//! [`syn::Error`] with the span of the offending tokens, all of them collected; the
+//! macros never panic. Generated code reaches ko-log only through
+//! `::ko_log::__private` and names its locals `__ko_log_*`.
+
+#![warn(missing_docs)]
+
+use proc_macro::TokenStream;
+
+mod errors;
+mod life;
+mod processor;
+#[cfg(test)]
+mod snapshots;
+
+/// Times a function: logs `Begin: <label>` when it starts and `End (s.ss): <label>` when
+/// it returns (also on early `return` and `?`), `Failed (s.ss): <label>` at error level
+/// when it returns `Err`, `Panicked (s.ss): <label>` when a panic unwinds through it and,
+/// for an `async fn` dropped before completing, `Cancelled (s.ss): <label>`.
+///
+/// ```ignore
+/// #[ko_log::life("Database migration", level = "debug", fields(version, dry_run = opts.dry_run))]
+/// fn migrate(version: u32, opts: &Options) -> Result<(), MigrationError> { .. }
+/// ```
+///
+/// Arguments after the label (each at most once): `level = "debug"` (default `info`),
+/// `target = "..."` (default the module path), `fields(...)` (key-values on every line:
+/// `name`, `name = expr`, `name:% = expr` for `Display`, `name:? = expr` for `Debug`,
+/// `name:err = expr` for an error), `err = false` (no `Failed` line: a `Result` ends with
+/// `End` either way) or `err = true` (for a `Result` behind an alias not named `Result`).
+///
+/// When the level is disabled, the function runs as if undecorated but for one check:
+/// no clock read, no field evaluated, no allocation.
+#[proc_macro_attribute]
+pub fn life(args: TokenStream, item: TokenStream) -> TokenStream {
+    life::attribute(args.into(), item.into()).into()
+}
+
+/// A life for a block: `let _life = ko_log::life_guard!("Database query", fields(table = "users"));`
+/// logs `Begin: Database query` now and `End (s.ss): Database query` when `_life` drops.
+///
+/// Takes the same arguments as `#[ko_log::life]` but `err`; evaluates to a `ko_log::Life`.
+#[proc_macro]
+pub fn life_guard(input: TokenStream) -> TokenStream {
+    life::guard(input.into()).into()
+}
+
+/// Registers a function as a custom processor, named in configs by its name (or
+/// `name = "..."`):
+///
+/// ```ignore
+/// #[derive(serde::Deserialize)]
+/// #[serde(deny_unknown_fields)]
+/// struct RequestIdParams { header: String }
+///
+/// #[ko_log::processor]
+/// fn add_request_id(params: &RequestIdParams) -> impl FnMut(&mut ko_log::Event) -> ko_log::Action + Send + 'static {
+///     let header = params.header.clone();
+///     move |event| { event.fields.insert_default("request_id", header.clone()); ko_log::Action::Keep }
+/// }
+/// ```
+///
+/// The function takes its params by reference (any `serde::de::DeserializeOwned` type, or
+/// no argument for a processor without params) and returns the step run on every record.
+/// A wrong signature fails to compile with an error at the offending tokens.
+#[proc_macro_attribute]
+pub fn processor(args: TokenStream, item: TokenStream) -> TokenStream {
+    processor::attribute(args.into(), item.into()).into()
+}

@@ -23,8 +23,9 @@
 //! logged when it ends — not even `Failed` or `Panicked`. When it is, its fields are
 //! evaluated once, at the start, into owned values that both lines share.
 //!
-//! The macros build lives from a `static` [call site](__private::Site); code without
-//! macros can time a future with [`Life::scope`].
+//! The macros build lives from a `static` describing the call site (label, level, target,
+//! module, file, line); code without macros can time a future with [`Life::scope`]. The
+//! guide, with the expansion of `#[life]`, is `docs/MACROS.md`.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -36,7 +37,6 @@ use log::kv::{self, Key, VisitSource};
 use log::{Level, Metadata, Record};
 
 use self::__private::{FieldValue, Site};
-use crate::event::Value;
 
 /// The target of lives started by [`Life::scope`], which has no module path to use.
 pub const SCOPE_TARGET: &str = "ko_log::life";
@@ -52,12 +52,13 @@ pub const SCOPE_TARGET: &str = "ko_log::life";
 /// fn handle() {
 ///     let _life = ko_log::life_guard!("Database query", fields(table = "users"));
 ///     run_query();
-/// } // End (0.00): Database query  table=users elapsed_ms=0.0021
+/// } // End (0.00): Database query table=users elapsed_ms=0.0021
 /// ```
 #[must_use = "a life ends when it is dropped: bind it with `let _life = ...`"]
 #[derive(Debug)]
 pub struct Life {
-    active: Option<Active>,
+    /// Boxed so that a disabled life is one null pointer to move and check.
+    active: Option<Box<Active>>,
 }
 
 /// The state of an enabled life.
@@ -119,12 +120,24 @@ impl Life {
         }
     }
 
+    /// A life that logs nothing (what a `life_guard!` with errors expands to).
+    #[doc(hidden)]
+    pub fn disabled() -> Life {
+        Life { active: None }
+    }
+
+    /// Evaluates the fields (the only part generic over the call site), then begins.
     fn begin<F>(site: Site, on_drop: Ending, fields: F) -> Life
     where
         F: FnOnce(&mut Vec<(&'static str, FieldValue)>),
     {
         let mut values = Vec::new();
         fields(&mut values);
+        Life::begin_with(site, on_drop, values)
+    }
+
+    /// Logs `Begin` and starts the clock.
+    fn begin_with(site: Site, on_drop: Ending, values: Vec<(&'static str, FieldValue)>) -> Life {
         let kvs = Kvs {
             fields: &values,
             elapsed_ms: None,
@@ -142,13 +155,13 @@ impl Life {
                 .build(),
         );
         Life {
-            active: Some(Active {
+            active: Some(Box::new(Active {
                 site,
                 fields: values,
                 start: Instant::now(),
                 on_drop,
                 panicking_at_start: std::thread::panicking(),
-            }),
+            })),
         }
     }
 
@@ -248,16 +261,21 @@ impl Life {
 }
 
 impl Drop for Life {
+    /// Inlined so a disabled life's drop is a null check at the call site.
+    #[inline]
     fn drop(&mut self) {
+        if self.active.is_some() {
+            self.end_on_drop();
+        }
+    }
+}
+
+impl Life {
+    /// The out-of-line part of dropping an enabled life.
+    #[inline(never)]
+    fn end_on_drop(&mut self) {
         if let Some(active) = self.active.take() {
-            let outcome = if std::thread::panicking() && !active.panicking_at_start {
-                Outcome::Panicked
-            } else if active.on_drop == Ending::Cancelled {
-                Outcome::Cancelled
-            } else {
-                Outcome::End
-            };
-            active.emit(outcome);
+            active.dropped();
         }
     }
 }
@@ -276,7 +294,19 @@ fn enabled(site: &Site) -> bool {
 }
 
 impl Active {
-    fn emit(self, outcome: Outcome<'_>) {
+    /// Ends a life dropped without an explicit end.
+    fn dropped(&self) {
+        let outcome = if std::thread::panicking() && !self.panicking_at_start {
+            Outcome::Panicked
+        } else if self.on_drop == Ending::Cancelled {
+            Outcome::Cancelled
+        } else {
+            Outcome::End
+        };
+        self.emit(outcome);
+    }
+
+    fn emit(&self, outcome: Outcome<'_>) {
         let elapsed = self.start.elapsed();
         let (level, word, error) = match outcome {
             Outcome::End => (self.site.level, "End", None),
@@ -310,9 +340,10 @@ impl Active {
     }
 }
 
-/// The exact elapsed time in milliseconds.
+/// The elapsed time in milliseconds, to the nanosecond (divided, not multiplied, so a
+/// whole number of microseconds prints as such: `60.29547`, not `60.295469999999995`).
 fn elapsed_ms(elapsed: Duration) -> f64 {
-    elapsed.as_secs_f64() * 1000.0
+    elapsed.as_nanos() as f64 / 1_000_000.0
 }
 
 /// The key-values of one life record: the life's fields, then `elapsed_ms`, then `error`.
@@ -452,7 +483,9 @@ pub mod __private {
 
     impl StdError for Chain {
         fn source(&self) -> Option<&(dyn StdError + 'static)> {
-            self.source.as_deref().map(|s| s as &(dyn StdError + 'static))
+            self.source
+                .as_deref()
+                .map(|s| s as &(dyn StdError + 'static))
         }
     }
 
@@ -461,6 +494,14 @@ pub mod __private {
     /// `(&&&ErrorField(e)).ko_log_error_value()` takes an error as an error (with its
     /// chain), else its `Display`, else its `Debug`, else its type name.
     pub struct ErrorField<'a, E: ?Sized>(pub &'a E);
+
+    impl<E: ?Sized> Clone for ErrorField<'_, E> {
+        fn clone(&self) -> Self {
+            *self
+        }
+    }
+
+    impl<E: ?Sized> Copy for ErrorField<'_, E> {}
 
     /// `E: Error + 'static`: logged as an error value.
     pub trait ViaError<'a> {
@@ -510,6 +551,27 @@ pub mod __private {
         }
     }
 
+    /// What `#[life]` needs of a return type to log `Failed`: being a `Result`.
+    #[diagnostic::on_unimplemented(
+        message = "#[ko_log::life(err = true)] needs a function returning `Result`, not `{Self}`",
+        label = "not a `Result`",
+        note = "remove `err = true`: a function that does not return `Result` always ends with `End`"
+    )]
+    pub trait LifeResult {
+        /// The error type.
+        type Error;
+        /// The error, when this is an `Err`.
+        fn life_error(&self) -> Option<&Self::Error>;
+    }
+
+    impl<T, E> LifeResult for Result<T, E> {
+        type Error = E;
+        #[inline]
+        fn life_error(&self) -> Option<&E> {
+            self.as_ref().err()
+        }
+    }
+
     /// Calls `body` once. The generated code runs a `Result` function's body through it,
     /// so the closure is `FnOnce` (a body may return a borrow of a moved-in `&mut self`)
     /// and its return type comes from the function's.
@@ -532,6 +594,7 @@ impl fmt::Display for __private::FieldValue {
 mod tests {
     use super::__private::*;
     use super::*;
+    use crate::event::Value;
 
     #[derive(Debug)]
     struct Outer(std::io::Error);
@@ -567,7 +630,10 @@ mod tests {
             (value(&7u32).to_string(), "7"),
             (value(&text).to_string(), "ana"),
             (value(&Some(1.5f64)).to_string(), "1.5"),
-            (display(&std::net::Ipv4Addr::LOCALHOST).to_string(), "127.0.0.1"),
+            (
+                display(&std::net::Ipv4Addr::LOCALHOST).to_string(),
+                "127.0.0.1",
+            ),
             (debug(&vec![1, 2]).to_string(), "[1, 2]"),
         ];
         for (got, expected) in cases {
@@ -578,6 +644,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::needless_borrow)] // autoref picks the impl: the borrows are the point
     fn the_error_value_is_chosen_by_what_the_error_implements() {
         #[derive(Debug)]
         struct OnlyDebug;
@@ -614,5 +681,9 @@ mod tests {
     #[test]
     fn elapsed_is_reported_in_milliseconds() {
         assert_eq!(elapsed_ms(Duration::from_micros(1500)), 1.5);
+        assert_eq!(
+            elapsed_ms(Duration::from_nanos(60_295_470)).to_string(),
+            "60.29547"
+        );
     }
 }

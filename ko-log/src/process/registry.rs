@@ -228,6 +228,9 @@ mod tests {
         let result = build("test_panics", &Params::default());
         std::panic::set_hook(prev);
         let message = result.expect_err("panicked").to_string();
-        assert!(message.contains("panicked while being built: no database"), "{message}");
+        assert!(
+            message.contains("panicked while being built: no database"),
+            "{message}"
+        );
     }
 }
