@@ -159,15 +159,18 @@ pub(crate) fn scoped<F: Future>(
     let parent = current();
     WithContext {
         frame: Arc::new(Frame::child(parent.as_deref(), fields, sink)),
-        future: Box::pin(future),
+        future: Some(Box::pin(future)),
     }
 }
 
 /// A future that carries scoped context ([`with_context`]).
+///
+/// The context also applies while the inner future is dropped, so a record logged by a
+/// destructor (a cancelled `#[ko_log::life]` for instance) keeps its scope.
 #[must_use = "futures do nothing unless polled"]
 pub struct WithContext<F> {
     frame: Arc<Frame>,
-    future: Pin<Box<F>>,
+    future: Option<Pin<Box<F>>>,
 }
 
 impl<F> std::fmt::Debug for WithContext<F> {
@@ -182,17 +185,38 @@ impl<F: Future> Future for WithContext<F> {
     type Output = F::Output;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
-        let prev = replace(Some(Arc::clone(&self.frame)));
-        struct Restore(Option<Option<Arc<Frame>>>);
-        impl Drop for Restore {
-            fn drop(&mut self) {
-                if let Some(prev) = self.0.take() {
-                    replace(prev);
-                }
-            }
+        let _scope = Restore::enter(&self.frame);
+        match self.future.as_mut() {
+            Some(future) => future.as_mut().poll(cx),
+            None => Poll::Pending,
         }
-        let _restore = Restore(Some(prev));
-        self.future.as_mut().poll(cx)
+    }
+}
+
+impl<F> Drop for WithContext<F> {
+    fn drop(&mut self) {
+        if let Some(future) = self.future.take() {
+            let _scope = Restore::enter(&self.frame);
+            drop(future);
+        }
+    }
+}
+
+/// Makes `frame` current until dropped, then restores the previous one (also when the
+/// poll or drop it wraps panics).
+struct Restore(Option<Option<Arc<Frame>>>);
+
+impl Restore {
+    fn enter(frame: &Arc<Frame>) -> Restore {
+        Restore(Some(replace(Some(Arc::clone(frame)))))
+    }
+}
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        if let Some(prev) = self.0.take() {
+            replace(prev);
+        }
     }
 }
 

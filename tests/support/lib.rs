@@ -46,7 +46,7 @@ pub fn rotated_lines(path: impl AsRef<Path>) -> Vec<String> {
             }
         }
     }
-    backups.sort_by(|a, b| b.0.cmp(&a.0));
+    backups.sort_by_key(|b| std::cmp::Reverse(b.0));
     let mut all = Vec::new();
     for (_, backup) in backups {
         all.extend(lines(backup));
