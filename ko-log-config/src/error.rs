@@ -151,6 +151,12 @@ impl ConfigError {
         self
     }
 
+    /// The same error with `cause` as its `source()` (for errors the runtime meets while
+    /// acting on a valid config, such as a log file it cannot open).
+    pub fn with_cause(self, cause: impl StdError + Send + Sync + 'static) -> ConfigError {
+        self.with_source(cause)
+    }
+
     /// The category.
     pub fn kind(&self) -> ConfigErrorKind {
         self.inner.kind

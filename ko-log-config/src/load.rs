@@ -61,3 +61,47 @@ pub(crate) fn from_str(
     env::interpolate(&mut root, &source, base_dir)?;
     build::config(&root, source)
 }
+
+/// Places a problem found after loading (a log file that cannot be opened, say) at the
+/// value of `keys` in the config `text`, or at the nearest of its ancestors that the text
+/// has, so an error the runtime meets at init still names file, line, column and key.
+///
+/// ```
+/// use ko_log_config::{locate, Format};
+///
+/// let text = "[handlers.file]\ntype = \"file\"\npath = \"/root/x.log\"\n";
+/// let error = locate(text, Format::Toml, None, &["handlers", "file", "path"], "cannot open `/root/x.log`");
+/// let location = error.location().unwrap();
+/// assert_eq!((location.line, location.column), (3, 8));
+/// assert_eq!(error.key_path(), "handlers.file.path");
+/// ```
+pub fn locate(
+    text: &str,
+    format: Format,
+    file: Option<&Path>,
+    keys: &[&str],
+    message: impl Into<String>,
+) -> ConfigError {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let source = Source::new(file.map(Path::to_owned), text);
+    let mut path = crate::node::path::KeyPath::root();
+    for key in keys {
+        path = path.key(key);
+    }
+    let mut error =
+        ConfigError::new(ConfigErrorKind::InvalidValue, message).with_path(path.to_string());
+    if let Some(file) = file {
+        error = error.with_file(file);
+    }
+    let Ok(root) = node::parse(&source, format) else {
+        return error;
+    };
+    let mut node = &root;
+    for key in keys {
+        match node.get(key) {
+            Some(child) => node = child,
+            None => break,
+        }
+    }
+    error.at(&source, node.mark())
+}

@@ -116,7 +116,10 @@ impl Backend {
 }
 
 fn build_pipeline(name: &str, config: &HandlerConfig) -> Result<Pipeline, Error> {
-    let handler = handler::build(&config.kind)?;
+    let handler = handler::build(&config.kind).map_err(|source| Error::Handler {
+        name: name.to_owned(),
+        source: Box::new(source),
+    })?;
     let renderer = render::build(&config.renderer, handler.is_terminal());
     let processors = config
         .processors

@@ -34,6 +34,15 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// A handler could not be started at init (its file cannot be opened, say).
+    #[error("handler `{name}`: {source}")]
+    Handler {
+        /// The handler's name in the config.
+        name: String,
+        /// What went wrong.
+        #[source]
+        source: Box<Error>,
+    },
     /// A processor panicked; the record was still written without that processor's effect.
     #[error("processor `{name}` panicked: {message}")]
     ProcessorPanic {
@@ -53,6 +62,7 @@ impl Error {
         match self {
             Error::Config(e) => Cow::Owned(e.code().to_owned()),
             Error::AlreadyInitialized => Cow::Borrowed("RUNTIME::Logger::STATE::ERROR"),
+            Error::Handler { source, .. } => source.code(),
             Error::Io { handler, .. } => {
                 Cow::Owned(format!("HANDLER::{handler}::IO::ERROR::RECOVERABLE"))
             }
@@ -65,7 +75,11 @@ impl Error {
 
     /// Whether ko-log keeps going after this error (and retries the operation later).
     pub fn recoverable(&self) -> bool {
-        matches!(self, Error::Io { .. } | Error::ProcessorPanic { .. })
+        match self {
+            Error::Io { .. } | Error::ProcessorPanic { .. } => true,
+            Error::Handler { source, .. } => source.recoverable(),
+            _ => false,
+        }
     }
 
     /// Shorthand for an [`Error::Io`].

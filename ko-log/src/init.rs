@@ -25,12 +25,37 @@ pub(crate) fn installed() -> Option<&'static Backend> {
 /// # Ok::<(), ko_log::Error>(())
 /// ```
 pub fn init_from_file(path: impl AsRef<Path>) -> Result<Guard, Error> {
-    init(Config::from_path(path)?)
+    let path = path.as_ref();
+    init(Config::from_path(path)?).map_err(|error| {
+        let format = path
+            .extension()
+            .and_then(|ext| ext.to_str())
+            .and_then(Format::from_extension);
+        match (std::fs::read_to_string(path), format) {
+            (Ok(text), Some(format)) => locate(error, &text, format, Some(path)),
+            _ => error,
+        }
+    })
 }
 
 /// Parses `text` in `format` and installs ko-log as the global logger.
 pub fn init_from_str(text: &str, format: Format) -> Result<Guard, Error> {
-    init(Config::from_str(text, format)?)
+    init(Config::from_str(text, format)?).map_err(|error| locate(error, text, format, None))
+}
+
+/// Turns a handler that failed to start into a config error at its `path` (or its table),
+/// so a permission problem is reported like any other mistake in the file.
+fn locate(error: Error, text: &str, format: Format, file: Option<&Path>) -> Error {
+    match error {
+        Error::Handler { name, source } => {
+            let keys = ["handlers", name.as_str(), "path"];
+            let message = format!("handler `{name}` cannot start: {source}");
+            Error::Config(
+                ko_log_config::locate(text, format, file, &keys, message).with_cause(*source),
+            )
+        }
+        other => other,
+    }
 }
 
 /// The zero-config setup: `info` and above, colored, to stderr.

@@ -19,7 +19,7 @@
 mod de;
 mod json;
 mod params;
-mod path;
+pub(crate) mod path;
 mod toml;
 mod yaml;
 

@@ -1,0 +1,59 @@
+//! Init refuses what it cannot honour, with a located error, and leaves nothing running.
+
+use ko_log::config::Format;
+
+const UNWRITABLE: &str = "/sys/kernel/ko-log-test/app.log"; // refused even for root
+
+#[test]
+fn a_log_file_that_cannot_be_opened_is_refused_at_its_line() {
+    let text = format!(
+        "[loggers.root]\nhandlers = [\"console\", \"file\"]\n\n[handlers.console]\ntype = \"null\"\n\n[handlers.file]\ntype = \"file\"\npath = \"{UNWRITABLE}\"\n"
+    );
+    let error = ko_log::init_from_str(&text, Format::Toml).unwrap_err();
+    let ko_log::Error::Config(config) = &error else {
+        panic!("expected a config error, got {error:?}");
+    };
+    let location = config.location().expect("a location");
+    assert_eq!((location.line, location.column), (9, 8));
+    assert_eq!(config.key_path(), "handlers.file.path");
+    assert!(
+        config
+            .message()
+            .starts_with("handler `file` cannot start: File handler: cannot open"),
+        "{}",
+        config.message()
+    );
+    assert_eq!(error.code(), "CONFIGURATION::Config::VALIDATION::ERROR");
+    assert!(
+        std::error::Error::source(config).is_some(),
+        "the I/O error is kept as the source"
+    );
+
+    // Nothing was installed: a correct config can still be installed afterwards.
+    let dir = tempfile::tempdir().unwrap();
+    let ok = format!(
+        "[loggers.root]\nhandlers = [\"f\"]\n[handlers.f]\ntype = \"file\"\npath = \"{}\"\n",
+        dir.path().join("ok.log").display()
+    );
+    let guard = ko_log::init_from_str(&ok, Format::Toml).unwrap();
+    drop(guard);
+}
+
+#[test]
+fn a_file_config_error_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log.yaml");
+    std::fs::write(
+        &path,
+        format!("handlers:\n  file:\n    type: file\n    path: {UNWRITABLE}\n"),
+    )
+    .unwrap();
+    let error = ko_log::init_from_file(&path).unwrap_err();
+    let ko_log::Error::Config(config) = &error else {
+        panic!("expected a config error, got {error:?}");
+    };
+    assert_eq!(config.file(), Some(path.as_path()));
+    let location = config.location().unwrap();
+    assert_eq!((location.line, location.column), (4, 11));
+    assert!(error.to_string().contains("log.yaml:4:11"), "{error}");
+}
