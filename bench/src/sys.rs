@@ -23,7 +23,11 @@ pub fn cpu_model() -> String {
 
 pub fn mem_total() -> String {
     proc_field("/proc/meminfo", "MemTotal")
-        .and_then(|v| v.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()))
+        .and_then(|v| {
+            v.split_whitespace()
+                .next()
+                .and_then(|n| n.parse::<u64>().ok())
+        })
         .map(|kb| format!("{:.1} GiB", kb as f64 / 1024.0 / 1024.0))
         .unwrap_or_else(|| "unknown".into())
 }
@@ -48,7 +52,12 @@ pub fn self_cpu_ticks() -> u64 {
         return 0;
     };
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let at = |n: usize| fields.get(n - 3).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    let at = |n: usize| {
+        fields
+            .get(n - 3)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     at(14) + at(15)
 }
 
@@ -56,7 +65,10 @@ pub fn self_cpu_ticks() -> u64 {
 pub fn cpu_jiffies() -> Option<(u64, u64)> {
     let stat = std::fs::read_to_string("/proc/stat").ok()?;
     let cpu = stat.lines().next()?.strip_prefix("cpu ")?;
-    let v: Vec<u64> = cpu.split_whitespace().filter_map(|n| n.parse().ok()).collect();
+    let v: Vec<u64> = cpu
+        .split_whitespace()
+        .filter_map(|n| n.parse().ok())
+        .collect();
     let total: u64 = v.iter().sum();
     // idle + iowait
     let idle = v.get(3).copied().unwrap_or(0) + v.get(4).copied().unwrap_or(0);
@@ -120,7 +132,11 @@ pub fn utc_now() -> String {
         .map_or(0, |d| d.as_secs()) as i64;
     let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
     let s = secs.rem_euclid(86_400);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", s / 3600, s / 60 % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        s / 3600,
+        s / 60 % 60
+    )
 }
 
 #[cfg(test)]

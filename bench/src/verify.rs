@@ -57,7 +57,11 @@ fn record_id(line: &[u8]) -> Option<u64> {
             if end == 0 || end > 19 {
                 return None;
             }
-            return Some(digits[..end].iter().fold(0, |n, d| n * 10 + u64::from(d - b'0')));
+            return Some(
+                digits[..end]
+                    .iter()
+                    .fold(0, |n, d| n * 10 + u64::from(d - b'0')),
+            );
         }
         from = at + 1;
     }

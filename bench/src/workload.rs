@@ -59,7 +59,7 @@ impl Scenario {
             let s = n.to_string();
             let mut out = String::new();
             for (k, c) in s.chars().enumerate() {
-                if k > 0 && (s.len() - k) % 3 == 0 {
+                if k > 0 && (s.len() - k).is_multiple_of(3) {
                     out.push(',');
                 }
                 out.push(c);
@@ -69,8 +69,14 @@ impl Scenario {
         match self {
             Scenario::OneThread => format!("1 producer thread x {} records", n(records)),
             Scenario::TwoThreads => format!("2 producer threads x {} records", n(records / 2)),
-            Scenario::Disabled => format!("level disabled (INFO filtered out), 1 thread x {} calls", n(records)),
-            Scenario::Kv => format!("1 producer thread x {} records with 2 key-values", n(records)),
+            Scenario::Disabled => format!(
+                "level disabled (INFO filtered out), 1 thread x {} calls",
+                n(records)
+            ),
+            Scenario::Kv => format!(
+                "1 producer thread x {} records with 2 key-values",
+                n(records)
+            ),
         }
     }
 

@@ -107,3 +107,218 @@ pub fn stalled_fifo(
     });
     (release, reader)
 }
+
+/// Like [`run_child`], with extra environment variables, and running the test even when it
+/// is `#[ignore]`d (so an ignored test can re-run itself as a child).
+pub fn run_child_with(test: &str, env: &[(&str, &str)]) -> Output {
+    let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe"));
+    Command::new(exe)
+        .args([
+            test,
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+            "--include-ignored",
+        ])
+        .env(CHILD_ENV, test)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run the child test {test}: {e}"))
+}
+
+/// Runs `test` as a child (see [`run_child_with`]), echoes the `figure:` and `skipped:`
+/// lines it printed (measurements for docs/RELIABILITY.md and reasons a fault could not be
+/// staged, shown with `--nocapture`), asserts it succeeded, and returns its stderr.
+pub fn run_child_ok(test: &str, env: &[(&str, &str)]) -> String {
+    let output = run_child_with(test, env);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    // libtest prints `test NAME ... ` without a newline before the test's own output.
+    for line in stdout.lines() {
+        if let Some(at) = line.find("figure:").or_else(|| line.find("skipped:")) {
+            println!("{}", &line[at..]);
+        }
+    }
+    assert!(
+        output.status.success(),
+        "child {test} failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+        output.status
+    );
+    stderr
+}
+
+/// One line of `/proc/self/status` (`VmRSS`, `VmHWM`, `Umask` …), its value's first word.
+fn proc_status(key: &str) -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find_map(|line| {
+        let rest = line.strip_prefix(key)?.strip_prefix(':')?;
+        rest.split_whitespace().next().map(str::to_owned)
+    })
+}
+
+/// The resident set size of this process in KiB (Linux; 0 elsewhere).
+pub fn rss_kib() -> u64 {
+    proc_status("VmRSS").and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
+/// The peak resident set size of this process in KiB since it started (Linux; 0 elsewhere).
+pub fn peak_rss_kib() -> u64 {
+    proc_status("VmHWM").and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
+/// The number of file descriptors this process has open (Linux; 0 elsewhere).
+pub fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").map_or(0, |dir| dir.count())
+}
+
+/// This process's umask (Linux; `0o022` when it cannot be read).
+pub fn umask() -> u32 {
+    proc_status("Umask")
+        .and_then(|v| u32::from_str_radix(&v, 8).ok())
+        .unwrap_or(0o022)
+}
+
+/// A size-limited tmpfs mounted on a directory for the life of the value (a disk that
+/// really fills up), unmounted (lazily) when dropped.
+pub struct Tmpfs {
+    dir: PathBuf,
+}
+
+impl Tmpfs {
+    /// Mounts a tmpfs of `size` (as `mount` takes it: `64k`) on the existing directory
+    /// `dir`; the error says why it could not (not root, no `mount`, a container that
+    /// forbids it), for the test to print as its reason to skip.
+    pub fn mount(dir: &Path, size: &str) -> Result<Tmpfs, String> {
+        let output = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .output()
+            .map_err(|e| format!("cannot run mount: {e}"))?;
+        if !output.status.success() {
+            return Err(format!(
+                "mount -t tmpfs failed: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            ));
+        }
+        Ok(Tmpfs {
+            dir: dir.to_owned(),
+        })
+    }
+
+    /// The mount point.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
+    }
+}
+
+/// Sets (`+i`, `+a`) or clears (`-i`, `-a`) a file attribute with `chattr`; the error says
+/// why it could not (no `chattr`, a file system without attributes, not root). These
+/// attributes refuse writes and renames even to root, unlike permission bits.
+pub fn chattr(flag: &str, path: &Path) -> Result<(), String> {
+    let output = Command::new("chattr")
+        .arg(flag)
+        .arg(path)
+        .output()
+        .map_err(|e| format!("cannot run chattr: {e}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "chattr {flag} failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ))
+    }
+}
+
+/// A gate a test closes to hold the dispatcher on purpose: a processor calls
+/// [`Gate::pass`] for each record, which waits while the gate is closed. Unlike a slow
+/// destination, it stops the dispatcher at a known point, so what the queue then holds is
+/// exact.
+pub struct Gate {
+    state: std::sync::Mutex<GateState>,
+    changed: std::sync::Condvar,
+}
+
+struct GateState {
+    closed: bool,
+    waiting: usize,
+}
+
+impl Gate {
+    /// An open gate (for a `static`).
+    pub const fn new() -> Gate {
+        Gate {
+            state: std::sync::Mutex::new(GateState {
+                closed: false,
+                waiting: 0,
+            }),
+            changed: std::sync::Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, GateState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Closes the gate: the next [`Gate::pass`] waits.
+    pub fn close(&self) {
+        self.lock().closed = true;
+    }
+
+    /// Opens the gate and lets every waiter through.
+    pub fn open(&self) {
+        self.lock().closed = false;
+        self.changed.notify_all();
+    }
+
+    /// Called by the held thread: returns at once when the gate is open, else when opened.
+    pub fn pass(&self) {
+        let mut state = self.lock();
+        if !state.closed {
+            return;
+        }
+        state.waiting += 1;
+        self.changed.notify_all();
+        while state.closed {
+            state = self
+                .changed
+                .wait(state)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+        state.waiting -= 1;
+    }
+
+    /// Returns once a thread waits at the closed gate.
+    pub fn wait_until_held(&self) {
+        let mut state = self.lock();
+        while state.waiting == 0 {
+            state = self
+                .changed
+                .wait(state)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Gate::new()
+    }
+}
+
+/// Percentiles of `samples` (sorted in place): `(p50, p99, p99.9, max)`.
+pub fn percentiles(samples: &mut [u64]) -> (u64, u64, u64, u64) {
+    samples.sort_unstable();
+    let at = |q: f64| {
+        let last = samples.len().saturating_sub(1);
+        let index = ((last as f64) * q).round() as usize;
+        samples.get(index.min(last)).copied().unwrap_or(0)
+    };
+    (at(0.5), at(0.99), at(0.999), at(1.0))
+}

@@ -7,12 +7,7 @@ use crate::workload::{timed, Ctx, Timings};
 
 pub fn run(ctx: &Ctx) -> Result<Timings, String> {
     let path = ctx.file.to_str().ok_or("non-UTF-8 temp path")?;
-    fast_log::init(
-        fast_log::Config::new()
-            .file(path)
-            .level(facade_level(ctx)),
-    )
-    .map_err(err)?;
+    fast_log::init(fast_log::Config::new().file(path).level(facade_level(ctx))).map_err(err)?;
     log::set_max_level(facade_level(ctx));
     let produced = drive_facade!(ctx);
     let mut result = Ok(());

@@ -19,7 +19,11 @@ impl<'kvs> VisitSource<'kvs> for Kv<'_> {
     }
 }
 
-fn format(w: &mut dyn std::io::Write, now: &mut DeferredNow, record: &Record) -> std::io::Result<()> {
+fn format(
+    w: &mut dyn std::io::Write,
+    now: &mut DeferredNow,
+    record: &Record,
+) -> std::io::Result<()> {
     write!(
         w,
         "{} {:<5} [{}] {}",
@@ -33,17 +37,21 @@ fn format(w: &mut dyn std::io::Write, now: &mut DeferredNow, record: &Record) ->
 }
 
 fn run(ctx: &Ctx, mode: WriteMode) -> Result<Timings, String> {
-    let handle = Logger::with(flexi_logger::LogSpecification::builder().default(facade_level(ctx)).build())
-        .log_to_file(
-            FileSpec::default()
-                .directory(&ctx.dir)
-                .basename("bench")
-                .suppress_timestamp(),
-        )
-        .write_mode(mode)
-        .format(format)
-        .start()
-        .map_err(err)?;
+    let handle = Logger::with(
+        flexi_logger::LogSpecification::builder()
+            .default(facade_level(ctx))
+            .build(),
+    )
+    .log_to_file(
+        FileSpec::default()
+            .directory(&ctx.dir)
+            .basename("bench")
+            .suppress_timestamp(),
+    )
+    .write_mode(mode)
+    .format(format)
+    .start()
+    .map_err(err)?;
     let produced = drive_facade!(ctx);
     let finish = timed(|| {
         handle.flush();

@@ -81,13 +81,23 @@ impl Log for BufFloor {
         let mut out = self.out.lock().unwrap_or_else(PoisonError::into_inner);
         let out = &mut *out;
         let _ = out.write_all(&ts);
-        let _ = write!(out, " {:<5} [{}] {}", record.level(), record.target(), record.args());
+        let _ = write!(
+            out,
+            " {:<5} [{}] {}",
+            record.level(),
+            record.target(),
+            record.args()
+        );
         let _ = record.key_values().visit(&mut IoKv(out));
         let _ = out.write_all(b"\n");
     }
 
     fn flush(&self) {
-        let _ = self.out.lock().unwrap_or_else(PoisonError::into_inner).flush();
+        let _ = self
+            .out
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .flush();
     }
 }
 
@@ -131,7 +141,13 @@ impl Log for FlumeFloor {
         let mut line = String::with_capacity(128);
         // The timestamp is ASCII by construction.
         line.push_str(std::str::from_utf8(&timestamp()).unwrap_or_default());
-        let _ = write!(line, " {:<5} [{}] {}", record.level(), record.target(), record.args());
+        let _ = write!(
+            line,
+            " {:<5} [{}] {}",
+            record.level(),
+            record.target(),
+            record.args()
+        );
         let _ = record.key_values().visit(&mut StrKv(&mut line));
         line.push('\n');
         let _ = self.tx.send(Msg::Line(line));

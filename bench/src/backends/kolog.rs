@@ -20,7 +20,11 @@ pub const FORMAT: &str = "{time} {level:<5} [{target}] {message}{kv}";
 
 /// The configuration as TOML.
 pub fn toml(ctx: &Ctx, backpressure: &str) -> String {
-    let level = if ctx.scenario.enabled() { "info" } else { "warn" };
+    let level = if ctx.scenario.enabled() {
+        "info"
+    } else {
+        "warn"
+    };
     format!(
         r#"default_level = "{level}"
 

@@ -40,9 +40,9 @@ pub fn run(ctx: &Ctx) -> Result<Timings, String> {
                 kv: { user_id = i, path = "/api/v1/items" })
         })
     } else {
-        ctx.drive(|i, user| {
-            spdlog::info!(logger: logger, "request {} handled for user {}", i, user)
-        })
+        ctx.drive(
+            |i, user| spdlog::info!(logger: logger, "request {} handled for user {}", i, user),
+        )
     };
     let finish = timed(|| {
         logger.flush();

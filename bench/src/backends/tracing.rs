@@ -31,9 +31,9 @@ fn run(ctx: &Ctx, lossy: bool) -> Result<Timings, String> {
                 "request {} handled for user {}", i, user)
         })
     } else {
-        ctx.drive(|i, user| {
-            tracing::info!(target: "bench", "request {} handled for user {}", i, user)
-        })
+        ctx.drive(
+            |i, user| tracing::info!(target: "bench", "request {} handled for user {}", i, user),
+        )
     };
     let finish = timed(|| drop(guard));
     Ok(Timings {

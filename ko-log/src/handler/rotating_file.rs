@@ -10,6 +10,9 @@
 //!
 //! Rotation renames `path.{N-1}` → `path.N` … `path` → `path.1` (see [`rename_plan`]) and
 //! opens a new `path`; with `backup_count = 0` the file is truncated in place instead.
+//! Only the backups that exist in a row from `path.1` are shifted (a rotation costs one
+//! rename per existing backup, whatever `backup_count`); a backup beyond a gap (`path.4`
+//! when `path.3` was deleted) stays where it is until the gap is filled.
 //! When the handler opens an existing file, its size counts toward `max_bytes` and its
 //! modification time starts the time boundary; a new or empty file starts the boundary at
 //! its first record.
@@ -27,7 +30,7 @@ use std::time::{Duration, Instant, SystemTime};
 use ko_log_config::handler::{RotatingFileConfig, Rotation};
 use time::{OffsetDateTime, UtcOffset};
 
-use super::rotation::{next_boundary, rename_plan, should_rotate};
+use super::rotation::{backup_path, next_boundary, rename_plan, should_rotate};
 use super::{File, Handler};
 use crate::{Error, Event};
 
@@ -97,7 +100,10 @@ impl RotatingFile {
             let truncated = self.file.truncate();
             return truncated.map_err(|e| Error::io("RotatingFile", "rotate", path, e));
         }
-        for (from, to) in rename_plan(&path, self.backup_count) {
+        // Only the backups that exist are shifted: `backup_count = 1000` costs a rename per
+        // existing backup, not a thousand failed renames per rotation.
+        let shift = existing_backups(&path, self.backup_count - 1) + 1;
+        for (from, to) in rename_plan(&path, shift) {
             match fs::rename(&from, &to) {
                 Ok(()) => {}
                 // Fewer backups than `backup_count` so far, or `path` deleted outside.
@@ -156,8 +162,36 @@ impl Handler for RotatingFile {
     }
 }
 
+/// How many backups exist in a row from `path.1` (`path.1` … `path.k`), looking at most at
+/// `limit` of them.
+fn existing_backups(path: &Path, limit: usize) -> usize {
+    (1..=limit)
+        .take_while(|&n| fs::symlink_metadata(backup_path(path, n)).is_ok())
+        .count()
+}
+
 /// A file time as a date-time, if representable.
 fn to_datetime(time: SystemTime) -> Option<OffsetDateTime> {
     let secs = time.duration_since(SystemTime::UNIX_EPOCH).ok()?.as_secs();
     OffsetDateTime::from_unix_timestamp(i64::try_from(secs).ok()?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn existing_backups_counts_the_run_from_one() {
+        let dir = std::env::temp_dir().join(format!("ko-log-backups-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("app.log");
+        assert_eq!(existing_backups(&path, 10), 0);
+        for n in [1, 2, 4] {
+            fs::write(backup_path(&path, n), "").unwrap();
+        }
+        assert_eq!(existing_backups(&path, 10), 2, "stops at the gap");
+        assert_eq!(existing_backups(&path, 1), 1, "looks no further than the limit");
+        assert_eq!(existing_backups(&path, 0), 0);
+        fs::remove_dir_all(&dir).unwrap();
+    }
 }
