@@ -79,7 +79,10 @@ fn rec(i: usize) -> String {
 
 fn number(line: &str) -> Option<usize> {
     let digits = line.strip_prefix("rec ")?.strip_suffix(" end")?;
-    (digits.len() == 6).then(|| digits.parse().ok())?
+    if digits.len() != 6 {
+        return None;
+    }
+    digits.parse().ok()
 }
 
 fn log_range(range: std::ops::Range<usize>) {
@@ -214,7 +217,7 @@ fn dev_full_then_space_again_resumes_through_the_pipeline() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("app.log");
     let real = dir.path().join("real.log");
-    std::os::unix::os::unix::fs::symlink("/dev/full", &path).unwrap();
+    std::os::unix::fs::symlink("/dev/full", &path).unwrap();
     let good = dir.path().join("good.log");
     let guard = init(
         &["full", "good"],
@@ -228,4 +231,723 @@ fn dev_full_then_space_again_resumes_through_the_pipeline() {
     drop(guard);
     assert_eq!(numbers(&support::lines(&real)), (100..200).collect::<Vec<_>>());
     assert_eq!(numbers(&support::lines(&good)), (0..200).collect::<Vec<_>>());
+}
+
+// ---------------------------------------------------------------------------------------
+// logrotate
+
+const REOPEN: Duration = Duration::from_millis(100);
+
+/// A file handler checking its path every 100 ms.
+fn rotated_handler(path: &Path) -> String {
+    file_handler("file", path, "reopen_check = \"100ms\"")
+}
+
+/// Logs `rec(0..)` on a thread until `stop` is set, flushing now and then; returns how many.
+fn writer(stop: std::sync::Arc<std::sync::atomic::AtomicBool>) -> std::thread::JoinHandle<usize> {
+    std::thread::spawn(move || {
+        let mut i = 0;
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            log::info!("{}", rec(i));
+            i += 1;
+            if i % 64 == 0 {
+                std::thread::sleep(Duration::from_micros(200));
+            }
+        }
+        i
+    })
+}
+
+const CREATE: &str = "logrotate_create_while_logging_loses_nothing";
+
+/// logrotate `create`: the live file is renamed and a new one created while a thread keeps
+/// logging. Lines go to the renamed file until the next check, then to the new one:
+/// together they hold every record once, in order.
+#[test]
+fn logrotate_create_while_logging_loses_nothing() {
+    if parent(CREATE).is_some() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let rotated = dir.path().join("app.log.1");
+    let guard = init(&["file"], &rotated_handler(&path));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let thread = writer(stop.clone());
+    while ko_log::stats().written < 2000 {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    // What logrotate does with `create 0640`.
+    fs::rename(&path, &rotated).unwrap();
+    fs::File::create(&path).unwrap();
+    let renamed_at = Instant::now();
+    wait_past(REOPEN);
+    while ko_log::stats().written < 4000 {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let count = thread.join().unwrap();
+    log::info!("{}", rec(count));
+    log::logger().flush();
+    let noticed = renamed_at.elapsed();
+    drop(guard);
+
+    let old = numbers(&support::lines(&rotated));
+    let new = numbers(&support::lines(&path));
+    let all: Vec<usize> = old.iter().chain(&new).copied().collect();
+    assert_eq!(all, (0..=count).collect::<Vec<_>>(), "every record once, in order");
+    assert!(!new.is_empty() && new.last() == Some(&count));
+    figure(
+        "logrotate.create",
+        format!(
+            "records={} in_rotated={} in_new={} lost=0 (checked within {noticed:?})",
+            count + 1,
+            old.len(),
+            new.len()
+        ),
+    );
+}
+
+const COPYTRUNCATE: &str = "logrotate_copytruncate_leaves_no_hole_and_loses_only_the_copy_window";
+
+/// logrotate `copytruncate`: the live file is copied, then truncated under ko-log. Done
+/// between flushes, nothing is lost; done while a thread logs, the lines written between
+/// the copy and the truncation are lost (that is copytruncate's nature), but the file never
+/// gets a hole of NUL bytes and every line is whole.
+#[test]
+fn logrotate_copytruncate_leaves_no_hole_and_loses_only_the_copy_window() {
+    if parent(COPYTRUNCATE).is_some() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let rotated = dir.path().join("app.log.1");
+    let guard = init(&["file"], &rotated_handler(&path));
+    let copytruncate = || {
+        fs::copy(&path, &rotated).unwrap();
+        fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(0)
+            .unwrap();
+    };
+
+    // Between flushes: exact.
+    log_range(0..500);
+    copytruncate();
+    log_range(500..1000);
+    assert_eq!(numbers(&support::lines(&rotated)), (0..500).collect::<Vec<_>>());
+    assert_eq!(numbers(&support::lines(&path)), (500..1000).collect::<Vec<_>>());
+
+    // While logging.
+    fs::remove_file(&rotated).unwrap();
+    copytruncate();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let thread = writer(stop.clone());
+    while ko_log::stats().written < 1000 + 3000 {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    copytruncate();
+    while ko_log::stats().written < 1000 + 6000 {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let count = thread.join().unwrap();
+    log::logger().flush();
+    drop(guard);
+
+    let bytes = fs::read(&path).unwrap();
+    assert!(!bytes.contains(&0), "a NUL hole in the live file");
+    let old = support::lines(&rotated);
+    // The copy may catch a line being written: only its last line may be cut.
+    let old: Vec<usize> = old
+        .iter()
+        .enumerate()
+        .map_while(|(i, l)| number(l).or_else(|| (i + 1 < old.len()).then_some(usize::MAX)))
+        .collect();
+    assert!(!old.contains(&usize::MAX), "a torn line inside the copy");
+    let new = numbers(&support::lines(&path));
+    assert_eq!(old, (0..old.len()).collect::<Vec<_>>(), "the copy is a prefix");
+    let first_new = *new.first().expect("lines after the truncation");
+    assert_eq!(new, (first_new..count).collect::<Vec<_>>(), "the rest, whole, in order");
+    assert!(first_new >= old.len());
+    figure(
+        "logrotate.copytruncate_while_logging",
+        format!(
+            "records={count} in_copy={} in_live={} lost_in_copy_window={}",
+            old.len(),
+            new.len(),
+            first_new - old.len()
+        ),
+    );
+}
+
+const REAL_LOGROTATE: &str = "the_real_logrotate_in_both_styles";
+
+/// The real `logrotate`, when installed, forced (`-f`) in `create` then `copytruncate`
+/// style between flushes: nothing lost, nothing doubled.
+#[test]
+fn the_real_logrotate_in_both_styles() {
+    if parent(REAL_LOGROTATE).is_some() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let guard = init(&["file"], &rotated_handler(&path));
+    let logrotate = |style: &str, directive: &str| -> Result<(), String> {
+        let conf = dir.path().join(format!("{style}.conf"));
+        fs::write(
+            &conf,
+            format!(
+                "{} {{\n  {directive}\n  rotate 10\n  missingok\n  nocompress\n}}\n",
+                path.display()
+            ),
+        )
+        .unwrap();
+        let output = std::process::Command::new("logrotate")
+            .arg("-f")
+            .arg("-s")
+            .arg(dir.path().join("state"))
+            .arg(&conf)
+            .output()
+            .map_err(|e| format!("cannot run logrotate: {e}"))?;
+        if !output.status.success() {
+            return Err(format!(
+                "logrotate failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        Ok(())
+    };
+    log_range(0..100);
+    if let Err(reason) = logrotate("create", "create 0640") {
+        drop(guard);
+        return skipped(&format!("{REAL_LOGROTATE}: {reason}"));
+    }
+    wait_past(REOPEN);
+    log_range(100..200);
+    logrotate("copytruncate", "copytruncate").unwrap();
+    log_range(200..300);
+    drop(guard);
+    let mut all = Vec::new();
+    for n in [2, 1] {
+        all.extend(numbers(&support::lines(dir.path().join(format!("app.log.{n}")))));
+    }
+    all.extend(numbers(&support::lines(&path)));
+    assert_eq!(all, (0..300).collect::<Vec<_>>());
+    assert!(!fs::read(&path).unwrap().contains(&0));
+}
+
+// ---------------------------------------------------------------------------------------
+// Permission denied
+
+/// Clears a `chattr` attribute when dropped, so a failing test leaves no immutable file.
+struct Attribute<'a> {
+    clear: &'static str,
+    path: &'a Path,
+}
+
+impl Drop for Attribute<'_> {
+    fn drop(&mut self) {
+        let _ = support::chattr(self.clear, self.path);
+    }
+}
+
+fn set_attribute<'a>(flag: &'static str, path: &'a Path) -> Result<Attribute<'a>, String> {
+    let clear = if flag == "+i" { "-i" } else { "-a" };
+    support::chattr(flag, path)?;
+    Ok(Attribute { clear, path })
+}
+
+const IMMUTABLE: &str = "an_immutable_file_is_refused_at_init_and_survived_at_run_time";
+
+/// `chattr +i` refuses writes even to root, on files already open too.
+#[test]
+fn an_immutable_file_is_refused_at_init_and_survived_at_run_time() {
+    if let Some(stderr) = parent(IMMUTABLE) {
+        if stderr.contains("immutable staged") {
+            assert!(
+                stderr.contains("[HANDLER::File::IO::ERROR::RECOVERABLE] handler `file`: File handler: cannot write")
+                    && stderr.contains("Operation not permitted"),
+                "{stderr}"
+            );
+        }
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let good = dir.path().join("good.log");
+    fs::write(&path, "").unwrap();
+    let tables = file_handler("file", &path, "") + &file_handler("good", &good, "");
+    let text = format!("[loggers.root]\nhandlers = [\"file\", \"good\"]\n{tables}");
+
+    // At init: refused, located at the handler's `path`.
+    let attribute = match set_attribute("+i", &path) {
+        Ok(attribute) => attribute,
+        Err(reason) => return skipped(&format!("{IMMUTABLE}: {reason}")),
+    };
+    let error = ko_log::init_from_str(&text, Format::Toml).unwrap_err();
+    let ko_log::Error::Config(config) = &error else {
+        panic!("expected a config error, got {error:?}");
+    };
+    assert_eq!(config.key_path(), "handlers.file.path");
+    assert_eq!(config.location().map(|l| l.line), Some(5), "{error}");
+    assert!(error.to_string().contains("Operation not permitted"), "{error}");
+    drop(attribute);
+
+    // At run time: made immutable while open, then writable again.
+    let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
+    log_range(0..100);
+    let attribute = set_attribute("+i", &path).unwrap();
+    eprintln!("immutable staged");
+    log_range(100..200);
+    let errors = ko_log::stats().handler_errors;
+    assert!(errors >= 1);
+    drop(attribute);
+    log_range(200..300);
+    assert_eq!(ko_log::stats().handler_errors, errors, "recovered");
+    drop(guard);
+    let expected: Vec<usize> = (0..100).chain(200..300).collect();
+    assert_eq!(numbers(&support::lines(&path)), expected);
+    assert_eq!(numbers(&support::lines(&good)), (0..300).collect::<Vec<_>>());
+}
+
+const SYS_SYMLINK: &str = "a_path_turned_into_a_symlink_into_sys_is_reported_and_recovered";
+
+/// The path becomes a symlink to a file under `/sys`, which even root cannot create: the
+/// reopen is refused (EACCES) until the symlink is gone.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_path_turned_into_a_symlink_into_sys_is_reported_and_recovered() {
+    if let Some(stderr) = parent(SYS_SYMLINK) {
+        if stderr.contains("sysfs staged") {
+            assert!(
+                stderr.contains("[HANDLER::File::IO::ERROR::RECOVERABLE] handler `file`: File handler: cannot reopen")
+                    && stderr.contains("Permission denied"),
+                "{stderr}"
+            );
+        }
+        return;
+    }
+    let target = Path::new("/sys/kernel/ko-log-reliability-test.log");
+    if !Path::new("/sys/kernel").is_dir() || fs::File::create(target).is_ok() {
+        let _ = fs::remove_file(target);
+        return skipped(&format!("{SYS_SYMLINK}: no read-only sysfs here"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let guard = init(&["file"], &rotated_handler(&path));
+    log_range(0..100);
+    fs::remove_file(&path).unwrap();
+    std::os::unix::fs::symlink(target, &path).unwrap();
+    eprintln!("sysfs staged");
+    wait_past(REOPEN);
+    log_range(100..200);
+    let errors = ko_log::stats().handler_errors;
+    assert!(errors >= 1);
+    fs::remove_file(&path).unwrap();
+    log_range(200..300);
+    assert_eq!(ko_log::stats().handler_errors, errors, "recovered");
+    drop(guard);
+    assert_eq!(numbers(&support::lines(&path)), (200..300).collect::<Vec<_>>());
+}
+
+const DIR_IS_FILE: &str = "a_directory_replaced_by_a_file_is_reported_and_recovered";
+
+/// The log directory is deleted and a regular file takes its name: the path cannot be
+/// opened (not a directory) until the file is gone, then `create_dirs` makes it again.
+#[test]
+fn a_directory_replaced_by_a_file_is_reported_and_recovered() {
+    if let Some(stderr) = parent(DIR_IS_FILE) {
+        assert!(
+            stderr.contains("[HANDLER::File::IO::ERROR::RECOVERABLE] handler `file`: File handler: cannot reopen"),
+            "{stderr}"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    let path = logs.join("app.log");
+    let guard = init(&["file"], &rotated_handler(&path));
+    log_range(0..100);
+    fs::remove_dir_all(&logs).unwrap();
+    fs::write(&logs, "not a directory").unwrap();
+    wait_past(REOPEN);
+    log_range(100..200);
+    let errors = ko_log::stats().handler_errors;
+    assert!(errors >= 1, "the records went nowhere without a report");
+    fs::remove_file(&logs).unwrap();
+    log_range(200..300);
+    assert_eq!(ko_log::stats().handler_errors, errors, "recovered");
+    drop(guard);
+    assert_eq!(numbers(&support::lines(&path)), (200..300).collect::<Vec<_>>());
+}
+
+const APPEND_ONLY: &str = "rotation_refused_by_an_append_only_file_keeps_writing_then_resumes";
+
+/// `chattr +a` lets ko-log append but refuses the rename of a rotation: reported, every
+/// line still written to the live file, rotation retried once the attribute is gone.
+#[test]
+fn rotation_refused_by_an_append_only_file_keeps_writing_then_resumes() {
+    if let Some(stderr) = parent(APPEND_ONLY) {
+        if stderr.contains("append-only staged") {
+            assert!(
+                stderr.contains("[HANDLER::RotatingFile::IO::ERROR::RECOVERABLE] handler `file`: RotatingFile handler: cannot rotate")
+                    && stderr.contains("Operation not permitted"),
+                "{stderr}"
+            );
+        }
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let guard = init(
+        &["file"],
+        &format!(
+            "[handlers.file]\ntype = \"rotating_file\"\npath = \"{}\"\nmax_bytes = 1500\nbackup_count = 50\nrenderer = {{ type = \"plain\", format = \"{{message}}\" }}\n",
+            path.display()
+        ),
+    );
+    log_range(0..50); // 750 bytes
+    let attribute = match set_attribute("+a", &path) {
+        Ok(attribute) => attribute,
+        Err(reason) => {
+            drop(guard);
+            return skipped(&format!("{APPEND_ONLY}: {reason}"));
+        }
+    };
+    eprintln!("append-only staged");
+    log_range(50..300); // would rotate twice
+    assert!(ko_log::stats().handler_errors >= 1);
+    drop(attribute);
+    std::thread::sleep(ko_log::handler::RotatingFile::RETRY + Duration::from_millis(100));
+    log_range(300..400);
+    drop(guard);
+    let lines = support::rotated_lines(&path);
+    assert_eq!(numbers(&lines), (0..400).collect::<Vec<_>>());
+    assert!(
+        fs::metadata(dir.path().join("app.log.1")).unwrap().len() >= 300 * 15,
+        "the refused rotations left everything in the live file, rotated later"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Panics in user code
+
+const PROCESSOR_PANIC: &str = "a_panicking_processor_is_reported_once_and_the_record_still_written";
+
+/// 1,000 records make a custom processor panic: each is still written (without the
+/// processor's effect) by its handler and by the other handler, each panic is counted, and
+/// ko-log reports it once (rate limited), with its code.
+#[test]
+fn a_panicking_processor_is_reported_once_and_the_record_still_written() {
+    if let Some(stderr) = parent(PROCESSOR_PANIC) {
+        let code = "[PROCESSOR::Custom::PANIC::ERROR::RECOVERABLE] handler `file`: processor `explode` panicked: the processor exploded";
+        assert_eq!(stderr.matches(code).count(), 1, "{stderr}");
+        let hook_lines = stderr.matches("panicked at").count();
+        figure("panic.processor.std_hook_lines_on_stderr", hook_lines);
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let other = dir.path().join("other.log");
+    let guard = init(
+        &["file", "other"],
+        &format!(
+            "[handlers.file]\ntype = \"file\"\npath = \"{}\"\nprocessors = [\"explode\"]\nrenderer = {{ type = \"plain\", format = \"{{message}}{{kv}}\" }}\n{}",
+            path.display(),
+            file_handler("other", &other, "")
+        ),
+    );
+    for i in 0..1000 {
+        log::info!("boom {i}");
+    }
+    log::info!("calm");
+    drop(guard);
+    let mut expected: Vec<String> = (0..1000).map(|i| format!("boom {i}")).collect();
+    expected.push("calm seen=true".to_owned());
+    assert_eq!(support::lines(&path), expected);
+    expected.pop();
+    expected.push("calm".to_owned());
+    assert_eq!(support::lines(&other), expected);
+    let stats = ko_log::stats();
+    assert_eq!((stats.written, stats.handler_errors), (1001, 1000));
+}
+
+/// A value (or message argument) whose `Display` or `Debug` panics.
+#[derive(Debug)]
+struct Bomb;
+
+impl std::fmt::Display for Bomb {
+    fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        panic!("Display exploded")
+    }
+}
+
+/// An error whose `Display` panics.
+struct BombError;
+
+impl std::fmt::Debug for BombError {
+    fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        panic!("Debug exploded")
+    }
+}
+
+impl std::fmt::Display for BombError {
+    fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        panic!("Display exploded")
+    }
+}
+
+impl std::error::Error for BombError {}
+
+struct LoudDebug;
+
+impl std::fmt::Debug for LoudDebug {
+    fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        panic!("Debug exploded")
+    }
+}
+
+const DISPLAY_PANIC: &str = "values_whose_display_panics_become_placeholders";
+
+/// Formatting happens on the caller's thread, when the record is captured: a panicking
+/// `Display`/`Debug` is caught there and replaced by a placeholder; the call returns, the
+/// record is written, in every renderer, and the dispatcher never sees the panic.
+#[test]
+fn values_whose_display_panics_become_placeholders() {
+    if let Some(stderr) = parent(DISPLAY_PANIC) {
+        figure(
+            "panic.display.std_hook_lines_on_stderr",
+            stderr.matches("panicked at").count(),
+        );
+        assert!(!stderr.contains("ko-log: ["), "nothing for ko-log to report:\n{stderr}");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.log");
+    let json = dir.path().join("json.log");
+    let guard = init(
+        &["plain", "json"],
+        &format!(
+            "[handlers.plain]\ntype = \"file\"\npath = \"{}\"\nrenderer = {{ type = \"plain\", format = \"{{message}}{{kv}}\" }}\n[handlers.json]\ntype = \"file\"\npath = \"{}\"\nrenderer = {{ type = \"json\" }}\n",
+            plain.display(),
+            json.display()
+        ),
+    );
+    log::info!("message {}", Bomb);
+    log::info!(value:% = Bomb; "display value");
+    log::info!(value:? = LoudDebug; "debug value");
+    log::info!(error:err = BombError; "error value");
+    log::info!("after");
+    drop(guard);
+    let placeholder = "<panicked while formatting>";
+    assert_eq!(
+        support::lines(&plain),
+        [
+            placeholder.to_owned(),
+            format!("display value value=\"{placeholder}\""),
+            format!("debug value value=\"{placeholder}\""),
+            format!("error value error=\"{placeholder}\""),
+            "after".to_owned(),
+        ]
+    );
+    let objects: Vec<serde_json::Value> = support::lines(&json)
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(objects.len(), 5);
+    assert_eq!(objects[0]["message"], placeholder);
+    assert_eq!(objects[1]["value"], placeholder);
+    assert_eq!(objects[3]["error"]["message"], placeholder);
+    let stats = ko_log::stats();
+    assert_eq!((stats.written, stats.handler_errors), (5, 0));
+}
+
+// ---------------------------------------------------------------------------------------
+// Shutdown
+
+const UNWINDING: &str = "a_guard_dropped_while_panicking_writes_what_was_logged";
+
+/// The thread that owns the guard panics: unwinding drops the guard, which drains and
+/// flushes. (libtest with `--test-threads=1` runs the child's test on the main thread.)
+#[test]
+fn a_guard_dropped_while_panicking_writes_what_was_logged() {
+    let dir_env = "KO_LOG_TEST_DIR";
+    if !support::is_child(UNWINDING) {
+        let dir = tempfile::tempdir().unwrap();
+        let output =
+            support::run_child_with(UNWINDING, &[(dir_env, dir.path().to_str().unwrap())]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "the child should have panicked");
+        assert!(stderr.contains("the application failed"), "{stderr}");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let thread = stdout
+            .lines()
+            .find_map(|l| l.split("thread=").nth(1))
+            .unwrap_or("?")
+            .to_owned();
+        figure("unwinding.thread", &thread);
+        let expected: Vec<String> = (0..10_000).map(rec).collect();
+        assert_eq!(support::lines(dir.path().join("app.log")), expected);
+        return;
+    }
+    let dir = PathBuf::from(std::env::var(dir_env).unwrap());
+    let _guard = init(&["file"], &file_handler("file", &dir.join("app.log"), ""));
+    println!(
+        "thread={}",
+        std::thread::current().name().unwrap_or("unnamed")
+    );
+    for i in 0..10_000 {
+        log::info!("{}", rec(i));
+    }
+    panic!("the application failed");
+}
+
+const STALLED: &str = "a_stalled_handler_is_given_up_at_drain_timeout_with_an_exact_count";
+
+/// The dispatcher is held (a processor waiting at a gate) with 100 records queued: the
+/// guard returns after `drain_timeout` + 1 s, reports how many it could not write, and
+/// counts them as dropped.
+#[test]
+fn a_stalled_handler_is_given_up_at_drain_timeout_with_an_exact_count() {
+    if let Some(stderr) = parent(STALLED) {
+        assert!(
+            stderr.contains("[RUNTIME::Dispatcher::SHUTDOWN::ERROR] the dispatcher did not finish within drain_timeout (200ms): a handler is stalled; about 100 queued records were not written"),
+            "{stderr}"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let guard = init(
+        &["file"],
+        &format!(
+            "[queue]\ncapacity = 100\ndrain_timeout = \"200ms\"\n{}",
+            file_handler("file", &dir.path().join("app.log"), "processors = [\"gate\"]")
+        ),
+    );
+    GATE.close();
+    log::info!("held");
+    GATE.wait_until_held();
+    for i in 0..100 {
+        log::info!("{}", rec(i));
+    }
+    let start = Instant::now();
+    drop(guard);
+    let took = start.elapsed();
+    assert!(took < Duration::from_secs(5), "the guard waited {took:?}");
+    figure("shutdown.stalled_guard_drop_ms", took.as_millis());
+    let stats = ko_log::stats();
+    assert_eq!((stats.written, stats.dropped), (0, 100), "{stats:?}");
+}
+
+const ACCOUNTING: &str = "records_given_up_at_shutdown_are_never_also_written";
+
+/// Known bug (docs/RELIABILITY.md, "Open bugs" 1): once the guard has given up on a stalled
+/// dispatcher and counted the queued records as dropped, the dispatcher, when it resumes,
+/// still writes them, so `written + dropped` exceeds what was logged. Passes once fixed.
+#[test]
+#[ignore = "open bug: the guard's give-up count and the dispatcher double count (RELIABILITY.md)"]
+fn records_given_up_at_shutdown_are_never_also_written() {
+    if parent(ACCOUNTING).is_some() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let guard = init(
+        &["file"],
+        &format!(
+            "[queue]\ncapacity = 100\ndrain_timeout = \"100ms\"\n{}",
+            file_handler("file", &dir.path().join("app.log"), "processors = [\"gate\"]")
+        ),
+    );
+    GATE.close();
+    log::info!("held");
+    GATE.wait_until_held();
+    for i in 0..100 {
+        log::info!("{}", rec(i));
+    }
+    drop(guard); // gives up after 1.1 s
+    GATE.open(); // the handler comes back
+    std::thread::sleep(Duration::from_millis(500));
+    let stats = ko_log::stats();
+    assert_eq!(stats.written + stats.dropped, 101, "{stats:?}");
+}
+
+const SLOW: &str = "a_slow_handler_is_drained_until_drain_timeout_then_counted_exactly";
+
+/// Known bug (docs/RELIABILITY.md, "Open bugs" 2): a handler slow but not stalled (2 ms a
+/// record, 3,000 queued, `drain_timeout = 300ms`). The dispatcher only looks at the drain
+/// deadline between batches of up to 4,096 records, so it keeps writing for 6 s after the
+/// guard gave up at 1.3 s. Passes once the deadline is checked per record.
+#[test]
+#[ignore = "open bug: the drain deadline is checked per batch, not per record (RELIABILITY.md)"]
+fn a_slow_handler_is_drained_until_drain_timeout_then_counted_exactly() {
+    if let Some(stderr) = parent(SLOW) {
+        assert!(
+            stderr.contains("records were still queued when drain_timeout (300ms) expired"),
+            "{stderr}"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let guard = init(
+        &["file"],
+        &format!(
+            "[queue]\ncapacity = 5000\ndrain_timeout = \"300ms\"\n{}",
+            file_handler("file", &path, "processors = [\"slow\"]")
+        ),
+    );
+    for i in 0..3000 {
+        log::info!("{}", rec(i));
+    }
+    let start = Instant::now();
+    drop(guard);
+    let took = start.elapsed();
+    let at_return = ko_log::stats();
+    std::thread::sleep(Duration::from_secs(7));
+    let later = ko_log::stats();
+    assert_eq!(at_return, later, "the dispatcher kept writing after the guard returned");
+    assert_eq!(later.written + later.dropped, 3000, "{later:?}");
+    assert!(later.dropped > 0);
+    assert!(took < Duration::from_millis(1300), "{took:?}");
+    assert_eq!(support::lines(&path).len() as u64, later.written);
+}
+
+const EXIT: &str = "process_exit_after_flush_loses_nothing";
+
+/// `std::process::exit` runs no destructor: the documented remedy, `flush()` first, keeps
+/// every record. (How many an exit without it loses is printed, not asserted.)
+#[test]
+fn process_exit_after_flush_loses_nothing() {
+    let dir_env = "KO_LOG_TEST_DIR";
+    let mode_env = "KO_LOG_TEST_FLUSH";
+    if !support::is_child(EXIT) {
+        for flush in ["yes", "no"] {
+            let dir = tempfile::tempdir().unwrap();
+            let output = support::run_child_with(
+                EXIT,
+                &[(dir_env, dir.path().to_str().unwrap()), (mode_env, flush)],
+            );
+            assert!(output.status.success());
+            let written = support::lines(dir.path().join("app.log")).len();
+            if flush == "yes" {
+                assert_eq!(written, 100_000);
+            } else {
+                figure("exit_without_flush.written_of_100000", written);
+            }
+        }
+        return;
+    }
+    let dir = PathBuf::from(std::env::var(dir_env).unwrap());
+    let guard = init(&["file"], &file_handler("file", &dir.join("app.log"), ""));
+    for i in 0..100_000 {
+        log::info!("{}", rec(i));
+    }
+    if std::env::var(mode_env).as_deref() == Ok("yes") {
+        log::logger().flush();
+    }
+    std::mem::forget(guard);
+    std::process::exit(0);
 }

@@ -54,8 +54,21 @@ fn target(record: &log::Record<'_>) -> Str {
 pub(crate) fn message(args: &fmt::Arguments<'_>) -> Str {
     match args.as_str() {
         Some(literal) => Cow::Borrowed(literal),
-        None => Cow::Owned(format_caught(args)),
+        None => Cow::Owned(format_args_caught(args)),
     }
+}
+
+/// Formats a message into a buffer sized up front (no `realloc` for a typical message),
+/// writing `args` directly rather than through an extra `Display` layer.
+fn format_args_caught(args: &fmt::Arguments<'_>) -> String {
+    catch_unwind(AssertUnwindSafe(|| {
+        let mut out = String::with_capacity(128);
+        match out.write_fmt(*args) {
+            Ok(()) => out,
+            Err(_) => "<formatting error>".to_owned(),
+        }
+    }))
+    .unwrap_or_else(|_| "<panicked while formatting>".to_owned())
 }
 
 /// Formats `value`, turning a panic in its `Display` into a placeholder.

@@ -13,7 +13,11 @@ use time::format_description::OwnedFormatItem;
 pub struct TimeFormat {
     source: String,
     compiled: Compiled,
+    /// The finest unit the format writes, in nanoseconds (at most one second).
+    resolution: u32,
 }
+
+const NANOS_PER_SECOND: u32 = 1_000_000_000;
 
 #[derive(Debug, Clone)]
 enum Compiled {
@@ -28,15 +32,31 @@ impl TimeFormat {
 
     /// Compiles a description (`"rfc3339"` or a `time` format description).
     pub fn parse(source: &str) -> Result<TimeFormat, time::error::InvalidFormatDescription> {
-        let compiled = if source.eq_ignore_ascii_case("rfc3339") {
-            Compiled::Rfc3339
+        let (compiled, resolution) = if source.eq_ignore_ascii_case("rfc3339") {
+            (Compiled::Rfc3339, 1)
         } else {
-            Compiled::Items(time::format_description::parse_owned::<2>(source)?)
+            let items = time::format_description::parse_owned::<2>(source)?;
+            let resolution = resolution(&items);
+            (Compiled::Items(items), resolution)
         };
         Ok(TimeFormat {
             source: source.to_owned(),
             compiled,
+            resolution,
         })
+    }
+
+    /// Whether this is `"rfc3339"`.
+    pub fn is_rfc3339(&self) -> bool {
+        matches!(self.compiled, Compiled::Rfc3339)
+    }
+
+    /// The finest unit the format writes, in nanoseconds, capped at one second: two times
+    /// in the same such unit (counted from the Unix epoch) are written identically, which
+    /// lets a renderer format each unit once. `[subsecond digits:3]` gives 1 000 000;
+    /// `rfc3339` and `[subsecond]` give 1.
+    pub fn resolution_nanos(&self) -> u32 {
+        self.resolution
     }
 
     /// The description as written in the config.
@@ -64,6 +84,7 @@ impl Default for TimeFormat {
             Err(_) => TimeFormat {
                 source: "rfc3339".to_owned(),
                 compiled: Compiled::Rfc3339,
+                resolution: 1,
             },
         }
     }
@@ -72,5 +93,59 @@ impl Default for TimeFormat {
 impl PartialEq for TimeFormat {
     fn eq(&self, other: &Self) -> bool {
         self.source == other.source
+    }
+}
+
+/// The finest unit `item` writes, in nanoseconds, capped at one second. Whole-second
+/// offsets keep sub-second units aligned to the epoch, so the cap is safe for any offset.
+#[allow(deprecated)]
+fn resolution(item: &OwnedFormatItem) -> u32 {
+    use time::format_description::modifier::{SubsecondDigits, UnixTimestampPrecision};
+    use time::format_description::Component;
+    match item {
+        OwnedFormatItem::Compound(items) | OwnedFormatItem::First(items) => items
+            .iter()
+            .map(resolution)
+            .min()
+            .unwrap_or(NANOS_PER_SECOND),
+        OwnedFormatItem::Optional(item) => resolution(item),
+        OwnedFormatItem::Component(Component::Subsecond(subsecond)) => match subsecond.digits {
+            SubsecondDigits::One => 100_000_000,
+            SubsecondDigits::Two => 10_000_000,
+            SubsecondDigits::Three => 1_000_000,
+            SubsecondDigits::Four => 100_000,
+            SubsecondDigits::Five => 10_000,
+            SubsecondDigits::Six => 1_000,
+            SubsecondDigits::Seven => 100,
+            SubsecondDigits::Eight => 10,
+            _ => 1,
+        },
+        OwnedFormatItem::Component(Component::UnixTimestamp(unix)) => match unix.precision {
+            UnixTimestampPrecision::Second => NANOS_PER_SECOND,
+            UnixTimestampPrecision::Millisecond => 1_000_000,
+            UnixTimestampPrecision::Microsecond => 1_000,
+            _ => 1,
+        },
+        OwnedFormatItem::Component(Component::UnixTimestampMillisecond(_)) => 1_000_000,
+        OwnedFormatItem::Component(Component::UnixTimestampMicrosecond(_)) => 1_000,
+        OwnedFormatItem::Component(Component::UnixTimestampNanosecond(_)) => 1,
+        _ => NANOS_PER_SECOND,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TimeFormat;
+
+    #[test]
+    fn resolution_is_the_finest_unit_written() {
+        let of = |s: &str| TimeFormat::parse(s).map(|f| f.resolution_nanos()).ok();
+        assert_eq!(of(TimeFormat::DEFAULT_DESCRIPTION), Some(1_000_000));
+        assert_eq!(of("[hour]:[minute]:[second]"), Some(1_000_000_000));
+        assert_eq!(of("[year]-[month]-[day]"), Some(1_000_000_000));
+        assert_eq!(of("[second].[subsecond digits:6]"), Some(1_000));
+        assert_eq!(of("[subsecond]"), Some(1));
+        assert_eq!(of("[unix_timestamp precision:millisecond]"), Some(1_000_000));
+        assert_eq!(of("rfc3339"), Some(1));
     }
 }

@@ -54,15 +54,33 @@ impl Queue {
             Outcome::of(self.tx.try_send(msg))
         } else {
             match self.policy {
-                Backpressure::Block => match self.tx.send(msg) {
+                Backpressure::Block => match self.tx.try_send(msg) {
                     Ok(()) => Outcome::Queued,
-                    Err(_) => Outcome::Closed,
+                    Err(TrySendError::Disconnected(_)) => Outcome::Closed,
+                    Err(TrySendError::Full(msg)) => {
+                        // Full: wait (sleeping, with no wake-up handshake per slot) until
+                        // the dispatcher has emptied half the queue, then go on in a burst.
+                        self.wait_for_room();
+                        match self.tx.send(msg) {
+                            Ok(()) => Outcome::Queued,
+                            Err(_) => Outcome::Closed,
+                        }
+                    }
                 },
                 Backpressure::Drop => Outcome::of(self.tx.try_send(msg)),
                 Backpressure::DropOldest => self.push_evicting(msg, EVICT_ATTEMPTS),
             }
         };
         self.count(outcome);
+    }
+
+    /// Sleeps until the queue is at most half full (or the backend closes).
+    #[cold]
+    fn wait_for_room(&self) {
+        let low = self.tx.capacity().unwrap_or(0) / 2;
+        while self.tx.len() > low && !self.shared.is_closed() && !self.tx.is_disconnected() {
+            std::thread::sleep(std::time::Duration::from_micros(20));
+        }
     }
 
     fn count(&self, outcome: Outcome) {

@@ -6,11 +6,13 @@
 //! bytes) and written out when the buffer is full and on [`Handler::flush`].
 //!
 //! Each time it writes out, at most once per `reopen_check`, the handler compares the
-//! device and inode `path` names with those of the file it has open; when the file was
-//! renamed (logrotate's `create`) or deleted it opens `path` again, creating it, and the
-//! buffered lines go to the new file. Pair it with logrotate in either style; with
-//! `create`, a `postrotate` signal is not needed: lines reach the new file within
-//! `reopen_check` plus the dispatcher's next flush.
+//! device and inode `path` names with those of the file it has open. When the file was
+//! renamed (logrotate's `create`) or deleted, or `path` cannot be looked up any more for a
+//! reason other than a permission (a directory on the way replaced by a file), it opens
+//! `path` again, creating it, and the buffered lines go to the new file (when that fails,
+//! they are counted as lost and the error returned). Pair it with logrotate in either
+//! style; with `create`, a `postrotate` signal is not needed: lines reach the new file
+//! within `reopen_check` plus the dispatcher's next flush.
 //!
 //! Errors are returned, never printed. After a failed write (disk full, file removed,
 //! permission changed) the buffered records are dropped and counted ([`File::lost`]), and
@@ -188,7 +190,11 @@ impl File {
                 false
             }
             Ok(_) => true,
-            Err(e) => e.kind() == io::ErrorKind::NotFound,
+            // Permission to look was taken away: whether `path` still names the open file
+            // cannot be told, so keep writing to it. Any other failure (no such file, a
+            // directory on the way replaced by a file, a symlink loop) means `path` does not
+            // name it any more: lines written to it would reach nobody.
+            Err(e) => e.kind() != io::ErrorKind::PermissionDenied,
         }
     }
 

@@ -88,11 +88,36 @@ fn write_hex(out: &mut Vec<u8>, b: u8) {
     out.push(HEX[usize::from(b & 0xf)]);
 }
 
+/// The length of the leading run of whole 8-byte words that need no escaping in `mode`:
+/// no byte below `0x20`, none from `0x7f` up (DEL and every non-ASCII byte, so the
+/// `0xC2`/`0xE2` lead bytes go to the exact byte loop), and no `"` or `\` when quoted.
+/// Word-at-a-time ("SWAR") tests, exact for whether a word has such a byte.
+fn clean_prefix(bytes: &[u8], mode: Mode) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut i = 0;
+    while let Some(word) = bytes.get(i..i + 8) {
+        let mut le = [0u8; 8];
+        le.copy_from_slice(word);
+        let x = u64::from_le_bytes(le);
+        let mut bad = (x.wrapping_sub(ONES * 0x20) & !x & HIGH) | ((x | x.wrapping_add(ONES)) & HIGH);
+        if mode == Mode::Quoted {
+            bad |= has_zero(x ^ (ONES * u64::from(b'"'))) | has_zero(x ^ (ONES * u64::from(b'\\')));
+        }
+        if bad != 0 {
+            break;
+        }
+        i += 8;
+    }
+    i
+}
+
 /// Appends `text` to `out`, escaped for `mode`.
 pub(crate) fn write_escaped(out: &mut Vec<u8>, text: &str, mode: Mode) {
     let bytes = text.as_bytes();
     let mut run = 0;
-    let mut i = 0;
+    let mut i = clean_prefix(bytes, mode);
     while let Some(&b) = bytes.get(i) {
         match class(b) {
             CONTROL => {

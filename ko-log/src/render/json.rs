@@ -27,15 +27,13 @@
 //! Strings are escaped by JSON's rules, so any message (control characters, escape
 //! sequences, U+FFFD from lossy conversion …) yields valid JSON on one line.
 
-use std::io::Cursor;
+use std::cell::RefCell;
 
 use ko_log_config::render::JsonConfig;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
-use time::format_description::well_known::Rfc3339;
-use time::{OffsetDateTime, UtcOffset};
-
+use super::timestamp::Stamp;
 use super::Render;
 use crate::{ErrorValue, Event, Fields, Value};
 
@@ -53,7 +51,9 @@ pub struct Json {
     fields_key: String,
     /// `Some(indent)` when pretty.
     indent: Option<Vec<u8>>,
-    offset: UtcOffset,
+    stamp: Stamp,
+    /// Where the timestamp is written before it goes into the object.
+    scratch: RefCell<Vec<u8>>,
 }
 
 impl Json {
@@ -67,7 +67,8 @@ impl Json {
             flatten: config.flatten,
             fields_key,
             indent: config.pretty.then(|| vec![b' '; config.indent]),
-            offset: crate::clock::offset_of(config.timezone),
+            stamp: Stamp::rfc3339(crate::clock::offset_of(config.timezone)),
+            scratch: RefCell::new(Vec::with_capacity(40)),
         }
     }
 
@@ -79,7 +80,18 @@ impl Json {
     ) -> serde_json::Result<()> {
         let mut serializer = serde_json::Serializer::with_formatter(out, formatter);
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("timestamp", &Timestamp(event.time, self.offset))?;
+        match self.scratch.try_borrow_mut() {
+            Ok(mut scratch) => {
+                scratch.clear();
+                if self.stamp.write(event.time, &mut scratch) {
+                    map.serialize_entry("timestamp", &RawAscii(&scratch))?;
+                } else {
+                    // Beyond RFC 3339's years: `time`'s own display.
+                    map.serialize_entry("timestamp", &event.time.to_string())?;
+                }
+            }
+            Err(_) => map.serialize_entry("timestamp", &event.time.to_string())?,
+        }
         map.serialize_entry("level", event.level.as_str())?;
         map.serialize_entry("target", &*event.target)?;
         map.serialize_entry("message", &*event.message)?;
@@ -133,28 +145,12 @@ fn free_key(key: &str, fields: &Fields) -> String {
     free
 }
 
-/// The RFC 3339 timestamp, in the renderer's offset (UTC when that fails).
-struct Timestamp(OffsetDateTime, UtcOffset);
+/// Text the stamp wrote (ASCII digits and punctuation) as a JSON string.
+struct RawAscii<'a>(&'a [u8]);
 
-impl Serialize for Timestamp {
+impl Serialize for RawAscii<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let Timestamp(time, offset) = *self;
-        let mut buf = [0u8; 64];
-        for time in [
-            time.checked_to_offset(offset),
-            time.checked_to_offset(UtcOffset::UTC),
-        ] {
-            let Some(time) = time else { continue };
-            let mut cursor = Cursor::new(&mut buf[..]);
-            if time.format_into(&mut cursor, &Rfc3339).is_ok() {
-                let len = usize::try_from(cursor.position()).unwrap_or(0);
-                if let Some(text) = buf.get(..len).and_then(|b| std::str::from_utf8(b).ok()) {
-                    return serializer.serialize_str(text);
-                }
-            }
-        }
-        // Out of RFC 3339's range (years beyond 9999): `time`'s own display.
-        serializer.collect_str(&time)
+        serializer.serialize_str(std::str::from_utf8(self.0).unwrap_or_default())
     }
 }
 

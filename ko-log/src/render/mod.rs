@@ -24,6 +24,7 @@ mod colored;
 mod escape;
 mod json;
 mod plain;
+mod timestamp;
 
 pub use self::colored::Colored;
 pub use self::json::Json;

@@ -27,10 +27,10 @@ use std::io::Write as _;
 use ko_log_config::render::{PlainConfig, TimeFormat};
 use ko_log_config::template::{Align, FieldRef, Piece, Placeholder};
 use ko_log_config::Template;
-use time::UtcOffset;
 
 use super::colored::Palette;
 use super::escape::{self, Escaping, Mode, QuoteCheck};
+use super::timestamp::Stamp;
 use super::Render;
 use crate::{Event, Value};
 
@@ -40,8 +40,7 @@ pub struct Plain {
     format: Template,
     /// Keys named by their own placeholder, left out of `{kv}`.
     named: Vec<String>,
-    time_format: TimeFormat,
-    offset: UtcOffset,
+    time: Stamp,
     palette: Option<Palette>,
 }
 
@@ -73,8 +72,7 @@ impl Plain {
         Plain {
             format: format.clone(),
             named,
-            time_format: time_format.clone(),
-            offset: crate::clock::offset_of(timezone),
+            time: Stamp::new(time_format, crate::clock::offset_of(timezone)),
             palette,
         }
     }
@@ -90,13 +88,7 @@ impl Plain {
         let mut chars = None;
         match &placeholder.field {
             FieldRef::Time => {
-                let written = match event.time.checked_to_offset(self.offset) {
-                    Some(time) => self.time_format.format_into(out, time).is_ok(),
-                    None => false,
-                };
-                if !written {
-                    out.truncate(start);
-                }
+                self.time.write(event.time, out);
             }
             FieldRef::Level => {
                 let name = event.level.as_str();
