@@ -1,31 +1,75 @@
-//! Capture: turning a borrowed `log::Record` into an owned [`Event`] on the caller thread.
+//! Capture: turning a borrowed `log::Record` into an owned record on the caller thread.
 //!
 //! This is the only work ko-log does on the caller's thread besides the queue push: read
-//! the clock, take the message (borrowed when it is a literal), copy the key-values into
-//! owned [`Value`]s of the same kind, and name the thread. It never locks, never does I/O
-//! and never panics: a `Display` impl that panics while the message or a value is being
-//! formatted is caught and replaced by a placeholder text.
+//! the clock, take the message, copy the key-values into owned [`Value`]s of the same
+//! kind, and note the thread. It never locks (but once per thread, to register its name),
+//! never does I/O and never panics: a `Display` impl that panics while the message or a
+//! value is being formatted is caught and replaced by a placeholder text.
+//!
+//! What crosses the queue is a [`Captured`] record, not yet an [`Event`]: a literal
+//! message is borrowed, a short formatted one is stored inline, and the thread is a
+//! number. The dispatcher turns it into an `Event` on its own thread, so the memory of a
+//! typical record is allocated and freed by one thread. (Freeing on the dispatcher what a
+//! caller allocated makes the two threads fight over the caller's malloc arena: measured,
+//! that was the largest single cost of the pipeline.)
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use log::kv::{self, VisitSource, VisitValue};
+use log::Level;
+use std::time::{Duration, SystemTime};
+
 use time::OffsetDateTime;
 
 use crate::event::{ErrorValue, Event, Fields, Str, Value};
 
-/// Captures `record` as an owned event.
-pub(crate) fn capture(record: &log::Record<'_>) -> Event {
+/// A record captured on the caller thread, on its way to the dispatcher.
+#[derive(Debug)]
+pub(crate) struct Captured {
+    /// The clock as read; turned into a calendar date on the dispatcher.
+    time: SystemTime,
+    level: Level,
+    target: Str,
+    module_path: Option<Str>,
+    file: Option<Str>,
+    line: Option<u32>,
+    thread: u64,
+    message: Text,
+    fields: Fields,
+}
+
+impl Captured {
+    /// The event the dispatcher works on; thread names are resolved through `threads`,
+    /// and an inline message is copied into `spare` when given (a reused buffer).
+    pub fn into_event(self, threads: &mut ThreadNames, spare: Option<String>) -> Event {
+        Event {
+            time: threads.date(self.time),
+            level: self.level,
+            target: self.target,
+            message: self.message.into_str(spare),
+            module_path: self.module_path,
+            file: self.file,
+            line: self.line,
+            thread: threads.name(self.thread),
+            fields: self.fields,
+        }
+    }
+}
+
+/// Captures `record`.
+pub(crate) fn capture(record: &log::Record<'_>) -> Captured {
     let mut fields = Fields::new();
     let _ = record.key_values().visit(&mut FieldCollector(&mut fields));
-    Event {
-        time: OffsetDateTime::now_utc(),
+    Captured {
+        time: SystemTime::now(),
         level: record.level(),
         target: target(record),
-        message: message(record.args()),
+        message: Text::of(record.args()),
         module_path: record
             .module_path_static()
             .map(Cow::Borrowed)
@@ -35,8 +79,180 @@ pub(crate) fn capture(record: &log::Record<'_>) -> Event {
             .map(Cow::Borrowed)
             .or_else(|| record.file().map(|f| Cow::Owned(f.to_owned()))),
         line: record.line(),
-        thread: thread_name(),
+        thread: thread_key(),
         fields,
+    }
+}
+
+/// Bytes of a formatted message stored inside the queued record.
+const INLINE: usize = 118;
+
+/// A message as it crosses the queue.
+#[derive(Debug)]
+enum Text {
+    /// A literal (`Arguments::as_str`).
+    Static(&'static str),
+    /// A formatted message of at most [`INLINE`] bytes.
+    Inline { len: u8, bytes: [u8; INLINE] },
+    /// A longer formatted message.
+    Heap(String),
+}
+
+impl Text {
+    fn of(args: &fmt::Arguments<'_>) -> Text {
+        if let Some(literal) = args.as_str() {
+            return Text::Static(literal);
+        }
+        let formatted = catch_unwind(AssertUnwindSafe(|| {
+            let mut text = Text::Inline {
+                len: 0,
+                bytes: [0; INLINE],
+            };
+            match text.write_fmt(*args) {
+                Ok(()) => text,
+                Err(_) => Text::Static("<formatting error>"),
+            }
+        }));
+        formatted.unwrap_or(Text::Static("<panicked while formatting>"))
+    }
+
+    fn into_str(self, spare: Option<String>) -> Str {
+        match self {
+            Text::Static(text) => Cow::Borrowed(text),
+            Text::Inline { len, bytes } => {
+                let bytes = bytes.get(..usize::from(len)).unwrap_or_default();
+                // Always valid: written from whole `&str`s.
+                let text = std::str::from_utf8(bytes).unwrap_or_default();
+                let mut owned = spare.unwrap_or_default();
+                owned.push_str(text);
+                Cow::Owned(owned)
+            }
+            Text::Heap(text) => Cow::Owned(text),
+        }
+    }
+}
+
+impl fmt::Write for Text {
+    /// Appends inline while it fits, then moves everything to the heap.
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        match self {
+            Text::Heap(text) => text.push_str(s),
+            Text::Inline { len, bytes } => {
+                let start = usize::from(*len);
+                match bytes.get_mut(start..start + s.len()) {
+                    Some(slot) => {
+                        slot.copy_from_slice(s.as_bytes());
+                        *len = (start + s.len()) as u8;
+                    }
+                    None => {
+                        let done = std::str::from_utf8(bytes.get(..start).unwrap_or_default())
+                            .unwrap_or_default();
+                        let mut text = String::with_capacity(2 * (start + s.len()));
+                        text.push_str(done);
+                        text.push_str(s);
+                        *self = Text::Heap(text);
+                    }
+                }
+            }
+            Text::Static(_) => return Err(fmt::Error),
+        }
+        Ok(())
+    }
+}
+
+/// Names of the threads that logged, by ko-log's number for them. A thread registers
+/// its name the first time it logs and removes it when it exits.
+fn registry() -> &'static Mutex<HashMap<u64, Arc<str>>> {
+    static REGISTRY: OnceLock<Mutex<HashMap<u64, Arc<str>>>> = OnceLock::new();
+    REGISTRY.get_or_init(Default::default)
+}
+
+/// The current thread's number, registering its name on first use.
+fn thread_key() -> u64 {
+    struct Registered(u64);
+    impl Drop for Registered {
+        fn drop(&mut self) {
+            if let Ok(mut names) = registry().lock() {
+                names.remove(&self.0);
+            }
+        }
+    }
+    thread_local! {
+        static KEY: Registered = {
+            static NEXT: AtomicU64 = AtomicU64::new(1);
+            let key = NEXT.fetch_add(1, Ordering::Relaxed);
+            let name: Arc<str> = match std::thread::current().name() {
+                Some(name) => Arc::from(name),
+                None => Arc::from(format!("#{key}")),
+            };
+            if let Ok(mut names) = registry().lock() {
+                names.insert(key, name);
+            }
+            Registered(key)
+        };
+    }
+    KEY.try_with(|key| key.0).unwrap_or(0)
+}
+
+/// The dispatcher's caches for turning captured records into events: thread names (so
+/// it never locks the registry per record) and the calendar date of the current second.
+#[derive(Debug, Default)]
+pub(crate) struct ThreadNames {
+    /// The last thread seen: most records come in runs from one thread.
+    last: Option<(u64, Arc<str>)>,
+    cache: HashMap<u64, Arc<str>>,
+    /// The second last converted to a date, and that date.
+    second: Option<(u64, OffsetDateTime)>,
+}
+
+impl ThreadNames {
+    /// Threads remembered at most; the cache is emptied beyond (threads come and go).
+    const LIMIT: usize = 4096;
+
+    fn name(&mut self, key: u64) -> Arc<str> {
+        if let Some((last, name)) = &self.last {
+            if *last == key {
+                return Arc::clone(name);
+            }
+        }
+        let name = self.lookup(key);
+        self.last = Some((key, Arc::clone(&name)));
+        name
+    }
+
+    /// `time` as a date, computing the calendar once per second.
+    fn date(&mut self, time: SystemTime) -> OffsetDateTime {
+        let Ok(since_epoch) = time.duration_since(SystemTime::UNIX_EPOCH) else {
+            return OffsetDateTime::from(time);
+        };
+        let second = since_epoch.as_secs();
+        let date = match self.second {
+            Some((cached, date)) if cached == second => date,
+            _ => {
+                let date =
+                    OffsetDateTime::from(SystemTime::UNIX_EPOCH + Duration::from_secs(second));
+                self.second = Some((second, date));
+                date
+            }
+        };
+        date.replace_nanosecond(since_epoch.subsec_nanos())
+            .unwrap_or(date)
+    }
+
+    fn lookup(&mut self, key: u64) -> Arc<str> {
+        if let Some(name) = self.cache.get(&key) {
+            return Arc::clone(name);
+        }
+        let name = registry()
+            .lock()
+            .ok()
+            .and_then(|names| names.get(&key).cloned())
+            .unwrap_or_else(|| Arc::from(format!("#{key}")));
+        if self.cache.len() >= Self::LIMIT {
+            self.cache.clear();
+        }
+        self.cache.insert(key, Arc::clone(&name));
+        name
     }
 }
 
@@ -50,27 +266,6 @@ fn target(record: &log::Record<'_>) -> Str {
     }
 }
 
-/// The message: borrowed when the format string has no arguments, formatted otherwise.
-pub(crate) fn message(args: &fmt::Arguments<'_>) -> Str {
-    match args.as_str() {
-        Some(literal) => Cow::Borrowed(literal),
-        None => Cow::Owned(format_args_caught(args)),
-    }
-}
-
-/// Formats a message into a buffer sized up front (no `realloc` for a typical message),
-/// writing `args` directly rather than through an extra `Display` layer.
-fn format_args_caught(args: &fmt::Arguments<'_>) -> String {
-    catch_unwind(AssertUnwindSafe(|| {
-        let mut out = String::with_capacity(128);
-        match out.write_fmt(*args) {
-            Ok(()) => out,
-            Err(_) => "<formatting error>".to_owned(),
-        }
-    }))
-    .unwrap_or_else(|_| "<panicked while formatting>".to_owned())
-}
-
 /// Formats `value`, turning a panic in its `Display` into a placeholder.
 fn format_caught(value: &dyn fmt::Display) -> String {
     catch_unwind(AssertUnwindSafe(|| {
@@ -81,21 +276,6 @@ fn format_caught(value: &dyn fmt::Display) -> String {
         }
     }))
     .unwrap_or_else(|_| "<panicked while formatting>".to_owned())
-}
-
-/// The current thread's name, or `#N` in ko-log's own numbering, cached per thread.
-fn thread_name() -> Arc<str> {
-    thread_local! {
-        static NAME: Arc<str> = {
-            static NEXT: AtomicU64 = AtomicU64::new(1);
-            match std::thread::current().name() {
-                Some(name) => Arc::from(name),
-                None => Arc::from(format!("#{}", NEXT.fetch_add(1, Ordering::Relaxed))),
-            }
-        };
-    }
-    NAME.try_with(Arc::clone)
-        .unwrap_or_else(|_| Arc::from("<exiting>"))
 }
 
 /// Copies key-values into [`Fields`]; the first value of a repeated key wins.
@@ -252,19 +432,30 @@ mod tests {
         let prev = std::panic::take_hook();
         std::panic::set_hook(Box::new(|_| {}));
         let value = capture_value(&kv::Value::from_display(&Panics));
-        let msg = message(&format_args!("x {}", Panics));
+        let msg = Text::of(&format_args!("x {}", Panics)).into_str(None);
         std::panic::set_hook(prev);
         assert_eq!(value, Value::Str("<panicked while formatting>".into()));
         assert_eq!(msg, "<panicked while formatting>");
     }
 
     #[test]
-    fn literal_messages_are_borrowed() {
+    fn literal_messages_are_borrowed_short_ones_inline_long_ones_spill() {
         assert!(matches!(
-            message(&format_args!("literal")),
-            Cow::Borrowed("literal")
+            Text::of(&format_args!("literal")),
+            Text::Static("literal")
         ));
         let n = std::hint::black_box(1);
-        assert!(matches!(message(&format_args!("n={n}")), Cow::Owned(s) if s == "n=1"));
+        let short = Text::of(&format_args!("n={n}"));
+        assert!(matches!(short, Text::Inline { len: 3, .. }));
+        assert_eq!(short.into_str(Some(String::with_capacity(8))), "n=1");
+        let long = "é".repeat(100);
+        let spilled = Text::of(&format_args!("{long} n={n}"));
+        assert!(matches!(spilled, Text::Heap(_)));
+        assert_eq!(spilled.into_str(None), format!("{long} n=1"));
+        let exact = "x".repeat(INLINE - 2);
+        assert_eq!(
+            Text::of(&format_args!("{exact}{n}{n}")).into_str(None),
+            format!("{exact}11")
+        );
     }
 }

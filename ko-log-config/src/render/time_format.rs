@@ -145,7 +145,10 @@ mod tests {
         assert_eq!(of("[year]-[month]-[day]"), Some(1_000_000_000));
         assert_eq!(of("[second].[subsecond digits:6]"), Some(1_000));
         assert_eq!(of("[subsecond]"), Some(1));
-        assert_eq!(of("[unix_timestamp precision:millisecond]"), Some(1_000_000));
+        assert_eq!(
+            of("[unix_timestamp precision:millisecond]"),
+            Some(1_000_000)
+        );
         assert_eq!(of("rfc3339"), Some(1));
     }
 }

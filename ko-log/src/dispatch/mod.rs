@@ -15,8 +15,8 @@ pub(crate) mod worker;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::capture::Captured;
 use crate::context::Frame;
-use crate::event::Event;
 use crate::stats::Counters;
 
 pub use guard::Guard;
@@ -25,7 +25,7 @@ pub use guard::Guard;
 #[derive(Debug)]
 pub(crate) enum Msg {
     /// A record, the index of its route, and the scoped context it was logged in.
-    Record(usize, Event, Option<Arc<Frame>>),
+    Record(usize, Captured, Option<Arc<Frame>>),
     /// Flush everything before this message, then reply.
     Flush(flume::Sender<()>),
     /// Nothing to do: wakes the dispatcher to look at the shutdown flag.

@@ -7,6 +7,7 @@
 //! a processor, renderer or handler is caught, counted and reported; the dispatcher and
 //! the other handlers carry on.
 
+use std::borrow::Cow;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use ko_log_config::QueueConfig;
 use log::{Level, LevelFilter};
 
 use super::{Msg, Shared, ON_DISPATCHER};
+use crate::capture::ThreadNames;
 use crate::context::Frame;
 use crate::event::{Event, Value};
 use crate::route::Routes;
@@ -23,6 +25,10 @@ use crate::{report, testing, Error, Handler, Process, Render};
 
 /// Most messages taken in one batch before the dispatcher looks at its flags again.
 const BATCH: usize = 4096;
+
+/// Message buffers kept for reuse, and the largest capacity worth keeping.
+const SPARE: usize = 64;
+const SPARE_CAPACITY: usize = 1024;
 
 /// Under sustained overload, the drop warning is emitted at most this often.
 const DROP_REPORT_INTERVAL: Duration = Duration::from_secs(1);
@@ -51,6 +57,10 @@ pub(crate) struct Worker {
 /// Per-run state of the loop.
 struct State {
     buf: Vec<u8>,
+    /// Message buffers of finished records, reused for the next ones (no malloc/free
+    /// per record on this thread).
+    spare: Vec<String>,
+    threads: ThreadNames,
     reported_drops: u64,
     last_drop_report: Instant,
     shutdown_deadline: Option<Instant>,
@@ -62,6 +72,8 @@ impl Worker {
         let _ = ON_DISPATCHER.try_with(|flag| flag.set(true));
         let mut state = State {
             buf: Vec::with_capacity(1024),
+            spare: Vec::new(),
+            threads: ThreadNames::default(),
             reported_drops: 0,
             last_drop_report: Instant::now(),
             shutdown_deadline: None,
@@ -148,8 +160,15 @@ impl Worker {
 
     fn handle(&mut self, msg: Msg, state: &mut State) {
         match msg {
-            Msg::Record(route, event, scope) => {
-                self.dispatch(route, event, scope.as_deref(), &mut state.buf);
+            Msg::Record(route, captured, scope) => {
+                let mut event = captured.into_event(&mut state.threads, state.spare.pop());
+                self.dispatch(route, &mut event, scope.as_deref(), &mut state.buf);
+                if let Cow::Owned(mut message) = event.message {
+                    if state.spare.len() < SPARE && message.capacity() <= SPARE_CAPACITY {
+                        message.clear();
+                        state.spare.push(message);
+                    }
+                }
                 self.shared.counters.written.fetch_add(1, Ordering::Release);
             }
             Msg::Flush(reply) => {
@@ -165,7 +184,7 @@ impl Worker {
     fn dispatch(
         &mut self,
         route: usize,
-        mut event: Event,
+        event: &mut Event,
         scope: Option<&Frame>,
         buf: &mut Vec<u8>,
     ) {
@@ -180,7 +199,7 @@ impl Worker {
         for (key, value) in &route.context {
             event.fields.insert_default(key.clone(), value.clone());
         }
-        testing::deliver(&event, scope.map_or(&[], |scope| &scope.sinks));
+        testing::deliver(event, scope.map_or(&[], |scope| &scope.sinks));
         for &index in &route.handlers {
             let Some(pipeline) = self.pipelines.get_mut(index) else {
                 continue;
@@ -189,7 +208,7 @@ impl Worker {
                 continue;
             }
             let errors = if pipeline.processors.is_empty() {
-                pipeline.write(&event, buf)
+                pipeline.write(event, buf)
             } else {
                 let mut copy = event.clone();
                 match pipeline.process(&mut copy) {
@@ -244,7 +263,7 @@ impl Worker {
         event.fields.insert("dropped", Value::U64(new));
         event.fields.insert("policy", policy);
         let route = self.routes.lookup("ko_log");
-        self.dispatch(route, event, None, &mut state.buf);
+        self.dispatch(route, &mut event, None, &mut state.buf);
     }
 }
 

@@ -190,7 +190,11 @@ mod tests {
             fs::write(backup_path(&path, n), "").unwrap();
         }
         assert_eq!(existing_backups(&path, 10), 2, "stops at the gap");
-        assert_eq!(existing_backups(&path, 1), 1, "looks no further than the limit");
+        assert_eq!(
+            existing_backups(&path, 1),
+            1,
+            "looks no further than the limit"
+        );
         assert_eq!(existing_backups(&path, 0), 0);
         fs::remove_dir_all(&dir).unwrap();
     }

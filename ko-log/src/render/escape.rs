@@ -101,7 +101,8 @@ fn clean_prefix(bytes: &[u8], mode: Mode) -> usize {
         let mut le = [0u8; 8];
         le.copy_from_slice(word);
         let x = u64::from_le_bytes(le);
-        let mut bad = (x.wrapping_sub(ONES * 0x20) & !x & HIGH) | ((x | x.wrapping_add(ONES)) & HIGH);
+        let mut bad =
+            (x.wrapping_sub(ONES * 0x20) & !x & HIGH) | ((x | x.wrapping_add(ONES)) & HIGH);
         if mode == Mode::Quoted {
             bad |= has_zero(x ^ (ONES * u64::from(b'"'))) | has_zero(x ^ (ONES * u64::from(b'\\')));
         }

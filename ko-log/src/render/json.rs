@@ -29,13 +29,13 @@
 
 use std::cell::RefCell;
 
+use super::timestamp::Stamp;
+use super::Render;
+use crate::{ErrorValue, Event, Fields, Value};
 use ko_log_config::render::JsonConfig;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
-use super::timestamp::Stamp;
-use super::Render;
-use crate::{ErrorValue, Event, Fields, Value};
 
 /// The record's own keys, which fields never overwrite.
 const RESERVED: [&str; 4] = ["timestamp", "level", "target", "message"];

@@ -20,15 +20,16 @@ use time::{OffsetDateTime, UtcOffset};
 pub(crate) struct Stamp {
     format: TimeFormat,
     offset: UtcOffset,
-    /// Nanoseconds a formatted text stays valid; 0 when not worth caching.
-    unit: i128,
+    /// Nanoseconds a formatted text stays valid (a divisor of a second); 0 when not
+    /// worth caching.
+    unit: i64,
     last: RefCell<Last>,
 }
 
 #[derive(Debug, Clone)]
 struct Last {
     /// The unit (or, for RFC 3339, the second) `text` belongs to.
-    key: i128,
+    key: i64,
     /// The formatted time (for RFC 3339: up to the seconds).
     text: Vec<u8>,
     /// For RFC 3339: `Z` or `+hh:mm`.
@@ -38,20 +39,22 @@ struct Last {
 /// The smallest unit worth caching: below a microsecond few records share a text.
 const MIN_UNIT: u32 = 1_000;
 
+const NANOS_PER_SECOND: i64 = 1_000_000_000;
+
 impl Stamp {
     /// A stamp writing `format` in `offset`.
     pub fn new(format: &TimeFormat, offset: UtcOffset) -> Stamp {
         let unit = if format.is_rfc3339() || format.resolution_nanos() < MIN_UNIT {
             0
         } else {
-            i128::from(format.resolution_nanos())
+            i64::from(format.resolution_nanos())
         };
         Stamp {
             format: format.clone(),
             offset,
             unit,
             last: RefCell::new(Last {
-                key: i128::MIN,
+                key: i64::MIN,
                 text: Vec::new(),
                 suffix: Vec::new(),
             }),
@@ -78,11 +81,14 @@ impl Stamp {
         if self.unit == 0 {
             return self.write_uncached(time, out);
         }
-        let key = time.unix_timestamp_nanos().div_euclid(self.unit);
+        // The unit this time falls in, counted from the epoch (i64 arithmetic: an i128
+        // division per record is measurable).
+        let per_second = NANOS_PER_SECOND / self.unit;
+        let key = time.unix_timestamp() * per_second + i64::from(time.nanosecond()) / self.unit;
         if last.key != key {
             last.text.clear();
             if !self.write_uncached(time, &mut last.text) {
-                last.key = i128::MIN;
+                last.key = i64::MIN;
                 return false;
             }
             last.key = key;
@@ -103,7 +109,7 @@ impl Stamp {
     }
 
     fn write_rfc3339(&self, time: OffsetDateTime, last: &mut Last, out: &mut Vec<u8>) -> bool {
-        let second = i128::from(time.unix_timestamp());
+        let second = time.unix_timestamp();
         if last.key != second {
             last.text.clear();
             last.suffix.clear();
@@ -190,10 +196,19 @@ mod tests {
             datetime!(2027-01-01 00:00:00.000000010 UTC),
             datetime!(1969-12-31 23:59:59.5 UTC),
         ];
-        for offset in [offset!(UTC), offset!(+05:30), offset!(-08:00), offset!(-00:30)] {
+        for offset in [
+            offset!(UTC),
+            offset!(+05:30),
+            offset!(-08:00),
+            offset!(-00:30),
+        ] {
             let s = Stamp::rfc3339(offset);
             for time in times {
-                assert_eq!(Some(stamp(&s, time)), reference(time, offset), "{time} {offset}");
+                assert_eq!(
+                    Some(stamp(&s, time)),
+                    reference(time, offset),
+                    "{time} {offset}"
+                );
             }
         }
     }
@@ -202,11 +217,26 @@ mod tests {
     fn cached_text_changes_exactly_at_the_unit_boundary() {
         let format = TimeFormat::parse("[hour]:[minute]:[second].[subsecond digits:3]").unwrap();
         let s = Stamp::new(&format, offset!(+01:00));
-        assert_eq!(stamp(&s, datetime!(2026-11-24 05:55:58.1234 UTC)), "06:55:58.123");
-        assert_eq!(stamp(&s, datetime!(2026-11-24 05:55:58.1239 UTC)), "06:55:58.123");
-        assert_eq!(stamp(&s, datetime!(2026-11-24 05:55:58.124 UTC)), "06:55:58.124");
-        assert_eq!(stamp(&s, datetime!(1969-12-31 23:59:59.9995 UTC)), "00:59:59.999");
+        assert_eq!(
+            stamp(&s, datetime!(2026-11-24 05:55:58.1234 UTC)),
+            "06:55:58.123"
+        );
+        assert_eq!(
+            stamp(&s, datetime!(2026-11-24 05:55:58.1239 UTC)),
+            "06:55:58.123"
+        );
+        assert_eq!(
+            stamp(&s, datetime!(2026-11-24 05:55:58.124 UTC)),
+            "06:55:58.124"
+        );
+        assert_eq!(
+            stamp(&s, datetime!(1969-12-31 23:59:59.9995 UTC)),
+            "00:59:59.999"
+        );
         let nanos = Stamp::new(&TimeFormat::parse("[subsecond]").unwrap(), offset!(UTC));
-        assert_eq!(stamp(&nanos, datetime!(2026-11-24 05:55:58.000000007 UTC)), "000000007");
+        assert_eq!(
+            stamp(&nanos, datetime!(2026-11-24 05:55:58.000000007 UTC)),
+            "000000007"
+        );
     }
 }
