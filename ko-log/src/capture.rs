@@ -123,7 +123,7 @@ impl Text {
                 let bytes = bytes.get(..usize::from(len)).unwrap_or_default();
                 // Always valid: written from whole `&str`s.
                 let text = std::str::from_utf8(bytes).unwrap_or_default();
-                let mut owned = spare.unwrap_or_default();
+                let mut owned = spare.unwrap_or_else(|| String::with_capacity(INLINE));
                 owned.push_str(text);
                 Cow::Owned(owned)
             }
@@ -257,12 +257,68 @@ impl ThreadNames {
 }
 
 /// The target, borrowed when it is the call site's (static) module path — the default
-/// target of every `log` macro — and copied otherwise.
+/// target of every `log` macro — and otherwise interned (see [`intern_target`]).
 fn target(record: &log::Record<'_>) -> Str {
     let target = record.target();
     match record.module_path_static() {
         Some(module) if std::ptr::eq(module, target) => Cow::Borrowed(module),
-        _ => Cow::Owned(target.to_owned()),
+        _ => intern_target(target),
+    }
+}
+
+/// Distinct targets kept for the life of the process; beyond, targets are copied per
+/// record (a program that makes up targets at run time does not grow memory forever).
+const INTERNED_TARGETS: usize = 4096;
+
+/// An explicit target (`log::info!(target: "audit", ..)`) as a `'static` string.
+///
+/// `log` hands targets over as borrowed strings even when they are literals, and copying
+/// one per record means a `malloc` on the caller and a `free` on the dispatcher. Targets
+/// are few and live as long as the code naming them, so each distinct one is copied once
+/// into a process-wide set and found again through a small per-thread cache keyed by the
+/// string's address (and checked by content, so a reused address is never trusted).
+fn intern_target(target: &str) -> Str {
+    const SLOTS: usize = 64;
+    thread_local! {
+        static RECENT: [std::cell::Cell<(usize, &'static str)>; SLOTS] =
+            const { [const { std::cell::Cell::new((0, "")) }; SLOTS] };
+    }
+    let address = target.as_ptr() as usize;
+    let slot = (address >> 3) % SLOTS;
+    let cached = RECENT
+        .try_with(|recent| recent.get(slot).map(std::cell::Cell::get))
+        .ok()
+        .flatten()
+        .filter(|(cached, text)| *cached == address && *text == target);
+    if let Some((_, text)) = cached {
+        return Cow::Borrowed(text);
+    }
+    static SET: OnceLock<Mutex<std::collections::HashSet<&'static str>>> = OnceLock::new();
+    let interned = SET
+        .get_or_init(Default::default)
+        .lock()
+        .ok()
+        .and_then(|mut set| {
+            if let Some(text) = set.get(target) {
+                return Some(*text);
+            }
+            if set.len() >= INTERNED_TARGETS {
+                return None;
+            }
+            let text: &'static str = Box::leak(target.to_owned().into_boxed_str());
+            set.insert(text);
+            Some(text)
+        });
+    match interned {
+        Some(text) => {
+            let _ = RECENT.try_with(|recent| {
+                if let Some(entry) = recent.get(slot) {
+                    entry.set((address, text));
+                }
+            });
+            Cow::Borrowed(text)
+        }
+        None => Cow::Owned(target.to_owned()),
     }
 }
 

@@ -92,26 +92,41 @@ fn write_hex(out: &mut Vec<u8>, b: u8) {
 /// no byte below `0x20`, none from `0x7f` up (DEL and every non-ASCII byte, so the
 /// `0xC2`/`0xE2` lead bytes go to the exact byte loop), and no `"` or `\` when quoted.
 /// Word-at-a-time ("SWAR") tests, exact for whether a word has such a byte.
+/// When every word is clean and the text is at least 8 bytes long, the last (possibly
+/// overlapping) word is tested too, so a clean text is recognised whole, without the
+/// byte loop.
 fn clean_prefix(bytes: &[u8], mode: Mode) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
     let mut i = 0;
     while let Some(word) = bytes.get(i..i + 8) {
-        let mut le = [0u8; 8];
-        le.copy_from_slice(word);
-        let x = u64::from_le_bytes(le);
-        let mut bad =
-            (x.wrapping_sub(ONES * 0x20) & !x & HIGH) | ((x | x.wrapping_add(ONES)) & HIGH);
-        if mode == Mode::Quoted {
-            bad |= has_zero(x ^ (ONES * u64::from(b'"'))) | has_zero(x ^ (ONES * u64::from(b'\\')));
-        }
-        if bad != 0 {
-            break;
+        if !clean_word(word, mode) {
+            return i;
         }
         i += 8;
     }
-    i
+    match bytes
+        .len()
+        .checked_sub(8)
+        .and_then(|last| bytes.get(last..))
+    {
+        Some(tail) if i < bytes.len() && clean_word(tail, mode) => bytes.len(),
+        _ => i,
+    }
+}
+
+/// Whether 8 bytes need no escaping in `mode` (see [`clean_prefix`]).
+#[inline]
+fn clean_word(word: &[u8], mode: Mode) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut le = [0u8; 8];
+    le.copy_from_slice(word);
+    let x = u64::from_le_bytes(le);
+    let mut bad = (x.wrapping_sub(ONES * 0x20) & !x & HIGH) | ((x | x.wrapping_add(ONES)) & HIGH);
+    if mode == Mode::Quoted {
+        bad |= has_zero(x ^ (ONES * u64::from(b'"'))) | has_zero(x ^ (ONES * u64::from(b'\\')));
+    }
+    bad == 0
 }
 
 /// Appends `text` to `out`, escaped for `mode`.
@@ -119,6 +134,10 @@ pub(crate) fn write_escaped(out: &mut Vec<u8>, text: &str, mode: Mode) {
     let bytes = text.as_bytes();
     let mut run = 0;
     let mut i = clean_prefix(bytes, mode);
+    if i == bytes.len() {
+        out.extend_from_slice(bytes);
+        return;
+    }
     while let Some(&b) = bytes.get(i) {
         match class(b) {
             CONTROL => {
@@ -221,6 +240,30 @@ impl fmt::Write for QuoteCheck {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_word_scan_finds_every_byte_that_needs_the_byte_loop() {
+        // Each byte value at each position of texts of several lengths: the scan may
+        // only claim "clean" for texts of plain printable ASCII.
+        for len in [8usize, 11, 16, 23] {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = b;
+                    for mode in [Mode::Text, Mode::Quoted] {
+                        let special = !(0x20..0x7f).contains(&b)
+                            || (mode == Mode::Quoted && (b == b'"' || b == b'\\'));
+                        let clean = clean_prefix(&bytes, mode);
+                        if special {
+                            assert!(clean <= at, "byte {b:#x} at {at} of {len} skipped");
+                        } else {
+                            assert_eq!(clean, len, "byte {b:#x} at {at} of {len}");
+                        }
+                    }
+                }
+            }
+        }
+    }
     use super::*;
 
     fn esc(text: &str, mode: Mode) -> String {
