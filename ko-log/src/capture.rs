@@ -514,4 +514,20 @@ mod tests {
             format!("{exact}11")
         );
     }
+
+    #[test]
+    fn explicit_targets_are_interned_and_checked_by_content() {
+        let first = intern_target("audit::trail");
+        assert!(matches!(first, Cow::Borrowed("audit::trail")));
+        // Same text elsewhere: the same interned string.
+        let owned = String::from("audit::trail");
+        assert!(matches!(intern_target(&owned), Cow::Borrowed(t) if t.as_ptr() == first.as_ptr()));
+        // One buffer reused for other text at the same address is never mistaken.
+        let mut buffer = String::with_capacity(32);
+        buffer.push_str("alpha");
+        assert_eq!(intern_target(&buffer), "alpha");
+        buffer.clear();
+        buffer.push_str("omega");
+        assert_eq!(intern_target(&buffer), "omega");
+    }
 }
