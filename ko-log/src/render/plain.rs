@@ -37,11 +37,22 @@ use crate::{Event, Value};
 /// The plain text renderer.
 #[derive(Debug, Clone)]
 pub struct Plain {
-    format: Template,
+    /// The template, compiled once more for rendering: see [`Step`].
+    steps: Vec<Step>,
     /// Keys named by their own placeholder, left out of `{kv}`.
     named: Vec<String>,
     time: Stamp,
     palette: Option<Palette>,
+}
+
+/// One step of rendering a line: neighbouring literals are merged, and `{level}`
+/// (padded and colored) is rendered ahead of time for each of the five levels.
+#[derive(Debug, Clone)]
+enum Step {
+    Text(Box<[u8]>),
+    /// The rendered level, indexed by `Level as usize - 1`.
+    Level([Box<[u8]>; 5]),
+    Field(Placeholder),
 }
 
 impl Plain {
@@ -69,12 +80,43 @@ impl Plain {
                 _ => None,
             })
             .collect();
-        Plain {
-            format: format.clone(),
+        let mut plain = Plain {
+            steps: Vec::new(),
             named,
             time: Stamp::new(time_format, crate::clock::offset_of(timezone)),
             palette,
+        };
+        plain.steps = plain.compile(format);
+        plain
+    }
+
+    /// The steps of `format`, with each level rendered by the same code as at run time.
+    fn compile(&self, format: &Template) -> Vec<Step> {
+        let mut steps: Vec<Step> = Vec::new();
+        for piece in format.pieces() {
+            let step = match piece {
+                Piece::Literal(text) => Step::Text(text.as_bytes().into()),
+                Piece::Field(placeholder) if placeholder.field == FieldRef::Level => Step::Level(
+                    log::Level::iter()
+                        .map(|level| {
+                            let mut out = Vec::new();
+                            self.placeholder(placeholder, &Event::new(level, "", ""), &mut out);
+                            out.into_boxed_slice()
+                        })
+                        .collect::<Vec<_>>()
+                        .try_into()
+                        .unwrap_or_else(|_| Default::default()),
+                ),
+                Piece::Field(placeholder) => Step::Field(placeholder.clone()),
+            };
+            match (steps.last_mut(), step) {
+                (Some(Step::Text(before)), Step::Text(text)) => {
+                    *before = [&before[..], &text[..]].concat().into_boxed_slice();
+                }
+                (_, step) => steps.push(step),
+            }
         }
+        steps
     }
 
     /// Whether the level is colored (only through [`Colored`](super::Colored)).
@@ -140,10 +182,14 @@ impl Plain {
 
 impl Render for Plain {
     fn render(&self, event: &Event, out: &mut Vec<u8>) {
-        for piece in self.format.pieces() {
-            match piece {
-                Piece::Literal(text) => out.extend_from_slice(text.as_bytes()),
-                Piece::Field(placeholder) => self.placeholder(placeholder, event, out),
+        for step in &self.steps {
+            match step {
+                Step::Text(text) => out.extend_from_slice(text),
+                Step::Level(levels) => {
+                    let text = levels.get(event.level as usize - 1);
+                    out.extend_from_slice(text.map_or(&[][..], |text| &text[..]));
+                }
+                Step::Field(placeholder) => self.placeholder(placeholder, event, out),
             }
         }
         out.push(b'\n');
