@@ -28,7 +28,8 @@ impl Backpressure {
 /// The `[queue]` table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueueConfig {
-    /// Records the queue holds (key `capacity`, default 10 000, at least 1).
+    /// Records the queue holds (key `capacity`, default 8192, at least 1; a power of two
+    /// wastes no memory, as the queue's buffer grows in powers of two).
     pub capacity: usize,
     /// Policy when full (key `backpressure`, default `block`).
     pub backpressure: Backpressure,
@@ -40,7 +41,7 @@ pub struct QueueConfig {
 impl Default for QueueConfig {
     fn default() -> Self {
         QueueConfig {
-            capacity: 10_000,
+            capacity: 8192,
             backpressure: Backpressure::Block,
             drain_timeout: Duration::from_secs(5),
         }

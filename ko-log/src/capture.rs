@@ -85,7 +85,7 @@ pub(crate) fn capture(record: &log::Record<'_>) -> Captured {
 }
 
 /// Bytes of a formatted message stored inside the queued record.
-const INLINE: usize = 118;
+const INLINE: usize = 86;
 
 /// A message as it crosses the queue.
 #[derive(Debug)]

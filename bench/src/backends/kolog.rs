@@ -1,5 +1,5 @@
 //! ko-log itself: one `file` handler with the plain renderer, the default queue
-//! (10 000 records), `block` or `drop`. The configuration is the TOML a user would
+//! (8192 records), `block` or `drop`. The configuration is the TOML a user would
 //! write ([`toml`]), passed to `ko_log::init_from_str`; with `KO_LOG_BENCH_TYPED=1` the
 //! same configuration is built as a typed `Config` in Rust ([`typed`]) and passed to
 //! `ko_log::init`, which keeps the benchmark usable while the config loader is being

@@ -45,7 +45,7 @@ pub static ALL: &[Backend] = &[
         kv: true,
         floor: false,
         krate: "ko-log",
-        describe: "ko-log, queue 10 000 (default), backpressure = block, file handler, plain renderer",
+        describe: "ko-log, queue 8192 (default), backpressure = block, file handler, plain renderer",
         run: kolog::block,
     },
     Backend {
@@ -54,7 +54,7 @@ pub static ALL: &[Backend] = &[
         kv: true,
         floor: false,
         krate: "ko-log",
-        describe: "ko-log, queue 10 000 (default), backpressure = drop, file handler, plain renderer",
+        describe: "ko-log, queue 8192 (default), backpressure = drop, file handler, plain renderer",
         run: kolog::drop_policy,
     },
     Backend {
