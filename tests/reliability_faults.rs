@@ -12,8 +12,12 @@
 //!   and permission denied at init, refused with a located error;
 //! - a custom processor that panics, values whose `Display` panics;
 //! - shutdown: the guard dropped while the thread panics still writes what was logged;
-//!   a stalled or slow handler is given up after `drain_timeout` with an exact count;
+//!   a stalled handler is given up after `drain_timeout` and its queued records counted;
 //!   `std::process::exit` after `flush()` loses nothing.
+//!
+//! Tests marked `#[ignore = "open bug: ..."]` pin bugs found here and not fixed yet
+//! (docs/RELIABILITY.md, "Bugs found"): they fail until the bug is fixed, then should lose
+//! their `#[ignore]`. Run them with `cargo test --test reliability_faults -- --ignored`.
 //!
 //! Each test installs its own global config, so each runs in a child process. A fault
 //! that cannot be staged on this machine (no `mount`, no `chattr`) prints `skipped:` with
@@ -110,10 +114,7 @@ fn file_handler(name: &str, path: &Path, extra: &str) -> String {
 /// Installs a config whose root logger writes to `handlers`, with their tables.
 fn init(handlers: &[&str], tables: &str) -> ko_log::Guard {
     let list: Vec<String> = handlers.iter().map(|h| format!("\"{h}\"")).collect();
-    let config = format!(
-        "[loggers.root]\nhandlers = [{}]\n{tables}",
-        list.join(", ")
-    );
+    let config = format!("[loggers.root]\nhandlers = [{}]\n{tables}", list.join(", "));
     ko_log::init_from_str(&config, Format::Toml).unwrap()
 }
 
@@ -155,8 +156,7 @@ fn disk_full_on_a_tmpfs_is_reported_and_writing_resumes_with_whole_lines() {
     let good = dir.path().join("good.log");
     let guard = init(
         &["small", "good"],
-        &(file_handler("small", &small, "create_dirs = false")
-            + &file_handler("good", &good, "")),
+        &(file_handler("small", &small, "create_dirs = false") + &file_handler("good", &good, "")),
     );
 
     // ~24 KiB fit; 2,000 lines of 15 bytes (30 KB) do not. Flushed every 100 lines.
@@ -176,13 +176,20 @@ fn disk_full_on_a_tmpfs_is_reported_and_writing_resumes_with_whole_lines() {
     drop(guard);
 
     let expected: Vec<String> = (0..2500).map(rec).collect();
-    assert_eq!(support::lines(&good), expected, "the other handler got everything");
+    assert_eq!(
+        support::lines(&good),
+        expected,
+        "the other handler got everything"
+    );
     let lines = support::lines(&small);
     let whole: Vec<usize> = lines.iter().filter_map(|l| number(l)).collect();
     let torn = lines.len() - whole.len();
     assert!(torn <= 1, "{torn} torn lines");
     // Before the disk filled: a run from 0. After recovery: everything from 2000, whole.
-    let split = whole.iter().position(|&n| n >= 2000).expect("lines after recovery");
+    let split = whole
+        .iter()
+        .position(|&n| n >= 2000)
+        .expect("lines after recovery");
     assert_eq!(whole[..split], (0..split).collect::<Vec<_>>());
     assert_eq!(whole[split..], (2000..2500).collect::<Vec<_>>());
     assert_eq!(
@@ -229,8 +236,14 @@ fn dev_full_then_space_again_resumes_through_the_pipeline() {
     std::os::unix::fs::symlink(&real, &path).unwrap();
     log_range(100..200);
     drop(guard);
-    assert_eq!(numbers(&support::lines(&real)), (100..200).collect::<Vec<_>>());
-    assert_eq!(numbers(&support::lines(&good)), (0..200).collect::<Vec<_>>());
+    assert_eq!(
+        numbers(&support::lines(&real)),
+        (100..200).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        numbers(&support::lines(&good)),
+        (0..200).collect::<Vec<_>>()
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -250,7 +263,7 @@ fn writer(stop: std::sync::Arc<std::sync::atomic::AtomicBool>) -> std::thread::J
         while !stop.load(std::sync::atomic::Ordering::Relaxed) {
             log::info!("{}", rec(i));
             i += 1;
-            if i % 64 == 0 {
+            if i.is_multiple_of(64) {
                 std::thread::sleep(Duration::from_micros(200));
             }
         }
@@ -274,17 +287,13 @@ fn logrotate_create_while_logging_loses_nothing() {
     let guard = init(&["file"], &rotated_handler(&path));
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let thread = writer(stop.clone());
-    while ko_log::stats().written < 2000 {
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    support::wait_until("records written", || ko_log::stats().written >= 2000);
     // What logrotate does with `create 0640`.
     fs::rename(&path, &rotated).unwrap();
     fs::File::create(&path).unwrap();
     let renamed_at = Instant::now();
     wait_past(REOPEN);
-    while ko_log::stats().written < 4000 {
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    support::wait_until("records written", || ko_log::stats().written >= 4000);
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let count = thread.join().unwrap();
     log::info!("{}", rec(count));
@@ -295,7 +304,11 @@ fn logrotate_create_while_logging_loses_nothing() {
     let old = numbers(&support::lines(&rotated));
     let new = numbers(&support::lines(&path));
     let all: Vec<usize> = old.iter().chain(&new).copied().collect();
-    assert_eq!(all, (0..=count).collect::<Vec<_>>(), "every record once, in order");
+    assert_eq!(
+        all,
+        (0..=count).collect::<Vec<_>>(),
+        "every record once, in order"
+    );
     assert!(!new.is_empty() && new.last() == Some(&count));
     figure(
         "logrotate.create",
@@ -337,21 +350,23 @@ fn logrotate_copytruncate_leaves_no_hole_and_loses_only_the_copy_window() {
     log_range(0..500);
     copytruncate();
     log_range(500..1000);
-    assert_eq!(numbers(&support::lines(&rotated)), (0..500).collect::<Vec<_>>());
-    assert_eq!(numbers(&support::lines(&path)), (500..1000).collect::<Vec<_>>());
+    assert_eq!(
+        numbers(&support::lines(&rotated)),
+        (0..500).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        numbers(&support::lines(&path)),
+        (500..1000).collect::<Vec<_>>()
+    );
 
     // While logging.
     fs::remove_file(&rotated).unwrap();
     copytruncate();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let thread = writer(stop.clone());
-    while ko_log::stats().written < 1000 + 3000 {
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    support::wait_until("records written", || ko_log::stats().written >= 1000 + 3000);
     copytruncate();
-    while ko_log::stats().written < 1000 + 6000 {
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    support::wait_until("records written", || ko_log::stats().written >= 1000 + 6000);
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let count = thread.join().unwrap();
     log::logger().flush();
@@ -368,9 +383,17 @@ fn logrotate_copytruncate_leaves_no_hole_and_loses_only_the_copy_window() {
         .collect();
     assert!(!old.contains(&usize::MAX), "a torn line inside the copy");
     let new = numbers(&support::lines(&path));
-    assert_eq!(old, (0..old.len()).collect::<Vec<_>>(), "the copy is a prefix");
+    assert_eq!(
+        old,
+        (0..old.len()).collect::<Vec<_>>(),
+        "the copy is a prefix"
+    );
     let first_new = *new.first().expect("lines after the truncation");
-    assert_eq!(new, (first_new..count).collect::<Vec<_>>(), "the rest, whole, in order");
+    assert_eq!(
+        new,
+        (first_new..count).collect::<Vec<_>>(),
+        "the rest, whole, in order"
+    );
     assert!(first_new >= old.len());
     figure(
         "logrotate.copytruncate_while_logging",
@@ -432,7 +455,9 @@ fn the_real_logrotate_in_both_styles() {
     drop(guard);
     let mut all = Vec::new();
     for n in [2, 1] {
-        all.extend(numbers(&support::lines(dir.path().join(format!("app.log.{n}")))));
+        all.extend(numbers(&support::lines(
+            dir.path().join(format!("app.log.{n}")),
+        )));
     }
     all.extend(numbers(&support::lines(&path)));
     assert_eq!(all, (0..300).collect::<Vec<_>>());
@@ -493,7 +518,10 @@ fn an_immutable_file_is_refused_at_init_and_survived_at_run_time() {
     };
     assert_eq!(config.key_path(), "handlers.file.path");
     assert_eq!(config.location().map(|l| l.line), Some(5), "{error}");
-    assert!(error.to_string().contains("Operation not permitted"), "{error}");
+    assert!(
+        error.to_string().contains("Operation not permitted"),
+        "{error}"
+    );
     drop(attribute);
 
     // At run time: made immutable while open, then writable again.
@@ -510,7 +538,10 @@ fn an_immutable_file_is_refused_at_init_and_survived_at_run_time() {
     drop(guard);
     let expected: Vec<usize> = (0..100).chain(200..300).collect();
     assert_eq!(numbers(&support::lines(&path)), expected);
-    assert_eq!(numbers(&support::lines(&good)), (0..300).collect::<Vec<_>>());
+    assert_eq!(
+        numbers(&support::lines(&good)),
+        (0..300).collect::<Vec<_>>()
+    );
 }
 
 const SYS_SYMLINK: &str = "a_path_turned_into_a_symlink_into_sys_is_reported_and_recovered";
@@ -550,7 +581,10 @@ fn a_path_turned_into_a_symlink_into_sys_is_reported_and_recovered() {
     log_range(200..300);
     assert_eq!(ko_log::stats().handler_errors, errors, "recovered");
     drop(guard);
-    assert_eq!(numbers(&support::lines(&path)), (200..300).collect::<Vec<_>>());
+    assert_eq!(
+        numbers(&support::lines(&path)),
+        (200..300).collect::<Vec<_>>()
+    );
 }
 
 const DIR_IS_FILE: &str = "a_directory_replaced_by_a_file_is_reported_and_recovered";
@@ -581,7 +615,10 @@ fn a_directory_replaced_by_a_file_is_reported_and_recovered() {
     log_range(200..300);
     assert_eq!(ko_log::stats().handler_errors, errors, "recovered");
     drop(guard);
-    assert_eq!(numbers(&support::lines(&path)), (200..300).collect::<Vec<_>>());
+    assert_eq!(
+        numbers(&support::lines(&path)),
+        (200..300).collect::<Vec<_>>()
+    );
 }
 
 const APPEND_ONLY: &str = "rotation_refused_by_an_append_only_file_keeps_writing_then_resumes";
@@ -675,6 +712,20 @@ fn a_panicking_processor_is_reported_once_and_the_record_still_written() {
     assert_eq!((stats.written, stats.handler_errors), (1001, 1000));
 }
 
+/// Known bug (docs/RELIABILITY.md, "Open bugs" 3): ko-log reports the panic once, but the
+/// standard panic hook still prints `thread 'ko-log' panicked at ...` for each of the 1,000
+/// panics it catches. Passes once the dispatcher's caught panics stay off the hook.
+#[test]
+#[ignore = "open bug: the std panic hook prints every caught processor panic (RELIABILITY.md)"]
+fn a_panicking_processor_is_mentioned_once_on_stderr() {
+    if support::is_child(PROCESSOR_PANIC) {
+        return;
+    }
+    let stderr = support::run_child_ok(PROCESSOR_PANIC, &[]);
+    let mentions = stderr.matches("the processor exploded").count();
+    assert!(mentions <= 2, "{mentions} mentions of one panic on stderr");
+}
+
 /// A value (or message argument) whose `Display` or `Debug` panics.
 #[derive(Debug)]
 struct Bomb;
@@ -722,7 +773,6 @@ fn values_whose_display_panics_become_placeholders() {
             "panic.display.std_hook_lines_on_stderr",
             stderr.matches("panicked at").count(),
         );
-        assert!(!stderr.contains("ko-log: ["), "nothing for ko-log to report:\n{stderr}");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -765,6 +815,21 @@ fn values_whose_display_panics_become_placeholders() {
     assert_eq!((stats.written, stats.handler_errors), (5, 0));
 }
 
+/// Known bug (docs/RELIABILITY.md, "Open bugs" 4): the four panics are caught at capture
+/// and the records written, but ko-log itself never reports them (the standard panic hook
+/// prints each, on the caller's thread). Passes once they are reported once by ko-log,
+/// with a code, and kept off the hook.
+#[test]
+#[ignore = "open bug: a panicking Display is not reported by ko-log (RELIABILITY.md)"]
+fn values_whose_display_panics_are_reported_once() {
+    if support::is_child(DISPLAY_PANIC) {
+        return;
+    }
+    let stderr = support::run_child_ok(DISPLAY_PANIC, &[]);
+    assert_eq!(stderr.matches("ko-log: [").count(), 1, "{stderr}");
+    assert_eq!(stderr.matches("panicked at").count(), 0, "{stderr}");
+}
+
 // ---------------------------------------------------------------------------------------
 // Shutdown
 
@@ -777,8 +842,7 @@ fn a_guard_dropped_while_panicking_writes_what_was_logged() {
     let dir_env = "KO_LOG_TEST_DIR";
     if !support::is_child(UNWINDING) {
         let dir = tempfile::tempdir().unwrap();
-        let output =
-            support::run_child_with(UNWINDING, &[(dir_env, dir.path().to_str().unwrap())]);
+        let output = support::run_child_with(UNWINDING, &[(dir_env, dir.path().to_str().unwrap())]);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(!output.status.success(), "the child should have panicked");
         assert!(stderr.contains("the application failed"), "{stderr}");
@@ -824,7 +888,11 @@ fn a_stalled_handler_is_given_up_at_drain_timeout_with_an_exact_count() {
         &["file"],
         &format!(
             "[queue]\ncapacity = 100\ndrain_timeout = \"200ms\"\n{}",
-            file_handler("file", &dir.path().join("app.log"), "processors = [\"gate\"]")
+            file_handler(
+                "file",
+                &dir.path().join("app.log"),
+                "processors = [\"gate\"]"
+            )
         ),
     );
     GATE.close();
@@ -858,7 +926,11 @@ fn records_given_up_at_shutdown_are_never_also_written() {
         &["file"],
         &format!(
             "[queue]\ncapacity = 100\ndrain_timeout = \"100ms\"\n{}",
-            file_handler("file", &dir.path().join("app.log"), "processors = [\"gate\"]")
+            file_handler(
+                "file",
+                &dir.path().join("app.log"),
+                "processors = [\"gate\"]"
+            )
         ),
     );
     GATE.close();
@@ -908,7 +980,10 @@ fn a_slow_handler_is_drained_until_drain_timeout_then_counted_exactly() {
     let at_return = ko_log::stats();
     std::thread::sleep(Duration::from_secs(7));
     let later = ko_log::stats();
-    assert_eq!(at_return, later, "the dispatcher kept writing after the guard returned");
+    assert_eq!(
+        at_return, later,
+        "the dispatcher kept writing after the guard returned"
+    );
     assert_eq!(later.written + later.dropped, 3000, "{later:?}");
     assert!(later.dropped > 0);
     assert!(took < Duration::from_millis(1300), "{took:?}");
@@ -918,7 +993,8 @@ fn a_slow_handler_is_drained_until_drain_timeout_then_counted_exactly() {
 const EXIT: &str = "process_exit_after_flush_loses_nothing";
 
 /// `std::process::exit` runs no destructor: the documented remedy, `flush()` first, keeps
-/// every record. (How many an exit without it loses is printed, not asserted.)
+/// every record; without it, what is still queued is lost (the caveat, shown with the
+/// dispatcher held so that the tail is certainly still queued at the exit).
 #[test]
 fn process_exit_after_flush_loses_nothing() {
     let dir_env = "KO_LOG_TEST_DIR";
@@ -931,21 +1007,32 @@ fn process_exit_after_flush_loses_nothing() {
                 &[(dir_env, dir.path().to_str().unwrap()), (mode_env, flush)],
             );
             assert!(output.status.success());
-            let written = support::lines(dir.path().join("app.log")).len();
+            let lines = support::lines(dir.path().join("app.log"));
             if flush == "yes" {
-                assert_eq!(written, 100_000);
+                assert_eq!(numbers(&lines), (0..100_000).collect::<Vec<_>>());
             } else {
-                figure("exit_without_flush.written_of_100000", written);
+                assert_eq!(numbers(&lines), (0..50_000).collect::<Vec<_>>());
             }
         }
         return;
     }
     let dir = PathBuf::from(std::env::var(dir_env).unwrap());
-    let guard = init(&["file"], &file_handler("file", &dir.join("app.log"), ""));
-    for i in 0..100_000 {
+    let flush = std::env::var(mode_env).as_deref() == Ok("yes");
+    let guard = init(
+        &["file"],
+        &format!(
+            "[queue]\ncapacity = 100000\n{}",
+            file_handler("file", &dir.join("app.log"), "processors = [\"gate\"]")
+        ),
+    );
+    log_range(0..50_000);
+    if !flush {
+        GATE.close();
+    }
+    for i in 50_000..100_000 {
         log::info!("{}", rec(i));
     }
-    if std::env::var(mode_env).as_deref() == Ok("yes") {
+    if flush {
         log::logger().flush();
     }
     std::mem::forget(guard);

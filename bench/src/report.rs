@@ -35,6 +35,8 @@ pub struct Plan {
     doc: bool,
     /// Before each child, wait (up to [`QUIET_MAX_WAIT`]) until the CPUs are idle.
     wait_quiet: bool,
+    /// Rebuild the report from the raw results of an earlier `all` instead of running.
+    from: Option<std::path::PathBuf>,
 }
 
 /// The CPUs count as quiet below this busy share (over [`QUIET_WINDOW`]).
@@ -57,6 +59,7 @@ impl Plan {
             scenarios: Scenario::ALL.to_vec(),
             doc: true,
             wait_quiet: true,
+            from: None,
         };
         let mut reps = None;
         let mut wait = None;
@@ -65,6 +68,13 @@ impl Plan {
             match arg.as_str() {
                 "--quick" => plan.quick = true,
                 "--no-doc" => plan.doc = false,
+                "--from-results" => {
+                    plan.from = Some(
+                        it.next()
+                            .map(std::path::PathBuf::from)
+                            .ok_or("--from-results needs a file (bench/target/bench-results.tsv)")?,
+                    )
+                }
                 "--no-wait" => wait = Some(false),
                 "--wait" => wait = Some(true),
                 "--reps" => {
@@ -253,14 +263,16 @@ impl Cell {
         backends::find(self.backend).expect("known backend")
     }
 
-    /// A peer that is configured lossless and lost nothing in any run.
+    /// A peer (not ko-log itself) that is configured lossless and lost nothing in any run.
     fn lossless_peer(&self) -> bool {
         let b = self.info();
-        b.lossless && !b.floor && self.lost == 0 && self.dup == 0
+        b.krate != "ko-log" && b.lossless && !b.floor && self.lost == 0 && self.dup == 0
     }
 
+    /// A peer (not ko-log itself) with a queue between caller and writer.
     fn async_peer(&self) -> bool {
-        !self.info().floor && !SYNC.contains(&self.backend)
+        let b = self.info();
+        b.krate != "ko-log" && !b.floor && !SYNC.contains(&self.backend)
     }
 }
 
@@ -675,8 +687,18 @@ pub fn all(plan: Plan) -> ExitCode {
             .sum::<usize>();
     let mut done = 0;
     let mut noisy = Vec::new();
+    if let Some(path) = &plan.from {
+        match std::fs::read_to_string(path) {
+            Ok(text) => results.extend(text.lines().filter_map(RunResult::parse)),
+            Err(e) => {
+                eprintln!("{}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let reps = if plan.from.is_some() { 0 } else { plan.reps };
     // Repetitions outermost, so that drift in the machine's load spreads over every cell.
-    for rep in 0..plan.reps {
+    for rep in 0..reps {
         for &scenario in &plan.scenarios {
             let records = scenario.default_records(plan.quick);
             for b in &backends {

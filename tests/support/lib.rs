@@ -158,12 +158,16 @@ fn proc_status(key: &str) -> Option<String> {
 
 /// The resident set size of this process in KiB (Linux; 0 elsewhere).
 pub fn rss_kib() -> u64 {
-    proc_status("VmRSS").and_then(|v| v.parse().ok()).unwrap_or(0)
+    proc_status("VmRSS")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
 
 /// The peak resident set size of this process in KiB since it started (Linux; 0 elsewhere).
 pub fn peak_rss_kib() -> u64 {
-    proc_status("VmHWM").and_then(|v| v.parse().ok()).unwrap_or(0)
+    proc_status("VmHWM")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
 
 /// The number of file descriptors this process has open (Linux; 0 elsewhere).
@@ -286,22 +290,24 @@ impl Gate {
         state.waiting += 1;
         self.changed.notify_all();
         while state.closed {
-            state = self
-                .changed
-                .wait(state)
-                .unwrap_or_else(|e| e.into_inner());
+            state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());
         }
         state.waiting -= 1;
     }
 
-    /// Returns once a thread waits at the closed gate.
+    /// Returns once a thread waits at the closed gate; panics after 60 s (the dispatcher
+    /// never reached it: a test must fail, not hang).
     pub fn wait_until_held(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         let mut state = self.lock();
         while state.waiting == 0 {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            assert!(!left.is_zero(), "nothing reached the gate within 60 s");
             state = self
                 .changed
-                .wait(state)
-                .unwrap_or_else(|e| e.into_inner());
+                .wait_timeout(state, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
         }
     }
 }
@@ -321,4 +327,17 @@ pub fn percentiles(samples: &mut [u64]) -> (u64, u64, u64, u64) {
         samples.get(index.min(last)).copied().unwrap_or(0)
     };
     (at(0.5), at(0.99), at(0.999), at(1.0))
+}
+
+/// Polls `done` every millisecond until it is true; panics naming `what` after 60 s, so
+/// that a test waiting for the pipeline fails instead of hanging.
+pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still waiting after 60 s: {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
 }
