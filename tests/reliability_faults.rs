@@ -15,9 +15,7 @@
 //!   a stalled handler is given up after `drain_timeout` and its queued records counted;
 //!   `std::process::exit` after `flush()` loses nothing.
 //!
-//! Tests marked `#[ignore = "open bug: ..."]` pin bugs found here and not fixed yet
-//! (docs/RELIABILITY.md, "Bugs found"): they fail until the bug is fixed, then should lose
-//! their `#[ignore]`. Run them with `cargo test --test reliability_faults -- --ignored`.
+//! Several of these found bugs, now fixed: see docs/RELIABILITY.md, "Bugs found".
 //!
 //! Each test installs its own global config, so each runs in a child process. A fault
 //! that cannot be staged on this machine (no `mount`, no `chattr`) prints `skipped:` with
@@ -716,7 +714,6 @@ fn a_panicking_processor_is_reported_once_and_the_record_still_written() {
 /// standard panic hook still prints `thread 'ko-log' panicked at ...` for each of the 1,000
 /// panics it catches. Passes once the dispatcher's caught panics stay off the hook.
 #[test]
-#[ignore = "open bug: the std panic hook prints every caught processor panic (RELIABILITY.md)"]
 fn a_panicking_processor_is_mentioned_once_on_stderr() {
     if support::is_child(PROCESSOR_PANIC) {
         return;
@@ -820,7 +817,6 @@ fn values_whose_display_panics_become_placeholders() {
 /// prints each, on the caller's thread). Passes once they are reported once by ko-log,
 /// with a code, and kept off the hook.
 #[test]
-#[ignore = "open bug: a panicking Display is not reported by ko-log (RELIABILITY.md)"]
 fn values_whose_display_panics_are_reported_once() {
     if support::is_child(DISPLAY_PANIC) {
         return;
@@ -878,7 +874,7 @@ const STALLED: &str = "a_stalled_handler_is_given_up_at_drain_timeout_with_an_ex
 fn a_stalled_handler_is_given_up_at_drain_timeout_with_an_exact_count() {
     if let Some(stderr) = parent(STALLED) {
         assert!(
-            stderr.contains("[RUNTIME::Dispatcher::SHUTDOWN::ERROR] the dispatcher did not finish within drain_timeout (200ms): a handler is stalled; about 100 queued records were not written"),
+            stderr.contains("[RUNTIME::Dispatcher::SHUTDOWN::ERROR] the dispatcher did not finish within drain_timeout (200ms): a handler is stalled; 100 queued records were not written"),
             "{stderr}"
         );
         return;
@@ -916,7 +912,6 @@ const ACCOUNTING: &str = "records_given_up_at_shutdown_are_never_also_written";
 /// dispatcher and counted the queued records as dropped, the dispatcher, when it resumes,
 /// still writes them, so `written + dropped` exceeds what was logged. Passes once fixed.
 #[test]
-#[ignore = "open bug: the guard's give-up count and the dispatcher double count (RELIABILITY.md)"]
 fn records_given_up_at_shutdown_are_never_also_written() {
     if parent(ACCOUNTING).is_some() {
         return;
@@ -953,7 +948,6 @@ const SLOW: &str = "a_slow_handler_is_drained_until_drain_timeout_then_counted_e
 /// deadline between batches of up to 4,096 records, so it keeps writing for 6 s after the
 /// guard gave up at 1.3 s. Passes once the deadline is checked per record.
 #[test]
-#[ignore = "open bug: the drain deadline is checked per batch, not per record (RELIABILITY.md)"]
 fn a_slow_handler_is_drained_until_drain_timeout_then_counted_exactly() {
     if let Some(stderr) = parent(SLOW) {
         assert!(

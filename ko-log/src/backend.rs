@@ -34,6 +34,7 @@ impl Backend {
     pub fn new(config: Config) -> Result<(Backend, Guard), Error> {
         config.validate()?;
         clock::local_offset();
+        crate::panic::install_hook();
         let names: Vec<&String> = config.handlers.keys().collect();
         let mut pipelines = Vec::with_capacity(names.len());
         for (name, handler) in &config.handlers {

@@ -16,7 +16,6 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::{self, Write as _};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -103,7 +102,7 @@ impl Text {
         if let Some(literal) = args.as_str() {
             return Text::Static(literal);
         }
-        let formatted = catch_unwind(AssertUnwindSafe(|| {
+        let formatted = crate::panic::catch(|| {
             let mut text = Text::Inline {
                 len: 0,
                 bytes: [0; INLINE],
@@ -112,8 +111,11 @@ impl Text {
                 Ok(()) => text,
                 Err(_) => Text::Static("<formatting error>"),
             }
-        }));
-        formatted.unwrap_or(Text::Static("<panicked while formatting>"))
+        });
+        formatted.unwrap_or_else(|_| {
+            crate::panic::count_format_panic();
+            Text::Static("<panicked while formatting>")
+        })
     }
 
     fn into_str(self, spare: Option<String>) -> Str {
@@ -147,7 +149,7 @@ impl fmt::Write for Text {
                     None => {
                         let done = std::str::from_utf8(bytes.get(..start).unwrap_or_default())
                             .unwrap_or_default();
-                        let mut text = String::with_capacity(2 * (start + s.len()));
+                        let mut text = String::with_capacity(start + s.len());
                         text.push_str(done);
                         text.push_str(s);
                         *self = Text::Heap(text);
@@ -324,14 +326,17 @@ fn intern_target(target: &str) -> Str {
 
 /// Formats `value`, turning a panic in its `Display` into a placeholder.
 fn format_caught(value: &dyn fmt::Display) -> String {
-    catch_unwind(AssertUnwindSafe(|| {
+    crate::panic::catch(|| {
         let mut out = String::new();
         match write!(out, "{value}") {
             Ok(()) => out,
             Err(_) => "<formatting error>".to_owned(),
         }
-    }))
-    .unwrap_or_else(|_| "<panicked while formatting>".to_owned())
+    })
+    .unwrap_or_else(|_| {
+        crate::panic::count_format_panic();
+        "<panicked while formatting>".to_owned()
+    })
 }
 
 /// Copies key-values into [`Fields`]; the first value of a repeated key wins.
@@ -414,13 +419,13 @@ impl<'v> VisitValue<'v> for ValueSlot {
         self.visit_error(err)
     }
     fn visit_error(&mut self, err: &(dyn std::error::Error + 'static)) -> Result<(), kv::Error> {
-        let captured =
-            catch_unwind(AssertUnwindSafe(|| ErrorValue::capture(err))).unwrap_or_else(|_| {
-                ErrorValue {
-                    message: "<panicked while formatting>".to_owned(),
-                    sources: Vec::new(),
-                }
-            });
+        let captured = crate::panic::catch(|| ErrorValue::capture(err)).unwrap_or_else(|_| {
+            crate::panic::count_format_panic();
+            ErrorValue {
+                message: "<panicked while formatting>".to_owned(),
+                sources: Vec::new(),
+            }
+        });
         self.0 = Some(Value::Error(Box::new(captured)));
         Ok(())
     }

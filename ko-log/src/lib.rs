@@ -37,6 +37,7 @@ pub mod handler;
 mod init;
 pub mod life;
 mod logger;
+mod panic;
 pub mod process;
 pub mod render;
 mod report;

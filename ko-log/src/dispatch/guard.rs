@@ -3,7 +3,7 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::queue::Queue;
 use super::Shared;
@@ -59,24 +59,31 @@ impl Guard {
 
 impl Drop for Guard {
     fn drop(&mut self) {
+        let _ = self
+            .shared
+            .deadline
+            .set(Instant::now() + self.drain_timeout);
         if self.shared.closed.swap(true, Ordering::AcqRel) {
             return;
         }
         self.queue.wake();
         match self.done.recv_timeout(self.drain_timeout + FLUSH_GRACE) {
             Err(flume::RecvTimeoutError::Timeout) => {
-                let stuck = self.queue.len();
-                report::report(
-                    "RUNTIME::Dispatcher::SHUTDOWN::ERROR",
-                    &format!(
-                        "the dispatcher did not finish within drain_timeout ({:?}): a handler is stalled; about {stuck} queued records were not written",
-                        self.drain_timeout
-                    ),
-                );
+                // A handler is stuck in a write. Take what is still queued out of its
+                // reach, so every record is counted once: written if the dispatcher got
+                // to it, dropped if it is taken here.
+                let stuck = self.queue.take_records();
                 self.shared
                     .counters
                     .dropped_other
-                    .fetch_add(stuck as u64, Ordering::Relaxed);
+                    .fetch_add(stuck, Ordering::Relaxed);
+                report::report(
+                    "RUNTIME::Dispatcher::SHUTDOWN::ERROR",
+                    &format!(
+                        "the dispatcher did not finish within drain_timeout ({:?}): a handler is stalled; {stuck} queued records were not written",
+                        self.drain_timeout
+                    ),
+                );
             }
             _ => {
                 if let Some(thread) = self.thread.take() {

@@ -13,7 +13,8 @@ pub(crate) mod queue;
 pub(crate) mod worker;
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
 
 use crate::capture::Captured;
 use crate::context::Frame;
@@ -42,6 +43,9 @@ pub(crate) struct Shared {
     pub counters: Counters,
     /// Set when the guard is dropped: new records are counted as dropped.
     pub closed: AtomicBool,
+    /// Set by the guard when it closes the queue: until when the dispatcher may write
+    /// what is still queued.
+    pub deadline: OnceLock<Instant>,
     /// Set by the dispatcher when it has exited.
     pub finished: AtomicBool,
     /// Flush requests a `drop_oldest` sender evicted from the queue; the dispatcher
@@ -52,6 +56,12 @@ pub(crate) struct Shared {
 impl Shared {
     pub fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Acquire)
+    }
+
+    /// Whether the guard has closed the queue and the drain deadline has passed: queued
+    /// records are then counted as dropped instead of written.
+    pub fn past_deadline(&self) -> bool {
+        self.is_closed() && self.deadline.get().is_some_and(|d| Instant::now() >= *d)
     }
 
     /// Hands an evicted flush request to the dispatcher.

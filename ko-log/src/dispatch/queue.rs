@@ -25,8 +25,10 @@ const EVICT_ATTEMPTS: usize = 8;
 #[derive(Debug)]
 pub(crate) struct Queue {
     tx: flume::Sender<Msg>,
-    /// Present under `drop_oldest`: the handle senders evict with.
-    evict: Option<flume::Receiver<Msg>>,
+    /// The receiving side, for the guard to empty the queue when it gives up.
+    rx: flume::Receiver<Msg>,
+    /// Whether senders evict the oldest message when full (`drop_oldest`).
+    evict: bool,
     policy: Backpressure,
     shared: Arc<Shared>,
 }
@@ -38,10 +40,10 @@ impl Queue {
         policy: Backpressure,
         shared: Arc<Shared>,
     ) -> Queue {
-        let evict = (policy == Backpressure::DropOldest).then(|| rx.clone());
         Queue {
             tx,
-            evict,
+            rx: rx.clone(),
+            evict: policy == Backpressure::DropOldest,
             policy,
             shared,
         }
@@ -61,10 +63,7 @@ impl Queue {
                         // Full: wait (sleeping, with no wake-up handshake per slot) until
                         // the dispatcher has emptied half the queue, then go on in a burst.
                         self.wait_for_room();
-                        match self.tx.send(msg) {
-                            Ok(()) => Outcome::Queued,
-                            Err(_) => Outcome::Closed,
-                        }
+                        self.send_while_open(msg)
                     }
                 },
                 Backpressure::Drop => Outcome::of(self.tx.try_send(msg)),
@@ -78,8 +77,33 @@ impl Queue {
     #[cold]
     fn wait_for_room(&self) {
         let low = self.tx.capacity().unwrap_or(0) / 2;
-        while self.tx.len() > low && !self.shared.is_closed() && !self.tx.is_disconnected() {
+        while self.tx.len() > low && self.open() {
             std::thread::sleep(std::time::Duration::from_micros(20));
+        }
+    }
+
+    /// Whether records can still be written: the guard has not closed the queue and the
+    /// dispatcher is running.
+    fn open(&self) -> bool {
+        !self.shared.is_closed() && !self.shared.finished.load(Ordering::Acquire)
+    }
+
+    /// A blocking send that gives up (counting the record) once the queue closes, so a
+    /// caller can never wait on a dispatcher that is gone.
+    #[cold]
+    fn send_while_open(&self, mut msg: Msg) -> Outcome {
+        loop {
+            if !self.open() {
+                return Outcome::Closed;
+            }
+            match self
+                .tx
+                .send_timeout(msg, std::time::Duration::from_millis(10))
+            {
+                Ok(()) => return Outcome::Queued,
+                Err(flume::SendTimeoutError::Timeout(back)) => msg = back,
+                Err(flume::SendTimeoutError::Disconnected(_)) => return Outcome::Closed,
+            }
         }
     }
 
@@ -119,22 +143,33 @@ impl Queue {
         let _ = self.tx.try_send(Msg::Wake);
     }
 
-    /// The number of messages waiting.
-    pub fn len(&self) -> usize {
-        self.tx.len()
+    /// Empties the queue without writing anything (the guard giving up on a stalled
+    /// dispatcher); returns how many records it took. Flush requests are answered.
+    pub fn take_records(&self) -> u64 {
+        let mut records = 0;
+        while let Ok(msg) = self.rx.try_recv() {
+            match msg {
+                Msg::Record(..) => records += 1,
+                Msg::Flush(reply) => {
+                    let _ = reply.send(());
+                }
+                Msg::Wake => {}
+            }
+        }
+        records
     }
 
     /// `try_send`, evicting the oldest message when full, at most `attempts` times.
     fn push_evicting(&self, mut msg: Msg, attempts: usize) -> Outcome {
-        let Some(evict) = &self.evict else {
+        if !self.evict {
             return Outcome::of(self.tx.try_send(msg));
-        };
+        }
         for _ in 0..attempts {
             match self.tx.try_send(msg) {
                 Err(TrySendError::Full(back)) => msg = back,
                 other => return Outcome::of(other),
             }
-            match evict.try_recv() {
+            match self.rx.try_recv() {
                 Ok(Msg::Record(..)) => {
                     self.shared
                         .counters

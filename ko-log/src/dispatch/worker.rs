@@ -8,7 +8,6 @@
 //! the other handlers carry on.
 
 use std::borrow::Cow;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,7 +20,7 @@ use crate::capture::ThreadNames;
 use crate::context::Frame;
 use crate::event::{Event, Value};
 use crate::route::Routes;
-use crate::{report, testing, Error, Handler, Process, Render};
+use crate::{panic, report, testing, Error, Handler, Process, Render};
 
 /// Most messages taken in one batch before the dispatcher looks at its flags again.
 const BATCH: usize = 4096;
@@ -63,20 +62,33 @@ struct State {
     threads: ThreadNames,
     reported_drops: u64,
     last_drop_report: Instant,
-    shutdown_deadline: Option<Instant>,
+    /// Formatting panics already reported.
+    reported_format_panics: u64,
+    /// Records taken off the queue after the drain deadline, not written.
+    abandoned: u64,
 }
 
 impl Worker {
     /// Runs until the guard closes the queue and it is drained (or `drain_timeout` passes).
     pub fn run(mut self) {
         let _ = ON_DISPATCHER.try_with(|flag| flag.set(true));
+        // Callers waiting for room must learn that this thread is gone, however it ends.
+        struct Finished<'a>(&'a Shared);
+        impl Drop for Finished<'_> {
+            fn drop(&mut self) {
+                self.0.finished.store(true, Ordering::Release);
+            }
+        }
+        let shared = Arc::clone(&self.shared);
+        let _finished = Finished(&shared);
         let mut state = State {
             buf: Vec::with_capacity(1024),
             spare: Vec::new(),
             threads: ThreadNames::default(),
             reported_drops: 0,
             last_drop_report: Instant::now(),
-            shutdown_deadline: None,
+            reported_format_panics: 0,
+            abandoned: 0,
         };
         loop {
             let first = match self.rx.recv() {
@@ -100,6 +112,7 @@ impl Worker {
                 }
             }
             self.report_drops(&mut state, drained);
+            report_format_panics(&mut state);
             let orphans = self.shared.take_orphan_flushes();
             if drained || !orphans.is_empty() {
                 self.flush_all();
@@ -107,13 +120,8 @@ impl Worker {
             for reply in orphans {
                 let _ = reply.send(());
             }
-            if self.shared.is_closed() {
-                let deadline = *state
-                    .shutdown_deadline
-                    .get_or_insert_with(|| Instant::now() + self.queue.drain_timeout);
-                if drained || Instant::now() >= deadline {
-                    break;
-                }
+            if self.shared.is_closed() && (drained || self.shared.past_deadline()) {
+                break;
             }
         }
         self.finish(&mut state);
@@ -122,30 +130,16 @@ impl Worker {
     /// Shutdown: writes what is still queued until the drain deadline, counts the rest,
     /// flushes, and answers every waiter.
     fn finish(&mut self, state: &mut State) {
-        let deadline = *state
-            .shutdown_deadline
-            .get_or_insert_with(|| Instant::now() + self.queue.drain_timeout);
-        let mut abandoned = 0u64;
         while let Ok(msg) = self.rx.try_recv() {
-            match msg {
-                msg if Instant::now() < deadline => self.handle(msg, state),
-                Msg::Record(..) => abandoned += 1,
-                Msg::Flush(reply) => {
-                    let _ = reply.send(());
-                }
-                Msg::Wake => {}
-            }
+            self.handle(msg, state);
         }
+        let abandoned = state.abandoned;
         self.report_drops(state, true);
         self.flush_all();
         for reply in self.shared.take_orphan_flushes() {
             let _ = reply.send(());
         }
         if abandoned > 0 {
-            self.shared
-                .counters
-                .dropped_other
-                .fetch_add(abandoned, Ordering::Relaxed);
             report::report(
                 "RUNTIME::Dispatcher::SHUTDOWN::ERROR",
                 &format!(
@@ -160,6 +154,13 @@ impl Worker {
 
     fn handle(&mut self, msg: Msg, state: &mut State) {
         match msg {
+            Msg::Record(..) if self.shared.past_deadline() => {
+                state.abandoned += 1;
+                self.shared
+                    .counters
+                    .dropped_other
+                    .fetch_add(1, Ordering::Relaxed);
+            }
             Msg::Record(route, captured, scope) => {
                 let mut event = captured.into_event(&mut state.threads, state.spare.pop());
                 self.dispatch(route, &mut event, scope.as_deref(), &mut state.buf);
@@ -227,7 +228,7 @@ impl Worker {
 
     fn flush_all(&mut self) {
         for pipeline in &mut self.pipelines {
-            let result = catch_unwind(AssertUnwindSafe(|| pipeline.handler.flush()));
+            let result = panic::catch(|| pipeline.handler.flush());
             if let Some(error) = failure(&pipeline.name, "flush", result) {
                 self.shared
                     .counters
@@ -272,7 +273,7 @@ impl Pipeline {
     fn process(&mut self, event: &mut Event) -> (bool, u64) {
         let mut errors = 0;
         for (name, processor) in &mut self.processors {
-            match catch_unwind(AssertUnwindSafe(|| processor.process(event))) {
+            match panic::catch(|| processor.process(event)) {
                 Ok(crate::Action::Keep) => {}
                 Ok(crate::Action::Drop) => return (false, errors),
                 Err(payload) => {
@@ -292,7 +293,7 @@ impl Pipeline {
     fn write(&mut self, event: &Event, buf: &mut Vec<u8>) -> u64 {
         buf.clear();
         let renderer = &self.renderer;
-        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| renderer.render(event, buf))) {
+        if let Err(payload) = panic::catch(|| renderer.render(event, buf)) {
             report::report(
                 "RENDERER::Render::PANIC::ERROR::RECOVERABLE",
                 &format!(
@@ -304,7 +305,7 @@ impl Pipeline {
             return 1;
         }
         let handler = &mut self.handler;
-        let result = catch_unwind(AssertUnwindSafe(|| handler.write(buf, event)));
+        let result = panic::catch(|| handler.write(buf, event));
         match failure(&self.name, "write", result) {
             None => 0,
             Some(error) => {
@@ -312,6 +313,19 @@ impl Pipeline {
                 1
             }
         }
+    }
+}
+
+/// Reports (rate limited) values and messages whose `Display` panicked on a caller.
+fn report_format_panics(state: &mut State) {
+    let total = panic::FORMAT_PANICS.load(Ordering::Relaxed);
+    if total > state.reported_format_panics {
+        let new = total - state.reported_format_panics;
+        state.reported_format_panics = total;
+        report::report(
+            "RUNTIME::Capture::PANIC::ERROR::RECOVERABLE",
+            &format!("{new} logged messages or values panicked while being formatted; they were written as `<panicked while formatting>`"),
+        );
     }
 }
 
