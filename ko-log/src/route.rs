@@ -36,7 +36,7 @@ pub(crate) struct Routes {
 }
 
 /// Whether `target` is the logger `name` or below it.
-fn owns(name: &str, target: &str) -> bool {
+pub(crate) fn owns(name: &str, target: &str) -> bool {
     match target.strip_prefix(name) {
         Some(rest) => rest.is_empty() || rest.starts_with("::"),
         None => false,

@@ -235,8 +235,5 @@ pub(crate) fn deliver(event: &Event, scoped: &[u64]) {
 }
 
 fn owns(logger: &str, target: &str) -> bool {
-    logger == ko_log_config::ROOT
-        || target
-            .strip_prefix(logger)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+    logger == ko_log_config::ROOT || crate::route::owns(logger, target)
 }

@@ -20,7 +20,8 @@ use syn::{Expr, FnArg, Ident, ItemFn, Lit, LitStr, ReturnType, Token, Type};
 use crate::errors::{did_you_mean, Errors};
 
 /// The built-in processor types (ko-log-config's `process::BUILTIN`): a custom processor
-/// under one of these names would never be reached. Keep in sync.
+/// under one of these names would never be reached. A test checks this copy against
+/// ko-log-config.
 const BUILTIN: &[&str] = &[
     "add_callsite",
     "add_context_defaults",
@@ -214,4 +215,21 @@ pub(crate) fn shape(function: &ItemFn, errors: &mut Errors) -> Option<Shape> {
 /// Where a bad item is reported: see [`crate::errors::item_name_span`].
 pub(crate) fn item_span(item: &TokenStream) -> Span {
     crate::errors::item_name_span(item)
+}
+
+#[cfg(test)]
+mod builtin_names {
+    /// The macro cannot depend on ko-log-config, so its copy of the built-in names is
+    /// checked against that crate's source.
+    #[test]
+    fn match_the_config_crate() {
+        let source = include_str!("../../../ko-log-config/src/process/mod.rs");
+        let start = source
+            .find("pub const BUILTIN: &[&str] = &[")
+            .expect("BUILTIN list");
+        let list = &source[start..];
+        let list = &list[..list.find("];").expect("end of list")];
+        let names: Vec<&str> = list.split('"').skip(1).step_by(2).collect();
+        assert_eq!(names, super::BUILTIN);
+    }
 }
