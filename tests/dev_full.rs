@@ -53,5 +53,7 @@ fn full_disk_is_reported_and_other_handlers_get_every_record() {
     assert_eq!(lines, expected);
     let stats = ko_log::stats();
     assert!(stats.handler_errors >= 10, "{stats:?}");
+    // Every record the full disk refused is counted as lost, none silently.
+    assert_eq!(stats.lost, 1000, "{stats:?}");
     assert_eq!(stats.written, 1000);
 }

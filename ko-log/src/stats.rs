@@ -21,6 +21,10 @@ pub struct Stats {
     pub dropped_by_policy: u64,
     /// Handler operations (write, flush, rotate, reopen) that failed, and processor panics.
     pub handler_errors: u64,
+    /// Of `written`, the records a handler accepted but lost when a write failed (the lines
+    /// it had buffered then: disk full, permission removed …), summed over handlers. Each
+    /// failure is also reported on stderr with its error code.
+    pub lost: u64,
     /// The most records seen waiting in the queue (sampled by the dispatcher per batch).
     pub high_water: usize,
 }
@@ -34,6 +38,7 @@ pub(crate) struct Counters {
     pub dropped_other: AtomicU64,
     pub written: CacheLine<AtomicU64>,
     pub handler_errors: AtomicU64,
+    pub lost: AtomicU64,
     pub high_water: AtomicUsize,
 }
 
@@ -58,6 +63,7 @@ impl Counters {
             dropped: by_policy + self.dropped_other.load(Ordering::Acquire),
             dropped_by_policy: by_policy,
             handler_errors: self.handler_errors.load(Ordering::Acquire),
+            lost: self.lost.load(Ordering::Acquire),
             high_water: self.high_water.load(Ordering::Acquire),
         }
     }

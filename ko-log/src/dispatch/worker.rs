@@ -227,6 +227,12 @@ impl Worker {
     }
 
     fn flush_all(&mut self) {
+        self.flush_pipelines();
+        let lost = self.pipelines.iter().map(|p| p.handler.lost()).sum();
+        self.shared.counters.lost.store(lost, Ordering::Release);
+    }
+
+    fn flush_pipelines(&mut self) {
         for pipeline in &mut self.pipelines {
             let result = panic::catch(|| pipeline.handler.flush());
             if let Some(error) = failure(&pipeline.name, "flush", result) {

@@ -99,12 +99,6 @@ impl File {
         &self.path
     }
 
-    /// Records dropped because a write (or the reopen before it) failed: the lines that
-    /// were buffered at that moment. Lines written before and after are unaffected.
-    pub fn lost(&self) -> u64 {
-        self.lost
-    }
-
     /// Buffers one line, writing the buffer out when it is full.
     pub(crate) fn push(&mut self, line: &[u8]) -> Result<(), Error> {
         self.lines.push(line);
@@ -231,6 +225,12 @@ impl File {
 }
 
 impl Handler for File {
+    /// Records dropped because a write (or the reopen before it) failed: the lines that
+    /// were buffered at that moment. Lines written before and after are unaffected.
+    fn lost(&self) -> u64 {
+        self.lost
+    }
+
     fn write(&mut self, line: &[u8], _event: &Event) -> Result<(), Error> {
         self.push(line)
     }

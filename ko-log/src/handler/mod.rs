@@ -64,6 +64,12 @@ pub trait Handler: fmt::Debug + Send + 'static {
     fn is_terminal(&self) -> bool {
         false
     }
+
+    /// Records this handler accepted but could not write (the lines buffered when a write
+    /// failed), so far. The dispatcher reports their sum as [`crate::Stats::lost`].
+    fn lost(&self) -> u64 {
+        0
+    }
 }
 
 /// The handler a configured `type` asks for, opened and ready to write.

@@ -86,11 +86,6 @@ impl RotatingFile {
         self.file.path()
     }
 
-    /// Records dropped because a write failed (see [`File::lost`]).
-    pub fn lost(&self) -> u64 {
-        self.file.lost()
-    }
-
     /// Writes the buffer to the current file, then shifts the backups and opens a new file
     /// (or truncates the file when no backup is kept).
     fn rotate(&mut self) -> Result<(), Error> {
@@ -117,6 +112,11 @@ impl RotatingFile {
 }
 
 impl Handler for RotatingFile {
+    /// Records dropped because a write failed.
+    fn lost(&self) -> u64 {
+        self.file.lost()
+    }
+
     fn write(&mut self, line: &[u8], event: &Event) -> Result<(), Error> {
         let now = self
             .latest

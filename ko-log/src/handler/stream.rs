@@ -39,11 +39,6 @@ impl StdStream {
         }
     }
 
-    /// Records dropped because a write failed.
-    pub fn lost(&self) -> u64 {
-        self.lost
-    }
-
     fn write_out(&mut self) -> Result<(), Error> {
         if self.lines.is_empty() {
             return Ok(());
@@ -67,6 +62,11 @@ impl StdStream {
 }
 
 impl Handler for StdStream {
+    /// Records dropped because a write failed.
+    fn lost(&self) -> u64 {
+        self.lost
+    }
+
     fn write(&mut self, line: &[u8], _event: &Event) -> Result<(), Error> {
         self.lines.push(line);
         if self.lines.is_full() {
