@@ -62,8 +62,10 @@ impl Captured {
 
 /// Captures `record`.
 pub(crate) fn capture(record: &log::Record<'_>) -> Captured {
-    let mut fields = Fields::new();
-    let _ = record.key_values().visit(&mut FieldCollector(&mut fields));
+    // Sized exactly: a record's fields sit in the queue until written.
+    let key_values = record.key_values();
+    let mut fields = Fields::with_capacity(key_values.count());
+    let _ = key_values.visit(&mut FieldCollector(&mut fields));
     Captured {
         time: SystemTime::now(),
         level: record.level(),

@@ -67,6 +67,11 @@ impl Fields {
         Fields(Vec::new())
     }
 
+    /// No fields, with room for `capacity` without reallocating.
+    pub fn with_capacity(capacity: usize) -> Fields {
+        Fields(Vec::with_capacity(capacity))
+    }
+
     /// The number of fields.
     pub fn len(&self) -> usize {
         self.0.len()
