@@ -58,7 +58,7 @@ impl Backend {
             routes: Arc::clone(&routes),
             pipelines,
             queue: config.queue.clone(),
-            done: done_tx,
+            _done: done_tx,
         };
         let thread = std::thread::Builder::new()
             .name("ko-log".to_owned())

@@ -129,13 +129,14 @@ impl Queue {
         });
     }
 
-    /// Queues a control message (a flush request): it waits for room under every policy
-    /// but `drop_oldest`, which evicts to make room.
+    /// Queues a control message (a flush request): it waits for room while the queue is
+    /// open under every policy but `drop_oldest`, which evicts to make room.
     pub fn push_control(&self, msg: Msg) -> bool {
-        match self.policy {
-            Backpressure::DropOldest => self.push_evicting(msg, usize::MAX) == Outcome::Queued,
-            _ => self.tx.send(msg).is_ok(),
-        }
+        let outcome = match self.policy {
+            Backpressure::DropOldest => self.push_evicting(msg, usize::MAX),
+            _ => self.send_while_open(msg),
+        };
+        outcome == Outcome::Queued
     }
 
     /// Wakes the dispatcher if there is room; a full queue means it is awake anyway.

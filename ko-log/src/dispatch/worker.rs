@@ -50,7 +50,7 @@ pub(crate) struct Worker {
     pub pipelines: Vec<Pipeline>,
     pub queue: QueueConfig,
     /// Dropped when the thread ends, however it ends: the guard waits on it.
-    pub done: flume::Sender<()>,
+    pub _done: flume::Sender<()>,
 }
 
 /// Per-run state of the loop.
@@ -148,8 +148,6 @@ impl Worker {
                 ),
             );
         }
-        self.shared.finished.store(true, Ordering::Release);
-        let _ = &self.done;
     }
 
     fn handle(&mut self, msg: Msg, state: &mut State) {
