@@ -1,20 +1,82 @@
-//! The init functions: build a [`Backend`] and install it as the global `log` logger.
+//! The init functions: claim the global `log` logger, then build a [`Backend`] and put it
+//! behind that logger.
+//!
+//! The `log` crate has one global logger per process and no way to ask whether it is
+//! taken except by taking it. So ko-log installs a small forwarding logger ([`Global`])
+//! *first*, before it opens a single file or starts a thread: when another logger (or an
+//! earlier ko-log init) holds the slot, init returns [`Error::AlreadyInitialized`] having
+//! touched nothing. Only then is the backend built and set behind the forwarder. A build
+//! that fails (a bad config, a file that cannot be opened) leaves the slot held by ko-log
+//! with no backend behind it, so records go nowhere and a later init can still succeed.
 
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use ko_log_config::{Config, Format};
+use log::{Log, Metadata, Record};
 
 use crate::dispatch::Guard;
 use crate::stats::Stats;
 use crate::{Backend, Error};
 
-/// The installed backend, for [`stats`] and the async logging API.
-static INSTALLED: OnceLock<&'static Backend> = OnceLock::new();
+/// The global `log` logger when ko-log is installed: forwards to the backend, once set.
+#[derive(Debug)]
+struct Global {
+    backend: OnceLock<&'static Backend>,
+}
+
+static GLOBAL: Global = Global {
+    backend: OnceLock::new(),
+};
+
+/// Whether ko-log holds `log`'s global slot; held while an init runs, so concurrent inits
+/// are serialised and only one builds.
+static CLAIMED: Mutex<bool> = Mutex::new(false);
+
+impl Log for Global {
+    #[inline]
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        self.backend
+            .get()
+            .is_some_and(|backend| backend.enabled(metadata))
+    }
+
+    #[inline]
+    fn log(&self, record: &Record<'_>) {
+        if let Some(backend) = self.backend.get() {
+            backend.log(record);
+        }
+    }
+
+    fn flush(&self) {
+        if let Some(backend) = self.backend.get() {
+            backend.flush();
+        }
+    }
+}
 
 /// The backend installed by an init function, if any.
 pub(crate) fn installed() -> Option<&'static Backend> {
-    INSTALLED.get().copied()
+    GLOBAL.backend.get().copied()
+}
+
+/// Takes `log`'s global slot for ko-log (once), then runs `build` and installs the backend
+/// it returns; all under one lock, so two concurrent inits cannot both build.
+fn claim_and_install<T>(build: impl FnOnce() -> Result<(Backend, T), Error>) -> Result<T, Error> {
+    let mut claimed = CLAIMED.lock().unwrap_or_else(|e| e.into_inner());
+    if installed().is_some() {
+        return Err(Error::AlreadyInitialized);
+    }
+    if !*claimed {
+        log::set_logger(&GLOBAL).map_err(|_| Error::AlreadyInitialized)?;
+        *claimed = true;
+    }
+    let (backend, rest) = build()?;
+    let max_level = backend.max_level();
+    let backend: &'static Backend = Box::leak(Box::new(backend));
+    let _ = GLOBAL.backend.set(backend);
+    log::set_max_level(max_level);
+    Ok(rest)
 }
 
 /// Reads `path` (TOML, JSON or YAML by extension) and installs ko-log as the global logger.
@@ -66,27 +128,19 @@ pub fn init_default() -> Result<Guard, Error> {
 /// Installs ko-log, configured by `config`, as the global logger.
 ///
 /// Fails with [`Error::AlreadyInitialized`] when a global logger exists already (the `log`
-/// crate allows one per process); nothing is left running in that case.
+/// crate allows one per process). That is checked before anything is built: no file is
+/// opened (so `append = false` truncates nothing), no thread started, nothing leaked.
 pub fn init(config: Config) -> Result<Guard, Error> {
-    let (backend, guard) = Backend::new(config)?;
-    install(backend)?;
-    Ok(guard)
+    claim_and_install(|| Backend::new(config))
 }
 
 /// Installs an already built backend as the global logger and sets `log`'s max level.
 ///
 /// The backend lives for the rest of the process (as `log` requires); its dispatcher stops
-/// when the [`Guard`] is dropped.
+/// when the [`Guard`] is dropped. Fails with [`Error::AlreadyInitialized`] when a global
+/// logger exists already.
 pub fn install(backend: Backend) -> Result<(), Error> {
-    if INSTALLED.get().is_some() {
-        return Err(Error::AlreadyInitialized);
-    }
-    let max_level = backend.max_level();
-    let backend: &'static Backend = Box::leak(Box::new(backend));
-    log::set_logger(backend).map_err(|_| Error::AlreadyInitialized)?;
-    log::set_max_level(max_level);
-    let _ = INSTALLED.set(backend);
-    Ok(())
+    claim_and_install(|| Ok((backend, ())))
 }
 
 /// The installed logger's counters (all zero before init).

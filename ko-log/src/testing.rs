@@ -44,6 +44,10 @@ pub const DEFAULT_FORMAT: &str = "{level} [{target}] {message}{kv}";
 /// Installs ko-log for tests, once per process: every level, no handlers, so records
 /// reach only the sinks. Does nothing if a logger is installed already (a ko-log one
 /// still feeds the sinks). Safe to call from every test.
+///
+/// A sink calls it itself when it starts capturing and no logger is installed, so a test
+/// that forgets it still captures; a test whose process has another crate's logger fails
+/// with a message saying so, instead of passing on an empty capture.
 pub fn init() {
     static ONCE: OnceLock<()> = OnceLock::new();
     ONCE.get_or_init(|| {
@@ -66,6 +70,24 @@ pub fn init() {
             std::mem::forget(guard);
         }
     });
+}
+
+/// Makes sure a ko-log backend is installed before a sink starts capturing: installs the
+/// test backend ([`init`]) when no logger is, and fails the test with what to do when the
+/// global logger belongs to another crate (a sink would silently capture nothing).
+#[allow(clippy::panic)] // failing the test loudly is the point
+fn ensure_backend() {
+    if crate::init::installed().is_some() {
+        return;
+    }
+    init();
+    if crate::init::installed().is_none() {
+        panic!(
+            "ko_log::testing::Sink cannot capture: the global `log` logger is not ko-log \
+             (another crate installed one first). Call `ko_log::testing::init()` (or a \
+             ko-log init function) before anything else installs a logger."
+        );
+    }
 }
 
 /// Captures rendered lines and events. Cheap to clone; clones share the captured records.
@@ -108,6 +130,7 @@ impl Sink {
     /// A sink that captures every record whose target is `logger` or below it
     /// (`"root"` for all), from any thread, scoped or not.
     pub fn attach(logger: &str) -> Sink {
+        ensure_backend();
         ATTACHED.store(true, Ordering::Release);
         Sink::register(Some(logger.to_owned()))
     }
@@ -155,11 +178,13 @@ impl Sink {
 
     /// Captures the records logged on this thread until the guard drops.
     pub fn capture(&self) -> ContextGuard {
+        ensure_backend();
         context::enter(Vec::new(), Some(self.inner.id))
     }
 
     /// Captures the records logged by `future`, on whichever thread polls it.
     pub fn scope<F: Future>(&self, future: F) -> WithContext<F> {
+        ensure_backend();
         context::scoped(Vec::new(), Some(self.inner.id), future)
     }
 
