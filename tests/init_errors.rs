@@ -57,3 +57,16 @@ fn a_file_config_error_names_the_file() {
     assert_eq!((location.line, location.column), (4, 11));
     assert!(error.to_string().contains("log.yaml:4:11"), "{error}");
 }
+
+#[test]
+fn debug_shows_the_diagnostic_as_main_returning_result_prints_it() {
+    let error = ko_log::init_from_str("[queue]\ncapacity = 0\n", Format::Toml).unwrap_err();
+    assert_eq!(format!("{error:?}"), error.to_string());
+    assert!(
+        format!("{error:?}")
+            .starts_with("error: the queue capacity must be at least 1\n --> line 2, column 12\n"),
+        "{error:?}"
+    );
+    let io = ko_log::Error::io("File", "open", "/x", std::io::Error::other("denied"));
+    assert_eq!(format!("{io:?}"), "File handler: cannot open /x: denied");
+}

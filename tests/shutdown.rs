@@ -87,3 +87,37 @@ fn stalled_child() {
     assert!(stats.dropped > 0, "{stats:?}");
     std::process::exit(0); // the dispatcher thread is still stuck in write(): leave at once
 }
+
+const AFTER: &str = "records_logged_after_shutdown_are_counted_and_said_on_stderr";
+
+#[test]
+fn records_logged_after_shutdown_are_counted_and_said_on_stderr() {
+    if support::is_child(AFTER) {
+        let config = "[loggers.root]\nhandlers = [\"null\"]\n[handlers.null]\ntype = \"null\"\n";
+        drop(ko_log::init_from_str(config, Format::Toml).unwrap());
+        for i in 0..150 {
+            log::info!("too late {i}");
+        }
+        let stats = ko_log::stats();
+        assert_eq!((stats.enqueued, stats.dropped), (0, 150), "{stats:?}");
+        return;
+    }
+    let output = support::run_child(AFTER);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "child failed:\n{stderr}");
+    let said: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("ko-log:"))
+        .collect();
+    let line = |n: &str, verb: &str| {
+        format!("ko-log: [RUNTIME::Logger::SHUTDOWN::WARNING] {n} logged after ko-log shut down (its Guard was dropped) {verb} dropped; all of them are counted in ko_log::stats().dropped")
+    };
+    assert_eq!(
+        said,
+        [
+            line("1 record", "was"),
+            line("10 records", "were"),
+            line("100 records", "were")
+        ]
+    );
+}

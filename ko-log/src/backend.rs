@@ -11,7 +11,7 @@ use crate::dispatch::worker::{Pipeline, Worker};
 use crate::dispatch::{on_dispatcher, Guard, Msg, Shared};
 use crate::route::Routes;
 use crate::stats::Stats;
-use crate::{capture, clock, context, handler, process, render, Error};
+use crate::{capture, clock, context, handler, process, render, report, Error};
 
 /// ko-log's `log::Log`: filters and captures on the caller thread, queues, and lets the
 /// dispatcher thread do the rest.
@@ -101,19 +101,46 @@ impl Backend {
             _ => return None,
         }
         if self.shared.is_closed() {
-            self.shared
-                .counters
-                .dropped_other
-                .fetch_add(1, Ordering::Relaxed);
+            self.dropped_after_shutdown();
             return None;
         }
         Some(index)
+    }
+
+    /// Counts a record logged after the guard was dropped, and says so on stderr at the
+    /// 1st, 10th, 100th … such record: nobody else is left to tell, and a silent drop is
+    /// what ko-log promises never to do. (The only write on a caller thread, and only
+    /// once the pipeline is gone.)
+    #[cold]
+    fn dropped_after_shutdown(&self) {
+        let counters = &self.shared.counters;
+        counters.dropped_other.fetch_add(1, Ordering::Relaxed);
+        let n = counters.after_shutdown.fetch_add(1, Ordering::Relaxed) + 1;
+        if is_power_of_ten(n) {
+            report::say(
+                "RUNTIME::Logger::SHUTDOWN::WARNING",
+                &format!(
+                    "{n} record{} logged after ko-log shut down (its Guard was dropped) {} dropped; \
+                     all of them are counted in ko_log::stats().dropped",
+                    if n == 1 { "" } else { "s" },
+                    if n == 1 { "was" } else { "were" },
+                ),
+            );
+        }
     }
 
     /// Queues a record from async code (see [`crate::ainfo!`]).
     pub(crate) async fn push_async(&self, msg: Msg) {
         self.queue.push_async(msg).await;
     }
+}
+
+/// Whether `n` is 1, 10, 100, …
+fn is_power_of_ten(mut n: u64) -> bool {
+    while n >= 10 && n % 10 == 0 {
+        n /= 10;
+    }
+    n == 1
 }
 
 fn build_pipeline(name: &str, config: &HandlerConfig) -> Result<Pipeline, Error> {
@@ -174,5 +201,16 @@ impl Log for Backend {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn powers_of_ten() {
+        let found: Vec<u64> = (0..=10_000)
+            .filter(|&n| super::is_power_of_ten(n))
+            .collect();
+        assert_eq!(found, [1, 10, 100, 1000, 10_000]);
     }
 }

@@ -12,7 +12,11 @@ use std::path::PathBuf;
 use ko_log_config::ConfigError;
 
 /// An error from initialising ko-log, or one reported by a handler at run time.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` shows the same text as `Display` (for a config error, the located diagnostic
+/// with its excerpt), so `fn main() -> Result<(), Box<dyn std::error::Error>>` prints
+/// something a person can act on; the structure is in the variants and accessors.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The configuration was refused (its location is in the message).
@@ -54,6 +58,12 @@ pub enum Error {
     /// The dispatcher thread could not be started.
     #[error("cannot start the ko-log dispatcher thread: {0}")]
     Spawn(#[source] io::Error),
+}
+
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 impl Error {

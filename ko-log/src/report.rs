@@ -57,6 +57,11 @@ fn report_keyed(key: &str, code: &str, message: &str) {
     }
 }
 
+/// Says `message` under `code` now, with no rate limit (the caller bounds how often).
+pub(crate) fn say(code: &str, message: &str) {
+    emit(code, message, 0);
+}
+
 /// Reports `message` under `code` once for the life of the process.
 pub(crate) fn warn_once(code: &str, message: &str) {
     let mut table = table().lock().unwrap_or_else(|e| e.into_inner());

@@ -36,6 +36,8 @@ pub(crate) struct Counters {
     pub enqueued: AtomicU64,
     pub dropped_by_policy: AtomicU64,
     pub dropped_other: AtomicU64,
+    /// Of `dropped_other`, the records logged after the guard was dropped.
+    pub after_shutdown: AtomicU64,
     pub written: CacheLine<AtomicU64>,
     pub handler_errors: AtomicU64,
     pub lost: AtomicU64,

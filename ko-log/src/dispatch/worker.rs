@@ -95,7 +95,9 @@ impl Worker {
                 Ok(msg) => msg,
                 Err(_) => break,
             };
-            let waiting = self.rx.len() + 1;
+            // The one just taken plus those still queued, which senders may have topped
+            // up to `capacity` meanwhile: never more than `capacity` were waiting at once.
+            let waiting = (self.rx.len() + 1).min(self.queue.capacity);
             self.shared
                 .counters
                 .high_water
