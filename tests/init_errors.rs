@@ -29,7 +29,10 @@ fn a_log_file_that_cannot_be_opened_is_refused_at_its_line() {
         "the I/O error is kept as the source"
     );
 
-    // Nothing was installed: a correct config can still be installed afterwards.
+    a_file_config_error_names_the_file();
+
+    // Nothing was installed: a correct config can still be installed afterwards. (One
+    // test: once a backend is installed, every init is refused before building.)
     let dir = tempfile::tempdir().unwrap();
     let ok = format!(
         "[loggers.root]\nhandlers = [\"f\"]\n[handlers.f]\ntype = \"file\"\npath = \"{}\"\n",
@@ -39,7 +42,6 @@ fn a_log_file_that_cannot_be_opened_is_refused_at_its_line() {
     drop(guard);
 }
 
-#[test]
 fn a_file_config_error_names_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("log.yaml");
