@@ -92,7 +92,8 @@ impl Backend {
     }
 
     /// The route of an enabled record, or `None` when it is filtered out. After shutdown
-    /// the record is counted as dropped and `None` returned.
+    /// (except on the draining dispatcher) the record is counted as dropped and `None`
+    /// returned.
     #[inline]
     pub(crate) fn route_of(&self, record: &Record<'_>) -> Option<usize> {
         let index = self.routes.lookup(record.target());
@@ -100,7 +101,8 @@ impl Backend {
             Some(route) if record.level() <= route.level => {}
             _ => return None,
         }
-        if self.shared.is_closed() {
+        // The dispatcher itself still writes what its processors log while it drains.
+        if self.shared.is_closed() && !on_dispatcher() {
             self.dropped_after_shutdown();
             return None;
         }

@@ -87,6 +87,44 @@ thread_local! {
     /// True on the dispatcher thread: a record logged from a handler or processor must
     /// never wait for the queue that only this thread empties.
     static ON_DISPATCHER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+
+    /// Records the dispatcher logged itself (from a processor, renderer or handler) while
+    /// the queue was full under `block`: it cannot wait for room only it can make, so it
+    /// keeps them here and writes them after the current batch.
+    static ASIDE: std::cell::RefCell<Vec<Msg>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Keeps a record the dispatcher logged aside, unless `limit` are already waiting there;
+/// gives the record back when the list is full (or the thread is being torn down).
+pub(crate) fn set_aside(msg: Msg, limit: usize) -> Result<(), Msg> {
+    let mut msg = Some(msg);
+    let _ = ASIDE.try_with(|aside| {
+        if let Ok(mut aside) = aside.try_borrow_mut() {
+            if aside.len() < limit {
+                aside.extend(msg.take());
+            }
+        }
+    });
+    match msg {
+        None => Ok(()),
+        Some(msg) => Err(msg),
+    }
+}
+
+/// Whether records are waiting aside.
+pub(crate) fn has_aside() -> bool {
+    ASIDE
+        .try_with(|aside| aside.try_borrow().is_ok_and(|a| !a.is_empty()))
+        .unwrap_or(false)
+}
+
+/// Takes the records set aside so far.
+pub(crate) fn take_aside() -> Vec<Msg> {
+    ASIDE
+        .try_with(|aside| aside.try_borrow_mut().map(|mut a| std::mem::take(&mut *a)))
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or_default()
 }
 
 /// Whether the current thread is a ko-log dispatcher.

@@ -6,8 +6,12 @@
 //!   itself (flume is multi-consumer) and counted, then the new record goes in. A flush
 //!   request taken this way is handed to the dispatcher out of band, never lost.
 //!
-//! A record logged from the dispatcher thread (by a handler or processor) never waits:
-//! it uses `try_send` whatever the policy, since only that thread empties the queue.
+//! A record logged from the dispatcher thread (by a handler or processor) never waits,
+//! since only that thread empties the queue. Under `drop` and `drop_oldest` it is queued
+//! like any other; under `block`, when the queue is full, it is set aside on the
+//! dispatcher (at most `capacity` or [`ASIDE_MIN`] such records at once, whichever is
+//! larger) and written after the current
+//! batch, so none is lost. Past that bound it is dropped, counted and reported.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -16,10 +20,15 @@ use flume::TrySendError;
 use ko_log_config::Backpressure;
 
 use super::{on_dispatcher, Msg, Shared};
+use crate::report;
 
 /// How many times a `drop_oldest` sender evicts and retries before it drops its own
 /// record instead (only reached when many threads race for the same free slot).
 const EVICT_ATTEMPTS: usize = 8;
+
+/// The least number of records the dispatcher may hold aside (see the module docs): the
+/// bound is the queue capacity or this, whichever is larger.
+pub(crate) const ASIDE_MIN: usize = 16_384;
 
 /// The sending side, one per backend, shared by every caller thread.
 #[derive(Debug)]
@@ -53,7 +62,7 @@ impl Queue {
     #[inline]
     pub fn push(&self, msg: Msg) {
         let outcome = if on_dispatcher() {
-            Outcome::of(self.tx.try_send(msg))
+            self.push_from_dispatcher(msg)
         } else {
             match self.policy {
                 Backpressure::Block => match self.tx.try_send(msg) {
@@ -71,6 +80,34 @@ impl Queue {
             }
         };
         self.count(outcome);
+    }
+
+    /// A record logged by the dispatcher itself: never waits (see the module docs).
+    #[cold]
+    fn push_from_dispatcher(&self, msg: Msg) -> Outcome {
+        match self.policy {
+            Backpressure::Block => match self.tx.try_send(msg) {
+                Ok(()) => Outcome::Queued,
+                Err(TrySendError::Disconnected(_)) => Outcome::Closed,
+                Err(TrySendError::Full(msg)) => {
+                    let limit = self.tx.capacity().unwrap_or(0).max(ASIDE_MIN);
+                    match super::set_aside(msg, limit) {
+                        Ok(()) => Outcome::Queued,
+                        Err(_) => {
+                            report::report(
+                                "RUNTIME::Dispatcher::RECURSION::ERROR::RECOVERABLE",
+                                &format!(
+                                    "a processor or handler logged more records than the queue holds ({limit}) while the queue was full; the excess was dropped (counted in stats().dropped)"
+                                ),
+                            );
+                            Outcome::Closed
+                        }
+                    }
+                }
+            },
+            Backpressure::Drop => Outcome::of(self.tx.try_send(msg)),
+            Backpressure::DropOldest => self.push_evicting(msg, EVICT_ATTEMPTS),
+        }
     }
 
     /// Sleeps until the queue is at most half full (or the backend closes).

@@ -91,9 +91,22 @@ impl Worker {
             abandoned: 0,
         };
         loop {
-            let first = match self.rx.recv() {
-                Ok(msg) => msg,
-                Err(_) => break,
+            let pending = self.write_aside(&mut state);
+            let first = if pending {
+                // More records were set aside meanwhile: do not sleep on an empty queue.
+                if self.shared.past_deadline() {
+                    break;
+                }
+                match self.rx.try_recv() {
+                    Ok(msg) => msg,
+                    Err(flume::TryRecvError::Empty) => continue,
+                    Err(flume::TryRecvError::Disconnected) => break,
+                }
+            } else {
+                match self.rx.recv() {
+                    Ok(msg) => msg,
+                    Err(_) => break,
+                }
             };
             // The one just taken plus those still queued, which senders may have topped
             // up to `capacity` meanwhile: never more than `capacity` were waiting at once.
@@ -113,6 +126,7 @@ impl Worker {
                     }
                 }
             }
+            let drained = !self.write_aside(&mut state) && drained;
             self.report_drops(&mut state, drained);
             report_format_panics(&mut state);
             let orphans = self.shared.take_orphan_flushes();
@@ -132,8 +146,13 @@ impl Worker {
     /// Shutdown: writes what is still queued until the drain deadline, counts the rest,
     /// flushes, and answers every waiter.
     fn finish(&mut self, state: &mut State) {
-        while let Ok(msg) = self.rx.try_recv() {
-            self.handle(msg, state);
+        loop {
+            while let Ok(msg) = self.rx.try_recv() {
+                self.handle(msg, state);
+            }
+            if !self.write_aside(state) && self.rx.is_empty() {
+                break;
+            }
         }
         let abandoned = state.abandoned;
         self.report_drops(state, true);
@@ -150,6 +169,19 @@ impl Worker {
                 ),
             );
         }
+    }
+
+    /// Writes the records this thread set aside (see `queue`); returns whether writing
+    /// them set more aside.
+    fn write_aside(&mut self, state: &mut State) -> bool {
+        let aside = super::take_aside();
+        if aside.is_empty() {
+            return false;
+        }
+        for msg in aside {
+            self.handle(msg, state);
+        }
+        super::has_aside()
     }
 
     fn handle(&mut self, msg: Msg, state: &mut State) {
