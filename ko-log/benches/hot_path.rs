@@ -77,21 +77,36 @@ fn backend() -> &'static Backend {
     })
 }
 
+/// The loggers of the route lookup (nine with `root`).
+const NINE: &[(&str, LevelFilter)] = &[
+    ("app", LevelFilter::Info),
+    ("app::db", LevelFilter::Debug),
+    ("app::db::pool", LevelFilter::Warn),
+    ("app::http", LevelFilter::Info),
+    ("app::http::client", LevelFilter::Debug),
+    ("hyper", LevelFilter::Warn),
+    ("tokio", LevelFilter::Warn),
+    ("sqlx::query", LevelFilter::Error),
+];
+
 /// Nine loggers, for the route lookup.
 fn routed() -> &'static Backend {
     static BACKEND: OnceLock<Backend> = OnceLock::new();
     BACKEND.get_or_init(|| {
-        let (backend, guard) = Backend::new(config(&[
-            ("app", LevelFilter::Info),
-            ("app::db", LevelFilter::Debug),
-            ("app::db::pool", LevelFilter::Warn),
-            ("app::http", LevelFilter::Info),
-            ("app::http::client", LevelFilter::Debug),
-            ("hyper", LevelFilter::Warn),
-            ("tokio", LevelFilter::Warn),
-            ("sqlx::query", LevelFilter::Error),
-        ]))
-        .expect("routed backend");
+        let (backend, guard) = Backend::new(config(NINE)).expect("routed backend");
+        std::mem::forget(guard);
+        backend
+    })
+}
+
+/// The nine loggers of [`routed`] plus 10,000 more.
+fn many() -> &'static Backend {
+    static BACKEND: OnceLock<Backend> = OnceLock::new();
+    BACKEND.get_or_init(|| {
+        let names: Vec<String> = (0..10_000).map(|i| format!("mod{i}::sub")).collect();
+        let mut loggers: Vec<(&str, LevelFilter)> = NINE.to_vec();
+        loggers.extend(names.iter().map(|n| (n.as_str(), LevelFilter::Debug)));
+        let (backend, guard) = Backend::new(config(&loggers)).expect("10k backend");
         std::mem::forget(guard);
         backend
     })
@@ -185,6 +200,21 @@ mod route {
     #[divan::bench(args = ["app::db::pool::conn", "app::http", "hyper::proto::h1", "my_crate::module"])]
     fn enabled(bencher: Bencher, target: &str) {
         let backend = routed();
+        bencher.bench_local(|| {
+            backend.enabled(
+                &log::Metadata::builder()
+                    .level(Level::Info)
+                    .target(black_box(target))
+                    .build(),
+            )
+        });
+    }
+
+    /// The same lookups with 10,000 loggers (`modN::sub` plus the nine above): an
+    /// enabled call must cost about what it costs with nine.
+    #[divan::bench(args = ["app::db::pool::conn", "mod5000::sub::inner", "hyper::proto::h1", "my_crate::module"])]
+    fn enabled_10k_loggers(bencher: Bencher, target: &str) {
+        let backend = many();
         bencher.bench_local(|| {
             backend.enabled(
                 &log::Metadata::builder()

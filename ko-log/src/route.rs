@@ -6,9 +6,12 @@
 //! `default_level`) filters on the caller thread; its handlers, plus its ancestors' while
 //! each link is `additive`, receive the record; its `context`, then its ancestors', is
 //! added to the record's fields without overwriting them. Everything is computed once at
-//! init, so a lookup is a walk over a short list of prefixes.
+//! init. A lookup walks the list of names when there are few loggers, and otherwise looks
+//! up only the names that can own the target (`a::b::c`, `a::b`, `a`), so its cost does
+//! not grow with the number of loggers.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use ko_log_config::{Config, ROOT};
 use log::LevelFilter;
@@ -26,14 +29,23 @@ pub(crate) struct Route {
     pub context: Vec<(Str, Value)>,
 }
 
-/// All routes, and the prefixes that select them.
+/// All routes, and the logger names that select them.
 #[derive(Debug)]
 pub(crate) struct Routes {
-    /// `(logger name, route index)`, longest name first; root is not in this list.
+    /// `(logger name, route index)`, longest name first; root is not in this list. Walked
+    /// in order for a small config; empty when `by_name` is used instead.
     prefixes: Vec<(String, usize)>,
+    /// Logger name to route index, for a config with more than [`LINEAR_MAX`] loggers: a
+    /// lookup then tries the few names that could own the target (see [`owners`]), so it
+    /// costs the same with ten thousand loggers as with ten.
+    by_name: HashMap<Box<str>, usize>,
     routes: Vec<Route>,
     root: usize,
 }
+
+/// Up to this many loggers (root aside), a lookup walks them all: a handful of prefix
+/// comparisons beat hashing. Above it, lookups go through a hash map.
+const LINEAR_MAX: usize = 16;
 
 /// Whether `target` is the logger `name` or below it.
 pub(crate) fn owns(name: &str, target: &str) -> bool {
@@ -41,6 +53,17 @@ pub(crate) fn owns(name: &str, target: &str) -> bool {
         Some(rest) => rest.is_empty() || rest.starts_with("::"),
         None => false,
     }
+}
+
+/// The only logger names that can own `target`, most specific first: `target` itself,
+/// then each prefix of it that is followed by `::` (`a::b::c`, `a::b`, `a`).
+fn owners(target: &str) -> impl Iterator<Item = &str> {
+    let bytes = target.as_bytes();
+    let cuts = (1..bytes.len().saturating_sub(1))
+        .rev()
+        .filter(move |&i| bytes[i] == b':' && bytes[i + 1] == b':');
+    // `i` is at an ASCII `:`, so always a char boundary.
+    std::iter::once(target).chain(cuts.filter_map(move |i| target.get(..i)))
 }
 
 /// Interns a config string for the life of the process: context is added to every
@@ -59,36 +82,33 @@ fn intern_value(value: &ko_log_config::Value) -> Value {
 
 impl Routes {
     /// Compiles the loggers of `config`; `handler_index` maps a handler name to its index.
+    ///
+    /// Linear in the number of loggers: a logger's chain of ancestors is found by looking
+    /// up the few names that can own it, not by comparing it with every other logger.
     pub fn new(config: &Config, handler_index: impl Fn(&str) -> Option<usize>) -> Routes {
-        let names: Vec<&str> = config.loggers.keys().map(String::as_str).collect();
         // The chain of a logger: itself, then each configured ancestor, root last.
-        let chain = |name: &str| -> Vec<&str> {
-            let mut chain: Vec<&str> = names
-                .iter()
-                .copied()
-                .filter(|other| *other != ROOT && owns(other, name))
+        fn chain<'a>(config: &Config, name: &'a str) -> Vec<&'a str> {
+            let mut chain: Vec<&str> = owners(name)
+                .filter(|owner| *owner != ROOT && config.loggers.contains_key(*owner))
                 .collect();
-            chain.sort_by_key(|other| std::cmp::Reverse(other.len()));
-            if name != ROOT || chain.is_empty() {
-                chain.push(ROOT);
+            if name == ROOT {
+                chain.clear();
             }
-            chain.dedup();
+            chain.push(ROOT);
             chain
-        };
+        }
 
-        let mut routes = Vec::new();
+        let mut routes = Vec::with_capacity(config.loggers.len() + 1);
         let mut prefixes = Vec::new();
         let mut root = None;
-        let mut all: Vec<&str> = names.clone();
-        if !all.contains(&ROOT) {
-            all.push(ROOT);
-        }
-        for name in all {
+        let names = config.loggers.keys().map(String::as_str);
+        let with_root = (!config.loggers.contains_key(ROOT)).then_some(ROOT);
+        for name in names.chain(with_root) {
             let mut level = None;
             let mut handlers = Vec::new();
             let mut context: Vec<(Str, Value)> = Vec::new();
             let mut deliver = true;
-            for link in chain(name) {
+            for link in chain(config, name) {
                 let Some(logger) = config.loggers.get(link) else {
                     continue;
                 };
@@ -121,9 +141,18 @@ impl Routes {
                 prefixes.push((name.to_owned(), index));
             }
         }
-        prefixes.sort_by_key(|(name, _)| std::cmp::Reverse(name.len()));
+        let mut by_name = HashMap::new();
+        if prefixes.len() > LINEAR_MAX {
+            by_name = prefixes
+                .drain(..)
+                .map(|(name, index)| (name.into_boxed_str(), index))
+                .collect();
+        } else {
+            prefixes.sort_by_key(|(name, _)| std::cmp::Reverse(name.len()));
+        }
         Routes {
             prefixes,
+            by_name,
             root: root.unwrap_or(0),
             routes,
         }
@@ -132,12 +161,17 @@ impl Routes {
     /// The index of the route of `target`.
     #[inline]
     pub fn lookup(&self, target: &str) -> usize {
-        for (name, index) in &self.prefixes {
-            if owns(name, target) {
-                return *index;
+        if self.by_name.is_empty() {
+            for (name, index) in &self.prefixes {
+                if owns(name, target) {
+                    return *index;
+                }
             }
+            return self.root;
         }
-        self.root
+        owners(target)
+            .find_map(|owner| self.by_name.get(owner).copied())
+            .unwrap_or(self.root)
     }
 
     /// The route at `index` (an index from [`Routes::lookup`] always exists).
@@ -212,5 +246,58 @@ mod tests {
         let db = r.get(r.lookup("app::db")).expect("route");
         assert_eq!(db.handlers, vec![2, 1]);
         assert_eq!(db.level, LevelFilter::Error);
+    }
+
+    #[test]
+    fn owners_are_the_target_and_its_prefixes_at_path_boundaries() {
+        fn all(t: &str) -> Vec<&str> {
+            owners(t).collect()
+        }
+        assert_eq!(all("a::b::c"), ["a::b::c", "a::b", "a"]);
+        assert_eq!(all("app"), ["app"]);
+        assert_eq!(all(""), [""]);
+        assert_eq!(all("a:::b"), ["a:::b", "a:", "a"]);
+        assert_eq!(all("::a"), ["::a"]);
+        assert_eq!(all("é::ü"), ["é::ü", "é"]);
+        for target in ["a::b::c", "a:::b", "x::y::", "::", "a::b::c::d::e"] {
+            let candidates = all(target);
+            for len in 0..=target.len() {
+                if let Some(name) = target.get(..len) {
+                    if !name.is_empty() {
+                        assert_eq!(
+                            owns(name, target),
+                            candidates.contains(&name),
+                            "{name} {target}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_large_config_routes_like_a_small_one() {
+        let mut loggers = vec![("root", logger(Some(LevelFilter::Warn), &["a"], true))];
+        let names: Vec<String> = (0..200).map(|i| format!("m{i}::sub")).collect();
+        for (i, name) in names.iter().enumerate() {
+            let level = if i % 2 == 0 {
+                LevelFilter::Debug
+            } else {
+                LevelFilter::Error
+            };
+            loggers.push((name.as_str(), logger(Some(level), &["b"], i % 3 != 0)));
+        }
+        loggers.push(("m7", logger(Some(LevelFilter::Trace), &["c"], true)));
+        let r = routes(loggers);
+        assert!(!r.by_name.is_empty(), "the hashed lookup is in use");
+        let route = |t: &str| r.get(r.lookup(t)).expect("route");
+        assert_eq!(route("m4::sub::deep").level, LevelFilter::Debug);
+        assert_eq!(route("m5::sub").level, LevelFilter::Error);
+        assert_eq!(route("m4::subway").level, LevelFilter::Warn);
+        assert_eq!(route("m7::sub").handlers, vec![1, 2, 0]);
+        assert_eq!(route("m7::other").handlers, vec![2, 0]);
+        assert_eq!(route("m7::other").level, LevelFilter::Trace);
+        assert_eq!(route("m6::sub").handlers, vec![1], "additive = false");
+        assert_eq!(route("elsewhere").level, LevelFilter::Warn);
     }
 }
