@@ -95,20 +95,17 @@ thread_local! {
 }
 
 /// Keeps a record the dispatcher logged aside, unless `limit` are already waiting there;
-/// gives the record back when the list is full (or the thread is being torn down).
-pub(crate) fn set_aside(msg: Msg, limit: usize) -> Result<(), Msg> {
-    let mut msg = Some(msg);
-    let _ = ASIDE.try_with(|aside| {
-        if let Ok(mut aside) = aside.try_borrow_mut() {
-            if aside.len() < limit {
-                aside.extend(msg.take());
+/// returns whether it was kept (when not, the record is dropped: the caller counts it).
+pub(crate) fn set_aside(msg: Msg, limit: usize) -> bool {
+    ASIDE
+        .try_with(|aside| match aside.try_borrow_mut() {
+            Ok(mut aside) if aside.len() < limit => {
+                aside.push(msg);
+                true
             }
-        }
-    });
-    match msg {
-        None => Ok(()),
-        Some(msg) => Err(msg),
-    }
+            _ => false,
+        })
+        .unwrap_or(false)
 }
 
 /// Whether records are waiting aside.

@@ -92,8 +92,8 @@ impl Queue {
                 Err(TrySendError::Full(msg)) => {
                     let limit = self.tx.capacity().unwrap_or(0).max(ASIDE_MIN);
                     match super::set_aside(msg, limit) {
-                        Ok(()) => Outcome::Queued,
-                        Err(_) => {
+                        true => Outcome::Queued,
+                        false => {
                             report::report(
                                 "RUNTIME::Dispatcher::RECURSION::ERROR::RECOVERABLE",
                                 &format!(
