@@ -2,7 +2,7 @@
 //! `log` macros (key-values included) from any module, and let the guard flush at exit.
 //!
 //! Run it with `cargo run --example quickstart`: colored lines appear on stderr and JSON
-//! lines in `logs/app.log` (relative to the current directory).
+//! lines in `target/quickstart/logs/app.log` of the workspace (see `examples/log.toml`).
 
 use std::error::Error;
 

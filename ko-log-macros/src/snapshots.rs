@@ -86,3 +86,33 @@ fn processor() {
         ),
     );
 }
+
+/// `docs/MACROS.md` quotes the expansions; each quote tagged `<!-- expansion: NAME ... -->`
+/// must be the pinned snapshot, so the document cannot drift from what the macros emit.
+#[test]
+fn the_expansions_quoted_in_the_docs_are_the_pinned_ones() {
+    let doc_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/MACROS.md");
+    let doc = std::fs::read_to_string(doc_path).expect("docs/MACROS.md");
+    let mut quoted = 0;
+    for (at, _) in doc.match_indices("<!-- expansion: ") {
+        let tag = &doc[at + "<!-- expansion: ".len()..];
+        let name = tag.split([' ', '-']).next().unwrap_or_default();
+        let block = tag
+            .split_once("```rust,ignore\n")
+            .and_then(|(_, rest)| rest.split_once("\n```"))
+            .map(|(block, _)| block)
+            .unwrap_or_default();
+        let path = format!(
+            "{}/tests/expand/{name}.expanded.rs",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let pinned = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(
+            block,
+            pinned.trim_end(),
+            "docs/MACROS.md quotes {name} wrongly"
+        );
+        quoted += 1;
+    }
+    assert_eq!(quoted, 5, "the five expansions are quoted");
+}

@@ -78,3 +78,20 @@ pub mod __private {
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
+
+/// The Rust blocks of the documents in `docs/`, compiled and run as doc tests too.
+#[cfg(doctest)]
+mod docs {
+    #[doc = include_str!("../../docs/ARCHITECTURE.md")]
+    struct Architecture;
+    #[doc = include_str!("../../docs/BENCHMARKS.md")]
+    struct Benchmarks;
+    #[doc = include_str!("../../docs/CONFIG.md")]
+    struct Config;
+    #[doc = include_str!("../../docs/MACROS.md")]
+    struct Macros;
+    #[doc = include_str!("../../docs/RELIABILITY.md")]
+    struct Reliability;
+    #[doc = include_str!("../../docs/TESTING.md")]
+    struct Testing;
+}
