@@ -126,17 +126,24 @@ pub fn run_child_with(test: &str, env: &[(&str, &str)]) -> Output {
         .unwrap_or_else(|e| panic!("cannot run the child test {test}: {e}"))
 }
 
-/// Runs `test` as a child (see [`run_child_with`]), echoes the `figure:` and `skipped:`
-/// lines it printed (measurements for docs/RELIABILITY.md and reasons a fault could not be
-/// staged, shown with `--nocapture`), asserts it succeeded, and returns its stderr.
+/// Runs `test` as a child (see [`run_child_with`]), echoes the `figure:` lines it printed
+/// (measurements for docs/RELIABILITY.md, shown with `--nocapture`) and its `skipped:`
+/// lines (reasons a fault could not be staged, always shown), asserts it succeeded, and
+/// returns its stderr.
 pub fn run_child_ok(test: &str, env: &[(&str, &str)]) -> String {
     let output = run_child_with(test, env);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     // libtest prints `test NAME ... ` without a newline before the test's own output.
     for line in stdout.lines() {
-        if let Some(at) = line.find("figure:").or_else(|| line.find("skipped:")) {
+        if let Some(at) = line.find("figure:") {
             println!("{}", &line[at..]);
+        }
+        // A skip must be seen: written to the real stderr, which libtest does not capture
+        // (it captures only the print macros).
+        if let Some(at) = line.find("skipped:") {
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "{}", &line[at..]);
         }
     }
     assert!(
