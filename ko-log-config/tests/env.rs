@@ -1,11 +1,41 @@
 //! `${VAR}` interpolation and `env_file`.
 //!
 //! Variables set here have names unique to this file, so tests running in parallel
-//! cannot see each other's.
+//! cannot see each other's. They are never set with `std::env::set_var` (not safe while
+//! other threads read the environment): a test that needs one re-runs itself as a child
+//! process whose environment has it from the start ([`in_child_with`]).
 
 use ko_log_config::env::{expand, parse_dotenv};
 use ko_log_config::handler::FileConfig;
 use ko_log_config::{Config, ConfigErrorKind, Format, HandlerKind};
+
+/// Whether this process is the child that runs `test` with `vars` in its environment.
+/// Otherwise starts that child (this test binary, only `test`), checks it passed, and
+/// returns `false`: the caller returns at once.
+fn in_child_with(test: &str, vars: &[(&str, &str)]) -> bool {
+    const CHILD: &str = "KO_LOG_CONFIG_ENV_TEST_CHILD";
+    if std::env::var(CHILD).is_ok_and(|t| t == test) {
+        return true;
+    }
+    let exe = std::env::current_exe().expect("the test binary");
+    let output = std::process::Command::new(exe)
+        .args([test, "--exact", "--test-threads=1"])
+        .env(CHILD, test)
+        .envs(vars.iter().copied())
+        .output()
+        .expect("run the child test");
+    assert!(
+        output.status.success(),
+        "child {test} failed:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("1 passed"),
+        "the child ran no test"
+    );
+    false
+}
 
 fn file_path(config: &Config, handler: &str) -> String {
     match &config.handlers[handler].kind {
@@ -16,7 +46,12 @@ fn file_path(config: &Config, handler: &str) -> String {
 
 #[test]
 fn variables_are_replaced_in_string_values() {
-    std::env::set_var("KO_LOG_ENV_T1_DIR", "/var/log/app");
+    if !in_child_with(
+        "variables_are_replaced_in_string_values",
+        &[("KO_LOG_ENV_T1_DIR", "/var/log/app")],
+    ) {
+        return;
+    }
     let text = "[handlers.f]\ntype = \"file\"\npath = \"${KO_LOG_ENV_T1_DIR}/app.log\"\n";
     let config = Config::from_str(text, Format::Toml).unwrap();
     assert_eq!(file_path(&config, "f"), "/var/log/app/app.log");
@@ -24,7 +59,12 @@ fn variables_are_replaced_in_string_values() {
 
 #[test]
 fn defaults_apply_when_unset_or_empty() {
-    std::env::set_var("KO_LOG_ENV_T2_EMPTY", "");
+    if !in_child_with(
+        "defaults_apply_when_unset_or_empty",
+        &[("KO_LOG_ENV_T2_EMPTY", "")],
+    ) {
+        return;
+    }
     let text = "handlers:\n  f:\n    type: file\n    path: ${KO_LOG_ENV_T2_UNSET:-a}/${KO_LOG_ENV_T2_EMPTY:-b}.log\n";
     let config = Config::from_str(text, Format::Yaml).unwrap();
     assert_eq!(file_path(&config, "f"), "a/b.log");
@@ -32,7 +72,12 @@ fn defaults_apply_when_unset_or_empty() {
 
 #[test]
 fn numbers_and_levels_can_come_from_the_environment() {
-    std::env::set_var("KO_LOG_ENV_T3_LEVEL", "DEBUG");
+    if !in_child_with(
+        "numbers_and_levels_can_come_from_the_environment",
+        &[("KO_LOG_ENV_T3_LEVEL", "DEBUG")],
+    ) {
+        return;
+    }
     let text = r#"{"default_level": "${KO_LOG_ENV_T3_LEVEL}", "queue": {"capacity": "${KO_LOG_ENV_T3_CAP:-64}"}}"#;
     let config = Config::from_str(text, Format::Json).unwrap();
     assert_eq!(config.default_level, log::LevelFilter::Debug);
@@ -83,6 +128,12 @@ fn unclosed_interpolation_is_an_error() {
 
 #[test]
 fn env_file_is_read_relative_to_the_config_and_never_overrides() {
+    if !in_child_with(
+        "env_file_is_read_relative_to_the_config_and_never_overrides",
+        &[("KO_LOG_ENV_T5_NAME", "process")],
+    ) {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("conf")).unwrap();
     std::fs::write(
@@ -90,7 +141,6 @@ fn env_file_is_read_relative_to_the_config_and_never_overrides() {
         "# settings\nexport KO_LOG_ENV_T5_DIR=\"/from/file\"\nKO_LOG_ENV_T5_NAME='file name'\n",
     )
     .unwrap();
-    std::env::set_var("KO_LOG_ENV_T5_NAME", "process");
     let config_path = dir.path().join("conf/log.toml");
     std::fs::write(
         &config_path,

@@ -492,11 +492,9 @@ mod tests {
 
     #[test]
     fn a_panicking_display_becomes_a_placeholder() {
-        let prev = std::panic::take_hook();
-        std::panic::set_hook(Box::new(|_| {}));
+        crate::panic::install_hook(); // quiet for caught panics; never swapped in tests
         let value = capture_value(&kv::Value::from_display(&Panics));
         let msg = Text::of(&format_args!("x {}", Panics)).into_str(None);
-        std::panic::set_hook(prev);
         assert_eq!(value, Value::Str("<panicked while formatting>".into()));
         assert_eq!(msg, "<panicked while formatting>");
     }

@@ -18,7 +18,6 @@
 //! linked list — is paid once, at init, never on the logging path.
 
 use std::fmt;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use ko_log_config::node::Params;
 
@@ -86,7 +85,7 @@ pub(crate) fn build(name: &str, params: &Params) -> Result<Box<dyn Process>, cra
             ))
             .into());
     }
-    match catch_unwind(AssertUnwindSafe(|| (first.construct)(params))) {
+    match crate::panic::catch(|| (first.construct)(params)) {
         Ok(result) => result,
         Err(payload) => Err(params
             .error(format!(
@@ -223,10 +222,10 @@ mod tests {
 
     #[test]
     fn a_constructor_that_panics_is_an_error() {
-        let prev = std::panic::take_hook();
-        std::panic::set_hook(Box::new(|_| {}));
+        // The quiet hook (never swapped: other tests may panic meanwhile) keeps the
+        // caught panic off stderr.
+        crate::panic::install_hook();
         let result = build("test_panics", &Params::default());
-        std::panic::set_hook(prev);
         let message = result.expect_err("panicked").to_string();
         assert!(
             message.contains("panicked while being built: no database"),
