@@ -37,6 +37,7 @@
 //! The reference of every key is `docs/CONFIG.md` in the repository.
 
 #![warn(missing_docs, clippy::print_stdout, clippy::print_stderr)]
+#![forbid(unsafe_code)]
 
 mod build;
 mod config;

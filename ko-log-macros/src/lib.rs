@@ -10,6 +10,7 @@
 //! `::ko_log::__private` and names its locals `__ko_log_*`.
 
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 use proc_macro::TokenStream;
 

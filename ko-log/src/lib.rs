@@ -24,6 +24,11 @@
 //! architecture, configuration, testing and benchmark documents.
 
 #![warn(missing_docs, clippy::print_stdout, clippy::print_stderr)]
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 mod async_api;
 mod backend;
