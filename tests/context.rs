@@ -16,7 +16,9 @@ fn plain_sink() -> Sink {
 #[test]
 fn bound_fields_appear_in_plain_and_json_output() {
     let plain = plain_sink();
-    let json = Sink::new().with_renderer(&RendererConfig::Json(JsonConfig::default()));
+    let json = Sink::new()
+        .with_renderer(&RendererConfig::Json(JsonConfig::default()))
+        .unwrap();
     let log = Logger::new("app").bind("service", "auth");
     let request = log.bind("request_id", "r-42").bind("service", "auth-v2");
     {

@@ -30,6 +30,7 @@ fn a_log_file_that_cannot_be_opened_is_refused_at_its_line() {
     );
 
     a_file_config_error_names_the_file();
+    an_unknown_type_is_refused_with_did_you_mean();
 
     // Nothing was installed: a correct config can still be installed afterwards. (One
     // test: once a backend is installed, every init is refused before building.)
@@ -71,4 +72,36 @@ fn debug_shows_the_diagnostic_as_main_returning_result_prints_it() {
     );
     let io = ko_log::Error::io("File", "open", "/x", std::io::Error::other("denied"));
     assert_eq!(format!("{io:?}"), "File handler: cannot open /x: denied");
+}
+
+/// A `type` that is neither a built-in nor registered is refused at init, at the `type`
+/// value, with "did you mean" over built-in and registered names alike.
+fn an_unknown_type_is_refused_with_did_you_mean() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/ko-log-config/tests/fixtures/errors/unknown_type.toml"
+    );
+    let error = ko_log::init_from_file(path).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "\
+error: unknown handler type `rotating_fil`
+ --> {path}:5:8
+  |
+5 | type = \"rotating_fil\"
+  |        ^
+  = key: handlers.file.type
+  = help: did you mean `rotating_file`?"
+        )
+    );
+    let text = "[handlers.c]\ntype = \"stream\"\nrenderer = { type = \"jsn\" }\n";
+    let error = ko_log::init_from_str(text, Format::Toml).unwrap_err();
+    let ko_log::Error::Config(config) = &error else {
+        panic!("{error}");
+    };
+    let location = config.location().unwrap();
+    assert_eq!((location.line, location.column), (3, 21));
+    assert_eq!(config.key_path(), "handlers.c.renderer.type");
+    assert_eq!(config.suggestion(), Some("json"));
 }

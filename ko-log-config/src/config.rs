@@ -113,7 +113,7 @@ impl Config {
                     }
                     Some(&rotating.file)
                 }
-                HandlerKind::Stream(_) | HandlerKind::Null => None,
+                HandlerKind::Stream(_) | HandlerKind::Null | HandlerKind::Custom { .. } => None,
             };
             if file.is_some_and(|f| f.path.as_os_str().is_empty()) {
                 return Err(invalid(path.key("path"), "the path must not be empty"));
@@ -147,8 +147,7 @@ impl Default for Config {
                 stream: Stream::Stderr,
             }),
             renderer: RendererConfig::Colored(ColoredConfig::default()),
-            processors: Vec::new(),
-            level: None,
+            ..HandlerConfig::new(HandlerKind::Null)
         };
         let root = LoggerConfig {
             handlers: vec![CONSOLE.to_owned()],

@@ -153,8 +153,10 @@ impl ConfigError {
 
     /// The same error with `cause` as its `source()` (for errors the runtime meets while
     /// acting on a valid config, such as a log file it cannot open).
-    pub fn with_cause(self, cause: impl StdError + Send + Sync + 'static) -> ConfigError {
-        self.with_source(cause)
+    pub fn with_cause(self, cause: impl Into<Box<dyn StdError + Send + Sync>>) -> ConfigError {
+        let mut error = self;
+        error.inner.source = Some(cause.into());
+        error
     }
 
     /// The category.

@@ -59,7 +59,6 @@ pub mod units;
 pub use config::{Config, Format, CONSOLE, ROOT};
 pub use error::{ConfigError, ConfigErrorKind, Location};
 pub use handler::{HandlerConfig, HandlerKind};
-pub use load::locate;
 pub use logger::LoggerConfig;
 pub use process::ProcessorConfig;
 pub use queue::{Backpressure, QueueConfig};

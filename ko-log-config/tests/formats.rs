@@ -62,6 +62,7 @@ fn expected() -> Config {
         }),
         processors: Vec::new(),
         level: Some(LevelFilter::Trace),
+        origin: Default::default(),
     };
     let file = HandlerConfig {
         kind: HandlerKind::RotatingFile(RotatingFileConfig {
@@ -112,6 +113,7 @@ fn expected() -> Config {
             },
         ],
         level: None,
+        origin: Default::default(),
     };
     let db_file = HandlerConfig {
         kind: HandlerKind::File(FileConfig {
@@ -128,12 +130,14 @@ fn expected() -> Config {
         }),
         processors: Vec::new(),
         level: None,
+        origin: Default::default(),
     };
     let null = HandlerConfig {
         kind: HandlerKind::Null,
         renderer: RendererConfig::default(),
         processors: Vec::new(),
         level: None,
+        origin: Default::default(),
     };
     let root = LoggerConfig {
         level: Some(LevelFilter::Info),

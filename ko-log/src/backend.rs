@@ -33,6 +33,7 @@ impl Backend {
     /// before anything is logged.
     pub fn new(config: Config) -> Result<(Backend, Guard), Error> {
         config.validate()?;
+        crate::registry::check()?;
         clock::local_offset();
         crate::panic::install_hook();
         let names: Vec<&String> = config.handlers.keys().collect();
@@ -146,11 +147,23 @@ fn is_power_of_ten(mut n: u64) -> bool {
 }
 
 fn build_pipeline(name: &str, config: &HandlerConfig) -> Result<Pipeline, Error> {
-    let handler = handler::build(&config.kind).map_err(|source| Error::Handler {
-        name: name.to_owned(),
-        source: Box::new(source),
+    let handler = handler::build(&config.kind).map_err(|error| match error {
+        // Already located (an unknown `type`, bad params, a constructor's error).
+        Error::Config(located) => Error::Config(located),
+        // A handler that cannot start (a file it cannot open) is a mistake in the config
+        // like any other: located at its `path`, through where the table was written.
+        source => {
+            let message = format!("handler `{name}` cannot start: {source}");
+            match config.origin.error_at("path", message) {
+                Some(located) => Error::Config(located.with_cause(source)),
+                None => Error::Handler {
+                    name: name.to_owned(),
+                    source: Box::new(source),
+                },
+            }
+        }
     })?;
-    let renderer = render::build(&config.renderer, handler.is_terminal());
+    let renderer = render::build(&config.renderer, handler.is_terminal())?;
     let processors = config
         .processors
         .iter()

@@ -47,6 +47,34 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// A handler's own failure that is not an I/O error (a database refused a row, a
+    /// collector answered with an error): what a custom handler returns through
+    /// [`Error::custom`]. Reported with the handler's configured name.
+    #[error("{0}")]
+    Custom(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A handler panicked in `write` or `flush`; the record was not written by it. The
+    /// other handlers and the dispatcher carry on.
+    #[error("handler `{handler}` panicked in `{op}`: {message}")]
+    HandlerPanic {
+        /// The handler's name in the config.
+        handler: String,
+        /// What it was doing (`write`, `flush`).
+        op: &'static str,
+        /// The panic payload, when it was a string.
+        message: String,
+    },
+    /// A renderer panicked; the record was skipped for its handler.
+    #[error("the renderer of handler `{handler}` panicked: {message}")]
+    RendererPanic {
+        /// The configured name of the handler whose renderer it is.
+        handler: String,
+        /// The panic payload, when it was a string.
+        message: String,
+    },
+    /// A component type this version of ko-log does not know how to build (a config
+    /// variant added by a newer `ko-log-config`).
+    #[error("{0}")]
+    Unsupported(String),
     /// A processor panicked; the record was still written without that processor's effect.
     #[error("processor `{name}` panicked: {message}")]
     ProcessorPanic {
@@ -80,16 +108,34 @@ impl Error {
                 Cow::Borrowed("PROCESSOR::Custom::PANIC::ERROR::RECOVERABLE")
             }
             Error::Spawn(_) => Cow::Borrowed("RUNTIME::Dispatcher::THREAD::CRITICAL"),
+            Error::Custom(_) => Cow::Borrowed("HANDLER::Custom::RUNTIME::ERROR::RECOVERABLE"),
+            Error::HandlerPanic { .. } => {
+                Cow::Borrowed("HANDLER::Custom::PANIC::ERROR::RECOVERABLE")
+            }
+            Error::RendererPanic { .. } => {
+                Cow::Borrowed("RENDERER::Render::PANIC::ERROR::RECOVERABLE")
+            }
+            Error::Unsupported(_) => Cow::Borrowed("CONFIGURATION::Config::VALIDATION::ERROR"),
         }
     }
 
     /// Whether ko-log keeps going after this error (and retries the operation later).
     pub fn recoverable(&self) -> bool {
         match self {
-            Error::Io { .. } | Error::ProcessorPanic { .. } => true,
+            Error::Io { .. }
+            | Error::ProcessorPanic { .. }
+            | Error::Custom(_)
+            | Error::HandlerPanic { .. }
+            | Error::RendererPanic { .. } => true,
             Error::Handler { source, .. } => source.recoverable(),
             _ => false,
         }
+    }
+
+    /// A handler's own failure, for a custom handler's `write` or `flush` to return when
+    /// the problem is not an `std::io::Error` (which goes in [`Error::Io`]).
+    pub fn custom(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
+        Error::Custom(error.into())
     }
 
     /// Shorthand for an [`Error::Io`].

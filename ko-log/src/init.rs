@@ -86,38 +86,16 @@ fn claim_and_install<T>(build: impl FnOnce() -> Result<(Backend, T), Error>) -> 
 /// log::info!(user_id = 123; "Processing request");
 /// # Ok::<(), ko_log::Error>(())
 /// ```
+///
+/// Every mistake, including a log file that cannot be opened, is a config error located in
+/// the file; the file is read once.
 pub fn init_from_file(path: impl AsRef<Path>) -> Result<Guard, Error> {
-    let path = path.as_ref();
-    init(Config::from_path(path)?).map_err(|error| {
-        let format = path
-            .extension()
-            .and_then(|ext| ext.to_str())
-            .and_then(Format::from_extension);
-        match (std::fs::read_to_string(path), format) {
-            (Ok(text), Some(format)) => locate(error, &text, format, Some(path)),
-            _ => error,
-        }
-    })
+    init(Config::from_path(path.as_ref())?)
 }
 
 /// Parses `text` in `format` and installs ko-log as the global logger.
 pub fn init_from_str(text: &str, format: Format) -> Result<Guard, Error> {
-    init(Config::from_str(text, format)?).map_err(|error| locate(error, text, format, None))
-}
-
-/// Turns a handler that failed to start into a config error at its `path` (or its table),
-/// so a permission problem is reported like any other mistake in the file.
-fn locate(error: Error, text: &str, format: Format, file: Option<&Path>) -> Error {
-    match error {
-        Error::Handler { name, source } => {
-            let keys = ["handlers", name.as_str(), "path"];
-            let message = format!("handler `{name}` cannot start: {source}");
-            Error::Config(
-                ko_log_config::locate(text, format, file, &keys, message).with_cause(*source),
-            )
-        }
-        other => other,
-    }
+    init(Config::from_str(text, format)?)
 }
 
 /// The zero-config setup: `info` and above, colored, to stderr.

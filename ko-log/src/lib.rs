@@ -44,6 +44,7 @@ pub mod life;
 mod logger;
 mod panic;
 pub mod process;
+mod registry;
 pub mod render;
 mod report;
 mod route;
@@ -73,9 +74,10 @@ pub mod __private {
     pub use crate::async_api::{enqueue, AsyncCapture};
     pub use log;
     pub use std::borrow::Cow;
-    // #[ko_log::life], ko_log::life_guard!, #[ko_log::processor]:
+    // #[ko_log::life], ko_log::life_guard!; #[ko_log::handler], #[ko_log::renderer],
+    // #[ko_log::processor]:
     pub use crate::life::__private as life;
-    pub use crate::process::registry::__private as processor;
+    pub use crate::registry::__private as component;
     pub use inventory;
 }
 

@@ -138,16 +138,11 @@ impl Sink {
     fn register(logger: Option<String>) -> Sink {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         let id = NEXT.fetch_add(1, Ordering::Relaxed);
-        let renderer = match Template::parse(DEFAULT_FORMAT) {
-            Ok(format) => render::build(
-                &RendererConfig::Plain(ko_log_config::render::PlainConfig {
-                    format,
-                    ..Default::default()
-                }),
-                false,
-            ),
-            Err(_) => render::build(&RendererConfig::default(), false),
+        let config = ko_log_config::render::PlainConfig {
+            format: Template::parse(DEFAULT_FORMAT).unwrap_or_default(),
+            ..Default::default()
         };
+        let renderer: Box<dyn Render> = Box::new(render::Plain::new(&config));
         let inner = Arc::new(Inner {
             id,
             logger,
@@ -158,22 +153,23 @@ impl Sink {
         Sink { inner }
     }
 
-    /// Renders lines with `renderer` instead of the default template.
-    pub fn with_renderer(self, renderer: &RendererConfig) -> Sink {
-        *lock(&self.inner.renderer) = render::build(renderer, false);
-        self
+    /// Renders lines with `renderer` instead of the default template (a registered
+    /// renderer too; building it can fail as at init).
+    pub fn with_renderer(self, renderer: &RendererConfig) -> Result<Sink, crate::Error> {
+        *lock(&self.inner.renderer) = render::build(renderer, false)?;
+        Ok(self)
     }
 
     /// Renders lines with the plain `template` (e.g. `"{level} {message}{kv}"`).
     pub fn with_format(self, template: &str) -> Result<Sink, ConfigError> {
         let format = Template::parse(template)
             .map_err(|e| ConfigError::validation("format", e.to_string()))?;
-        Ok(
-            self.with_renderer(&RendererConfig::Plain(ko_log_config::render::PlainConfig {
-                format,
-                ..Default::default()
-            })),
-        )
+        let config = ko_log_config::render::PlainConfig {
+            format,
+            ..Default::default()
+        };
+        *lock(&self.inner.renderer) = Box::new(render::Plain::new(&config));
+        Ok(self)
     }
 
     /// Captures the records logged on this thread until the guard drops.

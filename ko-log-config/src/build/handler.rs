@@ -6,14 +6,12 @@ use super::values::{
     Count, DurationDe, FileMode, Level, NonEmpty, RotationDe, Size, StreamDe, TimezoneDe,
 };
 use super::{process, render, Cx};
+use crate::handler::BUILTIN;
 use crate::handler::{
     FileConfig, OpenMode, RotatingFileConfig, Stream, StreamConfig, DEFAULT_REOPEN_CHECK,
 };
-use crate::node::{KeyPath, Node};
+use crate::node::{KeyPath, Node, Origin, Params};
 use crate::{ConfigError, HandlerConfig, HandlerKind, RendererConfig};
-
-/// The handler `type` names.
-pub(crate) const TYPES: &[&str] = &["file", "rotating_file", "stream", "null"];
 
 /// Keys every handler takes, read here rather than by the type's raw struct.
 const COMMON: &[&str] = &["type", "renderer", "processors", "level"];
@@ -81,7 +79,7 @@ fn file_config(
 /// Builds the handler whose table is `node`, at `path` (`handlers.NAME`).
 pub(super) fn handler(cx: &Cx, node: &Node, path: &KeyPath) -> Result<HandlerConfig, ConfigError> {
     cx.table(node, path, "a handler table")?;
-    let (name, type_mark) = cx.type_of(node, path, TYPES)?;
+    let (name, type_mark) = cx.type_of(node, path, BUILTIN)?;
     let kind = match name {
         "file" => {
             let raw: RawFile = cx.de(node, path, COMMON)?;
@@ -119,7 +117,19 @@ pub(super) fn handler(cx: &Cx, node: &Node, path: &KeyPath) -> Result<HandlerCon
             let _: RawNull = cx.de(node, path, COMMON)?;
             HandlerKind::Null
         }
-        other => return Err(cx.unknown_type("handler", other, type_mark, path, TYPES)),
+        // Any other `type` names a registered handler: the runtime resolves it and reads
+        // its params from the table.
+        other => HandlerKind::Custom {
+            name: other.to_owned(),
+            params: Params::new(
+                other,
+                node.clone(),
+                type_mark,
+                path.clone(),
+                cx.source.clone(),
+                COMMON,
+            ),
+        },
     };
     let level = match node.get("level") {
         Some(level) => cx
@@ -135,10 +145,19 @@ pub(super) fn handler(cx: &Cx, node: &Node, path: &KeyPath) -> Result<HandlerCon
         Some(list) => process::processors(cx, list, &path.key("processors"))?,
         None => Vec::new(),
     };
+    let origin = Origin::new(Params::new(
+        name,
+        node.clone(),
+        type_mark,
+        path.clone(),
+        cx.source.clone(),
+        COMMON,
+    ));
     Ok(HandlerConfig {
         kind,
         renderer,
         processors,
         level,
+        origin,
     })
 }

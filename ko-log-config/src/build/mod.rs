@@ -131,25 +131,6 @@ impl Cx {
             },
         }
     }
-
-    /// The error for a `type` naming no known `what` (handler, renderer).
-    fn unknown_type(
-        &self,
-        what: &str,
-        name: &str,
-        mark: Mark,
-        path: &KeyPath,
-        known: &[&str],
-    ) -> ConfigError {
-        self.error(
-            ConfigErrorKind::UnknownType,
-            mark,
-            &path.key("type"),
-            format!("unknown {what} type `{name}`"),
-        )
-        .with_suggestion(did_you_mean(name, known.iter().copied()))
-        .with_help(Some(format!("expected {}", one_of(known.iter().copied()))))
-    }
 }
 
 /// Builds and validates the typed configuration from an interpolated tree.

@@ -152,6 +152,7 @@ fn processor(cx: &Cx, node: &Node, path: &KeyPath) -> Result<ProcessorConfig, Co
                 type_mark,
                 path.clone(),
                 cx.source.clone(),
+                TYPE,
             ),
         },
     })

@@ -4,12 +4,11 @@ use serde::Deserialize;
 
 use super::values::{ColorDe, ColorModeDe, Count, NonEmpty, TimezoneDe};
 use super::Cx;
-use crate::node::{KeyPath, Node};
+use crate::node::{KeyPath, Node, NodeValue, Params};
+use crate::render::BUILTIN;
 use crate::render::{ColoredConfig, JsonConfig, LevelColors, PlainConfig, TimeFormat};
+use crate::source::Mark;
 use crate::{ConfigError, ConfigErrorKind, RendererConfig, Template};
-
-/// The renderer `type` names.
-pub(crate) const TYPES: &[&str] = &["plain", "json", "colored"];
 
 const TYPE: &[&str] = &["type"];
 
@@ -67,13 +66,13 @@ pub(super) fn renderer(
             "json" => Ok(RendererConfig::Json(JsonConfig::default())),
             "colored" => Ok(RendererConfig::Colored(ColoredConfig::default())),
             other => {
-                let error = cx.unknown_type("renderer", other, node.mark(), path, TYPES);
-                Err(error.with_path(path.to_string()))
+                let bare = Node::new(NodeValue::Map(Vec::new()), node.mark());
+                Ok(custom(cx, other, &bare, node.mark(), path))
             }
         };
     }
     cx.table(node, path, "a renderer table or type name")?;
-    let (name, type_mark) = cx.type_of(node, path, TYPES)?;
+    let (name, type_mark) = cx.type_of(node, path, BUILTIN)?;
     Ok(match name {
         "plain" => {
             let raw: RawPlain = cx.de(node, path, TYPE)?;
@@ -122,8 +121,24 @@ pub(super) fn renderer(
                 color: raw.color.map(|c| c.0).unwrap_or_default(),
             })
         }
-        other => return Err(cx.unknown_type("renderer", other, type_mark, path, TYPES)),
+        other => custom(cx, other, node, type_mark, path),
     })
+}
+
+/// Any other `type` names a registered renderer: the runtime resolves it and reads its
+/// params from the table.
+fn custom(cx: &Cx, name: &str, table: &Node, type_mark: Mark, path: &KeyPath) -> RendererConfig {
+    RendererConfig::Custom {
+        name: name.to_owned(),
+        params: Params::new(
+            name,
+            table.clone(),
+            type_mark,
+            path.clone(),
+            cx.source.clone(),
+            TYPE,
+        ),
+    }
 }
 
 /// The compiled `format` of a renderer table, located through the table.

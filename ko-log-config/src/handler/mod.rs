@@ -14,7 +14,12 @@ pub(crate) use rotating_file::DEFAULT_REOPEN_CHECK;
 pub use rotating_file::{RotatingFileConfig, Rotation, Timezone};
 pub use stream::{Stream, StreamConfig};
 
+use crate::node::{Origin, Params};
 use crate::{ProcessorConfig, RendererConfig};
+
+/// The `type` names of the typed built-in handlers; any other `type` is a
+/// [`HandlerKind::Custom`] for the runtime's registry.
+pub const BUILTIN: &[&str] = &["file", "rotating_file", "stream", "null"];
 
 /// One `[handlers.NAME]` table.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,10 +32,27 @@ pub struct HandlerConfig {
     pub processors: Vec<ProcessorConfig>,
     /// Records below this level are skipped by this handler only (key `level`).
     pub level: Option<LevelFilter>,
+    /// Where the table was written (set by the loader), so the runtime locates a problem
+    /// it meets later, such as a file it cannot open, without reading the file again.
+    pub origin: Origin,
+}
+
+impl HandlerConfig {
+    /// A handler of `kind` with the plain renderer, no processors, no level floor.
+    pub fn new(kind: HandlerKind) -> HandlerConfig {
+        HandlerConfig {
+            kind,
+            renderer: RendererConfig::default(),
+            processors: Vec::new(),
+            level: None,
+            origin: Origin::default(),
+        }
+    }
 }
 
 /// The destination of a handler, by `type`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum HandlerKind {
     /// `type = "file"`.
     File(FileConfig),
@@ -40,16 +62,28 @@ pub enum HandlerKind {
     Stream(StreamConfig),
     /// `type = "null"`: discards every record.
     Null,
+    /// Any other `type`: a handler registered with `#[ko_log::handler]` (or a built-in
+    /// without a typed config). The runtime resolves `name` and deserializes `params`
+    /// into that handler's own params type.
+    Custom {
+        /// The `type` as written.
+        name: String,
+        /// The table's other keys (all but `type`, `renderer`, `processors`, `level`),
+        /// with their locations.
+        params: Params,
+    },
 }
 
 impl HandlerKind {
-    /// The `type` name of this kind (`file`, `rotating_file`, `stream`, `null`).
-    pub fn type_name(&self) -> &'static str {
+    /// The `type` name of this kind (`file`, `rotating_file`, `stream`, `null`, or a
+    /// registered handler's name).
+    pub fn type_name(&self) -> &str {
         match self {
             HandlerKind::File(_) => "file",
             HandlerKind::RotatingFile(_) => "rotating_file",
             HandlerKind::Stream(_) => "stream",
             HandlerKind::Null => "null",
+            HandlerKind::Custom { name, .. } => name,
         }
     }
 }

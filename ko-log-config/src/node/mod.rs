@@ -18,11 +18,13 @@
 
 mod de;
 mod json;
+mod origin;
 mod params;
 pub(crate) mod path;
 mod toml;
 mod yaml;
 
+pub use self::origin::Origin;
 pub use self::params::Params;
 
 pub(crate) use self::de::{deserialize, deserialize_unlocated};

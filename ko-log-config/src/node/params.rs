@@ -1,4 +1,5 @@
-//! [`Params`]: a custom processor's table, kept located for the runtime.
+//! [`Params`]: a registered component's table (handler, renderer or processor), kept
+//! located for the runtime.
 
 use std::fmt;
 use std::sync::Arc;
@@ -8,16 +9,20 @@ use crate::source::{Mark, Source};
 use crate::suggest::{did_you_mean, one_of};
 use crate::{ConfigError, ConfigErrorKind};
 
-/// The keys of a custom processor's table (everything but `type`), with their locations,
-/// kept so the runtime can deserialize them into the processor's own params type and
-/// report a mistake at the right line.
+/// The keys of a registered component's table (everything but `type`, and for a handler
+/// but the keys every handler takes), with their locations, kept so the runtime can
+/// deserialize them into the component's own params type and report a mistake at the
+/// right line.
 ///
 /// Two `Params` are equal when they hold the same keys and values, wherever they were
 /// written (so one config in TOML, JSON and YAML compares equal).
 #[derive(Clone)]
 pub struct Params {
-    /// The processor's `type`.
+    /// The component's `type`.
     name: String,
+    /// Keys of the table that are not the component's own (`type`; for a handler also
+    /// `renderer`, `processors`, `level`).
+    skip: &'static [&'static str],
     /// The processor's table (or an empty table where the processor was named by a bare
     /// string).
     node: Node,
@@ -38,9 +43,11 @@ impl Params {
         type_mark: Mark,
         path: KeyPath,
         source: Arc<Source>,
+        skip: &'static [&'static str],
     ) -> Params {
         Params {
             name: name.to_owned(),
+            skip,
             node,
             type_mark,
             path,
@@ -57,6 +64,7 @@ impl Params {
                 .and_then(Node::as_str)
                 .unwrap_or_default()
                 .to_owned(),
+            skip: TYPE,
             type_mark: node.mark(),
             node,
             path: KeyPath::root(),
@@ -80,18 +88,19 @@ impl Params {
     /// [`node`](crate::node) module describes.
     pub fn deserialize<T: serde::de::DeserializeOwned>(&self) -> Result<T, ConfigError> {
         match &self.source {
-            Some(source) => deserialize(source, &self.node, &self.path, TYPE),
-            None => deserialize_unlocated(&self.node, &self.path, TYPE),
+            Some(source) => deserialize(source, &self.node, &self.path, self.skip),
+            None => deserialize_unlocated(&self.node, &self.path, self.skip),
         }
     }
 
-    /// The error for a `type` that names no known processor: lists `known` and suggests
-    /// the nearest one, located at the `type` value.
-    pub fn unknown_type(&self, known: &[&str]) -> ConfigError {
+    /// The error for a `type` that names no known component of kind `what` (`handler`,
+    /// `renderer`, `processor`): lists `known` and suggests the nearest one, located at
+    /// the `type` value.
+    pub fn unknown_type(&self, what: &str, known: &[&str]) -> ConfigError {
         let name = self.name.as_str();
         let error = ConfigError::new(
             ConfigErrorKind::UnknownType,
-            format!("unknown processor type `{name}`"),
+            format!("unknown {what} type `{name}`"),
         );
         self.locate(error, self.type_mark)
             .with_path(self.path.key("type").to_string())
@@ -121,7 +130,12 @@ impl Params {
         &self.node
     }
 
-    /// The key path of the processor (`handlers.file.processors[2]`).
+    /// The component's `type` name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The key path of the component (`handlers.file.processors[2]`, `handlers.audit`).
     pub fn key_path(&self) -> String {
         self.path.to_string()
     }

@@ -9,6 +9,7 @@ use crate::Value;
 
 /// One entry of a handler's `processors` list, by `type`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum ProcessorConfig {
     /// `add_callsite`: add the call site's `file`, `line` and/or `module` as fields
     /// (key `fields`, default all three).

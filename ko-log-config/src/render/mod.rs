@@ -10,8 +10,15 @@ pub use self::json::JsonConfig;
 pub use self::plain::PlainConfig;
 pub use self::time_format::TimeFormat;
 
+use crate::node::Params;
+
+/// The `type` names of the typed built-in renderers; any other `type` is a
+/// [`RendererConfig::Custom`] for the runtime's registry.
+pub const BUILTIN: &[&str] = &["plain", "json", "colored"];
+
 /// A handler's renderer, by `type`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum RendererConfig {
     /// `type = "plain"`: a text line from a template.
     Plain(PlainConfig),
@@ -19,15 +26,25 @@ pub enum RendererConfig {
     Json(JsonConfig),
     /// `type = "colored"`: like plain, with the level colored.
     Colored(ColoredConfig),
+    /// Any other `type`: a renderer registered with `#[ko_log::renderer]`. The runtime
+    /// resolves `name` and deserializes `params` into that renderer's own params type.
+    Custom {
+        /// The `type` as written.
+        name: String,
+        /// The table's other keys, with their locations.
+        params: Params,
+    },
 }
 
 impl RendererConfig {
-    /// The `type` name of this renderer (`plain`, `json`, `colored`).
-    pub fn type_name(&self) -> &'static str {
+    /// The `type` name of this renderer (`plain`, `json`, `colored`, or a registered
+    /// renderer's name).
+    pub fn type_name(&self) -> &str {
         match self {
             RendererConfig::Plain(_) => "plain",
             RendererConfig::Json(_) => "json",
             RendererConfig::Colored(_) => "colored",
+            RendererConfig::Custom { name, .. } => name,
         }
     }
 }

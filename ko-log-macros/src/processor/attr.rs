@@ -19,19 +19,6 @@ use syn::{Expr, FnArg, Ident, ItemFn, Lit, LitStr, ReturnType, Token, Type};
 
 use crate::errors::{did_you_mean, Errors};
 
-/// The built-in processor types (ko-log-config's `process::BUILTIN`): a custom processor
-/// under one of these names would never be reached. A test checks this copy against
-/// ko-log-config.
-const BUILTIN: &[&str] = &[
-    "add_callsite",
-    "add_context_defaults",
-    "dict_tracebacks",
-    "filter_by_level",
-    "filter_keys",
-    "filter_markup",
-    "redact",
-];
-
 /// The signature the errors suggest.
 pub(crate) const SHAPE: &str =
     "fn name(params: &Params) -> impl FnMut(&mut ko_log::Event) -> ko_log::Action + Send + 'static";
@@ -114,11 +101,6 @@ pub(crate) fn bad_name(name: &str) -> Option<String> {
     if name.chars().any(char::is_whitespace) {
         return Some(format!(
             "the processor's name `{name}` cannot contain whitespace"
-        ));
-    }
-    if BUILTIN.contains(&name) {
-        return Some(format!(
-            "`{name}` is a built-in processor type, so a custom processor of that name would never be used; choose another with #[ko_log::processor(name = \"...\")]"
         ));
     }
     None
@@ -215,21 +197,4 @@ pub(crate) fn shape(function: &ItemFn, errors: &mut Errors) -> Option<Shape> {
 /// Where a bad item is reported: see [`crate::errors::item_name_span`].
 pub(crate) fn item_span(item: &TokenStream) -> Span {
     crate::errors::item_name_span(item)
-}
-
-#[cfg(test)]
-mod builtin_names {
-    /// The macro cannot depend on ko-log-config, so its copy of the built-in names is
-    /// checked against that crate's source.
-    #[test]
-    fn match_the_config_crate() {
-        let source = include_str!("../../../ko-log-config/src/process/mod.rs");
-        let start = source
-            .find("pub const BUILTIN: &[&str] = &[")
-            .expect("BUILTIN list");
-        let list = &source[start..];
-        let list = &list[..list.find("];").expect("end of list")];
-        let names: Vec<&str> = list.split('"').skip(1).step_by(2).collect();
-        assert_eq!(names, super::BUILTIN);
-    }
 }

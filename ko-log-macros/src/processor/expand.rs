@@ -30,13 +30,13 @@ pub(crate) fn registration(function: &ItemFn, shape: &Shape, name: &LitStr) -> T
     let (params, call) = match &shape.params {
         Some(ty) => (
             quote_spanned! {ty.span()=>
-                let __ko_log_params = ::ko_log::__private::processor::params::<#ty>(__ko_log_params)?;
+                let __ko_log_params = ::ko_log::__private::component::params::<#ty>(__ko_log_params)?;
             },
             quote!(#ident(&__ko_log_params)),
         ),
         None => (
             quote! {
-                ::ko_log::__private::processor::params::<::ko_log::__private::processor::NoParams>(
+                ::ko_log::__private::component::params::<::ko_log::__private::component::NoParams>(
                     __ko_log_params,
                 )?;
             },
@@ -54,19 +54,21 @@ pub(crate) fn registration(function: &ItemFn, shape: &Shape, name: &LitStr) -> T
 
         const _: () = {
             fn __ko_log_construct(
-                __ko_log_params: &::ko_log::__private::processor::Params,
+                __ko_log_params: &::ko_log::__private::component::Params,
             ) -> ::core::result::Result<
                 ::std::boxed::Box<dyn ::ko_log::Process>,
                 ::ko_log::Error,
             > {
                 #params
                 let __ko_log_step = #call;
-                ::core::result::Result::Ok(::ko_log::__private::processor::step(#name, #step))
+                ::core::result::Result::Ok(::ko_log::__private::component::step(#name, #step))
             }
             ::ko_log::__private::inventory::submit! {
-                ::ko_log::__private::processor::Registration {
+                ::ko_log::__private::component::Registration {
                     name: #name,
-                    construct: __ko_log_construct,
+                    construct: ::ko_log::__private::component::Constructor::Processor(
+                        __ko_log_construct,
+                    ),
                     function: ::core::concat!(::core::module_path!(), "::", #function_name),
                     file: #file,
                     line: #line,

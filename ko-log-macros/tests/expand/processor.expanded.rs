@@ -9,22 +9,23 @@ fn add_request_id(
 }
 const _: () = {
     fn __ko_log_construct(
-        __ko_log_params: &::ko_log::__private::processor::Params,
+        __ko_log_params: &::ko_log::__private::component::Params,
     ) -> ::core::result::Result<
         ::std::boxed::Box<dyn ::ko_log::Process>,
         ::ko_log::Error,
     > {
-        let __ko_log_params = ::ko_log::__private::processor::params::<
+        let __ko_log_params = ::ko_log::__private::component::params::<
             RequestIdParams,
         >(__ko_log_params)?;
         let __ko_log_step = add_request_id(&__ko_log_params);
         ::core::result::Result::Ok(
-            ::ko_log::__private::processor::step("add_request_id", __ko_log_step),
+            ::ko_log::__private::component::step("add_request_id", __ko_log_step),
         )
     }
     ::ko_log::__private::inventory::submit! {
-        ::ko_log::__private::processor::Registration { name : "add_request_id", construct
-        : __ko_log_construct, function : ::core::concat!(::core::module_path!(), "::",
-        "add_request_id"), file : ::core::file!(), line : ::core::line!(), }
+        ::ko_log::__private::component::Registration { name : "add_request_id", construct
+        : ::ko_log::__private::component::Constructor::Processor(__ko_log_construct,),
+        function : ::core::concat!(::core::module_path!(), "::", "add_request_id"), file
+        : ::core::file!(), line : ::core::line!(), }
     }
 };

@@ -332,14 +332,11 @@ impl Pipeline {
         buf.clear();
         let renderer = &self.renderer;
         if let Err(payload) = panic::catch(|| renderer.render(event, buf)) {
-            report::report(
-                "RENDERER::Render::PANIC::ERROR::RECOVERABLE",
-                &format!(
-                    "handler `{}`: the renderer panicked ({}); the record was skipped for this handler",
-                    self.name,
-                    panic_message(payload.as_ref())
-                ),
-            );
+            let error = Error::RendererPanic {
+                handler: self.name.clone(),
+                message: panic_message(payload.as_ref()),
+            };
+            report::error(&format!("handler `{}`", self.name), &error);
             return 1;
         }
         let handler = &mut self.handler;
@@ -376,12 +373,11 @@ fn failure(
     match result {
         Ok(Ok(())) => None,
         Ok(Err(error)) => Some(error),
-        Err(payload) => Some(Error::io(
-            "Custom",
+        Err(payload) => Some(Error::HandlerPanic {
+            handler: name.to_owned(),
             op,
-            format!("<handler {name}>"),
-            std::io::Error::other(format!("panicked: {}", panic_message(payload.as_ref()))),
-        )),
+            message: panic_message(payload.as_ref()),
+        }),
     }
 }
 

@@ -82,5 +82,12 @@ pub fn build(kind: &HandlerKind) -> Result<Box<dyn Handler>, Error> {
         HandlerKind::RotatingFile(config) => Box::new(RotatingFile::new(config)?),
         HandlerKind::Stream(config) => Box::new(StdStream::new(config)),
         HandlerKind::Null => Box::new(Null),
+        HandlerKind::Custom { name, params } => crate::registry::handler(name, params)?,
+        other => {
+            return Err(Error::Unsupported(format!(
+                "handler type `{}` is not known to this version of ko-log",
+                other.type_name()
+            )))
+        }
     })
 }

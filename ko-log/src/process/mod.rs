@@ -15,7 +15,7 @@
 //! | `redact` | [`Redact`] | masks the values of sensitive keys |
 //!
 //! Any other `type` names a custom processor, resolved through the registry of
-//! `#[ko_log::processor]` (the private `registry` module).
+//! components (`#[ko_log::processor]`).
 
 use std::fmt;
 
@@ -29,7 +29,6 @@ mod keys;
 mod level;
 mod markup;
 mod redact;
-pub(crate) mod registry;
 mod tracebacks;
 
 pub use self::callsite::AddCallsite;
@@ -73,6 +72,41 @@ pub fn build(config: &ProcessorConfig) -> Result<Box<dyn Process>, crate::Error>
         ProcessorConfig::Redact { keys, replacement } => {
             Box::new(Redact::new(keys, replacement.clone()))
         }
-        ProcessorConfig::Custom { name, params } => registry::build(name, params)?,
+        ProcessorConfig::Custom { name, params } => crate::registry::processor(name, params)?,
+        other => {
+            return Err(crate::Error::Unsupported(format!(
+                "processor type `{}` is not known to this version of ko-log",
+                other.type_name()
+            )))
+        }
     })
+}
+
+/// A processor made of a registered function's step.
+pub(crate) struct Step<F> {
+    name: &'static str,
+    step: F,
+}
+
+impl<F> Step<F> {
+    pub(crate) fn new(name: &'static str, step: F) -> Step<F> {
+        Step { name, step }
+    }
+}
+
+impl<F> fmt::Debug for Step<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Processor")
+            .field("type", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<F> Process for Step<F>
+where
+    F: FnMut(&mut Event) -> Action + Send + 'static,
+{
+    fn process(&mut self, event: &mut Event) -> Action {
+        (self.step)(event)
+    }
 }

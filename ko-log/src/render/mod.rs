@@ -38,10 +38,21 @@ pub trait Render: fmt::Debug + Send + 'static {
 
 /// The renderer a handler's `renderer` config describes. `is_terminal` says whether the
 /// handler writes to a terminal (it only matters to `colored` with `color = "auto"`).
-pub fn build(config: &RendererConfig, is_terminal: bool) -> Box<dyn Render> {
-    match config {
+///
+/// A registered renderer (`RendererConfig::Custom`) is resolved among the
+/// `#[ko_log::renderer]`s; an unknown name, params that do not fit or a constructor error
+/// is a config error located in the renderer's table.
+pub fn build(config: &RendererConfig, is_terminal: bool) -> Result<Box<dyn Render>, crate::Error> {
+    Ok(match config {
         RendererConfig::Plain(config) => Box::new(Plain::new(config)),
         RendererConfig::Json(config) => Box::new(Json::new(config)),
         RendererConfig::Colored(config) => Box::new(Colored::new(config, is_terminal)),
-    }
+        RendererConfig::Custom { name, params } => crate::registry::renderer(name, params)?,
+        other => {
+            return Err(crate::Error::Unsupported(format!(
+                "renderer type `{}` is not known to this version of ko-log",
+                other.type_name()
+            )))
+        }
+    })
 }

@@ -1,0 +1,425 @@
+//! The one registry of components: handlers, renderers and processors, looked up by the
+//! `type` name a config gives them.
+//!
+//! A config entry whose `type` is not one of the config crate's typed built-ins names a
+//! registered component. `#[ko_log::handler]`, `#[ko_log::renderer]` and
+//! `#[ko_log::processor]` each submit a [`Registration`] to one [`inventory`] collection:
+//! the name, a [`Constructor`] of the right kind, and where it was registered. Built-in
+//! components that have no typed config register the same way, so every name is written
+//! once, and every error that lists valid names reads [`known_names`]: the config crate's
+//! built-ins of that kind plus the registrations of that kind.
+//!
+//! Resolving a name at init ([`handler`], [`renderer`], [`processor`]):
+//!
+//! - no registration: a config error at the `type` value listing the known names, with
+//!   "did you mean";
+//! - one: its constructor's result (a params error is located at the offending key; a
+//!   constructor's own error is located at the component's `type`);
+//! - two or more (two crates picked one name): a config error at the `type` value naming
+//!   every registration's function and source location.
+//!
+//! A registration under a typed built-in's name would never be reached (the config crate
+//! reads that name as the built-in): [`check`] refuses it at init, naming it.
+//!
+//! `inventory` rather than `linkme`: it works on every platform Rust targets (Linux,
+//! macOS, Windows, wasm) with no linker-section support needed, and its cost — walking a
+//! linked list — is paid once, at init, never on the logging path.
+
+use std::fmt;
+
+use ko_log_config::node::Params;
+use ko_log_config::ConfigError;
+
+use crate::{Error, Handler, Process, Render};
+
+/// Builds a component from its config params: one variant per component kind.
+#[derive(Debug, Clone, Copy)]
+pub enum Constructor {
+    /// `#[ko_log::handler]`.
+    Handler(fn(&Params) -> Result<Box<dyn Handler>, Error>),
+    /// `#[ko_log::renderer]`.
+    Renderer(fn(&Params) -> Result<Box<dyn Render>, Error>),
+    /// `#[ko_log::processor]`.
+    Processor(fn(&Params) -> Result<Box<dyn Process>, Error>),
+}
+
+/// A kind of component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Handler,
+    Renderer,
+    Processor,
+}
+
+impl Kind {
+    /// The kind in the user's words (`handler`, `renderer`, `processor`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Handler => "handler",
+            Kind::Renderer => "renderer",
+            Kind::Processor => "processor",
+        }
+    }
+
+    /// The config crate's typed built-ins of this kind.
+    fn builtin(self) -> &'static [&'static str] {
+        match self {
+            Kind::Handler => ko_log_config::handler::BUILTIN,
+            Kind::Renderer => ko_log_config::render::BUILTIN,
+            Kind::Processor => ko_log_config::process::BUILTIN,
+        }
+    }
+}
+
+impl Constructor {
+    fn kind(&self) -> Kind {
+        match self {
+            Constructor::Handler(_) => Kind::Handler,
+            Constructor::Renderer(_) => Kind::Renderer,
+            Constructor::Processor(_) => Kind::Processor,
+        }
+    }
+}
+
+/// One registered component: submitted by a registration macro, collected with
+/// `inventory`.
+#[derive(Debug)]
+pub struct Registration {
+    /// The `type` name configs use.
+    pub name: &'static str,
+    /// Deserializes the params and calls the registered function.
+    pub construct: Constructor,
+    /// The registered function's path (`my_app::log::audit_db`).
+    pub function: &'static str,
+    /// Where the attribute is.
+    pub file: &'static str,
+    /// Its line.
+    pub line: u32,
+}
+
+inventory::collect!(Registration);
+
+impl fmt::Display for Registration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` ({}:{})", self.function, self.file, self.line)
+    }
+}
+
+/// Every registration of `kind`, in no particular order.
+fn registrations(kind: Kind) -> impl Iterator<Item = &'static Registration> {
+    inventory::iter::<Registration>
+        .into_iter()
+        .filter(move |r| r.construct.kind() == kind)
+}
+
+/// The names a `type` of `kind` can take: built-in and registered, sorted, unique.
+pub(crate) fn known_names(kind: Kind) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = kind.builtin().to_vec();
+    names.extend(registrations(kind).map(|r| r.name));
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+/// Refuses registrations that could never be used: under a typed built-in's name.
+pub(crate) fn check() -> Result<(), Error> {
+    for kind in [Kind::Handler, Kind::Renderer, Kind::Processor] {
+        if let Some(dead) = registrations(kind).find(|r| kind.builtin().contains(&r.name)) {
+            let what = kind.as_str();
+            return Err(ConfigError::validation(
+                "",
+                format!(
+                    "{dead} registers a {what} named `{}`, which is a built-in {what} type, so it would never be used; give it another name with #[ko_log::{what}(name = \"...\")]",
+                    dead.name
+                ),
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// The one registration of `kind` under `name`, or the located error saying why not.
+fn resolve(kind: Kind, name: &str, params: &Params) -> Result<&'static Registration, Error> {
+    let what = kind.as_str();
+    let mut found = registrations(kind).filter(|r| r.name == name);
+    let Some(first) = found.next() else {
+        return Err(params.unknown_type(what, &known_names(kind)).into());
+    };
+    let others: Vec<&Registration> = found.collect();
+    if others.is_empty() {
+        return Ok(first);
+    }
+    let mut all: Vec<String> = std::iter::once(first)
+        .chain(others)
+        .map(ToString::to_string)
+        .collect();
+    all.sort();
+    Err(params
+        .error(format!(
+            "{what} type `{name}` is registered more than once: by {}; give all but one \
+             another name with #[ko_log::{what}(name = \"...\")]",
+            all.join(" and by ")
+        ))
+        .into())
+}
+
+/// Runs a constructor, turning a panic into an error located at the component's `type`.
+fn construct<T>(
+    kind: Kind,
+    registration: &Registration,
+    params: &Params,
+    build: impl FnOnce() -> Result<T, Error>,
+) -> Result<T, Error> {
+    match crate::panic::catch(build) {
+        Ok(result) => result,
+        Err(payload) => Err(params
+            .error(format!(
+                "{} `{}` ({registration}) panicked while being built: {}",
+                kind.as_str(),
+                registration.name,
+                crate::dispatch::worker::panic_message(payload.as_ref())
+            ))
+            .into()),
+    }
+}
+
+/// Builds the handler registered under `name` from `params`.
+pub(crate) fn handler(name: &str, params: &Params) -> Result<Box<dyn Handler>, Error> {
+    let registration = resolve(Kind::Handler, name, params)?;
+    match registration.construct {
+        Constructor::Handler(build) => {
+            construct(Kind::Handler, registration, params, || build(params))
+        }
+        _ => Err(params
+            .unknown_type("handler", &known_names(Kind::Handler))
+            .into()),
+    }
+}
+
+/// Builds the renderer registered under `name` from `params`.
+pub(crate) fn renderer(name: &str, params: &Params) -> Result<Box<dyn Render>, Error> {
+    let registration = resolve(Kind::Renderer, name, params)?;
+    match registration.construct {
+        Constructor::Renderer(build) => {
+            construct(Kind::Renderer, registration, params, || build(params))
+        }
+        _ => Err(params
+            .unknown_type("renderer", &known_names(Kind::Renderer))
+            .into()),
+    }
+}
+
+/// Builds the processor registered under `name` from `params`.
+pub(crate) fn processor(name: &str, params: &Params) -> Result<Box<dyn Process>, Error> {
+    let registration = resolve(Kind::Processor, name, params)?;
+    match registration.construct {
+        Constructor::Processor(build) => {
+            construct(Kind::Processor, registration, params, || build(params))
+        }
+        _ => Err(params
+            .unknown_type("processor", &known_names(Kind::Processor))
+            .into()),
+    }
+}
+
+/// Support for the code the registration macros generate; not public API (reached as
+/// `ko_log::__private::component`).
+#[doc(hidden)]
+pub mod __private {
+    use serde::de::DeserializeOwned;
+
+    use crate::process::Step;
+    use crate::{Action, Error, Event, Handler, Process, Render};
+
+    pub use super::{Constructor, Registration};
+    pub use ko_log_config::node::Params;
+
+    /// The params of a component that takes none: any key but `type` is refused.
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct NoParams {}
+
+    /// Deserializes the component's params type. The generated call carries the span of
+    /// that type, so a type that is not `DeserializeOwned` is reported there.
+    pub fn params<P: DeserializeOwned>(params: &Params) -> Result<P, Error> {
+        Ok(params.deserialize::<P>()?)
+    }
+
+    /// Boxes the step a processor function returned. The generated call carries the span
+    /// of the function's return type, so a wrong one is reported there.
+    pub fn step<F>(name: &'static str, step: F) -> Box<dyn Process>
+    where
+        F: FnMut(&mut Event) -> Action + Send + 'static,
+    {
+        Box::new(Step::new(name, step))
+    }
+
+    /// What a `#[ko_log::handler]` function may return: a [`Handler`], or a `Result` of
+    /// one whose error is any `std::error::Error + Send + Sync + 'static`.
+    pub trait IntoHandler {
+        /// The handler, or the constructor's error.
+        fn into_handler(self)
+            -> Result<Box<dyn Handler>, Box<dyn std::error::Error + Send + Sync>>;
+    }
+
+    impl<H: Handler> IntoHandler for H {
+        fn into_handler(
+            self,
+        ) -> Result<Box<dyn Handler>, Box<dyn std::error::Error + Send + Sync>> {
+            Ok(Box::new(self))
+        }
+    }
+
+    impl<H: Handler, E: std::error::Error + Send + Sync + 'static> IntoHandler for Result<H, E> {
+        fn into_handler(
+            self,
+        ) -> Result<Box<dyn Handler>, Box<dyn std::error::Error + Send + Sync>> {
+            match self {
+                Ok(handler) => Ok(Box::new(handler)),
+                Err(error) => Err(Box::new(error)),
+            }
+        }
+    }
+
+    /// What a `#[ko_log::renderer]` function may return: a [`Render`], or a `Result` of
+    /// one whose error is any `std::error::Error + Send + Sync + 'static`.
+    pub trait IntoRenderer {
+        /// The renderer, or the constructor's error.
+        fn into_renderer(self)
+            -> Result<Box<dyn Render>, Box<dyn std::error::Error + Send + Sync>>;
+    }
+
+    impl<R: Render> IntoRenderer for R {
+        fn into_renderer(
+            self,
+        ) -> Result<Box<dyn Render>, Box<dyn std::error::Error + Send + Sync>> {
+            Ok(Box::new(self))
+        }
+    }
+
+    impl<R: Render, E: std::error::Error + Send + Sync + 'static> IntoRenderer for Result<R, E> {
+        fn into_renderer(
+            self,
+        ) -> Result<Box<dyn Render>, Box<dyn std::error::Error + Send + Sync>> {
+            match self {
+                Ok(renderer) => Ok(Box::new(renderer)),
+                Err(error) => Err(Box::new(error)),
+            }
+        }
+    }
+
+    /// Boxes what a handler function returned; a constructor error refuses init, located
+    /// at the handler's `type`. The generated call carries the span of the function's
+    /// return type, so a type that is not a handler is reported there.
+    pub fn handler<R: IntoHandler>(
+        name: &'static str,
+        params: &Params,
+        value: R,
+    ) -> Result<Box<dyn Handler>, Error> {
+        value.into_handler().map_err(|error| {
+            params
+                .error(format!("handler `{name}` cannot start: {error}"))
+                .with_cause(error)
+                .into()
+        })
+    }
+
+    /// Boxes what a renderer function returned, as [`handler`] does.
+    pub fn renderer<R: IntoRenderer>(
+        name: &'static str,
+        params: &Params,
+        value: R,
+    ) -> Result<Box<dyn Render>, Error> {
+        value.into_renderer().map_err(|error| {
+            params
+                .error(format!("renderer `{name}` cannot start: {error}"))
+                .with_cause(error)
+                .into()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Action, Event};
+    use __private::Params;
+
+    fn uppercase(params: &Params) -> Result<Box<dyn Process>, crate::Error> {
+        __private::params::<__private::NoParams>(params)?;
+        Ok(__private::step("test_uppercase", |event: &mut Event| {
+            event.message = event.message.to_uppercase().into();
+            Action::Keep
+        }))
+    }
+
+    fn twice_a(_: &Params) -> Result<Box<dyn Process>, crate::Error> {
+        Ok(__private::step("test_twice", |_: &mut Event| Action::Keep))
+    }
+
+    fn twice_b(_: &Params) -> Result<Box<dyn Process>, crate::Error> {
+        Ok(__private::step("test_twice", |_: &mut Event| Action::Drop))
+    }
+
+    fn panics(_: &Params) -> Result<Box<dyn Process>, crate::Error> {
+        panic!("no database")
+    }
+
+    inventory::submit! {
+        Registration { name: "test_uppercase", construct: Constructor::Processor(uppercase), function: "tests::uppercase", file: "a.rs", line: 1 }
+    }
+    inventory::submit! {
+        Registration { name: "test_twice", construct: Constructor::Processor(twice_a), function: "a::twice", file: "a.rs", line: 2 }
+    }
+    inventory::submit! {
+        Registration { name: "test_twice", construct: Constructor::Processor(twice_b), function: "b::twice", file: "b.rs", line: 3 }
+    }
+    inventory::submit! {
+        Registration { name: "test_panics", construct: Constructor::Processor(panics), function: "tests::panics", file: "a.rs", line: 4 }
+    }
+
+    #[test]
+    fn a_registered_processor_is_built_and_runs() {
+        let mut processor = processor("test_uppercase", &Params::default()).expect("registered");
+        let mut event = Event::new(log::Level::Info, "app", "hello");
+        assert_eq!(processor.process(&mut event), Action::Keep);
+        assert_eq!(event.message, "HELLO");
+        assert_eq!(
+            format!("{processor:?}"),
+            "Processor { type: \"test_uppercase\", .. }"
+        );
+    }
+
+    #[test]
+    fn known_names_merge_builtin_and_registered() {
+        let names = known_names(Kind::Processor);
+        assert!(names.contains(&"redact"));
+        assert!(names.contains(&"test_uppercase"));
+        assert_eq!(names.iter().filter(|n| **n == "test_twice").count(), 1);
+        assert!(names.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn a_name_registered_twice_is_refused_naming_both() {
+        let error = processor("test_twice", &Params::default()).expect_err("ambiguous");
+        let message = error.to_string();
+        assert!(
+            message.contains("`a::twice` (a.rs:2) and by `b::twice` (b.rs:3)"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_constructor_that_panics_is_an_error() {
+        // The quiet hook (never swapped: other tests may panic meanwhile) keeps the
+        // caught panic off stderr.
+        crate::panic::install_hook();
+        let result = processor("test_panics", &Params::default());
+        let message = result.expect_err("panicked").to_string();
+        assert!(
+            message.contains("panicked while being built: no database"),
+            "{message}"
+        );
+    }
+}
