@@ -1,6 +1,7 @@
 //! The `file`, `stream` and `null` handlers used directly: exact contents, open modes,
 //! permissions, and the faults an outside world inflicts (deleted, renamed and truncated
-//! files, a full disk, refused opens).
+//! files, a full disk, refused opens); FIFOs and devices (opening never waits, nothing but
+//! a regular file is emptied), a parent that is not a directory.
 
 use std::fs;
 use std::io;
@@ -484,4 +485,199 @@ fn build_makes_each_kind() {
     }))
     .unwrap_err();
     assert_eq!(io_parts(&error).0, "open");
+}
+
+// ---------------------------------------------------------------------------------------
+// Paths that are not plain files: FIFOs, devices, parents that are not directories.
+// Opening never waits.
+
+/// How long a test waits for an open that must not block before it fails (instead of
+/// hanging the test run).
+const OPEN_GUARD: Duration = Duration::from_secs(30);
+
+/// A config whose root logger writes to one `file` handler named `name` at `path`.
+fn file_config_text(name: &str, path: &Path) -> String {
+    format!(
+        "[loggers.root]\nhandlers = [\"{name}\"]\n\n[handlers.{name}]\ntype = \"file\"\npath = \"{}\"\n",
+        path.display()
+    )
+}
+
+/// The config error `init_from_str` refused `text` with: (message, key path, line, column).
+fn init_refusal(text: &str) -> (String, String, usize, usize) {
+    let error = match ko_log::init_from_str(text, ko_log::config::Format::Toml) {
+        Ok(_guard) => panic!("init accepted:\n{text}"),
+        Err(error) => error,
+    };
+    assert_eq!(error.code(), "CONFIGURATION::Config::VALIDATION::ERROR");
+    let Error::Config(config) = &error else {
+        panic!("expected a config error, got {error:?}");
+    };
+    let location = config.location().expect("a location");
+    (
+        config.message().to_owned(),
+        config.key_path().to_owned(),
+        location.line,
+        location.column,
+    )
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_without_a_reader_is_refused_at_init_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pipe");
+    support::mkfifo(&path);
+    let text = file_config_text("fifo", &path);
+    let (done, refused) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(init_refusal(&text));
+    });
+    let refusal = refused
+        .recv_timeout(OPEN_GUARD)
+        .expect("init was still waiting for a FIFO reader after 30 s");
+    assert_eq!(
+        refusal,
+        (
+            format!(
+                "handler `fifo` cannot start: File handler: cannot open {}: FIFO has no reader (ko-log does not wait for one: start the reader first)",
+                path.display()
+            ),
+            "handlers.fifo.path".to_owned(),
+            6,
+            8
+        )
+    );
+    // Direct use says the same, with the error kind.
+    let error = File::new(&config(&path)).unwrap_err();
+    assert_eq!(io_parts(&error), ("open", io::ErrorKind::NotConnected));
+}
+
+/// `flags:` of this process's descriptors open write-only on `path` (`/proc/self/fdinfo`).
+#[cfg(target_os = "linux")]
+fn write_only_flags_on(path: &Path) -> Vec<u32> {
+    let mut flags = Vec::new();
+    for entry in fs::read_dir("/proc/self/fd").unwrap().flatten() {
+        if fs::read_link(entry.path()).ok().as_deref() != Some(path) {
+            continue;
+        }
+        let info = fs::read_to_string(Path::new("/proc/self/fdinfo").join(entry.file_name()));
+        let Ok(info) = info else { continue };
+        let line = info.lines().find_map(|l| l.strip_prefix("flags:")).unwrap();
+        let value = u32::from_str_radix(line.trim(), 8).unwrap();
+        if value & 0o3 == 0o1 {
+            flags.push(value);
+        }
+    }
+    flags
+}
+
+/// A FIFO with a reader opens, and the handler's descriptor blocks again after its
+/// non-blocking open: 1 MiB, far more than the pipe holds, arrives whole while the reader
+/// drains it (a non-blocking descriptor would fail with `WouldBlock` once the pipe is full).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_fifo_with_a_reader_gets_every_line_through_a_blocking_descriptor() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pipe");
+    support::mkfifo(&path);
+    let mut reader = support::fifo_reader(&path);
+    let mut file = File::new(&config(&path)).unwrap();
+    let flags = write_only_flags_on(&path);
+    assert_eq!(flags.len(), 1, "one write-only descriptor on the FIFO");
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    assert_eq!(flags[0] & 0o4000, 0, "O_NONBLOCK cleared: {:o}", flags[0]);
+
+    let line = format!("{}\n", "f".repeat(1023));
+    let count = 1024;
+    let drained = std::thread::spawn(move || {
+        let mut all = vec![0u8; count * 1024];
+        reader.read_exact(&mut all).unwrap();
+        all
+    });
+    for _ in 0..count {
+        write(&mut file, &line).unwrap();
+    }
+    file.flush().unwrap();
+    assert_eq!(file.lost(), 0);
+    let all = drained.join().unwrap();
+    assert!(all.chunks(1024).all(|chunk| chunk == line.as_bytes()));
+    use std::os::unix::fs::FileTypeExt;
+    assert!(fs::symlink_metadata(&path).unwrap().file_type().is_fifo());
+}
+
+/// `/dev/null`, directly and through a symlink (as `/dev/stdout` is one), is a fine
+/// destination, also with `append = false`: only a regular file is ever emptied.
+#[cfg(unix)]
+#[test]
+fn a_character_device_keeps_working_and_is_never_truncated() {
+    let dir = tempfile::tempdir().unwrap();
+    let null = Path::new("/dev/null");
+    let before = support::node(null);
+    let link = dir.path().join("stdout");
+    std::os::unix::fs::symlink(null, &link).unwrap();
+    for path in [null, link.as_path()] {
+        let mut file = File::new(&FileConfig {
+            mode: OpenMode::Truncate,
+            ..config(path)
+        })
+        .unwrap();
+        write(&mut file, "to the device\n").unwrap();
+        file.flush().unwrap();
+        assert_eq!(file.lost(), 0);
+    }
+    assert_eq!(support::node(null), before);
+    assert_eq!(fs::read_link(&link).unwrap(), null);
+}
+
+#[test]
+fn a_parent_that_is_not_a_directory_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let some_file = dir.path().join("some_file");
+    fs::write(&some_file, "mine\n").unwrap();
+    for create_dirs in [true, false] {
+        for path in [some_file.join("app.log"), some_file.join("a/b/app.log")] {
+            let error = File::new(&FileConfig {
+                create_dirs,
+                ..config(&path)
+            })
+            .unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "File handler: cannot open {}: {} is a regular file, not a directory",
+                    path.display(),
+                    some_file.display()
+                ),
+                "create_dirs = {create_dirs}"
+            );
+            assert_eq!(io_parts(&error), ("open", io::ErrorKind::NotADirectory));
+        }
+    }
+    assert_eq!(read(&some_file), "mine\n");
+
+    let path = some_file.join("app.log");
+    assert_eq!(
+        init_refusal(&file_config_text("file", &path)),
+        (
+            format!(
+                "handler `file` cannot start: File handler: cannot open {}: {} is a regular file, not a directory",
+                path.display(),
+                some_file.display()
+            ),
+            "handlers.file.path".to_owned(),
+            6,
+            8
+        )
+    );
+
+    #[cfg(unix)]
+    {
+        let error = File::new(&config(Path::new("/dev/null/app.log"))).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "File handler: cannot open /dev/null/app.log: /dev/null is a character device, not a directory"
+        );
+    }
 }

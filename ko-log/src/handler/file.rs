@@ -5,6 +5,13 @@
 //! NUL bytes, no overwritten lines. Lines are buffered ([`CAPACITY`](super::buffer::CAPACITY)
 //! bytes) and written out when the buffer is full and on [`Handler::flush`].
 //!
+//! `path` may be a regular file (created when missing), a symlink, or a device such as
+//! `/dev/null` or `/dev/stdout`. Opening never waits: a FIFO with no reader is refused at
+//! once ("FIFO has no reader") instead of hanging `init`; with a reader, writes block for
+//! room as usual. `append = false` empties only a regular file. A `path` under something
+//! that is not a directory is reported naming it (`logs is a regular file, not a
+//! directory`).
+//!
 //! Each time it writes out, at most once per `reopen_check`, the handler compares the
 //! device and inode `path` names with those of the file it has open. When the file was
 //! renamed (logrotate's `create`) or deleted, or `path` cannot be looked up any more for a
@@ -22,9 +29,10 @@
 //! check runs when an existing file is opened for appending.
 //!
 //! [`RotatingFile`](super::RotatingFile) is a `File` plus a rotation policy: it uses the
-//! crate-internal methods below to measure, truncate and reopen the file.
+//! crate-internal methods below to measure, truncate and reopen the file. The rules for
+//! opening are in the `open` module.
 
-use std::fs::{self, OpenOptions};
+use std::fs;
 use std::io::{self, IsTerminal, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -32,6 +40,7 @@ use std::time::{Duration, Instant, SystemTime};
 use ko_log_config::handler::{FileConfig, OpenMode};
 
 use super::buffer::Lines;
+use super::open;
 use super::Handler;
 use crate::{Error, Event};
 
@@ -60,9 +69,10 @@ pub struct File {
 }
 
 impl File {
-    /// Opens `config.path` for appending (emptying it first with `append = false`),
-    /// creating missing parent directories when `create_dirs` is set and giving a new file
-    /// the permissions `file_mode` (on Unix, less the process umask).
+    /// Opens `config.path` for appending (emptying it first with `append = false` when it
+    /// is a regular file), creating missing parent directories when `create_dirs` is set
+    /// and giving a new file the permissions `file_mode` (on Unix, less the process umask).
+    /// Never waits: a FIFO with no reader is refused.
     ///
     /// Fails with an [`Error::Io`] whose `op` is `open` when the file cannot be opened.
     pub fn new(config: &FileConfig) -> Result<File, Error> {
@@ -196,15 +206,9 @@ impl File {
     /// what the handler needs to know about it.
     fn open_path(&mut self, truncate: bool) -> io::Result<fs::File> {
         if self.create_dirs {
-            if let Some(parent) = self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                fs::create_dir_all(parent)?;
-            }
+            open::create_parents(&self.path)?;
         }
-        let mut options = OpenOptions::new();
-        options.append(true).create(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, self.file_mode);
-        let out = options.open(&self.path)?;
+        let out = open::first_open(&self.path, self.file_mode)?;
         let mut meta = out.metadata()?;
         if truncate && meta.is_file() {
             out.set_len(0)?;
@@ -216,7 +220,7 @@ impl File {
         self.terminal = out.is_terminal();
         self.last_check = Instant::now();
         if meta.is_file() {
-            if let Ok(last) = last_byte(&self.path, meta.len()) {
+            if let Ok(last) = last_byte(&self.path, meta.len(), self.identity) {
                 self.lines.mid_line = last.is_some_and(|b| b != b'\n');
             }
         }
@@ -266,12 +270,18 @@ fn identity(meta: &fs::Metadata) -> Option<(u64, u64)> {
     }
 }
 
-/// The last byte of the regular file at `path` of `len` bytes (`None` when empty).
-fn last_byte(path: &Path, len: u64) -> io::Result<Option<u8>> {
+/// The last byte of the regular file at `path` of `len` bytes (`None` when empty), when
+/// `path` still names the file of `expected` identity (else an error: nothing is known).
+/// The open does not wait (a FIFO put there meanwhile).
+fn last_byte(path: &Path, len: u64, expected: Option<(u64, u64)>) -> io::Result<Option<u8>> {
     if len == 0 {
         return Ok(None);
     }
-    let mut file = fs::File::open(path)?;
+    let mut file = open::open_to_read(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() || identity(&meta) != expected {
+        return Err(io::Error::other("the path names another file now"));
+    }
     file.seek(SeekFrom::End(-1))?;
     let mut byte = [0u8; 1];
     file.read_exact(&mut byte)?;

@@ -1,0 +1,187 @@
+//! How the file handlers open paths: never waiting at open, and saying plainly why an
+//! open failed where the OS error misleads.
+//!
+//! - **No open waits.** Every open is non-blocking (`O_NONBLOCK`), so a FIFO nobody reads is
+//!   refused at once with "FIFO has no reader" instead of hanging `init` (or the dispatcher,
+//!   at a reopen). The descriptor is switched back to blocking right after the open, so
+//!   writes to a FIFO or a terminal wait for room as before.
+//! - **A path under something that is not a directory** is reported naming that component
+//!   (`logs is a regular file, not a directory`), not as `File exists` or `Not a directory`.
+
+use std::fs::{self, FileType, OpenOptions};
+use std::io;
+use std::path::Path;
+
+/// Opens `path` for appending the first time, as the user configured it: symlinks are
+/// followed, and a missing file is created (with permissions `mode`).
+pub(crate) fn first_open(path: &Path, mode: u32) -> io::Result<fs::File> {
+    let mut options = OpenOptions::new();
+    options.append(true).create(true);
+    unix::prepare(&mut options, mode, false);
+    let out = options.open(path).map_err(|e| explain(path, e))?;
+    unix::set_blocking(&out)?;
+    Ok(out)
+}
+
+/// Creates the missing parent directories of `path`.
+pub(crate) fn create_parents(path: &Path) -> io::Result<()> {
+    match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(parent) => fs::create_dir_all(parent).map_err(|e| explain(path, e)),
+        None => Ok(()),
+    }
+}
+
+/// Opens `path` to read it, without waiting (a FIFO put there meanwhile).
+pub(crate) fn open_to_read(path: &Path) -> io::Result<fs::File> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    unix::prepare(&mut options, 0, false);
+    options.open(path)
+}
+
+/// What kind of file `file_type` is, with its article (`a character device`).
+pub(crate) fn kind(file_type: &FileType) -> &'static str {
+    if file_type.is_file() {
+        return "a regular file";
+    }
+    if file_type.is_dir() {
+        return "a directory";
+    }
+    if file_type.is_symlink() {
+        return "a symlink";
+    }
+    unix::special_kind(file_type).unwrap_or("not a regular file")
+}
+
+fn is_symlink(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_symlink())
+}
+
+/// Says what an open or `create_dir_all` of `path` failure means, where the OS error
+/// misleads: a FIFO with no reader (`ENXIO`), a component on the way that is not a
+/// directory (`EEXIST` from `create_dir_all`, `ENOTDIR` from the open).
+fn explain(path: &Path, error: io::Error) -> io::Error {
+    if unix::is_no_reader(&error, path) {
+        return io::Error::new(
+            io::ErrorKind::NotConnected,
+            "FIFO has no reader (ko-log does not wait for one: start the reader first)",
+        );
+    }
+    if matches!(
+        error.kind(),
+        io::ErrorKind::AlreadyExists | io::ErrorKind::NotADirectory
+    ) {
+        if let Some(explained) = not_a_directory(path) {
+            return explained;
+        }
+    }
+    error
+}
+
+/// The first component above `path`, from the top, that exists but is not a directory.
+fn not_a_directory(path: &Path) -> Option<io::Error> {
+    let parent = path.parent()?;
+    let mut ancestors: Vec<&Path> = parent
+        .ancestors()
+        .filter(|p| !p.as_os_str().is_empty())
+        .collect();
+    ancestors.reverse();
+    for dir in ancestors {
+        let what = match fs::metadata(dir) {
+            Ok(meta) if meta.is_dir() => continue,
+            Ok(meta) => kind(&meta.file_type()),
+            Err(_) if is_symlink(dir) => "a symlink to a missing file",
+            Err(_) => return None,
+        };
+        return Some(io::Error::new(
+            io::ErrorKind::NotADirectory,
+            format!("{} is {what}, not a directory", dir.display()),
+        ));
+    }
+    None
+}
+
+#[cfg(unix)]
+mod unix {
+    use std::fs::{self, FileType, OpenOptions};
+    use std::io;
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    use std::path::Path;
+
+    use rustix::fs::OFlags;
+    use rustix::io::Errno;
+
+    /// Non-blocking open (and `O_NOFOLLOW` when `no_follow`); `mode` for a created file.
+    pub(super) fn prepare(options: &mut OpenOptions, mode: u32, no_follow: bool) {
+        let mut flags = OFlags::NONBLOCK;
+        if no_follow {
+            flags |= OFlags::NOFOLLOW;
+        }
+        // The flags are small positive constants: the cast keeps their bits.
+        options.mode(mode).custom_flags(flags.bits() as i32);
+    }
+
+    /// Clears `O_NONBLOCK` after the open, so writes wait for room in a FIFO or terminal.
+    pub(super) fn set_blocking(out: &fs::File) -> io::Result<()> {
+        let flags = rustix::fs::fcntl_getfl(out)?;
+        if flags.contains(OFlags::NONBLOCK) {
+            rustix::fs::fcntl_setfl(out, flags - OFlags::NONBLOCK)?;
+        }
+        Ok(())
+    }
+
+    /// `ENXIO` from a non-blocking open for writing of a FIFO: nobody has it open to read.
+    pub(super) fn is_no_reader(error: &io::Error, path: &Path) -> bool {
+        error.raw_os_error() == Some(Errno::NXIO.raw_os_error())
+            && fs::metadata(path).is_ok_and(|meta| meta.file_type().is_fifo())
+    }
+
+    pub(super) fn special_kind(file_type: &FileType) -> Option<&'static str> {
+        if file_type.is_char_device() {
+            Some("a character device")
+        } else if file_type.is_block_device() {
+            Some("a block device")
+        } else if file_type.is_fifo() {
+            Some("a FIFO")
+        } else if file_type.is_socket() {
+            Some("a socket")
+        } else {
+            None
+        }
+    }
+}
+
+#[cfg(not(unix))]
+mod unix {
+    //! Elsewhere: plain opens (no FIFOs or device nodes to guard against).
+    use std::fs::{self, FileType, OpenOptions};
+    use std::io;
+    use std::path::Path;
+
+    pub(super) fn prepare(_: &mut OpenOptions, _: u32, _: bool) {}
+
+    pub(super) fn set_blocking(_: &fs::File) -> io::Result<()> {
+        Ok(())
+    }
+
+    pub(super) fn is_no_reader(_: &io::Error, _: &Path) -> bool {
+        false
+    }
+
+    pub(super) fn special_kind(_: &FileType) -> Option<&'static str> {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_component_that_exists_and_is_no_directory_is_named() {
+        assert!(not_a_directory(Path::new("app.log")).is_none());
+        assert!(not_a_directory(Path::new("/no-such-dir-ko-log/a/app.log")).is_none());
+        let dir = std::env::temp_dir();
+        assert!(not_a_directory(&dir.join("app.log")).is_none());
+    }
+}
