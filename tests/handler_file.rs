@@ -1,7 +1,8 @@
 //! The `file`, `stream` and `null` handlers used directly: exact contents, open modes,
 //! permissions, and the faults an outside world inflicts (deleted, renamed and truncated
 //! files, a full disk, refused opens); FIFOs and devices (opening never waits, nothing but
-//! a regular file is emptied), a parent that is not a directory.
+//! a regular file is emptied), a parent that is not a directory, and paths replaced by a
+//! symlink or a device behind the handler's back.
 
 use std::fs;
 use std::io;
@@ -488,8 +489,9 @@ fn build_makes_each_kind() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Paths that are not plain files: FIFOs, devices, parents that are not directories.
-// Opening never waits.
+// Paths that are not plain files: FIFOs, devices, parents that are not directories, and
+// paths replaced behind the handler's back. Nothing ko-log does may harm a file it does
+// not own, and opening never waits.
 
 /// How long a test waits for an open that must not block before it fails (instead of
 /// hanging the test run).
@@ -680,4 +682,114 @@ fn a_parent_that_is_not_a_directory_is_named() {
             "File handler: cannot open /dev/null/app.log: /dev/null is a character device, not a directory"
         );
     }
+}
+
+/// `path` was a regular file at init; a symlink put in its place later is not followed
+/// (it could point at any file the process may write), until it is gone.
+#[cfg(unix)]
+#[test]
+fn a_file_replaced_by_a_symlink_is_not_followed_at_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let victim = dir.path().join("victim.txt");
+    fs::write(&victim, "not a log\n").unwrap();
+    let mut file = File::new(&quick_reopen(&path)).unwrap();
+    write(&mut file, "one\n").unwrap();
+    file.flush().unwrap();
+    fs::remove_file(&path).unwrap();
+    std::os::unix::fs::symlink(&victim, &path).unwrap();
+    wait_past_reopen_check();
+    write(&mut file, "two\n").unwrap();
+    let error = file.flush().unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "File handler: cannot reopen {}: is now a symlink, which it was not at init: not followed",
+            path.display()
+        )
+    );
+    assert_eq!(io_parts(&error).0, "reopen");
+    assert_eq!(file.lost(), 1);
+    assert_eq!(read(&victim), "not a log\n");
+    assert_eq!(fs::read_link(&path).unwrap(), victim);
+
+    fs::remove_file(&path).unwrap();
+    write(&mut file, "three\n").unwrap();
+    file.flush().unwrap();
+    assert_eq!(read(&path), "three\n");
+    assert!(fs::symlink_metadata(&path).unwrap().is_file());
+}
+
+/// `path` was a regular file at init; a device node put in its place is not written to
+/// (needs root for `mknod`).
+#[cfg(unix)]
+#[test]
+fn a_file_replaced_by_a_device_is_not_written_at_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let mut file = File::new(&quick_reopen(&path)).unwrap();
+    write(&mut file, "one\n").unwrap();
+    file.flush().unwrap();
+    fs::remove_file(&path).unwrap();
+    if let Err(why) = support::mknod_null(&path) {
+        return support::skipped(&format!(
+            "a_file_replaced_by_a_device_is_not_written_at_reopen: {why}"
+        ));
+    }
+    let device = support::node(&path);
+    wait_past_reopen_check();
+    write(&mut file, "two\n").unwrap();
+    let error = file.flush().unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "File handler: cannot reopen {}: is now a character device, not a regular file as at init: not written to",
+            path.display()
+        )
+    );
+    assert_eq!(file.lost(), 1);
+    assert_eq!(support::node(&path), device);
+}
+
+/// `path` was a symlink at init (the user's choice): a reopen follows it to whatever
+/// existing file it names now (a tool that keeps `current.log` pointing at the file of the
+/// day), but never creates a file through it.
+#[cfg(unix)]
+#[test]
+fn a_symlinked_path_follows_its_new_target_at_reopen_but_never_creates_through_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("current.log");
+    let monday = dir.path().join("monday.log");
+    let tuesday = dir.path().join("tuesday.log");
+    let missing = dir.path().join("wednesday.log");
+    fs::write(&monday, "").unwrap();
+    fs::write(&tuesday, "").unwrap();
+    std::os::unix::fs::symlink(&monday, &link).unwrap();
+    let mut file = File::new(&quick_reopen(&link)).unwrap();
+    write(&mut file, "one\n").unwrap();
+    file.flush().unwrap();
+
+    fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink(&tuesday, &link).unwrap();
+    wait_past_reopen_check();
+    write(&mut file, "two\n").unwrap();
+    file.flush().unwrap();
+    assert_eq!(read(&monday), "one\n");
+    assert_eq!(read(&tuesday), "two\n");
+
+    fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink(&missing, &link).unwrap();
+    wait_past_reopen_check();
+    write(&mut file, "three\n").unwrap();
+    let error = file.flush().unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "File handler: cannot reopen {}: is a symlink to a missing file: no file is created through it",
+            link.display()
+        )
+    );
+    assert_eq!(file.lost(), 1);
+    assert!(fs::symlink_metadata(&missing).is_err(), "nothing created");
+    assert_eq!(read(&tuesday), "two\n");
 }

@@ -21,6 +21,19 @@
 //! style; with `create`, a `postrotate` signal is not needed: lines reach the new file
 //! within `reopen_check` plus the dispatcher's next flush.
 //!
+//! A reopen opens only what `path` was at init, so that a path changed behind ko-log's
+//! back never makes it write into a file it does not own:
+//!
+//! - it never creates a file through a symlink (a symlink to a missing file is refused);
+//! - when `path` was not a symlink at init, a symlink found there later is not followed
+//!   (`O_NOFOLLOW`); when it was one (the user's choice, say a `current.log` a tool
+//!   re-points every day), the reopen follows it to the existing file it names now;
+//! - when init opened a regular file, a device, FIFO or socket found there later is not
+//!   written to.
+//!
+//! Each refusal is a `reopen` error, retried at the next write-out (the lines buffered then
+//! are counted as lost), until `path` is a file the handler may open again.
+//!
 //! Errors are returned, never printed. After a failed write (disk full, file removed,
 //! permission changed) the buffered records are dropped and counted ([`File::lost`]), and
 //! the next write-out opens `path` again. When the file may end with a torn line (checked
@@ -40,7 +53,7 @@ use std::time::{Duration, Instant, SystemTime};
 use ko_log_config::handler::{FileConfig, OpenMode};
 
 use super::buffer::Lines;
-use super::open;
+use super::open::{self, Shape};
 use super::Handler;
 use crate::{Error, Event};
 
@@ -57,6 +70,8 @@ pub struct File {
     out: Option<fs::File>,
     /// Device and inode of `out`, to notice that `path` now names another file.
     identity: Option<(u64, u64)>,
+    /// What `path` was at init: what a reopen may open.
+    shape: Shape,
     /// Bytes in the file: its size when opened (or last checked) plus what this handler
     /// wrote since.
     size: u64,
@@ -81,7 +96,29 @@ impl File {
 
     /// [`File::new`] reporting errors under `handler` (e.g. `RotatingFile`).
     pub(crate) fn open(config: &FileConfig, handler: &'static str) -> Result<File, Error> {
-        let mut file = File {
+        // What `path` is decides what a reopen may open; learnt at the first open.
+        let link = fs::symlink_metadata(&config.path).is_ok_and(|m| m.file_type().is_symlink());
+        let shape = Shape {
+            link,
+            regular: false,
+        };
+        let mut file = File::closed(config, handler, shape);
+        let truncate = config.mode == OpenMode::Truncate;
+        let opened = file.create_parents().and_then(|()| {
+            let out = open::first_open(&file.path, file.file_mode)?;
+            file.shape.regular = out.metadata()?.is_file();
+            file.adopt(out, truncate)
+        });
+        match opened {
+            Ok(out) => file.out = Some(out),
+            Err(e) => return Err(Error::io(handler, "open", &config.path, e)),
+        }
+        Ok(file)
+    }
+
+    /// The handler for `config`, nothing open yet.
+    fn closed(config: &FileConfig, handler: &'static str, shape: Shape) -> File {
+        File {
             path: config.path.clone(),
             handler,
             create_dirs: config.create_dirs,
@@ -89,19 +126,14 @@ impl File {
             reopen_check: config.reopen_check,
             out: None,
             identity: None,
+            shape,
             size: 0,
             modified: None,
             terminal: false,
             lines: Lines::new(),
             last_check: Instant::now(),
             lost: 0,
-        };
-        let truncate = config.mode == OpenMode::Truncate;
-        match file.open_path(truncate) {
-            Ok(out) => file.out = Some(out),
-            Err(e) => return Err(Error::io(handler, "open", &config.path, e)),
         }
-        Ok(file)
     }
 
     /// The path this handler writes to.
@@ -202,13 +234,24 @@ impl File {
         }
     }
 
-    /// Opens `path` for appending, creating it (and its parents when asked), and records
-    /// what the handler needs to know about it.
+    /// Opens `path` again, creating it (and its parents when asked), allowing only what
+    /// `path` was at init, and records what the handler needs to know about it.
     fn open_path(&mut self, truncate: bool) -> io::Result<fs::File> {
+        self.create_parents()?;
+        let out = open::reopen(&self.path, self.file_mode, self.shape)?;
+        self.adopt(out, truncate)
+    }
+
+    fn create_parents(&self) -> io::Result<()> {
         if self.create_dirs {
             open::create_parents(&self.path)?;
         }
-        let out = open::first_open(&self.path, self.file_mode)?;
+        Ok(())
+    }
+
+    /// Takes `out` as the open file: empties it with `truncate` (only a regular file is
+    /// ever emptied) and learns its identity, size, age and last byte.
+    fn adopt(&mut self, out: fs::File, truncate: bool) -> io::Result<fs::File> {
         let mut meta = out.metadata()?;
         if truncate && meta.is_file() {
             out.set_len(0)?;

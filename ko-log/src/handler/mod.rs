@@ -13,7 +13,8 @@
 //! | `stream` | [`StdStream`] | `stream`: stdout or stderr |
 //! | `null` | [`Null`] | `null`: discards |
 //!
-//! Both file handlers open paths through `open`, which never waits.
+//! Both file handlers go through `open` for what they do to paths: opens that never wait,
+//! reopens that open only what `path` was at init.
 //!
 //! [`build`] makes the handler a configured [`HandlerKind`] asks for. Every handler also
 //! works on its own, as in this sketch:

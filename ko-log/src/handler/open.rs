@@ -1,5 +1,8 @@
-//! How the file handlers open paths: never waiting at open, and saying plainly why an
-//! open failed where the OS error misleads.
+//! How the file handlers open and reopen paths: never waiting at open, and never
+//! harming a file ko-log does not own.
+//!
+//! [`File`](super::File) and [`RotatingFile`](super::RotatingFile) go through these
+//! functions for every open, so the rules hold in one place:
 //!
 //! - **No open waits.** Every open is non-blocking (`O_NONBLOCK`), so a FIFO nobody reads is
 //!   refused at once with "FIFO has no reader" instead of hanging `init` (or the dispatcher,
@@ -7,10 +10,26 @@
 //!   writes to a FIFO or a terminal wait for room as before.
 //! - **A path under something that is not a directory** is reported naming that component
 //!   (`logs is a regular file, not a directory`), not as `File exists` or `Not a directory`.
+//! - **A reopen** ([`reopen`]) may open only what `path` was at init ([`Shape`]): it never
+//!   creates a file through a symlink, follows a symlink only when `path` was one at init,
+//!   and opens a device, FIFO or socket only when init opened one.
+//!
+//! The checks and the operation they guard are separate system calls: they stop a
+//! configuration mistake or a path changed by another tool, not a concurrent attacker
+//! racing ko-log in a directory they can write.
 
 use std::fs::{self, FileType, OpenOptions};
 use std::io;
 use std::path::Path;
+
+/// What `path` was when the handler first opened it, which bounds what a reopen may open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Shape {
+    /// `path` was a symlink: a reopen follows it (to an existing file only).
+    pub(crate) link: bool,
+    /// The file opened was a regular file: a reopen opens nothing else.
+    pub(crate) regular: bool,
+}
 
 /// Opens `path` for appending the first time, as the user configured it: symlinks are
 /// followed, and a missing file is created (with permissions `mode`).
@@ -19,6 +38,45 @@ pub(crate) fn first_open(path: &Path, mode: u32) -> io::Result<fs::File> {
     options.append(true).create(true);
     unix::prepare(&mut options, mode, false);
     let out = options.open(path).map_err(|e| explain(path, e))?;
+    unix::set_blocking(&out)?;
+    Ok(out)
+}
+
+/// Opens `path` for appending again (after a rotation, or when it names another file than
+/// the one open), allowing only what `shape` says `path` was at init. A missing file is
+/// created (permissions `mode`), never through a symlink.
+pub(crate) fn reopen(path: &Path, mode: u32, shape: Shape) -> io::Result<fs::File> {
+    let mut options = OpenOptions::new();
+    options.append(true);
+    unix::prepare(&mut options, mode, !shape.link);
+    let out = match options.open(path) {
+        Ok(out) => out,
+        Err(e) if !shape.link && unix::is_loop(&e) && is_symlink(path) => {
+            return Err(refused(
+                "is now a symlink, which it was not at init: not followed",
+            ));
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            if is_symlink(path) {
+                return Err(refused(
+                    "is a symlink to a missing file: no file is created through it",
+                ));
+            }
+            // `create_new` is `O_EXCL`: it never follows a symlink made meanwhile.
+            let mut options = OpenOptions::new();
+            options.append(true).create_new(true);
+            unix::prepare(&mut options, mode, true);
+            options.open(path).map_err(|e| explain(path, e))?
+        }
+        Err(e) => return Err(explain(path, e)),
+    };
+    let file_type = out.metadata()?.file_type();
+    if shape.regular && !file_type.is_file() {
+        return Err(refused(&format!(
+            "is now {}, not a regular file as at init: not written to",
+            kind(&file_type)
+        )));
+    }
     unix::set_blocking(&out)?;
     Ok(out)
 }
@@ -55,6 +113,10 @@ pub(crate) fn kind(file_type: &FileType) -> &'static str {
 
 fn is_symlink(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_symlink())
+}
+
+fn refused(message: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, message)
 }
 
 /// Says what an open or `create_dir_all` of `path` failure means, where the OS error
@@ -130,6 +192,11 @@ mod unix {
         Ok(())
     }
 
+    /// `ELOOP`: with `O_NOFOLLOW`, the last component is a symlink.
+    pub(super) fn is_loop(error: &io::Error) -> bool {
+        error.raw_os_error() == Some(Errno::LOOP.raw_os_error())
+    }
+
     /// `ENXIO` from a non-blocking open for writing of a FIFO: nobody has it open to read.
     pub(super) fn is_no_reader(error: &io::Error, path: &Path) -> bool {
         error.raw_os_error() == Some(Errno::NXIO.raw_os_error())
@@ -162,6 +229,10 @@ mod unix {
 
     pub(super) fn set_blocking(_: &fs::File) -> io::Result<()> {
         Ok(())
+    }
+
+    pub(super) fn is_loop(_: &io::Error) -> bool {
+        false
     }
 
     pub(super) fn is_no_reader(_: &io::Error, _: &Path) -> bool {
