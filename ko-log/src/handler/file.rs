@@ -91,18 +91,13 @@ impl File {
     ///
     /// Fails with an [`Error::Io`] whose `op` is `open` when the file cannot be opened.
     pub fn new(config: &FileConfig) -> Result<File, Error> {
-        File::open(config, "File")
-    }
-
-    /// [`File::new`] reporting errors under `handler` (e.g. `RotatingFile`).
-    pub(crate) fn open(config: &FileConfig, handler: &'static str) -> Result<File, Error> {
         // What `path` is decides what a reopen may open; learnt at the first open.
         let link = fs::symlink_metadata(&config.path).is_ok_and(|m| m.file_type().is_symlink());
         let shape = Shape {
             link,
             regular: false,
         };
-        let mut file = File::closed(config, handler, shape);
+        let mut file = File::closed(config, "File", shape);
         let truncate = config.mode == OpenMode::Truncate;
         let opened = file.create_parents().and_then(|()| {
             let out = open::first_open(&file.path, file.file_mode)?;
@@ -110,6 +105,19 @@ impl File {
             file.adopt(out, truncate)
         });
         match opened {
+            Ok(out) => file.out = Some(out),
+            Err(e) => return Err(Error::io("File", "open", &config.path, e)),
+        }
+        Ok(file)
+    }
+
+    /// Opens `config.path`, which must be a regular file or missing (created), for a
+    /// [`RotatingFile`](super::RotatingFile): a reopen opens only a regular file, never
+    /// through a symlink.
+    pub(crate) fn open_regular(config: &FileConfig, handler: &'static str) -> Result<File, Error> {
+        let mut file = File::closed(config, handler, Shape::ROTATING);
+        let truncate = config.mode == OpenMode::Truncate;
+        match file.open_path(truncate) {
             Ok(out) => file.out = Some(out),
             Err(e) => return Err(Error::io(handler, "open", &config.path, e)),
         }

@@ -14,7 +14,7 @@
 //! | `null` | [`Null`] | `null`: discards |
 //!
 //! Both file handlers go through `open` for what they do to paths: opens that never wait,
-//! reopens that open only what `path` was at init.
+//! reopens that open only what `path` was at init, renames of regular files only.
 //!
 //! [`build`] makes the handler a configured [`HandlerKind`] asks for. Every handler also
 //! works on its own, as in this sketch:
@@ -80,7 +80,7 @@ pub trait Handler: fmt::Debug + Send + 'static {
 ///
 /// Fails with an [`Error::Io`] (`op` = `open`) when a file cannot be opened: a missing
 /// parent with `create_dirs = false`, permission denied, a path that is a directory, a
-/// FIFO with no reader.
+/// FIFO with no reader, a `rotating_file` path that is not a regular file.
 pub fn build(kind: &HandlerKind) -> Result<Box<dyn Handler>, Error> {
     Ok(match kind {
         HandlerKind::File(config) => Box::new(File::new(config)?),

@@ -1,8 +1,8 @@
-//! How the file handlers open and reopen paths: never waiting at open, and never
+//! How the file handlers open, reopen and rotate paths: never waiting at open, and never
 //! harming a file ko-log does not own.
 //!
 //! [`File`](super::File) and [`RotatingFile`](super::RotatingFile) go through these
-//! functions for every open, so the rules hold in one place:
+//! functions for every open and every rename, so the rules hold in one place:
 //!
 //! - **No open waits.** Every open is non-blocking (`O_NONBLOCK`), so a FIFO nobody reads is
 //!   refused at once with "FIFO has no reader" instead of hanging `init` (or the dispatcher,
@@ -13,6 +13,9 @@
 //! - **A reopen** ([`reopen`]) may open only what `path` was at init ([`Shape`]): it never
 //!   creates a file through a symlink, follows a symlink only when `path` was one at init,
 //!   and opens a device, FIFO or socket only when init opened one.
+//! - **Rotation** renames and deletes only regular files: [`resolve_for_rotation`] refuses
+//!   anything else at init (and resolves a symlink to its regular target), and
+//!   [`check_regular`] runs before each rename.
 //!
 //! The checks and the operation they guard are separate system calls: they stop a
 //! configuration mistake or a path changed by another tool, not a concurrent attacker
@@ -20,7 +23,7 @@
 
 use std::fs::{self, FileType, OpenOptions};
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// What `path` was when the handler first opened it, which bounds what a reopen may open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +32,14 @@ pub(crate) struct Shape {
     pub(crate) link: bool,
     /// The file opened was a regular file: a reopen opens nothing else.
     pub(crate) regular: bool,
+}
+
+impl Shape {
+    /// What a rotating file may reopen: a regular file, never through a symlink.
+    pub(crate) const ROTATING: Shape = Shape {
+        link: false,
+        regular: true,
+    };
 }
 
 /// Opens `path` for appending the first time, as the user configured it: symlinks are
@@ -89,6 +100,50 @@ pub(crate) fn create_parents(path: &Path) -> io::Result<()> {
     }
 }
 
+/// The path a `rotating_file` at `path` writes to: `path` itself when it is a regular file
+/// or does not exist yet; the target when `path` is a symlink to a regular file (resolved
+/// once, so the backups are made beside the target and the link keeps naming the live
+/// file). Anything else is refused: a device, FIFO, socket or directory, a symlink to one
+/// of them or to nothing.
+pub(crate) fn resolve_for_rotation(path: &Path) -> io::Result<PathBuf> {
+    // Missing: created at open. Cannot be looked at: the open reports why.
+    let Ok(meta) = fs::symlink_metadata(path) else {
+        return Ok(path.to_path_buf());
+    };
+    if meta.is_file() {
+        return Ok(path.to_path_buf());
+    }
+    if !meta.file_type().is_symlink() {
+        return Err(not_for_rotation(&format!("is {}", kind(&meta.file_type()))));
+    }
+    match fs::metadata(path) {
+        Ok(target) if target.is_file() => fs::canonicalize(path),
+        Ok(target) => Err(not_for_rotation(&format!(
+            "is a symlink to {}",
+            kind(&target.file_type())
+        ))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(refused(
+            "is a symlink to a missing file (rotating_file follows a symlink only to an existing regular file)",
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+/// Succeeds when `path` is a regular file or does not exist: what a rotation may rename,
+/// or rename another file onto. Anything else (a device, a symlink, a directory put there
+/// after init) is left alone and the rotation refused.
+pub(crate) fn check_regular(path: &Path) -> io::Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_file() => Ok(()),
+        Ok(meta) => Err(refused(&format!(
+            "is {}, not a regular file: rotation leaves it alone",
+            kind(&meta.file_type())
+        ))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// Opens `path` to read it, without waiting (a FIFO put there meanwhile).
 pub(crate) fn open_to_read(path: &Path) -> io::Result<fs::File> {
     let mut options = OpenOptions::new();
@@ -117,6 +172,12 @@ fn is_symlink(path: &Path) -> bool {
 
 fn refused(message: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, message)
+}
+
+fn not_for_rotation(what: &str) -> io::Error {
+    refused(&format!(
+        "{what}, not a regular file (rotating_file renames and deletes the files it rotates, so it writes only to regular files; a `file` handler can write to a device or FIFO)"
+    ))
 }
 
 /// Says what an open or `create_dir_all` of `path` failure means, where the OS error
@@ -247,6 +308,28 @@ mod unix {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_or_regular_path_is_rotated_as_given() {
+        let dir = std::env::temp_dir().join(format!("ko-log-open-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let missing = dir.join("missing.log");
+        assert_eq!(resolve_for_rotation(&missing).unwrap(), missing);
+        let regular = dir.join("regular.log");
+        fs::write(&regular, "").unwrap();
+        assert_eq!(resolve_for_rotation(&regular).unwrap(), regular);
+        assert_eq!(
+            resolve_for_rotation(&dir).unwrap_err().to_string(),
+            "is a directory, not a regular file (rotating_file renames and deletes the files it rotates, so it writes only to regular files; a `file` handler can write to a device or FIFO)"
+        );
+        check_regular(&missing).unwrap();
+        check_regular(&regular).unwrap();
+        assert_eq!(
+            check_regular(&dir).unwrap_err().to_string(),
+            "is a directory, not a regular file: rotation leaves it alone"
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn only_a_component_that_exists_and_is_no_directory_is_named() {
