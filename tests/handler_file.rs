@@ -609,6 +609,52 @@ fn a_fifo_with_a_reader_gets_every_line_through_a_blocking_descriptor() {
     assert!(fs::symlink_metadata(&path).unwrap().file_type().is_fifo());
 }
 
+/// The reader goes away: the write fails (broken pipe), and the reopen that follows is
+/// refused at once instead of blocking the dispatcher until a reader comes back.
+#[cfg(unix)]
+#[test]
+fn a_fifo_whose_reader_left_is_refused_at_reopen_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pipe");
+    support::mkfifo(&path);
+    let reader = support::fifo_reader(&path);
+    let mut file = File::new(&config(&path)).unwrap();
+    drop(reader);
+    let (done, errors) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut failures = Vec::new();
+        for line in ["one\n", "two\n"] {
+            write(&mut file, line).unwrap();
+            let error = file.flush().unwrap_err();
+            failures.push((io_parts(&error), error.to_string()));
+        }
+        let _ = done.send((failures, file.lost()));
+    });
+    let (failures, lost) = errors
+        .recv_timeout(OPEN_GUARD)
+        .expect("the reopen was still waiting for a FIFO reader after 30 s");
+    assert_eq!(
+        failures,
+        [
+            (
+                ("write", io::ErrorKind::BrokenPipe),
+                format!(
+                    "File handler: cannot write {}: Broken pipe (os error 32)",
+                    path.display()
+                )
+            ),
+            (
+                ("reopen", io::ErrorKind::NotConnected),
+                format!(
+                    "File handler: cannot reopen {}: FIFO has no reader (ko-log does not wait for one: start the reader first)",
+                    path.display()
+                )
+            ),
+        ]
+    );
+    assert_eq!(lost, 2);
+}
+
 /// `/dev/null`, directly and through a symlink (as `/dev/stdout` is one), is a fine
 /// destination, also with `append = false`: only a regular file is ever emptied.
 #[cfg(unix)]
