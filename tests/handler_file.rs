@@ -1,6 +1,8 @@
 //! The `file`, `stream` and `null` handlers used directly: exact contents, open modes,
 //! permissions, and the faults an outside world inflicts (deleted, renamed and truncated
-//! files, a full disk, refused opens).
+//! files, a full disk, refused opens); FIFOs and devices (opening never waits, nothing but
+//! a regular file is emptied), a parent that is not a directory, and paths replaced by a
+//! symlink or a device behind the handler's back.
 
 use std::fs;
 use std::io;
@@ -484,4 +486,356 @@ fn build_makes_each_kind() {
     }))
     .unwrap_err();
     assert_eq!(io_parts(&error).0, "open");
+}
+
+// ---------------------------------------------------------------------------------------
+// Paths that are not plain files: FIFOs, devices, parents that are not directories, and
+// paths replaced behind the handler's back. Nothing ko-log does may harm a file it does
+// not own, and opening never waits.
+
+/// How long a test waits for an open that must not block before it fails (instead of
+/// hanging the test run).
+const OPEN_GUARD: Duration = Duration::from_secs(30);
+
+/// A config whose root logger writes to one `file` handler named `name` at `path`.
+fn file_config_text(name: &str, path: &Path) -> String {
+    format!(
+        "[loggers.root]\nhandlers = [\"{name}\"]\n\n[handlers.{name}]\ntype = \"file\"\npath = \"{}\"\n",
+        path.display()
+    )
+}
+
+/// The config error `init_from_str` refused `text` with: (message, key path, line, column).
+fn init_refusal(text: &str) -> (String, String, usize, usize) {
+    let error = match ko_log::init_from_str(text, ko_log::config::Format::Toml) {
+        Ok(_guard) => panic!("init accepted:\n{text}"),
+        Err(error) => error,
+    };
+    assert_eq!(error.code(), "CONFIGURATION::Config::VALIDATION::ERROR");
+    let Error::Config(config) = &error else {
+        panic!("expected a config error, got {error:?}");
+    };
+    let location = config.location().expect("a location");
+    (
+        config.message().to_owned(),
+        config.key_path().to_owned(),
+        location.line,
+        location.column,
+    )
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_without_a_reader_is_refused_at_init_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pipe");
+    support::mkfifo(&path);
+    let text = file_config_text("fifo", &path);
+    let (done, refused) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(init_refusal(&text));
+    });
+    let refusal = refused
+        .recv_timeout(OPEN_GUARD)
+        .expect("init was still waiting for a FIFO reader after 30 s");
+    assert_eq!(
+        refusal,
+        (
+            format!(
+                "handler `fifo` cannot start: File handler: cannot open {}: FIFO has no reader (ko-log does not wait for one: start the reader first)",
+                path.display()
+            ),
+            "handlers.fifo.path".to_owned(),
+            6,
+            8
+        )
+    );
+    // Direct use says the same, with the error kind.
+    let error = File::new(&config(&path)).unwrap_err();
+    assert_eq!(io_parts(&error), ("open", io::ErrorKind::NotConnected));
+}
+
+/// `flags:` of this process's descriptors open write-only on `path` (`/proc/self/fdinfo`).
+#[cfg(target_os = "linux")]
+fn write_only_flags_on(path: &Path) -> Vec<u32> {
+    let mut flags = Vec::new();
+    for entry in fs::read_dir("/proc/self/fd").unwrap().flatten() {
+        if fs::read_link(entry.path()).ok().as_deref() != Some(path) {
+            continue;
+        }
+        let info = fs::read_to_string(Path::new("/proc/self/fdinfo").join(entry.file_name()));
+        let Ok(info) = info else { continue };
+        let line = info.lines().find_map(|l| l.strip_prefix("flags:")).unwrap();
+        let value = u32::from_str_radix(line.trim(), 8).unwrap();
+        if value & 0o3 == 0o1 {
+            flags.push(value);
+        }
+    }
+    flags
+}
+
+/// A FIFO with a reader opens, and the handler's descriptor blocks again after its
+/// non-blocking open: 1 MiB, far more than the pipe holds, arrives whole while the reader
+/// drains it (a non-blocking descriptor would fail with `WouldBlock` once the pipe is full).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_fifo_with_a_reader_gets_every_line_through_a_blocking_descriptor() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pipe");
+    support::mkfifo(&path);
+    let mut reader = support::fifo_reader(&path);
+    let mut file = File::new(&config(&path)).unwrap();
+    let flags = write_only_flags_on(&path);
+    assert_eq!(flags.len(), 1, "one write-only descriptor on the FIFO");
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    assert_eq!(flags[0] & 0o4000, 0, "O_NONBLOCK cleared: {:o}", flags[0]);
+
+    let line = format!("{}\n", "f".repeat(1023));
+    let count = 1024;
+    let drained = std::thread::spawn(move || {
+        let mut all = vec![0u8; count * 1024];
+        reader.read_exact(&mut all).unwrap();
+        all
+    });
+    for _ in 0..count {
+        write(&mut file, &line).unwrap();
+    }
+    file.flush().unwrap();
+    assert_eq!(file.lost(), 0);
+    let all = drained.join().unwrap();
+    assert!(all.chunks(1024).all(|chunk| chunk == line.as_bytes()));
+    use std::os::unix::fs::FileTypeExt;
+    assert!(fs::symlink_metadata(&path).unwrap().file_type().is_fifo());
+}
+
+/// The reader goes away: the write fails (broken pipe), and the reopen that follows is
+/// refused at once instead of blocking the dispatcher until a reader comes back.
+#[cfg(unix)]
+#[test]
+fn a_fifo_whose_reader_left_is_refused_at_reopen_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pipe");
+    support::mkfifo(&path);
+    let reader = support::fifo_reader(&path);
+    let mut file = File::new(&config(&path)).unwrap();
+    drop(reader);
+    let (done, errors) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut failures = Vec::new();
+        for line in ["one\n", "two\n"] {
+            write(&mut file, line).unwrap();
+            let error = file.flush().unwrap_err();
+            failures.push((io_parts(&error), error.to_string()));
+        }
+        let _ = done.send((failures, file.lost()));
+    });
+    let (failures, lost) = errors
+        .recv_timeout(OPEN_GUARD)
+        .expect("the reopen was still waiting for a FIFO reader after 30 s");
+    assert_eq!(
+        failures,
+        [
+            (
+                ("write", io::ErrorKind::BrokenPipe),
+                format!(
+                    "File handler: cannot write {}: Broken pipe (os error 32)",
+                    path.display()
+                )
+            ),
+            (
+                ("reopen", io::ErrorKind::NotConnected),
+                format!(
+                    "File handler: cannot reopen {}: FIFO has no reader (ko-log does not wait for one: start the reader first)",
+                    path.display()
+                )
+            ),
+        ]
+    );
+    assert_eq!(lost, 2);
+}
+
+/// `/dev/null`, directly and through a symlink (as `/dev/stdout` is one), is a fine
+/// destination, also with `append = false`: only a regular file is ever emptied.
+#[cfg(unix)]
+#[test]
+fn a_character_device_keeps_working_and_is_never_truncated() {
+    let dir = tempfile::tempdir().unwrap();
+    let null = Path::new("/dev/null");
+    let before = support::node(null);
+    let link = dir.path().join("stdout");
+    std::os::unix::fs::symlink(null, &link).unwrap();
+    for path in [null, link.as_path()] {
+        let mut file = File::new(&FileConfig {
+            mode: OpenMode::Truncate,
+            ..config(path)
+        })
+        .unwrap();
+        write(&mut file, "to the device\n").unwrap();
+        file.flush().unwrap();
+        assert_eq!(file.lost(), 0);
+    }
+    assert_eq!(support::node(null), before);
+    assert_eq!(fs::read_link(&link).unwrap(), null);
+}
+
+#[test]
+fn a_parent_that_is_not_a_directory_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let some_file = dir.path().join("some_file");
+    fs::write(&some_file, "mine\n").unwrap();
+    for create_dirs in [true, false] {
+        for path in [some_file.join("app.log"), some_file.join("a/b/app.log")] {
+            let error = File::new(&FileConfig {
+                create_dirs,
+                ..config(&path)
+            })
+            .unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "File handler: cannot open {}: {} is a regular file, not a directory",
+                    path.display(),
+                    some_file.display()
+                ),
+                "create_dirs = {create_dirs}"
+            );
+            assert_eq!(io_parts(&error), ("open", io::ErrorKind::NotADirectory));
+        }
+    }
+    assert_eq!(read(&some_file), "mine\n");
+
+    let path = some_file.join("app.log");
+    assert_eq!(
+        init_refusal(&file_config_text("file", &path)),
+        (
+            format!(
+                "handler `file` cannot start: File handler: cannot open {}: {} is a regular file, not a directory",
+                path.display(),
+                some_file.display()
+            ),
+            "handlers.file.path".to_owned(),
+            6,
+            8
+        )
+    );
+
+    #[cfg(unix)]
+    {
+        let error = File::new(&config(Path::new("/dev/null/app.log"))).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "File handler: cannot open /dev/null/app.log: /dev/null is a character device, not a directory"
+        );
+    }
+}
+
+/// `path` was a regular file at init; a symlink put in its place later is not followed
+/// (it could point at any file the process may write), until it is gone.
+#[cfg(unix)]
+#[test]
+fn a_file_replaced_by_a_symlink_is_not_followed_at_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let victim = dir.path().join("victim.txt");
+    fs::write(&victim, "not a log\n").unwrap();
+    let mut file = File::new(&quick_reopen(&path)).unwrap();
+    write(&mut file, "one\n").unwrap();
+    file.flush().unwrap();
+    fs::remove_file(&path).unwrap();
+    std::os::unix::fs::symlink(&victim, &path).unwrap();
+    wait_past_reopen_check();
+    write(&mut file, "two\n").unwrap();
+    let error = file.flush().unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "File handler: cannot reopen {}: is now a symlink, which it was not at init: not followed",
+            path.display()
+        )
+    );
+    assert_eq!(io_parts(&error).0, "reopen");
+    assert_eq!(file.lost(), 1);
+    assert_eq!(read(&victim), "not a log\n");
+    assert_eq!(fs::read_link(&path).unwrap(), victim);
+
+    fs::remove_file(&path).unwrap();
+    write(&mut file, "three\n").unwrap();
+    file.flush().unwrap();
+    assert_eq!(read(&path), "three\n");
+    assert!(fs::symlink_metadata(&path).unwrap().is_file());
+}
+
+/// `path` was a regular file at init; a device node put in its place is not written to
+/// (needs root for `mknod`).
+#[cfg(unix)]
+#[test]
+fn a_file_replaced_by_a_device_is_not_written_at_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let mut file = File::new(&quick_reopen(&path)).unwrap();
+    write(&mut file, "one\n").unwrap();
+    file.flush().unwrap();
+    fs::remove_file(&path).unwrap();
+    if let Err(why) = support::mknod_null(&path) {
+        return support::skipped(&format!(
+            "a_file_replaced_by_a_device_is_not_written_at_reopen: {why}"
+        ));
+    }
+    let device = support::node(&path);
+    wait_past_reopen_check();
+    write(&mut file, "two\n").unwrap();
+    let error = file.flush().unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "File handler: cannot reopen {}: is now a character device, not a regular file as at init: not written to",
+            path.display()
+        )
+    );
+    assert_eq!(file.lost(), 1);
+    assert_eq!(support::node(&path), device);
+}
+
+/// `path` was a symlink at init (the user's choice): a reopen follows it to whatever
+/// existing file it names now (a tool that keeps `current.log` pointing at the file of the
+/// day), but never creates a file through it.
+#[cfg(unix)]
+#[test]
+fn a_symlinked_path_follows_its_new_target_at_reopen_but_never_creates_through_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("current.log");
+    let monday = dir.path().join("monday.log");
+    let tuesday = dir.path().join("tuesday.log");
+    let missing = dir.path().join("wednesday.log");
+    fs::write(&monday, "").unwrap();
+    fs::write(&tuesday, "").unwrap();
+    std::os::unix::fs::symlink(&monday, &link).unwrap();
+    let mut file = File::new(&quick_reopen(&link)).unwrap();
+    write(&mut file, "one\n").unwrap();
+    file.flush().unwrap();
+
+    fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink(&tuesday, &link).unwrap();
+    wait_past_reopen_check();
+    write(&mut file, "two\n").unwrap();
+    file.flush().unwrap();
+    assert_eq!(read(&monday), "one\n");
+    assert_eq!(read(&tuesday), "two\n");
+
+    fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink(&missing, &link).unwrap();
+    wait_past_reopen_check();
+    write(&mut file, "three\n").unwrap();
+    let error = file.flush().unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "File handler: cannot reopen {}: is a symlink to a missing file: no file is created through it",
+            link.display()
+        )
+    );
+    assert_eq!(file.lost(), 1);
+    assert!(fs::symlink_metadata(&missing).is_err(), "nothing created");
+    assert_eq!(read(&tuesday), "two\n");
 }

@@ -1,5 +1,8 @@
 //! The `rotating_file` handler used directly: size and time rotation (time injected
-//! through event timestamps, never slept), backups kept, nothing lost or split.
+//! through event timestamps, never slept), backups kept, nothing lost or split; and only
+//! ever a regular file renamed or deleted: a device, FIFO or symlink to one refused at
+//! init, a symlink to a regular file rotated beside its target, a backup or the live path
+//! replaced by something else after init left alone.
 
 use std::fs;
 use std::io;
@@ -329,8 +332,9 @@ fn an_existing_file_starts_the_time_boundary_at_its_mtime() {
     );
 }
 
-/// `app.log.1` is a non-empty directory: renaming the live file onto it fails, even for
-/// root. The error says `rotate`; the line still goes to the current file.
+/// `app.log.1` is a non-empty directory: not a regular file, so the rotation leaves it
+/// alone (renaming the live file onto it would fail anyway, even for root). The error says
+/// `rotate` and names it; the line still goes to the current file.
 #[test]
 fn a_failed_rotation_is_reported_and_writing_continues() {
     let dir = tempfile::tempdir().unwrap();
@@ -348,10 +352,17 @@ fn a_failed_rotation_is_reported_and_writing_continues() {
     match &error {
         Error::Io { op, path: at, .. } => {
             assert_eq!(*op, "rotate");
-            assert_eq!(at, &path);
+            assert_eq!(at, &blocker);
         }
         other => panic!("expected an Io error, got {other:?}"),
     }
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "RotatingFile handler: cannot rotate {}: is a directory, not a regular file: rotation leaves it alone",
+            blocker.display()
+        )
+    );
     // Within RotatingFile::RETRY no new attempt is made: no error per line.
     write(&mut handler, "third\n").unwrap();
     handler.flush().unwrap();
@@ -367,23 +378,386 @@ fn a_failed_rotation_is_reported_and_writing_continues() {
     assert_eq!(read(&path), "fourth\n");
 }
 
-#[cfg(target_os = "linux")]
+// ---------------------------------------------------------------------------------------
+// Only regular files are rotated. Nothing ko-log does may harm a file it does not own.
+
+/// How long a test waits for an open that must not block before it fails.
+const OPEN_GUARD: Duration = Duration::from_secs(30);
+
+/// The refusal of a path that is `what` (the end of the message after the path).
+fn not_regular(what: &str) -> String {
+    format!(
+        "{what}, not a regular file (rotating_file renames and deletes the files it rotates, so it writes only to regular files; a `file` handler can write to a device or FIFO)"
+    )
+}
+
+/// `RotatingFile::new` on `config`, in a thread: a test fails instead of hanging when the
+/// open waits.
+fn open_guarded(config: RotatingFileConfig) -> Result<RotatingFile, Error> {
+    let (done, opened) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(RotatingFile::new(&config));
+    });
+    opened
+        .recv_timeout(OPEN_GUARD)
+        .expect("RotatingFile::new still waiting after 30 s")
+}
+
+/// A config whose root logger writes to one `rotating_file` named `name` at `path`.
+fn rotating_config_text(name: &str, path: &Path) -> String {
+    format!(
+        "[loggers.root]\nhandlers = [\"{name}\"]\n\n[handlers.{name}]\ntype = \"rotating_file\"\npath = \"{}\"\nmax_bytes = 1\nbackup_count = 2\n",
+        path.display()
+    )
+}
+
+/// The config error `init_from_str` refused `text` with: (message, key path, line, column).
+/// Never logs: were init accepted, no record may reach the handler.
+fn init_refusal(text: &str) -> (String, String, usize, usize) {
+    let error = match ko_log::init_from_str(text, ko_log::config::Format::Toml) {
+        Ok(_guard) => panic!("init accepted:\n{text}"),
+        Err(error) => error,
+    };
+    assert_eq!(error.code(), "CONFIGURATION::Config::VALIDATION::ERROR");
+    let Error::Config(config) = &error else {
+        panic!("expected a config error, got {error:?}");
+    };
+    let location = config.location().expect("a location");
+    (
+        config.message().to_owned(),
+        config.key_path().to_owned(),
+        location.line,
+        location.column,
+    )
+}
+
+/// The `op` of an [`Error::Io`] and its message.
+fn io_error(error: &Error) -> (&'static str, String) {
+    match error {
+        Error::Io { op, .. } => (op, error.to_string()),
+        other => panic!("expected an Io error, got {other:?}"),
+    }
+}
+
+/// `/dev/null` with a tiny `max_bytes`: refused at init, never renamed. As root, the
+/// rotation of old renamed `/dev/null` to `/dev/null.1` and put a regular file in its place.
+#[cfg(unix)]
 #[test]
-fn dev_full_reports_the_rotating_file_code() {
-    let config = config(Path::new("/dev/full"), None, Rotation::Never, 0);
-    let mut handler = RotatingFile::new(&config).unwrap();
-    write(&mut handler, "x\n").unwrap();
-    let error = handler.flush().unwrap_err();
+fn dev_null_is_refused_at_init_and_never_renamed() {
+    let null = Path::new("/dev/null");
+    let before = support::node(null);
+    assert_eq!(
+        init_refusal(&rotating_config_text("null", null)),
+        (
+            format!(
+                "handler `null` cannot start: RotatingFile handler: cannot open /dev/null: {}",
+                not_regular("is a character device")
+            ),
+            "handlers.null.path".to_owned(),
+            6,
+            8
+        )
+    );
+    let error = RotatingFile::new(&config(null, Some(1), Rotation::Never, 2)).unwrap_err();
     assert_eq!(
         error.code(),
         "HANDLER::RotatingFile::IO::ERROR::RECOVERABLE"
     );
     match &error {
         Error::Io { op, source, .. } => {
-            assert_eq!(*op, "write");
-            assert_eq!(source.kind(), io::ErrorKind::StorageFull);
+            assert_eq!(*op, "open");
+            assert_eq!(source.kind(), io::ErrorKind::InvalidInput);
         }
         other => panic!("expected an Io error, got {other:?}"),
     }
-    assert_eq!(handler.lost(), 1);
+    // `/dev/full` likewise; and a symlink to `/dev/null` (as `/dev/stdout` is to a
+    // terminal) is refused for what it points at, the link left as it was.
+    let full = RotatingFile::new(&config(Path::new("/dev/full"), None, Rotation::Never, 0));
+    assert_eq!(
+        full.unwrap_err().to_string(),
+        format!(
+            "RotatingFile handler: cannot open /dev/full: {}",
+            not_regular("is a character device")
+        )
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("app.log");
+    std::os::unix::fs::symlink(null, &link).unwrap();
+    let error = RotatingFile::new(&config(&link, Some(1), Rotation::Never, 2)).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "RotatingFile handler: cannot open {}: {}",
+            link.display(),
+            not_regular("is a symlink to a character device")
+        )
+    );
+    assert_eq!(fs::read_link(&link).unwrap(), null);
+    assert_eq!(support::node(null), before);
+    assert!(fs::symlink_metadata("/dev/null.1").is_err());
+}
+
+/// A private `/dev/null` made with `mknod` (needs root): refused at init with a located
+/// error, the node untouched.
+#[cfg(unix)]
+#[test]
+fn a_character_device_path_is_refused_at_init_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let device = dir.path().join("null");
+    if let Err(why) = support::mknod_null(&device) {
+        return support::skipped(&format!(
+            "a_character_device_path_is_refused_at_init_and_left_alone: {why}"
+        ));
+    }
+    let before = support::node(&device);
+    assert_eq!(
+        init_refusal(&rotating_config_text("dev", &device)),
+        (
+            format!(
+                "handler `dev` cannot start: RotatingFile handler: cannot open {}: {}",
+                device.display(),
+                not_regular("is a character device")
+            ),
+            "handlers.dev.path".to_owned(),
+            6,
+            8
+        )
+    );
+    assert_eq!(support::node(&device), before);
+    assert_eq!(
+        fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no backup made"
+    );
+}
+
+/// A FIFO is refused without waiting for a reader (the open would block forever).
+#[cfg(unix)]
+#[test]
+fn a_fifo_path_is_refused_at_init_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    support::mkfifo(&fifo);
+    let before = support::node(&fifo);
+    let error = open_guarded(config(&fifo, Some(1), Rotation::Never, 2)).unwrap_err();
+    assert_eq!(
+        io_error(&error),
+        (
+            "open",
+            format!(
+                "RotatingFile handler: cannot open {}: {}",
+                fifo.display(),
+                not_regular("is a FIFO")
+            )
+        )
+    );
+    assert_eq!(support::node(&fifo), before);
+}
+
+const PROC_FD_2: &str = "a_symlink_to_proc_self_fd_2_is_refused_and_not_renamed";
+
+/// `path` a symlink to `/proc/self/fd/2` (as `/dev/stderr` is): the link used to be
+/// renamed to `.1`. In a child whose stderr is a pipe, the target is a FIFO: refused.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_symlink_to_proc_self_fd_2_is_refused_and_not_renamed() {
+    if !support::is_child(PROC_FD_2) {
+        support::run_child_ok(PROC_FD_2, &[]);
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("app.log");
+    std::os::unix::fs::symlink("/proc/self/fd/2", &link).unwrap();
+    let error = open_guarded(config(&link, Some(1), Rotation::Never, 2)).unwrap_err();
+    assert_eq!(
+        io_error(&error),
+        (
+            "open",
+            format!(
+                "RotatingFile handler: cannot open {}: {}",
+                link.display(),
+                not_regular("is a symlink to a FIFO")
+            )
+        )
+    );
+    assert_eq!(fs::read_link(&link).unwrap(), Path::new("/proc/self/fd/2"));
+    assert_eq!(
+        fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no backup made"
+    );
+}
+
+/// A symlink to a regular file is resolved once at open: the target is rotated, its
+/// backups beside it, and the link keeps naming the live file.
+#[cfg(unix)]
+#[test]
+fn a_symlink_to_a_regular_file_rotates_the_target_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real");
+    fs::create_dir(&real).unwrap();
+    let target = real.join("target.log");
+    fs::write(&target, "").unwrap();
+    let link = dir.path().join("app.log");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let mut handler = RotatingFile::new(&config(&link, Some(20), Rotation::Never, 2)).unwrap();
+    let target = fs::canonicalize(&target).unwrap();
+    assert_eq!(handler.path(), target);
+    for i in 0..5 {
+        write(&mut handler, &format!("line {i:04}\n")).unwrap();
+    }
+    handler.flush().unwrap();
+    assert_eq!(fs::read_link(&link).unwrap(), real.join("target.log"));
+    assert_eq!(read(&backup(&target, 2)), "line 0000\nline 0001\n");
+    assert_eq!(read(&backup(&target, 1)), "line 0002\nline 0003\n");
+    assert_eq!(read(&link), "line 0004\n");
+    let names: Vec<_> = fs::read_dir(dir.path()).unwrap().flatten().collect();
+    assert_eq!(names.len(), 2, "no backup beside the link: {names:?}");
+}
+
+/// A symlink to nothing is refused: rotation follows a link only to an existing regular
+/// file, and creates nothing through it.
+#[cfg(unix)]
+#[test]
+fn a_dangling_symlink_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("app.log");
+    let missing = dir.path().join("missing.log");
+    std::os::unix::fs::symlink(&missing, &link).unwrap();
+    let error = RotatingFile::new(&config(&link, Some(20), Rotation::Never, 2)).unwrap_err();
+    assert_eq!(
+        io_error(&error),
+        (
+            "open",
+            format!(
+                "RotatingFile handler: cannot open {}: is a symlink to a missing file (rotating_file follows a symlink only to an existing regular file)",
+                link.display()
+            )
+        )
+    );
+    assert!(fs::symlink_metadata(&missing).is_err());
+}
+
+/// The oldest backup slot replaced by a device after init (needs root for `mknod`): the
+/// rotation that would have deleted it by renaming `.1` onto it is refused and reported;
+/// every line goes on into the live file.
+#[cfg(unix)]
+#[test]
+fn a_backup_replaced_by_a_device_is_neither_renamed_nor_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let mut handler = RotatingFile::new(&config(&path, Some(20), Rotation::Never, 2)).unwrap();
+    for i in 0..6 {
+        write(&mut handler, &format!("line {i:04}\n")).unwrap();
+    }
+    handler.flush().unwrap();
+    let oldest = backup(&path, 2);
+    assert_eq!(read(&oldest), "line 0000\nline 0001\n");
+    fs::remove_file(&oldest).unwrap();
+    if let Err(why) = support::mknod_null(&oldest) {
+        return support::skipped(&format!(
+            "a_backup_replaced_by_a_device_is_neither_renamed_nor_deleted: {why}"
+        ));
+    }
+    let device = support::node(&oldest);
+    let error = write(&mut handler, "line 0006\n").unwrap_err();
+    assert_eq!(
+        io_error(&error),
+        (
+            "rotate",
+            format!(
+                "RotatingFile handler: cannot rotate {}: is a character device, not a regular file: rotation leaves it alone",
+                oldest.display()
+            )
+        )
+    );
+    handler.flush().unwrap();
+    assert_eq!(support::node(&oldest), device);
+    assert_eq!(read(&backup(&path, 1)), "line 0002\nline 0003\n");
+    assert_eq!(read(&path), "line 0004\nline 0005\nline 0006\n");
+    assert_eq!(handler.lost(), 0);
+}
+
+/// A backup replaced by a symlink after init: neither the link nor what it names is moved.
+#[cfg(unix)]
+#[test]
+fn a_backup_replaced_by_a_symlink_is_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let victim = dir.path().join("victim.txt");
+    fs::write(&victim, "not a log\n").unwrap();
+    let mut handler = RotatingFile::new(&config(&path, Some(20), Rotation::Never, 3)).unwrap();
+    for i in 0..4 {
+        write(&mut handler, &format!("line {i:04}\n")).unwrap();
+    }
+    handler.flush().unwrap();
+    let newest = backup(&path, 1);
+    fs::remove_file(&newest).unwrap();
+    std::os::unix::fs::symlink(&victim, &newest).unwrap();
+    let error = write(&mut handler, "line 0004\n").unwrap_err();
+    assert_eq!(
+        io_error(&error),
+        (
+            "rotate",
+            format!(
+                "RotatingFile handler: cannot rotate {}: is a symlink, not a regular file: rotation leaves it alone",
+                newest.display()
+            )
+        )
+    );
+    handler.flush().unwrap();
+    assert_eq!(fs::read_link(&newest).unwrap(), victim);
+    assert_eq!(read(&victim), "not a log\n");
+    assert!(fs::symlink_metadata(backup(&path, 2)).is_err());
+    assert_eq!(read(&path), "line 0002\nline 0003\nline 0004\n");
+}
+
+/// The live path replaced by a symlink after init: the rotation does not rename the link
+/// (with `reopen_check = 0`, lines go on to the open file), and a reopen does not follow it.
+#[cfg(unix)]
+#[test]
+fn the_live_path_replaced_by_a_symlink_is_neither_renamed_nor_followed() {
+    for reopen_check in [Duration::ZERO, Duration::from_millis(10)] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.log");
+        let victim = dir.path().join("victim.txt");
+        fs::write(&victim, "not a log\n").unwrap();
+        let mut config = config(&path, Some(20), Rotation::Never, 2);
+        config.file.reopen_check = reopen_check;
+        let mut handler = RotatingFile::new(&config).unwrap();
+        write(&mut handler, "line 0000\n").unwrap();
+        handler.flush().unwrap();
+        fs::remove_file(&path).unwrap();
+        std::os::unix::fs::symlink(&victim, &path).unwrap();
+        let error = if reopen_check.is_zero() {
+            write(&mut handler, "line 0001\n").unwrap();
+            write(&mut handler, "line 0002\n").unwrap_err()
+        } else {
+            std::thread::sleep(reopen_check * 3);
+            write(&mut handler, "line 0001\n").unwrap();
+            handler.flush().unwrap_err()
+        };
+        let expected = if reopen_check.is_zero() {
+            (
+                "rotate",
+                format!(
+                    "RotatingFile handler: cannot rotate {}: is a symlink, not a regular file: rotation leaves it alone",
+                    path.display()
+                ),
+            )
+        } else {
+            (
+                "reopen",
+                format!(
+                    "RotatingFile handler: cannot reopen {}: is now a symlink, which it was not at init: not followed",
+                    path.display()
+                ),
+            )
+        };
+        assert_eq!(io_error(&error), expected);
+        handler.flush().unwrap();
+        assert_eq!(fs::read_link(&path).unwrap(), victim);
+        assert_eq!(read(&victim), "not a log\n");
+        assert!(fs::symlink_metadata(backup(&path, 1)).is_err());
+    }
 }

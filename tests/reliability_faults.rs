@@ -7,7 +7,7 @@
 //!   `logrotate` when it is installed): nothing lost with `create`, no NUL hole with
 //!   `copytruncate`;
 //! - permission removed at run time and restored, staged in ways that stop root too: an
-//!   immutable file (`chattr +i`), the path turned into a symlink into `/sys`, the
+//!   immutable file (`chattr +i`), the path's symlink re-pointed into `/sys`, the
 //!   directory replaced by a file, rotation refused by an append-only file (`chattr +a`);
 //!   and permission denied at init, refused with a located error;
 //! - a custom processor that panics, values whose `Display` panics;
@@ -217,6 +217,7 @@ fn disk_full_on_a_tmpfs_is_reported_and_writing_resumes_with_whole_lines() {
 const DEV_FULL: &str = "dev_full_then_space_again_resumes_through_the_pipeline";
 
 /// Where no tmpfs can be mounted: the path is a symlink to `/dev/full`, then to a file.
+/// (It is a symlink at init, so a reopen follows it to its new, existing, target.)
 #[cfg(target_os = "linux")]
 #[test]
 fn dev_full_then_space_again_resumes_through_the_pipeline() {
@@ -239,6 +240,8 @@ fn dev_full_then_space_again_resumes_through_the_pipeline() {
     );
     log_range(0..100);
     assert!(ko_log::stats().handler_errors >= 1);
+    // The new target exists: a reopen never creates a file through a symlink.
+    fs::write(&real, "").unwrap();
     fs::remove_file(&path).unwrap();
     std::os::unix::fs::symlink(&real, &path).unwrap();
     log_range(100..200);
@@ -553,8 +556,11 @@ fn an_immutable_file_is_refused_at_init_and_survived_at_run_time() {
 
 const SYS_SYMLINK: &str = "a_path_turned_into_a_symlink_into_sys_is_reported_and_recovered";
 
-/// The path becomes a symlink to a file under `/sys`, which even root cannot create: the
-/// reopen is refused (EACCES) until the symlink is gone.
+/// The path is a symlink (to a file in the test's directory), re-pointed at run time to
+/// a read-only sysfs attribute, which even root cannot open for writing: the reopen is
+/// refused (EACCES) until the symlink is gone, then the file is created again. (A path
+/// that was a regular file at init is never followed once it becomes a symlink:
+/// `handler_file::a_file_replaced_by_a_symlink_is_not_followed_at_reopen`.)
 #[cfg(target_os = "linux")]
 #[test]
 fn a_path_turned_into_a_symlink_into_sys_is_reported_and_recovered() {
@@ -568,13 +574,16 @@ fn a_path_turned_into_a_symlink_into_sys_is_reported_and_recovered() {
         }
         return;
     }
-    let target = Path::new("/sys/kernel/ko-log-reliability-test.log");
-    if !Path::new("/sys/kernel").is_dir() || fs::File::create(target).is_ok() {
-        let _ = fs::remove_file(target);
+    let target = Path::new("/sys/kernel/uevent_seqnum");
+    let refused = fs::OpenOptions::new().append(true).open(target);
+    if !refused.is_err_and(|e| e.kind() == std::io::ErrorKind::PermissionDenied) {
         return skipped(&format!("{SYS_SYMLINK}: no read-only sysfs here"));
     }
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("app.log");
+    let real = dir.path().join("real.log");
+    fs::write(&real, "").unwrap();
+    std::os::unix::fs::symlink(&real, &path).unwrap();
     let guard = init(&["file"], &rotated_handler(&path));
     log_range(0..100);
     fs::remove_file(&path).unwrap();
@@ -588,6 +597,10 @@ fn a_path_turned_into_a_symlink_into_sys_is_reported_and_recovered() {
     log_range(200..300);
     assert_eq!(ko_log::stats().handler_errors, errors, "recovered");
     drop(guard);
+    assert_eq!(
+        numbers(&support::lines(&real)),
+        (0..100).collect::<Vec<_>>()
+    );
     assert_eq!(
         numbers(&support::lines(&path)),
         (200..300).collect::<Vec<_>>()

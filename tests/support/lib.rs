@@ -80,32 +80,91 @@ pub fn check_exactly_once(
     Ok(())
 }
 
+/// Creates a named pipe at `path` with `mkfifo`.
+pub fn mkfifo(path: &Path) {
+    let status = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap_or_else(|e| panic!("mkfifo: {e}"));
+    assert!(status.success(), "mkfifo failed");
+}
+
+/// Opens the FIFO at `path` for reading and writing, which on Linux never waits: the
+/// FIFO then has a reader (ko-log opens a FIFO without waiting and refuses one nobody
+/// reads), and this descriptor reads whatever is written to it.
+pub fn fifo_reader(path: &Path) -> std::fs::File {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .unwrap_or_else(|e| panic!("open fifo {}: {e}", path.display()))
+}
+
 /// Creates a named pipe at `path` and a thread that opens it for reading but reads
 /// nothing until the returned sender is used (or dropped); then it reads everything and
 /// returns it once the writer closes the pipe. A handler writing there stalls as soon as
 /// the pipe (64 KiB) and its own buffer are full: a destination stalled on purpose.
+///
+/// The FIFO has a reader when this returns, so a handler can open it at once.
 pub fn stalled_fifo(
     path: &Path,
 ) -> (
     std::sync::mpsc::Sender<()>,
     std::thread::JoinHandle<Vec<u8>>,
 ) {
-    let status = Command::new("mkfifo")
-        .arg(path)
-        .status()
-        .unwrap_or_else(|e| panic!("mkfifo: {e}"));
-    assert!(status.success(), "mkfifo failed");
+    mkfifo(path);
+    // Holds a read end from now on; its write end lets the thread's read-only open
+    // return at once. Dropped before reading, so the handler's close ends the read.
+    let keeper = fifo_reader(path);
     let path = path.to_owned();
     let (release, released) = std::sync::mpsc::channel::<()>();
     let reader = std::thread::spawn(move || {
         use std::io::Read;
         let mut fifo = std::fs::File::open(&path).expect("open fifo for reading");
         let _ = released.recv();
+        drop(keeper);
         let mut all = Vec::new();
         let _ = fifo.read_to_end(&mut all);
         all
     });
     (release, reader)
+}
+
+/// Says that a test could not stage what it checks (the reason is given) and passes
+/// without checking: `skipped: REASON` on the process's real stderr, which the test
+/// harness does not capture, so the line shows in every run.
+pub fn skipped(reason: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "skipped: {reason}");
+}
+
+/// Makes a character device node at `path` with the numbers of `/dev/null` (1, 3), with
+/// `mknod`; the error says why it could not (not root, no `mknod`, a container that
+/// forbids it), for the test to print as its reason to skip.
+pub fn mknod_null(path: &Path) -> Result<(), String> {
+    let output = Command::new("mknod")
+        .arg(path)
+        .args(["c", "1", "3"])
+        .output()
+        .map_err(|e| format!("cannot run mknod: {e}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "mknod c 1 3 failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ))
+    }
+}
+
+/// What a path is, for a test that checks ko-log left it alone: its device, inode, file
+/// type and device numbers, without following a symlink (Unix).
+#[cfg(unix)]
+pub fn node(path: &Path) -> (u64, u64, u32, u64) {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::symlink_metadata(path)
+        .unwrap_or_else(|e| panic!("{} is gone: {e}", path.display()));
+    (meta.dev(), meta.ino(), meta.mode() & 0o170000, meta.rdev())
 }
 
 /// Like [`run_child`], with extra environment variables, and running the test even when it

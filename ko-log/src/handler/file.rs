@@ -5,6 +5,13 @@
 //! NUL bytes, no overwritten lines. Lines are buffered ([`CAPACITY`](super::buffer::CAPACITY)
 //! bytes) and written out when the buffer is full and on [`Handler::flush`].
 //!
+//! `path` may be a regular file (created when missing), a symlink, or a device such as
+//! `/dev/null` or `/dev/stdout`. Opening never waits: a FIFO with no reader is refused at
+//! once ("FIFO has no reader") instead of hanging `init`; with a reader, writes block for
+//! room as usual. `append = false` empties only a regular file. A `path` under something
+//! that is not a directory is reported naming it (`logs is a regular file, not a
+//! directory`).
+//!
 //! Each time it writes out, at most once per `reopen_check`, the handler compares the
 //! device and inode `path` names with those of the file it has open. When the file was
 //! renamed (logrotate's `create`) or deleted, or `path` cannot be looked up any more for a
@@ -14,6 +21,19 @@
 //! style; with `create`, a `postrotate` signal is not needed: lines reach the new file
 //! within `reopen_check` plus the dispatcher's next flush.
 //!
+//! A reopen opens only what `path` was at init, so that a path changed behind ko-log's
+//! back never makes it write into a file it does not own:
+//!
+//! - it never creates a file through a symlink (a symlink to a missing file is refused);
+//! - when `path` was not a symlink at init, a symlink found there later is not followed
+//!   (`O_NOFOLLOW`); when it was one (the user's choice, say a `current.log` a tool
+//!   re-points every day), the reopen follows it to the existing file it names now;
+//! - when init opened a regular file, a device, FIFO or socket found there later is not
+//!   written to.
+//!
+//! Each refusal is a `reopen` error, retried at the next write-out (the lines buffered then
+//! are counted as lost), until `path` is a file the handler may open again.
+//!
 //! Errors are returned, never printed. After a failed write (disk full, file removed,
 //! permission changed) the buffered records are dropped and counted ([`File::lost`]), and
 //! the next write-out opens `path` again. When the file may end with a torn line (checked
@@ -22,9 +42,10 @@
 //! check runs when an existing file is opened for appending.
 //!
 //! [`RotatingFile`](super::RotatingFile) is a `File` plus a rotation policy: it uses the
-//! crate-internal methods below to measure, truncate and reopen the file.
+//! crate-internal methods below to measure, truncate and reopen the file. The rules for
+//! opening are in the `open` module.
 
-use std::fs::{self, OpenOptions};
+use std::fs;
 use std::io::{self, IsTerminal, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -32,6 +53,7 @@ use std::time::{Duration, Instant, SystemTime};
 use ko_log_config::handler::{FileConfig, OpenMode};
 
 use super::buffer::Lines;
+use super::open::{self, Shape};
 use super::Handler;
 use crate::{Error, Event};
 
@@ -48,6 +70,8 @@ pub struct File {
     out: Option<fs::File>,
     /// Device and inode of `out`, to notice that `path` now names another file.
     identity: Option<(u64, u64)>,
+    /// What `path` was at init: what a reopen may open.
+    shape: Shape,
     /// Bytes in the file: its size when opened (or last checked) plus what this handler
     /// wrote since.
     size: u64,
@@ -60,18 +84,49 @@ pub struct File {
 }
 
 impl File {
-    /// Opens `config.path` for appending (emptying it first with `append = false`),
-    /// creating missing parent directories when `create_dirs` is set and giving a new file
-    /// the permissions `file_mode` (on Unix, less the process umask).
+    /// Opens `config.path` for appending (emptying it first with `append = false` when it
+    /// is a regular file), creating missing parent directories when `create_dirs` is set
+    /// and giving a new file the permissions `file_mode` (on Unix, less the process umask).
+    /// Never waits: a FIFO with no reader is refused.
     ///
     /// Fails with an [`Error::Io`] whose `op` is `open` when the file cannot be opened.
     pub fn new(config: &FileConfig) -> Result<File, Error> {
-        File::open(config, "File")
+        // What `path` is decides what a reopen may open; learnt at the first open.
+        let link = fs::symlink_metadata(&config.path).is_ok_and(|m| m.file_type().is_symlink());
+        let shape = Shape {
+            link,
+            regular: false,
+        };
+        let mut file = File::closed(config, "File", shape);
+        let truncate = config.mode == OpenMode::Truncate;
+        let opened = file.create_parents().and_then(|()| {
+            let out = open::first_open(&file.path, file.file_mode)?;
+            file.shape.regular = out.metadata()?.is_file();
+            file.adopt(out, truncate)
+        });
+        match opened {
+            Ok(out) => file.out = Some(out),
+            Err(e) => return Err(Error::io("File", "open", &config.path, e)),
+        }
+        Ok(file)
     }
 
-    /// [`File::new`] reporting errors under `handler` (e.g. `RotatingFile`).
-    pub(crate) fn open(config: &FileConfig, handler: &'static str) -> Result<File, Error> {
-        let mut file = File {
+    /// Opens `config.path`, which must be a regular file or missing (created), for a
+    /// [`RotatingFile`](super::RotatingFile): a reopen opens only a regular file, never
+    /// through a symlink.
+    pub(crate) fn open_regular(config: &FileConfig, handler: &'static str) -> Result<File, Error> {
+        let mut file = File::closed(config, handler, Shape::ROTATING);
+        let truncate = config.mode == OpenMode::Truncate;
+        match file.open_path(truncate) {
+            Ok(out) => file.out = Some(out),
+            Err(e) => return Err(Error::io(handler, "open", &config.path, e)),
+        }
+        Ok(file)
+    }
+
+    /// The handler for `config`, nothing open yet.
+    fn closed(config: &FileConfig, handler: &'static str, shape: Shape) -> File {
+        File {
             path: config.path.clone(),
             handler,
             create_dirs: config.create_dirs,
@@ -79,19 +134,14 @@ impl File {
             reopen_check: config.reopen_check,
             out: None,
             identity: None,
+            shape,
             size: 0,
             modified: None,
             terminal: false,
             lines: Lines::new(),
             last_check: Instant::now(),
             lost: 0,
-        };
-        let truncate = config.mode == OpenMode::Truncate;
-        match file.open_path(truncate) {
-            Ok(out) => file.out = Some(out),
-            Err(e) => return Err(Error::io(handler, "open", &config.path, e)),
         }
-        Ok(file)
     }
 
     /// The path this handler writes to.
@@ -192,19 +242,24 @@ impl File {
         }
     }
 
-    /// Opens `path` for appending, creating it (and its parents when asked), and records
-    /// what the handler needs to know about it.
+    /// Opens `path` again, creating it (and its parents when asked), allowing only what
+    /// `path` was at init, and records what the handler needs to know about it.
     fn open_path(&mut self, truncate: bool) -> io::Result<fs::File> {
+        self.create_parents()?;
+        let out = open::reopen(&self.path, self.file_mode, self.shape)?;
+        self.adopt(out, truncate)
+    }
+
+    fn create_parents(&self) -> io::Result<()> {
         if self.create_dirs {
-            if let Some(parent) = self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                fs::create_dir_all(parent)?;
-            }
+            open::create_parents(&self.path)?;
         }
-        let mut options = OpenOptions::new();
-        options.append(true).create(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, self.file_mode);
-        let out = options.open(&self.path)?;
+        Ok(())
+    }
+
+    /// Takes `out` as the open file: empties it with `truncate` (only a regular file is
+    /// ever emptied) and learns its identity, size, age and last byte.
+    fn adopt(&mut self, out: fs::File, truncate: bool) -> io::Result<fs::File> {
         let mut meta = out.metadata()?;
         if truncate && meta.is_file() {
             out.set_len(0)?;
@@ -216,7 +271,7 @@ impl File {
         self.terminal = out.is_terminal();
         self.last_check = Instant::now();
         if meta.is_file() {
-            if let Ok(last) = last_byte(&self.path, meta.len()) {
+            if let Ok(last) = last_byte(&self.path, meta.len(), self.identity) {
                 self.lines.mid_line = last.is_some_and(|b| b != b'\n');
             }
         }
@@ -266,12 +321,18 @@ fn identity(meta: &fs::Metadata) -> Option<(u64, u64)> {
     }
 }
 
-/// The last byte of the regular file at `path` of `len` bytes (`None` when empty).
-fn last_byte(path: &Path, len: u64) -> io::Result<Option<u8>> {
+/// The last byte of the regular file at `path` of `len` bytes (`None` when empty), when
+/// `path` still names the file of `expected` identity (else an error: nothing is known).
+/// The open does not wait (a FIFO put there meanwhile).
+fn last_byte(path: &Path, len: u64, expected: Option<(u64, u64)>) -> io::Result<Option<u8>> {
     if len == 0 {
         return Ok(None);
     }
-    let mut file = fs::File::open(path)?;
+    let mut file = open::open_to_read(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() || identity(&meta) != expected {
+        return Err(io::Error::other("the path names another file now"));
+    }
     file.seek(SeekFrom::End(-1))?;
     let mut byte = [0u8; 1];
     file.read_exact(&mut byte)?;

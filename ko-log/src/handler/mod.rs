@@ -13,6 +13,9 @@
 //! | `stream` | [`StdStream`] | `stream`: stdout or stderr |
 //! | `null` | [`Null`] | `null`: discards |
 //!
+//! Both file handlers go through `open` for what they do to paths: opens that never wait,
+//! reopens that open only what `path` was at init, renames of regular files only.
+//!
 //! [`build`] makes the handler a configured [`HandlerKind`] asks for. Every handler also
 //! works on its own, as in this sketch:
 //!
@@ -42,6 +45,7 @@ use crate::{Error, Event};
 mod buffer;
 mod file;
 mod null;
+mod open;
 mod rotating_file;
 mod rotation;
 mod stream;
@@ -75,7 +79,8 @@ pub trait Handler: fmt::Debug + Send + 'static {
 /// The handler a configured `type` asks for, opened and ready to write.
 ///
 /// Fails with an [`Error::Io`] (`op` = `open`) when a file cannot be opened: a missing
-/// parent with `create_dirs = false`, permission denied, a path that is a directory.
+/// parent with `create_dirs = false`, permission denied, a path that is a directory, a
+/// FIFO with no reader, a `rotating_file` path that is not a regular file.
 pub fn build(kind: &HandlerKind) -> Result<Box<dyn Handler>, Error> {
     Ok(match kind {
         HandlerKind::File(config) => Box::new(File::new(config)?),

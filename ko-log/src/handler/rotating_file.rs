@@ -21,15 +21,33 @@
 //! the line is still written, to the current file, and rotation is retried at most once
 //! per [`RotatingFile::RETRY`]. Renames happen while the file is open, which Unix allows; elsewhere a
 //! refused rename leaves everything in the current file.
+//!
+//! **Only regular files are rotated.** Rotation renames its file and deletes the oldest
+//! backup, which must never happen to a file ko-log does not own (`/dev/null` renamed to
+//! `/dev/null.1` by a root process), so:
+//!
+//! - at init, a `path` that is a device, FIFO, socket or directory is refused (an
+//!   [`Error::Io`] with `op` `open`, which `init` reports as a config error at
+//!   `handlers.NAME.path`); use a `file` handler to write to a device or FIFO;
+//! - a `path` that is a symlink is resolved once, at init, when it names an existing
+//!   regular file: the target is rotated, its backups are made beside it (`target.log.1` …),
+//!   and the link keeps naming the live file. A symlink to anything else, or to nothing,
+//!   is refused;
+//! - before each rename, the file moved and the one it would replace are checked to be
+//!   regular files (or missing): a device, symlink or directory found in a backup slot or
+//!   at `path` after init is left alone, the rotation refused as above and the line
+//!   written to the current file;
+//! - a reopen opens only a regular file, never through a symlink (see [`File`]).
 
 use std::fs;
 use std::io;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
-use ko_log_config::handler::{RotatingFileConfig, Rotation};
+use ko_log_config::handler::{FileConfig, RotatingFileConfig, Rotation};
 use time::{OffsetDateTime, UtcOffset};
 
+use super::open;
 use super::rotation::{backup_path, next_boundary, rename_plan, should_rotate};
 use super::{File, Handler};
 use crate::{Error, Event};
@@ -56,6 +74,9 @@ impl RotatingFile {
 
     /// Opens `config.file.path` like [`File::new`], with time boundaries on the clock of
     /// `config.timezone` (the local offset is the one captured at init).
+    ///
+    /// Fails with an [`Error::Io`] (`op` `open`) when the path is not a regular file, nor
+    /// missing, nor a symlink to a regular file.
     pub fn new(config: &RotatingFileConfig) -> Result<RotatingFile, Error> {
         RotatingFile::with_offset(config, crate::clock::offset_of(config.timezone))
     }
@@ -66,7 +87,13 @@ impl RotatingFile {
         config: &RotatingFileConfig,
         offset: UtcOffset,
     ) -> Result<RotatingFile, Error> {
-        let file = File::open(&config.file, "RotatingFile")?;
+        let path = open::resolve_for_rotation(&config.file.path)
+            .map_err(|e| Error::io("RotatingFile", "open", &config.file.path, e))?;
+        let resolved = FileConfig {
+            path,
+            ..config.file.clone()
+        };
+        let file = File::open_regular(&resolved, "RotatingFile")?;
         let latest = file.modified().and_then(to_datetime);
         let boundary = latest.and_then(|t| next_boundary(t, config.rotation, offset));
         Ok(RotatingFile {
@@ -81,7 +108,8 @@ impl RotatingFile {
         })
     }
 
-    /// The live file's path (backups are `path.1` … `path.N`).
+    /// The live file's path (backups are `path.1` … `path.N`): the configured `path`, or
+    /// its target when that was a symlink.
     pub fn path(&self) -> &Path {
         self.file.path()
     }
@@ -98,8 +126,16 @@ impl RotatingFile {
         // Only the backups that exist are shifted: `backup_count = 1000` costs a rename per
         // existing backup, not a thousand failed renames per rotation.
         let shift = existing_backups(&path, self.backup_count - 1) + 1;
-        for (from, to) in rename_plan(&path, shift) {
-            match fs::rename(&from, &to) {
+        let plan = rename_plan(&path, shift);
+        // Only regular files are moved, or replaced by a move (the oldest backup): nothing
+        // is shifted while any of them is something else (a device or symlink put there
+        // since), and each is checked again just before its rename.
+        for (from, to) in &plan {
+            check_step(from, to)?;
+        }
+        for (from, to) in &plan {
+            check_step(from, to)?;
+            match fs::rename(from, to) {
                 Ok(()) => {}
                 // Fewer backups than `backup_count` so far, or `path` deleted outside.
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -160,6 +196,14 @@ impl Handler for RotatingFile {
     fn is_terminal(&self) -> bool {
         self.file.is_terminal()
     }
+}
+
+/// Checks that renaming `from` onto `to` moves, and replaces, only regular files.
+fn check_step(from: &Path, to: &Path) -> Result<(), Error> {
+    for at in [from, to] {
+        open::check_regular(at).map_err(|e| Error::io("RotatingFile", "rotate", at, e))?;
+    }
+    Ok(())
 }
 
 /// How many backups exist in a row from `path.1` (`path.1` … `path.k`), looking at most at
