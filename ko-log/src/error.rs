@@ -54,6 +54,10 @@ pub enum Error {
     /// The dispatcher thread could not be started.
     #[error("cannot start the ko-log dispatcher thread: {0}")]
     Spawn(#[source] io::Error),
+    /// `flush_on_signals` could not be set up: its thread could not be started, or
+    /// SIGTERM and SIGINT could not be watched.
+    #[error("flush_on_signals: cannot watch SIGTERM and SIGINT: {0}")]
+    Signals(#[source] io::Error),
 }
 
 impl Error {
@@ -70,6 +74,7 @@ impl Error {
                 Cow::Borrowed("PROCESSOR::Custom::PANIC::ERROR::RECOVERABLE")
             }
             Error::Spawn(_) => Cow::Borrowed("RUNTIME::Dispatcher::THREAD::CRITICAL"),
+            Error::Signals(_) => Cow::Borrowed("RUNTIME::Signals::SETUP::ERROR"),
         }
     }
 

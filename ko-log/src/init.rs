@@ -77,15 +77,33 @@ pub fn init(config: Config) -> Result<Guard, Error> {
 ///
 /// The backend lives for the rest of the process (as `log` requires); its dispatcher stops
 /// when the [`Guard`] is dropped.
+///
+/// With `flush_on_signals` in its config (Unix), this also starts the `ko-log-signals`
+/// thread and watches SIGTERM and SIGINT: on either, what is queued is written within
+/// `queue.drain_timeout` before the signal takes its course (docs/CONFIG.md says what
+/// happens when the program handles the signal itself). It fails with
+/// [`Error::Signals`] when that thread cannot be started.
 pub fn install(backend: Backend) -> Result<(), Error> {
     if INSTALLED.get().is_some() {
         return Err(Error::AlreadyInitialized);
     }
     let max_level = backend.max_level();
     let backend: &'static Backend = Box::leak(Box::new(backend));
+    // Started before the logger is set, so that nothing can fail after it; armed after,
+    // so that a refused logger leaves the process's signal handling untouched.
+    #[cfg(unix)]
+    let watcher = if backend.flush_on_signals() {
+        Some(crate::signals::Watcher::spawn(backend)?)
+    } else {
+        None
+    };
     log::set_logger(backend).map_err(|_| Error::AlreadyInitialized)?;
     log::set_max_level(max_level);
     let _ = INSTALLED.set(backend);
+    #[cfg(unix)]
+    if let Some(watcher) = watcher {
+        watcher.arm();
+    }
     Ok(())
 }
 

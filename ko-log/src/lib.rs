@@ -42,6 +42,8 @@ pub mod process;
 pub mod render;
 mod report;
 mod route;
+#[cfg(unix)]
+mod signals;
 mod stats;
 pub mod testing;
 
