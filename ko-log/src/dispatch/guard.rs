@@ -26,7 +26,9 @@ const POLL: Duration = Duration::from_millis(20);
 /// and never waits longer than `drain_timeout` plus one second.
 ///
 /// `std::process::exit` does not run destructors: drop the guard (or call
-/// `log::logger().flush()`) before calling it, or the last records are lost.
+/// `log::logger().flush()`) before calling it, or the last records are lost. With
+/// `flush_on_signals`, SIGTERM and SIGINT drain the same way before they end the process
+/// (see [`crate::install`]).
 #[must_use = "dropping the guard shuts ko-log down at once; bind it: `let _guard = ...`"]
 #[derive(Debug)]
 pub struct Guard {
