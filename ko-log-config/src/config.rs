@@ -35,6 +35,10 @@ pub struct Config {
     pub loggers: BTreeMap<String, LoggerConfig>,
     /// Handlers by name (key `handlers`).
     pub handlers: BTreeMap<String, HandlerConfig>,
+    /// On SIGTERM or SIGINT, write what is queued within `queue.drain_timeout` before the
+    /// signal takes its course (key `flush_on_signals`, default `false`). Unix only; it
+    /// takes effect for the backend installed by an init function.
+    pub flush_on_signals: bool,
 }
 
 /// The syntax of a configuration text.
@@ -139,7 +143,8 @@ fn invalid(path: KeyPath, message: &str) -> ConfigError {
 ///
 /// `default_level` is `info`; the `root` logger sets no level of its own (so it follows
 /// `default_level`) and writes to one handler, `console`: a `stream` to stderr with the
-/// `colored` renderer and its default template. The queue has its defaults.
+/// `colored` renderer and its default template. The queue has its defaults, and
+/// `flush_on_signals` is off.
 impl Default for Config {
     fn default() -> Config {
         let console = HandlerConfig {
@@ -158,6 +163,7 @@ impl Default for Config {
             queue: QueueConfig::default(),
             loggers: BTreeMap::from([(ROOT.to_owned(), root)]),
             handlers: BTreeMap::from([(CONSOLE.to_owned(), console)]),
+            flush_on_signals: false,
         }
     }
 }

@@ -153,7 +153,7 @@ fn unknown_top_level_key_lists_the_keys() {
     assert_eq!(e.suggestion(), None);
     assert_eq!(
         e.help(),
-        Some("expected `default_level`, `queue`, `loggers`, `env_file` or `handlers`")
+        Some("expected `default_level`, `queue`, `loggers`, `env_file`, `flush_on_signals` or `handlers`")
     );
 }
 
@@ -522,6 +522,8 @@ fn wrong_value_types() {
         "loggers.root.additive",
     );
     assert_eq!(e.message(), "expected a boolean, found string \"yes\"");
+    let e = refuse(Format::Toml, "flush_on_signals = 1\n");
+    assert_at(&e, ConfigErrorKind::InvalidValue, 1, 20, "flush_on_signals");
     let e = refuse(
         Format::Toml,
         "[loggers.root]\ncontext = { nested = { a = 1 } }\n",

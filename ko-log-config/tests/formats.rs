@@ -170,6 +170,7 @@ fn expected() -> Config {
             ("db_file".to_owned(), db_file),
             ("null".to_owned(), null),
         ]),
+        flush_on_signals: true,
     }
 }
 
@@ -249,6 +250,21 @@ fn a_document_without_loggers_and_handlers_keeps_its_level_and_queue() {
     assert_eq!(config.queue.capacity, 5);
     assert_eq!(config.handlers, Config::default().handlers);
     assert_eq!(config.loggers, Config::default().loggers);
+}
+
+#[test]
+fn flush_on_signals_is_off_unless_set_in_any_format() {
+    assert!(!Config::default().flush_on_signals);
+    assert!(!Config::from_str("", Format::Toml).unwrap().flush_on_signals);
+    for (text, format) in [
+        ("flush_on_signals = true\n", Format::Toml),
+        ("{ \"flush_on_signals\": true }", Format::Json),
+        ("flush_on_signals: true\n", Format::Yaml),
+        ("flush_on_signals = \"true\"\n[loggers]\n", Format::Toml),
+    ] {
+        let config = Config::from_str(text, format).unwrap();
+        assert!(config.flush_on_signals, "{text}");
+    }
 }
 
 #[test]

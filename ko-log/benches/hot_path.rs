@@ -65,6 +65,7 @@ fn config(loggers: &[(&str, LevelFilter)]) -> Config {
         queue: QueueConfig::default(),
         loggers: map,
         handlers: BTreeMap::from([("null".to_owned(), null)]),
+        flush_on_signals: false,
     }
 }
 

@@ -2,10 +2,12 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use ko_log_config::{Config, HandlerConfig};
 use log::{LevelFilter, Log, Metadata, Record};
 
+use crate::dispatch::guard::Shutdown;
 use crate::dispatch::queue::Queue;
 use crate::dispatch::worker::{Pipeline, Worker};
 use crate::dispatch::{on_dispatcher, Guard, Msg, Shared};
@@ -18,12 +20,17 @@ use crate::{capture, clock, context, handler, process, render, report, Error};
 ///
 /// [`crate::init`] builds one and installs it as the global logger. Build one yourself
 /// with [`Backend::new`] to compose it with other loggers or to test without touching the
-/// global logger; it works the same through `Log::log`.
+/// global logger; it works the same through `Log::log`. `flush_on_signals` takes effect
+/// only when the backend is installed ([`crate::install`], which every init function
+/// calls): a standalone backend never touches the process's signal handling.
 #[derive(Debug)]
 pub struct Backend {
     routes: Arc<Routes>,
     queue: Arc<Queue>,
     shared: Arc<Shared>,
+    /// What dropping the guard does, for `flush_on_signals`.
+    shutdown: Shutdown,
+    flush_on_signals: bool,
 }
 
 impl Backend {
@@ -65,18 +72,20 @@ impl Backend {
             .name("ko-log".to_owned())
             .spawn(move || worker.run())
             .map_err(Error::Spawn)?;
-        let guard = Guard::new(
-            Arc::clone(&shared),
-            Arc::clone(&queue),
-            done_rx,
-            thread,
-            config.queue.drain_timeout,
-        );
+        let shutdown = Shutdown {
+            shared: Arc::clone(&shared),
+            queue: Arc::clone(&queue),
+            done: done_rx,
+            drain_timeout: config.queue.drain_timeout,
+        };
+        let guard = Guard::new(shutdown.clone(), thread);
         Ok((
             Backend {
                 routes,
                 queue,
                 shared,
+                shutdown,
+                flush_on_signals: config.flush_on_signals,
             },
             guard,
         ))
@@ -90,6 +99,52 @@ impl Backend {
     /// The pipeline's counters so far.
     pub fn stats(&self) -> Stats {
         self.shared.counters.snapshot()
+    }
+
+    /// Whether the config asked for `flush_on_signals`.
+    #[cfg_attr(not(unix), allow(dead_code))]
+    pub(crate) fn flush_on_signals(&self) -> bool {
+        self.flush_on_signals
+    }
+
+    /// What dropping the guard does (closes the queue, drains, flushes).
+    #[cfg_attr(not(unix), allow(dead_code))]
+    pub(crate) fn shutdown(&self) -> &Shutdown {
+        &self.shutdown
+    }
+
+    /// Like `log::logger().flush()`, giving up at `deadline` if there is one; whether every
+    /// record logged before the call is now written and flushed. `true` on the dispatcher
+    /// thread (a no-op) and after shutdown (the guard's drain writes what is queued).
+    pub(crate) fn flush_until(&self, deadline: Option<Instant>) -> bool {
+        if on_dispatcher() || self.shared.is_closed() {
+            return true;
+        }
+        let (reply, done) = flume::bounded(1);
+        if !self.queue.push_control(Msg::Flush(reply), deadline) {
+            return false;
+        }
+        loop {
+            let slice = match deadline {
+                None => FLUSH_POLL,
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return false;
+                    }
+                    left.min(FLUSH_POLL)
+                }
+            };
+            match done.recv_timeout(slice) {
+                Ok(()) => return true,
+                Err(flume::RecvTimeoutError::Disconnected) => return false,
+                Err(flume::RecvTimeoutError::Timeout) => {
+                    if self.shared.finished.load(Ordering::Acquire) {
+                        return false;
+                    }
+                }
+            }
+        }
     }
 
     /// The route of an enabled record, or `None` when it is filtered out. After shutdown
@@ -146,6 +201,9 @@ fn is_power_of_ten(mut n: u64) -> bool {
     n == 1
 }
 
+/// How often a waiting flush checks that the dispatcher is still running.
+const FLUSH_POLL: Duration = Duration::from_millis(100);
+
 fn build_pipeline(name: &str, config: &HandlerConfig) -> Result<Pipeline, Error> {
     let handler = handler::build(&config.kind).map_err(|error| match error {
         // Already located (an unknown `type`, bad params, a constructor's error).
@@ -199,23 +257,7 @@ impl Log for Backend {
     /// Returns once every record logged before the call is written and every handler
     /// flushed. A no-op on the dispatcher thread itself and after shutdown.
     fn flush(&self) {
-        if on_dispatcher() || self.shared.is_closed() {
-            return;
-        }
-        let (reply, done) = flume::bounded(1);
-        if !self.queue.push_control(Msg::Flush(reply)) {
-            return;
-        }
-        loop {
-            match done.recv_timeout(std::time::Duration::from_millis(100)) {
-                Ok(()) | Err(flume::RecvTimeoutError::Disconnected) => return,
-                Err(flume::RecvTimeoutError::Timeout) => {
-                    if self.shared.finished.load(Ordering::Acquire) {
-                        return;
-                    }
-                }
-            }
-        }
+        let _ = self.flush_until(None);
     }
 }
 

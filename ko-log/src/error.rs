@@ -86,6 +86,10 @@ pub enum Error {
     /// The dispatcher thread could not be started.
     #[error("cannot start the ko-log dispatcher thread: {0}")]
     Spawn(#[source] io::Error),
+    /// `flush_on_signals` could not be set up: its thread could not be started, or
+    /// SIGTERM and SIGINT could not be watched.
+    #[error("flush_on_signals: cannot watch SIGTERM and SIGINT: {0}")]
+    Signals(#[source] io::Error),
 }
 
 impl std::fmt::Debug for Error {
@@ -116,6 +120,7 @@ impl Error {
                 Cow::Borrowed("RENDERER::Render::PANIC::ERROR::RECOVERABLE")
             }
             Error::Unsupported(_) => Cow::Borrowed("CONFIGURATION::Config::VALIDATION::ERROR"),
+            Error::Signals(_) => Cow::Borrowed("RUNTIME::Signals::SETUP::ERROR"),
         }
     }
 

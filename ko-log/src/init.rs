@@ -74,8 +74,20 @@ fn claim_and_install<T>(build: impl FnOnce() -> Result<(Backend, T), Error>) -> 
     let (backend, rest) = build()?;
     let max_level = backend.max_level();
     let backend: &'static Backend = Box::leak(Box::new(backend));
+    // Started before the backend is installed, so that nothing can fail after it; armed
+    // after, so that a refused init leaves the process's signal handling untouched.
+    #[cfg(unix)]
+    let watcher = if backend.flush_on_signals() {
+        Some(crate::signals::Watcher::spawn(backend)?)
+    } else {
+        None
+    };
     let _ = GLOBAL.backend.set(backend);
     log::set_max_level(max_level);
+    #[cfg(unix)]
+    if let Some(watcher) = watcher {
+        watcher.arm();
+    }
     Ok(rest)
 }
 
@@ -117,6 +129,12 @@ pub fn init(config: Config) -> Result<Guard, Error> {
 /// The backend lives for the rest of the process (as `log` requires); its dispatcher stops
 /// when the [`Guard`] is dropped. Fails with [`Error::AlreadyInitialized`] when a global
 /// logger exists already.
+///
+/// With `flush_on_signals` in its config (Unix), this also starts the `ko-log-signals`
+/// thread and watches SIGTERM and SIGINT: on either, what is queued is written within
+/// `queue.drain_timeout` before the signal takes its course (docs/CONFIG.md says what
+/// happens when the program handles the signal itself). It fails with
+/// [`Error::Signals`] when that thread cannot be started.
 pub fn install(backend: Backend) -> Result<(), Error> {
     claim_and_install(|| Ok((backend, ())))
 }

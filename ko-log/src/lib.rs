@@ -48,6 +48,8 @@ mod registry;
 pub mod render;
 mod report;
 mod route;
+#[cfg(unix)]
+mod signals;
 mod stats;
 pub mod testing;
 

@@ -213,6 +213,7 @@ mod tests {
                 .map(|(n, l)| (n.to_owned(), l))
                 .collect(),
             handlers: Default::default(),
+            flush_on_signals: false,
         };
         let handlers = ["a", "b", "c"];
         Routes::new(&config, |name| handlers.iter().position(|h| *h == name))

@@ -56,6 +56,7 @@ pub fn init() {
             queue: Default::default(),
             loggers: Default::default(),
             handlers: Default::default(),
+            flush_on_signals: false,
         };
         config.loggers.insert(
             ko_log_config::ROOT.to_owned(),

@@ -36,6 +36,7 @@ struct RawRoot {
     /// Read by [`mod@crate::env`] before this; only its type is checked here.
     #[allow(dead_code)]
     env_file: Option<String>,
+    flush_on_signals: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -150,6 +151,7 @@ pub(crate) fn config(root: &Node, source: Arc<Source>) -> Result<Config, ConfigE
     }
 
     let default_level = raw.default_level.map_or(log::LevelFilter::Info, |l| l.0);
+    let flush_on_signals = raw.flush_on_signals.unwrap_or(false);
     let queue = raw.queue.map_or_else(QueueConfig::default, |q| {
         let defaults = QueueConfig::default();
         QueueConfig {
@@ -162,10 +164,11 @@ pub(crate) fn config(root: &Node, source: Arc<Source>) -> Result<Config, ConfigE
     let Some(raw_loggers) = raw.loggers else {
         if handlers_node.is_none() {
             // Neither loggers nor handlers: the zero-config setup, with this document's
-            // level and queue.
+            // level, queue and flush_on_signals.
             return Ok(Config {
                 default_level,
                 queue,
+                flush_on_signals,
                 ..Config::default()
             });
         }
@@ -174,6 +177,7 @@ pub(crate) fn config(root: &Node, source: Arc<Source>) -> Result<Config, ConfigE
             queue,
             loggers: BTreeMap::new(),
             handlers,
+            flush_on_signals,
         });
     };
 
@@ -225,6 +229,7 @@ pub(crate) fn config(root: &Node, source: Arc<Source>) -> Result<Config, ConfigE
         queue,
         loggers,
         handlers,
+        flush_on_signals,
     })
 }
 

@@ -15,6 +15,7 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Instant;
 
 use flume::TrySendError;
 use ko_log_config::Backpressure;
@@ -72,7 +73,7 @@ impl Queue {
                         // Full: wait (sleeping, with no wake-up handshake per slot) until
                         // the dispatcher has emptied half the queue, then go on in a burst.
                         self.wait_for_room();
-                        self.send_while_open(msg)
+                        self.send_while_open(msg, None)
                     }
                 },
                 Backpressure::Drop => Outcome::of(self.tx.try_send(msg)),
@@ -126,12 +127,15 @@ impl Queue {
     }
 
     /// A blocking send that gives up (counting the record) once the queue closes, so a
-    /// caller can never wait on a dispatcher that is gone.
+    /// caller can never wait on a dispatcher that is gone, or at `deadline` (as `Full`).
     #[cold]
-    fn send_while_open(&self, mut msg: Msg) -> Outcome {
+    fn send_while_open(&self, mut msg: Msg, deadline: Option<Instant>) -> Outcome {
         loop {
             if !self.open() {
                 return Outcome::Closed;
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return Outcome::Full;
             }
             match self
                 .tx
@@ -167,11 +171,12 @@ impl Queue {
     }
 
     /// Queues a control message (a flush request): it waits for room while the queue is
-    /// open under every policy but `drop_oldest`, which evicts to make room.
-    pub fn push_control(&self, msg: Msg) -> bool {
+    /// open (and `deadline` not passed) under every policy but `drop_oldest`, which evicts
+    /// to make room.
+    pub fn push_control(&self, msg: Msg, deadline: Option<Instant>) -> bool {
         let outcome = match self.policy {
             Backpressure::DropOldest => self.push_evicting(msg, usize::MAX),
-            _ => self.send_while_open(msg),
+            _ => self.send_while_open(msg, deadline),
         };
         outcome == Outcome::Queued
     }

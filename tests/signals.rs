@@ -1,0 +1,343 @@
+//! `flush_on_signals`: SIGTERM and SIGINT no longer lose the tail of the log. Each test
+//! re-runs itself as a child that logs 100,000 numbered records and is then signalled;
+//! the parent checks how the child ended and what reached the file.
+#![cfg(unix)]
+
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use ko_log::config::Format;
+use signal_hook::consts::signal::{SIGINT, SIGTERM};
+
+const RECORDS: usize = 100_000;
+const DIR_ENV: &str = "KO_LOG_SIGNALS_DIR";
+
+const TERM: &str = "sigterm_writes_every_record_then_the_process_dies_by_sigterm";
+const INT: &str = "sigint_from_another_process_writes_every_record_then_dies_by_sigint";
+const OFF: &str = "without_the_key_sigterm_ends_the_process_at_once_as_before";
+const BEFORE: &str = "a_handler_installed_before_init_runs_and_the_process_lives_on";
+const AFTER: &str = "a_handler_registered_after_init_runs_then_the_process_dies_by_sigterm";
+const STALLED: &str = "a_stalled_handler_delays_the_end_by_at_most_drain_timeout";
+const AGAIN: &str = "a_second_sigterm_while_draining_ends_the_process_at_once";
+const KILL: &str = "kill_9_loses_what_is_queued_and_buffered_even_with_the_key";
+const CAPACITY_ENV: &str = "KO_LOG_SIGNALS_CAPACITY";
+
+#[test]
+fn sigterm_writes_every_record_then_the_process_dies_by_sigterm() {
+    if support::is_child(TERM) {
+        let _guard = init(true);
+        log_all();
+        raise_and_wait(SIGTERM);
+    }
+    let (output, dir) = run(TERM);
+    assert_killed_by(&output, SIGTERM);
+    assert_every_record_once(dir.path());
+}
+
+#[test]
+fn sigint_from_another_process_writes_every_record_then_dies_by_sigint() {
+    if support::is_child(INT) {
+        let _guard = init(true);
+        log_all();
+        // Sent by another process, to the process (any thread may take it).
+        let status = Command::new("kill")
+            .args(["-s", "INT", &std::process::id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill failed: {status}");
+        wait_for_the_end();
+    }
+    let (output, dir) = run(INT);
+    assert_killed_by(&output, SIGINT);
+    assert_every_record_once(dir.path());
+}
+
+#[test]
+fn without_the_key_sigterm_ends_the_process_at_once_as_before() {
+    if support::is_child(OFF) {
+        let _guard = init(false);
+        // ko-log installed no handler: SIGTERM keeps its default action.
+        assert!(
+            !caught(SIGTERM) && !caught(SIGINT),
+            "a handler was installed"
+        );
+        log_all();
+        raise_and_wait(SIGTERM);
+    }
+    let (output, dir) = run(OFF);
+    assert_killed_by(&output, SIGTERM);
+    let lost = RECORDS - distinct_records(dir.path());
+    println!("figure: without flush_on_signals, SIGTERM right after {RECORDS} records lost {lost}");
+}
+
+#[test]
+fn a_handler_installed_before_init_runs_and_the_process_lives_on() {
+    if support::is_child(BEFORE) {
+        let dir = child_dir();
+        let marker = dir.join("marker");
+        let file = std::fs::File::create(&marker).unwrap();
+        signal_hook::low_level::pipe::register(SIGTERM, file).unwrap();
+        let guard = init(true);
+        log_all();
+        signal_hook::low_level::raise(SIGTERM).unwrap();
+        // Long enough for ko-log to have ended the process, had it chosen to.
+        std::thread::sleep(Duration::from_millis(500));
+        log::info!("{RECORDS}");
+        drop(guard);
+        assert_eq!(
+            std::fs::read(&marker).unwrap(),
+            b"X",
+            "the program's handler"
+        );
+        let lines = support::lines(log_path(&dir));
+        support::check_exactly_once(&lines, RECORDS + 1, |l| l.parse().ok()).unwrap();
+        return;
+    }
+    let (output, _dir) = run(BEFORE);
+    assert!(
+        output.status.success(),
+        "child {}:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn a_handler_registered_after_init_runs_then_the_process_dies_by_sigterm() {
+    if support::is_child(AFTER) {
+        let _guard = init(true);
+        let file = std::fs::File::create(child_dir().join("marker")).unwrap();
+        signal_hook::low_level::pipe::register(SIGTERM, file).unwrap();
+        log_all();
+        raise_and_wait(SIGTERM);
+    }
+    let (output, dir) = run(AFTER);
+    assert_killed_by(&output, SIGTERM);
+    assert_eq!(std::fs::read(dir.path().join("marker")).unwrap(), b"X");
+    assert_every_record_once(dir.path());
+}
+
+#[test]
+fn a_stalled_handler_delays_the_end_by_at_most_drain_timeout() {
+    if support::is_child(STALLED) {
+        let (_never_released, _reader) = stall(&child_dir());
+        let _guard = init_stalled("300ms");
+        let start = Instant::now();
+        signal_hook::low_level::raise(SIGTERM).unwrap();
+        std::thread::sleep(Duration::from_secs(10));
+        panic!("still alive {:?} after SIGTERM", start.elapsed());
+    }
+    let start = Instant::now();
+    let (output, _dir) = run(STALLED);
+    let took = start.elapsed();
+    let stderr = assert_killed_by(&output, SIGTERM);
+    assert!(
+        stderr.contains("[RUNTIME::Dispatcher::SHUTDOWN::ERROR]")
+            && stderr.contains("did not finish within drain_timeout (300ms)"),
+        "stderr was:\n{stderr}"
+    );
+    assert!(took < Duration::from_secs(8), "the child took {took:?}");
+}
+
+#[test]
+fn a_second_sigterm_while_draining_ends_the_process_at_once() {
+    if support::is_child(AGAIN) {
+        let (_never_released, _reader) = stall(&child_dir());
+        let _guard = init_stalled("60s");
+        signal_hook::low_level::raise(SIGTERM).unwrap();
+        // Once the drain has begun, records are counted as dropped (a probe that finds
+        // the queue full waits until then).
+        support::wait_until("the drain to begin", || {
+            log::info!("probe");
+            ko_log::stats().dropped > 0
+        });
+        let start = Instant::now();
+        signal_hook::low_level::raise(SIGTERM).unwrap();
+        std::thread::sleep(Duration::from_secs(10));
+        panic!("still alive {:?} after the second SIGTERM", start.elapsed());
+    }
+    let start = Instant::now();
+    let (output, _dir) = run(AGAIN);
+    let took = start.elapsed();
+    let stderr = assert_killed_by(&output, SIGTERM);
+    assert!(
+        stderr.contains("[RUNTIME::Signals::SHUTDOWN::WARNING] SIGTERM again while draining"),
+        "stderr was:\n{stderr}"
+    );
+    assert!(took < Duration::from_secs(8), "the child took {took:?}");
+}
+
+#[test]
+fn kill_9_loses_what_is_queued_and_buffered_even_with_the_key() {
+    if support::is_child(KILL) {
+        let _guard = init(true);
+        log_all();
+        raise_and_wait(signal_hook::consts::signal::SIGKILL);
+    }
+    for capacity in ["8192", "1024"] {
+        let (output, dir) = run_with(KILL, &[(CAPACITY_ENV, capacity)]);
+        assert_killed_by(&output, signal_hook::consts::signal::SIGKILL);
+        let lost = RECORDS - distinct_records(dir.path());
+        println!(
+            "figure: kill -9 right after {RECORDS} records, queue.capacity {capacity}: lost {lost}"
+        );
+    }
+}
+
+/// How many of the numbers `0..RECORDS` are in the log (a death may tear the last line).
+fn distinct_records(dir: &Path) -> usize {
+    let mut seen = vec![false; RECORDS];
+    for line in support::lines(log_path(dir)) {
+        if let Some(slot) = line.parse::<usize>().ok().and_then(|n| seen.get_mut(n)) {
+            *slot = true;
+        }
+    }
+    seen.iter().filter(|&&s| s).count()
+}
+
+/// The child's directory, from the parent.
+fn child_dir() -> PathBuf {
+    PathBuf::from(std::env::var_os(DIR_ENV).expect("run as a child"))
+}
+
+fn log_path(dir: &Path) -> PathBuf {
+    dir.join("app.log")
+}
+
+/// Installs ko-log writing `{message}` lines to `app.log` in the child's directory, with
+/// the default queue capacity unless the parent set one.
+fn init(flush_on_signals: bool) -> ko_log::Guard {
+    let capacity = std::env::var(CAPACITY_ENV).unwrap_or_else(|_| "8192".to_owned());
+    let config = format!(
+        r#"
+        flush_on_signals = {flush_on_signals}
+        [queue]
+        capacity = {capacity}
+        [loggers.root]
+        handlers = ["file"]
+        [handlers.file]
+        type = "file"
+        path = "{}"
+        renderer = {{ type = "plain", format = "{{message}}" }}
+        "#,
+        log_path(&child_dir()).display()
+    );
+    ko_log::init_from_str(&config, Format::Toml).unwrap()
+}
+
+/// A pipe in the child's directory that is opened but never read.
+fn stall(
+    dir: &Path,
+) -> (
+    std::sync::mpsc::Sender<()>,
+    std::thread::JoinHandle<Vec<u8>>,
+) {
+    support::stalled_fifo(&dir.join("stalled.pipe"))
+}
+
+/// Installs ko-log writing to the stalled pipe, and logs until the dispatcher is stuck
+/// in a write with more queued behind it.
+fn init_stalled(drain_timeout: &str) -> ko_log::Guard {
+    let config = format!(
+        r#"
+        flush_on_signals = true
+        [queue]
+        capacity = 1000
+        drain_timeout = "{drain_timeout}"
+        [loggers.root]
+        handlers = ["stalled"]
+        [handlers.stalled]
+        type = "file"
+        path = "{}"
+        create_dirs = false
+        "#,
+        child_dir().join("stalled.pipe").display()
+    );
+    let guard = ko_log::init_from_str(&config, Format::Toml).unwrap();
+    let padding = "x".repeat(1000);
+    for i in 0..1000 {
+        log::info!("{i} {padding}");
+    }
+    guard
+}
+
+fn log_all() {
+    for i in 0..RECORDS {
+        log::info!("{i}");
+    }
+}
+
+/// Sends `signal` to this process right after the last log call, then waits to be ended.
+fn raise_and_wait(signal: i32) -> ! {
+    signal_hook::low_level::raise(signal).unwrap();
+    wait_for_the_end()
+}
+
+/// Sleeps until ko-log ends the process; exits with 3 if it does not within 60 s.
+fn wait_for_the_end() -> ! {
+    std::thread::sleep(Duration::from_secs(60));
+    std::process::exit(3)
+}
+
+/// Whether this process catches `signal` (its bit in `/proc/self/status`'s `SigCgt`).
+fn caught(signal: i32) -> bool {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let mask = status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigCgt:"))
+        .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+        .unwrap();
+    mask & (1 << (signal - 1)) != 0
+}
+
+/// Runs `test` as a child in a fresh directory, with SIGTERM and SIGINT at their default
+/// dispositions (a shell leaves SIGINT ignored for a background job, and that is
+/// inherited).
+fn run(test: &str) -> (Output, tempfile::TempDir) {
+    run_with(test, &[])
+}
+
+/// [`run`] with extra environment variables.
+fn run_with(test: &str, env: &[(&str, &str)]) -> (Output, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let output = Command::new("env")
+        .arg("--default-signal=INT,TERM")
+        .arg(exe)
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(support::CHILD_ENV, test)
+        .env(DIR_ENV, dir.path())
+        .envs(env.iter().copied())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run the child test {test}: {e}"));
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        if let Some(at) = line.find("figure:") {
+            println!("{}", &line[at..]);
+        }
+    }
+    (output, dir)
+}
+
+/// Asserts the child was killed by `signal`; returns its stderr.
+#[track_caller]
+fn assert_killed_by(output: &Output, signal: i32) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(
+        output.status.signal(),
+        Some(signal),
+        "child {}:\n--- stdout\n{}\n--- stderr\n{stderr}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout)
+    );
+    stderr
+}
+
+#[track_caller]
+fn assert_every_record_once(dir: &Path) {
+    let lines = support::lines(log_path(dir));
+    if let Err(problem) = support::check_exactly_once(&lines, RECORDS, |l| l.parse().ok()) {
+        panic!("{problem} ({} lines)", lines.len());
+    }
+}
