@@ -39,6 +39,15 @@ impl Backend {
     /// A file that cannot be opened, a bad processor or an invalid config is an error here,
     /// before anything is logged.
     pub fn new(config: Config) -> Result<(Backend, Guard), Error> {
+        Backend::with_instances(config, Vec::new())
+    }
+
+    /// [`Backend::new`] with handler values built in code ([`crate::Builder`]): each
+    /// replaces the placeholder of its name in `config.handlers`.
+    pub(crate) fn with_instances(
+        config: Config,
+        mut instances: Vec<Instance>,
+    ) -> Result<(Backend, Guard), Error> {
         config.validate()?;
         crate::registry::check()?;
         clock::local_offset();
@@ -46,12 +55,22 @@ impl Backend {
         let names: Vec<&String> = config.handlers.keys().collect();
         let mut pipelines = Vec::with_capacity(names.len());
         for (name, handler) in &config.handlers {
-            pipelines.push(build_pipeline(name, handler)?);
+            let instance = instances
+                .iter()
+                .position(|i| i.name == *name)
+                .map(|at| instances.swap_remove(at));
+            pipelines.push(match instance {
+                Some(instance) => instance_pipeline(handler, instance)?,
+                None => build_pipeline(name, handler)?,
+            });
         }
         let routes = Arc::new(Routes::new(&config, |name| {
             names.iter().position(|n| n.as_str() == name)
         }));
-        let shared = Arc::new(Shared::default());
+        let shared = Arc::new(Shared {
+            counters: crate::stats::Counters::with_handlers(config.handlers.keys()),
+            ..Shared::default()
+        });
         let (tx, rx) = flume::bounded(config.queue.capacity.max(1));
         let queue = Arc::new(Queue::new(
             tx,
@@ -204,6 +223,36 @@ fn is_power_of_ten(mut n: u64) -> bool {
 /// How often a waiting flush checks that the dispatcher is still running.
 const FLUSH_POLL: Duration = Duration::from_millis(100);
 
+/// A handler value built in code, with its renderer (`None`: the config's).
+#[derive(Debug)]
+pub(crate) struct Instance {
+    pub name: String,
+    pub handler: Box<dyn crate::Handler>,
+    pub renderer: Option<Box<dyn crate::Render>>,
+}
+
+/// The pipeline of a handler value built in code; its renderer, processors and level
+/// come from `config` unless the instance brings a renderer.
+fn instance_pipeline(config: &HandlerConfig, instance: Instance) -> Result<Pipeline, Error> {
+    let renderer = match instance.renderer {
+        Some(renderer) => renderer,
+        None => render::build(&config.renderer, instance.handler.is_terminal())?,
+    };
+    let processors = config
+        .processors
+        .iter()
+        .map(|p| Ok((p.type_name().to_owned(), process::build(p)?)))
+        .collect::<Result<Vec<_>, Error>>()?;
+    Ok(Pipeline {
+        structured: instance.handler.structured(),
+        name: instance.name,
+        level: config.level.unwrap_or(LevelFilter::Trace),
+        processors,
+        renderer,
+        handler: instance.handler,
+    })
+}
+
 fn build_pipeline(name: &str, config: &HandlerConfig) -> Result<Pipeline, Error> {
     let handler = handler::build(&config.kind).map_err(|error| match error {
         // Already located (an unknown `type`, bad params, a constructor's error).
@@ -228,6 +277,7 @@ fn build_pipeline(name: &str, config: &HandlerConfig) -> Result<Pipeline, Error>
         .map(|p| Ok((p.type_name().to_owned(), process::build(p)?)))
         .collect::<Result<Vec<_>, Error>>()?;
     Ok(Pipeline {
+        structured: handler.structured(),
         name: name.to_owned(),
         level: config.level.unwrap_or(LevelFilter::Trace),
         processors,

@@ -53,8 +53,9 @@ pub enum Error {
     #[error("{0}")]
     Custom(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// A handler panicked in `write` or `flush`; the record was not written by it. The
-    /// other handlers and the dispatcher carry on.
-    #[error("handler `{handler}` panicked in `{op}`: {message}")]
+    /// other handlers and the dispatcher carry on. (Reported as
+    /// ``handler `NAME`: panicked in `write`: ...``.)
+    #[error("panicked in `{op}`: {message}")]
     HandlerPanic {
         /// The handler's name in the config.
         handler: String,
@@ -64,7 +65,7 @@ pub enum Error {
         message: String,
     },
     /// A renderer panicked; the record was skipped for its handler.
-    #[error("the renderer of handler `{handler}` panicked: {message}")]
+    #[error("the renderer panicked: {message}")]
     RendererPanic {
         /// The configured name of the handler whose renderer it is.
         handler: String,

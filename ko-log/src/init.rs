@@ -124,6 +124,13 @@ pub fn init(config: Config) -> Result<Guard, Error> {
     claim_and_install(|| Backend::new(config))
 }
 
+/// Installs what `build` makes, claiming the global slot before it runs.
+pub(crate) fn install_built(
+    build: impl FnOnce() -> Result<(Backend, Guard), Error>,
+) -> Result<Guard, Error> {
+    claim_and_install(build)
+}
+
 /// Installs an already built backend as the global logger and sets `log`'s max level.
 ///
 /// The backend lives for the rest of the process (as `log` requires); its dispatcher stops

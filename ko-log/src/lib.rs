@@ -32,6 +32,7 @@
 
 mod async_api;
 mod backend;
+mod builder;
 mod capture;
 mod clock;
 pub mod context;
@@ -54,6 +55,7 @@ mod stats;
 pub mod testing;
 
 pub use backend::Backend;
+pub use builder::Builder;
 pub use context::{with_context, ContextGuard, WithContext};
 pub use dispatch::Guard;
 pub use error::Error;
@@ -65,7 +67,7 @@ pub use life::Life;
 pub use logger::Logger;
 pub use process::{Action, Process};
 pub use render::Render;
-pub use stats::Stats;
+pub use stats::{HandlerStats, Stats};
 
 /// The configuration model (the `ko-log-config` crate).
 pub use ko_log_config as config;

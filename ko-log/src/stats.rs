@@ -6,8 +6,9 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 ///
 /// Every record that passes the level filter is accounted for exactly once: once all
 /// records have left the queue, `written + dropped == enqueued + dropped_new`, i.e.
-/// everything emitted is either written or counted as dropped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// everything emitted is either written or counted as dropped. One handler's own figures
+/// are [`Stats::handler`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct Stats {
     /// Records accepted onto the queue.
@@ -27,6 +28,73 @@ pub struct Stats {
     pub lost: u64,
     /// The most records seen waiting in the queue (sampled by the dispatcher per batch).
     pub high_water: usize,
+    /// Each handler's figures, by configured name, in configuration order.
+    handlers: Vec<(String, HandlerStats)>,
+}
+
+impl Stats {
+    /// The figures of the handler configured as `name` (`stats().handler("file")`), or
+    /// `None` when no handler has that name.
+    pub fn handler(&self, name: &str) -> Option<HandlerStats> {
+        self.handlers
+            .iter()
+            .find(|(handler, _)| handler == name)
+            .map(|(_, stats)| *stats)
+    }
+
+    /// Every handler's figures, by configured name.
+    pub fn handlers(&self) -> impl Iterator<Item = (&str, HandlerStats)> {
+        self.handlers
+            .iter()
+            .map(|(name, stats)| (name.as_str(), *stats))
+    }
+}
+
+/// One handler's figures ([`Stats::handler`]).
+///
+/// `written` and `errors` are counted by the dispatcher as it hands records over; the rest
+/// are the handler's own ([`crate::Handler::counts`]), read at every flush, so they are
+/// current as of the dispatcher's last flush (it flushes whenever the queue runs dry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct HandlerStats {
+    /// Records the dispatcher handed to this handler (after its level floor and
+    /// processors) that it accepted.
+    pub written: u64,
+    /// Failed operations of this handler (write, flush, rotate, reopen), panics of it and
+    /// of its renderer and processors included.
+    pub errors: u64,
+    /// Records it accepted but lost to a failed write (its buffered lines then).
+    pub lost: u64,
+    /// Records a handler with a buffer of its own (a network handler) discarded by its
+    /// `backpressure`, or gave up on at shutdown.
+    pub dropped: u64,
+    /// Records a network handler delivered to its destination.
+    pub sent: u64,
+    /// Sends a network handler tried again after a failure.
+    pub retries: u64,
+    /// Times a network handler connected to its destination again after losing it.
+    pub reconnects: u64,
+}
+
+/// The live figures of one handler.
+#[derive(Debug, Default)]
+pub(crate) struct HandlerCounters {
+    pub written: AtomicU64,
+    pub errors: AtomicU64,
+    /// The handler's own counts, copied at each flush.
+    pub own: std::sync::Mutex<HandlerStats>,
+}
+
+impl HandlerCounters {
+    fn snapshot(&self) -> HandlerStats {
+        let own = *self.own.lock().unwrap_or_else(|e| e.into_inner());
+        HandlerStats {
+            written: self.written.load(Ordering::Acquire),
+            errors: self.errors.load(Ordering::Acquire),
+            ..own
+        }
+    }
 }
 
 /// The live counters behind [`Stats`]. Those the callers bump and those the dispatcher
@@ -42,6 +110,8 @@ pub(crate) struct Counters {
     pub handler_errors: AtomicU64,
     pub lost: AtomicU64,
     pub high_water: AtomicUsize,
+    /// Per handler, in the dispatcher's pipeline order.
+    pub handlers: Box<[(String, HandlerCounters)]>,
 }
 
 /// A value alone on its cache line (and the fields after it on the next).
@@ -57,6 +127,16 @@ impl<T> std::ops::Deref for CacheLine<T> {
 }
 
 impl Counters {
+    /// Counters for the handlers named `names`, in pipeline order.
+    pub fn with_handlers<'a>(names: impl Iterator<Item = &'a String>) -> Counters {
+        Counters {
+            handlers: names
+                .map(|n| (n.clone(), HandlerCounters::default()))
+                .collect(),
+            ..Counters::default()
+        }
+    }
+
     pub fn snapshot(&self) -> Stats {
         let by_policy = self.dropped_by_policy.load(Ordering::Acquire);
         Stats {
@@ -67,6 +147,11 @@ impl Counters {
             handler_errors: self.handler_errors.load(Ordering::Acquire),
             lost: self.lost.load(Ordering::Acquire),
             high_water: self.high_water.load(Ordering::Acquire),
+            handlers: self
+                .handlers
+                .iter()
+                .map(|(name, counters)| (name.clone(), counters.snapshot()))
+                .collect(),
         }
     }
 }

@@ -100,8 +100,8 @@ pub struct Sink {
 #[derive(Debug)]
 struct Inner {
     id: u64,
-    /// For attached sinks: the logger name whose records are captured.
-    logger: Option<String>,
+    /// Which records the sink captures.
+    scope: Scope,
     renderer: Mutex<Box<dyn Render>>,
     captured: Mutex<Captured>,
 }
@@ -110,6 +110,17 @@ struct Inner {
 struct Captured {
     lines: Vec<String>,
     events: Vec<Event>,
+}
+
+/// Which records a sink captures.
+#[derive(Debug)]
+enum Scope {
+    /// Those logged inside its capture scopes ([`Sink::new`]).
+    Scoped,
+    /// Every record whose target the logger owns ([`Sink::attach`]).
+    Logger(String),
+    /// What the handler receives, after its processors ([`Sink::handler`]).
+    Handler(String),
 }
 
 /// Live sinks by id; weak, so a dropped sink stops capturing.
@@ -121,11 +132,14 @@ fn registry() -> &'static Mutex<HashMap<u64, Weak<Inner>>> {
 /// Whether any attached (unscoped) sink exists: the dispatcher's fast path.
 static ATTACHED: AtomicBool = AtomicBool::new(false);
 
+/// Whether any sink attached to a handler exists: the dispatcher's fast path.
+static HANDLER_ATTACHED: AtomicBool = AtomicBool::new(false);
+
 impl Sink {
     /// A sink that captures the records logged inside its [`capture`](Sink::capture) and
     /// [`scope`](Sink::scope) scopes, rendered with [`DEFAULT_FORMAT`].
     pub fn new() -> Sink {
-        Sink::register(None)
+        Sink::register(Scope::Scoped)
     }
 
     /// A sink that captures every record whose target is `logger` or below it
@@ -133,10 +147,21 @@ impl Sink {
     pub fn attach(logger: &str) -> Sink {
         ensure_backend();
         ATTACHED.store(true, Ordering::Release);
-        Sink::register(Some(logger.to_owned()))
+        Sink::register(Scope::Logger(logger.to_owned()))
     }
 
-    fn register(logger: Option<String>) -> Sink {
+    /// A sink that captures what the handler configured as `handler` receives: the
+    /// records routed to it that pass its `level`, *after* its processors ran (a record a
+    /// processor dropped is not there; a field `redact` masked is masked), from any
+    /// thread. Use it to test a handler's processors with the real config. Its lines are
+    /// rendered with the sink's own renderer, not the handler's.
+    pub fn handler(handler: &str) -> Sink {
+        ensure_backend();
+        HANDLER_ATTACHED.store(true, Ordering::Release);
+        Sink::register(Scope::Handler(handler.to_owned()))
+    }
+
+    fn register(scope: Scope) -> Sink {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         let id = NEXT.fetch_add(1, Ordering::Relaxed);
         let config = ko_log_config::render::PlainConfig {
@@ -146,7 +171,7 @@ impl Sink {
         let renderer: Box<dyn Render> = Box::new(render::Plain::new(&config));
         let inner = Arc::new(Inner {
             id,
-            logger,
+            scope,
             renderer: Mutex::new(renderer),
             captured: Mutex::default(),
         });
@@ -244,13 +269,31 @@ pub(crate) fn deliver(event: &Event, scoped: &[u64]) {
         registry
             .values()
             .filter_map(Weak::upgrade)
-            .filter(|inner| match &inner.logger {
-                None => scoped.contains(&inner.id),
-                Some(logger) => owns(logger, &event.target),
+            .filter(|inner| match &inner.scope {
+                Scope::Scoped => scoped.contains(&inner.id),
+                Scope::Logger(logger) => owns(logger, &event.target),
+                Scope::Handler(_) => false,
             })
             .map(|inner| Sink { inner })
             .collect()
     };
+    for sink in sinks {
+        sink.receive(event);
+    }
+}
+
+/// Called by the dispatcher with what `handler` receives, after its processors: hands it
+/// to the sinks attached to that handler.
+pub(crate) fn deliver_to_handler(handler: &str, event: &Event) {
+    if !HANDLER_ATTACHED.load(Ordering::Acquire) {
+        return;
+    }
+    let sinks: Vec<Sink> = lock(registry())
+        .values()
+        .filter_map(Weak::upgrade)
+        .filter(|inner| matches!(&inner.scope, Scope::Handler(name) if name == handler))
+        .map(|inner| Sink { inner })
+        .collect();
     for sink in sinks {
         sink.receive(event);
     }

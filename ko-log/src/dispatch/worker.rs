@@ -40,6 +40,8 @@ pub(crate) struct Pipeline {
     pub processors: Vec<(String, Box<dyn Process>)>,
     pub renderer: Box<dyn Render>,
     pub handler: Box<dyn Handler>,
+    /// The handler takes events, not lines ([`Handler::structured`]): no rendering.
+    pub structured: bool,
 }
 
 /// Everything the dispatcher thread owns.
@@ -240,38 +242,66 @@ impl Worker {
             if event.level > pipeline.level {
                 continue;
             }
-            let errors = if pipeline.processors.is_empty() {
-                pipeline.write(event, buf)
+            // What the handler receives, after its processors: test sinks attached to
+            // the handler see exactly that.
+            let (errors, written) = if pipeline.processors.is_empty() {
+                testing::deliver_to_handler(&pipeline.name, event);
+                let errors = pipeline.write(event, buf);
+                (errors, errors == 0)
             } else {
                 let mut copy = event.clone();
                 match pipeline.process(&mut copy) {
-                    (true, errors) => errors + pipeline.write(&copy, buf),
-                    (false, errors) => errors,
+                    (true, errors) => {
+                        testing::deliver_to_handler(&pipeline.name, &copy);
+                        let write_errors = pipeline.write(&copy, buf);
+                        (errors + write_errors, write_errors == 0)
+                    }
+                    (false, errors) => (errors, false),
                 }
             };
+            let counters = self.shared.counters.handlers.get(index).map(|(_, c)| c);
+            if written {
+                if let Some(counters) = counters {
+                    counters.written.fetch_add(1, Ordering::Relaxed);
+                }
+            }
             if errors > 0 {
                 self.shared
                     .counters
                     .handler_errors
                     .fetch_add(errors, Ordering::Relaxed);
+                if let Some(counters) = counters {
+                    counters.errors.fetch_add(errors, Ordering::Relaxed);
+                }
             }
         }
     }
 
+    /// Flushes every handler, then copies each one's own figures into the shared
+    /// counters.
     fn flush_all(&mut self) {
         self.flush_pipelines();
-        let lost = self.pipelines.iter().map(|p| p.handler.lost()).sum();
+        let mut lost = 0;
+        for (pipeline, (_, counters)) in self.pipelines.iter().zip(&*self.shared.counters.handlers)
+        {
+            let counts = panic::catch(|| pipeline.handler.counts()).unwrap_or_default();
+            lost += counts.lost;
+            *counters.own.lock().unwrap_or_else(|e| e.into_inner()) = counts;
+        }
         self.shared.counters.lost.store(lost, Ordering::Release);
     }
 
     fn flush_pipelines(&mut self) {
-        for pipeline in &mut self.pipelines {
+        for (index, pipeline) in self.pipelines.iter_mut().enumerate() {
             let result = panic::catch(|| pipeline.handler.flush());
             if let Some(error) = failure(&pipeline.name, "flush", result) {
                 self.shared
                     .counters
                     .handler_errors
                     .fetch_add(1, Ordering::Relaxed);
+                if let Some((_, counters)) = self.shared.counters.handlers.get(index) {
+                    counters.errors.fetch_add(1, Ordering::Relaxed);
+                }
                 report::error(&format!("handler `{}`", pipeline.name), &error);
             }
         }
@@ -327,11 +357,14 @@ impl Pipeline {
         (true, errors)
     }
 
-    /// Renders and writes one record; returns the number of errors (0 or 1).
+    /// Renders (unless the handler is structured) and writes one record; returns the
+    /// number of errors (0 or 1).
     fn write(&mut self, event: &Event, buf: &mut Vec<u8>) -> u64 {
         buf.clear();
         let renderer = &self.renderer;
-        if let Err(payload) = panic::catch(|| renderer.render(event, buf)) {
+        if self.structured {
+            // Takes the event itself: `buf` stays empty.
+        } else if let Err(payload) = panic::catch(|| renderer.render(event, buf)) {
             let error = Error::RendererPanic {
                 handler: self.name.clone(),
                 message: panic_message(payload.as_ref()),

@@ -74,6 +74,24 @@ pub trait Handler: fmt::Debug + Send + 'static {
     fn lost(&self) -> u64 {
         0
     }
+
+    /// Whether this handler takes records, not lines (a database, a structured
+    /// protocol): the dispatcher then runs no renderer for it and calls [`Handler::write`]
+    /// with an empty `line`; the handler reads `event`. Its processors still run.
+    fn structured(&self) -> bool {
+        false
+    }
+
+    /// This handler's own figures for [`crate::Stats::handler`]: `lost`, and for a
+    /// handler with a buffer or thread of its own, `dropped`, `sent`, `retries`,
+    /// `reconnects`. The dispatcher reads them at every flush and counts `written` and
+    /// `errors` itself (their values here are ignored).
+    fn counts(&self) -> crate::HandlerStats {
+        crate::HandlerStats {
+            lost: self.lost(),
+            ..crate::HandlerStats::default()
+        }
+    }
 }
 
 /// The handler a configured `type` asks for, opened and ready to write.
