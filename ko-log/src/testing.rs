@@ -21,7 +21,9 @@
 //!
 //! For async tests, [`Sink::scope`] wraps a future so the records of the task (on
 //! whichever thread polls it) are captured. [`Sink::attach`] instead captures every record
-//! under a logger name, from any thread, scoped or not.
+//! under a logger name, from any thread, scoped or not. These sinks see a record before
+//! any handler's processors; [`Sink::handler`] captures what one handler receives, after
+//! its processors, to test `redact` rules or processors of your own with the real config.
 //!
 //! [`Sink::lines`] and [`Sink::events`] first flush the pipeline, so every record logged
 //! before the call is there.

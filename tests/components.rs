@@ -1,0 +1,294 @@
+//! Components of one's own, as a user writes them: a handler and a renderer registered
+//! with `#[ko_log::handler]` and `#[ko_log::renderer]`, named in TOML, JSON and YAML
+//! configs beside built-ins; the records each receives, in order, rendered by the
+//! registered renderer; flushes; every refusal at its line; panics that leave the other
+//! handlers whole and are counted.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+use ko_log::config::{Config, Format};
+use ko_log::render::Render;
+use ko_log::{Backend, Event, Handler};
+use log::Log;
+
+/// What each `collect` handler received, by its `name` param: lines and flushes.
+fn received() -> &'static Mutex<HashMap<String, (Vec<String>, usize)>> {
+    static RECEIVED: OnceLock<Mutex<HashMap<String, (Vec<String>, usize)>>> = OnceLock::new();
+    RECEIVED.get_or_init(Default::default)
+}
+
+fn lines_of(name: &str) -> Vec<String> {
+    received().lock().unwrap().get(name).map(|r| r.0.clone()).unwrap_or_default()
+}
+
+fn flushes_of(name: &str) -> usize {
+    received().lock().unwrap().get(name).map_or(0, |r| r.1)
+}
+
+#[derive(serde::Deserialize)]
+struct CollectParams {
+    name: String,
+}
+
+#[derive(Debug)]
+struct Collect {
+    name: String,
+}
+
+impl Handler for Collect {
+    fn write(&mut self, line: &[u8], event: &Event) -> Result<(), ko_log::Error> {
+        if event.message.contains("boom") {
+            panic!("collect `{}` exploded", self.name);
+        }
+        let line = String::from_utf8_lossy(line).into_owned();
+        received().lock().unwrap().entry(self.name.clone()).or_default().0.push(line);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), ko_log::Error> {
+        received().lock().unwrap().entry(self.name.clone()).or_default().1 += 1;
+        Ok(())
+    }
+}
+
+/// `type = "collect"`; refuses an empty name with an error of its own.
+#[ko_log::handler]
+fn collect(params: &CollectParams) -> Result<Collect, std::io::Error> {
+    if params.name.is_empty() {
+        return Err(std::io::Error::other("the collector needs a name"));
+    }
+    Ok(Collect {
+        name: params.name.clone(),
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct BracketParams {
+    prefix: String,
+    #[serde(default)]
+    fail_on: Option<String>,
+}
+
+#[derive(Debug)]
+struct Bracket {
+    prefix: String,
+    fail_on: Option<String>,
+}
+
+impl Render for Bracket {
+    fn render(&self, event: &Event, out: &mut Vec<u8>) {
+        if self.fail_on.as_deref().is_some_and(|f| event.message.contains(f)) {
+            panic!("bracket cannot render this");
+        }
+        out.extend_from_slice(
+            format!("{}[{}] {}\n", self.prefix, event.level, event.message).as_bytes(),
+        );
+    }
+}
+
+/// `renderer = { type = "bracket", prefix = "..." }`.
+#[ko_log::renderer]
+fn bracket(params: &BracketParams) -> Bracket {
+    Bracket {
+        prefix: params.prefix.clone(),
+        fail_on: params.fail_on.clone(),
+    }
+}
+
+/// The same config in the three formats: a registered handler with a registered renderer,
+/// a built-in `file` handler, and a registered handler that panics on `boom`.
+fn configs(file: &std::path::Path, tag: &str) -> [(Format, String); 3] {
+    let file = file.display();
+    [
+        (
+            Format::Toml,
+            format!(
+                r#"
+[loggers.root]
+handlers = ["mine", "file", "fragile"]
+
+[handlers.mine]
+type = "collect"
+name = "{tag}-mine"
+renderer = {{ type = "bracket", prefix = ">", fail_on = "shaky" }}
+
+[handlers.file]
+type = "file"
+path = "{file}"
+renderer = {{ type = "plain", format = "{{message}}" }}
+
+[handlers.fragile]
+type = "collect"
+name = "{tag}-fragile"
+level = "warn"
+"#
+            ),
+        ),
+        (
+            Format::Json,
+            format!(
+                r#"{{
+  "loggers": {{ "root": {{ "handlers": ["mine", "file", "fragile"] }} }},
+  "handlers": {{
+    "mine": {{
+      "type": "collect",
+      "name": "{tag}-mine",
+      "renderer": {{ "type": "bracket", "prefix": ">", "fail_on": "shaky" }}
+    }},
+    "file": {{
+      "type": "file",
+      "path": "{file}",
+      "renderer": {{ "type": "plain", "format": "{{message}}" }}
+    }},
+    "fragile": {{ "type": "collect", "name": "{tag}-fragile", "level": "warn" }}
+  }}
+}}"#
+            ),
+        ),
+        (
+            Format::Yaml,
+            format!(
+                r#"
+loggers:
+  root:
+    handlers: [mine, file, fragile]
+handlers:
+  mine:
+    type: collect
+    name: {tag}-mine
+    renderer: {{ type: bracket, prefix: ">", fail_on: shaky }}
+  file:
+    type: file
+    path: {file}
+    renderer: {{ type: plain, format: "{{message}}" }}
+  fragile:
+    type: collect
+    name: {tag}-fragile
+    level: warn
+"#
+            ),
+        ),
+    ]
+}
+
+fn record<'a>(level: log::Level, args: std::fmt::Arguments<'a>) -> log::Record<'a> {
+    log::Record::builder()
+        .level(level)
+        .target("components")
+        .args(args)
+        .build()
+}
+
+#[test]
+fn registered_components_work_beside_builtins_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    for (index, format) in ["toml", "json", "yaml"].iter().enumerate() {
+        let file = dir.path().join(format!("{format}.log"));
+        let (fmt, text) = configs(&file, format)[index].clone();
+        let config = Config::from_str(&text, fmt).unwrap();
+        let (backend, guard) = Backend::new(config).unwrap();
+        backend.log(&record(log::Level::Info, format_args!("first")));
+        backend.log(&record(log::Level::Warn, format_args!("second")));
+        backend.log(&record(log::Level::Info, format_args!("shaky record")));
+        backend.log(&record(log::Level::Error, format_args!("boom")));
+        backend.log(&record(log::Level::Info, format_args!("last")));
+        backend.flush();
+        let mine = format!("{format}-mine");
+        let fragile = format!("{format}-fragile");
+        assert_eq!(
+            lines_of(&mine),
+            [">[INFO] first\n", ">[WARN] second\n", ">[INFO] last\n"],
+            "{format}: rendered by the registered renderer, in order; the record it \
+             panicked on skipped, the one the handler panicked on too"
+        );
+        assert!(lines_of(&fragile)[0].ends_with("WARN  [components] second\n"), "{format}");
+        assert_eq!(lines_of(&fragile).len(), 1, "{format}: its level floor is warn");
+        assert_eq!(
+            support::lines(&file),
+            ["first", "second", "shaky record", "boom", "last"],
+            "{format}: the built-in handler beside them is whole"
+        );
+        assert!(flushes_of(&mine) >= 1, "{format}: flushed");
+
+        let stats = guard.stats();
+        let mine_stats = stats.handler("mine").unwrap();
+        assert_eq!((mine_stats.written, mine_stats.errors), (3, 2), "{format}");
+        let fragile_stats = stats.handler("fragile").unwrap();
+        assert_eq!((fragile_stats.written, fragile_stats.errors), (1, 1), "{format}");
+        assert_eq!(stats.handler("file").unwrap().written, 5);
+        assert_eq!(stats.handler_errors, 3, "{format}");
+        drop(guard);
+    }
+    // The three formats describe the same config (params compare by value).
+    let file = dir.path().join("same.log");
+    let [toml, json, yaml] = configs(&file, "same");
+    let parse = |(format, text): (Format, String)| Config::from_str(&text, format).unwrap();
+    let toml = parse(toml);
+    assert_eq!(toml, parse(json));
+    assert_eq!(toml, parse(yaml));
+}
+
+/// Builds `text` (TOML) and returns the refusal's message, key path, line and column.
+fn refusal(text: &str) -> (String, String, usize, usize) {
+    let error = Config::from_str(text, Format::Toml)
+        .map_err(ko_log::Error::from)
+        .and_then(|config| Backend::new(config).map(drop))
+        .expect_err("refused");
+    let ko_log::Error::Config(config) = &error else {
+        panic!("not a config error: {error}");
+    };
+    let location = config.location().expect("located");
+    (
+        config.message().to_owned(),
+        config.key_path().to_owned(),
+        location.line,
+        location.column,
+    )
+}
+
+#[test]
+fn every_refusal_is_located_at_its_line() {
+    let handler = |extra: &str| format!("[handlers.h]\ntype = \"collect\"\n{extra}\n");
+
+    let (message, key, line, column) = refusal("[handlers.h]\ntype = \"colect\"\nname = \"x\"\n");
+    assert_eq!(message, "unknown handler type `colect`");
+    assert_eq!((key.as_str(), line, column), ("handlers.h.type", 2, 8));
+    let error = Backend::new(
+        Config::from_str("[handlers.h]\ntype = \"colect\"\n", Format::Toml).unwrap(),
+    )
+    .unwrap_err();
+    let ko_log::Error::Config(config) = &error else { panic!() };
+    assert_eq!(config.suggestion(), Some("collect"), "did you mean, over registered names");
+
+    let (message, key, line, column) = refusal(
+        "[handlers.h]\ntype = \"null\"\nrenderer = { type = \"brackt\", prefix = \">\" }\n",
+    );
+    assert_eq!(message, "unknown renderer type `brackt`");
+    assert_eq!((key.as_str(), line, column), ("handlers.h.renderer.type", 3, 21));
+
+    let (message, key, line, column) = refusal(&handler("name = 5"));
+    assert!(message.contains("expected a string"), "{message}");
+    assert_eq!((key.as_str(), line, column), ("handlers.h.name", 3, 8));
+
+    let (message, key, line, column) = refusal(&handler("name = \"x\"\nnmae = \"y\""));
+    assert!(message.starts_with("unknown key `nmae`"), "{message}");
+    assert_eq!((key.as_str(), line, column), ("handlers.h.nmae", 4, 1));
+
+    let (message, key, line, column) = refusal(&handler(""));
+    assert_eq!(message, "missing key `name`");
+    assert_eq!((key.as_str(), line, column), ("handlers.h.name", 1, 1));
+
+    let (message, key, line, column) = refusal(&handler("name = \"\""));
+    assert_eq!(
+        message,
+        "handler `collect` cannot start: the collector needs a name"
+    );
+    assert_eq!((key.as_str(), line, column), ("handlers.h", 2, 8));
+
+    let (message, key, line, column) = refusal(
+        "[handlers.h]\ntype = \"null\"\nrenderer = { type = \"bracket\", prefix = 3 }\n",
+    );
+    assert!(message.contains("expected a string"), "{message}");
+    assert_eq!((key.as_str(), line, column), ("handlers.h.renderer.prefix", 3, 40));
+}
