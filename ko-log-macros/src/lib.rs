@@ -8,9 +8,8 @@
 //! by phase: `attr.rs` parses and validates its arguments, `validate.rs` (or `mod.rs`, for
 //! `life`) checks the item, `expand.rs` generates the code; `mod.rs` strings them together
 //! and, on error, still emits the user's item next to the errors so rustc reports the
-//! rest. Every error is a
-//! [`syn::Error`] with the span of the offending tokens, all of them collected; the
-//! macros never panic. Generated code reaches ko-log only through
+//! rest. Every error is a [`syn::Error`] with the span of the offending tokens, all of
+//! them collected; the macros never panic. Generated code reaches ko-log only through
 //! `::ko_log::__private` and names its locals `__ko_log_*`.
 
 #![warn(missing_docs)]
@@ -94,11 +93,13 @@ pub fn processor(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 ///
 /// The function takes its params by reference (any `serde::de::DeserializeOwned` type, or
-/// no argument for a handler without params: then any key but `type` is refused) and
-/// returns the handler: a type implementing `ko_log::Handler`, or a `Result` of one whose
-/// error is a `std::error::Error + Send + Sync + 'static`. ko-log calls it once at init
-/// for each handler table naming it; an `Err` refuses init with a config error at that
-/// table. A wrong signature fails to compile with an error at the offending tokens.
+/// no argument for a handler without params: then any key but those every handler has,
+/// `type`, `renderer`, `processors` and `level`, is refused) and returns the handler: a
+/// type implementing `ko_log::Handler`, or a `Result` of one whose error is a
+/// `std::error::Error + Send + Sync + 'static`. ko-log calls it once at init for each
+/// handler table naming it; an `Err` refuses init with a config error located at that
+/// table's `type`. A wrong signature fails to compile with an error at the offending
+/// tokens.
 #[proc_macro_attribute]
 pub fn handler(args: TokenStream, item: TokenStream) -> TokenStream {
     component::attribute(component::Kind::Handler, args.into(), item.into()).into()
@@ -123,8 +124,8 @@ pub fn handler(args: TokenStream, item: TokenStream) -> TokenStream {
 /// returns the renderer: a type implementing `ko_log::Render`, or a `Result` of one whose
 /// error is a `std::error::Error + Send + Sync + 'static`. ko-log calls it once at init
 /// for each handler whose `renderer` names it; an `Err` refuses init with a config error
-/// at that table. A wrong signature fails to compile with an error at the offending
-/// tokens.
+/// located at that renderer's `type`. A wrong signature fails to compile with an error at
+/// the offending tokens.
 #[proc_macro_attribute]
 pub fn renderer(args: TokenStream, item: TokenStream) -> TokenStream {
     component::attribute(component::Kind::Renderer, args.into(), item.into()).into()
