@@ -1,12 +1,15 @@
-//! Procedural macros for ko-log: `#[life]`, `life_guard!` and `#[processor]`.
+//! Procedural macros for ko-log: `#[life]`, `life_guard!`, and the registration macros
+//! `#[processor]`, `#[handler]` and `#[renderer]`.
 //!
 //! Use them through the `ko-log` crate (`#[ko_log::life]`, `ko_log::life_guard!`,
-//! `#[ko_log::processor]`), whose `docs/MACROS.md` is the guide. Each macro is split by
-//! phase: `attr.rs` parses and validates its arguments (and the item), `expand.rs`
-//! generates the code; `mod.rs` strings them together and, on error, still emits the
-//! user's item next to the errors so rustc reports the rest. Every error is a
-//! [`syn::Error`] with the span of the offending tokens, all of them collected; the
-//! macros never panic. Generated code reaches ko-log only through
+//! `#[ko_log::processor]`, `#[ko_log::handler]`, `#[ko_log::renderer]`), whose
+//! `docs/MACROS.md` is the guide. The three registration macros share one implementation
+//! (`component`), told apart by the kind of component they register. Each macro is split
+//! by phase: `attr.rs` parses and validates its arguments, `validate.rs` (or `mod.rs`, for
+//! `life`) checks the item, `expand.rs` generates the code; `mod.rs` strings them together
+//! and, on error, still emits the user's item next to the errors so rustc reports the
+//! rest. Every error is a [`syn::Error`] with the span of the offending tokens, all of
+//! them collected; the macros never panic. Generated code reaches ko-log only through
 //! `::ko_log::__private` and names its locals `__ko_log_*`.
 
 #![warn(missing_docs)]
@@ -14,9 +17,9 @@
 
 use proc_macro::TokenStream;
 
+mod component;
 mod errors;
 mod life;
-mod processor;
 #[cfg(test)]
 mod snapshots;
 
@@ -72,5 +75,58 @@ pub fn life_guard(input: TokenStream) -> TokenStream {
 /// A wrong signature fails to compile with an error at the offending tokens.
 #[proc_macro_attribute]
 pub fn processor(args: TokenStream, item: TokenStream) -> TokenStream {
-    processor::attribute(args.into(), item.into()).into()
+    component::attribute(component::Kind::Processor, args.into(), item.into()).into()
+}
+
+/// Registers a function as a custom handler, named in configs by its name (or
+/// `name = "..."`), its params beside `type` as a built-in handler's are:
+///
+/// ```ignore
+/// #[derive(serde::Deserialize)]
+/// #[serde(deny_unknown_fields)]
+/// struct AuditParams { table: String }
+///
+/// #[ko_log::handler]                    // [handlers.audit] type = "audit_db", table = "log"
+/// fn audit_db(params: &AuditParams) -> Result<AuditDb, std::io::Error> {
+///     AuditDb::connect(&params.table)   // AuditDb: ko_log::Handler
+/// }
+/// ```
+///
+/// The function takes its params by reference (any `serde::de::DeserializeOwned` type, or
+/// no argument for a handler without params: then any key but those every handler has,
+/// `type`, `renderer`, `processors` and `level`, is refused) and returns the handler: a
+/// type implementing `ko_log::Handler`, or a `Result` of one whose error is a
+/// `std::error::Error + Send + Sync + 'static`. ko-log calls it once at init for each
+/// handler table naming it; an `Err` refuses init with a config error located at that
+/// table's `type`. A wrong signature fails to compile with an error at the offending
+/// tokens.
+#[proc_macro_attribute]
+pub fn handler(args: TokenStream, item: TokenStream) -> TokenStream {
+    component::attribute(component::Kind::Handler, args.into(), item.into()).into()
+}
+
+/// Registers a function as a custom renderer, named in configs by its name (or
+/// `name = "..."`), its params beside `type` as a built-in renderer's are:
+///
+/// ```ignore
+/// #[derive(serde::Deserialize)]
+/// #[serde(deny_unknown_fields)]
+/// struct CompactParams { width: usize }
+///
+/// #[ko_log::renderer]                   // renderer = { type = "compact", width = 80 }
+/// fn compact(params: &CompactParams) -> Compact {
+///     Compact { width: params.width }   // Compact: ko_log::Render
+/// }
+/// ```
+///
+/// The function takes its params by reference (any `serde::de::DeserializeOwned` type, or
+/// no argument for a renderer without params: then any key but `type` is refused) and
+/// returns the renderer: a type implementing `ko_log::Render`, or a `Result` of one whose
+/// error is a `std::error::Error + Send + Sync + 'static`. ko-log calls it once at init
+/// for each handler whose `renderer` names it; an `Err` refuses init with a config error
+/// located at that renderer's `type`. A wrong signature fails to compile with an error at
+/// the offending tokens.
+#[proc_macro_attribute]
+pub fn renderer(args: TokenStream, item: TokenStream) -> TokenStream {
+    component::attribute(component::Kind::Renderer, args.into(), item.into()).into()
 }

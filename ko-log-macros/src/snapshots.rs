@@ -78,11 +78,38 @@ fn life_guard() {
 fn processor() {
     check(
         "processor",
-        crate::processor::attribute(
+        crate::component::attribute(
+            crate::component::Kind::Processor,
             TokenStream::new(),
             tokens(
                 "fn add_request_id(params: &RequestIdParams) -> impl FnMut(&mut Event) -> Action + Send + 'static { let id = params.request_id.clone(); move |event| { event.fields.insert_default(\"request_id\", id.clone()); Action::Keep } }",
             ),
+        ),
+    );
+}
+
+#[test]
+fn handler() {
+    check(
+        "handler",
+        crate::component::attribute(
+            crate::component::Kind::Handler,
+            TokenStream::new(),
+            tokens(
+                "fn audit_db(params: &AuditParams) -> Result<AuditDb, std::io::Error> { AuditDb::connect(&params.table) }",
+            ),
+        ),
+    );
+}
+
+#[test]
+fn renderer() {
+    check(
+        "renderer",
+        crate::component::attribute(
+            crate::component::Kind::Renderer,
+            tokens(r#"name = "compact""#),
+            tokens("fn compact_renderer() -> Compact { Compact::default() }"),
         ),
     );
 }

@@ -62,7 +62,7 @@ pub use error::Error;
 pub use event::{ErrorValue, Event, Fields, Str, Value};
 pub use handler::Handler;
 pub use init::{init, init_default, init_from_file, init_from_str, install, stats};
-pub use ko_log_macros::{life, life_guard, processor};
+pub use ko_log_macros::{handler, life, life_guard, processor, renderer};
 pub use life::Life;
 pub use logger::Logger;
 pub use process::{Action, Process};

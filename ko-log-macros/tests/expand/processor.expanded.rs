@@ -14,10 +14,10 @@ const _: () = {
         ::std::boxed::Box<dyn ::ko_log::Process>,
         ::ko_log::Error,
     > {
-        let __ko_log_params = ::ko_log::__private::component::params::<
+        let __ko_log_typed = ::ko_log::__private::component::params::<
             RequestIdParams,
         >(__ko_log_params)?;
-        let __ko_log_step = add_request_id(&__ko_log_params);
+        let __ko_log_step = add_request_id(&__ko_log_typed);
         ::core::result::Result::Ok(
             ::ko_log::__private::component::step("add_request_id", __ko_log_step),
         )

@@ -1,0 +1,117 @@
+//! Code generation for the registration macros: the function unchanged, then, in an
+//! anonymous `const`, a constructor and its `inventory` registration. For a handler:
+//!
+//! ```text
+//! fn audit_db(params: &AuditParams) -> Result<AuditDb, io::Error> { .. }
+//! const _: () = {
+//!     fn __ko_log_construct(params: &Params) -> Result<Box<dyn Handler>, ko_log::Error> {
+//!         let typed = params::<AuditParams>(params)?;       // spanned at AuditParams
+//!         let value = audit_db(&typed);
+//!         handler("audit_db", params, value)                 // spanned at the return type
+//!     }
+//!     inventory::submit! { Registration { name: "audit_db", construct: Constructor::Handler(__ko_log_construct), .. } }
+//! };
+//! ```
+//!
+//! A renderer is the same with `renderer` and `Render`; a processor ends with
+//! `Ok(step("add_request_id", value))`, its argument spanned at the return type. The
+//! helper calls carry the spans of the params type and the return type, so a type that
+//! does not deserialize, or a return type that is not the right kind of component, is
+//! reported at its own tokens.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+use syn::{ItemFn, LitStr};
+
+use super::validate::Shape;
+use super::Kind;
+
+/// The function followed by its registration.
+pub(crate) fn registration(
+    kind: Kind,
+    function: &ItemFn,
+    shape: &Shape,
+    name: &LitStr,
+) -> TokenStream {
+    let ident = &function.sig.ident;
+    let function_name = LitStr::new(&ident.unraw().to_string(), ident.span());
+    let (params, call) = match &shape.params {
+        Some(ty) => (
+            quote_spanned! {ty.span()=>
+                let __ko_log_typed = ::ko_log::__private::component::params::<#ty>(__ko_log_params)?;
+            },
+            quote!(#ident(&__ko_log_typed)),
+        ),
+        None => (
+            quote! {
+                ::ko_log::__private::component::params::<::ko_log::__private::component::NoParams>(
+                    __ko_log_params,
+                )?;
+            },
+            quote!(#ident()),
+        ),
+    };
+    // The call that boxes the function's result carries the return type's span: rustc
+    // points there when the result is not the right kind of component.
+    let output = shape.output.span();
+    let (component, variant, value, built) = match kind {
+        Kind::Processor => (
+            quote!(::ko_log::Process),
+            quote!(Processor),
+            quote!(__ko_log_step),
+            {
+                let step = quote_spanned!(output=> __ko_log_step);
+                quote! {
+                    ::core::result::Result::Ok(::ko_log::__private::component::step(#name, #step))
+                }
+            },
+        ),
+        Kind::Handler => (
+            quote!(::ko_log::Handler),
+            quote!(Handler),
+            quote!(__ko_log_handler),
+            quote_spanned! {output=>
+                ::ko_log::__private::component::handler(#name, __ko_log_params, __ko_log_handler)
+            },
+        ),
+        Kind::Renderer => (
+            quote!(::ko_log::Render),
+            quote!(Renderer),
+            quote!(__ko_log_renderer),
+            quote_spanned! {output=>
+                ::ko_log::__private::component::renderer(#name, __ko_log_params, __ko_log_renderer)
+            },
+        ),
+    };
+    let line = quote_spanned!(ident.span()=> ::core::line!());
+    let file = quote_spanned!(ident.span()=> ::core::file!());
+    quote! {
+        #function
+
+        const _: () = {
+            fn __ko_log_construct(
+                __ko_log_params: &::ko_log::__private::component::Params,
+            ) -> ::core::result::Result<
+                ::std::boxed::Box<dyn #component>,
+                ::ko_log::Error,
+            > {
+                #params
+                let #value = #call;
+                #built
+            }
+            ::ko_log::__private::inventory::submit! {
+                ::ko_log::__private::component::Registration {
+                    name: #name,
+                    construct: ::ko_log::__private::component::Constructor::#variant(
+                        __ko_log_construct,
+                    ),
+                    function: ::core::concat!(::core::module_path!(), "::", #function_name),
+                    file: #file,
+                    line: #line,
+                }
+            }
+        };
+    }
+}

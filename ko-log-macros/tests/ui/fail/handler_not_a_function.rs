@@ -1,0 +1,7 @@
+#[ko_log::handler]
+#[derive(Debug)]
+struct AuditDb {
+    table: String,
+}
+
+fn main() {}

@@ -1,0 +1,99 @@
+//! The handler shapes #[ko_log::handler] accepts compile without warnings and register
+//! under their names: a handler, a `Result` of one with `std::io::Error` or an error of
+//! one's own, `impl Handler`, no params, another name, a raw identifier, a local function.
+
+#![deny(warnings)]
+
+use std::fmt;
+
+use ko_log::{Event, Handler};
+
+/// Keeps every line in memory.
+#[derive(Debug, Default)]
+struct Memory {
+    lines: Vec<Vec<u8>>,
+}
+
+impl Handler for Memory {
+    fn write(&mut self, line: &[u8], _event: &Event) -> Result<(), ko_log::Error> {
+        self.lines.push(line.to_vec());
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), ko_log::Error> {
+        Ok(())
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditParams {
+    table: String,
+}
+
+#[derive(Debug)]
+struct ConnectError(String);
+
+impl fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot connect to table `{}`", self.0)
+    }
+}
+
+impl std::error::Error for ConnectError {}
+
+#[ko_log::handler]
+fn memory(params: &AuditParams) -> Memory {
+    let _ = &params.table;
+    Memory::default()
+}
+
+#[ko_log::handler]
+fn audit_db(params: &AuditParams) -> Result<Memory, std::io::Error> {
+    if params.table.is_empty() {
+        return Err(std::io::Error::other("no table"));
+    }
+    Ok(Memory::default())
+}
+
+#[ko_log::handler]
+fn io_result(_params: &AuditParams) -> std::io::Result<Memory> {
+    Ok(Memory::default())
+}
+
+#[ko_log::handler]
+fn own_error(params: &AuditParams) -> Result<Memory, ConnectError> {
+    Err(ConnectError(params.table.clone()))
+}
+
+#[ko_log::handler(name = "discard")]
+fn discard_everything() -> Memory {
+    Memory::default()
+}
+
+#[ko_log::handler]
+fn opaque<'a>(_params: &'a AuditParams) -> impl Handler {
+    Memory::default()
+}
+
+pub mod nested {
+    #[ko_log::handler]
+    pub(crate) fn r#in() -> Result<super::Memory, super::ConnectError> {
+        Ok(super::Memory::default())
+    }
+}
+
+fn main() {
+    #[ko_log::handler]
+    fn local() -> Memory {
+        Memory::default()
+    }
+    let _ = local;
+    let _ = memory;
+    let _ = audit_db;
+    let _ = io_result;
+    let _ = own_error;
+    let _ = discard_everything;
+    let _ = opaque;
+    let _ = nested::r#in;
+}
