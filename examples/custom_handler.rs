@@ -91,7 +91,11 @@ impl Render for Compact {
     fn render(&self, event: &Event, out: &mut Vec<u8>) {
         let initial = &event.level.as_str()[..1];
         let cut: String = event.message.chars().take(self.width).collect();
-        let more = if event.message.chars().count() > self.width { "…" } else { "" };
+        let more = if event.message.chars().count() > self.width {
+            "…"
+        } else {
+            ""
+        };
         out.extend_from_slice(format!("{initial} {cut}{more}\n").as_bytes());
     }
 }

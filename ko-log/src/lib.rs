@@ -99,6 +99,8 @@ mod docs {
     struct Benchmarks;
     #[doc = include_str!("../../docs/CONFIG.md")]
     struct Config;
+    #[doc = include_str!("../../docs/EXTENDING.md")]
+    struct Extending;
     #[doc = include_str!("../../docs/MACROS.md")]
     struct Macros;
     #[doc = include_str!("../../docs/RELIABILITY.md")]

@@ -256,7 +256,12 @@ pub mod __private {
     }
 
     /// What a `#[ko_log::handler]` function may return: a [`Handler`], or a `Result` of
-    /// one whose error is any `std::error::Error + Send + Sync + 'static`.
+    /// one whose error converts into `Box<dyn std::error::Error + Send + Sync>` (any such
+    /// error type, a boxed one, `String`, `&str`).
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not a handler: a #[ko_log::handler] function returns a type that implements `ko_log::Handler`, or a `Result` of one",
+        label = "not a `ko_log::Handler`, nor a `Result` of one"
+    )]
     pub trait IntoHandler {
         /// The handler, or the constructor's error.
         fn into_handler(self)
@@ -271,19 +276,23 @@ pub mod __private {
         }
     }
 
-    impl<H: Handler, E: std::error::Error + Send + Sync + 'static> IntoHandler for Result<H, E> {
+    impl<H: Handler, E: Into<Box<dyn std::error::Error + Send + Sync>>> IntoHandler for Result<H, E> {
         fn into_handler(
             self,
         ) -> Result<Box<dyn Handler>, Box<dyn std::error::Error + Send + Sync>> {
             match self {
                 Ok(handler) => Ok(Box::new(handler)),
-                Err(error) => Err(Box::new(error)),
+                Err(error) => Err(error.into()),
             }
         }
     }
 
     /// What a `#[ko_log::renderer]` function may return: a [`Render`], or a `Result` of
-    /// one whose error is any `std::error::Error + Send + Sync + 'static`.
+    /// one whose error converts into `Box<dyn std::error::Error + Send + Sync>`.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not a renderer: a #[ko_log::renderer] function returns a type that implements `ko_log::render::Render`, or a `Result` of one",
+        label = "not a `ko_log::render::Render`, nor a `Result` of one"
+    )]
     pub trait IntoRenderer {
         /// The renderer, or the constructor's error.
         fn into_renderer(self)
@@ -298,13 +307,13 @@ pub mod __private {
         }
     }
 
-    impl<R: Render, E: std::error::Error + Send + Sync + 'static> IntoRenderer for Result<R, E> {
+    impl<R: Render, E: Into<Box<dyn std::error::Error + Send + Sync>>> IntoRenderer for Result<R, E> {
         fn into_renderer(
             self,
         ) -> Result<Box<dyn Render>, Box<dyn std::error::Error + Send + Sync>> {
             match self {
                 Ok(renderer) => Ok(Box::new(renderer)),
-                Err(error) => Err(Box::new(error)),
+                Err(error) => Err(error.into()),
             }
         }
     }
