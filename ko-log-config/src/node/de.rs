@@ -425,11 +425,11 @@ impl<'de> de::MapAccess<'de> for MapDe<'de, '_> {
                 continue;
             }
             self.value = Some((key, value));
-            let key_path = self.path.key(&key.name);
             let result = seed.deserialize(KeyDe { name: &key.name });
-            return result
-                .map(Some)
-                .map_err(|e| e.also_known(self.skip).or_at(key.mark(), &key_path));
+            return result.map(Some).map_err(|e| {
+                e.also_known(self.skip)
+                    .or_at(key.mark(), &self.path.key(&key.name))
+            });
         }
         Ok(None)
     }
