@@ -662,3 +662,107 @@ error: unknown level `loud`
    = help: expected `off`, `error`, `warn`, `warning`, `info`, `debug` or `trace`"
     );
 }
+
+// ---- what an error shows of the text ----
+
+#[test]
+fn debug_shows_the_same_diagnostic_as_display() {
+    let e = refuse(Format::Toml, "[loggers.root]\nlevel = \"loud\"\n");
+    assert_eq!(format!("{e:?}"), format!("{e}"));
+    assert_eq!(
+        format!("{e:?}"),
+        "\
+error: unknown level `loud`
+ --> line 2, column 9
+  |
+2 | level = \"loud\"
+  |         ^
+  = key: loggers.root.level
+  = help: expected `off`, `error`, `warn`, `warning`, `info`, `debug` or `trace`"
+    );
+    let e = ConfigError::validation("queue.capacity", "too small");
+    assert_eq!(
+        format!("{e:?}"),
+        "error: too small\n  = key: queue.capacity"
+    );
+}
+
+/// No character of `text` acts on a terminal (a line break only between lines).
+#[track_caller]
+fn assert_printable(text: &str) {
+    let raw = text
+        .chars()
+        .find(|&c| c != '\n' && (c.is_control() || ('\u{2028}'..='\u{202e}').contains(&c)));
+    assert_eq!(raw, None, "{text:?}");
+}
+
+#[test]
+fn a_200_kb_line_is_shown_as_a_window_with_the_caret_under_the_column() {
+    let context: Vec<String> = (0..10_000)
+        .map(|i| format!("\"k{i}\": \"value {i}\""))
+        .collect();
+    let handlers: Vec<String> = (0..10_000).map(|i| format!("\"h{i}\"")).collect();
+    let text = format!(
+        "{{\"loggers\": {{\"root\": {{\"context\": {{{}}}, \"level\": \"loud\", \"handlers\": [{}]}}}}}}",
+        context.join(", "),
+        handlers.join(", ")
+    );
+    assert!(text.len() > 200_000, "{}", text.len());
+    let e = refuse(Format::Json, &text);
+    let column = text.find("\"loud\"").unwrap() + 1;
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        1,
+        column,
+        "loggers.root.level",
+    );
+    let rendered = e.to_string();
+    let lines: Vec<&str> = rendered.lines().collect();
+    let source = lines[3].strip_prefix("1 | ").unwrap();
+    let caret = lines[4].strip_prefix("  | ").unwrap();
+    assert_eq!(source.chars().count(), 120, "{source}");
+    assert!(source.starts_with('…') && source.ends_with('…'), "{source}");
+    assert_eq!(caret.trim_start(), "^");
+    let under: String = source.chars().skip(caret.len() - 1).take(25).collect();
+    assert_eq!(under, "\"loud\", \"handlers\": [\"h0\"");
+    // A third of the window before the caret: `…` and 38 characters.
+    assert_eq!(caret.len() - 1, 39);
+    assert!(rendered.len() < 600, "{rendered}");
+}
+
+#[test]
+fn control_characters_are_escaped_in_the_whole_error() {
+    // In a value (quoted by the message) and a key (in the message and key path).
+    let e = refuse(Format::Toml, "[loggers.root]\nlevel = \"\\u001b[2Jloud\"\n");
+    assert_eq!(e.message(), "unknown level `\\u{1b}[2Jloud`");
+    assert_printable(&e.to_string());
+    let e = refuse(Format::Json, "{\"queue\": {\"\\u001b]0;pwned\\u0007\": 1}}");
+    assert_eq!(e.message(), "unknown key `\\u{1b}]0;pwned\\u{7}`");
+    assert_eq!(e.key_path(), "queue.\"\\u{1b}]0;pwned\\u{7}\"");
+    assert_printable(&e.to_string());
+    // Raw in the source line (a TOML comment may not hold one): the excerpt escapes it
+    // and the caret stays under the same character.
+    let e = refuse(
+        Format::Toml,
+        "[queue]\ncapacity = 1 # \u{1b}[2J\u{202e}\r\n",
+    );
+    assert_printable(&e.to_string());
+    assert_eq!(
+        e.to_string().lines().nth(3),
+        Some("2 | capacity = 1 # \\u{1b}[2J\\u{202e}")
+    );
+    let e = refuse(Format::Yaml, "queue:\n  capacity: \"\u{1b}[2J\" # \u{85}\n");
+    assert_printable(&e.to_string());
+}
+
+#[test]
+fn a_huge_key_is_cut_in_the_message_and_key_path() {
+    let key = "k".repeat(200_000);
+    let e = refuse(Format::Json, &format!("{{\"queue\": {{\"{key}\": 1}}}}"));
+    let quoted = e.message().split('`').nth(1).unwrap();
+    assert_eq!(quoted.chars().count(), 120);
+    assert!(quoted.contains('…'));
+    assert_eq!(e.key_path().chars().count(), 512);
+    assert!(e.to_string().len() < 2_000, "{e}");
+}
