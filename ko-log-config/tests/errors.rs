@@ -398,6 +398,23 @@ fn zero_capacity() {
 }
 
 #[test]
+fn capacity_above_the_maximum() {
+    assert_eq!(ko_log_config::QueueConfig::MAX_CAPACITY, 1_048_576);
+    let e = refuse(Format::Toml, "[queue]\ncapacity = 10000000000\n");
+    assert_at(&e, ConfigErrorKind::InvalidValue, 2, 12, "queue.capacity");
+    assert_eq!(
+        e.message(),
+        "the queue capacity must be at most 1048576 (2^20)"
+    );
+    let e = refuse(Format::Json, "{\"queue\": {\"capacity\": \"1048577\"}}");
+    assert_at(&e, ConfigErrorKind::InvalidValue, 1, 24, "queue.capacity");
+    let e = refuse(Format::Yaml, "queue:\n  capacity: 18446744073709551615\n");
+    assert_at(&e, ConfigErrorKind::InvalidValue, 2, 13, "queue.capacity");
+    let config = Config::from_str("[queue]\ncapacity = 1048576\n", Format::Toml).unwrap();
+    assert_eq!(config.queue.capacity, 1 << 20);
+}
+
+#[test]
 fn bad_enum_value() {
     let e = refuse(Format::Toml, "[queue]\nbackpressure = \"drop-oldest\"\n");
     assert_at(
@@ -574,6 +591,20 @@ fn validate_checks_configs_built_in_rust() {
     assert_eq!(
         (e.kind(), e.key_path(), e.location()),
         (ConfigErrorKind::InvalidValue, "queue.capacity", None)
+    );
+    let mut config = Config::default();
+    config.queue.capacity = ko_log_config::QueueConfig::MAX_CAPACITY;
+    assert!(config.validate().is_ok());
+    config.queue.capacity += 1;
+    let e = config.validate().unwrap_err();
+    assert_eq!(
+        (e.kind(), e.key_path(), e.location(), e.message()),
+        (
+            ConfigErrorKind::InvalidValue,
+            "queue.capacity",
+            None,
+            "the queue capacity must be at most 1048576 (2^20)"
+        )
     );
     let mut config = Config::default();
     config
