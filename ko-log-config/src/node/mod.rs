@@ -8,8 +8,9 @@
 //! the same place with the same words.
 //!
 //! Format details: JSON refuses comments, trailing commas and repeated keys; YAML holds
-//! one document, expands anchors and aliases, and keeps a plain number with a leading zero
-//! (`0640`) as text; TOML datetimes become strings. Nesting deeper than 64 levels is
+//! one document, expands anchors and aliases, resolves merge keys (`<<: *defaults`), and
+//! keeps a plain number with a leading zero (`0640`) as text; TOML datetimes become
+//! strings. Nesting deeper than 64 levels is
 //! refused.
 //!
 //! Reading a tree with serde (as [`Params::deserialize`] does) accepts a string where a
@@ -217,6 +218,11 @@ impl<'s> MapBuilder<'s> {
         }
     }
 
+    /// How many keys the table has.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
     /// Whether the table already has `name`.
     pub fn contains(&self, name: &str) -> bool {
         if self.entries.len() <= SCAN_KEYS {
@@ -246,6 +252,11 @@ impl<'s> MapBuilder<'s> {
 
     pub fn finish(self) -> NodeValue {
         NodeValue::Map(self.entries)
+    }
+
+    /// The entries, in the order they were pushed.
+    pub fn into_entries(self) -> Vec<(Key, Node)> {
+        self.entries
     }
 }
 
