@@ -287,6 +287,107 @@ fn custom_processor_params_errors_are_located() {
     );
 }
 
+#[test]
+fn custom_params_refuse_keys_the_type_does_not_take_without_deny_unknown_fields() {
+    use std::collections::{BTreeMap, HashMap};
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct Header {
+        name: String,
+        #[serde(default)]
+        lower_case: bool,
+    }
+
+    /// No `deny_unknown_fields`: serde's derive would skip an unknown key.
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct RequestId {
+        header: Header,
+        #[serde(default, alias = "len")]
+        length: u8,
+        #[serde(default)]
+        overwrite: bool,
+    }
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct Flattened {
+        header: String,
+        #[serde(flatten)]
+        rest: BTreeMap<String, String>,
+    }
+
+    let text = "\
+handlers:
+  c:
+    type: stream
+    processors:
+      - type: request_id
+        header: {name: X-Id}
+        len: 8
+        overwrit: true
+      - type: request_id
+        header:
+          name: X-Id
+          lowercase: true
+      - type: request_id
+        header: {name: X-Id}
+        volume: 11
+";
+    let config = Config::from_str(text, Format::Yaml).unwrap();
+    let params = |i: usize| match &config.handlers["c"].processors[i] {
+        ProcessorConfig::Custom { params, .. } => params.clone(),
+        other => panic!("{other:?}"),
+    };
+    let e = params(0).deserialize::<RequestId>().unwrap_err();
+    assert_at(
+        &e,
+        ConfigErrorKind::UnknownKey,
+        8,
+        9,
+        "handlers.c.processors[0].overwrit",
+    );
+    assert_eq!(e.message(), "unknown key `overwrit`");
+    assert_eq!(e.suggestion(), Some("overwrite"));
+    // In a nested table too.
+    let e = params(1).deserialize::<RequestId>().unwrap_err();
+    assert_at(
+        &e,
+        ConfigErrorKind::UnknownKey,
+        12,
+        11,
+        "handlers.c.processors[1].header.lowercase",
+    );
+    assert_eq!(e.suggestion(), Some("lower_case"));
+    // No near name: the accepted keys (aliases included, and `type`).
+    let e = params(2).deserialize::<RequestId>().unwrap_err();
+    assert_at(
+        &e,
+        ConfigErrorKind::UnknownKey,
+        15,
+        9,
+        "handlers.c.processors[2].volume",
+    );
+    assert_eq!(
+        e.help(),
+        Some("expected `header`, `len`, `length`, `overwrite` or `type`")
+    );
+
+    // Maps take any key; a flattened map takes the keys the struct does not name.
+    let map: HashMap<String, serde::de::IgnoredAny> = params(2).deserialize().unwrap();
+    assert_eq!(map.len(), 2);
+    let text = "[handlers.c]\ntype = \"stream\"\nprocessors = [{ type = \"tag\", header = \"X\", zone = \"eu\" }]\n";
+    let config = Config::from_str(text, Format::Toml).unwrap();
+    let ProcessorConfig::Custom { params, .. } = &config.handlers["c"].processors[0] else {
+        panic!("not custom");
+    };
+    assert_eq!(
+        params.deserialize::<Flattened>().unwrap(),
+        Flattened {
+            header: "X".to_owned(),
+            rest: BTreeMap::from([("zone".to_owned(), "eu".to_owned())]),
+        }
+    );
+}
+
 // ---- references ----
 
 #[test]
