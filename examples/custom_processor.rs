@@ -22,9 +22,9 @@ use std::time::Duration;
 use ko_log::config::Format;
 use ko_log::{Action, Event, Value};
 
-/// The params of `tag_service`: the keys of its entry in `processors`, checked at init.
+/// The params of `tag_service`: the keys of its entry in `processors`, checked at init
+/// (a key it does not take is refused, no `#[serde(deny_unknown_fields)]` needed).
 #[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
 struct TagParams {
     service: String,
     region: Option<String>,
@@ -46,7 +46,6 @@ fn tag_service(params: &TagParams) -> impl FnMut(&mut Event) -> Action + Send + 
 
 /// The params of `slow_only`.
 #[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
 struct SlowParams {
     min_ms: f64,
 }

@@ -5,9 +5,9 @@
 use ko_log::config::{Config, Format, ProcessorConfig};
 use ko_log::{Action, Event, Value};
 
-/// The params of `add_request_id`.
+/// The params of `add_request_id`. No `#[serde(deny_unknown_fields)]`: a key it does not
+/// take is refused all the same.
 #[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RequestIdParams {
     request_id: String,
     #[serde(default)]
@@ -171,6 +171,23 @@ fn params_that_do_not_fit_are_reported_at_their_own_key() {
     assert!(
         error.contains("volume") && error.contains("key: handlers.h.processors[0].volume"),
         "{error}"
+    );
+}
+
+#[test]
+fn a_misspelled_optional_key_is_refused_without_deny_unknown_fields() {
+    let error =
+        build(r#"processors = [{ type = "add_request_id", request_id = "abc", overwrit = true }]"#)
+            .expect_err("refused");
+    assert_eq!(
+        error,
+        "error: unknown key `overwrit`\n \
+         --> line 6, column 62\n  \
+         |\n\
+         6 | processors = [{ type = \"add_request_id\", request_id = \"abc\", overwrit = true }]\n  \
+         |                                                              ^\n  \
+         = key: handlers.h.processors[0].overwrit\n  \
+         = help: did you mean `overwrite`?"
     );
 }
 

@@ -79,8 +79,9 @@ impl Config {
 
 impl Config {
     /// Checks a configuration built in Rust the way a loaded one is checked: every
-    /// handler a logger names exists, the queue capacity is at least 1, logger names are
-    /// not empty, `max_bytes` is not 0, paths and `fields_key` are not empty.
+    /// handler a logger names exists, the queue capacity is from 1 to
+    /// [`QueueConfig::MAX_CAPACITY`], logger names are not empty, `max_bytes` is not 0,
+    /// paths and `fields_key` are not empty.
     ///
     /// A loaded configuration always passes (it was refused with a location otherwise);
     /// errors from here have a key path but no location.
@@ -89,7 +90,13 @@ impl Config {
         if self.queue.capacity == 0 {
             return Err(invalid(
                 root.key("queue").key("capacity"),
-                "the queue capacity must be at least 1",
+                QueueConfig::TOO_SMALL,
+            ));
+        }
+        if self.queue.capacity > QueueConfig::MAX_CAPACITY {
+            return Err(invalid(
+                root.key("queue").key("capacity"),
+                QueueConfig::TOO_LARGE,
             ));
         }
         for (name, logger) in &self.loggers {

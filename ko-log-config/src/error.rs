@@ -14,29 +14,36 @@
 //!   = key: handlers.file.max_byte
 //!   = help: did you mean `max_bytes`?
 //! ```
+//!
+//! `Debug` renders the same. What the error quotes of the config is made safe to print
+//! ([`crate::escape`]): control characters are escaped (`\u{1b}`), the excerpt is a window
+//! of at most 120 characters around the column, and long quoted parts are cut with `…`.
 
 use std::error::Error as StdError;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::escape;
 use crate::source::{Mark, Source};
 
 /// A refused configuration: what is wrong, where (file, line, column, key path), and a
 /// suggestion when a near name exists.
-#[derive(Debug)]
+///
+/// `Debug` prints the same diagnostic as `Display`, so `fn main() -> Result<(), Box<dyn
+/// Error>>` shows it as is; the parts are reachable through the accessors.
 pub struct ConfigError {
     /// Boxed so that `Result<_, ConfigError>` stays one pointer wide.
     inner: Box<Inner>,
 }
 
-#[derive(Debug)]
 struct Inner {
     kind: ConfigErrorKind,
     message: String,
     file: Option<PathBuf>,
     location: Option<Location>,
-    /// The source line of `location`, for the caret display.
-    snippet: Option<String>,
+    /// The part of the source line of `location` that is shown, escaped, and the padding
+    /// that puts the caret under the column (see [`crate::escape`]).
+    snippet: Option<(String, String)>,
     key_path: String,
     suggestion: Option<String>,
     help: Option<String>,
@@ -103,7 +110,7 @@ impl ConfigError {
         ConfigError {
             inner: Box::new(Inner {
                 kind,
-                message: message.into(),
+                message: escape::clean(&message.into()),
                 file: None,
                 location: None,
                 snippet: None,
@@ -115,11 +122,13 @@ impl ConfigError {
         }
     }
 
-    /// Places the error at `mark` in `source`, capturing the line's text.
+    /// Places the error at `mark` in `source`, capturing the excerpt of its line.
     pub(crate) fn at(mut self, source: &Source, mark: Mark) -> ConfigError {
         self.inner.file = source.file().cloned();
         self.inner.location = Some(source.location(mark));
-        self.inner.snippet = source.line_text(mark.line).map(str::to_owned);
+        self.inner.snippet = source
+            .line_text(mark.line)
+            .map(|line| escape::excerpt(line, mark.column));
         self
     }
 
@@ -129,17 +138,17 @@ impl ConfigError {
     }
 
     pub(crate) fn with_path(mut self, key_path: impl Into<String>) -> ConfigError {
-        self.inner.key_path = key_path.into();
+        self.inner.key_path = escape::clean(&key_path.into());
         self
     }
 
     pub(crate) fn with_suggestion(mut self, suggestion: Option<&str>) -> ConfigError {
-        self.inner.suggestion = suggestion.map(str::to_owned);
+        self.inner.suggestion = suggestion.map(escape::clean);
         self
     }
 
     pub(crate) fn with_help(mut self, help: Option<String>) -> ConfigError {
-        self.inner.help = help;
+        self.inner.help = help.as_deref().map(escape::clean);
         self
     }
 
@@ -230,12 +239,7 @@ impl fmt::Display for ConfigError {
         let pad = " ".repeat(gutter);
         if let Some(location) = &self.inner.location {
             write!(f, "\n{pad}--> {location}")?;
-            if let Some(snippet) = &self.inner.snippet {
-                let caret_pad: String = snippet
-                    .chars()
-                    .take(location.column.saturating_sub(1))
-                    .map(|c| if c == '\t' { '\t' } else { ' ' })
-                    .collect();
+            if let Some((snippet, caret_pad)) = &self.inner.snippet {
                 write!(f, "\n{pad} |")?;
                 write!(f, "\n{} | {snippet}", location.line)?;
                 write!(f, "\n{pad} | {caret_pad}^")?;
@@ -252,6 +256,13 @@ impl fmt::Display for ConfigError {
             write!(f, "\n{pad} = help: {help}")?;
         }
         Ok(())
+    }
+}
+
+/// The same diagnostic as `Display` (see [`ConfigError`]).
+impl fmt::Debug for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 

@@ -43,6 +43,7 @@ mod build;
 mod config;
 pub mod env;
 mod error;
+mod escape;
 pub mod handler;
 pub mod level;
 mod load;

@@ -28,14 +28,29 @@ impl Backpressure {
 /// The `[queue]` table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueueConfig {
-    /// Records the queue holds (key `capacity`, default 8192, at least 1; a power of two
-    /// wastes no memory, as the queue's buffer grows in powers of two).
+    /// Records the queue holds (key `capacity`, default 8192, from 1 to
+    /// [`QueueConfig::MAX_CAPACITY`]; a power of two wastes no memory, as the queue's
+    /// buffer grows in powers of two).
     pub capacity: usize,
     /// Policy when full (key `backpressure`, default `block`).
     pub backpressure: Backpressure,
     /// How long dropping the guard may spend writing what is still queued
     /// (key `drain_timeout`, default `"5s"`).
     pub drain_timeout: Duration,
+}
+
+impl QueueConfig {
+    /// The largest `capacity` accepted: 1,048,576 (2^20) records, far more than a
+    /// dispatcher that keeps up needs, and small enough that a typo (an extra zero or
+    /// five) cannot reserve gigabytes. Larger values are refused when a file is loaded
+    /// and by [`Config::validate`](crate::Config::validate).
+    pub const MAX_CAPACITY: usize = 1 << 20;
+
+    /// The message for a capacity of 0.
+    pub(crate) const TOO_SMALL: &'static str = "the queue capacity must be at least 1";
+
+    /// The message for a capacity above [`QueueConfig::MAX_CAPACITY`].
+    pub(crate) const TOO_LARGE: &'static str = "the queue capacity must be at most 1048576 (2^20)";
 }
 
 impl Default for QueueConfig {

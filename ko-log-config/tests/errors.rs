@@ -308,6 +308,107 @@ fn custom_processor_params_errors_are_located() {
     );
 }
 
+#[test]
+fn custom_params_refuse_keys_the_type_does_not_take_without_deny_unknown_fields() {
+    use std::collections::{BTreeMap, HashMap};
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct Header {
+        name: String,
+        #[serde(default)]
+        lower_case: bool,
+    }
+
+    /// No `deny_unknown_fields`: serde's derive would skip an unknown key.
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct RequestId {
+        header: Header,
+        #[serde(default, alias = "len")]
+        length: u8,
+        #[serde(default)]
+        overwrite: bool,
+    }
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct Flattened {
+        header: String,
+        #[serde(flatten)]
+        rest: BTreeMap<String, String>,
+    }
+
+    let text = "\
+handlers:
+  c:
+    type: stream
+    processors:
+      - type: request_id
+        header: {name: X-Id}
+        len: 8
+        overwrit: true
+      - type: request_id
+        header:
+          name: X-Id
+          lowercase: true
+      - type: request_id
+        header: {name: X-Id}
+        volume: 11
+";
+    let config = Config::from_str(text, Format::Yaml).unwrap();
+    let params = |i: usize| match &config.handlers["c"].processors[i] {
+        ProcessorConfig::Custom { params, .. } => params.clone(),
+        other => panic!("{other:?}"),
+    };
+    let e = params(0).deserialize::<RequestId>().unwrap_err();
+    assert_at(
+        &e,
+        ConfigErrorKind::UnknownKey,
+        8,
+        9,
+        "handlers.c.processors[0].overwrit",
+    );
+    assert_eq!(e.message(), "unknown key `overwrit`");
+    assert_eq!(e.suggestion(), Some("overwrite"));
+    // In a nested table too.
+    let e = params(1).deserialize::<RequestId>().unwrap_err();
+    assert_at(
+        &e,
+        ConfigErrorKind::UnknownKey,
+        12,
+        11,
+        "handlers.c.processors[1].header.lowercase",
+    );
+    assert_eq!(e.suggestion(), Some("lower_case"));
+    // No near name: the accepted keys (aliases included, and `type`).
+    let e = params(2).deserialize::<RequestId>().unwrap_err();
+    assert_at(
+        &e,
+        ConfigErrorKind::UnknownKey,
+        15,
+        9,
+        "handlers.c.processors[2].volume",
+    );
+    assert_eq!(
+        e.help(),
+        Some("expected `header`, `len`, `length`, `overwrite` or `type`")
+    );
+
+    // Maps take any key; a flattened map takes the keys the struct does not name.
+    let map: HashMap<String, serde::de::IgnoredAny> = params(2).deserialize().unwrap();
+    assert_eq!(map.len(), 2);
+    let text = "[handlers.c]\ntype = \"stream\"\nprocessors = [{ type = \"tag\", header = \"X\", zone = \"eu\" }]\n";
+    let config = Config::from_str(text, Format::Toml).unwrap();
+    let ProcessorConfig::Custom { params, .. } = &config.handlers["c"].processors[0] else {
+        panic!("not custom");
+    };
+    assert_eq!(
+        params.deserialize::<Flattened>().unwrap(),
+        Flattened {
+            header: "X".to_owned(),
+            rest: BTreeMap::from([("zone".to_owned(), "eu".to_owned())]),
+        }
+    );
+}
+
 // ---- references ----
 
 #[test]
@@ -416,6 +517,23 @@ fn zero_capacity() {
     let e = refuse(Format::Toml, "[queue]\ncapacity = 0\n");
     assert_at(&e, ConfigErrorKind::InvalidValue, 2, 12, "queue.capacity");
     assert_eq!(e.message(), "the queue capacity must be at least 1");
+}
+
+#[test]
+fn capacity_above_the_maximum() {
+    assert_eq!(ko_log_config::QueueConfig::MAX_CAPACITY, 1_048_576);
+    let e = refuse(Format::Toml, "[queue]\ncapacity = 10000000000\n");
+    assert_at(&e, ConfigErrorKind::InvalidValue, 2, 12, "queue.capacity");
+    assert_eq!(
+        e.message(),
+        "the queue capacity must be at most 1048576 (2^20)"
+    );
+    let e = refuse(Format::Json, "{\"queue\": {\"capacity\": \"1048577\"}}");
+    assert_at(&e, ConfigErrorKind::InvalidValue, 1, 24, "queue.capacity");
+    let e = refuse(Format::Yaml, "queue:\n  capacity: 18446744073709551615\n");
+    assert_at(&e, ConfigErrorKind::InvalidValue, 2, 13, "queue.capacity");
+    let config = Config::from_str("[queue]\ncapacity = 1048576\n", Format::Toml).unwrap();
+    assert_eq!(config.queue.capacity, 1 << 20);
 }
 
 #[test]
@@ -599,6 +717,20 @@ fn validate_checks_configs_built_in_rust() {
         (ConfigErrorKind::InvalidValue, "queue.capacity", None)
     );
     let mut config = Config::default();
+    config.queue.capacity = ko_log_config::QueueConfig::MAX_CAPACITY;
+    assert!(config.validate().is_ok());
+    config.queue.capacity += 1;
+    let e = config.validate().unwrap_err();
+    assert_eq!(
+        (e.kind(), e.key_path(), e.location(), e.message()),
+        (
+            ConfigErrorKind::InvalidValue,
+            "queue.capacity",
+            None,
+            "the queue capacity must be at most 1048576 (2^20)"
+        )
+    );
+    let mut config = Config::default();
     config
         .loggers
         .get_mut("root")
@@ -668,4 +800,108 @@ error: unknown level `loud`
    = key: loggers.root.level
    = help: expected `off`, `error`, `warn`, `warning`, `info`, `debug` or `trace`"
     );
+}
+
+// ---- what an error shows of the text ----
+
+#[test]
+fn debug_shows_the_same_diagnostic_as_display() {
+    let e = refuse(Format::Toml, "[loggers.root]\nlevel = \"loud\"\n");
+    assert_eq!(format!("{e:?}"), format!("{e}"));
+    assert_eq!(
+        format!("{e:?}"),
+        "\
+error: unknown level `loud`
+ --> line 2, column 9
+  |
+2 | level = \"loud\"
+  |         ^
+  = key: loggers.root.level
+  = help: expected `off`, `error`, `warn`, `warning`, `info`, `debug` or `trace`"
+    );
+    let e = ConfigError::validation("queue.capacity", "too small");
+    assert_eq!(
+        format!("{e:?}"),
+        "error: too small\n  = key: queue.capacity"
+    );
+}
+
+/// No character of `text` acts on a terminal (a line break only between lines).
+#[track_caller]
+fn assert_printable(text: &str) {
+    let raw = text
+        .chars()
+        .find(|&c| c != '\n' && (c.is_control() || ('\u{2028}'..='\u{202e}').contains(&c)));
+    assert_eq!(raw, None, "{text:?}");
+}
+
+#[test]
+fn a_200_kb_line_is_shown_as_a_window_with_the_caret_under_the_column() {
+    let context: Vec<String> = (0..10_000)
+        .map(|i| format!("\"k{i}\": \"value {i}\""))
+        .collect();
+    let handlers: Vec<String> = (0..10_000).map(|i| format!("\"h{i}\"")).collect();
+    let text = format!(
+        "{{\"loggers\": {{\"root\": {{\"context\": {{{}}}, \"level\": \"loud\", \"handlers\": [{}]}}}}}}",
+        context.join(", "),
+        handlers.join(", ")
+    );
+    assert!(text.len() > 200_000, "{}", text.len());
+    let e = refuse(Format::Json, &text);
+    let column = text.find("\"loud\"").unwrap() + 1;
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        1,
+        column,
+        "loggers.root.level",
+    );
+    let rendered = e.to_string();
+    let lines: Vec<&str> = rendered.lines().collect();
+    let source = lines[3].strip_prefix("1 | ").unwrap();
+    let caret = lines[4].strip_prefix("  | ").unwrap();
+    assert_eq!(source.chars().count(), 120, "{source}");
+    assert!(source.starts_with('…') && source.ends_with('…'), "{source}");
+    assert_eq!(caret.trim_start(), "^");
+    let under: String = source.chars().skip(caret.len() - 1).take(25).collect();
+    assert_eq!(under, "\"loud\", \"handlers\": [\"h0\"");
+    // A third of the window before the caret: `…` and 38 characters.
+    assert_eq!(caret.len() - 1, 39);
+    assert!(rendered.len() < 600, "{rendered}");
+}
+
+#[test]
+fn control_characters_are_escaped_in_the_whole_error() {
+    // In a value (quoted by the message) and a key (in the message and key path).
+    let e = refuse(Format::Toml, "[loggers.root]\nlevel = \"\\u001b[2Jloud\"\n");
+    assert_eq!(e.message(), "unknown level `\\u{1b}[2Jloud`");
+    assert_printable(&e.to_string());
+    let e = refuse(Format::Json, "{\"queue\": {\"\\u001b]0;pwned\\u0007\": 1}}");
+    assert_eq!(e.message(), "unknown key `\\u{1b}]0;pwned\\u{7}`");
+    assert_eq!(e.key_path(), "queue.\"\\u{1b}]0;pwned\\u{7}\"");
+    assert_printable(&e.to_string());
+    // Raw in the source line (a TOML comment may not hold one): the excerpt escapes it
+    // and the caret stays under the same character.
+    let e = refuse(
+        Format::Toml,
+        "[queue]\ncapacity = 1 # \u{1b}[2J\u{202e}\r\n",
+    );
+    assert_printable(&e.to_string());
+    assert_eq!(
+        e.to_string().lines().nth(3),
+        Some("2 | capacity = 1 # \\u{1b}[2J\\u{202e}")
+    );
+    let e = refuse(Format::Yaml, "queue:\n  capacity: \"\u{1b}[2J\" # \u{85}\n");
+    assert_printable(&e.to_string());
+}
+
+#[test]
+fn a_huge_key_is_cut_in_the_message_and_key_path() {
+    let key = "k".repeat(200_000);
+    let e = refuse(Format::Json, &format!("{{\"queue\": {{\"{key}\": 1}}}}"));
+    let quoted = e.message().split('`').nth(1).unwrap();
+    assert_eq!(quoted.chars().count(), 120);
+    assert!(quoted.contains('…'));
+    assert_eq!(e.key_path().chars().count(), 512);
+    assert!(e.to_string().len() < 2_000, "{e}");
 }

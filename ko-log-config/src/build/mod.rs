@@ -13,7 +13,7 @@ mod process;
 mod render;
 mod values;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use serde::Deserialize;
@@ -181,11 +181,22 @@ pub(crate) fn config(root: &Node, source: Arc<Source>) -> Result<Config, ConfigE
         });
     };
 
-    let loggers_node = root.get("loggers");
+    // Each logger's key and table by name, looked up once per logger (not a scan per
+    // logger, which would be quadratic in their number).
+    let logger_nodes: HashMap<&str, (&Key, &Node)> = match root.get("loggers") {
+        Some(Node {
+            value: NodeValue::Map(entries),
+            ..
+        }) => entries
+            .iter()
+            .map(|(key, node)| (key.name.as_str(), (key, node)))
+            .collect(),
+        _ => HashMap::new(),
+    };
     let mut loggers = BTreeMap::new();
     for (name, raw) in raw_loggers {
         let logger_path = path.key("loggers").key(&name);
-        let logger_node = loggers_node.and_then(|n| n.entry(&name));
+        let logger_node = logger_nodes.get(name.as_str()).copied();
         if name.trim().is_empty() {
             let mark = logger_node.map_or(root.mark(), |(key, _)| key.mark());
             return Err(cx.error(

@@ -10,7 +10,7 @@ use serde::de::{self, Deserialize, Deserializer, Unexpected, Visitor};
 
 use crate::handler::{Rotation, Stream, Timezone};
 use crate::process::CallsiteField;
-use crate::queue::Backpressure;
+use crate::queue::{Backpressure, QueueConfig};
 use crate::render::{Color, ColorMode, COLOR_NAMES};
 use crate::suggest::one_of;
 use crate::{level, units, Value};
@@ -110,20 +110,20 @@ visit!(Count, "a non-negative integer", deserialize_u64, |v| {
     visit_u64(u64) => usize::try_from(v).map(Count).map_err(|_| E::custom(format!("{v} is too large"))),
 });
 
-/// `queue.capacity`: at least 1.
+/// `queue.capacity`: 1 to [`QueueConfig::MAX_CAPACITY`].
 pub(crate) struct Capacity(pub usize);
 
-fn capacity<E: de::Error>(n: usize) -> Result<Capacity, E> {
-    if n == 0 {
-        Err(E::custom("the queue capacity must be at least 1"))
-    } else {
-        Ok(Capacity(n))
+fn capacity<E: de::Error>(n: u64) -> Result<Capacity, E> {
+    match usize::try_from(n) {
+        Ok(0) => Err(E::custom(QueueConfig::TOO_SMALL)),
+        Ok(n) if n <= QueueConfig::MAX_CAPACITY => Ok(Capacity(n)),
+        _ => Err(E::custom(QueueConfig::TOO_LARGE)),
     }
 }
 
 visit!(Capacity, "a positive integer", deserialize_u64, |v| {
-    visit_i64(i64) => capacity(count(v)?),
-    visit_u64(u64) => capacity(usize::try_from(v).map_err(|_| E::custom(format!("{v} is too large")))?),
+    visit_i64(i64) => capacity(count(v)? as u64),
+    visit_u64(u64) => capacity(v),
 });
 
 /// A size in bytes, greater than 0 (`max_bytes`): an integer or `"10 MiB"`.

@@ -5,6 +5,13 @@
 //! node's key path — unless a deeper level already placed it. Unknown keys and values get
 //! a "did you mean" from the names serde lists as expected.
 //!
+//! Nothing is silently ignored: a struct read with `deserialize_struct` (any serde-derived
+//! struct) that skips a key it does not name — serde's derive does so for an unknown
+//! field, without `deny_unknown_fields` — gets an "unknown key" error at that key, with a
+//! "did you mean" over its field names. Map types (`HashMap<String, _>`) take any key; a
+//! struct with a `#[serde(flatten)]` field is read as a map, and one inside an internally
+//! tagged or untagged enum from serde's buffer, so their keys are not checked here.
+//!
 //! Strings are also accepted where a boolean or an integer is asked for (`"true"`,
 //! `"100"`), so values can come from `${VAR}` interpolation.
 
@@ -30,6 +37,7 @@ pub(crate) fn deserialize<'de, T: de::Deserialize<'de>>(
         node,
         path: path.clone(),
         skip,
+        unnamed: None,
     })
     .map_err(|e| e.into_config_error(source, node.mark(), path))
 }
@@ -45,6 +53,7 @@ pub(crate) fn deserialize_unlocated<'de, T: de::Deserialize<'de>>(
         node,
         path: path.clone(),
         skip,
+        unnamed: None,
     })
     .map_err(|e| {
         let path = e.path.clone().unwrap_or_else(|| path.clone());
@@ -222,6 +231,17 @@ struct NodeDe<'de> {
     node: &'de Node,
     path: KeyPath,
     skip: &'de [&'de str],
+    /// Set when this node is the value of a key that the struct being read does not
+    /// name: if the struct then ignores the value, the key is refused.
+    unnamed: Option<Unnamed<'de>>,
+}
+
+/// A key of a struct's table that is not among the struct's fields.
+#[derive(Clone, Copy)]
+struct Unnamed<'de> {
+    key: &'de Key,
+    fields: &'static [&'static str],
+    skip: &'de [&'de str],
 }
 
 impl<'de> NodeDe<'de> {
@@ -230,6 +250,7 @@ impl<'de> NodeDe<'de> {
             node,
             path,
             skip: &[],
+            unnamed: None,
         }
     }
 
@@ -237,9 +258,12 @@ impl<'de> NodeDe<'de> {
         result.map_err(|e| e.or_at(mark, path))
     }
 
+    /// Visits `entries` as a map; `fields` are the struct's field names when a struct
+    /// is being read (so that a key it ignores is refused).
     fn map<V: Visitor<'de>>(
         self,
         entries: &'de [(Key, Node)],
+        fields: Option<&'static [&'static str]>,
         visitor: V,
     ) -> Result<V::Value, DeError> {
         let mark = self.node.mark();
@@ -247,9 +271,32 @@ impl<'de> NodeDe<'de> {
             entries: entries.iter(),
             path: &self.path,
             skip: self.skip,
+            fields,
             value: None,
         };
         NodeDe::located(mark, &self.path, visitor.visit_map(access))
+    }
+
+    /// A table, for `deserialize_map` and `deserialize_struct`.
+    fn table<V: Visitor<'de>>(
+        self,
+        fields: Option<&'static [&'static str]>,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        match &self.node.value {
+            NodeValue::Map(entries) => self.map(entries, fields, visitor),
+            // An empty YAML value (`queue:`) reads as an empty table.
+            NodeValue::Null => self.map(&[], fields, visitor),
+            // Not `deserialize_any`: derived structs would accept a list of field values.
+            _ => {
+                let expected: &dyn de::Expected = &visitor;
+                let error = <DeError as de::Error>::custom(format_args!(
+                    "expected {expected}, found {}",
+                    self.node.kind_name()
+                ));
+                Err(error.or_at(self.node.mark(), &self.path))
+            }
+        }
     }
 }
 
@@ -268,7 +315,7 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
                 items: items.iter().enumerate(),
                 path: &self.path,
             }),
-            NodeValue::Map(entries) => return self.map(entries, visitor),
+            NodeValue::Map(entries) => return self.map(entries, None, visitor),
         };
         NodeDe::located(mark, &self.path, result)
     }
@@ -339,29 +386,18 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match &self.node.value {
-            NodeValue::Map(entries) => self.map(entries, visitor),
-            // An empty YAML value (`queue:`) reads as an empty table.
-            NodeValue::Null => self.map(&[], visitor),
-            // Not `deserialize_any`: derived structs would accept a list of field values.
-            _ => {
-                let expected: &dyn de::Expected = &visitor;
-                let error = <DeError as de::Error>::custom(format_args!(
-                    "expected {expected}, found {}",
-                    self.node.kind_name()
-                ));
-                Err(error.or_at(self.node.mark(), &self.path))
-            }
-        }
+        self.table(None, visitor)
     }
 
+    /// Also refuses a key that is not among `fields` when the struct ignores its value,
+    /// as serde's derive does for an unknown field without `deny_unknown_fields`.
     fn deserialize_struct<V: Visitor<'de>>(
         self,
         _name: &'static str,
-        _fields: &'static [&'static str],
+        fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, DeError> {
-        self.deserialize_map(visitor)
+        self.table(Some(fields), visitor)
     }
 
     fn deserialize_enum<V: Visitor<'de>>(
@@ -380,7 +416,15 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
     }
 
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        visitor.visit_unit()
+        match self.unnamed {
+            // The struct skips a key it does not name: nothing is silently ignored.
+            Some(Unnamed { key, fields, skip }) => {
+                let error = DeError::unknown(ConfigErrorKind::UnknownKey, "key", &key.name, fields)
+                    .also_known(skip);
+                Err(error.or_at(key.mark(), &self.path))
+            }
+            None => visitor.visit_unit(),
+        }
     }
 
     forward_to_deserialize_any! {
@@ -410,6 +454,8 @@ struct MapDe<'de, 'p> {
     entries: std::slice::Iter<'de, (Key, Node)>,
     path: &'p KeyPath,
     skip: &'de [&'de str],
+    /// The field names of the struct being read, if it is one.
+    fields: Option<&'static [&'static str]>,
     value: Option<(&'de Key, &'de Node)>,
 }
 
@@ -425,20 +471,29 @@ impl<'de> de::MapAccess<'de> for MapDe<'de, '_> {
                 continue;
             }
             self.value = Some((key, value));
-            let key_path = self.path.key(&key.name);
             let result = seed.deserialize(KeyDe { name: &key.name });
-            return result
-                .map(Some)
-                .map_err(|e| e.also_known(self.skip).or_at(key.mark(), &key_path));
+            return result.map(Some).map_err(|e| {
+                e.also_known(self.skip)
+                    .or_at(key.mark(), &self.path.key(&key.name))
+            });
         }
         Ok(None)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
-        match self.value.take() {
-            Some((key, node)) => seed.deserialize(NodeDe::child(node, self.path.key(&key.name))),
-            None => Err(de::Error::custom("value requested before its key")),
-        }
+        let Some((key, node)) = self.value.take() else {
+            return Err(de::Error::custom("value requested before its key"));
+        };
+        let mut value = NodeDe::child(node, self.path.key(&key.name));
+        value.unnamed = self
+            .fields
+            .filter(|fields| !fields.contains(&key.name.as_str()))
+            .map(|fields| Unnamed {
+                key,
+                fields,
+                skip: self.skip,
+            });
+        seed.deserialize(value)
     }
 }
 

@@ -8,8 +8,9 @@
 //! the same place with the same words.
 //!
 //! Format details: JSON refuses comments, trailing commas and repeated keys; YAML holds
-//! one document, expands anchors and aliases, and keeps a plain number with a leading zero
-//! (`0640`) as text; TOML datetimes become strings. Nesting deeper than 64 levels is
+//! one document, expands anchors and aliases, resolves merge keys (`<<: *defaults`), and
+//! keeps a plain number with a leading zero (`0640`) as text; TOML datetimes become
+//! strings. Nesting deeper than 64 levels is
 //! refused.
 //!
 //! Reading a tree with serde (as [`Params::deserialize`] does) accepts a string where a
@@ -29,6 +30,8 @@ pub use self::params::Params;
 
 pub(crate) use self::de::{deserialize, deserialize_unlocated};
 pub(crate) use self::path::KeyPath;
+
+use std::collections::HashSet;
 
 use crate::source::{Mark, Source};
 use crate::{ConfigError, ConfigErrorKind, Format};
@@ -111,7 +114,8 @@ impl Node {
         self.entry(key).map(|(_, node)| node)
     }
 
-    /// The key and value of `key` when this node is a table that has it.
+    /// The key and value of `key` when this node is a table that has it (a scan of the
+    /// table's keys: fine for one lookup, not for a lookup per key of a large table).
     pub fn entry(&self, key: &str) -> Option<(&Key, &Node)> {
         match &self.value {
             NodeValue::Map(entries) => entries
@@ -195,10 +199,16 @@ pub(crate) fn syntax_error(source: &Source, mark: Mark, message: impl Into<Strin
     ConfigError::new(ConfigErrorKind::Syntax, message).at(source, mark)
 }
 
+/// Tables up to this many keys are checked for a repeated key by a scan; larger ones
+/// through a set, so a table of 100,000 loggers is built in linear time.
+const SCAN_KEYS: usize = 16;
+
 /// Builds a table from entries, refusing a repeated key (at the repetition).
 pub(crate) struct MapBuilder<'s> {
     source: &'s Source,
     entries: Vec<(Key, Node)>,
+    /// The names of `entries`, once there are more than [`SCAN_KEYS`].
+    names: HashSet<String>,
 }
 
 impl<'s> MapBuilder<'s> {
@@ -206,16 +216,37 @@ impl<'s> MapBuilder<'s> {
         MapBuilder {
             source,
             entries: Vec::new(),
+            names: HashSet::new(),
+        }
+    }
+
+    /// How many keys the table has.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the table already has `name`.
+    pub fn contains(&self, name: &str) -> bool {
+        if self.entries.len() <= SCAN_KEYS {
+            self.entries.iter().any(|(k, _)| k.name == name)
+        } else {
+            self.names.contains(name)
         }
     }
 
     pub fn push(&mut self, key: Key, value: Node) -> Result<(), ConfigError> {
-        if self.entries.iter().any(|(k, _)| k.name == key.name) {
+        if self.contains(&key.name) {
             return Err(syntax_error(
                 self.source,
                 key.mark(),
                 format!("duplicate key `{}`", key.name),
             ));
+        }
+        if self.entries.len() == SCAN_KEYS {
+            self.names = self.entries.iter().map(|(k, _)| k.name.clone()).collect();
+        }
+        if self.entries.len() >= SCAN_KEYS {
+            self.names.insert(key.name.clone());
         }
         self.entries.push((key, value));
         Ok(())
@@ -223,6 +254,11 @@ impl<'s> MapBuilder<'s> {
 
     pub fn finish(self) -> NodeValue {
         NodeValue::Map(self.entries)
+    }
+
+    /// The entries, in the order they were pushed.
+    pub fn into_entries(self) -> Vec<(Key, Node)> {
+        self.entries
     }
 }
 

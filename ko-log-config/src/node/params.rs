@@ -83,9 +83,13 @@ impl Params {
     /// Deserializes the params into `T`; a mistake is reported at its own key, with a key
     /// path under the processor's (`handlers.file.processors[2].request_id`).
     ///
-    /// Give `T` `#[serde(deny_unknown_fields)]` so a misspelled key is refused with a
-    /// "did you mean". Values may be read as strings, booleans or numbers as the
-    /// [`node`](crate::node) module describes.
+    /// A key that `T` does not take is refused at its line with a "did you mean", also
+    /// when `T` lacks `#[serde(deny_unknown_fields)]`: nothing is silently ignored. To take
+    /// any key, make `T` (or a field with `#[serde(flatten)]`) a map such as
+    /// `HashMap<String, String>`; the keys of a struct with a flattened field, or of one
+    /// inside an internally tagged or untagged enum (which serde buffers), are not checked.
+    /// Values may be read as strings, booleans or numbers as the [`node`](crate::node)
+    /// module describes.
     pub fn deserialize<T: serde::de::DeserializeOwned>(&self) -> Result<T, ConfigError> {
         match &self.source {
             Some(source) => deserialize(source, &self.node, &self.path, self.skip),

@@ -1,0 +1,216 @@
+//! YAML merge keys (`<<: *defaults`, `<<: [*a, *b]`): how YAML users share handler
+//! settings. Explicit keys win, an earlier merged mapping wins over a later one, and
+//! merged keys keep the anchor's locations.
+
+use std::path::Path;
+
+use ko_log_config::handler::OpenMode;
+use ko_log_config::node::{Node, NodeValue};
+use ko_log_config::render::JsonConfig;
+use ko_log_config::{Config, ConfigError, ConfigErrorKind, Format, HandlerKind, RendererConfig};
+
+fn load(text: &str) -> Config {
+    Config::from_str(text, Format::Yaml).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn refuse(text: &str) -> ConfigError {
+    match Config::from_str(text, Format::Yaml) {
+        Ok(config) => panic!("accepted:\n{text}\n{config:?}"),
+        Err(e) => e,
+    }
+}
+
+/// (kind, message, line, column, key path).
+fn at(e: &ConfigError) -> (ConfigErrorKind, &str, usize, usize, &str) {
+    let location = e.location().unwrap_or_else(|| panic!("no location:\n{e}"));
+    (
+        e.kind(),
+        e.message(),
+        location.line,
+        location.column,
+        e.key_path(),
+    )
+}
+
+/// The key names of the table at `keys` in the parsed tree, in order.
+fn key_names(text: &str, keys: &[&str]) -> Vec<String> {
+    let mut node = Node::parse(text, Format::Yaml).unwrap();
+    for key in keys {
+        node = node.get(key).unwrap().clone();
+    }
+    match node.value {
+        NodeValue::Map(entries) => entries.into_iter().map(|(k, _)| k.name).collect(),
+        other => panic!("{other:?}"),
+    }
+}
+
+const SHARED: &str = "\
+handlers:
+  app: &rotating
+    type: rotating_file
+    path: logs/app.log
+    max_bytes: 10 MiB
+    backup_count: 3
+    renderer: {type: json}
+  audit:
+    <<: *rotating
+    path: logs/audit.log
+";
+
+#[test]
+fn handler_settings_are_shared_through_a_merge_key() {
+    let config = load(SHARED);
+    let [app, audit] = ["app", "audit"].map(|name| match &config.handlers[name].kind {
+        HandlerKind::RotatingFile(rotating) => rotating.clone(),
+        other => panic!("{other:?}"),
+    });
+    assert_eq!(app.file.path, Path::new("logs/app.log"));
+    assert_eq!(audit.file.path, Path::new("logs/audit.log"));
+    assert_eq!((audit.max_bytes, audit.backup_count), (Some(10 << 20), 3));
+    assert_eq!(
+        config.handlers["audit"].renderer,
+        RendererConfig::Json(JsonConfig::default())
+    );
+    assert_eq!(app.max_bytes, audit.max_bytes);
+    // Merged keys take the place of `<<`; the explicit `path` stays where it is written.
+    assert_eq!(
+        key_names(SHARED, &["handlers", "audit"]),
+        ["type", "max_bytes", "backup_count", "renderer", "path"]
+    );
+}
+
+#[test]
+fn explicit_keys_win_and_earlier_merged_mappings_win_over_later_ones() {
+    let text = "\
+handlers:
+  a: &a
+    type: file
+    path: a.log
+    append: false
+  b: &b
+    type: file
+    path: b.log
+    create_dirs: false
+    file_mode: \"0600\"
+  c:
+    file_mode: \"0644\"
+    <<: [*a, *b]
+  d:
+    <<: {<<: *b, path: d.log}
+";
+    let config = load(text);
+    let file = |name: &str| match &config.handlers[name].kind {
+        HandlerKind::File(file) => file.clone(),
+        other => panic!("{other:?}"),
+    };
+    let c = file("c");
+    assert_eq!(c.path, Path::new("a.log"));
+    assert_eq!(c.mode, OpenMode::Truncate);
+    assert!(!c.create_dirs);
+    assert_eq!(c.file_mode, 0o644);
+    // A merged mapping may itself merge.
+    let d = file("d");
+    assert_eq!((d.path.as_path(), d.file_mode), (Path::new("d.log"), 0o600));
+    assert_eq!(
+        key_names(text, &["handlers", "c"]),
+        ["file_mode", "type", "path", "append", "create_dirs"]
+    );
+}
+
+#[test]
+fn a_mistake_inside_merged_content_is_reported_at_the_anchor() {
+    // `path` suits the file handler that holds the anchor, not the stream that merges it.
+    let text = "\
+handlers:
+  app: &file
+    type: file
+    path: app.log
+  console:
+    <<: *file
+    type: stream
+";
+    let e = refuse(text);
+    assert_eq!(
+        at(&e),
+        (
+            ConfigErrorKind::UnknownKey,
+            "unknown key `path`",
+            4,
+            5,
+            "handlers.console.path"
+        )
+    );
+    // The same in a list of processors: the anchor is on the first item.
+    let text = "\
+handlers:
+  c:
+    type: stream
+    processors:
+      - &keys
+        type: filter_keys
+        keys: [password]
+      - <<: *keys
+        type: filter_by_level
+        min_level: info
+";
+    let e = refuse(text);
+    assert_eq!(
+        at(&e),
+        (
+            ConfigErrorKind::UnknownKey,
+            "unknown key `keys`",
+            7,
+            9,
+            "handlers.c.processors[1].keys"
+        )
+    );
+}
+
+#[test]
+fn a_merge_key_must_name_a_mapping() {
+    let message = "a merge key `<<` takes a mapping, an alias of one, or a list of them;";
+    let e = refuse("handlers:\n  c:\n    <<: stream\n");
+    assert_eq!(
+        at(&e),
+        (
+            ConfigErrorKind::Syntax,
+            &*format!("{message} this is a string"),
+            3,
+            9,
+            ""
+        )
+    );
+    let text =
+        "handlers:\n  f:\n    type: file\n    path: &p f.log\n  g:\n    <<: [{type: file}, *p]\n";
+    let e = refuse(text);
+    assert_eq!(
+        at(&e),
+        (
+            ConfigErrorKind::Syntax,
+            &*format!("{message} this item is a string"),
+            6,
+            24,
+            ""
+        )
+    );
+    let e = refuse("handlers:\n  c:\n    <<:\n");
+    assert_eq!(at(&e).1, format!("{message} this is null"));
+}
+
+#[test]
+fn a_quoted_merge_key_is_an_ordinary_key() {
+    let e = refuse("handlers:\n  c: &c\n    type: stream\n  d:\n    \"<<\": *c\n");
+    assert_eq!(
+        at(&e),
+        (
+            ConfigErrorKind::MissingKey,
+            "missing key `type`",
+            5,
+            5,
+            "handlers.d.type"
+        )
+    );
+    // `!!merge <<` is the merge key spelled out.
+    let config = load("handlers:\n  c: &c\n    type: stream\n  d:\n    !!merge <<: *c\n");
+    assert_eq!(config.handlers["d"], config.handlers["c"]);
+}
