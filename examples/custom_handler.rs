@@ -10,7 +10,7 @@
 //! I Service started
 //! W Disk at 91%: cleaning up…
 //! E Upload failed
-//! tally: 1 ERROR, 1 WARN, 3 INFO
+//! tally: 1 ERROR, 1 WARN, 2 INFO
 //! ```
 //!
 //! It first shows what start-up reports for a misspelled `type` and for params the

@@ -331,6 +331,6 @@ fn every_refusal_is_located_at_its_line() {
     assert!(message.contains("expected a string"), "{message}");
     assert_eq!(
         (key.as_str(), line, column),
-        ("handlers.h.renderer.prefix", 3, 40)
+        ("handlers.h.renderer.prefix", 3, 41)
     );
 }
