@@ -83,31 +83,45 @@ impl Config {
     /// [`QueueConfig::MAX_CAPACITY`], logger names are not empty, `max_bytes` is not 0,
     /// paths and `fields_key` are not empty.
     ///
-    /// A loaded configuration always passes (it was refused with a location otherwise);
-    /// errors from here have a key path but no location.
+    /// These are the only copies of these rules: loading a file runs the same checks on
+    /// the config it built and places the error at the key it names. Errors from here
+    /// have a key path but no location.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.check().map_err(|violation| violation.error)
+    }
+
+    /// The rules of [`Config::validate`], with the key path of the first one broken.
+    pub(crate) fn check(&self) -> Result<(), Violation> {
         let root = KeyPath::root();
-        if self.queue.capacity == 0 {
-            return Err(invalid(
-                root.key("queue").key("capacity"),
-                QueueConfig::TOO_SMALL,
-            ));
-        }
-        if self.queue.capacity > QueueConfig::MAX_CAPACITY {
-            return Err(invalid(
-                root.key("queue").key("capacity"),
-                QueueConfig::TOO_LARGE,
-            ));
+        if self.queue.capacity == 0 || self.queue.capacity > QueueConfig::MAX_CAPACITY {
+            let message = if self.queue.capacity == 0 {
+                QueueConfig::TOO_SMALL
+            } else {
+                QueueConfig::TOO_LARGE
+            };
+            return Err(Violation::at(root.key("queue").key("capacity"), message));
         }
         for (name, logger) in &self.loggers {
             let path = root.key("loggers").key(name);
             if name.trim().is_empty() {
-                return Err(invalid(path, "a logger name must not be empty"));
+                return Err(Violation {
+                    at_key: true,
+                    ..Violation::at(
+                        path,
+                        &format!("a logger name must be a target like `my_app::db` or `{ROOT}`"),
+                    )
+                });
             }
             for (index, handler) in logger.handlers.iter().enumerate() {
                 if !self.handlers.contains_key(handler) {
-                    let error = crate::build::unknown_handler(name, handler, self.handlers.keys());
-                    return Err(error.with_path(path.key("handlers").index(index).to_string()));
+                    let path = path.key("handlers").index(index);
+                    let error = crate::build::unknown_handler(name, handler, self.handlers.keys())
+                        .with_path(path.to_string());
+                    return Err(Violation {
+                        path,
+                        at_key: false,
+                        error,
+                    });
                 }
             }
         }
@@ -117,7 +131,7 @@ impl Config {
                 HandlerKind::File(file) => Some(file),
                 HandlerKind::RotatingFile(rotating) => {
                     if rotating.max_bytes == Some(0) {
-                        return Err(invalid(
+                        return Err(Violation::at(
                             path.key("max_bytes"),
                             "the size must be greater than 0",
                         ));
@@ -127,11 +141,14 @@ impl Config {
                 HandlerKind::Stream(_) | HandlerKind::Null | HandlerKind::Custom { .. } => None,
             };
             if file.is_some_and(|f| f.path.as_os_str().is_empty()) {
-                return Err(invalid(path.key("path"), "the path must not be empty"));
+                return Err(Violation::at(
+                    path.key("path"),
+                    "the path must not be empty",
+                ));
             }
             if let RendererConfig::Json(json) = &handler.renderer {
                 if json.fields_key.is_empty() {
-                    return Err(invalid(
+                    return Err(Violation::at(
                         path.key("renderer").key("fields_key"),
                         "`fields_key` must not be empty",
                     ));
@@ -142,8 +159,25 @@ impl Config {
     }
 }
 
-fn invalid(path: KeyPath, message: &str) -> ConfigError {
-    ConfigError::new(ConfigErrorKind::InvalidValue, message).with_path(path.to_string())
+/// A broken rule of [`Config::check`]: the error, and where it points.
+pub(crate) struct Violation {
+    /// The key the rule is about.
+    pub path: KeyPath,
+    /// Whether the error points at the key itself (a bad name) rather than its value.
+    pub at_key: bool,
+    pub error: ConfigError,
+}
+
+impl Violation {
+    fn at(path: KeyPath, message: &str) -> Violation {
+        let error =
+            ConfigError::new(ConfigErrorKind::InvalidValue, message).with_path(path.to_string());
+        Violation {
+            path,
+            at_key: false,
+            error,
+        }
+    }
 }
 
 /// The zero-config setup: everything at `info` and above, colored, to stderr.

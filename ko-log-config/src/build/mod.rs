@@ -13,7 +13,7 @@ mod process;
 mod render;
 mod values;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::Deserialize;
@@ -22,7 +22,7 @@ use self::values::{BackpressureDe, Capacity, DurationDe, Level, Scalar};
 use crate::node::{deserialize, Key, KeyPath, Node, NodeValue};
 use crate::source::{Mark, Source};
 use crate::suggest::{did_you_mean, one_of};
-use crate::{Config, ConfigError, ConfigErrorKind, LoggerConfig, QueueConfig, ROOT};
+use crate::{Config, ConfigError, ConfigErrorKind, LoggerConfig, QueueConfig};
 
 /// The keys the root table takes besides those of [`RawRoot`].
 const ROOT_DISPATCHED: &[&str] = &["handlers"];
@@ -135,8 +135,23 @@ impl Cx {
 }
 
 /// Builds and validates the typed configuration from an interpolated tree.
+///
+/// Reading checks types and syntax (a size, a level, a template); the rules about values
+/// (a capacity in range, a handler that exists, a non-empty path) are
+/// [`Config::validate`]'s, run here on the built config, and the error it returns is
+/// placed at the key it names in the tree: one copy of each rule for files and for
+/// configs built in Rust.
 pub(crate) fn config(root: &Node, source: Arc<Source>) -> Result<Config, ConfigError> {
     let cx = Cx { source };
+    let config = build(&cx, root)?;
+    config.check().map_err(|violation| {
+        let mark = violation.path.mark_in(root, violation.at_key);
+        violation.error.at(&cx.source, mark)
+    })?;
+    Ok(config)
+}
+
+fn build(cx: &Cx, root: &Node) -> Result<Config, ConfigError> {
     let path = KeyPath::root();
     let raw: RawRoot = cx.de(root, &path, ROOT_DISPATCHED)?;
 
@@ -181,46 +196,9 @@ pub(crate) fn config(root: &Node, source: Arc<Source>) -> Result<Config, ConfigE
         });
     };
 
-    // Each logger's key and table by name, looked up once per logger (not a scan per
-    // logger, which would be quadratic in their number).
-    let logger_nodes: HashMap<&str, (&Key, &Node)> = match root.get("loggers") {
-        Some(Node {
-            value: NodeValue::Map(entries),
-            ..
-        }) => entries
-            .iter()
-            .map(|(key, node)| (key.name.as_str(), (key, node)))
-            .collect(),
-        _ => HashMap::new(),
-    };
     let mut loggers = BTreeMap::new();
     for (name, raw) in raw_loggers {
-        let logger_path = path.key("loggers").key(&name);
-        let logger_node = logger_nodes.get(name.as_str()).copied();
-        if name.trim().is_empty() {
-            let mark = logger_node.map_or(root.mark(), |(key, _)| key.mark());
-            return Err(cx.error(
-                ConfigErrorKind::InvalidValue,
-                mark,
-                &logger_path,
-                format!("a logger name must be a target like `my_app::db` or `{ROOT}`"),
-            ));
-        }
         let names = raw.handlers.unwrap_or_default();
-        for (index, handler) in names.iter().enumerate() {
-            if !handlers.contains_key(handler) {
-                let item = logger_node
-                    .and_then(|(_, node)| node.get("handlers"))
-                    .and_then(|list| match &list.value {
-                        NodeValue::Seq(items) => items.get(index),
-                        _ => None,
-                    });
-                let mark = item.map_or(root.mark(), Node::mark);
-                return Err(unknown_handler(&name, handler, handlers.keys())
-                    .at(&cx.source, mark)
-                    .with_path(logger_path.key("handlers").index(index).to_string()));
-            }
-        }
         let logger = LoggerConfig {
             level: raw.level.map(|l| l.0),
             handlers: names,

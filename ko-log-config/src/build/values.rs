@@ -110,15 +110,14 @@ visit!(Count, "a non-negative integer", deserialize_u64, |v| {
     visit_u64(u64) => usize::try_from(v).map(Count).map_err(|_| E::custom(format!("{v} is too large"))),
 });
 
-/// `queue.capacity`: 1 to [`QueueConfig::MAX_CAPACITY`].
+/// `queue.capacity`: an integer (its range is a rule of `Config::validate`, checked on the
+/// built config; a value too large for `usize` is refused as too large here).
 pub(crate) struct Capacity(pub usize);
 
 fn capacity<E: de::Error>(n: u64) -> Result<Capacity, E> {
-    match usize::try_from(n) {
-        Ok(0) => Err(E::custom(QueueConfig::TOO_SMALL)),
-        Ok(n) if n <= QueueConfig::MAX_CAPACITY => Ok(Capacity(n)),
-        _ => Err(E::custom(QueueConfig::TOO_LARGE)),
-    }
+    usize::try_from(n)
+        .map(Capacity)
+        .map_err(|_| E::custom(QueueConfig::TOO_LARGE))
 }
 
 visit!(Capacity, "a positive integer", deserialize_u64, |v| {
@@ -126,21 +125,14 @@ visit!(Capacity, "a positive integer", deserialize_u64, |v| {
     visit_u64(u64) => capacity(v),
 });
 
-/// A size in bytes, greater than 0 (`max_bytes`): an integer or `"10 MiB"`.
+/// A size in bytes (`max_bytes`): an integer or `"10 MiB"` (that it is not 0 is a rule
+/// of `Config::validate`).
 pub(crate) struct Size(pub u64);
 
-fn size<E: de::Error>(n: u64) -> Result<Size, E> {
-    if n == 0 {
-        Err(E::custom("the size must be greater than 0"))
-    } else {
-        Ok(Size(n))
-    }
-}
-
 visit!(Size, "a size (an integer number of bytes, or a string like \"10 MiB\")", |v| {
-    visit_i64(i64) => size(u64::try_from(v).map_err(|_| E::custom(format!("the size must be greater than 0, found {v}")))?),
-    visit_u64(u64) => size(v),
-    visit_str(&str) => size(units::parse_size(v).map_err(E::custom)?),
+    visit_i64(i64) => u64::try_from(v).map(Size).map_err(|_| E::custom(format!("the size must be greater than 0, found {v}"))),
+    visit_u64(u64) => Ok(Size(v)),
+    visit_str(&str) => Ok(Size(units::parse_size(v).map_err(E::custom)?)),
 });
 
 /// A duration: integer seconds or `"250ms"`.
@@ -189,15 +181,11 @@ visit!(FileMode, "a file mode (an octal string like \"0640\", or an integer)", |
     },
 });
 
-/// A string that must not be empty (`path`, `fields_key`).
+/// A `path` or `fields_key` (that it is not empty is a rule of `Config::validate`).
 pub(crate) struct NonEmpty(pub String);
 
-visit!(NonEmpty, "a non-empty string", |v| {
-    visit_str(&str) => if v.is_empty() {
-        Err(E::invalid_value(Unexpected::Str(v), &"a non-empty string"))
-    } else {
-        Ok(NonEmpty(v.to_owned()))
-    },
+visit!(NonEmpty, "a string", |v| {
+    visit_str(&str) => Ok(NonEmpty(v.to_owned())),
 });
 
 impl NonEmpty {

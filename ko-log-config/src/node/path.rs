@@ -33,6 +33,40 @@ impl KeyPath {
     }
 }
 
+impl KeyPath {
+    /// Where this path leads in `root`: the node it names (or, with `key`, the map key
+    /// of its last segment), else the deepest node on the way that exists.
+    pub(crate) fn mark_in(&self, root: &super::Node, key: bool) -> crate::source::Mark {
+        let mut node = root;
+        let mut mark = root.mark();
+        for (i, segment) in self.0.iter().enumerate() {
+            let last = i + 1 == self.0.len();
+            let next = match segment {
+                Segment::Key(name) => node.entry(name).map(|(k, v)| {
+                    if last && key {
+                        mark = k.mark();
+                    }
+                    v
+                }),
+                Segment::Index(index) => match &node.value {
+                    super::NodeValue::Seq(items) => items.get(*index),
+                    _ => None,
+                },
+            };
+            match next {
+                Some(child) => {
+                    node = child;
+                    if !(last && key) {
+                        mark = child.mark();
+                    }
+                }
+                None => break,
+            }
+        }
+        mark
+    }
+}
+
 /// Whether a key prints without quotes.
 fn is_bare(key: &str) -> bool {
     !key.is_empty()
