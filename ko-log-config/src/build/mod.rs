@@ -160,7 +160,7 @@ fn build(cx: &Cx, root: &Node) -> Result<Config, ConfigError> {
     if let Some(node) = handlers_node {
         let handlers_path = path.key("handlers");
         for (key, value) in cx.table(node, &handlers_path, "a table of handlers")? {
-            let handler = handler::handler(&cx, value, &handlers_path.key(&key.name))?;
+            let handler = handler::handler(cx, value, &handlers_path.key(&key.name))?;
             handlers.insert(key.name.clone(), handler);
         }
     }
