@@ -199,9 +199,8 @@ mod caller {
 mod route {
     use super::*;
 
-    #[divan::bench(args = ["app::db::pool::conn", "app::http", "hyper::proto::h1", "my_crate::module"])]
-    fn enabled(bencher: Bencher, target: &str) {
-        let backend = routed();
+    /// `Log::enabled` on `backend` for `target`.
+    fn bench(bencher: Bencher, backend: &Backend, target: &str) {
         bencher.bench_local(|| {
             backend.enabled(
                 &log::Metadata::builder()
@@ -212,19 +211,16 @@ mod route {
         });
     }
 
+    #[divan::bench(args = ["app::db::pool::conn", "app::http", "hyper::proto::h1", "my_crate::module"])]
+    fn enabled(bencher: Bencher, target: &str) {
+        bench(bencher, routed(), target);
+    }
+
     /// The same lookups with 10,000 loggers (`modN::sub` plus the nine above): an
     /// enabled call must cost about what it costs with nine.
     #[divan::bench(args = ["app::db::pool::conn", "mod5000::sub::inner", "hyper::proto::h1", "my_crate::module"])]
     fn enabled_10k_loggers(bencher: Bencher, target: &str) {
-        let backend = many();
-        bencher.bench_local(|| {
-            backend.enabled(
-                &log::Metadata::builder()
-                    .level(Level::Info)
-                    .target(black_box(target))
-                    .build(),
-            )
-        });
+        bench(bencher, many(), target);
     }
 }
 
