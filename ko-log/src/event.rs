@@ -17,6 +17,7 @@ pub type Str = Cow<'static, str>;
 
 /// One log record, as the dispatcher receives it.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Event {
     /// When the record was captured (UTC).
     pub time: OffsetDateTime,
@@ -141,6 +142,7 @@ impl Fields {
 
 /// A field value that keeps its kind.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Value {
     /// No value (`log`'s `null`, `Option::None`).
     Null,
