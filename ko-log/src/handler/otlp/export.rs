@@ -62,6 +62,8 @@ pub(crate) struct Buffer {
     /// Room was made or records were resolved: wakes a blocked writer or a flush.
     changed: Condvar,
     capacity: usize,
+    /// Records per request: a push that fills a batch wakes the exporter.
+    batch_size: usize,
     policy: Backpressure,
     /// How long `block` waits for room, and a flush for delivery.
     wait: Duration,
@@ -73,13 +75,14 @@ pub(crate) struct Buffer {
 pub(crate) type Deliver<'a> = dyn FnMut(&[Record], &Buffer) + 'a;
 
 impl Buffer {
-    /// An empty buffer holding at most `capacity` records.
-    pub fn new(capacity: usize, policy: Backpressure, wait: Duration) -> Buffer {
+    /// An empty buffer holding at most `capacity` records, sent `batch_size` at a time.
+    pub fn new(capacity: usize, batch_size: usize, policy: Backpressure, wait: Duration) -> Buffer {
         Buffer {
             state: Mutex::new(State::default()),
             arrived: Condvar::new(),
             changed: Condvar::new(),
             capacity: capacity.max(1),
+            batch_size: batch_size.max(1),
             policy,
             wait,
             counts: Counts::default(),
@@ -143,11 +146,11 @@ impl Buffer {
                 }
             }
         }
-        let first = state.records.is_empty();
         state.records.push_back(record);
         state.pushed += 1;
+        let len = state.records.len();
         drop(state);
-        if first {
+        if len == 1 || len == self.batch_size {
             self.arrived.notify_one();
         }
     }
@@ -224,7 +227,8 @@ impl Buffer {
 
     /// The next batch: waits for `batch_size` records, or for `interval` after the
     /// first, or for a flush or shutdown. `None` when shut down and empty.
-    fn take(&self, batch_size: usize, interval: Duration) -> Option<Vec<Record>> {
+    fn take(&self, interval: Duration) -> Option<Vec<Record>> {
+        let batch_size = self.batch_size;
         let mut state = self.lock();
         let mut due: Option<Instant> = None;
         loop {
@@ -276,10 +280,10 @@ impl Buffer {
         self.changed.notify_all();
     }
 
-    /// The exporter thread's loop: batches until shutdown, each delivered by `deliver`
+    /// The exporter thread's loop: `batch_size` (or after `interval`) at a time until shutdown, each delivered by `deliver`
     /// under `catch_unwind`.
-    pub fn run(&self, batch_size: usize, interval: Duration, deliver: &mut Deliver<'_>) {
-        while let Some(batch) = self.take(batch_size, interval) {
+    pub fn run(&self, interval: Duration, deliver: &mut Deliver<'_>) {
+        while let Some(batch) = self.take(interval) {
             let n = batch.len();
             if crate::panic::catch(|| deliver(&batch, self)).is_err() {
                 self.drop_count(n as u64);
@@ -303,7 +307,7 @@ mod tests {
 
     #[test]
     fn drop_oldest_counts_exactly_and_resolves() {
-        let buffer = Buffer::new(2, Backpressure::DropOldest, Duration::from_millis(10));
+        let buffer = Buffer::new(2, 1, Backpressure::DropOldest, Duration::from_millis(10));
         for _ in 0..5 {
             buffer.push(record());
         }
@@ -317,11 +321,11 @@ mod tests {
 
     #[test]
     fn block_gives_up_after_the_wait_and_drop_refuses() {
-        let buffer = Buffer::new(1, Backpressure::Block, Duration::from_millis(1));
+        let buffer = Buffer::new(1, 1, Backpressure::Block, Duration::from_millis(1));
         buffer.push(record());
         buffer.push(record());
         assert_eq!(buffer.counts.dropped.load(Ordering::Relaxed), 1);
-        let buffer = Buffer::new(1, Backpressure::Drop, Duration::from_millis(1));
+        let buffer = Buffer::new(1, 1, Backpressure::Drop, Duration::from_millis(1));
         buffer.push(record());
         buffer.push(record());
         assert_eq!(buffer.counts.dropped.load(Ordering::Relaxed), 1);
@@ -331,14 +335,14 @@ mod tests {
     #[test]
     fn a_panicking_delivery_is_counted_and_the_loop_goes_on() {
         crate::panic::install_hook();
-        let buffer = Buffer::new(8, Backpressure::Block, Duration::from_secs(1));
+        let buffer = Buffer::new(8, 1, Backpressure::Block, Duration::from_secs(1));
         for _ in 0..3 {
             buffer.push(record());
         }
         let mut calls = 0;
         std::thread::scope(|scope| {
             scope.spawn(|| {
-                buffer.run(1, Duration::ZERO, &mut |batch: &[Record], b: &Buffer| {
+                buffer.run(Duration::ZERO, &mut |batch: &[Record], b: &Buffer| {
                     calls += 1;
                     if calls == 2 {
                         panic!("boom");

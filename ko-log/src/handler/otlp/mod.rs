@@ -329,6 +329,7 @@ impl Otlp {
         let client = http::Client::new(parsed, content_type, &headers, params.write_timeout);
         let buffer = Arc::new(Buffer::new(
             params.buffer,
+            params.batch_size,
             params.backpressure,
             params.write_timeout,
         ));
@@ -347,12 +348,12 @@ impl Otlp {
         };
         let thread = {
             let buffer = Arc::clone(&buffer);
-            let (batch_size, interval) = (params.batch_size, params.batch_interval);
+            let interval = params.batch_interval;
             std::thread::Builder::new()
                 .name("ko-log-otlp".to_owned())
                 .spawn(move || {
                     let mut exporter = exporter;
-                    buffer.run(batch_size, interval, &mut |batch, buffer| {
+                    buffer.run(interval, &mut |batch, buffer| {
                         exporter.deliver(batch, buffer)
                     });
                 })
