@@ -30,6 +30,10 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+// The registration macros' generated code names `::ko_log`; built-in components
+// registered inside this crate resolve it through this alias.
+extern crate self as ko_log;
+
 mod async_api;
 mod backend;
 mod builder;

@@ -132,8 +132,10 @@ impl Worker {
             self.report_drops(&mut state, drained);
             report_format_panics(&mut state);
             let orphans = self.shared.take_orphan_flushes();
-            if drained || !orphans.is_empty() {
-                self.flush_all();
+            if !orphans.is_empty() {
+                self.flush_all(true);
+            } else if drained {
+                self.flush_all(false);
             }
             for reply in orphans {
                 let _ = reply.send(());
@@ -158,7 +160,7 @@ impl Worker {
         }
         let abandoned = state.abandoned;
         self.report_drops(state, true);
-        self.flush_all();
+        self.flush_all(true);
         for reply in self.shared.take_orphan_flushes() {
             let _ = reply.send(());
         }
@@ -207,7 +209,7 @@ impl Worker {
                 self.shared.counters.written.fetch_add(1, Ordering::Release);
             }
             Msg::Flush(reply) => {
-                self.flush_all();
+                self.flush_all(true);
                 let _ = reply.send(());
             }
             Msg::Wake => {}
@@ -277,10 +279,11 @@ impl Worker {
         }
     }
 
-    /// Flushes every handler, then copies each one's own figures into the shared
-    /// counters.
-    fn flush_all(&mut self) {
-        self.flush_pipelines();
+    /// Flushes every handler (with [`Handler::sync`] when `sync`: a flush request or
+    /// shutdown, not the queue running dry), then copies each one's own figures into the
+    /// shared counters.
+    fn flush_all(&mut self, sync: bool) {
+        self.flush_pipelines(sync);
         let mut lost = 0;
         for (pipeline, (_, counters)) in self.pipelines.iter().zip(&*self.shared.counters.handlers)
         {
@@ -291,9 +294,15 @@ impl Worker {
         self.shared.counters.lost.store(lost, Ordering::Release);
     }
 
-    fn flush_pipelines(&mut self) {
+    fn flush_pipelines(&mut self, sync: bool) {
         for (index, pipeline) in self.pipelines.iter_mut().enumerate() {
-            let result = panic::catch(|| pipeline.handler.flush());
+            let result = panic::catch(|| {
+                if sync {
+                    pipeline.handler.sync()
+                } else {
+                    pipeline.handler.flush()
+                }
+            });
             if let Some(error) = failure(&pipeline.name, "flush", result) {
                 self.shared
                     .counters

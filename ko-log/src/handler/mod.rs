@@ -12,6 +12,7 @@
 //! | `rotating_file` | [`RotatingFile`] | `rotating_file`, with the pure rules in `rotation` |
 //! | `stream` | [`StdStream`] | `stream`: stdout or stderr |
 //! | `null` | [`Null`] | `null`: discards |
+//! | `otlp` | [`Otlp`] | `otlp/`: OpenTelemetry logs over OTLP/HTTP, own thread and buffer |
 //!
 //! Both file handlers go through `open` for what they do to paths: opens that never wait,
 //! reopens that open only what `path` was at init, renames of regular files only.
@@ -46,12 +47,14 @@ mod buffer;
 mod file;
 mod null;
 mod open;
+mod otlp;
 mod rotating_file;
 mod rotation;
 mod stream;
 
 pub use file::File;
 pub use null::Null;
+pub use otlp::{Encoding, Otlp, OtlpParams, Reconnect};
 pub use rotating_file::RotatingFile;
 pub use stream::StdStream;
 
@@ -61,8 +64,16 @@ pub trait Handler: fmt::Debug + Send + 'static {
     /// record it was rendered from (its `time` drives time-based rotation).
     fn write(&mut self, line: &[u8], event: &Event) -> Result<(), Error>;
 
-    /// Writes out anything buffered.
+    /// Writes out anything buffered. Called whenever the queue runs dry, so it must be
+    /// quick: a handler with a thread of its own only nudges it here.
     fn flush(&mut self) -> Result<(), Error>;
+
+    /// Called instead of [`Handler::flush`] for `log::logger().flush()` and at shutdown:
+    /// returns when what was written before it is delivered (a network handler waits,
+    /// bounded, for its destination to acknowledge). Defaults to [`Handler::flush`].
+    fn sync(&mut self) -> Result<(), Error> {
+        self.flush()
+    }
 
     /// Whether the destination is an interactive terminal (the colored renderer's `auto`).
     fn is_terminal(&self) -> bool {

@@ -1,0 +1,157 @@
+//! The protobuf encoding of an `ExportLogsServiceRequest`, written by hand.
+//!
+//! Only what ko-log sends is written, with the field numbers of
+//! `opentelemetry/proto/collector/logs/v1` and `logs/v1` (checked against the official
+//! definitions by `tests/otlp.rs`):
+//!
+//! ```text
+//! ExportLogsServiceRequest { resource_logs = 1 }
+//! ResourceLogs { resource = 1, scope_logs = 2 }       Resource { attributes = 1 }
+//! ScopeLogs { scope = 1, log_records = 2 }            InstrumentationScope { name = 1, version = 2 }
+//! LogRecord { time_unix_nano = 1 (fixed64), severity_number = 2, severity_text = 3,
+//!             body = 5, attributes = 6, trace_id = 9, span_id = 10,
+//!             observed_time_unix_nano = 11 (fixed64) }
+//! KeyValue { key = 1, value = 2 }
+//! AnyValue { string_value = 1, bool_value = 2, int_value = 3, double_value = 4,
+//!            array_value = 5 (ArrayValue { values = 1 }) }
+//! ```
+//!
+//! Nested messages are encoded into a scratch buffer, then copied behind their length.
+
+use super::record::{AnyValue, Record};
+
+const VARINT: u8 = 0;
+const FIXED64: u8 = 1;
+const LEN: u8 = 2;
+
+fn varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push((value as u8 & 0x7f) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+fn key(out: &mut Vec<u8>, field: u32, wire: u8) {
+    varint(out, u64::from(field << 3 | u32::from(wire)));
+}
+
+fn bytes(out: &mut Vec<u8>, field: u32, data: &[u8]) {
+    key(out, field, LEN);
+    varint(out, data.len() as u64);
+    out.extend_from_slice(data);
+}
+
+fn fixed64(out: &mut Vec<u8>, field: u32, value: u64) {
+    key(out, field, FIXED64);
+    out.extend_from_slice(&value.to_le_bytes());
+}
+
+/// A nested message built by `build` into a scratch buffer.
+fn message(out: &mut Vec<u8>, field: u32, build: impl FnOnce(&mut Vec<u8>)) {
+    let mut inner = Vec::new();
+    build(&mut inner);
+    bytes(out, field, &inner);
+}
+
+fn any_value(out: &mut Vec<u8>, value: &AnyValue) {
+    match value {
+        AnyValue::Empty => {}
+        AnyValue::Str(s) => bytes(out, 1, s.as_bytes()),
+        AnyValue::Bool(b) => {
+            key(out, 2, VARINT);
+            varint(out, u64::from(*b));
+        }
+        AnyValue::Int(i) => {
+            key(out, 3, VARINT);
+            // int64: two's complement, as a 64-bit varint.
+            varint(out, *i as u64);
+        }
+        AnyValue::Double(f) => fixed64(out, 4, f.to_bits()),
+        AnyValue::Array(items) => message(out, 5, |array| {
+            for item in items {
+                message(array, 1, |inner| any_value(inner, item));
+            }
+        }),
+    }
+}
+
+/// A `KeyValue` as field `field` of the enclosing message.
+fn key_value(out: &mut Vec<u8>, field: u32, name: &str, value: &AnyValue) {
+    message(out, field, |kv| {
+        bytes(kv, 1, name.as_bytes());
+        message(kv, 2, |inner| any_value(inner, value));
+    });
+}
+
+/// The encoded `Resource` message (its body, without tag) for `attributes`.
+pub(crate) fn resource(attributes: &[(String, AnyValue)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, value) in attributes {
+        key_value(&mut out, 1, name, value);
+    }
+    out
+}
+
+/// The encoded `InstrumentationScope` body: ko-log's name and version.
+pub(crate) fn scope() -> Vec<u8> {
+    let mut out = Vec::new();
+    bytes(&mut out, 1, b"ko-log");
+    bytes(&mut out, 2, env!("CARGO_PKG_VERSION").as_bytes());
+    out
+}
+
+fn log_record(out: &mut Vec<u8>, record: &Record) {
+    fixed64(out, 1, record.time_unix_nano);
+    key(out, 2, VARINT);
+    varint(out, u64::from(record.severity_number));
+    bytes(out, 3, record.severity_text.as_bytes());
+    message(out, 5, |body| bytes(body, 1, record.body.as_bytes()));
+    for (name, value) in &record.attributes {
+        key_value(out, 6, name, value);
+    }
+    if let Some(id) = &record.trace_id {
+        bytes(out, 9, id);
+    }
+    if let Some(id) = &record.span_id {
+        bytes(out, 10, id);
+    }
+    fixed64(out, 11, record.observed_time_unix_nano);
+}
+
+/// Encodes one request holding `records` under one resource and ko-log's scope, both
+/// pre-encoded ([`resource`], [`scope`]), into `out` (cleared first).
+pub(crate) fn request(out: &mut Vec<u8>, resource: &[u8], scope: &[u8], records: &[Record]) {
+    out.clear();
+    message(out, 1, |resource_logs| {
+        bytes(resource_logs, 1, resource);
+        message(resource_logs, 2, |scope_logs| {
+            bytes(scope_logs, 1, scope);
+            for record in records {
+                message(scope_logs, 2, |inner| log_record(inner, record));
+            }
+        });
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varints_are_little_endian_base_128() {
+        let mut out = Vec::new();
+        varint(&mut out, 300);
+        assert_eq!(out, [0xac, 0x02]);
+        out.clear();
+        any_value(&mut out, &AnyValue::Int(-1));
+        assert_eq!(out.len(), 1 + 10);
+    }
+
+    #[test]
+    fn a_string_value_is_tag_length_bytes() {
+        let mut out = Vec::new();
+        any_value(&mut out, &AnyValue::Str("hi".into()));
+        assert_eq!(out, [0x0a, 2, b'h', b'i']);
+    }
+}

@@ -1,0 +1,582 @@
+//! `type = "otlp"`: OpenTelemetry logs over OTLP/HTTP (protobuf or JSON), with no async
+//! runtime and no HTTP client crate.
+//!
+//! ```toml
+//! [handlers.otel]
+//! type = "otlp"
+//! endpoint = "http://127.0.0.1:4318/v1/logs"   # default: the env, then http://localhost:4318/v1/logs
+//! encoding = "protobuf"                        # protobuf | json
+//! resource = { "service.name" = "billing" }    # service.name defaults to the executable's name
+//! headers = { authorization = "Bearer ${OTEL_TOKEN}" }
+//! buffer = 10000                               # records held for the exporter
+//! backpressure = "block"                       # block | drop | drop_oldest
+//! write_timeout = "10s"                        # connect, write, read; block's and flush's wait
+//! reconnect = { min = "100ms", max = "30s" }   # retry backoff
+//! batch_size = 512                             # records per request
+//! batch_interval = "1s"                        # longest a record waits for a full batch
+//! drain_timeout = "5s"                         # delivery time left at shutdown
+//! ```
+//!
+//! The dispatcher's `write` turns each event into an owned [`record::Record`] and pushes
+//! it into a bounded buffer (`export`); one exporter thread per handler batches, encodes
+//! (`encode` for protobuf, `json` for JSON) and POSTs with its own HTTP/1.1 client
+//! (`http`). Retries: connection failures and 429/502/503/504, after `Retry-After` (capped
+//! at `reconnect.max`) or a capped exponential backoff with jitter; any other non-2xx
+//! status drops the batch (counted, reported with the status and the start of the body).
+//!
+//! When `endpoint` or `headers` is not set, `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT` (else
+//! `OTEL_EXPORTER_OTLP_ENDPOINT` plus `/v1/logs`) and `OTEL_EXPORTER_OTLP_LOGS_HEADERS`
+//! (else `OTEL_EXPORTER_OTLP_HEADERS`; `k=v,k2=v2`, percent-decoded) are read when the
+//! handler is built. `https://` is refused at init: it needs an `otlp-https` feature that
+//! is not built yet.
+
+mod encode;
+mod export;
+mod http;
+mod json;
+mod record;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ko_log_config::Backpressure;
+use serde::{Deserialize, Deserializer};
+
+use crate::{Error, Event, Handler, HandlerStats};
+use export::Buffer;
+use record::{AnyValue, Record};
+
+/// How records are encoded on the wire (key `encoding`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Encoding {
+    /// `protobuf` (default): `application/x-protobuf`.
+    #[default]
+    Protobuf,
+    /// `json`: `application/json`, the proto3 JSON mapping.
+    Json,
+}
+
+/// The retry backoff (key `reconnect`): from `min`, doubling, at most `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Reconnect {
+    /// The first delay (default 100 ms).
+    #[serde(default = "default_min", deserialize_with = "duration")]
+    pub min: Duration,
+    /// The longest delay, and the cap on a server's `Retry-After` (default 30 s).
+    #[serde(default = "default_max", deserialize_with = "duration")]
+    pub max: Duration,
+}
+
+impl Default for Reconnect {
+    fn default() -> Reconnect {
+        Reconnect {
+            min: default_min(),
+            max: default_max(),
+        }
+    }
+}
+
+/// The params of `type = "otlp"`, one field per config key.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct OtlpParams {
+    /// The collector's OTLP/HTTP logs URL (`http://host:4318/v1/logs`).
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    /// `protobuf` or `json`.
+    #[serde(default)]
+    pub encoding: Encoding,
+    /// Resource attributes; `service.name` defaults to the executable's file name.
+    #[serde(default)]
+    pub resource: BTreeMap<String, String>,
+    /// Extra request headers (`authorization`, tenant ids).
+    #[serde(default)]
+    pub headers: Option<BTreeMap<String, String>>,
+    /// Records held for the exporter (default 10000).
+    #[serde(default = "default_buffer")]
+    pub buffer: usize,
+    /// What `write` does when the buffer is full (default `block`, for at most
+    /// `write_timeout`).
+    #[serde(default, deserialize_with = "backpressure")]
+    pub backpressure: Backpressure,
+    /// Connect, write and read timeout; also the longest `block` and a flush wait
+    /// (default 10 s).
+    #[serde(default = "default_write_timeout", deserialize_with = "duration")]
+    pub write_timeout: Duration,
+    /// The retry backoff.
+    #[serde(default)]
+    pub reconnect: Reconnect,
+    /// Most records per request (default 512).
+    #[serde(default = "default_batch_size")]
+    pub batch_size: usize,
+    /// Longest a record waits for a batch to fill (default 1 s).
+    #[serde(default = "default_batch_interval", deserialize_with = "duration")]
+    pub batch_interval: Duration,
+    /// At shutdown, how long the exporter keeps delivering what it holds (default 5 s).
+    #[serde(default = "default_drain_timeout", deserialize_with = "duration")]
+    pub drain_timeout: Duration,
+}
+
+fn default_min() -> Duration {
+    Duration::from_millis(100)
+}
+fn default_max() -> Duration {
+    Duration::from_secs(30)
+}
+fn default_buffer() -> usize {
+    10_000
+}
+fn default_write_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+fn default_batch_size() -> usize {
+    512
+}
+fn default_batch_interval() -> Duration {
+    Duration::from_secs(1)
+}
+fn default_drain_timeout() -> Duration {
+    Duration::from_secs(5)
+}
+
+/// A duration as config files write them: integer seconds or `"250ms"`, `"1h 30m"`.
+fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Seconds(u64),
+        Text(String),
+    }
+    match Raw::deserialize(deserializer)? {
+        Raw::Seconds(seconds) => Ok(Duration::from_secs(seconds)),
+        Raw::Text(text) => ko_log_config::units::parse_duration(&text)
+            .map_err(|e| serde::de::Error::custom(e.message)),
+    }
+}
+
+fn backpressure<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Backpressure, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    [
+        Backpressure::Block,
+        Backpressure::Drop,
+        Backpressure::DropOldest,
+    ]
+    .into_iter()
+    .find(|policy| policy.as_str() == text)
+    .ok_or_else(|| {
+        serde::de::Error::custom(format!(
+            "unknown backpressure `{text}`, expected one of `block`, `drop`, `drop_oldest`"
+        ))
+    })
+}
+
+/// The OTLP/HTTP logs exporter: a handler whose records go to an exporter thread.
+#[derive(Debug)]
+pub struct Otlp {
+    buffer: Arc<Buffer>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    drain_timeout: Duration,
+    write_timeout: Duration,
+    endpoint: String,
+}
+
+/// Reads the process environment once, at construction.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `k=v,k2=v2` as the OTel spec writes headers in the environment.
+fn env_headers(text: &str) -> Vec<(String, String)> {
+    text.split(',')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (percent_decode(k.trim()), percent_decode(v.trim())))
+        .filter(|(k, _)| !k.is_empty())
+        .collect()
+}
+
+fn check_header(name: &str, value: &str) -> Result<(), String> {
+    let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    if name.is_empty() || !name.bytes().all(token) {
+        return Err(format!(
+            "header name `{name}` is not a valid HTTP header name"
+        ));
+    }
+    if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
+        return Err(format!(
+            "header `{name}` has a line break or NUL in its value"
+        ));
+    }
+    let lower = name.to_ascii_lowercase();
+    if [
+        "content-length",
+        "content-type",
+        "host",
+        "transfer-encoding",
+        "connection",
+    ]
+    .contains(&lower.as_str())
+    {
+        return Err(format!(
+            "header `{name}` is set by ko-log and cannot be configured"
+        ));
+    }
+    Ok(())
+}
+
+fn executable_name() -> String {
+    std::env::current_exe()
+        .ok()
+        .and_then(|path| path.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "unknown_service".to_owned())
+}
+
+/// Capped exponential backoff with jitter: attempt `n` waits between half and all of
+/// `min * 2^n`, at most `max`.
+fn backoff(reconnect: &Reconnect, attempt: u32, seed: &mut u64) -> Duration {
+    let full = reconnect
+        .min
+        .saturating_mul(1u32 << attempt.min(20))
+        .min(reconnect.max);
+    // xorshift64: jitter needs no crypto.
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 7;
+    *seed ^= *seed << 17;
+    let fraction = 0.5 + (*seed % 1000) as f64 / 2000.0;
+    full.mul_f64(fraction)
+}
+
+const NETWORK: &str = "HANDLER::Otlp::NETWORK::WARNING::RECOVERABLE";
+const REJECTED: &str = "HANDLER::Otlp::REJECTED::ERROR";
+
+impl Otlp {
+    /// Validates `params` (reading the `OTEL_EXPORTER_OTLP_*` environment for what they
+    /// leave unset) and starts the exporter thread.
+    pub fn new(params: &OtlpParams) -> Result<Otlp, String> {
+        let endpoint = match &params.endpoint {
+            Some(endpoint) => endpoint.clone(),
+            None => env("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT")
+                .or_else(|| {
+                    env("OTEL_EXPORTER_OTLP_ENDPOINT")
+                        .map(|base| format!("{}/v1/logs", base.trim_end_matches('/')))
+                })
+                .unwrap_or_else(|| "http://localhost:4318/v1/logs".to_owned()),
+        };
+        let parsed = http::Endpoint::parse(&endpoint)?;
+        let headers: Vec<(String, String)> = match &params.headers {
+            Some(headers) => headers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            None => env("OTEL_EXPORTER_OTLP_LOGS_HEADERS")
+                .or_else(|| env("OTEL_EXPORTER_OTLP_HEADERS"))
+                .map(|text| env_headers(&text))
+                .unwrap_or_default(),
+        };
+        for (name, value) in &headers {
+            check_header(name, value)?;
+        }
+        if params.buffer == 0 || params.batch_size == 0 {
+            return Err("`buffer` and `batch_size` must be at least 1".to_owned());
+        }
+        if params.reconnect.min > params.reconnect.max || params.reconnect.min.is_zero() {
+            return Err(
+                "`reconnect.min` must be above zero and at most `reconnect.max`".to_owned(),
+            );
+        }
+        if params.write_timeout.is_zero() {
+            return Err("`write_timeout` must be above zero".to_owned());
+        }
+        let mut resource: Vec<(String, AnyValue)> = Vec::new();
+        if !params.resource.contains_key("service.name") {
+            resource.push(("service.name".to_owned(), AnyValue::Str(executable_name())));
+        }
+        resource.extend(
+            params
+                .resource
+                .iter()
+                .map(|(k, v)| (k.clone(), AnyValue::Str(v.clone()))),
+        );
+        let content_type = match params.encoding {
+            Encoding::Protobuf => "application/x-protobuf",
+            Encoding::Json => "application/json",
+        };
+        let client = http::Client::new(parsed, content_type, &headers, params.write_timeout);
+        let buffer = Arc::new(Buffer::new(
+            params.buffer,
+            params.batch_size,
+            params.backpressure,
+            params.write_timeout,
+        ));
+        let exporter = Exporter {
+            client,
+            encoding: params.encoding,
+            resource_proto: encode::resource(&resource),
+            resource_json: json::attributes(&resource),
+            scope: encode::scope(),
+            reconnect: params.reconnect,
+            endpoint: endpoint.clone(),
+            body: Vec::new(),
+            down_since: None,
+            dropped_at_outage: 0,
+            seed: seed(),
+        };
+        let thread = {
+            let buffer = Arc::clone(&buffer);
+            let interval = params.batch_interval;
+            std::thread::Builder::new()
+                .name("ko-log-otlp".to_owned())
+                .spawn(move || {
+                    let mut exporter = exporter;
+                    buffer.run(interval, &mut |batch, buffer| {
+                        exporter.deliver(batch, buffer)
+                    });
+                })
+                .map_err(|e| format!("cannot start the exporter thread: {e}"))?
+        };
+        Ok(Otlp {
+            buffer,
+            thread: Some(thread),
+            drain_timeout: params.drain_timeout,
+            write_timeout: params.write_timeout,
+            endpoint,
+        })
+    }
+}
+
+fn seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(record::now_unix_nanos());
+    hasher.finish() | 1
+}
+
+/// The exporter thread's side: encodes and POSTs batches.
+struct Exporter {
+    client: http::Client,
+    encoding: Encoding,
+    resource_proto: Vec<u8>,
+    resource_json: serde_json::Value,
+    scope: Vec<u8>,
+    reconnect: Reconnect,
+    endpoint: String,
+    body: Vec<u8>,
+    /// When the collector stopped answering, while it does not.
+    down_since: Option<Instant>,
+    dropped_at_outage: u64,
+    seed: u64,
+}
+
+impl Exporter {
+    fn went_down(&mut self, buffer: &Buffer, why: &str) {
+        if self.down_since.is_none() {
+            self.down_since = Some(Instant::now());
+            self.dropped_at_outage = buffer.counts.dropped.load(Ordering::Relaxed);
+            crate::report::say(
+                NETWORK,
+                &format!(
+                    "OTLP collector at {} is unreachable ({why}); records are kept in the buffer and retried",
+                    self.endpoint
+                ),
+            );
+        }
+    }
+
+    fn came_back(&mut self, buffer: &Buffer) {
+        if let Some(since) = self.down_since.take() {
+            let dropped = buffer.counts.dropped.load(Ordering::Relaxed) - self.dropped_at_outage;
+            crate::report::say(
+                NETWORK,
+                &format!(
+                    "OTLP collector at {} is back after {:.1}s; {dropped} records were dropped meanwhile",
+                    self.endpoint,
+                    since.elapsed().as_secs_f64()
+                ),
+            );
+        }
+    }
+
+    /// Sends one batch until it is acknowledged, rejected, or the shutdown deadline
+    /// passes; counts the outcome.
+    fn deliver(&mut self, batch: &[Record], buffer: &Buffer) {
+        match self.encoding {
+            Encoding::Protobuf => {
+                encode::request(&mut self.body, &self.resource_proto, &self.scope, batch)
+            }
+            Encoding::Json => json::request(&mut self.body, &self.resource_json, batch),
+        }
+        let n = batch.len() as u64;
+        let mut attempt = 0u32;
+        loop {
+            if buffer.deadline().is_some_and(|d| Instant::now() >= d) {
+                buffer.counts.dropped.fetch_add(n, Ordering::Relaxed);
+                crate::report::report(
+                    "HANDLER::Otlp::SHUTDOWN::ERROR",
+                    &format!(
+                        "OTLP: gave up records still undelivered to {} when drain_timeout expired",
+                        self.endpoint
+                    ),
+                );
+                return;
+            }
+            let result = self.client.post(&self.body);
+            buffer
+                .counts
+                .reconnects
+                .store(self.client.reconnects, Ordering::Relaxed);
+            let delay = match result {
+                Ok(response) if (200..300).contains(&response.status) => {
+                    buffer.counts.sent.fetch_add(n, Ordering::Relaxed);
+                    self.came_back(buffer);
+                    return;
+                }
+                Ok(response) if matches!(response.status, 429 | 502 | 503 | 504) => {
+                    self.went_down(buffer, &format!("HTTP {}", response.status));
+                    match response.retry_after {
+                        Some(after) => after.min(self.reconnect.max),
+                        None => backoff(&self.reconnect, attempt, &mut self.seed),
+                    }
+                }
+                Ok(response) => {
+                    buffer.counts.dropped.fetch_add(n, Ordering::Relaxed);
+                    self.came_back(buffer);
+                    crate::report::report(
+                        REJECTED,
+                        &format!(
+                            "OTLP collector at {} refused {n} records with HTTP {}: {}",
+                            self.endpoint,
+                            response.status,
+                            response.excerpt.trim()
+                        ),
+                    );
+                    return;
+                }
+                Err(error) => {
+                    self.went_down(buffer, &error.to_string());
+                    backoff(&self.reconnect, attempt, &mut self.seed)
+                }
+            };
+            buffer.counts.retries.fetch_add(1, Ordering::Relaxed);
+            attempt = attempt.saturating_add(1);
+            buffer.sleep(delay);
+        }
+    }
+}
+
+impl Handler for Otlp {
+    fn write(&mut self, _line: &[u8], event: &Event) -> Result<(), Error> {
+        self.buffer
+            .push(Record::from_event(event, record::now_unix_nanos()));
+        Ok(())
+    }
+
+    /// Nothing to do when the queue runs dry: the exporter sends on its own schedule.
+    fn flush(&mut self) -> Result<(), Error> {
+        Ok(())
+    }
+
+    /// Asks the exporter to send what it holds and waits, at most `write_timeout`, until
+    /// the collector acknowledged it (or it was dropped).
+    fn sync(&mut self) -> Result<(), Error> {
+        self.buffer.flush();
+        Ok(())
+    }
+
+    fn structured(&self) -> bool {
+        true
+    }
+
+    fn counts(&self) -> HandlerStats {
+        let counts = &self.buffer.counts;
+        HandlerStats {
+            sent: counts.sent.load(Ordering::Relaxed),
+            dropped: counts.dropped.load(Ordering::Relaxed),
+            retries: counts.retries.load(Ordering::Relaxed),
+            reconnects: counts.reconnects.load(Ordering::Relaxed),
+            ..HandlerStats::default()
+        }
+    }
+}
+
+impl Drop for Otlp {
+    /// Delivers what the buffer holds until `drain_timeout`, then gives up the rest
+    /// (counted, reported) and joins the exporter (unless a request outlives the
+    /// deadline by more than `write_timeout`; the thread is then left to end alone).
+    fn drop(&mut self) {
+        let deadline = Instant::now() + self.drain_timeout;
+        let abandoned = self.buffer.close(deadline, self.write_timeout);
+        if abandoned > 0 {
+            crate::report::report(
+                "HANDLER::Otlp::SHUTDOWN::ERROR",
+                &format!(
+                    "OTLP: {abandoned} records to {} were given up at shutdown",
+                    self.endpoint
+                ),
+            );
+        } else if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// `[handlers.NAME]` with `type = "otlp"`.
+#[crate::handler]
+fn otlp(params: &OtlpParams) -> Result<Otlp, String> {
+    Otlp::new(params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_headers_are_split_and_percent_decoded() {
+        assert_eq!(
+            env_headers("authorization=Bearer%20x, tenant=a%2Cb,broken"),
+            vec![
+                ("authorization".to_owned(), "Bearer x".to_owned()),
+                ("tenant".to_owned(), "a,b".to_owned())
+            ]
+        );
+        assert!(check_header("x-a", "b\r\nHost: evil").is_err());
+        assert!(check_header("bad name", "v").is_err());
+    }
+
+    #[test]
+    fn backoff_is_capped_and_jittered() {
+        let reconnect = Reconnect {
+            min: Duration::from_millis(100),
+            max: Duration::from_secs(1),
+        };
+        let mut seed = 42;
+        for attempt in 0..40 {
+            let delay = backoff(&reconnect, attempt, &mut seed);
+            assert!(delay <= Duration::from_secs(1) && delay >= Duration::from_millis(50));
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! The owned, compact form of one log record that crosses the OTLP handler's buffer.
+//!
+//! The dispatcher converts each [`Event`] into a [`Record`] in `write` (typed attributes,
+//! severity, trace context), so the exporter thread only encodes. The mapping follows the
+//! OpenTelemetry log data model and semantic conventions:
+//!
+//! - severity: TRACE=1, DEBUG=5, INFO=9, WARN=13, ERROR=17, text the level name;
+//! - body: the message, a string;
+//! - `log.target` (the `log` target), `code.namespace` (module path), `code.filepath`,
+//!   `code.lineno`, `thread.name`;
+//! - key-values: integers as `intValue` (a `u64` above `i64::MAX` as its decimal string),
+//!   floats as `doubleValue`, booleans, strings, lists as `arrayValue`, `null` as an
+//!   empty value;
+//! - the first error value as `exception.message`, with its `source()` chain as
+//!   `exception.stacktrace` (one `caused by: …` line per source); `exception.type` is not
+//!   set, since a captured error keeps no type name. Further error values are strings
+//!   under their own key;
+//! - `trace_id` (32 hex digits) and `span_id` (16 hex digits) fields become the record's
+//!   trace context and are not repeated as attributes; a malformed one stays an attribute.
+
+use crate::event::{Event, Value};
+
+/// An attribute value, as OTLP's `AnyValue` holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum AnyValue {
+    /// No value.
+    Empty,
+    /// `string_value`.
+    Str(String),
+    /// `bool_value`.
+    Bool(bool),
+    /// `int_value`.
+    Int(i64),
+    /// `double_value`.
+    Double(f64),
+    /// `array_value`.
+    Array(Vec<AnyValue>),
+}
+
+/// One log record, owned, ready to encode.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Record {
+    /// When the record was captured, in nanoseconds since the Unix epoch.
+    pub time_unix_nano: u64,
+    /// When the handler received it.
+    pub observed_time_unix_nano: u64,
+    /// The OTel severity number.
+    pub severity_number: u8,
+    /// The level name.
+    pub severity_text: &'static str,
+    /// The message.
+    pub body: String,
+    /// Typed attributes, in the event's order.
+    pub attributes: Vec<(String, AnyValue)>,
+    /// From the `trace_id` field.
+    pub trace_id: Option<[u8; 16]>,
+    /// From the `span_id` field.
+    pub span_id: Option<[u8; 8]>,
+}
+
+/// The OTel severity number of a `log` level.
+pub(crate) fn severity_number(level: log::Level) -> u8 {
+    match level {
+        log::Level::Trace => 1,
+        log::Level::Debug => 5,
+        log::Level::Info => 9,
+        log::Level::Warn => 13,
+        log::Level::Error => 17,
+    }
+}
+
+fn unix_nanos(time: time::OffsetDateTime) -> u64 {
+    u64::try_from(time.unix_timestamp_nanos()).unwrap_or(0)
+}
+
+fn any_value(value: &Value) -> AnyValue {
+    match value {
+        Value::Null => AnyValue::Empty,
+        Value::Bool(b) => AnyValue::Bool(*b),
+        Value::I64(i) => AnyValue::Int(*i),
+        Value::U64(u) => match i64::try_from(*u) {
+            Ok(i) => AnyValue::Int(i),
+            Err(_) => AnyValue::Str(u.to_string()),
+        },
+        Value::F64(f) => AnyValue::Double(*f),
+        Value::Str(s) => AnyValue::Str(s.to_string()),
+        Value::Error(_) => AnyValue::Str(value.to_string()),
+        Value::List(items) => AnyValue::Array(items.iter().map(any_value).collect()),
+    }
+}
+
+/// Decodes exactly `N` bytes from `2 * N` hex digits; `None` for anything else (and for
+/// the all-zero id, which OTLP reads as "no id").
+pub(crate) fn hex_id<const N: usize>(text: &str) -> Option<[u8; N]> {
+    let digits = text.as_bytes();
+    if digits.len() != 2 * N {
+        return None;
+    }
+    let mut out = [0u8; N];
+    for (byte, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+        let high = char::from(pair[0]).to_digit(16)?;
+        let low = char::from(pair[1]).to_digit(16)?;
+        *byte = u8::try_from(high * 16 + low).ok()?;
+    }
+    (out != [0u8; N]).then_some(out)
+}
+
+impl Record {
+    /// The record for `event`, observed at `observed` (nanoseconds since the epoch).
+    pub fn from_event(event: &Event, observed: u64) -> Record {
+        let mut attributes = Vec::with_capacity(event.fields.len() + 5);
+        attributes.push((
+            "log.target".to_owned(),
+            AnyValue::Str(event.target.to_string()),
+        ));
+        if let Some(module) = &event.module_path {
+            attributes.push((
+                "code.namespace".to_owned(),
+                AnyValue::Str(module.to_string()),
+            ));
+        }
+        if let Some(file) = &event.file {
+            attributes.push(("code.filepath".to_owned(), AnyValue::Str(file.to_string())));
+        }
+        if let Some(line) = event.line {
+            attributes.push(("code.lineno".to_owned(), AnyValue::Int(i64::from(line))));
+        }
+        attributes.push((
+            "thread.name".to_owned(),
+            AnyValue::Str(event.thread.to_string()),
+        ));
+        let mut trace_id = None;
+        let mut span_id = None;
+        let mut exception = false;
+        for (key, value) in event.fields.iter() {
+            match (key, value) {
+                ("trace_id", Value::Str(text)) if trace_id.is_none() => {
+                    if let Some(id) = hex_id::<16>(text) {
+                        trace_id = Some(id);
+                        continue;
+                    }
+                }
+                ("span_id", Value::Str(text)) if span_id.is_none() => {
+                    if let Some(id) = hex_id::<8>(text) {
+                        span_id = Some(id);
+                        continue;
+                    }
+                }
+                (_, Value::Error(error)) if !exception => {
+                    exception = true;
+                    attributes.push((
+                        "exception.message".to_owned(),
+                        AnyValue::Str(error.message.clone()),
+                    ));
+                    if !error.sources.is_empty() {
+                        let chain: Vec<String> = error
+                            .sources
+                            .iter()
+                            .map(|source| format!("caused by: {source}"))
+                            .collect();
+                        attributes.push((
+                            "exception.stacktrace".to_owned(),
+                            AnyValue::Str(chain.join("\n")),
+                        ));
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            attributes.push((key.to_owned(), any_value(value)));
+        }
+        Record {
+            time_unix_nano: unix_nanos(event.time),
+            observed_time_unix_nano: observed,
+            severity_number: severity_number(event.level),
+            severity_text: event.level.as_str(),
+            body: event.message.to_string(),
+            attributes,
+            trace_id,
+            span_id,
+        }
+    }
+}
+
+/// Nanoseconds since the Unix epoch, now.
+pub(crate) fn now_unix_nanos() -> u64 {
+    unix_nanos(time::OffsetDateTime::now_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorValue;
+
+    #[test]
+    fn fields_become_typed_attributes_and_trace_context() {
+        let mut event = Event::new(log::Level::Warn, "app::db", "slow");
+        event.fields.insert("rows", 3_i64);
+        event.fields.insert("big", u64::MAX);
+        event.fields.insert("ratio", 0.5_f64);
+        event.fields.insert("ok", true);
+        event
+            .fields
+            .insert("trace_id", "0af7651916cd43dd8448eb211c80319c");
+        event.fields.insert("span_id", "b7ad6b7169203331");
+        event.fields.insert(
+            "err",
+            Value::Error(Box::new(ErrorValue {
+                message: "timeout".into(),
+                sources: vec!["io".into()],
+            })),
+        );
+        let record = Record::from_event(&event, 7);
+        assert_eq!(record.severity_number, 13);
+        assert_eq!(record.severity_text, "WARN");
+        assert_eq!(record.trace_id.map(|id| id[0]), Some(0x0a));
+        assert_eq!(record.span_id.map(|id| id[7]), Some(0x31));
+        let get = |k: &str| {
+            record
+                .attributes
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(get("rows"), Some(AnyValue::Int(3)));
+        assert_eq!(get("big"), Some(AnyValue::Str(u64::MAX.to_string())));
+        assert_eq!(get("ratio"), Some(AnyValue::Double(0.5)));
+        assert_eq!(get("ok"), Some(AnyValue::Bool(true)));
+        assert_eq!(get("trace_id"), None);
+        assert_eq!(
+            get("exception.message"),
+            Some(AnyValue::Str("timeout".into()))
+        );
+        assert_eq!(
+            get("exception.stacktrace"),
+            Some(AnyValue::Str("caused by: io".into()))
+        );
+        assert_eq!(get("log.target"), Some(AnyValue::Str("app::db".into())));
+    }
+
+    #[test]
+    fn malformed_ids_stay_attributes() {
+        assert_eq!(hex_id::<8>("b7ad6b716920333"), None);
+        assert_eq!(hex_id::<8>("0000000000000000"), None);
+        assert_eq!(hex_id::<8>("zzad6b7169203331"), None);
+    }
+}

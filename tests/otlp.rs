@@ -1,0 +1,551 @@
+//! `type = "otlp"`: what an OTLP/HTTP collector receives, checked with the official
+//! protobuf definitions (`opentelemetry-proto` + `prost`) and with serde_json for the
+//! JSON encoding; delivery through a collector that is down, then up; 503 with
+//! `Retry-After`; exact drop counts under `drop_oldest`; the `OTEL_EXPORTER_OTLP_LOGS_*`
+//! environment. Each test installs ko-log, so each runs as a child process of its own.
+//! No timing is asserted but lower bounds that slowness cannot break; waits are bounded
+//! only so that a bug fails instead of hanging.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use ko_log::config::Format;
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
+use opentelemetry_proto::tonic::common::v1::KeyValue;
+use prost::Message;
+
+/// One POST the collector received.
+#[derive(Debug, Clone)]
+struct Request {
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    status: u16,
+    at: Instant,
+}
+
+impl Request {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// An in-test OTLP/HTTP receiver: answers 503 with `Retry-After: 1` to the first
+/// `unavailable` requests, 200 after, and records every request.
+#[derive(Clone)]
+struct Collector {
+    addr: SocketAddr,
+    requests: Arc<Mutex<Vec<Request>>>,
+}
+
+impl Collector {
+    fn start(listener: TcpListener, unavailable: usize) -> Collector {
+        let addr = listener.local_addr().unwrap();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let left = Arc::new(AtomicUsize::new(unavailable));
+        let (store, left2) = (Arc::clone(&requests), Arc::clone(&left));
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (store, left) = (Arc::clone(&store), Arc::clone(&left2));
+                std::thread::spawn(move || serve(stream, &store, &left));
+            }
+        });
+        Collector { addr, requests }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}/v1/logs", self.addr)
+    }
+
+    fn accepted(&self) -> Vec<Request> {
+        let all = self.requests.lock().unwrap().clone();
+        all.into_iter().filter(|r| r.status == 200).collect()
+    }
+
+    fn all(&self) -> Vec<Request> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    /// Every record of every accepted protobuf request.
+    fn records(&self) -> Vec<(ExportLogsServiceRequest, usize)> {
+        self.accepted()
+            .iter()
+            .map(|r| {
+                let request = ExportLogsServiceRequest::decode(&r.body[..]).expect("valid OTLP");
+                let n = request.resource_logs[0].scope_logs[0].log_records.len();
+                (request, n)
+            })
+            .collect()
+    }
+}
+
+fn serve(stream: TcpStream, store: &Mutex<Vec<Request>>, left: &AtomicUsize) {
+    let mut writer = stream.try_clone().unwrap();
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let path = line.split(' ').nth(1).unwrap_or_default().to_owned();
+        let mut headers = Vec::new();
+        loop {
+            let mut header = String::new();
+            reader.read_line(&mut header).unwrap();
+            let header = header.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            let (k, v) = header.split_once(':').unwrap();
+            headers.push((k.trim().to_owned(), v.trim().to_owned()));
+        }
+        let length: usize = headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+            .map(|(_, v)| v.parse().unwrap())
+            .unwrap_or(0);
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+        let busy = left
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        let status = if busy { 503 } else { 200 };
+        store.lock().unwrap().push(Request {
+            path,
+            headers,
+            body,
+            status,
+            at: Instant::now(),
+        });
+        let answer: &[u8] = if busy {
+            b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 4\r\n\r\nbusy"
+        } else {
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\n\r\n"
+        };
+        if writer.write_all(answer).is_err() {
+            return;
+        }
+    }
+}
+
+/// A port nothing listens on (bound, then released).
+fn free_port() -> SocketAddr {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
+fn config(endpoint: &str, extra: &str) -> String {
+    format!(
+        r#"
+        [queue]
+        capacity = 100000
+        [loggers.root]
+        level = "trace"
+        handlers = ["otel"]
+        [handlers.otel]
+        type = "otlp"
+        {endpoint}
+        reconnect = {{ min = "10ms", max = "50ms" }}
+        batch_interval = "20ms"
+        {extra}
+        "#
+    )
+}
+
+/// Calls `log::logger().flush()` until `done` holds of the otel handler's figures, for
+/// at most a minute.
+fn wait_for(mut done: impl FnMut(ko_log::HandlerStats) -> bool) -> ko_log::HandlerStats {
+    let until = Instant::now() + Duration::from_secs(60);
+    loop {
+        log::logger().flush();
+        let stats = ko_log::stats().handler("otel").expect("configured");
+        if done(stats) {
+            return stats;
+        }
+        assert!(
+            Instant::now() < until,
+            "not done within a minute: {stats:?}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn attr<'a>(attributes: &'a [KeyValue], key: &str) -> Option<&'a Any> {
+    attributes
+        .iter()
+        .find(|kv| kv.key == key)
+        .and_then(|kv| kv.value.as_ref())
+        .and_then(|v| v.value.as_ref())
+}
+
+fn in_child(name: &str, env: &[(&str, &str)], body: impl FnOnce()) -> Option<String> {
+    if support::is_child(name) {
+        body();
+        None
+    } else {
+        Some(support::run_child_ok(name, env))
+    }
+}
+
+#[derive(Debug)]
+struct Timeout;
+
+impl std::fmt::Display for Timeout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("read timed out")
+    }
+}
+
+impl std::error::Error for Timeout {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        None
+    }
+}
+
+#[derive(Debug)]
+struct Query(Timeout);
+
+impl std::fmt::Display for Query {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("query failed")
+    }
+}
+
+impl std::error::Error for Query {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+const TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
+const SPAN: &str = "b7ad6b7169203331";
+
+#[test]
+fn records_arrive_with_severity_body_typed_attributes_resource_and_trace_context() {
+    in_child(
+        "records_arrive_with_severity_body_typed_attributes_resource_and_trace_context",
+        &[],
+        || {
+            let collector = Collector::start(TcpListener::bind("127.0.0.1:0").unwrap(), 0);
+            let text = config(
+                &format!("endpoint = \"{}\"", collector.url()),
+                r#"resource = { "service.name" = "billing", "deployment.environment" = "test" }
+                headers = { authorization = "Bearer t0k" }"#,
+            );
+            let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
+            log::info!(target: "billing::api", user_id = 42, ratio = 0.5, ok = true, name = "ann", trace_id = TRACE, span_id = SPAN; "charged");
+            let error = Query(Timeout);
+            log::error!(err:err = error; "failed");
+            log::trace!("t");
+            log::debug!("d");
+            log::warn!("w");
+            wait_for(|s| s.sent == 5);
+            drop(guard);
+
+            let requests = collector.accepted();
+            assert_eq!(
+                requests[0].header("content-type"),
+                Some("application/x-protobuf")
+            );
+            assert_eq!(requests[0].header("authorization"), Some("Bearer t0k"));
+            assert_eq!(requests[0].path, "/v1/logs");
+            let mut records = Vec::new();
+            for (request, _) in collector.records() {
+                let resource_logs = &request.resource_logs[0];
+                let resource = &resource_logs.resource.as_ref().unwrap().attributes;
+                assert_eq!(
+                    attr(resource, "service.name"),
+                    Some(&Any::StringValue("billing".into()))
+                );
+                assert_eq!(
+                    attr(resource, "deployment.environment"),
+                    Some(&Any::StringValue("test".into()))
+                );
+                let scope = resource_logs.scope_logs[0].scope.as_ref().unwrap();
+                assert_eq!(scope.name, "ko-log");
+                records.extend(resource_logs.scope_logs[0].log_records.iter().cloned());
+            }
+            assert_eq!(records.len(), 5);
+            let charged = &records[0];
+            assert_eq!(
+                (charged.severity_number, charged.severity_text.as_str()),
+                (9, "INFO")
+            );
+            assert_eq!(
+                charged.body.as_ref().unwrap().value,
+                Some(Any::StringValue("charged".into()))
+            );
+            assert!(charged.time_unix_nano > 1_600_000_000_000_000_000);
+            assert!(charged.observed_time_unix_nano >= charged.time_unix_nano);
+            let a = &charged.attributes;
+            assert_eq!(attr(a, "user_id"), Some(&Any::IntValue(42)));
+            assert_eq!(attr(a, "ratio"), Some(&Any::DoubleValue(0.5)));
+            assert_eq!(attr(a, "ok"), Some(&Any::BoolValue(true)));
+            assert_eq!(attr(a, "name"), Some(&Any::StringValue("ann".into())));
+            assert_eq!(
+                attr(a, "log.target"),
+                Some(&Any::StringValue("billing::api".into()))
+            );
+            assert_eq!(
+                attr(a, "code.namespace"),
+                Some(&Any::StringValue("otlp".into()))
+            );
+            assert!(matches!(attr(a, "code.lineno"), Some(Any::IntValue(n)) if *n > 0));
+            assert!(
+                matches!(attr(a, "code.filepath"), Some(Any::StringValue(f)) if f.ends_with("otlp.rs"))
+            );
+            assert_eq!(attr(a, "trace_id"), None, "trace context is not repeated");
+            assert_eq!(attr(a, "span_id"), None);
+            let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+            assert_eq!(hex(&charged.trace_id), TRACE);
+            assert_eq!(hex(&charged.span_id), SPAN);
+
+            let failed = &records[1];
+            assert_eq!(
+                (failed.severity_number, failed.severity_text.as_str()),
+                (17, "ERROR")
+            );
+            assert_eq!(
+                attr(&failed.attributes, "exception.message"),
+                Some(&Any::StringValue("query failed".into()))
+            );
+            assert_eq!(
+                attr(&failed.attributes, "exception.stacktrace"),
+                Some(&Any::StringValue("caused by: read timed out".into()))
+            );
+            assert!(failed.trace_id.is_empty());
+            let levels: Vec<i32> = records[2..].iter().map(|r| r.severity_number).collect();
+            assert_eq!(levels, [1, 5, 13]);
+        },
+    );
+}
+
+#[test]
+fn json_encoding_carries_the_same_content() {
+    in_child("json_encoding_carries_the_same_content", &[], || {
+        let collector = Collector::start(TcpListener::bind("127.0.0.1:0").unwrap(), 0);
+        let text = config(
+            &format!("endpoint = \"{}\"", collector.url()),
+            r#"encoding = "json"
+            resource = { "service.name" = "billing" }"#,
+        );
+        let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
+        log::warn!(user_id = 42, ratio = 0.5, ok = true, trace_id = TRACE, span_id = SPAN; "charged");
+        wait_for(|s| s.sent == 1);
+        drop(guard);
+
+        let requests = collector.accepted();
+        assert_eq!(requests[0].header("content-type"), Some("application/json"));
+        let body: serde_json::Value = serde_json::from_slice(&requests[0].body).unwrap();
+        let resource_logs = &body["resourceLogs"][0];
+        assert_eq!(
+            resource_logs["resource"]["attributes"][0],
+            serde_json::json!({ "key": "service.name", "value": { "stringValue": "billing" } })
+        );
+        assert_eq!(resource_logs["scopeLogs"][0]["scope"]["name"], "ko-log");
+        let record = &resource_logs["scopeLogs"][0]["logRecords"][0];
+        assert_eq!(record["severityNumber"], 13);
+        assert_eq!(record["severityText"], "WARN");
+        assert_eq!(record["body"]["stringValue"], "charged");
+        assert_eq!(record["traceId"], TRACE);
+        assert_eq!(record["spanId"], SPAN);
+        let time: u64 = record["timeUnixNano"].as_str().unwrap().parse().unwrap();
+        assert!(time > 1_600_000_000_000_000_000);
+        let attributes = record["attributes"].as_array().unwrap();
+        let get = |key: &str| {
+            attributes
+                .iter()
+                .find(|kv| kv["key"] == key)
+                .map(|kv| kv["value"].clone())
+        };
+        assert_eq!(
+            get("user_id"),
+            Some(serde_json::json!({ "intValue": "42" }))
+        );
+        assert_eq!(
+            get("ratio"),
+            Some(serde_json::json!({ "doubleValue": 0.5 }))
+        );
+        assert_eq!(get("ok"), Some(serde_json::json!({ "boolValue": true })));
+        assert_eq!(get("trace_id"), None);
+    });
+}
+
+#[test]
+fn a_collector_down_at_start_then_up_gets_everything_under_block() {
+    in_child(
+        "a_collector_down_at_start_then_up_gets_everything_under_block",
+        &[],
+        || {
+            let addr = free_port();
+            let text = config(
+                &format!("endpoint = \"http://{addr}/v1/logs\""),
+                r#"buffer = 10000
+            backpressure = "block"
+            write_timeout = "200ms""#,
+            );
+            let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
+            for i in 0..2000 {
+                log::info!(i = i; "record {i}");
+            }
+            // The exporter has met the closed port at least once.
+            wait_for(|s| s.retries >= 1);
+            let collector = Collector::start(TcpListener::bind(addr).unwrap(), 0);
+            let stats = wait_for(|s| s.sent == 2000);
+            assert_eq!(stats.dropped, 0);
+            drop(guard);
+            let mut seen: Vec<i64> = collector
+                .records()
+                .iter()
+                .flat_map(|(request, _)| request.resource_logs[0].scope_logs[0].log_records.clone())
+                .map(|r| match attr(&r.attributes, "i") {
+                    Some(Any::IntValue(i)) => *i,
+                    other => panic!("no i: {other:?}"),
+                })
+                .collect();
+            seen.sort_unstable();
+            seen.dedup();
+            assert_eq!(seen, (0..2000).collect::<Vec<_>>());
+        },
+    );
+}
+
+#[test]
+fn a_busy_collector_is_retried_after_retry_after_and_nothing_is_lost() {
+    in_child(
+        "a_busy_collector_is_retried_after_retry_after_and_nothing_is_lost",
+        &[],
+        || {
+            let collector = Collector::start(TcpListener::bind("127.0.0.1:0").unwrap(), 2);
+            let text = config(
+                &format!("endpoint = \"{}\"", collector.url()),
+                r#"backpressure = "block"
+            write_timeout = "5s""#,
+            )
+            // Retry-After is capped at reconnect.max: leave it room.
+            .replace("max = \"50ms\"", "max = \"5s\"");
+            let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
+            for i in 0..100 {
+                log::info!("record {i}");
+            }
+            let stats = wait_for(|s| s.sent == 100);
+            drop(guard);
+            assert_eq!(stats.dropped, 0);
+            assert!(stats.retries >= 2, "{stats:?}");
+            let all = collector.all();
+            assert_eq!(all[0].status, 503);
+            assert_eq!(all[1].status, 503);
+            // Retry-After: 1 was honoured although the backoff starts at 10ms (a lower bound only:
+            // slowness cannot break it).
+            assert!(all[1].at - all[0].at >= Duration::from_millis(900));
+            assert!(all[2].at - all[1].at >= Duration::from_millis(900));
+            let delivered: usize = collector.records().iter().map(|(_, n)| n).sum();
+            assert_eq!(delivered, 100);
+        },
+    );
+}
+
+#[test]
+fn drop_oldest_with_a_tiny_buffer_and_no_collector_counts_exactly() {
+    let stderr = in_child(
+        "drop_oldest_with_a_tiny_buffer_and_no_collector_counts_exactly",
+        &[],
+        || {
+            let addr = free_port();
+            let text = config(
+                &format!("endpoint = \"http://{addr}/v1/logs\""),
+                r#"buffer = 4
+                batch_size = 4
+                backpressure = "drop_oldest"
+                write_timeout = "200ms"
+                drain_timeout = "100ms""#,
+            )
+            .replace("batch_interval = \"20ms\"", "batch_interval = \"1h\"");
+            let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
+            for i in 0..4 {
+                log::info!("first {i}");
+            }
+            // The exporter took those four as its batch and is retrying it.
+            wait_for(|s| s.retries >= 1);
+            for i in 0..96 {
+                log::info!("then {i}");
+            }
+            // Four in flight, four in the buffer: the other 92 were dropped, oldest first.
+            let stats = wait_for(|s| s.dropped >= 92);
+            assert_eq!((stats.dropped, stats.sent, stats.written), (92, 0, 100));
+            drop(guard);
+        },
+    );
+    if let Some(stderr) = stderr {
+        assert!(stderr.contains("is unreachable"), "{stderr}");
+        assert!(
+            stderr.contains("given up") || stderr.contains("gave up"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn the_environment_gives_endpoint_and_headers_when_the_config_does_not() {
+    const NAME: &str = "the_environment_gives_endpoint_and_headers_when_the_config_does_not";
+    if support::is_child(NAME) {
+        let text = config("", "");
+        let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
+        log::info!("from the environment");
+        wait_for(|s| s.sent == 1);
+        drop(guard);
+        return;
+    }
+    let collector = Collector::start(TcpListener::bind("127.0.0.1:0").unwrap(), 0);
+    let endpoint = format!("http://{}/custom/logs", collector.addr);
+    support::run_child_ok(
+        NAME,
+        &[
+            ("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", &endpoint),
+            (
+                "OTEL_EXPORTER_OTLP_LOGS_HEADERS",
+                "x-tenant=a%20b,authorization=Basic%20eA%3D%3D",
+            ),
+        ],
+    );
+    let requests = collector.accepted();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].path, "/custom/logs");
+    assert_eq!(requests[0].header("x-tenant"), Some("a b"));
+    assert_eq!(requests[0].header("authorization"), Some("Basic eA=="));
+    let (request, _) = &collector.records()[0];
+    let resource = &request.resource_logs[0]
+        .resource
+        .as_ref()
+        .unwrap()
+        .attributes;
+    // service.name defaults to the executable's file name: this test binary's.
+    assert!(
+        matches!(attr(resource, "service.name"), Some(Any::StringValue(s)) if s.starts_with("otlp"))
+    );
+}
+
+#[test]
+fn an_https_endpoint_is_refused_at_init_with_its_location() {
+    in_child(
+        "an_https_endpoint_is_refused_at_init_with_its_location",
+        &[],
+        || {
+            let text = config("endpoint = \"https://otel.example/v1/logs\"", "");
+            let error = ko_log::init_from_str(&text, Format::Toml).expect_err("https is not built");
+            let message = error.to_string();
+            assert!(message.contains("otlp-https"), "{message}");
+            assert!(message.contains("line 8"), "{message}");
+            assert!(message.contains("handlers.otel"), "{message}");
+        },
+    );
+}
