@@ -19,6 +19,9 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use self::values::{BackpressureDe, Capacity, DurationDe, Level, Scalar};
+pub(crate) use self::values::Size;
+pub(crate) use self::values::BackpressureDe as BackpressureValue;
+pub(crate) use self::values::DurationDe as DurationValue;
 use crate::node::{deserialize, Key, KeyPath, Node, NodeValue};
 use crate::source::{Mark, Source};
 use crate::suggest::{did_you_mean, one_of};
