@@ -30,6 +30,10 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+// The built-in network handlers register with `#[ko_log::handler]`, as a user's do; the
+// code it generates names `::ko_log::__private`, which this makes resolve inside the crate.
+extern crate self as ko_log;
+
 mod async_api;
 mod backend;
 mod builder;

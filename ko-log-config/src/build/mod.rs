@@ -18,10 +18,10 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use self::values::{BackpressureDe, Capacity, DurationDe, Level, Scalar};
-pub(crate) use self::values::Size;
 pub(crate) use self::values::BackpressureDe as BackpressureValue;
 pub(crate) use self::values::DurationDe as DurationValue;
+pub(crate) use self::values::Size;
+use self::values::{BackpressureDe, Capacity, DurationDe, Level, Scalar};
 use crate::node::{deserialize, Key, KeyPath, Node, NodeValue};
 use crate::source::{Mark, Source};
 use crate::suggest::{did_you_mean, one_of};

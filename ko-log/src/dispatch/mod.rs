@@ -92,6 +92,37 @@ thread_local! {
     /// the queue was full under `block`: it cannot wait for room only it can make, so it
     /// keeps them here and writes them after the current batch.
     static ASIDE: std::cell::RefCell<Vec<Msg>> = const { std::cell::RefCell::new(Vec::new()) };
+
+    /// True while the dispatcher flushes for a `log::logger().flush()` (not because the
+    /// queue ran dry): network handlers then wait for their sender ([`flush_requested`]).
+    static FLUSH_REQUESTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+
+    /// Set by the dispatcher as it shuts down: until when the handlers it drops next may
+    /// deliver what they hold ([`drain_deadline`]).
+    static DRAIN_DEADLINE: std::cell::Cell<Option<Instant>> = const { std::cell::Cell::new(None) };
+}
+
+/// Whether the flush under way answers a `log::logger().flush()` (which must keep its
+/// promise) rather than the queue running dry.
+pub(crate) fn flush_requested() -> bool {
+    FLUSH_REQUESTED.try_with(|flag| flag.get()).unwrap_or(false)
+}
+
+/// Marks the flushes run by `f` as requested ones.
+pub(crate) fn requested_flush<R>(f: impl FnOnce() -> R) -> R {
+    let _ = FLUSH_REQUESTED.try_with(|flag| flag.set(true));
+    let result = f();
+    let _ = FLUSH_REQUESTED.try_with(|flag| flag.set(false));
+    result
+}
+
+/// The shutdown deadline of the dispatcher this thread runs, once it is shutting down.
+pub(crate) fn drain_deadline() -> Option<Instant> {
+    DRAIN_DEADLINE.try_with(|d| d.get()).ok().flatten()
+}
+
+fn set_drain_deadline(deadline: Option<Instant>) {
+    let _ = DRAIN_DEADLINE.try_with(|d| d.set(deadline));
 }
 
 /// Keeps a record the dispatcher logged aside, unless `limit` are already waiting there;

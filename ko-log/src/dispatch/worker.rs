@@ -132,7 +132,9 @@ impl Worker {
             self.report_drops(&mut state, drained);
             report_format_panics(&mut state);
             let orphans = self.shared.take_orphan_flushes();
-            if drained || !orphans.is_empty() {
+            if !orphans.is_empty() {
+                super::requested_flush(|| self.flush_all());
+            } else if drained {
                 self.flush_all();
             }
             for reply in orphans {
@@ -159,6 +161,16 @@ impl Worker {
         let abandoned = state.abandoned;
         self.report_drops(state, true);
         self.flush_all();
+        // The handlers are dropped when this thread ends, right after: network handlers
+        // deliver what they hold until the guard's deadline (less a margin for joining).
+        super::set_drain_deadline(Some(
+            self.shared
+                .deadline
+                .get()
+                .copied()
+                .unwrap_or_else(|| Instant::now() + self.queue.drain_timeout)
+                + super::guard::FLUSH_GRACE / 2,
+        ));
         for reply in self.shared.take_orphan_flushes() {
             let _ = reply.send(());
         }
@@ -207,7 +219,7 @@ impl Worker {
                 self.shared.counters.written.fetch_add(1, Ordering::Release);
             }
             Msg::Flush(reply) => {
-                self.flush_all();
+                super::requested_flush(|| self.flush_all());
                 let _ = reply.send(());
             }
             Msg::Wake => {}
