@@ -25,6 +25,15 @@ impl Backpressure {
     }
 }
 
+/// Reads `"block"`, `"drop"` or `"drop_oldest"`, so a component's params type can take a
+/// `backpressure` key (ko-log's network handlers do); anything else is refused listing the
+/// three names.
+impl<'de> serde::Deserialize<'de> for Backpressure {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::build::BackpressureValue::deserialize(deserializer).map(|b| b.0)
+    }
+}
+
 /// The `[queue]` table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueueConfig {

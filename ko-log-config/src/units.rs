@@ -171,6 +171,38 @@ pub fn parse_duration(text: &str) -> Result<Duration, UnitError> {
     Ok(Duration::new(secs, nanos))
 }
 
+/// A duration read from a component's params with the rules above (an integer is
+/// seconds; `"250ms"`, `"1h 30m"` …), for `#[derive(serde::Deserialize)]` params types of
+/// handlers, renderers and processors:
+///
+/// ```
+/// #[derive(serde::Deserialize)]
+/// struct Params {
+///     timeout: ko_log_config::units::HumanDuration,
+/// }
+/// ```
+///
+/// A bad value is refused with the message a built-in key gets, at its own line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct HumanDuration(pub Duration);
+
+impl<'de> serde::Deserialize<'de> for HumanDuration {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::build::DurationValue::deserialize(deserializer).map(|d| HumanDuration(d.0))
+    }
+}
+
+/// A size read from a component's params with the rules above (an integer is bytes;
+/// `"64 KiB"`, `"1MB"` …), as [`HumanDuration`] is for durations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct HumanSize(pub u64);
+
+impl<'de> serde::Deserialize<'de> for HumanSize {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::build::Size::deserialize(deserializer).map(|s| HumanSize(s.0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,8 @@
 //! owns its test binary (one file per scenario), and a test that must watch the process's
 //! stderr re-runs itself as a child with [`run_child`].
 
+pub mod rsyslog;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -11,7 +11,7 @@ use crate::handler::{
     FileConfig, OpenMode, RotatingFileConfig, Stream, StreamConfig, DEFAULT_REOPEN_CHECK,
 };
 use crate::node::{KeyPath, Node, Origin, Params};
-use crate::{ConfigError, HandlerConfig, HandlerKind, RendererConfig};
+use crate::{ConfigError, HandlerConfig, HandlerKind};
 
 /// Keys every handler takes, read here rather than by the type's raw struct.
 const COMMON: &[&str] = &["type", "renderer", "processors", "level"];
@@ -139,7 +139,7 @@ pub(super) fn handler(cx: &Cx, node: &Node, path: &KeyPath) -> Result<HandlerCon
     };
     let renderer = match node.get("renderer") {
         Some(renderer) => render::renderer(cx, renderer, &path.key("renderer"))?,
-        None => RendererConfig::default(),
+        None => crate::handler::default_renderer(name),
     };
     let processors = match node.get("processors") {
         Some(list) => process::processors(cx, list, &path.key("processors"))?,

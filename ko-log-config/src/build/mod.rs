@@ -18,6 +18,9 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
+pub(crate) use self::values::BackpressureDe as BackpressureValue;
+pub(crate) use self::values::DurationDe as DurationValue;
+pub(crate) use self::values::Size;
 use self::values::{BackpressureDe, Capacity, DurationDe, Level, Scalar};
 use crate::node::{deserialize, Key, KeyPath, Node, NodeValue};
 use crate::source::{Mark, Source};

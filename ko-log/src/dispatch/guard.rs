@@ -11,7 +11,7 @@ use crate::report;
 use crate::stats::Stats;
 
 /// Extra time the guard grants the dispatcher beyond `drain_timeout` for the final flush.
-const FLUSH_GRACE: Duration = Duration::from_secs(1);
+pub(crate) const FLUSH_GRACE: Duration = Duration::from_secs(1);
 
 /// How often a shutdown that waits looks at its `interrupted` check.
 const POLL: Duration = Duration::from_millis(20);

@@ -92,6 +92,19 @@ thread_local! {
     /// the queue was full under `block`: it cannot wait for room only it can make, so it
     /// keeps them here and writes them after the current batch.
     static ASIDE: std::cell::RefCell<Vec<Msg>> = const { std::cell::RefCell::new(Vec::new()) };
+
+    /// Set by the dispatcher as it shuts down: until when the handlers it drops next may
+    /// deliver what they hold ([`drain_deadline`]).
+    static DRAIN_DEADLINE: std::cell::Cell<Option<Instant>> = const { std::cell::Cell::new(None) };
+}
+
+/// The shutdown deadline of the dispatcher this thread runs, once it is shutting down.
+pub(crate) fn drain_deadline() -> Option<Instant> {
+    DRAIN_DEADLINE.try_with(|d| d.get()).ok().flatten()
+}
+
+fn set_drain_deadline(deadline: Option<Instant>) {
+    let _ = DRAIN_DEADLINE.try_with(|d| d.set(deadline));
 }
 
 /// Keeps a record the dispatcher logged aside, unless `limit` are already waiting there;

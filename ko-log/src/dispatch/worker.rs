@@ -161,6 +161,16 @@ impl Worker {
         let abandoned = state.abandoned;
         self.report_drops(state, true);
         self.flush_all(true);
+        // The handlers are dropped when this thread ends, right after: network handlers
+        // deliver what they hold until the guard's deadline (less a margin for joining).
+        super::set_drain_deadline(Some(
+            self.shared
+                .deadline
+                .get()
+                .copied()
+                .unwrap_or_else(|| Instant::now() + self.queue.drain_timeout)
+                + super::guard::FLUSH_GRACE / 2,
+        ));
         for reply in self.shared.take_orphan_flushes() {
             let _ = reply.send(());
         }

@@ -13,6 +13,14 @@
 //! | `stream` | [`StdStream`] | `stream`: stdout or stderr |
 //! | `null` | [`Null`] | `null`: discards |
 //! | `otlp` | [`Otlp`] | `otlp/`: OpenTelemetry logs over OTLP/HTTP, own thread and buffer |
+//! | `socket` | — | `socket`: rendered lines over TCP, UDP or a unix stream socket |
+//! | `syslog` | — | `syslog`: RFC 5424 / 3164 over UDP, TCP or a unix socket |
+//!
+//! The network handlers (`socket`, `syslog`) send from a thread of their own behind a
+//! bounded buffer (`sender`, over the std sockets of `transport`), so a slow or absent
+//! destination never makes the dispatcher do I/O. They are registered with
+//! `#[ko_log::handler]` exactly as a user's handler is: a new one is its file, its `mod`
+//! line and its params type.
 //!
 //! Both file handlers go through `open` for what they do to paths: opens that never wait,
 //! reopens that open only what `path` was at init, renames of regular files only.
@@ -50,7 +58,11 @@ mod open;
 mod otlp;
 mod rotating_file;
 mod rotation;
+pub(crate) mod sender;
+mod socket;
 mod stream;
+mod syslog;
+mod transport;
 
 pub use file::File;
 pub use null::Null;

@@ -1,0 +1,768 @@
+//! The network sender every network handler (`socket`, `syslog`, later `otlp`) sits on:
+//! a bounded buffer the dispatcher pushes into and a thread of the handler's own that
+//! drains it into a [`Transport`].
+//!
+//! - **The dispatcher never does I/O for a network handler.** `write` renders and
+//!   [`Sender::push`]es; the sender thread connects (lazily, at the first record),
+//!   takes up to `batch` items at a time and hands them to [`Transport::send`].
+//! - **The buffer** holds `buffer` items (key `buffer`, default 10000). When it is full
+//!   the handler's `backpressure` decides: `drop_oldest` (default) evicts the oldest,
+//!   `drop` refuses the new one, `block` makes the dispatcher wait for room — at most
+//!   `write_timeout`, and only once per stall: if no room came in that time the item is
+//!   dropped and, until the sender frees room again, further items are dropped at once
+//!   without waiting. So a dead destination costs the dispatcher one `write_timeout`
+//!   per outage, never one per record. Every discarded item is counted (`dropped`).
+//! - **Reconnect** with capped exponential backoff (`reconnect = { min, max }`, doubling
+//!   from `min` to `max`, "equal jitter": each wait is between half and all of the
+//!   current step). A batch that failed stays with the thread and is sent again on the
+//!   next connection (`retries`); the items a transport reports as delivered before the
+//!   failure are not sent twice.
+//! - **Status records** on the `ko_log` target: a warning when the destination goes away
+//!   and an info record when it is back, with `destination`, the records `dropped`
+//!   meanwhile and the `sender` id. The sender thread only queues them; the handler
+//!   logs them through `log::logger()` from the dispatcher thread at its next `write` or
+//!   `flush` (the dispatcher flushes whenever its queue runs dry), and skips them in its
+//!   own `write` ([`Sender::is_own_status`]), so they reach every other handler and
+//!   never the destination they are about.
+//! - **`flush`**: a `log::logger().flush()` waits, at most `write_timeout`, until every
+//!   item pushed before it has been handed to the transport — unless the destination is
+//!   away, when waiting would only stall the dispatcher. The dispatcher's routine
+//!   flushes (queue ran dry) only wake the thread.
+//! - **Shutdown** (the handler dropped, which the dispatcher does as it ends): the thread
+//!   delivers what it holds until the guard's drain deadline (`queue.drain_timeout`) or,
+//!   for a handler dropped elsewhere, `write_timeout`; what it gives up is counted in
+//!   `dropped` and reported on stderr.
+
+use std::collections::VecDeque;
+use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use ko_log_config::units::HumanDuration;
+use ko_log_config::Backpressure;
+
+use crate::{report, Event, HandlerStats};
+
+/// The keys every network handler takes, as its params type spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct NetConfig {
+    /// Items held while the destination is slow or away (key `buffer`).
+    pub buffer: usize,
+    /// What a full buffer does (key `backpressure`).
+    pub backpressure: Backpressure,
+    /// Longest a socket write may take, and the bound of `block` and `flush` (key
+    /// `write_timeout`).
+    pub write_timeout: Duration,
+    /// First and longest wait between connection attempts (key `reconnect`).
+    pub reconnect: Reconnect,
+    /// Most items handed to [`Transport::send`] at once.
+    pub batch: usize,
+}
+
+/// `reconnect = { min = "100ms", max = "30s" }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+pub(crate) struct Reconnect {
+    /// The first wait after a failure (default `100ms`).
+    #[serde(default = "default_reconnect_min")]
+    pub min: HumanDuration,
+    /// The longest wait (default `30s`).
+    #[serde(default = "default_reconnect_max")]
+    pub max: HumanDuration,
+}
+
+impl Default for Reconnect {
+    fn default() -> Self {
+        Reconnect {
+            min: default_reconnect_min(),
+            max: default_reconnect_max(),
+        }
+    }
+}
+
+fn default_reconnect_min() -> HumanDuration {
+    HumanDuration(Duration::from_millis(100))
+}
+
+fn default_reconnect_max() -> HumanDuration {
+    HumanDuration(Duration::from_secs(30))
+}
+
+/// Default of `buffer`.
+pub(crate) fn default_buffer() -> usize {
+    10_000
+}
+
+/// Default of `backpressure` for network handlers.
+pub(crate) fn default_backpressure() -> Backpressure {
+    Backpressure::DropOldest
+}
+
+/// Default of `write_timeout`.
+pub(crate) fn default_write_timeout() -> HumanDuration {
+    HumanDuration(Duration::from_secs(2))
+}
+
+impl NetConfig {
+    /// Checks the values a params type read; the message names the key.
+    pub fn new(
+        buffer: usize,
+        backpressure: Backpressure,
+        write_timeout: HumanDuration,
+        reconnect: Reconnect,
+        batch: usize,
+    ) -> Result<NetConfig, String> {
+        if buffer == 0 {
+            return Err("`buffer` must be at least 1".to_owned());
+        }
+        if write_timeout.0.is_zero() {
+            return Err("`write_timeout` must be more than 0".to_owned());
+        }
+        if reconnect.min.0.is_zero() || reconnect.min > reconnect.max {
+            return Err(
+                "`reconnect.min` must be more than 0 and at most `reconnect.max`".to_owned(),
+            );
+        }
+        Ok(NetConfig {
+            buffer,
+            backpressure,
+            write_timeout: write_timeout.0,
+            reconnect,
+            batch: batch.max(1),
+        })
+    }
+}
+
+/// Why a [`Transport::send`] stopped: the error, and how many items of the batch (from
+/// its start) were delivered before it.
+#[derive(Debug)]
+pub(crate) struct Failed {
+    pub sent: usize,
+    pub error: io::Error,
+}
+
+/// A destination the sender thread drives. Only that thread calls it.
+pub(crate) trait Transport: Send + 'static {
+    /// What the buffer holds: a rendered line, a framed message, an OTLP record.
+    type Item: Send + 'static;
+
+    /// Opens the connection (called lazily, and again after a failure). `timeout` bounds
+    /// the attempt.
+    fn connect(&mut self, timeout: Duration) -> io::Result<()>;
+
+    /// Delivers `batch` (at most `batch` items, in order) on the open connection.
+    fn send(&mut self, batch: &[Self::Item]) -> Result<(), Failed>;
+
+    /// Drops the connection after a failure.
+    fn disconnect(&mut self);
+
+    /// Where it sends, for status records and reports (`tcp://127.0.0.1:601`).
+    fn destination(&self) -> String;
+}
+
+/// A destination going away or coming back, queued for the dispatcher to log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Status {
+    Gone { error: String },
+    Back { dropped: u64, down_for: Duration },
+}
+
+/// What the dispatcher and the sender thread share.
+#[derive(Debug)]
+struct Shared<T> {
+    state: Mutex<State<T>>,
+    /// Wakes the sender thread: items pushed, a flush, shutdown.
+    work: Condvar,
+    /// Wakes the dispatcher: room in the buffer, items delivered.
+    progress: Condvar,
+    dropped: AtomicU64,
+    sent: AtomicU64,
+    retries: AtomicU64,
+    reconnects: AtomicU64,
+}
+
+#[derive(Debug)]
+struct State<T> {
+    queue: VecDeque<T>,
+    /// Items pushed so far, and items finished (delivered or discarded) so far: a flush
+    /// waits until `finished` reaches the `pushed` it saw.
+    pushed: u64,
+    finished: u64,
+    /// The sender cannot reach the destination now.
+    down: bool,
+    /// Under `block`: the last wait for room timed out; drop at once until room returns.
+    stalled: bool,
+    /// Set at shutdown: deliver until then, then give up.
+    closing: Option<Instant>,
+    statuses: Vec<Status>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Numbers the senders of a process, so a status record names the one it is about.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// The field of a status record that names its sender.
+pub(crate) const SENDER_FIELD: &str = "sender";
+
+/// The handler's side of a network sender: push items, flush, read counters. Dropping
+/// it shuts the thread down (see the module docs).
+#[derive(Debug)]
+pub(crate) struct Sender<T: Send + 'static> {
+    shared: Arc<Shared<T>>,
+    config: NetConfig,
+    id: u64,
+    destination: String,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl<T: Send + 'static> Sender<T> {
+    /// Starts the thread `ko-log-KIND` that drains the buffer into `transport`. Nothing
+    /// connects until the first item.
+    pub fn spawn<X: Transport<Item = T>>(
+        kind: &str,
+        transport: X,
+        config: NetConfig,
+    ) -> io::Result<Sender<T>> {
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                queue: VecDeque::new(),
+                pushed: 0,
+                finished: 0,
+                down: false,
+                stalled: false,
+                closing: None,
+                statuses: Vec::new(),
+            }),
+            work: Condvar::new(),
+            progress: Condvar::new(),
+            dropped: AtomicU64::new(0),
+            sent: AtomicU64::new(0),
+            retries: AtomicU64::new(0),
+            reconnects: AtomicU64::new(0),
+        });
+        let destination = transport.destination();
+        let thread = {
+            let shared = Arc::clone(&shared);
+            std::thread::Builder::new()
+                .name(format!("ko-log-{kind}"))
+                .spawn(move || run(&shared, transport, config))?
+        };
+        Ok(Sender {
+            shared,
+            config,
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            destination,
+            thread: Some(thread),
+        })
+    }
+
+    /// Puts one item in the buffer, applying `backpressure` when it is full (module
+    /// docs). Called on the dispatcher thread; also logs pending status records.
+    pub fn push(&self, item: T) {
+        self.log_statuses();
+        let mut state = lock(&self.shared.state);
+        if state.queue.len() >= self.config.buffer {
+            match self.config.backpressure {
+                Backpressure::Drop => {
+                    drop(state);
+                    self.shared.dropped.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
+                Backpressure::DropOldest => {
+                    state.queue.pop_front();
+                    state.finished += 1;
+                    self.shared.dropped.fetch_add(1, Ordering::Relaxed);
+                }
+                Backpressure::Block => {
+                    if !state.stalled {
+                        let (waited, _) = self
+                            .shared
+                            .progress
+                            .wait_timeout_while(state, self.config.write_timeout, |s| {
+                                s.queue.len() >= self.config.buffer && s.closing.is_none()
+                            })
+                            .unwrap_or_else(|e| e.into_inner());
+                        state = waited;
+                    }
+                    if state.queue.len() >= self.config.buffer {
+                        state.stalled = true;
+                        drop(state);
+                        self.shared.dropped.fetch_add(1, Ordering::Relaxed);
+                        return;
+                    }
+                }
+            }
+        }
+        state.stalled = false;
+        state.queue.push_back(item);
+        state.pushed += 1;
+        drop(state);
+        self.shared.work.notify_one();
+    }
+
+    /// A routine flush (the queue ran dry): logs pending status records only.
+    pub fn flush(&self) {
+        self.log_statuses();
+    }
+
+    /// For a `log::logger().flush()` ([`crate::Handler::sync`]): waits, at most
+    /// `write_timeout`, until everything pushed so far is handed to the transport, unless
+    /// the destination is away.
+    pub fn sync(&self) {
+        self.log_statuses();
+        let state = lock(&self.shared.state);
+        let target = state.pushed;
+        let _ = self
+            .shared
+            .progress
+            .wait_timeout_while(state, self.config.write_timeout, |s| {
+                s.finished < target && !s.down
+            });
+        self.log_statuses();
+    }
+
+    /// The sender's figures for [`crate::Handler::counts`].
+    pub fn counts(&self) -> HandlerStats {
+        HandlerStats {
+            dropped: self.shared.dropped.load(Ordering::Relaxed),
+            sent: self.shared.sent.load(Ordering::Relaxed),
+            retries: self.shared.retries.load(Ordering::Relaxed),
+            reconnects: self.shared.reconnects.load(Ordering::Relaxed),
+            ..HandlerStats::default()
+        }
+    }
+
+    /// Whether `event` is a status record about this sender, which its handler must not
+    /// send to the destination it is about.
+    pub fn is_own_status(&self, event: &Event) -> bool {
+        event.target == "ko_log"
+            && matches!(event.fields.get(SENDER_FIELD), Some(crate::Value::U64(id)) if *id == self.id)
+    }
+
+    /// Logs the status records the thread queued, through the global logger.
+    fn log_statuses(&self) {
+        let statuses = {
+            let mut state = lock(&self.shared.state);
+            if state.statuses.is_empty() {
+                return;
+            }
+            std::mem::take(&mut state.statuses)
+        };
+        for status in statuses {
+            let destination = self.destination.as_str();
+            match status {
+                Status::Gone { error } => {
+                    let fields: [(&str, log::kv::Value<'_>); 3] = [
+                        ("destination", destination.into()),
+                        ("error", error.as_str().into()),
+                        (SENDER_FIELD, self.id.into()),
+                    ];
+                    emit(
+                        log::Level::Warn,
+                        format_args!(
+                            "log destination {destination} is unreachable ({error}); records are buffered (at most {}) and sent when it is back",
+                            self.config.buffer
+                        ),
+                        &fields,
+                    );
+                }
+                Status::Back { dropped, down_for } => {
+                    let millis = u64::try_from(down_for.as_millis()).unwrap_or(u64::MAX);
+                    let fields: [(&str, log::kv::Value<'_>); 4] = [
+                        ("destination", destination.into()),
+                        ("dropped", dropped.into()),
+                        ("down_ms", millis.into()),
+                        (SENDER_FIELD, self.id.into()),
+                    ];
+                    emit(
+                        log::Level::Info,
+                        format_args!(
+                            "log destination {destination} is back after {:.1}s; {dropped} records were dropped meanwhile",
+                            down_for.as_secs_f64()
+                        ),
+                        &fields,
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Logs one status record through the global logger, on the `ko_log` target.
+fn emit(level: log::Level, args: std::fmt::Arguments<'_>, fields: &[(&str, log::kv::Value<'_>)]) {
+    let logger = log::logger();
+    let metadata = log::Metadata::builder()
+        .level(level)
+        .target("ko_log")
+        .build();
+    if !logger.enabled(&metadata) {
+        return;
+    }
+    logger.log(
+        &log::Record::builder()
+            .metadata(metadata)
+            .args(args)
+            .module_path_static(Some(module_path!()))
+            .key_values(&fields)
+            .build(),
+    );
+}
+
+impl<T: Send + 'static> Drop for Sender<T> {
+    fn drop(&mut self) {
+        let deadline = crate::dispatch::drain_deadline()
+            .unwrap_or_else(|| Instant::now() + self.config.write_timeout);
+        lock(&self.shared.state).closing = Some(deadline);
+        self.shared.work.notify_all();
+        self.shared.progress.notify_all();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The sender thread: connect, take a batch, send, reconnect after a failure, until the
+/// handler is dropped and what it held is delivered or its deadline passes.
+fn run<X: Transport>(shared: &Shared<X::Item>, mut transport: X, config: NetConfig) {
+    let mut held: Vec<X::Item> = Vec::with_capacity(config.batch);
+    let mut connected = false;
+    let mut ever_connected = false;
+    let mut backoff = Backoff::new(config.reconnect);
+    // When the destination went away and the drop count then.
+    let mut down_since: Option<(Instant, u64)> = None;
+    loop {
+        if held.is_empty() {
+            let mut state = lock(&shared.state);
+            while state.queue.is_empty() && state.closing.is_none() {
+                state = shared.work.wait(state).unwrap_or_else(|e| e.into_inner());
+            }
+            if state.queue.is_empty() {
+                return; // Closing, and everything was delivered.
+            }
+            let take = state.queue.len().min(config.batch);
+            held.extend(state.queue.drain(..take));
+            drop(state);
+            shared.progress.notify_all();
+        }
+        let closing = lock(&shared.state).closing;
+        if closing.is_some_and(|deadline| Instant::now() >= deadline) {
+            give_up(shared, &mut held, &transport.destination());
+            return;
+        }
+        let budget = closing.map_or(config.write_timeout, |deadline| {
+            deadline
+                .saturating_duration_since(Instant::now())
+                .min(config.write_timeout)
+        });
+        if !connected {
+            match transport.connect(budget.max(Duration::from_millis(1))) {
+                Ok(()) => {
+                    connected = true;
+                    if let Some((since, dropped_then)) = down_since.take() {
+                        let dropped = shared.dropped.load(Ordering::Relaxed) - dropped_then;
+                        let mut state = lock(&shared.state);
+                        state.down = false;
+                        state.statuses.push(Status::Back {
+                            dropped,
+                            down_for: since.elapsed(),
+                        });
+                    }
+                    if ever_connected {
+                        shared.reconnects.fetch_add(1, Ordering::Relaxed);
+                    }
+                    ever_connected = true;
+                }
+                Err(error) => {
+                    went_down(shared, &mut down_since, &error);
+                    pause(shared, backoff.next(), closing);
+                    continue;
+                }
+            }
+        }
+        match transport.send(&held) {
+            Ok(()) => {
+                // Only a delivery resets the backoff: a peer that accepts and then
+                // drops every connection is retried at the backoff's pace.
+                backoff.reset();
+                finished(shared, &mut held, None);
+            }
+            Err(failed) => {
+                finished(shared, &mut held, Some(failed.sent));
+                transport.disconnect();
+                connected = false;
+                shared.retries.fetch_add(1, Ordering::Relaxed);
+                went_down(shared, &mut down_since, &failed.error);
+                // A connection that worked dropped: try again at once, once.
+                if backoff.fresh() {
+                    backoff.next();
+                } else {
+                    pause(shared, backoff.next(), closing);
+                }
+            }
+        }
+    }
+}
+
+/// Counts the first `sent` held items (all with `None`) as delivered.
+fn finished<T>(shared: &Shared<T>, held: &mut Vec<T>, sent: Option<usize>) {
+    let sent = sent.unwrap_or(held.len()).min(held.len());
+    if sent == 0 {
+        return;
+    }
+    held.drain(..sent);
+    shared.sent.fetch_add(sent as u64, Ordering::Relaxed);
+    lock(&shared.state).finished += sent as u64;
+    shared.progress.notify_all();
+}
+
+/// Marks the destination away (once per outage: one status record).
+fn went_down<T>(shared: &Shared<T>, down_since: &mut Option<(Instant, u64)>, error: &io::Error) {
+    if down_since.is_some() {
+        return;
+    }
+    *down_since = Some((Instant::now(), shared.dropped.load(Ordering::Relaxed)));
+    let mut state = lock(&shared.state);
+    state.down = true;
+    state.statuses.push(Status::Gone {
+        error: error.to_string(),
+    });
+    drop(state);
+    shared.progress.notify_all();
+}
+
+/// Waits `wait` before the next attempt, less if the shutdown deadline comes first.
+fn pause<T>(shared: &Shared<T>, wait: Duration, closing: Option<Instant>) {
+    let wait = closing.map_or(wait, |deadline| {
+        wait.min(deadline.saturating_duration_since(Instant::now()))
+    });
+    let until = Instant::now() + wait;
+    let mut state = lock(&shared.state);
+    loop {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() || (closing.is_none() && state.closing.is_some()) {
+            return;
+        }
+        state = shared
+            .work
+            .wait_timeout(state, left)
+            .map(|(s, _)| s)
+            .unwrap_or_else(|e| e.into_inner().0);
+    }
+}
+
+/// Shutdown deadline passed: counts what is held and buffered as dropped, and says so.
+fn give_up<T>(shared: &Shared<T>, held: &mut Vec<T>, destination: &str) {
+    let mut state = lock(&shared.state);
+    let given_up = (held.len() + state.queue.len()) as u64;
+    held.clear();
+    state.queue.clear();
+    state.finished += given_up;
+    drop(state);
+    shared.progress.notify_all();
+    if given_up > 0 {
+        shared.dropped.fetch_add(given_up, Ordering::Relaxed);
+        report::report(
+            "HANDLER::Sender::SHUTDOWN::ERROR",
+            &format!(
+                "{given_up} records for {destination} were not delivered before the shutdown deadline"
+            ),
+        );
+    }
+}
+
+/// Capped exponential backoff with equal jitter.
+#[derive(Debug)]
+struct Backoff {
+    min: Duration,
+    max: Duration,
+    step: Option<Duration>,
+    seed: u64,
+}
+
+impl Backoff {
+    fn new(reconnect: Reconnect) -> Backoff {
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0x9e37_79b9_7f4a_7c15, |d| d.as_nanos() as u64)
+            | 1;
+        Backoff {
+            min: reconnect.min.0,
+            max: reconnect.max.0,
+            step: None,
+            seed,
+        }
+    }
+
+    /// Whether no failure happened since the last success.
+    fn fresh(&self) -> bool {
+        self.step.is_none()
+    }
+
+    fn reset(&mut self) {
+        self.step = None;
+    }
+
+    /// The next wait: the step (doubled each time, from `min` up to `max`), jittered
+    /// to between half of it and all of it. The first call after a success returns 0.
+    fn next(&mut self) -> Duration {
+        let step = match self.step {
+            None => {
+                self.step = Some(self.min);
+                return Duration::ZERO;
+            }
+            Some(step) => step,
+        };
+        self.step = Some((step * 2).min(self.max));
+        // xorshift64: no dependency for a jitter.
+        self.seed ^= self.seed << 13;
+        self.seed ^= self.seed >> 7;
+        self.seed ^= self.seed << 17;
+        let fraction = (self.seed % 1000) as f64 / 1000.0;
+        step.mul_f64(0.5 + fraction / 2.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap_with_jitter() {
+        let mut backoff = Backoff::new(Reconnect {
+            min: HumanDuration(Duration::from_millis(100)),
+            max: HumanDuration(Duration::from_millis(800)),
+        });
+        assert_eq!(backoff.next(), Duration::ZERO);
+        let mut steps = Vec::new();
+        for _ in 0..6 {
+            steps.push(backoff.next());
+        }
+        let caps = [100, 200, 400, 800, 800, 800];
+        for (wait, cap) in steps.iter().zip(caps) {
+            let cap = Duration::from_millis(cap);
+            assert!(*wait <= cap && *wait >= cap / 2, "{wait:?} for {cap:?}");
+        }
+        backoff.reset();
+        assert_eq!(backoff.next(), Duration::ZERO);
+    }
+
+    /// Records what it is sent; fails while `down` is set.
+    #[derive(Debug)]
+    struct Memory {
+        got: Arc<Mutex<Vec<u32>>>,
+        down: Arc<std::sync::atomic::AtomicBool>,
+    }
+
+    impl Transport for Memory {
+        type Item = u32;
+        fn connect(&mut self, _: Duration) -> io::Result<()> {
+            if self.down.load(Ordering::SeqCst) {
+                Err(io::Error::from(io::ErrorKind::ConnectionRefused))
+            } else {
+                Ok(())
+            }
+        }
+        fn send(&mut self, batch: &[u32]) -> Result<(), Failed> {
+            if self.down.load(Ordering::SeqCst) {
+                // Half the batch went through before the failure.
+                let sent = batch.len() / 2;
+                lock(&self.got).extend_from_slice(&batch[..sent]);
+                return Err(Failed {
+                    sent,
+                    error: io::Error::from(io::ErrorKind::BrokenPipe),
+                });
+            }
+            lock(&self.got).extend_from_slice(batch);
+            Ok(())
+        }
+        fn disconnect(&mut self) {}
+        fn destination(&self) -> String {
+            "memory".to_owned()
+        }
+    }
+
+    fn config(buffer: usize, backpressure: Backpressure) -> NetConfig {
+        NetConfig::new(
+            buffer,
+            backpressure,
+            HumanDuration(Duration::from_millis(200)),
+            Reconnect {
+                min: HumanDuration(Duration::from_millis(1)),
+                max: HumanDuration(Duration::from_millis(5)),
+            },
+            16,
+        )
+        .expect("valid")
+    }
+
+    #[test]
+    fn everything_pushed_is_delivered_once_in_order_across_an_outage() {
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let down = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let transport = Memory {
+            got: Arc::clone(&got),
+            down: Arc::clone(&down),
+        };
+        let sender =
+            Sender::spawn("test", transport, config(1000, Backpressure::Block)).expect("spawned");
+        for i in 0..100 {
+            sender.push(i);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        down.store(false, Ordering::SeqCst);
+        for i in 100..200 {
+            sender.push(i);
+        }
+        // Not on a dispatcher: the shutdown deadline is write_timeout from now.
+        drop(sender);
+        assert_eq!(*lock(&got), (0..200).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn drop_oldest_keeps_the_newest_and_counts() {
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let down = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let transport = Memory {
+            got: Arc::clone(&got),
+            down: Arc::clone(&down),
+        };
+        let sender = Sender::spawn("test", transport, config(10, Backpressure::DropOldest))
+            .expect("spawned");
+        for i in 0..1000 {
+            sender.push(i);
+        }
+        // The thread holds the first batch (1 to 16 items) while the destination is away.
+        let dropped = sender.counts().dropped;
+        assert!((1000 - 10 - 16..1000 - 10).contains(&dropped), "{dropped}");
+        down.store(false, Ordering::SeqCst);
+        drop(sender);
+        let got = lock(&got).clone();
+        assert!(got.ends_with(&[990, 991, 992, 993, 994, 995, 996, 997, 998, 999]));
+        assert!(got.len() <= 10 + 16, "{}", got.len());
+    }
+
+    #[test]
+    fn block_waits_once_per_stall() {
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let down = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let transport = Memory {
+            got: Arc::clone(&got),
+            down: Arc::clone(&down),
+        };
+        let sender =
+            Sender::spawn("test", transport, config(4, Backpressure::Block)).expect("spawned");
+        std::thread::sleep(Duration::from_millis(10));
+        let start = Instant::now();
+        for i in 0..100 {
+            sender.push(i);
+        }
+        let took = start.elapsed();
+        assert!(took >= Duration::from_millis(200), "{took:?}");
+        assert!(took < Duration::from_millis(600), "{took:?}");
+        assert!(sender.counts().dropped > 0);
+    }
+}

@@ -1,0 +1,502 @@
+//! `type = "syslog"`: RFC 5424 (default) or RFC 3164 messages over UDP, TCP or a unix
+//! socket, from the handler's own thread (see [`sender`](super::sender) for buffering,
+//! backpressure, reconnecting and shutdown).
+//!
+//! ```toml
+//! [handlers.syslog]
+//! type = "syslog"
+//! transport = "unix"            # unix (default) | udp | tcp
+//! address = "/dev/log"          # unix: /dev/log; udp: 127.0.0.1:514; tcp: 127.0.0.1:601
+//! format = "rfc5424"            # rfc5424 | rfc3164
+//! framing = "octet_counting"    # tcp only: octet_counting | lf
+//! facility = "user"             # kern user mail daemon auth syslog lpr news uucp cron
+//!                               # authpriv ftp ntp audit alert clock local0 … local7
+//! app_name = "myapp"            # default: the executable's file name
+//! hostname = "web-1"            # default: the machine's host name
+//! sd_id = "ko@32473"            # the structured-data element of the fields
+//! max_datagram = 2048           # udp and unix: longest message sent
+//! ```
+//!
+//! **The message** (RFC 5424 §6):
+//! `<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID [SD-ID key="value" …] MSG`.
+//! PRI is `facility × 8 + severity` (error 3, warn 4, info 6, debug and trace 7);
+//! TIMESTAMP is the record's own time (when it was logged, not when it was sent), in
+//! UTC, RFC 3339 with microseconds; PROCID is the process id; MSGID is the record's
+//! `msgid` field when it has one, else `-`. HOSTNAME (255), APP-NAME (48), PROCID (128)
+//! and MSGID (32) keep only printable US-ASCII (others become `_`) and are cut to their
+//! limits.
+//!
+//! **Fields** (the record's key-values and context) go into one structured-data element
+//! `[SD-ID …]`. Names are cut to 32 bytes, every byte outside printable US-ASCII or
+//! equal to `=`, space, `]` or `"` becomes `_`; values escape `\`, `"` and `]` with a
+//! backslash (RFC 5424 §6.3.3) and write control characters as `\n`, `\r`, `\t` or
+//! `\u{XX}`, so no value can close the element, start another or end the message.
+//!
+//! **MSG** is the renderer's line without its final newline; the default renderer for
+//! this handler is `plain` with the template `{message}` (set `renderer` to change it, as
+//! for any handler: `{message}{kv}` repeats the fields in the text). Line breaks left in
+//! it are written as `\n` and `\r`, so a record can never be read as two, whatever the
+//! framing.
+//!
+//! **RFC 3164** (`format = "rfc3164"`): `<PRI>Mmm dd hh:mm:ss HOSTNAME TAG[PID]: MSG`,
+//! the time in UTC (3164 has no zone), TAG the app name cut to 32 characters, no
+//! structured data (put `{kv}` in the template to keep the fields).
+//!
+//! **Transports.** `udp`: one message per datagram. `tcp`: `framing = "octet_counting"`
+//! (RFC 6587 §3.4.1, `LEN SP MSG`, the default: exact whatever the message holds) or
+//! `"lf"` (each message ends with `\n`). `unix`: a datagram socket (`/dev/log`), or a
+//! stream socket when the path is one (`EPROTOTYPE`), messages then ending with `\n`.
+//! Over `udp` and `unix`, a message longer than `max_datagram` bytes (default 2048,
+//! what RFC 5426 says receivers should accept) is cut: first the structured data is
+//! left out (`-`) if the header and it alone would not fit, then MSG is cut on a UTF-8
+//! boundary, so what arrives is always a well-formed message.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use ko_log_config::units::HumanDuration;
+use ko_log_config::Backpressure;
+use log::Level;
+
+use super::sender::{self, NetConfig, Reconnect, Sender};
+use super::transport::{Address, Transport};
+use crate::{Error, Event, Handler, HandlerStats};
+
+/// The RFC 5424 limits of the header fields.
+const HOSTNAME_MAX: usize = 255;
+const APP_NAME_MAX: usize = 48;
+const PROCID_MAX: usize = 128;
+const MSGID_MAX: usize = 32;
+const SD_NAME_MAX: usize = 32;
+/// RFC 3164's TAG.
+const TAG_MAX: usize = 32;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum SyslogTransport {
+    Udp,
+    Tcp,
+    #[default]
+    Unix,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Format {
+    #[default]
+    Rfc5424,
+    Rfc3164,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Framing {
+    #[default]
+    OctetCounting,
+    Lf,
+}
+
+/// The facility names of RFC 5424 §6.2.1, with their codes.
+const FACILITIES: &[(&str, u8)] = &[
+    ("kern", 0),
+    ("user", 1),
+    ("mail", 2),
+    ("daemon", 3),
+    ("auth", 4),
+    ("syslog", 5),
+    ("lpr", 6),
+    ("news", 7),
+    ("uucp", 8),
+    ("cron", 9),
+    ("authpriv", 10),
+    ("ftp", 11),
+    ("ntp", 12),
+    ("audit", 13),
+    ("alert", 14),
+    ("clock", 15),
+    ("local0", 16),
+    ("local1", 17),
+    ("local2", 18),
+    ("local3", 19),
+    ("local4", 20),
+    ("local5", 21),
+    ("local6", 22),
+    ("local7", 23),
+];
+
+/// The keys of a `syslog` handler table.
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct SyslogParams {
+    #[serde(default)]
+    transport: SyslogTransport,
+    address: Option<String>,
+    #[serde(default)]
+    format: Format,
+    framing: Option<Framing>,
+    #[serde(default = "default_facility")]
+    facility: String,
+    app_name: Option<String>,
+    hostname: Option<String>,
+    #[serde(default = "default_sd_id")]
+    sd_id: String,
+    #[serde(default = "default_max_datagram")]
+    max_datagram: usize,
+    #[serde(default = "sender::default_buffer")]
+    buffer: usize,
+    #[serde(default = "sender::default_backpressure")]
+    backpressure: Backpressure,
+    #[serde(default = "sender::default_write_timeout")]
+    write_timeout: HumanDuration,
+    #[serde(default)]
+    reconnect: Reconnect,
+}
+
+fn default_facility() -> String {
+    "user".to_owned()
+}
+
+fn default_sd_id() -> String {
+    "ko@32473".to_owned()
+}
+
+fn default_max_datagram() -> usize {
+    2048
+}
+
+/// Sends each record as a syslog message (module docs).
+#[derive(Debug)]
+pub(crate) struct Syslog {
+    sender: Sender<Vec<u8>>,
+    format: Format,
+    /// The TCP framing; `None` for the other transports.
+    framing: Option<Framing>,
+    /// Append `\n` (unix sockets: a stream fallback needs it, a datagram does no harm).
+    terminator: bool,
+    facility: u8,
+    hostname: String,
+    app_name: String,
+    procid: String,
+    sd_id: String,
+    max_datagram: Option<usize>,
+}
+
+/// `value` with only printable US-ASCII (others `_`), cut to `max`, or `-` when empty.
+fn header_field(value: &str, max: usize) -> String {
+    let mut out: String = value
+        .chars()
+        .map(|c| if c.is_ascii_graphic() { c } else { '_' })
+        .take(max)
+        .collect();
+    if out.is_empty() {
+        out.push('-');
+    }
+    out
+}
+
+/// A structured-data name (SD-ID or PARAM-NAME): 1 to 32 printable US-ASCII characters,
+/// none of `=`, space, `]`, `"`.
+fn sd_name(name: &str) -> String {
+    let mut out: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && !matches!(c, '=' | ']' | '"') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(SD_NAME_MAX)
+        .collect();
+    if out.is_empty() {
+        out.push('_');
+    }
+    out
+}
+
+/// Appends a PARAM-VALUE: `\`, `"` and `]` escaped, control characters spelled out.
+fn sd_value(out: &mut String, value: &str) {
+    for c in value.chars() {
+        match c {
+            '\\' | '"' | ']' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:02x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+}
+
+/// The severity of a level (RFC 5424 §6.2.1).
+fn severity(level: Level) -> u8 {
+    match level {
+        Level::Error => 3,
+        Level::Warn => 4,
+        Level::Info => 6,
+        Level::Debug | Level::Trace => 7,
+    }
+}
+
+/// The executable's file name, the default APP-NAME.
+fn executable_name() -> String {
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "-".to_owned())
+}
+
+/// The machine's host name, the default HOSTNAME.
+fn host_name() -> String {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|path| {
+            std::fs::read_to_string(path)
+                .ok()
+                .map(|text| text.trim().to_owned())
+                .filter(|name| !name.is_empty())
+        })
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "-".to_owned())
+}
+
+impl Syslog {
+    /// Starts the handler's thread; nothing connects until the first record.
+    pub fn new(params: &SyslogParams) -> Result<Syslog, String> {
+        let config = NetConfig::new(
+            params.buffer,
+            params.backpressure,
+            params.write_timeout,
+            params.reconnect,
+            512,
+        )?;
+        let facility = FACILITIES
+            .iter()
+            .find(|(name, _)| *name == params.facility)
+            .map(|(_, code)| *code)
+            .ok_or_else(|| {
+                let names: Vec<&str> = FACILITIES.iter().map(|(n, _)| *n).collect();
+                format!(
+                    "unknown facility `{}`: expected one of {}",
+                    params.facility,
+                    names.join(", ")
+                )
+            })?;
+        if sd_name(&params.sd_id) != params.sd_id {
+            return Err(format!(
+                "`sd_id` `{}` is not a structured-data ID: 1 to 32 printable US-ASCII characters, none of `=`, space, `]`, `\"`",
+                params.sd_id
+            ));
+        }
+        if params.max_datagram < 480 || params.max_datagram > 65_507 {
+            return Err("`max_datagram` must be from 480 to 65507".to_owned());
+        }
+        if params.framing.is_some() && params.transport != SyslogTransport::Tcp {
+            return Err("`framing` applies to `transport = \"tcp\"` only".to_owned());
+        }
+        let (address, framing, terminator, max_datagram) = match params.transport {
+            SyslogTransport::Udp => (
+                Address::Udp(params.address.clone().unwrap_or("127.0.0.1:514".into())),
+                None,
+                false,
+                Some(params.max_datagram),
+            ),
+            SyslogTransport::Tcp => (
+                Address::Tcp(params.address.clone().unwrap_or("127.0.0.1:601".into())),
+                Some(params.framing.unwrap_or_default()),
+                false,
+                None,
+            ),
+            SyslogTransport::Unix => (
+                Address::UnixAuto(PathBuf::from(
+                    params.address.clone().unwrap_or("/dev/log".into()),
+                )),
+                None,
+                true,
+                Some(params.max_datagram),
+            ),
+        };
+        let transport = Transport::new(address, config.write_timeout);
+        let sender = Sender::spawn("syslog", transport, config)
+            .map_err(|e| format!("cannot start its thread: {e}"))?;
+        let app_name = params.app_name.clone().unwrap_or_else(executable_name);
+        let hostname = params.hostname.clone().unwrap_or_else(host_name);
+        Ok(Syslog {
+            sender,
+            format: params.format,
+            framing,
+            terminator,
+            facility,
+            hostname: header_field(&hostname, HOSTNAME_MAX),
+            app_name: header_field(&app_name, APP_NAME_MAX),
+            procid: header_field(&std::process::id().to_string(), PROCID_MAX),
+            sd_id: params.sd_id.clone(),
+            max_datagram,
+        })
+    }
+
+    /// The header, up to and including the space before MSG (RFC 5424: before SD).
+    fn header(&self, event: &Event) -> String {
+        let pri = u16::from(self.facility) * 8 + u16::from(severity(event.level));
+        let t = event.time.to_offset(time::UtcOffset::UTC);
+        match self.format {
+            Format::Rfc5424 => {
+                let msgid = event.fields.get("msgid").map_or_else(
+                    || "-".to_owned(),
+                    |v| header_field(&v.to_string(), MSGID_MAX),
+                );
+                format!(
+                    "<{pri}>1 {:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z {} {} {} {msgid} ",
+                    t.year(),
+                    u8::from(t.month()),
+                    t.day(),
+                    t.hour(),
+                    t.minute(),
+                    t.second(),
+                    t.microsecond(),
+                    self.hostname,
+                    self.app_name,
+                    self.procid,
+                )
+            }
+            Format::Rfc3164 => {
+                const MONTHS: [&str; 12] = [
+                    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                    "Dec",
+                ];
+                let month = MONTHS[usize::from(u8::from(t.month()) - 1) % 12];
+                let tag: String = self.app_name.chars().take(TAG_MAX).collect();
+                format!(
+                    "<{pri}>{month} {:>2} {:02}:{:02}:{:02} {} {tag}[{}]: ",
+                    t.day(),
+                    t.hour(),
+                    t.minute(),
+                    t.second(),
+                    self.hostname,
+                    self.procid,
+                )
+            }
+        }
+    }
+
+    /// `[SD-ID name="value" …] ` or `- ` (RFC 5424 only; empty for 3164).
+    fn structured_data(&self, event: &Event) -> String {
+        if self.format == Format::Rfc3164 {
+            return String::new();
+        }
+        if event.fields.is_empty() {
+            return "- ".to_owned();
+        }
+        let mut sd = String::with_capacity(64);
+        sd.push('[');
+        sd.push_str(&self.sd_id);
+        for (key, value) in event.fields.iter() {
+            sd.push(' ');
+            sd.push_str(&sd_name(key));
+            sd.push_str("=\"");
+            sd_value(&mut sd, &value.to_string());
+            sd.push('"');
+        }
+        sd.push_str("] ");
+        sd
+    }
+
+    /// One framed message for `event`, MSG from the rendered `line`.
+    fn message(&self, line: &[u8], event: &Event) -> Vec<u8> {
+        let header = self.header(event);
+        let mut sd = self.structured_data(event);
+        let line = line.strip_suffix(b"\n").unwrap_or(line);
+        let mut msg = Vec::with_capacity(line.len());
+        for &byte in line {
+            match byte {
+                b'\n' => msg.extend_from_slice(b"\\n"),
+                b'\r' => msg.extend_from_slice(b"\\r"),
+                byte => msg.push(byte),
+            }
+        }
+        let terminator = usize::from(self.terminator);
+        if let Some(max) = self.max_datagram {
+            let room = max.saturating_sub(terminator);
+            if header.len() + sd.len() > room && self.format == Format::Rfc5424 {
+                sd = "- ".to_owned();
+            }
+            let left = room.saturating_sub(header.len() + sd.len());
+            super::transport::truncate(&mut msg, left, false);
+        }
+        let mut frame = Vec::with_capacity(header.len() + sd.len() + msg.len() + 12);
+        let body_len = header.len() + sd.len() + msg.len();
+        if self.framing == Some(Framing::OctetCounting) {
+            frame.extend_from_slice(format!("{body_len} ").as_bytes());
+        }
+        frame.extend_from_slice(header.as_bytes());
+        frame.extend_from_slice(sd.as_bytes());
+        frame.extend_from_slice(&msg);
+        if self.framing == Some(Framing::Lf) || self.terminator {
+            frame.push(b'\n');
+        }
+        frame
+    }
+}
+
+impl Handler for Syslog {
+    fn write(&mut self, line: &[u8], event: &Event) -> Result<(), Error> {
+        if self.sender.is_own_status(event) {
+            return Ok(());
+        }
+        let message = self.message(line, event);
+        self.sender.push(message);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), Error> {
+        self.sender.flush();
+        Ok(())
+    }
+
+    fn sync(&mut self) -> Result<(), Error> {
+        self.sender.sync();
+        Ok(())
+    }
+
+    fn counts(&self) -> HandlerStats {
+        self.sender.counts()
+    }
+}
+
+/// `[handlers.NAME]` with `type = "syslog"`: registered like a user's handler.
+#[ko_log::handler]
+fn syslog(params: &SyslogParams) -> Result<Syslog, String> {
+    Syslog::new(params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_sd_name_rules() {
+        assert_eq!(sd_name("user id"), "user_id");
+        assert_eq!(sd_name("a=b]c\"d"), "a_b_c_d");
+        assert_eq!(sd_name(""), "_");
+        assert_eq!(sd_name("é"), "_");
+        assert_eq!(sd_name(&"x".repeat(40)).len(), 32);
+    }
+
+    #[test]
+    fn values_cannot_close_the_element() {
+        let mut out = String::new();
+        sd_value(&mut out, "a\"] [x y=\"z\\\n\u{1b}");
+        assert_eq!(out, "a\\\"\\] [x y=\\\"z\\\\\\n\\u{1b}");
+    }
+
+    #[test]
+    fn header_fields_are_printable_and_bounded() {
+        assert_eq!(header_field("my app", 48), "my_app");
+        assert_eq!(header_field("", 48), "-");
+        assert_eq!(header_field(&"h".repeat(300), HOSTNAME_MAX).len(), 255);
+    }
+}
