@@ -30,6 +30,10 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+// Built-in components that have no typed config register with ko-log's own attributes
+// (`#[ko_log::handler]`), whose generated code names `::ko_log::__private::...`.
+extern crate self as ko_log;
+
 mod async_api;
 mod backend;
 mod builder;

@@ -12,6 +12,7 @@
 //! | `rotating_file` | [`RotatingFile`] | `rotating_file`, with the pure rules in `rotation` |
 //! | `stream` | [`StdStream`] | `stream`: stdout or stderr |
 //! | `null` | [`Null`] | `null`: discards |
+//! | `journald` | [`Journald`] | `journald`: systemd-journald's native protocol (Linux only; registered like a user's `#[ko_log::handler]`) |
 //!
 //! Both file handlers go through `open` for what they do to paths: opens that never wait,
 //! reopens that open only what `path` was at init, renames of regular files only.
@@ -44,6 +45,8 @@ use crate::{Error, Event};
 
 mod buffer;
 mod file;
+#[cfg(target_os = "linux")]
+mod journald;
 mod null;
 mod open;
 mod rotating_file;
@@ -51,6 +54,10 @@ mod rotation;
 mod stream;
 
 pub use file::File;
+#[cfg(target_os = "linux")]
+pub use journald::{
+    field_name, priority, Journald, JournaldParams, DEFAULT_SOCKET, ESCAPE_PREFIX, WRITE_TIMEOUT,
+};
 pub use null::Null;
 pub use rotating_file::RotatingFile;
 pub use stream::StdStream;
