@@ -12,9 +12,12 @@ use ko_log::render::Render;
 use ko_log::{Backend, Event, Handler};
 use log::Log;
 
+/// By `collect` handler name: the lines it received and its number of flushes.
+type Received = Mutex<HashMap<String, (Vec<String>, usize)>>;
+
 /// What each `collect` handler received, by its `name` param: lines and flushes.
-fn received() -> &'static Mutex<HashMap<String, (Vec<String>, usize)>> {
-    static RECEIVED: OnceLock<Mutex<HashMap<String, (Vec<String>, usize)>>> = OnceLock::new();
+fn received() -> &'static Received {
+    static RECEIVED: OnceLock<Received> = OnceLock::new();
     RECEIVED.get_or_init(Default::default)
 }
 
