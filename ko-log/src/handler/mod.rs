@@ -60,7 +60,7 @@ pub use journald::{
 };
 pub use null::Null;
 pub use rotating_file::RotatingFile;
-pub use stream::StdStream;
+pub use stream::{connected_to_journal, StdStream};
 
 /// A destination for rendered records.
 pub trait Handler: fmt::Debug + Send + 'static {
