@@ -7,6 +7,7 @@
 //! `skipped: ...` on stderr and passes, but fails when `CI` is set.
 
 use std::io::Write as _;
+use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -35,14 +36,23 @@ impl Journal {
         Journal::start_named(format!("kotest-{}-{n}", std::process::id()))
     }
 
-    /// Starts journald for `namespace` and waits (up to 10 s) for its socket.
+    /// Starts journald for `namespace` and waits (up to 10 s) until it is ready.
     fn start_named(namespace: String) -> Option<Journal> {
         if !Path::new(JOURNALD).exists() {
             skip(&format!("{JOURNALD} is not installed"));
             return None;
         }
+        // journald says READY=1 on $NOTIFY_SOCKET once it processes requests: its socket
+        // file appears earlier, while it is still starting.
+        let notify_dir = tempfile::tempdir().unwrap();
+        let notify_path = notify_dir.path().join("notify");
+        let notify = UnixDatagram::bind(&notify_path).unwrap();
+        notify
+            .set_read_timeout(Some(Duration::from_millis(100)))
+            .unwrap();
         let child = match Command::new(JOURNALD)
             .arg(&namespace)
+            .env("NOTIFY_SOCKET", &notify_path)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -56,7 +66,15 @@ impl Journal {
         };
         let mut journal = Journal { namespace, child };
         let deadline = Instant::now() + Duration::from_secs(10);
-        while !journal.socket().exists() {
+        let mut buf = [0u8; 4096];
+        loop {
+            if let Ok(n) = notify.recv(&mut buf) {
+                let text = String::from_utf8_lossy(&buf[..n]);
+                if text.lines().any(|line| line == "READY=1") && journal.socket().exists() {
+                    break;
+                }
+                continue;
+            }
             let exited = journal.child.try_wait().ok().flatten();
             if exited.is_some() || Instant::now() > deadline {
                 skip(&format!(
@@ -66,7 +84,6 @@ impl Journal {
                 ));
                 return None;
             }
-            std::thread::sleep(Duration::from_millis(20));
         }
         Some(journal)
     }
