@@ -445,7 +445,10 @@ fn file_handler_reports_its_path() {
 #[test]
 fn stream_handlers_write_without_error() {
     for stream in [Stream::Stdout, Stream::Stderr] {
-        let mut handler = StdStream::new(&StreamConfig { stream });
+        let mut handler = StdStream::new(&StreamConfig {
+            stream,
+            ..StreamConfig::default()
+        });
         write(&mut handler, "ko-log StdStream test line\n").unwrap();
         handler.flush().unwrap();
         handler.flush().unwrap();
@@ -474,6 +477,7 @@ fn build_makes_each_kind() {
         HandlerKind::Null,
         HandlerKind::Stream(StreamConfig {
             stream: Stream::Stderr,
+            ..StreamConfig::default()
         }),
     ] {
         let mut handler = build(&kind).unwrap();

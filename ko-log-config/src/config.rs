@@ -5,7 +5,7 @@ use std::path::Path;
 
 use log::LevelFilter;
 
-use crate::handler::{Stream, StreamConfig};
+use crate::handler::{JournalPrefix, Stream, StreamConfig};
 use crate::node::KeyPath;
 use crate::render::ColoredConfig;
 use crate::{
@@ -191,6 +191,7 @@ impl Default for Config {
         let console = HandlerConfig {
             kind: HandlerKind::Stream(StreamConfig {
                 stream: Stream::Stderr,
+                journal_prefix: JournalPrefix::Never,
             }),
             renderer: RendererConfig::Colored(ColoredConfig::default()),
             ..HandlerConfig::new(HandlerKind::Null)

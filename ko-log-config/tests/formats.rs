@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ko_log_config::handler::{
-    FileConfig, OpenMode, RotatingFileConfig, Rotation, Stream, StreamConfig, Timezone,
+    FileConfig, JournalPrefix, OpenMode, RotatingFileConfig, Rotation, Stream, StreamConfig,
+    Timezone,
 };
 use ko_log_config::node::{Node, NodeValue, Params};
 use ko_log_config::process::CallsiteField;
@@ -46,6 +47,7 @@ fn expected() -> Config {
     let console = HandlerConfig {
         kind: HandlerKind::Stream(StreamConfig {
             stream: Stream::Stdout,
+            journal_prefix: JournalPrefix::Never,
         }),
         renderer: RendererConfig::Colored(ColoredConfig {
             format: Template::parse("{time} {level:<8} [{target}] {message}{kv}").unwrap(),
@@ -282,7 +284,8 @@ fn the_default_config_is_colored_stderr_at_info() {
     assert_eq!(
         console.kind,
         HandlerKind::Stream(StreamConfig {
-            stream: Stream::Stderr
+            stream: Stream::Stderr,
+            journal_prefix: JournalPrefix::Never,
         })
     );
     assert!(matches!(console.renderer, RendererConfig::Colored(_)));

@@ -3,7 +3,8 @@
 use serde::Deserialize;
 
 use super::values::{
-    Count, DurationDe, FileMode, Level, NonEmpty, RotationDe, Size, StreamDe, TimezoneDe,
+    Count, DurationDe, FileMode, JournalPrefixDe, Level, NonEmpty, RotationDe, Size, StreamDe,
+    TimezoneDe,
 };
 use super::{process, render, Cx};
 use crate::handler::BUILTIN;
@@ -50,6 +51,7 @@ struct RawRotatingFile {
 #[serde(deny_unknown_fields, expecting = "a handler table")]
 struct RawStream {
     stream: Option<StreamDe>,
+    journal_prefix: Option<JournalPrefixDe>,
 }
 
 #[derive(Deserialize)]
@@ -111,6 +113,7 @@ pub(super) fn handler(cx: &Cx, node: &Node, path: &KeyPath) -> Result<HandlerCon
             let raw: RawStream = cx.de(node, path, COMMON)?;
             HandlerKind::Stream(StreamConfig {
                 stream: raw.stream.map_or(Stream::default(), |s| s.0),
+                journal_prefix: raw.journal_prefix.map(|p| p.0).unwrap_or_default(),
             })
         }
         "null" => {

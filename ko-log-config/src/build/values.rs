@@ -8,7 +8,7 @@ use std::time::Duration;
 use log::LevelFilter;
 use serde::de::{self, Deserialize, Deserializer, Unexpected, Visitor};
 
-use crate::handler::{Rotation, Stream, Timezone};
+use crate::handler::{JournalPrefix, Rotation, Stream, Timezone};
 use crate::process::CallsiteField;
 use crate::queue::{Backpressure, QueueConfig};
 use crate::render::{Color, ColorMode, COLOR_NAMES};
@@ -77,6 +77,12 @@ named!(RotationDe(Rotation), [
 named!(TimezoneDe(Timezone), ["local" => Timezone::Local, "utc" => Timezone::Utc]);
 
 named!(StreamDe(Stream), ["stdout" => Stream::Stdout, "stderr" => Stream::Stderr]);
+
+named!(JournalPrefixDe(JournalPrefix), [
+    "auto" => JournalPrefix::Auto,
+    "always" => JournalPrefix::Always,
+    "never" => JournalPrefix::Never,
+]);
 
 named!(ColorModeDe(ColorMode), [
     "auto" => ColorMode::Auto,

@@ -12,7 +12,7 @@ use log::LevelFilter;
 pub use file::{FileConfig, OpenMode};
 pub(crate) use rotating_file::DEFAULT_REOPEN_CHECK;
 pub use rotating_file::{RotatingFileConfig, Rotation, Timezone};
-pub use stream::{Stream, StreamConfig};
+pub use stream::{JournalPrefix, Stream, StreamConfig};
 
 use crate::node::{Origin, Params};
 use crate::{ProcessorConfig, RendererConfig};

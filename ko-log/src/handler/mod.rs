@@ -12,6 +12,7 @@
 //! | `rotating_file` | [`RotatingFile`] | `rotating_file`, with the pure rules in `rotation` |
 //! | `stream` | [`StdStream`] | `stream`: stdout or stderr |
 //! | `null` | [`Null`] | `null`: discards |
+//! | `journald` | [`Journald`] | `journald`: systemd-journald's native protocol (Linux only; registered like a user's `#[ko_log::handler]`) |
 //! | `otlp` | [`Otlp`] | `otlp/`: OpenTelemetry logs over OTLP/HTTP, own thread and buffer |
 //! | `socket` | — | `socket`: rendered lines over TCP, UDP or a unix stream socket |
 //! | `syslog` | — | `syslog`: RFC 5424 / 3164 over UDP, TCP or a unix socket |
@@ -53,6 +54,8 @@ use crate::{Error, Event};
 
 mod buffer;
 mod file;
+#[cfg(target_os = "linux")]
+mod journald;
 mod null;
 mod open;
 mod otlp;
@@ -65,10 +68,14 @@ mod syslog;
 mod transport;
 
 pub use file::File;
+#[cfg(target_os = "linux")]
+pub use journald::{
+    field_name, priority, Journald, JournaldParams, DEFAULT_SOCKET, ESCAPE_PREFIX, WRITE_TIMEOUT,
+};
 pub use null::Null;
 pub use otlp::{Encoding, Otlp, OtlpParams, Reconnect};
 pub use rotating_file::RotatingFile;
-pub use stream::StdStream;
+pub use stream::{connected_to_journal, StdStream};
 
 /// A destination for rendered records.
 pub trait Handler: fmt::Debug + Send + 'static {

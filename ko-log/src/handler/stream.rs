@@ -6,10 +6,20 @@
 //! stream is a terminal is read once, at construction (the colored renderer's `auto`). A
 //! failed write drops the buffered lines (counted by [`StdStream::lost`]); if it left a
 //! line half-written, the next write starts with `\n`.
+//!
+//! `journal_prefix` starts every line with an sd-daemon level prefix (`<3>` error, `<4>`
+//! warn, `<6>` info, `<7>` debug and trace; sd-daemon(3)), which journald strips and
+//! takes as the line's priority, so `journalctl -p err` finds errors written to stderr.
+//! `auto` decides once, at construction: the prefix is written when `$JOURNAL_STREAM`
+//! (`DEVICE:INODE`, which systemd sets for a service whose output goes to the journal)
+//! names the stream's own device and inode ([`connected_to_journal`]), so output
+//! redirected elsewhere by the service stays clean.
 
+use std::ffi::OsStr;
 use std::io::{self, IsTerminal, Write};
 
-use ko_log_config::handler::{Stream, StreamConfig};
+use ko_log_config::handler::{JournalPrefix, Stream, StreamConfig};
+use log::Level;
 
 use super::buffer::Lines;
 use super::Handler;
@@ -20,6 +30,10 @@ use crate::{Error, Event};
 pub struct StdStream {
     stream: Stream,
     terminal: bool,
+    /// Lines start with `<N>` (resolved from `journal_prefix` at construction).
+    prefix: bool,
+    /// The prefixed line being built, reused.
+    prefixed: Vec<u8>,
     lines: Lines,
     lost: u64,
 }
@@ -31,12 +45,28 @@ impl StdStream {
             Stream::Stdout => io::stdout().is_terminal(),
             Stream::Stderr => io::stderr().is_terminal(),
         };
+        let prefix = match config.journal_prefix {
+            JournalPrefix::Always => true,
+            JournalPrefix::Never => false,
+            JournalPrefix::Auto => {
+                let journal = std::env::var_os("JOURNAL_STREAM");
+                stream_identity(config.stream)
+                    .is_some_and(|(dev, ino)| connected_to_journal(journal.as_deref(), dev, ino))
+            }
+        };
         StdStream {
             stream: config.stream,
             terminal,
+            prefix,
+            prefixed: Vec::new(),
             lines: Lines::new(),
             lost: 0,
         }
+    }
+
+    /// Whether lines get an sd-daemon level prefix (`journal_prefix`, `auto` resolved).
+    pub fn journal_prefix(&self) -> bool {
+        self.prefix
     }
 
     fn write_out(&mut self) -> Result<(), Error> {
@@ -67,8 +97,18 @@ impl Handler for StdStream {
         self.lost
     }
 
-    fn write(&mut self, line: &[u8], _event: &Event) -> Result<(), Error> {
-        self.lines.push(line);
+    fn write(&mut self, line: &[u8], event: &Event) -> Result<(), Error> {
+        if self.prefix {
+            self.prefixed.clear();
+            let prefix = level_prefix(event.level).as_bytes();
+            for part in line.split_inclusive(|&b| b == b'\n') {
+                self.prefixed.extend_from_slice(prefix);
+                self.prefixed.extend_from_slice(part);
+            }
+            self.lines.push(&self.prefixed);
+        } else {
+            self.lines.push(line);
+        }
         if self.lines.is_full() {
             self.write_out()
         } else {
@@ -85,9 +125,111 @@ impl Handler for StdStream {
     }
 }
 
+/// The sd-daemon prefix of a level: `<3>` error, `<4>` warn, `<6>` info, `<7>` debug and
+/// trace.
+fn level_prefix(level: Level) -> &'static str {
+    match level {
+        Level::Error => "<3>",
+        Level::Warn => "<4>",
+        Level::Info => "<6>",
+        Level::Debug | Level::Trace => "<7>",
+    }
+}
+
+/// Whether `journal_stream`, the value of `$JOURNAL_STREAM` (`DEVICE:INODE`, both
+/// decimal), names the file whose device and inode are `dev` and `ino`: the stream is
+/// connected to the journal. No variable, or a malformed one, is not.
+pub fn connected_to_journal(journal_stream: Option<&OsStr>, dev: u64, ino: u64) -> bool {
+    let Some(value) = journal_stream.and_then(OsStr::to_str) else {
+        return false;
+    };
+    let Some((d, i)) = value.split_once(':') else {
+        return false;
+    };
+    d.parse::<u64>() == Ok(dev) && i.parse::<u64>() == Ok(ino)
+}
+
+/// The device and inode of the file open as `stream`, or `None` when it cannot be read (a
+/// closed stream; not Unix).
+#[cfg(unix)]
+fn stream_identity(stream: Stream) -> Option<(u64, u64)> {
+    use std::os::fd::AsFd;
+    match stream {
+        Stream::Stdout => identity(io::stdout().as_fd()),
+        Stream::Stderr => identity(io::stderr().as_fd()),
+    }
+}
+
+#[cfg(not(unix))]
+fn stream_identity(_: Stream) -> Option<(u64, u64)> {
+    None
+}
+
+/// The device and inode of the file open as `fd`.
+#[cfg(unix)]
+fn identity(fd: std::os::fd::BorrowedFd<'_>) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let file = std::fs::File::from(fd.try_clone_to_owned().ok()?);
+    let meta = file.metadata().ok()?;
+    Some((meta.dev(), meta.ino()))
+}
+
 impl Drop for StdStream {
     fn drop(&mut self) {
         // Only matters for a handler dropped without a flush; nobody to report to.
         let _ = self.write_out();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn journal_stream_must_name_the_streams_device_and_inode() {
+        let value = |s: &'static str| Some(OsStr::new(s));
+        assert!(connected_to_journal(value("8:1234"), 8, 1234));
+        assert!(!connected_to_journal(value("8:1235"), 8, 1234));
+        assert!(!connected_to_journal(value("9:1234"), 8, 1234));
+        assert!(!connected_to_journal(None, 8, 1234));
+        for bad in [
+            "", "8", "8:", ":1234", "8:1234:5", "x:1234", " 8:1234", "-8:1234",
+        ] {
+            assert!(!connected_to_journal(value(bad), 8, 1234), "{bad:?}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_open_file_has_the_identity_its_metadata_says() {
+        use std::os::fd::AsFd;
+        use std::os::unix::fs::MetadataExt;
+        let file = tempfile::tempfile().unwrap();
+        let meta = file.metadata().unwrap();
+        let (dev, ino) = identity(file.as_fd()).unwrap();
+        assert_eq!((dev, ino), (meta.dev(), meta.ino()));
+        let journal = std::ffi::OsString::from(format!("{dev}:{ino}"));
+        assert!(connected_to_journal(Some(&journal), dev, ino));
+    }
+
+    #[test]
+    fn every_line_of_a_record_gets_its_level_prefix() {
+        let mut stream = StdStream::new(&StreamConfig {
+            stream: Stream::Stdout,
+            journal_prefix: JournalPrefix::Always,
+        });
+        assert!(stream.journal_prefix());
+        let event = Event::new(Level::Error, "app", "x");
+        stream.write(b"one\ntwo\n", &event).unwrap();
+        assert_eq!(stream.prefixed, b"<3>one\n<3>two\n");
+        let levels = [Level::Warn, Level::Info, Level::Debug, Level::Trace];
+        let prefixes: Vec<&str> = levels.into_iter().map(level_prefix).collect();
+        assert_eq!(prefixes, ["<4>", "<6>", "<7>", "<7>"]);
+        stream.lines.discard();
+        let never = StdStream::new(&StreamConfig {
+            stream: Stream::Stdout,
+            journal_prefix: JournalPrefix::Never,
+        });
+        assert!(!never.journal_prefix());
     }
 }
