@@ -4,7 +4,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ko_log_config::{Config, HandlerConfig};
+use ko_log_config::{Config, HandlerConfig, RendererConfig};
 use log::{LevelFilter, Log, Metadata, Record};
 
 use crate::dispatch::guard::Shutdown;
@@ -236,7 +236,10 @@ pub(crate) struct Instance {
 fn instance_pipeline(config: &HandlerConfig, instance: Instance) -> Result<Pipeline, Error> {
     let renderer = match instance.renderer {
         Some(renderer) => renderer,
-        None => render::build(&config.renderer, instance.handler.is_terminal())?,
+        None => render::build(
+            &renderer_config(config, instance.handler.as_ref()),
+            instance.handler.is_terminal(),
+        )?,
     };
     let processors = config
         .processors
@@ -251,6 +254,21 @@ fn instance_pipeline(config: &HandlerConfig, instance: Instance) -> Result<Pipel
         renderer,
         handler: instance.handler,
     })
+}
+
+/// The handler's renderer: the one its config names, or, when none was written (in a
+/// file: no `renderer` key; in Rust: left at the default), the handler's own default.
+fn renderer_config(config: &HandlerConfig, handler: &dyn crate::Handler) -> RendererConfig {
+    let unset = config
+        .origin
+        .has_key("renderer")
+        .map_or(config.renderer == RendererConfig::default(), |written| {
+            !written
+        });
+    match handler.default_renderer() {
+        Some(preferred) if unset => preferred,
+        _ => config.renderer.clone(),
+    }
 }
 
 fn build_pipeline(name: &str, config: &HandlerConfig) -> Result<Pipeline, Error> {
@@ -270,7 +288,10 @@ fn build_pipeline(name: &str, config: &HandlerConfig) -> Result<Pipeline, Error>
             }
         }
     })?;
-    let renderer = render::build(&config.renderer, handler.is_terminal())?;
+    let renderer = render::build(
+        &renderer_config(config, handler.as_ref()),
+        handler.is_terminal(),
+    )?;
     let processors = config
         .processors
         .iter()

@@ -142,7 +142,9 @@ pub(super) fn handler(cx: &Cx, node: &Node, path: &KeyPath) -> Result<HandlerCon
     };
     let renderer = match node.get("renderer") {
         Some(renderer) => render::renderer(cx, renderer, &path.key("renderer"))?,
-        None => crate::handler::default_renderer(name),
+        // The handler may prefer another default (socket: JSON); the runtime asks it,
+        // and `origin` tells it that no renderer was written here.
+        None => crate::RendererConfig::default(),
     };
     let processors = match node.get("processors") {
         Some(list) => process::processors(cx, list, &path.key("processors"))?,

@@ -21,29 +21,14 @@ use crate::{ProcessorConfig, RendererConfig};
 /// [`HandlerKind::Custom`] for the runtime's registry.
 pub const BUILTIN: &[&str] = &["file", "rotating_file", "stream", "null"];
 
-/// The renderer a handler of `type_name` gets when its table has no `renderer` key: JSON
-/// lines for `socket` (collectors such as Vector and Fluent Bit parse them), the bare
-/// `{message}` for `syslog` (the syslog header and structured data carry the rest), the
-/// plain renderer with [`Template::DEFAULT`](crate::Template::DEFAULT) for every other
-/// handler.
-pub fn default_renderer(type_name: &str) -> RendererConfig {
-    match type_name {
-        "socket" => RendererConfig::Json(crate::render::JsonConfig::default()),
-        "syslog" => RendererConfig::Plain(crate::render::PlainConfig {
-            format: crate::Template::parse("{message}").unwrap_or_default(),
-            ..crate::render::PlainConfig::default()
-        }),
-        _ => RendererConfig::default(),
-    }
-}
-
 /// One `[handlers.NAME]` table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HandlerConfig {
     /// The destination, chosen by `type`.
     pub kind: HandlerKind,
-    /// How records are turned into lines (key `renderer`, default `{ type = "plain" }`;
-    /// see [`default_renderer`] for the handlers whose default differs).
+    /// How records are turned into lines (key `renderer`, default `{ type = "plain" }`,
+    /// unless the handler prefers another default and no renderer was written: see the
+    /// runtime's `Handler::default_renderer`).
     pub renderer: RendererConfig,
     /// Run in order on each record before rendering (key `processors`, default none).
     pub processors: Vec<ProcessorConfig>,

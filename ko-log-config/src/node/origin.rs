@@ -30,6 +30,14 @@ impl Origin {
             .map(|table| table.error_at(key, message))
     }
 
+    /// Whether the table came from a config text and has `key` (`Some(false)`: written
+    /// without it; `None`: built in Rust, so nobody can tell).
+    pub fn has_key(&self, key: &str) -> Option<bool> {
+        self.table
+            .as_ref()
+            .map(|table| table.node().get(key).is_some())
+    }
+
     /// Whether the table came from a config text.
     pub fn is_located(&self) -> bool {
         self.table.is_some()

@@ -94,6 +94,13 @@ pub trait Handler: fmt::Debug + Send + 'static {
         self.flush()
     }
 
+    /// The renderer this handler gets when its config names none (`socket`: JSON lines;
+    /// `syslog`: the bare message). `None`: the plain renderer, as for every handler. A
+    /// config built in Rust gets it when its `renderer` is left at the default.
+    fn default_renderer(&self) -> Option<ko_log_config::RendererConfig> {
+        None
+    }
+
     /// Whether the destination is an interactive terminal (the colored renderer's `auto`).
     fn is_terminal(&self) -> bool {
         false

@@ -106,6 +106,13 @@ impl Socket {
 }
 
 impl Handler for Socket {
+    /// JSON lines: what Vector, Fluent Bit and Logstash read from a socket.
+    fn default_renderer(&self) -> Option<ko_log_config::RendererConfig> {
+        Some(ko_log_config::RendererConfig::Json(
+            ko_log_config::render::JsonConfig::default(),
+        ))
+    }
+
     fn write(&mut self, line: &[u8], event: &Event) -> Result<(), Error> {
         if self.sender.is_own_status(event) {
             return Ok(());
