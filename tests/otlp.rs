@@ -2,7 +2,10 @@
 //! protobuf definitions (`opentelemetry-proto` + `prost`) and with serde_json for the
 //! JSON encoding; delivery through a collector that is down, then up; 503 with
 //! `Retry-After`; exact drop counts under `drop_oldest`; the `OTEL_EXPORTER_OTLP_LOGS_*`
-//! environment; outage status records reaching a file handler and never the collector. Each test installs ko-log, so each runs as a child process of its own.
+//! environment; outage status records reaching a file handler and never the collector;
+//! `https://` refused without the `otlp-https` feature, and with it accepted, with
+//! refused connections and failed handshakes retried and counted (no in-test TLS
+//! collector: that needs a certificate the built-in roots trust). Each test installs ko-log, so each runs as a child process of its own.
 //! No timing is asserted but lower bounds that slowness cannot break; waits are bounded
 //! only so that a bug fails instead of hanging.
 
@@ -535,6 +538,7 @@ fn the_environment_gives_endpoint_and_headers_when_the_config_does_not() {
     );
 }
 
+#[cfg(not(feature = "otlp-https"))]
 #[test]
 fn an_https_endpoint_is_refused_at_init_with_its_location() {
     in_child(
@@ -660,6 +664,60 @@ fn an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_co
                 "the collector got a status record about itself: {targets:?}"
             );
             assert_eq!(records.len(), 5, "first and the newest four");
+        },
+    );
+}
+
+#[cfg(feature = "otlp-https")]
+#[test]
+fn an_https_endpoint_is_accepted_and_a_refused_connection_is_retried_and_counted() {
+    in_child(
+        "an_https_endpoint_is_accepted_and_a_refused_connection_is_retried_and_counted",
+        &[],
+        || {
+            // Nothing listens: the TCP connection is refused.
+            let closed = free_port();
+            let text = config(
+                &format!("endpoint = \"https://{closed}/v1/logs\""),
+                r#"write_timeout = "200ms""#,
+            );
+            let guard = ko_log::init_from_str(&text, Format::Toml).expect("https is built");
+            log::info!("over TLS");
+            let stats = wait_for(|s| s.retries >= 2);
+            assert_eq!((stats.sent, stats.dropped), (0, 0), "{stats:?}");
+            drop(guard);
+        },
+    );
+}
+
+#[cfg(feature = "otlp-https")]
+#[test]
+fn an_https_endpoint_whose_server_drops_the_handshake_is_retried_and_counted() {
+    in_child(
+        "an_https_endpoint_whose_server_drops_the_handshake_is_retried_and_counted",
+        &[],
+        || {
+            // Accepts and closes at once: TCP connects, the TLS handshake fails.
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap();
+            let accepted = Arc::new(AtomicUsize::new(0));
+            let count = Arc::clone(&accepted);
+            std::thread::spawn(move || {
+                for stream in listener.incoming().flatten() {
+                    count.fetch_add(1, Ordering::SeqCst);
+                    drop(stream);
+                }
+            });
+            let text = config(
+                &format!("endpoint = \"https://localhost:{}/v1/logs\"", addr.port()),
+                r#"write_timeout = "200ms""#,
+            );
+            let guard = ko_log::init_from_str(&text, Format::Toml).expect("https is built");
+            log::info!("over TLS");
+            let stats = wait_for(|s| s.retries >= 2 && s.reconnects >= 1);
+            assert_eq!((stats.sent, stats.dropped), (0, 0), "{stats:?}");
+            assert!(accepted.load(Ordering::SeqCst) >= 2);
+            drop(guard);
         },
     );
 }

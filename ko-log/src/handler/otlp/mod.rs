@@ -1,5 +1,5 @@
 //! `type = "otlp"`: OpenTelemetry logs over OTLP/HTTP (protobuf or JSON), with no async
-//! runtime and no HTTP client crate.
+//! runtime and no HTTP client crate (and, without `otlp-https`, no dependency at all).
 //!
 //! ```toml
 //! [handlers.otel]
@@ -27,14 +27,16 @@
 //! When `endpoint` or `headers` is not set, `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT` (else
 //! `OTEL_EXPORTER_OTLP_ENDPOINT` plus `/v1/logs`) and `OTEL_EXPORTER_OTLP_LOGS_HEADERS`
 //! (else `OTEL_EXPORTER_OTLP_HEADERS`; `k=v,k2=v2`, percent-decoded) are read when the
-//! handler is built. `https://` is refused at init: it needs an `otlp-https` feature that
-//! is not built yet.
+//! handler is built. `https://` needs the `otlp-https` feature (rustls, module `tls`, under
+//! the same HTTP/1.1 client); without it an `https://` endpoint is refused at init.
 
 mod encode;
 mod export;
 mod http;
 mod json;
 mod record;
+#[cfg(feature = "otlp-https")]
+mod tls;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
@@ -328,7 +330,7 @@ impl Otlp {
             Encoding::Protobuf => "application/x-protobuf",
             Encoding::Json => "application/json",
         };
-        let client = http::Client::new(parsed, content_type, &headers, params.write_timeout);
+        let client = http::Client::new(parsed, content_type, &headers, params.write_timeout)?;
         let buffer = Arc::new(Buffer::new(
             params.buffer,
             params.batch_size,
