@@ -2,7 +2,10 @@
 //! protobuf definitions (`opentelemetry-proto` + `prost`) and with serde_json for the
 //! JSON encoding; delivery through a collector that is down, then up; 503 with
 //! `Retry-After`; exact drop counts under `drop_oldest`; the `OTEL_EXPORTER_OTLP_LOGS_*`
-//! environment. Each test installs ko-log, so each runs as a child process of its own.
+//! environment; outage status records reaching a file handler and never the collector;
+//! `https://` refused without the `otlp-https` feature, and with it accepted, with
+//! refused connections and failed handshakes retried and counted (no in-test TLS
+//! collector: that needs a certificate the built-in roots trust). Each test installs ko-log, so each runs as a child process of its own.
 //! No timing is asserted but lower bounds that slowness cannot break; waits are bounded
 //! only so that a bug fails instead of hanging.
 
@@ -481,12 +484,13 @@ fn drop_oldest_with_a_tiny_buffer_and_no_collector_counts_exactly() {
             }
             // Four in flight, four in the buffer: the other 92 were dropped, oldest first.
             let stats = wait_for(|s| s.dropped >= 92);
-            assert_eq!((stats.dropped, stats.sent, stats.written), (92, 0, 100));
+            // `written` also counts the `unreachable` status record, which the handler
+            // was handed and skipped (it is about its own collector).
+            assert_eq!((stats.dropped, stats.sent, stats.written), (92, 0, 101));
             drop(guard);
         },
     );
     if let Some(stderr) = stderr {
-        assert!(stderr.contains("is unreachable"), "{stderr}");
         assert!(
             stderr.contains("given up") || stderr.contains("gave up"),
             "{stderr}"
@@ -534,6 +538,7 @@ fn the_environment_gives_endpoint_and_headers_when_the_config_does_not() {
     );
 }
 
+#[cfg(not(feature = "otlp-https"))]
 #[test]
 fn an_https_endpoint_is_refused_at_init_with_its_location() {
     in_child(
@@ -546,6 +551,173 @@ fn an_https_endpoint_is_refused_at_init_with_its_location() {
             assert!(message.contains("otlp-https"), "{message}");
             assert!(message.contains("line 8"), "{message}");
             assert!(message.contains("handlers.otel"), "{message}");
+        },
+    );
+}
+
+/// The JSON lines of `path` whose `message` contains `text`, after a `flush()` (which
+/// also makes the handlers log the status records their threads queued).
+fn lines_with(path: &std::path::Path, text: &str) -> Vec<serde_json::Value> {
+    log::logger().flush();
+    support::lines(path)
+        .iter()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).expect("a JSON line"))
+        .filter(|line| line["message"].as_str().is_some_and(|m| m.contains(text)))
+        .collect()
+}
+
+#[test]
+fn an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_collector() {
+    in_child(
+        "an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_collector",
+        &[],
+        || {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("app.log");
+            let addr = free_port();
+            let url = format!("http://{addr}/v1/logs");
+            let text = format!(
+                r#"
+                [loggers.root]
+                level = "trace"
+                handlers = ["otel", "file"]
+                [handlers.file]
+                type = "file"
+                path = "{}"
+                renderer = {{ type = "json" }}
+                [handlers.otel]
+                type = "otlp"
+                endpoint = "{url}"
+                reconnect = {{ min = "10ms", max = "50ms" }}
+                batch_interval = "20ms"
+                buffer = 4
+                backpressure = "drop_oldest"
+                write_timeout = "200ms"
+                "#,
+                path.display()
+            );
+            let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
+            log::info!(i = 0; "first");
+            // The exporter holds `first` and retries it; the outage is told once.
+            let mut gone = Vec::new();
+            support::wait_until("the unreachable record in the file", || {
+                gone = lines_with(&path, "is unreachable");
+                !gone.is_empty()
+            });
+            assert_eq!(gone[0]["level"], "WARN");
+            assert_eq!(gone[0]["target"], "ko_log");
+            assert_eq!(gone[0]["destination"], url.as_str());
+            assert!(gone[0]["error"].as_str().is_some_and(|e| !e.is_empty()));
+            assert!(gone[0]["sender"].is_u64(), "{}", gone[0]);
+            assert_eq!(
+                gone[0]["message"],
+                format!(
+                    "log destination {url} is unreachable ({}); records are buffered (at most 4) and sent when it is back",
+                    gone[0]["error"].as_str().unwrap()
+                )
+            );
+            // Buffer of 4 while `first` is held: 16 of these 20 are dropped, oldest first.
+            for i in 1..=20 {
+                log::info!(i = i; "then {i}");
+            }
+            let stats = wait_for(|s| s.dropped >= 16);
+            assert_eq!(stats.dropped, 16);
+
+            let collector = Collector::start(TcpListener::bind(addr).unwrap(), 0);
+            wait_for(|s| s.sent == 5);
+            let mut back = Vec::new();
+            support::wait_until("the back record in the file", || {
+                back = lines_with(&path, "is back after");
+                !back.is_empty()
+            });
+            assert_eq!(back[0]["level"], "INFO");
+            assert_eq!(back[0]["target"], "ko_log");
+            assert_eq!(back[0]["destination"], url.as_str());
+            assert_eq!(back[0]["dropped"], 16);
+            assert!(back[0]["down_ms"].is_u64(), "{}", back[0]);
+            assert_eq!(back[0]["sender"], gone[0]["sender"]);
+            assert!(back[0]["message"]
+                .as_str()
+                .unwrap()
+                .ends_with("; 16 records were dropped meanwhile"));
+            drop(guard);
+
+            assert_eq!(
+                lines_with(&path, "is unreachable").len(),
+                1,
+                "one per outage"
+            );
+            assert_eq!(lines_with(&path, "is back after").len(), 1);
+            let records: Vec<_> = collector
+                .records()
+                .iter()
+                .flat_map(|(request, _)| request.resource_logs[0].scope_logs[0].log_records.clone())
+                .collect();
+            let targets: Vec<_> = records
+                .iter()
+                .map(|r| attr(&r.attributes, "log.target").cloned())
+                .collect();
+            assert!(
+                targets
+                    .iter()
+                    .all(|t| *t != Some(Any::StringValue("ko_log".into()))),
+                "the collector got a status record about itself: {targets:?}"
+            );
+            assert_eq!(records.len(), 5, "first and the newest four");
+        },
+    );
+}
+
+#[cfg(feature = "otlp-https")]
+#[test]
+fn an_https_endpoint_is_accepted_and_a_refused_connection_is_retried_and_counted() {
+    in_child(
+        "an_https_endpoint_is_accepted_and_a_refused_connection_is_retried_and_counted",
+        &[],
+        || {
+            // Nothing listens: the TCP connection is refused.
+            let closed = free_port();
+            let text = config(
+                &format!("endpoint = \"https://{closed}/v1/logs\""),
+                r#"write_timeout = "200ms""#,
+            );
+            let guard = ko_log::init_from_str(&text, Format::Toml).expect("https is built");
+            log::info!("over TLS");
+            let stats = wait_for(|s| s.retries >= 2);
+            assert_eq!((stats.sent, stats.dropped), (0, 0), "{stats:?}");
+            drop(guard);
+        },
+    );
+}
+
+#[cfg(feature = "otlp-https")]
+#[test]
+fn an_https_endpoint_whose_server_drops_the_handshake_is_retried_and_counted() {
+    in_child(
+        "an_https_endpoint_whose_server_drops_the_handshake_is_retried_and_counted",
+        &[],
+        || {
+            // Accepts and closes at once: TCP connects, the TLS handshake fails.
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap();
+            let accepted = Arc::new(AtomicUsize::new(0));
+            let count = Arc::clone(&accepted);
+            std::thread::spawn(move || {
+                for stream in listener.incoming().flatten() {
+                    count.fetch_add(1, Ordering::SeqCst);
+                    drop(stream);
+                }
+            });
+            let text = config(
+                &format!("endpoint = \"https://localhost:{}/v1/logs\"", addr.port()),
+                r#"write_timeout = "200ms""#,
+            );
+            let guard = ko_log::init_from_str(&text, Format::Toml).expect("https is built");
+            log::info!("over TLS");
+            let stats = wait_for(|s| s.retries >= 2 && s.reconnects >= 1);
+            assert_eq!((stats.sent, stats.dropped), (0, 0), "{stats:?}");
+            assert!(accepted.load(Ordering::SeqCst) >= 2);
+            drop(guard);
         },
     );
 }

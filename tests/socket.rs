@@ -1,5 +1,7 @@
 //! `type = "socket"`: JSON lines to a TCP, UDP or unix stream receiver the test owns;
-//! a receiver that is down at start, one that restarts, a record too big for a datagram.
+//! a receiver that is down at start, one that restarts, a record too big for a datagram;
+//! the outage status records, end to end through an installed backend (in a child
+//! process: the one global logger).
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::{TcpListener, UdpSocket};
@@ -251,4 +253,101 @@ fn bad_keys_are_refused_at_init() {
 fn writeln_stderr(text: &str) -> std::io::Result<()> {
     use std::io::Write;
     writeln!(std::io::stderr(), "{text}")
+}
+
+/// The JSON lines of `path` whose `message` contains `text`, after a `flush()` (which
+/// also makes the handlers log the status records their threads queued).
+fn lines_with(path: &std::path::Path, text: &str) -> Vec<serde_json::Value> {
+    log::logger().flush();
+    support::lines(path)
+        .iter()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).expect("a JSON line"))
+        .filter(|line| line["message"].as_str().is_some_and(|m| m.contains(text)))
+        .collect()
+}
+
+#[test]
+fn an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_receiver() {
+    const NAME: &str =
+        "an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_receiver";
+    if !support::is_child(NAME) {
+        support::run_child_ok(NAME, &[]);
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let address = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let destination = format!("tcp://{address}");
+    let text = format!(
+        r#"
+        [loggers.root]
+        level = "trace"
+        handlers = ["net", "file"]
+        [handlers.file]
+        type = "file"
+        path = "{}"
+        renderer = {{ type = "json" }}
+        [handlers.net]
+        type = "socket"
+        address = "{address}"
+        buffer = 4
+        backpressure = "drop_oldest"
+        write_timeout = "200ms"
+        reconnect = {{ min = "10ms", max = "50ms" }}
+        "#,
+        path.display()
+    );
+    let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
+    log::info!(i = 0; "first");
+    let mut gone = Vec::new();
+    support::wait_until("the unreachable record in the file", || {
+        gone = lines_with(&path, "is unreachable");
+        !gone.is_empty()
+    });
+    assert_eq!(gone[0]["level"], "WARN");
+    assert_eq!(gone[0]["target"], "ko_log");
+    assert_eq!(gone[0]["destination"], destination.as_str());
+    assert!(gone[0]["error"].as_str().is_some_and(|e| !e.is_empty()));
+    assert!(gone[0]["sender"].is_u64(), "{}", gone[0]);
+    // The sender thread holds `first`; a buffer of 4 keeps the newest 4 of these 20.
+    for i in 1..=20 {
+        log::info!(i = i; "then {i}");
+    }
+    support::wait_until("16 dropped", || {
+        log::logger().flush();
+        ko_log::stats().handler("net").unwrap().dropped >= 16
+    });
+    assert_eq!(ko_log::stats().handler("net").unwrap().dropped, 16);
+
+    let listener = TcpListener::bind(address).unwrap();
+    let (stream, _) = listener.accept().unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut back = Vec::new();
+    support::wait_until("the back record in the file", || {
+        back = lines_with(&path, "is back after");
+        !back.is_empty()
+    });
+    assert_eq!(back[0]["level"], "INFO");
+    assert_eq!(back[0]["target"], "ko_log");
+    assert_eq!(back[0]["destination"], destination.as_str());
+    assert_eq!(back[0]["dropped"], 16);
+    assert!(back[0]["down_ms"].is_u64(), "{}", back[0]);
+    assert_eq!(back[0]["sender"], gone[0]["sender"]);
+    drop(guard);
+
+    assert_eq!(
+        lines_with(&path, "is unreachable").len(),
+        1,
+        "one per outage"
+    );
+    assert_eq!(lines_with(&path, "is back after").len(), 1);
+    // The guard closed the connection: everything the receiver got is here.
+    let lines = read_lines(stream, usize::MAX, Duration::from_secs(10));
+    let got: Vec<u64> = lines.iter().map(|l| l["i"].as_u64().unwrap()).collect();
+    assert_eq!(got, [0, 17, 18, 19, 20], "no status record: {lines:?}");
 }

@@ -19,7 +19,9 @@
 //!
 //! The network handlers (`socket`, `syslog`) send from a thread of their own behind a
 //! bounded buffer (`sender`, over the std sockets of `transport`), so a slow or absent
-//! destination never makes the dispatcher do I/O. They are registered with
+//! destination never makes the dispatcher do I/O. They and `otlp` tell outages with the
+//! status records of `status`, logged from the dispatcher and never sent to the
+//! destination they are about. They are registered with
 //! `#[ko_log::handler]` exactly as a user's handler is: a new one is its file, its `mod`
 //! line and its params type.
 //!
@@ -63,6 +65,7 @@ mod rotating_file;
 mod rotation;
 pub(crate) mod sender;
 mod socket;
+mod status;
 mod stream;
 mod syslog;
 mod transport;

@@ -17,13 +17,12 @@
 //!   current step). A batch that failed stays with the thread and is sent again on the
 //!   next connection (`retries`); the items a transport reports as delivered before the
 //!   failure are not sent twice.
-//! - **Status records** on the `ko_log` target: a warning when the destination goes away
-//!   and an info record when it is back, with `destination`, the records `dropped`
-//!   meanwhile and the `sender` id. The sender thread only queues them; the handler
-//!   logs them through `log::logger()` from the dispatcher thread at its next `write` or
-//!   `flush` (the dispatcher flushes whenever its queue runs dry), and skips them in its
-//!   own `write` ([`Sender::is_own_status`]), so they reach every other handler and
-//!   never the destination they are about.
+//! - **Status records** on the `ko_log` target (module `status`, shared with `otlp`): a
+//!   warning when the destination goes away and an info record when it is back. The
+//!   sender thread only queues them; the handler logs them from the dispatcher thread at
+//!   its next `write` or `flush`, and skips them in its own `write`
+//!   ([`Sender::is_own_status`]), so they reach every other handler and never the
+//!   destination they are about.
 //! - **`flush`**: a `log::logger().flush()` waits, at most `write_timeout`, until every
 //!   item pushed before it has been handed to the transport — unless the destination is
 //!   away, when waiting would only stall the dispatcher. The dispatcher's routine
@@ -43,6 +42,7 @@ use std::time::{Duration, Instant};
 use ko_log_config::units::HumanDuration;
 use ko_log_config::Backpressure;
 
+use super::status::{Outage, Statuses};
 use crate::{report, Event, HandlerStats};
 
 /// The keys every network handler takes, as its params type spells them.
@@ -161,13 +161,6 @@ pub(crate) trait Transport: Send + 'static {
     fn destination(&self) -> String;
 }
 
-/// A destination going away or coming back, queued for the dispatcher to log.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Status {
-    Gone { error: String },
-    Back { dropped: u64, down_for: Duration },
-}
-
 /// What the dispatcher and the sender thread share.
 #[derive(Debug)]
 struct Shared<T> {
@@ -180,6 +173,7 @@ struct Shared<T> {
     sent: AtomicU64,
     retries: AtomicU64,
     reconnects: AtomicU64,
+    statuses: Statuses,
 }
 
 #[derive(Debug)]
@@ -195,18 +189,11 @@ struct State<T> {
     stalled: bool,
     /// Set at shutdown: deliver until then, then give up.
     closing: Option<Instant>,
-    statuses: Vec<Status>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
-
-/// Numbers the senders of a process, so a status record names the one it is about.
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-
-/// The field of a status record that names its sender.
-pub(crate) const SENDER_FIELD: &str = "sender";
 
 /// The handler's side of a network sender: push items, flush, read counters. Dropping
 /// it shuts the thread down (see the module docs).
@@ -214,8 +201,6 @@ pub(crate) const SENDER_FIELD: &str = "sender";
 pub(crate) struct Sender<T: Send + 'static> {
     shared: Arc<Shared<T>>,
     config: NetConfig,
-    id: u64,
-    destination: String,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -235,7 +220,6 @@ impl<T: Send + 'static> Sender<T> {
                 down: false,
                 stalled: false,
                 closing: None,
-                statuses: Vec::new(),
             }),
             work: Condvar::new(),
             progress: Condvar::new(),
@@ -243,8 +227,8 @@ impl<T: Send + 'static> Sender<T> {
             sent: AtomicU64::new(0),
             retries: AtomicU64::new(0),
             reconnects: AtomicU64::new(0),
+            statuses: Statuses::new(transport.destination(), config.buffer),
         });
-        let destination = transport.destination();
         let thread = {
             let shared = Arc::clone(&shared);
             std::thread::Builder::new()
@@ -254,8 +238,6 @@ impl<T: Send + 'static> Sender<T> {
         Ok(Sender {
             shared,
             config,
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-            destination,
             thread: Some(thread),
         })
     }
@@ -339,77 +321,13 @@ impl<T: Send + 'static> Sender<T> {
     /// Whether `event` is a status record about this sender, which its handler must not
     /// send to the destination it is about.
     pub fn is_own_status(&self, event: &Event) -> bool {
-        event.target == "ko_log"
-            && matches!(event.fields.get(SENDER_FIELD), Some(crate::Value::U64(id)) if *id == self.id)
+        self.shared.statuses.is_own(event)
     }
 
     /// Logs the status records the thread queued, through the global logger.
     fn log_statuses(&self) {
-        let statuses = {
-            let mut state = lock(&self.shared.state);
-            if state.statuses.is_empty() {
-                return;
-            }
-            std::mem::take(&mut state.statuses)
-        };
-        for status in statuses {
-            let destination = self.destination.as_str();
-            match status {
-                Status::Gone { error } => {
-                    let fields: [(&str, log::kv::Value<'_>); 3] = [
-                        ("destination", destination.into()),
-                        ("error", error.as_str().into()),
-                        (SENDER_FIELD, self.id.into()),
-                    ];
-                    emit(
-                        log::Level::Warn,
-                        format_args!(
-                            "log destination {destination} is unreachable ({error}); records are buffered (at most {}) and sent when it is back",
-                            self.config.buffer
-                        ),
-                        &fields,
-                    );
-                }
-                Status::Back { dropped, down_for } => {
-                    let millis = u64::try_from(down_for.as_millis()).unwrap_or(u64::MAX);
-                    let fields: [(&str, log::kv::Value<'_>); 4] = [
-                        ("destination", destination.into()),
-                        ("dropped", dropped.into()),
-                        ("down_ms", millis.into()),
-                        (SENDER_FIELD, self.id.into()),
-                    ];
-                    emit(
-                        log::Level::Info,
-                        format_args!(
-                            "log destination {destination} is back after {:.1}s; {dropped} records were dropped meanwhile",
-                            down_for.as_secs_f64()
-                        ),
-                        &fields,
-                    );
-                }
-            }
-        }
+        self.shared.statuses.log();
     }
-}
-
-/// Logs one status record through the global logger, on the `ko_log` target.
-fn emit(level: log::Level, args: std::fmt::Arguments<'_>, fields: &[(&str, log::kv::Value<'_>)]) {
-    let logger = log::logger();
-    let metadata = log::Metadata::builder()
-        .level(level)
-        .target("ko_log")
-        .build();
-    if !logger.enabled(&metadata) {
-        return;
-    }
-    logger.log(
-        &log::Record::builder()
-            .metadata(metadata)
-            .args(args)
-            .module_path_static(Some(module_path!()))
-            .key_values(&fields)
-            .build(),
-    );
 }
 
 impl<T: Send + 'static> Drop for Sender<T> {
@@ -432,8 +350,7 @@ fn run<X: Transport>(shared: &Shared<X::Item>, mut transport: X, config: NetConf
     let mut connected = false;
     let mut ever_connected = false;
     let mut backoff = Backoff::new(config.reconnect);
-    // When the destination went away and the drop count then.
-    let mut down_since: Option<(Instant, u64)> = None;
+    let mut outage = Outage::default();
     loop {
         if held.is_empty() {
             let mut state = lock(&shared.state);
@@ -462,14 +379,9 @@ fn run<X: Transport>(shared: &Shared<X::Item>, mut transport: X, config: NetConf
             match transport.connect(budget.max(Duration::from_millis(1))) {
                 Ok(()) => {
                     connected = true;
-                    if let Some((since, dropped_then)) = down_since.take() {
-                        let dropped = shared.dropped.load(Ordering::Relaxed) - dropped_then;
-                        let mut state = lock(&shared.state);
-                        state.down = false;
-                        state.statuses.push(Status::Back {
-                            dropped,
-                            down_for: since.elapsed(),
-                        });
+                    let dropped = shared.dropped.load(Ordering::Relaxed);
+                    if outage.up(&shared.statuses, dropped) {
+                        lock(&shared.state).down = false;
                     }
                     if ever_connected {
                         shared.reconnects.fetch_add(1, Ordering::Relaxed);
@@ -477,7 +389,7 @@ fn run<X: Transport>(shared: &Shared<X::Item>, mut transport: X, config: NetConf
                     ever_connected = true;
                 }
                 Err(error) => {
-                    went_down(shared, &mut down_since, &error);
+                    went_down(shared, &mut outage, &error);
                     pause(shared, backoff.next(), closing);
                     continue;
                 }
@@ -495,7 +407,7 @@ fn run<X: Transport>(shared: &Shared<X::Item>, mut transport: X, config: NetConf
                 transport.disconnect();
                 connected = false;
                 shared.retries.fetch_add(1, Ordering::Relaxed);
-                went_down(shared, &mut down_since, &failed.error);
+                went_down(shared, &mut outage, &failed.error);
                 // A connection that worked dropped: try again at once, once.
                 if backoff.fresh() {
                     backoff.next();
@@ -520,18 +432,12 @@ fn finished<T>(shared: &Shared<T>, held: &mut Vec<T>, sent: Option<usize>) {
 }
 
 /// Marks the destination away (once per outage: one status record).
-fn went_down<T>(shared: &Shared<T>, down_since: &mut Option<(Instant, u64)>, error: &io::Error) {
-    if down_since.is_some() {
-        return;
+fn went_down<T>(shared: &Shared<T>, outage: &mut Outage, error: &io::Error) {
+    let dropped = shared.dropped.load(Ordering::Relaxed);
+    if outage.down(&shared.statuses, dropped, error) {
+        lock(&shared.state).down = true;
+        shared.progress.notify_all();
     }
-    *down_since = Some((Instant::now(), shared.dropped.load(Ordering::Relaxed)));
-    let mut state = lock(&shared.state);
-    state.down = true;
-    state.statuses.push(Status::Gone {
-        error: error.to_string(),
-    });
-    drop(state);
-    shared.progress.notify_all();
 }
 
 /// Waits `wait` before the next attempt, less if the shutdown deadline comes first.

@@ -1,6 +1,7 @@
 //! A minimal HTTP/1.1 client for OTLP/HTTP: `POST` over `std::net::TcpStream`.
 //!
-//! Only `http://` (no TLS). One connection, kept alive between requests and opened again
+//! `http://` over a plain `TcpStream`; `https://` over rustls (`tls`), only with the
+//! `otlp-https` feature. One connection, kept alive between requests and opened again
 //! when it fails or the server closes it; a request that fails on a reused connection
 //! before any byte of the answer arrived is sent once more on a new one (the server may
 //! have closed an idle connection). Connect, write and read each time out after the
@@ -32,20 +33,28 @@ pub(crate) struct Endpoint {
     pub path: String,
     /// The `Host` header value.
     authority: String,
+    /// `https://`: TLS (only with the `otlp-https` feature).
+    pub tls: bool,
 }
 
 impl Endpoint {
-    /// Parses `url`; refuses `https://` (not built) and anything but `http://`.
+    /// Parses `url`: `http://`, or `https://` with the `otlp-https` feature (refused
+    /// without it).
     pub fn parse(url: &str) -> Result<Endpoint, String> {
-        let rest = if let Some(rest) = url.strip_prefix("http://") {
-            rest
+        let (rest, tls) = if let Some(rest) = url.strip_prefix("http://") {
+            (rest, false)
+        } else if let Some(rest) = url
+            .strip_prefix("https://")
+            .filter(|_| cfg!(feature = "otlp-https"))
+        {
+            (rest, true)
         } else if url.starts_with("https://") {
             return Err(format!(
-                "endpoint `{url}` is https://, which needs the `otlp-https` feature of ko-log; it is not built yet: use an http:// endpoint (a local OpenTelemetry Collector) and let it forward over TLS"
+                "endpoint `{url}` is https://, which needs ko-log's `otlp-https` feature (off in this build): enable it, or use an http:// endpoint (a local OpenTelemetry Collector) and let it forward over TLS"
             ));
         } else {
             return Err(format!(
-                "endpoint `{url}` must start with http:// (for example http://127.0.0.1:4318/v1/logs)"
+                "endpoint `{url}` must start with http:// or https:// (for example http://127.0.0.1:4318/v1/logs)"
             ));
         };
         let (authority, path) = match rest.find('/') {
@@ -58,17 +67,18 @@ impl Endpoint {
             ));
         }
         let bad_port = || format!("endpoint `{url}` has an invalid port");
+        let default_port = if tls { 443 } else { 80 };
         let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
             let (host, after) = v6.split_once(']').ok_or_else(bad_port)?;
             match after.strip_prefix(':') {
                 Some(port) => (host, port.parse().map_err(|_| bad_port())?),
-                None if after.is_empty() => (host, 80),
+                None if after.is_empty() => (host, default_port),
                 None => return Err(bad_port()),
             }
         } else {
             match authority.rsplit_once(':') {
                 Some((host, port)) => (host, port.parse().map_err(|_| bad_port())?),
-                None => (authority, 80),
+                None => (authority, default_port),
             }
         };
         if path.bytes().any(|b| b <= b' ' || b == 0x7f) {
@@ -81,6 +91,7 @@ impl Endpoint {
             port,
             path: path.to_owned(),
             authority: authority.to_owned(),
+            tls,
         })
     }
 }
@@ -96,6 +107,50 @@ pub(crate) struct Response {
     pub excerpt: String,
 }
 
+/// A connection: plain TCP, or TLS over it.
+#[derive(Debug)]
+enum Stream {
+    Plain(TcpStream),
+    #[cfg(feature = "otlp-https")]
+    Tls(Box<super::tls::TlsStream>),
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.read(buf),
+            #[cfg(feature = "otlp-https")]
+            Stream::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.write(buf),
+            #[cfg(feature = "otlp-https")]
+            Stream::Tls(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.flush(),
+            #[cfg(feature = "otlp-https")]
+            Stream::Tls(s) => s.flush(),
+        }
+    }
+}
+
+/// What `https://` connections are made with: the TLS config and the name checked.
+#[cfg(feature = "otlp-https")]
+#[derive(Debug)]
+struct Tls {
+    config: std::sync::Arc<rustls::ClientConfig>,
+    name: rustls::pki_types::ServerName<'static>,
+}
+
 /// One keep-alive connection to an [`Endpoint`].
 #[derive(Debug)]
 pub(crate) struct Client {
@@ -103,20 +158,32 @@ pub(crate) struct Client {
     /// The request head up to the `Content-Length` value: fixed for the client's life.
     head: Vec<u8>,
     timeout: Duration,
-    conn: Option<BufReader<TcpStream>>,
+    #[cfg(feature = "otlp-https")]
+    tls: Option<Tls>,
+    conn: Option<BufReader<Stream>>,
     connected_before: bool,
     /// Connections opened after the first.
     pub reconnects: u64,
 }
 
 impl Client {
-    /// A client that POSTs `content_type` bodies to `endpoint` with `headers`.
+    /// A client that POSTs `content_type` bodies to `endpoint` with `headers`; fails
+    /// only when TLS cannot be set up for an `https://` endpoint.
     pub fn new(
         endpoint: Endpoint,
         content_type: &str,
         headers: &[(String, String)],
         timeout: Duration,
-    ) -> Client {
+    ) -> Result<Client, String> {
+        #[cfg(feature = "otlp-https")]
+        let tls = if endpoint.tls {
+            Some(Tls {
+                config: super::tls::config()?,
+                name: super::tls::server_name(&endpoint.host)?,
+            })
+        } else {
+            None
+        };
         let mut head = Vec::with_capacity(256);
         let _ = write!(
             head,
@@ -129,17 +196,30 @@ impl Client {
             let _ = write!(head, "{name}: {value}\r\n");
         }
         head.extend_from_slice(b"Content-Length: ");
-        Client {
+        Ok(Client {
             endpoint,
             head,
             timeout,
+            #[cfg(feature = "otlp-https")]
+            tls,
             conn: None,
             connected_before: false,
             reconnects: 0,
-        }
+        })
     }
 
-    fn connect(&mut self) -> io::Result<BufReader<TcpStream>> {
+    /// Opens TCP and, for `https://`, starts TLS on it.
+    fn connect(&mut self) -> io::Result<BufReader<Stream>> {
+        let tcp = self.connect_tcp()?;
+        #[cfg(feature = "otlp-https")]
+        if let Some(tls) = &self.tls {
+            let stream = super::tls::connect(&tls.config, &tls.name, tcp)?;
+            return Ok(BufReader::new(Stream::Tls(Box::new(stream))));
+        }
+        Ok(BufReader::new(Stream::Plain(tcp)))
+    }
+
+    fn connect_tcp(&mut self) -> io::Result<TcpStream> {
         let addrs = (self.endpoint.host.as_str(), self.endpoint.port).to_socket_addrs()?;
         let mut last = io::Error::new(
             io::ErrorKind::NotFound,
@@ -154,7 +234,7 @@ impl Client {
                     if std::mem::replace(&mut self.connected_before, true) {
                         self.reconnects += 1;
                     }
-                    return Ok(BufReader::new(stream));
+                    return Ok(stream);
                 }
                 Err(error) => last = error,
             }
@@ -202,10 +282,10 @@ fn invalid(message: impl Into<String>) -> io::Error {
 /// One request and its response on `conn`; returns the connection when it may be
 /// reused.
 fn exchange(
-    mut conn: BufReader<TcpStream>,
+    mut conn: BufReader<Stream>,
     head: &[u8],
     body: &[u8],
-) -> Result<(Response, Option<BufReader<TcpStream>>), Failure> {
+) -> Result<(Response, Option<BufReader<Stream>>), Failure> {
     let stream = conn.get_mut();
     let mut request = Vec::with_capacity(head.len() + 24);
     request.extend_from_slice(head);
@@ -378,7 +458,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn endpoints_parse_and_https_is_refused() {
+    fn endpoints_parse_and_https_needs_the_feature() {
         let e = Endpoint::parse("http://127.0.0.1:4318/v1/logs").expect("valid");
         assert_eq!(
             (e.host.as_str(), e.port, e.path.as_str()),
@@ -386,8 +466,17 @@ mod tests {
         );
         let e = Endpoint::parse("http://[::1]/x").expect("valid");
         assert_eq!((e.host.as_str(), e.port), ("::1", 80));
-        let error = Endpoint::parse("https://otel.example/v1/logs").expect_err("https");
-        assert!(error.contains("otlp-https"), "{error}");
+        let https = Endpoint::parse("https://otel.example/v1/logs");
+        if cfg!(feature = "otlp-https") {
+            let e = https.expect("https with the feature");
+            assert_eq!(
+                (e.host.as_str(), e.port, e.tls),
+                ("otel.example", 443, true)
+            );
+        } else {
+            let error = https.expect_err("https without the feature");
+            assert!(error.contains("otlp-https"), "{error}");
+        }
         assert!(Endpoint::parse("ftp://x").is_err());
         assert!(Endpoint::parse("http://x:port/").is_err());
     }

@@ -1,5 +1,5 @@
 //! `type = "otlp"`: OpenTelemetry logs over OTLP/HTTP (protobuf or JSON), with no async
-//! runtime and no HTTP client crate.
+//! runtime and no HTTP client crate (and, without `otlp-https`, no dependency at all).
 //!
 //! ```toml
 //! [handlers.otel]
@@ -27,14 +27,16 @@
 //! When `endpoint` or `headers` is not set, `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT` (else
 //! `OTEL_EXPORTER_OTLP_ENDPOINT` plus `/v1/logs`) and `OTEL_EXPORTER_OTLP_LOGS_HEADERS`
 //! (else `OTEL_EXPORTER_OTLP_HEADERS`; `k=v,k2=v2`, percent-decoded) are read when the
-//! handler is built. `https://` is refused at init: it needs an `otlp-https` feature that
-//! is not built yet.
+//! handler is built. `https://` needs the `otlp-https` feature (rustls, module `tls`, under
+//! the same HTTP/1.1 client); without it an `https://` endpoint is refused at init.
 
 mod encode;
 mod export;
 mod http;
 mod json;
 mod record;
+#[cfg(feature = "otlp-https")]
+mod tls;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
@@ -44,6 +46,7 @@ use std::time::{Duration, Instant};
 use ko_log_config::Backpressure;
 use serde::{Deserialize, Deserializer};
 
+use super::status::{Outage, Statuses};
 use crate::{Error, Event, Handler, HandlerStats};
 use export::Buffer;
 use record::{AnyValue, Record};
@@ -185,6 +188,8 @@ pub struct Otlp {
     drain_timeout: Duration,
     write_timeout: Duration,
     endpoint: String,
+    /// Outage records the exporter queued, logged from the dispatcher.
+    statuses: Arc<Statuses>,
 }
 
 /// Reads the process environment once, at construction.
@@ -271,7 +276,6 @@ fn backoff(reconnect: &Reconnect, attempt: u32, seed: &mut u64) -> Duration {
     full.mul_f64(fraction)
 }
 
-const NETWORK: &str = "HANDLER::Otlp::NETWORK::WARNING::RECOVERABLE";
 const REJECTED: &str = "HANDLER::Otlp::REJECTED::ERROR";
 
 impl Otlp {
@@ -326,13 +330,14 @@ impl Otlp {
             Encoding::Protobuf => "application/x-protobuf",
             Encoding::Json => "application/json",
         };
-        let client = http::Client::new(parsed, content_type, &headers, params.write_timeout);
+        let client = http::Client::new(parsed, content_type, &headers, params.write_timeout)?;
         let buffer = Arc::new(Buffer::new(
             params.buffer,
             params.batch_size,
             params.backpressure,
             params.write_timeout,
         ));
+        let statuses = Arc::new(Statuses::new(endpoint.clone(), params.buffer));
         let exporter = Exporter {
             client,
             encoding: params.encoding,
@@ -342,8 +347,8 @@ impl Otlp {
             reconnect: params.reconnect,
             endpoint: endpoint.clone(),
             body: Vec::new(),
-            down_since: None,
-            dropped_at_outage: 0,
+            statuses: Arc::clone(&statuses),
+            outage: Outage::default(),
             seed: seed(),
         };
         let thread = {
@@ -365,6 +370,7 @@ impl Otlp {
             drain_timeout: params.drain_timeout,
             write_timeout: params.write_timeout,
             endpoint,
+            statuses,
         })
     }
 }
@@ -386,39 +392,23 @@ struct Exporter {
     reconnect: Reconnect,
     endpoint: String,
     body: Vec<u8>,
-    /// When the collector stopped answering, while it does not.
-    down_since: Option<Instant>,
-    dropped_at_outage: u64,
+    /// Where `unreachable` and `back` are queued for the dispatcher to log.
+    statuses: Arc<Statuses>,
+    outage: Outage,
     seed: u64,
 }
 
 impl Exporter {
-    fn went_down(&mut self, buffer: &Buffer, why: &str) {
-        if self.down_since.is_none() {
-            self.down_since = Some(Instant::now());
-            self.dropped_at_outage = buffer.counts.dropped.load(Ordering::Relaxed);
-            crate::report::say(
-                NETWORK,
-                &format!(
-                    "OTLP collector at {} is unreachable ({why}); records are kept in the buffer and retried",
-                    self.endpoint
-                ),
-            );
-        }
+    /// A request failed or was refused for now: the first time, queues `unreachable`.
+    fn went_down(&mut self, buffer: &Buffer, why: &dyn std::fmt::Display) {
+        let dropped = buffer.counts.dropped.load(Ordering::Relaxed);
+        self.outage.down(&self.statuses, dropped, why);
     }
 
+    /// The collector answered: after an outage, queues `back` with the drops meanwhile.
     fn came_back(&mut self, buffer: &Buffer) {
-        if let Some(since) = self.down_since.take() {
-            let dropped = buffer.counts.dropped.load(Ordering::Relaxed) - self.dropped_at_outage;
-            crate::report::say(
-                NETWORK,
-                &format!(
-                    "OTLP collector at {} is back after {:.1}s; {dropped} records were dropped meanwhile",
-                    self.endpoint,
-                    since.elapsed().as_secs_f64()
-                ),
-            );
-        }
+        let dropped = buffer.counts.dropped.load(Ordering::Relaxed);
+        self.outage.up(&self.statuses, dropped);
     }
 
     /// Sends one batch until it is acknowledged, rejected, or the shutdown deadline
@@ -456,7 +446,7 @@ impl Exporter {
                     return;
                 }
                 Ok(response) if matches!(response.status, 429 | 502 | 503 | 504) => {
-                    self.went_down(buffer, &format!("HTTP {}", response.status));
+                    self.went_down(buffer, &format_args!("HTTP {}", response.status));
                     match response.retry_after {
                         Some(after) => after.min(self.reconnect.max),
                         None => backoff(&self.reconnect, attempt, &mut self.seed),
@@ -477,7 +467,7 @@ impl Exporter {
                     return;
                 }
                 Err(error) => {
-                    self.went_down(buffer, &error.to_string());
+                    self.went_down(buffer, &error);
                     backoff(&self.reconnect, attempt, &mut self.seed)
                 }
             };
@@ -489,21 +479,31 @@ impl Exporter {
 }
 
 impl Handler for Otlp {
+    /// Pushes the record into the exporter's buffer, except a status record about this
+    /// handler's own collector; logs the status records the exporter queued.
     fn write(&mut self, _line: &[u8], event: &Event) -> Result<(), Error> {
+        self.statuses.log();
+        if self.statuses.is_own(event) {
+            return Ok(());
+        }
         self.buffer
             .push(Record::from_event(event, record::now_unix_nanos()));
         Ok(())
     }
 
-    /// Nothing to do when the queue runs dry: the exporter sends on its own schedule.
+    /// When the queue runs dry: logs the status records the exporter queued; the
+    /// exporter sends on its own schedule.
     fn flush(&mut self) -> Result<(), Error> {
+        self.statuses.log();
         Ok(())
     }
 
     /// Asks the exporter to send what it holds and waits, at most `write_timeout`, until
     /// the collector acknowledged it (or it was dropped).
     fn sync(&mut self) -> Result<(), Error> {
+        self.statuses.log();
         self.buffer.flush();
+        self.statuses.log();
         Ok(())
     }
 
