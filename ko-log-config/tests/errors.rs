@@ -905,3 +905,21 @@ fn a_huge_key_is_cut_in_the_message_and_key_path() {
     assert_eq!(e.key_path().chars().count(), 512);
     assert!(e.to_string().len() < 2_000, "{e}");
 }
+
+/// Found by the fuzz test: `time` 0.3.55 panics on this description (a `debug_assert`)
+/// instead of returning its error; ko-log refuses it like any bad `time_format`.
+#[test]
+fn a_time_format_that_trips_the_time_crate_is_refused_not_a_panic() {
+    let e = refuse(
+        Format::Toml,
+        "[handlers.c]\ntype = \"stream\"\nrenderer = { type = \"plain\", time_format = \"[hour]:['[['minute]\" }\n",
+    );
+    assert_eq!(e.key_path(), "handlers.c.renderer.time_format");
+    assert!(
+        e.message().starts_with("invalid time format: "),
+        "{}",
+        e.message()
+    );
+    let location = e.location().unwrap();
+    assert_eq!(location.line, 3);
+}

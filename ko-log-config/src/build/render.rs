@@ -176,19 +176,7 @@ fn time_format(
     };
     TimeFormat::parse(text).map_err(|e| {
         let node = table.get("time_format").map_or(table.mark(), Node::mark);
-        use time::error::InvalidFormatDescription as E;
-        let index = match &e {
-            E::UnclosedOpeningBracket { index, .. }
-            | E::InvalidComponentName { index, .. }
-            | E::InvalidModifier { index, .. }
-            | E::MissingComponentName { index, .. }
-            | E::MissingRequiredModifier { index, .. }
-            | E::Expected { index, .. }
-            | E::NotSupported { index, .. }
-            | E::DuplicateModifier { index, .. }
-            | E::InvalidModifierCombination { index, .. } => *index,
-            _ => 0,
-        };
+        let index = e.index;
         let mark = cx.source.mark_within(node, text, index);
         cx.error(
             ConfigErrorKind::InvalidValue,

@@ -8,7 +8,7 @@ mod time_format;
 pub use self::colored::{Color, ColorMode, ColoredConfig, LevelColors, COLOR_NAMES};
 pub use self::json::JsonConfig;
 pub use self::plain::PlainConfig;
-pub use self::time_format::TimeFormat;
+pub use self::time_format::{TimeFormat, TimeFormatError};
 
 use crate::node::Params;
 

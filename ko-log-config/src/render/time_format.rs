@@ -31,11 +31,11 @@ impl TimeFormat {
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3][offset_hour sign:mandatory]:[offset_minute]";
 
     /// Compiles a description (`"rfc3339"` or a `time` format description).
-    pub fn parse(source: &str) -> Result<TimeFormat, time::error::InvalidFormatDescription> {
+    pub fn parse(source: &str) -> Result<TimeFormat, TimeFormatError> {
         let (compiled, resolution) = if source.eq_ignore_ascii_case("rfc3339") {
             (Compiled::Rfc3339, 1)
         } else {
-            let items = time::format_description::parse_owned::<2>(source)?;
+            let items = parse_description(source)?;
             let resolution = resolution(&items);
             (Compiled::Items(items), resolution)
         };
@@ -130,6 +130,61 @@ fn resolution(item: &OwnedFormatItem) -> u32 {
         OwnedFormatItem::Component(Component::UnixTimestampMicrosecond(_)) => 1_000,
         OwnedFormatItem::Component(Component::UnixTimestampNanosecond(_)) => 1,
         _ => NANOS_PER_SECOND,
+    }
+}
+
+/// Why a `time_format` was refused: the reason, and the byte offset in the description
+/// it points at.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct TimeFormatError {
+    /// What is wrong (the `time` crate's words where it gave them).
+    pub message: String,
+    /// The byte offset in the description.
+    pub index: usize,
+}
+
+impl From<time::error::InvalidFormatDescription> for TimeFormatError {
+    fn from(error: time::error::InvalidFormatDescription) -> TimeFormatError {
+        use time::error::InvalidFormatDescription as E;
+        let index = match &error {
+            E::UnclosedOpeningBracket { index, .. }
+            | E::InvalidComponentName { index, .. }
+            | E::InvalidModifier { index, .. }
+            | E::MissingComponentName { index, .. }
+            | E::MissingRequiredModifier { index, .. }
+            | E::Expected { index, .. }
+            | E::NotSupported { index, .. }
+            | E::DuplicateModifier { index, .. }
+            | E::InvalidModifierCombination { index, .. } => *index,
+            _ => 0,
+        };
+        TimeFormatError {
+            message: error.to_string(),
+            index,
+        }
+    }
+}
+
+/// `time`'s parser, guarded: some malformed descriptions (`[hour]:['[['minute]`) trip a
+/// `debug_assert` inside `time` 0.3.55 instead of returning its error. ko-log refuses
+/// every bad config with an error, never a panic, so that panic becomes an error pointing
+/// at the first `[` that does not open a component.
+fn parse_description(source: &str) -> Result<OwnedFormatItem, TimeFormatError> {
+    match std::panic::catch_unwind(|| time::format_description::parse_owned::<2>(source)) {
+        Ok(result) => result.map_err(TimeFormatError::from),
+        Err(_) => {
+            let bytes = source.as_bytes();
+            let index = (0..bytes.len())
+                .find(|&i| {
+                    bytes[i] == b'[' && !bytes.get(i + 1).is_some_and(u8::is_ascii_lowercase)
+                })
+                .unwrap_or(0);
+            Err(TimeFormatError {
+                message: format!("a `[` at byte index {index} opens no component"),
+                index,
+            })
+        }
     }
 }
 
