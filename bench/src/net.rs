@@ -287,6 +287,12 @@ fn render(
                 )
             }
         );
+    } else {
+        let _ = writeln!(
+            out,
+            "\nRun with `--no-wait`: runs did not wait for a quiet machine (it was shared with \
+             a CI run and other builds), so the spreads are wide."
+        );
     }
 
     let _ = writeln!(
