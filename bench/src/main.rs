@@ -9,6 +9,7 @@
 //! ```text
 //! cargo run --release --manifest-path bench/Cargo.toml -- all            # full run, 3 repetitions
 //! cargo run --release --manifest-path bench/Cargo.toml -- all --quick    # smoke run, < 1 minute
+//! cargo run --release --manifest-path bench/Cargo.toml -- net            # network handlers (issue 12)
 //! cargo run --release --manifest-path bench/Cargo.toml -- list
 //! cargo run --release --manifest-path bench/Cargo.toml -- run ko-log-block 1t
 //! cargo run --release --manifest-path bench/Cargo.toml -- ko-log-block 1t   # same as `run`
@@ -16,9 +17,12 @@
 //!
 //! Modules: [`workload`] drives the producer threads and times calls; [`verify`] reads the
 //! files back and checks every record id; [`backends`] sets up, feeds and shuts down each
-//! backend; [`report`] aggregates and writes the Markdown; [`sys`] reads the machine.
+//! backend; [`report`] aggregates and writes the Markdown; [`sys`] reads the machine;
+//! [`net`] runs the network-handler cases against the in-process [`receiver`]s.
 
 mod backends;
+mod net;
+mod receiver;
 mod report;
 mod sys;
 mod verify;
@@ -31,6 +35,7 @@ use workload::Scenario;
 fn usage() -> ExitCode {
     eprintln!(
         "usage:\n  ko-log-bench all [--quick] [--reps N] [--only a,b] [--scenarios 1t,2t,off,kv] [--no-doc] [--wait|--no-wait]\n  \
+         ko-log-bench net [--reps N] [--records N] [--file-records N] [--no-doc] [--no-wait]\n  \
          ko-log-bench run <backend> <scenario> [--records N]\n  \
          ko-log-bench <backend> <scenario> [--records N]\n  ko-log-bench list\n\n\
          scenarios: {}\nbackends: {}",
@@ -54,7 +59,7 @@ fn main() -> ExitCode {
             }
         },
         "list" => {
-            for b in backends::ALL {
+            for b in backends::ALL.iter().chain(backends::NET) {
                 println!(
                     "{:<18} {:<9} kv={:<5} {}",
                     b.id,
@@ -65,6 +70,7 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        "net" => net::main(&args[1..]),
         "run" => run_child(&args[1..]),
         "-h" | "--help" | "help" => usage(),
         _ => run_child(&args),

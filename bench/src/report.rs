@@ -40,15 +40,15 @@ pub struct Plan {
 }
 
 /// The CPUs count as quiet below this busy share (over [`QUIET_WINDOW`]).
-const QUIET_BUSY: f64 = 0.10;
-const QUIET_WINDOW: Duration = Duration::from_millis(500);
-const QUIET_MAX_WAIT: Duration = Duration::from_secs(60);
+pub(crate) const QUIET_BUSY: f64 = 0.10;
+pub(crate) const QUIET_WINDOW: Duration = Duration::from_millis(500);
+pub(crate) const QUIET_MAX_WAIT: Duration = Duration::from_secs(60);
 /// A run during which other processes used more than this share of one core is redone.
-const OTHERS_MAX: f64 = 0.10;
+pub(crate) const OTHERS_MAX: f64 = 0.10;
 /// ... and more than this many clock ticks in all.
 const OTHERS_MIN_TICKS: u64 = 10;
 /// Tries per cell before a noisy run is kept (and listed).
-const ATTEMPTS: u32 = 4;
+pub(crate) const ATTEMPTS: u32 = 4;
 
 impl Plan {
     pub fn parse(args: &[String]) -> Result<Plan, String> {
@@ -69,11 +69,10 @@ impl Plan {
                 "--quick" => plan.quick = true,
                 "--no-doc" => plan.doc = false,
                 "--from-results" => {
-                    plan.from = Some(
-                        it.next()
-                            .map(std::path::PathBuf::from)
-                            .ok_or("--from-results needs a file (bench/target/bench-results.tsv)")?,
-                    )
+                    plan.from =
+                        Some(it.next().map(std::path::PathBuf::from).ok_or(
+                            "--from-results needs a file (bench/target/bench-results.tsv)",
+                        )?)
                 }
                 "--no-wait" => wait = Some(false),
                 "--wait" => wait = Some(true),
@@ -120,11 +119,8 @@ impl Plan {
     }
 }
 
-/// Waits until the machine is quiet; returns the busy share last seen (0 when skipped).
-fn wait_for_quiet(plan: &Plan) -> f64 {
-    if !plan.wait_quiet {
-        return 0.0;
-    }
+/// Waits until the machine is quiet; returns the busy share last seen.
+pub(crate) fn quiet() -> f64 {
     let start = Instant::now();
     loop {
         let busy = sys::cpu_busy(QUIET_WINDOW);
@@ -134,7 +130,45 @@ fn wait_for_quiet(plan: &Plan) -> f64 {
     }
 }
 
-fn bench_dir() -> PathBuf {
+/// Runs one child; if other processes took more than their share of the CPUs during
+/// the run, waits for quiet and runs again (a few times at most). Returns the outcome,
+/// and the share of a core others used when a noisy run had to be kept.
+pub(crate) fn run_quiet(
+    exe: &Path,
+    b: &Backend,
+    scenario: Scenario,
+    records: u64,
+    wait_quiet: bool,
+) -> (Result<RunResult, String>, Option<f64>) {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        if wait_quiet {
+            quiet();
+        }
+        let before = sys::cpu_jiffies();
+        let started = Instant::now();
+        let outcome = spawn(exe, b, scenario, records);
+        // Others' CPU ticks during the run, and the share of one core that is.
+        let (others_ticks, others) = match (&outcome, before, sys::cpu_jiffies()) {
+            (Ok(r), Some((b0, _)), Some((b1, _))) => {
+                let ticks = started.elapsed().as_secs_f64() * sys::clock_ticks() as f64;
+                let others = (b1 - b0).saturating_sub(r.cpu_ticks);
+                (others, others as f64 / ticks.max(1.0))
+            }
+            _ => (0, 0.0),
+        };
+        // Ticks are 10 ms: below OTHERS_MIN_TICKS the reading is rounding, and
+        // the kernel's writeback of the log file counts here too.
+        let busy = others > OTHERS_MAX && others_ticks > OTHERS_MIN_TICKS;
+        if !busy || !wait_quiet || attempt >= ATTEMPTS {
+            return (outcome, (busy && wait_quiet).then_some(others));
+        }
+        eprint!("(others used {:.0}% of a core, again) ", others * 100.0);
+    }
+}
+
+pub(crate) fn bench_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
@@ -190,7 +224,7 @@ fn spawn(
 }
 
 /// The median of `v` (upper median for an even count, which is 1 of 2 runs in practice).
-fn median(mut v: Vec<f64>) -> f64 {
+pub(crate) fn median(mut v: Vec<f64>) -> f64 {
     if v.is_empty() {
         return 0.0;
     }
@@ -199,7 +233,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 /// Spread as (max - min) / median, in percent.
-fn spread(v: &[f64]) -> f64 {
+pub(crate) fn spread(v: &[f64]) -> f64 {
     let m = median(v.to_vec());
     if v.len() < 2 || m == 0.0 {
         return 0.0;
@@ -276,7 +310,7 @@ impl Cell {
     }
 }
 
-fn fmt_rate(r: f64) -> String {
+pub(crate) fn fmt_rate(r: f64) -> String {
     if r >= 1e6 {
         format!("{:.2} M/s", r / 1e6)
     } else {
@@ -284,7 +318,7 @@ fn fmt_rate(r: f64) -> String {
     }
 }
 
-fn fmt_ns(ns: f64) -> String {
+pub(crate) fn fmt_ns(ns: f64) -> String {
     if ns < 10.0 {
         format!("{ns:.2}")
     } else {
@@ -651,7 +685,7 @@ fn render(
 }
 
 /// Puts `generated` between the markers of `doc` (or appends it).
-fn splice(doc: &str, generated: &str) -> String {
+pub(crate) fn splice(doc: &str, generated: &str) -> String {
     match (doc.find(BEGIN), doc.find(END)) {
         (Some(b), Some(e)) if b < e => {
             let after = &doc[e + END.len()..];
@@ -712,41 +746,16 @@ pub fn all(plan: Plan) -> ExitCode {
                     scenario.id(),
                     b.id
                 );
-                // Run; if other processes took more than their share of the CPUs during
-                // the run, wait for quiet and run again (a few times at most).
-                let mut attempt = 0;
-                let outcome = loop {
-                    attempt += 1;
-                    wait_for_quiet(&plan);
-                    let before = sys::cpu_jiffies();
-                    let started = Instant::now();
-                    let outcome = spawn(&exe, b, scenario, records);
-                    // Others' CPU ticks during the run, and the share of one core that is.
-                    let (others_ticks, others) = match (&outcome, before, sys::cpu_jiffies()) {
-                        (Ok(r), Some((b0, _)), Some((b1, _))) => {
-                            let ticks = started.elapsed().as_secs_f64() * sys::clock_ticks() as f64;
-                            let others = (b1 - b0).saturating_sub(r.cpu_ticks);
-                            (others, others as f64 / ticks.max(1.0))
-                        }
-                        _ => (0, 0.0),
-                    };
-                    // Ticks are 10 ms: below OTHERS_MIN_TICKS the reading is rounding, and
-                    // the kernel's writeback of the log file counts here too.
-                    let busy = others > OTHERS_MAX && others_ticks > OTHERS_MIN_TICKS;
-                    if !busy || !plan.wait_quiet || attempt >= ATTEMPTS {
-                        if busy && plan.wait_quiet {
-                            noisy.push(format!(
-                                "`{}` `{}` (rep {}): other processes used {:.0}% of a core",
-                                b.id,
-                                scenario.id(),
-                                rep + 1,
-                                others * 100.0
-                            ));
-                        }
-                        break outcome;
-                    }
-                    eprint!("(others used {:.0}% of a core, again) ", others * 100.0);
-                };
+                let (outcome, busy) = run_quiet(&exe, b, scenario, records, plan.wait_quiet);
+                if let Some(others) = busy {
+                    noisy.push(format!(
+                        "`{}` `{}` (rep {}): other processes used {:.0}% of a core",
+                        b.id,
+                        scenario.id(),
+                        rep + 1,
+                        others * 100.0
+                    ));
+                }
                 match outcome {
                     Ok(r) => {
                         eprintln!(

@@ -23,5 +23,6 @@ pub fn run(ctx: &Ctx) -> Result<Timings, String> {
         produced,
         finish,
         extra: String::new(),
+        ..Timings::default()
     })
 }

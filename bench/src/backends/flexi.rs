@@ -61,6 +61,7 @@ fn run(ctx: &Ctx, mode: WriteMode) -> Result<Timings, String> {
         produced,
         finish,
         extra: String::new(),
+        ..Timings::default()
     })
 }
 

@@ -116,6 +116,7 @@ pub fn bufwriter(ctx: &Ctx) -> Result<Timings, String> {
         produced,
         finish,
         extra: String::new(),
+        ..Timings::default()
     })
 }
 
@@ -197,5 +198,6 @@ pub fn flume(ctx: &Ctx) -> Result<Timings, String> {
         produced,
         finish,
         extra: String::new(),
+        ..Timings::default()
     })
 }

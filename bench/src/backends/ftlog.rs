@@ -24,6 +24,7 @@ fn run(ctx: &Ctx, block: bool) -> Result<Timings, String> {
         produced,
         finish,
         extra: String::new(),
+        ..Timings::default()
     })
 }
 

@@ -103,6 +103,7 @@ fn run(ctx: &Ctx, backpressure: &str) -> Result<Timings, String> {
             "enqueued={},written={},dropped={},dropped_by_policy={},handler_errors={},high_water={}",
             s.enqueued, s.written, s.dropped, s.dropped_by_policy, s.handler_errors, s.high_water
         ),
+        ..Timings::default()
     })
 }
 

@@ -16,6 +16,7 @@ pub mod flexi;
 pub mod floors;
 pub mod ftlog;
 pub mod kolog;
+pub mod kolog_net;
 pub mod log4rs;
 pub mod slog;
 pub mod spdlog;
@@ -185,8 +186,39 @@ pub static ALL: &[Backend] = &[
     },
 ];
 
+/// ko-log with a network handler (issue 12): run by `ko-log-bench net`, not by `all`.
+pub static NET: &[Backend] = &[
+    net("ko-log-net-socket-tcp", "socket handler alone, TCP, backpressure = block, big buffer", kolog_net::socket_tcp),
+    net("ko-log-net-socket-udp", "socket handler alone, UDP, backpressure = block, big buffer", kolog_net::socket_udp),
+    net("ko-log-net-syslog-tcp", "syslog handler alone, TCP (octet counting), RFC 5424, backpressure = block, big buffer", kolog_net::syslog_tcp),
+    net("ko-log-net-syslog-udp", "syslog handler alone, UDP, RFC 5424, backpressure = block, big buffer", kolog_net::syslog_udp),
+    net("ko-log-net-otlp", "otlp handler alone, OTLP/HTTP protobuf, backpressure = block, big buffer", kolog_net::otlp),
+    net("ko-log-file+otlp", "ko-log-block's file handler + an otlp handler (drop_oldest, buffer 10000) to a live receiver", kolog_net::file_otlp),
+    net("ko-log-file+socket", "ko-log-block's file handler + a socket TCP handler (drop_oldest, buffer 10000) to a live receiver", kolog_net::file_socket),
+    net("ko-log-file+otlp-dead", "ko-log-block's file handler + an otlp handler (drop_oldest, buffer 10000) to a dead loopback port", kolog_net::file_otlp_dead),
+    net("ko-log-file+socket-dead", "ko-log-block's file handler + a socket TCP handler (drop_oldest, buffer 10000) to a dead loopback port", kolog_net::file_socket_dead),
+];
+
+const fn net(
+    id: &'static str,
+    describe: &'static str,
+    run: fn(&Ctx) -> Result<Timings, String>,
+) -> Backend {
+    Backend {
+        id,
+        // The file, where there is one, must get every record; the network side is
+        // counted apart.
+        lossless: true,
+        kv: true,
+        floor: false,
+        krate: "ko-log",
+        describe,
+        run,
+    }
+}
+
 pub fn find(id: &str) -> Option<&'static Backend> {
-    ALL.iter().find(|b| b.id == id)
+    ALL.iter().chain(NET).find(|b| b.id == id)
 }
 
 /// Feeds `$ctx` through the `log` facade: `log::info!` with target `bench`, plus two

@@ -43,6 +43,7 @@ fn run(ctx: &Ctx, strategy: Option<OverflowStrategy>) -> Result<Timings, String>
         produced,
         finish,
         extra: String::new(),
+        ..Timings::default()
     })
 }
 

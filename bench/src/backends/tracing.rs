@@ -40,6 +40,7 @@ fn run(ctx: &Ctx, lossy: bool) -> Result<Timings, String> {
         produced,
         finish,
         extra: String::new(),
+        ..Timings::default()
     })
 }
 
