@@ -721,3 +721,51 @@ fn an_https_endpoint_whose_server_drops_the_handshake_is_retried_and_counted() {
         },
     );
 }
+
+/// Found by the network benchmark: with the collector away, a `flush()` waited the whole
+/// `write_timeout`, and dropping the guard outlasted `queue.drain_timeout`, so the guard
+/// gave up on the dispatcher ("a handler is stalled"). Now a flush does not wait for what
+/// cannot be delivered, and the handler's shutdown keeps within the guard's deadline.
+#[test]
+fn a_dead_collector_holds_neither_flush_nor_the_guard_past_its_deadline() {
+    let stderr =
+        in_child(
+            "a_dead_collector_holds_neither_flush_nor_the_guard_past_its_deadline",
+            &[],
+            || {
+                let url = format!("http://{}/v1/logs", free_port());
+                let text = config(
+                &format!("endpoint = \"{url}\""),
+                "write_timeout = \"30s\"\ndrain_timeout = \"60s\"\nbackpressure = \"drop_oldest\"",
+            )
+            .replace("capacity = 100000", "capacity = 100000\ndrain_timeout = \"300ms\"");
+                let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
+                for i in 0..100 {
+                    log::info!("record {i}");
+                }
+                // Each flush returns once the exporter knows the collector is away.
+                let start = std::time::Instant::now();
+                let stats = wait_for(|s| s.retries > 0);
+                assert!(stats.retries > 0, "{stats:?}");
+                // A generous bound, only so that a regression fails instead of hanging CI:
+                // before, the first flush alone waited the whole `write_timeout` (30 s).
+                assert!(
+                    start.elapsed() < std::time::Duration::from_secs(20),
+                    "flush waited"
+                );
+                drop(guard);
+                let otel = ko_log::stats().handler("otel").unwrap();
+                assert_eq!(otel.sent, 0);
+            },
+        );
+    if let Some(stderr) = stderr {
+        assert!(
+            !stderr.contains("did not finish within drain_timeout"),
+            "the guard gave up on the dispatcher:\n{stderr}"
+        );
+        assert!(
+            stderr.contains("records to http://") && stderr.contains("were given up at shutdown"),
+            "the records given up are reported:\n{stderr}"
+        );
+    }
+}

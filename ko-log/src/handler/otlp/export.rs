@@ -68,6 +68,9 @@ pub(crate) struct Buffer {
     /// How long `block` waits for room, and a flush for delivery.
     wait: Duration,
     pub counts: Counts,
+    /// The collector is away (set by the exporter between `unreachable` and `back`): a
+    /// flush does not wait for what cannot be delivered now.
+    down: std::sync::atomic::AtomicBool,
 }
 
 /// What the exporter does with one batch: send it until it is finished (sent, rejected
@@ -86,6 +89,7 @@ impl Buffer {
             policy,
             wait,
             counts: Counts::default(),
+            down: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -160,18 +164,25 @@ impl Buffer {
     pub fn flush(&self) {
         let mut state = self.lock();
         let target = state.pushed;
-        if state.resolved >= target {
+        if state.resolved >= target || self.down.load(Ordering::Acquire) {
             return;
         }
         state.flush_to = state.flush_to.max(target);
         self.arrived.notify_one();
         let until = Instant::now() + self.wait;
-        while state.resolved < target && !state.done {
+        while state.resolved < target && !state.done && !self.down.load(Ordering::Acquire) {
             match self.wait_changed(state, until) {
                 Some(next) => state = next,
                 None => return,
             }
         }
+    }
+
+    /// Tells whether the collector is away; a waiting flush stops waiting when it is.
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::Release);
+        let _state = self.lock();
+        self.changed.notify_all();
     }
 
     /// Asks for shutdown: deliver until `deadline`, then give up the rest. Returns once

@@ -402,12 +402,14 @@ impl Exporter {
     /// A request failed or was refused for now: the first time, queues `unreachable`.
     fn went_down(&mut self, buffer: &Buffer, why: &dyn std::fmt::Display) {
         let dropped = buffer.counts.dropped.load(Ordering::Relaxed);
+        buffer.set_down(true);
         self.outage.down(&self.statuses, dropped, why);
     }
 
     /// The collector answered: after an outage, queues `back` with the drops meanwhile.
     fn came_back(&mut self, buffer: &Buffer) {
         let dropped = buffer.counts.dropped.load(Ordering::Relaxed);
+        buffer.set_down(false);
         self.outage.up(&self.statuses, dropped);
     }
 
@@ -528,8 +530,14 @@ impl Drop for Otlp {
     /// (counted, reported) and joins the exporter (unless a request outlives the
     /// deadline by more than `write_timeout`; the thread is then left to end alone).
     fn drop(&mut self) {
-        let deadline = Instant::now() + self.drain_timeout;
-        let abandoned = self.buffer.close(deadline, self.write_timeout);
+        // Dropped by a dispatcher that is shutting down: its deadline (the guard's) comes
+        // first, so a dead collector cannot make the guard give up on the dispatcher.
+        let own = Instant::now() + self.drain_timeout;
+        let (deadline, grace) = match crate::dispatch::drain_deadline() {
+            Some(dispatcher) => (own.min(dispatcher), Duration::ZERO),
+            None => (own, self.write_timeout),
+        };
+        let abandoned = self.buffer.close(deadline, grace);
         if abandoned > 0 {
             crate::report::report(
                 "HANDLER::Otlp::SHUTDOWN::ERROR",
