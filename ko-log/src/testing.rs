@@ -260,25 +260,31 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The live sinks that `keep` selects. The registry is locked only while the sinks are
+/// upgraded: a sink whose last handle another thread just dropped is released here, and
+/// its `Drop` takes the registry lock, so nothing may be dropped while it is held.
+fn live_sinks(keep: impl Fn(&Inner) -> bool) -> Vec<Sink> {
+    let live: Vec<Arc<Inner>> = lock(registry())
+        .values()
+        .filter_map(Weak::upgrade)
+        .collect();
+    live.into_iter()
+        .filter(|inner| keep(inner))
+        .map(|inner| Sink { inner })
+        .collect()
+}
+
 /// Called by the dispatcher for every record: hands it to the sinks whose scope it was
 /// logged in, and to attached sinks whose logger owns its target.
 pub(crate) fn deliver(event: &Event, scoped: &[u64]) {
     if scoped.is_empty() && !ATTACHED.load(Ordering::Acquire) {
         return;
     }
-    let sinks: Vec<Sink> = {
-        let registry = lock(registry());
-        registry
-            .values()
-            .filter_map(Weak::upgrade)
-            .filter(|inner| match &inner.scope {
-                Scope::Scoped => scoped.contains(&inner.id),
-                Scope::Logger(logger) => owns(logger, &event.target),
-                Scope::Handler(_) => false,
-            })
-            .map(|inner| Sink { inner })
-            .collect()
-    };
+    let sinks = live_sinks(|inner| match &inner.scope {
+        Scope::Scoped => scoped.contains(&inner.id),
+        Scope::Logger(logger) => owns(logger, &event.target),
+        Scope::Handler(_) => false,
+    });
     for sink in sinks {
         sink.receive(event);
     }
@@ -290,12 +296,7 @@ pub(crate) fn deliver_to_handler(handler: &str, event: &Event) {
     if !HANDLER_ATTACHED.load(Ordering::Acquire) {
         return;
     }
-    let sinks: Vec<Sink> = lock(registry())
-        .values()
-        .filter_map(Weak::upgrade)
-        .filter(|inner| matches!(&inner.scope, Scope::Handler(name) if name == handler))
-        .map(|inner| Sink { inner })
-        .collect();
+    let sinks = live_sinks(|inner| matches!(&inner.scope, Scope::Handler(name) if name == handler));
     for sink in sinks {
         sink.receive(event);
     }
