@@ -51,6 +51,10 @@ struct State {
     closing: Option<Instant>,
     /// The exporter has given up on everything and stopped.
     done: bool,
+    /// Under `block`, a wait for room timed out and no room was made since: later
+    /// records are dropped at once instead of each waiting `write_timeout` again (a dead
+    /// collector costs the dispatcher one wait per outage, not one per record).
+    stalled: bool,
 }
 
 /// The bounded buffer between the dispatcher and the exporter thread.
@@ -139,9 +143,15 @@ impl Buffer {
                 Backpressure::Block => {
                     let until = Instant::now() + self.wait;
                     while state.records.len() >= self.capacity {
+                        if state.stalled {
+                            drop(state);
+                            self.drop_count(1);
+                            return;
+                        }
                         match self.wait_changed(state, until) {
                             Some(next) => state = next,
                             None => {
+                                self.lock().stalled = true;
                                 self.drop_count(1);
                                 return;
                             }
@@ -150,6 +160,7 @@ impl Buffer {
                 }
             }
         }
+        state.stalled = false;
         state.records.push_back(record);
         state.pushed += 1;
         let len = state.records.len();
@@ -341,6 +352,27 @@ mod tests {
         buffer.push(record());
         assert_eq!(buffer.counts.dropped.load(Ordering::Relaxed), 1);
         assert_eq!(buffer.lock().pushed, 1);
+    }
+
+    /// A dead collector costs the dispatcher one `write_timeout` per outage under
+    /// `block`, not one per record (the benchmark's first try with the defaults waited
+    /// 10 s per record).
+    #[test]
+    fn block_waits_once_per_stall_then_drops_until_room_is_made() {
+        let buffer = Buffer::new(1, 1, Backpressure::Block, Duration::from_millis(200));
+        buffer.push(record());
+        let start = std::time::Instant::now();
+        for _ in 0..20 {
+            buffer.push(record());
+        }
+        // 20 records, one wait: well under 20 waits of 200 ms each.
+        assert!(
+            start.elapsed() < Duration::from_millis(2000),
+            "{:?}",
+            start.elapsed()
+        );
+        assert_eq!(buffer.counts.dropped.load(Ordering::Relaxed), 20);
+        assert!(buffer.lock().stalled);
     }
 
     #[test]
