@@ -109,6 +109,8 @@ mod docs {
     struct Macros;
     #[doc = include_str!("../../docs/RELIABILITY.md")]
     struct Reliability;
+    #[doc = include_str!("../../docs/SHIPPING.md")]
+    struct Shipping;
     #[doc = include_str!("../../docs/TESTING.md")]
     struct Testing;
 }
