@@ -8,6 +8,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use support::init_refusal;
 
 use ko_log::config::handler::{FileConfig, OpenMode, Stream, StreamConfig};
 use ko_log::config::HandlerKind;
@@ -506,25 +507,6 @@ fn file_config_text(name: &str, path: &Path) -> String {
     format!(
         "[loggers.root]\nhandlers = [\"{name}\"]\n\n[handlers.{name}]\ntype = \"file\"\npath = \"{}\"\n",
         path.display()
-    )
-}
-
-/// The config error `init_from_str` refused `text` with: (message, key path, line, column).
-fn init_refusal(text: &str) -> (String, String, usize, usize) {
-    let error = match ko_log::init_from_str(text, ko_log::config::Format::Toml) {
-        Ok(_guard) => panic!("init accepted:\n{text}"),
-        Err(error) => error,
-    };
-    assert_eq!(error.code(), "CONFIGURATION::Config::VALIDATION::ERROR");
-    let Error::Config(config) = &error else {
-        panic!("expected a config error, got {error:?}");
-    };
-    let location = config.location().expect("a location");
-    (
-        config.message().to_owned(),
-        config.key_path().to_owned(),
-        location.line,
-        location.column,
     )
 }
 

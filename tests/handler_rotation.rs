@@ -8,6 +8,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use support::init_refusal;
 
 use ko_log::config::handler::{FileConfig, OpenMode, RotatingFileConfig, Rotation, Timezone};
 use ko_log::handler::{Handler, RotatingFile};
@@ -408,26 +409,6 @@ fn rotating_config_text(name: &str, path: &Path) -> String {
     format!(
         "[loggers.root]\nhandlers = [\"{name}\"]\n\n[handlers.{name}]\ntype = \"rotating_file\"\npath = \"{}\"\nmax_bytes = 1\nbackup_count = 2\n",
         path.display()
-    )
-}
-
-/// The config error `init_from_str` refused `text` with: (message, key path, line, column).
-/// Never logs: were init accepted, no record may reach the handler.
-fn init_refusal(text: &str) -> (String, String, usize, usize) {
-    let error = match ko_log::init_from_str(text, ko_log::config::Format::Toml) {
-        Ok(_guard) => panic!("init accepted:\n{text}"),
-        Err(error) => error,
-    };
-    assert_eq!(error.code(), "CONFIGURATION::Config::VALIDATION::ERROR");
-    let Error::Config(config) = &error else {
-        panic!("expected a config error, got {error:?}");
-    };
-    let location = config.location().expect("a location");
-    (
-        config.message().to_owned(),
-        config.key_path().to_owned(),
-        location.line,
-        location.column,
     )
 }
 

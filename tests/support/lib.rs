@@ -409,3 +409,24 @@ pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
 }
+
+/// The config error `ko_log::init_from_str` refused the TOML `text` with: (message, key
+/// path, line, column). Panics when init accepts it or the error is not a located config
+/// error.
+pub fn init_refusal(text: &str) -> (String, String, usize, usize) {
+    let error = match ko_log::init_from_str(text, ko_log::config::Format::Toml) {
+        Ok(_guard) => panic!("init accepted:\n{text}"),
+        Err(error) => error,
+    };
+    assert_eq!(error.code(), "CONFIGURATION::Config::VALIDATION::ERROR");
+    let ko_log::Error::Config(config) = &error else {
+        panic!("expected a config error, got {error:?}");
+    };
+    let location = config.location().expect("a location");
+    (
+        config.message().to_owned(),
+        config.key_path().to_owned(),
+        location.line,
+        location.column,
+    )
+}
