@@ -103,6 +103,16 @@ pub(crate) fn drain_deadline() -> Option<Instant> {
     DRAIN_DEADLINE.try_with(|d| d.get()).ok().flatten()
 }
 
+/// How long a handler may wait now for its destination: `limit`, cut at the
+/// dispatcher's shutdown deadline once it is shutting down (so a slow destination cannot
+/// make the guard give up on the dispatcher).
+pub(crate) fn wait_at_most(limit: std::time::Duration) -> std::time::Duration {
+    match drain_deadline() {
+        Some(deadline) => limit.min(deadline.saturating_duration_since(Instant::now())),
+        None => limit,
+    }
+}
+
 fn set_drain_deadline(deadline: Option<Instant>) {
     let _ = DRAIN_DEADLINE.try_with(|d| d.set(deadline));
 }

@@ -160,9 +160,9 @@ impl Worker {
         }
         let abandoned = state.abandoned;
         self.report_drops(state, true);
-        self.flush_all(true);
-        // The handlers are dropped when this thread ends, right after: network handlers
-        // deliver what they hold until the guard's deadline (less a margin for joining).
+        // From here on network handlers keep within the guard's deadline (less a margin
+        // for joining): in the last flush, and when they are dropped as this thread ends
+        // right after, delivering what they hold.
         super::set_drain_deadline(Some(
             self.shared
                 .deadline
@@ -171,6 +171,7 @@ impl Worker {
                 .unwrap_or_else(|| Instant::now() + self.queue.drain_timeout)
                 + super::guard::FLUSH_GRACE / 2,
         ));
+        self.flush_all(true);
         for reply in self.shared.take_orphan_flushes() {
             let _ = reply.send(());
         }

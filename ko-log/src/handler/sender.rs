@@ -298,12 +298,11 @@ impl<T: Send + 'static> Sender<T> {
         self.log_statuses();
         let state = lock(&self.shared.state);
         let target = state.pushed;
-        let _ = self
-            .shared
-            .progress
-            .wait_timeout_while(state, self.config.write_timeout, |s| {
-                s.finished < target && !s.down
-            });
+        let _ = self.shared.progress.wait_timeout_while(
+            state,
+            crate::dispatch::wait_at_most(self.config.write_timeout),
+            |s| s.finished < target && !s.down,
+        );
         self.log_statuses();
     }
 

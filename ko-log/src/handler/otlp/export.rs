@@ -180,7 +180,7 @@ impl Buffer {
         }
         state.flush_to = state.flush_to.max(target);
         self.arrived.notify_one();
-        let until = Instant::now() + self.wait;
+        let until = Instant::now() + crate::dispatch::wait_at_most(self.wait);
         while state.resolved < target && !state.done && !self.down.load(Ordering::Acquire) {
             match self.wait_changed(state, until) {
                 Some(next) => state = next,
