@@ -151,3 +151,21 @@ pub(crate) fn take_aside() -> Vec<Msg> {
 pub(crate) fn on_dispatcher() -> bool {
     ON_DISPATCHER.try_with(|flag| flag.get()).unwrap_or(false)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn waits_are_cut_at_the_shutdown_deadline_once_it_is_set() {
+        assert_eq!(
+            super::wait_at_most(Duration::from_secs(10)),
+            Duration::from_secs(10)
+        );
+        super::set_drain_deadline(Some(Instant::now() + Duration::from_millis(50)));
+        assert!(super::wait_at_most(Duration::from_secs(10)) <= Duration::from_millis(50));
+        super::set_drain_deadline(Some(Instant::now() - Duration::from_millis(1)));
+        assert_eq!(super::wait_at_most(Duration::from_secs(10)), Duration::ZERO);
+        super::set_drain_deadline(None);
+    }
+}
