@@ -555,17 +555,6 @@ fn an_https_endpoint_is_refused_at_init_with_its_location() {
     );
 }
 
-/// The JSON lines of `path` whose `message` contains `text`, after a `flush()` (which
-/// also makes the handlers log the status records their threads queued).
-fn lines_with(path: &std::path::Path, text: &str) -> Vec<serde_json::Value> {
-    log::logger().flush();
-    support::lines(path)
-        .iter()
-        .map(|line| serde_json::from_str::<serde_json::Value>(line).expect("a JSON line"))
-        .filter(|line| line["message"].as_str().is_some_and(|m| m.contains(text)))
-        .collect()
-}
-
 #[test]
 fn an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_collector() {
     in_child(
@@ -599,21 +588,12 @@ fn an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_co
             let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
             log::info!(i = 0; "first");
             // The exporter holds `first` and retries it; the outage is told once.
-            let mut gone = Vec::new();
-            support::wait_until("the unreachable record in the file", || {
-                gone = lines_with(&path, "is unreachable");
-                !gone.is_empty()
-            });
-            assert_eq!(gone[0]["level"], "WARN");
-            assert_eq!(gone[0]["target"], "ko_log");
-            assert_eq!(gone[0]["destination"], url.as_str());
-            assert!(gone[0]["error"].as_str().is_some_and(|e| !e.is_empty()));
-            assert!(gone[0]["sender"].is_u64(), "{}", gone[0]);
+            let gone = support::unreachable_status(&path, url.as_str());
             assert_eq!(
-                gone[0]["message"],
+                gone["message"],
                 format!(
                     "log destination {url} is unreachable ({}); records are buffered (at most 4) and sent when it is back",
-                    gone[0]["error"].as_str().unwrap()
+                    gone["error"].as_str().unwrap()
                 )
             );
             // Buffer of 4 while `first` is held: 16 of these 20 are dropped, oldest first.
@@ -627,7 +607,7 @@ fn an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_co
             wait_for(|s| s.sent == 5);
             let mut back = Vec::new();
             support::wait_until("the back record in the file", || {
-                back = lines_with(&path, "is back after");
+                back = support::json_lines_with(&path, "is back after");
                 !back.is_empty()
             });
             assert_eq!(back[0]["level"], "INFO");
@@ -635,7 +615,7 @@ fn an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_co
             assert_eq!(back[0]["destination"], url.as_str());
             assert_eq!(back[0]["dropped"], 16);
             assert!(back[0]["down_ms"].is_u64(), "{}", back[0]);
-            assert_eq!(back[0]["sender"], gone[0]["sender"]);
+            assert_eq!(back[0]["sender"], gone["sender"]);
             assert!(back[0]["message"]
                 .as_str()
                 .unwrap()
@@ -643,11 +623,11 @@ fn an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_co
             drop(guard);
 
             assert_eq!(
-                lines_with(&path, "is unreachable").len(),
+                support::json_lines_with(&path, "is unreachable").len(),
                 1,
                 "one per outage"
             );
-            assert_eq!(lines_with(&path, "is back after").len(), 1);
+            assert_eq!(support::json_lines_with(&path, "is back after").len(), 1);
             let records: Vec<_> = collector
                 .records()
                 .iter()

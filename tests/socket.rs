@@ -255,17 +255,6 @@ fn writeln_stderr(text: &str) -> std::io::Result<()> {
     writeln!(std::io::stderr(), "{text}")
 }
 
-/// The JSON lines of `path` whose `message` contains `text`, after a `flush()` (which
-/// also makes the handlers log the status records their threads queued).
-fn lines_with(path: &std::path::Path, text: &str) -> Vec<serde_json::Value> {
-    log::logger().flush();
-    support::lines(path)
-        .iter()
-        .map(|line| serde_json::from_str::<serde_json::Value>(line).expect("a JSON line"))
-        .filter(|line| line["message"].as_str().is_some_and(|m| m.contains(text)))
-        .collect()
-}
-
 #[test]
 fn an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_receiver() {
     const NAME: &str =
@@ -302,16 +291,7 @@ fn an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_re
     );
     let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
     log::info!(i = 0; "first");
-    let mut gone = Vec::new();
-    support::wait_until("the unreachable record in the file", || {
-        gone = lines_with(&path, "is unreachable");
-        !gone.is_empty()
-    });
-    assert_eq!(gone[0]["level"], "WARN");
-    assert_eq!(gone[0]["target"], "ko_log");
-    assert_eq!(gone[0]["destination"], destination.as_str());
-    assert!(gone[0]["error"].as_str().is_some_and(|e| !e.is_empty()));
-    assert!(gone[0]["sender"].is_u64(), "{}", gone[0]);
+    let gone = support::unreachable_status(&path, destination.as_str());
     // The sender thread holds `first`; a buffer of 4 keeps the newest 4 of these 20.
     for i in 1..=20 {
         log::info!(i = i; "then {i}");
@@ -329,7 +309,7 @@ fn an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_re
         .unwrap();
     let mut back = Vec::new();
     support::wait_until("the back record in the file", || {
-        back = lines_with(&path, "is back after");
+        back = support::json_lines_with(&path, "is back after");
         !back.is_empty()
     });
     assert_eq!(back[0]["level"], "INFO");
@@ -337,15 +317,15 @@ fn an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_re
     assert_eq!(back[0]["destination"], destination.as_str());
     assert_eq!(back[0]["dropped"], 16);
     assert!(back[0]["down_ms"].is_u64(), "{}", back[0]);
-    assert_eq!(back[0]["sender"], gone[0]["sender"]);
+    assert_eq!(back[0]["sender"], gone["sender"]);
     drop(guard);
 
     assert_eq!(
-        lines_with(&path, "is unreachable").len(),
+        support::json_lines_with(&path, "is unreachable").len(),
         1,
         "one per outage"
     );
-    assert_eq!(lines_with(&path, "is back after").len(), 1);
+    assert_eq!(support::json_lines_with(&path, "is back after").len(), 1);
     // The guard closed the connection: everything the receiver got is here.
     let lines = read_lines(stream, usize::MAX, Duration::from_secs(10));
     let got: Vec<u64> = lines.iter().map(|l| l["i"].as_u64().unwrap()).collect();

@@ -430,3 +430,31 @@ pub fn init_refusal(text: &str) -> (String, String, usize, usize) {
         location.column,
     )
 }
+
+/// The JSON lines of `path` whose `message` contains `text`, after a `flush()` (which
+/// also makes the handlers log the status records their threads queued).
+pub fn json_lines_with(path: &Path, text: &str) -> Vec<serde_json::Value> {
+    log::logger().flush();
+    lines(path)
+        .iter()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).expect("a JSON line"))
+        .filter(|line| line["message"].as_str().is_some_and(|m| m.contains(text)))
+        .collect()
+}
+
+/// Waits for the `unreachable` status record about `destination` in the JSON log at
+/// `path`, checks the fields every network handler gives it, and returns it.
+pub fn unreachable_status(path: &Path, destination: &str) -> serde_json::Value {
+    let mut gone = Vec::new();
+    wait_until("the unreachable record in the file", || {
+        gone = json_lines_with(path, "is unreachable");
+        !gone.is_empty()
+    });
+    let record = gone.swap_remove(0);
+    assert_eq!(record["level"], "WARN");
+    assert_eq!(record["target"], "ko_log");
+    assert_eq!(record["destination"], destination);
+    assert!(record["error"].as_str().is_some_and(|e| !e.is_empty()));
+    assert!(record["sender"].is_u64(), "{record}");
+    record
+}

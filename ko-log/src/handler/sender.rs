@@ -604,14 +604,26 @@ mod tests {
         .expect("valid")
     }
 
-    #[test]
-    fn everything_pushed_is_delivered_once_in_order_across_an_outage() {
+    /// A memory transport whose destination is away until `down` is cleared; `got`
+    /// collects what it receives.
+    #[allow(clippy::type_complexity)]
+    fn memory_down() -> (
+        Memory,
+        Arc<Mutex<Vec<u32>>>,
+        Arc<std::sync::atomic::AtomicBool>,
+    ) {
         let got = Arc::new(Mutex::new(Vec::new()));
         let down = Arc::new(std::sync::atomic::AtomicBool::new(true));
         let transport = Memory {
             got: Arc::clone(&got),
             down: Arc::clone(&down),
         };
+        (transport, got, down)
+    }
+
+    #[test]
+    fn everything_pushed_is_delivered_once_in_order_across_an_outage() {
+        let (transport, got, down) = memory_down();
         let sender =
             Sender::spawn("test", transport, config(1000, Backpressure::Block)).expect("spawned");
         for i in 0..100 {
@@ -629,12 +641,7 @@ mod tests {
 
     #[test]
     fn drop_oldest_keeps_the_newest_and_counts() {
-        let got = Arc::new(Mutex::new(Vec::new()));
-        let down = Arc::new(std::sync::atomic::AtomicBool::new(true));
-        let transport = Memory {
-            got: Arc::clone(&got),
-            down: Arc::clone(&down),
-        };
+        let (transport, got, down) = memory_down();
         let sender = Sender::spawn("test", transport, config(10, Backpressure::DropOldest))
             .expect("spawned");
         for i in 0..1000 {
@@ -653,12 +660,7 @@ mod tests {
 
     #[test]
     fn block_waits_once_per_stall() {
-        let got = Arc::new(Mutex::new(Vec::new()));
-        let down = Arc::new(std::sync::atomic::AtomicBool::new(true));
-        let transport = Memory {
-            got: Arc::clone(&got),
-            down: Arc::clone(&down),
-        };
+        let (transport, _got, _down) = memory_down();
         let sender =
             Sender::spawn("test", transport, config(4, Backpressure::Block)).expect("spawned");
         std::thread::sleep(Duration::from_millis(10));
