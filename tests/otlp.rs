@@ -750,3 +750,147 @@ fn a_dead_collector_holds_neither_flush_nor_the_guard_past_its_deadline() {
         );
     }
 }
+
+/// The config of the `block` tests: `shipped` goes to the collector and the file, every
+/// other target to the file only; a small buffer and batches, so that the callers of
+/// `shipped` are held after at most `buffer + batch_size + capacity` records.
+fn held_config(addr: SocketAddr, file: &std::path::Path) -> String {
+    format!(
+        r#"
+        [queue]
+        capacity = 1000
+        [loggers.root]
+        level = "trace"
+        handlers = ["file"]
+        [loggers.shipped]
+        handlers = ["otel"]
+        [handlers.file]
+        type = "file"
+        path = "{}"
+        [handlers.otel]
+        type = "otlp"
+        endpoint = "http://{addr}/v1/logs"
+        reconnect = {{ min = "10ms", max = "50ms" }}
+        batch_interval = "20ms"
+        batch_size = 10
+        buffer = 100
+        backpressure = "block"
+        "#,
+        file.display()
+    )
+}
+
+/// The most records a caller of `shipped` gets past a full buffer before it is held (see
+/// `held_config`).
+const HELD_AFTER: usize = 100 + 10 + 1000 + 1;
+
+/// Logs `n` records to `shipped` on a thread of its own, counting them in `progress`.
+fn shipping_thread(n: usize, progress: &Arc<AtomicUsize>) -> std::thread::JoinHandle<()> {
+    let progress = Arc::clone(progress);
+    std::thread::spawn(move || {
+        for i in 0..n {
+            log::info!(target: "shipped", i = i; "shipped {i}");
+            progress.fetch_add(1, Ordering::SeqCst);
+        }
+    })
+}
+
+/// Issue 12: `block` on a network handler waits only the callers routed to it, never the
+/// dispatcher. With the collector down, the thread logging to `shipped` is held once the
+/// buffer is full, while 10,000 records of another target reach the file handler; when
+/// the collector comes up, the held thread goes on and every one of its records arrives,
+/// exactly once.
+#[test]
+fn block_holds_only_the_callers_routed_to_the_collector_and_loses_nothing() {
+    in_child(
+        "block_holds_only_the_callers_routed_to_the_collector_and_loses_nothing",
+        &[],
+        || {
+            let dir = tempfile::tempdir().unwrap();
+            let file = dir.path().join("app.log");
+            let addr = free_port();
+            let guard = ko_log::init_from_str(&held_config(addr, &file), Format::Toml).unwrap();
+            let progress = Arc::new(AtomicUsize::new(0));
+            let shipper = shipping_thread(5000, &progress);
+            // The buffer and a batch are full: from here on the shipper is held.
+            support::wait_until("the shipper fills the buffer", || {
+                progress.load(Ordering::SeqCst) >= 110
+            });
+            for i in 0..10_000 {
+                log::info!(target: "other", "other {i}");
+            }
+            log::logger().flush();
+            let lines = support::lines(&file);
+            let other = lines.iter().filter(|l| l.contains(" other ")).count();
+            assert_eq!(other, 10_000, "the file handler was held up");
+            let held_at = progress.load(Ordering::SeqCst);
+            assert!(
+                held_at <= HELD_AFTER && !shipper.is_finished(),
+                "the shipper was not held: {held_at} records"
+            );
+            assert_eq!(ko_log::stats().handler("otel").unwrap().dropped, 0);
+
+            let collector = Collector::start(TcpListener::bind(addr).unwrap(), 0);
+            shipper.join().unwrap();
+            let stats = wait_for(|s| s.sent == 5000);
+            assert_eq!(stats.dropped, 0);
+            drop(guard);
+            assert_eq!(ko_log::stats().dropped, 0);
+            let mut seen: Vec<i64> = collector
+                .records()
+                .iter()
+                .flat_map(|(request, _)| request.resource_logs[0].scope_logs[0].log_records.clone())
+                .map(|r| match attr(&r.attributes, "i") {
+                    Some(Any::IntValue(i)) => *i,
+                    other => panic!("no i: {other:?}"),
+                })
+                .collect();
+            seen.sort_unstable();
+            assert_eq!(
+                seen,
+                (0..5000).collect::<Vec<_>>(),
+                "each record exactly once"
+            );
+            let shipped = support::lines(&file)
+                .iter()
+                .filter(|l| l.contains(" shipped "))
+                .count();
+            assert_eq!(shipped, 5000);
+        },
+    );
+}
+
+/// A caller held by a dead collector is let go when the guard is dropped: its record and
+/// every later one are counted as dropped after shutdown, and every record is accounted
+/// for (written to the file or counted).
+#[test]
+fn a_held_caller_is_let_go_at_shutdown_and_every_record_is_counted() {
+    in_child(
+        "a_held_caller_is_let_go_at_shutdown_and_every_record_is_counted",
+        &[],
+        || {
+            let dir = tempfile::tempdir().unwrap();
+            let file = dir.path().join("app.log");
+            let text = held_config(free_port(), &file).replace(
+                "capacity = 1000",
+                "capacity = 1000\ndrain_timeout = \"200ms\"",
+            );
+            let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
+            let progress = Arc::new(AtomicUsize::new(0));
+            let shipper = shipping_thread(5000, &progress);
+            support::wait_until("the shipper fills the buffer", || {
+                progress.load(Ordering::SeqCst) >= 110
+            });
+            drop(guard);
+            // Returns: nothing waits on a closed backend.
+            shipper.join().unwrap();
+            let stats = ko_log::stats();
+            let in_file = support::lines(&file)
+                .iter()
+                .filter(|l| l.contains(" shipped "))
+                .count() as u64;
+            assert!(in_file >= 110, "{in_file}");
+            assert_eq!(in_file + stats.dropped, 5000, "{stats:?}");
+        },
+    );
+}

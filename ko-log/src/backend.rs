@@ -64,11 +64,18 @@ impl Backend {
                 None => build_pipeline(name, handler)?,
             });
         }
-        let routes = Arc::new(Routes::new(&config, |name| {
+        let mut routes = Routes::new(&config, |name| {
             names.iter().position(|n| n.as_str() == name)
-        }));
+        });
+        let holds: Vec<_> = pipelines
+            .iter()
+            .map(|p| p.handler.hold().map(|hold| (hold, p.level)))
+            .collect();
+        routes.attach_holds(&holds);
+        let routes = Arc::new(routes);
         let shared = Arc::new(Shared {
             counters: crate::stats::Counters::with_handlers(config.handlers.keys()),
+            holds: holds.into_iter().flatten().map(|(hold, _)| hold).collect(),
             ..Shared::default()
         });
         let (tx, rx) = flume::bounded(config.queue.capacity.max(1));
@@ -206,8 +213,51 @@ impl Backend {
         }
     }
 
-    /// Queues a record from async code (see [`crate::ainfo!`]).
+    /// Waits while a `block` network handler of `route` that accepts `level` has its hold
+    /// up (see [`crate::handler::Hold`]); `false` when the backend closed meanwhile, the
+    /// record then counted as dropped after shutdown. The dispatcher never waits.
+    #[inline]
+    fn passes_holds(&self, route: usize, level: log::Level) -> bool {
+        match self.routes.get(route) {
+            Some(route) if !route.holds.is_empty() && !on_dispatcher() => {
+                self.wait_for_holds(&route.holds, level)
+            }
+            _ => true,
+        }
+    }
+
+    #[cold]
+    fn wait_for_holds(
+        &self,
+        holds: &[(crate::handler::Hold, LevelFilter)],
+        level: log::Level,
+    ) -> bool {
+        let open = || !self.shared.is_closed();
+        for (hold, accepts) in holds {
+            if level <= *accepts && !hold.wait(open) {
+                self.dropped_after_shutdown();
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Queues a record from async code (see [`crate::ainfo!`]); under a raised hold the
+    /// task waits, not its thread.
     pub(crate) async fn push_async(&self, msg: Msg) {
+        if let Msg::Record(route, captured, _) = &msg {
+            let holds = match self.routes.get(*route) {
+                Some(route) if !on_dispatcher() => route.holds.as_slice(),
+                _ => &[],
+            };
+            let level = captured.level();
+            for (hold, accepts) in holds {
+                if level <= *accepts && !hold.wait_async(|| !self.shared.is_closed()).await {
+                    self.dropped_after_shutdown();
+                    return;
+                }
+            }
+        }
         self.queue.push_async(msg).await;
     }
 }
@@ -317,11 +367,10 @@ impl Log for Backend {
 
     fn log(&self, record: &Record<'_>) {
         if let Some(route) = self.route_of(record) {
-            self.queue.push(Msg::Record(
-                route,
-                capture::capture(record),
-                context::current(),
-            ));
+            let msg = Msg::Record(route, capture::capture(record), context::current());
+            if self.passes_holds(route, record.level()) {
+                self.queue.push(msg);
+            }
         }
     }
 

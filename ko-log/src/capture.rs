@@ -43,6 +43,11 @@ pub(crate) struct Captured {
 }
 
 impl Captured {
+    /// The record's level.
+    pub fn level(&self) -> Level {
+        self.level
+    }
+
     /// The event the dispatcher works on; thread names are resolved through `threads`,
     /// and an inline message is copied into `spare` when given (a reused buffer).
     pub fn into_event(self, threads: &mut ThreadNames, spare: Option<String>) -> Event {

@@ -17,6 +17,7 @@ use ko_log_config::{Config, ROOT};
 use log::LevelFilter;
 
 use crate::event::{Str, Value};
+use crate::handler::Hold;
 
 /// One compiled logger: what a record routed to it gets.
 #[derive(Debug)]
@@ -27,6 +28,9 @@ pub(crate) struct Route {
     pub handlers: Vec<usize>,
     /// Context fields, nearest logger first.
     pub context: Vec<(Str, Value)>,
+    /// The holds of this route's `block` network handlers, with each handler's level: a
+    /// caller whose record such a handler accepts waits while its hold is up.
+    pub holds: Vec<(Hold, LevelFilter)>,
 }
 
 /// All routes, and the logger names that select them.
@@ -134,6 +138,7 @@ impl Routes {
                 level: level.unwrap_or(config.default_level),
                 handlers,
                 context,
+                holds: Vec::new(),
             });
             if name == ROOT {
                 root = Some(index);
@@ -155,6 +160,18 @@ impl Routes {
             by_name,
             root: root.unwrap_or(0),
             routes,
+        }
+    }
+
+    /// Gives each route the holds of its handlers (`holds[handler index]`: the hold and
+    /// the handler's level, for a handler that has one).
+    pub fn attach_holds(&mut self, holds: &[Option<(Hold, LevelFilter)>]) {
+        for route in &mut self.routes {
+            route.holds = route
+                .handlers
+                .iter()
+                .filter_map(|&index| holds.get(index).cloned().flatten())
+                .collect();
         }
     }
 

@@ -51,6 +51,9 @@ pub(crate) struct Shared {
     /// Flush requests a `drop_oldest` sender evicted from the queue; the dispatcher
     /// answers them after its current batch, when everything before them is written.
     pub orphan_flushes: Mutex<Vec<flume::Sender<()>>>,
+    /// The holds of the `block` network handlers: lowered when the guard closes the
+    /// queue, so no caller waits on a backend that is gone.
+    pub holds: Vec<crate::handler::Hold>,
 }
 
 impl Shared {

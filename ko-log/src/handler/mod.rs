@@ -56,6 +56,7 @@ use crate::{Error, Event};
 
 mod buffer;
 mod file;
+mod hold;
 #[cfg(target_os = "linux")]
 mod journald;
 mod null;
@@ -71,6 +72,7 @@ mod syslog;
 mod transport;
 
 pub use file::File;
+pub use hold::Hold;
 #[cfg(target_os = "linux")]
 pub use journald::{
     field_name, priority, Journald, JournaldParams, DEFAULT_SOCKET, ESCAPE_PREFIX, WRITE_TIMEOUT,
@@ -131,6 +133,14 @@ pub trait Handler: fmt::Debug + Send + 'static {
             lost: self.lost(),
             ..crate::HandlerStats::default()
         }
+    }
+
+    /// The [`Hold`] this handler raises when its own buffer is full under `backpressure =
+    /// "block"`, asking the callers routed to it to wait instead of the dispatcher (see
+    /// [`Hold`]). `None` (the default): the handler never asks anyone to wait. Read once,
+    /// when the backend is built.
+    fn hold(&self) -> Option<Hold> {
+        None
     }
 }
 

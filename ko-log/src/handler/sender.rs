@@ -7,11 +7,10 @@
 //!   takes up to `batch` items at a time and hands them to [`Transport::send`].
 //! - **The buffer** holds `buffer` items (key `buffer`, default 10000). When it is full
 //!   the handler's `backpressure` decides: `drop_oldest` (default) evicts the oldest,
-//!   `drop` refuses the new one, `block` makes the dispatcher wait for room — at most
-//!   `write_timeout`, and only once per stall: if no room came in that time the item is
-//!   dropped and, until the sender frees room again, further items are dropped at once
-//!   without waiting. So a dead destination costs the dispatcher one `write_timeout`
-//!   per outage, never one per record. Every discarded item is counted (`dropped`).
+//!   `drop` refuses the new one, `block` takes it and raises the handler's [`Hold`], so
+//!   that the callers routed here wait until the thread has emptied the buffer to half;
+//!   the dispatcher never waits (module `hold`). Every discarded item is counted
+//!   (`dropped`).
 //! - **Reconnect** with capped exponential backoff (`reconnect = { min, max }`, doubling
 //!   from `min` to `max`, "equal jitter": each wait is between half and all of the
 //!   current step). A batch that failed stays with the thread and is sent again on the
@@ -42,6 +41,7 @@ use std::time::{Duration, Instant};
 use ko_log_config::units::HumanDuration;
 use ko_log_config::Backpressure;
 
+use super::hold::{self, Admit, Hold};
 use super::status::{Outage, Statuses};
 use crate::{report, Event, HandlerStats};
 
@@ -52,8 +52,8 @@ pub(crate) struct NetConfig {
     pub buffer: usize,
     /// What a full buffer does (key `backpressure`).
     pub backpressure: Backpressure,
-    /// Longest a socket write may take, and the bound of `block` and `flush` (key
-    /// `write_timeout`).
+    /// Longest a socket write or connection attempt may take, and the bound of a `flush`
+    /// (key `write_timeout`).
     pub write_timeout: Duration,
     /// First and longest wait between connection attempts (key `reconnect`).
     pub reconnect: Reconnect,
@@ -167,13 +167,15 @@ struct Shared<T> {
     state: Mutex<State<T>>,
     /// Wakes the sender thread: items pushed, a flush, shutdown.
     work: Condvar,
-    /// Wakes the dispatcher: room in the buffer, items delivered.
+    /// Wakes a waiting `sync`: items delivered, the destination away, shutdown.
     progress: Condvar,
     dropped: AtomicU64,
     sent: AtomicU64,
     retries: AtomicU64,
     reconnects: AtomicU64,
     statuses: Statuses,
+    /// Raised while a `block` buffer is full (see [`Hold`]).
+    hold: Hold,
 }
 
 #[derive(Debug)]
@@ -185,8 +187,6 @@ struct State<T> {
     finished: u64,
     /// The sender cannot reach the destination now.
     down: bool,
-    /// Under `block`: the last wait for room timed out; drop at once until room returns.
-    stalled: bool,
     /// Set at shutdown: deliver until then, then give up.
     closing: Option<Instant>,
 }
@@ -218,7 +218,6 @@ impl<T: Send + 'static> Sender<T> {
                 pushed: 0,
                 finished: 0,
                 down: false,
-                stalled: false,
                 closing: None,
             }),
             work: Condvar::new(),
@@ -228,6 +227,7 @@ impl<T: Send + 'static> Sender<T> {
             retries: AtomicU64::new(0),
             reconnects: AtomicU64::new(0),
             statuses: Statuses::new(transport.destination(), config.buffer),
+            hold: Hold::new(),
         });
         let thread = {
             let shared = Arc::clone(&shared);
@@ -243,47 +243,40 @@ impl<T: Send + 'static> Sender<T> {
     }
 
     /// Puts one item in the buffer, applying `backpressure` when it is full (module
-    /// docs). Called on the dispatcher thread; also logs pending status records.
+    /// docs); never waits. Called on the dispatcher thread; also logs pending status
+    /// records.
     pub fn push(&self, item: T) {
         self.log_statuses();
         let mut state = lock(&self.shared.state);
-        if state.queue.len() >= self.config.buffer {
-            match self.config.backpressure {
-                Backpressure::Drop => {
-                    drop(state);
-                    self.shared.dropped.fetch_add(1, Ordering::Relaxed);
-                    return;
-                }
-                Backpressure::DropOldest => {
-                    state.queue.pop_front();
-                    state.finished += 1;
-                    self.shared.dropped.fetch_add(1, Ordering::Relaxed);
-                }
-                Backpressure::Block => {
-                    if !state.stalled {
-                        let (waited, _) = self
-                            .shared
-                            .progress
-                            .wait_timeout_while(state, self.config.write_timeout, |s| {
-                                s.queue.len() >= self.config.buffer && s.closing.is_none()
-                            })
-                            .unwrap_or_else(|e| e.into_inner());
-                        state = waited;
-                    }
-                    if state.queue.len() >= self.config.buffer {
-                        state.stalled = true;
-                        drop(state);
-                        self.shared.dropped.fetch_add(1, Ordering::Relaxed);
-                        return;
-                    }
-                }
+        let admit = hold::admit(
+            state.queue.len(),
+            self.config.buffer,
+            self.config.backpressure,
+            &self.shared.hold,
+        );
+        match admit {
+            Admit::Push => {}
+            Admit::EvictOldest => {
+                state.queue.pop_front();
+                state.finished += 1;
+                self.shared.dropped.fetch_add(1, Ordering::Relaxed);
+            }
+            Admit::Refuse => {
+                drop(state);
+                self.shared.dropped.fetch_add(1, Ordering::Relaxed);
+                return;
             }
         }
-        state.stalled = false;
         state.queue.push_back(item);
         state.pushed += 1;
         drop(state);
         self.shared.work.notify_one();
+    }
+
+    /// The hold this sender raises under `block` ([`crate::Handler::hold`]).
+    pub fn hold(&self) -> Option<Hold> {
+        (self.config.backpressure == ko_log_config::Backpressure::Block)
+            .then(|| self.shared.hold.clone())
     }
 
     /// A routine flush (the queue ran dry): logs pending status records only.
@@ -334,6 +327,7 @@ impl<T: Send + 'static> Drop for Sender<T> {
         let deadline = crate::dispatch::drain_deadline()
             .unwrap_or_else(|| Instant::now() + self.config.write_timeout);
         lock(&self.shared.state).closing = Some(deadline);
+        self.shared.hold.lower();
         self.shared.work.notify_all();
         self.shared.progress.notify_all();
         if let Some(thread) = self.thread.take() {
@@ -361,6 +355,7 @@ fn run<X: Transport>(shared: &Shared<X::Item>, mut transport: X, config: NetConf
             }
             let take = state.queue.len().min(config.batch);
             held.extend(state.queue.drain(..take));
+            hold::made_room(state.queue.len(), config.buffer, &shared.hold);
             drop(state);
             shared.progress.notify_all();
         }
@@ -659,18 +654,36 @@ mod tests {
     }
 
     #[test]
-    fn block_waits_once_per_stall() {
-        let (transport, _got, _down) = memory_down();
+    fn block_never_waits_raises_the_hold_and_loses_nothing() {
+        let (transport, got, down) = memory_down();
         let sender =
             Sender::spawn("test", transport, config(4, Backpressure::Block)).expect("spawned");
-        std::thread::sleep(Duration::from_millis(10));
-        let start = Instant::now();
+        let hold = sender.hold().expect("block has a hold");
+        // 100 pushes into a buffer of 4 with the destination away: none waits (a wait
+        // would be `write_timeout`, 200 ms, each), none is dropped, and the hold is up.
         for i in 0..100 {
             sender.push(i);
         }
-        let took = start.elapsed();
-        assert!(took >= Duration::from_millis(200), "{took:?}");
-        assert!(took < Duration::from_millis(600), "{took:?}");
-        assert!(sender.counts().dropped > 0);
+        assert!(hold.is_raised());
+        assert_eq!(sender.counts().dropped, 0);
+        down.store(false, Ordering::SeqCst);
+        // Once the thread has emptied the buffer to half, the hold comes down by itself.
+        assert!(hold.wait(|| true));
+        drop(sender);
+        assert_eq!(*lock(&got), (0..100).collect::<Vec<_>>());
+        assert!(!hold.is_raised());
+    }
+
+    #[test]
+    fn only_block_has_a_hold() {
+        for (policy, has) in [
+            (Backpressure::Block, true),
+            (Backpressure::Drop, false),
+            (Backpressure::DropOldest, false),
+        ] {
+            let (transport, _got, _down) = memory_down();
+            let sender = Sender::spawn("test", transport, config(4, policy)).expect("spawned");
+            assert_eq!(sender.hold().is_some(), has, "{policy:?}");
+        }
     }
 }

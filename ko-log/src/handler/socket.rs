@@ -142,6 +142,10 @@ impl Handler for Socket {
     fn counts(&self) -> HandlerStats {
         self.sender.counts()
     }
+
+    fn hold(&self) -> Option<super::Hold> {
+        self.sender.hold()
+    }
 }
 
 /// `[handlers.NAME]` with `type = "socket"`: registered like a user's handler.

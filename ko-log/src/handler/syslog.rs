@@ -475,6 +475,10 @@ impl Handler for Syslog {
     fn counts(&self) -> HandlerStats {
         self.sender.counts()
     }
+
+    fn hold(&self) -> Option<super::Hold> {
+        self.sender.hold()
+    }
 }
 
 /// `[handlers.NAME]` with `type = "syslog"`: registered like a user's handler.

@@ -9,8 +9,8 @@
 //! resource = { "service.name" = "billing" }    # service.name defaults to the executable's name
 //! headers = { authorization = "Bearer ${OTEL_TOKEN}" }
 //! buffer = 10000                               # records held for the exporter
-//! backpressure = "block"                       # block | drop | drop_oldest
-//! write_timeout = "10s"                        # connect, write, read; block's and flush's wait
+//! backpressure = "drop_oldest"                 # block | drop | drop_oldest
+//! write_timeout = "10s"                        # connect, write, read; a flush's wait
 //! reconnect = { min = "100ms", max = "30s" }   # retry backoff
 //! batch_size = 512                             # records per request
 //! batch_interval = "1s"                        # longest a record waits for a full batch
@@ -105,12 +105,12 @@ pub struct OtlpParams {
     /// Records held for the exporter (default 10000).
     #[serde(default = "default_buffer")]
     pub buffer: usize,
-    /// What `write` does when the buffer is full (default `block`, for at most
-    /// `write_timeout`).
-    #[serde(default, deserialize_with = "backpressure")]
+    /// What `write` does when the buffer is full (default `drop_oldest`; `block` holds
+    /// the callers routed here, never the dispatcher: [`crate::handler::Hold`]).
+    #[serde(default = "default_backpressure", deserialize_with = "backpressure")]
     pub backpressure: Backpressure,
-    /// Connect, write and read timeout; also the longest `block` and a flush wait
-    /// (default 10 s).
+    /// Connect, write and read timeout; also the longest a flush waits (default 10 s,
+    /// OpenTelemetry's `OTEL_EXPORTER_OTLP_TIMEOUT` default).
     #[serde(default = "default_write_timeout", deserialize_with = "duration")]
     pub write_timeout: Duration,
     /// The retry backoff.
@@ -135,6 +135,9 @@ fn default_max() -> Duration {
 }
 fn default_buffer() -> usize {
     10_000
+}
+fn default_backpressure() -> Backpressure {
+    Backpressure::DropOldest
 }
 fn default_write_timeout() -> Duration {
     Duration::from_secs(10)
@@ -522,6 +525,10 @@ impl Handler for Otlp {
             reconnects: counts.reconnects.load(Ordering::Relaxed),
             ..HandlerStats::default()
         }
+    }
+
+    fn hold(&self) -> Option<crate::handler::Hold> {
+        self.buffer.hold()
     }
 }
 
