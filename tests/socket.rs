@@ -331,3 +331,45 @@ fn an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_re
     let got: Vec<u64> = lines.iter().map(|l| l["i"].as_u64().unwrap()).collect();
     assert_eq!(got, [0, 17, 18, 19, 20], "no status record: {lines:?}");
 }
+
+/// An idle program hears of an outage at once: the sender thread wakes the dispatcher,
+/// so the `unreachable` record reaches the file with no later record and no `flush()`.
+/// (Before, it waited in the handler until the program logged again.)
+#[test]
+fn the_outage_record_of_an_idle_program_is_written_without_another_record() {
+    const NAME: &str = "the_outage_record_of_an_idle_program_is_written_without_another_record";
+    if !support::is_child(NAME) {
+        support::run_child_ok(NAME, &[]);
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let address = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let text = format!(
+        r#"
+        [loggers.root]
+        handlers = ["net", "file"]
+        [handlers.file]
+        type = "file"
+        path = "{}"
+        renderer = {{ type = "json" }}
+        [handlers.net]
+        type = "socket"
+        address = "{address}"
+        reconnect = {{ min = "10ms", max = "50ms" }}
+        "#,
+        path.display()
+    );
+    let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
+    log::info!("the only record");
+    // Reads the file only: no record logged, no flush asked.
+    support::wait_until("the unreachable record, unasked", || {
+        support::lines(&path)
+            .iter()
+            .any(|line| line.contains("is unreachable"))
+    });
+    drop(guard);
+}

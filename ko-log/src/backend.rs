@@ -242,6 +242,12 @@ impl Backend {
         true
     }
 
+    /// Wakes the dispatcher (never waits): it flushes its handlers when it finds the
+    /// queue dry, which makes them log the status records their threads queued.
+    pub(crate) fn wake(&self) {
+        self.queue.wake();
+    }
+
     /// Queues a record from async code (see [`crate::ainfo!`]); under a raised hold the
     /// task waits, not its thread.
     pub(crate) async fn push_async(&self, msg: Msg) {

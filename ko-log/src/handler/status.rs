@@ -61,11 +61,17 @@ impl Statuses {
         }
     }
 
+    /// Queues `status` and wakes the dispatcher, whose routine flush (the queue ran dry)
+    /// makes the handler log it: an idle program gets the record now, not with its next
+    /// one.
     fn queue(&self, status: Status) {
         self.queued
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(status);
+        if let Some(backend) = crate::init::installed() {
+            backend.wake();
+        }
     }
 
     /// Whether `event` is a status record about this handler, which it must not send to
