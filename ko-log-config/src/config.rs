@@ -39,6 +39,23 @@ pub struct Config {
     /// signal takes its course (key `flush_on_signals`, default `false`). Unix only; it
     /// takes effect for the backend installed by an init function.
     pub flush_on_signals: bool,
+    /// Reload the config when its file changes (key `watch`: `true`, `false` or
+    /// `"poll"`; default `false`). Only a config read from a file is watched.
+    pub watch: Watch,
+}
+
+/// How ko-log watches its config file (key `watch`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Watch {
+    /// Not watched (`watch = false`, the default); `ko_log::reload()` still reloads.
+    #[default]
+    Off,
+    /// File-system events on the file's directory (`watch = true`), falling back to
+    /// polling where they are not available; needs ko-log's `watch` feature.
+    Events,
+    /// Polling the file every second (`watch = "poll"`), for file systems that send no
+    /// events (NFS and other network mounts); std only.
+    Poll,
 }
 
 /// The syntax of a configuration text.
@@ -68,6 +85,18 @@ impl Config {
     /// Reads and validates a config file, choosing the format by its extension.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Config, ConfigError> {
         crate::load::from_path(path.as_ref())
+    }
+
+    /// [`Config::from_path`] in two steps, for a program that keeps the bytes (to tell
+    /// later whether the file changed): [`Config::read_file`], then this.
+    pub fn from_file_bytes(path: impl AsRef<Path>, bytes: &[u8]) -> Result<Config, ConfigError> {
+        crate::load::from_bytes(path.as_ref(), bytes)
+    }
+
+    /// The bytes of the config file at `path`, or the located error [`Config::from_path`]
+    /// gives when it cannot be read.
+    pub fn read_file(path: impl AsRef<Path>) -> Result<Vec<u8>, ConfigError> {
+        crate::load::read(path.as_ref())
     }
 
     /// Parses and validates a config text (no file name appears in its errors).
@@ -185,7 +214,7 @@ impl Violation {
 /// `default_level` is `info`; the `root` logger sets no level of its own (so it follows
 /// `default_level`) and writes to one handler, `console`: a `stream` to stderr with the
 /// `colored` renderer and its default template. The queue has its defaults, and
-/// `flush_on_signals` is off.
+/// `flush_on_signals` and `watch` are off.
 impl Default for Config {
     fn default() -> Config {
         let console = HandlerConfig {
@@ -206,6 +235,7 @@ impl Default for Config {
             loggers: BTreeMap::from([(ROOT.to_owned(), root)]),
             handlers: BTreeMap::from([(CONSOLE.to_owned(), console)]),
             flush_on_signals: false,
+            watch: Watch::Off,
         }
     }
 }

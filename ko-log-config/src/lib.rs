@@ -57,7 +57,7 @@ mod suggest;
 pub mod template;
 pub mod units;
 
-pub use config::{Config, Format, CONSOLE, ROOT};
+pub use config::{Config, Format, Watch, CONSOLE, ROOT};
 pub use error::{ConfigError, ConfigErrorKind, Location};
 pub use handler::{HandlerConfig, HandlerKind};
 pub use logger::LoggerConfig;

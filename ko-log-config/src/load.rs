@@ -8,8 +8,45 @@ use crate::source::Source;
 use crate::{build, env, node, Config, ConfigError, ConfigErrorKind, Format};
 
 pub(crate) fn from_path(path: &Path) -> Result<Config, ConfigError> {
-    let format = path
-        .extension()
+    // A name that gives no format is refused before the file is read.
+    format_of(path)?;
+    from_bytes(path, &read(path)?)
+}
+
+/// The bytes of the config file at `path`, or the error `from_path` gives when it cannot
+/// be read.
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>, ConfigError> {
+    std::fs::read(path).map_err(|e| {
+        ConfigError::new(
+            ConfigErrorKind::Io,
+            format!("cannot read config file `{}`: {e}", path.display()),
+        )
+        .with_file(path)
+        .with_source(e)
+    })
+}
+
+/// `bytes` read from `path`, whose extension gives the format and whose name appears in
+/// the errors.
+pub(crate) fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Config, ConfigError> {
+    let format = format_of(path)?;
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let valid = e.valid_up_to();
+            let prefix = String::from_utf8_lossy(bytes.get(..valid).unwrap_or_default());
+            let source = Source::new(Some(path.to_owned()), &prefix);
+            let message = "the file is not valid UTF-8";
+            let error = ConfigError::new(ConfigErrorKind::Syntax, message);
+            return Err(error.at(&source, source.mark_at(valid)).with_source(e));
+        }
+    };
+    from_str(text, format, Some(path))
+}
+
+/// The format `path`'s extension names.
+fn format_of(path: &Path) -> Result<Format, ConfigError> {
+    path.extension()
         .and_then(|ext| ext.to_str())
         .and_then(Format::from_extension)
         .ok_or_else(|| {
@@ -21,29 +58,7 @@ pub(crate) fn from_path(path: &Path) -> Result<Config, ConfigError> {
                 ),
             )
             .with_file(path)
-        })?;
-    let bytes = std::fs::read(path).map_err(|e| {
-        ConfigError::new(
-            ConfigErrorKind::Io,
-            format!("cannot read config file `{}`: {e}", path.display()),
-        )
-        .with_file(path)
-        .with_source(e)
-    })?;
-    let text = match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(e) => {
-            let valid = e.utf8_error().valid_up_to();
-            let prefix = String::from_utf8_lossy(e.as_bytes().get(..valid).unwrap_or_default());
-            let source = Source::new(Some(path.to_owned()), &prefix);
-            let message = "the file is not valid UTF-8";
-            let error = ConfigError::new(ConfigErrorKind::Syntax, message);
-            return Err(error
-                .at(&source, source.mark_at(valid))
-                .with_source(e.utf8_error()));
-        }
-    };
-    from_str(&text, format, Some(path))
+        })
 }
 
 pub(crate) fn from_str(

@@ -153,7 +153,7 @@ fn unknown_top_level_key_lists_the_keys() {
     assert_eq!(e.suggestion(), None);
     assert_eq!(
         e.help(),
-        Some("expected `default_level`, `queue`, `loggers`, `env_file`, `flush_on_signals` or `handlers`")
+        Some("expected `default_level`, `queue`, `loggers`, `env_file`, `flush_on_signals`, `watch` or `handlers`")
     );
 }
 

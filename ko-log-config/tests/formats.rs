@@ -173,6 +173,7 @@ fn expected() -> Config {
             ("null".to_owned(), null),
         ]),
         flush_on_signals: true,
+        watch: ko_log_config::Watch::Off,
     }
 }
 

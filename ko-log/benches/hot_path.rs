@@ -66,6 +66,7 @@ fn config(loggers: &[(&str, LevelFilter)]) -> Config {
         loggers: map,
         handlers: BTreeMap::from([("null".to_owned(), null)]),
         flush_on_signals: false,
+        watch: ko_log::config::Watch::Off,
     }
 }
 

@@ -14,18 +14,19 @@
 //! ```
 
 use std::future::Future;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use log::{Log, Metadata, Record};
 
 use crate::context;
 use crate::dispatch::Msg;
+use crate::route::Routes;
 use crate::{capture, init};
 
 /// A `log::Log` that captures one record for [`enqueue`] instead of queueing it.
 #[doc(hidden)]
 #[derive(Debug, Default)]
-pub struct AsyncCapture(Mutex<Option<Msg>>);
+pub struct AsyncCapture(Mutex<Option<(Arc<Routes>, Msg)>>);
 
 impl AsyncCapture {
     /// An empty capture.
@@ -43,12 +44,13 @@ impl Log for AsyncCapture {
         let Some(backend) = init::installed() else {
             return;
         };
-        let Some(route) = backend.route_of(record) else {
+        let routes = backend.routes.load_full();
+        let Some(routed) = backend.route_in(&routes, record) else {
             return;
         };
-        let captured = Msg::Record(route, capture::capture(record), context::current());
+        let captured = Msg::Record(routed, capture::capture(record), context::current());
         if let Ok(mut slot) = self.0.lock() {
-            *slot = Some(captured);
+            *slot = Some((routes, captured));
         }
     }
 
@@ -60,8 +62,8 @@ impl Log for AsyncCapture {
 pub fn enqueue(capture: AsyncCapture) -> impl Future<Output = ()> + Send {
     let captured = capture.0.into_inner().ok().flatten();
     async move {
-        if let (Some(backend), Some(msg)) = (init::installed(), captured) {
-            backend.push_async(msg).await;
+        if let (Some(backend), Some((routes, msg))) = (init::installed(), captured) {
+            backend.push_async(routes, msg).await;
         }
     }
 }

@@ -1,8 +1,10 @@
 //! `Backend`: the `log::Log` implementation, and how it is built from a [`Config`].
 
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwap;
 
 use ko_log_config::{Config, HandlerConfig, RendererConfig};
 use log::{LevelFilter, Log, Metadata, Record};
@@ -10,7 +12,9 @@ use log::{LevelFilter, Log, Metadata, Record};
 use crate::dispatch::guard::Shutdown;
 use crate::dispatch::queue::Queue;
 use crate::dispatch::worker::{Pipeline, Worker};
-use crate::dispatch::{on_dispatcher, Guard, Msg, Shared};
+use crate::dispatch::{on_dispatcher, Guard, Msg, Routed, Shared};
+use crate::handler::Hold;
+use crate::reload::Live;
 use crate::route::Routes;
 use crate::stats::Stats;
 use crate::{capture, clock, context, handler, process, render, report, Error};
@@ -25,12 +29,15 @@ use crate::{capture, clock, context, handler, process, render, report, Error};
 /// calls): a standalone backend never touches the process's signal handling.
 #[derive(Debug)]
 pub struct Backend {
-    routes: Arc<Routes>,
-    queue: Arc<Queue>,
-    shared: Arc<Shared>,
+    /// The routes in force; a reload swaps in new ones ([`crate::reload`]).
+    pub(crate) routes: ArcSwap<Routes>,
+    pub(crate) queue: Arc<Queue>,
+    pub(crate) shared: Arc<Shared>,
     /// What dropping the guard does, for `flush_on_signals`.
     shutdown: Shutdown,
     flush_on_signals: bool,
+    /// The running config and where its handlers live, for reloads.
+    pub(crate) live: Mutex<Live>,
 }
 
 impl Backend {
@@ -52,8 +59,7 @@ impl Backend {
         crate::registry::check()?;
         clock::local_offset();
         crate::panic::install_hook();
-        let names: Vec<&String> = config.handlers.keys().collect();
-        let mut pipelines = Vec::with_capacity(names.len());
+        let mut pipelines = Vec::with_capacity(config.handlers.len());
         for (name, handler) in &config.handlers {
             let instance = instances
                 .iter()
@@ -64,20 +70,11 @@ impl Backend {
                 None => build_pipeline(name, handler)?,
             });
         }
-        let mut routes = Routes::new(&config, |name| {
-            names.iter().position(|n| n.as_str() == name)
-        });
-        let holds: Vec<_> = pipelines
-            .iter()
-            .map(|p| p.handler.hold().map(|hold| (hold, p.level)))
-            .collect();
-        routes.attach_holds(&holds);
-        let routes = Arc::new(routes);
-        let shared = Arc::new(Shared {
-            counters: crate::stats::Counters::with_handlers(config.handlers.keys()),
-            holds: holds.into_iter().flatten().map(|(hold, _)| hold).collect(),
-            ..Shared::default()
-        });
+        let live = Live::new(&config, &pipelines);
+        let routes = Arc::new(live.routes(&config, 0));
+        let shared = Arc::new(Shared::default());
+        shared.counters.set_handlers(live.counters());
+        *crate::dispatch::lock(&shared.holds) = live.holds().collect();
         let (tx, rx) = flume::bounded(config.queue.capacity.max(1));
         let queue = Arc::new(Queue::new(
             tx,
@@ -89,8 +86,8 @@ impl Backend {
         let worker = Worker {
             rx,
             shared: Arc::clone(&shared),
-            routes: Arc::clone(&routes),
-            pipelines,
+            generations: vec![Arc::clone(&routes)],
+            pipelines: pipelines.into_iter().map(Some).collect(),
             queue: config.queue.clone(),
             _done: done_tx,
         };
@@ -107,11 +104,12 @@ impl Backend {
         let guard = Guard::new(shutdown.clone(), thread);
         Ok((
             Backend {
-                routes,
+                routes: ArcSwap::new(routes),
                 queue,
                 shared,
                 shutdown,
                 flush_on_signals: config.flush_on_signals,
+                live: Mutex::new(live),
             },
             guard,
         ))
@@ -119,7 +117,7 @@ impl Backend {
 
     /// The loosest level any logger accepts (what `log::set_max_level` should be).
     pub fn max_level(&self) -> LevelFilter {
-        self.routes.max_level()
+        self.routes.load().max_level()
     }
 
     /// The pipeline's counters so far.
@@ -173,13 +171,13 @@ impl Backend {
         }
     }
 
-    /// The route of an enabled record, or `None` when it is filtered out. After shutdown
-    /// (except on the draining dispatcher) the record is counted as dropped and `None`
-    /// returned.
+    /// The route `record` takes in `routes`, or `None` when it is filtered out. After
+    /// shutdown (except on the draining dispatcher) the record is counted as dropped and
+    /// `None` returned.
     #[inline]
-    pub(crate) fn route_of(&self, record: &Record<'_>) -> Option<usize> {
-        let index = self.routes.lookup(record.target());
-        match self.routes.get(index) {
+    pub(crate) fn route_in(&self, routes: &Routes, record: &Record<'_>) -> Option<Routed> {
+        let index = routes.lookup(record.target());
+        match routes.get(index) {
             Some(route) if record.level() <= route.level => {}
             _ => return None,
         }
@@ -188,7 +186,35 @@ impl Backend {
             self.dropped_after_shutdown();
             return None;
         }
-        Some(index)
+        Some(Routed {
+            generation: routes.generation(),
+            route: index as u32,
+        })
+    }
+
+    /// The raised holds of the `block` handlers of `routed` that accept `level` (see
+    /// [`crate::handler::Hold`]); `None` when there are none, and on the dispatcher,
+    /// which never waits.
+    #[inline]
+    fn held(&self, routes: &Routes, routed: Routed, level: log::Level) -> Option<Vec<Hold>> {
+        let route = routes.get(routed.route as usize)?;
+        if route.holds.is_empty() || on_dispatcher() {
+            return None;
+        }
+        raised(&route.holds, level)
+    }
+
+    /// Waits until every hold in `holds` is lowered; `false` (the record counted as
+    /// dropped after shutdown) when the backend closed meanwhile.
+    #[cold]
+    fn wait_for(&self, holds: &[Hold]) -> bool {
+        for hold in holds {
+            if !hold.wait(|| !self.shared.is_closed()) {
+                self.dropped_after_shutdown();
+                return false;
+            }
+        }
+        true
     }
 
     /// Counts a record logged after the guard was dropped, and says so on stderr at the
@@ -213,59 +239,39 @@ impl Backend {
         }
     }
 
-    /// Waits while a `block` network handler of `route` that accepts `level` has its hold
-    /// up (see [`crate::handler::Hold`]); `false` when the backend closed meanwhile, the
-    /// record then counted as dropped after shutdown. The dispatcher never waits.
-    #[inline]
-    fn passes_holds(&self, route: usize, level: log::Level) -> bool {
-        match self.routes.get(route) {
-            Some(route) if !route.holds.is_empty() && !on_dispatcher() => {
-                self.wait_for_holds(&route.holds, level)
-            }
-            _ => true,
-        }
-    }
-
-    #[cold]
-    fn wait_for_holds(
-        &self,
-        holds: &[(crate::handler::Hold, LevelFilter)],
-        level: log::Level,
-    ) -> bool {
-        let open = || !self.shared.is_closed();
-        for (hold, accepts) in holds {
-            if level <= *accepts && !hold.wait(open) {
-                self.dropped_after_shutdown();
-                return false;
-            }
-        }
-        true
-    }
-
     /// Wakes the dispatcher (never waits): it flushes its handlers when it finds the
     /// queue dry, which makes them log the status records their threads queued.
     pub(crate) fn wake(&self) {
         self.queue.wake();
     }
 
-    /// Queues a record from async code (see [`crate::ainfo!`]); under a raised hold the
+    /// Queues a record from async code (see [`crate::ainfo!`]), routed by `routes` (held
+    /// until it is queued, so that its generation stays alive); under a raised hold the
     /// task waits, not its thread.
-    pub(crate) async fn push_async(&self, msg: Msg) {
-        if let Msg::Record(route, captured, _) = &msg {
-            let holds = match self.routes.get(*route) {
-                Some(route) if !on_dispatcher() => route.holds.as_slice(),
-                _ => &[],
-            };
-            let level = captured.level();
-            for (hold, accepts) in holds {
-                if level <= *accepts && !hold.wait_async(|| !self.shared.is_closed()).await {
+    pub(crate) async fn push_async(&self, routes: Arc<Routes>, msg: Msg) {
+        if let Msg::Record(routed, captured, _) = &msg {
+            let held = self.held(&routes, *routed, captured.level());
+            for hold in held.iter().flatten() {
+                if !hold.wait_async(|| !self.shared.is_closed()).await {
                     self.dropped_after_shutdown();
                     return;
                 }
             }
         }
         self.queue.push_async(msg).await;
+        drop(routes);
     }
+}
+
+/// The holds in `holds` that are raised and whose handler accepts `level`.
+#[cold]
+fn raised(holds: &[(Hold, LevelFilter)], level: log::Level) -> Option<Vec<Hold>> {
+    let raised: Vec<Hold> = holds
+        .iter()
+        .filter(|(hold, accepts)| level <= *accepts && hold.is_raised())
+        .map(|(hold, _)| hold.clone())
+        .collect();
+    (!raised.is_empty()).then_some(raised)
 }
 
 /// Whether `n` is 1, 10, 100, …
@@ -289,7 +295,10 @@ pub(crate) struct Instance {
 
 /// The pipeline of a handler value built in code; its renderer, processors and level
 /// come from `config` unless the instance brings a renderer.
-fn instance_pipeline(config: &HandlerConfig, instance: Instance) -> Result<Pipeline, Error> {
+pub(crate) fn instance_pipeline(
+    config: &HandlerConfig,
+    instance: Instance,
+) -> Result<Pipeline, Error> {
     let renderer = match instance.renderer {
         Some(renderer) => renderer,
         None => render::build(
@@ -297,37 +306,53 @@ fn instance_pipeline(config: &HandlerConfig, instance: Instance) -> Result<Pipel
             instance.handler.is_terminal(),
         )?,
     };
-    let processors = config
-        .processors
-        .iter()
-        .map(|p| Ok((p.type_name().to_owned(), process::build(p)?)))
-        .collect::<Result<Vec<_>, Error>>()?;
+    let processors = processors(config)?;
     Ok(Pipeline {
         structured: instance.handler.structured(),
         name: instance.name,
-        level: config.level.unwrap_or(LevelFilter::Trace),
         processors,
         renderer,
         handler: instance.handler,
+        counters: Arc::default(),
     })
 }
 
 /// The handler's renderer: the one its config names, or, when none was written (in a
 /// file: no `renderer` key; in Rust: left at the default), the handler's own default.
 fn renderer_config(config: &HandlerConfig, handler: &dyn crate::Handler) -> RendererConfig {
+    effective_renderer(config, handler.default_renderer())
+}
+
+/// The renderer `config` asks for, or, when none was written (in a file: no `renderer`
+/// key; in Rust: left at the default), the handler's own `preferred` one.
+pub(crate) fn effective_renderer(
+    config: &HandlerConfig,
+    preferred: Option<RendererConfig>,
+) -> RendererConfig {
     let unset = config
         .origin
         .has_key("renderer")
         .map_or(config.renderer == RendererConfig::default(), |written| {
             !written
         });
-    match handler.default_renderer() {
+    match preferred {
         Some(preferred) if unset => preferred,
         _ => config.renderer.clone(),
     }
 }
 
-fn build_pipeline(name: &str, config: &HandlerConfig) -> Result<Pipeline, Error> {
+/// The processors `config` lists, built.
+pub(crate) fn processors(
+    config: &HandlerConfig,
+) -> Result<crate::dispatch::worker::Processors, Error> {
+    config
+        .processors
+        .iter()
+        .map(|p| Ok((p.type_name().to_owned(), process::build(p)?)))
+        .collect()
+}
+
+pub(crate) fn build_pipeline(name: &str, config: &HandlerConfig) -> Result<Pipeline, Error> {
     let handler = handler::build(&config.kind).map_err(|error| match error {
         // Already located (an unknown `type`, bad params, a constructor's error).
         Error::Config(located) => Error::Config(located),
@@ -348,35 +373,48 @@ fn build_pipeline(name: &str, config: &HandlerConfig) -> Result<Pipeline, Error>
         &renderer_config(config, handler.as_ref()),
         handler.is_terminal(),
     )?;
-    let processors = config
-        .processors
-        .iter()
-        .map(|p| Ok((p.type_name().to_owned(), process::build(p)?)))
-        .collect::<Result<Vec<_>, Error>>()?;
+    let processors = processors(config)?;
     Ok(Pipeline {
         structured: handler.structured(),
         name: name.to_owned(),
-        level: config.level.unwrap_or(LevelFilter::Trace),
         processors,
         renderer,
         handler,
+        counters: Arc::default(),
     })
 }
 
 impl Log for Backend {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        let route = self.routes.lookup(metadata.target());
-        self.routes
+        let routes = self.routes.load();
+        let route = routes.lookup(metadata.target());
+        routes
             .get(route)
             .is_some_and(|route| metadata.level() <= route.level)
     }
 
     fn log(&self, record: &Record<'_>) {
-        if let Some(route) = self.route_of(record) {
-            let msg = Msg::Record(route, capture::capture(record), context::current());
-            if self.passes_holds(route, record.level()) {
-                self.queue.push(msg);
+        loop {
+            // Read until the record is queued: a reload waits for readers of the routes
+            // it replaced before it retires them (see `reload`).
+            let routes = self.routes.load();
+            let Some(routed) = self.route_in(&routes, record) else {
+                return;
+            };
+            if let Some(held) = self.held(&routes, routed, record.level()) {
+                drop(routes);
+                if !self.wait_for(&held) {
+                    return;
+                }
+                // Routed again, by the config in force now.
+                continue;
             }
+            self.queue.push(Msg::Record(
+                routed,
+                capture::capture(record),
+                context::current(),
+            ));
+            return;
         }
     }
 

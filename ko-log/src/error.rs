@@ -91,6 +91,11 @@ pub enum Error {
     /// SIGTERM and SIGINT could not be watched.
     #[error("flush_on_signals: cannot watch SIGTERM and SIGINT: {0}")]
     Signals(#[source] io::Error),
+    /// [`crate::reload`] or [`crate::reconfigure`] cannot run: ko-log is not installed,
+    /// was not initialized from a file (for `reload`), or was called from the dispatcher
+    /// thread. The running config is unchanged.
+    #[error("cannot reload: {0}")]
+    Reload(String),
 }
 
 impl std::fmt::Debug for Error {
@@ -122,6 +127,7 @@ impl Error {
             }
             Error::Unsupported(_) => Cow::Borrowed("CONFIGURATION::Config::VALIDATION::ERROR"),
             Error::Signals(_) => Cow::Borrowed("RUNTIME::Signals::SETUP::ERROR"),
+            Error::Reload(_) => Cow::Borrowed("RUNTIME::Reload::STATE::ERROR"),
         }
     }
 

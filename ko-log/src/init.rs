@@ -12,7 +12,7 @@
 use std::path::Path;
 use std::sync::{Mutex, OnceLock};
 
-use ko_log_config::{Config, Format};
+use ko_log_config::{Config, Format, Watch};
 use log::{Log, Metadata, Record};
 
 use crate::dispatch::Guard;
@@ -102,12 +102,38 @@ fn claim_and_install<T>(build: impl FnOnce() -> Result<(Backend, T), Error>) -> 
 /// Every mistake, including a log file that cannot be opened, is a config error located in
 /// the file; the file is read once.
 pub fn init_from_file(path: impl AsRef<Path>) -> Result<Guard, Error> {
-    init(Config::from_path(path.as_ref())?)
+    let path = path.as_ref();
+    // Stamped before it is read: a change made after is seen by `watch`.
+    let stamp = crate::reload::stamp(path);
+    let text = Config::read_file(path)?;
+    let config = Config::from_file_bytes(path, &text)?;
+    let watch = config.watch;
+    let guard = init(config)?;
+    if let Some(backend) = installed() {
+        backend
+            .live
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .source = Some(path.to_owned());
+        if watch != Watch::Off {
+            crate::reload::watch(backend, path.to_owned(), watch, stamp, text);
+        }
+    }
+    Ok(guard)
 }
 
 /// Parses `text` in `format` and installs ko-log as the global logger.
 pub fn init_from_str(text: &str, format: Format) -> Result<Guard, Error> {
-    init(Config::from_str(text, format)?)
+    let config = Config::from_str(text, format)?;
+    let watch = config.watch;
+    let guard = init(config)?;
+    if watch != Watch::Off {
+        log::warn!(
+            target: "ko_log",
+            "`watch` needs a config read from a file (ko_log::init_from_file): nothing is watched"
+        );
+    }
+    Ok(guard)
 }
 
 /// The zero-config setup: `info` and above, colored, to stderr.

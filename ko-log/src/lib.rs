@@ -50,6 +50,7 @@ mod logger;
 mod panic;
 pub mod process;
 mod registry;
+mod reload;
 pub mod render;
 mod report;
 mod route;
@@ -70,6 +71,7 @@ pub use ko_log_macros::{handler, life, life_guard, processor, renderer};
 pub use life::Life;
 pub use logger::Logger;
 pub use process::{Action, Process};
+pub use reload::{reconfigure, reload, Reloaded};
 pub use render::Render;
 pub use stats::{HandlerStats, Stats};
 

@@ -24,8 +24,9 @@ use crate::handler::Hold;
 pub(crate) struct Route {
     /// The logger's effective level.
     pub level: LevelFilter,
-    /// Indexes into the dispatcher's handlers, deduplicated, in configuration order.
-    pub handlers: Vec<usize>,
+    /// The dispatcher's handler slots, deduplicated, in configuration order, each with
+    /// the handler's own level (its `level` key).
+    pub handlers: Vec<(usize, LevelFilter)>,
     /// Context fields, nearest logger first.
     pub context: Vec<(Str, Value)>,
     /// The holds of this route's `block` network handlers, with each handler's level: a
@@ -45,6 +46,12 @@ pub(crate) struct Routes {
     by_name: HashMap<Box<str>, usize>,
     routes: Vec<Route>,
     root: usize,
+    /// Which config this is: 0 at init, one more at each reload. A record carries it, so
+    /// that the dispatcher routes it as the config in force when it was logged did.
+    generation: u32,
+    /// The slots of every handler this config has, routed to or not: the handlers it
+    /// keeps alive.
+    slots: Vec<usize>,
 }
 
 /// Up to this many loggers (root aside), a lookup walks them all: a handful of prefix
@@ -120,8 +127,9 @@ impl Routes {
                 if deliver {
                     for handler in &logger.handlers {
                         if let Some(index) = handler_index(handler) {
-                            if !handlers.contains(&index) {
-                                handlers.push(index);
+                            if !handlers.iter().any(|(i, _)| *i == index) {
+                                let level = config.handlers.get(handler).and_then(|h| h.level);
+                                handlers.push((index, level.unwrap_or(LevelFilter::Trace)));
                             }
                         }
                     }
@@ -160,17 +168,42 @@ impl Routes {
             by_name,
             root: root.unwrap_or(0),
             routes,
+            generation: 0,
+            slots: Vec::new(),
         }
     }
 
-    /// Gives each route the holds of its handlers (`holds[handler index]`: the hold and
-    /// the handler's level, for a handler that has one).
-    pub fn attach_holds(&mut self, holds: &[Option<(Hold, LevelFilter)>]) {
+    /// These routes as generation `generation` (see [`Routes::generation`]).
+    pub fn with_generation(mut self, generation: u32) -> Routes {
+        self.generation = generation;
+        self
+    }
+
+    /// Which config these routes were built from: 0 at init, one more per reload.
+    #[inline]
+    pub fn generation(&self) -> u32 {
+        self.generation
+    }
+
+    /// These routes as those of a config whose handlers are in `slots`.
+    pub fn with_slots(mut self, slots: Vec<usize>) -> Routes {
+        self.slots = slots;
+        self
+    }
+
+    /// Whether this config has the handler in slot `slot` (routed to or not).
+    pub fn uses(&self, slot: usize) -> bool {
+        self.slots.contains(&slot)
+    }
+
+    /// Gives each route the holds of its handlers (`hold_of(slot)`, for a handler that
+    /// has one), with each handler's level.
+    pub fn attach_holds(&mut self, hold_of: impl Fn(usize) -> Option<Hold>) {
         for route in &mut self.routes {
             route.holds = route
                 .handlers
                 .iter()
-                .filter_map(|&index| holds.get(index).cloned().flatten())
+                .filter_map(|&(slot, level)| Some((hold_of(slot)?, level)))
                 .collect();
         }
     }
@@ -221,6 +254,10 @@ mod tests {
         }
     }
 
+    fn slots(route: &Route) -> Vec<usize> {
+        route.handlers.iter().map(|(slot, _)| *slot).collect()
+    }
+
     fn routes(loggers: Vec<(&str, LoggerConfig)>) -> Routes {
         let config = Config {
             default_level: LevelFilter::Info,
@@ -231,6 +268,7 @@ mod tests {
                 .collect(),
             handlers: Default::default(),
             flush_on_signals: false,
+            watch: ko_log_config::Watch::Off,
         };
         let handlers = ["a", "b", "c"];
         Routes::new(&config, |name| handlers.iter().position(|h| *h == name))
@@ -250,7 +288,7 @@ mod tests {
         assert_eq!(level("app::dbx"), LevelFilter::Warn);
         assert_eq!(level("app"), LevelFilter::Warn);
         assert_eq!(level("application"), LevelFilter::Info);
-        assert_eq!(route("app::db").handlers, vec![2, 1, 0]);
+        assert_eq!(slots(route("app::db")), vec![2, 1, 0]);
         assert_eq!(r.max_level(), LevelFilter::Debug);
     }
 
@@ -262,7 +300,7 @@ mod tests {
             ("app::db", logger(None, &["c"], true)),
         ]);
         let db = r.get(r.lookup("app::db")).expect("route");
-        assert_eq!(db.handlers, vec![2, 1]);
+        assert_eq!(slots(db), vec![2, 1]);
         assert_eq!(db.level, LevelFilter::Error);
     }
 
@@ -312,10 +350,10 @@ mod tests {
         assert_eq!(route("m4::sub::deep").level, LevelFilter::Debug);
         assert_eq!(route("m5::sub").level, LevelFilter::Error);
         assert_eq!(route("m4::subway").level, LevelFilter::Warn);
-        assert_eq!(route("m7::sub").handlers, vec![1, 2, 0]);
-        assert_eq!(route("m7::other").handlers, vec![2, 0]);
+        assert_eq!(slots(route("m7::sub")), vec![1, 2, 0]);
+        assert_eq!(slots(route("m7::other")), vec![2, 0]);
         assert_eq!(route("m7::other").level, LevelFilter::Trace);
-        assert_eq!(route("m6::sub").handlers, vec![1], "additive = false");
+        assert_eq!(slots(route("m6::sub")), vec![1], "additive = false");
         assert_eq!(route("elsewhere").level, LevelFilter::Warn);
     }
 }

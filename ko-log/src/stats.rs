@@ -1,6 +1,7 @@
 //! `Stats`: what the pipeline has done so far, for dashboards, tests and shutdown reports.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
 
 /// A snapshot of the pipeline's counters ([`crate::stats`], [`crate::Guard::stats`]).
 ///
@@ -110,8 +111,9 @@ pub(crate) struct Counters {
     pub handler_errors: AtomicU64,
     pub lost: AtomicU64,
     pub high_water: AtomicUsize,
-    /// Per handler, in the dispatcher's pipeline order.
-    pub handlers: Box<[(String, HandlerCounters)]>,
+    /// The running config's handlers, in configuration order, each with the counters its
+    /// pipeline bumps (replaced as a whole by a reload).
+    pub handlers: std::sync::Mutex<Vec<(String, Arc<HandlerCounters>)>>,
 }
 
 /// A value alone on its cache line (and the fields after it on the next).
@@ -127,14 +129,9 @@ impl<T> std::ops::Deref for CacheLine<T> {
 }
 
 impl Counters {
-    /// Counters for the handlers named `names`, in pipeline order.
-    pub fn with_handlers<'a>(names: impl Iterator<Item = &'a String>) -> Counters {
-        Counters {
-            handlers: names
-                .map(|n| (n.clone(), HandlerCounters::default()))
-                .collect(),
-            ..Counters::default()
-        }
+    /// Sets the handlers [`Stats::handlers`] lists (at build and at each reload).
+    pub fn set_handlers(&self, handlers: Vec<(String, Arc<HandlerCounters>)>) {
+        *self.handlers.lock().unwrap_or_else(|e| e.into_inner()) = handlers;
     }
 
     pub fn snapshot(&self) -> Stats {
@@ -149,6 +146,8 @@ impl Counters {
             high_water: self.high_water.load(Ordering::Acquire),
             handlers: self
                 .handlers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
                 .iter()
                 .map(|(name, counters)| (name.clone(), counters.snapshot()))
                 .collect(),

@@ -59,6 +59,7 @@ pub fn init() {
             loggers: Default::default(),
             handlers: Default::default(),
             flush_on_signals: false,
+            watch: ko_log_config::Watch::Off,
         };
         config.loggers.insert(
             ko_log_config::ROOT.to_owned(),

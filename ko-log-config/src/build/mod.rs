@@ -21,7 +21,7 @@ use serde::Deserialize;
 pub(crate) use self::values::BackpressureDe as BackpressureValue;
 pub(crate) use self::values::DurationDe as DurationValue;
 pub(crate) use self::values::Size;
-use self::values::{BackpressureDe, Capacity, DurationDe, Level, Scalar};
+use self::values::{BackpressureDe, Capacity, DurationDe, Level, Scalar, WatchDe};
 use crate::node::{deserialize, Key, KeyPath, Node, NodeValue};
 use crate::source::{Mark, Source};
 use crate::suggest::{did_you_mean, one_of};
@@ -40,6 +40,7 @@ struct RawRoot {
     #[allow(dead_code)]
     env_file: Option<String>,
     flush_on_signals: Option<bool>,
+    watch: Option<WatchDe>,
 }
 
 #[derive(Deserialize)]
@@ -170,6 +171,7 @@ fn build(cx: &Cx, root: &Node) -> Result<Config, ConfigError> {
 
     let default_level = raw.default_level.map_or(log::LevelFilter::Info, |l| l.0);
     let flush_on_signals = raw.flush_on_signals.unwrap_or(false);
+    let watch = raw.watch.map_or(crate::Watch::Off, |w| w.0);
     let queue = raw.queue.map_or_else(QueueConfig::default, |q| {
         let defaults = QueueConfig::default();
         QueueConfig {
@@ -187,6 +189,7 @@ fn build(cx: &Cx, root: &Node) -> Result<Config, ConfigError> {
                 default_level,
                 queue,
                 flush_on_signals,
+                watch,
                 ..Config::default()
             });
         }
@@ -196,6 +199,7 @@ fn build(cx: &Cx, root: &Node) -> Result<Config, ConfigError> {
             loggers: BTreeMap::new(),
             handlers,
             flush_on_signals,
+            watch,
         });
     };
 
@@ -222,6 +226,7 @@ fn build(cx: &Cx, root: &Node) -> Result<Config, ConfigError> {
         loggers,
         handlers,
         flush_on_signals,
+        watch,
     })
 }
 

@@ -96,6 +96,17 @@ named!(CallsiteFieldDe(CallsiteField), [
     "module" => CallsiteField::Module,
 ]);
 
+/// `watch`: `true`, `false` or `"poll"`.
+pub(crate) struct WatchDe(pub crate::Watch);
+
+visit!(WatchDe, "`true`, `false` or \"poll\"", |v| {
+    visit_bool(bool) => Ok(WatchDe(if v { crate::Watch::Events } else { crate::Watch::Off })),
+    visit_str(&str) => match v {
+        "poll" => Ok(WatchDe(crate::Watch::Poll)),
+        _ => Err(E::invalid_value(Unexpected::Str(v), &"`true`, `false` or \"poll\"")),
+    },
+});
+
 /// A level name (case-insensitive, `warning` = `warn`).
 pub(crate) struct Level(pub LevelFilter);
 

@@ -95,9 +95,7 @@ impl Shutdown {
         let start = Instant::now();
         let _ = self.shared.deadline.set(start + self.drain_timeout);
         self.shared.closed.store(true, Ordering::Release);
-        for hold in &self.shared.holds {
-            hold.lower();
-        }
+        self.shared.lower_holds();
         self.queue.wake();
         let limit = start + self.drain_timeout + FLUSH_GRACE;
         loop {

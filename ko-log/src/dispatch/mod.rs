@@ -29,12 +29,26 @@ pub use guard::Guard;
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum Msg {
-    /// A record, the index of its route, and the scoped context it was logged in.
-    Record(usize, Captured, Option<Arc<Frame>>),
+    /// A record, the route it was given when logged, and the scoped context it was
+    /// logged in.
+    Record(Routed, Captured, Option<Arc<Frame>>),
     /// Flush everything before this message, then reply.
     Flush(flume::Sender<()>),
     /// Nothing to do: wakes the dispatcher to look at the shutdown flag.
     Wake,
+    /// No record routed by this generation of the config is still to come (a reload
+    /// replaced it and every caller that had read it has queued its record): forget it,
+    /// and hand back the pipelines no newer generation uses, to be flushed and closed off
+    /// the dispatcher thread.
+    Retire(u32, flume::Sender<Vec<worker::Pipeline>>),
+}
+
+/// Where a record goes: route `route` of the config's generation `generation` (see
+/// [`crate::route::Routes::generation`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Routed {
+    pub generation: u32,
+    pub route: u32,
 }
 
 /// State shared by callers, the dispatcher and the guard.
@@ -48,12 +62,16 @@ pub(crate) struct Shared {
     pub deadline: OnceLock<Instant>,
     /// Set by the dispatcher when it has exited.
     pub finished: AtomicBool,
-    /// Flush requests a `drop_oldest` sender evicted from the queue; the dispatcher
-    /// answers them after its current batch, when everything before them is written.
-    pub orphan_flushes: Mutex<Vec<flume::Sender<()>>>,
+    /// Control messages (flush requests, retirements) a `drop_oldest` sender evicted
+    /// from the queue. An evicted message was the oldest, so everything before it has
+    /// been taken: the dispatcher handles them after its current batch.
+    pub orphans: Mutex<Vec<Msg>>,
     /// The holds of the `block` network handlers: lowered when the guard closes the
     /// queue, so no caller waits on a backend that is gone.
-    pub holds: Vec<crate::handler::Hold>,
+    pub holds: Mutex<Vec<crate::handler::Hold>>,
+    /// Generations a reload made, with the pipelines they open, waiting for the
+    /// dispatcher to take them up (at their first record or any retirement).
+    pub pending: Mutex<Vec<worker::Generation>>,
 }
 
 impl Shared {
@@ -67,23 +85,26 @@ impl Shared {
         self.is_closed() && self.deadline.get().is_some_and(|d| Instant::now() >= *d)
     }
 
-    /// Hands an evicted flush request to the dispatcher.
-    pub fn orphan_flush(&self, reply: flume::Sender<()>) {
-        self.orphan_flushes
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(reply);
+    /// Hands an evicted control message to the dispatcher.
+    pub fn orphan(&self, msg: Msg) {
+        lock(&self.orphans).push(msg);
     }
 
-    /// Takes the evicted flush requests.
-    pub fn take_orphan_flushes(&self) -> Vec<flume::Sender<()>> {
-        std::mem::take(
-            &mut *self
-                .orphan_flushes
-                .lock()
-                .unwrap_or_else(|e| e.into_inner()),
-        )
+    /// Takes the evicted control messages.
+    pub fn take_orphans(&self) -> Vec<Msg> {
+        std::mem::take(&mut *lock(&self.orphans))
     }
+
+    /// Lowers every hold (the guard closing the queue).
+    pub fn lower_holds(&self) {
+        for hold in lock(&self.holds).iter() {
+            hold.lower();
+        }
+    }
+}
+
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 thread_local! {

@@ -196,7 +196,8 @@ impl Queue {
                 Msg::Flush(reply) => {
                     let _ = reply.send(());
                 }
-                Msg::Wake => {}
+                // The reloader learns from the dropped reply that nothing is handed back.
+                Msg::Wake | Msg::Retire(..) => {}
             }
         }
         records
@@ -219,7 +220,7 @@ impl Queue {
                         .dropped_by_policy
                         .fetch_add(1, Ordering::Relaxed);
                 }
-                Ok(Msg::Flush(reply)) => self.shared.orphan_flush(reply),
+                Ok(msg @ (Msg::Flush(_) | Msg::Retire(..))) => self.shared.orphan(msg),
                 Ok(Msg::Wake) | Err(_) => {}
             }
         }

@@ -13,13 +13,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ko_log_config::QueueConfig;
-use log::{Level, LevelFilter};
+use log::Level;
 
-use super::{Msg, Shared, ON_DISPATCHER};
+use super::{Msg, Routed, Shared, ON_DISPATCHER};
 use crate::capture::ThreadNames;
 use crate::context::Frame;
 use crate::event::{Event, Value};
-use crate::route::Routes;
+use crate::route::{Route, Routes};
+use crate::stats::HandlerCounters;
 use crate::{panic, report, testing, Error, Handler, Process, Render};
 
 /// Most messages taken in one batch before the dispatcher looks at its flags again.
@@ -32,24 +33,50 @@ const SPARE_CAPACITY: usize = 1024;
 /// Under sustained overload, the drop warning is emitted at most this often.
 const DROP_REPORT_INTERVAL: Duration = Duration::from_secs(1);
 
-/// One handler with its own processors and renderer.
+/// A handler's processors, by `type` name, in order.
+pub(crate) type Processors = Vec<(String, Box<dyn Process>)>;
+
+/// One handler with its own processors and renderer. (Its level is the route's: see
+/// [`crate::route::Route::handlers`].)
 #[derive(Debug)]
 pub(crate) struct Pipeline {
     pub name: String,
-    pub level: LevelFilter,
-    pub processors: Vec<(String, Box<dyn Process>)>,
+    pub processors: Processors,
     pub renderer: Box<dyn Render>,
     pub handler: Box<dyn Handler>,
     /// The handler takes events, not lines ([`Handler::structured`]): no rendering.
     pub structured: bool,
+    /// What [`crate::Stats::handler`] reads for this handler.
+    pub counters: Arc<HandlerCounters>,
+}
+
+/// A generation of the config a reload made, for the dispatcher to take up.
+#[derive(Debug)]
+pub(crate) struct Generation {
+    pub routes: Arc<Routes>,
+    /// The pipelines of the handlers the reload opened, by slot.
+    pub opened: Vec<(usize, Pipeline)>,
+    /// New renderers and processors for kept handlers, by slot.
+    pub updated: Vec<(usize, Update)>,
+}
+
+/// A kept handler's new renderer and processors (its params did not change, so the
+/// handler itself is not reopened).
+#[derive(Debug)]
+pub(crate) struct Update {
+    pub renderer: Box<dyn Render>,
+    pub processors: Processors,
 }
 
 /// Everything the dispatcher thread owns.
 pub(crate) struct Worker {
     pub rx: flume::Receiver<Msg>,
     pub shared: Arc<Shared>,
-    pub routes: Arc<Routes>,
-    pub pipelines: Vec<Pipeline>,
+    /// The generations of the config whose records may still come, oldest first; the
+    /// last is the one in force.
+    pub generations: Vec<Arc<Routes>>,
+    /// The handlers, by slot; a slot is emptied when its handler is retired.
+    pub pipelines: Vec<Option<Pipeline>>,
     pub queue: QueueConfig,
     /// Dropped when the thread ends, however it ends: the guard waits on it.
     pub _done: flume::Sender<()>,
@@ -131,14 +158,12 @@ impl Worker {
             let drained = !self.write_aside(&mut state) && drained;
             self.report_drops(&mut state, drained);
             report_format_panics(&mut state);
-            let orphans = self.shared.take_orphan_flushes();
-            if !orphans.is_empty() {
-                self.flush_all(true);
-            } else if drained {
+            let orphans = self.shared.take_orphans();
+            if orphans.is_empty() && drained {
                 self.flush_all(false);
             }
-            for reply in orphans {
-                let _ = reply.send(());
+            for msg in orphans {
+                self.handle(msg, &mut state);
             }
             if self.shared.is_closed() && (drained || self.shared.past_deadline()) {
                 break;
@@ -171,9 +196,10 @@ impl Worker {
                 .unwrap_or_else(|| Instant::now() + self.queue.drain_timeout)
                 + super::guard::FLUSH_GRACE / 2,
         ));
+        self.adopt();
         self.flush_all(true);
-        for reply in self.shared.take_orphan_flushes() {
-            let _ = reply.send(());
+        for msg in self.shared.take_orphans() {
+            self.handle(msg, state);
         }
         if abandoned > 0 {
             report::report(
@@ -208,9 +234,9 @@ impl Worker {
                     .dropped_other
                     .fetch_add(1, Ordering::Relaxed);
             }
-            Msg::Record(route, captured, scope) => {
+            Msg::Record(routed, captured, scope) => {
                 let mut event = captured.into_event(&mut state.threads, state.spare.pop());
-                self.dispatch(route, &mut event, scope.as_deref(), &mut state.buf);
+                self.dispatch(routed, &mut event, scope.as_deref(), &mut state.buf);
                 if let Cow::Owned(mut message) = event.message {
                     if state.spare.len() < SPARE && message.capacity() <= SPARE_CAPACITY {
                         message.clear();
@@ -224,6 +250,83 @@ impl Worker {
                 let _ = reply.send(());
             }
             Msg::Wake => {}
+            Msg::Retire(generation, reply) => {
+                // Records of that generation this thread set aside come first.
+                while self.write_aside(state) {}
+                self.retire(generation, &reply);
+            }
+        }
+    }
+
+    /// Where generation `generation`'s routes are in [`Worker::generations`], taking up
+    /// the generations reloads made if it is new.
+    #[inline]
+    fn generation(&mut self, generation: u32) -> Option<usize> {
+        let last = self.generations.len().checked_sub(1)?;
+        if self.generations[last].generation() == generation {
+            return Some(last);
+        }
+        let find = |generations: &[Arc<Routes>]| {
+            generations
+                .iter()
+                .position(|routes| routes.generation() == generation)
+        };
+        find(&self.generations).or_else(|| {
+            self.adopt();
+            find(&self.generations)
+        })
+    }
+
+    /// Takes up the generations reloads made: their new pipelines go into their slots,
+    /// kept handlers get their new renderers and processors.
+    fn adopt(&mut self) {
+        let pending = std::mem::take(&mut *super::lock(&self.shared.pending));
+        for generation in pending {
+            for (slot, pipeline) in generation.opened {
+                if self.pipelines.len() <= slot {
+                    self.pipelines.resize_with(slot + 1, || None);
+                }
+                self.pipelines[slot] = Some(pipeline);
+            }
+            for (slot, update) in generation.updated {
+                if let Some(Some(pipeline)) = self.pipelines.get_mut(slot) {
+                    pipeline.renderer = update.renderer;
+                    pipeline.processors = update.processors;
+                }
+            }
+            self.generations.push(generation.routes);
+        }
+    }
+
+    /// Forgets generation `generation` and hands back (through `reply`) the pipelines no
+    /// other generation uses; they are flushed and dropped here if no one takes them.
+    fn retire(&mut self, generation: u32, reply: &flume::Sender<Vec<Pipeline>>) {
+        self.adopt();
+        let newest = self.generations.last().map(|routes| routes.generation());
+        if newest == Some(generation) {
+            return; // Never the config in force.
+        }
+        let Some(at) = self
+            .generations
+            .iter()
+            .position(|routes| routes.generation() == generation)
+        else {
+            return;
+        };
+        let gone = self.generations.remove(at);
+        let mut retired = Vec::new();
+        for (slot, pipeline) in self.pipelines.iter_mut().enumerate() {
+            if pipeline.is_some()
+                && gone.uses(slot)
+                && !self.generations.iter().any(|routes| routes.uses(slot))
+            {
+                retired.extend(pipeline.take());
+            }
+        }
+        if let Err(flume::SendError(mut retired)) = reply.send(retired) {
+            for pipeline in &mut retired {
+                let _ = panic::catch(|| pipeline.handler.sync());
+            }
         }
     }
 
@@ -231,62 +334,27 @@ impl Worker {
     /// sinks in scope and to every handler of its route.
     fn dispatch(
         &mut self,
-        route: usize,
+        routed: Routed,
         event: &mut Event,
         scope: Option<&Frame>,
         buf: &mut Vec<u8>,
     ) {
-        let Some(route) = self.routes.get(route) else {
+        let Some(at) = self.generation(routed.generation) else {
+            // Cannot happen: a generation is handed over before any caller can use it.
+            self.shared
+                .counters
+                .dropped_other
+                .fetch_add(1, Ordering::Relaxed);
             return;
         };
-        if let Some(scope) = scope {
-            for (key, value) in &scope.fields {
-                event.fields.insert_default(key.clone(), value.clone());
-            }
-        }
-        for (key, value) in &route.context {
-            event.fields.insert_default(key.clone(), value.clone());
-        }
-        testing::deliver(event, scope.map_or(&[], |scope| &scope.sinks));
-        for &index in &route.handlers {
-            let Some(pipeline) = self.pipelines.get_mut(index) else {
-                continue;
-            };
-            if event.level > pipeline.level {
-                continue;
-            }
-            // What the handler receives, after its processors: test sinks attached to
-            // the handler see exactly that.
-            let (errors, written) = if pipeline.processors.is_empty() {
-                testing::deliver_to_handler(&pipeline.name, event);
-                let errors = pipeline.write(event, buf);
-                (errors, errors == 0)
-            } else {
-                let mut copy = event.clone();
-                match pipeline.process(&mut copy) {
-                    (true, errors) => {
-                        testing::deliver_to_handler(&pipeline.name, &copy);
-                        let write_errors = pipeline.write(&copy, buf);
-                        (errors + write_errors, write_errors == 0)
-                    }
-                    (false, errors) => (errors, false),
-                }
-            };
-            let counters = self.shared.counters.handlers.get(index).map(|(_, c)| c);
-            if written {
-                if let Some(counters) = counters {
-                    counters.written.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-            if errors > 0 {
-                self.shared
-                    .counters
-                    .handler_errors
-                    .fetch_add(errors, Ordering::Relaxed);
-                if let Some(counters) = counters {
-                    counters.errors.fetch_add(errors, Ordering::Relaxed);
-                }
-            }
+        let Worker {
+            generations,
+            pipelines,
+            shared,
+            ..
+        } = self;
+        if let Some(route) = generations[at].get(routed.route as usize) {
+            deliver(route, pipelines, shared, event, scope, buf);
         }
     }
 
@@ -296,17 +364,20 @@ impl Worker {
     fn flush_all(&mut self, sync: bool) {
         self.flush_pipelines(sync);
         let mut lost = 0;
-        for (pipeline, (_, counters)) in self.pipelines.iter().zip(&*self.shared.counters.handlers)
-        {
+        for pipeline in self.pipelines.iter().flatten() {
             let counts = panic::catch(|| pipeline.handler.counts()).unwrap_or_default();
             lost += counts.lost;
-            *counters.own.lock().unwrap_or_else(|e| e.into_inner()) = counts;
+            *pipeline
+                .counters
+                .own
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = counts;
         }
         self.shared.counters.lost.store(lost, Ordering::Release);
     }
 
     fn flush_pipelines(&mut self, sync: bool) {
-        for (index, pipeline) in self.pipelines.iter_mut().enumerate() {
+        for pipeline in self.pipelines.iter_mut().flatten() {
             let result = panic::catch(|| {
                 if sync {
                     pipeline.handler.sync()
@@ -319,9 +390,7 @@ impl Worker {
                     .counters
                     .handler_errors
                     .fetch_add(1, Ordering::Relaxed);
-                if let Some((_, counters)) = self.shared.counters.handlers.get(index) {
-                    counters.errors.fetch_add(1, Ordering::Relaxed);
-                }
+                pipeline.counters.errors.fetch_add(1, Ordering::Relaxed);
                 report::error(&format!("handler `{}`", pipeline.name), &error);
             }
         }
@@ -351,8 +420,72 @@ impl Worker {
         );
         event.fields.insert("dropped", Value::U64(new));
         event.fields.insert("policy", policy);
-        let route = self.routes.lookup("ko_log");
-        self.dispatch(route, &mut event, None, &mut state.buf);
+        if let Some(routes) = self.generations.last() {
+            let routed = Routed {
+                generation: routes.generation(),
+                route: routes.lookup("ko_log") as u32,
+            };
+            self.dispatch(routed, &mut event, None, &mut state.buf);
+        }
+    }
+}
+
+/// Delivers `event` to the test sinks in `scope` and to every handler of `route` whose
+/// level it passes, counting what each handler wrote and what failed.
+fn deliver(
+    route: &Route,
+    pipelines: &mut [Option<Pipeline>],
+    shared: &Shared,
+    event: &mut Event,
+    scope: Option<&Frame>,
+    buf: &mut Vec<u8>,
+) {
+    if let Some(scope) = scope {
+        for (key, value) in &scope.fields {
+            event.fields.insert_default(key.clone(), value.clone());
+        }
+    }
+    for (key, value) in &route.context {
+        event.fields.insert_default(key.clone(), value.clone());
+    }
+    testing::deliver(event, scope.map_or(&[], |scope| &scope.sinks));
+    for &(slot, level) in &route.handlers {
+        let Some(Some(pipeline)) = pipelines.get_mut(slot) else {
+            continue;
+        };
+        if event.level > level {
+            continue;
+        }
+        // What the handler receives, after its processors: test sinks attached to the
+        // handler see exactly that.
+        let (errors, written) = if pipeline.processors.is_empty() {
+            testing::deliver_to_handler(&pipeline.name, event);
+            let errors = pipeline.write(event, buf);
+            (errors, errors == 0)
+        } else {
+            let mut copy = event.clone();
+            match pipeline.process(&mut copy) {
+                (true, errors) => {
+                    testing::deliver_to_handler(&pipeline.name, &copy);
+                    let write_errors = pipeline.write(&copy, buf);
+                    (errors + write_errors, write_errors == 0)
+                }
+                (false, errors) => (errors, false),
+            }
+        };
+        if written {
+            pipeline.counters.written.fetch_add(1, Ordering::Relaxed);
+        }
+        if errors > 0 {
+            shared
+                .counters
+                .handler_errors
+                .fetch_add(errors, Ordering::Relaxed);
+            pipeline
+                .counters
+                .errors
+                .fetch_add(errors, Ordering::Relaxed);
+        }
     }
 }
 

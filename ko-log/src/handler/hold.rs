@@ -18,6 +18,7 @@
 //! Closing the backend (the guard dropped) lowers every hold: a caller waiting then
 //! counts its record as dropped after shutdown, as it would for the queue.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use ko_log_config::{Backpressure, QueueConfig};
@@ -91,7 +92,14 @@ pub(crate) fn made_room(len: usize, capacity: usize, hold: &Hold) {
 /// assert!(!hold.is_raised());
 /// ```
 #[derive(Debug, Clone, Default)]
-pub struct Hold(Arc<Mutex<Option<Gate>>>);
+pub struct Hold(Arc<Inner>);
+
+#[derive(Debug, Default)]
+struct Inner {
+    /// Whether the gate is up: read by every caller routed to the handler, so an atomic.
+    raised: AtomicBool,
+    gate: Mutex<Option<Gate>>,
+}
 
 /// While a hold is up: a channel no one sends on. Lowering drops its sender, which wakes
 /// every waiter at once, thread or async task alike.
@@ -108,7 +116,7 @@ impl Hold {
     }
 
     fn lock(&self) -> MutexGuard<'_, Option<Gate>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.0.gate.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Asks the callers routed to this handler to wait. Does nothing if it is up already.
@@ -121,18 +129,24 @@ impl Hold {
                 closed,
             });
         }
+        self.0.raised.store(true, Ordering::Release);
     }
 
     /// Lets the waiting callers go on. Does nothing if it is down already.
     pub fn lower(&self) {
+        let gate = {
+            let mut gate = self.lock();
+            self.0.raised.store(false, Ordering::Release);
+            gate.take()
+        };
         // Dropped outside the lock: the waiters it wakes take the lock next.
-        let gate = self.lock().take();
         drop(gate);
     }
 
-    /// Whether callers are asked to wait now.
+    /// Whether callers are asked to wait now (one atomic load).
+    #[inline]
     pub fn is_raised(&self) -> bool {
-        self.lock().is_some()
+        self.0.raised.load(Ordering::Acquire)
     }
 
     /// The channel to wait on while the hold is up; `None` when it is down.
