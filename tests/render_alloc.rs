@@ -6,9 +6,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use ko_log::config::handler::Timezone;
-use ko_log::config::render::{ColoredConfig, JsonConfig, PlainConfig, TimeFormat};
+use ko_log::config::render::{ColoredConfig, JsonConfig, LogfmtConfig, PlainConfig, TimeFormat};
 use ko_log::config::Template;
-use ko_log::render::{Colored, Json, Plain, Render};
+use ko_log::render::{Colored, Json, Logfmt, Plain, Render};
 use ko_log::{ErrorValue, Event, Value};
 use log::Level;
 
@@ -116,4 +116,41 @@ fn json_does_not_allocate() {
         });
         assert_eq!(steady_state(&renderer), 0, "pretty = {pretty}");
     }
+}
+
+#[test]
+fn logfmt_does_not_allocate() {
+    for time_format in [
+        TimeFormat::default(),
+        TimeFormat::parse("rfc3339").expect("rfc3339"),
+        // Written in quotes.
+        TimeFormat::parse("[year]-[month]-[day] [hour]:[minute]").expect("format"),
+    ] {
+        let renderer = Logfmt::new(&LogfmtConfig {
+            time_format,
+            timezone: Timezone::Utc,
+            ..LogfmtConfig::default()
+        });
+        assert_eq!(steady_state(&renderer), 0);
+    }
+    // Sanitized keys and a field moved out of the way of `msg` (`fields.fields.msg`).
+    let renderer = Logfmt::new(&LogfmtConfig {
+        timezone: Timezone::Utc,
+        ..LogfmtConfig::default()
+    });
+    let mut event = event();
+    event.fields.insert("user name", "Ada");
+    event.fields.insert("msg", "field");
+    event.fields.insert("fields.msg", "taken");
+    let mut out = Vec::with_capacity(4096);
+    renderer.render(&event, &mut out);
+    assert!(
+        out.ends_with(b" user_name=Ada fields.fields.msg=field fields.msg=taken\n"),
+        "{}",
+        String::from_utf8_lossy(&out)
+    );
+    out.clear();
+    let before = allocations();
+    renderer.render(&event, &mut out);
+    assert_eq!(allocations() - before, 0);
 }

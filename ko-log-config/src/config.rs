@@ -7,7 +7,7 @@ use log::LevelFilter;
 
 use crate::handler::{JournalPrefix, Stream, StreamConfig};
 use crate::node::KeyPath;
-use crate::render::ColoredConfig;
+use crate::render::{ColoredConfig, LogfmtConfig};
 use crate::{
     ConfigError, ConfigErrorKind, HandlerConfig, HandlerKind, LoggerConfig, QueueConfig,
     RendererConfig,
@@ -110,7 +110,8 @@ impl Config {
     /// Checks a configuration built in Rust the way a loaded one is checked: every
     /// handler a logger names exists, the queue capacity is from 1 to
     /// [`QueueConfig::MAX_CAPACITY`], logger names are not empty, `max_bytes` is not 0,
-    /// paths and `fields_key` are not empty.
+    /// paths and `fields_key` are not empty, the logfmt renderer's key names are valid
+    /// logfmt keys and distinct.
     ///
     /// These are the only copies of these rules: loading a file runs the same checks on
     /// the config it built and places the error at the key it names. Errors from here
@@ -183,9 +184,46 @@ impl Config {
                     ));
                 }
             }
+            if let RendererConfig::Logfmt(logfmt) = &handler.renderer {
+                logfmt_keys(logfmt).map_err(|(key, message)| {
+                    Violation::at(path.key("renderer").key(key), &message)
+                })?;
+            }
         }
         Ok(())
     }
+}
+
+/// The logfmt renderer's own key names are valid logfmt keys and distinct: on error,
+/// the config key to blame and the message. Of two equal names, the one that is not its
+/// default is blamed (it is the one written in the file), else the later one.
+fn logfmt_keys(config: &LogfmtConfig) -> Result<(), (&'static str, String)> {
+    let keys = config.keys();
+    for (key, name) in keys {
+        if let Some(problem) = LogfmtConfig::key_problem(name) {
+            return Err((key, format!("`{key}` {problem}")));
+        }
+    }
+    let defaults = LogfmtConfig::default();
+    let defaults = defaults.keys();
+    for (i, (later, name)) in keys.iter().enumerate() {
+        for (j, (earlier, other)) in keys.iter().enumerate().take(i) {
+            if name == other {
+                let earlier_is_set = defaults.get(j).is_some_and(|(_, d)| d != other);
+                let later_is_set = defaults.get(i).is_some_and(|(_, d)| d != name);
+                let (blamed, with) = if earlier_is_set && !later_is_set {
+                    (*earlier, *later)
+                } else {
+                    (*later, *earlier)
+                };
+                return Err((
+                    blamed,
+                    format!("`{blamed}` and `{with}` are both `{name}`: each of the record's own keys needs its own name"),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A broken rule of [`Config::check`]: the error, and where it points.

@@ -6,7 +6,9 @@ use super::values::{ColorDe, ColorModeDe, Count, NonEmpty, TimezoneDe};
 use super::Cx;
 use crate::node::{KeyPath, Node, NodeValue, Params};
 use crate::render::BUILTIN;
-use crate::render::{ColoredConfig, JsonConfig, LevelColors, PlainConfig, TimeFormat};
+use crate::render::{
+    ColoredConfig, JsonConfig, LevelColors, LogfmtConfig, PlainConfig, TimeFormat,
+};
 use crate::source::Mark;
 use crate::{ConfigError, ConfigErrorKind, RendererConfig, Template};
 
@@ -44,6 +46,17 @@ struct RawColored {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a renderer table")]
+struct RawLogfmt {
+    time_key: Option<String>,
+    level_key: Option<String>,
+    target_key: Option<String>,
+    message_key: Option<String>,
+    time_format: Option<String>,
+    timezone: Option<TimezoneDe>,
+}
+
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields, expecting = "a table of level colors")]
 struct RawColors {
     error: Option<ColorDe>,
@@ -65,6 +78,7 @@ pub(super) fn renderer(
             "plain" => Ok(RendererConfig::Plain(PlainConfig::default())),
             "json" => Ok(RendererConfig::Json(JsonConfig::default())),
             "colored" => Ok(RendererConfig::Colored(ColoredConfig::default())),
+            "logfmt" => Ok(RendererConfig::Logfmt(LogfmtConfig::default())),
             other => {
                 let bare = Node::new(NodeValue::Map(Vec::new()), node.mark());
                 Ok(custom(cx, other, &bare, node.mark(), path))
@@ -119,6 +133,19 @@ pub(super) fn renderer(
                 timezone: raw.timezone.map(|t| t.0).unwrap_or_default(),
                 colors,
                 color: raw.color.map(|c| c.0).unwrap_or_default(),
+            })
+        }
+        "logfmt" => {
+            // That the key names are valid and distinct is a rule of `Config::validate`.
+            let raw: RawLogfmt = cx.de(node, path, TYPE)?;
+            let defaults = LogfmtConfig::default();
+            RendererConfig::Logfmt(LogfmtConfig {
+                time_key: raw.time_key.unwrap_or(defaults.time_key),
+                level_key: raw.level_key.unwrap_or(defaults.level_key),
+                target_key: raw.target_key.unwrap_or(defaults.target_key),
+                message_key: raw.message_key.unwrap_or(defaults.message_key),
+                time_format: time_format(cx, raw.time_format.as_deref(), node, path)?,
+                timezone: raw.timezone.map(|t| t.0).unwrap_or_default(),
             })
         }
         other => custom(cx, other, node, type_mark, path),

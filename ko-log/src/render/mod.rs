@@ -5,14 +5,16 @@
 //!
 //! - [`Plain`] (`type = "plain"`): a text line from the compiled template;
 //! - [`Colored`] (`type = "colored"`): the same line with the level in color;
-//! - [`Json`] (`type = "json"`): one JSON object per line.
+//! - [`Json`] (`type = "json"`): one JSON object per line;
+//! - [`Logfmt`] (`type = "logfmt"`): `key=value` pairs, quoted as go-logfmt does.
 //!
 //! [`build`] turns a handler's `renderer` config into one of them. The plain and colored
 //! renderers escape control characters in the message, keys and values (the rules are in
 //! the `escape` module's docs: `\n`, `\r`, `\t`, `\x1b`, `\u{9b}` …), so user data can
 //! neither forge a second line nor send escape sequences to a terminal; the JSON renderer
 //! relies on JSON string escaping and keeps the record's own keys from being overwritten
-//! by fields (see [`Json`]).
+//! by fields (see [`Json`]); the logfmt renderer quotes and escapes by go-logfmt's rules
+//! and sanitizes keys (see [`Logfmt`]).
 
 use std::fmt;
 
@@ -23,11 +25,13 @@ use crate::Event;
 mod colored;
 mod escape;
 mod json;
+mod logfmt;
 mod plain;
 mod timestamp;
 
 pub use self::colored::Colored;
 pub use self::json::Json;
+pub use self::logfmt::Logfmt;
 pub use self::plain::Plain;
 
 /// Turns events into bytes.
@@ -47,6 +51,7 @@ pub fn build(config: &RendererConfig, is_terminal: bool) -> Result<Box<dyn Rende
         RendererConfig::Plain(config) => Box::new(Plain::new(config)),
         RendererConfig::Json(config) => Box::new(Json::new(config)),
         RendererConfig::Colored(config) => Box::new(Colored::new(config, is_terminal)),
+        RendererConfig::Logfmt(config) => Box::new(Logfmt::new(config)),
         RendererConfig::Custom { name, params } => crate::registry::renderer(name, params)?,
         other => {
             return Err(crate::Error::Unsupported(format!(

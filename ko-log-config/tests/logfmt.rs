@@ -1,0 +1,245 @@
+//! `renderer = { type = "logfmt" }`: its keys read into `LogfmtConfig`, and each mistake
+//! (an unknown key, a bad time format, a key name that is not a logfmt key, two own keys
+//! with one name) refused with its line, column and key path.
+
+use ko_log_config::handler::Timezone;
+use ko_log_config::render::{LogfmtConfig, TimeFormat};
+use ko_log_config::{Config, ConfigError, ConfigErrorKind, Format, RendererConfig};
+
+fn renderer(format: Format, text: &str) -> RendererConfig {
+    match Config::from_str(text, format) {
+        Ok(config) => config.handlers["c"].renderer.clone(),
+        Err(e) => panic!("refused:\n{text}\n{e}"),
+    }
+}
+
+fn refuse(text: &str) -> ConfigError {
+    match Config::from_str(text, Format::Toml) {
+        Ok(config) => panic!("accepted:\n{text}\n{config:?}"),
+        Err(e) => e,
+    }
+}
+
+/// A stream handler `c` with `renderer` on line 3.
+fn with_renderer(renderer: &str) -> String {
+    format!("[handlers.c]\ntype = \"stream\"\nrenderer = {renderer}\n")
+}
+
+#[track_caller]
+fn assert_at(error: &ConfigError, kind: ConfigErrorKind, column: usize, key_path: &str) {
+    let location = error
+        .location()
+        .unwrap_or_else(|| panic!("no location:\n{error}"));
+    assert_eq!(
+        (
+            error.kind(),
+            location.line,
+            location.column,
+            error.key_path()
+        ),
+        (kind, 3, column, key_path),
+        "\n{error}"
+    );
+}
+
+#[test]
+fn a_bare_name_or_a_table_without_keys_is_the_default() {
+    let defaults = RendererConfig::Logfmt(LogfmtConfig::default());
+    assert_eq!(
+        renderer(Format::Toml, &with_renderer("\"logfmt\"")),
+        defaults
+    );
+    assert_eq!(
+        renderer(Format::Toml, &with_renderer("{ type = \"logfmt\" }")),
+        defaults
+    );
+    let default = LogfmtConfig::default();
+    assert_eq!(
+        default.keys(),
+        [
+            ("time_key", "ts"),
+            ("level_key", "level"),
+            ("target_key", "target"),
+            ("message_key", "msg"),
+        ]
+    );
+    assert_eq!(default.time_format, TimeFormat::default());
+    assert_eq!(default.timezone, Timezone::Local);
+}
+
+#[test]
+fn every_key_in_each_format() {
+    let expected = RendererConfig::Logfmt(LogfmtConfig {
+        time_key: "time".to_owned(),
+        level_key: "severity".to_owned(),
+        target_key: "logger".to_owned(),
+        message_key: "message".to_owned(),
+        time_format: TimeFormat::parse("rfc3339").unwrap(),
+        timezone: Timezone::Utc,
+    });
+    let toml = with_renderer(
+        "{ type = \"logfmt\", time_key = \"time\", level_key = \"severity\", target_key = \"logger\", message_key = \"message\", time_format = \"rfc3339\", timezone = \"utc\" }",
+    );
+    assert_eq!(renderer(Format::Toml, &toml), expected);
+    let json = r#"{"handlers": {"c": {"type": "stream", "renderer": {"type": "logfmt", "time_key": "time", "level_key": "severity", "target_key": "logger", "message_key": "message", "time_format": "rfc3339", "timezone": "utc"}}}}"#;
+    assert_eq!(renderer(Format::Json, json), expected);
+    let yaml = "handlers:\n  c:\n    type: stream\n    renderer:\n      type: logfmt\n      time_key: time\n      level_key: severity\n      target_key: logger\n      message_key: message\n      time_format: rfc3339\n      timezone: utc\n";
+    assert_eq!(renderer(Format::Yaml, yaml), expected);
+}
+
+#[test]
+fn an_unknown_key_is_refused_with_did_you_mean() {
+    let e = refuse(&with_renderer("{ type = \"logfmt\", mesage_key = \"m\" }"));
+    assert_at(
+        &e,
+        ConfigErrorKind::UnknownKey,
+        31,
+        "handlers.c.renderer.mesage_key",
+    );
+    assert_eq!(e.suggestion(), Some("message_key"));
+    // A json-only key is unknown here too.
+    let e = refuse(&with_renderer("{ type = \"logfmt\", fields_key = \"f\" }"));
+    assert_at(
+        &e,
+        ConfigErrorKind::UnknownKey,
+        31,
+        "handlers.c.renderer.fields_key",
+    );
+}
+
+#[test]
+fn a_bad_time_format_points_into_the_string() {
+    let e = refuse(&with_renderer(
+        "{ type = \"logfmt\", time_format = \"[hour]:[minnute]\" }",
+    ));
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        54,
+        "handlers.c.renderer.time_format",
+    );
+}
+
+#[test]
+fn wrong_value_types_are_refused_at_the_value() {
+    let e = refuse(&with_renderer("{ type = \"logfmt\", level_key = 3 }"));
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        43,
+        "handlers.c.renderer.level_key",
+    );
+    let e = refuse(&with_renderer("{ type = \"logfmt\", timezone = \"mars\" }"));
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        42,
+        "handlers.c.renderer.timezone",
+    );
+}
+
+#[test]
+fn a_key_name_that_is_not_a_logfmt_key_is_refused_at_its_value() {
+    for (written, column, key, message) in [
+        (
+            "message_key = \"my msg\"",
+            45,
+            "message_key",
+            "`message_key` cannot contain a space: a logfmt key has no spaces, `=`, `\"` or control characters",
+        ),
+        (
+            "time_key = \"\"",
+            42,
+            "time_key",
+            "`time_key` must not be empty",
+        ),
+        (
+            "level_key = \"a=b\"",
+            43,
+            "level_key",
+            "`level_key` cannot contain `=`: a logfmt key has no spaces, `=`, `\"` or control characters",
+        ),
+        (
+            "target_key = \"t\\u0085\"",
+            44,
+            "target_key",
+            "`target_key` cannot contain U+0085: a logfmt key has no spaces, `=`, `\"` or control characters",
+        ),
+    ] {
+        let e = refuse(&with_renderer(&format!("{{ type = \"logfmt\", {written} }}")));
+        assert_at(
+            &e,
+            ConfigErrorKind::InvalidValue,
+            column,
+            &format!("handlers.c.renderer.{key}"),
+        );
+        assert_eq!(e.message(), message);
+    }
+}
+
+#[test]
+fn two_own_keys_with_one_name_are_refused_at_the_one_written() {
+    // `message_key` takes `level_key`'s default: the error is at `message_key`.
+    let e = refuse(&with_renderer(
+        "{ type = \"logfmt\", message_key = \"level\" }",
+    ));
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        45,
+        "handlers.c.renderer.message_key",
+    );
+    assert_eq!(
+        e.message(),
+        "`message_key` and `level_key` are both `level`: each of the record's own keys needs its own name"
+    );
+    // `time_key` (earlier) takes `message_key`'s default: still at the one written.
+    let e = refuse(&with_renderer("{ type = \"logfmt\", time_key = \"msg\" }"));
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        42,
+        "handlers.c.renderer.time_key",
+    );
+    assert_eq!(
+        e.message(),
+        "`time_key` and `message_key` are both `msg`: each of the record's own keys needs its own name"
+    );
+    // Both written: the later one.
+    let e = refuse(&with_renderer(
+        "{ type = \"logfmt\", time_key = \"t\", target_key = \"t\" }",
+    ));
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        60,
+        "handlers.c.renderer.target_key",
+    );
+}
+
+#[test]
+fn validate_checks_key_names_of_configs_built_in_rust() {
+    let with = |logfmt: LogfmtConfig| {
+        let mut config = Config::default();
+        if let Some(console) = config.handlers.get_mut("console") {
+            console.renderer = RendererConfig::Logfmt(logfmt);
+        }
+        config
+    };
+    let e = with(LogfmtConfig {
+        level_key: "lvl\n".to_owned(),
+        ..LogfmtConfig::default()
+    })
+    .validate()
+    .unwrap_err();
+    assert_eq!(
+        (e.kind(), e.key_path(), e.location(), e.message()),
+        (
+            ConfigErrorKind::InvalidValue,
+            "handlers.console.renderer.level_key",
+            None,
+            "`level_key` cannot contain U+000A: a logfmt key has no spaces, `=`, `\"` or control characters"
+        )
+    );
+    assert!(with(LogfmtConfig::default()).validate().is_ok());
+}

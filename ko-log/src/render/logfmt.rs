@@ -1,0 +1,716 @@
+//! `type = "logfmt"`: one line of `key=value` pairs per record, quoted as go-logfmt does.
+//!
+//! ```text
+//! ts=2026-11-24T05:55:58.123+00:00 level=INFO target=app::db msg="Processing request" user_id=123 name="Ada Lovelace"
+//! ```
+//!
+//! The record's own pairs come first: the time (key `time_key`, default `ts`, written in
+//! `time_format` and `timezone` like the plain renderer's `{time}`), the level
+//! (`level_key`, `level`: `ERROR`, `WARN`, `INFO`, `DEBUG`, `TRACE`), the target
+//! (`target_key`, `target`) and the message (`message_key`, `msg`); then every field, the
+//! record's key-values and its context, in order.
+//!
+//! **Values** follow go-logfmt's encoder (`encode.go`, `jsonstring.go`):
+//!
+//! - a value is written as it is unless it contains a space or any character below it,
+//!   `=`, `"`, DEL, or U+FFFD; then it is written in double quotes. A backslash alone
+//!   does not call for quotes (`path=C:\dir`), as in go-logfmt;
+//! - inside quotes, `\` is `\\`, `"` is `\"`, newline, carriage return and tab are `\n`,
+//!   `\r`, `\t`, any other character below U+0020 and DEL are `\u00XX` (lowercase hex),
+//!   and U+FFFD is `\ufffd`;
+//! - the string `null` is written `"null"`, so that it reads apart from a null value,
+//!   which is `null`; numbers, booleans and `null` are never quoted (a float as Rust
+//!   writes it: `1.5`, `NaN`, `inf`, `-inf`);
+//! - ko-log's text is Rust `str`, valid UTF-8 by construction: bytes that were not valid
+//!   UTF-8 were replaced with U+FFFD before they reached the record (a lossy conversion
+//!   upstream), and U+FFFD is then quoted and written `\ufffd`, which is how go-logfmt
+//!   writes invalid UTF-8 too. A decoder gets U+FFFD back.
+//!
+//! Where ko-log **deviates** from go-logfmt's encoder:
+//!
+//! - an empty value is `""` (go-logfmt writes `key=`; its decoder reads both as empty);
+//! - the C1 controls U+0080–U+009F (CSI U+009B, NEL U+0085) and the line and paragraph
+//!   separators U+2028/U+2029 are quoted and written `\u0085`, `\u2028` …, as the plain
+//!   renderer escapes them, so that no value can move a terminal's cursor or break a line
+//!   in a viewer (go-logfmt writes them raw). go-logfmt's decoder reads `\uXXXX` back;
+//! - a bad key is sanitized rather than refused (go-logfmt drops the bad characters and
+//!   fails on a key left empty; logforth's logfmt fails the whole record).
+//!
+//! **Keys** of fields are sanitized, never refused: each character that a logfmt key
+//! cannot hold (see [`is_key_char`]: a space or below, `=`, `"`, DEL, C1 controls,
+//! U+2028/U+2029, U+FFFD) becomes one `_`, and an empty key becomes `_`
+//! (`"user id"` → `user_id`, `"a=b"` → `a_b`, `""` → `_`).
+//!
+//! **Nested values** are flattened with dotted keys: list items are `key.0`, `key.1` …
+//! (`key.0.1` in a list of lists), an empty list is `key=[]`; an error is `key=<message>`
+//! followed by its `source()` chain, outermost first, as `key.sources.0`,
+//! `key.sources.1` … (the JSON renderer's `{"message": ..., "sources": [...]}`,
+//! flattened).
+//!
+//! **Reserved keys:** a field whose key (sanitized and flattened) is one of the record's
+//! own four does not repeat it: it is written `fields.<key>` (`fields.msg`), with more
+//! `fields.` prefixes while that name is one of the four too or the key of another field,
+//! as the JSON renderer does. The record's own keys therefore appear once per line.
+//! Sanitizing and flattening can still give two fields the same written key (`a b` and
+//! `a_b`, or a list `a` and a field `a.0`): both pairs are written, in order, as logfmt
+//! allows.
+//!
+//! Rendering allocates nothing per record: keys are put together in a buffer the
+//! renderer reuses, values are scanned eight bytes at a time and copied in runs.
+
+use std::cell::RefCell;
+use std::io::Write as _;
+
+use ko_log_config::render::{is_key_char, LogfmtConfig};
+
+use super::timestamp::Stamp;
+use super::Render;
+use crate::{Event, Fields, Value};
+
+/// The prefix put before a field key that collides with one of the record's own.
+const PREFIX: &[u8] = b"fields.";
+
+/// The logfmt renderer.
+#[derive(Debug, Clone)]
+pub struct Logfmt {
+    /// `ts=`.
+    time_key: Box<[u8]>,
+    /// ` level=ERROR` … ` level=TRACE`, indexed by `Level as usize - 1`.
+    levels: [Box<[u8]>; 5],
+    /// ` target=`.
+    target_key: Box<[u8]>,
+    /// ` msg=`.
+    message_key: Box<[u8]>,
+    /// The record's own four keys (sanitized), which no field repeats.
+    reserved: [Box<[u8]>; 4],
+    stamp: Stamp,
+    scratch: RefCell<Scratch>,
+}
+
+/// Buffers reused from record to record.
+#[derive(Debug, Clone, Default)]
+struct Scratch {
+    /// A field's key, sanitized and flattened.
+    key: Vec<u8>,
+    /// The formatted time, before it is quoted (if its format calls for it).
+    time: Vec<u8>,
+}
+
+impl Logfmt {
+    /// A renderer for the `logfmt` config. The key names are expected to be valid and
+    /// distinct ([`ko_log_config::Config::validate`] refuses others); a name that is not a
+    /// valid logfmt key is sanitized like a field key. A `local` timezone uses the offset
+    /// captured when ko-log first needed it.
+    pub fn new(config: &LogfmtConfig) -> Logfmt {
+        let [time, level, target, message] = config.keys().map(|(_, name)| {
+            let mut key = Vec::with_capacity(name.len());
+            push_key(&mut key, name);
+            key.into_boxed_slice()
+        });
+        let pair_key = |key: &[u8], space: bool| {
+            let mut out = Vec::with_capacity(key.len() + 2);
+            if space {
+                out.push(b' ');
+            }
+            out.extend_from_slice(key);
+            out.push(b'=');
+            out.into_boxed_slice()
+        };
+        let levels = log::Level::iter()
+            .map(|l| {
+                [&pair_key(&level, true)[..], l.as_str().as_bytes()]
+                    .concat()
+                    .into()
+            })
+            .collect::<Vec<Box<[u8]>>>()
+            .try_into()
+            .unwrap_or_else(|_| Default::default());
+        Logfmt {
+            time_key: pair_key(&time, false),
+            levels,
+            target_key: pair_key(&target, true),
+            message_key: pair_key(&message, true),
+            reserved: [time, level, target, message],
+            stamp: Stamp::new(
+                &config.time_format,
+                crate::clock::offset_of(config.timezone),
+            ),
+            scratch: RefCell::new(Scratch {
+                key: Vec::with_capacity(64),
+                time: Vec::with_capacity(40),
+            }),
+        }
+    }
+
+    fn write_time(&self, event: &Event, time: &mut Vec<u8>, out: &mut Vec<u8>) {
+        time.clear();
+        if !self.stamp.write(event.time, time) {
+            // Outside the format's range: `time`'s own display.
+            let _ = write!(time, "{}", event.time);
+        }
+        match std::str::from_utf8(time) {
+            Ok(text) => write_str(out, text),
+            // Unreachable (formats and `Display` write UTF-8); still a valid value.
+            Err(_) => write_str(out, &String::from_utf8_lossy(time)),
+        }
+    }
+
+    /// Writes the pairs of one field, whose sanitized key is in `key`.
+    fn write_pairs(&self, key: &mut Vec<u8>, value: &Value, fields: &Fields, out: &mut Vec<u8>) {
+        match value {
+            Value::List(items) if !items.is_empty() => {
+                let len = key.len();
+                for (index, item) in items.iter().enumerate() {
+                    let _ = write!(key, ".{index}");
+                    self.write_pairs(key, item, fields, out);
+                    key.truncate(len);
+                }
+            }
+            Value::List(_) => {
+                self.write_key(key, fields, out);
+                out.extend_from_slice(b"[]");
+            }
+            Value::Error(error) => {
+                self.write_key(key, fields, out);
+                write_str(out, &error.message);
+                let len = key.len();
+                for (index, source) in error.sources.iter().enumerate() {
+                    let _ = write!(key, ".sources.{index}");
+                    self.write_key(key, fields, out);
+                    write_str(out, source);
+                    key.truncate(len);
+                }
+            }
+            Value::Str(text) => {
+                self.write_key(key, fields, out);
+                write_str(out, text);
+            }
+            Value::Null | Value::Bool(_) | Value::I64(_) | Value::U64(_) | Value::F64(_) => {
+                self.write_key(key, fields, out);
+                // Digits, `.`, `-`, `NaN`, `inf`, `true`, `false`, `null`: never quoted.
+                let _ = write!(out, "{value}");
+            }
+        }
+    }
+
+    /// Writes ` key=`, moved out of the way of the record's own keys.
+    fn write_key(&self, key: &[u8], fields: &Fields, out: &mut Vec<u8>) {
+        out.push(b' ');
+        let mut prefixes = 0;
+        while self.is_taken(key, prefixes, fields) {
+            prefixes += 1;
+        }
+        for _ in 0..prefixes {
+            out.extend_from_slice(PREFIX);
+        }
+        out.extend_from_slice(key);
+        out.push(b'=');
+    }
+
+    /// Whether `key` with `prefixes` times `fields.` before it may not be written: it is
+    /// one of the record's own keys, or (once prefixed) another field's.
+    fn is_taken(&self, key: &[u8], prefixes: usize, fields: &Fields) -> bool {
+        self.reserved
+            .iter()
+            .any(|name| is_prefixed(name, prefixes, key))
+            || (prefixes > 0
+                && fields
+                    .iter()
+                    .any(|(name, _)| is_prefixed(name.as_bytes(), prefixes, key)))
+    }
+}
+
+impl Render for Logfmt {
+    fn render(&self, event: &Event, out: &mut Vec<u8>) {
+        let mut fallback = Scratch::default();
+        let mut borrowed = self.scratch.try_borrow_mut();
+        let scratch = match &mut borrowed {
+            Ok(scratch) => &mut **scratch,
+            // Unreachable (one dispatcher thread renders); correct, only slower.
+            Err(_) => &mut fallback,
+        };
+        out.extend_from_slice(&self.time_key);
+        self.write_time(event, &mut scratch.time, out);
+        if let Some(level) = self.levels.get((event.level as usize).wrapping_sub(1)) {
+            out.extend_from_slice(level);
+        }
+        out.extend_from_slice(&self.target_key);
+        write_str(out, &event.target);
+        out.extend_from_slice(&self.message_key);
+        write_str(out, &event.message);
+        for (name, value) in event.fields.iter() {
+            scratch.key.clear();
+            push_key(&mut scratch.key, name);
+            self.write_pairs(&mut scratch.key, value, &event.fields, out);
+        }
+        out.push(b'\n');
+    }
+}
+
+/// Whether `candidate` is `prefixes` times `fields.` followed by `key`.
+fn is_prefixed(candidate: &[u8], prefixes: usize, key: &[u8]) -> bool {
+    (0..prefixes)
+        .try_fold(candidate, |rest, _| rest.strip_prefix(PREFIX))
+        .is_some_and(|rest| rest == key)
+}
+
+/// Whether an ASCII byte may be copied into a key as it is (`!` to `~` but `=` and `"`).
+fn is_plain_key_byte(b: u8) -> bool {
+    (0x21..0x7f).contains(&b) && b != b'=' && b != b'"'
+}
+
+/// Appends `name`, sanitized: each character [`is_key_char`] refuses becomes `_`, and an
+/// empty name is `_`.
+fn push_key(key: &mut Vec<u8>, name: &str) {
+    if name.is_empty() {
+        key.push(b'_');
+        return;
+    }
+    let bytes = name.as_bytes();
+    let clean = bytes
+        .iter()
+        .position(|&b| !is_plain_key_byte(b))
+        .unwrap_or(bytes.len());
+    key.extend_from_slice(bytes.get(..clean).unwrap_or_default());
+    for c in name.get(clean..).unwrap_or_default().chars() {
+        if is_key_char(c) {
+            key.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+        } else {
+            key.push(b'_');
+        }
+    }
+}
+
+/// Byte classes of [`CLASS`].
+const PLAIN: u8 = 0;
+/// Space or `=`: a reason to quote, written as it is.
+const SEPARATOR: u8 = 1;
+/// Below U+0020, or DEL: a reason to quote, escaped.
+const CONTROL: u8 = 2;
+/// `"`: a reason to quote, escaped.
+const QUOTE: u8 = 3;
+/// `\`: escaped inside quotes, no reason to quote.
+const BACKSLASH: u8 = 4;
+/// `0xC2`: lead byte of U+0080–U+00BF (C1 controls when the next byte is ≤ `0x9F`).
+const LEAD_C2: u8 = 5;
+/// `0xE2`: lead byte of U+2000–U+2FFF (U+2028/U+2029 among them).
+const LEAD_E2: u8 = 6;
+/// `0xEF`: lead byte of U+F000–U+FFFF (U+FFFD among them).
+const LEAD_EF: u8 = 7;
+
+static CLASS: [u8; 256] = {
+    let mut table = [PLAIN; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = CONTROL;
+        b += 1;
+    }
+    table[0x7f] = CONTROL;
+    table[b' ' as usize] = SEPARATOR;
+    table[b'=' as usize] = SEPARATOR;
+    table[b'"' as usize] = QUOTE;
+    table[b'\\' as usize] = BACKSLASH;
+    table[0xc2] = LEAD_C2;
+    table[0xe2] = LEAD_E2;
+    table[0xef] = LEAD_EF;
+    table
+};
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+fn class(b: u8) -> u8 {
+    CLASS[usize::from(b)]
+}
+
+/// The escapable character that starts at `bytes[i]` under a lead byte: its length in
+/// bytes and its code point (a C1 control, U+2028/U+2029 or U+FFFD), or `None`.
+fn special(bytes: &[u8], i: usize, lead: u8) -> Option<(usize, u16)> {
+    match (lead, bytes.get(i + 1), bytes.get(i + 2)) {
+        (LEAD_C2, Some(&b @ 0x80..=0x9f), _) => Some((2, u16::from(b))),
+        (LEAD_E2, Some(0x80), Some(0xa8)) => Some((3, 0x2028)),
+        (LEAD_E2, Some(0x80), Some(0xa9)) => Some((3, 0x2029)),
+        (LEAD_EF, Some(0xbf), Some(0xbd)) => Some((3, 0xfffd)),
+        _ => None,
+    }
+}
+
+/// Whether 8 bytes hold nothing that needs a look: no byte at or below a space, none
+/// from DEL up (so every non-ASCII byte goes to the byte loop), and no `"`, no `=`
+/// (`Quoting::Detect`) or no `\` (`Quoting::Escape`). Word-at-a-time tests, exact for
+/// whether such a byte is there.
+#[inline]
+fn clean_word(word: &[u8], quoting: Quoting) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut le = [0u8; 8];
+    le.copy_from_slice(word);
+    let x = u64::from_le_bytes(le);
+    let below = match quoting {
+        // At or below a space.
+        Quoting::Detect => 0x21,
+        // Below a space (a space is plain inside quotes).
+        Quoting::Escape => 0x20,
+    };
+    let mut bad = (x.wrapping_sub(ONES * below) & !x & HIGH)
+        | ((x | x.wrapping_add(ONES)) & HIGH)
+        | has_zero(x ^ (ONES * u64::from(b'"')));
+    bad |= match quoting {
+        Quoting::Detect => has_zero(x ^ (ONES * u64::from(b'='))),
+        Quoting::Escape => has_zero(x ^ (ONES * u64::from(b'\\'))),
+    };
+    bad == 0
+}
+
+/// What a word scan looks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quoting {
+    /// Reasons to quote.
+    Detect,
+    /// Bytes to escape inside quotes.
+    Escape,
+}
+
+/// How far from `i` the bytes are clean 8 at a time for `quoting`.
+fn skip_clean(bytes: &[u8], mut i: usize, quoting: Quoting) -> usize {
+    while let Some(word) = bytes.get(i..i + 8) {
+        if !clean_word(word, quoting) {
+            break;
+        }
+        i += 8;
+    }
+    i
+}
+
+/// Whether a value must be written in quotes.
+fn needs_quotes(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    if bytes.is_empty() || bytes == b"null" {
+        return true;
+    }
+    let mut i = 0;
+    loop {
+        i = skip_clean(bytes, i, Quoting::Detect);
+        let Some(&b) = bytes.get(i) else {
+            return false;
+        };
+        match class(b) {
+            SEPARATOR | CONTROL | QUOTE => return true,
+            lead @ (LEAD_C2 | LEAD_E2 | LEAD_EF) if special(bytes, i, lead).is_some() => {
+                return true
+            }
+            _ => i += 1,
+        }
+    }
+}
+
+/// Appends a string value, quoted and escaped when [`needs_quotes`] says so.
+fn write_str(out: &mut Vec<u8>, text: &str) {
+    if needs_quotes(text) {
+        write_quoted(out, text);
+    } else {
+        out.extend_from_slice(text.as_bytes());
+    }
+}
+
+fn copy(out: &mut Vec<u8>, bytes: &[u8], from: usize, to: usize) {
+    if let Some(run) = bytes.get(from..to) {
+        out.extend_from_slice(run);
+    }
+}
+
+/// Appends `"text"` with go-logfmt's escapes (and ko-log's for C1 and U+2028/U+2029).
+fn write_quoted(out: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut run = 0;
+    let mut i = 0;
+    loop {
+        i = skip_clean(bytes, i, Quoting::Escape);
+        let Some(&b) = bytes.get(i) else {
+            break;
+        };
+        match class(b) {
+            CONTROL => {
+                copy(out, bytes, run, i);
+                match b {
+                    b'\n' => out.extend_from_slice(b"\\n"),
+                    b'\r' => out.extend_from_slice(b"\\r"),
+                    b'\t' => out.extend_from_slice(b"\\t"),
+                    _ => write_u(out, u16::from(b)),
+                }
+                i += 1;
+                run = i;
+            }
+            QUOTE | BACKSLASH => {
+                copy(out, bytes, run, i);
+                out.push(b'\\');
+                out.push(b);
+                i += 1;
+                run = i;
+            }
+            lead @ (LEAD_C2 | LEAD_E2 | LEAD_EF) => match special(bytes, i, lead) {
+                Some((len, code)) => {
+                    copy(out, bytes, run, i);
+                    write_u(out, code);
+                    i += len;
+                    run = i;
+                }
+                None => i += 1,
+            },
+            _ => i += 1,
+        }
+    }
+    copy(out, bytes, run, bytes.len());
+    out.push(b'"');
+}
+
+/// `\uXXXX`, lowercase hex.
+fn write_u(out: &mut Vec<u8>, code: u16) {
+    out.extend_from_slice(b"\\u");
+    for shift in [12, 8, 4, 0] {
+        out.push(HEX[usize::from((code >> shift) & 0xf)]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorValue;
+    use ko_log_config::handler::Timezone;
+    use ko_log_config::render::TimeFormat;
+    use log::Level;
+    use time::macros::datetime;
+
+    fn value(text: &str) -> String {
+        let mut out = Vec::new();
+        write_str(&mut out, text);
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    fn key(name: &str) -> String {
+        let mut out = Vec::new();
+        push_key(&mut out, name);
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    fn renderer() -> Logfmt {
+        Logfmt::new(&LogfmtConfig {
+            timezone: Timezone::Utc,
+            ..LogfmtConfig::default()
+        })
+    }
+
+    fn event(message: &'static str) -> Event {
+        let mut event = Event::new(Level::Info, "app::db", message);
+        event.time = datetime!(2026-11-24 05:55:58.123456789 UTC);
+        event
+    }
+
+    fn render(renderer: &Logfmt, event: &Event) -> String {
+        let mut out = Vec::new();
+        renderer.render(event, &mut out);
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    #[test]
+    fn values_are_quoted_like_go_logfmt() {
+        for (text, written) in [
+            ("plain", "plain"),
+            ("", r#""""#),
+            ("null", r#""null""#),
+            ("nullable", "nullable"),
+            ("two words", r#""two words""#),
+            ("a=b", r#""a=b""#),
+            (r#"say "hi""#, r#""say \"hi\"""#),
+            (r"C:\dir", r"C:\dir"),
+            (r"C:\my dir", r#""C:\\my dir""#),
+            ("x\ny", r#""x\ny""#),
+            ("\r\t", r#""\r\t""#),
+            ("\0\x01\x1b[31m\x7f", r#""\u0000\u0001\u001b[31m\u007f""#),
+            ("wörld✓日本", "wörld✓日本"),
+            (
+                "\u{a0}\u{bf}\u{2027}\u{202a}\u{fffc}",
+                "\u{a0}\u{bf}\u{2027}\u{202a}\u{fffc}",
+            ),
+            ("a\u{85}b\u{9b}", r#""a\u0085b\u009b""#),
+            ("\u{2028}\u{2029}", r#""\u2028\u2029""#),
+            ("bad\u{fffd}", r#""bad\ufffd""#),
+            (
+                "a long value without anything special",
+                r#""a long value without anything special""#,
+            ),
+            ("abcdefghijklmnop=", r#""abcdefghijklmnop=""#),
+            ("abcdefgh\\ijklmnop \"", r#""abcdefgh\\ijklmnop \"""#),
+        ] {
+            assert_eq!(value(text), written, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn keys_are_sanitized() {
+        for (name, written) in [
+            ("user_id", "user_id"),
+            ("", "_"),
+            ("user id", "user_id"),
+            ("a=b", "a_b"),
+            ("say\"", "say_"),
+            ("x\ny\r\t", "x_y__"),
+            ("\x7f\u{85}\u{2028}\u{fffd}", "____"),
+            ("wörld✓", "wörld✓"),
+            ("C:\\dir", "C:\\dir"),
+            ("  ", "__"),
+        ] {
+            assert_eq!(key(name), written, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn the_word_scans_find_every_byte_that_needs_a_look() {
+        for b in 0..=255u8 {
+            for at in 0..8 {
+                let mut word = [b'a'; 8];
+                word[at] = b;
+                let ascii = (0x20..0x7f).contains(&b);
+                let detect = ascii && b != b' ' && b != b'=' && b != b'"';
+                let escape = ascii && b != b'"' && b != b'\\';
+                assert_eq!(clean_word(&word, Quoting::Detect), detect, "{b:#x} at {at}");
+                assert_eq!(clean_word(&word, Quoting::Escape), escape, "{b:#x} at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_whole_record() {
+        let mut event = event("Processing request");
+        event.fields.insert("user_id", 123);
+        event.fields.insert("name", "Ada Lovelace");
+        event.fields.insert("ratio", 0.5);
+        event.fields.insert("ok", true);
+        event.fields.insert("none", Value::Null);
+        event.fields.insert("empty", "");
+        assert_eq!(
+            render(&renderer(), &event),
+            "ts=2026-11-24T05:55:58.123+00:00 level=INFO target=app::db msg=\"Processing request\" \
+             user_id=123 name=\"Ada Lovelace\" ratio=0.5 ok=true none=null empty=\"\"\n"
+        );
+    }
+
+    #[test]
+    fn nested_values_are_flattened() {
+        let mut event = event("m");
+        event.fields.insert(
+            "tags",
+            Value::List(vec![
+                Value::from("a b"),
+                Value::List(vec![Value::from(1), Value::from(2)]),
+                Value::List(Vec::new()),
+            ]),
+        );
+        event.fields.insert("none", Value::List(Vec::new()));
+        let error = ErrorValue {
+            message: "timed out".to_owned(),
+            sources: vec!["connection reset".to_owned(), "eof".to_owned()],
+        };
+        event.fields.insert("err", Value::Error(Box::new(error)));
+        assert_eq!(
+            render(&renderer(), &event),
+            "ts=2026-11-24T05:55:58.123+00:00 level=INFO target=app::db msg=m \
+             tags.0=\"a b\" tags.1.0=1 tags.1.1=2 tags.2=[] none=[] \
+             err=\"timed out\" err.sources.0=\"connection reset\" err.sources.1=eof\n"
+        );
+    }
+
+    #[test]
+    fn fields_never_repeat_the_records_own_keys() {
+        let mut clashing = event("m");
+        clashing.fields.insert("msg", "field");
+        clashing.fields.insert("fields.msg", "taken");
+        clashing
+            .fields
+            .insert("level", Value::List(vec![Value::from(1)]));
+        clashing.fields.insert("ts", 1);
+        assert_eq!(
+            render(&renderer(), &clashing),
+            "ts=2026-11-24T05:55:58.123+00:00 level=INFO target=app::db msg=m \
+             fields.fields.msg=field fields.msg=taken level.0=1 fields.ts=1\n"
+        );
+        // A flattened key equal to an own key is moved too.
+        let renderer = Logfmt::new(&LogfmtConfig {
+            message_key: "list.0".to_owned(),
+            timezone: Timezone::Utc,
+            ..LogfmtConfig::default()
+        });
+        let mut listed = event("m");
+        listed
+            .fields
+            .insert("list", Value::List(vec![Value::from(1)]));
+        assert_eq!(
+            render(&renderer, &listed),
+            "ts=2026-11-24T05:55:58.123+00:00 level=INFO target=app::db list.0=m fields.list.0=1\n"
+        );
+    }
+
+    #[test]
+    fn own_key_names_and_time_format() {
+        let renderer = Logfmt::new(&LogfmtConfig {
+            time_key: "time".to_owned(),
+            level_key: "severity".to_owned(),
+            target_key: "logger".to_owned(),
+            message_key: "message".to_owned(),
+            time_format: TimeFormat::parse("[year]-[month]-[day] [hour]:[minute]").expect("format"),
+            timezone: Timezone::Utc,
+        });
+        let mut event = event("hi");
+        event.level = Level::Warn;
+        event.fields.insert("msg", 1);
+        assert_eq!(
+            render(&renderer, &event),
+            "time=\"2026-11-24 05:55\" severity=WARN logger=app::db message=hi msg=1\n"
+        );
+    }
+
+    #[test]
+    fn bad_configured_names_are_sanitized_too() {
+        let renderer = Logfmt::new(&LogfmtConfig {
+            time_key: String::new(),
+            message_key: "the msg".to_owned(),
+            timezone: Timezone::Utc,
+            ..LogfmtConfig::default()
+        });
+        assert_eq!(
+            render(&renderer, &event("x")),
+            "_=2026-11-24T05:55:58.123+00:00 level=INFO target=app::db the_msg=x\n"
+        );
+    }
+
+    #[test]
+    fn every_level() {
+        let renderer = renderer();
+        for (level, name) in [
+            (Level::Error, "ERROR"),
+            (Level::Warn, "WARN"),
+            (Level::Info, "INFO"),
+            (Level::Debug, "DEBUG"),
+            (Level::Trace, "TRACE"),
+        ] {
+            let mut event = event("m");
+            event.level = level;
+            assert_eq!(
+                render(&renderer, &event),
+                format!("ts=2026-11-24T05:55:58.123+00:00 level={name} target=app::db msg=m\n")
+            );
+        }
+    }
+
+    #[test]
+    fn an_empty_target_and_message_are_quoted() {
+        let mut event = event("");
+        event.target = "".into();
+        assert_eq!(
+            render(&renderer(), &event),
+            "ts=2026-11-24T05:55:58.123+00:00 level=INFO target=\"\" msg=\"\"\n"
+        );
+    }
+}
