@@ -66,6 +66,8 @@ fn config(loggers: &[(&str, LevelFilter)]) -> Config {
         loggers: map,
         handlers: BTreeMap::from([("null".to_owned(), null)]),
         flush_on_signals: false,
+        env_filter: None,
+        log_panics: false,
     }
 }
 

@@ -44,7 +44,7 @@ use crate::Event;
 pub const DEFAULT_FORMAT: &str = "{level} [{target}] {message}{kv}";
 
 /// Installs ko-log for tests, once per process: every level, no handlers, so records
-/// reach only the sinks. Does nothing if a logger is installed already (a ko-log one
+/// reach only the sinks; `KO_LOG` is not read. Does nothing if a logger is installed already (a ko-log one
 /// still feeds the sinks). Safe to call from every test.
 ///
 /// A sink calls it itself when it starts capturing and no logger is installed, so a test
@@ -59,6 +59,9 @@ pub fn init() {
             loggers: Default::default(),
             handlers: Default::default(),
             flush_on_signals: false,
+            // A developer's `KO_LOG` must not change what the sinks capture.
+            env_filter: None,
+            log_panics: false,
         };
         config.loggers.insert(
             ko_log_config::ROOT.to_owned(),

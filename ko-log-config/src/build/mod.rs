@@ -21,7 +21,7 @@ use serde::Deserialize;
 pub(crate) use self::values::BackpressureDe as BackpressureValue;
 pub(crate) use self::values::DurationDe as DurationValue;
 pub(crate) use self::values::Size;
-use self::values::{BackpressureDe, Capacity, DurationDe, Level, Scalar};
+use self::values::{BackpressureDe, Capacity, DurationDe, EnvFilterDe, Level, Scalar};
 use crate::node::{deserialize, Key, KeyPath, Node, NodeValue};
 use crate::source::{Mark, Source};
 use crate::suggest::{did_you_mean, one_of};
@@ -40,6 +40,8 @@ struct RawRoot {
     #[allow(dead_code)]
     env_file: Option<String>,
     flush_on_signals: Option<bool>,
+    env_filter: Option<EnvFilterDe>,
+    log_panics: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -170,6 +172,11 @@ fn build(cx: &Cx, root: &Node) -> Result<Config, ConfigError> {
 
     let default_level = raw.default_level.map_or(log::LevelFilter::Info, |l| l.0);
     let flush_on_signals = raw.flush_on_signals.unwrap_or(false);
+    let env_filter = raw.env_filter.map_or_else(
+        || Some(crate::env::directives::DEFAULT_VARIABLE.to_owned()),
+        |e| e.0,
+    );
+    let log_panics = raw.log_panics.unwrap_or(false);
     let queue = raw.queue.map_or_else(QueueConfig::default, |q| {
         let defaults = QueueConfig::default();
         QueueConfig {
@@ -187,6 +194,8 @@ fn build(cx: &Cx, root: &Node) -> Result<Config, ConfigError> {
                 default_level,
                 queue,
                 flush_on_signals,
+                env_filter,
+                log_panics,
                 ..Config::default()
             });
         }
@@ -196,6 +205,8 @@ fn build(cx: &Cx, root: &Node) -> Result<Config, ConfigError> {
             loggers: BTreeMap::new(),
             handlers,
             flush_on_signals,
+            env_filter,
+            log_panics,
         });
     };
 
@@ -222,6 +233,8 @@ fn build(cx: &Cx, root: &Node) -> Result<Config, ConfigError> {
         loggers,
         handlers,
         flush_on_signals,
+        env_filter,
+        log_panics,
     })
 }
 
