@@ -22,7 +22,8 @@ use crate::{capture, clock, context, handler, process, render, report, Error};
 /// with [`Backend::new`] to compose it with other loggers or to test without touching the
 /// global logger; it works the same through `Log::log`. `flush_on_signals` takes effect
 /// only when the backend is installed ([`crate::install`], which every init function
-/// calls): a standalone backend never touches the process's signal handling.
+/// calls): a standalone backend never touches the process's signal handling. So does
+/// `log_panics`. Neither reads `KO_LOG`: only the init functions do.
 #[derive(Debug)]
 pub struct Backend {
     routes: Arc<Routes>,
@@ -31,6 +32,7 @@ pub struct Backend {
     /// What dropping the guard does, for `flush_on_signals`.
     shutdown: Shutdown,
     flush_on_signals: bool,
+    log_panics: bool,
 }
 
 impl Backend {
@@ -105,6 +107,7 @@ impl Backend {
                 shared,
                 shutdown,
                 flush_on_signals: config.flush_on_signals,
+                log_panics: config.log_panics,
             },
             guard,
         ))
@@ -124,6 +127,31 @@ impl Backend {
     #[cfg_attr(not(unix), allow(dead_code))]
     pub(crate) fn flush_on_signals(&self) -> bool {
         self.flush_on_signals
+    }
+
+    /// Whether the config asked for `log_panics`.
+    pub(crate) fn log_panics(&self) -> bool {
+        self.log_panics
+    }
+
+    /// Queues `record` now, waiting for room until `deadline` under every policy (a
+    /// `drop_oldest` queue evicts instead), then waits until it is written and every
+    /// handler flushed, or `deadline` passes: the panic hook's path. Whether it was
+    /// written. Not for the dispatcher thread, which cannot wait for itself.
+    pub(crate) fn log_and_flush(&self, record: &Record<'_>, deadline: Instant) -> bool {
+        if on_dispatcher() || self.shared.is_closed() {
+            return false;
+        }
+        let Some(route) = self.route_of(record) else {
+            return false;
+        };
+        let msg = Msg::Record(route, capture::capture(record), context::current());
+        self.queue.push_within(msg, deadline) && self.flush_until(Some(deadline))
+    }
+
+    /// How long [`Backend::log_and_flush`] may wait: `queue.drain_timeout`.
+    pub(crate) fn drain_timeout(&self) -> Duration {
+        self.shutdown.drain_timeout
     }
 
     /// What dropping the guard does (closes the queue, drains, flushes).
