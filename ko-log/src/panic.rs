@@ -120,8 +120,13 @@ fn log_panic(info: &PanicHookInfo<'_>) {
         return;
     };
     let backtrace = Backtrace::capture();
-    let backtrace =
-        (backtrace.status() == BacktraceStatus::Captured).then(|| backtrace.to_string());
+    let backtrace = (backtrace.status() == BacktraceStatus::Captured).then(|| {
+        let full = backtrace.to_string();
+        match std::env::var_os("RUST_BACKTRACE") {
+            Some(style) if style == "full" => full,
+            _ => short_backtrace(&full),
+        }
+    });
     let mut fields: Vec<(&str, &str)> = vec![("thread", name), ("location", &at)];
     if let Some(backtrace) = &backtrace {
         fields.push(("backtrace", backtrace));
@@ -141,6 +146,57 @@ fn log_panic(info: &PanicHookInfo<'_>) {
     );
 }
 
+/// The frames of `full` (a `Backtrace`'s text) that std's short style shows: those after
+/// the panic machinery (this hook, `rust_begin_unwind`, `core::panicking::…`) and before
+/// `__rust_begin_short_backtrace`, numbered from 0. `full` itself when it has no such
+/// frames to cut.
+fn short_backtrace(full: &str) -> String {
+    // Each frame: its `N: name` line and the `at file:line` lines below it.
+    let mut frames: Vec<(&str, Vec<&str>)> = Vec::new();
+    for line in full.lines() {
+        let trimmed = line.trim_start();
+        let numbered = trimmed
+            .split_once(": ")
+            .filter(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        match (numbered, frames.last_mut()) {
+            (Some((_, name)), _) => frames.push((name, Vec::new())),
+            (None, Some((_, lines))) => lines.push(line),
+            (None, None) => return full.to_owned(),
+        }
+    }
+    let machinery = |name: &str| {
+        name.contains("rust_begin_unwind")
+            || name.contains("__rust_end_short_backtrace")
+            || name.starts_with("core::panicking::")
+            || name.starts_with("std::panicking::")
+    };
+    let end = frames
+        .iter()
+        .position(|(name, _)| name.contains("__rust_begin_short_backtrace"))
+        .unwrap_or(frames.len());
+    let start = frames
+        .get(..end)
+        .and_then(|before| before.iter().rposition(|(name, _)| machinery(name)))
+        .map_or(0, |at| at + 1);
+    if start >= end {
+        return full.to_owned();
+    }
+    let mut out = String::new();
+    for (index, (name, lines)) in frames
+        .get(start..end)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        out.push_str(&format!("{index:>4}: {name}\n"));
+        for line in lines {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// Runs `f`, catching a panic without letting the panic hook print it.
 pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
     let outer = CATCHING
@@ -158,6 +214,40 @@ pub(crate) fn count_format_panic() {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_short_backtrace_is_the_frames_between_the_panic_and_the_runtime() {
+        let full = "   0: ko_log::panic::log_panic
+             at ./ko-log/src/panic.rs:122:21
+   1: std::panicking::panic_with_hook
+             at /rustc/library/std/src/panicking.rs:833:13
+   2: __rustc::rust_begin_unwind
+   3: core::panicking::panic_fmt
+             at /rustc/library/core/src/panicking.rs:80:14
+   4: app::job
+             at ./src/job.rs:3:5
+   5: app::main
+             at ./src/main.rs:9:5
+   6: std::sys::backtrace::__rust_begin_short_backtrace
+             at /rustc/library/std/src/sys/backtrace.rs:166:18
+   7: std::panicking::catch_unwind::do_call
+   8: main
+";
+        assert_eq!(
+            super::short_backtrace(full),
+            "   0: app::job
+             at ./src/job.rs:3:5
+   1: app::main
+             at ./src/main.rs:9:5
+"
+        );
+        let plain = "   0: a\n   1: b\n";
+        assert_eq!(super::short_backtrace(plain), plain);
+        assert_eq!(
+            super::short_backtrace("disabled backtrace"),
+            "disabled backtrace"
+        );
+    }
+
     #[test]
     fn payloads_read_as_std_reads_them() {
         let text: Box<dyn std::any::Any + Send> = Box::new("boom");
