@@ -41,7 +41,7 @@ use log::LevelFilter;
 use crate::logger::owners;
 use crate::source::Source;
 use crate::suggest::{did_you_mean, one_of};
-use crate::{level, Config, ConfigError, ConfigErrorKind, LoggerConfig, ROOT};
+use crate::{level, Config, ConfigError, ConfigErrorKind, ROOT};
 
 /// The variable read when the config does not name one with `env_filter`.
 pub const DEFAULT_VARIABLE: &str = "KO_LOG";
@@ -271,9 +271,7 @@ impl Config {
             .map(|d| (d.target, d.level))
             .collect();
         for target in levels.keys() {
-            self.loggers
-                .entry(target.clone())
-                .or_insert_with(LoggerConfig::default);
+            self.loggers.entry(target.clone()).or_default();
         }
         for (name, logger) in &mut self.loggers {
             let most_specific = owners(name)
