@@ -39,6 +39,15 @@ pub struct Config {
     /// signal takes its course (key `flush_on_signals`, default `false`). Unix only; it
     /// takes effect for the backend installed by an init function.
     pub flush_on_signals: bool,
+    /// The environment variable whose level directives override the loggers' levels at
+    /// init (key `env_filter`: a variable name, or `false` for none; default
+    /// [`DEFAULT_VARIABLE`](crate::env::directives::DEFAULT_VARIABLE), `KO_LOG`). `None`
+    /// reads no variable. See [`crate::env::directives`].
+    pub env_filter: Option<String>,
+    /// Log every panic as an ERROR record on target `panic` before the previous panic
+    /// hook runs (key `log_panics`, default `false`); it takes effect for the backend
+    /// installed by an init function.
+    pub log_panics: bool,
     /// Reload the config when its file changes (key `watch`: `true`, `false` or
     /// `"poll"`; default `false`). Only a config read from a file is watched.
     pub watch: Watch,
@@ -111,7 +120,7 @@ impl Config {
     /// handler a logger names exists, the queue capacity is from 1 to
     /// [`QueueConfig::MAX_CAPACITY`], logger names are not empty, `max_bytes` is not 0,
     /// paths and `fields_key` are not empty, the logfmt renderer's key names are valid
-    /// logfmt keys and distinct.
+    /// logfmt keys and distinct, `env_filter` is a variable name.
     ///
     /// These are the only copies of these rules: loading a file runs the same checks on
     /// the config it built and places the error at the key it names. Errors from here
@@ -123,6 +132,7 @@ impl Config {
     /// The rules of [`Config::validate`], with the key path of the first one broken.
     pub(crate) fn check(&self) -> Result<(), Violation> {
         let root = KeyPath::root();
+        self.check_env_filter()?;
         if self.queue.capacity == 0 || self.queue.capacity > QueueConfig::MAX_CAPACITY {
             let message = if self.queue.capacity == 0 {
                 QueueConfig::TOO_SMALL
@@ -226,6 +236,32 @@ fn logfmt_keys(config: &LogfmtConfig) -> Result<(), (&'static str, String)> {
     Ok(())
 }
 
+impl Config {
+    /// The rule on `env_filter`: it names a variable (checked again before it is read).
+    pub(crate) fn check_env_filter(&self) -> Result<(), Violation> {
+        let Some(variable) = &self.env_filter else {
+            return Ok(());
+        };
+        if crate::env::is_name(variable) {
+            return Ok(());
+        }
+        let message = format!(
+            "`env_filter` names an environment variable, like `RUST_LOG`; `{variable}` is not a variable name"
+        );
+        let path = KeyPath::root().key("env_filter");
+        let error = ConfigError::new(ConfigErrorKind::InvalidValue, message)
+            .with_path(path.to_string())
+            .with_help(Some(
+                "a name is `[A-Za-z_][A-Za-z0-9_]*`; `env_filter = false` reads none".to_owned(),
+            ));
+        Err(Violation {
+            path,
+            at_key: false,
+            error,
+        })
+    }
+}
+
 /// A broken rule of [`Config::check`]: the error, and where it points.
 pub(crate) struct Violation {
     /// The key the rule is about.
@@ -251,8 +287,8 @@ impl Violation {
 ///
 /// `default_level` is `info`; the `root` logger sets no level of its own (so it follows
 /// `default_level`) and writes to one handler, `console`: a `stream` to stderr with the
-/// `colored` renderer and its default template. The queue has its defaults, and
-/// `flush_on_signals` and `watch` are off.
+/// `colored` renderer and its default template. The queue has its defaults,
+/// `flush_on_signals`, `log_panics` and `watch` are off, and `env_filter` is `KO_LOG`.
 impl Default for Config {
     fn default() -> Config {
         let console = HandlerConfig {
@@ -274,6 +310,8 @@ impl Default for Config {
             handlers: BTreeMap::from([(CONSOLE.to_owned(), console)]),
             flush_on_signals: false,
             watch: Watch::Off,
+            env_filter: Some(crate::env::directives::DEFAULT_VARIABLE.to_owned()),
+            log_panics: false,
         }
     }
 }

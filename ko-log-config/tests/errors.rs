@@ -153,7 +153,7 @@ fn unknown_top_level_key_lists_the_keys() {
     assert_eq!(e.suggestion(), None);
     assert_eq!(
         e.help(),
-        Some("expected `default_level`, `queue`, `loggers`, `env_file`, `flush_on_signals`, `watch` or `handlers`")
+        Some("expected `default_level`, `queue`, `loggers`, `env_file`, `flush_on_signals`, `watch`, `env_filter`, `log_panics` or `handlers`")
     );
 }
 
@@ -642,6 +642,8 @@ fn wrong_value_types() {
     assert_eq!(e.message(), "expected a boolean, found string \"yes\"");
     let e = refuse(Format::Toml, "flush_on_signals = 1\n");
     assert_at(&e, ConfigErrorKind::InvalidValue, 1, 20, "flush_on_signals");
+    let e = refuse(Format::Toml, "log_panics = \"yes\"\n");
+    assert_at(&e, ConfigErrorKind::InvalidValue, 1, 14, "log_panics");
     let e = refuse(
         Format::Toml,
         "[loggers.root]\ncontext = { nested = { a = 1 } }\n",
@@ -922,4 +924,46 @@ fn a_time_format_that_trips_the_time_crate_is_refused_not_a_panic() {
     );
     let location = e.location().unwrap();
     assert_eq!(location.line, 3);
+}
+
+/// `env_filter` names a variable: anything else is refused at its value, in every format.
+#[test]
+fn env_filter_that_is_not_a_variable_name() {
+    for (format, text, line, column) in [
+        (
+            Format::Toml,
+            "default_level = \"info\"\nenv_filter = \"\"\n",
+            2,
+            14,
+        ),
+        (Format::Toml, "env_filter = \"RUST LOG\"\n", 1, 14),
+        (Format::Json, "{\n  \"env_filter\": \"1LOG\"\n}", 2, 17),
+        (Format::Yaml, "env_filter: KO-LOG\n", 1, 13),
+    ] {
+        let e = refuse(format, text);
+        assert_at(
+            &e,
+            ConfigErrorKind::InvalidValue,
+            line,
+            column,
+            "env_filter",
+        );
+        assert_eq!(
+            e.help(),
+            Some("a name is `[A-Za-z_][A-Za-z0-9_]*`; `env_filter = false` reads none")
+        );
+    }
+    let e = refuse(Format::Toml, "env_filter = \"KO=LOG\"\n");
+    assert_eq!(
+        e.message(),
+        "`env_filter` names an environment variable, like `RUST_LOG`; `KO=LOG` is not a variable name"
+    );
+    let e = refuse(Format::Toml, "env_filter = 3\n");
+    assert_at(&e, ConfigErrorKind::InvalidValue, 1, 14, "env_filter");
+    // The same rule for a config built in Rust.
+    let config = Config {
+        env_filter: Some(String::new()),
+        ..Config::default()
+    };
+    assert_eq!(config.validate().unwrap_err().key_path(), "env_filter");
 }

@@ -174,6 +174,8 @@ fn expected() -> Config {
         ]),
         flush_on_signals: true,
         watch: ko_log_config::Watch::Off,
+        env_filter: Some("KO_LOG".to_owned()),
+        log_panics: false,
     }
 }
 
@@ -267,6 +269,57 @@ fn flush_on_signals_is_off_unless_set_in_any_format() {
     ] {
         let config = Config::from_str(text, format).unwrap();
         assert!(config.flush_on_signals, "{text}");
+    }
+}
+
+#[test]
+fn env_filter_is_ko_log_unless_named_or_turned_off() {
+    assert_eq!(Config::default().env_filter.as_deref(), Some("KO_LOG"));
+    for (text, format, expected) in [
+        ("", Format::Toml, Some("KO_LOG")),
+        ("[loggers]\n", Format::Toml, Some("KO_LOG")),
+        (
+            "env_filter = \"RUST_LOG\"\n",
+            Format::Toml,
+            Some("RUST_LOG"),
+        ),
+        ("env_filter = false\n", Format::Toml, None),
+        (
+            "env_filter = true\n[loggers]\n",
+            Format::Toml,
+            Some("KO_LOG"),
+        ),
+        (
+            "{ \"env_filter\": \"MY_LOG\" }",
+            Format::Json,
+            Some("MY_LOG"),
+        ),
+        ("{ \"env_filter\": false }", Format::Json, None),
+        ("env_filter: RUST_LOG\n", Format::Yaml, Some("RUST_LOG")),
+        ("env_filter: false\n", Format::Yaml, None),
+        // What `${VAR}` expands to: the strings read as the booleans.
+        (
+            "env_filter = \"${NO_SUCH_VAR_KO:-false}\"\n",
+            Format::Toml,
+            None,
+        ),
+    ] {
+        let config = Config::from_str(text, format).unwrap();
+        assert_eq!(config.env_filter.as_deref(), expected, "{text}");
+    }
+}
+
+#[test]
+fn log_panics_is_off_unless_set_in_any_format() {
+    assert!(!Config::default().log_panics);
+    assert!(!Config::from_str("", Format::Toml).unwrap().log_panics);
+    for (text, format) in [
+        ("log_panics = true\n", Format::Toml),
+        ("{ \"log_panics\": true, \"loggers\": {} }", Format::Json),
+        ("log_panics: true\n", Format::Yaml),
+    ] {
+        let config = Config::from_str(text, format).unwrap();
+        assert!(config.log_panics, "{text}");
     }
 }
 

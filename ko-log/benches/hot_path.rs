@@ -67,6 +67,8 @@ fn config(loggers: &[(&str, LevelFilter)]) -> Config {
         handlers: BTreeMap::from([("null".to_owned(), null)]),
         flush_on_signals: false,
         watch: ko_log::config::Watch::Off,
+        env_filter: None,
+        log_panics: false,
     }
 }
 

@@ -26,7 +26,8 @@ use crate::{capture, clock, context, handler, process, render, report, Error};
 /// with [`Backend::new`] to compose it with other loggers or to test without touching the
 /// global logger; it works the same through `Log::log`. `flush_on_signals` takes effect
 /// only when the backend is installed ([`crate::install`], which every init function
-/// calls): a standalone backend never touches the process's signal handling.
+/// calls): a standalone backend never touches the process's signal handling. So does
+/// `log_panics`. Neither reads `KO_LOG`: only the init functions do.
 #[derive(Debug)]
 pub struct Backend {
     /// The routes in force; a reload swaps in new ones ([`crate::reload`]).
@@ -38,6 +39,7 @@ pub struct Backend {
     flush_on_signals: bool,
     /// The running config and where its handlers live, for reloads.
     pub(crate) live: Mutex<Live>,
+    log_panics: bool,
 }
 
 impl Backend {
@@ -110,6 +112,7 @@ impl Backend {
                 shutdown,
                 flush_on_signals: config.flush_on_signals,
                 live: Mutex::new(live),
+                log_panics: config.log_panics,
             },
             guard,
         ))
@@ -129,6 +132,35 @@ impl Backend {
     #[cfg_attr(not(unix), allow(dead_code))]
     pub(crate) fn flush_on_signals(&self) -> bool {
         self.flush_on_signals
+    }
+
+    /// Whether the config asked for `log_panics`.
+    pub(crate) fn log_panics(&self) -> bool {
+        self.log_panics
+    }
+
+    /// Queues `record` now, waiting for room until `deadline` under every policy (a
+    /// `drop_oldest` queue evicts instead), then waits until it is written and every
+    /// handler flushed, or `deadline` passes: the panic hook's path. Whether it was
+    /// written. Not for the dispatcher thread, which cannot wait for itself.
+    pub(crate) fn log_and_flush(&self, record: &Record<'_>, deadline: Instant) -> bool {
+        if on_dispatcher() || self.shared.is_closed() {
+            return false;
+        }
+        // Held until queued, as in `log`; no hold is waited for (the wait is bounded).
+        let routes = self.routes.load();
+        let Some(routed) = self.route_in(&routes, record) else {
+            return false;
+        };
+        let msg = Msg::Record(routed, capture::capture(record), context::current());
+        let queued = self.queue.push_within(msg, deadline);
+        drop(routes);
+        queued && self.flush_until(Some(deadline))
+    }
+
+    /// How long [`Backend::log_and_flush`] may wait: `queue.drain_timeout`.
+    pub(crate) fn drain_timeout(&self) -> Duration {
+        self.shutdown.drain_timeout
     }
 
     /// What dropping the guard does (closes the queue, drains, flushes).

@@ -131,13 +131,22 @@ impl Builder {
         self
     }
 
+    /// Which environment variable [`Builder::install`] reads level directives from
+    /// (`config.env_filter`: `KO_LOG` unless the config says otherwise); `None` reads none,
+    /// leaving the levels set in code and config as they are.
+    pub fn env_filter(mut self, variable: Option<&str>) -> Builder {
+        self.config.env_filter = variable.map(str::to_owned);
+        self
+    }
+
     fn fail(&mut self, message: String) {
         if self.error.is_none() {
             self.error = Some(ConfigError::validation("handlers", message).into());
         }
     }
 
-    /// Validates and builds the backend without installing it (see [`Backend::new`]).
+    /// Validates and builds the backend without installing it (see [`Backend::new`]); no
+    /// environment variable is read.
     pub fn build(self) -> Result<(Backend, Guard), Error> {
         if let Some(error) = self.error {
             return Err(error);
@@ -148,7 +157,16 @@ impl Builder {
     /// Builds the backend and installs it as the global logger (see [`crate::init`]):
     /// refused with [`Error::AlreadyInitialized`], before anything is built, when a
     /// global logger exists.
-    pub fn install(self) -> Result<Guard, Error> {
-        crate::init::install_built(|| self.build())
+    ///
+    /// Like every init function, it first lays the directives of `KO_LOG` (or the variable
+    /// [`Builder::env_filter`] names) over the levels, those set with [`Builder::level`]
+    /// included: the environment wins.
+    pub fn install(mut self) -> Result<Guard, Error> {
+        let guard = crate::init::install_built(|| {
+            self.config.apply_env_filter()?;
+            self.build()
+        })?;
+        crate::init::reads_env();
+        Ok(guard)
     }
 }

@@ -8,6 +8,10 @@
 //! touched nothing. Only then is the backend built and set behind the forwarder. A build
 //! that fails (a bad config, a file that cannot be opened) leaves the slot held by ko-log
 //! with no backend behind it, so records go nowhere and a later init can still succeed.
+//!
+//! Every init function that takes a config lays the level directives of the variable its
+//! `env_filter` names (`KO_LOG` by default) over it first
+//! ([`Config::apply_env_filter`]): the environment overrides the file and the code.
 
 use std::path::Path;
 use std::sync::{Mutex, OnceLock};
@@ -84,6 +88,9 @@ fn claim_and_install<T>(build: impl FnOnce() -> Result<(Backend, T), Error>) -> 
     };
     let _ = GLOBAL.backend.set(backend);
     log::set_max_level(max_level);
+    if backend.log_panics() {
+        crate::panic::log_panics();
+    }
     #[cfg(unix)]
     if let Some(watcher) = watcher {
         watcher.arm();
@@ -100,7 +107,8 @@ fn claim_and_install<T>(build: impl FnOnce() -> Result<(Backend, T), Error>) -> 
 /// ```
 ///
 /// Every mistake, including a log file that cannot be opened, is a config error located in
-/// the file; the file is read once.
+/// the file; the file is read once. `KO_LOG` (or the variable `env_filter` names)
+/// overrides the file's levels, as in [`init`].
 pub fn init_from_file(path: impl AsRef<Path>) -> Result<Guard, Error> {
     let path = path.as_ref();
     // Stamped before it is read: a change made after is seen by `watch`.
@@ -122,7 +130,8 @@ pub fn init_from_file(path: impl AsRef<Path>) -> Result<Guard, Error> {
     Ok(guard)
 }
 
-/// Parses `text` in `format` and installs ko-log as the global logger.
+/// Parses `text` in `format` and installs ko-log as the global logger; `KO_LOG` (or the
+/// variable `env_filter` names) overrides its levels, as in [`init`].
 pub fn init_from_str(text: &str, format: Format) -> Result<Guard, Error> {
     let config = Config::from_str(text, format)?;
     let watch = config.watch;
@@ -136,7 +145,8 @@ pub fn init_from_str(text: &str, format: Format) -> Result<Guard, Error> {
     Ok(guard)
 }
 
-/// The zero-config setup: `info` and above, colored, to stderr.
+/// The zero-config setup: `info` and above, colored, to stderr; `KO_LOG` overrides the
+/// levels, as in [`init`] (`KO_LOG=debug`, `KO_LOG=warn,my_app=trace`).
 pub fn init_default() -> Result<Guard, Error> {
     init(Config::default())
 }
@@ -146,8 +156,30 @@ pub fn init_default() -> Result<Guard, Error> {
 /// Fails with [`Error::AlreadyInitialized`] when a global logger exists already (the `log`
 /// crate allows one per process). That is checked before anything is built: no file is
 /// opened (so `append = false` truncates nothing), no thread started, nothing leaked.
-pub fn init(config: Config) -> Result<Guard, Error> {
-    claim_and_install(|| Backend::new(config))
+///
+/// The variable `config.env_filter` names (`KO_LOG` unless set otherwise; `None` reads
+/// none) overrides the levels of the loggers, in env_logger's syntax
+/// (`warn,my_app::db=debug`): the environment wins over the config, whether that came from
+/// a file or from code. A bad directive refuses init with a [`crate::config::ConfigError`]
+/// located in the variable. See docs/CONFIG.md, `env_filter`.
+pub fn init(mut config: Config) -> Result<Guard, Error> {
+    let guard = claim_and_install(|| {
+        config.apply_env_filter()?;
+        Backend::new(config)
+    })?;
+    reads_env();
+    Ok(guard)
+}
+
+/// Marks the installed backend as one whose reloads read `env_filter` as its init did.
+pub(crate) fn reads_env() {
+    if let Some(backend) = installed() {
+        backend
+            .live
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .reads_env = true;
+    }
 }
 
 /// Installs what `build` makes, claiming the global slot before it runs.
@@ -158,6 +190,9 @@ pub(crate) fn install_built(
 }
 
 /// Installs an already built backend as the global logger and sets `log`'s max level.
+///
+/// Its levels are those it was built with: no environment variable is read here
+/// ([`Backend::new`] reads none either).
 ///
 /// The backend lives for the rest of the process (as `log` requires); its dispatcher stops
 /// when the [`Guard`] is dropped. Fails with [`Error::AlreadyInitialized`] when a global

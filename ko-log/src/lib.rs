@@ -14,7 +14,8 @@
 //! - Setup: [`init_from_file`], [`init_from_str`], [`init`] (a [`config::Config`] built in
 //!   Rust), [`init_default`]; [`Backend::new`] builds one without installing it.
 //! - Lifetime: [`Guard`] drains, flushes and joins when dropped; `log::logger().flush()`
-//!   waits until everything logged before it is written; [`stats`] counts everything.
+//!   waits until everything logged before it is written; [`stats`] counts everything;
+//!   [`log_panics`] turns panics into records.
 //! - Context: bound [`Logger`]s, [`context!`] thread scopes, [`with_context`] task scopes.
 //! - Async: [`ainfo!`] and friends wait for room without blocking the executor thread.
 //! - Tests: [`testing::Sink`] captures each test's own records.
@@ -70,6 +71,7 @@ pub use init::{init, init_default, init_from_file, init_from_str, install, stats
 pub use ko_log_macros::{handler, life, life_guard, processor, renderer};
 pub use life::Life;
 pub use logger::Logger;
+pub use panic::{log_panics, PANIC_TARGET};
 pub use process::{Action, Process};
 pub use reload::{reconfigure, reload, Reloaded};
 pub use render::Render;

@@ -13,6 +13,8 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use ko_log_config::logger::owners;
+pub(crate) use ko_log_config::logger::owns;
 use ko_log_config::{Config, ROOT};
 use log::LevelFilter;
 
@@ -57,25 +59,6 @@ pub(crate) struct Routes {
 /// Up to this many loggers (root aside), a lookup walks them all: a handful of prefix
 /// comparisons beat hashing. Above it, lookups go through a hash map.
 const LINEAR_MAX: usize = 16;
-
-/// Whether `target` is the logger `name` or below it.
-pub(crate) fn owns(name: &str, target: &str) -> bool {
-    match target.strip_prefix(name) {
-        Some(rest) => rest.is_empty() || rest.starts_with("::"),
-        None => false,
-    }
-}
-
-/// The only logger names that can own `target`, most specific first: `target` itself,
-/// then each prefix of it that is followed by `::` (`a::b::c`, `a::b`, `a`).
-fn owners(target: &str) -> impl Iterator<Item = &str> {
-    let bytes = target.as_bytes();
-    let cuts = (1..bytes.len().saturating_sub(1))
-        .rev()
-        .filter(move |&i| bytes[i] == b':' && bytes[i + 1] == b':');
-    // `i` is at an ASCII `:`, so always a char boundary.
-    std::iter::once(target).chain(cuts.filter_map(move |i| target.get(..i)))
-}
 
 /// Interns a config string for the life of the process: context is added to every
 /// record, and a `'static` string is copied into it for free. Configs are built a
@@ -269,6 +252,8 @@ mod tests {
             handlers: Default::default(),
             flush_on_signals: false,
             watch: ko_log_config::Watch::Off,
+            env_filter: None,
+            log_panics: false,
         };
         let handlers = ["a", "b", "c"];
         Routes::new(&config, |name| handlers.iter().position(|h| *h == name))
@@ -302,33 +287,6 @@ mod tests {
         let db = r.get(r.lookup("app::db")).expect("route");
         assert_eq!(slots(db), vec![2, 1]);
         assert_eq!(db.level, LevelFilter::Error);
-    }
-
-    #[test]
-    fn owners_are_the_target_and_its_prefixes_at_path_boundaries() {
-        fn all(t: &str) -> Vec<&str> {
-            owners(t).collect()
-        }
-        assert_eq!(all("a::b::c"), ["a::b::c", "a::b", "a"]);
-        assert_eq!(all("app"), ["app"]);
-        assert_eq!(all(""), [""]);
-        assert_eq!(all("a:::b"), ["a:::b", "a:", "a"]);
-        assert_eq!(all("::a"), ["::a"]);
-        assert_eq!(all("é::ü"), ["é::ü", "é"]);
-        for target in ["a::b::c", "a:::b", "x::y::", "::", "a::b::c::d::e"] {
-            let candidates = all(target);
-            for len in 0..=target.len() {
-                if let Some(name) = target.get(..len) {
-                    if !name.is_empty() {
-                        assert_eq!(
-                            owns(name, target),
-                            candidates.contains(&name),
-                            "{name} {target}"
-                        );
-                    }
-                }
-            }
-        }
     }
 
     #[test]

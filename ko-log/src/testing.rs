@@ -44,7 +44,7 @@ use crate::Event;
 pub const DEFAULT_FORMAT: &str = "{level} [{target}] {message}{kv}";
 
 /// Installs ko-log for tests, once per process: every level, no handlers, so records
-/// reach only the sinks. Does nothing if a logger is installed already (a ko-log one
+/// reach only the sinks; `KO_LOG` is not read. Does nothing if a logger is installed already (a ko-log one
 /// still feeds the sinks). Safe to call from every test.
 ///
 /// A sink calls it itself when it starts capturing and no logger is installed, so a test
@@ -60,6 +60,9 @@ pub fn init() {
             handlers: Default::default(),
             flush_on_signals: false,
             watch: ko_log_config::Watch::Off,
+            // A developer's `KO_LOG` must not change what the sinks capture.
+            env_filter: None,
+            log_panics: false,
         };
         config.loggers.insert(
             ko_log_config::ROOT.to_owned(),

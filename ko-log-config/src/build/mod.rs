@@ -21,7 +21,7 @@ use serde::Deserialize;
 pub(crate) use self::values::BackpressureDe as BackpressureValue;
 pub(crate) use self::values::DurationDe as DurationValue;
 pub(crate) use self::values::Size;
-use self::values::{BackpressureDe, Capacity, DurationDe, Level, Scalar, WatchDe};
+use self::values::{BackpressureDe, Capacity, DurationDe, EnvFilterDe, Level, Scalar, WatchDe};
 use crate::node::{deserialize, Key, KeyPath, Node, NodeValue};
 use crate::source::{Mark, Source};
 use crate::suggest::{did_you_mean, one_of};
@@ -41,6 +41,8 @@ struct RawRoot {
     env_file: Option<String>,
     flush_on_signals: Option<bool>,
     watch: Option<WatchDe>,
+    env_filter: Option<EnvFilterDe>,
+    log_panics: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -172,6 +174,11 @@ fn build(cx: &Cx, root: &Node) -> Result<Config, ConfigError> {
     let default_level = raw.default_level.map_or(log::LevelFilter::Info, |l| l.0);
     let flush_on_signals = raw.flush_on_signals.unwrap_or(false);
     let watch = raw.watch.map_or(crate::Watch::Off, |w| w.0);
+    let env_filter = raw.env_filter.map_or_else(
+        || Some(crate::env::directives::DEFAULT_VARIABLE.to_owned()),
+        |e| e.0,
+    );
+    let log_panics = raw.log_panics.unwrap_or(false);
     let queue = raw.queue.map_or_else(QueueConfig::default, |q| {
         let defaults = QueueConfig::default();
         QueueConfig {
@@ -190,6 +197,8 @@ fn build(cx: &Cx, root: &Node) -> Result<Config, ConfigError> {
                 queue,
                 flush_on_signals,
                 watch,
+                env_filter,
+                log_panics,
                 ..Config::default()
             });
         }
@@ -200,6 +209,8 @@ fn build(cx: &Cx, root: &Node) -> Result<Config, ConfigError> {
             handlers,
             flush_on_signals,
             watch,
+            env_filter,
+            log_panics,
         });
     };
 
@@ -227,6 +238,8 @@ fn build(cx: &Cx, root: &Node) -> Result<Config, ConfigError> {
         handlers,
         flush_on_signals,
         watch,
+        env_filter,
+        log_panics,
     })
 }
 

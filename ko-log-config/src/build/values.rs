@@ -114,6 +114,26 @@ visit!(Level, format!("a level ({})", one_of(["off", "error", "warn", "info", "d
     visit_str(&str) => level::parse(v).map(Level).ok_or_else(|| E::unknown_variant(v, level::NAMES)),
 });
 
+/// `env_filter`: a variable name, `true` (the default variable) or `false` (none). The
+/// strings `"true"` and `"false"` read as the booleans (what `${VAR}` expands to); the
+/// name itself is checked by [`crate::Config::validate`].
+pub(crate) struct EnvFilterDe(pub Option<String>);
+
+impl EnvFilterDe {
+    fn of(on: bool) -> EnvFilterDe {
+        EnvFilterDe(on.then(|| crate::env::directives::DEFAULT_VARIABLE.to_owned()))
+    }
+}
+
+visit!(EnvFilterDe, "an environment variable name, or `false`", |v| {
+    visit_bool(bool) => Ok(EnvFilterDe::of(v)),
+    visit_str(&str) => Ok(match v {
+        "true" => EnvFilterDe::of(true),
+        "false" => EnvFilterDe::of(false),
+        name => EnvFilterDe(Some(name.to_owned())),
+    }),
+});
+
 /// A non-negative integer (`backup_count`, `indent`).
 pub(crate) struct Count(pub usize);
 

@@ -1,4 +1,5 @@
-//! `${VAR}` interpolation in string values, and the optional `env_file`.
+//! What the configuration takes from the environment: `${VAR}` interpolation in string
+//! values, the optional `env_file`, and the level directives of `KO_LOG` ([`directives`]).
 //!
 //! Every string value (not keys) may hold `${NAME}`, replaced by the environment variable
 //! `NAME`, or `${NAME:-default}`, replaced by `default` when `NAME` is unset or empty.
@@ -11,12 +12,14 @@
 //! only where the process environment does not set the same name: the process
 //! environment is never modified. Its syntax is described in [`parse_dotenv`].
 
+pub mod directives;
 mod dotenv;
 
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 
+pub use self::directives::{parse_directives, Directive, DirectiveError};
 pub use self::dotenv::{parse_dotenv, DotenvError};
 
 use crate::node::{KeyPath, Node, NodeValue};

@@ -181,6 +181,23 @@ impl Queue {
         outcome == Outcome::Queued
     }
 
+    /// Queues a record that must not be lost to the policy (a panic's): like a control
+    /// message, it waits for room while the queue is open and `deadline` not passed under
+    /// `block` and `drop`, and evicts under `drop_oldest`. Counted as any record; whether
+    /// it was queued.
+    pub fn push_within(&self, msg: Msg, deadline: Instant) -> bool {
+        let outcome = match self.policy {
+            Backpressure::DropOldest => self.push_evicting(msg, EVICT_ATTEMPTS),
+            _ => match self.tx.try_send(msg) {
+                Ok(()) => Outcome::Queued,
+                Err(TrySendError::Disconnected(_)) => Outcome::Closed,
+                Err(TrySendError::Full(msg)) => self.send_while_open(msg, Some(deadline)),
+            },
+        };
+        self.count(outcome);
+        outcome == Outcome::Queued
+    }
+
     /// Wakes the dispatcher if there is room; a full queue means it is awake anyway.
     pub fn wake(&self) {
         let _ = self.tx.try_send(Msg::Wake);

@@ -23,9 +23,11 @@
 //! routed to it before. A kept handler (same name, same params) is never reopened; its
 //! new renderer or processors apply from the dispatcher's next record on.
 //!
-//! **What cannot change live**: the queue (`capacity`, `backpressure`, `drain_timeout`)
-//! and `flush_on_signals`. A reload that changes them applies everything else and says
-//! so in a warning record; they take effect at the next start.
+//! **What cannot change live**: the queue (`capacity`, `backpressure`, `drain_timeout`),
+//! `flush_on_signals`, and `log_panics` once on. A reload that changes them applies
+//! everything else and says so in a warning record; they take effect at the next start.
+//! The `env_filter` variable (`KO_LOG`) is read again at each reload, as at init, when
+//! the init function read it.
 //!
 //! Every reload is told by a record on the `ko_log` target: `info` when applied (with the
 //! handlers kept, opened and closed), `error` when refused (with the located error, the
@@ -64,7 +66,8 @@ pub struct Reloaded {
     /// written: names no longer in the config, or whose params changed.
     pub closed: Vec<String>,
     /// Settings that changed but apply at the next start only (`queue.capacity`,
-    /// `queue.backpressure`, `queue.drain_timeout`, `flush_on_signals`).
+    /// `queue.backpressure`, `queue.drain_timeout`, `flush_on_signals`, `log_panics`
+    /// turned off).
     pub not_applied: Vec<String>,
 }
 
@@ -111,6 +114,9 @@ pub(crate) struct Live {
     generation: u32,
     /// The file the config was read from, for [`reload`] and `watch`.
     pub source: Option<PathBuf>,
+    /// Whether a reload applies `env_filter` (`KO_LOG`) as init did: set by the init
+    /// functions that read it, not for a backend built and installed by hand.
+    pub reads_env: bool,
 }
 
 /// One running handler, by name.
@@ -158,6 +164,7 @@ impl Live {
             next_slot: pipelines.len(),
             generation: 0,
             source: None,
+            reads_env: false,
         }
     }
 
@@ -268,6 +275,8 @@ fn not_applied(old: &Config, new: &Config) -> Vec<String> {
         "flush_on_signals",
         old.flush_on_signals != new.flush_on_signals,
     );
+    // Turned on by a reload, it applies; once on, it cannot be turned off.
+    check("log_panics", old.log_panics && !new.log_panics);
     changed
 }
 
@@ -328,11 +337,14 @@ impl Backend {
         result
     }
 
-    fn apply(&self, config: Config) -> Result<Reloaded, Error> {
-        config.validate()?;
-        crate::registry::check()?;
+    fn apply(&self, mut config: Config) -> Result<Reloaded, Error> {
         // One reload at a time: each plans against the config the last one left.
         let mut live = self.live();
+        if live.reads_env {
+            config.apply_env_filter()?;
+        }
+        config.validate()?;
+        crate::registry::check()?;
         let plan = plan(&live, &config)?;
         let generation = live.generation + 1;
         let routes = Arc::new(routes_over(&plan.slots, &config, generation));
@@ -377,6 +389,9 @@ impl Backend {
         let old = self.routes.swap(routes);
         if self.is_installed() {
             log::set_max_level(max_level);
+            if config.log_panics {
+                crate::panic::log_panics();
+            }
         }
         let reloaded = Reloaded {
             generation,
