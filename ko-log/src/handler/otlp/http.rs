@@ -168,22 +168,27 @@ pub(crate) struct Client {
 
 impl Client {
     /// A client that POSTs `content_type` bodies to `endpoint` with `headers`; fails
-    /// only when TLS cannot be set up for an `https://` endpoint.
+    /// only when TLS cannot be set up for an `https://` endpoint (with `tls` and the
+    /// environment's certificate files, read here).
     pub fn new(
         endpoint: Endpoint,
         content_type: &str,
         headers: &[(String, String)],
         timeout: Duration,
-    ) -> Result<Client, String> {
+        tls: Option<&super::TlsParams>,
+    ) -> Result<Client, super::Refusal> {
         #[cfg(feature = "otlp-https")]
         let tls = if endpoint.tls {
             Some(Tls {
-                config: super::tls::config()?,
+                config: super::tls::config(tls)?,
                 name: super::tls::server_name(&endpoint.host)?,
             })
         } else {
             None
         };
+        // Without the feature an https:// endpoint or a `tls` table was refused before.
+        #[cfg(not(feature = "otlp-https"))]
+        let _ = tls;
         let mut head = Vec::with_capacity(256);
         let _ = write!(
             head,
