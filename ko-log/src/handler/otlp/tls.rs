@@ -80,19 +80,17 @@ impl Files {
     /// `tls`'s files, and for each one it leaves unset the first of its variables that
     /// `env` has.
     fn resolve(tls: Option<&TlsParams>, env: impl Fn(&str) -> Option<String>) -> Files {
-        let pick = |set: Option<&PathBuf>, key: &'static str, names: [&'static str; 2]| {
-            match set {
-                Some(path) => Some(File {
-                    path: path.clone(),
-                    given: Given::Key(key),
-                }),
-                None => names.into_iter().find_map(|name| {
-                    env(name).map(|path| File {
-                        path: PathBuf::from(path),
-                        given: Given::Env(name),
-                    })
-                }),
-            }
+        let pick = |set: Option<&PathBuf>, key: &'static str, names: [&'static str; 2]| match set {
+            Some(path) => Some(File {
+                path: path.clone(),
+                given: Given::Key(key),
+            }),
+            None => names.into_iter().find_map(|name| {
+                env(name).map(|path| File {
+                    path: PathBuf::from(path),
+                    given: Given::Env(name),
+                })
+            }),
         };
         Files {
             ca: pick(
