@@ -3,9 +3,14 @@
 //! JSON encoding; delivery through a collector that is down, then up; 503 with
 //! `Retry-After`; exact drop counts under `drop_oldest`; the `OTEL_EXPORTER_OTLP_LOGS_*`
 //! environment; outage status records reaching a file handler and never the collector;
-//! `https://` refused without the `otlp-https` feature, and with it accepted, with
-//! refused connections and failed handshakes retried and counted (no in-test TLS
-//! collector: that needs a certificate the built-in roots trust). Each test installs ko-log, so each runs as a child process of its own.
+//! `https://` and `tls` refused at their key without the `otlp-https` feature; with it,
+//! refused connections and failed handshakes retried and counted, and an in-test TLS
+//! collector (rustls, with a CA, server and client certificates rcgen makes at test
+//! time) that gets the records with `tls.ca_file`, refuses an unknown issuer, and, when
+//! it requires a client certificate, gets them with `cert_file`/`key_file` and refuses
+//! a handler without; the `OTEL_EXPORTER_OTLP_*CERTIFICATE`/`_CLIENT_*` variables; TLS
+//! files that cannot be used refused at init at their key. Each test installs ko-log,
+//! so each runs as a child process of its own.
 //! No timing is asserted but lower bounds that slowness cannot break; waits are bounded
 //! only so that a bug fails instead of hanging.
 
