@@ -115,6 +115,20 @@ enum Stream {
     Tls(Box<super::tls::TlsStream>),
 }
 
+impl Stream {
+    /// After a write failed because the server closed the connection: the reason it
+    /// sent before closing, if any (a TLS alert; a TLS 1.3 server refuses a client
+    /// certificate after the client's side of the handshake is done, so the client
+    /// learns why only from what it reads).
+    fn closing_reason(&mut self) -> Option<io::Error> {
+        match self {
+            Stream::Plain(_) => None,
+            #[cfg(feature = "otlp-https")]
+            Stream::Tls(s) => super::tls::closing_alert(s),
+        }
+    }
+}
+
 impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
@@ -295,11 +309,23 @@ fn exchange(
     let mut request = Vec::with_capacity(head.len() + 24);
     request.extend_from_slice(head);
     let _ = write!(request, "{}\r\n\r\n", body.len());
-    stream
+    if let Err(error) = stream
         .write_all(&request)
         .and_then(|()| stream.write_all(body))
         .and_then(|()| stream.flush())
-        .map_err(fail(false))?;
+    {
+        // The server closed the connection: what it said first tells why.
+        let error = match error.kind() {
+            io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset => {
+                stream.closing_reason().unwrap_or(error)
+            }
+            _ => error,
+        };
+        return Err(Failure {
+            error,
+            answered: false,
+        });
+    }
     loop {
         let first = conn.fill_buf().map_err(fail(false))?;
         if first.is_empty() {

@@ -255,6 +255,25 @@ pub(crate) fn connect(
     Ok(StreamOwned::new(connection, tcp))
 }
 
+/// The alert the server sent before it closed `stream` (called after a write failed with
+/// a broken pipe or a reset, so reading returns at once): rustls' error for it, else
+/// `None`. Reads the socket directly, since rustls' own `read` would first retry the
+/// write that failed.
+pub(crate) fn closing_alert(stream: &mut TlsStream) -> Option<std::io::Error> {
+    // A few TLS records at most stand between the handshake and the alert.
+    for _ in 0..4 {
+        match stream.conn.read_tls(&mut stream.sock) {
+            Ok(0) | Err(_) => return None,
+            Ok(_) => {
+                if let Err(error) = stream.conn.process_new_packets() {
+                    return Some(std::io::Error::new(std::io::ErrorKind::InvalidData, error));
+                }
+            }
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
