@@ -3,14 +3,19 @@
 //! JSON encoding; delivery through a collector that is down, then up; 503 with
 //! `Retry-After`; exact drop counts under `drop_oldest`; the `OTEL_EXPORTER_OTLP_LOGS_*`
 //! environment; outage status records reaching a file handler and never the collector;
-//! `https://` refused without the `otlp-https` feature, and with it accepted, with
-//! refused connections and failed handshakes retried and counted (no in-test TLS
-//! collector: that needs a certificate the built-in roots trust). Each test installs ko-log, so each runs as a child process of its own.
+//! `https://` and `tls` refused at their key without the `otlp-https` feature; with it,
+//! refused connections and failed handshakes retried and counted, and an in-test TLS
+//! collector (rustls, with a CA, server and client certificates rcgen makes at test
+//! time) that gets the records with `tls.ca_file`, refuses an unknown issuer, and, when
+//! it requires a client certificate, gets them with `cert_file`/`key_file` and refuses
+//! a handler without; the `OTEL_EXPORTER_OTLP_*CERTIFICATE`/`_CLIENT_*` variables; TLS
+//! files that cannot be used refused at init at their key. Each test installs ko-log,
+//! so each runs as a child process of its own.
 //! No timing is asserted but lower bounds that slowness cannot break; waits are bounded
 //! only so that a bug fails instead of hanging.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -89,8 +94,8 @@ impl Collector {
     }
 }
 
-fn serve(stream: TcpStream, store: &Mutex<Vec<Request>>, left: &AtomicUsize) {
-    let mut writer = stream.try_clone().unwrap();
+/// Answers the requests of one connection (plain TCP, or TLS after its handshake).
+fn serve(stream: impl Read + Write, store: &Mutex<Vec<Request>>, left: &AtomicUsize) {
     let mut reader = BufReader::new(stream);
     loop {
         let mut line = String::new();
@@ -132,7 +137,12 @@ fn serve(stream: TcpStream, store: &Mutex<Vec<Request>>, left: &AtomicUsize) {
         } else {
             b"HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\n\r\n"
         };
-        if writer.write_all(answer).is_err() {
+        let writer = reader.get_mut();
+        if writer
+            .write_all(answer)
+            .and_then(|()| writer.flush())
+            .is_err()
+        {
             return;
         }
     }
@@ -538,19 +548,36 @@ fn the_environment_gives_endpoint_and_headers_when_the_config_does_not() {
     );
 }
 
+/// Without the `otlp-https` feature an `https://` endpoint is refused at `endpoint`, and
+/// a `tls` table at `tls`, each at its own line and column.
 #[cfg(not(feature = "otlp-https"))]
 #[test]
-fn an_https_endpoint_is_refused_at_init_with_its_location() {
+fn an_https_endpoint_and_a_tls_table_are_refused_at_init_at_their_key() {
     in_child(
-        "an_https_endpoint_is_refused_at_init_with_its_location",
+        "an_https_endpoint_and_a_tls_table_are_refused_at_init_at_their_key",
         &[],
         || {
             let text = config("endpoint = \"https://otel.example/v1/logs\"", "");
-            let error = ko_log::init_from_str(&text, Format::Toml).expect_err("https is not built");
-            let message = error.to_string();
-            assert!(message.contains("otlp-https"), "{message}");
-            assert!(message.contains("line 8"), "{message}");
-            assert!(message.contains("handlers.otel"), "{message}");
+            let (message, key, line, column) = support::init_refusal(&text);
+            assert_eq!(
+                message,
+                "handler `otlp` cannot start: endpoint `https://otel.example/v1/logs` is https://, which needs ko-log's `otlp-https` feature (off in this build): enable it, or use an http:// endpoint (a local OpenTelemetry Collector) and let it forward over TLS"
+            );
+            assert_eq!(
+                (key.as_str(), line, column),
+                ("handlers.otel.endpoint", 9, 20)
+            );
+
+            let text = config(
+                "endpoint = \"http://127.0.0.1:4318/v1/logs\"",
+                "tls = { ca_file = \"ca.pem\" }",
+            );
+            let (message, key, line, column) = support::init_refusal(&text);
+            assert_eq!(
+                message,
+                "handler `otlp` cannot start: `tls` needs ko-log's `otlp-https` feature (off in this build): enable it, or remove `tls` and send over http:// to a local OpenTelemetry Collector that forwards over TLS"
+            );
+            assert_eq!((key.as_str(), line, column), ("handlers.otel.tls", 12, 15));
         },
     );
 }
@@ -891,6 +918,556 @@ fn a_held_caller_is_let_go_at_shutdown_and_every_record_is_counted() {
                 .count() as u64;
             assert!(in_file >= 110, "{in_file}");
             assert_eq!(in_file + stats.dropped, 5000, "{stats:?}");
+        },
+    );
+}
+
+/// Certificates made at test time (rcgen): a CA, a server certificate it signed for
+/// `127.0.0.1` and `localhost`, a client certificate it signed, and strangers (another
+/// CA, another key), as PEM files in a temp dir; and the in-test collector behind TLS.
+#[cfg(feature = "otlp-https")]
+mod pki {
+    use std::net::{TcpListener, TcpStream};
+    use std::path::PathBuf;
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
+        KeyPair, KeyUsagePurpose,
+    };
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    use rustls::server::WebPkiClientVerifier;
+    use rustls::{RootCertStore, ServerConfig, ServerConnection, StreamOwned};
+
+    use super::Collector;
+
+    pub struct Pki {
+        dir: tempfile::TempDir,
+        ca: CertificateDer<'static>,
+        server: CertificateDer<'static>,
+        server_key: PrivatePkcs8KeyDer<'static>,
+        /// The client certificate, as the collector sees it.
+        pub client: CertificateDer<'static>,
+    }
+
+    fn new_ca(name: &str) -> (CertificateParams, KeyPair) {
+        let mut params = CertificateParams::new(Vec::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.distinguished_name.push(DnType::CommonName, name);
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        (params, KeyPair::generate().unwrap())
+    }
+
+    fn leaf(
+        names: &[&str],
+        usage: ExtendedKeyUsagePurpose,
+        issuer: &Issuer<'_, KeyPair>,
+    ) -> (rcgen::Certificate, KeyPair) {
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        let mut params = CertificateParams::new(names).unwrap();
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "ko-log test");
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        params.extended_key_usages = vec![usage];
+        params.use_authority_key_identifier_extension = true;
+        let key = KeyPair::generate().unwrap();
+        (params.signed_by(&key, issuer).unwrap(), key)
+    }
+
+    impl Pki {
+        pub fn new() -> Pki {
+            let dir = tempfile::tempdir().unwrap();
+            let (ca_params, ca_key) = new_ca("ko-log test CA");
+            let ca = ca_params.self_signed(&ca_key).unwrap();
+            let issuer = Issuer::new(ca_params, ca_key);
+            let (server, server_key) = leaf(
+                &["127.0.0.1", "localhost"],
+                ExtendedKeyUsagePurpose::ServerAuth,
+                &issuer,
+            );
+            let (client, client_key) = leaf(&[], ExtendedKeyUsagePurpose::ClientAuth, &issuer);
+            let (other_params, other_key) = new_ca("another CA");
+            let other_ca = other_params.self_signed(&other_key).unwrap();
+            let write =
+                |name: &str, text: String| std::fs::write(dir.path().join(name), text).unwrap();
+            write("ca.pem", ca.pem());
+            write("client.pem", client.pem());
+            write("client.key", client_key.serialize_pem());
+            write("other-ca.pem", other_ca.pem());
+            write("other.key", KeyPair::generate().unwrap().serialize_pem());
+            Pki {
+                ca: ca.der().clone(),
+                server: server.der().clone(),
+                server_key: PrivatePkcs8KeyDer::from(server_key.serialize_der()),
+                client: client.der().clone(),
+                dir,
+            }
+        }
+
+        /// One of the PEM files: `ca.pem`, `client.pem`, `client.key`, `other-ca.pem`,
+        /// `other.key`.
+        pub fn path(&self, name: &str) -> PathBuf {
+            self.dir.path().join(name)
+        }
+
+        /// The collector's TLS: its certificate, and, with `client_auth`, a client
+        /// certificate signed by the CA required.
+        pub fn server(&self, client_auth: bool) -> Arc<ServerConfig> {
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let builder = ServerConfig::builder_with_provider(Arc::clone(&provider))
+                .with_safe_default_protocol_versions()
+                .unwrap();
+            let builder = if client_auth {
+                let mut roots = RootCertStore::empty();
+                roots.add(self.ca.clone()).unwrap();
+                let verifier =
+                    WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                        .build()
+                        .unwrap();
+                builder.with_client_cert_verifier(verifier)
+            } else {
+                builder.with_no_client_auth()
+            };
+            let key = PrivateKeyDer::Pkcs8(self.server_key.clone_key());
+            Arc::new(
+                builder
+                    .with_single_cert(vec![self.server.clone()], key)
+                    .unwrap(),
+            )
+        }
+    }
+
+    /// How one TLS connection's handshake ended at the collector: the client certificate
+    /// it was shown (if any), or why it failed.
+    pub type Handshake = Result<Option<CertificateDer<'static>>, String>;
+
+    /// The in-test collector behind TLS: each connection's handshake is kept, then its
+    /// requests are answered as [`Collector`] answers them (200 to all).
+    pub struct TlsCollector {
+        pub http: Collector,
+        pub handshakes: Arc<Mutex<Vec<Handshake>>>,
+    }
+
+    impl TlsCollector {
+        pub fn start(listener: TcpListener, tls: Arc<ServerConfig>) -> TlsCollector {
+            let addr = listener.local_addr().unwrap();
+            let requests = Arc::new(Mutex::new(Vec::new()));
+            let handshakes = Arc::new(Mutex::new(Vec::new()));
+            let (store, seen) = (Arc::clone(&requests), Arc::clone(&handshakes));
+            std::thread::spawn(move || {
+                for stream in listener.incoming().flatten() {
+                    let (store, seen, tls) =
+                        (Arc::clone(&store), Arc::clone(&seen), Arc::clone(&tls));
+                    std::thread::spawn(move || {
+                        if let Some(stream) = handshake(stream, tls, &seen) {
+                            super::serve(stream, &store, &AtomicUsize::new(0));
+                        }
+                    });
+                }
+            });
+            TlsCollector {
+                http: Collector { addr, requests },
+                handshakes,
+            }
+        }
+
+        pub fn url(&self, host: &str) -> String {
+            format!("https://{host}:{}/v1/logs", self.http.addr.port())
+        }
+
+        pub fn handshakes(&self) -> Vec<Handshake> {
+            self.handshakes.lock().unwrap().clone()
+        }
+    }
+
+    fn handshake(
+        mut tcp: TcpStream,
+        tls: Arc<ServerConfig>,
+        seen: &Mutex<Vec<Handshake>>,
+    ) -> Option<StreamOwned<ServerConnection, TcpStream>> {
+        tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut conn = ServerConnection::new(tls).unwrap();
+        while conn.is_handshaking() {
+            if let Err(error) = conn.complete_io(&mut tcp) {
+                seen.lock().unwrap().push(Err(error.to_string()));
+                return None;
+            }
+        }
+        let client = conn
+            .peer_certificates()
+            .and_then(|chain| chain.first().cloned());
+        seen.lock().unwrap().push(Ok(client));
+        Some(StreamOwned::new(conn, tcp))
+    }
+}
+
+/// The config of the https tests: every record to `otel` (at `url`, with `tls`) and to a
+/// JSON file, which also gets the status records.
+#[cfg(feature = "otlp-https")]
+fn https_config(url: &str, tls: &str, file: &std::path::Path) -> String {
+    format!(
+        r#"
+        [loggers.root]
+        level = "trace"
+        handlers = ["otel", "file"]
+        [handlers.file]
+        type = "file"
+        path = "{}"
+        renderer = {{ type = "json" }}
+        [handlers.otel]
+        type = "otlp"
+        endpoint = "{url}"
+        reconnect = {{ min = "10ms", max = "50ms" }}
+        batch_interval = "20ms"
+        write_timeout = "10s"
+        drain_timeout = "200ms"
+        {tls}
+        "#,
+        file.display()
+    )
+}
+
+/// The bodies of the records the collector accepted, in order.
+#[cfg(feature = "otlp-https")]
+fn bodies(collector: &Collector) -> Vec<String> {
+    collector
+        .records()
+        .iter()
+        .flat_map(|(request, _)| request.resource_logs[0].scope_logs[0].log_records.clone())
+        .map(|r| match r.body.and_then(|b| b.value) {
+            Some(Any::StringValue(s)) => s,
+            other => panic!("not a string body: {other:?}"),
+        })
+        .collect()
+}
+
+/// Logs three records to a collector that refuses every handshake, and returns the
+/// `unreachable` status record the file got, the handler's figures once it was refused
+/// three times (and had the status record), and the first three handshakes the collector
+/// saw fail (none of them cut by the shutdown).
+#[cfg(feature = "otlp-https")]
+fn refused(
+    collector: &pki::TlsCollector,
+    file: &std::path::Path,
+    url: &str,
+) -> (serde_json::Value, ko_log::HandlerStats, Vec<pki::Handshake>) {
+    for i in 0..3 {
+        log::info!("over TLS {i}");
+    }
+    let gone = support::unreachable_status(file, url);
+    let stats = wait_for(|s| s.retries >= 3);
+    support::wait_until("three failed handshakes", || {
+        collector.handshakes().len() >= 3
+    });
+    let handshakes = collector.handshakes()[..3].to_vec();
+    (gone, stats, handshakes)
+}
+
+/// Issue 12: over `https://` to a collector whose certificate a private CA signed,
+/// trusted through `tls.ca_file`: every record arrives (decoded with the official
+/// definitions), on one TLS connection, with no client certificate shown.
+#[cfg(feature = "otlp-https")]
+#[test]
+fn records_arrive_over_https_verified_against_the_ca_file() {
+    in_child(
+        "records_arrive_over_https_verified_against_the_ca_file",
+        &[],
+        || {
+            let pki = pki::Pki::new();
+            let collector = pki::TlsCollector::start(
+                TcpListener::bind("127.0.0.1:0").unwrap(),
+                pki.server(false),
+            );
+            let dir = tempfile::tempdir().unwrap();
+            let file = dir.path().join("app.log");
+            let tls = format!("tls = {{ ca_file = \"{}\" }}", pki.path("ca.pem").display());
+            let text = https_config(&collector.url("127.0.0.1"), &tls, &file);
+            let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
+            for i in 0..3 {
+                log::info!(i = i; "over TLS {i}");
+            }
+            let stats = wait_for(|s| s.sent == 3);
+            assert_eq!(
+                (stats.sent, stats.dropped, stats.retries, stats.reconnects),
+                (3, 0, 0, 0),
+                "{stats:?}"
+            );
+            drop(guard);
+            assert_eq!(
+                bodies(&collector.http),
+                ["over TLS 0", "over TLS 1", "over TLS 2"]
+            );
+            assert!(collector
+                .http
+                .all()
+                .iter()
+                .all(|r| r.status == 200 && r.path == "/v1/logs"));
+            assert_eq!(
+                collector.handshakes(),
+                [Ok(None)],
+                "one connection, no client certificate"
+            );
+            assert!(support::json_lines_with(&file, "is unreachable").is_empty());
+        },
+    );
+}
+
+/// The same collector without `ca_file`: the built-in roots do not know its CA, so each
+/// connection fails its handshake (unknown issuer), is retried and counted, and the
+/// outage is told once; the collector gets no request.
+#[cfg(feature = "otlp-https")]
+#[test]
+fn without_the_ca_file_a_private_ca_is_an_unknown_issuer_retried_and_counted() {
+    in_child(
+        "without_the_ca_file_a_private_ca_is_an_unknown_issuer_retried_and_counted",
+        &[],
+        || {
+            let pki = pki::Pki::new();
+            let collector = pki::TlsCollector::start(
+                TcpListener::bind("127.0.0.1:0").unwrap(),
+                pki.server(false),
+            );
+            let dir = tempfile::tempdir().unwrap();
+            let file = dir.path().join("app.log");
+            let url = collector.url("127.0.0.1");
+            let guard =
+                ko_log::init_from_str(&https_config(&url, "", &file), Format::Toml).unwrap();
+            let (gone, stats, handshakes) = refused(&collector, &file, &url);
+            assert_eq!(gone["error"], "invalid peer certificate: UnknownIssuer");
+            // Three records and the status record (skipped: it is about this collector;
+            // a record of rustls' own, from the exporter thread, would count here too).
+            assert_eq!(
+                (stats.sent, stats.dropped, stats.written),
+                (0, 0, 4),
+                "{stats:?}"
+            );
+            let failed = Err("received fatal alert: UnknownCA".to_owned());
+            assert_eq!(handshakes, [failed.clone(), failed.clone(), failed]);
+            drop(guard);
+            assert_eq!(collector.http.all().len(), 0, "no request got through");
+        },
+    );
+}
+
+/// Issue 12 (mTLS): a collector that requires a client certificate signed by its CA gets
+/// every record from a handler with `cert_file` and `key_file`, and sees that
+/// certificate.
+#[cfg(feature = "otlp-https")]
+#[test]
+fn a_collector_requiring_client_certificates_gets_records_with_cert_file_and_key_file() {
+    in_child(
+        "a_collector_requiring_client_certificates_gets_records_with_cert_file_and_key_file",
+        &[],
+        || {
+            let pki = pki::Pki::new();
+            let collector = pki::TlsCollector::start(
+                TcpListener::bind("127.0.0.1:0").unwrap(),
+                pki.server(true),
+            );
+            let dir = tempfile::tempdir().unwrap();
+            let file = dir.path().join("app.log");
+            let tls = format!(
+                "[handlers.otel.tls]\nca_file = \"{}\"\ncert_file = \"{}\"\nkey_file = \"{}\"",
+                pki.path("ca.pem").display(),
+                pki.path("client.pem").display(),
+                pki.path("client.key").display()
+            );
+            let text = https_config(&collector.url("127.0.0.1"), &tls, &file);
+            let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
+            for i in 0..3 {
+                log::info!("over TLS {i}");
+            }
+            let stats = wait_for(|s| s.sent == 3);
+            assert_eq!(
+                (stats.sent, stats.dropped, stats.retries),
+                (3, 0, 0),
+                "{stats:?}"
+            );
+            drop(guard);
+            assert_eq!(
+                bodies(&collector.http),
+                ["over TLS 0", "over TLS 1", "over TLS 2"]
+            );
+            assert_eq!(collector.handshakes(), [Ok(Some(pki.client.clone()))]);
+        },
+    );
+}
+
+/// The same collector and a handler with `ca_file` only: the collector ends each
+/// handshake for want of a client certificate; the handler retries and counts, tells the
+/// outage once, and nothing gets through.
+#[cfg(feature = "otlp-https")]
+#[test]
+fn a_collector_requiring_client_certificates_refuses_a_handler_without_one() {
+    in_child(
+        "a_collector_requiring_client_certificates_refuses_a_handler_without_one",
+        &[],
+        || {
+            let pki = pki::Pki::new();
+            let collector = pki::TlsCollector::start(
+                TcpListener::bind("127.0.0.1:0").unwrap(),
+                pki.server(true),
+            );
+            let dir = tempfile::tempdir().unwrap();
+            let file = dir.path().join("app.log");
+            let url = collector.url("127.0.0.1");
+            let tls = format!("tls = {{ ca_file = \"{}\" }}", pki.path("ca.pem").display());
+            let guard =
+                ko_log::init_from_str(&https_config(&url, &tls, &file), Format::Toml).unwrap();
+            let (gone, stats, handshakes) = refused(&collector, &file, &url);
+            assert_eq!(gone["error"], "received fatal alert: CertificateRequired");
+            assert_eq!(
+                (stats.sent, stats.dropped, stats.written),
+                (0, 0, 4),
+                "{stats:?}"
+            );
+            let failed = Err("peer sent no certificates".to_owned());
+            assert_eq!(handshakes, [failed.clone(), failed.clone(), failed]);
+            drop(guard);
+            assert_eq!(collector.http.all().len(), 0, "no request got through");
+        },
+    );
+}
+
+/// With no `tls` table, the CA and the client certificate come from the environment, as
+/// OpenTelemetry's exporters read it: `OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE` before
+/// `OTEL_EXPORTER_OTLP_CERTIFICATE` (which names a CA that did not sign the collector's
+/// certificate here), and `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE` / `..._CLIENT_KEY`; the
+/// endpoint names the collector by its DNS name.
+#[cfg(feature = "otlp-https")]
+#[test]
+fn the_environment_gives_the_ca_and_the_client_certificate_when_the_config_does_not() {
+    const NAME: &str =
+        "the_environment_gives_the_ca_and_the_client_certificate_when_the_config_does_not";
+    if support::is_child(NAME) {
+        let guard = ko_log::init_from_str(&config("", ""), Format::Toml).unwrap();
+        log::info!("from the environment");
+        let stats = wait_for(|s| s.sent == 1);
+        assert_eq!((stats.sent, stats.retries), (1, 0), "{stats:?}");
+        drop(guard);
+        return;
+    }
+    let pki = pki::Pki::new();
+    let collector =
+        pki::TlsCollector::start(TcpListener::bind("127.0.0.1:0").unwrap(), pki.server(true));
+    let path = |name: &str| pki.path(name).display().to_string();
+    support::run_child_ok(
+        NAME,
+        &[
+            (
+                "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+                &collector.url("localhost"),
+            ),
+            ("OTEL_EXPORTER_OTLP_CERTIFICATE", &path("other-ca.pem")),
+            ("OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE", &path("ca.pem")),
+            ("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", &path("client.pem")),
+            ("OTEL_EXPORTER_OTLP_CLIENT_KEY", &path("client.key")),
+        ],
+    );
+    assert_eq!(bodies(&collector.http), ["from the environment"]);
+    assert_eq!(collector.handshakes(), [Ok(Some(pki.client.clone()))]);
+}
+
+/// TLS files that cannot be used refuse init at their own key, line and column.
+#[cfg(feature = "otlp-https")]
+#[test]
+fn tls_files_that_cannot_be_used_are_refused_at_init_at_their_key() {
+    in_child(
+        "tls_files_that_cannot_be_used_are_refused_at_init_at_their_key",
+        &[],
+        || {
+            let pki = pki::Pki::new();
+            let https = "endpoint = \"https://127.0.0.1:4318/v1/logs\"";
+            let path = |name: &str| pki.path(name).display().to_string();
+            let refusal =
+                |endpoint: &str, tls: String| support::init_refusal(&config(endpoint, &tls));
+
+            let missing = path("missing.pem");
+            let (message, key, line, column) =
+                refusal(https, format!("tls = {{ ca_file = \"{missing}\" }}"));
+            assert_eq!(
+                message,
+                format!("handler `otlp` cannot start: cannot read `{missing}`: No such file or directory (os error 2)")
+            );
+            assert_eq!(
+                (key.as_str(), line, column),
+                ("handlers.otel.tls.ca_file", 12, 27)
+            );
+
+            // The key is a file of PEM, but holds no certificate.
+            let (message, key, line, column) = refusal(
+                https,
+                format!("tls = {{ ca_file = \"{}\" }}", path("client.key")),
+            );
+            assert_eq!(
+                message,
+                format!("handler `otlp` cannot start: `{}` has no PEM `CERTIFICATE` block (the CA certificates that sign the collector's)", path("client.key"))
+            );
+            assert_eq!(
+                (key.as_str(), line, column),
+                ("handlers.otel.tls.ca_file", 12, 27)
+            );
+
+            let (message, key, line, column) = refusal(
+                https,
+                format!(
+                    "[handlers.otel.tls]\ncert_file = \"{}\"",
+                    path("client.pem")
+                ),
+            );
+            assert_eq!(
+                message,
+                format!("handler `otlp` cannot start: the client certificate `{}` needs its private key: set `tls.key_file` (or OTEL_EXPORTER_OTLP_CLIENT_KEY) too", path("client.pem"))
+            );
+            assert_eq!(
+                (key.as_str(), line, column),
+                ("handlers.otel.tls.cert_file", 13, 13)
+            );
+
+            let (message, key, line, column) = refusal(
+                https,
+                format!(
+                    "[handlers.otel.tls]\ncert_file = \"{}\"\nkey_file = \"{}\"",
+                    path("client.pem"),
+                    path("other.key")
+                ),
+            );
+            assert_eq!(
+                message,
+                format!(
+                    "handler `otlp` cannot start: the key in `{}` is not the key of the certificate in `{}`",
+                    path("other.key"),
+                    path("client.pem")
+                )
+            );
+            assert_eq!(
+                (key.as_str(), line, column),
+                ("handlers.otel.tls.key_file", 14, 12)
+            );
+
+            let (message, key, line, column) = refusal(
+                "endpoint = \"http://127.0.0.1:4318/v1/logs\"",
+                format!("tls = {{ ca_file = \"{}\" }}", path("ca.pem")),
+            );
+            assert_eq!(
+                message,
+                "handler `otlp` cannot start: `tls` applies to https:// endpoints only, and the endpoint is `http://127.0.0.1:4318/v1/logs`"
+            );
+            assert_eq!((key.as_str(), line, column), ("handlers.otel.tls", 12, 15));
+
+            let (message, key, line, column) =
+                refusal(https, "tls = { ca_path = \"ca.pem\" }".to_owned());
+            assert!(message.starts_with("unknown key `ca_path`"), "{message}");
+            assert_eq!(
+                (key.as_str(), line, column),
+                ("handlers.otel.tls.ca_path", 12, 17)
+            );
         },
     );
 }

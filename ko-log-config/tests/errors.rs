@@ -966,4 +966,37 @@ fn env_filter_that_is_not_a_variable_name() {
         ..Config::default()
     };
     assert_eq!(config.validate().unwrap_err().key_path(), "env_filter");
+/// `Params::error_in`: a runtime error about a key inside a nested table is located at
+/// that key's value, else at the deepest key of its path that is written, else at `type`.
+#[test]
+fn a_runtime_error_in_a_nested_table_is_located_at_the_deepest_written_key() {
+    let text = "[handlers.o]\ntype = \"otlp\"\ntls = { ca_file = \"ca.pem\" }\n";
+    let config = Config::from_str(text, Format::Toml).unwrap();
+    let ko_log_config::HandlerKind::Custom { params, .. } = &config.handlers["o"].kind else {
+        panic!("not a registered handler: {:?}", config.handlers["o"].kind);
+    };
+    let e = params.error_in(&["tls", "ca_file"], "cannot read ca.pem");
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        3,
+        19,
+        "handlers.o.tls.ca_file",
+    );
+    let e = params.error_in(&["tls", "key_file"], "needs a certificate");
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        3,
+        7,
+        "handlers.o.tls.key_file",
+    );
+    let e = params.error_in(&["headers", "x"], "not written");
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        2,
+        8,
+        "handlers.o.headers.x",
+    );
 }

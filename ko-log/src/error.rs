@@ -165,3 +165,45 @@ impl Error {
         }
     }
 }
+
+/// A component's constructor refusing one of its own params: the key (a path through the
+/// params' tables, `["tls", "ca_file"]`) and why.
+///
+/// A `#[ko_log::handler]` or `#[ko_log::renderer]` function that returns it (directly or
+/// boxed) has init refused at that key's value, with its line, column and key path
+/// (`handlers.otel.tls.ca_file`), instead of at the table's `type`: a file the key names
+/// that cannot be read, a value only the runtime can check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamError {
+    keys: Vec<String>,
+    message: String,
+}
+
+impl ParamError {
+    /// An error about the value at `keys` (`&["path"]`; `&["tls", "ca_file"]` for a key
+    /// inside the `tls` table).
+    pub fn new(keys: &[&str], message: impl Into<String>) -> ParamError {
+        ParamError {
+            keys: keys.iter().map(|&key| key.to_owned()).collect(),
+            message: message.into(),
+        }
+    }
+
+    /// The key's path through the params' tables.
+    pub fn keys(&self) -> &[String] {
+        &self.keys
+    }
+
+    /// Why the value is refused.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl std::fmt::Display for ParamError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ParamError {}

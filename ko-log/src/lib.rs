@@ -64,7 +64,7 @@ pub use backend::Backend;
 pub use builder::Builder;
 pub use context::{with_context, ContextGuard, WithContext};
 pub use dispatch::Guard;
-pub use error::Error;
+pub use error::{Error, ParamError};
 pub use event::{ErrorValue, Event, Fields, Str, Value};
 pub use handler::Handler;
 pub use init::{init, init_default, init_from_file, init_from_str, install, stats};

@@ -14,7 +14,8 @@
 //! - no registration: a config error at the `type` value listing the known names, with
 //!   "did you mean";
 //! - one: its constructor's result (a params error is located at the offending key; a
-//!   constructor's own error is located at the component's `type`);
+//!   constructor's own error is located at the key a [`crate::ParamError`] names, else at
+//!   the component's `type`);
 //! - two or more (two crates picked one name): a config error at the `type` value naming
 //!   every registration's function and source location.
 //!
@@ -230,7 +231,7 @@ pub mod __private {
     use serde::de::DeserializeOwned;
 
     use crate::process::Step;
-    use crate::{Action, Error, Event, Handler, Process, Render};
+    use crate::{Action, Error, Event, Handler, ParamError, Process, Render};
 
     pub use super::{Constructor, Registration};
     pub use ko_log_config::node::Params;
@@ -319,19 +320,35 @@ pub mod __private {
     }
 
     /// Boxes what a handler function returned; a constructor error refuses init, located
-    /// at the handler's `type`. The generated call carries the span of the function's
-    /// return type, so a type that is not a handler is reported there.
+    /// at the key a [`ParamError`] names, else at the handler's `type`. The generated
+    /// call carries the span of the function's return type, so a type that is not a
+    /// handler is reported there.
     pub fn handler<R: IntoHandler>(
         name: &'static str,
         params: &Params,
         value: R,
     ) -> Result<Box<dyn Handler>, Error> {
-        value.into_handler().map_err(|error| {
-            params
-                .error(format!("handler `{name}` cannot start: {error}"))
-                .with_cause(error)
-                .into()
-        })
+        value
+            .into_handler()
+            .map_err(|error| refused(params, format!("handler `{name}` cannot start"), error))
+    }
+
+    /// The located error for a constructor's `error`: at the key of a [`ParamError`],
+    /// else at the component's `type`.
+    fn refused(
+        params: &Params,
+        what: String,
+        error: Box<dyn std::error::Error + Send + Sync>,
+    ) -> Error {
+        let message = format!("{what}: {error}");
+        let located = match error.downcast_ref::<ParamError>() {
+            Some(at) => {
+                let keys: Vec<&str> = at.keys().iter().map(String::as_str).collect();
+                params.error_in(&keys, message)
+            }
+            None => params.error(message),
+        };
+        located.with_cause(error).into()
     }
 
     /// Boxes what a renderer function returned, as [`handler`] does.
@@ -340,12 +357,9 @@ pub mod __private {
         params: &Params,
         value: R,
     ) -> Result<Box<dyn Render>, Error> {
-        value.into_renderer().map_err(|error| {
-            params
-                .error(format!("renderer `{name}` cannot start: {error}"))
-                .with_cause(error)
-                .into()
-        })
+        value
+            .into_renderer()
+            .map_err(|error| refused(params, format!("renderer `{name}` cannot start"), error))
     }
 }
 

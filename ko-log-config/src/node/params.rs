@@ -123,10 +123,26 @@ impl Params {
     /// An error about the value of `key` with the runtime's own `message`, located at that
     /// value (or at the processor's `type` when the key is absent).
     pub fn error_at(&self, key: &str, message: impl Into<String>) -> ConfigError {
-        let mark = self.node.get(key).map_or(self.type_mark, Node::mark);
+        self.error_in(&[key], message)
+    }
+
+    /// An error about the value at `keys`, a path through the params' own tables
+    /// (`["tls", "ca_file"]` for `tls = { ca_file = ".." }`), with the runtime's own
+    /// `message`, located at that value (else at the deepest key of the path that is
+    /// written, else at the processor's `type`).
+    pub fn error_in(&self, keys: &[&str], message: impl Into<String>) -> ConfigError {
+        let mut mark = self.type_mark;
+        let mut node = Some(&self.node);
+        let mut path = self.path.clone();
+        for key in keys {
+            node = node.and_then(|table| table.get(key));
+            if let Some(value) = node {
+                mark = value.mark();
+            }
+            path = path.key(key);
+        }
         let error = ConfigError::new(ConfigErrorKind::InvalidValue, message);
-        self.locate(error, mark)
-            .with_path(self.path.key(key).to_string())
+        self.locate(error, mark).with_path(path.to_string())
     }
 
     /// The processor's table as parsed (including its `type` key when it was a table).

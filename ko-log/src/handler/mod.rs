@@ -78,7 +78,7 @@ pub use journald::{
     field_name, priority, Journald, JournaldParams, DEFAULT_SOCKET, ESCAPE_PREFIX, WRITE_TIMEOUT,
 };
 pub use null::Null;
-pub use otlp::{Encoding, Otlp, OtlpParams, Reconnect};
+pub use otlp::{Encoding, Otlp, OtlpParams, Reconnect, TlsParams};
 pub use rotating_file::RotatingFile;
 pub use stream::{connected_to_journal, StdStream};
 

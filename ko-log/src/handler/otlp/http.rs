@@ -115,6 +115,20 @@ enum Stream {
     Tls(Box<super::tls::TlsStream>),
 }
 
+impl Stream {
+    /// After a write failed because the server closed the connection: the reason it
+    /// sent before closing, if any (a TLS alert; a TLS 1.3 server refuses a client
+    /// certificate after the client's side of the handshake is done, so the client
+    /// learns why only from what it reads).
+    fn closing_reason(&mut self) -> Option<io::Error> {
+        match self {
+            Stream::Plain(_) => None,
+            #[cfg(feature = "otlp-https")]
+            Stream::Tls(s) => super::tls::closing_alert(s),
+        }
+    }
+}
+
 impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
@@ -168,22 +182,27 @@ pub(crate) struct Client {
 
 impl Client {
     /// A client that POSTs `content_type` bodies to `endpoint` with `headers`; fails
-    /// only when TLS cannot be set up for an `https://` endpoint.
+    /// only when TLS cannot be set up for an `https://` endpoint (with `tls` and the
+    /// environment's certificate files, read here).
     pub fn new(
         endpoint: Endpoint,
         content_type: &str,
         headers: &[(String, String)],
         timeout: Duration,
-    ) -> Result<Client, String> {
+        tls: Option<&super::TlsParams>,
+    ) -> Result<Client, super::Refusal> {
         #[cfg(feature = "otlp-https")]
         let tls = if endpoint.tls {
             Some(Tls {
-                config: super::tls::config()?,
+                config: super::tls::config(tls)?,
                 name: super::tls::server_name(&endpoint.host)?,
             })
         } else {
             None
         };
+        // Without the feature an https:// endpoint or a `tls` table was refused before.
+        #[cfg(not(feature = "otlp-https"))]
+        let _ = tls;
         let mut head = Vec::with_capacity(256);
         let _ = write!(
             head,
@@ -290,11 +309,23 @@ fn exchange(
     let mut request = Vec::with_capacity(head.len() + 24);
     request.extend_from_slice(head);
     let _ = write!(request, "{}\r\n\r\n", body.len());
-    stream
+    if let Err(error) = stream
         .write_all(&request)
         .and_then(|()| stream.write_all(body))
         .and_then(|()| stream.flush())
-        .map_err(fail(false))?;
+    {
+        // The server closed the connection: what it said first tells why.
+        let error = match error.kind() {
+            io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset => {
+                stream.closing_reason().unwrap_or(error)
+            }
+            _ => error,
+        };
+        return Err(Failure {
+            error,
+            answered: false,
+        });
+    }
     loop {
         let first = conn.fill_buf().map_err(fail(false))?;
         if first.is_empty() {

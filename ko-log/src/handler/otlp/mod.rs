@@ -15,6 +15,7 @@
 //! batch_size = 512                             # records per request
 //! batch_interval = "1s"                        # longest a record waits for a full batch
 //! drain_timeout = "5s"                         # delivery time left at shutdown
+//! tls = { ca_file = "ca.pem", cert_file = "client.pem", key_file = "client.key" }  # https:// only
 //! ```
 //!
 //! The dispatcher's `write` turns each event into an owned [`record::Record`] and pushes
@@ -28,7 +29,14 @@
 //! `OTEL_EXPORTER_OTLP_ENDPOINT` plus `/v1/logs`) and `OTEL_EXPORTER_OTLP_LOGS_HEADERS`
 //! (else `OTEL_EXPORTER_OTLP_HEADERS`; `k=v,k2=v2`, percent-decoded) are read when the
 //! handler is built. `https://` needs the `otlp-https` feature (rustls, module `tls`, under
-//! the same HTTP/1.1 client); without it an `https://` endpoint is refused at init.
+//! the same HTTP/1.1 client); without it an `https://` endpoint, or a `tls` table, is
+//! refused at init. `tls` ([`TlsParams`]) names PEM files read once, at init: the CA
+//! certificates that replace the built-in roots, and a client certificate and key for
+//! mTLS; each left unset comes from `OTEL_EXPORTER_OTLP_[LOGS_]CERTIFICATE`,
+//! `..._CLIENT_CERTIFICATE` and `..._CLIENT_KEY`.
+//!
+//! A mistake the constructor finds in a key (an endpoint it cannot parse, a file it
+//! cannot read or use) is a [`crate::ParamError`], so init is refused at that key's line.
 
 mod encode;
 mod export;
@@ -39,6 +47,7 @@ mod record;
 mod tls;
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -47,7 +56,7 @@ use ko_log_config::Backpressure;
 use serde::{Deserialize, Deserializer};
 
 use super::status::{Outage, Statuses};
-use crate::{Error, Event, Handler, HandlerStats};
+use crate::{Error, Event, Handler, HandlerStats, ParamError};
 use export::Buffer;
 use record::{AnyValue, Record};
 
@@ -84,6 +93,32 @@ impl Default for Reconnect {
         }
     }
 }
+
+/// The `tls` table of `type = "otlp"`: PEM files for an `https://` endpoint (needs the
+/// `otlp-https` feature), with the OpenTelemetry Collector's key names. Each is read once,
+/// when the handler is built; one left unset comes from the environment variable named
+/// below (the `LOGS_` one first), as OpenTelemetry's exporters read it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct TlsParams {
+    /// The CA certificates (one or more `CERTIFICATE` blocks) that verify the collector,
+    /// *instead of* the built-in roots, as `OTEL_EXPORTER_OTLP_CERTIFICATE` does.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// The client certificate chain (leaf first) for mTLS
+    /// (`OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE`); needs `key_file`.
+    #[serde(default)]
+    pub cert_file: Option<PathBuf>,
+    /// The private key of `cert_file` (PKCS#8, PKCS#1 or SEC1;
+    /// `OTEL_EXPORTER_OTLP_CLIENT_KEY`).
+    #[serde(default)]
+    pub key_file: Option<PathBuf>,
+}
+
+/// What [`Otlp::new`] refuses with: a [`ParamError`] when a key is at fault, else the
+/// reason as text (a file named by an environment variable, a thread that cannot start).
+pub(crate) type Refusal = Box<dyn std::error::Error + Send + Sync>;
 
 /// The params of `type = "otlp"`, one field per config key.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -125,6 +160,9 @@ pub struct OtlpParams {
     /// At shutdown, how long the exporter keeps delivering what it holds (default 5 s).
     #[serde(default = "default_drain_timeout", deserialize_with = "duration")]
     pub drain_timeout: Duration,
+    /// CA and client certificate files for an `https://` endpoint.
+    #[serde(default)]
+    pub tls: Option<TlsParams>,
 }
 
 fn default_min() -> Duration {
@@ -283,8 +321,18 @@ const REJECTED: &str = "HANDLER::Otlp::REJECTED::ERROR";
 
 impl Otlp {
     /// Validates `params` (reading the `OTEL_EXPORTER_OTLP_*` environment for what they
-    /// leave unset) and starts the exporter thread.
-    pub fn new(params: &OtlpParams) -> Result<Otlp, String> {
+    /// leave unset, and the `tls` files), and starts the exporter thread. A mistake in a
+    /// key is a [`ParamError`] naming it.
+    pub fn new(params: &OtlpParams) -> Result<Otlp, Box<dyn std::error::Error + Send + Sync>> {
+        // Where a refusal of a value goes: at its key when the config gave it, else (the
+        // environment gave it) at the handler's table.
+        let at = |given: bool, key: &str, message: String| -> Refusal {
+            if given {
+                Box::new(ParamError::new(&[key], message))
+            } else {
+                message.into()
+            }
+        };
         let endpoint = match &params.endpoint {
             Some(endpoint) => endpoint.clone(),
             None => env("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT")
@@ -294,7 +342,8 @@ impl Otlp {
                 })
                 .unwrap_or_else(|| "http://localhost:4318/v1/logs".to_owned()),
         };
-        let parsed = http::Endpoint::parse(&endpoint)?;
+        let parsed = http::Endpoint::parse(&endpoint)
+            .map_err(|e| at(params.endpoint.is_some(), "endpoint", e))?;
         let headers: Vec<(String, String)> = match &params.headers {
             Some(headers) => headers
                 .iter()
@@ -306,18 +355,42 @@ impl Otlp {
                 .unwrap_or_default(),
         };
         for (name, value) in &headers {
-            check_header(name, value)?;
+            check_header(name, value).map_err(|e| at(params.headers.is_some(), "headers", e))?;
         }
-        if params.buffer == 0 || params.batch_size == 0 {
-            return Err("`buffer` and `batch_size` must be at least 1".to_owned());
+        for (key, value) in [("buffer", params.buffer), ("batch_size", params.batch_size)] {
+            if value == 0 {
+                return Err(at(true, key, format!("`{key}` must be at least 1")));
+            }
         }
         if params.reconnect.min > params.reconnect.max || params.reconnect.min.is_zero() {
-            return Err(
+            return Err(at(
+                true,
+                "reconnect",
                 "`reconnect.min` must be above zero and at most `reconnect.max`".to_owned(),
-            );
+            ));
         }
         if params.write_timeout.is_zero() {
-            return Err("`write_timeout` must be above zero".to_owned());
+            return Err(at(
+                true,
+                "write_timeout",
+                "`write_timeout` must be above zero".to_owned(),
+            ));
+        }
+        if params.tls.is_some() {
+            if !cfg!(feature = "otlp-https") {
+                return Err(at(
+                    true,
+                    "tls",
+                    "`tls` needs ko-log's `otlp-https` feature (off in this build): enable it, or remove `tls` and send over http:// to a local OpenTelemetry Collector that forwards over TLS".to_owned(),
+                ));
+            }
+            if !parsed.tls {
+                return Err(at(
+                    true,
+                    "tls",
+                    format!("`tls` applies to https:// endpoints only, and the endpoint is `{endpoint}`"),
+                ));
+            }
         }
         let mut resource: Vec<(String, AnyValue)> = Vec::new();
         if !params.resource.contains_key("service.name") {
@@ -333,7 +406,13 @@ impl Otlp {
             Encoding::Protobuf => "application/x-protobuf",
             Encoding::Json => "application/json",
         };
-        let client = http::Client::new(parsed, content_type, &headers, params.write_timeout)?;
+        let client = http::Client::new(
+            parsed,
+            content_type,
+            &headers,
+            params.write_timeout,
+            params.tls.as_ref(),
+        )?;
         let buffer = Arc::new(Buffer::new(
             params.buffer,
             params.batch_size,
@@ -561,7 +640,7 @@ impl Drop for Otlp {
 
 /// `[handlers.NAME]` with `type = "otlp"`.
 #[crate::handler]
-fn otlp(params: &OtlpParams) -> Result<Otlp, String> {
+fn otlp(params: &OtlpParams) -> Result<Otlp, Box<dyn std::error::Error + Send + Sync>> {
     Otlp::new(params)
 }
 
