@@ -490,6 +490,49 @@ fn bad_size() {
 }
 
 #[test]
+fn bad_compress_and_max_age() {
+    let e = refuse(
+        Format::Toml,
+        "[handlers.f]\ntype = \"rotating_file\"\npath = \"x\"\ncompress = \"gzp\"\n",
+    );
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        4,
+        12,
+        "handlers.f.compress",
+    );
+    assert_eq!(e.suggestion(), Some("gzip"));
+    assert_eq!(e.message(), "unknown value `gzp`");
+    let e = refuse(
+        Format::Toml,
+        "[handlers.f]\ntype = \"rotating_file\"\npath = \"x\"\nmax_age = \"14 days\"\n",
+    );
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        4,
+        11,
+        "handlers.f.max_age",
+    );
+    let e = refuse(
+        Format::Yaml,
+        "handlers:\n  f:\n    type: rotating_file\n    path: x\n    max_age: 0s\n",
+    );
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        5,
+        14,
+        "handlers.f.max_age",
+    );
+    assert_eq!(
+        e.message(),
+        "`max_age` must be greater than 0 (leave it out to keep backups by count only)"
+    );
+}
+
+#[test]
 fn bad_duration() {
     let e = refuse(Format::Toml, "[queue]\ndrain_timeout = \"5 parsecs\"\n");
     assert_at(
