@@ -183,41 +183,42 @@ pub(crate) struct Policy {
 }
 
 impl Backups {
-    /// The backups of the live file `live`: starts the compression thread (when there is
-    /// something to compress), then applies retention to what is there and queues the
-    /// compression of the plain backups found (see the module's crash-safety rule).
+    /// The backups of the live file `live`: applies retention to what is there, queues
+    /// the compression of the plain backups found (see the module's crash-safety rule),
+    /// then starts the compression thread (when there is something to compress).
     pub(crate) fn open(live: &Path, policy: Policy, clock: WallClock) -> Result<Backups, Error> {
-        let shared = Arc::new(Shared {
-            state: Mutex::new(State::default()),
-            work: Condvar::new(),
-            idle: Condvar::new(),
-            cancel: AtomicBool::new(false),
-            failed: AtomicUsize::new(0),
-        });
-        let codec = policy.codec.filter(|_| policy.backup_count > 0);
-        let thread = match codec {
-            Some(_) => {
-                let shared = Arc::clone(&shared);
-                let owned = live.to_path_buf();
-                let mode = policy.file_mode;
-                let spawned = std::thread::Builder::new()
-                    .name("ko-log-compress".to_owned())
-                    .spawn(move || run(&shared, &owned, mode));
-                Some(spawned.map_err(|e| Error::io("RotatingFile", "start compressing", live, e))?)
-            }
-            None => None,
-        };
-        let backups = Backups {
+        let mut backups = Backups::new(live, &policy, clock);
+        backups.startup();
+        if backups.codec.is_some() {
+            let shared = Arc::clone(&backups.shared);
+            let owned = live.to_path_buf();
+            let mode = policy.file_mode;
+            let spawned = std::thread::Builder::new()
+                .name("ko-log-compress".to_owned())
+                .spawn(move || run(&shared, &owned, mode));
+            backups.thread =
+                Some(spawned.map_err(|e| Error::io("RotatingFile", "start compressing", live, e))?);
+        }
+        Ok(backups)
+    }
+
+    /// The backups of `live`, nothing looked at and no thread started yet.
+    fn new(live: &Path, policy: &Policy, clock: WallClock) -> Backups {
+        Backups {
             live: live.to_path_buf(),
             backup_count: policy.backup_count,
             max_age: policy.max_age,
             clock,
-            codec,
-            shared,
-            thread,
-        };
-        backups.startup();
-        Ok(backups)
+            codec: policy.codec.filter(|_| policy.backup_count > 0),
+            shared: Arc::new(Shared {
+                state: Mutex::new(State::default()),
+                work: Condvar::new(),
+                idle: Condvar::new(),
+                cancel: AtomicBool::new(false),
+                failed: AtomicUsize::new(0),
+            }),
+            thread: None,
+        }
     }
 
     /// At startup: removes the temporaries a crash left, applies retention, and queues
@@ -247,7 +248,8 @@ impl Backups {
             found.entry(entry.n).or_default().insert(entry.kind);
         }
         for (n, kinds) in found {
-            if !kinds.contains(&Kind::Plain) {
+            // Above the count: its removal failed (reported); not worth compressing.
+            if n > self.backup_count || !kinds.contains(&Kind::Plain) {
                 continue;
             }
             let existing = kinds.iter().find_map(|&kind| Codec::of_kind(kind));
@@ -457,31 +459,35 @@ impl Backups {
     /// then cancels it. Returns the plain backups left uncompressed (kept as they are; the
     /// next start compresses them).
     pub(crate) fn shut_down(&mut self, deadline: Instant) -> Vec<PathBuf> {
-        let Some(thread) = self.thread.take() else {
-            return Vec::new();
-        };
+        let thread = self.thread.take();
         let mut state = self.shared.lock();
+        if state.closing {
+            return Vec::new();
+        }
         state.closing = true;
         self.shared.work.notify_all();
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if !state.pending() || state.exited || left.is_zero() {
-                break;
+        if thread.is_some() {
+            loop {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if !state.pending() || state.exited || left.is_zero() {
+                    break;
+                }
+                state = self
+                    .shared
+                    .idle
+                    .wait_timeout(state, left)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
             }
+            self.shared.cancel.store(true, Ordering::Release);
+            self.shared.work.notify_all();
             state = self
                 .shared
                 .idle
-                .wait_timeout(state, left)
+                .wait_timeout_while(state, CANCEL_WAIT, |s| !s.exited)
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
         }
-        self.shared.cancel.store(true, Ordering::Release);
-        self.shared.work.notify_all();
-        let (state, _) = self
-            .shared
-            .idle
-            .wait_timeout_while(state, CANCEL_WAIT, |s| !s.exited)
-            .unwrap_or_else(|e| e.into_inner());
         let exited = state.exited;
         let mut left: Vec<PathBuf> = state
             .jobs
@@ -493,7 +499,7 @@ impl Backups {
         left.sort();
         left.dedup();
         drop(state);
-        if exited {
+        if let Some(thread) = thread.filter(|_| exited) {
             let _ = thread.join();
         }
         left
@@ -583,12 +589,13 @@ impl Seen {
 
 /// Runs one job (already the active one).
 fn work(shared: &Shared, live: &Path, mode: u32, job: Job) -> Outcome {
-    let Some(n) = job.n else {
+    // The number is read and the file opened under the lock: a rotation may have moved
+    // the job since it was taken.
+    let state = shared.lock();
+    let Some(n) = state.active.and_then(|active| active.n) else {
         return Outcome::Done;
     };
     let plain = kind_path(live, n, Kind::Plain);
-    // Opened under the lock, so the number names the file it had when the job started.
-    let state = shared.lock();
     let source = open::open_backup(&plain);
     let other = match job.task {
         Task::Check(codec) => Some(open::open_backup(&kind_path(live, n, codec.kind()))),
@@ -688,14 +695,15 @@ fn write_temp(
     meta: &fs::Metadata,
     cancel: &AtomicBool,
 ) -> io::Result<Outcome> {
-    let out = match open::create_temp(temp, mode) {
+    let created = match open::create_temp(temp, mode) {
         // A temporary of an earlier attempt (its removal failed): ours by its name.
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-            remove_regular(temp)?;
-            open::create_temp(temp, mode)?
+            remove_regular(temp).and_then(|()| open::create_temp(temp, mode))
         }
-        other => other?,
+        other => other,
     };
+    // The error names the temporary, not the backup it is about.
+    let out = created.map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", temp.display())))?;
     let mut writer = BufWriter::with_capacity(64 * 1024, out);
     let outcome = codec.compress(&mut io::BufReader::new(source), &mut writer, cancel)?;
     if outcome == Outcome::Cancelled {
@@ -758,5 +766,156 @@ fn place(
             ),
         );
         shared.fail(state, Failure::new("delete", plain, e));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicU64;
+
+    const DAY: u64 = 86_400;
+    /// 2024-06-01 00:00 UTC.
+    const T0: u64 = 1_717_200_000;
+
+    /// A clock the test moves: seconds since the epoch.
+    fn clock(at: &Arc<AtomicU64>) -> WallClock {
+        let at = Arc::clone(at);
+        WallClock::from_fn(move || {
+            SystemTime::UNIX_EPOCH + Duration::from_secs(at.load(Ordering::Relaxed))
+        })
+    }
+
+    fn touch(path: &Path, text: &str, secs: u64) {
+        fs::write(path, text).unwrap();
+        fs::File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
+            .unwrap();
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn policy(backup_count: usize, max_age_days: Option<u64>, codec: Option<Codec>) -> Policy {
+        Policy {
+            backup_count,
+            max_age: max_age_days.map(|d| Duration::from_secs(d * DAY)),
+            codec,
+            file_mode: 0o640,
+        }
+    }
+
+    #[test]
+    fn retention_by_age_at_startup_and_at_rotation_reads_the_injected_clock() {
+        let dir = tempfile::tempdir().unwrap();
+        let live = dir.path().join("app.log");
+        touch(&live, "live\n", T0);
+        touch(&kind_path(&live, 1, Kind::Plain), "1\n", T0 - DAY);
+        touch(&kind_path(&live, 2, Kind::Gzip), "2\n", T0 - 10 * DAY);
+        // Exactly 14 days old: kept; a second more: removed.
+        touch(&kind_path(&live, 3, Kind::Plain), "3\n", T0 - 14 * DAY);
+        touch(&kind_path(&live, 4, Kind::Zstd), "4\n", T0 - 14 * DAY - 1);
+        let now = Arc::new(AtomicU64::new(T0));
+        let mut backups = Backups::open(&live, policy(10, Some(14), None), clock(&now)).unwrap();
+        assert_eq!(
+            names(dir.path()),
+            ["app.log", "app.log.1", "app.log.2.gz", "app.log.3"]
+        );
+        assert!(backups.take_failures().is_empty());
+
+        // Five days later (no sleep: the clock moves), a rotation: 3 → 4 is now 19 days
+        // old and 2.gz → 3.gz 15 days: both go; 1 → 2 (6 days) and the new 1 stay.
+        now.store(T0 + 5 * DAY, Ordering::Relaxed);
+        touch(&live, "live\n", T0 + 5 * DAY);
+        backups.rotate().unwrap();
+        assert_eq!(names(dir.path()), ["app.log.1", "app.log.2"]);
+        assert_eq!(
+            fs::read_to_string(kind_path(&live, 1, Kind::Plain)).unwrap(),
+            "live\n"
+        );
+        assert_eq!(
+            fs::read_to_string(kind_path(&live, 2, Kind::Plain)).unwrap(),
+            "1\n"
+        );
+        assert!(backups.take_failures().is_empty());
+    }
+
+    #[test]
+    fn a_rotation_moves_the_pending_jobs_with_their_backups() {
+        let dir = tempfile::tempdir().unwrap();
+        let live = dir.path().join("app.log");
+        fs::write(&live, "a\n").unwrap();
+        fs::write(kind_path(&live, 1, Kind::Plain), "old\n").unwrap();
+        fs::write(kind_path(&live, 2, Kind::Gzip), "older\n").unwrap();
+        // No thread: the jobs stay queued, so where they point is exact.
+        let now = Arc::new(AtomicU64::new(T0));
+        let mut backups = Backups::new(&live, &policy(3, None, Some(Codec::Gzip)), clock(&now));
+        backups.startup();
+        let jobs = |b: &Backups| -> Vec<Option<usize>> {
+            b.shared.lock().jobs.iter().map(|j| j.n).collect()
+        };
+        assert_eq!(jobs(&backups), [Some(1)]);
+        backups.rotate().unwrap();
+        assert_eq!(jobs(&backups), [Some(2), Some(1)]);
+        fs::write(&live, "b\n").unwrap();
+        // The run reaches backup_count: 3.gz is removed, 2 (a job) moves to 3.
+        backups.rotate().unwrap();
+        assert_eq!(jobs(&backups), [Some(3), Some(2), Some(1)]);
+        assert_eq!(names(dir.path()), ["app.log.1", "app.log.2", "app.log.3"]);
+        fs::write(&live, "c\n").unwrap();
+        // 3 is removed: its job is forgotten.
+        backups.rotate().unwrap();
+        assert_eq!(jobs(&backups), [None, Some(3), Some(2), Some(1)]);
+        assert_eq!(
+            backups.shut_down(Instant::now()),
+            [1, 2, 3].map(|n| kind_path(&live, n, Kind::Plain))
+        );
+        assert_eq!(
+            fs::read_to_string(kind_path(&live, 3, Kind::Plain)).unwrap(),
+            "a\n"
+        );
+    }
+
+    #[test]
+    fn the_plain_backups_found_at_startup_are_queued_and_named_when_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let live = dir.path().join("app.log");
+        for name in ["app.log.1", "app.log.2.gz", "app.log.3", "app.log.3.gz"] {
+            fs::write(dir.path().join(name), "x\n").unwrap();
+        }
+        let now = Arc::new(AtomicU64::new(T0));
+        let mut backups = Backups::new(&live, &policy(5, None, Some(Codec::Gzip)), clock(&now));
+        backups.startup();
+        let tasks: Vec<(Option<usize>, Task)> = backups
+            .shared
+            .lock()
+            .jobs
+            .iter()
+            .map(|j| (j.n, j.task))
+            .collect();
+        assert_eq!(
+            tasks,
+            [
+                (Some(1), Task::Compress(Codec::Gzip)),
+                (Some(3), Task::Check(Codec::Gzip))
+            ]
+        );
+        assert_eq!(
+            backups.shut_down(Instant::now()),
+            [
+                kind_path(&live, 1, Kind::Plain),
+                kind_path(&live, 3, Kind::Plain)
+            ]
+        );
+        assert_eq!(backups.shut_down(Instant::now()), Vec::<PathBuf>::new());
     }
 }
