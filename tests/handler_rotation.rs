@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use support::init_refusal;
 
-use ko_log::config::handler::{FileConfig, OpenMode, RotatingFileConfig, Rotation, Timezone};
+use ko_log::config::handler::{
+    Compress, FileConfig, OpenMode, RotatingFileConfig, Rotation, Timezone,
+};
 use ko_log::handler::{Handler, RotatingFile};
 use ko_log::{Error, Event};
 use log::Level;
@@ -35,6 +37,8 @@ fn config(
         rotation,
         backup_count: backups,
         timezone: Timezone::Utc,
+        compress: Compress::None,
+        max_age: None,
     }
 }
 

@@ -176,6 +176,12 @@ impl Config {
                             "the size must be greater than 0",
                         ));
                     }
+                    if rotating.max_age == Some(std::time::Duration::ZERO) {
+                        return Err(Violation::at(
+                            path.key("max_age"),
+                            "`max_age` must be greater than 0 (leave it out to keep backups by count only)",
+                        ));
+                    }
                     Some(&rotating.file)
                 }
                 HandlerKind::Stream(_) | HandlerKind::Null | HandlerKind::Custom { .. } => None,

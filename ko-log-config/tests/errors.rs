@@ -966,6 +966,8 @@ fn env_filter_that_is_not_a_variable_name() {
         ..Config::default()
     };
     assert_eq!(config.validate().unwrap_err().key_path(), "env_filter");
+}
+
 /// `Params::error_in`: a runtime error about a key inside a nested table is located at
 /// that key's value, else at the deepest key of its path that is written, else at `type`.
 #[test]

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ko_log_config::handler::{
-    FileConfig, JournalPrefix, OpenMode, RotatingFileConfig, Rotation, Stream, StreamConfig,
-    Timezone,
+    Compress, FileConfig, JournalPrefix, OpenMode, RotatingFileConfig, Rotation, Stream,
+    StreamConfig, Timezone,
 };
 use ko_log_config::node::{Node, NodeValue, Params};
 use ko_log_config::process::CallsiteField;
@@ -79,6 +79,8 @@ fn expected() -> Config {
             rotation: Rotation::Daily,
             backup_count: 7,
             timezone: Timezone::Utc,
+            compress: Compress::Gzip,
+            max_age: Some(Duration::from_secs(14 * 86_400)),
         }),
         renderer: RendererConfig::Json(JsonConfig {
             flatten: false,

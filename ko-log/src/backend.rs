@@ -385,6 +385,19 @@ pub(crate) fn processors(
 }
 
 pub(crate) fn build_pipeline(name: &str, config: &HandlerConfig) -> Result<Pipeline, Error> {
+    // A `compress` codec left out of this build: located at `compress`, not at `path`.
+    if let ko_log_config::HandlerKind::RotatingFile(rotating) = &config.kind {
+        if let Some(message) = handler::rotating_file_unsupported(rotating) {
+            let located = format!("handler `{name}` cannot start: {message}");
+            return Err(match config.origin.error_at("compress", located) {
+                Some(located) => Error::Config(located),
+                None => Error::Handler {
+                    name: name.to_owned(),
+                    source: Box::new(Error::Unsupported(message)),
+                },
+            });
+        }
+    }
     let handler = handler::build(&config.kind).map_err(|error| match error {
         // Already located (an unknown `type`, bad params, a constructor's error).
         Error::Config(located) => Error::Config(located),

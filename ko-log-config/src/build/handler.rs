@@ -3,8 +3,8 @@
 use serde::Deserialize;
 
 use super::values::{
-    Count, DurationDe, FileMode, JournalPrefixDe, Level, NonEmpty, RotationDe, Size, StreamDe,
-    TimezoneDe,
+    CompressDe, Count, DurationDe, FileMode, JournalPrefixDe, Level, NonEmpty, RotationDe, Size,
+    StreamDe, TimezoneDe,
 };
 use super::{process, render, Cx};
 use crate::handler::BUILTIN;
@@ -45,6 +45,8 @@ struct RawRotatingFile {
     rotation: Option<RotationDe>,
     backup_count: Option<Count>,
     timezone: Option<TimezoneDe>,
+    compress: Option<CompressDe>,
+    max_age: Option<DurationDe>,
 }
 
 #[derive(Deserialize)]
@@ -107,6 +109,8 @@ pub(super) fn handler(cx: &Cx, node: &Node, path: &KeyPath) -> Result<HandlerCon
                 rotation: raw.rotation.map(|r| r.0).unwrap_or_default(),
                 backup_count: raw.backup_count.map_or(DEFAULT_BACKUP_COUNT, |c| c.0),
                 timezone: raw.timezone.map(|t| t.0).unwrap_or_default(),
+                compress: raw.compress.map(|c| c.0).unwrap_or_default(),
+                max_age: raw.max_age.map(|d| d.0),
             })
         }
         "stream" => {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use log::LevelFilter;
 use serde::de::{self, Deserialize, Deserializer, Unexpected, Visitor};
 
-use crate::handler::{JournalPrefix, Rotation, Stream, Timezone};
+use crate::handler::{Compress, JournalPrefix, Rotation, Stream, Timezone};
 use crate::process::CallsiteField;
 use crate::queue::{Backpressure, QueueConfig};
 use crate::render::{Color, ColorMode, COLOR_NAMES};
@@ -72,6 +72,12 @@ named!(RotationDe(Rotation), [
     "minutely" => Rotation::Minutely,
     "hourly" => Rotation::Hourly,
     "daily" => Rotation::Daily,
+]);
+
+named!(CompressDe(Compress), [
+    "none" => Compress::None,
+    "gzip" => Compress::Gzip,
+    "zstd" => Compress::Zstd,
 ]);
 
 named!(TimezoneDe(Timezone), ["local" => Timezone::Local, "utc" => Timezone::Utc]);

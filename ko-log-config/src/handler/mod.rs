@@ -11,7 +11,7 @@ use log::LevelFilter;
 
 pub use file::{FileConfig, OpenMode};
 pub(crate) use rotating_file::DEFAULT_REOPEN_CHECK;
-pub use rotating_file::{RotatingFileConfig, Rotation, Timezone};
+pub use rotating_file::{Compress, RotatingFileConfig, Rotation, Timezone};
 pub use stream::{JournalPrefix, Stream, StreamConfig};
 
 use crate::node::{Origin, Params};

@@ -308,7 +308,7 @@ impl Drop for File {
 }
 
 /// Device and inode of a file (`None` where the platform has no such notion).
-fn identity(meta: &fs::Metadata) -> Option<(u64, u64)> {
+pub(super) fn identity(meta: &fs::Metadata) -> Option<(u64, u64)> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;

@@ -9,7 +9,7 @@
 //! | `type` | handler | module |
 //! | --- | --- | --- |
 //! | `file` | [`File`] | `file`: append/truncate, `O_APPEND`, reopen when moved |
-//! | `rotating_file` | [`RotatingFile`] | `rotating_file`, with the pure rules in `rotation` |
+//! | `rotating_file` | [`RotatingFile`] | `rotating_file`, with the pure rules in `rotation`, retention and the compression thread in `backups`, the codecs in `compress` |
 //! | `stream` | [`StdStream`] | `stream`: stdout or stderr |
 //! | `null` | [`Null`] | `null`: discards |
 //! | `journald` | [`Journald`] | `journald`: systemd-journald's native protocol (Linux only; registered like a user's `#[ko_log::handler]`) |
@@ -54,7 +54,9 @@ use ko_log_config::HandlerKind;
 
 use crate::{Error, Event};
 
+mod backups;
 mod buffer;
+mod compress;
 mod file;
 mod hold;
 #[cfg(target_os = "linux")]
@@ -79,6 +81,7 @@ pub use journald::{
 };
 pub use null::Null;
 pub use otlp::{Encoding, Otlp, OtlpParams, Reconnect, TlsParams};
+pub(crate) use rotating_file::unsupported as rotating_file_unsupported;
 pub use rotating_file::RotatingFile;
 pub use stream::{connected_to_journal, StdStream};
 

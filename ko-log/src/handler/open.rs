@@ -16,6 +16,8 @@
 //! - **Rotation** renames and deletes only regular files: [`resolve_for_rotation`] refuses
 //!   anything else at init (and resolves a symlink to its regular target), and
 //!   [`check_regular`] runs before each rename.
+//! - **Compression** of backups reads only a regular file, never through a symlink
+//!   ([`open_backup`]), and writes only a file it has just created ([`create_temp`]).
 //!
 //! The checks and the operation they guard are separate system calls: they stop a
 //! configuration mistake or a path changed by another tool, not a concurrent attacker
@@ -150,6 +152,41 @@ pub(crate) fn open_to_read(path: &Path) -> io::Result<fs::File> {
     options.read(true);
     unix::prepare(&mut options, 0, false);
     options.open(path)
+}
+
+/// Opens the backup at `path` to compress it: without following a symlink and without
+/// waiting, and only when it is a regular file (anything else is left alone).
+pub(crate) fn open_backup(path: &Path) -> io::Result<(fs::File, fs::Metadata)> {
+    check_regular(path)?;
+    let mut options = OpenOptions::new();
+    options.read(true);
+    unix::prepare(&mut options, 0, true);
+    let file = options.open(path).map_err(|e| {
+        if unix::is_loop(&e) {
+            refused("is a symlink, not a regular file: rotation leaves it alone")
+        } else {
+            e
+        }
+    })?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(refused(&format!(
+            "is {}, not a regular file: rotation leaves it alone",
+            kind(&meta.file_type())
+        )));
+    }
+    Ok((file, meta))
+}
+
+/// Creates the file at `path` for writing, failing if anything is there already (so it
+/// never follows a symlink nor reuses a file), with permissions `mode`.
+pub(crate) fn create_temp(path: &Path, mode: u32) -> io::Result<fs::File> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    unix::prepare(&mut options, mode, true);
+    let out = options.open(path)?;
+    unix::set_blocking(&out)?;
+    Ok(out)
 }
 
 /// What kind of file `file_type` is, with its article (`a character device`).

@@ -1,5 +1,5 @@
 //! `type = "rotating_file"`: [`RotatingFile`] is a [`File`] rotated by size, by time, or
-//! both.
+//! both, whose backups can be compressed and are kept by count and by age.
 //!
 //! Before each line the handler asks [`should_rotate`]: the line would take the file past
 //! `max_bytes`, or the time has reached the next minute/hour/day boundary. Time is the
@@ -8,14 +8,28 @@
 //! never rotated, so a line longer than `max_bytes` goes alone into a fresh file: a line
 //! is never split, and none is lost, since the buffer is written out before the renames.
 //!
-//! Rotation renames `path.{N-1}` → `path.N` … `path` → `path.1` (see [`rename_plan`]) and
-//! opens a new `path`; with `backup_count = 0` the file is truncated in place instead.
+//! Rotation renames `path.{N-1}` → `path.N` … `path` → `path.1` (see [`rotation_plan`];
+//! compressed backups `path.N.gz` shift with the plain ones) and opens a new `path`; with
+//! `backup_count = 0` the file is truncated in place instead.
 //! Only the backups that exist in a row from `path.1` are shifted (a rotation costs one
 //! rename per existing backup, whatever `backup_count`); a backup beyond a gap (`path.4`
 //! when `path.3` was deleted) stays where it is until the gap is filled.
 //! When the handler opens an existing file, its size counts toward `max_bytes` and its
 //! modification time starts the time boundary; a new or empty file starts the boundary at
 //! its first record.
+//!
+//! **Retention** (`backups`) runs at startup and after every rotation: a backup numbered
+//! above `backup_count`, or (with `max_age`) last modified longer than `max_age` ago on
+//! the wall clock, is removed, plain and compressed alike. **Compression** (`compress`)
+//! runs on the handler's own thread, never on the dispatcher: `path.1` is compressed into
+//! a temporary, renamed to `path.1.gz` when complete, then the plain file is removed; the
+//! plain backups found at startup are compressed too. [`Handler::sync`] (that is,
+//! `log::logger().flush()`) waits for the compressions started before it, at most
+//! [`RotatingFile::COMPRESS_WAIT`]; dropping the handler waits for them until the
+//! shutdown deadline and reports on stderr the backups left uncompressed (kept plain, and
+//! compressed at the next start). A failed compression or removal is logged as a `warn`
+//! record on the `ko_log` target and returned by the next `flush` (so counted in
+//! `stats().handler(NAME).errors`); the file stays as it was.
 //!
 //! A failed rotation (a rename refused) is returned as an [`Error::Io`] with `op` `rotate`;
 //! the line is still written, to the current file, and rotation is retried at most once
@@ -36,20 +50,25 @@
 //! - before each rename, the file moved and the one it would replace are checked to be
 //!   regular files (or missing): a device, symlink or directory found in a backup slot or
 //!   at `path` after init is left alone, the rotation refused as above and the line
-//!   written to the current file;
+//!   written to the current file; retention and compression likewise leave such a file
+//!   alone and report it;
 //! - a reopen opens only a regular file, never through a symlink (see [`File`]).
 
-use std::fs;
-use std::io;
+use std::collections::VecDeque;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
 use ko_log_config::handler::{FileConfig, RotatingFileConfig, Rotation};
 use time::{OffsetDateTime, UtcOffset};
 
+use super::backups::{Backups, Failure, Policy};
+use super::compress::Codec;
 use super::open;
-use super::rotation::{backup_path, next_boundary, rename_plan, should_rotate};
+#[cfg(doc)]
+use super::rotation::rotation_plan;
+use super::rotation::{next_boundary, should_rotate};
 use super::{File, Handler};
+use crate::clock::WallClock;
 use crate::{Error, Event};
 
 /// A file rotated by size and/or time, keeping `backup_count` numbered backups.
@@ -66,17 +85,30 @@ pub struct RotatingFile {
     boundary: Option<OffsetDateTime>,
     /// After a failed rotation: no new attempt before this instant.
     retry_at: Option<Instant>,
+    /// Shifting, retention and compression of the backups.
+    backups: Backups,
+    /// Failures of compression or retention already logged, returned one per flush.
+    unreturned: VecDeque<Error>,
 }
 
 impl RotatingFile {
     /// Least time between two attempts at a rotation that failed.
     pub const RETRY: Duration = Duration::from_secs(1);
 
+    /// Longest a [`Handler::sync`] waits for the compressions started before it (less
+    /// when the dispatcher is shutting down: its deadline comes first), and a drop of a
+    /// handler not owned by a dispatcher waits for the pending ones.
+    pub const COMPRESS_WAIT: Duration = Duration::from_secs(5);
+
     /// Opens `config.file.path` like [`File::new`], with time boundaries on the clock of
     /// `config.timezone` (the local offset is the one captured at init).
     ///
     /// Fails with an [`Error::Io`] (`op` `open`) when the path is not a regular file, nor
-    /// missing, nor a symlink to a regular file.
+    /// missing, nor a symlink to a regular file; with an [`Error::Unsupported`] when
+    /// `compress` names a codec this build lacks (`zstd` without the `zstd` feature).
+    ///
+    /// Applies retention to the backups found and starts compressing the plain ones (see
+    /// the module docs); what fails there is reported by the first flush.
     pub fn new(config: &RotatingFileConfig) -> Result<RotatingFile, Error> {
         RotatingFile::with_offset(config, crate::clock::offset_of(config.timezone))
     }
@@ -87,6 +119,19 @@ impl RotatingFile {
         config: &RotatingFileConfig,
         offset: UtcOffset,
     ) -> Result<RotatingFile, Error> {
+        RotatingFile::with_clock(config, offset, WallClock::system())
+    }
+
+    /// Like [`RotatingFile::with_offset`], with the age of backups read on `clock`.
+    pub(crate) fn with_clock(
+        config: &RotatingFileConfig,
+        offset: UtcOffset,
+        clock: WallClock,
+    ) -> Result<RotatingFile, Error> {
+        if let Some(message) = unsupported(config) {
+            return Err(Error::Unsupported(message));
+        }
+        let codec = Codec::of(config.compress).ok().flatten();
         let path = open::resolve_for_rotation(&config.file.path)
             .map_err(|e| Error::io("RotatingFile", "open", &config.file.path, e))?;
         let resolved = FileConfig {
@@ -96,6 +141,13 @@ impl RotatingFile {
         let file = File::open_regular(&resolved, "RotatingFile")?;
         let latest = file.modified().and_then(to_datetime);
         let boundary = latest.and_then(|t| next_boundary(t, config.rotation, offset));
+        let policy = Policy {
+            backup_count: config.backup_count,
+            max_age: config.max_age,
+            codec,
+            file_mode: config.file.file_mode,
+        };
+        let backups = Backups::open(file.path(), policy, clock)?;
         Ok(RotatingFile {
             file,
             max_bytes: config.max_bytes,
@@ -105,6 +157,8 @@ impl RotatingFile {
             latest,
             boundary,
             retry_at: None,
+            backups,
+            unreturned: VecDeque::new(),
         })
     }
 
@@ -123,27 +177,72 @@ impl RotatingFile {
             let truncated = self.file.truncate();
             return truncated.map_err(|e| Error::io("RotatingFile", "rotate", path, e));
         }
-        // Only the backups that exist are shifted: `backup_count = 1000` costs a rename per
-        // existing backup, not a thousand failed renames per rotation.
-        let shift = existing_backups(&path, self.backup_count - 1) + 1;
-        let plan = rename_plan(&path, shift);
-        // Only regular files are moved, or replaced by a move (the oldest backup): nothing
-        // is shifted while any of them is something else (a device or symlink put there
-        // since), and each is checked again just before its rename.
-        for (from, to) in &plan {
-            check_step(from, to)?;
-        }
-        for (from, to) in &plan {
-            check_step(from, to)?;
-            match fs::rename(from, to) {
-                Ok(()) => {}
-                // Fewer backups than `backup_count` so far, or `path` deleted outside.
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(Error::io("RotatingFile", "rotate", from, e)),
-            }
-        }
+        self.backups.rotate()?;
         let reopened = self.file.reopen();
         reopened.map_err(|e| Error::io("RotatingFile", "reopen", path, e))
+    }
+
+    /// Logs the failures the backups queued as records on the `ko_log` target (on stderr
+    /// once the dispatcher is shutting down, when records can no longer be written), and
+    /// keeps them to be returned, one per call, by [`RotatingFile::next_failure`].
+    fn report_failures(&mut self) {
+        let shutting_down = crate::dispatch::drain_deadline().is_some();
+        for failure in self.backups.take_failures() {
+            let Failure { op, path, error } = failure;
+            if !shutting_down {
+                log_failure(op, &path, &error);
+            }
+            self.unreturned
+                .push_back(Error::io("RotatingFile", op, path, error));
+        }
+    }
+
+    /// The next failure to return from a flush (the dispatcher counts and reports it).
+    fn next_failure(&mut self) -> Result<(), Error> {
+        match self.unreturned.pop_front() {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Says that the backups could not be compressed or removed, as a `warn` record on the
+/// `ko_log` target, with the file, the operation and the error as fields.
+fn log_failure(op: &str, path: &Path, error: &std::io::Error) {
+    let file = path.display().to_string();
+    let reason = error.to_string();
+    let fields: [(&str, log::kv::Value<'_>); 3] = [
+        ("file", file.as_str().into()),
+        ("op", op.into()),
+        ("error", reason.as_str().into()),
+    ];
+    let what = match op {
+        "compress" => "was not compressed and is kept as it is",
+        "delete" => "was not deleted",
+        _ => "could not be looked at for retention",
+    };
+    super::status::emit(
+        log::Level::Warn,
+        format_args!("rotated file {file} {what}: {reason}"),
+        &fields,
+    );
+}
+
+/// Why `config` cannot be built by this version or build of ko-log (a `compress` codec
+/// whose cargo feature is off), as the message of a config error at `compress`.
+pub(crate) fn unsupported(config: &RotatingFileConfig) -> Option<String> {
+    match Codec::of(config.compress) {
+        Err(name) => Some(format!(
+            "compress = \"{name}\" is not known to this version of ko-log"
+        )),
+        Ok(Some(codec)) => codec.missing_feature().map(|feature| {
+            format!(
+                "compress = \"{}\" needs ko-log's `{feature}` cargo feature, which this build does not have: enable it (`ko-log = {{ version = \"{}\", features = [\"{feature}\"] }}`), or choose another `compress`",
+                codec.name(),
+                env!("CARGO_PKG_VERSION"),
+            )
+        }),
+        Ok(None) => None,
     }
 }
 
@@ -190,7 +289,20 @@ impl Handler for RotatingFile {
     }
 
     fn flush(&mut self) -> Result<(), Error> {
-        self.file.write_out()
+        self.report_failures();
+        self.file.write_out()?;
+        self.next_failure()
+    }
+
+    /// Writes out, then waits for the compressions started so far, at most
+    /// [`RotatingFile::COMPRESS_WAIT`] (cut at the dispatcher's shutdown deadline).
+    fn sync(&mut self) -> Result<(), Error> {
+        let written = self.file.write_out();
+        self.backups
+            .wait_idle(crate::dispatch::wait_at_most(Self::COMPRESS_WAIT));
+        self.report_failures();
+        written?;
+        self.next_failure()
     }
 
     fn is_terminal(&self) -> bool {
@@ -198,48 +310,41 @@ impl Handler for RotatingFile {
     }
 }
 
-/// Checks that renaming `from` onto `to` moves, and replaces, only regular files.
-fn check_step(from: &Path, to: &Path) -> Result<(), Error> {
-    for at in [from, to] {
-        open::check_regular(at).map_err(|e| Error::io("RotatingFile", "rotate", at, e))?;
+impl Drop for RotatingFile {
+    /// Writes out, waits for the pending compressions until the dispatcher's shutdown
+    /// deadline (or [`RotatingFile::COMPRESS_WAIT`] for a handler dropped elsewhere), and
+    /// reports on stderr the backups left uncompressed and the failures not yet returned.
+    fn drop(&mut self) {
+        let _ = self.file.write_out();
+        let deadline = crate::dispatch::drain_deadline()
+            .unwrap_or_else(|| Instant::now() + Self::COMPRESS_WAIT);
+        let left = self.backups.shut_down(deadline);
+        for failure in self.backups.take_failures() {
+            let Failure { op, path, error } = failure;
+            self.unreturned
+                .push_back(Error::io("RotatingFile", op, path, error));
+        }
+        for error in self.unreturned.drain(..) {
+            crate::report::say(&error.code(), &format!("rotating_file: {error}"));
+        }
+        if !left.is_empty() {
+            let names: Vec<String> = left.iter().map(|p| p.display().to_string()).collect();
+            crate::report::say(
+                "HANDLER::RotatingFile::SHUTDOWN::WARNING",
+                &format!(
+                    "{} rotated file{} left uncompressed at shutdown, kept as {} (compressed at the next start): {}",
+                    left.len(),
+                    if left.len() == 1 { " was" } else { "s were" },
+                    if left.len() == 1 { "it is" } else { "they are" },
+                    names.join(", ")
+                ),
+            );
+        }
     }
-    Ok(())
-}
-
-/// How many backups exist in a row from `path.1` (`path.1` … `path.k`), looking at most at
-/// `limit` of them.
-fn existing_backups(path: &Path, limit: usize) -> usize {
-    (1..=limit)
-        .take_while(|&n| fs::symlink_metadata(backup_path(path, n)).is_ok())
-        .count()
 }
 
 /// A file time as a date-time, if representable.
 fn to_datetime(time: SystemTime) -> Option<OffsetDateTime> {
     let secs = time.duration_since(SystemTime::UNIX_EPOCH).ok()?.as_secs();
     OffsetDateTime::from_unix_timestamp(i64::try_from(secs).ok()?).ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn existing_backups_counts_the_run_from_one() {
-        let dir = std::env::temp_dir().join(format!("ko-log-backups-{}", std::process::id()));
-        fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("app.log");
-        assert_eq!(existing_backups(&path, 10), 0);
-        for n in [1, 2, 4] {
-            fs::write(backup_path(&path, n), "").unwrap();
-        }
-        assert_eq!(existing_backups(&path, 10), 2, "stops at the gap");
-        assert_eq!(
-            existing_backups(&path, 1),
-            1,
-            "looks no further than the limit"
-        );
-        assert_eq!(existing_backups(&path, 0), 0);
-        fs::remove_dir_all(&dir).unwrap();
-    }
 }

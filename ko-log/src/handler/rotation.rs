@@ -1,15 +1,87 @@
 //! The pure decisions of [`RotatingFile`](super::RotatingFile): when to rotate, how
-//! backups are named, and which renames shift them.
+//! backups are named, which renames shift them, and which backups retention removes.
 //!
 //! Nothing here touches the file system or reads a clock: the handler passes the time
-//! (the latest event timestamp it has seen) and the sizes in, which keeps every rule
-//! unit-testable without sleeping.
+//! (the latest event timestamp it has seen, or its wall clock for the age of backups),
+//! the sizes and the backups it found in, which keeps every rule unit-testable without
+//! sleeping.
+//!
+//! **Names.** Backup `n` of `app.log` is `app.log.n` (plain), `app.log.n.gz` or
+//! `app.log.n.zst` (compressed); `n` = 1 is the newest, written without leading zeros. A
+//! compression in progress writes `app.log.n.gz.tmp` (or `.zst.tmp`), named after the slot
+//! its source had when it started. Plain and compressed backups share the numbers, so they
+//! are counted together.
 
-use std::ffi::OsString;
+use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use ko_log_config::handler::Rotation;
 use time::{Duration, OffsetDateTime, UtcOffset};
+
+/// What a backup file holds: plain text, or compressed with a codec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Kind {
+    /// `app.log.n`.
+    Plain,
+    /// `app.log.n.gz`.
+    Gzip,
+    /// `app.log.n.zst`.
+    Zstd,
+}
+
+impl Kind {
+    /// The extension after the number (`None` for a plain backup).
+    pub(crate) fn extension(self) -> Option<&'static str> {
+        match self {
+            Kind::Plain => None,
+            Kind::Gzip => Some("gz"),
+            Kind::Zstd => Some("zst"),
+        }
+    }
+
+    const COMPRESSED: [Kind; 2] = [Kind::Gzip, Kind::Zstd];
+}
+
+/// A file name next to the live file that belongs to its rotation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Name {
+    /// Backup `n`, plain or compressed.
+    Backup(usize, Kind),
+    /// A compression into `kind` of backup `n` that has not finished.
+    Temp(usize, Kind),
+}
+
+/// Reads `name` (a file name in the live file's directory) as one of the names the
+/// rotation of the live file `live` (its file name) makes, if it is one.
+pub(crate) fn parse_name(live: &OsStr, name: &OsStr) -> Option<Name> {
+    let rest = name
+        .as_encoded_bytes()
+        .strip_prefix(live.as_encoded_bytes())?
+        .strip_prefix(b".")?;
+    let rest = std::str::from_utf8(rest).ok()?;
+    let (number, tail) = rest.split_once('.').unwrap_or((rest, ""));
+    if number.is_empty() || number.starts_with('0') || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: usize = number.parse().ok()?;
+    if tail.is_empty() {
+        return Some(Name::Backup(n, Kind::Plain));
+    }
+    let (extension, temp) = match tail.strip_suffix(".tmp") {
+        Some(extension) => (extension, true),
+        None => (tail, false),
+    };
+    let kind = Kind::COMPRESSED
+        .into_iter()
+        .find(|kind| kind.extension() == Some(extension))?;
+    Some(if temp {
+        Name::Temp(n, kind)
+    } else {
+        Name::Backup(n, kind)
+    })
+}
 
 /// The first `rotation` boundary strictly after `now`, on the clock of `offset`
 /// (`None` for [`Rotation::Never`], or past the representable range).
@@ -46,26 +118,102 @@ pub(crate) fn should_rotate(
     len > 0 && (by_size || by_time)
 }
 
-/// The `n`th backup of `path`: `app.log` → `app.log.n` (`n` = 1 is the newest).
-pub(crate) fn backup_path(path: &Path, n: usize) -> PathBuf {
+/// The `n`th backup of `path` holding `kind`: `app.log` → `app.log.n`, `app.log.n.gz`,
+/// `app.log.n.zst` (`n` = 1 is the newest).
+pub(crate) fn kind_path(path: &Path, n: usize, kind: Kind) -> PathBuf {
     let mut name = OsString::from(path.as_os_str());
-    name.push(format!(".{n}"));
+    match kind.extension() {
+        Some(extension) => name.push(format!(".{n}.{extension}")),
+        None => name.push(format!(".{n}")),
+    }
     PathBuf::from(name)
 }
 
-/// The renames that rotate `path` keeping `backup_count` backups, in the order to run
-/// them: `path.{N-1}` → `path.N` (replacing the oldest), …, `path.1` → `path.2`, then
-/// `path` → `path.1`. Empty when `backup_count` is 0 (the file is truncated in place).
-pub(crate) fn rename_plan(path: &Path, backup_count: usize) -> Vec<(PathBuf, PathBuf)> {
+/// Where the compression of backup `n` into `kind` is written before its rename:
+/// `app.log.n.gz.tmp`.
+pub(crate) fn temp_path(path: &Path, n: usize, kind: Kind) -> PathBuf {
+    let mut name = kind_path(path, n, kind).into_os_string();
+    name.push(".tmp");
+    PathBuf::from(name)
+}
+
+/// The backups found, by number, with the kinds of file each number has (two only after a
+/// crash between a compression's rename and the removal of its plain file).
+pub(crate) type Found = BTreeMap<usize, BTreeSet<Kind>>;
+
+/// What a rotation does to the backups before the live file becomes backup 1.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct RotationPlan {
+    /// Files of backup `backup_count` to remove first, when the run from 1 reaches it:
+    /// the oldest backup, which the shift would push past `backup_count`.
+    pub remove: Vec<(usize, Kind)>,
+    /// The files renamed from number `n` to `n + 1`, in the order to run them (the
+    /// highest first, so no rename replaces a file).
+    pub shift: Vec<(usize, Kind)>,
+}
+
+/// How a rotation keeping `backup_count` backups shifts those `found`.
+///
+/// Only the run of numbers present from 1 (`1 … k`) moves up, so a rotation costs a
+/// rename per existing backup, whatever `backup_count`; a backup beyond a gap stays where
+/// it is until the gap fills. When the run reaches `backup_count`, that oldest backup is
+/// removed first, so the shift never renames onto an existing file. Empty when
+/// `backup_count` is 0 (the live file is truncated in place).
+pub(crate) fn rotation_plan(found: &Found, backup_count: usize) -> RotationPlan {
     if backup_count == 0 {
-        return Vec::new();
+        return RotationPlan::default();
     }
-    let mut plan: Vec<(PathBuf, PathBuf)> = (1..backup_count)
-        .rev()
-        .map(|n| (backup_path(path, n), backup_path(path, n + 1)))
-        .collect();
-    plan.push((path.to_path_buf(), backup_path(path, 1)));
+    let run = (1..)
+        .take_while(|n| found.get(n).is_some_and(|kinds| !kinds.is_empty()))
+        .count();
+    let mut plan = RotationPlan::default();
+    if run >= backup_count {
+        if let Some(kinds) = found.get(&backup_count) {
+            plan.remove = kinds.iter().map(|&kind| (backup_count, kind)).collect();
+        }
+    }
+    let shifted = run.min(backup_count - 1);
+    for n in (1..=shifted).rev() {
+        if let Some(kinds) = found.get(&n) {
+            plan.shift.extend(kinds.iter().map(|&kind| (n, kind)));
+        }
+    }
     plan
+}
+
+/// One backup file as retention sees it: its number, its kind and when it was last
+/// modified (`None` when that cannot be read: never removed for its age).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Aged {
+    pub n: usize,
+    pub kind: Kind,
+    pub modified: Option<SystemTime>,
+}
+
+/// The backups retention removes: those numbered above `backup_count`, and, with a
+/// `max_age`, those last modified more than `max_age` before `now` (a file exactly
+/// `max_age` old, or modified after `now`, is kept). Plain and compressed files are
+/// judged alike; the result keeps the order of `backups`.
+pub(crate) fn expired(
+    backups: &[Aged],
+    backup_count: usize,
+    max_age: Option<std::time::Duration>,
+    now: SystemTime,
+) -> Vec<(usize, Kind)> {
+    backups
+        .iter()
+        .filter(|backup| {
+            let too_many = backup.n > backup_count;
+            let too_old = match (max_age, backup.modified) {
+                (Some(max_age), Some(modified)) => {
+                    now.duration_since(modified).is_ok_and(|age| age > max_age)
+                }
+                _ => false,
+            };
+            too_many || too_old
+        })
+        .map(|backup| (backup.n, backup.kind))
+        .collect()
 }
 
 #[cfg(test)]
@@ -272,27 +420,197 @@ mod tests {
     #[test]
     fn backup_names() {
         assert_eq!(
-            backup_path(Path::new("logs/app.log"), 1),
+            kind_path(Path::new("logs/app.log"), 1, Kind::Plain),
             PathBuf::from("logs/app.log.1")
         );
-        assert_eq!(backup_path(Path::new("app"), 12), PathBuf::from("app.12"));
+        assert_eq!(
+            kind_path(Path::new("app"), 12, Kind::Plain),
+            PathBuf::from("app.12")
+        );
+    }
+
+    fn found(entries: &[(usize, Kind)]) -> Found {
+        let mut found = Found::new();
+        for &(n, kind) in entries {
+            found.entry(n).or_default().insert(kind);
+        }
+        found
     }
 
     #[test]
     fn plan_shifts_oldest_first() {
-        let p = |s: &str| PathBuf::from(s);
+        use Kind::{Gzip, Plain, Zstd};
+        // Plain and compressed backups shift together, the highest number first.
         assert_eq!(
-            rename_plan(Path::new("app.log"), 3),
-            vec![
-                (p("app.log.2"), p("app.log.3")),
-                (p("app.log.1"), p("app.log.2")),
-                (p("app.log"), p("app.log.1")),
-            ]
+            rotation_plan(&found(&[(1, Plain), (2, Gzip), (3, Zstd)]), 5),
+            RotationPlan {
+                remove: vec![],
+                shift: vec![(3, Zstd), (2, Gzip), (1, Plain)],
+            }
+        );
+        // The run reaches backup_count: the oldest is removed, the rest shift.
+        assert_eq!(
+            rotation_plan(&found(&[(1, Gzip), (2, Gzip), (3, Plain)]), 3),
+            RotationPlan {
+                remove: vec![(3, Plain)],
+                shift: vec![(2, Gzip), (1, Gzip)],
+            }
+        );
+        // Both files of a number (a crash between rename and removal) move together.
+        assert_eq!(
+            rotation_plan(&found(&[(1, Plain), (1, Gzip)]), 1),
+            RotationPlan {
+                remove: vec![(1, Plain), (1, Gzip)],
+                shift: vec![],
+            }
+        );
+        // Nothing yet, or no backups kept.
+        assert_eq!(rotation_plan(&found(&[]), 3), RotationPlan::default());
+        assert_eq!(
+            rotation_plan(&found(&[(1, Plain)]), 0),
+            RotationPlan::default()
+        );
+    }
+
+    #[test]
+    fn plan_shifts_only_the_run_from_one() {
+        use Kind::{Gzip, Plain};
+        // 4 is beyond the gap at 3: it stays, and nothing is removed.
+        assert_eq!(
+            rotation_plan(&found(&[(1, Plain), (2, Gzip), (4, Gzip)]), 4),
+            RotationPlan {
+                remove: vec![],
+                shift: vec![(2, Gzip), (1, Plain)],
+            }
+        );
+        // No backup 1: nothing shifts (the live file becomes 1).
+        assert_eq!(
+            rotation_plan(&found(&[(2, Plain), (3, Plain)]), 5),
+            RotationPlan::default()
+        );
+        // A run longer than backup_count (it was lowered): backup_count is removed, the
+        // ones above are left to retention.
+        assert_eq!(
+            rotation_plan(&found(&[(1, Plain), (2, Plain), (3, Plain), (4, Plain)]), 2),
+            RotationPlan {
+                remove: vec![(2, Plain)],
+                shift: vec![(1, Plain)],
+            }
+        );
+    }
+
+    #[test]
+    fn names_of_backups_and_temporaries() {
+        let live = OsStr::new("app.log");
+        let parse = |name: &str| parse_name(live, OsStr::new(name));
+        assert_eq!(parse("app.log.1"), Some(Name::Backup(1, Kind::Plain)));
+        assert_eq!(parse("app.log.12.gz"), Some(Name::Backup(12, Kind::Gzip)));
+        assert_eq!(parse("app.log.3.zst"), Some(Name::Backup(3, Kind::Zstd)));
+        assert_eq!(parse("app.log.2.gz.tmp"), Some(Name::Temp(2, Kind::Gzip)));
+        assert_eq!(parse("app.log.2.zst.tmp"), Some(Name::Temp(2, Kind::Zstd)));
+        for other in [
+            "app.log",
+            "app.log.",
+            "app.log.0",
+            "app.log.01",
+            "app.log.1.tmp",
+            "app.log.1.bz2",
+            "app.log.1.gz.bak",
+            "app.log.x",
+            "app.log.-1",
+            "app.log.1.2",
+            "app.logs.1",
+            "other.log.1",
+            "app.log.99999999999999999999999",
+        ] {
+            assert_eq!(parse(other), None, "{other}");
+        }
+        let path = Path::new("logs/app.log");
+        assert_eq!(
+            kind_path(path, 3, Kind::Plain),
+            PathBuf::from("logs/app.log.3")
         );
         assert_eq!(
-            rename_plan(Path::new("app.log"), 1),
-            vec![(p("app.log"), p("app.log.1"))]
+            kind_path(path, 3, Kind::Gzip),
+            PathBuf::from("logs/app.log.3.gz")
         );
-        assert!(rename_plan(Path::new("app.log"), 0).is_empty());
+        assert_eq!(
+            kind_path(path, 3, Kind::Zstd),
+            PathBuf::from("logs/app.log.3.zst")
+        );
+        assert_eq!(
+            temp_path(path, 3, Kind::Gzip),
+            PathBuf::from("logs/app.log.3.gz.tmp")
+        );
+        // Every name made is read back as what it is.
+        for kind in [Kind::Plain, Kind::Gzip, Kind::Zstd] {
+            let name = kind_path(Path::new("app.log"), 7, kind);
+            assert_eq!(
+                parse_name(live, name.as_os_str()),
+                Some(Name::Backup(7, kind))
+            );
+        }
+    }
+
+    fn aged(n: usize, kind: Kind, days_old: Option<u64>, now: SystemTime) -> Aged {
+        Aged {
+            n,
+            kind,
+            modified: days_old.map(|d| now - std::time::Duration::from_secs(d * 86_400)),
+        }
+    }
+
+    #[test]
+    fn retention_by_count_removes_exactly_the_numbers_above_it() {
+        let now = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+        let backups = [
+            aged(1, Kind::Plain, Some(0), now),
+            aged(2, Kind::Gzip, Some(1), now),
+            aged(3, Kind::Gzip, Some(2), now),
+            aged(4, Kind::Zstd, Some(3), now),
+            aged(7, Kind::Plain, None, now),
+        ];
+        assert_eq!(
+            expired(&backups, 3, None, now),
+            [(4, Kind::Zstd), (7, Kind::Plain)]
+        );
+        assert_eq!(expired(&backups, 7, None, now), []);
+        assert_eq!(expired(&backups, 0, None, now).len(), 5);
+    }
+
+    #[test]
+    fn retention_by_age_keeps_a_file_exactly_max_age_old() {
+        let now = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+        let day = std::time::Duration::from_secs(86_400);
+        let at = |age: std::time::Duration, n: usize| Aged {
+            n,
+            kind: Kind::Gzip,
+            modified: Some(now - age),
+        };
+        let backups = [
+            at(day * 13, 1),
+            at(day * 14, 2),
+            at(day * 14 + std::time::Duration::from_secs(1), 3),
+            at(day * 30, 4),
+            Aged {
+                n: 5,
+                kind: Kind::Plain,
+                modified: None,
+            },
+            Aged {
+                n: 6,
+                kind: Kind::Plain,
+                modified: Some(now + day),
+            },
+        ];
+        assert_eq!(
+            expired(&backups, 10, Some(day * 14), now),
+            [(3, Kind::Gzip), (4, Kind::Gzip)]
+        );
+        // Both limits at once: above the count, or too old.
+        assert_eq!(
+            expired(&backups, 5, Some(day * 14), now),
+            [(3, Kind::Gzip), (4, Kind::Gzip), (6, Kind::Plain)]
+        );
     }
 }

@@ -132,7 +132,11 @@ impl Statuses {
 }
 
 /// Logs one status record through the global logger, on the `ko_log` target.
-fn emit(level: log::Level, args: std::fmt::Arguments<'_>, fields: &[(&str, log::kv::Value<'_>)]) {
+pub(super) fn emit(
+    level: log::Level,
+    args: std::fmt::Arguments<'_>,
+    fields: &[(&str, log::kv::Value<'_>)],
+) {
     let logger = log::logger();
     let metadata = log::Metadata::builder()
         .level(level)
