@@ -242,6 +242,24 @@ impl Backend {
         true
     }
 
+    /// Queues a record of `route` (from [`Backend::route_of`]) captured on this thread,
+    /// with the scoped context it was logged in: waits at the route's raised holds, then
+    /// pushes under the queue's backpressure. `Log::log` and the tracing bridge both end
+    /// here, so a record from either takes the same path.
+    #[inline]
+    pub(crate) fn submit(
+        &self,
+        route: usize,
+        captured: capture::Captured,
+        scope: Option<Arc<context::Frame>>,
+    ) {
+        let level = captured.level();
+        let msg = Msg::Record(route, captured, scope);
+        if self.passes_holds(route, level) {
+            self.queue.push(msg);
+        }
+    }
+
     /// Wakes the dispatcher (never waits): it flushes its handlers when it finds the
     /// queue dry, which makes them log the status records their threads queued.
     pub(crate) fn wake(&self) {
@@ -373,10 +391,7 @@ impl Log for Backend {
 
     fn log(&self, record: &Record<'_>) {
         if let Some(route) = self.route_of(record) {
-            let msg = Msg::Record(route, capture::capture(record), context::current());
-            if self.passes_holds(route, record.level()) {
-                self.queue.push(msg);
-            }
+            self.submit(route, capture::capture(record), context::current());
         }
     }
 

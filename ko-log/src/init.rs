@@ -84,6 +84,9 @@ fn claim_and_install<T>(build: impl FnOnce() -> Result<(Backend, T), Error>) -> 
     };
     let _ = GLOBAL.backend.set(backend);
     log::set_max_level(max_level);
+    // tracing callsites cached before init are asked again, now against these loggers.
+    #[cfg(feature = "tracing")]
+    crate::tracing::loggers_changed();
     #[cfg(unix)]
     if let Some(watcher) = watcher {
         watcher.arm();
