@@ -477,3 +477,40 @@ fn an_unfiltered_layer_still_follows_the_loggers() {
     let stats = ko_log::stats();
     assert_eq!((stats.enqueued, stats.written), (1, 1), "{stats:?}");
 }
+
+/// A `Debug` and `Display` that panic.
+struct Panics;
+
+impl fmt::Debug for Panics {
+    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+        panic!("Debug panicked")
+    }
+}
+
+impl fmt::Display for Panics {
+    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+        panic!("Display panicked")
+    }
+}
+
+#[test]
+fn a_panicking_field_or_message_is_caught() {
+    own_process!("a_panicking_field_or_message_is_caught");
+    let dir = tempfile::tempdir().unwrap();
+    let (_guard, logs) = install(dir.path());
+    let span = tracing::info_span!("hostile", in_span = ?Panics);
+    let _entered = span.enter();
+    tracing::info!(debug = ?Panics, display = %Panics, "message {}", Panics);
+    tracing::info!("still logging");
+    assert_eq!(
+        json_lines(&logs.json),
+        [
+            concat!(
+                r#"{"level":"INFO","target":"tracing_bridge","message":"<panicked while formatting>","#,
+                r#""debug":"<panicked while formatting>","display":"<panicked while formatting>","#,
+                r#""in_span":"<panicked while formatting>","spans":"hostile"}"#
+            ),
+            r#"{"level":"INFO","target":"tracing_bridge","message":"still logging","in_span":"<panicked while formatting>","spans":"hostile"}"#,
+        ]
+    );
+}

@@ -117,4 +117,6 @@ mod docs {
     struct Shipping;
     #[doc = include_str!("../../docs/TESTING.md")]
     struct Testing;
+    #[doc = include_str!("../../docs/TRACING.md")]
+    struct Tracing;
 }

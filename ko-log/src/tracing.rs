@@ -12,11 +12,17 @@
 //! use tracing_subscriber::layer::SubscriberExt as _;
 //!
 //! let _guard = ko_log::init_default()?;
-//! let subscriber = tracing_subscriber::registry().with(ko_log::tracing::layer());
-//! tracing_core::dispatcher::set_global_default(subscriber.into())?;
+//! tracing::subscriber::set_global_default(
+//!     tracing_subscriber::registry().with(ko_log::tracing::layer()),
+//! )?;
+//! tracing::info!(user_id = 7, "Processing request");
 //! # }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! Set the subscriber with `set_global_default`, not tracing-subscriber's `.init()`:
+//! with its default `tracing-log` feature, `.init()` also claims `log`'s global logger,
+//! which ko-log holds. docs/TRACING.md in the repository has the whole story.
 //!
 //! - The event's `message` field is the message; every other field is a key-value of
 //!   the same kind (`i64`, `u64`, `f64`, `bool`, text; a 128-bit integer as `log`'s are;
@@ -79,8 +85,13 @@ where
 /// keeps span fields as their events' context (see [the module docs](self)).
 ///
 /// It does not filter the subscriber: wrap it in a filter, [`LoggerLevels`] as
-/// [`layer()`] does, or one of your own. Either way an event still goes through ko-log's
-/// routes, so a target whose logger refuses its level writes nothing.
+/// [`layer()`] does, or one of your own, or use it bare. Either way an event goes
+/// through ko-log's routes and a span is kept only when its logger accepts its level,
+/// so a target whose logger refuses a level writes nothing. Bare, every event reaches
+/// the layer and is refused there (a route lookup): use it so when another layer of
+/// the subscriber has a filter that decides per event (tracing-subscriber can then
+/// skip an event for a per-layer-filtered layer after an `enabled!` check,
+/// tokio-rs/tracing#2519).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct KoLogLayer {
     _private: (),
