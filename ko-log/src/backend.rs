@@ -271,6 +271,38 @@ impl Backend {
         }
     }
 
+    /// Routes `record` by the config in force, waits at the raised holds of its route,
+    /// then queues what `capture` makes (the record and the scoped context it was logged
+    /// in) under the queue's backpressure. The routes are held until it is queued (a
+    /// reload waits for that before it retires them), and read again after a wait.
+    /// `Log::log` and the tracing bridge both end here, so a record from either takes the
+    /// same path.
+    #[inline]
+    pub(crate) fn submit_with(
+        &self,
+        record: &Record<'_>,
+        capture: impl FnOnce() -> (capture::Captured, Option<Arc<context::Frame>>),
+    ) {
+        let (routes, routed) = loop {
+            let routes = self.routes.load();
+            let Some(routed) = self.route_in(&routes, record) else {
+                return;
+            };
+            match self.held(&routes, routed, record.level()) {
+                None => break (routes, routed),
+                Some(held) => {
+                    drop(routes);
+                    if !self.wait_for(&held) {
+                        return;
+                    }
+                }
+            }
+        };
+        let (captured, scope) = capture();
+        self.queue.push(Msg::Record(routed, captured, scope));
+        drop(routes);
+    }
+
     /// Wakes the dispatcher (never waits): it flushes its handlers when it finds the
     /// queue dry, which makes them log the status records their threads queued.
     pub(crate) fn wake(&self) {
@@ -439,28 +471,7 @@ impl Log for Backend {
     }
 
     fn log(&self, record: &Record<'_>) {
-        loop {
-            // Read until the record is queued: a reload waits for readers of the routes
-            // it replaced before it retires them (see `reload`).
-            let routes = self.routes.load();
-            let Some(routed) = self.route_in(&routes, record) else {
-                return;
-            };
-            if let Some(held) = self.held(&routes, routed, record.level()) {
-                drop(routes);
-                if !self.wait_for(&held) {
-                    return;
-                }
-                // Routed again, by the config in force now.
-                continue;
-            }
-            self.queue.push(Msg::Record(
-                routed,
-                capture::capture(record),
-                context::current(),
-            ));
-            return;
-        }
+        self.submit_with(record, || (capture::capture(record), context::current()));
     }
 
     /// Returns once every record logged before the call is written and every handler

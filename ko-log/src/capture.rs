@@ -65,6 +65,31 @@ impl Captured {
     }
 }
 
+/// A record that does not come from a `log::Record` (the tracing bridge), captured now
+/// on this thread: the same clock, thread numbering and message storage as [`capture`].
+#[cfg(feature = "tracing")]
+pub(crate) fn capture_parts(
+    level: Level,
+    target: Str,
+    module_path: Option<Str>,
+    file: Option<Str>,
+    line: Option<u32>,
+    message: Text,
+    fields: Fields,
+) -> Captured {
+    Captured {
+        time: SystemTime::now(),
+        level,
+        target,
+        module_path,
+        file,
+        line,
+        thread: thread_key(),
+        message,
+        fields,
+    }
+}
+
 /// Captures `record`.
 pub(crate) fn capture(record: &log::Record<'_>) -> Captured {
     // Sized exactly: a record's fields sit in the queue until written.
@@ -95,7 +120,7 @@ const INLINE: usize = 86;
 
 /// A message as it crosses the queue.
 #[derive(Debug)]
-enum Text {
+pub(crate) enum Text {
     /// A literal (`Arguments::as_str`).
     Static(&'static str),
     /// A formatted message of at most [`INLINE`] bytes.
@@ -105,7 +130,8 @@ enum Text {
 }
 
 impl Text {
-    fn of(args: &fmt::Arguments<'_>) -> Text {
+    /// Stores `args`: borrowed when a literal, otherwise formatted (a panic caught).
+    pub(crate) fn of(args: &fmt::Arguments<'_>) -> Text {
         if let Some(literal) = args.as_str() {
             return Text::Static(literal);
         }

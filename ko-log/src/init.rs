@@ -91,6 +91,9 @@ fn claim_and_install<T>(build: impl FnOnce() -> Result<(Backend, T), Error>) -> 
     if backend.log_panics() {
         crate::panic::log_panics();
     }
+    // tracing callsites cached before init are asked again, now against these loggers.
+    #[cfg(feature = "tracing")]
+    crate::tracing::loggers_changed();
     #[cfg(unix)]
     if let Some(watcher) = watcher {
         watcher.arm();

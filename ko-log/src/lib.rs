@@ -19,6 +19,8 @@
 //! - Context: bound [`Logger`]s, [`context!`] thread scopes, [`with_context`] task scopes.
 //! - Async: [`ainfo!`] and friends wait for room without blocking the executor thread.
 //! - Tests: [`testing::Sink`] captures each test's own records.
+//! - tracing (feature `tracing`): `ko_log::tracing::layer()` feeds tracing events, with
+//!   their spans' fields as context, into the same pipeline.
 //! - Extension points: [`Handler`], [`Render`], [`Process`].
 //!
 //! The README (doc-tested with the crate) is the guide; `docs/` in the repository has the
@@ -59,6 +61,8 @@ mod route;
 mod signals;
 mod stats;
 pub mod testing;
+#[cfg(feature = "tracing")]
+pub mod tracing;
 
 pub use backend::Backend;
 pub use builder::Builder;
@@ -117,4 +121,6 @@ mod docs {
     struct Shipping;
     #[doc = include_str!("../../docs/TESTING.md")]
     struct Testing;
+    #[doc = include_str!("../../docs/TRACING.md")]
+    struct Tracing;
 }

@@ -392,6 +392,9 @@ impl Backend {
             if config.log_panics {
                 crate::panic::log_panics();
             }
+            // tracing's cached answers were the old loggers'.
+            #[cfg(feature = "tracing")]
+            crate::tracing::loggers_changed();
         }
         let reloaded = Reloaded {
             generation,
