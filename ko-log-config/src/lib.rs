@@ -40,6 +40,7 @@
 #![forbid(unsafe_code)]
 
 mod build;
+pub mod check;
 mod config;
 pub mod env;
 mod error;
@@ -57,6 +58,7 @@ mod suggest;
 pub mod template;
 pub mod units;
 
+pub use check::Checked;
 pub use config::{Config, Format, CONSOLE, ROOT};
 pub use error::{ConfigError, ConfigErrorKind, Location};
 pub use handler::{HandlerConfig, HandlerKind};

@@ -4,11 +4,19 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::check::{Checked, Collector};
 use crate::source::Source;
 use crate::{build, env, node, Config, ConfigError, ConfigErrorKind, Format};
 
 pub(crate) fn from_path(path: &Path) -> Result<Config, ConfigError> {
-    let format = path
+    let format = format_of(path)?;
+    let text = read(path)?;
+    from_str(&text, format, Some(path))
+}
+
+/// The format a path's extension names, or the error saying it names none.
+fn format_of(path: &Path) -> Result<Format, ConfigError> {
+    path
         .extension()
         .and_then(|ext| ext.to_str())
         .and_then(Format::from_extension)
@@ -21,7 +29,11 @@ pub(crate) fn from_path(path: &Path) -> Result<Config, ConfigError> {
                 ),
             )
             .with_file(path)
-        })?;
+        })
+}
+
+/// The text of a config file, refused when it cannot be read or is not UTF-8.
+fn read(path: &Path) -> Result<String, ConfigError> {
     let bytes = std::fs::read(path).map_err(|e| {
         ConfigError::new(
             ConfigErrorKind::Io,
@@ -30,20 +42,19 @@ pub(crate) fn from_path(path: &Path) -> Result<Config, ConfigError> {
         .with_file(path)
         .with_source(e)
     })?;
-    let text = match String::from_utf8(bytes) {
-        Ok(text) => text,
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text),
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
             let prefix = String::from_utf8_lossy(e.as_bytes().get(..valid).unwrap_or_default());
             let source = Source::new(Some(path.to_owned()), &prefix);
             let message = "the file is not valid UTF-8";
             let error = ConfigError::new(ConfigErrorKind::Syntax, message);
-            return Err(error
+            Err(error
                 .at(&source, source.mark_at(valid))
-                .with_source(e.utf8_error()));
+                .with_source(e.utf8_error()))
         }
-    };
-    from_str(&text, format, Some(path))
+    }
 }
 
 pub(crate) fn from_str(
@@ -54,10 +65,48 @@ pub(crate) fn from_str(
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let source = Arc::new(Source::new(file.map(Path::to_owned), text));
     let mut root = node::parse(&source, format)?;
-    let base_dir = file
-        .and_then(Path::parent)
-        .filter(|dir| !dir.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    env::interpolate(&mut root, &source, base_dir)?;
+    env::interpolate(&mut root, &source, base_dir(file), None)?;
     build::config(&root, source)
+}
+
+/// The directory `env_file` is relative to.
+fn base_dir(file: Option<&Path>) -> &Path {
+    file.and_then(Path::parent)
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// [`Config::check_file`]: reading as [`from_path`] does, then [`check_str`].
+pub(crate) fn check_path(path: &Path, format: Option<Format>) -> Checked {
+    let read = format
+        .map_or_else(|| format_of(path), Ok)
+        .and_then(|format| Ok((format, read(path)?)));
+    match read {
+        Ok((format, text)) => check_str(&text, format, Some(path)),
+        Err(error) => {
+            let mut collector = Collector::default();
+            collector.push(error);
+            Checked::new(None, collector)
+        }
+    }
+}
+
+/// [`Config::check_str`]: the steps of [`from_str`], going on after each error where the
+/// step can (see [`crate::check`]).
+pub(crate) fn check_str(text: &str, format: Format, file: Option<&Path>) -> Checked {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let source = Arc::new(Source::new(file.map(Path::to_owned), text));
+    let mut collector = Collector::default();
+    let mut root = match node::parse(&source, format) {
+        Ok(root) => root,
+        Err(error) => {
+            collector.push(error);
+            return Checked::new(None, collector);
+        }
+    };
+    if let Err(error) = env::interpolate(&mut root, &source, base_dir(file), Some(&mut collector)) {
+        collector.push(error);
+        return Checked::new(None, collector);
+    }
+    build::check(&root, source, collector)
 }

@@ -64,18 +64,27 @@ pub(super) fn processors(
     path: &KeyPath,
 ) -> Result<Vec<ProcessorConfig>, ConfigError> {
     match &node.value {
-        NodeValue::Seq(items) => items
-            .iter()
-            .enumerate()
-            .map(|(index, item)| processor(cx, item, &path.index(index)))
-            .collect(),
+        NodeValue::Seq(items) => {
+            let mut processors = Vec::with_capacity(items.len());
+            for (index, item) in items.iter().enumerate() {
+                // In a check, a refused processor is left out and the others checked.
+                let built = processor(cx, item, &path.index(index)).map(Some);
+                if let Some(built) = cx.recover(built, || None)? {
+                    processors.push(built);
+                }
+            }
+            Ok(processors)
+        }
         NodeValue::Null => Ok(Vec::new()),
-        _ => Err(cx.error(
-            crate::ConfigErrorKind::InvalidValue,
-            node.mark(),
-            path,
-            format!("expected a list of processors, found {}", node.kind_name()),
-        )),
+        _ => cx.recover(
+            Err(cx.error(
+                crate::ConfigErrorKind::InvalidValue,
+                node.mark(),
+                path,
+                format!("expected a list of processors, found {}", node.kind_name()),
+            )),
+            Vec::new,
+        ),
     }
 }
 
