@@ -53,6 +53,7 @@ pub mod node;
 pub mod process;
 pub mod queue;
 pub mod render;
+pub mod schema;
 mod source;
 mod suggest;
 pub mod template;

@@ -182,3 +182,16 @@ fn kind(
         },
     })
 }
+
+/// The keys of each built-in handler type (see [`super::keys`]).
+#[cfg(test)]
+pub(super) fn keys() -> Vec<(&'static str, Vec<&'static str>)> {
+    use crate::schema::fields_of;
+    let with_common = |own: &[&'static str]| [own, COMMON].concat();
+    vec![
+        ("file", with_common(fields_of::<RawFile>())),
+        ("rotating_file", with_common(fields_of::<RawRotatingFile>())),
+        ("stream", with_common(fields_of::<RawStream>())),
+        ("null", with_common(fields_of::<RawNull>())),
+    ]
+}

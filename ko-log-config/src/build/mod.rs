@@ -26,6 +26,11 @@ pub(crate) use self::values::BackpressureDe as BackpressureValue;
 pub(crate) use self::values::DurationDe as DurationValue;
 pub(crate) use self::values::Size;
 use self::values::{BackpressureDe, Capacity, DurationDe, Level, Scalar};
+pub(crate) use self::values::{
+    CallsiteFieldDe as CallsiteFieldValue, ColorModeDe as ColorModeValue,
+    JournalPrefixDe as JournalPrefixValue, RotationDe as RotationValue, StreamDe as StreamValue,
+    TimezoneDe as TimezoneValue,
+};
 use crate::check::{Checked, Collector};
 use crate::node::{deserialize, deserialize_located, Key, KeyPath, Node, NodeValue};
 use crate::source::{Mark, Source};
@@ -335,4 +340,33 @@ pub(crate) fn unknown_handler<'a>(
     )
     .with_suggestion(did_you_mean(handler, names))
     .with_help(Some(help))
+}
+
+/// The keys each table of the raw layer reads, as its serde structs name them plus the
+/// keys read by hand: what the schema's test compares the schema with.
+#[cfg(test)]
+pub(crate) struct Keys {
+    pub root: Vec<&'static str>,
+    pub queue: &'static [&'static str],
+    pub logger: &'static [&'static str],
+    pub handlers: Vec<(&'static str, Vec<&'static str>)>,
+    pub renderers: Vec<(&'static str, Vec<&'static str>)>,
+    pub colors: &'static [&'static str],
+    pub processors: Vec<(&'static str, Vec<&'static str>)>,
+}
+
+#[cfg(test)]
+pub(crate) fn keys() -> Keys {
+    use crate::schema::fields_of;
+    let mut root = fields_of::<RawRoot>().to_vec();
+    root.extend(ROOT_DISPATCHED);
+    Keys {
+        root,
+        queue: fields_of::<RawQueue>(),
+        logger: fields_of::<RawLogger>(),
+        handlers: handler::keys(),
+        renderers: render::keys(),
+        colors: render::color_keys(),
+        processors: process::keys(),
+    }
 }

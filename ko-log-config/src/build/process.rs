@@ -166,3 +166,28 @@ fn processor(cx: &Cx, node: &Node, path: &KeyPath) -> Result<ProcessorConfig, Co
         },
     })
 }
+
+/// The keys of each built-in processor type (see [`super::keys`]).
+#[cfg(test)]
+pub(super) fn keys() -> Vec<(&'static str, Vec<&'static str>)> {
+    use crate::schema::fields_of;
+    let with_type = |own: &[&'static str]| [own, TYPE].concat();
+    vec![
+        ("add_callsite", with_type(fields_of::<RawAddCallsite>())),
+        (
+            "add_context_defaults",
+            with_type(fields_of::<RawAddContextDefaults>()),
+        ),
+        (
+            "dict_tracebacks",
+            with_type(fields_of::<RawDictTracebacks>()),
+        ),
+        (
+            "filter_by_level",
+            with_type(fields_of::<RawFilterByLevel>()),
+        ),
+        ("filter_keys", with_type(fields_of::<RawFilterKeys>())),
+        ("filter_markup", with_type(fields_of::<RawFilterMarkup>())),
+        ("redact", with_type(fields_of::<RawRedact>())),
+    ]
+}

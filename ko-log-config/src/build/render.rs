@@ -200,3 +200,21 @@ fn time_format(
         .with_source(e)
     })
 }
+
+/// The keys of each built-in renderer type (see [`super::keys`]).
+#[cfg(test)]
+pub(super) fn keys() -> Vec<(&'static str, Vec<&'static str>)> {
+    use crate::schema::fields_of;
+    let with_type = |own: &[&'static str]| [own, TYPE].concat();
+    vec![
+        ("plain", with_type(fields_of::<RawPlain>())),
+        ("json", with_type(fields_of::<RawJson>())),
+        ("colored", with_type(fields_of::<RawColored>())),
+    ]
+}
+
+/// The keys of `colors`.
+#[cfg(test)]
+pub(super) fn color_keys() -> &'static [&'static str] {
+    crate::schema::fields_of::<RawColors>()
+}
