@@ -19,6 +19,9 @@
 //! - Async: [`ainfo!`] and friends wait for room without blocking the executor thread.
 //! - Tests: [`testing::Sink`] captures each test's own records.
 //! - Extension points: [`Handler`], [`Render`], [`Process`].
+//! - Tooling: [`check`] reports every mistake of a config without running it, and what a
+//!   valid one does; [`schema()`] is the JSON Schema of its files, registered components
+//!   included (the `ko-log` command prints both).
 //!
 //! The README (doc-tested with the crate) is the guide; `docs/` in the repository has the
 //! architecture, configuration, testing and benchmark documents.
@@ -38,6 +41,7 @@ mod async_api;
 mod backend;
 mod builder;
 mod capture;
+pub mod check;
 mod clock;
 pub mod context;
 mod dispatch;
@@ -53,6 +57,7 @@ mod registry;
 pub mod render;
 mod report;
 mod route;
+mod schema;
 #[cfg(unix)]
 mod signals;
 mod stats;
@@ -71,6 +76,7 @@ pub use life::Life;
 pub use logger::Logger;
 pub use process::{Action, Process};
 pub use render::Render;
+pub use schema::schema;
 pub use stats::{HandlerStats, Stats};
 
 /// The configuration model (the `ko-log-config` crate).

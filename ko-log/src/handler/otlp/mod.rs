@@ -281,44 +281,79 @@ fn backoff(reconnect: &Reconnect, attempt: u32, seed: &mut u64) -> Duration {
 
 const REJECTED: &str = "HANDLER::Otlp::REJECTED::ERROR";
 
+/// Everything [`Otlp::new`] checks, reading the `OTEL_EXPORTER_OTLP_*` environment for
+/// what `params` leave unset, and opening and starting nothing: the endpoint and the HTTP
+/// client for it. Also what `ko_log::check` runs.
+fn plan(params: &OtlpParams) -> Result<(String, http::Client), String> {
+    let endpoint = match &params.endpoint {
+        Some(endpoint) => endpoint.clone(),
+        None => env("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT")
+            .or_else(|| {
+                env("OTEL_EXPORTER_OTLP_ENDPOINT")
+                    .map(|base| format!("{}/v1/logs", base.trim_end_matches('/')))
+            })
+            .unwrap_or_else(|| "http://localhost:4318/v1/logs".to_owned()),
+    };
+    let parsed = http::Endpoint::parse(&endpoint)?;
+    let headers: Vec<(String, String)> = match &params.headers {
+        Some(headers) => headers
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        None => env("OTEL_EXPORTER_OTLP_LOGS_HEADERS")
+            .or_else(|| env("OTEL_EXPORTER_OTLP_HEADERS"))
+            .map(|text| env_headers(&text))
+            .unwrap_or_default(),
+    };
+    for (name, value) in &headers {
+        check_header(name, value)?;
+    }
+    if params.buffer == 0 || params.batch_size == 0 {
+        return Err("`buffer` and `batch_size` must be at least 1".to_owned());
+    }
+    if params.reconnect.min > params.reconnect.max || params.reconnect.min.is_zero() {
+        return Err("`reconnect.min` must be above zero and at most `reconnect.max`".to_owned());
+    }
+    if params.write_timeout.is_zero() {
+        return Err("`write_timeout` must be above zero".to_owned());
+    }
+    let content_type = match params.encoding {
+        Encoding::Protobuf => "application/x-protobuf",
+        Encoding::Json => "application/json",
+    };
+    let client = http::Client::new(parsed, content_type, &headers, params.write_timeout)?;
+    Ok((endpoint, client))
+}
+
+/// The JSON Schema of an `otlp` table's own keys.
+fn schema() -> serde_json::Value {
+    use ko_log_config::schema::{
+        describe, duration, integer, one_of, string, string_map, table, with,
+    };
+    let at_least_one = || with(integer(), serde_json::json!({"minimum": 1}));
+    describe(table(&[
+        ("endpoint", describe(string(), "The collector's OTLP/HTTP logs URL (default $OTEL_EXPORTER_OTLP_LOGS_ENDPOINT, then $OTEL_EXPORTER_OTLP_ENDPOINT/v1/logs, then http://localhost:4318/v1/logs).")),
+        ("encoding", describe(one_of(&["protobuf", "json"]), "protobuf (default) or json.")),
+        ("resource", describe(string_map(), "Resource attributes; service.name defaults to the executable's file name.")),
+        ("headers", describe(string_map(), "Extra request headers (authorization, tenant ids); default $OTEL_EXPORTER_OTLP_LOGS_HEADERS or $OTEL_EXPORTER_OTLP_HEADERS.")),
+        ("buffer", describe(at_least_one(), "Records held for the exporter (default 10000).")),
+        ("backpressure", describe(one_of(&["block", "drop", "drop_oldest"]), "When the buffer is full (default drop_oldest; block holds the callers routed here, never the dispatcher).")),
+        ("write_timeout", describe(duration(), "Connect, write and read timeout; also the longest a flush waits (default \"10s\").")),
+        ("reconnect", describe(table(&[
+            ("min", describe(duration(), "The first delay (default \"100ms\").")),
+            ("max", describe(duration(), "The longest delay, and the cap on a server's Retry-After (default \"30s\").")),
+        ], &[]), "The retry backoff.")),
+        ("batch_size", describe(at_least_one(), "Most records per request (default 512).")),
+        ("batch_interval", describe(duration(), "Longest a record waits for a batch to fill (default \"1s\").")),
+        ("drain_timeout", describe(duration(), "At shutdown, how long the exporter keeps delivering what it holds (default \"5s\").")),
+    ], &[]), "OpenTelemetry logs over OTLP/HTTP (protobuf or JSON), batched and sent from the exporter's own thread.")
+}
+
 impl Otlp {
     /// Validates `params` (reading the `OTEL_EXPORTER_OTLP_*` environment for what they
     /// leave unset) and starts the exporter thread.
     pub fn new(params: &OtlpParams) -> Result<Otlp, String> {
-        let endpoint = match &params.endpoint {
-            Some(endpoint) => endpoint.clone(),
-            None => env("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT")
-                .or_else(|| {
-                    env("OTEL_EXPORTER_OTLP_ENDPOINT")
-                        .map(|base| format!("{}/v1/logs", base.trim_end_matches('/')))
-                })
-                .unwrap_or_else(|| "http://localhost:4318/v1/logs".to_owned()),
-        };
-        let parsed = http::Endpoint::parse(&endpoint)?;
-        let headers: Vec<(String, String)> = match &params.headers {
-            Some(headers) => headers
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-            None => env("OTEL_EXPORTER_OTLP_LOGS_HEADERS")
-                .or_else(|| env("OTEL_EXPORTER_OTLP_HEADERS"))
-                .map(|text| env_headers(&text))
-                .unwrap_or_default(),
-        };
-        for (name, value) in &headers {
-            check_header(name, value)?;
-        }
-        if params.buffer == 0 || params.batch_size == 0 {
-            return Err("`buffer` and `batch_size` must be at least 1".to_owned());
-        }
-        if params.reconnect.min > params.reconnect.max || params.reconnect.min.is_zero() {
-            return Err(
-                "`reconnect.min` must be above zero and at most `reconnect.max`".to_owned(),
-            );
-        }
-        if params.write_timeout.is_zero() {
-            return Err("`write_timeout` must be above zero".to_owned());
-        }
+        let (endpoint, client) = plan(params)?;
         let mut resource: Vec<(String, AnyValue)> = Vec::new();
         if !params.resource.contains_key("service.name") {
             resource.push(("service.name".to_owned(), AnyValue::Str(executable_name())));
@@ -329,11 +364,6 @@ impl Otlp {
                 .iter()
                 .map(|(k, v)| (k.clone(), AnyValue::Str(v.clone()))),
         );
-        let content_type = match params.encoding {
-            Encoding::Protobuf => "application/x-protobuf",
-            Encoding::Json => "application/json",
-        };
-        let client = http::Client::new(parsed, content_type, &headers, params.write_timeout)?;
         let buffer = Arc::new(Buffer::new(
             params.buffer,
             params.batch_size,
@@ -560,7 +590,7 @@ impl Drop for Otlp {
 }
 
 /// `[handlers.NAME]` with `type = "otlp"`.
-#[crate::handler]
+#[crate::handler(check = plan, schema = schema)]
 fn otlp(params: &OtlpParams) -> Result<Otlp, String> {
     Otlp::new(params)
 }
@@ -568,6 +598,18 @@ fn otlp(params: &OtlpParams) -> Result<Otlp, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_schema_has_the_keys_of_the_params() {
+        crate::handler::assert_schema_keys(
+            &schema(),
+            ko_log_config::schema::fields_of::<OtlpParams>(),
+        );
+        crate::handler::assert_schema_keys(
+            &schema()["properties"]["reconnect"]["anyOf"][0],
+            ko_log_config::schema::fields_of::<Reconnect>(),
+        );
+    }
 
     #[test]
     fn env_headers_are_split_and_percent_decoded() {
