@@ -107,6 +107,8 @@ mod docs {
     struct Architecture;
     #[doc = include_str!("../../docs/BENCHMARKS.md")]
     struct Benchmarks;
+    #[doc = include_str!("../../docs/CLI.md")]
+    struct Cli;
     #[doc = include_str!("../../docs/CONFIG.md")]
     struct Config;
     #[doc = include_str!("../../docs/EXTENDING.md")]
