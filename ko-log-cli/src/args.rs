@@ -82,14 +82,12 @@ pub(crate) struct PrettyOptions {
 pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, lexopt::Error> {
     use lexopt::prelude::*;
     let mut parser = lexopt::Parser::from_args(args);
-    let command = loop {
-        match parser.next()? {
-            Some(Long("help") | Short('h')) => return Ok(Command::Help),
-            Some(Long("version") | Short('V')) => return Ok(Command::Version),
-            Some(Value(name)) => break name.string()?,
-            Some(other) => return Err(other.unexpected()),
-            None => return Err("a command is needed: check, pretty or schema".into()),
-        }
+    let command = match parser.next()? {
+        Some(Long("help") | Short('h')) => return Ok(Command::Help),
+        Some(Long("version") | Short('V')) => return Ok(Command::Version),
+        Some(Value(name)) => name.string()?,
+        Some(other) => return Err(other.unexpected()),
+        None => return Err("a command is needed: check, pretty or schema".into()),
     };
     match command.as_str() {
         "check" => check(&mut parser),

@@ -11,7 +11,7 @@
 //! assert_eq!(keys, ["loggers.root.level", "loggers.root.handlers[0]"]);
 //! ```
 //!
-//! [`file`] and [`text`] run the config crate's check ([`Config::check_file`]: every key,
+//! [`file()`] and [`text()`] run the config crate's check ([`Config::check_file`]: every key,
 //! value and rule of the file, going on after each error) and then, on the config it
 //! built, what [`Backend::new`](crate::Backend::new) checks before it writes anything
 //! ([`config`]):
