@@ -37,6 +37,7 @@ fn the_libraries_forbid_unsafe_code() {
         "ko-log/src/lib.rs",
         "ko-log-config/src/lib.rs",
         "ko-log-macros/src/lib.rs",
+        "ko-log-cli/src/lib.rs",
     ] {
         assert!(
             inner_attributes(lib)
@@ -49,13 +50,15 @@ fn the_libraries_forbid_unsafe_code() {
 
 #[test]
 fn ko_log_denies_unwrap_expect_and_panic_outside_tests() {
-    assert!(
-        inner_attributes("ko-log/src/lib.rs").iter().any(|a| {
-            a
-            == "#![cfg_attr(not(test),deny(clippy::unwrap_used,clippy::expect_used,clippy::panic))]"
-        }),
-        "ko-log/src/lib.rs lost its clippy denials"
-    );
+    for lib in ["ko-log/src/lib.rs", "ko-log-cli/src/lib.rs"] {
+        assert!(
+            inner_attributes(lib).iter().any(|a| {
+                a
+                == "#![cfg_attr(not(test),deny(clippy::unwrap_used,clippy::expect_used,clippy::panic))]"
+            }),
+            "{lib} lost its clippy denials"
+        );
+    }
 }
 
 #[test]

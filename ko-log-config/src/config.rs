@@ -1,6 +1,7 @@
 //! The root of the typed configuration and its entry points.
 
 use std::collections::BTreeMap;
+use std::ops::ControlFlow;
 use std::path::Path;
 
 use log::LevelFilter;
@@ -9,7 +10,7 @@ use crate::handler::{JournalPrefix, Stream, StreamConfig};
 use crate::node::KeyPath;
 use crate::render::{ColoredConfig, LogfmtConfig};
 use crate::{
-    ConfigError, ConfigErrorKind, HandlerConfig, HandlerKind, LoggerConfig, QueueConfig,
+    Checked, ConfigError, ConfigErrorKind, HandlerConfig, HandlerKind, LoggerConfig, QueueConfig,
     RendererConfig,
 };
 
@@ -113,6 +114,19 @@ impl Config {
     pub fn from_str(text: &str, format: Format) -> Result<Config, ConfigError> {
         crate::load::from_str(text, format, None)
     }
+
+    /// Reads a config file and reports every mistake in it, not only the first (see
+    /// [`crate::check`]): the same rules as [`Config::from_path`], which refuses the file
+    /// exactly when this finds an error, with the first error it would report among them.
+    /// `format` overrides the one the extension names.
+    pub fn check_file(path: impl AsRef<Path>, format: Option<Format>) -> Checked {
+        crate::load::check_path(path.as_ref(), format)
+    }
+
+    /// [`Config::check_file`] for a text (no file name appears in its errors).
+    pub fn check_str(text: &str, format: Format) -> Checked {
+        crate::load::check_str(text, format, None)
+    }
 }
 
 impl Config {
@@ -131,37 +145,61 @@ impl Config {
 
     /// The rules of [`Config::validate`], with the key path of the first one broken.
     pub(crate) fn check(&self) -> Result<(), Violation> {
+        let mut first = None;
+        self.check_each(|violation| {
+            first = Some(violation);
+            ControlFlow::Break(())
+        });
+        first.map_or(Ok(()), Err)
+    }
+
+    /// Hands every broken rule of [`Config::validate`] to `report`, in order, until it
+    /// says to stop: the one copy of the rules, for loading (the first) and for
+    /// [`Config::check_str`] (all of them).
+    pub(crate) fn check_each(&self, mut report: impl FnMut(Violation) -> ControlFlow<()>) {
         let root = KeyPath::root();
-        self.check_env_filter()?;
+        if let Err(violation) = self.check_env_filter() {
+            if report(violation).is_break() {
+                return;
+            }
+        }
         if self.queue.capacity == 0 || self.queue.capacity > QueueConfig::MAX_CAPACITY {
             let message = if self.queue.capacity == 0 {
                 QueueConfig::TOO_SMALL
             } else {
                 QueueConfig::TOO_LARGE
             };
-            return Err(Violation::at(root.key("queue").key("capacity"), message));
+            if report(Violation::at(root.key("queue").key("capacity"), message)).is_break() {
+                return;
+            }
         }
         for (name, logger) in &self.loggers {
             let path = root.key("loggers").key(name);
             if name.trim().is_empty() {
-                return Err(Violation {
+                let violation = Violation {
                     at_key: true,
                     ..Violation::at(
-                        path,
+                        path.clone(),
                         &format!("a logger name must be a target like `my_app::db` or `{ROOT}`"),
                     )
-                });
+                };
+                if report(violation).is_break() {
+                    return;
+                }
             }
             for (index, handler) in logger.handlers.iter().enumerate() {
                 if !self.handlers.contains_key(handler) {
                     let path = path.key("handlers").index(index);
                     let error = crate::build::unknown_handler(name, handler, self.handlers.keys())
                         .with_path(path.to_string());
-                    return Err(Violation {
+                    let violation = Violation {
                         path,
                         at_key: false,
                         error,
-                    });
+                    };
+                    if report(violation).is_break() {
+                        return;
+                    }
                 }
             }
         }
@@ -171,42 +209,51 @@ impl Config {
                 HandlerKind::File(file) => Some(file),
                 HandlerKind::RotatingFile(rotating) => {
                     if rotating.max_bytes == Some(0) {
-                        return Err(Violation::at(
-                            path.key("max_bytes"),
-                            "the size must be greater than 0",
-                        ));
+                        let violation =
+                            Violation::at(path.key("max_bytes"), "the size must be greater than 0");
+                        if report(violation).is_break() {
+                            return;
+                        }
                     }
                     if rotating.max_age == Some(std::time::Duration::ZERO) {
-                        return Err(Violation::at(
+                        let violation = Violation::at(
                             path.key("max_age"),
                             "`max_age` must be greater than 0 (leave it out to keep backups by count only)",
-                        ));
+                        );
+                        if report(violation).is_break() {
+                            return;
+                        }
                     }
                     Some(&rotating.file)
                 }
                 HandlerKind::Stream(_) | HandlerKind::Null | HandlerKind::Custom { .. } => None,
             };
             if file.is_some_and(|f| f.path.as_os_str().is_empty()) {
-                return Err(Violation::at(
-                    path.key("path"),
-                    "the path must not be empty",
-                ));
+                let violation = Violation::at(path.key("path"), "the path must not be empty");
+                if report(violation).is_break() {
+                    return;
+                }
             }
             if let RendererConfig::Json(json) = &handler.renderer {
                 if json.fields_key.is_empty() {
-                    return Err(Violation::at(
+                    let violation = Violation::at(
                         path.key("renderer").key("fields_key"),
                         "`fields_key` must not be empty",
-                    ));
+                    );
+                    if report(violation).is_break() {
+                        return;
+                    }
                 }
             }
             if let RendererConfig::Logfmt(logfmt) = &handler.renderer {
-                logfmt_keys(logfmt).map_err(|(key, message)| {
-                    Violation::at(path.key("renderer").key(key), &message)
-                })?;
+                if let Err((key, message)) = logfmt_keys(logfmt) {
+                    let violation = Violation::at(path.key("renderer").key(key), &message);
+                    if report(violation).is_break() {
+                        return;
+                    }
+                }
             }
         }
-        Ok(())
     }
 }
 

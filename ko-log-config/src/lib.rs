@@ -40,6 +40,7 @@
 #![forbid(unsafe_code)]
 
 mod build;
+pub mod check;
 mod config;
 pub mod env;
 mod error;
@@ -52,11 +53,13 @@ pub mod node;
 pub mod process;
 pub mod queue;
 pub mod render;
+pub mod schema;
 mod source;
 mod suggest;
 pub mod template;
 pub mod units;
 
+pub use check::Checked;
 pub use config::{Config, Format, Watch, CONSOLE, ROOT};
 pub use error::{ConfigError, ConfigErrorKind, Location};
 pub use handler::{HandlerConfig, HandlerKind};

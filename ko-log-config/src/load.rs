@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::check::{Checked, Collector};
 use crate::source::Source;
 use crate::{build, env, node, Config, ConfigError, ConfigErrorKind, Format};
 
@@ -13,38 +14,7 @@ pub(crate) fn from_path(path: &Path) -> Result<Config, ConfigError> {
     from_bytes(path, &read(path)?)
 }
 
-/// The bytes of the config file at `path`, or the error `from_path` gives when it cannot
-/// be read.
-pub(crate) fn read(path: &Path) -> Result<Vec<u8>, ConfigError> {
-    std::fs::read(path).map_err(|e| {
-        ConfigError::new(
-            ConfigErrorKind::Io,
-            format!("cannot read config file `{}`: {e}", path.display()),
-        )
-        .with_file(path)
-        .with_source(e)
-    })
-}
-
-/// `bytes` read from `path`, whose extension gives the format and whose name appears in
-/// the errors.
-pub(crate) fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Config, ConfigError> {
-    let format = format_of(path)?;
-    let text = match std::str::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(e) => {
-            let valid = e.valid_up_to();
-            let prefix = String::from_utf8_lossy(bytes.get(..valid).unwrap_or_default());
-            let source = Source::new(Some(path.to_owned()), &prefix);
-            let message = "the file is not valid UTF-8";
-            let error = ConfigError::new(ConfigErrorKind::Syntax, message);
-            return Err(error.at(&source, source.mark_at(valid)).with_source(e));
-        }
-    };
-    from_str(text, format, Some(path))
-}
-
-/// The format `path`'s extension names.
+/// The format a path's extension names, or the error saying it names none.
 fn format_of(path: &Path) -> Result<Format, ConfigError> {
     path.extension()
         .and_then(|ext| ext.to_str())
@@ -61,6 +31,40 @@ fn format_of(path: &Path) -> Result<Format, ConfigError> {
         })
 }
 
+/// The bytes of the config file at `path`, or the error `from_path` gives when it cannot
+/// be read.
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>, ConfigError> {
+    std::fs::read(path).map_err(|e| {
+        ConfigError::new(
+            ConfigErrorKind::Io,
+            format!("cannot read config file `{}`: {e}", path.display()),
+        )
+        .with_file(path)
+        .with_source(e)
+    })
+}
+
+/// The text of `bytes` read from `path`, refused (located at the first bad byte) when it
+/// is not UTF-8.
+fn utf8<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str, ConfigError> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let valid = e.valid_up_to();
+        let prefix = String::from_utf8_lossy(bytes.get(..valid).unwrap_or_default());
+        let source = Source::new(Some(path.to_owned()), &prefix);
+        let message = "the file is not valid UTF-8";
+        ConfigError::new(ConfigErrorKind::Syntax, message)
+            .at(&source, source.mark_at(valid))
+            .with_source(e)
+    })
+}
+
+/// `bytes` read from `path`, whose extension gives the format and whose name appears in
+/// the errors.
+pub(crate) fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Config, ConfigError> {
+    let format = format_of(path)?;
+    from_str(utf8(path, bytes)?, format, Some(path))
+}
+
 pub(crate) fn from_str(
     text: &str,
     format: Format,
@@ -69,10 +73,49 @@ pub(crate) fn from_str(
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let source = Arc::new(Source::new(file.map(Path::to_owned), text));
     let mut root = node::parse(&source, format)?;
-    let base_dir = file
-        .and_then(Path::parent)
-        .filter(|dir| !dir.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    env::interpolate(&mut root, &source, base_dir)?;
+    env::interpolate(&mut root, &source, base_dir(file), None)?;
     build::config(&root, source)
+}
+
+/// The directory `env_file` is relative to.
+fn base_dir(file: Option<&Path>) -> &Path {
+    file.and_then(Path::parent)
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// [`Config::check_file`]: reading as [`from_path`] does, then [`check_str`].
+pub(crate) fn check_path(path: &Path, format: Option<Format>) -> Checked {
+    let read = format
+        .map_or_else(|| format_of(path), Ok)
+        .and_then(|format| Ok((format, read(path)?)));
+    let checked = read.and_then(|(format, bytes)| {
+        let text = utf8(path, &bytes)?;
+        Ok(check_str(text, format, Some(path)))
+    });
+    checked.unwrap_or_else(|error| {
+        let mut collector = Collector::default();
+        collector.push(error);
+        Checked::new(None, collector)
+    })
+}
+
+/// [`Config::check_str`]: the steps of [`from_str`], going on after each error where the
+/// step can (see [`crate::check`]).
+pub(crate) fn check_str(text: &str, format: Format, file: Option<&Path>) -> Checked {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let source = Arc::new(Source::new(file.map(Path::to_owned), text));
+    let mut collector = Collector::default();
+    let mut root = match node::parse(&source, format) {
+        Ok(root) => root,
+        Err(error) => {
+            collector.push(error);
+            return Checked::new(None, collector);
+        }
+    };
+    if let Err(error) = env::interpolate(&mut root, &source, base_dir(file), Some(&mut collector)) {
+        collector.push(error);
+        return Checked::new(None, collector);
+    }
+    build::check(&root, source, collector)
 }

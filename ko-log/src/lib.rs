@@ -22,6 +22,9 @@
 //! - tracing (feature `tracing`): `ko_log::tracing::layer()` feeds tracing events, with
 //!   their spans' fields as context, into the same pipeline.
 //! - Extension points: [`Handler`], [`Render`], [`Process`].
+//! - Tooling: [`check`] reports every mistake of a config without running it, and what a
+//!   valid one does; [`schema()`] is the JSON Schema of its files, registered components
+//!   included (the `ko-log` command prints both).
 //!
 //! The README (doc-tested with the crate) is the guide; `docs/` in the repository has the
 //! architecture, configuration, testing and benchmark documents.
@@ -41,6 +44,7 @@ mod async_api;
 mod backend;
 mod builder;
 mod capture;
+pub mod check;
 mod clock;
 pub mod context;
 mod dispatch;
@@ -57,6 +61,7 @@ mod reload;
 pub mod render;
 mod report;
 mod route;
+mod schema;
 #[cfg(unix)]
 mod signals;
 mod stats;
@@ -79,6 +84,7 @@ pub use panic::{log_panics, PANIC_TARGET};
 pub use process::{Action, Process};
 pub use reload::{reconfigure, reload, Reloaded};
 pub use render::Render;
+pub use schema::schema;
 pub use stats::{HandlerStats, Stats};
 
 /// The configuration model (the `ko-log-config` crate).
@@ -109,6 +115,8 @@ mod docs {
     struct Architecture;
     #[doc = include_str!("../../docs/BENCHMARKS.md")]
     struct Benchmarks;
+    #[doc = include_str!("../../docs/CLI.md")]
+    struct Cli;
     #[doc = include_str!("../../docs/CONFIG.md")]
     struct Config;
     #[doc = include_str!("../../docs/EXTENDING.md")]

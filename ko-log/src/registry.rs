@@ -88,8 +88,14 @@ impl Constructor {
 pub struct Registration {
     /// The `type` name configs use.
     pub name: &'static str,
-    /// Deserializes the params and calls the registered function.
+    /// Deserializes the params, runs the `check` function and calls the registered
+    /// function.
     pub construct: Constructor,
+    /// Deserializes the params and runs the `check` function, building nothing: what
+    /// `ko_log::check` runs.
+    pub check: fn(&Params) -> Result<(), Error>,
+    /// The JSON Schema of the params (`schema = ...`), for `ko_log::schema`.
+    pub schema: Option<fn() -> serde_json::Value>,
     /// The registered function's path (`my_app::log::audit_db`).
     pub function: &'static str,
     /// Where the attribute is.
@@ -124,20 +130,48 @@ pub(crate) fn known_names(kind: Kind) -> Vec<&'static str> {
 
 /// Refuses registrations that could never be used: under a typed built-in's name.
 pub(crate) fn check() -> Result<(), Error> {
-    for kind in [Kind::Handler, Kind::Renderer, Kind::Processor] {
-        if let Some(dead) = registrations(kind).find(|r| kind.builtin().contains(&r.name)) {
-            let what = kind.as_str();
-            return Err(ConfigError::validation(
-                "",
-                format!(
-                    "{dead} registers a {what} named `{}`, which is a built-in {what} type, so it would never be used; give it another name with #[ko_log::{what}(name = \"...\")]",
-                    dead.name
-                ),
-            )
-            .into());
-        }
+    match dead_registrations().next() {
+        Some(error) => Err(error.into()),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// The error for each registration that could never be used (see [`check`]).
+pub(crate) fn dead_registrations() -> impl Iterator<Item = ConfigError> {
+    [Kind::Handler, Kind::Renderer, Kind::Processor]
+        .into_iter()
+        .flat_map(|kind| {
+            registrations(kind)
+                .filter(move |r| kind.builtin().contains(&r.name))
+                .map(move |dead| {
+                    let what = kind.as_str();
+                    ConfigError::validation(
+                        "",
+                        format!(
+                            "{dead} registers a {what} named `{}`, which is a built-in {what} type, so it would never be used; give it another name with #[ko_log::{what}(name = \"...\")]",
+                            dead.name
+                        ),
+                    )
+                })
+        })
+}
+
+/// Every registration, sorted by kind and name (for `ko_log::schema`).
+pub(crate) fn all() -> Vec<(Kind, &'static Registration)> {
+    let mut all: Vec<(Kind, &'static Registration)> = inventory::iter::<Registration>
+        .into_iter()
+        .map(|r| (r.construct.kind(), r))
+        .collect();
+    all.sort_by_key(|(kind, r)| (kind.as_str(), r.name, r.function));
+    all
+}
+
+/// Checks the params of the component of `kind` registered under `name` as building it
+/// would (the same lookup, the same params type, the same `check` function), building
+/// nothing.
+pub(crate) fn check_params(kind: Kind, name: &str, params: &Params) -> Result<(), Error> {
+    let registration = resolve(kind, name, params)?;
+    (registration.check)(params)
 }
 
 /// The one registration of `kind` under `name`, or the located error saying why not.
@@ -235,6 +269,30 @@ pub mod __private {
 
     pub use super::{Constructor, Registration};
     pub use ko_log_config::node::Params;
+
+    /// Runs a registration's `check = ...` function on its params (its `Ok` value is
+    /// dropped): an error refuses the component as its constructor's would, located at
+    /// its `type`.
+    pub fn checked<T, E: Into<Box<dyn std::error::Error + Send + Sync>>>(
+        what: &str,
+        name: &'static str,
+        params: &Params,
+        result: Result<T, E>,
+    ) -> Result<(), Error> {
+        result.map(drop).map_err(|error| {
+            refused(
+                params,
+                format!("{what} `{name}` cannot start"),
+                error.into(),
+            )
+        })
+    }
+
+    /// A registration's `schema = ...` function (the call carries its span, so a function
+    /// of another type is reported there).
+    pub const fn schema(schema: fn() -> serde_json::Value) -> fn() -> serde_json::Value {
+        schema
+    }
 
     /// The params of a component that takes none: any key but `type` is refused.
     #[derive(Debug, serde::Deserialize)]
@@ -390,16 +448,16 @@ mod tests {
     }
 
     inventory::submit! {
-        Registration { name: "test_uppercase", construct: Constructor::Processor(uppercase), function: "tests::uppercase", file: "a.rs", line: 1 }
+        Registration { name: "test_uppercase", construct: Constructor::Processor(uppercase), check: |_| Ok(()), schema: None, function: "tests::uppercase", file: "a.rs", line: 1 }
     }
     inventory::submit! {
-        Registration { name: "test_twice", construct: Constructor::Processor(twice_a), function: "a::twice", file: "a.rs", line: 2 }
+        Registration { name: "test_twice", construct: Constructor::Processor(twice_a), check: |_| Ok(()), schema: None, function: "a::twice", file: "a.rs", line: 2 }
     }
     inventory::submit! {
-        Registration { name: "test_twice", construct: Constructor::Processor(twice_b), function: "b::twice", file: "b.rs", line: 3 }
+        Registration { name: "test_twice", construct: Constructor::Processor(twice_b), check: |_| Ok(()), schema: None, function: "b::twice", file: "b.rs", line: 3 }
     }
     inventory::submit! {
-        Registration { name: "test_panics", construct: Constructor::Processor(panics), function: "tests::panics", file: "a.rs", line: 4 }
+        Registration { name: "test_panics", construct: Constructor::Processor(panics), check: |_| Ok(()), schema: None, function: "tests::panics", file: "a.rs", line: 4 }
     }
 
     #[test]

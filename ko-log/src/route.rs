@@ -74,59 +74,101 @@ fn intern_value(value: &ko_log_config::Value) -> Value {
     }
 }
 
+/// The loggers a config's routes are compiled for: each configured one, and `root`
+/// (configured or not), in name order with `root` last when it is not configured.
+pub(crate) fn logger_names(config: &Config) -> impl Iterator<Item = &str> {
+    let with_root = (!config.loggers.contains_key(ROOT)).then_some(ROOT);
+    config.loggers.keys().map(String::as_str).chain(with_root)
+}
+
+/// What the records of logger `name` get, by the rules of the module docs.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Resolved<'a> {
+    /// The effective level.
+    pub level: LevelFilter,
+    /// The logger whose `level` it is; `None` when it is `default_level`.
+    pub level_from: Option<&'a str>,
+    /// The handlers reached, by name, deduplicated, in configuration order (the logger's
+    /// own, then each ancestor's while the links are `additive`).
+    pub handlers: Vec<&'a str>,
+    /// The context fields, nearest logger first.
+    pub context: Vec<(&'a str, &'a ko_log_config::Value)>,
+}
+
+/// Resolves logger `name` (a configured logger, or `root`) in `config`: the one copy of
+/// the level, handler and context inheritance rules, for the router and for
+/// `ko_log::check::routes`.
+pub(crate) fn resolve<'a>(config: &'a Config, name: &'a str) -> Resolved<'a> {
+    // The chain of a logger: itself, then each configured ancestor, root last.
+    let mut chain: Vec<&str> = owners(name)
+        .filter(|owner| *owner != ROOT && config.loggers.contains_key(*owner))
+        .collect();
+    if name == ROOT {
+        chain.clear();
+    }
+    chain.push(ROOT);
+    let mut resolved = Resolved {
+        level: config.default_level,
+        level_from: None,
+        handlers: Vec::new(),
+        context: Vec::new(),
+    };
+    let mut deliver = true;
+    for link in chain {
+        let Some((link, logger)) = config.loggers.get_key_value(link) else {
+            continue;
+        };
+        if resolved.level_from.is_none() {
+            if let Some(level) = logger.level {
+                resolved.level = level;
+                resolved.level_from = Some(link);
+            }
+        }
+        if deliver {
+            for handler in &logger.handlers {
+                if !resolved.handlers.contains(&handler.as_str()) {
+                    resolved.handlers.push(handler);
+                }
+            }
+            deliver = logger.additive;
+        }
+        for (key, value) in &logger.context {
+            if !resolved.context.iter().any(|(k, _)| k == key) {
+                resolved.context.push((key, value));
+            }
+        }
+    }
+    resolved
+}
+
 impl Routes {
     /// Compiles the loggers of `config`; `handler_index` maps a handler name to its index.
     ///
     /// Linear in the number of loggers: a logger's chain of ancestors is found by looking
     /// up the few names that can own it, not by comparing it with every other logger.
     pub fn new(config: &Config, handler_index: impl Fn(&str) -> Option<usize>) -> Routes {
-        // The chain of a logger: itself, then each configured ancestor, root last.
-        fn chain<'a>(config: &Config, name: &'a str) -> Vec<&'a str> {
-            let mut chain: Vec<&str> = owners(name)
-                .filter(|owner| *owner != ROOT && config.loggers.contains_key(*owner))
-                .collect();
-            if name == ROOT {
-                chain.clear();
-            }
-            chain.push(ROOT);
-            chain
-        }
-
         let mut routes = Vec::with_capacity(config.loggers.len() + 1);
         let mut prefixes = Vec::new();
         let mut root = None;
-        let names = config.loggers.keys().map(String::as_str);
-        let with_root = (!config.loggers.contains_key(ROOT)).then_some(ROOT);
-        for name in names.chain(with_root) {
-            let mut level = None;
-            let mut handlers = Vec::new();
-            let mut context: Vec<(Str, Value)> = Vec::new();
-            let mut deliver = true;
-            for link in chain(config, name) {
-                let Some(logger) = config.loggers.get(link) else {
-                    continue;
-                };
-                level = level.or(logger.level);
-                if deliver {
-                    for handler in &logger.handlers {
-                        if let Some(index) = handler_index(handler) {
-                            if !handlers.iter().any(|(i, _)| *i == index) {
-                                let level = config.handlers.get(handler).and_then(|h| h.level);
-                                handlers.push((index, level.unwrap_or(LevelFilter::Trace)));
-                            }
-                        }
-                    }
-                    deliver = logger.additive;
-                }
-                for (key, value) in &logger.context {
-                    if !context.iter().any(|(k, _)| k == key) {
-                        context.push((intern(key), intern_value(value)));
-                    }
-                }
-            }
+        for name in logger_names(config) {
+            let resolved = resolve(config, name);
+            let handlers = resolved
+                .handlers
+                .iter()
+                .filter_map(|handler| {
+                    let level = config.handlers.get(*handler).and_then(|h| h.level);
+                    Some((handler_index(handler)?, level.unwrap_or(LevelFilter::Trace)))
+                })
+                .collect();
+            let context = resolved
+                .context
+                .iter()
+                .map(|(key, value)| (intern(key), intern_value(value)))
+                .collect();
+            let level = resolved.level;
             let index = routes.len();
             routes.push(Route {
-                level: level.unwrap_or(config.default_level),
+                level,
                 handlers,
                 context,
                 holds: Vec::new(),

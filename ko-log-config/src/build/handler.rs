@@ -84,7 +84,54 @@ fn file_config(
 pub(super) fn handler(cx: &Cx, node: &Node, path: &KeyPath) -> Result<HandlerConfig, ConfigError> {
     cx.table(node, path, "a handler table")?;
     let (name, type_mark) = cx.type_of(node, path, BUILTIN)?;
-    let kind = match name {
+    let kind = cx.recover(kind(cx, node, path, name, type_mark), || HandlerKind::Null)?;
+    let level = match node.get("level") {
+        Some(level) => cx.recover(
+            cx.de::<Option<Level>>(level, &path.key("level"), &[])
+                .map(|l| l.map(|l| l.0)),
+            || None,
+        )?,
+        None => None,
+    };
+    let renderer = match node.get("renderer") {
+        Some(renderer) => cx.recover(
+            render::renderer(cx, renderer, &path.key("renderer")),
+            crate::RendererConfig::default,
+        )?,
+        // The handler may prefer another default (socket: JSON); the runtime asks it,
+        // and `origin` tells it that no renderer was written here.
+        None => crate::RendererConfig::default(),
+    };
+    let processors = match node.get("processors") {
+        Some(list) => process::processors(cx, list, &path.key("processors"))?,
+        None => Vec::new(),
+    };
+    let origin = Origin::new(Params::new(
+        name,
+        node.clone(),
+        type_mark,
+        path.clone(),
+        cx.source.clone(),
+        COMMON,
+    ));
+    Ok(HandlerConfig {
+        kind,
+        renderer,
+        processors,
+        level,
+        origin,
+    })
+}
+
+/// The destination of the handler whose table is `node` and whose `type` is `name`.
+fn kind(
+    cx: &Cx,
+    node: &Node,
+    path: &KeyPath,
+    name: &str,
+    type_mark: crate::source::Mark,
+) -> Result<HandlerKind, ConfigError> {
+    Ok(match name {
         "file" => {
             let raw: RawFile = cx.de(node, path, COMMON)?;
             HandlerKind::File(file_config(
@@ -137,36 +184,18 @@ pub(super) fn handler(cx: &Cx, node: &Node, path: &KeyPath) -> Result<HandlerCon
                 COMMON,
             ),
         },
-    };
-    let level = match node.get("level") {
-        Some(level) => cx
-            .de::<Option<Level>>(level, &path.key("level"), &[])?
-            .map(|l| l.0),
-        None => None,
-    };
-    let renderer = match node.get("renderer") {
-        Some(renderer) => render::renderer(cx, renderer, &path.key("renderer"))?,
-        // The handler may prefer another default (socket: JSON); the runtime asks it,
-        // and `origin` tells it that no renderer was written here.
-        None => crate::RendererConfig::default(),
-    };
-    let processors = match node.get("processors") {
-        Some(list) => process::processors(cx, list, &path.key("processors"))?,
-        None => Vec::new(),
-    };
-    let origin = Origin::new(Params::new(
-        name,
-        node.clone(),
-        type_mark,
-        path.clone(),
-        cx.source.clone(),
-        COMMON,
-    ));
-    Ok(HandlerConfig {
-        kind,
-        renderer,
-        processors,
-        level,
-        origin,
     })
+}
+
+/// The keys of each built-in handler type (see [`super::keys`]).
+#[cfg(test)]
+pub(super) fn keys() -> Vec<(&'static str, Vec<&'static str>)> {
+    use crate::schema::fields_of;
+    let with_common = |own: &[&'static str]| [own, COMMON].concat();
+    vec![
+        ("file", with_common(fields_of::<RawFile>())),
+        ("rotating_file", with_common(fields_of::<RawRotatingFile>())),
+        ("stream", with_common(fields_of::<RawStream>())),
+        ("null", with_common(fields_of::<RawNull>())),
+    ]
 }

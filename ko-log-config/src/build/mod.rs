@@ -13,19 +13,31 @@ mod process;
 mod render;
 mod values;
 
+use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 pub(crate) use self::values::BackpressureDe as BackpressureValue;
 pub(crate) use self::values::DurationDe as DurationValue;
 pub(crate) use self::values::Size;
 use self::values::{BackpressureDe, Capacity, DurationDe, EnvFilterDe, Level, Scalar, WatchDe};
-use crate::node::{deserialize, Key, KeyPath, Node, NodeValue};
+pub(crate) use self::values::{
+    CallsiteFieldDe as CallsiteFieldValue, ColorModeDe as ColorModeValue,
+    CompressDe as CompressValue, JournalPrefixDe as JournalPrefixValue,
+    RotationDe as RotationValue, StreamDe as StreamValue, TimezoneDe as TimezoneValue,
+};
+use crate::check::{Checked, Collector};
+use crate::node::{deserialize, deserialize_located, Key, KeyPath, Node, NodeValue};
 use crate::source::{Mark, Source};
 use crate::suggest::{did_you_mean, one_of};
-use crate::{Config, ConfigError, ConfigErrorKind, LoggerConfig, QueueConfig};
+use crate::{
+    Config, ConfigError, ConfigErrorKind, HandlerConfig, HandlerKind, LoggerConfig, QueueConfig,
+};
 
 /// The keys the root table takes besides those of [`RawRoot`].
 const ROOT_DISPATCHED: &[&str] = &["handlers"];
@@ -62,20 +74,61 @@ struct RawLogger {
     additive: Option<bool>,
 }
 
-/// What every builder needs: the source text, for locating errors.
+/// What every builder needs: the source text, for locating errors, and in a check
+/// ([`crate::check`]) the errors kept so far.
 pub(crate) struct Cx {
     source: Arc<Source>,
+    /// `Some` in a check: an error is kept here and the build goes on without the part at
+    /// fault; `None` when loading, which stops at the first error.
+    collect: Option<RefCell<Collector>>,
+    /// Set in a check when the `handlers` table itself was refused: no handler is known,
+    /// so loggers naming one are not refused for it.
+    handlers_lost: Cell<bool>,
 }
 
 impl Cx {
-    /// Reads `node` into `T` (see [`crate::node::deserialize`]).
-    fn de<'a, T: Deserialize<'a>>(
+    /// Reads `node` into `T` (see [`crate::node::deserialize`]). In a check, each key the
+    /// error names is left out and `node` read again, so that every bad key of the table
+    /// is reported; the error returned is the one that could not be got around (a
+    /// missing key, a table that is not one), for the caller to keep or recover from.
+    fn de<T: DeserializeOwned>(
         &self,
-        node: &'a Node,
+        node: &Node,
         path: &KeyPath,
-        skip: &'a [&'a str],
+        skip: &[&str],
     ) -> Result<T, ConfigError> {
-        deserialize(&self.source, node, path, skip)
+        let Some(collect) = &self.collect else {
+            return deserialize(&self.source, node, path, skip);
+        };
+        let mut node = Cow::Borrowed(node);
+        loop {
+            match deserialize_located::<T>(&self.source, &node, path, skip) {
+                Ok(value) => return Ok(value),
+                Err((error, at)) => {
+                    if collect.borrow().is_full() || !at.remove_in(path, node.to_mut()) {
+                        return Err(error);
+                    }
+                    collect.borrow_mut().push(error);
+                }
+            }
+        }
+    }
+
+    /// When loading, `result` as it is; in a check, an error is kept and `fallback`
+    /// stands in for the value, so the build goes on.
+    fn recover<T>(
+        &self,
+        result: Result<T, ConfigError>,
+        fallback: impl FnOnce() -> T,
+    ) -> Result<T, ConfigError> {
+        match (result, &self.collect) {
+            (Ok(value), _) => Ok(value),
+            (Err(error), Some(collect)) => {
+                collect.borrow_mut().push(error);
+                Ok(fallback())
+            }
+            (Err(error), None) => Err(error),
+        }
     }
 
     /// An error of `kind` at `mark` with `path`.
@@ -148,13 +201,50 @@ impl Cx {
 /// placed at the key it names in the tree: one copy of each rule for files and for
 /// configs built in Rust.
 pub(crate) fn config(root: &Node, source: Arc<Source>) -> Result<Config, ConfigError> {
-    let cx = Cx { source };
+    let cx = Cx {
+        source,
+        collect: None,
+        handlers_lost: Cell::new(false),
+    };
     let config = build(&cx, root)?;
     config.check().map_err(|violation| {
         let mark = violation.path.mark_in(root, violation.at_key);
         violation.error.at(&cx.source, mark)
     })?;
     Ok(config)
+}
+
+/// Like [`config`], going on after each error (see [`crate::check`]): the config as far
+/// as it could be built (`None` when the document is not even a table), and every error.
+pub(crate) fn check(root: &Node, source: Arc<Source>, collector: Collector) -> Checked {
+    let cx = Cx {
+        source,
+        collect: Some(RefCell::new(collector)),
+        handlers_lost: Cell::new(false),
+    };
+    let config = build(&cx, root);
+    let Some(collect) = cx.collect else {
+        return Checked::new(None, Collector::default());
+    };
+    let mut collector = collect.into_inner();
+    let config = match config {
+        Ok(config) => {
+            config.check_each(|violation| {
+                let unknown_handler = violation.error.kind() == ConfigErrorKind::UnknownHandler;
+                if !(unknown_handler && cx.handlers_lost.get()) {
+                    let mark = violation.path.mark_in(root, violation.at_key);
+                    collector.push(violation.error.at(&cx.source, mark));
+                }
+                ControlFlow::Continue(())
+            });
+            Some(config)
+        }
+        Err(error) => {
+            collector.push(error);
+            None
+        }
+    };
+    Checked::new(config, collector)
 }
 
 fn build(cx: &Cx, root: &Node) -> Result<Config, ConfigError> {
@@ -165,8 +255,15 @@ fn build(cx: &Cx, root: &Node) -> Result<Config, ConfigError> {
     let mut handlers = BTreeMap::new();
     if let Some(node) = handlers_node {
         let handlers_path = path.key("handlers");
-        for (key, value) in cx.table(node, &handlers_path, "a table of handlers")? {
-            let handler = handler::handler(cx, value, &handlers_path.key(&key.name))?;
+        let table = cx.table(node, &handlers_path, "a table of handlers");
+        let table = cx.recover(table, || {
+            cx.handlers_lost.set(true);
+            &[]
+        })?;
+        for (key, value) in table {
+            let handler = handler::handler(cx, value, &handlers_path.key(&key.name));
+            // A refused handler stays defined, as `null`, so loggers naming it are fine.
+            let handler = cx.recover(handler, || HandlerConfig::new(HandlerKind::Null))?;
             handlers.insert(key.name.clone(), handler);
         }
     }
@@ -261,4 +358,33 @@ pub(crate) fn unknown_handler<'a>(
     )
     .with_suggestion(did_you_mean(handler, names))
     .with_help(Some(help))
+}
+
+/// The keys each table of the raw layer reads, as its serde structs name them plus the
+/// keys read by hand: what the schema's test compares the schema with.
+#[cfg(test)]
+pub(crate) struct Keys {
+    pub root: Vec<&'static str>,
+    pub queue: &'static [&'static str],
+    pub logger: &'static [&'static str],
+    pub handlers: Vec<(&'static str, Vec<&'static str>)>,
+    pub renderers: Vec<(&'static str, Vec<&'static str>)>,
+    pub colors: &'static [&'static str],
+    pub processors: Vec<(&'static str, Vec<&'static str>)>,
+}
+
+#[cfg(test)]
+pub(crate) fn keys() -> Keys {
+    use crate::schema::fields_of;
+    let mut root = fields_of::<RawRoot>().to_vec();
+    root.extend(ROOT_DISPATCHED);
+    Keys {
+        root,
+        queue: fields_of::<RawQueue>(),
+        logger: fields_of::<RawLogger>(),
+        handlers: handler::keys(),
+        renderers: render::keys(),
+        colors: render::color_keys(),
+        processors: process::keys(),
+    }
 }

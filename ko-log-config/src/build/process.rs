@@ -64,18 +64,27 @@ pub(super) fn processors(
     path: &KeyPath,
 ) -> Result<Vec<ProcessorConfig>, ConfigError> {
     match &node.value {
-        NodeValue::Seq(items) => items
-            .iter()
-            .enumerate()
-            .map(|(index, item)| processor(cx, item, &path.index(index)))
-            .collect(),
+        NodeValue::Seq(items) => {
+            let mut processors = Vec::with_capacity(items.len());
+            for (index, item) in items.iter().enumerate() {
+                // In a check, a refused processor is left out and the others checked.
+                let built = processor(cx, item, &path.index(index)).map(Some);
+                if let Some(built) = cx.recover(built, || None)? {
+                    processors.push(built);
+                }
+            }
+            Ok(processors)
+        }
         NodeValue::Null => Ok(Vec::new()),
-        _ => Err(cx.error(
-            crate::ConfigErrorKind::InvalidValue,
-            node.mark(),
-            path,
-            format!("expected a list of processors, found {}", node.kind_name()),
-        )),
+        _ => cx.recover(
+            Err(cx.error(
+                crate::ConfigErrorKind::InvalidValue,
+                node.mark(),
+                path,
+                format!("expected a list of processors, found {}", node.kind_name()),
+            )),
+            Vec::new,
+        ),
     }
 }
 
@@ -156,4 +165,29 @@ fn processor(cx: &Cx, node: &Node, path: &KeyPath) -> Result<ProcessorConfig, Co
             ),
         },
     })
+}
+
+/// The keys of each built-in processor type (see [`super::keys`]).
+#[cfg(test)]
+pub(super) fn keys() -> Vec<(&'static str, Vec<&'static str>)> {
+    use crate::schema::fields_of;
+    let with_type = |own: &[&'static str]| [own, TYPE].concat();
+    vec![
+        ("add_callsite", with_type(fields_of::<RawAddCallsite>())),
+        (
+            "add_context_defaults",
+            with_type(fields_of::<RawAddContextDefaults>()),
+        ),
+        (
+            "dict_tracebacks",
+            with_type(fields_of::<RawDictTracebacks>()),
+        ),
+        (
+            "filter_by_level",
+            with_type(fields_of::<RawFilterByLevel>()),
+        ),
+        ("filter_keys", with_type(fields_of::<RawFilterKeys>())),
+        ("filter_markup", with_type(fields_of::<RawFilterMarkup>())),
+        ("redact", with_type(fields_of::<RawRedact>())),
+    ]
 }

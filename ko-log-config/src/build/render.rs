@@ -91,23 +91,30 @@ pub(super) fn renderer(
         "plain" => {
             let raw: RawPlain = cx.de(node, path, TYPE)?;
             RendererConfig::Plain(PlainConfig {
-                format: template(cx, raw.format.as_deref(), node, path)?,
-                time_format: time_format(cx, raw.time_format.as_deref(), node, path)?,
+                format: cx.recover(
+                    template(cx, raw.format.as_deref(), node, path),
+                    Template::default,
+                )?,
+                time_format: cx.recover(
+                    time_format(cx, raw.time_format.as_deref(), node, path),
+                    TimeFormat::default,
+                )?,
                 timezone: raw.timezone.map(|t| t.0).unwrap_or_default(),
             })
         }
         "json" => {
             let raw: RawJson = cx.de(node, path, TYPE)?;
             let defaults = JsonConfig::default();
-            let indent = raw.indent.map_or(defaults.indent, |i| i.0);
+            let mut indent = raw.indent.map_or(defaults.indent, |i| i.0);
             if indent > MAX_INDENT {
                 let mark = node.get("indent").map_or(node.mark(), Node::mark);
-                return Err(cx.error(
+                let error = cx.error(
                     ConfigErrorKind::InvalidValue,
                     mark,
                     &path.key("indent"),
                     format!("indent {indent} is larger than {MAX_INDENT}"),
-                ));
+                );
+                indent = cx.recover(Err(error), || defaults.indent)?;
             }
             RendererConfig::Json(JsonConfig {
                 flatten: raw.flatten.unwrap_or(defaults.flatten),
@@ -128,8 +135,14 @@ pub(super) fn renderer(
                 trace: c.trace.map_or(defaults.trace, |c| c.0),
             });
             RendererConfig::Colored(ColoredConfig {
-                format: template(cx, raw.format.as_deref(), node, path)?,
-                time_format: time_format(cx, raw.time_format.as_deref(), node, path)?,
+                format: cx.recover(
+                    template(cx, raw.format.as_deref(), node, path),
+                    Template::default,
+                )?,
+                time_format: cx.recover(
+                    time_format(cx, raw.time_format.as_deref(), node, path),
+                    TimeFormat::default,
+                )?,
                 timezone: raw.timezone.map(|t| t.0).unwrap_or_default(),
                 colors,
                 color: raw.color.map(|c| c.0).unwrap_or_default(),
@@ -213,4 +226,23 @@ fn time_format(
         )
         .with_source(e)
     })
+}
+
+/// The keys of each built-in renderer type (see [`super::keys`]).
+#[cfg(test)]
+pub(super) fn keys() -> Vec<(&'static str, Vec<&'static str>)> {
+    use crate::schema::fields_of;
+    let with_type = |own: &[&'static str]| [own, TYPE].concat();
+    vec![
+        ("plain", with_type(fields_of::<RawPlain>())),
+        ("json", with_type(fields_of::<RawJson>())),
+        ("colored", with_type(fields_of::<RawColored>())),
+        ("logfmt", with_type(fields_of::<RawLogfmt>())),
+    ]
+}
+
+/// The keys of `colors`.
+#[cfg(test)]
+pub(super) fn color_keys() -> &'static [&'static str] {
+    crate::schema::fields_of::<RawColors>()
 }

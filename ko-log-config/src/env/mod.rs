@@ -22,6 +22,7 @@ use std::path::Path;
 pub use self::directives::{parse_directives, Directive, DirectiveError};
 pub use self::dotenv::{parse_dotenv, DotenvError};
 
+use crate::check::Collector;
 use crate::node::{KeyPath, Node, NodeValue};
 use crate::source::Source;
 use crate::{ConfigError, ConfigErrorKind};
@@ -126,17 +127,22 @@ impl Variables {
 }
 
 /// Loads `env_file` (if the document names one) and expands every string value of `root`.
+///
+/// With `collect` (a check), a string that cannot be expanded is kept as written and its
+/// error added there, and the walk goes on; an `env_file` that cannot be read is an error
+/// either way (every `${VAR}` after it could be one of its variables).
 pub(crate) fn interpolate(
     root: &mut Node,
     source: &Source,
     base_dir: &Path,
+    mut collect: Option<&mut Collector>,
 ) -> Result<(), ConfigError> {
     let file = match root.get("env_file") {
         Some(node) => load_env_file(node, source, base_dir)?,
         None => HashMap::new(),
     };
     let variables = Variables { file };
-    walk(root, &KeyPath::root(), source, &variables)
+    walk(root, &KeyPath::root(), source, &variables, &mut collect)
 }
 
 fn load_env_file(
@@ -186,6 +192,7 @@ fn walk(
     path: &KeyPath,
     source: &Source,
     variables: &Variables,
+    collect: &mut Option<&mut Collector>,
 ) -> Result<(), ConfigError> {
     let mark = node.mark();
     match &mut node.value {
@@ -200,17 +207,21 @@ fn walk(
                     .at(source, at)
                     .with_path(path.to_string())
                     .with_help(help)
-            })?;
-            *text = expanded;
+            });
+            match (expanded, collect) {
+                (Ok(expanded), _) => *text = expanded,
+                (Err(error), Some(collect)) => collect.push(error),
+                (Err(error), None) => return Err(error),
+            }
         }
         NodeValue::Seq(items) => {
             for (index, item) in items.iter_mut().enumerate() {
-                walk(item, &path.index(index), source, variables)?;
+                walk(item, &path.index(index), source, variables, collect)?;
             }
         }
         NodeValue::Map(entries) => {
             for (key, value) in entries.iter_mut() {
-                walk(value, &path.key(&key.name), source, variables)?;
+                walk(value, &path.key(&key.name), source, variables, collect)?;
             }
         }
         _ => {}

@@ -33,13 +33,27 @@ pub(crate) fn deserialize<'de, T: de::Deserialize<'de>>(
     path: &KeyPath,
     skip: &'de [&'de str],
 ) -> Result<T, ConfigError> {
+    deserialize_located(source, node, path, skip).map_err(|(error, _)| error)
+}
+
+/// Like [`deserialize`], also giving the key path of the error as a [`KeyPath`] (a check
+/// that goes on after an error leaves out the entry it names).
+pub(crate) fn deserialize_located<'de, T: de::Deserialize<'de>>(
+    source: &Source,
+    node: &'de Node,
+    path: &KeyPath,
+    skip: &'de [&'de str],
+) -> Result<T, (ConfigError, KeyPath)> {
     T::deserialize(NodeDe {
         node,
         path: path.clone(),
         skip,
         unnamed: None,
     })
-    .map_err(|e| e.into_config_error(source, node.mark(), path))
+    .map_err(|e| {
+        let at = e.path.clone().unwrap_or_else(|| path.clone());
+        (e.into_config_error(source, node.mark(), path), at)
+    })
 }
 
 /// Like [`deserialize`] for a tree without source text (built in Rust): errors have a

@@ -28,7 +28,7 @@ mod yaml;
 pub use self::origin::Origin;
 pub use self::params::Params;
 
-pub(crate) use self::de::{deserialize, deserialize_unlocated};
+pub(crate) use self::de::{deserialize, deserialize_located, deserialize_unlocated};
 pub(crate) use self::path::KeyPath;
 
 use std::collections::HashSet;

@@ -67,6 +67,55 @@ impl KeyPath {
     }
 }
 
+impl KeyPath {
+    /// Removes from `node` (the table at `base`) the deepest table entry on the way to
+    /// `self`: what a check that goes on after an error at `self` leaves out. A list on
+    /// the way is left out whole (removing one item would renumber the others). `false`
+    /// when there is nothing to remove: `self` is not below `base`, or names a key that
+    /// is absent (a missing key), or `base` itself.
+    pub(crate) fn remove_in(&self, base: &KeyPath, node: &mut super::Node) -> bool {
+        let Some(below) = self.0.strip_prefix(base.0.as_slice()) else {
+            return false;
+        };
+        let mut deepest = None;
+        let mut at: &super::Node = node;
+        for (depth, segment) in below.iter().enumerate() {
+            let Segment::Key(name) = segment else { break };
+            match at.get(name) {
+                Some(child) => {
+                    deepest = Some(depth);
+                    at = child;
+                }
+                None => break,
+            }
+        }
+        let Some(deepest) = deepest else {
+            return false;
+        };
+        let mut parent = node;
+        for segment in &below[..deepest] {
+            let Segment::Key(name) = segment else {
+                return false;
+            };
+            let super::NodeValue::Map(entries) = &mut parent.value else {
+                return false;
+            };
+            match entries.iter_mut().find(|(key, _)| key.name == *name) {
+                Some((_, child)) => parent = child,
+                None => return false,
+            }
+        }
+        let (Some(Segment::Key(name)), super::NodeValue::Map(entries)) =
+            (below.get(deepest), &mut parent.value)
+        else {
+            return false;
+        };
+        let before = entries.len();
+        entries.retain(|(key, _)| key.name != *name);
+        entries.len() < before
+    }
+}
+
 /// Whether a key prints without quotes.
 fn is_bare(key: &str) -> bool {
     !key.is_empty()

@@ -3,6 +3,10 @@
 //! ```text
 //! #[handler]                      registered under the function's name
 //! #[handler(name = "audit")]      registered under another name
+//! #[handler(check = check_fn)]    check_fn(&params) runs before the function, and in
+//!                                 ko_log::check, which builds nothing
+//! #[handler(schema = schema_fn)]  schema_fn() -> serde_json::Value: the JSON Schema of
+//!                                 the params, for ko_log::schema
 //! ```
 
 use proc_macro2::TokenStream;
@@ -20,14 +24,25 @@ use crate::errors::{did_you_mean, Errors};
 pub(crate) struct Args {
     /// `name = "..."`.
     pub name: Option<LitStr>,
+    /// `check = expr`: called with the params before the function.
+    pub check: Option<Expr>,
+    /// `schema = expr`: a `fn() -> serde_json::Value`.
+    pub schema: Option<Expr>,
 }
 
-/// Parses `name = "..."`, collecting mistakes into `errors`.
+/// What the arguments can be, for the errors.
+const EXPECTED: &str = "expected `name = \"...\"`, `check = path` or `schema = path`";
+
+/// The argument names.
+const ARGUMENTS: &[&str] = &["name", "check", "schema"];
+
+/// Parses `name = "..."`, `check = expr` and `schema = expr`, collecting mistakes into
+/// `errors`.
 pub(crate) fn parse(kind: Kind, tokens: TokenStream, errors: &mut Errors) -> Args {
     let parser = |input: ParseStream<'_>| {
         Punctuated::<(Ident, Option<Expr>), Token![,]>::parse_terminated_with(input, |input| {
             if !input.peek(Ident::peek_any) {
-                return Err(input.error("expected `name = \"...\"`"));
+                return Err(input.error(EXPECTED));
             }
             let key = input.call(Ident::parse_any)?;
             let value = if input.peek(Token![=]) {
@@ -47,24 +62,35 @@ pub(crate) fn parse(kind: Kind, tokens: TokenStream, errors: &mut Errors) -> Arg
         }
     };
     let mut args = Args::default();
-    let mut seen_name = false;
+    let mut seen: Vec<String> = Vec::new();
     for (key, value) in entries {
         let key_name = key.unraw().to_string();
-        if key_name != "name" {
+        if !ARGUMENTS.contains(&key_name.as_str()) {
             errors.at(
                 key.span(),
                 format!(
-                    "unknown argument `{key_name}`: expected `name = \"...\"`{}",
-                    did_you_mean(&key_name, &["name"])
+                    "unknown argument `{key_name}`: {EXPECTED}{}",
+                    did_you_mean(&key_name, ARGUMENTS)
                 ),
             );
             continue;
         }
-        if seen_name {
-            errors.at(key.span(), "duplicate argument `name`");
+        if seen.contains(&key_name) {
+            errors.at(key.span(), format!("duplicate argument `{key_name}`"));
             continue;
         }
-        seen_name = true;
+        seen.push(key_name.clone());
+        if key_name != "name" {
+            match value {
+                Some(value) if key_name == "check" => args.check = Some(value),
+                Some(value) => args.schema = Some(value),
+                None => errors.at(
+                    key.span(),
+                    format!("expected a value: `{key_name} = path::to::function`"),
+                ),
+            }
+            continue;
+        }
         match value {
             Some(Expr::Lit(syn::ExprLit {
                 lit: Lit::Str(lit), ..

@@ -102,7 +102,18 @@ pub(crate) fn attribute(kind: Kind, args: TokenStream, item: TokenStream) -> Tok
         }
     };
     let shape = validate::shape(kind, &function, &mut errors);
-    let name = match args.name {
+    if let (Some(check), Some(shape)) = (&args.check, &shape) {
+        if shape.params.is_none() {
+            errors.at(
+                syn::spanned::Spanned::span(check),
+                format!(
+                    "`check` runs on the {}'s params, and this function takes none: add `params: &MyParams`, or remove `check`",
+                    kind.word()
+                ),
+            );
+        }
+    }
+    let name = match args.name.clone() {
         Some(name) => Some(name),
         None => {
             let ident = &function.sig.ident;
@@ -118,7 +129,7 @@ pub(crate) fn attribute(kind: Kind, args: TokenStream, item: TokenStream) -> Tok
     };
     match (shape, name) {
         (Some(shape), Some(name)) if errors.is_empty() => {
-            expand::registration(kind, &function, &shape, &name)
+            expand::registration(kind, &function, &shape, &name, &args)
         }
         _ => fallback(&errors, &item),
     }

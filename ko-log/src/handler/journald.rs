@@ -145,16 +145,7 @@ impl Journald {
             SocketFlags::NONBLOCK | SocketFlags::CLOEXEC,
             None,
         )?;
-        let address = SocketAddrUnix::new(params.socket.as_path()).map_err(|e| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!(
-                    "socket {} cannot be a socket address: {}",
-                    params.socket.display(),
-                    io::Error::from(e)
-                ),
-            )
-        })?;
+        let address = address(params)?;
         let identifier = params
             .syslog_identifier
             .clone()
@@ -388,8 +379,35 @@ fn executable_name() -> String {
         .unwrap_or_else(|| "ko-log".to_owned())
 }
 
+/// journald's address, or why `socket` cannot be one (too long): what `ko_log::check`
+/// runs, opening nothing.
+fn address(params: &JournaldParams) -> io::Result<SocketAddrUnix> {
+    SocketAddrUnix::new(params.socket.as_path()).map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "socket {} cannot be a socket address: {}",
+                params.socket.display(),
+                io::Error::from(e)
+            ),
+        )
+    })
+}
+
+/// The JSON Schema of a `journald` table's own keys.
+fn schema() -> serde_json::Value {
+    use ko_log_config::schema::{describe, string, table};
+    describe(table(
+        &[
+            ("socket", describe(string(), "journald's native socket (default /run/systemd/journal/socket); a namespace's is /run/systemd/journal.NAMESPACE/socket.")),
+            ("syslog_identifier", describe(string(), "SYSLOG_IDENTIFIER of every record (default: the executable's file name).")),
+        ],
+        &[],
+    ), "Structured records to systemd-journald over its native protocol (Linux); no renderer runs.")
+}
+
 /// `type = "journald"`, registered as a user's handler is.
-#[ko_log::handler]
+#[ko_log::handler(check = address, schema = schema)]
 fn journald(params: &JournaldParams) -> Result<Journald, io::Error> {
     Journald::new(params)
 }
@@ -397,6 +415,14 @@ fn journald(params: &JournaldParams) -> Result<Journald, io::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_schema_has_the_keys_of_the_params() {
+        crate::handler::assert_schema_keys(
+            &schema(),
+            ko_log_config::schema::fields_of::<JournaldParams>(),
+        );
+    }
     use std::os::unix::net::UnixDatagram;
 
     #[test]

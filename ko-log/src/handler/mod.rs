@@ -167,3 +167,19 @@ pub fn build(kind: &HandlerKind) -> Result<Box<dyn Handler>, Error> {
         }
     })
 }
+
+/// Asserts that a handler's params schema has exactly the keys its params type reads.
+#[cfg(test)]
+pub(crate) fn assert_schema_keys(schema: &serde_json::Value, fields: &[&str]) {
+    let mut in_schema: Vec<&str> = schema["properties"]
+        .as_object()
+        .map(|p| p.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    in_schema.sort_unstable();
+    let mut read = fields.to_vec();
+    read.sort_unstable();
+    assert_eq!(
+        in_schema, read,
+        "the schema's keys and the params type's fields differ"
+    );
+}

@@ -89,6 +89,21 @@ fn default_reconnect_max() -> HumanDuration {
     HumanDuration(Duration::from_secs(30))
 }
 
+/// The schema of the keys every sender-backed handler takes (`buffer`, `backpressure`,
+/// `write_timeout`, `reconnect`), with `backpressure`'s default as documented.
+pub(crate) fn schema_keys(backpressure: &str) -> Vec<(&'static str, serde_json::Value)> {
+    use ko_log_config::schema::{describe, duration, integer, one_of, table, with};
+    vec![
+        ("buffer", describe(with(integer(), serde_json::json!({"minimum": 1})), "Records held for the handler's own thread (default 10000).")),
+        ("backpressure", describe(one_of(&["block", "drop", "drop_oldest"]), &format!("When the buffer is full: block holds the callers routed here, never the dispatcher; drop; drop_oldest (default {backpressure})."))),
+        ("write_timeout", describe(duration(), "Connect and write timeout; also the longest a flush waits.")),
+        ("reconnect", describe(table(&[
+            ("min", describe(duration(), "The first wait after a failure (default \"100ms\").")),
+            ("max", describe(duration(), "The longest wait (default \"30s\").")),
+        ], &[]), "Capped exponential backoff between connection attempts.")),
+    ]
+}
+
 /// Default of `buffer`.
 pub(crate) fn default_buffer() -> usize {
     10_000

@@ -74,27 +74,66 @@ pub(crate) struct Socket {
     max_datagram: Option<usize>,
 }
 
+impl SocketParams {
+    /// Everything [`Socket::new`] checks, opening and starting nothing: the sender's
+    /// settings, the address and the datagram limit. Also what `ko_log::check` runs.
+    fn plan(&self) -> Result<(NetConfig, Address, Option<usize>), String> {
+        let config = NetConfig::new(
+            self.buffer,
+            self.backpressure,
+            self.write_timeout,
+            self.reconnect,
+            512,
+        )?;
+        if self.max_datagram == 0 || self.max_datagram > MAX_UDP {
+            return Err(format!("`max_datagram` must be from 1 to {MAX_UDP}"));
+        }
+        let (address, max_datagram) = match self.transport {
+            SocketTransport::Tcp => (Address::Tcp(self.address.clone()), None),
+            SocketTransport::Udp => (Address::Udp(self.address.clone()), Some(self.max_datagram)),
+            SocketTransport::Unix => (Address::UnixStream(PathBuf::from(&self.address)), None),
+        };
+        Ok((config, address, max_datagram))
+    }
+}
+
+/// The JSON Schema of a `socket` table's own keys.
+fn schema() -> serde_json::Value {
+    use ko_log_config::schema::{describe, integer, one_of, string, table, with};
+    let mut keys = vec![
+        (
+            "transport",
+            describe(
+                one_of(&["tcp", "udp", "unix"]),
+                "tcp (default), udp, or unix (a unix stream socket).",
+            ),
+        ),
+        (
+            "address",
+            describe(string(), "host:port, or a path for unix."),
+        ),
+        (
+            "max_datagram",
+            describe(
+                with(
+                    integer(),
+                    serde_json::json!({"minimum": 1, "maximum": MAX_UDP}),
+                ),
+                "udp only: a longer line is cut to this many bytes (default 65507).",
+            ),
+        ),
+    ];
+    keys.extend(sender::schema_keys("drop_oldest"));
+    ko_log_config::schema::describe(
+        table(&keys, &["address"]),
+        "Rendered lines (JSON lines by default) to a TCP, UDP or unix stream socket, sent from the handler's own thread behind a bounded buffer.",
+    )
+}
+
 impl Socket {
     /// Starts the handler's thread; nothing connects until the first record.
     pub fn new(params: &SocketParams) -> Result<Socket, String> {
-        let config = NetConfig::new(
-            params.buffer,
-            params.backpressure,
-            params.write_timeout,
-            params.reconnect,
-            512,
-        )?;
-        if params.max_datagram == 0 || params.max_datagram > MAX_UDP {
-            return Err(format!("`max_datagram` must be from 1 to {MAX_UDP}"));
-        }
-        let (address, max_datagram) = match params.transport {
-            SocketTransport::Tcp => (Address::Tcp(params.address.clone()), None),
-            SocketTransport::Udp => (
-                Address::Udp(params.address.clone()),
-                Some(params.max_datagram),
-            ),
-            SocketTransport::Unix => (Address::UnixStream(PathBuf::from(&params.address)), None),
-        };
+        let (config, address, max_datagram) = params.plan()?;
         let transport = Transport::new(address, config.write_timeout);
         let sender = Sender::spawn("socket", transport, config)
             .map_err(|e| format!("cannot start its thread: {e}"))?;
@@ -149,7 +188,18 @@ impl Handler for Socket {
 }
 
 /// `[handlers.NAME]` with `type = "socket"`: registered like a user's handler.
-#[ko_log::handler]
+#[ko_log::handler(check = SocketParams::plan, schema = schema)]
 fn socket(params: &SocketParams) -> Result<Socket, String> {
     Socket::new(params)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_schema_has_the_keys_of_the_params() {
+        crate::handler::assert_schema_keys(
+            &super::schema(),
+            ko_log_config::schema::fields_of::<super::SocketParams>(),
+        );
+    }
 }

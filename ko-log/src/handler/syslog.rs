@@ -264,9 +264,91 @@ fn host_name() -> String {
         .unwrap_or_else(|| "-".to_owned())
 }
 
-impl Syslog {
-    /// Starts the handler's thread; nothing connects until the first record.
-    pub fn new(params: &SyslogParams) -> Result<Syslog, String> {
+/// What [`SyslogParams::plan`] works out: everything but the thread.
+struct Plan {
+    config: NetConfig,
+    facility: u8,
+    address: Address,
+    framing: Option<Framing>,
+    terminator: bool,
+    max_datagram: Option<usize>,
+}
+
+/// The JSON Schema of a `syslog` table's own keys.
+fn schema() -> serde_json::Value {
+    use ko_log_config::schema::{describe, integer, one_of, string, table, with};
+    let facilities: Vec<&str> = FACILITIES.iter().map(|(name, _)| *name).collect();
+    let mut keys = vec![
+        (
+            "transport",
+            describe(
+                one_of(&["unix", "udp", "tcp"]),
+                "unix (default), udp or tcp.",
+            ),
+        ),
+        (
+            "address",
+            describe(
+                string(),
+                "unix: /dev/log (default); udp: 127.0.0.1:514; tcp: 127.0.0.1:601.",
+            ),
+        ),
+        (
+            "format",
+            describe(
+                one_of(&["rfc5424", "rfc3164"]),
+                "The message format (default rfc5424).",
+            ),
+        ),
+        (
+            "framing",
+            describe(
+                one_of(&["octet_counting", "lf"]),
+                "tcp only: octet_counting (default) or lf.",
+            ),
+        ),
+        (
+            "facility",
+            describe(one_of(&facilities), "The facility (default user)."),
+        ),
+        (
+            "app_name",
+            describe(string(), "APP-NAME (default: the executable's file name)."),
+        ),
+        (
+            "hostname",
+            describe(string(), "HOSTNAME (default: the machine's host name)."),
+        ),
+        (
+            "sd_id",
+            describe(
+                string(),
+                "The structured-data element of the fields (default ko@32473).",
+            ),
+        ),
+        (
+            "max_datagram",
+            describe(
+                with(
+                    integer(),
+                    serde_json::json!({"minimum": 480, "maximum": 65_507}),
+                ),
+                "udp and unix: the longest message sent (default 2048).",
+            ),
+        ),
+    ];
+    keys.extend(sender::schema_keys("drop_oldest"));
+    ko_log_config::schema::describe(
+        table(&keys, &[]),
+        "RFC 5424 (or 3164) messages over a unix socket, UDP or TCP, sent from the handler's own thread behind a bounded buffer.",
+    )
+}
+
+impl SyslogParams {
+    /// Everything [`Syslog::new`] checks, opening and starting nothing. Also what
+    /// `ko_log::check` runs.
+    fn plan(&self) -> Result<Plan, String> {
+        let params = self;
         let config = NetConfig::new(
             params.buffer,
             params.backpressure,
@@ -320,6 +402,28 @@ impl Syslog {
                 Some(params.max_datagram),
             ),
         };
+        Ok(Plan {
+            config,
+            facility,
+            address,
+            framing,
+            terminator,
+            max_datagram,
+        })
+    }
+}
+
+impl Syslog {
+    /// Starts the handler's thread; nothing connects until the first record.
+    pub fn new(params: &SyslogParams) -> Result<Syslog, String> {
+        let Plan {
+            config,
+            facility,
+            address,
+            framing,
+            terminator,
+            max_datagram,
+        } = params.plan()?;
         let transport = Transport::new(address, config.write_timeout);
         let sender = Sender::spawn("syslog", transport, config)
             .map_err(|e| format!("cannot start its thread: {e}"))?;
@@ -482,7 +586,7 @@ impl Handler for Syslog {
 }
 
 /// `[handlers.NAME]` with `type = "syslog"`: registered like a user's handler.
-#[ko_log::handler]
+#[ko_log::handler(check = SyslogParams::plan, schema = schema)]
 fn syslog(params: &SyslogParams) -> Result<Syslog, String> {
     Syslog::new(params)
 }
@@ -490,6 +594,14 @@ fn syslog(params: &SyslogParams) -> Result<Syslog, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_schema_has_the_keys_of_the_params() {
+        crate::handler::assert_schema_keys(
+            &schema(),
+            ko_log_config::schema::fields_of::<SyslogParams>(),
+        );
+    }
 
     #[test]
     fn names_follow_sd_name_rules() {

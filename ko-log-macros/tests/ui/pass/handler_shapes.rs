@@ -1,6 +1,7 @@
 //! The handler shapes #[ko_log::handler] accepts compile without warnings and register
 //! under their names: a handler, a `Result` of one with `std::io::Error` or an error of
-//! one's own, `impl Handler`, no params, another name, a raw identifier, a local function.
+//! one's own, `impl Handler`, no params, another name, a raw identifier, a local function,
+//! a `check` function (a path or a closure) and a `schema` function.
 
 #![deny(warnings)]
 
@@ -76,6 +77,34 @@ fn opaque<'a>(_params: &'a AuditParams) -> impl Handler {
     Memory::default()
 }
 
+/// Refuses an empty table before anything is built (also in `ko_log::check`).
+fn check_table(params: &AuditParams) -> Result<(), String> {
+    if params.table.is_empty() {
+        return Err("`table` must not be empty".to_owned());
+    }
+    Ok(())
+}
+
+fn audit_schema() -> serde_json::Value {
+    use ko_log::config::schema::{string, table};
+    table(&[("table", string())], &["table"])
+}
+
+#[ko_log::handler(check = check_table, schema = audit_schema)]
+fn checked(params: &AuditParams) -> Memory {
+    let _ = &params.table;
+    Memory::default()
+}
+
+#[ko_log::handler(
+    name = "checked_by_closure",
+    check = |params: &AuditParams| std::fs::metadata(&params.table).map(drop),
+    schema = || serde_json::json!({"type": "object"}),
+)]
+fn closure_checked(_params: &AuditParams) -> Memory {
+    Memory::default()
+}
+
 pub mod nested {
     #[ko_log::handler]
     pub(crate) fn r#in() -> Result<super::Memory, super::ConnectError> {
@@ -96,4 +125,6 @@ fn main() {
     let _ = discard_everything;
     let _ = opaque;
     let _ = nested::r#in;
+    let _ = checked;
+    let _ = closure_checked;
 }

@@ -319,79 +319,130 @@ fn backoff(reconnect: &Reconnect, attempt: u32, seed: &mut u64) -> Duration {
 
 const REJECTED: &str = "HANDLER::Otlp::REJECTED::ERROR";
 
-impl Otlp {
-    /// Validates `params` (reading the `OTEL_EXPORTER_OTLP_*` environment for what they
-    /// leave unset, and the `tls` files), and starts the exporter thread. A mistake in a
-    /// key is a [`ParamError`] naming it.
-    pub fn new(params: &OtlpParams) -> Result<Otlp, Box<dyn std::error::Error + Send + Sync>> {
-        // Where a refusal of a value goes: at its key when the config gave it, else (the
-        // environment gave it) at the handler's table.
-        let at = |given: bool, key: &str, message: String| -> Refusal {
-            if given {
-                Box::new(ParamError::new(&[key], message))
-            } else {
-                message.into()
-            }
-        };
-        let endpoint = match &params.endpoint {
-            Some(endpoint) => endpoint.clone(),
-            None => env("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT")
-                .or_else(|| {
-                    env("OTEL_EXPORTER_OTLP_ENDPOINT")
-                        .map(|base| format!("{}/v1/logs", base.trim_end_matches('/')))
-                })
-                .unwrap_or_else(|| "http://localhost:4318/v1/logs".to_owned()),
-        };
-        let parsed = http::Endpoint::parse(&endpoint)
-            .map_err(|e| at(params.endpoint.is_some(), "endpoint", e))?;
-        let headers: Vec<(String, String)> = match &params.headers {
-            Some(headers) => headers
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-            None => env("OTEL_EXPORTER_OTLP_LOGS_HEADERS")
-                .or_else(|| env("OTEL_EXPORTER_OTLP_HEADERS"))
-                .map(|text| env_headers(&text))
-                .unwrap_or_default(),
-        };
-        for (name, value) in &headers {
-            check_header(name, value).map_err(|e| at(params.headers.is_some(), "headers", e))?;
+/// Everything [`Otlp::new`] checks, reading the `OTEL_EXPORTER_OTLP_*` environment for
+/// what `params` leave unset and the `tls` files, and starting nothing: the endpoint and
+/// the HTTP client for it. Also what `ko_log::check` runs. A mistake in a key is a
+/// [`ParamError`] naming it.
+fn plan(params: &OtlpParams) -> Result<(String, http::Client), Refusal> {
+    // Where a refusal of a value goes: at its key when the config gave it, else (the
+    // environment gave it) at the handler's table.
+    let at = |given: bool, key: &str, message: String| -> Refusal {
+        if given {
+            Box::new(ParamError::new(&[key], message))
+        } else {
+            message.into()
         }
-        for (key, value) in [("buffer", params.buffer), ("batch_size", params.batch_size)] {
-            if value == 0 {
-                return Err(at(true, key, format!("`{key}` must be at least 1")));
-            }
+    };
+    let endpoint = match &params.endpoint {
+        Some(endpoint) => endpoint.clone(),
+        None => env("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT")
+            .or_else(|| {
+                env("OTEL_EXPORTER_OTLP_ENDPOINT")
+                    .map(|base| format!("{}/v1/logs", base.trim_end_matches('/')))
+            })
+            .unwrap_or_else(|| "http://localhost:4318/v1/logs".to_owned()),
+    };
+    let parsed = http::Endpoint::parse(&endpoint)
+        .map_err(|e| at(params.endpoint.is_some(), "endpoint", e))?;
+    let headers: Vec<(String, String)> = match &params.headers {
+        Some(headers) => headers
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        None => env("OTEL_EXPORTER_OTLP_LOGS_HEADERS")
+            .or_else(|| env("OTEL_EXPORTER_OTLP_HEADERS"))
+            .map(|text| env_headers(&text))
+            .unwrap_or_default(),
+    };
+    for (name, value) in &headers {
+        check_header(name, value).map_err(|e| at(params.headers.is_some(), "headers", e))?;
+    }
+    for (key, value) in [("buffer", params.buffer), ("batch_size", params.batch_size)] {
+        if value == 0 {
+            return Err(at(true, key, format!("`{key}` must be at least 1")));
         }
-        if params.reconnect.min > params.reconnect.max || params.reconnect.min.is_zero() {
+    }
+    if params.reconnect.min > params.reconnect.max || params.reconnect.min.is_zero() {
+        return Err(at(
+            true,
+            "reconnect",
+            "`reconnect.min` must be above zero and at most `reconnect.max`".to_owned(),
+        ));
+    }
+    if params.write_timeout.is_zero() {
+        return Err(at(
+            true,
+            "write_timeout",
+            "`write_timeout` must be above zero".to_owned(),
+        ));
+    }
+    if params.tls.is_some() {
+        if !cfg!(feature = "otlp-https") {
             return Err(at(
-                true,
-                "reconnect",
-                "`reconnect.min` must be above zero and at most `reconnect.max`".to_owned(),
-            ));
-        }
-        if params.write_timeout.is_zero() {
-            return Err(at(
-                true,
-                "write_timeout",
-                "`write_timeout` must be above zero".to_owned(),
-            ));
-        }
-        if params.tls.is_some() {
-            if !cfg!(feature = "otlp-https") {
-                return Err(at(
                     true,
                     "tls",
                     "`tls` needs ko-log's `otlp-https` feature (off in this build): enable it, or remove `tls` and send over http:// to a local OpenTelemetry Collector that forwards over TLS".to_owned(),
                 ));
-            }
-            if !parsed.tls {
-                return Err(at(
-                    true,
-                    "tls",
-                    format!("`tls` applies to https:// endpoints only, and the endpoint is `{endpoint}`"),
-                ));
-            }
         }
+        if !parsed.tls {
+            return Err(at(
+                true,
+                "tls",
+                format!(
+                    "`tls` applies to https:// endpoints only, and the endpoint is `{endpoint}`"
+                ),
+            ));
+        }
+    }
+    let content_type = match params.encoding {
+        Encoding::Protobuf => "application/x-protobuf",
+        Encoding::Json => "application/json",
+    };
+    let client = http::Client::new(
+        parsed,
+        content_type,
+        &headers,
+        params.write_timeout,
+        params.tls.as_ref(),
+    )?;
+    Ok((endpoint, client))
+}
+
+/// The JSON Schema of an `otlp` table's own keys.
+fn schema() -> serde_json::Value {
+    use ko_log_config::schema::{
+        describe, duration, integer, one_of, string, string_map, table, with,
+    };
+    let at_least_one = || with(integer(), serde_json::json!({"minimum": 1}));
+    describe(table(&[
+        ("endpoint", describe(string(), "The collector's OTLP/HTTP logs URL (default $OTEL_EXPORTER_OTLP_LOGS_ENDPOINT, then $OTEL_EXPORTER_OTLP_ENDPOINT/v1/logs, then http://localhost:4318/v1/logs).")),
+        ("encoding", describe(one_of(&["protobuf", "json"]), "protobuf (default) or json.")),
+        ("resource", describe(string_map(), "Resource attributes; service.name defaults to the executable's file name.")),
+        ("headers", describe(string_map(), "Extra request headers (authorization, tenant ids); default $OTEL_EXPORTER_OTLP_LOGS_HEADERS or $OTEL_EXPORTER_OTLP_HEADERS.")),
+        ("buffer", describe(at_least_one(), "Records held for the exporter (default 10000).")),
+        ("backpressure", describe(one_of(&["block", "drop", "drop_oldest"]), "When the buffer is full (default drop_oldest; block holds the callers routed here, never the dispatcher).")),
+        ("write_timeout", describe(duration(), "Connect, write and read timeout; also the longest a flush waits (default \"10s\").")),
+        ("reconnect", describe(table(&[
+            ("min", describe(duration(), "The first delay (default \"100ms\").")),
+            ("max", describe(duration(), "The longest delay, and the cap on a server's Retry-After (default \"30s\").")),
+        ], &[]), "The retry backoff.")),
+        ("batch_size", describe(at_least_one(), "Most records per request (default 512).")),
+        ("batch_interval", describe(duration(), "Longest a record waits for a batch to fill (default \"1s\").")),
+        ("drain_timeout", describe(duration(), "At shutdown, how long the exporter keeps delivering what it holds (default \"5s\").")),
+        ("tls", describe(table(&[
+            ("ca_file", describe(string(), "PEM CA certificates that verify the collector, instead of the built-in roots (default $OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE, then $OTEL_EXPORTER_OTLP_CERTIFICATE).")),
+            ("cert_file", describe(string(), "PEM client certificate chain for mTLS; needs key_file.")),
+            ("key_file", describe(string(), "PEM private key of cert_file (PKCS#8, PKCS#1 or SEC1).")),
+        ], &[]), "TLS for https:// endpoints (ko-log's otlp-https feature).")),
+    ], &[]), "OpenTelemetry logs over OTLP/HTTP (protobuf or JSON), batched and sent from the exporter's own thread.")
+}
+
+impl Otlp {
+    /// Validates `params` (reading the `OTEL_EXPORTER_OTLP_*` environment for what they
+    /// leave unset, and the `tls` files), and starts the exporter thread. A mistake in a
+    /// key is a [`ParamError`] naming it.
+    pub fn new(params: &OtlpParams) -> Result<Otlp, Refusal> {
+        let (endpoint, client) = plan(params)?;
         let mut resource: Vec<(String, AnyValue)> = Vec::new();
         if !params.resource.contains_key("service.name") {
             resource.push(("service.name".to_owned(), AnyValue::Str(executable_name())));
@@ -402,17 +453,6 @@ impl Otlp {
                 .iter()
                 .map(|(k, v)| (k.clone(), AnyValue::Str(v.clone()))),
         );
-        let content_type = match params.encoding {
-            Encoding::Protobuf => "application/x-protobuf",
-            Encoding::Json => "application/json",
-        };
-        let client = http::Client::new(
-            parsed,
-            content_type,
-            &headers,
-            params.write_timeout,
-            params.tls.as_ref(),
-        )?;
         let buffer = Arc::new(Buffer::new(
             params.buffer,
             params.batch_size,
@@ -639,14 +679,26 @@ impl Drop for Otlp {
 }
 
 /// `[handlers.NAME]` with `type = "otlp"`.
-#[crate::handler]
-fn otlp(params: &OtlpParams) -> Result<Otlp, Box<dyn std::error::Error + Send + Sync>> {
+#[crate::handler(check = plan, schema = schema)]
+fn otlp(params: &OtlpParams) -> Result<Otlp, Refusal> {
     Otlp::new(params)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_schema_has_the_keys_of_the_params() {
+        crate::handler::assert_schema_keys(
+            &schema(),
+            ko_log_config::schema::fields_of::<OtlpParams>(),
+        );
+        crate::handler::assert_schema_keys(
+            &schema()["properties"]["reconnect"]["anyOf"][0],
+            ko_log_config::schema::fields_of::<Reconnect>(),
+        );
+    }
 
     #[test]
     fn env_headers_are_split_and_percent_decoded() {

@@ -1,0 +1,576 @@
+//! `ko-log check FILE`: every error of a config, or what the config does.
+//!
+//! The check is `ko_log::check::file` (see its docs for what is checked without opening
+//! anything, and what only init can tell). The report is built once ([`Report`]) and
+//! written as text or as JSON.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use ko_log::check::Route;
+use ko_log::config::handler::{JournalPrefix, OpenMode, Rotation, Stream, Timezone};
+use ko_log::config::node::{Node, NodeValue};
+use ko_log::config::{Config, ConfigError, HandlerConfig, HandlerKind, ROOT};
+use log::LevelFilter;
+use serde_json::{json, Map, Value};
+
+use crate::args::CheckOptions;
+
+/// Runs the check and writes the report to `out`.
+pub(crate) fn run(options: &CheckOptions, out: &mut impl Write) -> io::Result<ExitCode> {
+    let checked = ko_log::check::file(&options.file, options.format);
+    let file = options.file.display().to_string();
+    let code = if checked.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    };
+    match (&checked.config, checked.errors.is_empty()) {
+        (Some(config), true) => {
+            let report = describe(config);
+            if options.json {
+                let value =
+                    json!({"file": file, "valid": true, "errors": [], "config": report.json()});
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string_pretty(&value).unwrap_or_default()
+                )?;
+            } else {
+                writeln!(out, "{file}: valid\n")?;
+                report.write_text(out)?;
+            }
+        }
+        _ => {
+            if options.json {
+                let errors: Vec<Value> = checked.errors.iter().map(error_json).collect();
+                let value = json!({"file": file, "valid": false, "errors": errors});
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string_pretty(&value).unwrap_or_default()
+                )?;
+            } else {
+                for error in &checked.errors {
+                    writeln!(out, "{error}\n")?;
+                }
+                let n = checked.errors.len();
+                writeln!(out, "{file}: {n} error{}", if n == 1 { "" } else { "s" })?;
+            }
+        }
+    }
+    Ok(code)
+}
+
+/// An error as CI reads it.
+fn error_json(error: &ConfigError) -> Value {
+    let location = error.location();
+    json!({
+        "file": error.file().map(|f| f.display().to_string()),
+        "line": location.map(|l| l.line),
+        "column": location.map(|l| l.column),
+        "key": error.key_path(),
+        "message": error.message(),
+        "code": error.code(),
+        "kind": format!("{:?}", error.kind()),
+        "suggestion": error.suggestion(),
+        "help": error.help(),
+        "text": error.to_string(),
+    })
+}
+
+/// What a valid config does.
+struct Report {
+    default_level: LevelFilter,
+    queue: Vec<(&'static str, Value)>,
+    flush_on_signals: bool,
+    loggers: Vec<Logger>,
+    routes: Vec<Route>,
+    handlers: Vec<Handler>,
+}
+
+struct Logger {
+    name: String,
+    own_level: Option<LevelFilter>,
+    route: Option<Route>,
+    handlers: Vec<String>,
+    additive: bool,
+    context: Vec<(String, Value)>,
+}
+
+struct Handler {
+    name: String,
+    kind: String,
+    renderer: String,
+    level: Option<LevelFilter>,
+    processors: Vec<String>,
+    params: Vec<(String, Value)>,
+    used_by: Vec<String>,
+}
+
+fn describe(config: &Config) -> Report {
+    let routes = ko_log::check::routes(config);
+    let loggers = config
+        .loggers
+        .iter()
+        .map(|(name, logger)| Logger {
+            name: name.clone(),
+            own_level: logger.level,
+            route: routes.iter().find(|r| r.logger == *name).cloned(),
+            handlers: logger.handlers.clone(),
+            additive: logger.additive,
+            context: logger
+                .context
+                .iter()
+                .map(|(k, v)| (k.clone(), scalar(v)))
+                .collect(),
+        })
+        .collect();
+    let handlers = config
+        .handlers
+        .iter()
+        .map(|(name, handler)| Handler {
+            name: name.clone(),
+            kind: handler.kind.type_name().to_owned(),
+            renderer: renderer_name(handler),
+            level: handler.level,
+            processors: handler
+                .processors
+                .iter()
+                .map(|p| p.type_name().to_owned())
+                .collect(),
+            params: params(&handler.kind),
+            used_by: config
+                .loggers
+                .iter()
+                .filter(|(_, l)| l.handlers.iter().any(|h| h == name))
+                .map(|(n, _)| n.clone())
+                .collect(),
+        })
+        .collect();
+    Report {
+        default_level: config.default_level,
+        queue: vec![
+            ("capacity", json!(config.queue.capacity)),
+            ("backpressure", json!(config.queue.backpressure.as_str())),
+            ("drain_timeout", json!(duration(config.queue.drain_timeout))),
+        ],
+        flush_on_signals: config.flush_on_signals,
+        loggers,
+        routes,
+        handlers,
+    }
+}
+
+/// The renderer a handler gets: its own, or, when none was written for a registered
+/// handler, the handler's own default (only building the handler can tell which).
+fn renderer_name(handler: &HandlerConfig) -> String {
+    let written = handler.origin.has_key("renderer").unwrap_or(true);
+    match (&handler.kind, written) {
+        (HandlerKind::Custom { name, .. }, false) => format!("{name}'s default"),
+        _ => handler.renderer.type_name().to_owned(),
+    }
+}
+
+fn level_name(level: LevelFilter) -> &'static str {
+    ko_log::config::level::name(level)
+}
+
+/// `5s`, `250ms`, `1.5s`.
+fn duration(duration: std::time::Duration) -> String {
+    format!("{duration:?}")
+}
+
+fn scalar(value: &ko_log::config::Value) -> Value {
+    match value {
+        ko_log::config::Value::Bool(b) => json!(b),
+        ko_log::config::Value::Int(i) => json!(i),
+        ko_log::config::Value::Float(f) => json!(f),
+        ko_log::config::Value::String(s) => json!(s),
+    }
+}
+
+/// A handler's own keys, with the values it will use (defaults included for built-in
+/// types; as written for registered ones, secrets masked).
+fn params(kind: &HandlerKind) -> Vec<(String, Value)> {
+    let file = |file: &ko_log::config::handler::FileConfig| {
+        vec![
+            ("path".to_owned(), json!(file.path.display().to_string())),
+            ("append".to_owned(), json!(file.mode == OpenMode::Append)),
+            ("create_dirs".to_owned(), json!(file.create_dirs)),
+            (
+                "file_mode".to_owned(),
+                json!(format!("{:04o}", file.file_mode)),
+            ),
+            (
+                "reopen_check".to_owned(),
+                json!(duration(file.reopen_check)),
+            ),
+        ]
+    };
+    match kind {
+        HandlerKind::File(config) => file(config),
+        HandlerKind::RotatingFile(config) => {
+            let mut keys = file(&config.file);
+            if let Some(max) = config.max_bytes {
+                keys.push(("max_bytes".to_owned(), json!(max)));
+            }
+            let rotation = match config.rotation {
+                Rotation::Never => "never",
+                Rotation::Minutely => "minutely",
+                Rotation::Hourly => "hourly",
+                Rotation::Daily => "daily",
+            };
+            keys.push(("rotation".to_owned(), json!(rotation)));
+            keys.push(("backup_count".to_owned(), json!(config.backup_count)));
+            keys.push(("timezone".to_owned(), json!(timezone(config.timezone))));
+            keys
+        }
+        HandlerKind::Stream(config) => vec![
+            (
+                "stream".to_owned(),
+                json!(match config.stream {
+                    Stream::Stdout => "stdout",
+                    Stream::Stderr => "stderr",
+                }),
+            ),
+            (
+                "journal_prefix".to_owned(),
+                json!(match config.journal_prefix {
+                    JournalPrefix::Auto => "auto",
+                    JournalPrefix::Always => "always",
+                    JournalPrefix::Never => "never",
+                }),
+            ),
+        ],
+        HandlerKind::Custom { params, .. } => match &params.node().value {
+            NodeValue::Map(entries) => entries
+                .iter()
+                .filter(|(key, _)| {
+                    !["type", "renderer", "processors", "level"].contains(&key.name.as_str())
+                })
+                .map(|(key, value)| (key.name.clone(), masked(&key.name, value)))
+                .collect(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+fn timezone(timezone: Timezone) -> &'static str {
+    match timezone {
+        Timezone::Local => "local",
+        Timezone::Utc => "utc",
+    }
+}
+
+/// Key names whose values are not shown.
+const SECRET: &[&str] = &[
+    "password",
+    "passwd",
+    "token",
+    "secret",
+    "authorization",
+    "credential",
+    "api_key",
+    "apikey",
+];
+
+/// A node as JSON, with the values of secret-looking keys and the passwords of URLs
+/// replaced by `***`: a check's report goes into CI logs.
+fn masked(key: &str, node: &Node) -> Value {
+    let lower = key.to_ascii_lowercase();
+    if SECRET.iter().any(|s| lower.contains(s)) && !matches!(node.value, NodeValue::Map(_)) {
+        return json!("***");
+    }
+    match &node.value {
+        NodeValue::Null => Value::Null,
+        NodeValue::Bool(b) => json!(b),
+        NodeValue::Int(i) => json!(i),
+        NodeValue::Float(f) => json!(f),
+        NodeValue::String(s) => json!(without_password(s)),
+        NodeValue::Seq(items) => Value::Array(items.iter().map(|item| masked(key, item)).collect()),
+        NodeValue::Map(entries) => Value::Object(
+            entries
+                .iter()
+                .map(|(k, v)| (k.name.clone(), masked(&k.name, v)))
+                .collect::<Map<String, Value>>(),
+        ),
+    }
+}
+
+/// `scheme://user:password@host/...` with the password masked.
+fn without_password(text: &str) -> String {
+    let Some(scheme_end) = text.find("://") else {
+        return text.to_owned();
+    };
+    let authority_start = scheme_end + 3;
+    let rest = text.get(authority_start..).unwrap_or_default();
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let authority = rest.get(..authority_end).unwrap_or_default();
+    match (authority.rfind('@'), authority.find(':')) {
+        (Some(at), Some(colon)) if colon < at => format!(
+            "{}{}:***{}",
+            text.get(..authority_start).unwrap_or_default(),
+            authority.get(..colon).unwrap_or_default(),
+            text.get(authority_start + at..).unwrap_or_default()
+        ),
+        _ => text.to_owned(),
+    }
+}
+
+/// Which targets a route takes, in words.
+fn targets(route: &Route, loggers: usize) -> String {
+    let mut text = if route.logger == ROOT {
+        if loggers == 0 {
+            "every target".to_owned()
+        } else {
+            "every other target".to_owned()
+        }
+    } else {
+        format!("{} and below", route.logger)
+    };
+    if !route.except.is_empty() && route.logger != ROOT {
+        text.push_str(&format!(", except {}", route.except.join(", ")));
+    }
+    text
+}
+
+fn level_words(level: LevelFilter) -> String {
+    match level {
+        LevelFilter::Off => "off".to_owned(),
+        level => format!("{} and above", level_name(level)),
+    }
+}
+
+fn list(names: &[String]) -> String {
+    if names.is_empty() {
+        "(none)".to_owned()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// Rows padded so their columns line up (the last column is not padded).
+fn columns(rows: &[Vec<String>]) -> Vec<String> {
+    let mut widths: Vec<usize> = Vec::new();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            let width = cell.chars().count();
+            match widths.get_mut(i) {
+                Some(w) => *w = (*w).max(width),
+                None => widths.push(width),
+            }
+        }
+    }
+    rows.iter()
+        .map(|row| {
+            let mut line = String::new();
+            for (i, cell) in row.iter().enumerate() {
+                if i + 1 == row.len() {
+                    line.push_str(cell);
+                } else {
+                    let pad = widths.get(i).copied().unwrap_or(0) - cell.chars().count();
+                    line.push_str(cell);
+                    line.push_str(&" ".repeat(pad + 2));
+                }
+            }
+            line.trim_end().to_owned()
+        })
+        .collect()
+}
+
+impl Report {
+    fn write_text(&self, out: &mut impl Write) -> io::Result<()> {
+        let queue: Vec<String> = self
+            .queue
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "{k} {}",
+                    v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+                )
+            })
+            .collect();
+        for line in columns(&[
+            vec![
+                "default_level".to_owned(),
+                level_name(self.default_level).to_owned(),
+            ],
+            vec!["queue".to_owned(), queue.join(", ")],
+            vec![
+                "flush_on_signals".to_owned(),
+                self.flush_on_signals.to_string(),
+            ],
+        ]) {
+            writeln!(out, "{line}")?;
+        }
+
+        writeln!(out, "\nloggers")?;
+        if self.loggers.is_empty() {
+            writeln!(out, "  (none: nothing is logged)")?;
+        }
+        let rows: Vec<Vec<String>> = self
+            .loggers
+            .iter()
+            .map(|logger| {
+                let level = match (&logger.own_level, &logger.route) {
+                    (Some(level), _) => format!("level {}", level_name(*level)),
+                    (None, Some(route)) => format!(
+                        "level {} (from {})",
+                        level_name(route.level),
+                        route.level_from.as_deref().unwrap_or("default_level")
+                    ),
+                    (None, None) => "level -".to_owned(),
+                };
+                let mut rest = format!("handlers {}", list(&logger.handlers));
+                if !logger.additive {
+                    rest.push_str(", not additive");
+                }
+                if !logger.context.is_empty() {
+                    let context: Vec<String> = logger
+                        .context
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect();
+                    rest.push_str(&format!(", context {}", context.join(" ")));
+                }
+                vec![format!("  {}", logger.name), level, rest]
+            })
+            .collect();
+        for line in columns(&rows) {
+            writeln!(out, "{line}")?;
+        }
+
+        writeln!(out, "\nroutes")?;
+        let rows: Vec<Vec<String>> = self
+            .routes
+            .iter()
+            .map(|route| {
+                let handlers = if route.handlers.is_empty() || route.level == LevelFilter::Off {
+                    "-> nothing".to_owned()
+                } else {
+                    format!("-> {}", route.handlers.join(", "))
+                };
+                vec![
+                    format!(
+                        "  {}",
+                        targets(
+                            route,
+                            self.loggers.iter().filter(|l| l.name != ROOT).count()
+                        )
+                    ),
+                    level_words(route.level),
+                    handlers,
+                ]
+            })
+            .collect();
+        for line in columns(&rows) {
+            writeln!(out, "{line}")?;
+        }
+
+        writeln!(out, "\nhandlers")?;
+        if self.handlers.is_empty() {
+            writeln!(out, "  (none)")?;
+        }
+        for handler in &self.handlers {
+            let mut line = format!(
+                "  {}: {}, renderer {}",
+                handler.name, handler.kind, handler.renderer
+            );
+            if let Some(level) = handler.level {
+                line.push_str(&format!(", level {}", level_name(level)));
+            }
+            if !handler.processors.is_empty() {
+                line.push_str(&format!(", processors {}", handler.processors.join(", ")));
+            }
+            if handler.used_by.is_empty() {
+                line.push_str(" (no logger names it: it receives nothing)");
+            }
+            writeln!(out, "{line}")?;
+            for (key, value) in &handler.params {
+                writeln!(out, "    {key} = {value}")?;
+            }
+        }
+        Ok(())
+    }
+
+    fn json(&self) -> Value {
+        let queue: Map<String, Value> = self
+            .queue
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect();
+        let loggers: Vec<Value> = self
+            .loggers
+            .iter()
+            .map(|logger| {
+                json!({
+                    "name": logger.name,
+                    "level": logger.route.as_ref().map(|r| level_name(r.level)),
+                    "level_from": logger.route.as_ref().map(|r| r.level_from.clone().unwrap_or_else(|| "default_level".to_owned())),
+                    "own_level": logger.own_level.map(level_name),
+                    "handlers": logger.handlers,
+                    "additive": logger.additive,
+                    "context": logger.context.iter().cloned().collect::<Map<String, Value>>(),
+                })
+            })
+            .collect();
+        let others = self.loggers.iter().filter(|l| l.name != ROOT).count();
+        let routes: Vec<Value> = self
+            .routes
+            .iter()
+            .map(|route| {
+                json!({
+                    "logger": route.logger,
+                    "targets": targets(route, others),
+                    "except": route.except,
+                    "level": level_name(route.level),
+                    "level_from": route.level_from.clone().unwrap_or_else(|| "default_level".to_owned()),
+                    "handlers": route.handlers,
+                })
+            })
+            .collect();
+        let handlers: Vec<Value> = self
+            .handlers
+            .iter()
+            .map(|handler| {
+                json!({
+                    "name": handler.name,
+                    "type": handler.kind,
+                    "renderer": handler.renderer,
+                    "level": handler.level.map(level_name),
+                    "processors": handler.processors,
+                    "params": handler.params.iter().cloned().collect::<Map<String, Value>>(),
+                    "used_by": handler.used_by,
+                })
+            })
+            .collect();
+        json!({
+            "default_level": level_name(self.default_level),
+            "queue": queue,
+            "flush_on_signals": self.flush_on_signals,
+            "loggers": loggers,
+            "routes": routes,
+            "handlers": handlers,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_in_urls_are_masked() {
+        assert_eq!(
+            without_password("https://me:hunter2@collector:4318/v1/logs"),
+            "https://me:***@collector:4318/v1/logs"
+        );
+        assert_eq!(
+            without_password("http://collector:4318/v1/logs"),
+            "http://collector:4318/v1/logs"
+        );
+        assert_eq!(without_password("user@host:514"), "user@host:514");
+    }
+}

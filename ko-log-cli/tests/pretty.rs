@@ -1,0 +1,286 @@
+//! `ko-log pretty`: JSON lines in, human lines out, every other line unchanged byte for
+//! byte; colors as asked; `--follow` through appends, truncation and rotation.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::Stdio;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use support::{fixture, ko_log};
+
+fn pretty(args: &[&str], stdin: Option<&[u8]>) -> (Option<i32>, Vec<u8>, String) {
+    let mut command = ko_log();
+    command.arg("pretty").args(args);
+    if stdin.is_some() {
+        command.stdin(Stdio::piped());
+    }
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Written from a thread: the child's output fills its pipe while it reads.
+    let writer = stdin.map(|input| {
+        let mut pipe = child.stdin.take().unwrap();
+        let input = input.to_vec();
+        std::thread::spawn(move || pipe.write_all(&input).unwrap())
+    });
+    let output = child.wait_with_output().unwrap();
+    if let Some(writer) = writer {
+        writer.join().unwrap();
+    }
+    (
+        output.status.code(),
+        output.stdout,
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn the_fixture_exactly() {
+    let input = fixture("app.jsonl");
+    let (code, out, err) = pretty(&["--color", "never", input.to_str().unwrap()], None);
+    assert_eq!((code, err.as_str()), (Some(0), ""));
+    let expected = std::fs::read(fixture("app.pretty")).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out),
+        String::from_utf8_lossy(&expected)
+    );
+    assert_eq!(out, expected, "byte for byte");
+    // The lines that are not records are the input's own bytes.
+    let text = std::fs::read(&input).unwrap();
+    for kept in [
+        &b"plain text from another program\n"[..],
+        b"{\"timestamp\": \"x\", \"level\": \"INFO\", \xff\xfe}\n",
+        b"\xff\xfe invalid UTF-8, not JSON\n",
+        b"{\"level\": \"NOTICE\", \"message\": \"not a level ko-log knows\"}\n",
+        b"\r\n",
+        b"last line without a newline",
+    ] {
+        assert!(contains(&text, kept) && contains(&out, kept), "{kept:?}");
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn pinned_lines() {
+    let expected =
+        String::from_utf8_lossy(&std::fs::read(fixture("app.pretty")).unwrap()).into_owned();
+    let lines: Vec<&str> = expected.split('\n').collect();
+    assert_eq!(
+        lines[0],
+        "2026-01-02T03:04:05.678Z INFO  [app] started port=8080 tls=false"
+    );
+    assert_eq!(
+        lines[3],
+        r#"2026-01-02T03:04:07Z ERROR [app::db] query failed\nretrying error="timeout: connection reset" tags="[\"a\",\"b\"]" nested="{\"z\":1,\"a\":2}""#
+    );
+    assert_eq!(
+        lines[4],
+        r#"2026-01-02T03:04:08Z DEBUG [app] escape \x1b[31m attempt user="name with spaces""#,
+        "an escape sequence in a record never reaches the terminal"
+    );
+    assert_eq!(lines[5], r#"TRACE [app] no timestamp empty="""#);
+}
+
+#[test]
+fn colors_when_asked() {
+    let input = fixture("app.jsonl");
+    let (_, out, _) = pretty(&["--color", "always", input.to_str().unwrap()], None);
+    let out = String::from_utf8_lossy(&out).into_owned();
+    let lines: Vec<&str> = out.split('\n').collect();
+    assert_eq!(
+        lines[0],
+        "2026-01-02T03:04:05.678Z \x1b[32mINFO\x1b[0m  [app] started port=8080 tls=false"
+    );
+    assert_eq!(
+        lines[2],
+        "2026-01-02T03:04:06.001Z \x1b[33mWARN\x1b[0m  [app::db] slow query ms=1200.5 table=users"
+    );
+    assert!(
+        lines[3].starts_with("2026-01-02T03:04:07Z \x1b[31mERROR\x1b[0m [app::db]"),
+        "{}",
+        lines[3]
+    );
+    assert!(
+        lines[4].starts_with("2026-01-02T03:04:08Z \x1b[34mDEBUG\x1b[0m [app]"),
+        "{}",
+        lines[4]
+    );
+    assert!(
+        lines[5].starts_with("\x1b[35mTRACE\x1b[0m [app]"),
+        "{}",
+        lines[5]
+    );
+    assert_eq!(
+        lines[1], "plain text from another program",
+        "other lines are never colored"
+    );
+    // Colors are only in the level: without them, the same text.
+    let (_, plain, _) = pretty(&["--color", "never", input.to_str().unwrap()], None);
+    assert_eq!(
+        out.replace("\x1b[32m", "")
+            .replace("\x1b[33m", "")
+            .replace("\x1b[31m", "")
+            .replace("\x1b[34m", "")
+            .replace("\x1b[35m", "")
+            .replace("\x1b[0m", ""),
+        String::from_utf8_lossy(&plain)
+    );
+}
+
+#[test]
+fn auto_is_plain_when_not_a_terminal_and_always_overrides_no_color() {
+    let line = b"{\"level\":\"ERROR\",\"target\":\"t\",\"message\":\"m\"}\n";
+    let (_, auto, _) = pretty(&[], Some(line));
+    assert_eq!(auto, b"ERROR [t] m\n", "stdout is a pipe here");
+    let mut command = ko_log();
+    let output = command
+        .args(["pretty", "--color", "always"])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child.stdin.take().unwrap().write_all(line)?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert_eq!(
+        output.stdout, b"\x1b[31mERROR\x1b[0m [t] m\n",
+        "an explicit --color wins"
+    );
+}
+
+#[test]
+fn stdin_and_odd_input_never_panic() {
+    let mut long = b"{\"level\":\"INFO\",\"message\":\"".to_vec();
+    long.extend(std::iter::repeat_n(b'x', 3 << 20)); // 3 MiB: passed through, not held
+    long.extend_from_slice(b"\"}\n");
+    let odd = b"\x00\x01\x02\n{}\n{\"level\":null}\n{\"level\":\"INFO\",\"target\":7,\"message\":{\"a\":1}}\n";
+    let input = [long.as_slice(), odd].concat();
+    let (code, out, err) = pretty(&[], Some(&input));
+    assert_eq!((code, err.as_str()), (Some(0), ""));
+    let expected = [
+        long.as_slice(),
+        b"\x00\x01\x02\n{}\n{\"level\":null}\nINFO  [7] {\"a\":1}\n",
+    ]
+    .concat();
+    assert!(
+        out == expected,
+        "{:?}",
+        String::from_utf8_lossy(&out[long.len()..])
+    );
+}
+
+#[test]
+fn a_missing_file_is_reported_and_the_others_printed() {
+    let input = fixture("app.jsonl");
+    let (code, out, err) = pretty(
+        &["--color=never", "gone.jsonl", input.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(code, Some(1));
+    assert!(err.starts_with("ko-log: gone.jsonl: "), "{err}");
+    assert_eq!(out, std::fs::read(fixture("app.pretty")).unwrap());
+}
+
+/// Reads the child's stdout lines on a thread.
+fn lines_of(stdout: std::process::ChildStdout) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap_or_default()).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// The next `n` lines, waiting at most 10 s in all.
+fn next(rx: &mpsc::Receiver<String>, n: usize) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut got = Vec::new();
+    while got.len() < n {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => got.push(line),
+            Err(_) => panic!("only {got:?} within 10 s, expected {n} lines"),
+        }
+    }
+    got
+}
+
+fn record(message: &str) -> String {
+    format!(
+        "{{\"timestamp\":\"T\",\"level\":\"INFO\",\"target\":\"app\",\"message\":\"{message}\"}}\n"
+    )
+}
+
+fn append(path: &std::path::Path, text: &str) {
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .unwrap();
+    file.write_all(text.as_bytes()).unwrap();
+}
+
+#[test]
+fn follow_picks_up_appends_truncation_and_rotation() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    std::fs::write(&path, record("one")).unwrap();
+    let mut child = ko_log()
+        .args(["pretty", "--color", "never", "-f"])
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let rx = lines_of(child.stdout.take().unwrap());
+    assert_eq!(next(&rx, 1), ["T INFO  [app] one"]);
+
+    // Appended, in two writes: the line is written once it is complete.
+    append(&path, &record("two")[..20]);
+    append(&path, &record("two")[20..]);
+    append(&path, "not json\n");
+    assert_eq!(next(&rx, 2), ["T INFO  [app] two", "not json"]);
+
+    // Rotated: renamed away (a last line still written to it), a new file created.
+    let rotated = dir.path().join("app.log.1");
+    std::fs::rename(&path, &rotated).unwrap();
+    append(&rotated, &record("last of the old file"));
+    std::thread::sleep(Duration::from_millis(300));
+    std::fs::write(&path, record("first of the new file")).unwrap();
+    assert_eq!(
+        next(&rx, 2),
+        [
+            "T INFO  [app] last of the old file",
+            "T INFO  [app] first of the new file"
+        ]
+    );
+
+    // Truncated (copytruncate), then written again.
+    std::fs::write(&path, "").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    append(&path, &record("after truncation"));
+    assert_eq!(next(&rx, 1), ["T INFO  [app] after truncation"]);
+
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success());
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    let path = path.display();
+    assert_eq!(
+        err,
+        format!("ko-log: {path} was replaced; following the new file\nko-log: {path} was truncated; reading it from the start\n")
+    );
+}

@@ -1,0 +1,177 @@
+//! Checking a config without running it: every mistake init would refuse, all of them at
+//! once, without opening a file or a socket or starting a thread; and what a valid config
+//! will do ([`routes`]). The `ko-log check` command is these functions.
+//!
+//! ```
+//! let checked = ko_log::check::text(
+//!     "[loggers.root]\nlevel = \"loud\"\nhandlers = [\"nowhere\"]\n",
+//!     ko_log::config::Format::Toml,
+//! );
+//! let keys: Vec<&str> = checked.errors.iter().map(|e| e.key_path()).collect();
+//! assert_eq!(keys, ["loggers.root.level", "loggers.root.handlers[0]"]);
+//! ```
+//!
+//! [`file()`] and [`text()`] run the config crate's check ([`Config::check_file`]: every key,
+//! value and rule of the file, going on after each error) and then, on the config it
+//! built, what [`Backend::new`](crate::Backend::new) checks before it writes anything
+//! ([`config`]):
+//!
+//! - registrations that can never be used (under a built-in name);
+//! - each `type` that names a registered handler, renderer or processor: known, and
+//!   registered once;
+//! - each registered component's params, read into its own params type and run through
+//!   its `check` function (`#[ko_log::handler(check = ...)]`), as building it would, but
+//!   without building it. ko-log's own network handlers check there everything their
+//!   constructors check before they start their thread: `buffer`, `write_timeout`,
+//!   `reconnect`, `max_datagram`, syslog's `facility`, `sd_id` and `framing`, the OTLP
+//!   endpoint and headers (reading `OTEL_EXPORTER_OTLP_*` as init does), journald's
+//!   socket path length.
+//!
+//! What only opening can tell is left to init, which reports it at the same key: a file
+//! handler's `path` that cannot be opened or created (permissions, a missing parent with
+//! `create_dirs = false`, a directory, a FIFO without a reader, a `rotating_file` path
+//! that is not a regular file), a journald socket that cannot be created, a thread that
+//! cannot be spawned, and whatever a registered component's constructor does beyond its
+//! params and `check` function (connecting to its database, say). Nothing here creates,
+//! opens or stats a file; the only file read is the config (and its `env_file`).
+
+use std::path::Path;
+
+use ko_log_config::{
+    Checked, Config, ConfigError, Format, HandlerKind, ProcessorConfig, RendererConfig, Value,
+};
+use log::LevelFilter;
+
+use crate::registry::{self, Kind};
+use crate::Error;
+
+/// Checks the config file at `path` (TOML, JSON or YAML by its extension, unless `format`
+/// says) as init would, reporting every error (see the module docs).
+pub fn file(path: impl AsRef<Path>, format: Option<Format>) -> Checked {
+    with_runtime(Config::check_file(path, format))
+}
+
+/// Checks a config text as init would, reporting every error (see the module docs).
+pub fn text(text: &str, format: Format) -> Checked {
+    with_runtime(Config::check_str(text, format))
+}
+
+fn with_runtime(mut checked: Checked) -> Checked {
+    if let Some(built) = &checked.config {
+        for error in config(built) {
+            checked.add(error);
+        }
+    }
+    checked
+}
+
+/// The checks [`Backend::new`](crate::Backend::new) makes on a built config before it
+/// opens anything, beyond [`Config::validate`]: every error, not only the first (see the
+/// module docs).
+pub fn config(config: &Config) -> Vec<ConfigError> {
+    let mut errors: Vec<ConfigError> = registry::dead_registrations().collect();
+    let mut keep = |result: Result<(), Error>| {
+        if let Err(error) = result {
+            errors.push(into_config_error(error));
+        }
+    };
+    for handler in config.handlers.values() {
+        if let HandlerKind::Custom { name, params } = &handler.kind {
+            keep(registry::check_params(Kind::Handler, name, params));
+        }
+        if let RendererConfig::Custom { name, params } = &handler.renderer {
+            keep(registry::check_params(Kind::Renderer, name, params));
+        }
+        for processor in &handler.processors {
+            if let ProcessorConfig::Custom { name, params } = processor {
+                keep(registry::check_params(Kind::Processor, name, params));
+            }
+        }
+    }
+    errors
+}
+
+/// The registry's errors are config errors; anything else (none today) says what it is.
+fn into_config_error(error: Error) -> ConfigError {
+    match error {
+        Error::Config(error) => error,
+        other => ConfigError::validation("", other.to_string()),
+    }
+}
+
+/// What the records of one logger get: the route ko-log compiles for it at init.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Route {
+    /// The logger (`root`, or a target prefix such as `my_app::db`).
+    pub logger: String,
+    /// The loggers below this one (`my_app::db::pool`): their targets take their own
+    /// route, not this one.
+    pub except: Vec<String>,
+    /// The effective level: the logger's own, else the nearest ancestor's, else
+    /// `default_level`.
+    pub level: LevelFilter,
+    /// The logger whose `level` that is; `None` when it is `default_level`.
+    pub level_from: Option<String>,
+    /// The handlers the records reach, in order: the logger's own, then each ancestor's
+    /// while the links are `additive`.
+    pub handlers: Vec<String>,
+    /// The context fields added to the records, nearest logger first.
+    pub context: Vec<(String, Value)>,
+}
+
+/// The route of each logger of `config` (and of `root`, which exists even when not
+/// configured), most specific first, `root` last: the router's own rules, so what this
+/// says is what init compiles.
+pub fn routes(config: &Config) -> Vec<Route> {
+    let names: Vec<&str> = crate::route::logger_names(config).collect();
+    let mut routes: Vec<Route> = names
+        .iter()
+        .map(|&name| {
+            let resolved = crate::route::resolve(config, name);
+            let except = names
+                .iter()
+                .filter(|&&other| other != name && parent(config, other) == Some(name))
+                .map(|other| (*other).to_owned())
+                .collect();
+            Route {
+                logger: name.to_owned(),
+                except,
+                level: resolved.level,
+                level_from: resolved.level_from.map(str::to_owned),
+                handlers: resolved.handlers.iter().map(|h| (*h).to_owned()).collect(),
+                context: resolved
+                    .context
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).clone()))
+                    .collect(),
+            }
+        })
+        .collect();
+    // Most specific first: more `::` segments, then by name; root last.
+    routes.sort_by(|a, b| {
+        let root = |r: &Route| r.logger == ko_log_config::ROOT;
+        let depth = |r: &Route| r.logger.matches("::").count();
+        root(a)
+            .cmp(&root(b))
+            .then(depth(b).cmp(&depth(a)))
+            .then(a.logger.cmp(&b.logger))
+    });
+    routes
+}
+
+/// The logger whose route `name`'s targets would take without `name`: the nearest
+/// configured ancestor, else `root` (`None` for `root` itself).
+fn parent<'a>(config: &'a Config, name: &str) -> Option<&'a str> {
+    if name == ko_log_config::ROOT {
+        return None;
+    }
+    let mut cut = name;
+    while let Some((ancestor, _)) = cut.rsplit_once("::") {
+        if let Some((configured, _)) = config.loggers.get_key_value(ancestor) {
+            return Some(configured);
+        }
+        cut = ancestor;
+    }
+    Some(ko_log_config::ROOT)
+}
