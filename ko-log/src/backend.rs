@@ -230,7 +230,7 @@ impl Backend {
     #[inline]
     fn held(&self, routes: &Routes, routed: Routed, level: log::Level) -> Option<Vec<Hold>> {
         let route = routes.get(routed.route as usize)?;
-        if route.holds.is_empty() || on_dispatcher() {
+        if route.holds.is_empty() || crate::dispatch::never_held() {
             return None;
         }
         raised(&route.holds, level)

@@ -176,8 +176,39 @@ pub(crate) fn on_dispatcher() -> bool {
     ON_DISPATCHER.try_with(|flag| flag.get()).unwrap_or(false)
 }
 
+thread_local! {
+    /// True on the threads ko-log starts for its handlers and reloads (senders,
+    /// exporters, compression, retirement, watching): see [`mark_own_thread`].
+    static OWN_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Marks this thread as one of ko-log's own: a record it logs (a crate it calls, such as
+/// a TLS library, may log) is never held by a `block` handler's hold, since the thread
+/// may be the very one that would lower it. Such records over-fill the buffer instead,
+/// within its bound.
+pub(crate) fn mark_own_thread() {
+    let _ = OWN_THREAD.try_with(|flag| flag.set(true));
+}
+
+/// Whether this thread never waits at a hold: the dispatcher, or one of ko-log's own.
+pub(crate) fn never_held() -> bool {
+    on_dispatcher() || OWN_THREAD.try_with(|flag| flag.get()).unwrap_or(false)
+}
+
 #[cfg(test)]
 mod tests {
+
+    /// ko-log's own threads (senders, exporters …) are never held; other threads are.
+    #[test]
+    fn only_marked_threads_are_never_held() {
+        assert!(!super::never_held());
+        let marked = std::thread::spawn(|| {
+            super::mark_own_thread();
+            super::never_held()
+        });
+        assert!(marked.join().expect("thread"));
+        assert!(!super::never_held(), "the mark is per thread");
+    }
     use std::time::{Duration, Instant};
 
     #[test]

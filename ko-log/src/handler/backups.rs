@@ -195,7 +195,10 @@ impl Backups {
             let mode = policy.file_mode;
             let spawned = std::thread::Builder::new()
                 .name("ko-log-compress".to_owned())
-                .spawn(move || run(&shared, &owned, mode));
+                .spawn(move || {
+                    crate::dispatch::mark_own_thread();
+                    run(&shared, &owned, mode)
+                });
             backups.thread =
                 Some(spawned.map_err(|e| Error::io("RotatingFile", "start compressing", live, e))?);
         }

@@ -248,7 +248,10 @@ impl<T: Send + 'static> Sender<T> {
             let shared = Arc::clone(&shared);
             std::thread::Builder::new()
                 .name(format!("ko-log-{kind}"))
-                .spawn(move || run(&shared, transport, config))?
+                .spawn(move || {
+                    crate::dispatch::mark_own_thread();
+                    run(&shared, transport, config)
+                })?
         };
         Ok(Sender {
             shared,

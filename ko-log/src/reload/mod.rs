@@ -417,6 +417,7 @@ impl Backend {
         let queue = Arc::clone(&self.queue);
         let shared = Arc::clone(&self.shared);
         let work = move || {
+            crate::dispatch::mark_own_thread();
             // Held here and by the dispatcher (taken up or pending): any more is a caller
             // that read these routes and has not queued its record yet.
             while Arc::strong_count(&old) > 2 {

@@ -55,7 +55,10 @@ pub(crate) fn spawn(
 ) {
     let start = std::thread::Builder::new()
         .name("ko-log-watch".to_owned())
-        .spawn(move || run(backend, &path, mode, stamp, text));
+        .spawn(move || {
+            crate::dispatch::mark_own_thread();
+            run(backend, &path, mode, stamp, text)
+        });
     if let Err(error) = start {
         report::report(
             "RUNTIME::Reload::THREAD::ERROR::RECOVERABLE",

@@ -479,6 +479,7 @@ impl Otlp {
             std::thread::Builder::new()
                 .name("ko-log-otlp".to_owned())
                 .spawn(move || {
+                    crate::dispatch::mark_own_thread();
                     let mut exporter = exporter;
                     buffer.run(interval, &mut |batch, buffer| {
                         exporter.deliver(batch, buffer)
