@@ -156,6 +156,10 @@ impl Queue {
             Outcome::Closed => &counters.dropped_other,
         };
         counter.fetch_add(1, Ordering::Relaxed);
+        // Queued after the dispatcher's last drain: no one else will see it.
+        if outcome == Outcome::Queued && self.shared.finished.load(Ordering::SeqCst) {
+            count_stranded(&self.shared, &self.rx);
+        }
     }
 
     /// Queues a record from async code: under `block` the task waits for room
@@ -206,18 +210,7 @@ impl Queue {
     /// Empties the queue without writing anything (the guard giving up on a stalled
     /// dispatcher); returns how many records it took. Flush requests are answered.
     pub fn take_records(&self) -> u64 {
-        let mut records = 0;
-        while let Ok(msg) = self.rx.try_recv() {
-            match msg {
-                Msg::Record(..) => records += 1,
-                Msg::Flush(reply) => {
-                    let _ = reply.send(());
-                }
-                // The reloader learns from the dropped reply that nothing is handed back.
-                Msg::Wake | Msg::Retire(..) => {}
-            }
-        }
-        records
+        drain(&self.rx)
     }
 
     /// `try_send`, evicting the oldest message when full, at most `attempts` times.
@@ -243,6 +236,42 @@ impl Queue {
         }
         Outcome::Full
     }
+}
+
+/// Takes what is left in a queue whose dispatcher has exited and counts its records as
+/// dropped (flush requests are answered). Called by the dispatcher as it exits, after it
+/// marked itself finished, and by a caller whose record went in after that: with the
+/// flag set and read in sequentially consistent order, one of the two sees every record.
+#[cold]
+pub(crate) fn count_stranded(shared: &Shared, rx: &flume::Receiver<Msg>) {
+    let records = drain(rx);
+    if records > 0 {
+        shared
+            .counters
+            .dropped_other
+            .fetch_add(records, Ordering::Relaxed);
+        report::report(
+            "RUNTIME::Dispatcher::SHUTDOWN::ERROR",
+            &format!("{records} records were queued as the dispatcher stopped and were not written (counted in stats().dropped)"),
+        );
+    }
+}
+
+/// Empties the queue without writing anything; returns how many records it took. Flush
+/// requests are answered; a retirement's reloader learns from the dropped reply that
+/// nothing is handed back.
+fn drain(rx: &flume::Receiver<Msg>) -> u64 {
+    let mut records = 0;
+    while let Ok(msg) = rx.try_recv() {
+        match msg {
+            Msg::Record(..) => records += 1,
+            Msg::Flush(reply) => {
+                let _ = reply.send(());
+            }
+            Msg::Wake | Msg::Retire(..) => {}
+        }
+    }
+    records
 }
 
 /// What became of a message offered to the queue.

@@ -101,15 +101,20 @@ impl Worker {
     /// Runs until the guard closes the queue and it is drained (or `drain_timeout` passes).
     pub fn run(mut self) {
         let _ = ON_DISPATCHER.try_with(|flag| flag.set(true));
-        // Callers waiting for room must learn that this thread is gone, however it ends.
-        struct Finished<'a>(&'a Shared);
+        // Callers waiting for room must learn that this thread is gone, however it ends;
+        // and a record a caller queued after the last drain (it passed the shutdown check
+        // just before the guard closed the queue) is counted, by this thread or by that
+        // caller (`Queue::push`), never left in the queue unseen.
+        struct Finished<'a>(&'a Shared, &'a flume::Receiver<Msg>);
         impl Drop for Finished<'_> {
             fn drop(&mut self) {
-                self.0.finished.store(true, Ordering::Release);
+                self.0.finished.store(true, Ordering::SeqCst);
+                super::queue::count_stranded(self.0, self.1);
             }
         }
         let shared = Arc::clone(&self.shared);
-        let _finished = Finished(&shared);
+        let rx = self.rx.clone();
+        let _finished = Finished(&shared, &rx);
         let mut state = State {
             buf: Vec::with_capacity(1024),
             spare: Vec::new(),
