@@ -222,6 +222,10 @@ fn on_signal(backend: &Backend, delivery: &mut Delivery, plan: &Plan, signal: c_
                     ),
                 );
             }
+            // The program's handlers registered after ko-log's (through signal-hook) run
+            // in the same delivery, after ko-log's wake-up: give them time to finish
+            // before the signal, raised again, ends the process.
+            std::thread::sleep(LATER_HANDLERS);
             end_by(signal);
         }
         Previous::Handled => {
@@ -236,6 +240,11 @@ fn on_signal(backend: &Backend, delivery: &mut Delivery, plan: &Plan, signal: c_
         Previous::Ignored => {}
     }
 }
+
+/// How long the drain's end waits for handlers registered after ko-log's to return
+/// before the signal is raised again (they run in microseconds; the drain itself is often
+/// shorter than the delivery that woke it).
+const LATER_HANDLERS: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// Restores the default action of `signal` and raises it: the process ends by it.
 fn end_by(signal: c_int) -> ! {
