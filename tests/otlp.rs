@@ -1147,16 +1147,20 @@ fn bodies(collector: &Collector) -> Vec<String> {
         .collect()
 }
 
-/// Logs three records to a collector that refuses every handshake, and returns the
-/// `unreachable` status record the file got, the handler's figures once it was refused
-/// three times (and had the status record), and the first three handshakes the collector
-/// saw fail (none of them cut by the shutdown).
+/// Logs three records to a collector that refuses every handshake, then checks what
+/// every refusal test asserts: the file's `unreachable` status record says
+/// `status_error`; once refused three times the handler sent and dropped nothing and was
+/// handed four records; the first three handshakes the collector saw (none cut by the
+/// shutdown) failed with `handshake_error`; after the guard, no request got through.
 #[cfg(feature = "otlp-https")]
 fn refused(
     collector: &pki::TlsCollector,
     file: &std::path::Path,
     url: &str,
-) -> (serde_json::Value, ko_log::HandlerStats, Vec<pki::Handshake>) {
+    guard: ko_log::Guard,
+    status_error: &str,
+    handshake_error: &str,
+) {
     for i in 0..3 {
         log::info!("over TLS {i}");
     }
@@ -1166,7 +1170,18 @@ fn refused(
         collector.handshakes().len() >= 3
     });
     let handshakes = collector.handshakes()[..3].to_vec();
-    (gone, stats, handshakes)
+    assert_eq!(gone["error"], status_error);
+    // Three records and the status record (skipped: it is about this collector; a
+    // record of rustls' own, from the exporter thread, would count here too).
+    assert_eq!(
+        (stats.sent, stats.dropped, stats.written),
+        (0, 0, 4),
+        "{stats:?}"
+    );
+    let failed = Err(handshake_error.to_owned());
+    assert_eq!(handshakes, [failed.clone(), failed.clone(), failed]);
+    drop(guard);
+    assert_eq!(collector.http.all().len(), 0, "no request got through");
 }
 
 /// Issue 12: over `https://` to a collector whose certificate a private CA signed,
@@ -1238,19 +1253,14 @@ fn without_the_ca_file_a_private_ca_is_an_unknown_issuer_retried_and_counted() {
             let url = collector.url("127.0.0.1");
             let guard =
                 ko_log::init_from_str(&https_config(&url, "", &file), Format::Toml).unwrap();
-            let (gone, stats, handshakes) = refused(&collector, &file, &url);
-            assert_eq!(gone["error"], "invalid peer certificate: UnknownIssuer");
-            // Three records and the status record (skipped: it is about this collector;
-            // a record of rustls' own, from the exporter thread, would count here too).
-            assert_eq!(
-                (stats.sent, stats.dropped, stats.written),
-                (0, 0, 4),
-                "{stats:?}"
+            refused(
+                &collector,
+                &file,
+                &url,
+                guard,
+                "invalid peer certificate: UnknownIssuer",
+                "received fatal alert: UnknownCA",
             );
-            let failed = Err("received fatal alert: UnknownCA".to_owned());
-            assert_eq!(handshakes, [failed.clone(), failed.clone(), failed]);
-            drop(guard);
-            assert_eq!(collector.http.all().len(), 0, "no request got through");
         },
     );
 }
@@ -1320,17 +1330,14 @@ fn a_collector_requiring_client_certificates_refuses_a_handler_without_one() {
             let tls = format!("tls = {{ ca_file = \"{}\" }}", pki.path("ca.pem").display());
             let guard =
                 ko_log::init_from_str(&https_config(&url, &tls, &file), Format::Toml).unwrap();
-            let (gone, stats, handshakes) = refused(&collector, &file, &url);
-            assert_eq!(gone["error"], "received fatal alert: CertificateRequired");
-            assert_eq!(
-                (stats.sent, stats.dropped, stats.written),
-                (0, 0, 4),
-                "{stats:?}"
+            refused(
+                &collector,
+                &file,
+                &url,
+                guard,
+                "received fatal alert: CertificateRequired",
+                "peer sent no certificates",
             );
-            let failed = Err("peer sent no certificates".to_owned());
-            assert_eq!(handshakes, [failed.clone(), failed.clone(), failed]);
-            drop(guard);
-            assert_eq!(collector.http.all().len(), 0, "no request got through");
         },
     );
 }
