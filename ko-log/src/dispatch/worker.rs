@@ -33,6 +33,10 @@ const SPARE_CAPACITY: usize = 1024;
 /// Under sustained overload, the drop warning is emitted at most this often.
 const DROP_REPORT_INTERVAL: Duration = Duration::from_secs(1);
 
+/// Rounds of writing and flushing at shutdown after the last flush, for the records that
+/// flushing logs (status records; each round's are about the flush before it).
+const LAST_ROUNDS: usize = 4;
+
 /// A handler's processors, by `type` name, in order.
 pub(crate) type Processors = Vec<(String, Box<dyn Process>)>;
 
@@ -205,6 +209,20 @@ impl Worker {
         self.flush_all(true);
         for msg in self.shared.take_orphans() {
             self.handle(msg, state);
+        }
+        // What that flush logged (a network handler's status record, such as its
+        // collector being unreachable) is written too, not left stranded in the queue.
+        for _ in 0..LAST_ROUNDS {
+            let mut logged = super::has_aside();
+            while let Ok(msg) = self.rx.try_recv() {
+                logged = true;
+                self.handle(msg, state);
+            }
+            while self.write_aside(state) {}
+            if !logged {
+                break;
+            }
+            self.flush_all(true);
         }
         if abandoned > 0 {
             report::report(

@@ -131,6 +131,30 @@ impl Statuses {
     }
 }
 
+impl Drop for Statuses {
+    /// A status the handler's thread queued after the dispatcher's last flush (while it
+    /// delivered what it held at shutdown) can no longer be logged: it is said on stderr,
+    /// never dropped unseen.
+    fn drop(&mut self) {
+        let queued = self.queued.get_mut().unwrap_or_else(|e| e.into_inner());
+        for status in std::mem::take(queued) {
+            let destination = self.destination.as_str();
+            crate::report::say(
+                "HANDLER::Status::SHUTDOWN::WARNING",
+                &match status {
+                    Status::Gone { error } => format!(
+                        "log destination {destination} became unreachable ({error}) as ko-log shut down"
+                    ),
+                    Status::Back { dropped, down_for } => format!(
+                        "log destination {destination} was back after {:.1}s as ko-log shut down; {dropped} records were dropped meanwhile",
+                        down_for.as_secs_f64()
+                    ),
+                },
+            );
+        }
+    }
+}
+
 /// Logs one status record through the global logger, on the `ko_log` target.
 pub(super) fn emit(
     level: log::Level,
