@@ -21,47 +21,197 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use log::kv::{self, VisitSource, VisitValue};
 use log::Level;
-use std::time::{Duration, SystemTime};
 
 use time::OffsetDateTime;
 
 use crate::event::{ErrorValue, Event, Fields, Str, Value};
 
 /// A record captured on the caller thread, on its way to the dispatcher.
+///
+/// Kept small (it is moved through the queue by value; `Msg` stays at 256 bytes): the
+/// clock as nanoseconds, the level and thread as small numbers, and one inline byte
+/// buffer ([`Text`]) holding the formatted message and the text of short key-values.
 #[derive(Debug)]
 pub(crate) struct Captured {
-    /// The clock as read; turned into a calendar date on the dispatcher.
-    time: SystemTime,
-    level: Level,
-    target: Str,
-    module_path: Option<Str>,
-    file: Option<Str>,
-    line: Option<u32>,
+    /// The clock as read, in nanoseconds since the Unix epoch (negative before it);
+    /// turned into a calendar date on the dispatcher.
+    time: i64,
+    level: u8,
     thread: u64,
+    /// The source line, [`NO_LINE`] when there is none.
+    line: u32,
+    site: Site,
     message: Text,
-    fields: Fields,
+    fields: Kv,
+}
+
+/// Where a record comes from: the target, module path and file, borrowed when
+/// `'static` (the call sites of `log`'s macros, interned targets); any that is not is
+/// kept in `owned`, allocated only then.
+#[derive(Debug)]
+struct Site {
+    target: &'static str,
+    module_path: Option<&'static str>,
+    file: Option<&'static str>,
+    owned: Option<Box<OwnedSite>>,
+}
+
+/// The parts of a [`Site`] that were not `'static`.
+#[derive(Debug, Default)]
+struct OwnedSite {
+    target: Option<String>,
+    module_path: Option<String>,
+    file: Option<String>,
+}
+
+impl Site {
+    fn new(target: Str, module_path: Option<Str>, file: Option<Str>) -> Site {
+        let mut owned: Option<Box<OwnedSite>> = None;
+        let mut keep = |text: Str, slot: fn(&mut OwnedSite) -> &mut Option<String>| match text {
+            Cow::Borrowed(text) => text,
+            Cow::Owned(text) => {
+                *slot(owned.get_or_insert_with(Box::default)) = Some(text);
+                ""
+            }
+        };
+        let target = keep(target, |o| &mut o.target);
+        let module_path = module_path.map(|m| keep(m, |o| &mut o.module_path));
+        let file = file.map(|f| keep(f, |o| &mut o.file));
+        Site {
+            target,
+            module_path,
+            file,
+            owned,
+        }
+    }
+
+    /// The target, module path and file, as the event has them.
+    fn into_parts(self) -> (Str, Option<Str>, Option<Str>) {
+        let owned = self.owned.map(|o| *o).unwrap_or_default();
+        let pick = |text: &'static str, owned: Option<String>| match owned {
+            Some(text) => Cow::Owned(text),
+            None => Cow::Borrowed(text),
+        };
+        (
+            pick(self.target, owned.target),
+            self.module_path.map(|m| pick(m, owned.module_path)),
+            self.file.map(|f| pick(f, owned.file)),
+        )
+    }
 }
 
 impl Captured {
     /// The record's level.
     pub fn level(&self) -> Level {
-        self.level
+        level_of(self.level)
     }
 
     /// The event the dispatcher works on; thread names are resolved through `threads`,
-    /// and an inline message is copied into `spare` when given (a reused buffer).
-    pub fn into_event(self, threads: &mut ThreadNames, spare: Option<String>) -> Event {
+    /// and what is copied out of the inline buffer goes into buffers reused from `spare`.
+    pub fn into_event(self, threads: &mut ThreadNames, spare: &mut Spares) -> Event {
+        let fields = match self.fields {
+            Kv::Heap(fields) => fields,
+            Kv::Inline { len: 0, .. } => Fields::new(),
+            Kv::Inline { len, items } => {
+                let items = items.get(..usize::from(len)).unwrap_or_default();
+                let mut fields = spare.fields.pop().unwrap_or_default();
+                for (key, scalar) in items {
+                    let value = match *scalar {
+                        Scalar::Text { start, len } => {
+                            let mut text = spare.string();
+                            text.push_str(self.message.stored(start, len));
+                            Value::Str(Cow::Owned(text))
+                        }
+                        other => other.value(&self.message),
+                    };
+                    fields.push_unchecked(Cow::Borrowed(*key), value);
+                }
+                fields
+            }
+        };
+        let (target, module_path, file) = self.site.into_parts();
         Event {
             time: threads.date(self.time),
-            level: self.level,
-            target: self.target,
-            message: self.message.into_str(spare),
-            module_path: self.module_path,
-            file: self.file,
-            line: self.line,
+            level: level_of(self.level),
+            target,
+            message: self.message.into_str(spare.strings.pop()),
+            module_path,
+            file,
+            line: (self.line != NO_LINE).then_some(self.line),
             thread: threads.name(self.thread),
-            fields: self.fields,
+            fields,
         }
+    }
+}
+
+/// [`Captured::line`] when the record has no line. (`line!()` never yields it: a record
+/// built by hand with this line reads as having none.)
+const NO_LINE: u32 = u32::MAX;
+
+/// The clock now, as [`Captured::time`] keeps it. (Not rustix's `clock_gettime`,
+/// cheaper by ~60 instructions: its vDSO lookup crashes programs run under valgrind.)
+fn now_nanos() -> i64 {
+    use std::time::{Duration, SystemTime};
+    let nanos = |d: Duration| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX);
+    match SystemTime::now().duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(since) => nanos(since),
+        Err(before) => -nanos(before.duration()),
+    }
+}
+
+/// Buffers the dispatcher reuses from one event to the next, so that copying a record
+/// out of its inline buffer allocates nothing in the steady state.
+#[derive(Debug, Default)]
+pub(crate) struct Spares {
+    strings: Vec<String>,
+    fields: Vec<Fields>,
+}
+
+impl Spares {
+    /// Buffers of each kind kept at most, and the largest capacity worth keeping.
+    const KEEP: usize = 64;
+    const CAPACITY: usize = 1024;
+
+    fn string(&mut self) -> String {
+        self.strings
+            .pop()
+            .unwrap_or_else(|| String::with_capacity(INLINE))
+    }
+
+    /// Takes back the buffers of an event that has been written.
+    pub fn recycle(&mut self, event: Event) {
+        let keep = |strings: &mut Vec<String>, text: Str| {
+            if let Cow::Owned(mut text) = text {
+                if strings.len() < Self::KEEP && text.capacity() <= Self::CAPACITY {
+                    text.clear();
+                    strings.push(text);
+                }
+            }
+        };
+        keep(&mut self.strings, event.message);
+        if event.fields.is_empty() {
+            return;
+        }
+        let mut fields = event.fields;
+        for value in fields.drain_values() {
+            if let Value::Str(text) = value {
+                keep(&mut self.strings, text);
+            }
+        }
+        if self.fields.len() < Self::KEEP && fields.capacity() <= Self::CAPACITY / 32 {
+            self.fields.push(fields);
+        }
+    }
+}
+
+/// `level` from its number (`Level as usize`, 1 = error … 5 = trace).
+fn level_of(level: u8) -> Level {
+    match level {
+        1 => Level::Error,
+        2 => Level::Warn,
+        3 => Level::Info,
+        4 => Level::Debug,
+        _ => Level::Trace,
     }
 }
 
@@ -78,91 +228,211 @@ pub(crate) fn capture_parts(
     fields: Fields,
 ) -> Captured {
     Captured {
-        time: SystemTime::now(),
-        level,
-        target,
-        module_path,
-        file,
-        line,
+        time: now_nanos(),
+        level: level as usize as u8,
+        site: Site::new(target, module_path, file),
+        line: line.unwrap_or(NO_LINE),
         thread: thread_key(),
         message,
-        fields,
+        fields: Kv::Heap(fields),
     }
 }
 
 /// Captures `record`.
 pub(crate) fn capture(record: &log::Record<'_>) -> Captured {
-    // Sized exactly: a record's fields sit in the queue until written.
-    let key_values = record.key_values();
-    let mut fields = Fields::with_capacity(key_values.count());
-    let _ = key_values.visit(&mut FieldCollector(&mut fields));
+    let mut message = Text::of(record.args());
+    let mut fields = Kv::EMPTY;
+    let _ = record.key_values().visit(&mut FieldCollector {
+        fields: &mut fields,
+        text: &mut message,
+    });
     Captured {
-        time: SystemTime::now(),
-        level: record.level(),
-        target: target(record),
-        message: Text::of(record.args()),
-        module_path: record
-            .module_path_static()
-            .map(Cow::Borrowed)
-            .or_else(|| record.module_path().map(|m| Cow::Owned(m.to_owned()))),
-        file: record
-            .file_static()
-            .map(Cow::Borrowed)
-            .or_else(|| record.file().map(|f| Cow::Owned(f.to_owned()))),
-        line: record.line(),
+        time: now_nanos(),
+        level: record.level() as usize as u8,
+        site: Site::new(
+            target(record),
+            record
+                .module_path_static()
+                .map(Cow::Borrowed)
+                .or_else(|| record.module_path().map(|m| Cow::Owned(m.to_owned()))),
+            record
+                .file_static()
+                .map(Cow::Borrowed)
+                .or_else(|| record.file().map(|f| Cow::Owned(f.to_owned()))),
+        ),
+        message,
+        line: record.line().unwrap_or(NO_LINE),
         thread: thread_key(),
         fields,
     }
 }
 
-/// Bytes of a formatted message stored inside the queued record.
-const INLINE: usize = 86;
+/// Key-values kept inside the queued record at most.
+const INLINE_FIELDS: usize = 2;
 
-/// A message as it crosses the queue.
+/// A record's key-values as they cross the queue: up to [`INLINE_FIELDS`] with `'static`
+/// keys and scalar or short text values are kept inline (the text in the record's
+/// [`Text`] buffer, after the message), so that the common record allocates nothing on
+/// the caller's thread; any other set goes to the heap as [`Fields`], sized exactly.
 #[derive(Debug)]
-pub(crate) enum Text {
+enum Kv {
+    Inline {
+        len: u8,
+        items: [(&'static str, Scalar); INLINE_FIELDS],
+    },
+    Heap(Fields),
+}
+
+impl Kv {
+    const EMPTY: Kv = Kv::Inline {
+        len: 0,
+        items: [("", Scalar::Null); INLINE_FIELDS],
+    };
+
+    /// Adds a field on the heap, moving the inline ones there first.
+    fn push_heap(&mut self, text: &Text, key: Str, value: Value) {
+        match self {
+            Kv::Heap(fields) => fields.push_unchecked(key, value),
+            Kv::Inline { len, items } => {
+                let items = items.get(..usize::from(*len)).unwrap_or_default();
+                let mut fields = Fields::with_capacity(items.len() + 1);
+                for (key, scalar) in items {
+                    fields.push_unchecked(Cow::Borrowed(*key), scalar.value(text));
+                }
+                fields.push_unchecked(key, value);
+                *self = Kv::Heap(fields);
+            }
+        }
+    }
+
+    /// Whether `key` is there.
+    fn get(&self, key: &str) -> bool {
+        match self {
+            Kv::Inline { len, items } => items
+                .get(..usize::from(*len))
+                .is_some_and(|items| items.iter().any(|(k, _)| *k == key)),
+            Kv::Heap(fields) => fields.get(key).is_some(),
+        }
+    }
+}
+
+/// A value kept inline: a scalar, or text at `start..start + len` of the record's buffer.
+#[derive(Debug, Clone, Copy)]
+enum Scalar {
+    Null,
+    Bool(bool),
+    I64(i64),
+    U64(u64),
+    F64(f64),
+    Text { start: u8, len: u8 },
+}
+
+impl Scalar {
+    fn value(self, text: &Text) -> Value {
+        match self {
+            Scalar::Null => Value::Null,
+            Scalar::Bool(v) => Value::Bool(v),
+            Scalar::I64(v) => Value::I64(v),
+            Scalar::U64(v) => Value::U64(v),
+            Scalar::F64(v) => Value::F64(v),
+            Scalar::Text { start, len } => {
+                Value::Str(Cow::Owned(text.stored(start, len).to_owned()))
+            }
+        }
+    }
+}
+
+/// Bytes stored inside the queued record: the formatted message, then the text of
+/// inline key-values. (With the rest of the record, this keeps `Msg` at 256 bytes.)
+pub(crate) const INLINE: usize = 62;
+
+/// A record's message as it crosses the queue, with the record's inline byte buffer.
+#[derive(Debug)]
+pub(crate) struct Text {
+    message: Message,
+    /// Bytes of `bytes` in use (the inline message, then key-value text).
+    used: u8,
+    bytes: [u8; INLINE],
+}
+
+/// Where the message is.
+#[derive(Debug)]
+enum Message {
     /// A literal (`Arguments::as_str`).
     Static(&'static str),
-    /// A formatted message of at most [`INLINE`] bytes.
-    Inline { len: u8, bytes: [u8; INLINE] },
-    /// A longer formatted message.
+    /// Formatted, in the first `len` bytes of the buffer.
+    Inline(u8),
+    /// Formatted, longer than the buffer.
     Heap(String),
 }
 
 impl Text {
+    /// A literal message.
+    pub(crate) fn literal(text: &'static str) -> Text {
+        Text {
+            message: Message::Static(text),
+            used: 0,
+            bytes: [0; INLINE],
+        }
+    }
+
     /// Stores `args`: borrowed when a literal, otherwise formatted (a panic caught).
     pub(crate) fn of(args: &fmt::Arguments<'_>) -> Text {
         if let Some(literal) = args.as_str() {
-            return Text::Static(literal);
+            return Text::literal(literal);
         }
         let formatted = crate::panic::catch(|| {
-            let mut text = Text::Inline {
-                len: 0,
+            let mut text = Text {
+                message: Message::Inline(0),
+                used: 0,
                 bytes: [0; INLINE],
             };
             match text.write_fmt(*args) {
-                Ok(()) => text,
-                Err(_) => Text::Static("<formatting error>"),
+                Ok(()) => {
+                    if let Message::Inline(len) = text.message {
+                        text.used = len;
+                    }
+                    text
+                }
+                Err(_) => Text::literal("<formatting error>"),
             }
         });
         formatted.unwrap_or_else(|_| {
             crate::panic::count_format_panic();
-            Text::Static("<panicked while formatting>")
+            Text::literal("<panicked while formatting>")
         })
     }
 
+    /// Copies `text` into the free part of the buffer; where it went, or `None` when it
+    /// does not fit.
+    fn store(&mut self, text: &str) -> Option<(u8, u8)> {
+        let start = usize::from(self.used);
+        let slot = self.bytes.get_mut(start..start + text.len())?;
+        slot.copy_from_slice(text.as_bytes());
+        self.used = (start + text.len()) as u8;
+        Some((start as u8, text.len() as u8))
+    }
+
+    /// The text [`Text::store`] put at `start`.
+    fn stored(&self, start: u8, len: u8) -> &str {
+        let start = usize::from(start);
+        let bytes = self
+            .bytes
+            .get(start..start + usize::from(len))
+            .unwrap_or_default();
+        // Always valid: written from whole `&str`s.
+        std::str::from_utf8(bytes).unwrap_or_default()
+    }
+
     fn into_str(self, spare: Option<String>) -> Str {
-        match self {
-            Text::Static(text) => Cow::Borrowed(text),
-            Text::Inline { len, bytes } => {
-                let bytes = bytes.get(..usize::from(len)).unwrap_or_default();
-                // Always valid: written from whole `&str`s.
-                let text = std::str::from_utf8(bytes).unwrap_or_default();
+        match self.message {
+            Message::Static(text) => Cow::Borrowed(text),
+            Message::Inline(len) => {
                 let mut owned = spare.unwrap_or_else(|| String::with_capacity(INLINE));
-                owned.push_str(text);
+                owned.push_str(self.stored(0, len));
                 Cow::Owned(owned)
             }
-            Text::Heap(text) => Cow::Owned(text),
+            Message::Heap(text) => Cow::Owned(text),
         }
     }
 }
@@ -170,26 +440,27 @@ impl Text {
 impl fmt::Write for Text {
     /// Appends inline while it fits, then moves everything to the heap.
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        match self {
-            Text::Heap(text) => text.push_str(s),
-            Text::Inline { len, bytes } => {
+        match &mut self.message {
+            Message::Heap(text) => text.push_str(s),
+            Message::Inline(len) => {
                 let start = usize::from(*len);
-                match bytes.get_mut(start..start + s.len()) {
+                match self.bytes.get_mut(start..start + s.len()) {
                     Some(slot) => {
                         slot.copy_from_slice(s.as_bytes());
                         *len = (start + s.len()) as u8;
                     }
                     None => {
-                        let done = std::str::from_utf8(bytes.get(..start).unwrap_or_default())
+                        let done = std::str::from_utf8(self.bytes.get(..start).unwrap_or_default())
                             .unwrap_or_default();
                         let mut text = String::with_capacity(start + s.len());
                         text.push_str(done);
                         text.push_str(s);
-                        *self = Text::Heap(text);
+                        self.message = Message::Heap(text);
+                        self.used = 0;
                     }
                 }
             }
-            Text::Static(_) => return Err(fmt::Error),
+            Message::Static(_) => return Err(fmt::Error),
         }
         Ok(())
     }
@@ -237,7 +508,7 @@ pub(crate) struct ThreadNames {
     last: Option<(u64, Arc<str>)>,
     cache: HashMap<u64, Arc<str>>,
     /// The second last converted to a date, and that date.
-    second: Option<(u64, OffsetDateTime)>,
+    second: Option<(i64, OffsetDateTime)>,
 }
 
 impl ThreadNames {
@@ -255,23 +526,20 @@ impl ThreadNames {
         name
     }
 
-    /// `time` as a date, computing the calendar once per second.
-    fn date(&mut self, time: SystemTime) -> OffsetDateTime {
-        let Ok(since_epoch) = time.duration_since(SystemTime::UNIX_EPOCH) else {
-            return OffsetDateTime::from(time);
-        };
-        let second = since_epoch.as_secs();
+    /// `nanos` since the epoch as a date, computing the calendar once per second.
+    fn date(&mut self, nanos: i64) -> OffsetDateTime {
+        let second = nanos.div_euclid(1_000_000_000);
+        let subsec = nanos.rem_euclid(1_000_000_000) as u32;
         let date = match self.second {
             Some((cached, date)) if cached == second => date,
             _ => {
-                let date =
-                    OffsetDateTime::from(SystemTime::UNIX_EPOCH + Duration::from_secs(second));
+                let date = OffsetDateTime::from_unix_timestamp(second)
+                    .unwrap_or(OffsetDateTime::UNIX_EPOCH);
                 self.second = Some((second, date));
                 date
             }
         };
-        date.replace_nanosecond(since_epoch.subsec_nanos())
-            .unwrap_or(date)
+        date.replace_nanosecond(subsec).unwrap_or(date)
     }
 
     fn lookup(&mut self, key: u64) -> Arc<str> {
@@ -372,19 +640,88 @@ fn format_caught(value: &dyn fmt::Display) -> String {
     })
 }
 
-/// Copies key-values into [`Fields`]; the first value of a repeated key wins.
-struct FieldCollector<'a>(&'a mut Fields);
+/// Copies key-values into a record's [`Kv`], inline while they fit; the first value of
+/// a repeated key wins.
+struct FieldCollector<'a> {
+    fields: &'a mut Kv,
+    text: &'a mut Text,
+}
 
 impl<'kvs> VisitSource<'kvs> for FieldCollector<'_> {
     fn visit_pair(&mut self, key: kv::Key<'kvs>, value: kv::Value<'kvs>) -> Result<(), kv::Error> {
-        if self.0.get(key.as_str()).is_none() {
-            let key = match key.to_static_str() {
-                Some(key) => Cow::Borrowed(key),
-                None => Cow::Owned(key.as_str().to_owned()),
-            };
-            self.0.push_unchecked(key, capture_value(&value));
+        if self.fields.get(key.as_str()) {
+            return Ok(());
         }
+        if let (Kv::Inline { len, items }, Some(key)) = (&mut *self.fields, key.to_static_str()) {
+            if let Some(slot) = items.get_mut(usize::from(*len)) {
+                let mut inline = InlineSlot {
+                    text: self.text,
+                    scalar: None,
+                };
+                let _ = value.visit(&mut inline);
+                if let Some(scalar) = inline.scalar {
+                    *slot = (key, scalar);
+                    *len += 1;
+                    return Ok(());
+                }
+            }
+        }
+        let key = match key.to_static_str() {
+            Some(key) => Cow::Borrowed(key),
+            None => Cow::Owned(key.as_str().to_owned()),
+        };
+        self.fields.push_heap(self.text, key, capture_value(&value));
         Ok(())
+    }
+}
+
+/// Takes a value inline when it is a scalar, or text that fits in the record's buffer.
+struct InlineSlot<'a> {
+    text: &'a mut Text,
+    scalar: Option<Scalar>,
+}
+
+impl<'v> VisitValue<'v> for InlineSlot<'_> {
+    fn visit_any(&mut self, _: kv::Value<'_>) -> Result<(), kv::Error> {
+        Ok(()) // A `Display` or `Debug` value: formatted on the heap path.
+    }
+    fn visit_null(&mut self) -> Result<(), kv::Error> {
+        self.scalar = Some(Scalar::Null);
+        Ok(())
+    }
+    fn visit_u64(&mut self, value: u64) -> Result<(), kv::Error> {
+        self.scalar = Some(Scalar::U64(value));
+        Ok(())
+    }
+    fn visit_i64(&mut self, value: i64) -> Result<(), kv::Error> {
+        self.scalar = Some(Scalar::I64(value));
+        Ok(())
+    }
+    fn visit_u128(&mut self, value: u128) -> Result<(), kv::Error> {
+        self.scalar = u64::try_from(value).ok().map(Scalar::U64);
+        Ok(())
+    }
+    fn visit_i128(&mut self, value: i128) -> Result<(), kv::Error> {
+        self.scalar = i64::try_from(value).ok().map(Scalar::I64);
+        Ok(())
+    }
+    fn visit_f64(&mut self, value: f64) -> Result<(), kv::Error> {
+        self.scalar = Some(Scalar::F64(value));
+        Ok(())
+    }
+    fn visit_bool(&mut self, value: bool) -> Result<(), kv::Error> {
+        self.scalar = Some(Scalar::Bool(value));
+        Ok(())
+    }
+    fn visit_str(&mut self, value: &str) -> Result<(), kv::Error> {
+        self.scalar = self
+            .text
+            .store(value)
+            .map(|(start, len)| Scalar::Text { start, len });
+        Ok(())
+    }
+    fn visit_char(&mut self, value: char) -> Result<(), kv::Error> {
+        self.visit_str(value.encode_utf8(&mut [0; 4]))
     }
 }
 
@@ -533,21 +870,218 @@ mod tests {
     #[test]
     fn literal_messages_are_borrowed_short_ones_inline_long_ones_spill() {
         assert!(matches!(
-            Text::of(&format_args!("literal")),
-            Text::Static("literal")
+            Text::of(&format_args!("literal")).message,
+            Message::Static("literal")
         ));
         let n = std::hint::black_box(1);
         let short = Text::of(&format_args!("n={n}"));
-        assert!(matches!(short, Text::Inline { len: 3, .. }));
+        assert!(matches!(short.message, Message::Inline(3)));
+        assert_eq!(short.used, 3);
         assert_eq!(short.into_str(Some(String::with_capacity(8))), "n=1");
         let long = "é".repeat(100);
         let spilled = Text::of(&format_args!("{long} n={n}"));
-        assert!(matches!(spilled, Text::Heap(_)));
+        assert!(matches!(spilled.message, Message::Heap(_)));
+        assert_eq!(spilled.used, 0, "the whole buffer is free for key-values");
         assert_eq!(spilled.into_str(None), format!("{long} n=1"));
         let exact = "x".repeat(INLINE - 2);
+        let full = Text::of(&format_args!("{exact}{n}{n}"));
+        assert!(matches!(full.message, Message::Inline(_)));
+        assert_eq!(full.into_str(None), format!("{exact}11"));
+    }
+
+    fn record_with<'a>(kvs: &'a dyn kv::Source, args: fmt::Arguments<'a>) -> Captured {
+        capture(
+            &log::Record::builder()
+                .args(args)
+                .level(Level::Info)
+                .target("t")
+                .key_values(kvs)
+                .build(),
+        )
+    }
+
+    fn fields_of(captured: Captured) -> Vec<(String, Value)> {
+        let event = captured.into_event(&mut ThreadNames::default(), &mut Spares::default());
+        event
+            .fields
+            .iter()
+            .map(|(k, v)| (k.to_owned(), v.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn short_key_values_with_static_keys_are_kept_inline_in_order() {
+        let n = std::hint::black_box(7);
+        let kvs: [(kv::Key<'_>, kv::Value<'_>); 2] = [
+            (kv::Key::from_str_static("user_id"), 42u64.into()),
+            (kv::Key::from_str_static("path"), "/api/v1/items".into()),
+        ];
+        let captured = record_with(&kvs, format_args!("request {n}"));
+        assert!(matches!(captured.fields, Kv::Inline { len: 2, .. }));
         assert_eq!(
-            Text::of(&format_args!("{exact}{n}{n}")).into_str(None),
-            format!("{exact}11")
+            captured.message.used as usize,
+            "request 7".len() + "/api/v1/items".len()
+        );
+        let event = captured.into_event(&mut ThreadNames::default(), &mut Spares::default());
+        assert_eq!(event.message, "request 7");
+        assert_eq!(event.fields.get("user_id"), Some(&Value::U64(42)));
+        assert_eq!(
+            event.fields.get("path"),
+            Some(&Value::Str("/api/v1/items".into()))
+        );
+        assert_eq!(
+            event.fields.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            ["user_id", "path"]
+        );
+    }
+
+    #[test]
+    fn key_values_that_do_not_fit_go_to_the_heap_keeping_order_and_first_wins() {
+        let long = "v".repeat(INLINE + 1);
+        let err = Outer(Inner);
+        let k = kv::Key::from_str_static;
+        let cases: Vec<Vec<(kv::Key<'_>, kv::Value<'_>)>> = vec![
+            // A third field.
+            vec![
+                (k("a"), 1u64.into()),
+                (k("b"), true.into()),
+                (k("c"), (-2i64).into()),
+            ],
+            // A value too long for what the message left.
+            vec![(k("a"), 1u64.into()), (k("b"), long.as_str().into())],
+            // A value that is not a scalar or text.
+            vec![
+                (k("a"), 1u64.into()),
+                (k("b"), kv::Value::from_dyn_error(&err)),
+            ],
+            // A key that is not `'static`.
+            vec![(k("a"), 1u64.into()), (kv::Key::from_str("b"), 2u64.into())],
+            // A repeated key: the first value wins, on either path.
+            vec![
+                (k("a"), 1u64.into()),
+                (k("a"), 2u64.into()),
+                (k("b"), 3u64.into()),
+                (k("c"), 4u64.into()),
+                (k("c"), 5u64.into()),
+            ],
+        ];
+        for kvs in &cases {
+            let captured = record_with(kvs, format_args!("m"));
+            assert!(matches!(captured.fields, Kv::Heap(_)), "{kvs:?}");
+            let got = fields_of(captured);
+            let mut expected: Vec<(String, Value)> = Vec::new();
+            for (k, v) in kvs {
+                if !expected.iter().any(|(e, _)| e == k.as_str()) {
+                    expected.push((k.as_str().to_owned(), capture_value(v)));
+                }
+            }
+            assert_eq!(got, expected);
+        }
+    }
+
+    #[test]
+    fn inline_text_values_share_the_buffer_with_a_message_of_any_kind() {
+        let kvs: [(kv::Key<'_>, kv::Value<'_>); 2] = [
+            (kv::Key::from_str_static("k"), "x".into()),
+            (kv::Key::from_str_static("c"), 'é'.into()),
+        ];
+        // A literal message leaves the whole buffer to the values.
+        let captured = record_with(&kvs, format_args!("literal"));
+        assert!(matches!(captured.fields, Kv::Inline { len: 2, .. }));
+        assert_eq!(
+            fields_of(captured),
+            [
+                ("k".to_owned(), Value::Str("x".into())),
+                ("c".to_owned(), Value::Str("é".into()))
+            ]
+        );
+        // A message that spilled to the heap too.
+        let long = "m".repeat(2 * INLINE);
+        let captured = record_with(&kvs, format_args!("{long}"));
+        assert!(matches!(captured.fields, Kv::Inline { len: 2, .. }));
+        let event = captured.into_event(&mut ThreadNames::default(), &mut Spares::default());
+        assert_eq!(event.message, long);
+        assert_eq!(event.fields.get("c"), Some(&Value::Str("é".into())));
+    }
+
+    #[test]
+    fn a_site_that_is_not_static_is_kept_owned() {
+        let (target, module, file) = (
+            String::from("dyn::t"),
+            String::from("dyn::m"),
+            String::from("d.rs"),
+        );
+        let captured = capture(
+            &log::Record::builder()
+                .args(format_args!("m"))
+                .target(&target)
+                .module_path(Some(&module))
+                .file(Some(&file))
+                .line(Some(3))
+                .build(),
+        );
+        assert!(captured
+            .site
+            .owned
+            .as_ref()
+            .is_some_and(|o| o.module_path.is_some() && o.file.is_some()));
+        let event = captured.into_event(&mut ThreadNames::default(), &mut Spares::default());
+        assert_eq!(
+            (
+                &*event.target,
+                event.module_path.as_deref(),
+                event.file.as_deref(),
+                event.line
+            ),
+            ("dyn::t", Some("dyn::m"), Some("d.rs"), Some(3))
+        );
+        let captured = capture(
+            &log::Record::builder()
+                .args(format_args!("m"))
+                .target("s")
+                .module_path_static(Some("s"))
+                .build(),
+        );
+        assert!(captured.site.owned.is_none());
+        let event = captured.into_event(&mut ThreadNames::default(), &mut Spares::default());
+        assert_eq!(
+            (
+                &*event.target,
+                event.module_path.as_deref(),
+                event.file,
+                event.line
+            ),
+            ("s", Some("s"), None, None)
+        );
+    }
+
+    #[test]
+    fn the_clock_round_trips_through_nanoseconds() {
+        let mut names = ThreadNames::default();
+        let at = |nanos: i64, names: &mut ThreadNames| names.date(nanos);
+        assert_eq!(at(0, &mut names), OffsetDateTime::UNIX_EPOCH);
+        let t = 1_764_590_400_123_456_789;
+        let date = at(t, &mut names);
+        assert_eq!(date.unix_timestamp_nanos(), i128::from(t));
+        // Same second from the cache, then the next second.
+        assert_eq!(
+            at(t + 1, &mut names).unix_timestamp_nanos(),
+            i128::from(t + 1)
+        );
+        assert_eq!(
+            at(t + 1_000_000_000, &mut names).unix_timestamp_nanos(),
+            i128::from(t) + 1_000_000_000
+        );
+        // Before the epoch.
+        assert_eq!(at(-1, &mut names).unix_timestamp_nanos(), -1);
+        let now = now_nanos();
+        let system = std::time::SystemTime::now()
+            .duration_since(std::time::SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as i64)
+            .unwrap_or_default();
+        assert!(
+            now > t && (system - now).abs() < 1_000_000_000,
+            "{now} {system}"
         );
     }
 

@@ -118,6 +118,17 @@ impl Fields {
         self.0.push((key, value));
     }
 
+    /// Empties the fields, yielding their values, and keeps the allocation (the
+    /// dispatcher reuses it).
+    pub(crate) fn drain_values(&mut self) -> impl Iterator<Item = Value> + '_ {
+        self.0.drain(..).map(|(_, value)| value)
+    }
+
+    /// Room for fields without reallocating.
+    pub(crate) fn capacity(&self) -> usize {
+        self.0.capacity()
+    }
+
     /// Removes `key`, returning its value.
     pub fn remove(&mut self, key: &str) -> Option<Value> {
         let index = self.0.iter().position(|(k, _)| k == key)?;

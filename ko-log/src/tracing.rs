@@ -280,7 +280,7 @@ where
                 metadata.module_path().map(Cow::Borrowed),
                 metadata.file().map(Cow::Borrowed),
                 metadata.line(),
-                message.unwrap_or(Text::Static("")),
+                message.unwrap_or_else(|| Text::literal("")),
                 fields,
             );
             (captured, context::current())

@@ -43,6 +43,10 @@ pub(crate) enum Msg {
     Retire(u32, flume::Sender<Vec<worker::Pipeline>>),
 }
 
+/// A record crosses the queue by value, moved several times on its way: keep it within
+/// four cache lines (measured in docs/BENCHMARKS.md, "What was tried").
+const _: () = assert!(std::mem::size_of::<Msg>() <= 256);
+
 /// Where a record goes: route `route` of the config's generation `generation` (see
 /// [`crate::route::Routes::generation`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,6 @@
 //! a processor, renderer or handler is caught, counted and reported; the dispatcher and
 //! the other handlers carry on.
 
-use std::borrow::Cow;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,7 +15,7 @@ use ko_log_config::QueueConfig;
 use log::Level;
 
 use super::{Msg, Routed, Shared, ON_DISPATCHER};
-use crate::capture::ThreadNames;
+use crate::capture::{Spares, ThreadNames};
 use crate::context::Frame;
 use crate::event::{Event, Value};
 use crate::route::{Route, Routes};
@@ -25,10 +24,6 @@ use crate::{panic, report, testing, Error, Handler, Process, Render};
 
 /// Most messages taken in one batch before the dispatcher looks at its flags again.
 const BATCH: usize = 4096;
-
-/// Message buffers kept for reuse, and the largest capacity worth keeping.
-const SPARE: usize = 64;
-const SPARE_CAPACITY: usize = 1024;
 
 /// Under sustained overload, the drop warning is emitted at most this often.
 const DROP_REPORT_INTERVAL: Duration = Duration::from_secs(1);
@@ -91,7 +86,7 @@ struct State {
     buf: Vec<u8>,
     /// Message buffers of finished records, reused for the next ones (no malloc/free
     /// per record on this thread).
-    spare: Vec<String>,
+    spare: Spares,
     threads: ThreadNames,
     reported_drops: u64,
     last_drop_report: Instant,
@@ -121,7 +116,7 @@ impl Worker {
         let _finished = Finished(&shared, &rx);
         let mut state = State {
             buf: Vec::with_capacity(1024),
-            spare: Vec::new(),
+            spare: Spares::default(),
             threads: ThreadNames::default(),
             reported_drops: 0,
             last_drop_report: Instant::now(),
@@ -258,14 +253,9 @@ impl Worker {
                     .fetch_add(1, Ordering::Relaxed);
             }
             Msg::Record(routed, captured, scope) => {
-                let mut event = captured.into_event(&mut state.threads, state.spare.pop());
+                let mut event = captured.into_event(&mut state.threads, &mut state.spare);
                 self.dispatch(routed, &mut event, scope.as_deref(), &mut state.buf);
-                if let Cow::Owned(mut message) = event.message {
-                    if state.spare.len() < SPARE && message.capacity() <= SPARE_CAPACITY {
-                        message.clear();
-                        state.spare.push(message);
-                    }
-                }
+                state.spare.recycle(event);
                 self.shared.counters.written.fetch_add(1, Ordering::Release);
             }
             Msg::Flush(reply) => {
@@ -472,7 +462,13 @@ fn deliver(
         event.fields.insert_default(key.clone(), value.clone());
     }
     testing::deliver(event, scope.map_or(&[], |scope| &scope.sinks));
-    for &(slot, level) in &route.handlers {
+    // The last handler to receive the event runs its processors on the event itself
+    // (nobody sees it after); one before it gets a copy, so that no handler's
+    // processors change what another receives.
+    let last = route.handlers.iter().rposition(|&(slot, level)| {
+        event.level <= level && matches!(pipelines.get(slot), Some(Some(_)))
+    });
+    for (index, &(slot, level)) in route.handlers.iter().enumerate() {
         let Some(Some(pipeline)) = pipelines.get_mut(slot) else {
             continue;
         };
@@ -486,11 +482,17 @@ fn deliver(
             let errors = pipeline.write(event, buf);
             (errors, errors == 0)
         } else {
-            let mut copy = event.clone();
-            match pipeline.process(&mut copy) {
+            let mut copy;
+            let target = if last == Some(index) {
+                &mut *event
+            } else {
+                copy = event.clone();
+                &mut copy
+            };
+            match pipeline.process(target) {
                 (true, errors) => {
-                    testing::deliver_to_handler(&pipeline.name, &copy);
-                    let write_errors = pipeline.write(&copy, buf);
+                    testing::deliver_to_handler(&pipeline.name, target);
+                    let write_errors = pipeline.write(target, buf);
                     (errors + write_errors, write_errors == 0)
                 }
                 (false, errors) => (errors, false),

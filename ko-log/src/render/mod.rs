@@ -29,6 +29,47 @@ mod logfmt;
 mod plain;
 mod timestamp;
 
+/// Writes `n` in decimal, without `core::fmt` (a `{kv}` integer and `{line}` are
+/// written per record), two digits at a time as `core` does.
+pub(crate) fn write_u64(out: &mut Vec<u8>, mut n: u64) {
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+        2021222324252627282930313233343536373839\
+        4041424344454647484950515253545556575859\
+        6061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899";
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    while n >= 100 {
+        let pair = (n % 100) as usize * 2;
+        n /= 100;
+        at -= 2;
+        if let (Some(slot), Some(pair)) = (digits.get_mut(at..at + 2), PAIRS.get(pair..pair + 2)) {
+            slot.copy_from_slice(pair);
+        }
+    }
+    if n >= 10 {
+        let pair = n as usize * 2;
+        at -= 2;
+        if let (Some(slot), Some(pair)) = (digits.get_mut(at..at + 2), PAIRS.get(pair..pair + 2)) {
+            slot.copy_from_slice(pair);
+        }
+    } else {
+        at -= 1;
+        if let Some(slot) = digits.get_mut(at) {
+            *slot = b'0' + n as u8;
+        }
+    }
+    out.extend_from_slice(digits.get(at..).unwrap_or_default());
+}
+
+/// Writes `n` in decimal (see [`write_u64`]).
+pub(crate) fn write_i64(out: &mut Vec<u8>, n: i64) {
+    if n < 0 {
+        out.push(b'-');
+    }
+    write_u64(out, n.unsigned_abs());
+}
+
 pub use self::colored::Colored;
 pub use self::json::Json;
 pub use self::logfmt::Logfmt;
@@ -60,4 +101,31 @@ pub fn build(config: &RendererConfig, is_terminal: bool) -> Result<Box<dyn Rende
             )))
         }
     })
+}
+
+#[cfg(test)]
+mod number_tests {
+    #[test]
+    fn integers_are_written_as_display_writes_them() {
+        for n in [
+            0u64,
+            1,
+            9,
+            10,
+            99,
+            100,
+            12_345,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ] {
+            let mut out = Vec::new();
+            super::write_u64(&mut out, n);
+            assert_eq!(out, n.to_string().as_bytes());
+        }
+        for n in [0i64, -1, 7, -10, 1_000_000, i64::MIN, i64::MAX] {
+            let mut out = Vec::new();
+            super::write_i64(&mut out, n);
+            assert_eq!(out, n.to_string().as_bytes());
+        }
+    }
 }

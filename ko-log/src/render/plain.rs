@@ -151,7 +151,7 @@ impl Plain {
             FieldRef::File => write_opt(out, event.file.as_deref()),
             FieldRef::Line => {
                 if let Some(line) = event.line {
-                    let _ = write!(out, "{line}");
+                    super::write_u64(out, u64::from(line));
                 }
             }
             FieldRef::Thread => escape::write_escaped(out, &event.thread, Mode::Text),
@@ -207,7 +207,9 @@ fn write_value(out: &mut Vec<u8>, value: &Value, mode: Mode) {
     match value {
         Value::Str(text) => escape::write_escaped(out, text, mode),
         // Numbers, booleans and null never contain anything to escape.
-        Value::Null | Value::Bool(_) | Value::I64(_) | Value::U64(_) | Value::F64(_) => {
+        Value::U64(n) => super::write_u64(out, *n),
+        Value::I64(n) => super::write_i64(out, *n),
+        Value::Null | Value::Bool(_) | Value::F64(_) => {
             let _ = write!(out, "{value}");
         }
         Value::Error(_) | Value::List(_) => {
