@@ -289,6 +289,8 @@ struct Cell {
 impl Cell {
     fn new(backend: &'static str, runs: &[RunResult]) -> Cell {
         let col = |f: fn(&RunResult) -> f64| runs.iter().map(f).collect::<Vec<f64>>();
+        // One run has no spread: NaN, shown as `-`.
+        let spread = |v: &[f64]| if v.len() < 2 { f64::NAN } else { spread(v) };
         Cell {
             backend,
             mean_ns: median(col(|r| r.mean_ns)),
@@ -373,6 +375,15 @@ fn bold(b: &Backend) -> &'static str {
     }
 }
 
+/// A spread for the tables: `-` when there was one run only (NaN).
+fn pct(spread: f64) -> String {
+    if spread.is_nan() {
+        "-".to_owned()
+    } else {
+        format!("{spread:.0}%")
+    }
+}
+
 fn scenario_table(out: &mut String, scenario: Scenario, records: u64, cells: &[Cell]) {
     let _ = writeln!(
         out,
@@ -386,10 +397,10 @@ fn scenario_table(out: &mut String, scenario: Scenario, records: u64, cells: &[C
         for c in cells {
             let _ = writeln!(
                 out,
-                "| {} | {} | {:.0}% |",
+                "| {} | {} | {} |",
                 c.backend,
                 fmt_ns(c.mean_ns),
-                c.mean_spread
+                pct(c.mean_spread)
             );
         }
         return;
@@ -410,22 +421,22 @@ fn scenario_table(out: &mut String, scenario: Scenario, records: u64, cells: &[C
             let bold = bold(b);
             let _ = writeln!(
                 out,
-                "| {bold}{}{bold} | {} | {} ({:.0}%) | {:.0} ({:.0}%) | {:.0} ({:.0}%) | {:.0} ({:.0}%) | {:.0} | {:.0} | {} | {} ({:.0}%) | {} | {} | {:.1} |",
+                "| {bold}{}{bold} | {} | {} ({}) | {:.0} ({}) | {:.0} ({}) | {:.0} ({}) | {:.0} | {:.0} | {} | {} ({}) | {} | {} | {:.1} |",
                 c.backend,
                 lossless_col(b),
                 fmt_ns(c.mean_ns),
-                c.mean_spread,
+                pct(c.mean_spread),
                 c.p50,
-                c.p50_spread,
+                pct(c.p50_spread),
                 c.p99,
-                c.p99_spread,
+                pct(c.p99_spread),
                 c.p999,
-                c.p999_spread,
+                pct(c.p999_spread),
                 c.max,
                 c.interval_ns,
                 c.overruns,
                 fmt_rate(c.e2e),
-                c.e2e_spread,
+                pct(c.e2e_spread),
                 c.lost,
                 c.dup,
                 c.rss_mib,
@@ -447,18 +458,18 @@ fn scenario_table(out: &mut String, scenario: Scenario, records: u64, cells: &[C
         let bold = bold(b);
         let _ = writeln!(
             out,
-            "| {bold}{}{bold} | {} | {} ({:.0}%) | {:.0} | {:.0} | {:.0} ({:.0}%) | {:.1} | {} ({:.0}%) | {} | {} | {:.1} |",
+            "| {bold}{}{bold} | {} | {} ({}) | {:.0} | {:.0} | {:.0} ({}) | {:.1} | {} ({}) | {} | {} | {:.1} |",
             c.backend,
             lossless_col(b),
             fmt_ns(c.mean_ns),
-            c.mean_spread,
+            pct(c.mean_spread),
             c.p50,
             c.p99,
             c.p999,
-            c.p999_spread,
+            pct(c.p999_spread),
             c.finish_ms,
             fmt_rate(c.e2e),
-            c.e2e_spread,
+            pct(c.e2e_spread),
             c.lost,
             c.dup,
             c.rss_mib,
@@ -583,11 +594,11 @@ fn target_row(
     let ratio = if p > 0.0 { k / p } else { f64::NAN };
     let _ = writeln!(
         out,
-        "| {sc} | {label} | {} | {:.0}% | {} | {:.0}% | {who} | {ratio:.2}x | {} | {} |",
+        "| {sc} | {label} | {} | {} | {} | {} | {who} | {ratio:.2}x | {} | {} |",
         (fig.show)(k),
-        (fig.spread)(ko),
+        pct((fig.spread)(ko)),
         (fig.show)(p),
-        (fig.spread)(peer),
+        pct((fig.spread)(peer)),
         goal.text(),
         goal.verdict(ratio),
     );
@@ -780,25 +791,25 @@ fn ko_summary(out: &mut String, plan: &Plan, cells: &Cells) {
         if s == Scenario::Disabled {
             let _ = writeln!(
                 out,
-                "| {} | {} ({:.0}%) (filtered call) | | | | | | |",
+                "| {} | {} per filtered call ({}) | | | | | | |",
                 s.id(),
                 fmt_ns(c.mean_ns),
-                c.mean_spread
+                pct(c.mean_spread)
             );
             continue;
         }
         let _ = writeln!(
             out,
-            "| {} | {} ({:.0}%) | {:.0} | {:.0} | {:.0} ({:.0}%) | {} ({:.0}%) | {} / {} | {:.1} |",
+            "| {} | {} ({}) | {:.0} | {:.0} | {:.0} ({}) | {} ({}) | {} / {} | {:.1} |",
             s.id(),
             fmt_ns(c.mean_ns),
-            c.mean_spread,
+            pct(c.mean_spread),
             c.p50,
             c.p99,
             c.p999,
-            c.p999_spread,
+            pct(c.p999_spread),
             fmt_rate(c.e2e),
-            c.e2e_spread,
+            pct(c.e2e_spread),
             c.lost,
             c.dup,
             c.rss_mib
@@ -1150,5 +1161,116 @@ pub fn all(plan: Plan) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One run's result with the figures the targets read.
+    fn run(backend: &str, scenario: Scenario, mean: f64, p999: u32, rate: f64) -> RunResult {
+        RunResult {
+            backend: backend.to_owned(),
+            scenario: scenario.id().to_owned(),
+            mean_ns: mean,
+            p50: p999 / 10,
+            p99: p999 / 2,
+            p999,
+            found: 1_000_000,
+            produce_s: 1_000_000.0 / rate,
+            rss_kb: 4096,
+            ..RunResult::default()
+        }
+    }
+
+    fn cells(runs: &[RunResult]) -> Cells {
+        let mut cells: Cells = BTreeMap::new();
+        for s in Scenario::ALL {
+            let cs = backends::ALL
+                .iter()
+                .filter_map(|b| {
+                    let rs: Vec<RunResult> = runs
+                        .iter()
+                        .filter(|r| r.backend == b.id && r.scenario == s.id())
+                        .cloned()
+                        .collect();
+                    (!rs.is_empty()).then(|| Cell::new(b.id, &rs))
+                })
+                .collect();
+            cells.insert(s.id(), cs);
+        }
+        cells
+    }
+
+    fn plan(args: &[&str]) -> Plan {
+        Plan::parse(&args.iter().map(|a| a.to_string()).collect::<Vec<_>>()).unwrap()
+    }
+
+    #[test]
+    fn targets_rows_follow_issue_14() {
+        use Scenario::*;
+        let mut runs = vec![
+            run("ko-log-block", OneThread, 100.0, 1000, 4e6),
+            run("ko-log-block", OneThread, 110.0, 1100, 4.4e6),
+            run("spdlog-rs", OneThread, 250.0, 900, 2e6),
+            run("spdlog-rs", OneThread, 260.0, 950, 2.2e6),
+            // Cheaper but lossy: never the reference but for peak RSS (any peer with a
+            // queue, as before issue 14).
+            run("tracing-lossy", OneThread, 50.0, 100, 9e6),
+            run("floor-bufwriter", OneThread, 150.0, 5000, 3e6),
+            run("ko-log-block", EightThreads, 400.0, 90_000, 3.3e6),
+            run("spdlog-rs", EightThreads, 900.0, 8000, 1.5e6),
+            run("ko-log-block", Paced, 300.0, 4000, 5e5),
+            run("spdlog-rs", Paced, 700.0, 10_000, 5e5),
+            run("tracing-lossless", Paced, 200.0, 1000, 5e5),
+            run("ko-log-block", Disabled, 0.5, 0, 0.0),
+            run("log4rs", Disabled, 0.45, 0, 0.0),
+        ];
+        // Lossless by configuration, but lost a record: not a lossless peer.
+        let mut lost = run("tracing-lossless", EightThreads, 100.0, 100, 9e6);
+        lost.lost = 1;
+        runs.push(lost);
+        let mut out = String::new();
+        targets(&mut out, &plan(&[]), &cells(&runs));
+        let rows: Vec<&str> = out.lines().filter(|l| l.starts_with("| ")).collect();
+        let expect = [
+            "| 1t | caller mean | 110 ns | 9% | 260 ns | 4% | spdlog-rs | 0.42x | <= 0.4x | **missed** |",
+            "| 1t | caller p99.9 | 1100 ns | 9% | 950 ns | 5% | spdlog-rs | 1.16x | <= 1x | **missed** |",
+            "| 1t | end to end | 4.40 M/s | 9% | 2.20 M/s | 9% | spdlog-rs | 2.00x | >= 2.5x | **missed** |",
+            "| 1t | end to end vs BufWriter floor | 4.40 M/s | 9% | 3.00 M/s | - | floor-bufwriter | 1.47x | >= 1.2x | met |",
+            "| 1t | lines lost / duplicated | 0 / 0 | | | | | | 0 | met |",
+            "| 1t | peak RSS | 4.0 MiB | 0% | 4.0 MiB | - | tracing-lossy (leanest async peer) | 1.00x | <= 2x | met |",
+            "| 8t | caller mean | 400 ns | - | 900 ns | - | spdlog-rs | 0.44x | <= 0.5x | met |",
+            "| 8t | caller p99.9 | 90000 ns | - | 8000 ns | - | spdlog-rs | 11.25x | report | (no target) |",
+            "| 8t | end to end | 3.30 M/s | - | 1.50 M/s | - | spdlog-rs | 2.20x | >= 2x | met |",
+            "| 8t | lines lost / duplicated | 0 / 0 | | | | | | 0 | met |",
+            "| 8t | 8t end to end vs ko-log's own 1t | 3.30 M/s | - | 4.40 M/s | 9% | ko-log-block, 1t | 0.75x | >= 0.8x | **missed** |",
+            "| paced | caller p50 | 400 ns | - | 1000 ns | - | spdlog-rs | 0.40x | <= 0.5x | met |",
+            "| paced | caller p99 | 2000 ns | - | 5000 ns | - | spdlog-rs | 0.40x | <= 0.5x | met |",
+            "| paced | caller p99.9 | 4000 ns | - | 10000 ns | - | spdlog-rs | 0.40x | <= 0.5x | met |",
+            "| paced | lines lost / duplicated | 0 / 0 | | | | | | 0 | met |",
+            "| off | filtered call | 0.50 ns | - | 0.45 ns | - | log4rs (cheapest peer) | 1.11x | <= 1x | **missed** |",
+        ];
+        assert_eq!(rows[2..], expect, "{out}");
+    }
+
+    #[test]
+    fn lossy_twins_run_the_new_scenarios_only_when_named() {
+        let drop = backends::find("ko-log-drop").unwrap();
+        let ftlog = backends::find("ftlog-block").unwrap();
+        let all = plan(&[]);
+        for s in [
+            Scenario::FourThreads,
+            Scenario::EightThreads,
+            Scenario::Paced,
+        ] {
+            assert!(!all.selects(drop, s) && all.selects(ftlog, s));
+        }
+        assert!(all.selects(drop, Scenario::TwoThreads) && all.selects(drop, Scenario::Kv));
+        let named = plan(&["--only", "ko-log-drop,ftlog-block"]);
+        assert!(named.selects(drop, Scenario::Paced));
+        // ftlog renders no key-values: no kv run even when named.
+        assert!(!named.selects(ftlog, Scenario::Kv));
     }
 }

@@ -525,3 +525,99 @@ pub fn measure(backend: &Backend, scenario: Scenario, records: u64) -> Result<Ru
         sample_line: found.sample_line,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    /// Runs `produce` for `scenario` over `ids` with a logger that records each id.
+    fn ids_logged(scenario: Scenario, ids: std::ops::Range<u64>) -> (Vec<u64>, usize, u64) {
+        let seen = Mutex::new(Vec::new());
+        let log = |i: u64, user: &'static str| {
+            assert_eq!(user, USERS[(i % 8) as usize]);
+            seen.lock().unwrap().push(i);
+        };
+        let (_, samples, overruns) = produce(scenario, ids, &Barrier::new(1), &log);
+        (seen.into_inner().unwrap(), samples.len(), overruns)
+    }
+
+    #[test]
+    fn paced_logs_every_id_once_in_order_and_times_every_call() {
+        let (ids, samples, overruns) = ids_logged(Scenario::Paced, 40..1040);
+        assert_eq!(ids, (40..1040).collect::<Vec<_>>());
+        assert_eq!(samples, 1000);
+        assert!(overruns <= 1000);
+    }
+
+    #[test]
+    fn burst_samples_one_call_in_32_and_off_none() {
+        let (ids, samples, overruns) = ids_logged(Scenario::EightThreads, 0..320);
+        assert_eq!(ids, (0..320).collect::<Vec<_>>());
+        assert_eq!((samples, overruns), (10, 0));
+        let (ids, samples, _) = ids_logged(Scenario::Disabled, 5..10);
+        assert_eq!((ids, samples), (vec![5, 6, 7, 8, 9], 0));
+    }
+
+    #[test]
+    fn threads_split_the_records_into_unique_ids() {
+        assert_eq!(
+            Scenario::ALL.map(|s| (s.id(), s.threads())),
+            [
+                ("1t", 1),
+                ("2t", 2),
+                ("4t", 4),
+                ("8t", 8),
+                ("paced", 1),
+                ("off", 1),
+                ("kv", 1)
+            ]
+        );
+        let ctx = Ctx {
+            dir: PathBuf::new(),
+            file: PathBuf::new(),
+            scenario: Scenario::EightThreads,
+            records: 1_000_003,
+        };
+        assert_eq!(ctx.expected(), 1_000_000);
+        let seen = Mutex::new(Vec::new());
+        let produced = ctx.drive(|i, _| seen.lock().unwrap().push(i));
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..1_000_000).collect::<Vec<_>>());
+        // Ids that are multiples of 32, whichever thread logs them.
+        assert_eq!(produced.samples.len(), 31_250);
+        assert_eq!(
+            Scenario::EightThreads.title(1_000_000),
+            "8 producer threads x 125,000 records"
+        );
+        assert_eq!(
+            Scenario::Paced.title(500_000),
+            "1 producer thread x 500,000 records, one every 2 µs, every call timed"
+        );
+    }
+
+    #[test]
+    fn result_line_round_trips_the_paced_fields() {
+        let r = RunResult {
+            backend: "ko-log-block".into(),
+            scenario: "paced".into(),
+            records: 500_000,
+            interval_ns: 2143.5,
+            overruns: 17,
+            p999: 4100,
+            ..RunResult::default()
+        };
+        let back = RunResult::parse(&r.to_line()).unwrap();
+        assert_eq!(
+            (
+                back.scenario.as_str(),
+                back.interval_ns,
+                back.overruns,
+                back.p999
+            ),
+            ("paced", 2143.5, 17, 4100)
+        );
+    }
+}

@@ -1,7 +1,8 @@
 //! logforth: its `Async` appender (`append::asynchronous::AsyncBuilder`, one background
 //! thread) over its `File` appender (`append::file::FileBuilder`, a single file, no
-//! rotation) with `TextLayout` without colors, behind `starter_log`'s `log` bridge, fed
-//! with `log::info!`. This is the setup of logforth's own `asynchronous` example.
+//! rotation) with `TextLayout` without colors, in a `logforth::core::builder()` logger
+//! behind its `log` bridge (`bridge::log::LogBridge`), fed with `log::info!`. This is
+//! the setup of logforth's own `asynchronous` example (which uses `JsonLayout`).
 //!
 //! The async appender is left at its defaults: an unbounded channel (`std::sync::mpsc`)
 //! with the `Block` overflow policy, so no record can be dropped; memory grows with the
@@ -10,13 +11,14 @@
 //! line with its own `write(2)` (no buffer), so once the flush returns every line is in
 //! the file. `TextLayout` renders `log` key-values (` user_id=0 path=/api/v1/items`).
 //!
-//! `starter_log`'s `apply` sets `log`'s max level to `Trace` and leaves the level to the
-//! dispatch's filter; its docs say to call `log::set_max_level` after it to override
-//! that, which is done here as for the other facade backends (so `off` measures `log`'s
-//! own check).
+//! The level is the dispatch's filter, and `log::set_max_level` is set to the same level
+//! as for the other facade backends (logforth's example and `starter_log` set `Trace`
+//! and leave the level to the filter; its docs say to call `log::set_max_level` to
+//! override that), so `off` measures `log`'s own check.
 
 use logforth::append::asynchronous::AsyncBuilder;
 use logforth::append::file::FileBuilder;
+use logforth::bridge::log::LogBridge;
 use logforth::layout::TextLayout;
 use logforth::record::{Level, LevelFilter};
 
@@ -34,13 +36,13 @@ pub fn run(ctx: &Ctx) -> Result<Timings, String> {
     } else {
         Level::Warn
     };
-    logforth::starter_log::builder()
+    let logger = logforth::core::builder()
         .dispatch(|d| {
             d.filter(LevelFilter::MoreSevereEqual(level))
                 .append(appender)
         })
-        .try_apply()
-        .map_err(err)?;
+        .build();
+    log::set_boxed_logger(Box::new(LogBridge::new(logger))).map_err(err)?;
     log::set_max_level(facade_level(ctx));
     let produced = drive_facade!(ctx);
     // The logger is `log`'s static and is never dropped: the flush is the shutdown.
