@@ -8,7 +8,7 @@
 //!
 //! ```text
 //! cargo run --release --manifest-path bench/Cargo.toml -- all            # full run, 3 repetitions
-//! cargo run --release --manifest-path bench/Cargo.toml -- all --quick    # smoke run, < 1 minute
+//! cargo run --release --manifest-path bench/Cargo.toml -- all --quick    # smoke run, < 2 minutes
 //! cargo run --release --manifest-path bench/Cargo.toml -- net            # network handlers (issue 12)
 //! cargo run --release --manifest-path bench/Cargo.toml -- list
 //! cargo run --release --manifest-path bench/Cargo.toml -- run ko-log-block 1t
@@ -34,7 +34,7 @@ use workload::Scenario;
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage:\n  ko-log-bench all [--quick] [--reps N] [--only a,b] [--scenarios 1t,2t,off,kv] [--no-doc] [--wait|--no-wait]\n  \
+        "usage:\n  ko-log-bench all [--quick] [--reps N] [--only a,b] [--scenarios 1t,2t,4t,8t,paced,off,kv] [--no-doc] [--wait|--no-wait]\n  \
          ko-log-bench net [--reps N] [--records N] [--file-records N] [--no-doc] [--no-wait]\n  \
          ko-log-bench run <backend> <scenario> [--records N]\n  \
          ko-log-bench <backend> <scenario> [--records N]\n  ko-log-bench list\n\n\

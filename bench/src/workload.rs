@@ -30,16 +30,29 @@ pub enum Scenario {
     OneThread,
     /// Two producer threads, half the records each.
     TwoThreads,
+    /// Four producer threads, a quarter of the records each.
+    FourThreads,
+    /// Eight producer threads, an eighth of the records each.
+    EightThreads,
+    /// One producer thread logging one record every [`PACE`] (spinning on the clock
+    /// between calls), so that the queue never fills; every call is timed on its own.
+    Paced,
     /// INFO is below the configured level: the cost of a filtered call.
     Disabled,
     /// One producer thread, two `log` key-values per record.
     Kv,
 }
 
+/// The interval between the slots of the `paced` scenario.
+pub const PACE: Duration = Duration::from_micros(2);
+
 impl Scenario {
-    pub const ALL: [Scenario; 4] = [
+    pub const ALL: [Scenario; 7] = [
         Scenario::OneThread,
         Scenario::TwoThreads,
+        Scenario::FourThreads,
+        Scenario::EightThreads,
+        Scenario::Paced,
         Scenario::Disabled,
         Scenario::Kv,
     ];
@@ -48,6 +61,9 @@ impl Scenario {
         match self {
             Scenario::OneThread => "1t",
             Scenario::TwoThreads => "2t",
+            Scenario::FourThreads => "4t",
+            Scenario::EightThreads => "8t",
+            Scenario::Paced => "paced",
             Scenario::Disabled => "off",
             Scenario::Kv => "kv",
         }
@@ -68,7 +84,16 @@ impl Scenario {
         };
         match self {
             Scenario::OneThread => format!("1 producer thread x {} records", n(records)),
-            Scenario::TwoThreads => format!("2 producer threads x {} records", n(records / 2)),
+            Scenario::TwoThreads | Scenario::FourThreads | Scenario::EightThreads => format!(
+                "{} producer threads x {} records",
+                self.threads(),
+                n(records / self.threads())
+            ),
+            Scenario::Paced => format!(
+                "1 producer thread x {} records, one every {} µs, every call timed",
+                n(records),
+                PACE.as_micros()
+            ),
             Scenario::Disabled => format!(
                 "level disabled (INFO filtered out), 1 thread x {} calls",
                 n(records)
@@ -85,10 +110,11 @@ impl Scenario {
     }
 
     pub fn threads(self) -> u64 {
-        if self == Scenario::TwoThreads {
-            2
-        } else {
-            1
+        match self {
+            Scenario::TwoThreads => 2,
+            Scenario::FourThreads => 4,
+            Scenario::EightThreads => 8,
+            _ => 1,
         }
     }
 
@@ -106,11 +132,17 @@ impl Scenario {
         match (self, quick) {
             (Scenario::Disabled, false) => 10_000_000,
             (Scenario::Disabled, true) => 2_000_000,
+            (Scenario::Paced, false) => PACED_RECORDS,
+            (Scenario::Paced, true) => 100_000,
             (_, false) => 1_000_000,
             (_, true) => 100_000,
         }
     }
 }
+
+/// Records of a full `paced` run: 1 s of producing at one record per [`PACE`], so that
+/// p99.9 rests on the 500 slowest calls.
+pub const PACED_RECORDS: u64 = 500_000;
 
 /// What a backend module gets: where to write and what to run.
 #[derive(Debug)]
@@ -133,6 +165,9 @@ pub struct Produced {
     pub wall: Duration,
     /// Individually timed calls, in nanoseconds (timer overhead included).
     pub samples: Vec<u32>,
+    /// `paced`: calls that ended after the next slot was due (the next call then went
+    /// at once instead of on its slot).
+    pub overruns: u64,
 }
 
 /// What a backend module returns.
@@ -166,7 +201,7 @@ impl Ctx {
     {
         let threads = self.scenario.threads();
         let per_thread = self.records / threads;
-        let sample = self.scenario.enabled();
+        let scenario = self.scenario;
         let barrier = Barrier::new(threads as usize + 1);
         let log = &log;
         let barrier = &barrier;
@@ -175,32 +210,7 @@ impl Ctx {
                 .map(|t| {
                     scope.spawn(move || {
                         let lo = t * per_thread;
-                        let hi = lo + per_thread;
-                        let mut samples = Vec::with_capacity(if sample {
-                            (per_thread / SAMPLE_EVERY + 1) as usize
-                        } else {
-                            0
-                        });
-                        barrier.wait();
-                        let start = Instant::now();
-                        if sample {
-                            for i in lo..hi {
-                                let user = USERS[(i % 8) as usize];
-                                if i % SAMPLE_EVERY == 0 {
-                                    let t0 = Instant::now();
-                                    log(i, user);
-                                    let ns = t0.elapsed().as_nanos();
-                                    samples.push(ns.min(u32::MAX as u128) as u32);
-                                } else {
-                                    log(i, user);
-                                }
-                            }
-                        } else {
-                            for i in lo..hi {
-                                log(std::hint::black_box(i), USERS[(i % 8) as usize]);
-                            }
-                        }
-                        (start.elapsed(), samples)
+                        produce(scenario, lo..lo + per_thread, barrier, log)
                     })
                 })
                 .collect();
@@ -208,9 +218,10 @@ impl Ctx {
             let start = Instant::now();
             let mut produced = Produced::default();
             for handle in handles {
-                let (elapsed, samples) = handle.join().expect("producer thread panicked");
+                let (elapsed, samples, overruns) = handle.join().expect("producer thread panicked");
                 produced.loop_time += elapsed;
                 produced.samples.extend(samples);
+                produced.overruns += overruns;
             }
             produced.wall = start.elapsed();
             produced
@@ -223,6 +234,78 @@ impl Ctx {
             self.records / self.scenario.threads() * self.scenario.threads()
         } else {
             0
+        }
+    }
+}
+
+/// One producer thread's loop over the ids `ids`: (loop time, timed calls, overruns).
+///
+/// - `off`: nothing is timed but the loop (the id goes through `black_box`).
+/// - `paced`: before each call the thread spins on `Instant::now()` until the call's
+///   slot ([`PACE`] after the previous slot), then times the call alone; the slot
+///   reading doubles as the call's start. A call that ends after the next slot is due
+///   is an overrun: the next call goes at once and the slots restart from there (no
+///   burst to catch up).
+/// - the rest: every [`SAMPLE_EVERY`]th call is timed on its own.
+fn produce<F>(
+    scenario: Scenario,
+    ids: std::ops::Range<u64>,
+    barrier: &Barrier,
+    log: &F,
+) -> (Duration, Vec<u32>, u64)
+where
+    F: Fn(u64, &'static str) + Sync,
+{
+    let n = ids.end - ids.start;
+    let ns = |d: Duration| d.as_nanos().min(u32::MAX as u128) as u32;
+    match scenario {
+        Scenario::Disabled => {
+            barrier.wait();
+            let start = Instant::now();
+            for i in ids {
+                log(std::hint::black_box(i), USERS[(i % 8) as usize]);
+            }
+            (start.elapsed(), Vec::new(), 0)
+        }
+        Scenario::Paced => {
+            let mut samples = Vec::with_capacity(n as usize);
+            let mut overruns = 0;
+            barrier.wait();
+            let start = Instant::now();
+            let mut slot = start;
+            for i in ids {
+                let user = USERS[(i % 8) as usize];
+                let mut t0 = Instant::now();
+                while t0 < slot {
+                    std::hint::spin_loop();
+                    t0 = Instant::now();
+                }
+                log(i, user);
+                let t1 = Instant::now();
+                samples.push(ns(t1 - t0));
+                slot += PACE;
+                if slot < t1 {
+                    overruns += 1;
+                    slot = t1;
+                }
+            }
+            (start.elapsed(), samples, overruns)
+        }
+        _ => {
+            let mut samples = Vec::with_capacity((n / SAMPLE_EVERY + 1) as usize);
+            barrier.wait();
+            let start = Instant::now();
+            for i in ids {
+                let user = USERS[(i % 8) as usize];
+                if i % SAMPLE_EVERY == 0 {
+                    let t0 = Instant::now();
+                    log(i, user);
+                    samples.push(ns(t0.elapsed()));
+                } else {
+                    log(i, user);
+                }
+            }
+            (start.elapsed(), samples, 0)
         }
     }
 }
@@ -253,13 +336,18 @@ pub struct RunResult {
     pub scenario: String,
     pub records: u64,
     pub threads: u64,
-    /// Caller mean, ns per call (all loop time / all calls; sampling overhead included).
+    /// Caller mean, ns per call: all loop time / all calls (sampling overhead included);
+    /// in `paced`, the mean of the timed calls (the loop time is mostly spinning).
     pub mean_ns: f64,
     pub p50: u32,
     pub p99: u32,
     pub p999: u32,
     pub max: u32,
     pub samples: u64,
+    /// `paced`: the achieved interval between calls, ns (loop time / calls per thread).
+    pub interval_ns: f64,
+    /// `paced`: calls that ended after the next slot was due.
+    pub overruns: u64,
     pub timer_ns: u32,
     pub produce_s: f64,
     pub finish_s: f64,
@@ -299,7 +387,7 @@ impl RunResult {
     pub fn to_line(&self) -> String {
         format!(
             "RESULT\tbackend={}\tscenario={}\trecords={}\tthreads={}\tmean_ns={:.2}\tp50={}\tp99={}\t\
-             p999={}\tmax={}\tsamples={}\ttimer_ns={}\tproduce_s={:.6}\tfinish_s={:.6}\tfound={}\t\
+             p999={}\tmax={}\tsamples={}\tinterval_ns={:.1}\toverruns={}\ttimer_ns={}\tproduce_s={:.6}\tfinish_s={:.6}\tfound={}\t\
              lost={}\tdup={}\tother={}\tbytes={}\trss_kb={}\tcpu_ticks={}\textra={}\tsample_line={}",
             self.backend,
             self.scenario,
@@ -311,6 +399,8 @@ impl RunResult {
             self.p999,
             self.max,
             self.samples,
+            self.interval_ns,
+            self.overruns,
             self.timer_ns,
             self.produce_s,
             self.finish_s,
@@ -343,6 +433,8 @@ impl RunResult {
                 "p999" => r.p999 = num(v) as u32,
                 "max" => r.max = num(v) as u32,
                 "samples" => r.samples = num(v),
+                "interval_ns" => r.interval_ns = v.parse().unwrap_or(0.0),
+                "overruns" => r.overruns = num(v),
                 "timer_ns" => r.timer_ns = num(v) as u32,
                 "produce_s" => r.produce_s = v.parse().unwrap_or(0.0),
                 "finish_s" => r.finish_s = v.parse().unwrap_or(0.0),
@@ -396,17 +488,29 @@ pub fn measure(backend: &Backend, scenario: Scenario, records: u64) -> Result<Ru
     samples.sort_unstable();
     let threads = scenario.threads();
     let calls = records / threads * threads;
+    let loop_ns = timings.produced.loop_time.as_nanos() as f64;
+    let (mean_ns, interval_ns) = if scenario == Scenario::Paced {
+        let sum: u64 = samples.iter().map(|&s| u64::from(s)).sum();
+        (
+            sum as f64 / samples.len().max(1) as f64,
+            loop_ns / calls.max(1) as f64,
+        )
+    } else {
+        (loop_ns / calls.max(1) as f64, 0.0)
+    };
     Ok(RunResult {
         backend: backend.id.to_owned(),
         scenario: scenario.id().to_owned(),
         records: calls,
         threads,
-        mean_ns: timings.produced.loop_time.as_nanos() as f64 / calls.max(1) as f64,
+        mean_ns,
         p50: percentile(&samples, 0.50),
         p99: percentile(&samples, 0.99),
         p999: percentile(&samples, 0.999),
         max: samples.last().copied().unwrap_or(0),
         samples: samples.len() as u64,
+        interval_ns,
+        overruns: timings.produced.overruns,
         timer_ns,
         produce_s: timings.produced.wall.as_secs_f64(),
         finish_s: (timings.finish + tail).as_secs_f64(),
@@ -420,4 +524,100 @@ pub fn measure(backend: &Backend, scenario: Scenario, records: u64) -> Result<Ru
         extra: timings.extra,
         sample_line: found.sample_line,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    /// Runs `produce` for `scenario` over `ids` with a logger that records each id.
+    fn ids_logged(scenario: Scenario, ids: std::ops::Range<u64>) -> (Vec<u64>, usize, u64) {
+        let seen = Mutex::new(Vec::new());
+        let log = |i: u64, user: &'static str| {
+            assert_eq!(user, USERS[(i % 8) as usize]);
+            seen.lock().unwrap().push(i);
+        };
+        let (_, samples, overruns) = produce(scenario, ids, &Barrier::new(1), &log);
+        (seen.into_inner().unwrap(), samples.len(), overruns)
+    }
+
+    #[test]
+    fn paced_logs_every_id_once_in_order_and_times_every_call() {
+        let (ids, samples, overruns) = ids_logged(Scenario::Paced, 40..1040);
+        assert_eq!(ids, (40..1040).collect::<Vec<_>>());
+        assert_eq!(samples, 1000);
+        assert!(overruns <= 1000);
+    }
+
+    #[test]
+    fn burst_samples_one_call_in_32_and_off_none() {
+        let (ids, samples, overruns) = ids_logged(Scenario::EightThreads, 0..320);
+        assert_eq!(ids, (0..320).collect::<Vec<_>>());
+        assert_eq!((samples, overruns), (10, 0));
+        let (ids, samples, _) = ids_logged(Scenario::Disabled, 5..10);
+        assert_eq!((ids, samples), (vec![5, 6, 7, 8, 9], 0));
+    }
+
+    #[test]
+    fn threads_split_the_records_into_unique_ids() {
+        assert_eq!(
+            Scenario::ALL.map(|s| (s.id(), s.threads())),
+            [
+                ("1t", 1),
+                ("2t", 2),
+                ("4t", 4),
+                ("8t", 8),
+                ("paced", 1),
+                ("off", 1),
+                ("kv", 1)
+            ]
+        );
+        let ctx = Ctx {
+            dir: PathBuf::new(),
+            file: PathBuf::new(),
+            scenario: Scenario::EightThreads,
+            records: 1_000_003,
+        };
+        assert_eq!(ctx.expected(), 1_000_000);
+        let seen = Mutex::new(Vec::new());
+        let produced = ctx.drive(|i, _| seen.lock().unwrap().push(i));
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..1_000_000).collect::<Vec<_>>());
+        // Ids that are multiples of 32, whichever thread logs them.
+        assert_eq!(produced.samples.len(), 31_250);
+        assert_eq!(
+            Scenario::EightThreads.title(1_000_000),
+            "8 producer threads x 125,000 records"
+        );
+        assert_eq!(
+            Scenario::Paced.title(500_000),
+            "1 producer thread x 500,000 records, one every 2 µs, every call timed"
+        );
+    }
+
+    #[test]
+    fn result_line_round_trips_the_paced_fields() {
+        let r = RunResult {
+            backend: "ko-log-block".into(),
+            scenario: "paced".into(),
+            records: 500_000,
+            interval_ns: 2143.5,
+            overruns: 17,
+            p999: 4100,
+            ..RunResult::default()
+        };
+        let back = RunResult::parse(&r.to_line()).unwrap();
+        assert_eq!(
+            (
+                back.scenario.as_str(),
+                back.interval_ns,
+                back.overruns,
+                back.p999
+            ),
+            ("paced", 2143.5, 17, 4100)
+        );
+    }
 }

@@ -80,6 +80,7 @@ pub fn typed(ctx: &Ctx, backpressure: &str) -> Result<Config, String> {
         loggers: BTreeMap::from([("root".to_owned(), root)]),
         handlers: BTreeMap::from([("file".to_owned(), file)]),
         flush_on_signals: false,
+        // `env_filter`, `log_panics`, `watch`: the defaults, as in the TOML.
         ..Config::default()
     })
 }

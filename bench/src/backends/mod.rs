@@ -8,7 +8,7 @@
 //! native way, with timestamp, level, target (where it has one) and message, and writes
 //! to a file in the run's fresh temporary directory.
 
-use crate::workload::{Ctx, Timings};
+use crate::workload::{Ctx, Scenario, Timings};
 
 pub mod env_logger;
 pub mod fast_log;
@@ -18,6 +18,7 @@ pub mod ftlog;
 pub mod kolog;
 pub mod kolog_net;
 pub mod log4rs;
+pub mod logforth;
 pub mod slog;
 pub mod spdlog;
 pub mod tracing;
@@ -167,6 +168,15 @@ pub static ALL: &[Backend] = &[
         run: env_logger::run,
     },
     Backend {
+        id: "logforth",
+        lossless: true,
+        kv: true,
+        floor: false,
+        krate: "logforth",
+        describe: "logforth Async appender (defaults: unbounded channel, Block) over its File appender, TextLayout without colors",
+        run: logforth::run,
+    },
+    Backend {
         id: "floor-bufwriter",
         lossless: true,
         kv: true,
@@ -214,6 +224,20 @@ const fn net(
         krate: "ko-log",
         describe,
         run,
+    }
+}
+
+impl Backend {
+    /// Whether `all` runs this backend in `scenario` by default: `kv` only for those that
+    /// render key-values; `4t`, `8t` and `paced` only for the lossless configurations
+    /// (the lossy twins drop most of a burst, and in `paced` nothing fills their queue,
+    /// so they would repeat their lossless twin).
+    pub fn runs(&self, scenario: Scenario) -> bool {
+        match scenario {
+            Scenario::Kv => self.kv,
+            Scenario::FourThreads | Scenario::EightThreads | Scenario::Paced => self.lossless,
+            _ => true,
+        }
     }
 }
 
