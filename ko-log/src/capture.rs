@@ -178,23 +178,25 @@ impl Spares {
             .unwrap_or_else(|| String::with_capacity(INLINE))
     }
 
-    /// Takes back the buffers of an event that has been written.
-    pub fn recycle(&mut self, event: Event) {
-        let keep = |strings: &mut Vec<String>, text: Str| {
-            if let Cow::Owned(mut text) = text {
+    /// Takes back the buffers of an event that has been written (it is dropped after,
+    /// where it lies: taking it by value would copy it once more).
+    pub fn recycle(&mut self, event: &mut Event) {
+        let keep = |strings: &mut Vec<String>, text: &mut Str| {
+            if let Cow::Owned(text) = text {
                 if strings.len() < Self::KEEP && text.capacity() <= Self::CAPACITY {
+                    let mut text = std::mem::take(text);
                     text.clear();
                     strings.push(text);
                 }
             }
         };
-        keep(&mut self.strings, event.message);
+        keep(&mut self.strings, &mut event.message);
         if event.fields.is_empty() {
             return;
         }
-        let mut fields = event.fields;
-        for value in fields.drain_values() {
-            if let Value::Str(text) = value {
+        let mut fields = std::mem::take(&mut event.fields);
+        for mut value in fields.drain_values() {
+            if let Value::Str(text) = &mut value {
                 keep(&mut self.strings, text);
             }
         }

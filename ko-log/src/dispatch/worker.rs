@@ -287,7 +287,7 @@ impl Worker {
             Msg::Record(routed, captured, scope) => {
                 let mut event = captured.into_event(&mut state.threads, &mut state.spare);
                 self.dispatch(routed, &mut event, scope.as_deref(), &mut state.buf);
-                state.spare.recycle(event);
+                state.spare.recycle(&mut event);
                 self.shared.counters.written.fetch_add(1, Ordering::Release);
             }
             Msg::Flush(reply) => {
