@@ -96,6 +96,7 @@ impl Shutdown {
         let _ = self.shared.deadline.set(start + self.drain_timeout);
         self.shared.closed.store(true, Ordering::Release);
         self.shared.lower_holds();
+        self.shared.room.wake_if(|| true);
         self.queue.wake();
         let limit = start + self.drain_timeout + FLUSH_GRACE;
         loop {

@@ -76,6 +76,47 @@ pub(crate) struct Shared {
     /// Generations a reload made, with the pipelines they open, waiting for the
     /// dispatcher to take them up (at their first record or any retirement).
     pub pending: Mutex<Vec<worker::Generation>>,
+    /// Where `block` callers that found the queue full wait for room.
+    pub room: Room,
+}
+
+/// Callers waiting for a full queue to empty to half (`block`). The dispatcher wakes
+/// them once per batch that brings it there, so a waiting caller neither polls the
+/// queue's lock nor gets a wake-up per slot; the wait is also bounded by
+/// [`Room::RECHECK`], so a wake-up that could be missed only delays it.
+#[derive(Debug, Default)]
+pub(crate) struct Room {
+    waiting: std::sync::atomic::AtomicUsize,
+    lock: Mutex<()>,
+    freed: std::sync::Condvar,
+}
+
+impl Room {
+    /// The longest a waiting caller sleeps before it looks at the queue again.
+    const RECHECK: std::time::Duration = std::time::Duration::from_millis(1);
+
+    /// Waits until `full()` is false (checked under the lock the waker takes).
+    pub fn wait(&self, full: impl Fn() -> bool) {
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let mut guard = lock(&self.lock);
+        while full() {
+            guard = match self.freed.wait_timeout(guard, Self::RECHECK) {
+                Ok((guard, _)) => guard,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
+        drop(guard);
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Wakes every waiting caller when there is one and `room()` says so (an atomic
+    /// load otherwise).
+    pub fn wake_if(&self, room: impl FnOnce() -> bool) {
+        if self.waiting.load(Ordering::SeqCst) > 0 && room() {
+            let _guard = lock(&self.lock);
+            self.freed.notify_all();
+        }
+    }
 }
 
 impl Shared {

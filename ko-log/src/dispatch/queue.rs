@@ -111,13 +111,12 @@ impl Queue {
         }
     }
 
-    /// Sleeps until the queue is at most half full (or the backend closes).
+    /// Sleeps until the queue is at most half full (or the backend closes): the
+    /// dispatcher wakes it ([`super::Room`]).
     #[cold]
     fn wait_for_room(&self) {
         let low = self.tx.capacity().unwrap_or(0) / 2;
-        while self.tx.len() > low && self.open() {
-            std::thread::sleep(std::time::Duration::from_micros(20));
-        }
+        self.shared.room.wait(|| self.tx.len() > low && self.open());
     }
 
     /// Whether records can still be written: the guard has not closed the queue and the

@@ -112,6 +112,7 @@ impl Worker {
         impl Drop for Finished<'_> {
             fn drop(&mut self) {
                 self.0.finished.store(true, Ordering::SeqCst);
+                self.0.room.wake_if(|| true);
                 super::queue::count_stranded(self.0, self.1);
             }
         }
@@ -164,6 +165,8 @@ impl Worker {
                 }
             }
             let drained = !self.write_aside(&mut state) && drained;
+            let half = self.queue.capacity / 2;
+            self.shared.room.wake_if(|| self.rx.len() <= half);
             self.report_drops(&mut state, drained);
             report_format_panics(&mut state);
             let orphans = self.shared.take_orphans();
