@@ -285,16 +285,11 @@ impl Backend {
     ) {
         let mut capture = Some(capture);
         loop {
+            // The filter inline, the rest (capture, queue) out of line: a filtered call
+            // stays short.
             let held = self.routes.read(|routes| {
                 let routed = self.route_in(routes, record)?;
-                if let Some(held) = self.held(routes, routed, record.level()) {
-                    return Some(held);
-                }
-                if let Some(capture) = capture.take() {
-                    let (captured, scope) = capture();
-                    self.queue.push(Msg::Record(routed, captured, scope));
-                }
-                None
+                self.hold_or_queue(routes, routed, record.level(), &mut capture)
             });
             match held {
                 None => return,
@@ -305,6 +300,26 @@ impl Backend {
                 }
             }
         }
+    }
+
+    /// For [`Backend::submit_with`]: the raised holds `routed` must wait for, or else
+    /// queues what `capture` makes (once). (A boxed slice: returned in two registers.)
+    #[inline(never)]
+    fn hold_or_queue(
+        &self,
+        routes: &Routes,
+        routed: Routed,
+        level: log::Level,
+        capture: &mut Option<impl FnOnce() -> (capture::Captured, Option<Arc<context::Frame>>)>,
+    ) -> Option<Box<[Hold]>> {
+        if let Some(held) = self.held(routes, routed, level) {
+            return Some(held.into_boxed_slice());
+        }
+        if let Some(capture) = capture.take() {
+            let (captured, scope) = capture();
+            self.queue.push(Msg::Record(routed, captured, scope));
+        }
+        None
     }
 
     /// Wakes the dispatcher (never waits): it flushes its handlers when it finds the

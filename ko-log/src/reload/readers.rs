@@ -72,7 +72,7 @@
 //! queued (or its future dropped). The reloader's step 3 waits for the old routes' count.
 //! The same store-then-load argument holds, all four accesses being `SeqCst`.
 
-use std::cell::{Cell, Ref, RefCell};
+use std::cell::RefCell;
 use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Once, Weak};
@@ -121,23 +121,17 @@ struct Cached {
     owner: u64,
     /// The generation counter's value when the copy was taken.
     seen: u64,
+    /// What this thread's mark says while it routes by `routes`: `ACTIVE` and their
+    /// generation.
+    mark: u64,
     routes: Arc<Routes>,
     reader: Arc<Reader>,
 }
 
-/// What a thread keeps: its copy, and how deep in nested calls it is.
-struct Local {
-    depth: Cell<u32>,
-    copy: RefCell<Option<Cached>>,
-}
-
 thread_local! {
-    static LOCAL: Local = const {
-        Local {
-            depth: Cell::new(0),
-            copy: RefCell::new(None),
-        }
-    };
+    /// This thread's copy. Borrowed (shared) for the whole of a call, so a nested call
+    /// can read it too; replaced (`borrow_mut`) only by an outermost call.
+    static COPY: RefCell<Option<Cached>> = const { RefCell::new(None) };
 }
 
 impl InForce {
@@ -159,54 +153,50 @@ impl InForce {
     /// docs. `f` runs exactly once.
     #[inline]
     pub fn read<R>(&self, mut f: impl FnMut(&Routes) -> R) -> R {
-        match LOCAL.try_with(|local| self.read_marked(local, &mut f)) {
+        match COPY.try_with(|copy| self.read_marked(copy, &mut f)) {
             Ok(Some(done)) => done,
             _ => self.read_pinned(&mut f),
         }
     }
 
     /// [`InForce::read`] on this thread's copy; `None` (`f` not run) when it cannot be.
+    /// Only the outermost call's `f` is called here (inlined); the others go through
+    /// `dyn`, out of the way.
     #[inline]
-    fn read_marked<R>(&self, local: &Local, f: &mut impl FnMut(&Routes) -> R) -> Option<R> {
-        let depth = local.depth.get();
-        if depth > 0 {
-            return self.read_nested(local, depth, f);
-        }
-        loop {
-            let seen = self.generation.load(Ordering::Acquire);
-            let copy = self.copy(local, seen)?;
-            announce(
-                &copy.reader.mark,
-                ACTIVE | u64::from(copy.routes.generation()),
-            );
-            if self.generation.load(Ordering::SeqCst) != seen {
-                copy.reader.mark.store(IDLE, Ordering::Relaxed);
-                continue;
-            }
-            let _active = Active {
-                local,
-                mark: &copy.reader.mark,
-            };
-            local.depth.set(1);
-            return Some(f(&copy.routes));
-        }
-    }
-
-    /// A call made while this thread is inside another: the outer call's copy, as it is.
-    #[inline]
-    fn read_nested<R>(
+    fn read_marked<R>(
         &self,
-        local: &Local,
-        depth: u32,
+        copy: &RefCell<Option<Cached>>,
         f: &mut impl FnMut(&Routes) -> R,
     ) -> Option<R> {
-        let copy = Ref::filter_map(local.copy.try_borrow().ok()?, |copy| {
-            copy.as_ref().filter(|copy| copy.owner == self.owner)
-        })
-        .ok()?;
-        local.depth.set(depth.saturating_add(1));
-        let _nested = Nested { local, depth };
-        Some(f(&copy.routes))
+        loop {
+            let borrowed = copy.try_borrow().ok()?;
+            let cached = match &*borrowed {
+                Some(cached) if cached.owner == self.owner => cached,
+                _ => {
+                    drop(borrowed);
+                    if !self.refresh(copy) {
+                        return None;
+                    }
+                    continue;
+                }
+            };
+            let mark = &cached.reader.mark;
+            if mark.load(Ordering::Relaxed) != IDLE {
+                // Nested: the outer call's mark covers this one (module docs).
+                return Some(call(f, &cached.routes));
+            }
+            announce(mark, cached.mark);
+            if self.generation.load(Ordering::SeqCst) != cached.seen {
+                mark.store(IDLE, Ordering::Relaxed);
+                drop(borrowed);
+                if !self.refresh(copy) {
+                    return None;
+                }
+                continue;
+            }
+            let _active = Active(mark);
+            return Some(f(&cached.routes));
+        }
     }
 
     /// The slow path: `f` on routes counted in flight.
@@ -214,23 +204,28 @@ impl InForce {
     #[inline(never)]
     fn read_pinned<R>(&self, f: &mut impl FnMut(&Routes) -> R) -> R {
         let pinned = self.pin();
-        f(&pinned)
+        call(f, &pinned)
     }
 
     /// Runs `f` on the routes in force without marking this thread (for `Log::enabled`
     /// and the max level: an answer, not a record, so a reload need not wait for it).
+    /// Inside a call, the outer call's copy as it is.
     #[inline]
     pub fn peek<R>(&self, f: impl Fn(&Routes) -> R) -> R {
-        let local = LOCAL.try_with(|local| {
-            let copy = if local.depth.get() == 0 {
-                self.copy(local, self.generation.load(Ordering::Acquire))?
-            } else {
-                Ref::filter_map(local.copy.try_borrow().ok()?, |copy| {
-                    copy.as_ref().filter(|copy| copy.owner == self.owner)
-                })
-                .ok()?
-            };
-            Some(f(&copy.routes))
+        let local = COPY.try_with(|copy| loop {
+            let borrowed = copy.try_borrow().ok()?;
+            if let Some(cached) = &*borrowed {
+                let current = cached.owner == self.owner
+                    && (cached.seen == self.generation.load(Ordering::Acquire)
+                        || cached.reader.mark.load(Ordering::Relaxed) != IDLE);
+                if current {
+                    return Some(f(&cached.routes));
+                }
+            }
+            drop(borrowed);
+            if !self.refresh(copy) {
+                return None;
+            }
         });
         match local {
             Ok(Some(answer)) => answer,
@@ -238,51 +233,47 @@ impl InForce {
         }
     }
 
-    /// This thread's copy, taken again first when it is from another generation than
-    /// `seen` or for another backend. `None` when it is borrowed mutably (a refresh in
-    /// progress on this thread, which never logs).
-    #[inline]
-    fn copy<'l>(&self, local: &'l Local, seen: u64) -> Option<Ref<'l, Cached>> {
-        let current = Ref::filter_map(local.copy.try_borrow().ok()?, |copy| {
-            copy.as_ref()
-                .filter(|copy| copy.owner == self.owner && copy.seen == seen)
-        });
-        match current {
-            Ok(copy) => return Some(copy),
-            Err(borrowed) => drop(borrowed),
-        }
-        self.refresh(local, seen);
-        Ref::filter_map(local.copy.try_borrow().ok()?, Option::as_ref).ok()
-    }
-
     /// Takes this thread's copy again, registering a reader if the thread had none for
-    /// this backend. What it replaces is dropped after the borrow ends.
+    /// this backend; `false` when it cannot: inside a call on this thread (the copy is
+    /// borrowed), or inside a call of another backend (the copy is that one's). What it
+    /// replaces is dropped after the borrow ends.
     #[cold]
     #[inline(never)]
-    fn refresh(&self, local: &Local, seen: u64) {
-        let routes = self.routes.load_full();
-        let Ok(mut slot) = local.copy.try_borrow_mut() else {
-            return;
+    fn refresh(&self, copy: &RefCell<Option<Cached>>) -> bool {
+        let Ok(mut slot) = copy.try_borrow_mut() else {
+            return false;
         };
+        if let Some(other) = &*slot {
+            if other.reader.mark.load(Ordering::Relaxed) != IDLE {
+                return false;
+            }
+        }
+        let seen = self.generation.load(Ordering::Acquire);
+        // At least as new as `seen`: the routes are stored before the counter.
+        let routes = self.routes.load_full();
+        let mark = ACTIVE | u64::from(routes.generation());
         match slot.as_mut() {
-            Some(copy) if copy.owner == self.owner => {
-                copy.seen = seen;
-                let old = std::mem::replace(&mut copy.routes, routes);
+            Some(cached) if cached.owner == self.owner => {
+                cached.seen = seen;
+                cached.mark = mark;
+                let old = std::mem::replace(&mut cached.routes, routes);
                 drop(slot);
                 drop(old);
             }
             _ => {
-                let copy = Cached {
+                let cached = Cached {
                     owner: self.owner,
                     seen,
+                    mark,
                     routes,
                     reader: self.register(),
                 };
-                let old = slot.replace(copy);
+                let old = slot.replace(cached);
                 drop(slot);
                 drop(old);
             }
         }
+        true
     }
 
     /// A new reader in the registry, which drops the readers of threads that ended.
@@ -367,30 +358,19 @@ fn announce(reader: &AtomicU64, mark: u64) {
     }
 }
 
-/// Clears the mark and the depth when the outermost call returns (or unwinds).
-struct Active<'a> {
-    local: &'a Local,
-    mark: &'a AtomicU64,
+/// Calls `f` out of line: the calls that are not the outermost one's.
+#[inline(never)]
+fn call<R>(f: &mut dyn FnMut(&Routes) -> R, routes: &Routes) -> R {
+    f(routes)
 }
+
+/// Clears this thread's mark when the outermost call returns (or unwinds).
+struct Active<'a>(&'a AtomicU64);
 
 impl Drop for Active<'_> {
     #[inline]
     fn drop(&mut self) {
-        self.mark.store(IDLE, Ordering::Release);
-        self.local.depth.set(0);
-    }
-}
-
-/// Puts the depth back when a nested call returns (or unwinds).
-struct Nested<'a> {
-    local: &'a Local,
-    depth: u32,
-}
-
-impl Drop for Nested<'_> {
-    #[inline]
-    fn drop(&mut self) {
-        self.local.depth.set(self.depth);
+        self.0.store(IDLE, Ordering::Release);
     }
 }
 
@@ -470,7 +450,7 @@ mod tests {
     use ko_log_config::{Config, Format};
     use log::{Level, Log, Metadata, Record};
 
-    use super::{ACTIVE, IDLE, LOCAL};
+    use super::{ACTIVE, COPY, IDLE};
     use crate::dispatch::Guard;
     use crate::route::Routes;
     use crate::{Backend, Builder, Event};
@@ -560,17 +540,20 @@ mod tests {
         crate::dispatch::lock(&written.lines).clone()
     }
 
-    /// This thread's mark and depth (`None`: no copy yet).
+    /// This thread's mark and the generation of its copy (`None`: no copy yet).
     fn this_thread() -> Option<(u64, u32)> {
-        LOCAL.with(|local| {
-            let copy = local.copy.borrow();
-            let mark = copy.as_ref()?.reader.mark.load(Ordering::Relaxed);
-            Some((mark, local.depth.get()))
+        COPY.with(|copy| {
+            let copy = copy.borrow();
+            let copy = copy.as_ref()?;
+            Some((
+                copy.reader.mark.load(Ordering::Relaxed),
+                copy.routes.generation(),
+            ))
         })
     }
 
     /// Logs `inner` through `backend` while it is displayed, noting this thread's mark
-    /// and depth before, during and after.
+    /// and copy before, during and after.
     struct LogsInside<'a> {
         backend: &'a Backend,
         seen: Mutex<Vec<Option<(u64, u32)>>>,
@@ -601,15 +584,72 @@ mod tests {
             seen: Mutex::default(),
         };
         log(&backend, format_args!("{outer}"));
-        let active = Some((ACTIVE, 1));
+        let active = Some((ACTIVE, 0));
         assert_eq!(
             *crate::dispatch::lock(&outer.seen),
-            [active, Some((ACTIVE, 2)), active],
-            "marked (generation 0) at depth 1, the nested call at depth 2 with the same mark"
+            [active, active, active],
+            "marked (generation 0) around and inside the nested call, on the same copy"
         );
         assert_eq!(this_thread(), Some((IDLE, 0)));
         assert_eq!(lines(&backend, &written), ["inner", "outer"]);
         assert_eq!(backend.routes.readers(), 1);
+    }
+
+    /// Logs `inner` through `other` while it is displayed, noting `other`'s in-flight
+    /// count on its routes in force from inside that nested call.
+    struct LogsToOther<'a> {
+        other: &'a Backend,
+        in_flight: Mutex<Vec<usize>>,
+    }
+
+    impl fmt::Display for LogsToOther<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            struct Count<'c>(&'c LogsToOther<'c>);
+            impl fmt::Display for Count<'_> {
+                fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    let count = self
+                        .0
+                        .other
+                        .routes
+                        .routes
+                        .load()
+                        .in_flight
+                        .load(Ordering::SeqCst);
+                    crate::dispatch::lock(&self.0.in_flight).push(count);
+                    f.write_str("inner")
+                }
+            }
+            log(self.other, format_args!("{}", Count(self)));
+            f.write_str("outer")
+        }
+    }
+
+    #[test]
+    fn a_call_nested_in_another_backends_call_is_counted_in_flight() {
+        let (outer, _guard_outer, written_outer) = probed(log::LevelFilter::Info);
+        let (inner, _guard_inner, written_inner) = probed(log::LevelFilter::Info);
+        let logs = LogsToOther {
+            other: &inner,
+            in_flight: Mutex::default(),
+        };
+        log(&outer, format_args!("{logs}"));
+        assert_eq!(
+            *crate::dispatch::lock(&logs.in_flight),
+            [1],
+            "pinned while nested"
+        );
+        assert_eq!(
+            inner.routes.routes.load().in_flight.load(Ordering::SeqCst),
+            0
+        );
+        assert_eq!(lines(&outer, &written_outer), ["outer"]);
+        assert_eq!(lines(&inner, &written_inner), ["inner"]);
+        assert_eq!(
+            this_thread(),
+            Some((IDLE, 0)),
+            "the outer backend's copy is kept"
+        );
+        assert_eq!(inner.routes.readers(), 0);
     }
 
     /// Parks the thread that displays it until told to go.
@@ -726,8 +766,7 @@ mod tests {
                 for _ in 0..2 {
                     let enabled = info_enabled(backend);
                     log(backend, format_args!("enabled: {enabled}"));
-                    let generation = LOCAL
-                        .with(|local| local.copy.borrow().as_ref().map(|c| c.routes.generation()));
+                    let generation = this_thread().map(|(_, generation)| generation);
                     let _ = answer.send((enabled, generation));
                     if next.recv_timeout(HUNG).is_err() {
                         return;
