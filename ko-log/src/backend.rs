@@ -29,7 +29,7 @@ use crate::{capture, clock, context, handler, process, render, report, Error};
 #[derive(Debug)]
 pub struct Backend {
     /// The routes in force and the threads reading them; a reload puts new ones in
-    /// force ([`crate::reload`]).
+    /// force ([`crate::reload()`]).
     pub(crate) routes: Arc<InForce>,
     pub(crate) queue: Arc<Queue>,
     pub(crate) shared: Arc<Shared>,

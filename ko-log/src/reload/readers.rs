@@ -3,28 +3,34 @@
 //!
 //! [`InForce`] holds the routes (an `ArcSwap`, written only by reloads), a *generation*
 //! counter (the generation of the routes in force, stored after them), and a registry of
-//! [`Reader`]s, one per thread that logged through this backend, each an atomic *mark*:
+//! readers, one per thread that logged through this backend, each an atomic *mark*:
 //! `ACTIVE | generation` while the thread routes and queues a record, `IDLE` otherwise.
-//! Every thread keeps its own copy of the routes (`thread_local`, with the generation it
-//! saw when it took it and the identity of the backend it is for), so a call while no
-//! reload is in progress touches only memory of its own thread plus one shared, read-only
-//! load of the counter: no reference counting, no `ArcSwap` debt slot.
+//! Every thread keeps its own copy of the routes (`thread_local`, with the counter's value
+//! when it took it and the identity of the backend it is for), so a call while no reload
+//! is in progress touches memory of its own thread plus one shared, read-only load of the
+//! counter: no reference count, no `ArcSwap` debt slot, and (option B below) no locked
+//! instruction.
 //!
 //! # The protocol
 //!
-//! **Caller** (the outermost call on its thread, [`InForce::read`]):
+//! **Caller** ([`InForce::read`]):
 //!
-//! 1. `seen = generation.load(Acquire)`; if the thread's copy was taken at another
-//!    generation or for another backend, take a new one (`ArcSwap::load_full`; a thread
-//!    that is new to this backend registers its reader);
-//! 2. `mark = ACTIVE | copy.generation()` (the caller's fence, below);
-//! 3. `generation.load(SeqCst)`: if it is not `seen` any more, clear the mark and start
-//!    again at 1;
-//! 4. route by the copy, capture, queue;
-//! 5. `mark = IDLE` (Release).
+//! 1. borrow this thread's copy; when there is none for this backend, take one
+//!    (`seen = generation.load(Acquire)`, then `ArcSwap::load_full`, whose routes are at
+//!    least as new as `seen` since the reloader stores them before the counter; a thread
+//!    new to this backend registers its reader);
+//! 2. if the thread's mark is `ACTIVE`, this is a nested call (below): route by the copy
+//!    as it is and return;
+//! 3. `mark = ACTIVE | copy's generation`, then the caller's fence (below);
+//! 4. `generation.load(SeqCst)`: if it is not the copy's `seen`, clear the mark, take a
+//!    new copy and start again at 1;
+//! 5. route by the copy, capture, queue;
+//! 6. `mark = IDLE` (Release; also when step 5 unwinds).
 //!
 //! A caller that waits at a raised hold leaves [`InForce::read`] first (its mark is
 //! cleared while it waits: a held caller never stalls a reload) and starts again at 1.
+//! `Log::enabled` and the max level ([`InForce::peek`]) take steps 1 and 4 without the
+//! mark: an answer, not a record, so a reload need not wait for it.
 //!
 //! **Reloader** ([`InForce::publish`], then [`InForce::wait_readers`] on the retire
 //! thread):
@@ -32,23 +38,25 @@
 //! 1. store the new routes, then `generation.store(new, SeqCst)`;
 //! 2. the reloader's fence (below);
 //! 3. wait until no registered reader's mark is `ACTIVE` with a generation at or below
-//!    the old routes' (each load Acquire: it pairs with the caller's step 5, so what that
-//!    caller queued is in the queue before anything the reloader queues next), and until
-//!    the old routes' in-flight count (the slow path, below) is 0;
+//!    the old routes' (each load `SeqCst`, so also Acquire: it pairs with the caller's
+//!    step 6, so what that caller queued is in the queue before anything the reloader
+//!    queues next), and until the old routes' in-flight count (the slow path, below)
+//!    is 0;
 //! 4. queue `Msg::Retire` (module `reload`).
 //!
-//! **Why it holds.** Caller steps 2-3 are a store then a load; reloader steps 1-3 are a
+//! **Why it holds.** Caller steps 3-4 are a store then a load; reloader steps 1-3 are a
 //! store then a load, of the two other locations. With a full fence between each pair
 //! (no store may pass the later load), at least one side sees the other's store: either
-//! the caller sees the new generation at its step 3 and starts again (and then routes by
-//! the new routes), or the reloader sees the caller's mark and waits until step 5. So
-//! when the reloader queues `Msg::Retire`, every record routed by the old routes is
-//! ahead of it in the FIFO queue, and no caller can route by them any more: a later call
-//! sees the new generation at its step 1 or 3 (a copy of the old routes left in an idle
-//! thread's cache is memory only; it is never used again).
+//! the caller sees the new generation at its step 4 and starts again (and then routes by
+//! the new routes), or the reloader sees the caller's mark and waits until step 6. A
+//! caller that passes step 4 with routes older than the new ones has not seen the new
+//! counter, so its mark is seen. So when the reloader queues `Msg::Retire`, every record
+//! routed by the old routes is ahead of it in the FIFO queue, and no caller can route by
+//! them any more: a later call sees the new counter at its step 4 (a copy of the old
+//! routes left in an idle thread is memory only; it is never used again).
 //!
 //! **The fences.** Option A: the caller's mark store is `SeqCst` and so is its load at
-//! step 3 (one locked instruction, `xchg` on x86-64), paired with the reloader's
+//! step 4 (one locked instruction, `xchg` on x86-64), paired with the reloader's
 //! `SeqCst` store and loads. Option B, used when the kernel has it: the caller's store is
 //! `Relaxed` followed by a `compiler_fence` (no instruction at all), and the reloader
 //! calls `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)` at step 2, which runs a full
@@ -58,19 +66,37 @@
 //! once per process, at the first backend ([`InForce::new`]), and never changes: a
 //! static flag read per call.
 //!
+//! B is the one used. Measured on the 2-core AMD EPYC VM of docs/BENCHMARKS.md ("What
+//! hot reload costs the caller", `--sample-size 1000`, ten runs of each back to back),
+//! the two are the same within the noise: `caller::disabled` 7.9 ns (B) and 8.0 ns (A)
+//! fastest, `caller::enabled_literal` 79.7 and 80.7 ns; this CPU hides an uncontended
+//! `xchg` on a line the thread owns behind out-of-order execution. B is kept because it
+//! leaves the caller no locked instruction at all, which is worth more where one is not
+//! hidden (it waits for the store buffer to drain: about 20 cycles on recent Intel cores
+//! in Agner Fog's tables, more after a caller's own stores), and what it costs instead is
+//! paid per reload, by the retire thread (one syscall; the threads running meanwhile take
+//! an interrupt): reloads are rare, calls are not.
+//!
 //! **Nested calls.** A `Display` impl or a processor that logs while the thread is
-//! inside step 4 is a nested call (a depth counter in the same `thread_local`): it uses
-//! the outer call's copy as it is, with no refresh and no change of the mark (the outer
-//! mark covers it; a refresh would replace the routes the outer call is reading).
+//! inside step 5 is a nested call, told by the thread's own mark being `ACTIVE` (no
+//! separate depth counter: the mark is only ever written by its own thread): it uses the
+//! outer call's copy as it is, with no refresh and no change of the mark (the outer mark
+//! covers it; a refresh would replace the routes the outer call is reading, and cannot:
+//! the copy is borrowed).
 //!
 //! **The slow path** ([`InForce::pin`]): when the `thread_local` is gone (a logger called
-//! from another thread-local's destructor at thread exit), for a nested call into another
-//! backend than the outer one's, and for the async API (which holds the routes across
-//! `.await`s, possibly moving threads), the caller counts itself on the routes it loaded
-//! (`in_flight += 1`, SeqCst), checks that the counter's generation has not moved past
-//! them (if it has, it un-counts and loads again), and un-counts once its record is
-//! queued (or its future dropped). The reloader's step 3 waits for the old routes' count.
-//! The same store-then-load argument holds, all four accesses being `SeqCst`.
+//! from another thread-local's destructor at thread exit), for a call nested in a call
+//! of another backend (the thread's copy is that backend's), and for the async API
+//! (which holds the routes across `.await`s, possibly moving threads), the caller counts
+//! itself on the routes it loaded (`in_flight += 1`, SeqCst), checks that the counter
+//! has not moved past them (if it has, it un-counts and loads again), and un-counts once
+//! its record is queued (or its future dropped). The reloader's step 3 waits for the old
+//! routes' count. The same store-then-load argument holds, all four accesses being
+//! `SeqCst`.
+//!
+//! A thread keeps one copy, for the backend it used last: a thread that alternates
+//! between two backends (tests do) takes a new copy, and registers a new reader, at each
+//! switch; the reader it leaves is pruned (the registry holds `Weak`s).
 
 use std::cell::RefCell;
 use std::ops::Deref;
