@@ -14,19 +14,19 @@
 //! ```
 
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use log::{Log, Metadata, Record};
 
 use crate::context;
 use crate::dispatch::Msg;
-use crate::route::Routes;
+use crate::reload::Pinned;
 use crate::{capture, init};
 
 /// A `log::Log` that captures one record for [`enqueue`] instead of queueing it.
 #[doc(hidden)]
 #[derive(Debug, Default)]
-pub struct AsyncCapture(Mutex<Option<(Arc<Routes>, Msg)>>);
+pub struct AsyncCapture(Mutex<Option<(Pinned, Msg)>>);
 
 impl AsyncCapture {
     /// An empty capture.
@@ -44,7 +44,8 @@ impl Log for AsyncCapture {
         let Some(backend) = init::installed() else {
             return;
         };
-        let routes = backend.routes.load_full();
+        // Counted in flight on these routes until queued: the future may move threads.
+        let routes = backend.routes.pin();
         let Some(routed) = backend.route_in(&routes, record) else {
             return;
         };

@@ -4,8 +4,6 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use arc_swap::ArcSwap;
-
 use ko_log_config::{Config, HandlerConfig, RendererConfig};
 use log::{LevelFilter, Log, Metadata, Record};
 
@@ -14,7 +12,7 @@ use crate::dispatch::queue::Queue;
 use crate::dispatch::worker::{Pipeline, Worker};
 use crate::dispatch::{on_dispatcher, Guard, Msg, Routed, Shared};
 use crate::handler::Hold;
-use crate::reload::Live;
+use crate::reload::{InForce, Live, Pinned};
 use crate::route::Routes;
 use crate::stats::Stats;
 use crate::{capture, clock, context, handler, process, render, report, Error};
@@ -30,8 +28,9 @@ use crate::{capture, clock, context, handler, process, render, report, Error};
 /// `log_panics`. Neither reads `KO_LOG`: only the init functions do.
 #[derive(Debug)]
 pub struct Backend {
-    /// The routes in force; a reload swaps in new ones ([`crate::reload`]).
-    pub(crate) routes: ArcSwap<Routes>,
+    /// The routes in force and the threads reading them; a reload puts new ones in
+    /// force ([`crate::reload()`]).
+    pub(crate) routes: Arc<InForce>,
     pub(crate) queue: Arc<Queue>,
     pub(crate) shared: Arc<Shared>,
     /// What dropping the guard does, for `flush_on_signals`.
@@ -106,7 +105,7 @@ impl Backend {
         let guard = Guard::new(shutdown.clone(), thread);
         Ok((
             Backend {
-                routes: ArcSwap::new(routes),
+                routes: Arc::new(InForce::new(routes)),
                 queue,
                 shared,
                 shutdown,
@@ -120,7 +119,7 @@ impl Backend {
 
     /// The loosest level any logger accepts (what `log::set_max_level` should be).
     pub fn max_level(&self) -> LevelFilter {
-        self.routes.load().max_level()
+        self.routes.peek(Routes::max_level)
     }
 
     /// The pipeline's counters so far.
@@ -147,14 +146,14 @@ impl Backend {
         if on_dispatcher() || self.shared.is_closed() {
             return false;
         }
-        // Held until queued, as in `log`; no hold is waited for (the wait is bounded).
-        let routes = self.routes.load();
-        let Some(routed) = self.route_in(&routes, record) else {
-            return false;
-        };
-        let msg = Msg::Record(routed, capture::capture(record), context::current());
-        let queued = self.queue.push_within(msg, deadline);
-        drop(routes);
+        // Read until queued, as in `log`; no hold is waited for (the wait is bounded).
+        let queued = self.routes.read(|routes| {
+            let Some(routed) = self.route_in(routes, record) else {
+                return false;
+            };
+            let msg = Msg::Record(routed, capture::capture(record), context::current());
+            self.queue.push_within(msg, deadline)
+        });
         queued && self.flush_until(Some(deadline))
     }
 
@@ -273,8 +272,9 @@ impl Backend {
 
     /// Routes `record` by the config in force, waits at the raised holds of its route,
     /// then queues what `capture` makes (the record and the scoped context it was logged
-    /// in) under the queue's backpressure. The routes are held until it is queued (a
-    /// reload waits for that before it retires them), and read again after a wait.
+    /// in) under the queue's backpressure. The thread is marked as reading the routes
+    /// until it is queued (a reload waits for that before it retires them:
+    /// `reload::readers`), and reads them again after a wait, which it does unmarked.
     /// `Log::log` and the tracing bridge both end here, so a record from either takes the
     /// same path.
     #[inline]
@@ -283,24 +283,43 @@ impl Backend {
         record: &Record<'_>,
         capture: impl FnOnce() -> (capture::Captured, Option<Arc<context::Frame>>),
     ) {
-        let (routes, routed) = loop {
-            let routes = self.routes.load();
-            let Some(routed) = self.route_in(&routes, record) else {
-                return;
-            };
-            match self.held(&routes, routed, record.level()) {
-                None => break (routes, routed),
+        let mut capture = Some(capture);
+        loop {
+            // The filter inline, the rest (capture, queue) out of line: a filtered call
+            // stays short.
+            let held = self.routes.read(|routes| {
+                let routed = self.route_in(routes, record)?;
+                self.hold_or_queue(routes, routed, record.level(), &mut capture)
+            });
+            match held {
+                None => return,
                 Some(held) => {
-                    drop(routes);
                     if !self.wait_for(&held) {
                         return;
                     }
                 }
             }
-        };
-        let (captured, scope) = capture();
-        self.queue.push(Msg::Record(routed, captured, scope));
-        drop(routes);
+        }
+    }
+
+    /// For [`Backend::submit_with`]: the raised holds `routed` must wait for, or else
+    /// queues what `capture` makes (once). (A boxed slice: returned in two registers.)
+    #[inline(never)]
+    fn hold_or_queue(
+        &self,
+        routes: &Routes,
+        routed: Routed,
+        level: log::Level,
+        capture: &mut Option<impl FnOnce() -> (capture::Captured, Option<Arc<context::Frame>>)>,
+    ) -> Option<Box<[Hold]>> {
+        if let Some(held) = self.held(routes, routed, level) {
+            return Some(held.into_boxed_slice());
+        }
+        if let Some(capture) = capture.take() {
+            let (captured, scope) = capture();
+            self.queue.push(Msg::Record(routed, captured, scope));
+        }
+        None
     }
 
     /// Wakes the dispatcher (never waits): it flushes its handlers when it finds the
@@ -309,10 +328,11 @@ impl Backend {
         self.queue.wake();
     }
 
-    /// Queues a record from async code (see [`crate::ainfo!`]), routed by `routes` (held
-    /// until it is queued, so that its generation stays alive); under a raised hold the
-    /// task waits, not its thread.
-    pub(crate) async fn push_async(&self, routes: Arc<Routes>, msg: Msg) {
+    /// Queues a record from async code (see [`crate::ainfo!`]), routed by `routes`
+    /// (counted in flight until it is queued, or the future dropped, so that a reload
+    /// keeps their generation until then); under a raised hold the task waits, not its
+    /// thread.
+    pub(crate) async fn push_async(&self, routes: Pinned, msg: Msg) {
         if let Msg::Record(routed, captured, _) = &msg {
             let held = self.held(&routes, *routed, captured.level());
             for hold in held.iter().flatten() {
@@ -463,11 +483,12 @@ pub(crate) fn build_pipeline(name: &str, config: &HandlerConfig) -> Result<Pipel
 
 impl Log for Backend {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        let routes = self.routes.load();
-        let route = routes.lookup(metadata.target());
-        routes
-            .get(route)
-            .is_some_and(|route| metadata.level() <= route.level)
+        self.routes.peek(|routes| {
+            let route = routes.lookup(metadata.target());
+            routes
+                .get(route)
+                .is_some_and(|route| metadata.level() <= route.level)
+        })
     }
 
     fn log(&self, record: &Record<'_>) {

@@ -12,6 +12,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::atomic::AtomicUsize;
 
 use ko_log_config::logger::owners;
 pub(crate) use ko_log_config::logger::owns;
@@ -54,6 +55,9 @@ pub(crate) struct Routes {
     /// The slots of every handler this config has, routed to or not: the handlers it
     /// keeps alive.
     slots: Vec<usize>,
+    /// Callers on the slow path routing by these routes and not done queueing yet
+    /// (`reload::readers`): a reload retires them once it is 0.
+    pub in_flight: AtomicUsize,
 }
 
 /// Up to this many loggers (root aside), a lookup walks them all: a handful of prefix
@@ -195,6 +199,7 @@ impl Routes {
             routes,
             generation: 0,
             slots: Vec::new(),
+            in_flight: AtomicUsize::new(0),
         }
     }
 

@@ -3,17 +3,20 @@
 //! handlers and levels at once; a config that does not validate changes nothing.
 //!
 //! **One swap, and every record routed once.** Callers read the routes in force through
-//! an `ArcSwap` and keep that read until their record is queued; the record carries the
-//! routes' *generation*. A reload:
+//! a per-thread copy checked against a generation counter, and mark their thread as
+//! reading them until their record is queued (module `readers`: the protocol, and why
+//! the reload below sees every such caller); the record carries the routes' *generation*.
+//! A reload:
 //!
 //! 1. builds what is new: the handlers that are new or whose params changed (opened now,
 //!    so a file that cannot be opened refuses the reload with nothing changed), the
 //!    renderers and processors of kept handlers whose other keys changed, the routes;
 //! 2. hands the new generation to the dispatcher (`Shared::pending`), which takes it up
 //!    at its first record;
-//! 3. swaps the routes: every `log` call that starts after this uses the new config
-//!    (`reload` returns here);
-//! 4. on a thread of its own, waits until no caller still holds the old routes (each has
+//! 3. swaps the routes and bumps the generation counter: every `log` call that starts
+//!    after this uses the new config (`reload` returns here);
+//! 4. on a thread of its own, waits until no caller still routes by the old routes (no
+//!    thread's mark says it reads them, none is counted in flight on them: each has
 //!    queued its record), then queues [`Msg::Retire`]: once the dispatcher reaches it, no
 //!    record of the old generation is left, so it forgets that generation and hands back
 //!    the handlers no newer generation uses, which are flushed and closed on that thread.
@@ -33,6 +36,7 @@
 //! handlers kept, opened and closed), `error` when refused (with the located error, the
 //! running config kept), `warn` for what did not apply.
 
+mod readers;
 mod watch;
 
 use std::path::{Path, PathBuf};
@@ -49,6 +53,7 @@ use crate::route::Routes;
 use crate::stats::HandlerCounters;
 use crate::{init, render, report, Backend, Error};
 
+pub(crate) use readers::{InForce, Pinned};
 pub(crate) use watch::{spawn as watch, stamp};
 
 /// What a reload changed ([`reload`], [`reconfigure`]).
@@ -386,7 +391,7 @@ impl Backend {
                 .collect(),
         );
         let max_level = routes.max_level();
-        let old = self.routes.swap(routes);
+        let old = self.routes.publish(routes);
         if self.is_installed() {
             log::set_max_level(max_level);
             if config.log_panics {
@@ -416,15 +421,16 @@ impl Backend {
     fn retire(&self, old: Arc<Routes>) {
         let queue = Arc::clone(&self.queue);
         let shared = Arc::clone(&self.shared);
+        let routes = Arc::clone(&self.routes);
         let work = move || {
             crate::dispatch::mark_own_thread();
-            // Held here and by the dispatcher (taken up or pending): any more is a caller
-            // that read these routes and has not queued its record yet.
-            while Arc::strong_count(&old) > 2 {
-                if shared.is_closed() {
-                    return;
-                }
+            // Until no caller routes by the old routes (each has queued its record).
+            let routed = routes.wait_readers(&old, || {
                 std::thread::sleep(Duration::from_millis(1));
+                !shared.is_closed()
+            });
+            if !routed {
+                return;
             }
             let generation = old.generation();
             drop(old);
