@@ -94,17 +94,21 @@ fn a_hundred_reloads_under_a_writer_route_every_record_by_the_config_of_its_time
             // (first id that may be routed by the new config, first id that must be,
             // whether the new config is B)
             let mut reloads = Vec::new();
+            let mut window = 0;
             for k in 1..=100 {
                 let to_b = k % 2 == 1;
-                // Some records under each config.
+                // Some records under each config: more than the last reload's window
+                // held, so that most records are checked against exactly one config
+                // however fast the writer is against the reloads.
                 let at = logged.load(Ordering::SeqCst);
                 support::wait_until("the writer to log", || {
-                    logged.load(Ordering::SeqCst) >= at + 20
+                    logged.load(Ordering::SeqCst) >= at + 20 + 2 * window
                 });
                 replace(&path, &moving(dir.path(), to_b));
                 let before = logged.load(Ordering::SeqCst);
                 let reloaded = ko_log::reload().unwrap();
                 let after = logged.load(Ordering::SeqCst);
+                window = after - before;
                 assert_eq!(reloaded.generation, k);
                 assert_eq!(reloaded.kept, ["a", "b", "events"], "nothing reopened");
                 assert!(reloaded.opened.is_empty() && reloaded.closed.is_empty());
