@@ -106,6 +106,12 @@ impl Captured {
         level_of(self.level)
     }
 
+    /// Whether the key-values are kept inline (nothing allocated for them).
+    #[cfg(test)]
+    pub fn fields_inline(&self) -> bool {
+        matches!(self.fields, Kv::Inline { .. })
+    }
+
     /// The event the dispatcher works on; thread names are resolved through `threads`,
     /// and what is copied out of the inline buffer goes into buffers reused from `spare`.
     pub fn into_event(self, threads: &mut ThreadNames, spare: &mut Spares) -> Event {
@@ -562,17 +568,18 @@ impl ThreadNames {
 }
 
 /// The target, borrowed when it is the call site's (static) module path — the default
-/// target of every `log` macro — and otherwise interned (see [`intern_target`]).
+/// target of every `log` macro — and otherwise interned (see [`intern`]).
 fn target(record: &log::Record<'_>) -> Str {
     let target = record.target();
     match record.module_path_static() {
         Some(module) if std::ptr::eq(module, target) => Cow::Borrowed(module),
-        _ => intern_target(target),
+        _ => intern(target),
     }
 }
 
-/// Distinct targets kept for the life of the process; beyond, targets are copied per
-/// record (a program that makes up targets at run time does not grow memory forever).
+/// Distinct strings (targets, and bound loggers' keys) kept for the life of the process;
+/// beyond, they are copied per record (a program that makes up targets at run time does
+/// not grow memory forever).
 const INTERNED_TARGETS: usize = 4096;
 
 /// An explicit target (`log::info!(target: "audit", ..)`) as a `'static` string.
@@ -582,7 +589,9 @@ const INTERNED_TARGETS: usize = 4096;
 /// are few and live as long as the code naming them, so each distinct one is copied once
 /// into a process-wide set and found again through a small per-thread cache keyed by the
 /// string's address (and checked by content, so a reused address is never trusted).
-fn intern_target(target: &str) -> Str {
+/// A bound [`crate::Logger`]'s keys made at run time are interned the same way, once,
+/// when they are bound.
+pub(crate) fn intern(target: &str) -> Str {
     const SLOTS: usize = 64;
     thread_local! {
         static RECENT: [std::cell::Cell<(usize, &'static str)>; SLOTS] =
@@ -1089,17 +1098,17 @@ mod tests {
 
     #[test]
     fn explicit_targets_are_interned_and_checked_by_content() {
-        let first = intern_target("audit::trail");
+        let first = intern("audit::trail");
         assert!(matches!(first, Cow::Borrowed("audit::trail")));
         // Same text elsewhere: the same interned string.
         let owned = String::from("audit::trail");
-        assert!(matches!(intern_target(&owned), Cow::Borrowed(t) if t.as_ptr() == first.as_ptr()));
+        assert!(matches!(intern(&owned), Cow::Borrowed(t) if t.as_ptr() == first.as_ptr()));
         // One buffer reused for other text at the same address is never mistaken.
         let mut buffer = String::with_capacity(32);
         buffer.push_str("alpha");
-        assert_eq!(intern_target(&buffer), "alpha");
+        assert_eq!(intern(&buffer), "alpha");
         buffer.clear();
         buffer.push_str("omega");
-        assert_eq!(intern_target(&buffer), "omega");
+        assert_eq!(intern(&buffer), "omega");
     }
 }

@@ -12,6 +12,7 @@
 //! with the logger's name as their target and its fields after the record's own
 //! key-values (a key given at the call wins over a bound one).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -39,7 +40,12 @@ impl Logger {
 
     /// A new logger with `key = value` added (replacing a bound `key`); `self` is unchanged.
     pub fn bind(&self, key: impl Into<Str>, value: impl Into<Value>) -> Logger {
-        let key = key.into();
+        // A key made at run time is interned here, once, so that every record passes it
+        // on as `'static` and the capture keeps it inline instead of copying it.
+        let key = match key.into() {
+            Cow::Owned(key) => crate::capture::intern(&key),
+            borrowed => borrowed,
+        };
         let mut fields: Vec<(Str, Value)> = Vec::with_capacity(self.fields.len() + 1);
         fields.extend(self.fields.iter().filter(|(k, _)| *k != key).cloned());
         fields.push((key, value.into()));
@@ -136,7 +142,11 @@ impl Source for Chained<'_> {
     fn visit<'kvs>(&'kvs self, visitor: &mut dyn VisitSource<'kvs>) -> Result<(), kv::Error> {
         self.first.visit(visitor)?;
         for (key, value) in self.bound {
-            visitor.visit_pair(kv::Key::from_str(key), to_kv(value))?;
+            let key = match key {
+                Cow::Borrowed(key) => kv::Key::from_str_static(key),
+                Cow::Owned(key) => kv::Key::from_str(key),
+            };
+            visitor.visit_pair(key, to_kv(value))?;
         }
         Ok(())
     }
@@ -151,5 +161,45 @@ fn to_kv(value: &Value) -> kv::Value<'_> {
         Value::F64(v) => kv::Value::from(*v),
         Value::Str(v) => kv::Value::from(v.as_ref()),
         other => kv::Value::from_display(other),
+    }
+}
+
+#[cfg(test)]
+mod inline_tests {
+    use super::*;
+
+    #[test]
+    fn bound_fields_pass_on_static_keys_and_stay_inline_in_the_record() {
+        let logger = Logger::new("app")
+            .bind("request_id", "r-42")
+            .bind(String::from("tenant"), 7u64);
+        let own: [(&str, &str); 0] = [];
+        let chained = Chained {
+            first: &own,
+            bound: &logger.fields,
+        };
+        let record = Record::builder()
+            .args(format_args!("m"))
+            .target("app")
+            .key_values(&chained)
+            .build();
+        let captured = crate::capture::capture(&record);
+        assert!(
+            captured.fields_inline(),
+            "no allocation for the bound fields"
+        );
+        let event = captured.into_event(&mut Default::default(), &mut Default::default());
+        let fields: Vec<_> = event
+            .fields
+            .iter()
+            .map(|(k, v)| (k.to_owned(), v.clone()))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("request_id".to_owned(), Value::Str("r-42".into())),
+                ("tenant".to_owned(), Value::U64(7)),
+            ]
+        );
     }
 }
