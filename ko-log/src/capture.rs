@@ -250,9 +250,11 @@ pub(crate) fn capture_parts(
 pub(crate) fn capture(record: &log::Record<'_>) -> Captured {
     let mut message = Text::of(record.args());
     let mut fields = Kv::EMPTY;
-    let _ = record.key_values().visit(&mut FieldCollector {
+    let key_values = record.key_values();
+    let _ = key_values.visit(&mut FieldCollector {
         fields: &mut fields,
         text: &mut message,
+        all: key_values,
     });
     Captured {
         time: now_nanos(),
@@ -281,7 +283,7 @@ const INLINE_FIELDS: usize = 2;
 /// A record's key-values as they cross the queue: up to [`INLINE_FIELDS`] with `'static`
 /// keys and scalar or short text values are kept inline (the text in the record's
 /// [`Text`] buffer, after the message), so that the common record allocates nothing on
-/// the caller's thread; any other set goes to the heap as [`Fields`], sized exactly.
+/// the caller's thread; any other set goes to the heap as [`Fields`], sized to the record's count.
 #[derive(Debug)]
 enum Kv {
     Inline {
@@ -297,13 +299,14 @@ impl Kv {
         items: [("", Scalar::Null); INLINE_FIELDS],
     };
 
-    /// Adds a field on the heap, moving the inline ones there first.
-    fn push_heap(&mut self, text: &Text, key: Str, value: Value) {
+    /// Adds a field on the heap, moving the inline ones there first, into room for
+    /// `all` fields (the record's count: they wait in the queue, so sized exactly).
+    fn push_heap(&mut self, text: &Text, key: Str, value: Value, all: impl FnOnce() -> usize) {
         match self {
             Kv::Heap(fields) => fields.push_unchecked(key, value),
             Kv::Inline { len, items } => {
                 let items = items.get(..usize::from(*len)).unwrap_or_default();
-                let mut fields = Fields::with_capacity(items.len() + 1);
+                let mut fields = Fields::with_capacity(all().max(items.len() + 1));
                 for (key, scalar) in items {
                     fields.push_unchecked(Cow::Borrowed(*key), scalar.value(text));
                 }
@@ -314,7 +317,7 @@ impl Kv {
     }
 
     /// Whether `key` is there.
-    fn get(&self, key: &str) -> bool {
+    fn contains(&self, key: &str) -> bool {
         match self {
             Kv::Inline { len, items } => items
                 .get(..usize::from(*len))
@@ -656,11 +659,13 @@ fn format_caught(value: &dyn fmt::Display) -> String {
 struct FieldCollector<'a> {
     fields: &'a mut Kv,
     text: &'a mut Text,
+    /// The record's key-values, counted when they go to the heap.
+    all: &'a dyn kv::Source,
 }
 
 impl<'kvs> VisitSource<'kvs> for FieldCollector<'_> {
     fn visit_pair(&mut self, key: kv::Key<'kvs>, value: kv::Value<'kvs>) -> Result<(), kv::Error> {
-        if self.fields.get(key.as_str()) {
+        if self.fields.contains(key.as_str()) {
             return Ok(());
         }
         if let (Kv::Inline { len, items }, Some(key)) = (&mut *self.fields, key.to_static_str()) {
@@ -681,7 +686,9 @@ impl<'kvs> VisitSource<'kvs> for FieldCollector<'_> {
             Some(key) => Cow::Borrowed(key),
             None => Cow::Owned(key.as_str().to_owned()),
         };
-        self.fields.push_heap(self.text, key, capture_value(&value));
+        let all = self.all;
+        self.fields
+            .push_heap(self.text, key, capture_value(&value), || all.count());
         Ok(())
     }
 }
@@ -978,7 +985,11 @@ mod tests {
         ];
         for kvs in &cases {
             let captured = record_with(kvs, format_args!("m"));
-            assert!(matches!(captured.fields, Kv::Heap(_)), "{kvs:?}");
+            match &captured.fields {
+                // Sized to the record's count once, not grown field by field.
+                Kv::Heap(fields) => assert_eq!(fields.capacity(), kvs.len(), "{kvs:?}"),
+                Kv::Inline { .. } => panic!("inline: {kvs:?}"),
+            }
             let got = fields_of(captured);
             let mut expected: Vec<(String, Value)> = Vec::new();
             for (k, v) in kvs {
