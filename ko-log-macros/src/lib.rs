@@ -18,6 +18,7 @@
 use proc_macro::TokenStream;
 
 mod component;
+mod deferred;
 mod errors;
 mod life;
 #[cfg(test)]
@@ -129,4 +130,13 @@ pub fn handler(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn renderer(args: TokenStream, item: TokenStream) -> TokenStream {
     component::attribute(component::Kind::Renderer, args.into(), item.into()).into()
+}
+
+/// The deferred part of `ko_log::info!` and its siblings (called by `ko_log::log!` after
+/// its level check; not public API): parses the format string and generates the code
+/// that copies the arguments and the function that formats them on the dispatcher.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __deferred(input: TokenStream) -> TokenStream {
+    deferred::expand(input.into()).into()
 }

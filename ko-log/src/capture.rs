@@ -24,6 +24,7 @@ use log::Level;
 
 use time::OffsetDateTime;
 
+use crate::deferred::{Decoder, RenderFn};
 use crate::event::{ErrorValue, Event, Fields, Str, Value};
 
 /// A record captured on the caller thread, on its way to the dispatcher.
@@ -248,7 +249,13 @@ pub(crate) fn capture_parts(
 
 /// Captures `record`.
 pub(crate) fn capture(record: &log::Record<'_>) -> Captured {
-    let mut message = Text::of(record.args());
+    capture_with(record, Text::of(record.args()))
+}
+
+/// Captures `record` with its message already taken as `message` (ko-log's own macros
+/// encode it: [`crate::deferred`]).
+#[inline]
+pub(crate) fn capture_with(record: &log::Record<'_>, mut message: Text) -> Captured {
     let mut fields = Kv::EMPTY;
     let key_values = record.key_values();
     let _ = key_values.visit(&mut FieldCollector {
@@ -375,6 +382,16 @@ enum Message {
     Inline(u8),
     /// Formatted, longer than the buffer.
     Heap(String),
+    /// Arguments encoded by ko-log's macros in the first `len` bytes of the buffer,
+    /// formatted by `render` on the dispatcher ([`crate::deferred`]).
+    Deferred { render: RenderFn, len: u8 },
+    /// Encoded arguments longer than the buffer.
+    DeferredHeap { render: RenderFn, bytes: Box<Vec<u8>> },
+}
+
+/// The render function of a message still being encoded.
+fn unset(_: &mut Decoder<'_>, _: &mut String) -> fmt::Result {
+    Ok(())
 }
 
 impl Text {
@@ -384,6 +401,78 @@ impl Text {
             message: Message::Static(text),
             used: 0,
             bytes: [0; INLINE],
+        }
+    }
+
+    /// A message whose arguments are encoded next ([`Text::push_encoded`]) and formatted
+    /// on the dispatcher by the function [`Text::rendered_by`] names.
+    pub(crate) fn deferred() -> Text {
+        Text {
+            message: Message::Deferred {
+                render: unset,
+                len: 0,
+            },
+            used: 0,
+            bytes: [0; INLINE],
+        }
+    }
+
+    /// Appends encoded argument bytes: inline while they fit, then on the heap.
+    #[inline]
+    pub(crate) fn push_encoded(&mut self, more: &[u8]) {
+        match &mut self.message {
+            Message::Deferred { render, len } => {
+                let start = usize::from(*len);
+                match self.bytes.get_mut(start..start + more.len()) {
+                    Some(slot) => {
+                        slot.copy_from_slice(more);
+                        *len = (start + more.len()) as u8;
+                        self.used = *len;
+                    }
+                    None => {
+                        let mut bytes = Vec::with_capacity(2 * (start + more.len()));
+                        bytes.extend_from_slice(self.bytes.get(..start).unwrap_or_default());
+                        bytes.extend_from_slice(more);
+                        self.message = Message::DeferredHeap {
+                            render: *render,
+                            bytes: Box::new(bytes),
+                        };
+                        self.used = 0;
+                    }
+                }
+            }
+            Message::DeferredHeap { bytes, .. } => bytes.extend_from_slice(more),
+            _ => {}
+        }
+    }
+
+    /// How many encoded bytes there are so far.
+    pub(crate) fn encoded_len(&self) -> usize {
+        match &self.message {
+            Message::Deferred { len, .. } => usize::from(*len),
+            Message::DeferredHeap { bytes, .. } => bytes.len(),
+            _ => 0,
+        }
+    }
+
+    /// Overwrites encoded bytes at `at` (a length written before its text).
+    pub(crate) fn patch_encoded(&mut self, at: usize, with: &[u8]) {
+        let bytes = match &mut self.message {
+            Message::Deferred { .. } => &mut self.bytes[..],
+            Message::DeferredHeap { bytes, .. } => &mut bytes[..],
+            _ => return,
+        };
+        if let Some(slot) = bytes.get_mut(at..at + with.len()) {
+            slot.copy_from_slice(with);
+        }
+    }
+
+    /// Names the function that formats the encoded arguments.
+    pub(crate) fn rendered_by(&mut self, by: RenderFn) {
+        if let Message::Deferred { render, .. } | Message::DeferredHeap { render, .. } =
+            &mut self.message
+        {
+            *render = by;
         }
     }
 
@@ -435,8 +524,14 @@ impl Text {
         std::str::from_utf8(bytes).unwrap_or_default()
     }
 
-    fn into_str(self, spare: Option<String>) -> Str {
+    pub(crate) fn into_str(self, spare: Option<String>) -> Str {
         match self.message {
+            Message::Deferred { render, len } => Cow::Owned(rendered(
+                render,
+                self.bytes.get(..usize::from(len)).unwrap_or_default(),
+                spare,
+            )),
+            Message::DeferredHeap { render, bytes } => Cow::Owned(rendered(render, &bytes, spare)),
             Message::Static(text) => Cow::Borrowed(text),
             Message::Inline(len) => {
                 let mut owned = spare.unwrap_or_else(|| String::with_capacity(INLINE));
@@ -444,6 +539,22 @@ impl Text {
                 Cow::Owned(owned)
             }
             Message::Heap(text) => Cow::Owned(text),
+        }
+    }
+}
+
+/// Formats a deferred message from its encoded arguments (into `spare` when there is
+/// one); a panic in a type's `Display` (one that opted in with [`crate::Loggable`]) or a
+/// formatting error is replaced by a placeholder, as on the caller.
+fn rendered(render: RenderFn, bytes: &[u8], spare: Option<String>) -> String {
+    let mut out = spare.unwrap_or_else(|| String::with_capacity(INLINE));
+    let written = crate::panic::catch(|| render(&mut Decoder::new(bytes), &mut out));
+    match written {
+        Ok(Ok(())) => out,
+        Ok(Err(_)) => "<formatting error>".to_owned(),
+        Err(_) => {
+            crate::panic::count_format_panic();
+            "<panicked while formatting>".to_owned()
         }
     }
 }
@@ -471,7 +582,9 @@ impl fmt::Write for Text {
                     }
                 }
             }
-            Message::Static(_) => return Err(fmt::Error),
+            Message::Static(_) | Message::Deferred { .. } | Message::DeferredHeap { .. } => {
+                return Err(fmt::Error)
+            }
         }
         Ok(())
     }

@@ -47,6 +47,7 @@ mod capture;
 pub mod check;
 mod clock;
 pub mod context;
+pub mod deferred;
 mod dispatch;
 pub mod error;
 pub mod event;
@@ -54,6 +55,7 @@ pub mod handler;
 mod init;
 pub mod life;
 mod logger;
+mod macros;
 mod panic;
 pub mod process;
 mod registry;
@@ -72,6 +74,7 @@ pub mod tracing;
 pub use backend::Backend;
 pub use builder::Builder;
 pub use context::{with_context, ContextGuard, WithContext};
+pub use deferred::Loggable;
 pub use dispatch::Guard;
 pub use error::{Error, ParamError};
 pub use event::{ErrorValue, Event, Fields, Str, Value};
@@ -94,6 +97,9 @@ pub use ko_log_config as config;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::async_api::{enqueue, AsyncCapture};
+    // ko_log::info! and its siblings:
+    pub use crate::deferred;
+    pub use ko_log_macros::__deferred as deferred;
     pub use log;
     pub use std::borrow::Cow;
     // #[ko_log::life], ko_log::life_guard!; #[ko_log::handler], #[ko_log::renderer],
