@@ -137,7 +137,11 @@ fn every_renderer_writes_the_same_line_for_both_macros() {
     log::logger().flush();
     drop(guard);
 
-    assert_eq!(hits.load(Ordering::Relaxed), 2, "each call evaluates its argument once");
+    assert_eq!(
+        hits.load(Ordering::Relaxed),
+        2,
+        "each call evaluates its argument once"
+    );
     for file in ["plain.log", "json.log", "logfmt.log", "colored.log"] {
         let mut lines = support::lines(dir.path().join(file));
         if file == "json.log" {

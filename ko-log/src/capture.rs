@@ -385,8 +385,13 @@ enum Message {
     /// Arguments encoded by ko-log's macros in the first `len` bytes of the buffer,
     /// formatted by `render` on the dispatcher ([`crate::deferred`]).
     Deferred { render: RenderFn, len: u8 },
-    /// Encoded arguments longer than the buffer.
-    DeferredHeap { render: RenderFn, bytes: Box<Vec<u8>> },
+    /// Encoded arguments longer than the buffer. (Boxed: a `Vec` here would grow every
+    /// queued record by 8 bytes, past `Msg`'s 256; only a spilled record pays.)
+    #[allow(clippy::box_collection)]
+    DeferredHeap {
+        render: RenderFn,
+        bytes: Box<Vec<u8>>,
+    },
 }
 
 /// The render function of a message still being encoded.

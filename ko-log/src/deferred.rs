@@ -48,7 +48,7 @@ impl<'a> Decoder<'a> {
 
     /// The next argument, decoded as `K` (the kind it was encoded as).
     #[inline]
-    pub fn next<K: Kind>(&mut self) -> K::View<'a> {
+    pub fn arg<K: Kind>(&mut self) -> K::View<'a> {
         K::decode(self)
     }
 
@@ -565,12 +565,7 @@ fn elsewhere(record: &Record<'_>, encode: impl FnOnce(&mut Encoder) -> RenderFn)
         return;
     }
     let message = encoded(encode).into_str(None);
-    logger.log(
-        &record
-            .to_builder()
-            .args(format_args!("{message}"))
-            .build(),
-    );
+    logger.log(&record.to_builder().args(format_args!("{message}")).build());
 }
 
 /// The key-values of a call that has none.

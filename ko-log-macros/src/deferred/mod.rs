@@ -242,7 +242,7 @@ fn deferred(
                 __ko_log_from: &mut #krate::__private::deferred::Decoder<'_>,
                 __ko_log_out: &mut ::std::string::String,
             ) -> ::core::fmt::Result {
-                #(let #views = __ko_log_from.next::<#kinds>();)*
+                #(let #views = __ko_log_from.arg::<#kinds>();)*
                 ::core::fmt::Write::write_fmt(
                     __ko_log_out,
                     ::core::format_args!(#numbered, #(#views),*),
