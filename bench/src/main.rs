@@ -34,7 +34,7 @@ use workload::Scenario;
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage:\n  ko-log-bench all [--quick] [--reps N] [--only a,b] [--scenarios 1t,2t,4t,8t,paced,off,kv] [--no-doc] [--wait|--no-wait]\n  \
+        "usage:\n  ko-log-bench all [--quick] [--reps N] [--only a,b] [--scenarios 1t,...,native-paced] [--no-doc] [--wait|--no-wait]\n  \
          ko-log-bench net [--reps N] [--records N] [--file-records N] [--no-doc] [--no-wait]\n  \
          ko-log-bench run <backend> <scenario> [--records N]\n  \
          ko-log-bench <backend> <scenario> [--records N]\n  ko-log-bench list\n\n\
@@ -59,12 +59,17 @@ fn main() -> ExitCode {
             }
         },
         "list" => {
-            for b in backends::ALL.iter().chain(backends::NET) {
+            let pending = backends::PENDING
+                .iter()
+                .map(|b| (b, " (pending: not run yet)"));
+            let runnable = backends::ALL.iter().chain(backends::NET).map(|b| (b, ""));
+            for (b, note) in runnable.chain(pending) {
                 println!(
-                    "{:<18} {:<9} kv={:<5} {}",
+                    "{:<18} {:<9} kv={:<5} {:<8} {}{note}",
                     b.id,
                     if b.lossless { "lossless" } else { "lossy" },
                     b.kv,
+                    if b.native { "native" } else { "log" },
                     b.describe
                 );
             }
@@ -75,6 +80,14 @@ fn main() -> ExitCode {
         "-h" | "--help" | "help" => usage(),
         _ => run_child(&args),
     }
+}
+
+/// Feeds ticklog with its own `info!` (see [`backends::ticklog`]). Here, in the crate
+/// root, because ticklog's macros read the level and backpressure that
+/// `ticklog::configure!` sets through macros it exports at the crate root, and only the
+/// crate root can name those.
+fn ticklog_drive(ctx: &workload::Ctx) -> workload::Produced {
+    ctx.drive(|i, user| ticklog::info!("request {} handled for user {}", i, user))
 }
 
 /// `run <backend> <scenario> [--records N]`: one measurement, in this process.
@@ -100,6 +113,19 @@ fn run_child(args: &[String]) -> ExitCode {
     }
     if scenario == Scenario::Kv && !backend.kv {
         eprintln!("{} does not render log key-values; no kv run", backend.id);
+        return ExitCode::from(3);
+    }
+    if !backend.fits(scenario) {
+        eprintln!(
+            "{} runs {} scenarios only; `{}` is not one",
+            backend.id,
+            if backend.native {
+                "the native"
+            } else {
+                "the log::info!"
+            },
+            scenario.id()
+        );
         return ExitCode::from(3);
     }
     let records = records.unwrap_or(scenario.default_records(false));

@@ -112,5 +112,16 @@ mod tests {
             Some(42)
         );
         assert_eq!(record_id(b"dropped 3 messages, retry request x"), None);
+        // inqjet (bridge and own macro) and ticklog, as they write the line.
+        assert_eq!(
+            record_id(
+                b"2026-12-07T19:43:38.427984458Z [INFO] bench:52 request 0 handled for user alice"
+            ),
+            Some(0)
+        );
+        assert_eq!(
+            record_id(b"2026-12-07T19:43:38.493470573Z INFO src/main.rs:88 request 2500 handled for user erin"),
+            Some(2500)
+        );
     }
 }

@@ -4,7 +4,8 @@
 //! Every backend is fed the same records: INFO, target `bench`, message
 //! `request {i} handled for user {user}` with `i` the record id (unique across threads)
 //! and `user` one of eight names; the `kv` scenario adds `user_id = i` and
-//! `path = "/api/v1/items"`. A backend module sets its logger up, hands
+//! `path = "/api/v1/items"`. The `native` scenarios repeat `1t`, `4t`, `8t` and `paced`
+//! for the backends fed through their own macro instead of `log::info!`. A backend module sets its logger up, hands
 //! [`Ctx::drive`] a closure that logs record `i` its native way, and times its own
 //! shutdown; [`measure`] adds the memory reading and the check of the file on disk.
 
@@ -41,13 +42,21 @@ pub enum Scenario {
     Disabled,
     /// One producer thread, two `log` key-values per record.
     Kv,
+    /// `1t` through a backend's own macro (`native-1t`).
+    NativeOneThread,
+    /// `4t` through a backend's own macro (`native-4t`).
+    NativeFourThreads,
+    /// `8t` through a backend's own macro (`native-8t`).
+    NativeEightThreads,
+    /// `paced` through a backend's own macro (`native-paced`).
+    NativePaced,
 }
 
 /// The interval between the slots of the `paced` scenario.
 pub const PACE: Duration = Duration::from_micros(2);
 
 impl Scenario {
-    pub const ALL: [Scenario; 7] = [
+    pub const ALL: [Scenario; 11] = [
         Scenario::OneThread,
         Scenario::TwoThreads,
         Scenario::FourThreads,
@@ -55,7 +64,29 @@ impl Scenario {
         Scenario::Paced,
         Scenario::Disabled,
         Scenario::Kv,
+        Scenario::NativeOneThread,
+        Scenario::NativeFourThreads,
+        Scenario::NativeEightThreads,
+        Scenario::NativePaced,
     ];
+
+    /// Whether the backend is fed through its own macro (the `native` family) rather
+    /// than `log::info!` (or, for tracing, slog and spdlog-rs, their usual macro).
+    pub fn native(self) -> bool {
+        self.base() != self
+    }
+
+    /// The `log::info!` scenario a `native` one repeats (itself for the others): the
+    /// same threads, records, pacing and timing.
+    pub fn base(self) -> Scenario {
+        match self {
+            Scenario::NativeOneThread => Scenario::OneThread,
+            Scenario::NativeFourThreads => Scenario::FourThreads,
+            Scenario::NativeEightThreads => Scenario::EightThreads,
+            Scenario::NativePaced => Scenario::Paced,
+            other => other,
+        }
+    }
 
     pub fn id(self) -> &'static str {
         match self {
@@ -66,6 +97,10 @@ impl Scenario {
             Scenario::Paced => "paced",
             Scenario::Disabled => "off",
             Scenario::Kv => "kv",
+            Scenario::NativeOneThread => "native-1t",
+            Scenario::NativeFourThreads => "native-4t",
+            Scenario::NativeEightThreads => "native-8t",
+            Scenario::NativePaced => "native-paced",
         }
     }
 
@@ -102,6 +137,7 @@ impl Scenario {
                 "1 producer thread x {} records with 2 key-values",
                 n(records)
             ),
+            native => format!("{}, each backend's own macro", native.base().title(records)),
         }
     }
 
@@ -110,7 +146,7 @@ impl Scenario {
     }
 
     pub fn threads(self) -> u64 {
-        match self {
+        match self.base() {
             Scenario::TwoThreads => 2,
             Scenario::FourThreads => 4,
             Scenario::EightThreads => 8,
@@ -129,7 +165,7 @@ impl Scenario {
 
     /// Calls per run (all threads together).
     pub fn default_records(self, quick: bool) -> u64 {
-        match (self, quick) {
+        match (self.base(), quick) {
             (Scenario::Disabled, false) => 10_000_000,
             (Scenario::Disabled, true) => 2_000_000,
             (Scenario::Paced, false) => PACED_RECORDS,
@@ -258,7 +294,7 @@ where
 {
     let n = ids.end - ids.start;
     let ns = |d: Duration| d.as_nanos().min(u32::MAX as u128) as u32;
-    match scenario {
+    match scenario.base() {
         Scenario::Disabled => {
             barrier.wait();
             let start = Instant::now();
@@ -489,7 +525,7 @@ pub fn measure(backend: &Backend, scenario: Scenario, records: u64) -> Result<Ru
     let threads = scenario.threads();
     let calls = records / threads * threads;
     let loop_ns = timings.produced.loop_time.as_nanos() as f64;
-    let (mean_ns, interval_ns) = if scenario == Scenario::Paced {
+    let (mean_ns, interval_ns) = if scenario.base() == Scenario::Paced {
         let sum: u64 = samples.iter().map(|&s| u64::from(s)).sum();
         (
             sum as f64 / samples.len().max(1) as f64,
@@ -571,7 +607,11 @@ mod tests {
                 ("8t", 8),
                 ("paced", 1),
                 ("off", 1),
-                ("kv", 1)
+                ("kv", 1),
+                ("native-1t", 1),
+                ("native-4t", 4),
+                ("native-8t", 8),
+                ("native-paced", 1)
             ]
         );
         let ctx = Ctx {
@@ -596,6 +636,60 @@ mod tests {
             Scenario::Paced.title(500_000),
             "1 producer thread x 500,000 records, one every 2 µs, every call timed"
         );
+    }
+
+    #[test]
+    fn native_scenarios_repeat_their_log_twins() {
+        use Scenario::*;
+        let native: Vec<Scenario> = Scenario::ALL.into_iter().filter(|s| s.native()).collect();
+        assert_eq!(
+            native,
+            [
+                NativeOneThread,
+                NativeFourThreads,
+                NativeEightThreads,
+                NativePaced
+            ]
+        );
+        assert_eq!(
+            native.iter().map(|s| s.base()).collect::<Vec<_>>(),
+            [OneThread, FourThreads, EightThreads, Paced]
+        );
+        for s in &native {
+            assert_eq!(Scenario::parse(s.id()), Some(*s));
+            assert!(s.enabled() && !s.kv());
+            for quick in [false, true] {
+                assert_eq!(s.default_records(quick), s.base().default_records(quick));
+            }
+        }
+        assert_eq!(NativeOneThread.default_records(false), 1_000_000);
+        assert_eq!(NativePaced.default_records(false), PACED_RECORDS);
+        assert_eq!(
+            NativeEightThreads.title(1_000_000),
+            "8 producer threads x 125,000 records, each backend's own macro"
+        );
+        // Paced through the own macro: spins to each slot and times every call.
+        let (ids, samples, _) = ids_logged(NativePaced, 0..500);
+        assert_eq!((ids, samples), ((0..500).collect::<Vec<_>>(), 500));
+        // A burst: one call in 32 timed, as in 8t.
+        let (ids, samples, overruns) = ids_logged(NativeEightThreads, 0..320);
+        assert_eq!(ids, (0..320).collect::<Vec<_>>());
+        assert_eq!((samples, overruns), (10, 0));
+        let ctx = Ctx {
+            dir: PathBuf::new(),
+            file: PathBuf::new(),
+            scenario: NativeFourThreads,
+            records: 1003,
+        };
+        assert_eq!(ctx.expected(), 1000);
+        let seen = Mutex::new(Vec::new());
+        ctx.drive(|i, _| seen.lock().unwrap().push(i));
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..1000).collect::<Vec<_>>());
+        for s in [OneThread, Paced, Disabled, Kv] {
+            assert!(!s.native() && s.base() == s);
+        }
     }
 
     #[test]

@@ -4,7 +4,10 @@
 //!
 //! `log`-facade backends are fed with `log::info!` ([`drive_facade!`]); tracing, slog and
 //! spdlog-rs are fed through their own macros, the way their users call them (each has a
-//! `log` bridge too, which only adds a hop). Every backend renders the line its own
+//! `log` bridge too, which only adds a hop). The `native` scenarios feed the loggers whose
+//! own macro is a different path from their `log` bridge (it copies the arguments as
+//! they are and formats them on the writer thread): inqjet's and ticklog's macros, and
+//! ko-log's own `ko_log::info!` ([`PENDING`] until it lands). Every backend renders the line its own
 //! native way, with timestamp, level, target (where it has one) and message, and writes
 //! to a file in the run's fresh temporary directory.
 
@@ -15,12 +18,14 @@ pub mod fast_log;
 pub mod flexi;
 pub mod floors;
 pub mod ftlog;
+pub mod inqjet;
 pub mod kolog;
 pub mod kolog_net;
 pub mod log4rs;
 pub mod logforth;
 pub mod slog;
 pub mod spdlog;
+pub mod ticklog;
 pub mod tracing;
 
 /// One benchmarked configuration.
@@ -34,6 +39,9 @@ pub struct Backend {
     pub kv: bool,
     /// One of the two floors, not a peer.
     pub floor: bool,
+    /// Fed through the logger's own macro: runs the `native` scenarios, and only those
+    /// (its `log::info!` row, where it has one, is a backend of its own).
+    pub native: bool,
     /// The crate family, for the versions table.
     pub krate: &'static str,
     pub describe: &'static str,
@@ -46,6 +54,7 @@ pub static ALL: &[Backend] = &[
         lossless: true,
         kv: true,
         floor: false,
+        native: false,
         krate: "ko-log",
         describe: "ko-log, queue 8192 (default), backpressure = block, file handler, plain renderer",
         run: kolog::block,
@@ -55,6 +64,7 @@ pub static ALL: &[Backend] = &[
         lossless: false,
         kv: true,
         floor: false,
+        native: false,
         krate: "ko-log",
         describe: "ko-log, queue 8192 (default), backpressure = drop, file handler, plain renderer",
         run: kolog::drop_policy,
@@ -64,6 +74,7 @@ pub static ALL: &[Backend] = &[
         lossless: true,
         kv: true,
         floor: false,
+        native: false,
         krate: "tracing-appender",
         describe: "tracing + tracing-subscriber fmt + tracing-appender non_blocking(lossy=false) over BufWriter<File>",
         run: tracing::lossless,
@@ -73,6 +84,7 @@ pub static ALL: &[Backend] = &[
         lossless: false,
         kv: false,
         floor: false,
+        native: false,
         krate: "tracing-appender",
         describe: "the same with non_blocking's default (lossy, 128 000 lines)",
         run: tracing::lossy,
@@ -82,6 +94,7 @@ pub static ALL: &[Backend] = &[
         lossless: true,
         kv: true,
         floor: false,
+        native: false,
         krate: "log4rs",
         describe: "log4rs FileAppender + PatternEncoder (synchronous on the caller)",
         run: log4rs::run,
@@ -91,6 +104,7 @@ pub static ALL: &[Backend] = &[
         lossless: true,
         kv: true,
         floor: false,
+        native: false,
         krate: "slog-async",
         describe: "slog + slog-term FullFormat/PlainDecorator over BufWriter<File> + slog-async, OverflowStrategy::Block",
         run: slog::block,
@@ -100,6 +114,7 @@ pub static ALL: &[Backend] = &[
         lossless: false,
         kv: false,
         floor: false,
+        native: false,
         krate: "slog-async",
         describe: "the same with slog-async's defaults (DropAndReport, 128 slots)",
         run: slog::default,
@@ -109,6 +124,7 @@ pub static ALL: &[Backend] = &[
         lossless: true,
         kv: true,
         floor: false,
+        native: false,
         krate: "spdlog-rs",
         describe: "spdlog-rs AsyncPoolSink (OverflowPolicy::Block, default 8192 slots) over FileSink",
         run: spdlog::run,
@@ -118,6 +134,7 @@ pub static ALL: &[Backend] = &[
         lossless: true,
         kv: false,
         floor: false,
+        native: false,
         krate: "ftlog",
         describe: "ftlog FileAppender, bounded(100 000, block_when_full = true)",
         run: ftlog::block,
@@ -127,6 +144,7 @@ pub static ALL: &[Backend] = &[
         lossless: false,
         kv: false,
         floor: false,
+        native: false,
         krate: "ftlog",
         describe: "ftlog FileAppender, defaults (bounded 100 000, discard when full)",
         run: ftlog::default,
@@ -136,6 +154,7 @@ pub static ALL: &[Backend] = &[
         lossless: true,
         kv: false,
         floor: false,
+        native: false,
         krate: "fast_log",
         describe: "fast_log file appender, defaults (unbounded channel)",
         run: fast_log::run,
@@ -145,6 +164,7 @@ pub static ALL: &[Backend] = &[
         lossless: true,
         kv: true,
         floor: false,
+        native: false,
         krate: "flexi_logger",
         describe: "flexi_logger to file, WriteMode::Async (unbounded channel), custom format fn",
         run: flexi::async_mode,
@@ -154,6 +174,7 @@ pub static ALL: &[Backend] = &[
         lossless: true,
         kv: true,
         floor: false,
+        native: false,
         krate: "flexi_logger",
         describe: "flexi_logger to file, WriteMode::BufferAndFlush (synchronous into a shared buffer)",
         run: flexi::buffer_and_flush,
@@ -163,6 +184,7 @@ pub static ALL: &[Backend] = &[
         lossless: true,
         kv: true,
         floor: false,
+        native: false,
         krate: "env_logger",
         describe: "env_logger, Target::Pipe(BufWriter<File>) (env_logger flushes the pipe after every record)",
         run: env_logger::run,
@@ -172,15 +194,47 @@ pub static ALL: &[Backend] = &[
         lossless: true,
         kv: true,
         floor: false,
+        native: false,
         krate: "logforth",
         describe: "logforth Async appender (defaults: unbounded channel, Block) over its File appender, TextLayout without colors",
         run: logforth::run,
+    },
+    Backend {
+        id: "inqjet",
+        lossless: true,
+        kv: false,
+        floor: false,
+        native: false,
+        krate: "inqjet",
+        describe: "inqjet's log bridge (message formatted on the caller into its lock-free byte ring, default 64 KiB), BackpressureMode::Backoff, BufWriter<File>",
+        run: inqjet::bridge,
+    },
+    Backend {
+        id: "inqjet-native",
+        lossless: true,
+        kv: false,
+        floor: false,
+        native: true,
+        krate: "inqjet",
+        describe: "inqjet's own macro (arguments copied as raw bytes, formatted on its archiver thread), same ring, BackpressureMode::Backoff, BufWriter<File>",
+        run: inqjet::native,
+    },
+    Backend {
+        id: "ticklog",
+        lossless: true,
+        kv: false,
+        floor: false,
+        native: true,
+        krate: "ticklog",
+        describe: "ticklog's own macro (a 1 MiB ring per thread, binary arguments, formatted on its drain thread), Backpressure::Block, FileSink",
+        run: ticklog::native,
     },
     Backend {
         id: "floor-bufwriter",
         lossless: true,
         kv: true,
         floor: true,
+        native: false,
         krate: "",
         describe: "floor: format + write! into a Mutex<BufWriter<File>> on the caller (no queue)",
         run: floors::bufwriter,
@@ -190,11 +244,28 @@ pub static ALL: &[Backend] = &[
         lossless: true,
         kv: true,
         floor: true,
+        native: false,
         krate: "flume",
         describe: "floor: format into a String on the caller, flume::bounded(10 000) to a writer thread",
         run: floors::flume,
     },
 ];
+
+/// Configurations that cannot run yet: `find` knows them (so results and reports can
+/// name them), `all` does not run them and `--only` refuses them.
+///
+/// `ko-log-native`: ko_log::info! lands with the record path (issue 18). When it does,
+/// fill in [`kolog::native`] and move this entry to [`ALL`].
+pub static PENDING: &[Backend] = &[Backend {
+    id: "ko-log-native",
+    lossless: true,
+    kv: false,
+    floor: false,
+    native: true,
+    krate: "ko-log",
+    describe: "ko-log-block's configuration fed through ko_log::info!",
+    run: kolog::native,
+}];
 
 /// ko-log with a network handler (issue 12): run by `ko-log-bench net`, not by `all`.
 pub static NET: &[Backend] = &[
@@ -221,6 +292,7 @@ const fn net(
         lossless: true,
         kv: true,
         floor: false,
+        native: false,
         krate: "ko-log",
         describe,
         run,
@@ -228,21 +300,31 @@ const fn net(
 }
 
 impl Backend {
-    /// Whether `all` runs this backend in `scenario` by default: `kv` only for those that
-    /// render key-values; `4t`, `8t` and `paced` only for the lossless configurations
-    /// (the lossy twins drop most of a burst, and in `paced` nothing fills their queue,
-    /// so they would repeat their lossless twin).
+    /// Whether `all` runs this backend in `scenario` by default: the `native` scenarios
+    /// for the backends fed through their own macro and the others for the rest; `kv`
+    /// only for those that render key-values; `4t`, `8t` and `paced` only for the
+    /// lossless configurations (the lossy twins drop most of a burst, and in `paced`
+    /// nothing fills their queue, so they would repeat their lossless twin).
     pub fn runs(&self, scenario: Scenario) -> bool {
-        match scenario {
+        if !self.fits(scenario) {
+            return false;
+        }
+        match scenario.base() {
             Scenario::Kv => self.kv,
             Scenario::FourThreads | Scenario::EightThreads | Scenario::Paced => self.lossless,
             _ => true,
         }
     }
+
+    /// Whether `scenario` is of this backend's family (`native` or not): it can run
+    /// there at all, if asked to.
+    pub fn fits(&self, scenario: Scenario) -> bool {
+        self.native == scenario.native()
+    }
 }
 
 pub fn find(id: &str) -> Option<&'static Backend> {
-    ALL.iter().chain(NET).find(|b| b.id == id)
+    ALL.iter().chain(PENDING).chain(NET).find(|b| b.id == id)
 }
 
 /// Feeds `$ctx` through the `log` facade: `log::info!` with target `bench`, plus two
