@@ -59,13 +59,9 @@ fn main() -> ExitCode {
             }
         },
         "list" => {
-            let pending = backends::PENDING
-                .iter()
-                .map(|b| (b, " (pending: not run yet)"));
-            let runnable = backends::ALL.iter().chain(backends::NET).map(|b| (b, ""));
-            for (b, note) in runnable.chain(pending) {
+            for b in backends::ALL.iter().chain(backends::NET) {
                 println!(
-                    "{:<18} {:<9} kv={:<5} {:<8} {}{note}",
+                    "{:<18} {:<9} kv={:<5} {:<8} {}",
                     b.id,
                     if b.lossless { "lossless" } else { "lossy" },
                     b.kv,

@@ -23,8 +23,6 @@ pub const END: &str = "<!-- END GENERATED -->";
 /// A child that takes longer than this is killed and reported as failed.
 const CHILD_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// Why the [`backends::PENDING`] configurations do not run yet.
-const PENDING_WHY: &str = "ko_log::info! lands with the record path (issue 18)";
 
 /// Backends whose caller writes the file itself (no queue, no worker thread).
 const SYNC: [&str; 4] = ["log4rs", "env_logger", "flexi-buffer", "floor-bufwriter"];
@@ -92,12 +90,6 @@ impl Plan {
                     let ids: Vec<String> = list.split(',').map(str::to_owned).collect();
                     if let Some(bad) = ids.iter().find(|id| backends::find(id).is_none()) {
                         return Err(format!("unknown backend `{bad}`"));
-                    }
-                    if let Some(p) = backends::PENDING
-                        .iter()
-                        .find(|p| ids.iter().any(|id| id == p.id))
-                    {
-                        return Err(format!("`{}` is not runnable yet: {}", p.id, PENDING_WHY));
                     }
                     plan.only = Some(ids);
                 }
@@ -1006,7 +998,7 @@ fn targets_18(out: &mut String, plan: &Plan, cells: &Cells) {
     {
         let _ = writeln!(
             out,
-            "\nNo `ko-log-native` cell in this run ({PENDING_WHY}), so no `ko_log::info!` rows."
+            "\nNo `ko-log-native` cell in this run, so no `ko_log::info!` rows."
         );
     }
     let _ = writeln!(
@@ -1473,7 +1465,6 @@ mod tests {
         for s in Scenario::ALL {
             let cs = backends::ALL
                 .iter()
-                .chain(backends::PENDING)
                 .filter_map(|b| {
                     let rs: Vec<RunResult> = runs
                         .iter()
@@ -1685,15 +1676,10 @@ mod tests {
         assert!(!named.selects(native, Scenario::OneThread));
         assert!(named.selects(drop, Scenario::Paced));
         assert!(!named.selects(drop, Scenario::NativePaced));
-        // ko-log's own macro is pending: known by name, never run, refused by --only.
-        let pending = backends::find("ko-log-native").unwrap();
-        assert!(pending.native && pending.lossless && pending.krate == "ko-log");
-        assert!(backends::ALL.iter().all(|b| b.id != "ko-log-native"));
-        let args = ["--only".to_owned(), "ko-log-block,ko-log-native".to_owned()];
-        assert_eq!(
-            Plan::parse(&args).unwrap_err(),
-            "`ko-log-native` is not runnable yet: ko_log::info! lands with the record path (issue 18)"
-        );
+        // ko-log's own macro runs the native scenarios only.
+        let ours = backends::find("ko-log-native").unwrap();
+        assert!(ours.native && ours.lossless && ours.krate == "ko-log");
+        assert!(ours.runs(Scenario::NativeOneThread) && !ours.runs(Scenario::OneThread));
     }
 
     #[test]

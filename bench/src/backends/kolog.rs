@@ -120,20 +120,10 @@ pub fn drop_policy(ctx: &Ctx) -> Result<Timings, String> {
 
 /// `ko-log-native`: [`block`]'s configuration fed through ko-log's own macro in the
 /// `native` scenarios.
-///
-/// ko_log::info! lands with the record path (issue 18); until then this cell is not
-/// registered (it is in `backends::PENDING`, not `ALL`) and says so if run by hand.
-/// When the macro lands, this is the whole body:
-///
-/// ```text
-/// run(ctx, "block", |ctx| {
-///     ctx.drive(|i, user| {
-///         ko_log::info!(target: "bench", "request {} handled for user {}", i, user)
-///     })
-/// })
-/// ```
-///
-/// and the `ko-log-native` entry moves from `backends::PENDING` to `backends::ALL`.
-pub fn native(_ctx: &Ctx) -> Result<Timings, String> {
-    Err("ko_log::info! lands with the record path (issue 18): not runnable yet".to_owned())
+pub fn native(ctx: &Ctx) -> Result<Timings, String> {
+    run(ctx, "block", |ctx| {
+        ctx.drive(|i, user| {
+            ko_log::info!(target: "bench", "request {} handled for user {}", i, user)
+        })
+    })
 }

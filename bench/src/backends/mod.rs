@@ -7,7 +7,7 @@
 //! `log` bridge too, which only adds a hop). The `native` scenarios feed the loggers whose
 //! own macro is a different path from their `log` bridge (it copies the arguments as
 //! they are and formats them on the writer thread): inqjet's and ticklog's macros, and
-//! ko-log's own `ko_log::info!` ([`PENDING`] until it lands). Every backend renders the line its own
+//! ko-log's own `ko_log::info!`. Every backend renders the line its own
 //! native way, with timestamp, level, target (where it has one) and message, and writes
 //! to a file in the run's fresh temporary directory.
 
@@ -68,6 +68,16 @@ pub static ALL: &[Backend] = &[
         krate: "ko-log",
         describe: "ko-log, queue 8192 (default), backpressure = drop, file handler, plain renderer",
         run: kolog::drop_policy,
+    },
+    Backend {
+        id: "ko-log-native",
+        lossless: true,
+        kv: false,
+        floor: false,
+        native: true,
+        krate: "ko-log",
+        describe: "ko-log-block's configuration fed through ko_log::info!",
+        run: kolog::native,
     },
     Backend {
         id: "tracing-lossless",
@@ -251,22 +261,6 @@ pub static ALL: &[Backend] = &[
     },
 ];
 
-/// Configurations that cannot run yet: `find` knows them (so results and reports can
-/// name them), `all` does not run them and `--only` refuses them.
-///
-/// `ko-log-native`: ko_log::info! lands with the record path (issue 18). When it does,
-/// fill in [`kolog::native`] and move this entry to [`ALL`].
-pub static PENDING: &[Backend] = &[Backend {
-    id: "ko-log-native",
-    lossless: true,
-    kv: false,
-    floor: false,
-    native: true,
-    krate: "ko-log",
-    describe: "ko-log-block's configuration fed through ko_log::info!",
-    run: kolog::native,
-}];
-
 /// ko-log with a network handler (issue 12): run by `ko-log-bench net`, not by `all`.
 pub static NET: &[Backend] = &[
     net("ko-log-net-socket-tcp", "socket handler alone, TCP, backpressure = block, big buffer", kolog_net::socket_tcp),
@@ -324,7 +318,7 @@ impl Backend {
 }
 
 pub fn find(id: &str) -> Option<&'static Backend> {
-    ALL.iter().chain(PENDING).chain(NET).find(|b| b.id == id)
+    ALL.iter().chain(NET).find(|b| b.id == id)
 }
 
 /// Feeds `$ctx` through the `log` facade: `log::info!` with target `bench`, plus two
