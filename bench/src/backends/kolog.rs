@@ -122,8 +122,8 @@ pub fn drop_policy(ctx: &Ctx) -> Result<Timings, String> {
 /// `native` scenarios.
 pub fn native(ctx: &Ctx) -> Result<Timings, String> {
     run(ctx, "block", |ctx| {
-        ctx.drive(|i, user| {
-            ko_log::info!(target: "bench", "request {} handled for user {}", i, user)
-        })
+        ctx.drive(
+            |i, user| ko_log::info!(target: "bench", "request {} handled for user {}", i, user),
+        )
     })
 }
