@@ -1665,12 +1665,12 @@ mod tests {
             .collect();
         assert_eq!(ran, ["1t", "2t", "4t", "8t", "paced", "off"]);
         // Cells per repetition of a full `all`: 102 before issue 18, + 6 for inqjet's
-        // bridge, + 4 x 2 native cells.
+        // bridge, + 4 x 3 native cells.
         let cells: usize = Scenario::ALL
             .into_iter()
             .map(|s| runs_in(&all, s).len())
             .sum();
-        assert_eq!(cells, 116);
+        assert_eq!(cells, 120);
         // Named in --only, a backend still runs only the scenarios of its family.
         let named = plan(&["--only", "inqjet-native,ko-log-drop"]);
         let native = backends::find("inqjet-native").unwrap();
