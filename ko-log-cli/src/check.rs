@@ -4,6 +4,7 @@
 //! anything, and what only init can tell). The report is built once ([`Report`]) and
 //! written as text or as JSON.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
@@ -85,6 +86,8 @@ struct Report {
     queue: Vec<(&'static str, Value)>,
     flush_on_signals: bool,
     loggers: Vec<Logger>,
+    /// How many loggers other than `root` there are.
+    others: usize,
     routes: Vec<Route>,
     handlers: Vec<Handler>,
 }
@@ -92,7 +95,8 @@ struct Report {
 struct Logger {
     name: String,
     own_level: Option<LevelFilter>,
-    route: Option<Route>,
+    /// Its route, an index into `Report::routes`.
+    route: Option<usize>,
     handlers: Vec<String>,
     additive: bool,
     context: Vec<(String, Value)>,
@@ -108,15 +112,32 @@ struct Handler {
     used_by: Vec<String>,
 }
 
+/// What `config` does. Each logger's route and each handler's loggers are looked up in
+/// maps built once, so the report is linear in the number of loggers.
 fn describe(config: &Config) -> Report {
     let routes = ko_log::check::routes(config);
+    let route_of: HashMap<&str, usize> = routes
+        .iter()
+        .enumerate()
+        .map(|(index, route)| (route.logger.as_str(), index))
+        .collect();
+    let mut used_by: HashMap<&str, Vec<String>> = HashMap::new();
+    for (name, logger) in &config.loggers {
+        for handler in &logger.handlers {
+            let users = used_by.entry(handler.as_str()).or_default();
+            // A logger naming a handler twice is one user.
+            if users.last() != Some(name) {
+                users.push(name.clone());
+            }
+        }
+    }
     let loggers = config
         .loggers
         .iter()
         .map(|(name, logger)| Logger {
             name: name.clone(),
             own_level: logger.level,
-            route: routes.iter().find(|r| r.logger == *name).cloned(),
+            route: route_of.get(name.as_str()).copied(),
             handlers: logger.handlers.clone(),
             additive: logger.additive,
             context: logger
@@ -140,12 +161,7 @@ fn describe(config: &Config) -> Report {
                 .map(|p| p.type_name().to_owned())
                 .collect(),
             params: params(&handler.kind),
-            used_by: config
-                .loggers
-                .iter()
-                .filter(|(_, l)| l.handlers.iter().any(|h| h == name))
-                .map(|(n, _)| n.clone())
-                .collect(),
+            used_by: used_by.remove(name.as_str()).unwrap_or_default(),
         })
         .collect();
     Report {
@@ -156,6 +172,7 @@ fn describe(config: &Config) -> Report {
             ("drain_timeout", json!(duration(config.queue.drain_timeout))),
         ],
         flush_on_signals: config.flush_on_signals,
+        others: config.loggers.keys().filter(|name| *name != ROOT).count(),
         loggers,
         routes,
         handlers,
@@ -414,7 +431,8 @@ impl Report {
             .loggers
             .iter()
             .map(|logger| {
-                let level = match (&logger.own_level, &logger.route) {
+                let route = logger.route.and_then(|index| self.routes.get(index));
+                let level = match (&logger.own_level, route) {
                     (Some(level), _) => format!("level {}", level_name(*level)),
                     (None, Some(route)) => format!(
                         "level {} (from {})",
@@ -453,13 +471,7 @@ impl Report {
                     format!("-> {}", route.handlers.join(", "))
                 };
                 vec![
-                    format!(
-                        "  {}",
-                        targets(
-                            route,
-                            self.loggers.iter().filter(|l| l.name != ROOT).count()
-                        )
-                    ),
+                    format!("  {}", targets(route, self.others)),
                     level_words(route.level),
                     handlers,
                 ]
@@ -505,10 +517,11 @@ impl Report {
             .loggers
             .iter()
             .map(|logger| {
+                let route = logger.route.and_then(|index| self.routes.get(index));
                 json!({
                     "name": logger.name,
-                    "level": logger.route.as_ref().map(|r| level_name(r.level)),
-                    "level_from": logger.route.as_ref().map(|r| r.level_from.clone().unwrap_or_else(|| "default_level".to_owned())),
+                    "level": route.map(|r| level_name(r.level)),
+                    "level_from": route.map(|r| r.level_from.clone().unwrap_or_else(|| "default_level".to_owned())),
                     "own_level": logger.own_level.map(level_name),
                     "handlers": logger.handlers,
                     "additive": logger.additive,
@@ -516,14 +529,13 @@ impl Report {
                 })
             })
             .collect();
-        let others = self.loggers.iter().filter(|l| l.name != ROOT).count();
         let routes: Vec<Value> = self
             .routes
             .iter()
             .map(|route| {
                 json!({
                     "logger": route.logger,
-                    "targets": targets(route, others),
+                    "targets": targets(route, self.others),
                     "except": route.except,
                     "level": level_name(route.level),
                     "level_from": route.level_from.clone().unwrap_or_else(|| "default_level".to_owned()),
