@@ -281,23 +281,38 @@ fn timezone(timezone: Timezone) -> &'static str {
     }
 }
 
-/// Key names whose values are not shown.
-const SECRET: &[&str] = &[
-    "password",
-    "passwd",
-    "token",
-    "secret",
-    "authorization",
-    "credential",
-    "api_key",
-    "apikey",
-];
+/// Whether a key, header or query parameter named `name` looks like it holds a
+/// credential: its lowercase name contains `password`, `passwd`, `secret`, `token`,
+/// `auth`, `credential`, `signature`, `cookie`, `session` or `apikey`, or one of its
+/// words (split at anything but a letter or digit) is `pass`, `pwd` or `sig` or ends in
+/// `key` (`x-api-key`, `api_key`, `private-key`).
+fn is_secret(name: &str) -> bool {
+    const WITHIN: &[&str] = &[
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "auth",
+        "credential",
+        "signature",
+        "cookie",
+        "session",
+        "apikey",
+    ];
+    const WORDS: &[&str] = &["pass", "pwd", "sig"];
+    let lower = name.to_ascii_lowercase();
+    WITHIN.iter().any(|s| lower.contains(s))
+        || lower
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|word| WORDS.contains(&word) || word.ends_with("key"))
+}
 
-/// A node as JSON, with the values of secret-looking keys and the passwords of URLs
-/// replaced by `***`: a check's report goes into CI logs.
+/// A node as JSON, with what could be a credential replaced by `***` (a check's report
+/// goes into CI logs): the value of a key that [`is_secret`] (a header, a param), and in
+/// URLs the userinfo and the values of secret-looking query parameters ([`masked_url`]).
+/// Both formats of the report show these values.
 fn masked(key: &str, node: &Node) -> Value {
-    let lower = key.to_ascii_lowercase();
-    if SECRET.iter().any(|s| lower.contains(s)) && !matches!(node.value, NodeValue::Map(_)) {
+    if is_secret(key) && !matches!(node.value, NodeValue::Map(_)) {
         return json!("***");
     }
     match &node.value {
@@ -305,7 +320,7 @@ fn masked(key: &str, node: &Node) -> Value {
         NodeValue::Bool(b) => json!(b),
         NodeValue::Int(i) => json!(i),
         NodeValue::Float(f) => json!(f),
-        NodeValue::String(s) => json!(without_password(s)),
+        NodeValue::String(s) => json!(masked_url(s)),
         NodeValue::Seq(items) => Value::Array(items.iter().map(|item| masked(key, item)).collect()),
         NodeValue::Map(entries) => Value::Object(
             entries
@@ -316,24 +331,43 @@ fn masked(key: &str, node: &Node) -> Value {
     }
 }
 
-/// `scheme://user:password@host/...` with the password masked.
-fn without_password(text: &str) -> String {
+/// `scheme://user:password@host/path?token=t&a=b` as
+/// `scheme://***@host/path?token=***&a=b`: the userinfo, and the value of each query
+/// parameter whose name [`is_secret`]. Text without `://` is returned as it is.
+fn masked_url(text: &str) -> String {
     let Some(scheme_end) = text.find("://") else {
         return text.to_owned();
     };
-    let authority_start = scheme_end + 3;
-    let rest = text.get(authority_start..).unwrap_or_default();
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let authority = rest.get(..authority_end).unwrap_or_default();
-    match (authority.rfind('@'), authority.find(':')) {
-        (Some(at), Some(colon)) if colon < at => format!(
-            "{}{}:***{}",
-            text.get(..authority_start).unwrap_or_default(),
-            authority.get(..colon).unwrap_or_default(),
-            text.get(authority_start + at..).unwrap_or_default()
-        ),
-        _ => text.to_owned(),
+    let (head, rest) = text.split_at(scheme_end + 3);
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, rest) = rest.split_at(authority_end);
+    let mut out = head.to_owned();
+    match authority.rfind('@') {
+        Some(at) => {
+            out.push_str("***");
+            out.push_str(authority.get(at..).unwrap_or_default());
+        }
+        None => out.push_str(authority),
     }
+    let query_end = rest.find('#').unwrap_or(rest.len());
+    let (before_fragment, fragment) = rest.split_at(query_end);
+    match before_fragment.split_once('?') {
+        Some((path, query)) => {
+            out.push_str(path);
+            out.push('?');
+            let pairs: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((name, _)) if is_secret(name) => format!("{name}=***"),
+                    _ => pair.to_owned(),
+                })
+                .collect();
+            out.push_str(&pairs.join("&"));
+        }
+        None => out.push_str(before_fragment),
+    }
+    out.push_str(fragment);
+    out
 }
 
 /// Which targets a route takes, in words.
@@ -573,16 +607,134 @@ impl Report {
 mod tests {
     use super::*;
 
+    /// A handler of one's own whose params hold a URL, as a program with its own
+    /// components (docs/CLI.md) would register: no built-in handler takes userinfo.
+    #[derive(Debug)]
+    struct Webhook;
+
+    impl ko_log::Handler for Webhook {
+        fn write(&mut self, _line: &[u8], _event: &ko_log::Event) -> Result<(), ko_log::Error> {
+            Ok(())
+        }
+
+        fn flush(&mut self) -> Result<(), ko_log::Error> {
+            Ok(())
+        }
+    }
+
+    #[derive(serde::Deserialize)]
+    struct WebhookParams {
+        url: String,
+    }
+
+    #[ko_log::handler]
+    fn webhook(params: &WebhookParams) -> Webhook {
+        let _ = &params.url;
+        Webhook
+    }
+
+    /// The report of a config whose `webhook` handler posts to `url`, as text or JSON.
+    fn report_of_url(url: &str, json: bool) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("log.toml");
+        let config = format!(
+            "[loggers.root]\nhandlers = [\"hook\"]\n[handlers.hook]\ntype = \"webhook\"\nurl = \"{url}\"\n"
+        );
+        std::fs::write(&file, config).unwrap();
+        let options = CheckOptions {
+            file,
+            json,
+            format: None,
+        };
+        let mut out = Vec::new();
+        let code = run(&options, &mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert_eq!(code, ExitCode::SUCCESS, "{out}");
+        out
+    }
+
     #[test]
-    fn passwords_in_urls_are_masked() {
+    fn userinfo_is_masked_in_text_and_json() {
+        let url = "https://bot:hunter2@hooks.example/post?channel=ops";
+        let text = report_of_url(url, false);
+        assert!(
+            text.ends_with("  hook: webhook, renderer webhook's default\n    url = \"https://***@hooks.example/post?channel=ops\"\n"),
+            "{text}"
+        );
+        let json: Value = serde_json::from_str(&report_of_url(url, true)).unwrap();
         assert_eq!(
-            without_password("https://me:hunter2@collector:4318/v1/logs"),
-            "https://me:***@collector:4318/v1/logs"
+            json["config"]["handlers"][0]["params"],
+            json!({"url": "https://***@hooks.example/post?channel=ops"})
+        );
+        let token_only = report_of_url("https://ghp_1234@hooks.example/", false);
+        assert!(!token_only.contains("ghp_1234"), "{token_only}");
+    }
+
+    #[test]
+    fn credentials_in_urls_are_masked() {
+        assert_eq!(
+            masked_url("https://me:hunter2@collector:4318/v1/logs"),
+            "https://***@collector:4318/v1/logs"
         );
         assert_eq!(
-            without_password("http://collector:4318/v1/logs"),
-            "http://collector:4318/v1/logs"
+            masked_url("https://ghp_token@collector?x=1"),
+            "https://***@collector?x=1"
         );
-        assert_eq!(without_password("user@host:514"), "user@host:514");
+        assert_eq!(
+            masked_url("https://c/v1/logs?token=t1&tenant=a&X-Amz-Signature=s&api_key=k&sig=z#top"),
+            "https://c/v1/logs?token=***&tenant=a&X-Amz-Signature=***&api_key=***&sig=***#top"
+        );
+        assert_eq!(
+            masked_url("http://collector:4318/v1/logs?page=2&flag"),
+            "http://collector:4318/v1/logs?page=2&flag"
+        );
+        assert_eq!(masked_url("user@host:514"), "user@host:514");
+        assert_eq!(masked_url("https://h/a@b"), "https://h/a@b");
+    }
+
+    #[test]
+    fn credential_names() {
+        for name in [
+            "key",
+            "x-api-key",
+            "api_key",
+            "apiKey",
+            "X-API-KEY",
+            "private-key",
+            "token",
+            "access-token",
+            "x_access_token",
+            "secret",
+            "client_secret",
+            "password",
+            "passwd",
+            "pwd",
+            "pass",
+            "auth",
+            "x-auth",
+            "authorization",
+            "proxy-authorization",
+            "signature",
+            "x-amz-signature",
+            "sig",
+            "cookie",
+            "set-cookie",
+            "session",
+            "x-session-id",
+            "sessionid",
+            "credentials",
+        ] {
+            assert!(is_secret(name), "{name}");
+        }
+        for name in [
+            "tenant",
+            "x-scope-orgid",
+            "address",
+            "keys",
+            "content-type",
+            "page",
+        ] {
+            assert!(!is_secret(name), "{name}");
+        }
     }
 }

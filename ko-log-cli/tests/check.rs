@@ -397,3 +397,70 @@ fn twenty_thousand_loggers_are_described() {
         "used by root: no `no logger names it`"
     );
 }
+
+/// An OTLP handler with credentials in a header and in a query parameter of its endpoint,
+/// beside a harmless header and parameter.
+const SECRETS: &str = r#"[loggers.root]
+handlers = ["otel"]
+
+[handlers.otel]
+type = "otlp"
+endpoint = "http://collector:4318/v1/logs?token=t0ken&tenant=acme"
+headers = { "x-api-key" = "k3y", "access-token" = "4cc3ss", tenant = "acme" }
+"#;
+
+/// `ko-log check` on `SECRETS`: the text report, the JSON report, and the handler's
+/// params in the JSON.
+fn secrets_report() -> (String, String, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("log.toml"), SECRETS).unwrap();
+    let text = run_in(dir.path(), &["check", "log.toml"]);
+    let json = run_in(dir.path(), &["check", "--format=json", "log.toml"]);
+    assert_eq!(
+        (text.code, json.code),
+        (Some(0), Some(0)),
+        "{}",
+        text.stdout
+    );
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let params = report["config"]["handlers"][0]["params"].clone();
+    (text.stdout, json.stdout, params)
+}
+
+#[test]
+fn secret_headers_are_masked() {
+    let (text, json, params) = secrets_report();
+    for secret in ["k3y", "4cc3ss"] {
+        assert!(
+            !text.contains(secret) && !json.contains(secret),
+            "{secret}: {text}{json}"
+        );
+    }
+    assert!(
+        text.contains(
+            "\n    headers = {\"access-token\":\"***\",\"tenant\":\"acme\",\"x-api-key\":\"***\"}\n"
+        ),
+        "{text}"
+    );
+    assert_eq!(
+        params["headers"],
+        serde_json::json!({"access-token": "***", "tenant": "acme", "x-api-key": "***"})
+    );
+}
+
+#[test]
+fn secret_query_parameters_are_masked() {
+    let (text, json, params) = secrets_report();
+    assert!(
+        !text.contains("t0ken") && !json.contains("t0ken"),
+        "{text}{json}"
+    );
+    assert!(
+        text.contains("\n    endpoint = \"http://collector:4318/v1/logs?token=***&tenant=acme\"\n"),
+        "{text}"
+    );
+    assert_eq!(
+        params["endpoint"],
+        "http://collector:4318/v1/logs?token=***&tenant=acme"
+    );
+}
