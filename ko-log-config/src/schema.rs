@@ -94,7 +94,7 @@ pub fn config(components: &[Component]) -> Value {
         },
         "$defs": {
             "interpolated": {
-                "description": "A string with ${VAR} or ${VAR:-default} in it, expanded from the environment when the file loads.",
+                "description": "A string with ${VAR}, ${VAR:-default} or ${VAR:?message} in it, expanded from the environment when the file loads.",
                 "type": "string",
                 "pattern": "\\$\\{",
             },
