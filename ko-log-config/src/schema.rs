@@ -72,6 +72,9 @@ pub fn config(components: &[Component]) -> Value {
         "description": "A ko-log config file (TOML, JSON or YAML: the same tree). Reference: docs/CONFIG.md.",
         "type": ["object", "null"],
         "additionalProperties": false,
+        "patternProperties": {
+            "^x-": describe(json!({}), "Ignored: the file's own (a YAML anchor shared by handlers, a note), as docker-compose has them."),
+        },
         "properties": {
             "default_level": describe(level(), "Level of a logger that sets none and has no ancestor that does (default \"info\")."),
             "env_file": describe(json!({"type": "string"}), "A .env file read before ${VAR} interpolation, relative to the config file's directory."),
