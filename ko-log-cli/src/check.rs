@@ -13,6 +13,7 @@ use ko_log::config::handler::{JournalPrefix, OpenMode, Rotation, Stream, Timezon
 use ko_log::config::node::{Node, NodeValue};
 use ko_log::config::{Config, ConfigError, HandlerConfig, HandlerKind, ROOT};
 use log::LevelFilter;
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::args::CheckOptions;
@@ -30,13 +31,14 @@ pub(crate) fn run(options: &CheckOptions, out: &mut impl Write) -> io::Result<Ex
         (Some(config), true) => {
             let report = describe(config);
             if options.json {
-                let value =
-                    json!({"file": file, "valid": true, "errors": [], "config": report.json()});
-                writeln!(
-                    out,
-                    "{}",
-                    serde_json::to_string_pretty(&value).unwrap_or_default()
-                )?;
+                let valid = Valid {
+                    config: report.json(),
+                    errors: [],
+                    file: &file,
+                    valid: true,
+                };
+                serde_json::to_writer_pretty(&mut *out, &valid)?;
+                writeln!(out)?;
             } else {
                 writeln!(out, "{file}: valid\n")?;
                 report.write_text(out)?;
@@ -541,65 +543,132 @@ impl Report {
         Ok(())
     }
 
-    fn json(&self) -> Value {
-        let queue: Map<String, Value> = self
-            .queue
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect();
-        let loggers: Vec<Value> = self
+    /// The JSON form, serialized as it is written (no `serde_json::Value` tree of the
+    /// whole config).
+    fn json(&self) -> ReportJson<'_> {
+        let loggers = self
             .loggers
             .iter()
             .map(|logger| {
                 let route = logger.route.and_then(|index| self.routes.get(index));
-                json!({
-                    "name": logger.name,
-                    "level": route.map(|r| level_name(r.level)),
-                    "level_from": route.map(|r| r.level_from.clone().unwrap_or_else(|| "default_level".to_owned())),
-                    "own_level": logger.own_level.map(level_name),
-                    "handlers": logger.handlers,
-                    "additive": logger.additive,
-                    "context": logger.context.iter().cloned().collect::<Map<String, Value>>(),
-                })
+                LoggerJson {
+                    additive: logger.additive,
+                    context: Pairs(&logger.context),
+                    handlers: &logger.handlers,
+                    level: route.map(|r| level_name(r.level)),
+                    level_from: route.map(|r| r.level_from.as_deref().unwrap_or("default_level")),
+                    name: &logger.name,
+                    own_level: logger.own_level.map(level_name),
+                }
             })
             .collect();
-        let routes: Vec<Value> = self
+        let routes = self
             .routes
             .iter()
-            .map(|route| {
-                json!({
-                    "logger": route.logger,
-                    "targets": targets(route, self.others),
-                    "except": route.except,
-                    "level": level_name(route.level),
-                    "level_from": route.level_from.clone().unwrap_or_else(|| "default_level".to_owned()),
-                    "handlers": route.handlers,
-                })
+            .map(|route| RouteJson {
+                except: &route.except,
+                handlers: &route.handlers,
+                level: level_name(route.level),
+                level_from: route.level_from.as_deref().unwrap_or("default_level"),
+                logger: &route.logger,
+                targets: targets(route, self.others),
             })
             .collect();
-        let handlers: Vec<Value> = self
+        let handlers = self
             .handlers
             .iter()
-            .map(|handler| {
-                json!({
-                    "name": handler.name,
-                    "type": handler.kind,
-                    "renderer": handler.renderer,
-                    "level": handler.level.map(level_name),
-                    "processors": handler.processors,
-                    "params": handler.params.iter().cloned().collect::<Map<String, Value>>(),
-                    "used_by": handler.used_by,
-                })
+            .map(|handler| HandlerJson {
+                level: handler.level.map(level_name),
+                name: &handler.name,
+                params: Pairs(&handler.params),
+                processors: &handler.processors,
+                renderer: &handler.renderer,
+                kind: &handler.kind,
+                used_by: &handler.used_by,
             })
             .collect();
-        json!({
-            "default_level": level_name(self.default_level),
-            "queue": queue,
-            "flush_on_signals": self.flush_on_signals,
-            "loggers": loggers,
-            "routes": routes,
-            "handlers": handlers,
-        })
+        ReportJson {
+            default_level: level_name(self.default_level),
+            flush_on_signals: self.flush_on_signals,
+            handlers,
+            loggers,
+            queue: Pairs(&self.queue),
+            routes,
+        }
+    }
+}
+
+// The JSON report. Fields are in name order, as a `serde_json::Map` orders its keys.
+
+/// `ko-log check --format json` of a valid config.
+#[derive(Serialize)]
+struct Valid<'a> {
+    config: ReportJson<'a>,
+    errors: [Value; 0],
+    file: &'a str,
+    valid: bool,
+}
+
+/// `config` of [`Valid`].
+#[derive(Serialize)]
+struct ReportJson<'a> {
+    default_level: &'static str,
+    flush_on_signals: bool,
+    handlers: Vec<HandlerJson<'a>>,
+    loggers: Vec<LoggerJson<'a>>,
+    queue: Pairs<'a, &'static str>,
+    routes: Vec<RouteJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct LoggerJson<'a> {
+    additive: bool,
+    context: Pairs<'a, String>,
+    handlers: &'a [String],
+    level: Option<&'static str>,
+    level_from: Option<&'a str>,
+    name: &'a str,
+    own_level: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct RouteJson<'a> {
+    except: &'a [String],
+    handlers: &'a [String],
+    level: &'static str,
+    level_from: &'a str,
+    logger: &'a str,
+    targets: String,
+}
+
+#[derive(Serialize)]
+struct HandlerJson<'a> {
+    level: Option<&'static str>,
+    name: &'a str,
+    params: Pairs<'a, String>,
+    processors: &'a [String],
+    renderer: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    used_by: &'a [String],
+}
+
+/// Key-value pairs as a JSON object, keys in name order; of a repeated key, the last.
+struct Pairs<'a, K>(&'a [(K, Value)]);
+
+impl<K: AsRef<str>> Serialize for Pairs<'_, K> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut pairs: Vec<(&str, &Value)> = self.0.iter().map(|(k, v)| (k.as_ref(), v)).collect();
+        // Stable: of a repeated key, the last one written stays last.
+        pairs.sort_by(|a, b| a.0.cmp(b.0));
+        pairs.dedup_by(|later, earlier| {
+            let same = later.0 == earlier.0;
+            if same {
+                *earlier = *later;
+            }
+            same
+        });
+        serializer.collect_map(pairs)
     }
 }
 
