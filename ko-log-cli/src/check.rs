@@ -4,6 +4,7 @@
 //! anything, and what only init can tell). The report is built once ([`Report`]) and
 //! written as text or as JSON.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
@@ -12,6 +13,7 @@ use ko_log::config::handler::{JournalPrefix, OpenMode, Rotation, Stream, Timezon
 use ko_log::config::node::{Node, NodeValue};
 use ko_log::config::{Config, ConfigError, HandlerConfig, HandlerKind, ROOT};
 use log::LevelFilter;
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::args::CheckOptions;
@@ -29,13 +31,14 @@ pub(crate) fn run(options: &CheckOptions, out: &mut impl Write) -> io::Result<Ex
         (Some(config), true) => {
             let report = describe(config);
             if options.json {
-                let value =
-                    json!({"file": file, "valid": true, "errors": [], "config": report.json()});
-                writeln!(
-                    out,
-                    "{}",
-                    serde_json::to_string_pretty(&value).unwrap_or_default()
-                )?;
+                let valid = Valid {
+                    config: report.json(),
+                    errors: [],
+                    file: &file,
+                    valid: true,
+                };
+                serde_json::to_writer_pretty(&mut *out, &valid)?;
+                writeln!(out)?;
             } else {
                 writeln!(out, "{file}: valid\n")?;
                 report.write_text(out)?;
@@ -85,6 +88,8 @@ struct Report {
     queue: Vec<(&'static str, Value)>,
     flush_on_signals: bool,
     loggers: Vec<Logger>,
+    /// How many loggers other than `root` there are.
+    others: usize,
     routes: Vec<Route>,
     handlers: Vec<Handler>,
 }
@@ -92,7 +97,8 @@ struct Report {
 struct Logger {
     name: String,
     own_level: Option<LevelFilter>,
-    route: Option<Route>,
+    /// Its route, an index into `Report::routes`.
+    route: Option<usize>,
     handlers: Vec<String>,
     additive: bool,
     context: Vec<(String, Value)>,
@@ -108,15 +114,32 @@ struct Handler {
     used_by: Vec<String>,
 }
 
+/// What `config` does. Each logger's route and each handler's loggers are looked up in
+/// maps built once, so the report is linear in the number of loggers.
 fn describe(config: &Config) -> Report {
     let routes = ko_log::check::routes(config);
+    let route_of: HashMap<&str, usize> = routes
+        .iter()
+        .enumerate()
+        .map(|(index, route)| (route.logger.as_str(), index))
+        .collect();
+    let mut used_by: HashMap<&str, Vec<String>> = HashMap::new();
+    for (name, logger) in &config.loggers {
+        for handler in &logger.handlers {
+            let users = used_by.entry(handler.as_str()).or_default();
+            // A logger naming a handler twice is one user.
+            if users.last() != Some(name) {
+                users.push(name.clone());
+            }
+        }
+    }
     let loggers = config
         .loggers
         .iter()
         .map(|(name, logger)| Logger {
             name: name.clone(),
             own_level: logger.level,
-            route: routes.iter().find(|r| r.logger == *name).cloned(),
+            route: route_of.get(name.as_str()).copied(),
             handlers: logger.handlers.clone(),
             additive: logger.additive,
             context: logger
@@ -140,12 +163,7 @@ fn describe(config: &Config) -> Report {
                 .map(|p| p.type_name().to_owned())
                 .collect(),
             params: params(&handler.kind),
-            used_by: config
-                .loggers
-                .iter()
-                .filter(|(_, l)| l.handlers.iter().any(|h| h == name))
-                .map(|(n, _)| n.clone())
-                .collect(),
+            used_by: used_by.remove(name.as_str()).unwrap_or_default(),
         })
         .collect();
     Report {
@@ -156,6 +174,7 @@ fn describe(config: &Config) -> Report {
             ("drain_timeout", json!(duration(config.queue.drain_timeout))),
         ],
         flush_on_signals: config.flush_on_signals,
+        others: config.loggers.keys().filter(|name| *name != ROOT).count(),
         loggers,
         routes,
         handlers,
@@ -264,23 +283,38 @@ fn timezone(timezone: Timezone) -> &'static str {
     }
 }
 
-/// Key names whose values are not shown.
-const SECRET: &[&str] = &[
-    "password",
-    "passwd",
-    "token",
-    "secret",
-    "authorization",
-    "credential",
-    "api_key",
-    "apikey",
-];
+/// Whether a key, header or query parameter named `name` looks like it holds a
+/// credential: its lowercase name contains `password`, `passwd`, `secret`, `token`,
+/// `auth`, `credential`, `signature`, `cookie`, `session` or `apikey`, or one of its
+/// words (split at anything but a letter or digit) is `pass`, `pwd` or `sig` or ends in
+/// `key` (`x-api-key`, `api_key`, `private-key`).
+fn is_secret(name: &str) -> bool {
+    const WITHIN: &[&str] = &[
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "auth",
+        "credential",
+        "signature",
+        "cookie",
+        "session",
+        "apikey",
+    ];
+    const WORDS: &[&str] = &["pass", "pwd", "sig"];
+    let lower = name.to_ascii_lowercase();
+    WITHIN.iter().any(|s| lower.contains(s))
+        || lower
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|word| WORDS.contains(&word) || word.ends_with("key"))
+}
 
-/// A node as JSON, with the values of secret-looking keys and the passwords of URLs
-/// replaced by `***`: a check's report goes into CI logs.
+/// A node as JSON, with what could be a credential replaced by `***` (a check's report
+/// goes into CI logs): the value of a key that [`is_secret`] (a header, a param), and in
+/// URLs the userinfo and the values of secret-looking query parameters ([`masked_url`]).
+/// Both formats of the report show these values.
 fn masked(key: &str, node: &Node) -> Value {
-    let lower = key.to_ascii_lowercase();
-    if SECRET.iter().any(|s| lower.contains(s)) && !matches!(node.value, NodeValue::Map(_)) {
+    if is_secret(key) && !matches!(node.value, NodeValue::Map(_)) {
         return json!("***");
     }
     match &node.value {
@@ -288,7 +322,7 @@ fn masked(key: &str, node: &Node) -> Value {
         NodeValue::Bool(b) => json!(b),
         NodeValue::Int(i) => json!(i),
         NodeValue::Float(f) => json!(f),
-        NodeValue::String(s) => json!(without_password(s)),
+        NodeValue::String(s) => json!(masked_url(s)),
         NodeValue::Seq(items) => Value::Array(items.iter().map(|item| masked(key, item)).collect()),
         NodeValue::Map(entries) => Value::Object(
             entries
@@ -299,24 +333,43 @@ fn masked(key: &str, node: &Node) -> Value {
     }
 }
 
-/// `scheme://user:password@host/...` with the password masked.
-fn without_password(text: &str) -> String {
+/// `scheme://user:password@host/path?token=t&a=b` as
+/// `scheme://***@host/path?token=***&a=b`: the userinfo, and the value of each query
+/// parameter whose name [`is_secret`]. Text without `://` is returned as it is.
+fn masked_url(text: &str) -> String {
     let Some(scheme_end) = text.find("://") else {
         return text.to_owned();
     };
-    let authority_start = scheme_end + 3;
-    let rest = text.get(authority_start..).unwrap_or_default();
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let authority = rest.get(..authority_end).unwrap_or_default();
-    match (authority.rfind('@'), authority.find(':')) {
-        (Some(at), Some(colon)) if colon < at => format!(
-            "{}{}:***{}",
-            text.get(..authority_start).unwrap_or_default(),
-            authority.get(..colon).unwrap_or_default(),
-            text.get(authority_start + at..).unwrap_or_default()
-        ),
-        _ => text.to_owned(),
+    let (head, rest) = text.split_at(scheme_end + 3);
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, rest) = rest.split_at(authority_end);
+    let mut out = head.to_owned();
+    match authority.rfind('@') {
+        Some(at) => {
+            out.push_str("***");
+            out.push_str(authority.get(at..).unwrap_or_default());
+        }
+        None => out.push_str(authority),
     }
+    let query_end = rest.find('#').unwrap_or(rest.len());
+    let (before_fragment, fragment) = rest.split_at(query_end);
+    match before_fragment.split_once('?') {
+        Some((path, query)) => {
+            out.push_str(path);
+            out.push('?');
+            let pairs: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((name, _)) if is_secret(name) => format!("{name}=***"),
+                    _ => pair.to_owned(),
+                })
+                .collect();
+            out.push_str(&pairs.join("&"));
+        }
+        None => out.push_str(before_fragment),
+    }
+    out.push_str(fragment);
+    out
 }
 
 /// Which targets a route takes, in words.
@@ -414,7 +467,8 @@ impl Report {
             .loggers
             .iter()
             .map(|logger| {
-                let level = match (&logger.own_level, &logger.route) {
+                let route = logger.route.and_then(|index| self.routes.get(index));
+                let level = match (&logger.own_level, route) {
                     (Some(level), _) => format!("level {}", level_name(*level)),
                     (None, Some(route)) => format!(
                         "level {} (from {})",
@@ -453,13 +507,7 @@ impl Report {
                     format!("-> {}", route.handlers.join(", "))
                 };
                 vec![
-                    format!(
-                        "  {}",
-                        targets(
-                            route,
-                            self.loggers.iter().filter(|l| l.name != ROOT).count()
-                        )
-                    ),
+                    format!("  {}", targets(route, self.others)),
                     level_words(route.level),
                     handlers,
                 ]
@@ -495,65 +543,132 @@ impl Report {
         Ok(())
     }
 
-    fn json(&self) -> Value {
-        let queue: Map<String, Value> = self
-            .queue
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect();
-        let loggers: Vec<Value> = self
+    /// The JSON form, serialized as it is written (no `serde_json::Value` tree of the
+    /// whole config).
+    fn json(&self) -> ReportJson<'_> {
+        let loggers = self
             .loggers
             .iter()
             .map(|logger| {
-                json!({
-                    "name": logger.name,
-                    "level": logger.route.as_ref().map(|r| level_name(r.level)),
-                    "level_from": logger.route.as_ref().map(|r| r.level_from.clone().unwrap_or_else(|| "default_level".to_owned())),
-                    "own_level": logger.own_level.map(level_name),
-                    "handlers": logger.handlers,
-                    "additive": logger.additive,
-                    "context": logger.context.iter().cloned().collect::<Map<String, Value>>(),
-                })
+                let route = logger.route.and_then(|index| self.routes.get(index));
+                LoggerJson {
+                    additive: logger.additive,
+                    context: Pairs(&logger.context),
+                    handlers: &logger.handlers,
+                    level: route.map(|r| level_name(r.level)),
+                    level_from: route.map(|r| r.level_from.as_deref().unwrap_or("default_level")),
+                    name: &logger.name,
+                    own_level: logger.own_level.map(level_name),
+                }
             })
             .collect();
-        let others = self.loggers.iter().filter(|l| l.name != ROOT).count();
-        let routes: Vec<Value> = self
+        let routes = self
             .routes
             .iter()
-            .map(|route| {
-                json!({
-                    "logger": route.logger,
-                    "targets": targets(route, others),
-                    "except": route.except,
-                    "level": level_name(route.level),
-                    "level_from": route.level_from.clone().unwrap_or_else(|| "default_level".to_owned()),
-                    "handlers": route.handlers,
-                })
+            .map(|route| RouteJson {
+                except: &route.except,
+                handlers: &route.handlers,
+                level: level_name(route.level),
+                level_from: route.level_from.as_deref().unwrap_or("default_level"),
+                logger: &route.logger,
+                targets: targets(route, self.others),
             })
             .collect();
-        let handlers: Vec<Value> = self
+        let handlers = self
             .handlers
             .iter()
-            .map(|handler| {
-                json!({
-                    "name": handler.name,
-                    "type": handler.kind,
-                    "renderer": handler.renderer,
-                    "level": handler.level.map(level_name),
-                    "processors": handler.processors,
-                    "params": handler.params.iter().cloned().collect::<Map<String, Value>>(),
-                    "used_by": handler.used_by,
-                })
+            .map(|handler| HandlerJson {
+                level: handler.level.map(level_name),
+                name: &handler.name,
+                params: Pairs(&handler.params),
+                processors: &handler.processors,
+                renderer: &handler.renderer,
+                kind: &handler.kind,
+                used_by: &handler.used_by,
             })
             .collect();
-        json!({
-            "default_level": level_name(self.default_level),
-            "queue": queue,
-            "flush_on_signals": self.flush_on_signals,
-            "loggers": loggers,
-            "routes": routes,
-            "handlers": handlers,
-        })
+        ReportJson {
+            default_level: level_name(self.default_level),
+            flush_on_signals: self.flush_on_signals,
+            handlers,
+            loggers,
+            queue: Pairs(&self.queue),
+            routes,
+        }
+    }
+}
+
+// The JSON report. Fields are in name order, as a `serde_json::Map` orders its keys.
+
+/// `ko-log check --format json` of a valid config.
+#[derive(Serialize)]
+struct Valid<'a> {
+    config: ReportJson<'a>,
+    errors: [Value; 0],
+    file: &'a str,
+    valid: bool,
+}
+
+/// `config` of [`Valid`].
+#[derive(Serialize)]
+struct ReportJson<'a> {
+    default_level: &'static str,
+    flush_on_signals: bool,
+    handlers: Vec<HandlerJson<'a>>,
+    loggers: Vec<LoggerJson<'a>>,
+    queue: Pairs<'a, &'static str>,
+    routes: Vec<RouteJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct LoggerJson<'a> {
+    additive: bool,
+    context: Pairs<'a, String>,
+    handlers: &'a [String],
+    level: Option<&'static str>,
+    level_from: Option<&'a str>,
+    name: &'a str,
+    own_level: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct RouteJson<'a> {
+    except: &'a [String],
+    handlers: &'a [String],
+    level: &'static str,
+    level_from: &'a str,
+    logger: &'a str,
+    targets: String,
+}
+
+#[derive(Serialize)]
+struct HandlerJson<'a> {
+    level: Option<&'static str>,
+    name: &'a str,
+    params: Pairs<'a, String>,
+    processors: &'a [String],
+    renderer: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    used_by: &'a [String],
+}
+
+/// Key-value pairs as a JSON object, keys in name order; of a repeated key, the last.
+struct Pairs<'a, K>(&'a [(K, Value)]);
+
+impl<K: AsRef<str>> Serialize for Pairs<'_, K> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut pairs: Vec<(&str, &Value)> = self.0.iter().map(|(k, v)| (k.as_ref(), v)).collect();
+        // Stable: of a repeated key, the last one written stays last.
+        pairs.sort_by(|a, b| a.0.cmp(b.0));
+        pairs.dedup_by(|later, earlier| {
+            let same = later.0 == earlier.0;
+            if same {
+                *earlier = *later;
+            }
+            same
+        });
+        serializer.collect_map(pairs)
     }
 }
 
@@ -561,16 +676,134 @@ impl Report {
 mod tests {
     use super::*;
 
+    /// A handler of one's own whose params hold a URL, as a program with its own
+    /// components (docs/CLI.md) would register: no built-in handler takes userinfo.
+    #[derive(Debug)]
+    struct Webhook;
+
+    impl ko_log::Handler for Webhook {
+        fn write(&mut self, _line: &[u8], _event: &ko_log::Event) -> Result<(), ko_log::Error> {
+            Ok(())
+        }
+
+        fn flush(&mut self) -> Result<(), ko_log::Error> {
+            Ok(())
+        }
+    }
+
+    #[derive(serde::Deserialize)]
+    struct WebhookParams {
+        url: String,
+    }
+
+    #[ko_log::handler]
+    fn webhook(params: &WebhookParams) -> Webhook {
+        let _ = &params.url;
+        Webhook
+    }
+
+    /// The report of a config whose `webhook` handler posts to `url`, as text or JSON.
+    fn report_of_url(url: &str, json: bool) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("log.toml");
+        let config = format!(
+            "[loggers.root]\nhandlers = [\"hook\"]\n[handlers.hook]\ntype = \"webhook\"\nurl = \"{url}\"\n"
+        );
+        std::fs::write(&file, config).unwrap();
+        let options = CheckOptions {
+            file,
+            json,
+            format: None,
+        };
+        let mut out = Vec::new();
+        let code = run(&options, &mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert_eq!(code, ExitCode::SUCCESS, "{out}");
+        out
+    }
+
     #[test]
-    fn passwords_in_urls_are_masked() {
+    fn userinfo_is_masked_in_text_and_json() {
+        let url = "https://bot:hunter2@hooks.example/post?channel=ops";
+        let text = report_of_url(url, false);
+        assert!(
+            text.ends_with("  hook: webhook, renderer webhook's default\n    url = \"https://***@hooks.example/post?channel=ops\"\n"),
+            "{text}"
+        );
+        let json: Value = serde_json::from_str(&report_of_url(url, true)).unwrap();
         assert_eq!(
-            without_password("https://me:hunter2@collector:4318/v1/logs"),
-            "https://me:***@collector:4318/v1/logs"
+            json["config"]["handlers"][0]["params"],
+            json!({"url": "https://***@hooks.example/post?channel=ops"})
+        );
+        let token_only = report_of_url("https://ghp_1234@hooks.example/", false);
+        assert!(!token_only.contains("ghp_1234"), "{token_only}");
+    }
+
+    #[test]
+    fn credentials_in_urls_are_masked() {
+        assert_eq!(
+            masked_url("https://me:hunter2@collector:4318/v1/logs"),
+            "https://***@collector:4318/v1/logs"
         );
         assert_eq!(
-            without_password("http://collector:4318/v1/logs"),
-            "http://collector:4318/v1/logs"
+            masked_url("https://ghp_token@collector?x=1"),
+            "https://***@collector?x=1"
         );
-        assert_eq!(without_password("user@host:514"), "user@host:514");
+        assert_eq!(
+            masked_url("https://c/v1/logs?token=t1&tenant=a&X-Amz-Signature=s&api_key=k&sig=z#top"),
+            "https://c/v1/logs?token=***&tenant=a&X-Amz-Signature=***&api_key=***&sig=***#top"
+        );
+        assert_eq!(
+            masked_url("http://collector:4318/v1/logs?page=2&flag"),
+            "http://collector:4318/v1/logs?page=2&flag"
+        );
+        assert_eq!(masked_url("user@host:514"), "user@host:514");
+        assert_eq!(masked_url("https://h/a@b"), "https://h/a@b");
+    }
+
+    #[test]
+    fn credential_names() {
+        for name in [
+            "key",
+            "x-api-key",
+            "api_key",
+            "apiKey",
+            "X-API-KEY",
+            "private-key",
+            "token",
+            "access-token",
+            "x_access_token",
+            "secret",
+            "client_secret",
+            "password",
+            "passwd",
+            "pwd",
+            "pass",
+            "auth",
+            "x-auth",
+            "authorization",
+            "proxy-authorization",
+            "signature",
+            "x-amz-signature",
+            "sig",
+            "cookie",
+            "set-cookie",
+            "session",
+            "x-session-id",
+            "sessionid",
+            "credentials",
+        ] {
+            assert!(is_secret(name), "{name}");
+        }
+        for name in [
+            "tenant",
+            "x-scope-orgid",
+            "address",
+            "keys",
+            "content-type",
+            "page",
+        ] {
+            assert!(!is_secret(name), "{name}");
+        }
     }
 }

@@ -54,7 +54,11 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Help => writeln!(stdout.lock(), "{}", args::HELP).map(|()| ExitCode::SUCCESS),
         Command::Version => writeln!(stdout.lock(), "ko-log {}", env!("CARGO_PKG_VERSION"))
             .map(|()| ExitCode::SUCCESS),
-        Command::Check(options) => check::run(&options, &mut stdout.lock()),
+        // Buffered: a report is a line per logger, and stdout alone flushes each line.
+        Command::Check(options) => {
+            let mut out = io::BufWriter::new(stdout.lock());
+            check::run(&options, &mut out).and_then(|code| out.flush().map(|()| code))
+        }
         Command::Pretty(options) => pretty::run(&options, &mut io::stdin().lock(), &stdout),
         Command::Schema => {
             let schema = ko_log::schema();

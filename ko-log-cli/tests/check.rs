@@ -329,3 +329,138 @@ fn usage_errors_exit_2() {
     assert_eq!(run.code, Some(0));
     assert!(run.stdout.contains("pretty [FILE...]"));
 }
+
+/// 20,000 loggers: the report is right and the check completes (it took minutes while the
+/// routes and the report scanned every logger for each logger; `ko_log::check`'s
+/// `routes_look_up_each_parent_once` counts the lookups that made it so).
+#[test]
+fn twenty_thousand_loggers_are_described() {
+    use std::fmt::Write as _;
+    let mut text = String::from(
+        "[handlers.void]\ntype = \"null\"\n\n[loggers.root]\nlevel = \"info\"\nhandlers = [\"void\"]\n\n",
+    );
+    for k in 0..200 {
+        let _ = write!(text, "[loggers.\"mod{k}\"]\nlevel = \"warn\"\n\n");
+    }
+    for i in 0..20_000 {
+        let _ = write!(
+            text,
+            "[loggers.\"mod{}::sub{i}\"]\nlevel = \"debug\"\n\n",
+            i % 1_000
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("log.toml"), text).unwrap();
+
+    let run = run_in(dir.path(), &["check", "log.toml"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    let section = |name: &str| {
+        let start = lines.iter().position(|l| *l == name).unwrap() + 1;
+        let len = lines[start..]
+            .iter()
+            .position(|l| l.is_empty())
+            .unwrap_or(lines.len() - start);
+        &lines[start..start + len]
+    };
+    let loggers = section("loggers");
+    assert_eq!(loggers.len(), 20_201);
+    let words = |line: &str| line.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert_eq!(
+        loggers
+            .iter()
+            .filter(|l| words(l) == "mod7 level warn handlers (none)")
+            .count(),
+        1
+    );
+    let routes = section("routes");
+    assert_eq!(routes.len(), 20_201);
+    // In name order, as the config holds them: `mod7::sub10007` before `mod7::sub1007`.
+    let mut subs: Vec<String> = (0..20)
+        .map(|j| format!("mod7::sub{}", 7 + 1_000 * j))
+        .collect();
+    subs.sort();
+    let mod7 = format!(
+        "mod7 and below, except {} warn and above -> void",
+        subs.join(", ")
+    );
+    assert_eq!(
+        routes.iter().filter(|l| words(l) == mod7).count(),
+        1,
+        "{mod7}"
+    );
+    assert!(routes[0].starts_with("  mod0::sub0 and below "));
+    assert!(routes[20_200].starts_with("  every other target "));
+    assert_eq!(
+        section("handlers"),
+        ["  void: null, renderer plain"],
+        "used by root: no `no logger names it`"
+    );
+}
+
+/// An OTLP handler with credentials in a header and in a query parameter of its endpoint,
+/// beside a harmless header and parameter.
+const SECRETS: &str = r#"[loggers.root]
+handlers = ["otel"]
+
+[handlers.otel]
+type = "otlp"
+endpoint = "http://collector:4318/v1/logs?token=t0ken&tenant=acme"
+headers = { "x-api-key" = "k3y", "access-token" = "4cc3ss", tenant = "acme" }
+"#;
+
+/// `ko-log check` on `SECRETS`: the text report, the JSON report, and the handler's
+/// params in the JSON.
+fn secrets_report() -> (String, String, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("log.toml"), SECRETS).unwrap();
+    let text = run_in(dir.path(), &["check", "log.toml"]);
+    let json = run_in(dir.path(), &["check", "--format=json", "log.toml"]);
+    assert_eq!(
+        (text.code, json.code),
+        (Some(0), Some(0)),
+        "{}",
+        text.stdout
+    );
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let params = report["config"]["handlers"][0]["params"].clone();
+    (text.stdout, json.stdout, params)
+}
+
+#[test]
+fn secret_headers_are_masked() {
+    let (text, json, params) = secrets_report();
+    for secret in ["k3y", "4cc3ss"] {
+        assert!(
+            !text.contains(secret) && !json.contains(secret),
+            "{secret}: {text}{json}"
+        );
+    }
+    assert!(
+        text.contains(
+            "\n    headers = {\"access-token\":\"***\",\"tenant\":\"acme\",\"x-api-key\":\"***\"}\n"
+        ),
+        "{text}"
+    );
+    assert_eq!(
+        params["headers"],
+        serde_json::json!({"access-token": "***", "tenant": "acme", "x-api-key": "***"})
+    );
+}
+
+#[test]
+fn secret_query_parameters_are_masked() {
+    let (text, json, params) = secrets_report();
+    assert!(
+        !text.contains("t0ken") && !json.contains("t0ken"),
+        "{text}{json}"
+    );
+    assert!(
+        text.contains("\n    endpoint = \"http://collector:4318/v1/logs?token=***&tenant=acme\"\n"),
+        "{text}"
+    );
+    assert_eq!(
+        params["endpoint"],
+        "http://collector:4318/v1/logs?token=***&tenant=acme"
+    );
+}

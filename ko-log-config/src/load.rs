@@ -1,10 +1,11 @@
-//! Reading a file or text into a validated [`Config`]: parse into a located tree,
-//! interpolate `${VAR}`, build the typed layer.
+//! Reading a file or text into a validated [`Config`]: parse into a located tree, drop
+//! the top-level `x-` keys, interpolate `${VAR}`, build the typed layer.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use crate::check::{Checked, Collector};
+use crate::node::{Node, NodeValue};
 use crate::source::Source;
 use crate::{build, env, node, Config, ConfigError, ConfigErrorKind, Format};
 
@@ -73,8 +74,19 @@ pub(crate) fn from_str(
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let source = Arc::new(Source::new(file.map(Path::to_owned), text));
     let mut root = node::parse(&source, format)?;
+    drop_extensions(&mut root);
     env::interpolate(&mut root, &source, base_dir(file), None)?;
     build::config(&root, source)
+}
+
+/// Removes the top-level keys that start with `x-`: the file's own, in every format, as
+/// docker-compose has them (a YAML anchor to merge into handlers, a note). What they
+/// hold is neither interpolated nor checked; YAML aliases of them were expanded at
+/// parsing, where they are used.
+fn drop_extensions(root: &mut Node) {
+    if let NodeValue::Map(entries) = &mut root.value {
+        entries.retain(|(key, _)| !key.name.starts_with("x-"));
+    }
 }
 
 /// The directory `env_file` is relative to.
@@ -113,6 +125,7 @@ pub(crate) fn check_str(text: &str, format: Format, file: Option<&Path>) -> Chec
             return Checked::new(None, collector);
         }
     };
+    drop_extensions(&mut root);
     if let Err(error) = env::interpolate(&mut root, &source, base_dir(file), Some(&mut collector)) {
         collector.push(error);
         return Checked::new(None, collector);

@@ -72,6 +72,9 @@ pub fn config(components: &[Component]) -> Value {
         "description": "A ko-log config file (TOML, JSON or YAML: the same tree). Reference: docs/CONFIG.md.",
         "type": ["object", "null"],
         "additionalProperties": false,
+        "patternProperties": {
+            "^x-": describe(json!({}), "Ignored: the file's own (a YAML anchor shared by handlers, a note), as docker-compose has them."),
+        },
         "properties": {
             "default_level": describe(level(), "Level of a logger that sets none and has no ancestor that does (default \"info\")."),
             "env_file": describe(json!({"type": "string"}), "A .env file read before ${VAR} interpolation, relative to the config file's directory."),
@@ -94,7 +97,7 @@ pub fn config(components: &[Component]) -> Value {
         },
         "$defs": {
             "interpolated": {
-                "description": "A string with ${VAR} or ${VAR:-default} in it, expanded from the environment when the file loads.",
+                "description": "A string with ${VAR}, ${VAR:-default} or ${VAR:?message} in it, expanded from the environment when the file loads.",
                 "type": "string",
                 "pattern": "\\$\\{",
             },

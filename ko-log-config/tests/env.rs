@@ -210,3 +210,134 @@ fn dotenv_syntax() {
     assert_eq!(parse_dotenv("A=\"open").unwrap_err().line, 1);
     assert_eq!(parse_dotenv("A='x' trailing").unwrap_err().line, 1);
 }
+
+#[test]
+fn an_empty_variable_cannot_move_a_path_to_the_root() {
+    if !in_child_with(
+        "an_empty_variable_cannot_move_a_path_to_the_root",
+        &[("KO_LOG_ENV_T6_EMPTY", "")],
+    ) {
+        return;
+    }
+    let e = Config::from_path("tests/fixtures/errors/empty_dir.toml").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "\
+error: `KO_LOG_ENV_T6_EMPTY` is empty, so this path starts at the root of the file system: `${KO_LOG_ENV_T6_EMPTY}/app.log` became `/app.log`
+ --> tests/fixtures/errors/empty_dir.toml:6:9
+  |
+6 | path = \"${KO_LOG_ENV_T6_EMPTY}/app.log\"
+  |         ^
+  = key: handlers.file.path
+  = help: set `KO_LOG_ENV_T6_EMPTY`, give a default: `${KO_LOG_ENV_T6_EMPTY:-default}`, or refuse an unset or empty one: `${KO_LOG_ENV_T6_EMPTY:?message}`; write the leading `/` for an absolute path"
+    );
+    assert_eq!(e.kind(), ConfigErrorKind::Environment);
+    assert_eq!(e.code(), "CONFIGURATION::Config::ENVIRONMENT::ERROR");
+
+    // Every path key of a handler, in every format, however many empty variables.
+    let refused = |format: Format, text: &str, key: &str, line: usize, column: usize| {
+        let e = Config::from_str(text, format).unwrap_err();
+        let location = e.location().unwrap();
+        assert_eq!(
+            (e.kind(), e.key_path(), location.line, location.column),
+            (ConfigErrorKind::Environment, key, line, column),
+            "{e}"
+        );
+    };
+    refused(
+        Format::Yaml,
+        "handlers:\n  r:\n    type: rotating_file\n    path: ${KO_LOG_ENV_T6_EMPTY}${KO_LOG_ENV_T6_EMPTY:-}/r.log\n",
+        "handlers.r.path",
+        4,
+        11,
+    );
+    refused(
+        Format::Json,
+        "{\"handlers\": {\"s\": {\"type\": \"socket\", \"spool\": {\"dir\": \"${KO_LOG_ENV_T6_EMPTY}/spool\"}}}}",
+        "handlers.s.spool.dir",
+        1,
+        57,
+    );
+    refused(
+        Format::Toml,
+        "[handlers.o]\ntype = \"otlp\"\ntls = { ca_file = \"${KO_LOG_ENV_T6_EMPTY}/ca.pem\" }\n",
+        "handlers.o.tls.ca_file",
+        3,
+        20,
+    );
+    refused(
+        Format::Toml,
+        "env_file = \"${KO_LOG_ENV_T6_EMPTY}/.env\"\n",
+        "env_file",
+        1,
+        13,
+    );
+}
+
+#[test]
+fn other_uses_of_an_empty_variable_are_unchanged() {
+    if !in_child_with(
+        "other_uses_of_an_empty_variable_are_unchanged",
+        &[("KO_LOG_ENV_T7_EMPTY", "")],
+    ) {
+        return;
+    }
+    let paths = [
+        ("${KO_LOG_ENV_T7_EMPTY}app.log", "app.log"),
+        ("logs/${KO_LOG_ENV_T7_EMPTY}/app.log", "logs//app.log"),
+        ("${KO_LOG_ENV_T7_EMPTY:-logs}/app.log", "logs/app.log"),
+        ("/var/log/${KO_LOG_ENV_T7_EMPTY}app.log", "/var/log/app.log"),
+    ];
+    for (written, path) in paths {
+        let text = format!("[handlers.f]\ntype = \"file\"\npath = \"{written}\"\n");
+        let config = Config::from_str(&text, Format::Toml).unwrap();
+        assert_eq!(file_path(&config, "f"), path);
+    }
+    // Not a path: a template, a logger's context field named `path`, a processor's key.
+    let text = "\
+[loggers.root]
+context = { path = \"${KO_LOG_ENV_T7_EMPTY}/x\" }
+[handlers.f]
+type = \"file\"
+path = \"app.log\"
+renderer = { type = \"plain\", format = \"${KO_LOG_ENV_T7_EMPTY}/{message}\" }
+";
+    let config = Config::from_str(text, Format::Toml).unwrap();
+    assert_eq!(
+        config.loggers["root"].context["path"],
+        ko_log_config::Value::String("/x".to_owned())
+    );
+}
+
+#[test]
+fn a_required_variable_refuses_unset_and_empty() {
+    if !in_child_with(
+        "a_required_variable_refuses_unset_and_empty",
+        &[
+            ("KO_LOG_ENV_T8_EMPTY", ""),
+            ("KO_LOG_ENV_T8_DIR", "/srv/log"),
+        ],
+    ) {
+        return;
+    }
+    let path = |written: &str| {
+        let text = format!("[handlers.f]\ntype = \"file\"\npath = \"{written}\"\n");
+        Config::from_str(&text, Format::Toml).map(|config| file_path(&config, "f"))
+    };
+    assert_eq!(
+        path("${KO_LOG_ENV_T8_DIR:?set the log directory}/app.log").unwrap(),
+        "/srv/log/app.log"
+    );
+    for name in ["KO_LOG_ENV_T8_EMPTY", "KO_LOG_ENV_T8_UNSET"] {
+        let e = path(&format!("${{{name}:?set the log directory}}/app.log")).unwrap_err();
+        assert_eq!(
+            e.message(),
+            format!("environment variable `{name}` is unset or empty: set the log directory")
+        );
+        let location = e.location().unwrap();
+        assert_eq!(
+            (e.kind(), e.key_path(), location.line, location.column),
+            (ConfigErrorKind::Environment, "handlers.f.path", 3, 9)
+        );
+    }
+}

@@ -214,3 +214,83 @@ fn a_quoted_merge_key_is_an_ordinary_key() {
     let config = load("handlers:\n  c: &c\n    type: stream\n  d:\n    !!merge <<: *c\n");
     assert_eq!(config.handlers["d"], config.handlers["c"]);
 }
+
+/// A top-level key starting with `x-` holds anchors, as in docker-compose: it is ignored
+/// (its contents are neither interpolated nor checked), and what merges or aliases it
+/// gets its keys.
+#[test]
+fn anchors_live_in_top_level_x_keys() {
+    let config = load(
+        "\
+x-defaults: &h
+  type: file
+  path: logs/app.log
+  append: false
+x-renderer: &json {type: json}
+x-notes: [\"${KO_LOG_YAML_X_UNSET}\", {anything: 1}]
+loggers:
+  root: {handlers: [app, audit]}
+handlers:
+  app: *h
+  audit:
+    <<: *h
+    path: logs/audit.log
+    renderer: *json
+",
+    );
+    let file = |name: &str| match &config.handlers[name].kind {
+        HandlerKind::File(file) => (file.path.display().to_string(), file.mode),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(file("app"), ("logs/app.log".to_owned(), OpenMode::Truncate));
+    assert_eq!(
+        file("audit"),
+        ("logs/audit.log".to_owned(), OpenMode::Truncate)
+    );
+    assert!(matches!(
+        config.handlers["audit"].renderer,
+        RendererConfig::Json(_)
+    ));
+    assert_eq!(config.handlers.len(), 2);
+}
+
+/// Only `x-` keys: any other unknown top-level key is refused, at its place.
+#[test]
+fn other_unknown_top_level_keys_are_refused() {
+    let e = refuse(
+        "x-defaults: &h {type: \"null\"}\ndefaults: &d {type: \"null\"}\nhandlers:\n  a: *h\n",
+    );
+    assert_eq!(
+        at(&e),
+        (
+            ConfigErrorKind::UnknownKey,
+            "unknown key `defaults`",
+            2,
+            1,
+            "defaults"
+        )
+    );
+    for (format, text, line, column) in [
+        (Format::Toml, "x-note = 1\n\"X-note\" = 2\n", 2, 1),
+        (Format::Json, "{\"x-note\": 1,\n \"x_note\": 2}", 2, 2),
+    ] {
+        let e = Config::from_str(text, format).unwrap_err();
+        let location = e.location().unwrap();
+        assert_eq!(
+            (e.kind(), location.line, location.column),
+            (ConfigErrorKind::UnknownKey, line, column),
+            "{e}"
+        );
+    }
+    // In TOML and JSON too, an `x-` key is ignored: the file is the empty one.
+    let empty = Config::from_str("", Format::Toml).unwrap();
+    let names = |config: &Config| config.handlers.keys().cloned().collect::<Vec<_>>();
+    let toml = Config::from_str(
+        "[x-defaults]\nanything = \"${KO_LOG_X_UNSET}\"\n",
+        Format::Toml,
+    )
+    .unwrap();
+    assert_eq!(names(&toml), names(&empty));
+    let json = Config::from_str("{\"x-defaults\": {\"anything\": [1, 2]}}", Format::Json).unwrap();
+    assert_eq!(names(&json), names(&empty));
+}

@@ -2,10 +2,16 @@
 //! values, the optional `env_file`, and the level directives of `KO_LOG` ([`directives`]).
 //!
 //! Every string value (not keys) may hold `${NAME}`, replaced by the environment variable
-//! `NAME`, or `${NAME:-default}`, replaced by `default` when `NAME` is unset or empty.
+//! `NAME`, or `${NAME:-default}`, replaced by `default` when `NAME` is unset or empty, or
+//! `${NAME:?message}`, an error saying `message` when `NAME` is unset or empty.
 //! `$${` is a literal `${`; any other `$` is kept as is. An unset variable without a
 //! default is an error naming it, at the string that uses it. `NAME` is
-//! `[A-Za-z_][A-Za-z0-9_]*`; a default runs to the first `}` and is not itself expanded.
+//! `[A-Za-z_][A-Za-z0-9_]*`; a default or message runs to the first `}` and is not itself
+//! expanded.
+//!
+//! A path key ([`is_path_key`]) whose value starts with variables that are all empty,
+//! then a `/`, is refused: `path = "${LOG_DIR}/app.log"` with `LOG_DIR=""` would
+//! otherwise write `/app.log`, at the root of the file system.
 //!
 //! A top-level `env_file = ".env"` (relative to the config file's directory; `${VAR}` in
 //! it is expanded from the process environment) is read first. Its variables are used
@@ -46,16 +52,43 @@ impl fmt::Display for ExpandError {
 
 impl std::error::Error for ExpandError {}
 
-/// Replaces `${NAME}` and `${NAME:-default}` in `text`, looking names up with `lookup`.
+/// Replaces `${NAME}`, `${NAME:-default}` and `${NAME:?message}` in `text`, looking
+/// names up with `lookup`.
 pub fn expand(text: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<String, ExpandError> {
+    expand_tracked(text, lookup).map(|expansion| expansion.text)
+}
+
+/// A string after expansion.
+struct Expansion {
+    text: String,
+    /// When the text starts with a `/` written after variables that all expanded to
+    /// nothing: the first of those variables (its `${` offset and its name).
+    empty_start: Option<(usize, String)>,
+}
+
+/// [`expand`], noting whether empty variables left an empty segment at the start.
+fn expand_tracked(
+    text: &str,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<Expansion, ExpandError> {
     let mut out = String::with_capacity(text.len());
+    // The first variable, while every variable so far expanded to nothing and nothing
+    // else was written.
+    let mut empty: Option<(usize, String)> = None;
+    let mut empty_start = None;
+    let mut literal = |out: &mut String, piece: &str, empty: &Option<(usize, String)>| {
+        if out.is_empty() && piece.starts_with('/') && empty_start.is_none() {
+            empty_start.clone_from(empty);
+        }
+        out.push_str(piece);
+    };
     let mut rest = text;
     while let Some(dollar) = rest.find('$') {
         let offset = text.len() - rest.len() + dollar;
         let (before, from_dollar) = rest.split_at(dollar);
-        out.push_str(before);
+        literal(&mut out, before, &empty);
         if let Some(after) = from_dollar.strip_prefix("$${") {
-            out.push_str("${");
+            literal(&mut out, "${", &empty);
             rest = after;
         } else if let Some(after) = from_dollar.strip_prefix("${") {
             let close = after.find('}').ok_or_else(|| ExpandError {
@@ -64,26 +97,42 @@ pub fn expand(text: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<Str
                 message: "unclosed `${` (write `$${` for a literal `${`)".to_owned(),
             })?;
             let (inner, after_close) = after.split_at(close);
-            out.push_str(&substitute(inner, offset, &lookup)?);
+            let (name, value) = substitute(inner, offset, &lookup)?;
+            if out.is_empty() && value.is_empty() && empty.is_none() {
+                empty = Some((offset, name.to_owned()));
+            }
+            out.push_str(&value);
             rest = after_close.get(1..).unwrap_or_default();
         } else {
-            out.push('$');
+            literal(&mut out, "$", &empty);
             rest = from_dollar.get(1..).unwrap_or_default();
         }
     }
-    out.push_str(rest);
-    Ok(out)
+    literal(&mut out, rest, &empty);
+    Ok(Expansion {
+        text: out,
+        empty_start,
+    })
 }
 
-/// The value of one `${inner}` found at `offset`.
-fn substitute(
-    inner: &str,
+/// The name and value of one `${inner}` found at `offset`.
+fn substitute<'a>(
+    inner: &'a str,
     offset: usize,
     lookup: &impl Fn(&str) -> Option<String>,
-) -> Result<String, ExpandError> {
-    let (name, default) = match inner.split_once(":-") {
-        Some((name, default)) => (name, Some(default)),
-        None => (inner, None),
+) -> Result<(&'a str, String), ExpandError> {
+    enum Unset<'a> {
+        Error,
+        Default(&'a str),
+        Message(&'a str),
+    }
+    let (name, unset) = match inner.split_once(':') {
+        Some((name, rest)) => match (rest.strip_prefix('-'), rest.strip_prefix('?')) {
+            (Some(default), _) => (name, Unset::Default(default)),
+            (_, Some(message)) => (name, Unset::Message(message)),
+            _ => (inner, Unset::Error),
+        },
+        None => (inner, Unset::Error),
     };
     if !is_name(name) {
         return Err(ExpandError {
@@ -92,16 +141,73 @@ fn substitute(
             message: format!("invalid variable name `{name}` in `${{{inner}}}`"),
         });
     }
-    match (lookup(name), default) {
-        (Some(value), Some(default)) if value.is_empty() => Ok(default.to_owned()),
-        (Some(value), _) => Ok(value),
-        (None, Some(default)) => Ok(default.to_owned()),
-        (None, None) => Err(ExpandError {
-            offset,
-            variable: Some(name.to_owned()),
-            message: format!("environment variable `{name}` is not set"),
-        }),
+    let value = match (lookup(name), unset) {
+        (Some(value), Unset::Default(default)) if value.is_empty() => default.to_owned(),
+        (Some(value), Unset::Message(message)) if value.is_empty() => {
+            return Err(unset_or_empty(offset, name, message))
+        }
+        (Some(value), _) => value,
+        (None, Unset::Default(default)) => default.to_owned(),
+        (None, Unset::Message(message)) => return Err(unset_or_empty(offset, name, message)),
+        (None, Unset::Error) => {
+            return Err(ExpandError {
+                offset,
+                variable: Some(name.to_owned()),
+                message: format!("environment variable `{name}` is not set"),
+            })
+        }
+    };
+    Ok((name, value))
+}
+
+/// The error of `${name:?message}` when `name` is unset or empty.
+fn unset_or_empty(offset: usize, name: &str, message: &str) -> ExpandError {
+    let mut text = format!("environment variable `{name}` is unset or empty");
+    if !message.is_empty() {
+        text.push_str(": ");
+        text.push_str(message);
     }
+    ExpandError {
+        offset,
+        variable: Some(name.to_owned()),
+        message: text,
+    }
+}
+
+/// Whether the key at `path` holds a file system path, where an empty variable at the
+/// start of the value is refused: `env_file`, and a key of a handler (also in a table of
+/// it, such as `spool` or `tls`; not in its `processors` or `renderer`) named `path`,
+/// `dir` or `socket` or ending in `_path`, `_dir` or `_file` (`ca_file`).
+pub(crate) fn is_path_key(path: &KeyPath) -> bool {
+    let keys = path.keys();
+    let name = match keys.last() {
+        Some(Some(name)) => *name,
+        _ => return false,
+    };
+    match keys.as_slice() {
+        [Some("env_file")] => true,
+        [Some("handlers"), Some(_), first, ..] if keys.len() > 2 => {
+            !matches!(first, Some("processors" | "renderer"))
+                && (["path", "dir", "socket"].contains(&name)
+                    || ["_path", "_dir", "_file"]
+                        .iter()
+                        .any(|end| name.ends_with(end)))
+        }
+        _ => false,
+    }
+}
+
+/// The error for a path key whose value starts with `${name}` (at `offset`), empty,
+/// then a `/`.
+fn empty_start_error(text: &str, expanded: &str, name: &str) -> (String, String) {
+    (
+        format!(
+            "`{name}` is empty, so this path starts at the root of the file system: `{text}` became `{expanded}`"
+        ),
+        format!(
+            "set `{name}`, give a default: `${{{name}:-default}}`, or refuse an unset or empty one: `${{{name}:?message}}`; write the leading `/` for an absolute path"
+        ),
+    )
 }
 
 /// `[A-Za-z_][A-Za-z0-9_]*`.
@@ -162,12 +268,21 @@ fn load_env_file(
             format!("expected a path string, found {}", node.kind_name()),
         ));
     };
-    let name = expand(written, |name| std::env::var(name).ok()).map_err(|e| {
+    let expansion = expand_tracked(written, |name| std::env::var(name).ok()).map_err(|e| {
         let mark = source.mark_within(node.mark(), written, e.offset);
         ConfigError::new(ConfigErrorKind::Environment, e.message)
             .at(source, mark)
             .with_path(path.to_string())
     })?;
+    if let Some((offset, variable)) = &expansion.empty_start {
+        let (message, help) = empty_start_error(written, &expansion.text, variable);
+        let mark = source.mark_within(node.mark(), written, *offset);
+        return Err(ConfigError::new(ConfigErrorKind::Environment, message)
+            .at(source, mark)
+            .with_path(path.to_string())
+            .with_help(Some(help)));
+    }
+    let name = expansion.text;
     let file = base_dir.join(&name);
     let text = std::fs::read_to_string(&file).map_err(|e| {
         located(
@@ -197,17 +312,29 @@ fn walk(
     let mark = node.mark();
     match &mut node.value {
         NodeValue::String(text) if text.contains('$') => {
-            let expanded = expand(text, |name| variables.get(name)).map_err(|e| {
-                let at = source.mark_within(mark, text, e.offset);
-                let help = e
-                    .variable
-                    .as_ref()
-                    .map(|name| format!("set `{name}`, or give a default: `${{{name}:-value}}`"));
-                ConfigError::new(ConfigErrorKind::Environment, e.message)
+            let located = |offset: usize, message: String, help: Option<String>| {
+                let at = source.mark_within(mark, text, offset);
+                ConfigError::new(ConfigErrorKind::Environment, message)
                     .at(source, at)
                     .with_path(path.to_string())
                     .with_help(help)
-            });
+            };
+            let expanded = match expand_tracked(text, |name| variables.get(name)) {
+                Ok(Expansion {
+                    text: expanded,
+                    empty_start: Some((offset, variable)),
+                }) if is_path_key(path) => {
+                    let (message, help) = empty_start_error(text, &expanded, &variable);
+                    Err(located(offset, message, Some(help)))
+                }
+                Ok(expansion) => Ok(expansion.text),
+                Err(e) => {
+                    let help = e.variable.as_ref().map(|name| {
+                        format!("set `{name}`, or give a default: `${{{name}:-value}}`")
+                    });
+                    Err(located(e.offset, e.message, help))
+                }
+            };
             match (expanded, collect) {
                 (Ok(expanded), _) => *text = expanded,
                 (Err(error), Some(collect)) => collect.push(error),
@@ -254,5 +381,26 @@ mod tests {
         assert_eq!((error.offset, error.variable.as_deref()), (2, Some("NOPE")));
         assert_eq!(expand("x ${HOME", vars).unwrap_err().offset, 2);
         assert!(expand("${1A}", vars).is_err());
+        assert_eq!(expand("${HOME:?no home}", vars).as_deref(), Ok("/home/me"));
+        for name in ["EMPTY", "NOPE"] {
+            let error = expand(&format!("x${{{name}:?no {name}}}"), vars).unwrap_err();
+            assert_eq!((error.offset, error.variable.as_deref()), (1, Some(name)));
+            assert_eq!(
+                error.message,
+                format!("environment variable `{name}` is unset or empty: no {name}")
+            );
+        }
+    }
+
+    #[test]
+    fn an_empty_start_is_noted_only_before_a_written_slash() {
+        let start = |text: &str| expand_tracked(text, vars).unwrap().empty_start;
+        assert_eq!(start("${EMPTY}/app.log"), Some((0, "EMPTY".to_owned())));
+        assert_eq!(start("${EMPTY}${NOPE:-}/a"), Some((0, "EMPTY".to_owned())));
+        assert_eq!(start("${HOME}/app.log"), None);
+        assert_eq!(start("${EMPTY}${HOME}/app.log"), None);
+        assert_eq!(start("${EMPTY}app.log"), None);
+        assert_eq!(start("/${EMPTY}app.log"), None);
+        assert_eq!(start("${NOPE:-/abs}/x"), None);
     }
 }

@@ -25,6 +25,17 @@ impl KeyPath {
         KeyPath(segments)
     }
 
+    /// The segments: `Some(key)`, or `None` for a list item.
+    pub fn keys(&self) -> Vec<Option<&str>> {
+        self.0
+            .iter()
+            .map(|segment| match segment {
+                Segment::Key(key) => Some(key.as_str()),
+                Segment::Index(_) => None,
+            })
+            .collect()
+    }
+
     /// The path of item `index` of the list at `self`.
     pub fn index(&self, index: usize) -> KeyPath {
         let mut segments = self.0.clone();
