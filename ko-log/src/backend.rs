@@ -76,16 +76,15 @@ impl Backend {
         let shared = Arc::new(Shared::default());
         shared.counters.set_handlers(live.counters());
         *crate::dispatch::lock(&shared.holds) = live.holds().collect();
-        let (tx, rx) = flume::bounded(config.queue.capacity.max(1));
-        let queue = Arc::new(Queue::new(
-            tx,
-            &rx,
+        let (queue, control) = Queue::new(
+            config.queue.capacity,
             config.queue.backpressure,
             Arc::clone(&shared),
-        ));
+        );
+        let queue = Arc::new(queue);
         let (done_tx, done_rx) = flume::bounded(1);
         let worker = Worker {
-            rx,
+            control,
             shared: Arc::clone(&shared),
             generations: vec![Arc::clone(&routes)],
             pipelines: pipelines.into_iter().map(Some).collect(),
@@ -176,7 +175,7 @@ impl Backend {
             return true;
         }
         let (reply, done) = flume::bounded(1);
-        if !self.queue.push_control(Msg::Flush(reply), deadline) {
+        if !self.queue.push_control(Msg::Flush(reply)) {
             return false;
         }
         loop {

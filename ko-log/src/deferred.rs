@@ -445,7 +445,7 @@ macro_rules! formats {
             fn render<$($k: Kind),*>(from: &mut Decoder<'_>, out: &mut String) -> fmt::Result;
         }
         #[allow(non_camel_case_types)]
-        impl<F: $format, $($k: Kind),*> Render<($($k,)*)> for F {
+        impl<F: $format, $($k: Kind),*> FormatFor<($($k,)*)> for F {
             fn pick() -> RenderFn {
                 F::render::<$($k),*>
             }
@@ -467,15 +467,16 @@ formats! {
 /// message on the caller (as `log::info!` does).
 pub const MAX_ARGS: usize = 8;
 
-/// Picks a call site's render function for the kinds its arguments were encoded with.
-pub trait Render<Kinds> {
+/// A call site's format, for the kinds its arguments were encoded with: picks its render
+/// function.
+pub trait FormatFor<Kinds> {
     /// The render function for these kinds.
     fn pick() -> RenderFn;
 }
 
 /// The render function of the format `F` for the kinds of `kinds` (inferred).
 #[inline]
-pub fn render_fn<F: Render<Kinds>, Kinds>(_kinds: Kinds) -> RenderFn {
+pub fn render_fn<F: FormatFor<Kinds>, Kinds>(_kinds: Kinds) -> RenderFn {
     F::pick()
 }
 

@@ -4,9 +4,12 @@
 //! - [`worker`]: the dispatcher thread: batches, processors, renderers, handlers, flushes.
 //! - [`guard`]: the [`Guard`] that drains and joins at shutdown.
 //!
-//! Everything travels as a [`Msg`] on one bounded `flume` channel, so a flush request is
-//! ordered after every record sent before it: when the dispatcher reaches it, all those
-//! records are written, and it flushes the handlers before replying.
+//! Records travel as [`Msg::Record`] on one bounded lane per producer thread
+//! ([`queue::Lanes`]); flush requests, retirements and wake-ups on one unbounded control
+//! channel. A flush request or a retirement is a barrier: before the dispatcher acts on
+//! it, it empties every lane of what was there when it took the message, so every
+//! record logged before the request is written (or routed by the retired config)
+//! first.
 
 pub(crate) mod guard;
 pub(crate) mod queue;
@@ -66,10 +69,12 @@ pub(crate) struct Shared {
     pub deadline: OnceLock<Instant>,
     /// Set by the dispatcher when it has exited.
     pub finished: AtomicBool,
-    /// Control messages (flush requests, retirements) a `drop_oldest` sender evicted
-    /// from the queue. An evicted message was the oldest, so everything before it has
-    /// been taken: the dispatcher handles them after its current batch.
-    pub orphans: Mutex<Vec<Msg>>,
+    /// The producer threads' lanes.
+    pub lanes: queue::Lanes,
+    /// Set by the dispatcher before it sleeps on the control channel, after which it
+    /// looks at every lane once more; a producer that finds it set after queueing clears
+    /// it and wakes the dispatcher (`Queue::wake_if_asleep`).
+    pub sleeping: AtomicBool,
     /// The holds of the `block` network handlers: lowered when the guard closes the
     /// queue, so no caller waits on a backend that is gone.
     pub holds: Mutex<Vec<crate::handler::Hold>>,
@@ -80,10 +85,10 @@ pub(crate) struct Shared {
     pub room: Room,
 }
 
-/// Callers waiting for a full queue to empty to half (`block`). The dispatcher wakes
-/// them once per batch that brings it there, so a waiting caller neither polls the
-/// queue's lock nor gets a wake-up per slot; the wait is also bounded by
-/// [`Room::RECHECK`], so a wake-up that could be missed only delays it.
+/// Callers waiting for their full lane to empty to half (`block`). The dispatcher wakes
+/// them after each batch while any waits (each looks at its own lane again), so a
+/// waiting caller neither polls its lane's lock nor gets a wake-up per slot; the wait is
+/// also bounded by [`Room::RECHECK`], so a wake-up that could be missed only delays it.
 #[derive(Debug, Default)]
 pub(crate) struct Room {
     waiting: std::sync::atomic::AtomicUsize,
@@ -128,16 +133,6 @@ impl Shared {
     /// records are then counted as dropped instead of written.
     pub fn past_deadline(&self) -> bool {
         self.is_closed() && self.deadline.get().is_some_and(|d| Instant::now() >= *d)
-    }
-
-    /// Hands an evicted control message to the dispatcher.
-    pub fn orphan(&self, msg: Msg) {
-        lock(&self.orphans).push(msg);
-    }
-
-    /// Takes the evicted control messages.
-    pub fn take_orphans(&self) -> Vec<Msg> {
-        std::mem::take(&mut *lock(&self.orphans))
     }
 
     /// Lowers every hold (the guard closing the queue).

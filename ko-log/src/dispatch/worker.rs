@@ -22,8 +22,17 @@ use crate::route::{Route, Routes};
 use crate::stats::HandlerCounters;
 use crate::{panic, report, testing, Error, Handler, Process, Render};
 
-/// Most messages taken in one batch before the dispatcher looks at its flags again.
+/// Most records taken in one batch before the dispatcher looks at its flags and control
+/// channel again.
 const BATCH: usize = 4096;
+
+/// Most records taken from one lane before the next lane's turn (so that a thread that
+/// logs in bursts does not hold the others' records back by more than this).
+const CHUNK: usize = 256;
+
+/// The longest the dispatcher sleeps without being woken, should a wake-up ever be
+/// missed (none can be: see `Worker::idle`); a bound on a record's wait, not a poll.
+const SLEEP_AT_MOST: Duration = Duration::from_millis(100);
 
 /// How long the dispatcher polls an empty queue before it sleeps on it (see
 /// `Worker::next`): several times the gap between records of a steady stream that is
@@ -75,7 +84,9 @@ pub(crate) struct Update {
 
 /// Everything the dispatcher thread owns.
 pub(crate) struct Worker {
-    pub rx: flume::Receiver<Msg>,
+    /// Flush requests, retirements and wake-ups; the records come on the lanes
+    /// ([`Shared::lanes`]).
+    pub control: flume::Receiver<Msg>,
     pub shared: Arc<Shared>,
     /// The generations of the config whose records may still come, oldest first; the
     /// last is the one in force.
@@ -100,6 +111,12 @@ struct State {
     reported_format_panics: u64,
     /// Records taken off the queue after the drain deadline, not written.
     abandoned: u64,
+    /// The lanes, as of [`State::lanes_version`], and the one to start the next round at.
+    lanes: Vec<flume::Receiver<Msg>>,
+    lanes_version: u64,
+    turn: usize,
+    /// Something was written (or a handler asked to be flushed) since the last flush.
+    dirty: bool,
 }
 
 impl Worker {
@@ -109,18 +126,21 @@ impl Worker {
         // Callers waiting for room must learn that this thread is gone, however it ends;
         // and a record a caller queued after the last drain (it passed the shutdown check
         // just before the guard closed the queue) is counted, by this thread or by that
-        // caller (`Queue::push`), never left in the queue unseen.
+        // caller (`Queue::push`), never left in a lane unseen.
         struct Finished<'a>(&'a Shared, &'a flume::Receiver<Msg>);
         impl Drop for Finished<'_> {
             fn drop(&mut self) {
                 self.0.finished.store(true, Ordering::SeqCst);
                 self.0.room.wake_if(|| true);
-                super::queue::count_stranded(self.0, self.1);
+                for lane in self.0.lanes.receivers() {
+                    super::queue::count_stranded(self.0, &lane);
+                }
+                super::queue::drain(self.1);
             }
         }
         let shared = Arc::clone(&self.shared);
-        let rx = self.rx.clone();
-        let _finished = Finished(&shared, &rx);
+        let control = self.control.clone();
+        let _finished = Finished(&shared, &control);
         let mut state = State {
             buf: Vec::with_capacity(1024),
             spare: Spares::default(),
@@ -129,64 +149,38 @@ impl Worker {
             last_drop_report: Instant::now(),
             reported_format_panics: 0,
             abandoned: 0,
+            lanes: Vec::new(),
+            lanes_version: u64::MAX,
+            turn: 0,
+            dirty: false,
         };
         loop {
-            let pending = self.write_aside(&mut state);
-            let first = if pending {
-                // More records were set aside meanwhile: do not sleep on an empty queue.
-                if self.shared.past_deadline() {
-                    break;
-                }
-                match self.rx.try_recv() {
-                    Ok(msg) => msg,
-                    Err(flume::TryRecvError::Empty) => continue,
-                    Err(flume::TryRecvError::Disconnected) => break,
-                }
-            } else {
-                match self.next() {
-                    Some(msg) => msg,
-                    None => break,
-                }
-            };
-            // The one just taken plus those still queued, which senders may have topped
-            // up to `capacity` meanwhile: never more than `capacity` were waiting at once.
-            let waiting = (self.rx.len() + 1).min(self.queue.capacity);
-            self.shared
-                .counters
-                .high_water
-                .fetch_max(waiting, Ordering::Relaxed);
-            self.handle(first, &mut state);
-            let mut drained = false;
-            for _ in 0..BATCH {
-                match self.rx.try_recv() {
-                    Ok(msg) => self.handle(msg, &mut state),
-                    Err(_) => {
-                        drained = true;
-                        break;
-                    }
-                }
+            let aside = self.write_aside(&mut state);
+            while let Ok(msg) = self.control.try_recv() {
+                self.control(msg, &mut state);
             }
-            let drained = !self.write_aside(&mut state) && drained;
-            let half = self.queue.capacity / 2;
-            self.shared.room.wake_if(|| self.rx.len() <= half);
+            let took = self.drain_lanes(&mut state, BATCH);
+            let drained = took < BATCH && !self.write_aside(&mut state);
+            self.shared.room.wake_if(|| true);
             self.report_drops(&mut state, drained);
             report_format_panics(&mut state);
-            let orphans = self.shared.take_orphans();
-            if orphans.is_empty() && drained {
+            if drained && state.dirty {
+                state.dirty = false;
                 self.flush_all(false);
             }
-            for msg in orphans {
-                self.handle(msg, &mut state);
-            }
             if self.shared.is_closed() && (drained || self.shared.past_deadline()) {
+                break;
+            }
+            if drained && took == 0 && !aside && !self.idle(&mut state) {
                 break;
             }
         }
         self.finish(&mut state);
     }
 
-    /// The next message: polled for up to [`SPIN`] before this thread goes to sleep on
-    /// the queue (`None` once it is closed and empty).
+    /// Waits for work: polls the lanes and the control channel for up to [`SPIN`], then
+    /// sleeps on the control channel until a producer or a control message wakes it.
+    /// `false` once no one can send to it any more.
     ///
     /// A caller that queues a record for a sleeping dispatcher has to wake it: a futex
     /// wake, which on a virtual machine costs the caller several microseconds (an
@@ -195,32 +189,147 @@ impl Worker {
     /// steady trickle of records never pays it, for at most [`SPIN`] of this thread's
     /// time after each burst; it yields the core while it polls, so producers that need
     /// it get it.
-    fn next(&self) -> Option<Msg> {
+    fn idle(&mut self, state: &mut State) -> bool {
         let start = Instant::now();
         loop {
-            match self.rx.try_recv() {
-                Ok(msg) => return Some(msg),
-                Err(flume::TryRecvError::Disconnected) => return None,
-                Err(flume::TryRecvError::Empty) => {}
+            if !self.control.is_empty() || self.lanes_waiting(state) {
+                return true;
             }
             if self.shared.is_closed() || start.elapsed() >= SPIN {
                 break;
             }
-            // Not a busy spin: the core goes to whoever needs it (a producer, on a busy
-            // machine), and the queue's lock is not hammered.
             std::thread::yield_now();
         }
-        self.rx.recv().ok()
+        // Say so, then look once more: a producer queues, then looks at the flag
+        // (`Queue::wake_if_asleep`), so one of the two sees the other.
+        self.shared.sleeping.store(true, Ordering::SeqCst);
+        std::sync::atomic::fence(Ordering::SeqCst);
+        if self.lanes_waiting(state) {
+            self.shared.sleeping.store(false, Ordering::SeqCst);
+            return true;
+        }
+        let woken = self.control.recv_timeout(SLEEP_AT_MOST);
+        self.shared.sleeping.store(false, Ordering::SeqCst);
+        match woken {
+            Ok(msg) => {
+                self.control(msg, state);
+                true
+            }
+            Err(flume::RecvTimeoutError::Timeout) => true,
+            Err(flume::RecvTimeoutError::Disconnected) => false,
+        }
+    }
+
+    /// Re-reads the list of lanes if a lane was added since.
+    fn refresh_lanes(&self, state: &mut State) {
+        let version = self.shared.lanes.version();
+        if version != state.lanes_version {
+            state.lanes = self.shared.lanes.receivers();
+            state.lanes_version = version;
+        }
+    }
+
+    /// Whether any lane holds a record.
+    fn lanes_waiting(&self, state: &mut State) -> bool {
+        self.refresh_lanes(state);
+        state.lanes.iter().any(|lane| !lane.is_empty())
+    }
+
+    /// Takes records off the lanes in turn, at most [`CHUNK`] from each per round, until
+    /// they are empty or `budget` records were taken; how many it took. A lane whose
+    /// thread has exited is released once empty.
+    fn drain_lanes(&mut self, state: &mut State, budget: usize) -> usize {
+        self.refresh_lanes(state);
+        let lanes = std::mem::take(&mut state.lanes);
+        let mut took = 0;
+        let mut closed = false;
+        loop {
+            let before = took;
+            for k in 0..lanes.len() {
+                let lane = &lanes[(state.turn + k) % lanes.len()];
+                let waiting = lane.len();
+                if waiting == 0 {
+                    closed |= lane.is_disconnected();
+                    continue;
+                }
+                self.shared
+                    .counters
+                    .high_water
+                    .fetch_max(waiting.min(self.queue.capacity), Ordering::Relaxed);
+                for _ in 0..waiting.min(CHUNK) {
+                    match lane.try_recv() {
+                        Ok(msg) => {
+                            self.handle(msg, state);
+                            took += 1;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                if took >= budget {
+                    break;
+                }
+            }
+            state.turn = state.turn.wrapping_add(1);
+            if took == before || took >= budget {
+                break;
+            }
+        }
+        state.lanes = lanes;
+        if closed {
+            self.shared.lanes.release_closed();
+            state.lanes.retain(|lane| !(lane.is_disconnected() && lane.is_empty()));
+        }
+        if took > 0 {
+            state.dirty = true;
+        }
+        took
+    }
+
+    /// Empties every lane of the records it held when called (and writes what was set
+    /// aside): everything logged before a flush request or a retirement comes first.
+    fn barrier(&mut self, state: &mut State) {
+        self.refresh_lanes(state);
+        let lanes = std::mem::take(&mut state.lanes);
+        for lane in &lanes {
+            for _ in 0..lane.len() {
+                match lane.try_recv() {
+                    Ok(msg) => self.handle(msg, state),
+                    Err(_) => break,
+                }
+            }
+        }
+        state.lanes = lanes;
+        while self.write_aside(state) {}
+    }
+
+    /// Acts on a control message.
+    fn control(&mut self, msg: Msg, state: &mut State) {
+        match msg {
+            Msg::Flush(reply) => {
+                self.barrier(state);
+                self.flush_all(true);
+                state.dirty = false;
+                let _ = reply.send(());
+            }
+            Msg::Retire(generation, reply) => {
+                self.barrier(state);
+                self.retire(generation, &reply);
+            }
+            // A handler has something to say when flushed (a status record).
+            Msg::Wake => state.dirty = true,
+            record @ Msg::Record(..) => self.handle(record, state),
+        }
     }
 
     /// Shutdown: writes what is still queued until the drain deadline, counts the rest,
     /// flushes, and answers every waiter.
     fn finish(&mut self, state: &mut State) {
         loop {
-            while let Ok(msg) = self.rx.try_recv() {
-                self.handle(msg, state);
+            while let Ok(msg) = self.control.try_recv() {
+                self.control(msg, state);
             }
-            if !self.write_aside(state) && self.rx.is_empty() {
+            let took = self.drain_lanes(state, usize::MAX);
+            if !self.write_aside(state) && took == 0 && self.control.is_empty() {
                 break;
             }
         }
@@ -239,17 +348,14 @@ impl Worker {
         ));
         self.adopt();
         self.flush_all(true);
-        for msg in self.shared.take_orphans() {
-            self.handle(msg, state);
-        }
         // What that flush logged (a network handler's status record, such as its
-        // collector being unreachable) is written too, not left stranded in the queue.
+        // collector being unreachable) is written too, not left stranded in a lane.
         for _ in 0..LAST_ROUNDS {
             let mut logged = super::has_aside();
-            while let Ok(msg) = self.rx.try_recv() {
-                logged = true;
-                self.handle(msg, state);
+            while let Ok(msg) = self.control.try_recv() {
+                self.control(msg, state);
             }
+            logged |= self.drain_lanes(state, usize::MAX) > 0;
             while self.write_aside(state) {}
             if !logged {
                 break;
@@ -277,9 +383,11 @@ impl Worker {
         for msg in aside {
             self.handle(msg, state);
         }
+        state.dirty = true;
         super::has_aside()
     }
 
+    /// Writes one record (or counts it, past the drain deadline).
     fn handle(&mut self, msg: Msg, state: &mut State) {
         match msg {
             Msg::Record(..) if self.shared.past_deadline() => {
@@ -295,16 +403,7 @@ impl Worker {
                 state.spare.recycle(&mut event);
                 self.shared.counters.written.fetch_add(1, Ordering::Release);
             }
-            Msg::Flush(reply) => {
-                self.flush_all(true);
-                let _ = reply.send(());
-            }
-            Msg::Wake => {}
-            Msg::Retire(generation, reply) => {
-                // Records of that generation this thread set aside come first.
-                while self.write_aside(state) {}
-                self.retire(generation, &reply);
-            }
+            control => self.control(control, state),
         }
     }
 

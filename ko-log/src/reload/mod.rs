@@ -435,7 +435,7 @@ impl Backend {
             let generation = old.generation();
             drop(old);
             let (reply, handed) = flume::bounded(1);
-            if !queue.push_control(Msg::Retire(generation, reply), None) {
+            if !queue.push_control(Msg::Retire(generation, reply)) {
                 return; // Shut down: the dispatcher closes every handler itself.
             }
             for mut pipeline in handed.recv().unwrap_or_default() {

@@ -1,0 +1,197 @@
+//! One lane per producer thread: the promises the single queue kept, kept per lane.
+//!
+//! With the dispatcher held at a gate (a processor that waits), threads log into their
+//! own lanes and exit; then:
+//! - `flush()` returns only once every record of every thread, exited or not, is written;
+//! - each thread's records come out in its own order;
+//! - under `block`, a thread whose lane is full waits (asleep) and loses nothing;
+//! - under `drop` and `drop_oldest`, each lane keeps exactly its capacity and the rest
+//!   are counted, so `written + dropped == emitted` exactly;
+//! - shutdown writes what the exited threads left in their lanes.
+//!
+//! Each test installs its own global config, so each runs in a child process.
+
+use std::collections::HashMap;
+
+use ko_log::config::Format;
+use ko_log::{Action, Event};
+
+static GATE: support::Gate = support::Gate::new();
+
+/// Holds the dispatcher at the gate while it is closed.
+#[ko_log::processor(name = "gate")]
+fn gate() -> impl FnMut(&mut Event) -> Action + Send + 'static {
+    |_| {
+        GATE.pass();
+        Action::Keep
+    }
+}
+
+const THREADS: usize = 6;
+const CAPACITY: usize = 64;
+
+fn config(dir: &std::path::Path, policy: &str) -> String {
+    format!(
+        r#"
+        [queue]
+        capacity = {CAPACITY}
+        backpressure = "{policy}"
+
+        [loggers.root]
+        handlers = ["file"]
+
+        [handlers.file]
+        type = "file"
+        path = "{}/out.log"
+        renderer = {{ type = "plain", format = "{{message}}" }}
+        processors = [{{ type = "gate" }}]
+        "#,
+        dir.display()
+    )
+}
+
+/// Logs `per_thread` records on each of [`THREADS`] threads (`t=<thread> i=<n>`), which
+/// then exit; returns when they have.
+fn log_from_threads(per_thread: usize) {
+    let threads: Vec<_> = (0..THREADS)
+        .map(|t| {
+            std::thread::spawn(move || {
+                for i in 0..per_thread {
+                    ko_log::info!("t={t} i={i}");
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+}
+
+/// The `i`s of each thread, in file order.
+fn by_thread(lines: &[String]) -> HashMap<usize, Vec<usize>> {
+    let mut seen: HashMap<usize, Vec<usize>> = HashMap::new();
+    for line in lines {
+        let (t, i) = line
+            .strip_prefix("t=")
+            .and_then(|rest| rest.split_once(" i="))
+            .unwrap_or_else(|| panic!("unexpected line {line:?}"));
+        seen.entry(t.parse().unwrap())
+            .or_default()
+            .push(i.parse().unwrap());
+    }
+    seen
+}
+
+fn in_child(name: &str) -> bool {
+    if support::is_child(name) {
+        return true;
+    }
+    support::run_child_ok(name, &[]);
+    false
+}
+
+#[test]
+fn exited_threads_records_are_flushed_written_in_order_and_none_lost_under_block() {
+    if !in_child("exited_threads_records_are_flushed_written_in_order_and_none_lost_under_block") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let guard = ko_log::init_from_str(&config(dir.path(), "block"), Format::Toml).unwrap();
+    GATE.close();
+    // The dispatcher takes a first record and waits at the gate; the threads fill their
+    // lanes (block: the last ones wait for room) and cannot finish until it opens.
+    let per_thread = 3 * CAPACITY;
+    let logging = std::thread::spawn(move || log_from_threads(per_thread));
+    GATE.wait_until_held();
+    support::wait_until("every lane full", || {
+        ko_log::stats().enqueued >= (THREADS * CAPACITY) as u64
+    });
+    assert!(!logging.is_finished(), "block: threads with full lanes wait");
+    GATE.open();
+    logging.join().unwrap();
+    log::logger().flush();
+    let lines = support::lines(dir.path().join("out.log"));
+    assert_eq!(lines.len(), THREADS * per_thread, "flush waited for every thread");
+    for (t, seen) in by_thread(&lines) {
+        assert_eq!(seen, (0..per_thread).collect::<Vec<_>>(), "thread {t}'s order");
+    }
+    let stats = ko_log::stats();
+    assert_eq!(stats.written, (THREADS * per_thread) as u64);
+    assert_eq!(stats.dropped, 0);
+    assert!(stats.high_water <= CAPACITY, "{stats:?}");
+    drop(guard);
+}
+
+#[test]
+fn shutdown_writes_what_exited_threads_left_in_their_lanes() {
+    if !in_child("shutdown_writes_what_exited_threads_left_in_their_lanes") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let guard = ko_log::init_from_str(&config(dir.path(), "block"), Format::Toml).unwrap();
+    GATE.close();
+    log_from_threads(CAPACITY / 2);
+    GATE.wait_until_held();
+    // Every thread has exited with records still in its lane.
+    assert!(ko_log::stats().written < (THREADS * CAPACITY / 2) as u64);
+    GATE.open();
+    drop(guard);
+    let lines = support::lines(dir.path().join("out.log"));
+    assert_eq!(lines.len(), THREADS * CAPACITY / 2);
+    let stats = ko_log::stats();
+    assert_eq!((stats.written, stats.dropped), (lines.len() as u64, 0));
+}
+
+/// Under `drop` / `drop_oldest`: each lane keeps its capacity; the rest is counted.
+fn lossy(policy: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let guard = ko_log::init_from_str(&config(dir.path(), policy), Format::Toml).unwrap();
+    GATE.close();
+    // One record to hold the dispatcher at the gate, from this thread's own lane.
+    ko_log::info!("t=99 i=0");
+    GATE.wait_until_held();
+    let per_thread = 4 * CAPACITY;
+    log_from_threads(per_thread);
+    let emitted = (1 + THREADS * per_thread) as u64;
+    let held = ko_log::stats();
+    // `drop` refuses the new record; `drop_oldest` takes the new one (enqueued) and
+    // evicts an old one (dropped).
+    let offered = match policy {
+        "drop" => held.enqueued + held.dropped_by_policy,
+        _ => held.enqueued,
+    };
+    assert_eq!(offered, emitted, "{held:?}");
+    // Each lane kept exactly its capacity (the gate's record had left its lane).
+    let dropped = (THREADS * (per_thread - CAPACITY)) as u64;
+    assert_eq!(held.dropped_by_policy, dropped, "{held:?}");
+    GATE.open();
+    drop(guard);
+    let stats = ko_log::stats();
+    assert_eq!(stats.written + stats.dropped, emitted, "{stats:?}");
+    let lines = support::lines(dir.path().join("out.log"));
+    let records: Vec<String> = lines.into_iter().filter(|l| l.starts_with("t=")).collect();
+    assert_eq!(records.len() as u64, emitted - dropped);
+    let kept = by_thread(&records);
+    for t in 0..THREADS {
+        let expect: Vec<usize> = match policy {
+            // `drop` keeps each thread's first records, `drop_oldest` its last.
+            "drop" => (0..CAPACITY).collect(),
+            _ => (per_thread - CAPACITY..per_thread).collect(),
+        };
+        assert_eq!(kept[&t], expect, "thread {t} under {policy}");
+    }
+}
+
+#[test]
+fn drop_keeps_each_lanes_capacity_and_counts_the_rest() {
+    if in_child("drop_keeps_each_lanes_capacity_and_counts_the_rest") {
+        lossy("drop");
+    }
+}
+
+#[test]
+fn drop_oldest_keeps_each_lanes_newest_and_counts_the_rest() {
+    if in_child("drop_oldest_keeps_each_lanes_newest_and_counts_the_rest") {
+        lossy("drop_oldest");
+    }
+}
