@@ -91,7 +91,14 @@ impl Shutdown {
     /// same dispatcher. Whoever gives up takes what is still queued out of the
     /// dispatcher's reach, so every record is counted once: written if the dispatcher got
     /// to it, dropped if it was taken here. Never panics.
-    pub fn run(&self, mut interrupted: impl FnMut() -> bool) -> Ending {
+    pub fn run(&self, interrupted: impl FnMut() -> bool) -> Ending {
+        let ending = self.drain(interrupted);
+        // The counts of reports suppressed in their window are printed now, or never.
+        report::summarize();
+        ending
+    }
+
+    fn drain(&self, mut interrupted: impl FnMut() -> bool) -> Ending {
         let start = Instant::now();
         let _ = self.shared.deadline.set(start + self.drain_timeout);
         self.shared.closed.store(true, Ordering::Release);

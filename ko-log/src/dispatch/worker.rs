@@ -171,6 +171,7 @@ impl Worker {
             self.shared.room.wake_if(|| self.rx.len() <= half);
             self.report_drops(&mut state, drained);
             report_format_panics(&mut state);
+            report::tick();
             let orphans = self.shared.take_orphans();
             if orphans.is_empty() && drained {
                 self.flush_all(false);
@@ -210,7 +211,17 @@ impl Worker {
             // machine), and the queue's lock is not hammered.
             std::thread::yield_now();
         }
-        self.rx.recv().ok()
+        // Asleep, it still wakes when a suppressed report count is due (`report`).
+        loop {
+            let Some(due) = report::next_due() else {
+                return self.rx.recv().ok();
+            };
+            match self.rx.recv_deadline(due) {
+                Ok(msg) => return Some(msg),
+                Err(flume::RecvTimeoutError::Disconnected) => return None,
+                Err(flume::RecvTimeoutError::Timeout) => report::tick(),
+            }
+        }
     }
 
     /// Shutdown: writes what is still queued until the drain deadline, counts the rest,
