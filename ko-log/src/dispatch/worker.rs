@@ -276,6 +276,11 @@ impl Worker {
                 ),
             );
         }
+        // Everything is written. Ending on a signal, the network handlers dropped next
+        // get at most UNREACHABLE_GRACE more to reach a destination that is down.
+        if self.shared.ending_by.get().is_some() {
+            super::set_unreachable_deadline(Some(Instant::now() + super::guard::UNREACHABLE_GRACE));
+        }
     }
 
     /// Writes the records this thread set aside (see `queue`); returns whether writing
