@@ -246,9 +246,17 @@ fn sigterm_with_a_destination_down_ends_by_the_signal_within_a_bound_and_keeps_t
             std::fs::write(child_dir().join("signalled"), format!("{logged} {at}")).unwrap();
             signal_hook::low_level::raise(SIGTERM).unwrap();
         });
+        let (progress, next) = (
+            child_dir().join("progress"),
+            child_dir().join("progress.new"),
+        );
         for i in 0..BEFORE + AFTER {
             log::info!("{i}");
             LOGGED.store(i + 1, Ordering::SeqCst);
+            // How many calls have returned, for the parent; renamed into place, so a
+            // death at any point leaves a whole number.
+            std::fs::write(&next, (i + 1).to_string()).unwrap();
+            std::fs::rename(&next, &progress).unwrap();
             std::thread::sleep(Duration::from_micros(200));
         }
         drop(guard);
@@ -293,6 +301,18 @@ fn sigterm_with_a_destination_down_ends_by_the_signal_within_a_bound_and_keeps_t
             })
             .unwrap_or(0);
         println!("figure: {policy}: {after} written after the signal, {dropped} dropped and said");
+        // Every call that returned is in the file or in the count said (the one the
+        // process may have died right after is not yet in `progress`).
+        let returned: usize = std::fs::read_to_string(dir.path().join("progress"))
+            .unwrap()
+            .parse()
+            .unwrap();
+        let accounted = numbers.len() + dropped;
+        assert!(
+            (returned..=returned + 1).contains(&accounted),
+            "{policy}: {returned} calls returned, {} in the file + {dropped} said dropped:\n{stderr}",
+            numbers.len()
+        );
         if dropped > 0 {
             assert!(
                 stderr.contains(
