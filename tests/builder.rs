@@ -164,7 +164,8 @@ fn handler_values_are_routed_counted_and_isolated() {
     assert_eq!(stats.handler("nowhere"), None);
     assert_eq!(
         stats.handlers().map(|(name, _)| name).collect::<Vec<_>>(),
-        ["file", "fragile", "lines", "records"]
+        ["file", "lines", "records", "fragile"],
+        "the config's handlers, then the builder's in the order they were added"
     );
     drop(guard);
 }

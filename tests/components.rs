@@ -83,6 +83,39 @@ fn collect(params: &CollectParams) -> Result<Collect, std::io::Error> {
 }
 
 #[derive(serde::Deserialize)]
+struct AppendParams {
+    path: std::path::PathBuf,
+}
+
+/// Appends lines to its file.
+#[derive(Debug)]
+struct Append(std::fs::File);
+
+impl Handler for Append {
+    fn write(&mut self, line: &[u8], _: &Event) -> Result<(), ko_log::Error> {
+        use std::io::Write;
+        self.0
+            .write_all(line)
+            .map_err(|e| ko_log::Error::io("Append", "write", "<append>", e))
+    }
+
+    fn flush(&mut self) -> Result<(), ko_log::Error> {
+        Ok(())
+    }
+}
+
+/// `type = "append"`: opens its file and creates no directory, as the first version of
+/// EXTENDING.md's `audit` handler did; its `io::Error` names no file.
+#[ko_log::handler]
+fn append(params: &AppendParams) -> Result<Append, std::io::Error> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&params.path)?;
+    Ok(Append(file))
+}
+
+#[derive(serde::Deserialize)]
 struct BracketParams {
     prefix: String,
     #[serde(default)]
@@ -252,6 +285,11 @@ fn registered_components_work_beside_builtins_in_every_format() {
         );
         assert_eq!(stats.handler("file").unwrap().written, 5);
         assert_eq!(stats.handler_errors, 3, "{format}");
+        assert_eq!(
+            stats.handlers().map(|(name, _)| name).collect::<Vec<_>>(),
+            ["mine", "file", "fragile"],
+            "{format}: listed in the order the file names them, not by name"
+        );
         drop(guard);
     }
     // The three formats describe the same config (params compare by value).
@@ -325,7 +363,7 @@ fn every_refusal_is_located_at_its_line() {
     let (message, key, line, column) = refusal(&handler("name = \"\""));
     assert_eq!(
         message,
-        "handler `collect` cannot start: the collector needs a name"
+        "handler `h` (type `collect`) cannot start: the collector needs a name"
     );
     assert_eq!((key.as_str(), line, column), ("handlers.h", 2, 8));
 
@@ -335,5 +373,97 @@ fn every_refusal_is_located_at_its_line() {
     assert_eq!(
         (key.as_str(), line, column),
         ("handlers.h.renderer.prefix", 3, 41)
+    );
+}
+
+/// A handler named before another in the file is opened before it: here the built-in
+/// `file` handler creates `logs/`, which the `audit` handler named after it (and before it
+/// by name) needs. In every format.
+#[test]
+fn handlers_open_in_the_order_the_file_names_them() {
+    let dir = tempfile::tempdir().unwrap();
+    for (format, name) in [
+        (Format::Toml, "toml"),
+        (Format::Json, "json"),
+        (Format::Yaml, "yaml"),
+    ] {
+        let logs = dir.path().join(name).join("logs");
+        let (app, audit) = (logs.join("app.log"), logs.join("audit.log"));
+        let text = match format {
+            Format::Toml => format!(
+                "[loggers.root]\nhandlers = [\"file\", \"audit\", \"b\"]\n\
+                 [handlers.file]\ntype = \"file\"\npath = \"{}\"\n\
+                 [handlers.audit]\ntype = \"append\"\npath = \"{}\"\n\
+                 [handlers.b]\ntype = \"null\"\n",
+                app.display(),
+                audit.display()
+            ),
+            Format::Json => format!(
+                r#"{{"loggers": {{"root": {{"handlers": ["file", "audit", "b"]}}}},
+                    "handlers": {{"file": {{"type": "file", "path": "{}"}},
+                                  "audit": {{"type": "append", "path": "{}"}},
+                                  "b": {{"type": "null"}}}}}}"#,
+                app.display(),
+                audit.display()
+            ),
+            Format::Yaml => format!(
+                "loggers: {{root: {{handlers: [file, audit, b]}}}}\nhandlers:\n  \
+                 file: {{type: file, path: \"{}\"}}\n  \
+                 audit: {{type: append, path: \"{}\"}}\n  b: {{type: \"null\"}}\n",
+                app.display(),
+                audit.display()
+            ),
+        };
+        let config = Config::from_str(&text, format).unwrap();
+        assert_eq!(
+            config.handlers.keys().collect::<Vec<_>>(),
+            ["file", "audit", "b"],
+            "{name}"
+        );
+        let (backend, guard) = Backend::new(config)
+            .unwrap_or_else(|e| panic!("{name}: `audit` opened before `file`: {e}"));
+        backend.log(&record(log::Level::Info, format_args!("both")));
+        backend.flush();
+        assert_eq!(support::lines(&audit).len(), 1, "{name}");
+        assert_eq!(support::lines(&app).len(), 1, "{name}");
+        assert_eq!(
+            guard
+                .stats()
+                .handlers()
+                .map(|(name, _)| name)
+                .collect::<Vec<_>>(),
+            ["file", "audit", "b"],
+            "{name}"
+        );
+        drop(guard);
+    }
+}
+
+/// A user's constructor that fails with a bare `io::Error` is reported with the handler's
+/// configured name, its type, and the `path` it was given, located at that `path`.
+#[test]
+fn an_io_error_from_a_constructor_names_the_handler_and_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("missing").join("trail.log");
+    let (message, key, line, column) = refusal(&format!(
+        "[handlers.trail]\ntype = \"append\"\npath = \"{}\"\n",
+        path.display()
+    ));
+    assert_eq!(
+        message,
+        format!(
+            "handler `trail` (type `append`) cannot start: {}: No such file or directory (os error 2)",
+            path.display()
+        )
+    );
+    assert_eq!((key.as_str(), line, column), ("handlers.trail.path", 3, 8));
+    // Named as its type, the handler is named once.
+    let (message, ..) = refusal(&format!(
+        "[handlers.append]\ntype = \"append\"\npath = \"{}\"\n",
+        path.display()
+    ));
+    assert!(
+        message.starts_with("handler `append` cannot start: "),
+        "{message}"
     );
 }

@@ -106,14 +106,25 @@ fn exited_threads_records_are_flushed_written_in_order_and_none_lost_under_block
     support::wait_until("every lane full", || {
         ko_log::stats().enqueued >= (THREADS * CAPACITY) as u64
     });
-    assert!(!logging.is_finished(), "block: threads with full lanes wait");
+    assert!(
+        !logging.is_finished(),
+        "block: threads with full lanes wait"
+    );
     GATE.open();
     logging.join().unwrap();
     log::logger().flush();
     let lines = support::lines(dir.path().join("out.log"));
-    assert_eq!(lines.len(), THREADS * per_thread, "flush waited for every thread");
+    assert_eq!(
+        lines.len(),
+        THREADS * per_thread,
+        "flush waited for every thread"
+    );
     for (t, seen) in by_thread(&lines) {
-        assert_eq!(seen, (0..per_thread).collect::<Vec<_>>(), "thread {t}'s order");
+        assert_eq!(
+            seen,
+            (0..per_thread).collect::<Vec<_>>(),
+            "thread {t}'s order"
+        );
     }
     let stats = ko_log::stats();
     assert_eq!(stats.written, (THREADS * per_thread) as u64);

@@ -69,7 +69,11 @@ fn processors(processors: &str) -> Result<Vec<ProcessorConfig>, String> {
         "[loggers.root]\nhandlers = [\"h\"]\n\n[handlers.h]\ntype = \"null\"\n{processors}\n"
     );
     let mut config = Config::from_str(&text, Format::Toml).map_err(|e| e.to_string())?;
-    Ok(config.handlers.remove("h").expect("handler h").processors)
+    Ok(config
+        .handlers
+        .shift_remove("h")
+        .expect("handler h")
+        .processors)
 }
 
 /// Builds the first processor of `line`, or its error as text.

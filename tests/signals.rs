@@ -23,6 +23,9 @@ const STALLED: &str = "a_stalled_handler_delays_the_end_by_at_most_drain_timeout
 const AGAIN: &str = "a_second_sigterm_while_draining_ends_the_process_at_once";
 const KILL: &str = "kill_9_loses_what_is_queued_and_buffered_even_with_the_key";
 const CAPACITY_ENV: &str = "KO_LOG_SIGNALS_CAPACITY";
+const DOWN: &str =
+    "sigterm_with_a_destination_down_ends_by_the_signal_within_a_bound_and_keeps_the_file_whole";
+const POLICY_ENV: &str = "KO_LOG_SIGNALS_SYSLOG_POLICY";
 
 #[test]
 fn sigterm_writes_every_record_then_the_process_dies_by_sigterm() {
@@ -182,6 +185,147 @@ fn kill_9_loses_what_is_queued_and_buffered_even_with_the_key() {
         let lost = RECORDS - distinct_records(dir.path());
         println!(
             "figure: kill -9 right after {RECORDS} records, queue.capacity {capacity}: lost {lost}"
+        );
+    }
+}
+
+/// The issue's case: a `file` handler beside a `syslog` handler over TCP to a port
+/// nobody listens on, queue `block`, the program logging every 200 µs from its main
+/// thread. Another thread sends SIGTERM once `BEFORE` records are logged; the main thread
+/// logs on (held, under `block`, once the syslog buffer is full), then drops its guard
+/// and returns, as a program whose loop ends does. Whatever it does, the process must
+/// die by SIGTERM, soon (the unreachable destination adds at most
+/// `UNREACHABLE_GRACE`), with every record logged before the signal in the file, and
+/// the records it logged after it either in the file or counted on stderr, with the
+/// right reason.
+#[test]
+fn sigterm_with_a_destination_down_ends_by_the_signal_within_a_bound_and_keeps_the_file_whole() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    const BEFORE: usize = 300;
+    const AFTER: usize = 4000;
+    if support::is_child(DOWN) {
+        let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = dead.local_addr().unwrap().port();
+        drop(dead); // Bound, then closed: a connection is refused.
+        let policy = std::env::var(POLICY_ENV).unwrap();
+        let network = match policy.as_str() {
+            "otlp" => format!(
+                "type = \"otlp\"\nendpoint = \"http://127.0.0.1:{port}/v1/logs\"\nbatch_interval = \"20ms\""
+            ),
+            _ => format!(
+                "type = \"syslog\"\ntransport = \"tcp\"\naddress = \"127.0.0.1:{port}\"\n\
+                 backpressure = \"{policy}\"\nbuffer = {}",
+                if policy == "block" { 500 } else { 10_000 }
+            ),
+        };
+        let config = format!(
+            r#"
+            flush_on_signals = true
+            [queue]
+            backpressure = "block"
+            [loggers.root]
+            handlers = ["file", "network"]
+            [handlers.file]
+            type = "file"
+            path = "{}"
+            renderer = {{ type = "plain", format = "{{message}}" }}
+            [handlers.network]
+            {network}
+            "#,
+            log_path(&child_dir()).display()
+        );
+        let guard = ko_log::init_from_str(&config, Format::Toml).unwrap();
+        static LOGGED: AtomicUsize = AtomicUsize::new(0);
+        std::thread::spawn(|| {
+            support::wait_until("records to log", || LOGGED.load(Ordering::SeqCst) >= BEFORE);
+            let logged = LOGGED.load(Ordering::SeqCst);
+            let at = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_micros();
+            std::fs::write(child_dir().join("signalled"), format!("{logged} {at}")).unwrap();
+            signal_hook::low_level::raise(SIGTERM).unwrap();
+        });
+        let (progress, next) = (
+            child_dir().join("progress"),
+            child_dir().join("progress.new"),
+        );
+        for i in 0..BEFORE + AFTER {
+            log::info!("{i}");
+            LOGGED.store(i + 1, Ordering::SeqCst);
+            // How many calls have returned, for the parent; renamed into place, so a
+            // death at any point leaves a whole number.
+            std::fs::write(&next, (i + 1).to_string()).unwrap();
+            std::fs::rename(&next, &progress).unwrap();
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        drop(guard);
+        return; // The process must not end here, by returning: only by the signal.
+    }
+    for policy in ["drop_oldest", "block", "otlp"] {
+        let (output, dir) = run_with(DOWN, &[(POLICY_ENV, policy)]);
+        let ended = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_micros();
+        let signalled = std::fs::read_to_string(dir.path().join("signalled")).unwrap();
+        let (logged, at) = signalled.split_once(' ').unwrap();
+        let (logged, at): (usize, u128) = (logged.parse().unwrap(), at.parse().unwrap());
+        let took = Duration::from_micros((ended - at) as u64);
+        let lines = support::lines(log_path(dir.path()));
+        let numbers: Vec<usize> = lines.iter().filter_map(|l| l.parse().ok()).collect();
+        println!(
+            "figure: {policy} down, SIGTERM after {logged} records: ended ({}) {took:?} after it; {} records in the file",
+            output.status,
+            numbers.len()
+        );
+        let stderr = assert_killed_by(&output, SIGTERM);
+        // Every record logged before the signal is in the healthy file, once, in order.
+        assert_eq!(
+            numbers.get(..logged),
+            Some(&(0..logged).collect::<Vec<_>>()[..]),
+            "{policy}: stderr:\n{stderr}"
+        );
+        assert!(
+            !stderr.contains("Guard was dropped"),
+            "{policy}: the guard was not dropped by the signal:\n{stderr}"
+        );
+        // Those logged after it, and not written, are counted on stderr with the reason.
+        let after = numbers.len() - logged;
+        let dropped = stderr
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("ko-log: [RUNTIME::Signals::SHUTDOWN::WARNING] SIGTERM: ")
+                    .filter(|rest| rest.contains(" not written: logged after the signal"))
+                    .map(|rest| rest.split(' ').next().unwrap().parse::<usize>().unwrap())
+            })
+            .unwrap_or(0);
+        println!("figure: {policy}: {after} written after the signal, {dropped} dropped and said");
+        // Every call that returned is in the file or in the count said (the one the
+        // process may have died right after is not yet in `progress`).
+        let returned: usize = std::fs::read_to_string(dir.path().join("progress"))
+            .unwrap()
+            .parse()
+            .unwrap();
+        let accounted = numbers.len() + dropped;
+        assert!(
+            (returned..=returned + 1).contains(&accounted),
+            "{policy}: {returned} calls returned, {} in the file + {dropped} said dropped:\n{stderr}",
+            numbers.len()
+        );
+        if dropped > 0 {
+            assert!(
+                stderr.contains(
+                    "logged after SIGTERM when ko-log closed its queue to end the process"
+                ),
+                "{policy}: the reason:\n{stderr}"
+            );
+        }
+        // The destination that cannot be reached adds at most UNREACHABLE_GRACE (500 ms)
+        // to a drain that takes milliseconds; 2 s leaves room for a loaded machine.
+        assert!(
+            took < Duration::from_secs(2),
+            "{policy}: took {took:?}:\n{stderr}"
         );
     }
 }

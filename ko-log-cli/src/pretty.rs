@@ -15,7 +15,8 @@
 //! appended is written as it comes, a line being written once it is complete. A file
 //! whose size drops below what was read (truncated) is read again from its start; a path
 //! that names another file than the one open (renamed away by a rotation, and created
-//! anew) has the rest of the old file read, then the new one followed from its start.
+//! anew) has the rest of the old file read, then the numbered backups rotated out since
+//! (`PATH.N` … `PATH.1`, oldest first), then the new one from its start.
 
 mod follow;
 mod line;

@@ -42,10 +42,10 @@ handlers
     rotation = "daily"
     backup_count = 5
     timezone = "local"
-  spare: null, renderer plain (no logger names it: it receives nothing)
   vector: socket, renderer socket's default
     address = "127.0.0.1:9000"
     buffer = 100
+  spare: null, renderer plain (no logger names it: it receives nothing)
 "#;
 
 #[test]

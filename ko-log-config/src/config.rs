@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::path::Path;
 
+use indexmap::IndexMap;
 use log::LevelFilter;
 
 use crate::handler::{JournalPrefix, Stream, StreamConfig};
@@ -34,8 +35,10 @@ pub struct Config {
     pub queue: QueueConfig,
     /// Loggers by name (key `loggers`); validated so every handler they name exists.
     pub loggers: BTreeMap<String, LoggerConfig>,
-    /// Handlers by name (key `handlers`).
-    pub handlers: BTreeMap<String, HandlerConfig>,
+    /// Handlers by name (key `handlers`), in the order the file names them (or, built in
+    /// Rust, the order they were inserted): they are opened, listed in `Stats` and
+    /// reported in this order.
+    pub handlers: IndexMap<String, HandlerConfig>,
     /// On SIGTERM or SIGINT, write what is queued within `queue.drain_timeout` before the
     /// signal takes its course (key `flush_on_signals`, default `false`). Unix only; it
     /// takes effect for the backend installed by an init function.
@@ -360,7 +363,7 @@ impl Default for Config {
             default_level: LevelFilter::Info,
             queue: QueueConfig::default(),
             loggers: BTreeMap::from([(ROOT.to_owned(), root)]),
-            handlers: BTreeMap::from([(CONSOLE.to_owned(), console)]),
+            handlers: IndexMap::from([(CONSOLE.to_owned(), console)]),
             flush_on_signals: false,
             watch: Watch::Off,
             env_filter: Some(crate::env::directives::DEFAULT_VARIABLE.to_owned()),

@@ -63,6 +63,8 @@ pub use check::Checked;
 pub use config::{Config, Format, Watch, CONSOLE, ROOT};
 pub use error::{ConfigError, ConfigErrorKind, Location};
 pub use handler::{HandlerConfig, HandlerKind};
+/// The map [`Config::handlers`] is: it keeps the order the handlers were named in.
+pub use indexmap::IndexMap;
 pub use logger::LoggerConfig;
 pub use process::ProcessorConfig;
 pub use queue::{Backpressure, QueueConfig};

@@ -168,7 +168,7 @@ fn expected() -> Config {
             drain_timeout: Duration::from_millis(250),
         },
         loggers: BTreeMap::from([("root".to_owned(), root), ("my_app::db".to_owned(), db)]),
-        handlers: BTreeMap::from([
+        handlers: ko_log_config::IndexMap::from([
             ("console".to_owned(), console),
             ("file".to_owned(), file),
             ("db_file".to_owned(), db_file),

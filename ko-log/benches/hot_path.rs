@@ -64,7 +64,7 @@ fn config(loggers: &[(&str, LevelFilter)]) -> Config {
         default_level: LevelFilter::Info,
         queue: QueueConfig::default(),
         loggers: map,
-        handlers: BTreeMap::from([("null".to_owned(), null)]),
+        handlers: ko_log::config::IndexMap::from([("null".to_owned(), null)]),
         flush_on_signals: false,
         watch: ko_log::config::Watch::Off,
         env_filter: None,

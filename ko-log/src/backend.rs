@@ -253,14 +253,23 @@ impl Backend {
     /// once the pipeline is gone.)
     #[cold]
     fn dropped_after_shutdown(&self) {
+        // Once a signal's last word is said, wait here for the end it announced.
+        let _last = crate::dispatch::lock(&self.shared.last_word);
         let counters = &self.shared.counters;
         counters.dropped_other.fetch_add(1, Ordering::Relaxed);
         let n = counters.after_shutdown.fetch_add(1, Ordering::Relaxed) + 1;
         if is_power_of_ten(n) {
+            let why = match self.shared.ending_by.get() {
+                Some(end) => format!(
+                    "after {} when ko-log closed its queue to end the process (flush_on_signals)",
+                    end.name
+                ),
+                None => "after ko-log shut down (its Guard was dropped)".to_owned(),
+            };
             report::say(
                 "RUNTIME::Logger::SHUTDOWN::WARNING",
                 &format!(
-                    "{n} record{} logged after ko-log shut down (its Guard was dropped) {} dropped; \
+                    "{n} record{} logged {why} {} dropped; \
                      all of them are counted in ko_log::stats().dropped",
                     if n == 1 { "" } else { "s" },
                     if n == 1 { "was" } else { "were" },

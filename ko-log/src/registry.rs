@@ -386,9 +386,17 @@ pub mod __private {
         params: &Params,
         value: R,
     ) -> Result<Box<dyn Handler>, Error> {
-        value
-            .into_handler()
-            .map_err(|error| refused(params, format!("handler `{name}` cannot start"), error))
+        value.into_handler().map_err(|error| {
+            // The handler's configured name (`[handlers.trail]`), which the user knows it
+            // by, with its type when they differ.
+            let what = match params.table_key() {
+                Some(handler) if handler != name => {
+                    format!("handler `{handler}` (type `{name}`) cannot start")
+                }
+                _ => format!("handler `{name}` cannot start"),
+            };
+            refused(params, what, error)
+        })
     }
 
     /// The located error for a constructor's `error`: at the key of a [`ParamError`],
@@ -398,13 +406,19 @@ pub mod __private {
         what: String,
         error: Box<dyn std::error::Error + Send + Sync>,
     ) -> Error {
-        let message = format!("{what}: {error}");
-        let located = match error.downcast_ref::<ParamError>() {
-            Some(at) => {
+        // An `io::Error` names no file: when the component has a `path`, that is
+        // almost always the file it failed on, so name it and point at it.
+        let path = error
+            .downcast_ref::<std::io::Error>()
+            .and(params.node().get("path"))
+            .and_then(|path| path.as_str());
+        let located = match (error.downcast_ref::<ParamError>(), path) {
+            (Some(at), _) => {
                 let keys: Vec<&str> = at.keys().iter().map(String::as_str).collect();
-                params.error_in(&keys, message)
+                params.error_in(&keys, format!("{what}: {error}"))
             }
-            None => params.error(message),
+            (None, Some(path)) => params.error_at("path", format!("{what}: {path}: {error}")),
+            (None, None) => params.error(format!("{what}: {error}")),
         };
         located.with_cause(error).into()
     }

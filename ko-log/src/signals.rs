@@ -12,7 +12,11 @@
 //!   `queue.drain_timeout`, exactly as when the guard is dropped; then the default action
 //!   is restored and the signal raised again, so the process dies by it (exit status
 //!   unchanged: killed by signal 15 or 2). A second watched signal while draining stops
-//!   the wait at once.
+//!   the wait at once. Records logged once the queue is closed are counted and said
+//!   with the signal as the reason, and their total said last ([`end_process`]); a
+//!   network handler that cannot reach its destination gives up within
+//!   `dispatch::guard::UNREACHABLE_GRACE`; a guard dropped meanwhile ends the process by
+//!   the signal too, never by a return from `main`.
 //! - **a handler of the program's** (installed before init, by any means): that handler
 //!   keeps running first, from the signal handler (signal-hook-registry chains the
 //!   previous handler), and ko-log only flushes, as `log::logger().flush()` does but
@@ -30,6 +34,7 @@
 use std::ffi::c_int;
 use std::io::Read;
 use std::os::unix::net::UnixStream;
+use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -39,6 +44,7 @@ use signal_hook::iterator::exfiltrator::SignalOnly;
 use signal_hook::low_level;
 
 use crate::dispatch::guard::Ending;
+use crate::dispatch::{Shared, SignalEnd};
 use crate::{report, Backend, Error};
 
 /// The signals `flush_on_signals` watches.
@@ -209,6 +215,13 @@ fn on_signal(backend: &Backend, delivery: &mut Delivery, plan: &Plan, signal: c_
     let name = low_level::signal_name(signal).unwrap_or("the signal");
     match plan.previous(signal) {
         Previous::Default => {
+            let shared = &backend.shutdown().shared;
+            let _ = shared.ending_by.set(SignalEnd {
+                signal,
+                name,
+                at: Instant::now(),
+                dropped_before: shared.counters.dropped_other.load(Ordering::Acquire),
+            });
             let ending = backend.shutdown().run(|| {
                 delivery
                     .pending()
@@ -222,10 +235,9 @@ fn on_signal(backend: &Backend, delivery: &mut Delivery, plan: &Plan, signal: c_
                     ),
                 );
             }
-            // The program's handlers registered after ko-log's (through signal-hook) run
-            // in the same delivery, after ko-log's wake-up: give them time to finish
-            // before the signal, raised again, ends the process.
-            std::thread::sleep(LATER_HANDLERS);
+            if let Some(end) = shared.ending_by.get() {
+                end_process(shared, *end);
+            }
             end_by(signal);
         }
         Previous::Handled => {
@@ -239,6 +251,42 @@ fn on_signal(backend: &Backend, delivery: &mut Delivery, plan: &Plan, signal: c_
         }
         Previous::Ignored => {}
     }
+}
+
+/// Ends the process by the signal `end` is about, once the drain is over: says how many
+/// records the shutdown dropped (those logged after the signal, when the queue was
+/// closed, and any left when the drain ended), then raises the signal again. Called by
+/// the signal thread and by a guard dropped meanwhile; the first caller does it, a second
+/// waits for the end. From the count on, a record logged waits for the end too
+/// ([`Shared::last_word`]), so the count said is exact.
+pub(crate) fn end_process(shared: &Shared, end: SignalEnd) -> ! {
+    static ENDING: std::sync::Once = std::sync::Once::new();
+    ENDING.call_once(|| {
+        let _last = crate::dispatch::lock(&shared.last_word);
+        // The program's handlers registered after ko-log's (through signal-hook) run in
+        // the same delivery, after ko-log's wake-up: give them time to finish before the
+        // signal, raised again, ends the process.
+        std::thread::sleep(LATER_HANDLERS.saturating_sub(end.at.elapsed()));
+        let dropped = shared
+            .counters
+            .dropped_other
+            .load(Ordering::Acquire)
+            .saturating_sub(end.dropped_before);
+        report::summarize();
+        if dropped > 0 {
+            report::say(
+                "RUNTIME::Signals::SHUTDOWN::WARNING",
+                &format!(
+                    "{}: {dropped} record{} not written: logged after the signal, once ko-log had closed its queue to write what was logged before it (or left when drain_timeout ended); all counted in ko_log::stats().dropped",
+                    end.name,
+                    if dropped == 1 { " was" } else { "s were" },
+                ),
+            );
+        }
+        end_by(end.signal)
+    });
+    // Only reached if the first caller could not end the process (never expected).
+    end_by(end.signal)
 }
 
 /// How long the drain's end waits for handlers registered after ko-log's to return

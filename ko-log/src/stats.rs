@@ -43,7 +43,8 @@ impl Stats {
             .map(|(_, stats)| *stats)
     }
 
-    /// Every handler's figures, by configured name.
+    /// Every handler's figures, by configured name, in the order the config file names
+    /// them (a [`crate::Builder`]'s handler values after, in the order they were added).
     pub fn handlers(&self) -> impl Iterator<Item = (&str, HandlerStats)> {
         self.handlers
             .iter()

@@ -77,8 +77,16 @@ impl Followed {
             let Ok(new) = Followed::open(&self.path) else {
                 return Ok(());
             };
+            // The old generation is still open: read it to its end, renamed or deleted.
             self.read_more(chunk, pretty, out)?;
             self.lines.finish(pretty, out)?;
+            // Then the generations rotated in between (when rotation outpaced the poll),
+            // oldest first, before the new file.
+            let between = self.between(new.id, out)?;
+            for mut generation in between {
+                generation.read_more(chunk, pretty, out)?;
+                generation.lines.finish(pretty, out)?;
+            }
             *self = new;
             note(out, &self.path, "was replaced; following the new file")?;
             return self.read_more(chunk, pretty, out);
@@ -92,6 +100,82 @@ impl Followed {
         }
         Ok(())
     }
+}
+
+impl Followed {
+    /// The generations rotated out between this one (just read to its end) and `new`,
+    /// the file `path` names now, oldest first, opened. They are found as numbered
+    /// backups (`PATH.1` the newest, as ko-log's `rotating_file` and logrotate name
+    /// them): those newer than this one, or all of them when this one is no longer among
+    /// them, which is said on stderr, as generations may have been removed unread.
+    fn between(&self, new: Option<(u64, u64)>, out: &mut impl Write) -> io::Result<Vec<Followed>> {
+        let backups = backups(&self.path);
+        // A rotation since `new` was opened makes it a backup too: only older ones count.
+        let newest = backups
+            .iter()
+            .position(|(_, id)| *id == new)
+            .map_or(0, |at| at + 1);
+        let oldest = backups.iter().position(|(_, id)| *id == self.id);
+        let listed = match oldest {
+            Some(at) => backups.get(newest..at).unwrap_or_default(),
+            None => backups.get(newest..).unwrap_or_default(),
+        };
+        if oldest.is_none() {
+            if let Some((last, _)) = listed.last() {
+                note(
+                    out,
+                    &self.path,
+                    &format!(
+                        "was rotated faster than it could be read: the generations between the one read last and {} may have been removed unread",
+                        last.display()
+                    ),
+                )?;
+            }
+        }
+        let mut opened = Vec::with_capacity(listed.len());
+        for (path, id) in listed.iter().rev() {
+            match Followed::open(path) {
+                Ok(file) if file.id == *id => opened.push(file),
+                // Rotated again, or removed, since it was listed.
+                _ => note(out, path, "disappeared before it could be read")?,
+            }
+        }
+        if !opened.is_empty() {
+            let names: Vec<String> = opened
+                .iter()
+                .map(|f| f.path.display().to_string())
+                .collect();
+            note(
+                out,
+                &self.path,
+                &format!(
+                    "was rotated {} times since the last look; reading {} first",
+                    opened.len() + 1,
+                    names.join(", ")
+                ),
+            )?;
+        }
+        Ok(opened)
+    }
+}
+
+/// Most numbered backups looked at (`PATH.1` … `PATH.MAX_BACKUPS`).
+const MAX_BACKUPS: usize = 10_000;
+
+/// The numbered backups of `path` (`PATH.1`, `PATH.2`, … up to the first missing one),
+/// newest first, each with its identity.
+fn backups(path: &Path) -> Vec<(PathBuf, Option<(u64, u64)>)> {
+    let mut found = Vec::new();
+    for n in 1..=MAX_BACKUPS {
+        let mut name = path.as_os_str().to_owned();
+        name.push(format!(".{n}"));
+        let backup = PathBuf::from(name);
+        match std::fs::metadata(&backup) {
+            Ok(metadata) if metadata.is_file() => found.push((backup, identity(&metadata))),
+            _ => break,
+        }
+    }
+    found
 }
 
 /// Says on stderr what happened to a file, after what was written before it.

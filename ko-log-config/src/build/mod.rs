@@ -252,7 +252,8 @@ fn build(cx: &Cx, root: &Node) -> Result<Config, ConfigError> {
     let raw: RawRoot = cx.de(root, &path, ROOT_DISPATCHED)?;
 
     let handlers_node = root.get("handlers");
-    let mut handlers = BTreeMap::new();
+    // In the file's order: handlers open (and are listed) in the order they are named.
+    let mut handlers = indexmap::IndexMap::new();
     if let Some(node) = handlers_node {
         let handlers_path = path.key("handlers");
         let table = cx.table(node, &handlers_path, "a table of handlers");

@@ -159,6 +159,12 @@ impl Params {
     pub fn key_path(&self) -> String {
         self.path.to_string()
     }
+
+    /// The key the component's table is under: for a handler, its configured name
+    /// (`audit` for `[handlers.audit]`); `None` for a list item (a processor).
+    pub fn table_key(&self) -> Option<&str> {
+        self.path.last_key()
+    }
 }
 
 /// An empty table, as for a processor named by a bare string.

@@ -36,6 +36,14 @@ impl KeyPath {
             .collect()
     }
 
+    /// The last segment, when it is a key (not a list index).
+    pub fn last_key(&self) -> Option<&str> {
+        match self.0.last()? {
+            Segment::Key(key) => Some(key),
+            Segment::Index(_) => None,
+        }
+    }
+
     /// The path of item `index` of the list at `self`.
     pub fn index(&self, index: usize) -> KeyPath {
         let mut segments = self.0.clone();

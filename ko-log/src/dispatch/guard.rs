@@ -13,6 +13,13 @@ use crate::stats::Stats;
 /// Extra time the guard grants the dispatcher beyond `drain_timeout` for the final flush.
 pub(crate) const FLUSH_GRACE: Duration = Duration::from_secs(1);
 
+/// When a signal ends the process (`flush_on_signals`), how long a network handler that
+/// is not connected may try to connect once more after the dispatcher has written
+/// everything, before it gives up what it holds (a refused connection gives up at once):
+/// the most a destination that cannot be reached adds to the drain (docs/CONFIG.md,
+/// `flush_on_signals`).
+pub(crate) const UNREACHABLE_GRACE: Duration = Duration::from_millis(500);
+
 /// How often a shutdown that waits looks at its `interrupted` check.
 const POLL: Duration = Duration::from_millis(20);
 
@@ -57,6 +64,13 @@ impl Drop for Guard {
                 let _ = thread.join();
             }
         }
+        // A signal is ending the process (the guard was dropped while it drained, by a
+        // program whose loop ended or whose held caller was let go): it ends by that
+        // signal, never by returning from `main` with status 0.
+        #[cfg(unix)]
+        if let Some(end) = self.shutdown.shared.ending_by.get() {
+            crate::signals::end_process(&self.shutdown.shared, *end);
+        }
     }
 }
 
@@ -91,7 +105,14 @@ impl Shutdown {
     /// same dispatcher. Whoever gives up takes what is still queued out of the
     /// dispatcher's reach, so every record is counted once: written if the dispatcher got
     /// to it, dropped if it was taken here. Never panics.
-    pub fn run(&self, mut interrupted: impl FnMut() -> bool) -> Ending {
+    pub fn run(&self, interrupted: impl FnMut() -> bool) -> Ending {
+        let ending = self.drain(interrupted);
+        // The counts of reports suppressed in their window are printed now, or never.
+        report::summarize();
+        ending
+    }
+
+    fn drain(&self, mut interrupted: impl FnMut() -> bool) -> Ending {
         let start = Instant::now();
         let _ = self.shared.deadline.set(start + self.drain_timeout);
         self.shared.closed.store(true, Ordering::Release);

@@ -83,6 +83,23 @@ pub(crate) struct Shared {
     pub pending: Mutex<Vec<worker::Generation>>,
     /// Where `block` callers that found the queue full wait for room.
     pub room: Room,
+    /// Set when `flush_on_signals` is ending the process: which signal, and when.
+    pub ending_by: OnceLock<SignalEnd>,
+    /// Taken, for good, by whoever says the last word before a signal ends the process
+    /// (the count of records dropped since the signal): a record logged after that waits
+    /// here for the end, so the count said is the count dropped.
+    pub last_word: Mutex<()>,
+}
+
+/// A signal that is ending the process (`flush_on_signals`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SignalEnd {
+    pub signal: i32,
+    pub name: &'static str,
+    /// When it arrived.
+    pub at: Instant,
+    /// `counters.dropped_other` then, to count what the shutdown drops.
+    pub dropped_before: u64,
 }
 
 /// Callers waiting for their full lane to empty to half (`block`). The dispatcher wakes
@@ -160,6 +177,22 @@ thread_local! {
     /// Set by the dispatcher as it shuts down: until when the handlers it drops next may
     /// deliver what they hold ([`drain_deadline`]).
     static DRAIN_DEADLINE: std::cell::Cell<Option<Instant>> = const { std::cell::Cell::new(None) };
+
+    /// Set by the dispatcher as it ends on a signal: until when a handler whose
+    /// destination cannot be reached may keep trying ([`unreachable_deadline`]).
+    static UNREACHABLE_DEADLINE: std::cell::Cell<Option<Instant>> = const { std::cell::Cell::new(None) };
+}
+
+/// When a signal ends the process (`flush_on_signals`): until when a network handler
+/// whose destination cannot be reached may keep trying to connect before it gives up what
+/// it holds, [`guard::UNREACHABLE_GRACE`] after the dispatcher has written everything.
+/// `None` otherwise (the guard dropped: the drain deadline alone applies).
+pub(crate) fn unreachable_deadline() -> Option<Instant> {
+    UNREACHABLE_DEADLINE.try_with(|d| d.get()).ok().flatten()
+}
+
+fn set_unreachable_deadline(deadline: Option<Instant>) {
+    let _ = UNREACHABLE_DEADLINE.try_with(|d| d.set(deadline));
 }
 
 /// The shutdown deadline of the dispatcher this thread runs, once it is shutting down.

@@ -230,9 +230,7 @@ impl Queue {
     #[cold]
     fn wait_for_room(&self, lane: &Lane) {
         let low = self.capacity / 2;
-        self.shared
-            .room
-            .wait(|| lane.tx.len() > low && self.open());
+        self.shared.room.wait(|| lane.tx.len() > low && self.open());
     }
 
     /// Whether records can still be written: the guard has not closed the queue and the
@@ -355,12 +353,7 @@ impl Queue {
     /// giving up on a stalled dispatcher); returns how many records it took. Flush
     /// requests are answered.
     pub fn take_records(&self) -> u64 {
-        self.shared
-            .lanes
-            .receivers()
-            .iter()
-            .map(drain)
-            .sum::<u64>()
+        self.shared.lanes.receivers().iter().map(drain).sum::<u64>()
     }
 
     /// `try_send`, evicting the oldest record when full, at most `attempts` times.
@@ -468,7 +461,11 @@ mod tests {
         })
         .join()
         .expect("thread");
-        assert_eq!(lanes(), before + 1, "the thread's lane is open until drained");
+        assert_eq!(
+            lanes(),
+            before + 1,
+            "the thread's lane is open until drained"
+        );
         backend.flush();
         // The dispatcher releases it on its next round over the lanes.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);

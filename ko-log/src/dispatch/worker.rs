@@ -164,6 +164,7 @@ impl Worker {
             self.shared.room.wake_if(|| true);
             self.report_drops(&mut state, drained);
             report_format_panics(&mut state);
+            report::tick();
             if drained && state.dirty {
                 state.dirty = false;
                 self.flush_all(false);
@@ -208,8 +209,14 @@ impl Worker {
             self.shared.sleeping.store(false, Ordering::SeqCst);
             return true;
         }
-        let woken = self.control.recv_timeout(SLEEP_AT_MOST);
+        // Asleep, it still wakes when a suppressed report count is due (`report`).
+        let mut wake_at = Instant::now() + SLEEP_AT_MOST;
+        if let Some(due) = report::next_due() {
+            wake_at = wake_at.min(due);
+        }
+        let woken = self.control.recv_deadline(wake_at);
         self.shared.sleeping.store(false, Ordering::SeqCst);
+        report::tick();
         match woken {
             Ok(msg) => {
                 self.control(msg, state);
@@ -277,7 +284,9 @@ impl Worker {
         state.lanes = lanes;
         if closed {
             self.shared.lanes.release_closed();
-            state.lanes.retain(|lane| !(lane.is_disconnected() && lane.is_empty()));
+            state
+                .lanes
+                .retain(|lane| !(lane.is_disconnected() && lane.is_empty()));
         }
         if took > 0 {
             state.dirty = true;
@@ -370,6 +379,11 @@ impl Worker {
                     self.queue.drain_timeout
                 ),
             );
+        }
+        // Everything is written. Ending on a signal, the network handlers dropped next
+        // get at most UNREACHABLE_GRACE more to reach a destination that is down.
+        if self.shared.ending_by.get().is_some() {
+            super::set_unreachable_deadline(Some(Instant::now() + super::guard::UNREACHABLE_GRACE));
         }
     }
 

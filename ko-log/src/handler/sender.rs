@@ -29,7 +29,10 @@
 //! - **Shutdown** (the handler dropped, which the dispatcher does as it ends): the thread
 //!   delivers what it holds until the guard's drain deadline (`queue.drain_timeout`) or,
 //!   for a handler dropped elsewhere, `write_timeout`; what it gives up is counted in
-//!   `dropped` and reported on stderr.
+//!   `dropped` and reported on stderr. When a signal ends the process
+//!   (`flush_on_signals`), a destination that cannot be reached gets one more connection
+//!   attempt, bounded by `UNREACHABLE_GRACE` (500 ms) from when the dispatcher has
+//!   written everything, and is then given up: no backoff until the drain deadline.
 
 use std::collections::VecDeque;
 use std::io;
@@ -204,6 +207,9 @@ struct State<T> {
     down: bool,
     /// Set at shutdown: deliver until then, then give up.
     closing: Option<Instant>,
+    /// Set at shutdown when a signal ends the process: while the destination cannot be
+    /// reached, give up at this instant rather than at `closing`.
+    unreachable_by: Option<Instant>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -234,6 +240,7 @@ impl<T: Send + 'static> Sender<T> {
                 finished: 0,
                 down: false,
                 closing: None,
+                unreachable_by: None,
             }),
             work: Condvar::new(),
             progress: Condvar::new(),
@@ -344,7 +351,10 @@ impl<T: Send + 'static> Drop for Sender<T> {
     fn drop(&mut self) {
         let deadline = crate::dispatch::drain_deadline()
             .unwrap_or_else(|| Instant::now() + self.config.write_timeout);
-        lock(&self.shared.state).closing = Some(deadline);
+        let mut state = lock(&self.shared.state);
+        state.closing = Some(deadline);
+        state.unreachable_by = crate::dispatch::unreachable_deadline();
+        drop(state);
         self.shared.hold.lower();
         self.shared.work.notify_all();
         self.shared.progress.notify_all();
@@ -377,9 +387,17 @@ fn run<X: Transport>(shared: &Shared<X::Item>, mut transport: X, config: NetConf
             drop(state);
             shared.progress.notify_all();
         }
-        let closing = lock(&shared.state).closing;
+        let (closing, unreachable_by) = {
+            let state = lock(&shared.state);
+            (state.closing, state.unreachable_by)
+        };
         if closing.is_some_and(|deadline| Instant::now() >= deadline) {
-            give_up(shared, &mut held, &transport.destination());
+            give_up(
+                shared,
+                &mut held,
+                &transport.destination(),
+                "before the shutdown deadline",
+            );
             return;
         }
         let budget = closing.map_or(config.write_timeout, |deadline| {
@@ -388,6 +406,11 @@ fn run<X: Transport>(shared: &Shared<X::Item>, mut transport: X, config: NetConf
                 .min(config.write_timeout)
         });
         if !connected {
+            // Ending on a signal, a connection attempt ends by `unreachable_by` (module
+            // `dispatch::guard`, UNREACHABLE_GRACE).
+            let budget = unreachable_by.map_or(budget, |by| {
+                budget.min(by.saturating_duration_since(Instant::now()))
+            });
             match transport.connect(budget.max(Duration::from_millis(1))) {
                 Ok(()) => {
                     connected = true;
@@ -402,6 +425,17 @@ fn run<X: Transport>(shared: &Shared<X::Item>, mut transport: X, config: NetConf
                 }
                 Err(error) => {
                     went_down(shared, &mut outage, &error);
+                    // Ending on a signal: one attempt, no backoff (every record logged
+                    // while this waits is lost for every handler).
+                    if unreachable_by.is_some() {
+                        give_up(
+                            shared,
+                            &mut held,
+                            &transport.destination(),
+                            "as the process ends on a signal: it could not be reached",
+                        );
+                        return;
+                    }
                     pause(shared, backoff.next(), closing);
                     continue;
                 }
@@ -473,7 +507,7 @@ fn pause<T>(shared: &Shared<T>, wait: Duration, closing: Option<Instant>) {
 }
 
 /// Shutdown deadline passed: counts what is held and buffered as dropped, and says so.
-fn give_up<T>(shared: &Shared<T>, held: &mut Vec<T>, destination: &str) {
+fn give_up<T>(shared: &Shared<T>, held: &mut Vec<T>, destination: &str, when: &str) {
     let mut state = lock(&shared.state);
     let given_up = (held.len() + state.queue.len()) as u64;
     held.clear();
@@ -485,9 +519,7 @@ fn give_up<T>(shared: &Shared<T>, held: &mut Vec<T>, destination: &str) {
         shared.dropped.fetch_add(given_up, Ordering::Relaxed);
         report::report(
             "HANDLER::Sender::SHUTDOWN::ERROR",
-            &format!(
-                "{given_up} records for {destination} were not delivered before the shutdown deadline"
-            ),
+            &format!("{given_up} records for {destination} were not delivered {when}"),
         );
     }
 }

@@ -177,6 +177,11 @@ impl Buffer {
         }
     }
 
+    /// Whether the collector is away now.
+    pub fn is_down(&self) -> bool {
+        self.down.load(Ordering::Acquire)
+    }
+
     /// Tells whether the collector is away; a waiting flush stops waiting when it is.
     pub fn set_down(&self, down: bool) {
         self.down.store(down, Ordering::Release);

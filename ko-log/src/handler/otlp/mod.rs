@@ -660,10 +660,16 @@ impl Drop for Otlp {
         // Dropped by a dispatcher that is shutting down: its deadline (the guard's) comes
         // first, so a dead collector cannot make the guard give up on the dispatcher.
         let own = Instant::now() + self.drain_timeout;
-        let (deadline, grace) = match crate::dispatch::drain_deadline() {
+        let (mut deadline, grace) = match crate::dispatch::drain_deadline() {
             Some(dispatcher) => (own.min(dispatcher), Duration::ZERO),
             None => (own, self.write_timeout),
         };
+        // Ending on a signal, a collector that is away gets at most UNREACHABLE_GRACE.
+        if let Some(unreachable) = crate::dispatch::unreachable_deadline() {
+            if self.buffer.is_down() {
+                deadline = deadline.min(unreachable);
+            }
+        }
         let abandoned = self.buffer.close(deadline, grace);
         if abandoned > 0 {
             crate::report::report(
