@@ -59,6 +59,15 @@ impl fmt::Display for Panics {
     }
 }
 
+/// A `Display` that returns an error.
+struct Fails;
+
+impl fmt::Display for Fails {
+    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Err(fmt::Error)
+    }
+}
+
 #[derive(Debug)]
 #[allow(dead_code)]
 struct Request {
@@ -133,6 +142,7 @@ fn every_renderer_writes_the_same_line_for_both_macros() {
         log::info!("once {}", counted(&hits)); ko_log::info!("once {}", counted(&hits));
         log::info!("panics {} after", Panics); ko_log::info!("panics {} after", Panics);
         log::info!("{}", &&name); ko_log::info!("{}", &&name);
+        log::info!("fails {} {}", 1, Fails); ko_log::info!("fails {} {}", 1, Fails);
     };
     log::logger().flush();
     drop(guard);
@@ -152,7 +162,7 @@ fn every_renderer_writes_the_same_line_for_both_macros() {
                 *line = object.to_string();
             }
         }
-        assert_eq!(lines.len(), 40, "{file}: {lines:#?}");
+        assert_eq!(lines.len(), 42, "{file}: {lines:#?}");
         for pair in lines.chunks(2) {
             assert_eq!(pair[0], pair[1], "{file}: log::info! then ko_log::info!");
         }
@@ -166,7 +176,12 @@ fn every_renderer_writes_the_same_line_for_both_macros() {
         )
     );
     assert!(plain[2].contains(r#"Grace "G" Hopper"#), "{}", plain[2]);
-    // A panicking `Display` replaces the whole message, as for a `log` record.
+    // A failing or panicking `Display` replaces the whole message, as for a `log` record.
+    assert!(
+        plain[40].starts_with("T INFO  [native_macros] <formatting error> tests/"),
+        "{}",
+        plain[40]
+    );
     assert!(
         plain[36].starts_with("T INFO  [native_macros] <panicked while formatting> tests/"),
         "{}",

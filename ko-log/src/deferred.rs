@@ -78,6 +78,9 @@ impl<'a> Decoder<'a> {
 #[derive(Debug)]
 pub struct Encoder {
     text: Text,
+    /// Set when an argument formatted on the caller failed or panicked: the whole
+    /// message is then this placeholder, as for a `log` record.
+    failed: Option<&'static str>,
 }
 
 impl Encoder {
@@ -93,25 +96,37 @@ impl Encoder {
         self.bytes(text.as_bytes().get(..len as usize).unwrap_or_default());
     }
 
+    /// Runs user code (a `Display`, a `Loggable::to_repr`), catching a panic: the
+    /// message becomes a placeholder, as `log` records' do.
+    fn caught<R>(&mut self, run: impl FnOnce(&mut Encoder) -> R) -> Option<R> {
+        if self.failed.is_some() {
+            return None;
+        }
+        match crate::panic::catch(|| run(self)) {
+            Ok(out) => Some(out),
+            Err(_) => {
+                crate::panic::count_format_panic();
+                self.failed = Some("<panicked while formatting>");
+                None
+            }
+        }
+    }
+
     /// Formats with `write` as text: a `u32` length, patched once the text is written.
     fn formatted(&mut self, write: impl FnOnce(&mut Slot<'_>) -> fmt::Result) {
         let at = self.text.encoded_len();
-        self.bytes(&[0; 4]);
-        let mut slot = Slot {
-            encoder: self,
-            len: 0,
-        };
-        let len = match write(&mut slot) {
-            Ok(()) => slot.len,
-            Err(_) => {
-                // As `format!` would have panicked: say so in the message.
-                let failed = "<formatting error>";
-                slot.encoder.bytes(failed.as_bytes());
-                slot.len + failed.len()
-            }
-        };
-        self.text
-            .patch_encoded(at, &u32::try_from(len).unwrap_or(u32::MAX).to_le_bytes());
+        let written = self.caught(|encoder| {
+            encoder.bytes(&[0; 4]);
+            let mut slot = Slot { encoder, len: 0 };
+            write(&mut slot).map(|()| slot.len)
+        });
+        match written {
+            Some(Ok(len)) => self
+                .text
+                .patch_encoded(at, &u32::try_from(len).unwrap_or(u32::MAX).to_le_bytes()),
+            Some(Err(_)) => self.failed = Some("<formatting error>"),
+            None => {}
+        }
     }
 }
 
@@ -392,7 +407,9 @@ impl<T: Loggable> ViaLoggable<T> for &&Arg<'_, T> {
     where
         F: FnOnce(&mut Slot<'_>, &T) -> fmt::Result,
     {
-        self.0.to_repr().put(into);
+        if let Some(repr) = into.caught(|_| self.0.to_repr()) {
+            repr.put(into);
+        }
         OptedIn::default()
     }
 }
@@ -540,21 +557,21 @@ pub fn submit_args(
     );
 }
 
-/// The record's message, encoded; a panic in an argument formatted on the caller is
-/// caught and replaced, as for `log` records.
+/// The record's message, encoded; an argument formatted on the caller that fails or
+/// panics makes the message a placeholder, as for `log` records.
 fn encoded(encode: impl FnOnce(&mut Encoder) -> RenderFn) -> Text {
-    crate::panic::catch(|| {
-        let mut into = Encoder {
-            text: Text::deferred(),
-        };
-        let render = encode(&mut into);
-        into.text.rendered_by(render);
-        into.text
-    })
-    .unwrap_or_else(|_| {
-        crate::panic::count_format_panic();
-        Text::literal("<panicked while formatting>")
-    })
+    let mut into = Encoder {
+        text: Text::deferred(),
+        failed: None,
+    };
+    let render = encode(&mut into);
+    match into.failed {
+        Some(placeholder) => Text::literal(placeholder),
+        None => {
+            into.text.rendered_by(render);
+            into.text
+        }
+    }
 }
 
 /// With no ko-log backend installed, the message is formatted now and the record handed

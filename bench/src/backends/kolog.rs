@@ -78,7 +78,7 @@ pub fn typed(ctx: &Ctx, backpressure: &str) -> Result<Config, String> {
             ..QueueConfig::default()
         },
         loggers: BTreeMap::from([("root".to_owned(), root)]),
-        handlers: BTreeMap::from([("file".to_owned(), file)]),
+        handlers: [("file".to_owned(), file)].into_iter().collect(),
         flush_on_signals: false,
         // `env_filter`, `log_panics`, `watch`: the defaults, as in the TOML.
         ..Config::default()
