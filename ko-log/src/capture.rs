@@ -422,29 +422,36 @@ impl Text {
         }
     }
 
-    /// Appends encoded argument bytes: inline while they fit, then on the heap.
-    #[inline]
+    /// Appends encoded argument bytes: inline while they fit, then on the heap. (Inlined
+    /// into each argument's encoding, where the length is a constant: a few moves.)
+    #[inline(always)]
     pub(crate) fn push_encoded(&mut self, more: &[u8]) {
+        if let Message::Deferred { len, .. } = &mut self.message {
+            let start = usize::from(*len);
+            if let Some(slot) = self.bytes.get_mut(start..start + more.len()) {
+                slot.copy_from_slice(more);
+                *len = (start + more.len()) as u8;
+                self.used = *len;
+                return;
+            }
+        }
+        self.spill_encoded(more);
+    }
+
+    /// [`Text::push_encoded`] past the inline buffer: the bytes move to the heap.
+    #[cold]
+    fn spill_encoded(&mut self, more: &[u8]) {
         match &mut self.message {
             Message::Deferred { render, len } => {
                 let start = usize::from(*len);
-                match self.bytes.get_mut(start..start + more.len()) {
-                    Some(slot) => {
-                        slot.copy_from_slice(more);
-                        *len = (start + more.len()) as u8;
-                        self.used = *len;
-                    }
-                    None => {
-                        let mut bytes = Vec::with_capacity(2 * (start + more.len()));
-                        bytes.extend_from_slice(self.bytes.get(..start).unwrap_or_default());
-                        bytes.extend_from_slice(more);
-                        self.message = Message::DeferredHeap {
-                            render: *render,
-                            bytes: Box::new(bytes),
-                        };
-                        self.used = 0;
-                    }
-                }
+                let mut bytes = Vec::with_capacity(2 * (start + more.len()));
+                bytes.extend_from_slice(self.bytes.get(..start).unwrap_or_default());
+                bytes.extend_from_slice(more);
+                self.message = Message::DeferredHeap {
+                    render: *render,
+                    bytes: Box::new(bytes),
+                };
+                self.used = 0;
             }
             Message::DeferredHeap { bytes, .. } => bytes.extend_from_slice(more),
             _ => {}
