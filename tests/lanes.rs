@@ -206,3 +206,46 @@ fn drop_oldest_keeps_each_lanes_newest_and_counts_the_rest() {
         lossy("drop_oldest");
     }
 }
+
+/// A record logged after another was queued on another thread comes after it, whatever
+/// the order the lanes are read in (here the later record's lane is older): the
+/// dispatcher merges the lanes by the time their records were logged. This is what keeps
+/// an async task's records in order when it moves between threads.
+#[test]
+fn records_that_follow_each_other_across_threads_keep_their_order() {
+    if !in_child("records_that_follow_each_other_across_threads_keep_their_order") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let guard = ko_log::init_from_str(&config(dir.path(), "block"), Format::Toml).unwrap();
+    GATE.close();
+    let (go, wait) = std::sync::mpsc::channel::<()>();
+    let (done, finished) = std::sync::mpsc::channel::<()>();
+    let second = std::thread::spawn(move || {
+        ko_log::info!("t=1 i=0"); // opens this thread's lane first; held at the gate
+        wait.recv().unwrap();
+        for i in 1..=CAPACITY / 2 {
+            ko_log::info!("t=1 i={i}");
+        }
+        done.send(()).unwrap();
+    });
+    GATE.wait_until_held();
+    let first = std::thread::spawn(|| {
+        for i in 0..CAPACITY / 2 {
+            ko_log::info!("t=0 i={i}");
+        }
+    });
+    first.join().unwrap();
+    go.send(()).unwrap();
+    finished.recv().unwrap();
+    GATE.open();
+    second.join().unwrap();
+    log::logger().flush();
+    let lines = support::lines(dir.path().join("out.log"));
+    let expect: Vec<String> = std::iter::once("t=1 i=0".to_owned())
+        .chain((0..CAPACITY / 2).map(|i| format!("t=0 i={i}")))
+        .chain((1..=CAPACITY / 2).map(|i| format!("t=1 i={i}")))
+        .collect();
+    assert_eq!(lines, expect);
+    drop(guard);
+}

@@ -10,6 +10,7 @@
 //! cargo run --release --manifest-path bench/Cargo.toml -- all            # full run, 3 repetitions
 //! cargo run --release --manifest-path bench/Cargo.toml -- all --quick    # smoke run, < 2 minutes
 //! cargo run --release --manifest-path bench/Cargo.toml -- net            # network handlers (issue 12)
+//! cargo run --release --manifest-path bench/Cargo.toml -- queues         # the queue alone (issue 18)
 //! cargo run --release --manifest-path bench/Cargo.toml -- list
 //! cargo run --release --manifest-path bench/Cargo.toml -- run ko-log-block 1t
 //! cargo run --release --manifest-path bench/Cargo.toml -- ko-log-block 1t   # same as `run`
@@ -18,10 +19,12 @@
 //! Modules: [`workload`] drives the producer threads and times calls; [`verify`] reads the
 //! files back and checks every record id; [`backends`] sets up, feeds and shuts down each
 //! backend; [`report`] aggregates and writes the Markdown; [`sys`] reads the machine;
-//! [`net`] runs the network-handler cases against the in-process [`receiver`]s.
+//! [`net`] runs the network-handler cases against the in-process [`receiver`]s;
+//! [`queues`] measures the record queue's structure on its own.
 
 mod backends;
 mod net;
+mod queues;
 mod receiver;
 mod report;
 mod sys;
@@ -36,6 +39,7 @@ fn usage() -> ExitCode {
     eprintln!(
         "usage:\n  ko-log-bench all [--quick] [--reps N] [--only a,b] [--scenarios 1t,...,native-paced] [--no-doc] [--wait|--no-wait]\n  \
          ko-log-bench net [--reps N] [--records N] [--file-records N] [--no-doc] [--no-wait]\n  \
+         ko-log-bench queues [--messages N] [--reps N]\n  \
          ko-log-bench run <backend> <scenario> [--records N]\n  \
          ko-log-bench <backend> <scenario> [--records N]\n  ko-log-bench list\n\n\
          scenarios: {}\nbackends: {}",
@@ -72,6 +76,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         "net" => net::main(&args[1..]),
+        "queues" => queues::main(&args[1..]),
         "run" => run_child(&args[1..]),
         "-h" | "--help" | "help" => usage(),
         _ => run_child(&args),

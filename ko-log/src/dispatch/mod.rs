@@ -108,9 +108,12 @@ pub(crate) struct SignalEnd {
 /// also bounded by [`Room::RECHECK`], so a wake-up that could be missed only delays it.
 #[derive(Debug, Default)]
 pub(crate) struct Room {
+    /// Threads waiting, plus tasks registered: the dispatcher's one load per batch.
     waiting: std::sync::atomic::AtomicUsize,
     lock: Mutex<()>,
     freed: std::sync::Condvar,
+    /// Tasks waiting (`Queue::push_async`), woken with the threads.
+    tasks: Mutex<Vec<std::task::Waker>>,
 }
 
 impl Room {
@@ -131,12 +134,28 @@ impl Room {
         self.waiting.fetch_sub(1, Ordering::SeqCst);
     }
 
-    /// Wakes every waiting caller when there is one and `room()` says so (an atomic
-    /// load otherwise).
+    /// Registers a task to wake with the waiting threads (once).
+    pub fn register(&self, waker: &std::task::Waker) {
+        let mut tasks = lock(&self.tasks);
+        if !tasks.iter().any(|w| w.will_wake(waker)) {
+            tasks.push(waker.clone());
+            self.waiting.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// Wakes every waiting caller and task when there is one and `room()` says so (an
+    /// atomic load otherwise).
     pub fn wake_if(&self, room: impl FnOnce() -> bool) {
         if self.waiting.load(Ordering::SeqCst) > 0 && room() {
-            let _guard = lock(&self.lock);
-            self.freed.notify_all();
+            {
+                let _guard = lock(&self.lock);
+                self.freed.notify_all();
+            }
+            let tasks = std::mem::take(&mut *lock(&self.tasks));
+            self.waiting.fetch_sub(tasks.len(), Ordering::SeqCst);
+            for task in tasks {
+                task.wake();
+            }
         }
     }
 }

@@ -1,21 +1,24 @@
 //! The sending side of the queue: one lane per producer thread, and where the
 //! backpressure policy is applied.
 //!
-//! Records do not share one channel: each thread that logs gets its own bounded `flume`
-//! channel (its *lane*, `queue.capacity` records) the first time it logs through a
-//! backend, so producers never contend with each other, only each with the dispatcher,
-//! which drains every lane in turn. The lanes are listed in [`Lanes`] (the dispatcher,
-//! and the guard when it gives up, read it); a thread's lane closes when the thread
-//! exits and is released once the dispatcher has emptied it. Control messages (flush
+//! Records do not share one channel: each thread that logs gets its own lane the first
+//! time it logs through a backend, a lock-free single-producer ring (`rtrb`) of
+//! `queue.capacity` records, so producers never contend with each other, and a push is
+//! a copy and a release store. The dispatcher drains every lane, merging them by the
+//! time the records were logged (`worker.rs`). The lanes are listed in [`Lanes`] (the
+//! dispatcher, and the guard when it gives up, read it); each lane's consuming end sits
+//! behind a mutex that only the dispatcher takes in the normal course (a `drop_oldest`
+//! producer takes it to evict, the guard to empty it). A thread's lane is released once
+//! the thread has exited and the dispatcher has emptied it. Control messages (flush
 //! requests, retirements, wake-ups) travel on one unbounded `flume` channel the
 //! dispatcher sleeps on, so none of them is ever held up or evicted by records.
 //!
 //! - `block`: a full lane makes its thread wait for room (sleeping on [`super::Room`]
-//!   until the dispatcher has emptied half of it). Nothing is lost.
+//!   until the dispatcher has emptied half of it; an async task is woken the same way).
+//!   Nothing is lost.
 //! - `drop`: a full lane discards the new record and counts it.
-//! - `drop_oldest`: a full lane has its oldest record taken by the thread itself (its
-//!   lane's receiving end is shared with the dispatcher) and counted, then the new record
-//!   goes in.
+//! - `drop_oldest`: a full lane has its oldest record taken by the thread itself and
+//!   counted, then the new record goes in.
 //!
 //! A record logged from the dispatcher thread (by a handler or processor) never waits,
 //! since only that thread empties the lanes. Under `drop` and `drop_oldest` it is queued
@@ -24,16 +27,19 @@
 //! larger) and written after the current batch, so none is lost. Past that bound it is
 //! dropped, counted and reported.
 //!
-//! A thread whose thread-locals are gone (logging from a thread-local's destructor) uses
-//! the backend's shared lane, a lane like the others that any such thread may send on.
+//! A thread whose thread-locals are gone (logging from a thread-local's destructor), or
+//! that logs from inside a push (a `Display` that logs), uses the backend's shared lane,
+//! whose producing end is behind a mutex.
 
 use std::cell::RefCell;
+use std::future::poll_fn;
 use std::sync::atomic::{fence, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
+use std::task::Poll;
 use std::time::Instant;
 
-use flume::TrySendError;
 use ko_log_config::Backpressure;
+use rtrb::PushError;
 
 use super::{lock, on_dispatcher, Msg, Shared};
 use crate::report;
@@ -46,18 +52,28 @@ const EVICT_ATTEMPTS: usize = 8;
 /// bound is the queue capacity or this, whichever is larger.
 pub(crate) const ASIDE_MIN: usize = 16_384;
 
-/// Both ends of one lane: the thread that owns it sends, and takes its oldest record
-/// under `drop_oldest`; the dispatcher receives.
-#[derive(Debug, Clone)]
+/// The consuming end of a lane, shared by the dispatcher and the lane's producer.
+pub(crate) type Consumer = Arc<Mutex<rtrb::Consumer<Msg>>>;
+
+/// One lane: the producing end, owned by its thread, and the consuming end.
+#[derive(Debug)]
 pub(crate) struct Lane {
-    tx: flume::Sender<Msg>,
-    rx: flume::Receiver<Msg>,
+    tx: rtrb::Producer<Msg>,
+    rx: Consumer,
 }
 
 impl Lane {
     fn new(capacity: usize) -> Lane {
-        let (tx, rx) = flume::bounded(capacity.max(1));
-        Lane { tx, rx }
+        let (tx, rx) = rtrb::RingBuffer::new(capacity.max(1));
+        Lane {
+            tx,
+            rx: Arc::new(Mutex::new(rx)),
+        }
+    }
+
+    /// Records in it now.
+    fn len(&self) -> usize {
+        self.tx.buffer().capacity() - self.tx.slots()
     }
 }
 
@@ -67,7 +83,7 @@ impl Lane {
 #[derive(Debug, Default)]
 pub(crate) struct Lanes {
     version: AtomicU64,
-    list: Mutex<Vec<flume::Receiver<Msg>>>,
+    list: Mutex<Vec<Consumer>>,
 }
 
 impl Lanes {
@@ -76,12 +92,12 @@ impl Lanes {
         self.version.load(Ordering::Acquire)
     }
 
-    /// The receiving ends of every lane.
-    pub fn receivers(&self) -> Vec<flume::Receiver<Msg>> {
+    /// The consuming end of every lane.
+    pub fn consumers(&self) -> Vec<Consumer> {
         lock(&self.list).clone()
     }
 
-    fn add(&self, rx: flume::Receiver<Msg>) {
+    fn add(&self, rx: Consumer) {
         let mut list = lock(&self.list);
         list.push(rx);
         self.version.fetch_add(1, Ordering::AcqRel);
@@ -90,8 +106,14 @@ impl Lanes {
     /// Forgets the lanes whose threads have exited and that are empty: their memory is
     /// released.
     pub fn release_closed(&self) {
-        lock(&self.list).retain(|rx| !(rx.is_disconnected() && rx.is_empty()));
+        lock(&self.list).retain(|rx| !closed(rx));
     }
+}
+
+/// Whether a lane's thread has exited and the lane is empty.
+pub(crate) fn closed(rx: &Consumer) -> bool {
+    let rx = lock(rx);
+    rx.is_abandoned() && rx.is_empty()
 }
 
 thread_local! {
@@ -106,10 +128,12 @@ static NEXT_QUEUE: AtomicU64 = AtomicU64::new(1);
 #[derive(Debug)]
 pub(crate) struct Queue {
     id: u64,
-    /// Flush requests, retirements and wake-ups, to the dispatcher.
+    /// Flush requests, retirements and wake-ups, to the dispatcher; and the receiving
+    /// end, for the guard to answer flush requests when it gives up.
     control: flume::Sender<Msg>,
-    /// The lane of threads without thread-locals.
-    shared_lane: Lane,
+    control_rx: flume::Receiver<Msg>,
+    /// The lane of threads that cannot use their own.
+    shared_lane: Mutex<Lane>,
     /// Records per lane at most.
     capacity: usize,
     policy: Backpressure,
@@ -126,11 +150,12 @@ impl Queue {
     ) -> (Queue, flume::Receiver<Msg>) {
         let (control, control_rx) = flume::unbounded();
         let shared_lane = Lane::new(capacity);
-        shared.lanes.add(shared_lane.rx.clone());
+        shared.lanes.add(Arc::clone(&shared_lane.rx));
         let queue = Queue {
             id: NEXT_QUEUE.fetch_add(1, Ordering::Relaxed),
             control,
-            shared_lane,
+            control_rx: control_rx.clone(),
+            shared_lane: Mutex::new(shared_lane),
             capacity: capacity.max(1),
             policy,
             shared,
@@ -141,7 +166,7 @@ impl Queue {
     /// Runs `f` with this thread's lane, opening it on first use (the shared lane when
     /// this thread's thread-locals are gone, or in use by an outer call).
     #[inline]
-    fn with_lane<R: Default>(&self, f: impl FnOnce(&Lane) -> R) -> R {
+    fn with_lane<R: Default>(&self, f: impl FnOnce(&mut Lane) -> R) -> R {
         let mut f = Some(f);
         let ran = MINE.try_with(|mine| {
             let mut mine = mine.try_borrow_mut().ok()?;
@@ -150,11 +175,11 @@ impl Queue {
                 None => self.open_lane(&mut mine),
             };
             let f = f.take()?;
-            Some(f(&mine.get(at)?.2))
+            Some(f(&mut mine.get_mut(at)?.2))
         });
         match (ran, f) {
             (Ok(Some(out)), _) => out,
-            (_, Some(f)) => f(&self.shared_lane),
+            (_, Some(f)) => f(&mut lock(&self.shared_lane)),
             // Not reached: `f` is taken only where its result is returned.
             (_, None) => R::default(),
         }
@@ -166,7 +191,7 @@ impl Queue {
         // The lanes of backends that are gone are released.
         mine.retain(|(_, owner, _)| owner.strong_count() > 0);
         let lane = Lane::new(self.capacity);
-        self.shared.lanes.add(lane.rx.clone());
+        self.shared.lanes.add(Arc::clone(&lane.rx));
         mine.push((self.id, Arc::downgrade(&self.shared), lane));
         mine.len() - 1
     }
@@ -179,17 +204,13 @@ impl Queue {
                 self.push_from_dispatcher(lane, msg)
             } else {
                 match self.policy {
-                    Backpressure::Block => match lane.tx.try_send(msg) {
+                    Backpressure::Block => match lane.tx.push(msg) {
                         Ok(()) => Outcome::Queued,
-                        Err(TrySendError::Disconnected(_)) => Outcome::Closed,
-                        Err(TrySendError::Full(msg)) => {
-                            // Full: sleep (no wake-up handshake per slot) until the
-                            // dispatcher has emptied half the lane, then go on in a burst.
-                            self.wait_for_room(lane);
-                            self.send_while_open(lane, msg, None)
-                        }
+                        // Full: sleep (no wake-up handshake per slot) until the
+                        // dispatcher has emptied half the lane, then go on in a burst.
+                        Err(PushError::Full(msg)) => self.push_waiting(lane, msg, None),
                     },
-                    Backpressure::Drop => Outcome::of(lane.tx.try_send(msg)),
+                    Backpressure::Drop => Outcome::of(lane.tx.push(msg)),
                     Backpressure::DropOldest => self.push_evicting(lane, msg, EVICT_ATTEMPTS),
                 }
             };
@@ -199,12 +220,11 @@ impl Queue {
 
     /// A record logged by the dispatcher itself: never waits (see the module docs).
     #[cold]
-    fn push_from_dispatcher(&self, lane: &Lane, msg: Msg) -> Outcome {
+    fn push_from_dispatcher(&self, lane: &mut Lane, msg: Msg) -> Outcome {
         match self.policy {
-            Backpressure::Block => match lane.tx.try_send(msg) {
+            Backpressure::Block => match lane.tx.push(msg) {
                 Ok(()) => Outcome::Queued,
-                Err(TrySendError::Disconnected(_)) => Outcome::Closed,
-                Err(TrySendError::Full(msg)) => {
+                Err(PushError::Full(msg)) => {
                     let limit = self.capacity.max(ASIDE_MIN);
                     match super::set_aside(msg, limit) {
                         true => Outcome::Queued,
@@ -220,17 +240,9 @@ impl Queue {
                     }
                 }
             },
-            Backpressure::Drop => Outcome::of(lane.tx.try_send(msg)),
+            Backpressure::Drop => Outcome::of(lane.tx.push(msg)),
             Backpressure::DropOldest => self.push_evicting(lane, msg, EVICT_ATTEMPTS),
         }
-    }
-
-    /// Sleeps until `lane` is at most half full (or the backend closes): the dispatcher
-    /// wakes it ([`super::Room`]).
-    #[cold]
-    fn wait_for_room(&self, lane: &Lane) {
-        let low = self.capacity / 2;
-        self.shared.room.wait(|| lane.tx.len() > low && self.open());
     }
 
     /// Whether records can still be written: the guard has not closed the queue and the
@@ -239,10 +251,12 @@ impl Queue {
         !self.shared.is_closed() && !self.shared.finished.load(Ordering::Acquire)
     }
 
-    /// A blocking send that gives up (counting the record) once the queue closes, so a
-    /// caller can never wait on a dispatcher that is gone, or at `deadline` (as `Full`).
+    /// A push that waits for room in a full lane (asleep, woken by the dispatcher once
+    /// the lane is at most half full) while the queue is open, and until `deadline` (then
+    /// `Full`).
     #[cold]
-    fn send_while_open(&self, lane: &Lane, mut msg: Msg, deadline: Option<Instant>) -> Outcome {
+    fn push_waiting(&self, lane: &mut Lane, mut msg: Msg, deadline: Option<Instant>) -> Outcome {
+        let low = self.capacity / 2;
         loop {
             if !self.open() {
                 return Outcome::Closed;
@@ -250,15 +264,14 @@ impl Queue {
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 return Outcome::Full;
             }
-            self.wake_if_asleep();
-            match lane
-                .tx
-                .send_timeout(msg, std::time::Duration::from_millis(10))
-            {
+            match lane.tx.push(msg) {
                 Ok(()) => return Outcome::Queued,
-                Err(flume::SendTimeoutError::Timeout(back)) => msg = back,
-                Err(flume::SendTimeoutError::Disconnected(_)) => return Outcome::Closed,
+                Err(PushError::Full(back)) => msg = back,
             }
+            self.wake_if_asleep();
+            self.shared.room.wait(|| {
+                lane.len() > low && self.open() && deadline.is_none_or(|d| Instant::now() < d)
+            });
         }
     }
 
@@ -295,28 +308,51 @@ impl Queue {
         }
     }
 
-    /// Queues a record from async code: under `block` the task waits for room
-    /// (`send_async`) instead of blocking its thread; otherwise as [`Queue::push`].
+    /// Queues a record from async code: under `block` a full lane suspends the task
+    /// (woken as a waiting thread is) instead of blocking its thread; otherwise as
+    /// [`Queue::push`]. The record goes into the lane of whichever thread polls.
     pub async fn push_async(&self, msg: Msg) {
         if self.policy != Backpressure::Block || on_dispatcher() {
             return self.push(msg);
         }
-        // The task may move threads while it waits: it keeps the lane it started on.
-        let lane = self
-            .with_lane(|lane| Some(lane.clone()))
-            .unwrap_or_else(|| self.shared_lane.clone());
-        let outcome = match lane.tx.try_send(msg) {
-            Ok(()) => Outcome::Queued,
-            Err(TrySendError::Disconnected(_)) => Outcome::Closed,
-            Err(TrySendError::Full(msg)) => {
-                self.wake_if_asleep();
-                match lane.tx.send_async(msg).await {
-                    Ok(()) => Outcome::Queued,
-                    Err(_) => Outcome::Closed,
+        let mut msg = Some(msg);
+        poll_fn(|cx| {
+            let Some(record) = msg.take() else {
+                return Poll::Ready(());
+            };
+            let back = self.with_lane(|lane| self.try_push_counted(lane, record));
+            let Some(record) = back else {
+                return Poll::Ready(());
+            };
+            // Full: wait for the dispatcher's wake-up, then try again (once more now,
+            // in case it came between the two).
+            self.shared.room.register(cx.waker());
+            self.wake_if_asleep();
+            match self.with_lane(|lane| self.try_push_counted(lane, record)) {
+                None => Poll::Ready(()),
+                Some(record) => {
+                    msg = Some(record);
+                    Poll::Pending
                 }
             }
-        };
-        self.count(&lane, outcome);
+        })
+        .await;
+    }
+
+    /// One push for [`Queue::push_async`]: counted when queued (or when the queue has
+    /// closed); handed back when the lane is full.
+    fn try_push_counted(&self, lane: &mut Lane, msg: Msg) -> Option<Msg> {
+        if !self.open() {
+            self.count(lane, Outcome::Closed);
+            return None;
+        }
+        match lane.tx.push(msg) {
+            Ok(()) => {
+                self.count(lane, Outcome::Queued);
+                None
+            }
+            Err(PushError::Full(back)) => Some(back),
+        }
     }
 
     /// Sends a control message (a flush request, a retirement) to the dispatcher; whether
@@ -333,10 +369,9 @@ impl Queue {
         self.with_lane(|lane| {
             let outcome = match self.policy {
                 Backpressure::DropOldest => self.push_evicting(lane, msg, EVICT_ATTEMPTS),
-                _ => match lane.tx.try_send(msg) {
+                _ => match lane.tx.push(msg) {
                     Ok(()) => Outcome::Queued,
-                    Err(TrySendError::Disconnected(_)) => Outcome::Closed,
-                    Err(TrySendError::Full(msg)) => self.send_while_open(lane, msg, Some(deadline)),
+                    Err(PushError::Full(msg)) => self.push_waiting(lane, msg, Some(deadline)),
                 },
             };
             self.count(lane, outcome);
@@ -353,17 +388,32 @@ impl Queue {
     /// giving up on a stalled dispatcher); returns how many records it took. Flush
     /// requests are answered.
     pub fn take_records(&self) -> u64 {
-        self.shared.lanes.receivers().iter().map(drain).sum::<u64>()
+        drain(&self.control_rx);
+        self.shared
+            .lanes
+            .consumers()
+            .iter()
+            .map(drain_lane)
+            .sum::<u64>()
     }
 
-    /// `try_send`, evicting the oldest record when full, at most `attempts` times.
-    fn push_evicting(&self, lane: &Lane, mut msg: Msg, attempts: usize) -> Outcome {
+    /// Push, evicting the oldest record when full, at most `attempts` times.
+    fn push_evicting(&self, lane: &mut Lane, mut msg: Msg, attempts: usize) -> Outcome {
         for _ in 0..attempts {
-            match lane.tx.try_send(msg) {
-                Err(TrySendError::Full(back)) => msg = back,
-                other => return Outcome::of(other),
+            match lane.tx.push(msg) {
+                Err(PushError::Full(back)) => msg = back,
+                Ok(()) => return Outcome::Queued,
             }
-            if let Ok(Msg::Record(..)) = lane.rx.try_recv() {
+            // The dispatcher may hold the lane's end this instant: it is then taking
+            // records, and the next push finds room.
+            let evicted = match lane.rx.try_lock() {
+                Ok(mut rx) => rx.pop().is_ok(),
+                Err(std::sync::TryLockError::Poisoned(poisoned)) => {
+                    poisoned.into_inner().pop().is_ok()
+                }
+                Err(std::sync::TryLockError::WouldBlock) => false,
+            };
+            if evicted {
                 self.shared
                     .counters
                     .dropped_by_policy
@@ -379,8 +429,8 @@ impl Queue {
 /// by a caller whose record went in after that: with the flag set and read in
 /// sequentially consistent order, one of the two sees every record.
 #[cold]
-pub(crate) fn count_stranded(shared: &Shared, rx: &flume::Receiver<Msg>) {
-    let records = drain(rx);
+pub(crate) fn count_stranded(shared: &Shared, rx: &Consumer) {
+    let records = drain_lane(rx);
     if records > 0 {
         shared
             .counters
@@ -393,21 +443,24 @@ pub(crate) fn count_stranded(shared: &Shared, rx: &flume::Receiver<Msg>) {
     }
 }
 
-/// Empties a channel without writing anything; returns how many records it took. Flush
-/// requests are answered; a retirement's reloader learns from the dropped reply that
-/// nothing is handed back.
-pub(crate) fn drain(rx: &flume::Receiver<Msg>) -> u64 {
+/// Empties a lane without writing anything; how many records it took.
+fn drain_lane(rx: &Consumer) -> u64 {
+    let mut rx = lock(rx);
     let mut records = 0;
-    while let Ok(msg) = rx.try_recv() {
-        match msg {
-            Msg::Record(..) => records += 1,
-            Msg::Flush(reply) => {
-                let _ = reply.send(());
-            }
-            Msg::Wake | Msg::Retire(..) => {}
-        }
+    while rx.pop().is_ok() {
+        records += 1;
     }
     records
+}
+
+/// Empties the control channel: flush requests are answered; a retirement's reloader
+/// learns from the dropped reply that nothing is handed back.
+pub(crate) fn drain(rx: &flume::Receiver<Msg>) {
+    while let Ok(msg) = rx.try_recv() {
+        if let Msg::Flush(reply) = msg {
+            let _ = reply.send(());
+        }
+    }
 }
 
 /// What became of a message offered to the queue.
@@ -421,11 +474,10 @@ enum Outcome {
 }
 
 impl Outcome {
-    fn of(result: Result<(), TrySendError<Msg>>) -> Outcome {
+    fn of(result: Result<(), PushError<Msg>>) -> Outcome {
         match result {
             Ok(()) => Outcome::Queued,
-            Err(TrySendError::Full(_)) => Outcome::Full,
-            Err(TrySendError::Disconnected(_)) => Outcome::Closed,
+            Err(PushError::Full(_)) => Outcome::Full,
         }
     }
 }
@@ -445,7 +497,7 @@ mod tests {
         .expect("config");
         let (backend, guard) = crate::Backend::new(config).expect("backend");
         let backend = std::sync::Arc::new(backend);
-        let lanes = || backend.shared.lanes.receivers().len();
+        let lanes = || backend.shared.lanes.consumers().len();
         let before = lanes();
         let logging = std::sync::Arc::clone(&backend);
         std::thread::spawn(move || {

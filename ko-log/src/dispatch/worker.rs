@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use ko_log_config::QueueConfig;
 use log::Level;
 
+use super::queue::Consumer;
 use super::{Msg, Routed, Shared, ON_DISPATCHER};
 use crate::capture::{Spares, ThreadNames};
 use crate::context::Frame;
@@ -25,10 +26,6 @@ use crate::{panic, report, testing, Error, Handler, Process, Render};
 /// Most records taken in one batch before the dispatcher looks at its flags and control
 /// channel again.
 const BATCH: usize = 4096;
-
-/// Most records taken from one lane before the next lane's turn (so that a thread that
-/// logs in bursts does not hold the others' records back by more than this).
-const CHUNK: usize = 256;
 
 /// The longest the dispatcher sleeps without being woken, should a wake-up ever be
 /// missed (none can be: see `Worker::idle`); a bound on a record's wait, not a poll.
@@ -111,10 +108,10 @@ struct State {
     reported_format_panics: u64,
     /// Records taken off the queue after the drain deadline, not written.
     abandoned: u64,
-    /// The lanes, as of [`State::lanes_version`], and the one to start the next round at.
-    lanes: Vec<flume::Receiver<Msg>>,
+    /// The lanes, as of [`State::lanes_version`], each with the time of the record at
+    /// its head when last seen (`None`: empty then).
+    lanes: Vec<(Consumer, Option<i64>)>,
     lanes_version: u64,
-    turn: usize,
     /// Something was written (or a handler asked to be flushed) since the last flush.
     dirty: bool,
 }
@@ -132,7 +129,7 @@ impl Worker {
             fn drop(&mut self) {
                 self.0.finished.store(true, Ordering::SeqCst);
                 self.0.room.wake_if(|| true);
-                for lane in self.0.lanes.receivers() {
+                for lane in self.0.lanes.consumers() {
                     super::queue::count_stranded(self.0, &lane);
                 }
                 super::queue::drain(self.1);
@@ -151,7 +148,6 @@ impl Worker {
             abandoned: 0,
             lanes: Vec::new(),
             lanes_version: u64::MAX,
-            turn: 0,
             dirty: false,
         };
         loop {
@@ -159,7 +155,7 @@ impl Worker {
             while let Ok(msg) = self.control.try_recv() {
                 self.control(msg, &mut state);
             }
-            let took = self.drain_lanes(&mut state, BATCH);
+            let took = self.drain_lanes(&mut state, crate::capture::now_nanos(), BATCH);
             let drained = took < BATCH && !self.write_aside(&mut state);
             self.shared.room.wake_if(|| true);
             self.report_drops(&mut state, drained);
@@ -227,11 +223,25 @@ impl Worker {
         }
     }
 
-    /// Re-reads the list of lanes if a lane was added since.
+    /// Re-reads the list of lanes if a lane was added since (keeping what is known of
+    /// the lanes already seen).
     fn refresh_lanes(&self, state: &mut State) {
         let version = self.shared.lanes.version();
         if version != state.lanes_version {
-            state.lanes = self.shared.lanes.receivers();
+            let known = std::mem::take(&mut state.lanes);
+            state.lanes = self
+                .shared
+                .lanes
+                .consumers()
+                .into_iter()
+                .map(|lane| {
+                    let head = known
+                        .iter()
+                        .find(|(k, _)| Arc::ptr_eq(k, &lane))
+                        .and_then(|(_, head)| *head);
+                    (lane, head)
+                })
+                .collect();
             state.lanes_version = version;
         }
     }
@@ -239,75 +249,78 @@ impl Worker {
     /// Whether any lane holds a record.
     fn lanes_waiting(&self, state: &mut State) -> bool {
         self.refresh_lanes(state);
-        state.lanes.iter().any(|lane| !lane.is_empty())
+        state
+            .lanes
+            .iter()
+            .any(|(lane, head)| head.is_some() || !super::lock(lane).is_empty())
     }
 
-    /// Takes records off the lanes in turn, at most [`CHUNK`] from each per round, until
-    /// they are empty or `budget` records were taken; how many it took. A lane whose
-    /// thread has exited is released once empty.
-    fn drain_lanes(&mut self, state: &mut State, budget: usize) -> usize {
+    /// Writes the records logged before `before` (nanoseconds since the epoch, as
+    /// [`crate::capture::now_nanos`]), oldest first across the lanes, at most `budget`
+    /// of them; how many it wrote. A lane whose thread has exited is released once empty.
+    ///
+    /// The lanes are merged by the time their records were logged: the record taken next
+    /// is the oldest at the lanes' heads. Only records older than `before`, taken before
+    /// the lanes are read, are taken: a record logged after another one was queued (on
+    /// another thread, or by a task that moved threads) has a later time, so it either
+    /// waits for the next round or meets the earlier one at a head and comes after it.
+    fn drain_lanes(&mut self, state: &mut State, before: i64, budget: usize) -> usize {
         self.refresh_lanes(state);
-        let lanes = std::mem::take(&mut state.lanes);
+        let mut lanes = std::mem::take(&mut state.lanes);
+        for (lane, head) in &mut lanes {
+            if head.is_none() {
+                let lane = super::lock(lane);
+                *head = peek_time(&lane);
+                if head.is_some() {
+                    let waiting = lane.slots().min(self.queue.capacity);
+                    self.shared
+                        .counters
+                        .high_water
+                        .fetch_max(waiting, Ordering::Relaxed);
+                }
+            }
+        }
         let mut took = 0;
-        let mut closed = false;
-        loop {
-            let before = took;
-            for k in 0..lanes.len() {
-                let lane = &lanes[(state.turn + k) % lanes.len()];
-                let waiting = lane.len();
-                if waiting == 0 {
-                    closed |= lane.is_disconnected();
-                    continue;
-                }
-                self.shared
-                    .counters
-                    .high_water
-                    .fetch_max(waiting.min(self.queue.capacity), Ordering::Relaxed);
-                for _ in 0..waiting.min(CHUNK) {
-                    match lane.try_recv() {
-                        Ok(msg) => {
-                            self.handle(msg, state);
-                            took += 1;
-                        }
-                        Err(_) => break,
-                    }
-                }
-                if took >= budget {
-                    break;
-                }
-            }
-            state.turn = state.turn.wrapping_add(1);
-            if took == before || took >= budget {
+        while took < budget {
+            let oldest = lanes
+                .iter()
+                .enumerate()
+                .filter_map(|(at, (_, head))| head.filter(|&t| t < before).map(|t| (t, at)))
+                .min();
+            let Some((_, at)) = oldest else {
                 break;
+            };
+            let (lane, head) = &mut lanes[at];
+            let msg = {
+                let mut lane = super::lock(lane);
+                let msg = lane.pop().ok();
+                *head = peek_time(&lane);
+                msg
+            };
+            if let Some(msg) = msg {
+                self.handle(msg, state);
+                took += 1;
             }
+        }
+        if lanes
+            .iter()
+            .any(|(lane, head)| head.is_none() && super::queue::closed(lane))
+        {
+            self.shared.lanes.release_closed();
+            lanes.retain(|(lane, head)| head.is_some() || !super::queue::closed(lane));
         }
         state.lanes = lanes;
-        if closed {
-            self.shared.lanes.release_closed();
-            state
-                .lanes
-                .retain(|lane| !(lane.is_disconnected() && lane.is_empty()));
-        }
         if took > 0 {
             state.dirty = true;
         }
         took
     }
 
-    /// Empties every lane of the records it held when called (and writes what was set
-    /// aside): everything logged before a flush request or a retirement comes first.
+    /// Writes every record logged before now (and what was set aside): everything
+    /// logged before a flush request or a retirement comes first.
     fn barrier(&mut self, state: &mut State) {
-        self.refresh_lanes(state);
-        let lanes = std::mem::take(&mut state.lanes);
-        for lane in &lanes {
-            for _ in 0..lane.len() {
-                match lane.try_recv() {
-                    Ok(msg) => self.handle(msg, state),
-                    Err(_) => break,
-                }
-            }
-        }
-        state.lanes = lanes;
+        let now = crate::capture::now_nanos();
+        while self.drain_lanes(state, now, usize::MAX) > 0 {}
         while self.write_aside(state) {}
     }
 
@@ -337,7 +350,7 @@ impl Worker {
             while let Ok(msg) = self.control.try_recv() {
                 self.control(msg, state);
             }
-            let took = self.drain_lanes(state, usize::MAX);
+            let took = self.drain_lanes(state, i64::MAX, usize::MAX);
             if !self.write_aside(state) && took == 0 && self.control.is_empty() {
                 break;
             }
@@ -364,7 +377,7 @@ impl Worker {
             while let Ok(msg) = self.control.try_recv() {
                 self.control(msg, state);
             }
-            logged |= self.drain_lanes(state, usize::MAX) > 0;
+            logged |= self.drain_lanes(state, i64::MAX, usize::MAX) > 0;
             while self.write_aside(state) {}
             if !logged {
                 break;
@@ -750,5 +763,14 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         s.clone()
     } else {
         "non-string panic payload".to_owned()
+    }
+}
+
+/// The time of the record at a lane's head, if any.
+fn peek_time(lane: &rtrb::Consumer<Msg>) -> Option<i64> {
+    match lane.peek() {
+        Ok(Msg::Record(_, captured, _)) => Some(captured.time()),
+        Ok(_) => Some(i64::MIN),
+        Err(_) => None,
     }
 }
