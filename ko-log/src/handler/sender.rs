@@ -14,8 +14,10 @@
 //! - **Reconnect** with capped exponential backoff (`reconnect = { min, max }`, doubling
 //!   from `min` to `max`, "equal jitter": each wait is between half and all of the
 //!   current step). A batch that failed stays with the thread and is sent again on the
-//!   next connection (`retries`); the items a transport reports as delivered before the
-//!   failure are not sent twice.
+//!   next connection; the items a transport reports as delivered before the failure are
+//!   not sent twice. Every attempt after a failed one, a first connection that was
+//!   refused included, counts in `retries`; a connection made after losing an
+//!   established one counts in `reconnects`.
 //! - **Status records** on the `ko_log` target (module `status`, shared with `otlp`): a
 //!   warning when the destination goes away and an info record when it is back. The
 //!   sender thread only queues them; the handler logs them from the dispatcher thread at
@@ -360,6 +362,8 @@ fn run<X: Transport>(shared: &Shared<X::Item>, mut transport: X, config: NetConf
     let mut held: Vec<X::Item> = Vec::with_capacity(config.batch);
     let mut connected = false;
     let mut ever_connected = false;
+    // The last attempt (connection or send) failed: the next one is a retry.
+    let mut failed = false;
     let mut backoff = Backoff::new(config.reconnect);
     let mut outage = Outage::default();
     loop {
@@ -388,6 +392,9 @@ fn run<X: Transport>(shared: &Shared<X::Item>, mut transport: X, config: NetConf
                 .min(config.write_timeout)
         });
         if !connected {
+            if failed {
+                shared.retries.fetch_add(1, Ordering::Relaxed);
+            }
             match transport.connect(budget.max(Duration::from_millis(1))) {
                 Ok(()) => {
                     connected = true;
@@ -401,6 +408,7 @@ fn run<X: Transport>(shared: &Shared<X::Item>, mut transport: X, config: NetConf
                     ever_connected = true;
                 }
                 Err(error) => {
+                    failed = true;
                     went_down(shared, &mut outage, &error);
                     pause(shared, backoff.next(), closing);
                     continue;
@@ -412,14 +420,15 @@ fn run<X: Transport>(shared: &Shared<X::Item>, mut transport: X, config: NetConf
                 // Only a delivery resets the backoff: a peer that accepts and then
                 // drops every connection is retried at the backoff's pace.
                 backoff.reset();
+                failed = false;
                 finished(shared, &mut held, None);
             }
-            Err(failed) => {
-                finished(shared, &mut held, Some(failed.sent));
+            Err(error) => {
+                finished(shared, &mut held, Some(error.sent));
                 transport.disconnect();
                 connected = false;
-                shared.retries.fetch_add(1, Ordering::Relaxed);
-                went_down(shared, &mut outage, &failed.error);
+                failed = true;
+                went_down(shared, &mut outage, &error.error);
                 // A connection that worked dropped: try again at once, once.
                 if backoff.fresh() {
                     backoff.next();
