@@ -174,4 +174,8 @@ fn import_figures() {
         .map(|f| f.strip_prefix(&src).unwrap().display().to_string())
         .collect();
     println!("handler files that reach the dispatcher, init or the global logger: {reaching:?}");
+    assert!(
+        reaching.is_empty(),
+        "a handler asks the core through its Handle only"
+    );
 }

@@ -53,6 +53,9 @@ pub(crate) struct Pipeline {
     pub structured: bool,
     /// What [`crate::Stats::handler`] reads for this handler.
     pub counters: Arc<HandlerCounters>,
+    /// The id of the handler's [`crate::handler::Handle`] (0: it has none): its status
+    /// records go to every handler but this one.
+    pub handle: u64,
 }
 
 /// A generation of the config a reload made, for the dispatcher to take up.
@@ -229,14 +232,14 @@ impl Worker {
         // From here on network handlers keep within the guard's deadline (less a margin
         // for joining): in the last flush, and when they are dropped as this thread ends
         // right after, delivering what they hold.
-        super::set_drain_deadline(Some(
+        self.shared.core.set_deadline(
             self.shared
                 .deadline
                 .get()
                 .copied()
                 .unwrap_or_else(|| Instant::now() + self.queue.drain_timeout)
                 + super::guard::FLUSH_GRACE / 2,
-        ));
+        );
         self.adopt();
         self.flush_all(true);
         for msg in self.shared.take_orphans() {
@@ -245,7 +248,7 @@ impl Worker {
         // What that flush logged (a network handler's status record, such as its
         // collector being unreachable) is written too, not left stranded in the queue.
         for _ in 0..LAST_ROUNDS {
-            let mut logged = super::has_aside();
+            let mut logged = super::has_aside() || self.shared.core.has_statuses();
             while let Ok(msg) = self.rx.try_recv() {
                 logged = true;
                 self.handle(msg, state);
@@ -412,6 +415,7 @@ impl Worker {
     /// shutdown, not the queue running dry), then copies each one's own figures into the
     /// shared counters.
     fn flush_all(&mut self, sync: bool) {
+        self.write_statuses();
         self.flush_pipelines(sync);
         let mut lost = 0;
         for pipeline in self.pipelines.iter().flatten() {
@@ -424,6 +428,34 @@ impl Worker {
                 .unwrap_or_else(|e| e.into_inner()) = counts;
         }
         self.shared.counters.lost.store(lost, Ordering::Release);
+    }
+
+    /// Writes the status records handlers sent through their handles to every handler
+    /// the `ko_log` target routes to, but the one each is about.
+    fn write_statuses(&mut self) {
+        let mut buf = Vec::new();
+        for (from, mut event) in self.shared.core.take_statuses() {
+            let Some(routes) = self.generations.last() else {
+                return;
+            };
+            let route = routes.lookup("ko_log");
+            if routes.get(route).is_none_or(|r| event.level > r.level) {
+                continue;
+            }
+            let routed = Routed {
+                generation: routes.generation(),
+                route: route as u32,
+            };
+            let own = self
+                .pipelines
+                .iter()
+                .position(|p| p.as_ref().is_some_and(|p| p.handle == from));
+            let taken = own.and_then(|slot| self.pipelines[slot].take());
+            self.dispatch(routed, &mut event, None, &mut buf);
+            if let (Some(slot), Some(pipeline)) = (own, taken) {
+                self.pipelines[slot] = Some(pipeline);
+            }
+        }
     }
 
     fn flush_pipelines(&mut self, sync: bool) {

@@ -186,19 +186,19 @@ impl Backups {
     /// The backups of the live file `live`: applies retention to what is there, queues
     /// the compression of the plain backups found (see the module's crash-safety rule),
     /// then starts the compression thread (when there is something to compress).
-    pub(crate) fn open(live: &Path, policy: Policy, clock: WallClock) -> Result<Backups, Error> {
+    pub(crate) fn open(
+        live: &Path,
+        policy: Policy,
+        clock: WallClock,
+        handle: &super::Handle,
+    ) -> Result<Backups, Error> {
         let mut backups = Backups::new(live, &policy, clock);
         backups.startup();
         if backups.codec.is_some() {
             let shared = Arc::clone(&backups.shared);
             let owned = live.to_path_buf();
             let mode = policy.file_mode;
-            let spawned = std::thread::Builder::new()
-                .name("ko-log-compress".to_owned())
-                .spawn(move || {
-                    crate::dispatch::mark_own_thread();
-                    run(&shared, &owned, mode)
-                });
+            let spawned = handle.spawn("compress", move || run(&shared, &owned, mode));
             backups.thread =
                 Some(spawned.map_err(|e| Error::io("RotatingFile", "start compressing", live, e))?);
         }
@@ -828,7 +828,13 @@ mod tests {
         touch(&kind_path(&live, 3, Kind::Plain), "3\n", T0 - 14 * DAY);
         touch(&kind_path(&live, 4, Kind::Zstd), "4\n", T0 - 14 * DAY - 1);
         let now = Arc::new(AtomicU64::new(T0));
-        let mut backups = Backups::open(&live, policy(10, Some(14), None), clock(&now)).unwrap();
+        let mut backups = Backups::open(
+            &live,
+            policy(10, Some(14), None),
+            clock(&now),
+            &super::super::Handle::detached(),
+        )
+        .unwrap();
         assert_eq!(
             names(dir.path()),
             ["app.log", "app.log.1", "app.log.2.gz", "app.log.3"]

@@ -19,11 +19,9 @@
 //!   refused included, counts in `retries`; a connection made after losing an
 //!   established one counts in `reconnects`.
 //! - **Status records** on the `ko_log` target (module `status`, shared with `otlp`): a
-//!   warning when the destination goes away and an info record when it is back. The
-//!   sender thread only queues them; the handler logs them from the dispatcher thread at
-//!   its next `write` or `flush`, and skips them in its own `write`
-//!   ([`Sender::is_own_status`]), so they reach every other handler and never the
-//!   destination they are about.
+//!   warning when the destination goes away and an info record when it is back, sent by
+//!   the sender thread through the handler's [`Handle`] to every other handler, never to
+//!   the destination they are about.
 //! - **`flush`**: a `log::logger().flush()` waits, at most `write_timeout`, until every
 //!   item pushed before it has been handed to the transport — unless the destination is
 //!   away, when waiting would only stall the dispatcher. The dispatcher's routine
@@ -45,7 +43,8 @@ use ko_log_config::Backpressure;
 
 use super::hold::{self, Admit, Hold};
 use super::status::{Outage, Statuses};
-use crate::{report, Event, HandlerStats};
+use super::Handle;
+use crate::{report, HandlerStats};
 
 /// The keys every network handler takes, as its params type spells them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -218,6 +217,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 pub(crate) struct Sender<T: Send + 'static> {
     shared: Arc<Shared<T>>,
     config: NetConfig,
+    handle: Handle,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -228,6 +228,7 @@ impl<T: Send + 'static> Sender<T> {
         kind: &str,
         transport: X,
         config: NetConfig,
+        handle: &Handle,
     ) -> io::Result<Sender<T>> {
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
@@ -243,30 +244,24 @@ impl<T: Send + 'static> Sender<T> {
             sent: AtomicU64::new(0),
             retries: AtomicU64::new(0),
             reconnects: AtomicU64::new(0),
-            statuses: Statuses::new(transport.destination(), config.buffer),
+            statuses: Statuses::new(handle.clone(), transport.destination(), config.buffer),
             hold: Hold::new(),
         });
         let thread = {
             let shared = Arc::clone(&shared);
-            std::thread::Builder::new()
-                .name(format!("ko-log-{kind}"))
-                .spawn(move || {
-                    crate::dispatch::mark_own_thread();
-                    run(&shared, transport, config)
-                })?
+            handle.spawn(kind, move || run(&shared, transport, config))?
         };
         Ok(Sender {
             shared,
             config,
+            handle: handle.clone(),
             thread: Some(thread),
         })
     }
 
     /// Puts one item in the buffer, applying `backpressure` when it is full (module
-    /// docs); never waits. Called on the dispatcher thread; also logs pending status
-    /// records.
+    /// docs); never waits. Called on the dispatcher thread.
     pub fn push(&self, item: T) {
-        self.log_statuses();
         let mut state = lock(&self.shared.state);
         let admit = hold::admit(
             state.queue.len(),
@@ -299,24 +294,17 @@ impl<T: Send + 'static> Sender<T> {
             .then(|| self.shared.hold.clone())
     }
 
-    /// A routine flush (the queue ran dry): logs pending status records only.
-    pub fn flush(&self) {
-        self.log_statuses();
-    }
-
     /// For a `log::logger().flush()` ([`crate::Handler::sync`]): waits, at most
     /// `write_timeout`, until everything pushed so far is handed to the transport, unless
     /// the destination is away.
     pub fn sync(&self) {
-        self.log_statuses();
         let state = lock(&self.shared.state);
         let target = state.pushed;
         let _ = self.shared.progress.wait_timeout_while(
             state,
-            crate::dispatch::wait_at_most(self.config.write_timeout),
+            self.handle.wait_at_most(self.config.write_timeout),
             |s| s.finished < target && !s.down,
         );
-        self.log_statuses();
     }
 
     /// The sender's figures for [`crate::Handler::counts`].
@@ -329,22 +317,13 @@ impl<T: Send + 'static> Sender<T> {
             ..HandlerStats::default()
         }
     }
-
-    /// Whether `event` is a status record about this sender, which its handler must not
-    /// send to the destination it is about.
-    pub fn is_own_status(&self, event: &Event) -> bool {
-        self.shared.statuses.is_own(event)
-    }
-
-    /// Logs the status records the thread queued, through the global logger.
-    fn log_statuses(&self) {
-        self.shared.statuses.log();
-    }
 }
 
 impl<T: Send + 'static> Drop for Sender<T> {
     fn drop(&mut self) {
-        let deadline = crate::dispatch::drain_deadline()
+        let deadline = self
+            .handle
+            .deadline()
             .unwrap_or_else(|| Instant::now() + self.config.write_timeout);
         lock(&self.shared.state).closing = Some(deadline);
         self.shared.hold.lower();
@@ -646,8 +625,13 @@ mod tests {
     #[test]
     fn everything_pushed_is_delivered_once_in_order_across_an_outage() {
         let (transport, got, down) = memory_down();
-        let sender =
-            Sender::spawn("test", transport, config(1000, Backpressure::Block)).expect("spawned");
+        let sender = Sender::spawn(
+            "test",
+            transport,
+            config(1000, Backpressure::Block),
+            &Handle::detached(),
+        )
+        .expect("spawned");
         for i in 0..100 {
             sender.push(i);
         }
@@ -664,8 +648,13 @@ mod tests {
     #[test]
     fn drop_oldest_keeps_the_newest_and_counts() {
         let (transport, got, down) = memory_down();
-        let sender = Sender::spawn("test", transport, config(10, Backpressure::DropOldest))
-            .expect("spawned");
+        let sender = Sender::spawn(
+            "test",
+            transport,
+            config(10, Backpressure::DropOldest),
+            &Handle::detached(),
+        )
+        .expect("spawned");
         for i in 0..1000 {
             sender.push(i);
         }
@@ -683,8 +672,13 @@ mod tests {
     #[test]
     fn block_never_waits_raises_the_hold_and_loses_nothing() {
         let (transport, got, down) = memory_down();
-        let sender =
-            Sender::spawn("test", transport, config(4, Backpressure::Block)).expect("spawned");
+        let sender = Sender::spawn(
+            "test",
+            transport,
+            config(4, Backpressure::Block),
+            &Handle::detached(),
+        )
+        .expect("spawned");
         let hold = sender.hold().expect("block has a hold");
         // 100 pushes into a buffer of 4 with the destination away: none waits (a wait
         // would be `write_timeout`, 200 ms, each), none is dropped, and the hold is up.
@@ -709,7 +703,8 @@ mod tests {
             (Backpressure::DropOldest, false),
         ] {
             let (transport, _got, _down) = memory_down();
-            let sender = Sender::spawn("test", transport, config(4, policy)).expect("spawned");
+            let sender = Sender::spawn("test", transport, config(4, policy), &Handle::detached())
+                .expect("spawned");
             assert_eq!(sender.hold().is_some(), has, "{policy:?}");
         }
     }

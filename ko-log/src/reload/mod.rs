@@ -48,6 +48,7 @@ use ko_log_config::{Config, HandlerConfig, RendererConfig};
 use crate::backend::{build_pipeline, effective_renderer, processors};
 use crate::dispatch::worker::{Generation, Pipeline, Update};
 use crate::dispatch::{lock, on_dispatcher, Msg};
+use crate::handler::handle::Core;
 use crate::handler::Hold;
 use crate::route::Routes;
 use crate::stats::HandlerCounters;
@@ -217,7 +218,7 @@ struct Plan {
 
 /// Builds what `config` needs beyond what `live` runs; nothing is changed yet, and an
 /// error drops (closes) what was built.
-fn plan(live: &Live, config: &Config) -> Result<Plan, Error> {
+fn plan(live: &Live, config: &Config, core: &Arc<Core>) -> Result<Plan, Error> {
     let mut plan = Plan {
         slots: Vec::with_capacity(config.handlers.len()),
         opened: Vec::new(),
@@ -248,7 +249,7 @@ fn plan(live: &Live, config: &Config) -> Result<Plan, Error> {
                 });
             }
             None => {
-                let pipeline = build_pipeline(name, handler)?;
+                let pipeline = build_pipeline(name, handler, core)?;
                 let slot = Slot::of(name, plan.next_slot, handler, &pipeline);
                 plan.next_slot += 1;
                 plan.opened.push((slot.slot, pipeline));
@@ -350,7 +351,7 @@ impl Backend {
         }
         config.validate()?;
         crate::registry::check()?;
-        let plan = plan(&live, &config)?;
+        let plan = plan(&live, &config, &self.shared.core)?;
         let generation = live.generation + 1;
         let routes = Arc::new(routes_over(&plan.slots, &config, generation));
         let kept: Vec<String> = plan
@@ -423,7 +424,7 @@ impl Backend {
         let shared = Arc::clone(&self.shared);
         let routes = Arc::clone(&self.routes);
         let work = move || {
-            crate::dispatch::mark_own_thread();
+            crate::handler::handle::mark_own_thread();
             // Until no caller routes by the old routes (each has queued its record).
             let routed = routes.wait_readers(&old, || {
                 std::thread::sleep(Duration::from_millis(1));

@@ -71,8 +71,6 @@ pub(crate) struct Buffer {
     policy: Backpressure,
     /// Raised while a `block` buffer is full.
     hold: Hold,
-    /// How long a flush waits for delivery.
-    wait: Duration,
     pub counts: Counts,
     /// The collector is away (set by the exporter between `unreachable` and `back`): a
     /// flush does not wait for what cannot be delivered now.
@@ -85,7 +83,7 @@ pub(crate) type Deliver<'a> = dyn FnMut(&[Record], &Buffer) + 'a;
 
 impl Buffer {
     /// An empty buffer holding at most `capacity` records, sent `batch_size` at a time.
-    pub fn new(capacity: usize, batch_size: usize, policy: Backpressure, wait: Duration) -> Buffer {
+    pub fn new(capacity: usize, batch_size: usize, policy: Backpressure) -> Buffer {
         Buffer {
             state: Mutex::new(State::default()),
             arrived: Condvar::new(),
@@ -94,7 +92,6 @@ impl Buffer {
             batch_size: batch_size.max(1),
             policy,
             hold: Hold::new(),
-            wait,
             counts: Counts::default(),
             down: std::sync::atomic::AtomicBool::new(false),
         }
@@ -159,8 +156,8 @@ impl Buffer {
     }
 
     /// Asks the exporter to send everything accepted so far, and waits until it is
-    /// finished (sent or dropped) or `write_timeout` passed.
-    pub fn flush(&self) {
+    /// finished (sent or dropped) or `wait` passed.
+    pub fn flush(&self, wait: Duration) {
         let mut state = self.lock();
         let target = state.pushed;
         if state.resolved >= target || self.down.load(Ordering::Acquire) {
@@ -168,7 +165,7 @@ impl Buffer {
         }
         state.flush_to = state.flush_to.max(target);
         self.arrived.notify_one();
-        let until = Instant::now() + crate::dispatch::wait_at_most(self.wait);
+        let until = Instant::now() + wait;
         while state.resolved < target && !state.done && !self.down.load(Ordering::Acquire) {
             match self.wait_changed(state, until) {
                 Some(next) => state = next,
@@ -319,7 +316,7 @@ mod tests {
 
     #[test]
     fn drop_oldest_counts_exactly_and_resolves() {
-        let buffer = Buffer::new(2, 1, Backpressure::DropOldest, Duration::from_millis(10));
+        let buffer = Buffer::new(2, 1, Backpressure::DropOldest);
         for _ in 0..5 {
             buffer.push(record());
         }
@@ -333,7 +330,7 @@ mod tests {
 
     #[test]
     fn drop_refuses_and_block_overfills_with_its_hold_raised() {
-        let buffer = Buffer::new(1, 1, Backpressure::Drop, Duration::from_millis(1));
+        let buffer = Buffer::new(1, 1, Backpressure::Drop);
         buffer.push(record());
         buffer.push(record());
         assert_eq!(buffer.counts.dropped.load(Ordering::Relaxed), 1);
@@ -341,7 +338,7 @@ mod tests {
         assert!(buffer.hold().is_none());
 
         // No exporter runs: `block` takes all 20 without waiting and drops none.
-        let buffer = Buffer::new(1, 1, Backpressure::Block, Duration::from_secs(3600));
+        let buffer = Buffer::new(1, 1, Backpressure::Block);
         for _ in 0..20 {
             buffer.push(record());
         }
@@ -360,7 +357,7 @@ mod tests {
     #[test]
     fn a_panicking_delivery_is_counted_and_the_loop_goes_on() {
         crate::panic::install_hook();
-        let buffer = Buffer::new(8, 1, Backpressure::Block, Duration::from_secs(1));
+        let buffer = Buffer::new(8, 1, Backpressure::Block);
         for _ in 0..3 {
             buffer.push(record());
         }
@@ -377,7 +374,7 @@ mod tests {
                         .fetch_add(batch.len() as u64, Ordering::Relaxed);
                 })
             });
-            buffer.flush();
+            buffer.flush(Duration::from_secs(1));
             assert_eq!(
                 buffer.close(
                     Instant::now() + Duration::from_secs(5),

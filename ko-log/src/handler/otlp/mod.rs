@@ -56,6 +56,7 @@ use ko_log_config::Backpressure;
 use serde::{Deserialize, Deserializer};
 
 use super::status::{Outage, Statuses};
+use super::Handle;
 use crate::{Error, Event, Handler, HandlerStats, ParamError};
 use export::Buffer;
 use record::{AnyValue, Record};
@@ -229,8 +230,7 @@ pub struct Otlp {
     drain_timeout: Duration,
     write_timeout: Duration,
     endpoint: String,
-    /// Outage records the exporter queued, logged from the dispatcher.
-    statuses: Arc<Statuses>,
+    handle: Handle,
 }
 
 /// Reads the process environment once, at construction.
@@ -440,8 +440,9 @@ fn schema() -> serde_json::Value {
 impl Otlp {
     /// Validates `params` (reading the `OTEL_EXPORTER_OTLP_*` environment for what they
     /// leave unset, and the `tls` files), and starts the exporter thread. A mistake in a
-    /// key is a [`ParamError`] naming it.
-    pub fn new(params: &OtlpParams) -> Result<Otlp, Refusal> {
+    /// key is a [`ParamError`] naming it. Outages are told through `handle` (a handler
+    /// built on its own: [`Handle::detached`]).
+    pub fn new(params: &OtlpParams, handle: &Handle) -> Result<Otlp, Refusal> {
         let (endpoint, client) = plan(params)?;
         let mut resource: Vec<(String, AnyValue)> = Vec::new();
         if !params.resource.contains_key("service.name") {
@@ -457,9 +458,7 @@ impl Otlp {
             params.buffer,
             params.batch_size,
             params.backpressure,
-            params.write_timeout,
         ));
-        let statuses = Arc::new(Statuses::new(endpoint.clone(), params.buffer));
         let exporter = Exporter {
             client,
             encoding: params.encoding,
@@ -469,17 +468,15 @@ impl Otlp {
             reconnect: params.reconnect,
             endpoint: endpoint.clone(),
             body: Vec::new(),
-            statuses: Arc::clone(&statuses),
+            statuses: Statuses::new(handle.clone(), endpoint.clone(), params.buffer),
             outage: Outage::default(),
             seed: seed(),
         };
         let thread = {
             let buffer = Arc::clone(&buffer);
             let interval = params.batch_interval;
-            std::thread::Builder::new()
-                .name("ko-log-otlp".to_owned())
-                .spawn(move || {
-                    crate::dispatch::mark_own_thread();
+            handle
+                .spawn("otlp", move || {
                     let mut exporter = exporter;
                     buffer.run(interval, &mut |batch, buffer| {
                         exporter.deliver(batch, buffer)
@@ -493,7 +490,7 @@ impl Otlp {
             drain_timeout: params.drain_timeout,
             write_timeout: params.write_timeout,
             endpoint,
-            statuses,
+            handle: handle.clone(),
         })
     }
 }
@@ -515,8 +512,8 @@ struct Exporter {
     reconnect: Reconnect,
     endpoint: String,
     body: Vec<u8>,
-    /// Where `unreachable` and `back` are queued for the dispatcher to log.
-    statuses: Arc<Statuses>,
+    /// Where `unreachable` and `back` are sent.
+    statuses: Statuses,
     outage: Outage,
     seed: u64,
 }
@@ -604,31 +601,23 @@ impl Exporter {
 }
 
 impl Handler for Otlp {
-    /// Pushes the record into the exporter's buffer, except a status record about this
-    /// handler's own collector; logs the status records the exporter queued.
+    /// Pushes the record into the exporter's buffer.
     fn write(&mut self, _line: &[u8], event: &Event) -> Result<(), Error> {
-        self.statuses.log();
-        if self.statuses.is_own(event) {
-            return Ok(());
-        }
         self.buffer
             .push(Record::from_event(event, record::now_unix_nanos()));
         Ok(())
     }
 
-    /// When the queue runs dry: logs the status records the exporter queued; the
-    /// exporter sends on its own schedule.
+    /// When the queue runs dry: nothing, the exporter sends on its own schedule.
     fn flush(&mut self) -> Result<(), Error> {
-        self.statuses.log();
         Ok(())
     }
 
     /// Asks the exporter to send what it holds and waits, at most `write_timeout`, until
     /// the collector acknowledged it (or it was dropped).
     fn sync(&mut self) -> Result<(), Error> {
-        self.statuses.log();
-        self.buffer.flush();
-        self.statuses.log();
+        self.buffer
+            .flush(self.handle.wait_at_most(self.write_timeout));
         Ok(())
     }
 
@@ -660,7 +649,7 @@ impl Drop for Otlp {
         // Dropped by a dispatcher that is shutting down: its deadline (the guard's) comes
         // first, so a dead collector cannot make the guard give up on the dispatcher.
         let own = Instant::now() + self.drain_timeout;
-        let (deadline, grace) = match crate::dispatch::drain_deadline() {
+        let (deadline, grace) = match self.handle.deadline() {
             Some(dispatcher) => (own.min(dispatcher), Duration::ZERO),
             None => (own, self.write_timeout),
         };
@@ -681,8 +670,8 @@ impl Drop for Otlp {
 
 /// `[handlers.NAME]` with `type = "otlp"`.
 #[crate::handler(check = plan, schema = schema)]
-fn otlp(params: &OtlpParams) -> Result<Otlp, Refusal> {
-    Otlp::new(params)
+fn otlp(params: &OtlpParams, handle: &Handle) -> Result<Otlp, Refusal> {
+    Otlp::new(params, handle)
 }
 
 #[cfg(test)]
