@@ -33,7 +33,7 @@
 
 use std::collections::VecDeque;
 use std::io;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -177,45 +177,336 @@ pub(crate) trait Transport: Send + 'static {
     fn destination(&self) -> String;
 }
 
-/// What the dispatcher and the sender thread share.
-#[derive(Debug)]
-struct Shared<T> {
-    state: Mutex<State<T>>,
-    /// Wakes the sender thread: items pushed, a flush, shutdown.
-    work: Condvar,
-    /// Wakes a waiting `sync`: items delivered, the destination away, shutdown.
-    progress: Condvar,
-    dropped: AtomicU64,
-    sent: AtomicU64,
-    retries: AtomicU64,
-    reconnects: AtomicU64,
-    statuses: Statuses,
-    /// Raised while a `block` buffer is full (see [`Hold`]).
-    hold: Hold,
+/// A handler's own figures ([`crate::Handler::counts`]), counted by its thread.
+#[derive(Debug, Default)]
+pub(crate) struct Counts {
+    pub sent: AtomicU64,
+    pub dropped: AtomicU64,
+    pub retries: AtomicU64,
+    pub reconnects: AtomicU64,
 }
 
 #[derive(Debug)]
 struct State<T> {
-    queue: VecDeque<T>,
-    /// Items pushed so far, and items finished (delivered or discarded) so far: a flush
-    /// waits until `finished` reaches the `pushed` it saw.
+    items: VecDeque<T>,
+    /// Items accepted, in total.
     pushed: u64,
-    finished: u64,
-    /// The sender cannot reach the destination now.
-    down: bool,
-    /// Set at shutdown: deliver until then, then give up.
+    /// Items removed from the front (taken by the thread or evicted by `drop_oldest`).
+    taken: u64,
+    /// Accepted items that are finished (sent or dropped): a flush waits until this
+    /// reaches the `pushed` it saw.
+    resolved: u64,
+    /// Send at once everything numbered up to this (a flush asked).
+    flush_to: u64,
+    /// Shutdown asked: deliver until this deadline, then give up.
     closing: Option<Instant>,
+    /// The thread has given up on everything and stopped.
+    done: bool,
 }
+
+/// The one bounded buffer between the dispatcher and a handler's own thread, with its
+/// backpressure, its hold, its figures and its shutdown (module docs). `sender` drives
+/// it for `socket` and `syslog` ([`Sender`]), the OTLP exporter for `otlp`.
+#[derive(Debug)]
+pub(crate) struct Buffer<T> {
+    state: Mutex<State<T>>,
+    /// Items arrived, a flush or shutdown asked: wakes the thread.
+    arrived: Condvar,
+    /// Items were taken or resolved, or the destination went away: wakes a flush or
+    /// `close`.
+    changed: Condvar,
+    capacity: usize,
+    /// Items per batch: a push that fills a batch wakes the thread.
+    batch_size: usize,
+    policy: Backpressure,
+    /// Raised while a `block` buffer is full (see [`Hold`]).
+    hold: Hold,
+    pub counts: Counts,
+    /// The destination is away (set by the thread between `unreachable` and `back`): a
+    /// flush does not wait for what cannot be delivered now.
+    down: AtomicBool,
+}
+
+/// What the thread does with one batch: deliver it until it is finished (sent, rejected
+/// or given up at the shutdown deadline), counting which in [`Buffer::counts`].
+pub(crate) type Deliver<'a, T> = dyn FnMut(&[T], &Buffer<T>) + 'a;
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The handler's side of a network sender: push items, flush, read counters. Dropping
-/// it shuts the thread down (see the module docs).
+impl<T> Buffer<T> {
+    /// An empty buffer holding at most `capacity` items, taken `batch_size` at a time.
+    pub fn new(capacity: usize, batch_size: usize, policy: Backpressure) -> Buffer<T> {
+        Buffer {
+            state: Mutex::new(State {
+                items: VecDeque::new(),
+                pushed: 0,
+                taken: 0,
+                resolved: 0,
+                flush_to: 0,
+                closing: None,
+                done: false,
+            }),
+            arrived: Condvar::new(),
+            changed: Condvar::new(),
+            capacity: capacity.max(1),
+            batch_size: batch_size.max(1),
+            policy,
+            hold: Hold::new(),
+            counts: Counts::default(),
+            down: AtomicBool::new(false),
+        }
+    }
+
+    fn wait_changed<'a>(
+        &self,
+        guard: MutexGuard<'a, State<T>>,
+        until: Instant,
+    ) -> Option<MutexGuard<'a, State<T>>> {
+        let left = until.checked_duration_since(Instant::now())?;
+        Some(
+            self.changed
+                .wait_timeout(guard, left)
+                .map(|(g, _)| g)
+                .unwrap_or_else(|e| e.into_inner().0),
+        )
+    }
+
+    fn drop_count(&self, n: u64) {
+        self.counts.dropped.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Accepts `item` under the backpressure policy (called by the dispatcher; never
+    /// waits).
+    pub fn push(&self, item: T) {
+        let mut state = lock(&self.state);
+        let admit = match state.closing {
+            Some(_) => Admit::Refuse,
+            None => hold::admit(state.items.len(), self.capacity, self.policy, &self.hold),
+        };
+        match admit {
+            Admit::Push => {}
+            Admit::EvictOldest => {
+                state.items.pop_front();
+                state.taken += 1;
+                state.resolved += 1;
+                self.drop_count(1);
+            }
+            Admit::Refuse => {
+                drop(state);
+                self.drop_count(1);
+                return;
+            }
+        }
+        state.items.push_back(item);
+        state.pushed += 1;
+        let len = state.items.len();
+        drop(state);
+        if len == 1 || len == self.batch_size {
+            self.arrived.notify_one();
+        }
+    }
+
+    /// The hold this buffer raises under `block` ([`crate::Handler::hold`]).
+    pub fn hold(&self) -> Option<Hold> {
+        (self.policy == Backpressure::Block).then(|| self.hold.clone())
+    }
+
+    /// Asks the thread to send everything accepted so far, and waits until it is
+    /// finished (sent or dropped) or `wait` passed, unless the destination is away.
+    pub fn flush(&self, wait: Duration) {
+        let mut state = lock(&self.state);
+        let target = state.pushed;
+        if state.resolved >= target || self.down.load(Ordering::Acquire) {
+            return;
+        }
+        state.flush_to = state.flush_to.max(target);
+        self.arrived.notify_one();
+        let until = Instant::now() + wait;
+        while state.resolved < target && !state.done && !self.down.load(Ordering::Acquire) {
+            match self.wait_changed(state, until) {
+                Some(next) => state = next,
+                None => return,
+            }
+        }
+    }
+
+    /// Tells whether the destination is away; a waiting flush stops waiting when it is.
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::Release);
+        let _state = lock(&self.state);
+        self.changed.notify_all();
+    }
+
+    /// Asks for shutdown: deliver until `deadline`, then give up the rest. Returns once
+    /// the thread stopped, or `grace` after the deadline, with the items still
+    /// unfinished then (given up; counted as dropped here if the thread did not).
+    pub fn close(&self, deadline: Instant, grace: Duration) -> u64 {
+        let mut state = lock(&self.state);
+        state.closing = Some(deadline);
+        state.flush_to = state.pushed;
+        self.hold.lower();
+        self.arrived.notify_all();
+        self.changed.notify_all();
+        let until = deadline + grace;
+        while !state.done {
+            match self.wait_changed(state, until) {
+                Some(next) => state = next,
+                None => {
+                    // The thread is stuck in a request: account for what it holds.
+                    let mut state = lock(&self.state);
+                    let left = state.pushed - state.resolved;
+                    state.resolved = state.pushed;
+                    state.done = true;
+                    self.drop_count(left);
+                    return left;
+                }
+            }
+        }
+        0
+    }
+
+    /// The shutdown deadline, once shutdown was asked.
+    pub fn deadline(&self) -> Option<Instant> {
+        lock(&self.state).closing
+    }
+
+    /// Whether the shutdown deadline has passed.
+    pub fn past_deadline(&self) -> bool {
+        self.deadline().is_some_and(|d| Instant::now() >= d)
+    }
+
+    /// Sleeps `delay`, cut short at the shutdown deadline, and when shutdown begins
+    /// meanwhile (one more attempt, at once, before giving up).
+    pub fn sleep(&self, delay: Duration) {
+        let mut until = Instant::now() + delay;
+        let mut state = lock(&self.state);
+        let closing = state.closing.is_some();
+        loop {
+            if let Some(deadline) = state.closing {
+                if !closing {
+                    return;
+                }
+                until = until.min(deadline);
+            }
+            let Some(left) = until.checked_duration_since(Instant::now()) else {
+                return;
+            };
+            state = self
+                .arrived
+                .wait_timeout(state, left)
+                .map(|(g, _)| g)
+                .unwrap_or_else(|e| e.into_inner().0);
+        }
+    }
+
+    /// Past the shutdown deadline: gives up the `held` items of the current batch and
+    /// everything still buffered, counted as dropped; returns how many (the caller
+    /// reports them).
+    pub fn give_up(&self, held: usize) -> u64 {
+        let mut state = lock(&self.state);
+        let buffered = state.items.len() as u64;
+        state.items.clear();
+        state.taken += buffered;
+        state.resolved += buffered;
+        drop(state);
+        let given_up = buffered + held as u64;
+        self.drop_count(given_up);
+        self.changed.notify_all();
+        given_up
+    }
+
+    /// The next batch: waits for `batch_size` items, or for `interval` after the first,
+    /// or for a flush or shutdown. `None` when shut down and empty.
+    fn take(&self, interval: Duration) -> Option<Vec<T>> {
+        let batch_size = self.batch_size;
+        let mut state = lock(&self.state);
+        let mut due: Option<Instant> = None;
+        loop {
+            if state.done {
+                return None;
+            }
+            let urgent = state.closing.is_some() || state.flush_to > state.taken;
+            if !state.items.is_empty() && (urgent || state.items.len() >= batch_size) {
+                break;
+            }
+            if state.items.is_empty() {
+                if state.closing.is_some() {
+                    state.done = true;
+                    drop(state);
+                    self.changed.notify_all();
+                    return None;
+                }
+                due = None;
+                state = self.arrived.wait(state).unwrap_or_else(|e| e.into_inner());
+                continue;
+            }
+            let now = Instant::now();
+            let at = *due.get_or_insert(now + interval);
+            if now >= at {
+                break;
+            }
+            state = self
+                .arrived
+                .wait_timeout(state, at - now)
+                .map(|(g, _)| g)
+                .unwrap_or_else(|e| e.into_inner().0);
+        }
+        let n = batch_size.min(state.items.len());
+        let batch: Vec<T> = state.items.drain(..n).collect();
+        state.taken += n as u64;
+        hold::made_room(state.items.len(), self.capacity, &self.hold);
+        drop(state);
+        self.changed.notify_all();
+        Some(batch)
+    }
+
+    /// Marks `n` taken items finished.
+    fn resolve(&self, n: usize) {
+        let mut state = lock(&self.state);
+        // `close` may have given them up already when the thread was stuck.
+        if !state.done {
+            state.resolved += n as u64;
+        }
+        drop(state);
+        self.changed.notify_all();
+    }
+
+    /// The thread's loop: `batch_size` (or after `interval`) at a time until shutdown,
+    /// each delivered by `deliver` under `catch_unwind` (a panic drops that batch,
+    /// counted and reported, and the loop carries on).
+    pub fn run(&self, interval: Duration, deliver: &mut Deliver<'_, T>) {
+        while let Some(batch) = self.take(interval) {
+            let n = batch.len();
+            if crate::panic::catch(|| deliver(&batch, self)).is_err() {
+                self.drop_count(n as u64);
+                report::report(
+                    "HANDLER::Sender::PANIC::ERROR::RECOVERABLE",
+                    &format!("a handler's sender thread panicked while sending {n} records; they are dropped and it carries on"),
+                );
+            }
+            self.resolve(n);
+        }
+    }
+
+    /// The figures for [`crate::Handler::counts`].
+    pub fn stats(&self) -> HandlerStats {
+        HandlerStats {
+            dropped: self.counts.dropped.load(Ordering::Relaxed),
+            sent: self.counts.sent.load(Ordering::Relaxed),
+            retries: self.counts.retries.load(Ordering::Relaxed),
+            reconnects: self.counts.reconnects.load(Ordering::Relaxed),
+            ..HandlerStats::default()
+        }
+    }
+}
+
+/// The handler's side of a network sender over a [`Transport`]: push items, sync, read
+/// counters. Dropping it shuts the thread down (see the module docs).
 #[derive(Debug)]
 pub(crate) struct Sender<T: Send + 'static> {
-    shared: Arc<Shared<T>>,
+    buffer: Arc<Buffer<T>>,
     config: NetConfig,
     handle: Handle,
     thread: Option<JoinHandle<()>>,
@@ -230,29 +521,18 @@ impl<T: Send + 'static> Sender<T> {
         config: NetConfig,
         handle: &Handle,
     ) -> io::Result<Sender<T>> {
-        let shared = Arc::new(Shared {
-            state: Mutex::new(State {
-                queue: VecDeque::new(),
-                pushed: 0,
-                finished: 0,
-                down: false,
-                closing: None,
-            }),
-            work: Condvar::new(),
-            progress: Condvar::new(),
-            dropped: AtomicU64::new(0),
-            sent: AtomicU64::new(0),
-            retries: AtomicU64::new(0),
-            reconnects: AtomicU64::new(0),
-            statuses: Statuses::new(handle.clone(), transport.destination(), config.buffer),
-            hold: Hold::new(),
-        });
+        let buffer = Arc::new(Buffer::new(
+            config.buffer,
+            config.batch,
+            config.backpressure,
+        ));
+        let statuses = Statuses::new(handle.clone(), transport.destination(), config.buffer);
         let thread = {
-            let shared = Arc::clone(&shared);
-            handle.spawn(kind, move || run(&shared, transport, config))?
+            let buffer = Arc::clone(&buffer);
+            handle.spawn(kind, move || run(&buffer, transport, config, &statuses))?
         };
         Ok(Sender {
-            shared,
+            buffer,
             config,
             handle: handle.clone(),
             thread: Some(thread),
@@ -262,60 +542,25 @@ impl<T: Send + 'static> Sender<T> {
     /// Puts one item in the buffer, applying `backpressure` when it is full (module
     /// docs); never waits. Called on the dispatcher thread.
     pub fn push(&self, item: T) {
-        let mut state = lock(&self.shared.state);
-        let admit = hold::admit(
-            state.queue.len(),
-            self.config.buffer,
-            self.config.backpressure,
-            &self.shared.hold,
-        );
-        match admit {
-            Admit::Push => {}
-            Admit::EvictOldest => {
-                state.queue.pop_front();
-                state.finished += 1;
-                self.shared.dropped.fetch_add(1, Ordering::Relaxed);
-            }
-            Admit::Refuse => {
-                drop(state);
-                self.shared.dropped.fetch_add(1, Ordering::Relaxed);
-                return;
-            }
-        }
-        state.queue.push_back(item);
-        state.pushed += 1;
-        drop(state);
-        self.shared.work.notify_one();
+        self.buffer.push(item);
     }
 
     /// The hold this sender raises under `block` ([`crate::Handler::hold`]).
     pub fn hold(&self) -> Option<Hold> {
-        (self.config.backpressure == ko_log_config::Backpressure::Block)
-            .then(|| self.shared.hold.clone())
+        self.buffer.hold()
     }
 
     /// For a `log::logger().flush()` ([`crate::Handler::sync`]): waits, at most
     /// `write_timeout`, until everything pushed so far is handed to the transport, unless
     /// the destination is away.
     pub fn sync(&self) {
-        let state = lock(&self.shared.state);
-        let target = state.pushed;
-        let _ = self.shared.progress.wait_timeout_while(
-            state,
-            self.handle.wait_at_most(self.config.write_timeout),
-            |s| s.finished < target && !s.down,
-        );
+        self.buffer
+            .flush(self.handle.wait_at_most(self.config.write_timeout));
     }
 
     /// The sender's figures for [`crate::Handler::counts`].
     pub fn counts(&self) -> HandlerStats {
-        HandlerStats {
-            dropped: self.shared.dropped.load(Ordering::Relaxed),
-            sent: self.shared.sent.load(Ordering::Relaxed),
-            retries: self.shared.retries.load(Ordering::Relaxed),
-            reconnects: self.shared.reconnects.load(Ordering::Relaxed),
-            ..HandlerStats::default()
-        }
+        self.buffer.stats()
     }
 }
 
@@ -325,158 +570,103 @@ impl<T: Send + 'static> Drop for Sender<T> {
             .handle
             .deadline()
             .unwrap_or_else(|| Instant::now() + self.config.write_timeout);
-        lock(&self.shared.state).closing = Some(deadline);
-        self.shared.hold.lower();
-        self.shared.work.notify_all();
-        self.shared.progress.notify_all();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+        if self.buffer.close(deadline, self.config.write_timeout) == 0 {
+            if let Some(thread) = self.thread.take() {
+                let _ = thread.join();
+            }
         }
     }
 }
 
 /// The sender thread: connect, take a batch, send, reconnect after a failure, until the
 /// handler is dropped and what it held is delivered or its deadline passes.
-fn run<X: Transport>(shared: &Shared<X::Item>, mut transport: X, config: NetConfig) {
-    let mut held: Vec<X::Item> = Vec::with_capacity(config.batch);
+fn run<X: Transport>(
+    buffer: &Buffer<X::Item>,
+    mut transport: X,
+    config: NetConfig,
+    statuses: &Statuses,
+) {
     let mut connected = false;
     let mut ever_connected = false;
     // The last attempt (connection or send) failed: the next one is a retry.
     let mut failed = false;
     let mut backoff = Backoff::new(config.reconnect);
     let mut outage = Outage::default();
-    loop {
-        if held.is_empty() {
-            let mut state = lock(&shared.state);
-            while state.queue.is_empty() && state.closing.is_none() {
-                state = shared.work.wait(state).unwrap_or_else(|e| e.into_inner());
+    let counts = &buffer.counts;
+    buffer.run(Duration::ZERO, &mut |batch, buffer| {
+        let mut rest = batch;
+        while !rest.is_empty() {
+            if buffer.past_deadline() {
+                let given_up = buffer.give_up(rest.len());
+                let destination = transport.destination();
+                report::report(
+                    "HANDLER::Sender::SHUTDOWN::ERROR",
+                    &format!("{given_up} records for {destination} were not delivered before the shutdown deadline"),
+                );
+                return;
             }
-            if state.queue.is_empty() {
-                return; // Closing, and everything was delivered.
+            let budget = buffer.deadline().map_or(config.write_timeout, |deadline| {
+                deadline
+                    .saturating_duration_since(Instant::now())
+                    .min(config.write_timeout)
+            });
+            if !connected {
+                if failed {
+                    counts.retries.fetch_add(1, Ordering::Relaxed);
+                }
+                match transport.connect(budget.max(Duration::from_millis(1))) {
+                    Ok(()) => {
+                        connected = true;
+                        if outage.up(statuses, counts.dropped.load(Ordering::Relaxed)) {
+                            buffer.set_down(false);
+                        }
+                        if ever_connected {
+                            counts.reconnects.fetch_add(1, Ordering::Relaxed);
+                        }
+                        ever_connected = true;
+                    }
+                    Err(error) => {
+                        failed = true;
+                        went_down(buffer, statuses, &mut outage, &error);
+                        buffer.sleep(backoff.next());
+                        continue;
+                    }
+                }
             }
-            let take = state.queue.len().min(config.batch);
-            held.extend(state.queue.drain(..take));
-            hold::made_room(state.queue.len(), config.buffer, &shared.hold);
-            drop(state);
-            shared.progress.notify_all();
-        }
-        let closing = lock(&shared.state).closing;
-        if closing.is_some_and(|deadline| Instant::now() >= deadline) {
-            give_up(shared, &mut held, &transport.destination());
-            return;
-        }
-        let budget = closing.map_or(config.write_timeout, |deadline| {
-            deadline
-                .saturating_duration_since(Instant::now())
-                .min(config.write_timeout)
-        });
-        if !connected {
-            if failed {
-                shared.retries.fetch_add(1, Ordering::Relaxed);
-            }
-            match transport.connect(budget.max(Duration::from_millis(1))) {
+            match transport.send(rest) {
                 Ok(()) => {
-                    connected = true;
-                    let dropped = shared.dropped.load(Ordering::Relaxed);
-                    if outage.up(&shared.statuses, dropped) {
-                        lock(&shared.state).down = false;
-                    }
-                    if ever_connected {
-                        shared.reconnects.fetch_add(1, Ordering::Relaxed);
-                    }
-                    ever_connected = true;
+                    // Only a delivery resets the backoff: a peer that accepts and then
+                    // drops every connection is retried at the backoff's pace.
+                    backoff.reset();
+                    failed = false;
+                    counts.sent.fetch_add(rest.len() as u64, Ordering::Relaxed);
+                    rest = &[];
                 }
                 Err(error) => {
+                    let sent = error.sent.min(rest.len());
+                    counts.sent.fetch_add(sent as u64, Ordering::Relaxed);
+                    rest = &rest[sent..];
+                    transport.disconnect();
+                    connected = false;
                     failed = true;
-                    went_down(shared, &mut outage, &error);
-                    pause(shared, backoff.next(), closing);
-                    continue;
+                    went_down(buffer, statuses, &mut outage, &error.error);
+                    // A connection that worked dropped: try again at once, once.
+                    if backoff.fresh() {
+                        backoff.next();
+                    } else {
+                        buffer.sleep(backoff.next());
+                    }
                 }
             }
         }
-        match transport.send(&held) {
-            Ok(()) => {
-                // Only a delivery resets the backoff: a peer that accepts and then
-                // drops every connection is retried at the backoff's pace.
-                backoff.reset();
-                failed = false;
-                finished(shared, &mut held, None);
-            }
-            Err(error) => {
-                finished(shared, &mut held, Some(error.sent));
-                transport.disconnect();
-                connected = false;
-                failed = true;
-                went_down(shared, &mut outage, &error.error);
-                // A connection that worked dropped: try again at once, once.
-                if backoff.fresh() {
-                    backoff.next();
-                } else {
-                    pause(shared, backoff.next(), closing);
-                }
-            }
-        }
-    }
-}
-
-/// Counts the first `sent` held items (all with `None`) as delivered.
-fn finished<T>(shared: &Shared<T>, held: &mut Vec<T>, sent: Option<usize>) {
-    let sent = sent.unwrap_or(held.len()).min(held.len());
-    if sent == 0 {
-        return;
-    }
-    held.drain(..sent);
-    shared.sent.fetch_add(sent as u64, Ordering::Relaxed);
-    lock(&shared.state).finished += sent as u64;
-    shared.progress.notify_all();
+    });
 }
 
 /// Marks the destination away (once per outage: one status record).
-fn went_down<T>(shared: &Shared<T>, outage: &mut Outage, error: &io::Error) {
-    let dropped = shared.dropped.load(Ordering::Relaxed);
-    if outage.down(&shared.statuses, dropped, error) {
-        lock(&shared.state).down = true;
-        shared.progress.notify_all();
-    }
-}
-
-/// Waits `wait` before the next attempt, less if the shutdown deadline comes first.
-fn pause<T>(shared: &Shared<T>, wait: Duration, closing: Option<Instant>) {
-    let wait = closing.map_or(wait, |deadline| {
-        wait.min(deadline.saturating_duration_since(Instant::now()))
-    });
-    let until = Instant::now() + wait;
-    let mut state = lock(&shared.state);
-    loop {
-        let left = until.saturating_duration_since(Instant::now());
-        if left.is_zero() || (closing.is_none() && state.closing.is_some()) {
-            return;
-        }
-        state = shared
-            .work
-            .wait_timeout(state, left)
-            .map(|(s, _)| s)
-            .unwrap_or_else(|e| e.into_inner().0);
-    }
-}
-
-/// Shutdown deadline passed: counts what is held and buffered as dropped, and says so.
-fn give_up<T>(shared: &Shared<T>, held: &mut Vec<T>, destination: &str) {
-    let mut state = lock(&shared.state);
-    let given_up = (held.len() + state.queue.len()) as u64;
-    held.clear();
-    state.queue.clear();
-    state.finished += given_up;
-    drop(state);
-    shared.progress.notify_all();
-    if given_up > 0 {
-        shared.dropped.fetch_add(given_up, Ordering::Relaxed);
-        report::report(
-            "HANDLER::Sender::SHUTDOWN::ERROR",
-            &format!(
-                "{given_up} records for {destination} were not delivered before the shutdown deadline"
-            ),
-        );
+fn went_down<T>(buffer: &Buffer<T>, statuses: &Statuses, outage: &mut Outage, error: &io::Error) {
+    let dropped = buffer.counts.dropped.load(Ordering::Relaxed);
+    if outage.down(statuses, dropped, error) {
+        buffer.set_down(true);
     }
 }
 
@@ -707,5 +897,75 @@ mod tests {
                 .expect("spawned");
             assert_eq!(sender.hold().is_some(), has, "{policy:?}");
         }
+    }
+
+    #[test]
+    fn drop_oldest_counts_exactly_and_resolves() {
+        let buffer = Buffer::<u32>::new(2, 1, Backpressure::DropOldest);
+        for _ in 0..5 {
+            buffer.push(0);
+        }
+        assert_eq!(buffer.counts.dropped.load(Ordering::Relaxed), 3);
+        let state = lock(&buffer.state);
+        assert_eq!((state.pushed, state.resolved, state.items.len()), (5, 3, 2));
+    }
+
+    #[test]
+    fn drop_refuses_and_block_overfills_with_its_hold_raised() {
+        let buffer = Buffer::<u32>::new(1, 1, Backpressure::Drop);
+        buffer.push(0);
+        buffer.push(0);
+        assert_eq!(buffer.counts.dropped.load(Ordering::Relaxed), 1);
+        assert_eq!(lock(&buffer.state).pushed, 1);
+        assert!(buffer.hold().is_none());
+
+        // No exporter runs: `block` takes all 20 without waiting and drops none.
+        let buffer = Buffer::<u32>::new(1, 1, Backpressure::Block);
+        for _ in 0..20 {
+            buffer.push(0);
+        }
+        assert_eq!(buffer.counts.dropped.load(Ordering::Relaxed), 0);
+        assert_eq!(lock(&buffer.state).items.len(), 20);
+        let hold = buffer.hold().expect("block has a hold");
+        assert!(hold.is_raised());
+        // Taking the buffer down to half (here: empty) lowers it.
+        while !lock(&buffer.state).items.is_empty() {
+            assert!(hold.is_raised());
+            buffer.take(Duration::ZERO);
+        }
+        assert!(!hold.is_raised());
+    }
+
+    #[test]
+    fn a_panicking_delivery_is_counted_and_the_loop_goes_on() {
+        crate::panic::install_hook();
+        let buffer = Buffer::<u32>::new(8, 1, Backpressure::Block);
+        for _ in 0..3 {
+            buffer.push(0);
+        }
+        let mut calls = 0;
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                buffer.run(Duration::ZERO, &mut |batch: &[u32], b: &Buffer<u32>| {
+                    calls += 1;
+                    if calls == 2 {
+                        panic!("boom");
+                    }
+                    b.counts
+                        .sent
+                        .fetch_add(batch.len() as u64, Ordering::Relaxed);
+                })
+            });
+            buffer.flush(Duration::from_secs(1));
+            assert_eq!(
+                buffer.close(
+                    Instant::now() + Duration::from_secs(5),
+                    Duration::from_secs(1)
+                ),
+                0
+            );
+        });
+        assert_eq!(buffer.counts.sent.load(Ordering::Relaxed), 2);
+        assert_eq!(buffer.counts.dropped.load(Ordering::Relaxed), 1);
     }
 }

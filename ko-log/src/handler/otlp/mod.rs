@@ -19,7 +19,8 @@
 //! ```
 //!
 //! The dispatcher's `write` turns each event into an owned [`record::Record`] and pushes
-//! it into a bounded buffer (`export`); one exporter thread per handler batches, encodes
+//! it into the bounded buffer every network handler uses (`handler::sender`'s
+//! [`Buffer`]); one exporter thread per handler batches, encodes
 //! (`encode` for protobuf, `json` for JSON) and POSTs with its own HTTP/1.1 client
 //! (`http`). Retries: connection failures and 429/502/503/504, after `Retry-After` (capped
 //! at `reconnect.max`) or a capped exponential backoff with jitter; any other non-2xx
@@ -39,7 +40,6 @@
 //! cannot read or use) is a [`crate::ParamError`], so init is refused at that key's line.
 
 mod encode;
-mod export;
 mod http;
 mod json;
 mod record;
@@ -55,10 +55,10 @@ use std::time::{Duration, Instant};
 use ko_log_config::Backpressure;
 use serde::{Deserialize, Deserializer};
 
+use super::sender::Buffer;
 use super::status::{Outage, Statuses};
 use super::Handle;
 use crate::{Error, Event, Handler, HandlerStats, ParamError};
-use export::Buffer;
 use record::{AnyValue, Record};
 
 /// How records are encoded on the wire (key `encoding`).
@@ -225,7 +225,7 @@ fn backpressure<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Backpressu
 /// The OTLP/HTTP logs exporter: a handler whose records go to an exporter thread.
 #[derive(Debug)]
 pub struct Otlp {
-    buffer: Arc<Buffer>,
+    buffer: Arc<Buffer<Record>>,
     thread: Option<std::thread::JoinHandle<()>>,
     drain_timeout: Duration,
     write_timeout: Duration,
@@ -520,14 +520,14 @@ struct Exporter {
 
 impl Exporter {
     /// A request failed or was refused for now: the first time, queues `unreachable`.
-    fn went_down(&mut self, buffer: &Buffer, why: &dyn std::fmt::Display) {
+    fn went_down(&mut self, buffer: &Buffer<Record>, why: &dyn std::fmt::Display) {
         let dropped = buffer.counts.dropped.load(Ordering::Relaxed);
         buffer.set_down(true);
         self.outage.down(&self.statuses, dropped, why);
     }
 
     /// The collector answered: after an outage, queues `back` with the drops meanwhile.
-    fn came_back(&mut self, buffer: &Buffer) {
+    fn came_back(&mut self, buffer: &Buffer<Record>) {
         let dropped = buffer.counts.dropped.load(Ordering::Relaxed);
         buffer.set_down(false);
         self.outage.up(&self.statuses, dropped);
@@ -535,7 +535,7 @@ impl Exporter {
 
     /// Sends one batch until it is acknowledged, rejected, or the shutdown deadline
     /// passes; counts the outcome.
-    fn deliver(&mut self, batch: &[Record], buffer: &Buffer) {
+    fn deliver(&mut self, batch: &[Record], buffer: &Buffer<Record>) {
         match self.encoding {
             Encoding::Protobuf => {
                 encode::request(&mut self.body, &self.resource_proto, &self.scope, batch)
@@ -545,8 +545,8 @@ impl Exporter {
         let n = batch.len() as u64;
         let mut attempt = 0u32;
         loop {
-            if buffer.deadline().is_some_and(|d| Instant::now() >= d) {
-                buffer.counts.dropped.fetch_add(n, Ordering::Relaxed);
+            if buffer.past_deadline() {
+                buffer.give_up(batch.len());
                 crate::report::report(
                     "HANDLER::Otlp::SHUTDOWN::ERROR",
                     &format!(
@@ -626,14 +626,7 @@ impl Handler for Otlp {
     }
 
     fn counts(&self) -> HandlerStats {
-        let counts = &self.buffer.counts;
-        HandlerStats {
-            sent: counts.sent.load(Ordering::Relaxed),
-            dropped: counts.dropped.load(Ordering::Relaxed),
-            retries: counts.retries.load(Ordering::Relaxed),
-            reconnects: counts.reconnects.load(Ordering::Relaxed),
-            ..HandlerStats::default()
-        }
+        self.buffer.stats()
     }
 
     fn hold(&self) -> Option<crate::handler::Hold> {
