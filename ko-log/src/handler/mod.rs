@@ -181,6 +181,15 @@ pub(crate) fn open(kind: &HandlerKind, handle: &Handle) -> Result<Box<dyn Handle
     })
 }
 
+/// The executable's file name (the default `service.name`, APP-NAME and
+/// `SYSLOG_IDENTIFIER` of the network handlers).
+pub(crate) fn executable_name() -> Option<String> {
+    std::env::current_exe()
+        .ok()
+        .or_else(|| std::env::args_os().next().map(std::path::PathBuf::from))
+        .and_then(|path| path.file_name().map(|n| n.to_string_lossy().into_owned()))
+}
+
 /// Asserts that a handler's params schema has exactly the keys its params type reads.
 #[cfg(test)]
 pub(crate) fn assert_schema_keys(schema: &serde_json::Value, fields: &[&str]) {

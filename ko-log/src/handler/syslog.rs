@@ -243,14 +243,6 @@ fn severity(level: Level) -> u8 {
     }
 }
 
-/// The executable's file name, the default APP-NAME.
-fn executable_name() -> String {
-    std::env::current_exe()
-        .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| "-".to_owned())
-}
-
 /// The machine's host name, the default HOSTNAME.
 fn host_name() -> String {
     ["/proc/sys/kernel/hostname", "/etc/hostname"]
@@ -428,7 +420,11 @@ impl Syslog {
         let transport = Transport::new(address, config.write_timeout);
         let sender = Sender::spawn("syslog", transport, config, handle)
             .map_err(|e| format!("cannot start its thread: {e}"))?;
-        let app_name = params.app_name.clone().unwrap_or_else(executable_name);
+        let app_name = params
+            .app_name
+            .clone()
+            .or_else(super::executable_name)
+            .unwrap_or_else(|| "-".to_owned());
         let hostname = params.hostname.clone().unwrap_or_else(host_name);
         Ok(Syslog {
             sender,

@@ -295,13 +295,6 @@ fn check_header(name: &str, value: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn executable_name() -> String {
-    std::env::current_exe()
-        .ok()
-        .and_then(|path| path.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| "unknown_service".to_owned())
-}
-
 /// Capped exponential backoff with jitter: attempt `n` waits between half and all of
 /// `min * 2^n`, at most `max`.
 fn backoff(reconnect: &Reconnect, attempt: u32, seed: &mut u64) -> Duration {
@@ -446,7 +439,12 @@ impl Otlp {
         let (endpoint, client) = plan(params)?;
         let mut resource: Vec<(String, AnyValue)> = Vec::new();
         if !params.resource.contains_key("service.name") {
-            resource.push(("service.name".to_owned(), AnyValue::Str(executable_name())));
+            resource.push((
+                "service.name".to_owned(),
+                AnyValue::Str(
+                    super::executable_name().unwrap_or_else(|| "unknown_service".to_owned()),
+                ),
+            ));
         }
         resource.extend(
             params
