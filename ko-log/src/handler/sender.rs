@@ -590,7 +590,7 @@ fn run<X: Transport>(
     let mut ever_connected = false;
     // The last attempt (connection or send) failed: the next one is a retry.
     let mut failed = false;
-    let mut backoff = Backoff::new(config.reconnect);
+    let mut backoff = Backoff::new(config.reconnect.min.0, config.reconnect.max.0);
     let mut outage = Outage::default();
     let counts = &buffer.counts;
     buffer.run(Duration::ZERO, &mut |batch, buffer| {
@@ -670,9 +670,9 @@ fn went_down<T>(buffer: &Buffer<T>, statuses: &Statuses, outage: &mut Outage, er
     }
 }
 
-/// Capped exponential backoff with equal jitter.
+/// Capped exponential backoff with equal jitter (the network handlers' `reconnect`).
 #[derive(Debug)]
-struct Backoff {
+pub(crate) struct Backoff {
     min: Duration,
     max: Duration,
     step: Option<Duration>,
@@ -680,14 +680,15 @@ struct Backoff {
 }
 
 impl Backoff {
-    fn new(reconnect: Reconnect) -> Backoff {
+    /// Doubling from `min`, at most `max`.
+    pub fn new(min: Duration, max: Duration) -> Backoff {
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0x9e37_79b9_7f4a_7c15, |d| d.as_nanos() as u64)
             | 1;
         Backoff {
-            min: reconnect.min.0,
-            max: reconnect.max.0,
+            min,
+            max,
             step: None,
             seed,
         }
@@ -698,13 +699,13 @@ impl Backoff {
         self.step.is_none()
     }
 
-    fn reset(&mut self) {
+    pub fn reset(&mut self) {
         self.step = None;
     }
 
     /// The next wait: the step (doubled each time, from `min` up to `max`), jittered
     /// to between half of it and all of it. The first call after a success returns 0.
-    fn next(&mut self) -> Duration {
+    pub fn next(&mut self) -> Duration {
         let step = match self.step {
             None => {
                 self.step = Some(self.min);
@@ -728,10 +729,7 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_the_cap_with_jitter() {
-        let mut backoff = Backoff::new(Reconnect {
-            min: HumanDuration(Duration::from_millis(100)),
-            max: HumanDuration(Duration::from_millis(800)),
-        });
+        let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_millis(800));
         assert_eq!(backoff.next(), Duration::ZERO);
         let mut steps = Vec::new();
         for _ in 0..6 {

@@ -55,7 +55,7 @@ use std::time::{Duration, Instant};
 use ko_log_config::Backpressure;
 use serde::{Deserialize, Deserializer};
 
-use super::sender::Buffer;
+use super::sender::{Backoff, Buffer};
 use super::status::{Outage, Statuses};
 use super::Handle;
 use crate::{Error, Event, Handler, HandlerStats, ParamError};
@@ -295,21 +295,6 @@ fn check_header(name: &str, value: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Capped exponential backoff with jitter: attempt `n` waits between half and all of
-/// `min * 2^n`, at most `max`.
-fn backoff(reconnect: &Reconnect, attempt: u32, seed: &mut u64) -> Duration {
-    let full = reconnect
-        .min
-        .saturating_mul(1u32 << attempt.min(20))
-        .min(reconnect.max);
-    // xorshift64: jitter needs no crypto.
-    *seed ^= *seed << 13;
-    *seed ^= *seed >> 7;
-    *seed ^= *seed << 17;
-    let fraction = 0.5 + (*seed % 1000) as f64 / 2000.0;
-    full.mul_f64(fraction)
-}
-
 const REJECTED: &str = "HANDLER::Otlp::REJECTED::ERROR";
 
 /// Everything [`Otlp::new`] checks, reading the `OTEL_EXPORTER_OTLP_*` environment for
@@ -468,7 +453,7 @@ impl Otlp {
             body: Vec::new(),
             statuses: Statuses::new(handle.clone(), endpoint.clone(), params.buffer),
             outage: Outage::default(),
-            seed: seed(),
+            backoff: Backoff::new(params.reconnect.min, params.reconnect.max),
         };
         let thread = {
             let buffer = Arc::clone(&buffer);
@@ -493,13 +478,6 @@ impl Otlp {
     }
 }
 
-fn seed() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u64(record::now_unix_nanos());
-    hasher.finish() | 1
-}
-
 /// The exporter thread's side: encodes and POSTs batches.
 struct Exporter {
     client: http::Client,
@@ -513,7 +491,7 @@ struct Exporter {
     /// Where `unreachable` and `back` are sent.
     statuses: Statuses,
     outage: Outage,
-    seed: u64,
+    backoff: Backoff,
 }
 
 impl Exporter {
@@ -541,7 +519,9 @@ impl Exporter {
             Encoding::Json => json::request(&mut self.body, &self.resource_json, batch),
         }
         let n = batch.len() as u64;
-        let mut attempt = 0u32;
+        // Its first wait is `reconnect.min` (jittered), not 0.
+        self.backoff.reset();
+        self.backoff.next();
         loop {
             if buffer.past_deadline() {
                 buffer.give_up(batch.len());
@@ -559,6 +539,7 @@ impl Exporter {
                 .counts
                 .reconnects
                 .store(self.client.reconnects, Ordering::Relaxed);
+            let step = self.backoff.next();
             let delay = match result {
                 Ok(response) if (200..300).contains(&response.status) => {
                     buffer.counts.sent.fetch_add(n, Ordering::Relaxed);
@@ -569,7 +550,7 @@ impl Exporter {
                     self.went_down(buffer, &format_args!("HTTP {}", response.status));
                     match response.retry_after {
                         Some(after) => after.min(self.reconnect.max),
-                        None => backoff(&self.reconnect, attempt, &mut self.seed),
+                        None => step,
                     }
                 }
                 Ok(response) => {
@@ -588,11 +569,10 @@ impl Exporter {
                 }
                 Err(error) => {
                     self.went_down(buffer, &error);
-                    backoff(&self.reconnect, attempt, &mut self.seed)
+                    step
                 }
             };
             buffer.counts.retries.fetch_add(1, Ordering::Relaxed);
-            attempt = attempt.saturating_add(1);
             buffer.sleep(delay);
         }
     }
@@ -692,18 +672,5 @@ mod tests {
         );
         assert!(check_header("x-a", "b\r\nHost: evil").is_err());
         assert!(check_header("bad name", "v").is_err());
-    }
-
-    #[test]
-    fn backoff_is_capped_and_jittered() {
-        let reconnect = Reconnect {
-            min: Duration::from_millis(100),
-            max: Duration::from_secs(1),
-        };
-        let mut seed = 42;
-        for attempt in 0..40 {
-            let delay = backoff(&reconnect, attempt, &mut seed);
-            assert!(delay <= Duration::from_secs(1) && delay >= Duration::from_millis(50));
-        }
     }
 }
