@@ -42,7 +42,7 @@ use ko_log_config::units::HumanDuration;
 use ko_log_config::Backpressure;
 
 use super::hold::{self, Admit, Hold};
-use super::status::{Outage, Statuses};
+use super::status::Outage;
 use super::Handle;
 use crate::{report, HandlerStats};
 
@@ -332,8 +332,24 @@ impl<T> Buffer<T> {
         }
     }
 
+    /// The destination failed with `error`: the first time in an outage, `outage` says
+    /// so, and a waiting flush stops waiting.
+    pub fn went_down(&self, outage: &mut Outage, error: &dyn std::fmt::Display) {
+        if outage.down(self.counts.dropped.load(Ordering::Relaxed), error) {
+            self.set_down(true);
+        }
+    }
+
+    /// The destination answered: after an outage, `outage` says so, with the drops
+    /// meanwhile.
+    pub fn came_back(&self, outage: &mut Outage) {
+        if outage.up(self.counts.dropped.load(Ordering::Relaxed)) {
+            self.set_down(false);
+        }
+    }
+
     /// Tells whether the destination is away; a waiting flush stops waiting when it is.
-    pub fn set_down(&self, down: bool) {
+    fn set_down(&self, down: bool) {
         self.down.store(down, Ordering::Release);
         let _state = lock(&self.state);
         self.changed.notify_all();
@@ -526,10 +542,10 @@ impl<T: Send + 'static> Sender<T> {
             config.batch,
             config.backpressure,
         ));
-        let statuses = Statuses::new(handle.clone(), transport.destination(), config.buffer);
+        let outage = Outage::new(handle.clone(), transport.destination(), config.buffer);
         let thread = {
             let buffer = Arc::clone(&buffer);
-            handle.spawn(kind, move || run(&buffer, transport, config, &statuses))?
+            handle.spawn(kind, move || run(&buffer, transport, config, outage))?
         };
         Ok(Sender {
             buffer,
@@ -584,14 +600,13 @@ fn run<X: Transport>(
     buffer: &Buffer<X::Item>,
     mut transport: X,
     config: NetConfig,
-    statuses: &Statuses,
+    mut outage: Outage,
 ) {
     let mut connected = false;
     let mut ever_connected = false;
     // The last attempt (connection or send) failed: the next one is a retry.
     let mut failed = false;
     let mut backoff = Backoff::new(config.reconnect.min.0, config.reconnect.max.0);
-    let mut outage = Outage::default();
     let counts = &buffer.counts;
     buffer.run(Duration::ZERO, &mut |batch, buffer| {
         let mut rest = batch;
@@ -617,9 +632,7 @@ fn run<X: Transport>(
                 match transport.connect(budget.max(Duration::from_millis(1))) {
                     Ok(()) => {
                         connected = true;
-                        if outage.up(statuses, counts.dropped.load(Ordering::Relaxed)) {
-                            buffer.set_down(false);
-                        }
+                        buffer.came_back(&mut outage);
                         if ever_connected {
                             counts.reconnects.fetch_add(1, Ordering::Relaxed);
                         }
@@ -627,7 +640,7 @@ fn run<X: Transport>(
                     }
                     Err(error) => {
                         failed = true;
-                        went_down(buffer, statuses, &mut outage, &error);
+                        buffer.went_down(&mut outage, &error);
                         buffer.sleep(backoff.next());
                         continue;
                     }
@@ -649,7 +662,7 @@ fn run<X: Transport>(
                     transport.disconnect();
                     connected = false;
                     failed = true;
-                    went_down(buffer, statuses, &mut outage, &error.error);
+                    buffer.went_down(&mut outage, &error.error);
                     // A connection that worked dropped: try again at once, once.
                     if backoff.fresh() {
                         backoff.next();
@@ -660,14 +673,6 @@ fn run<X: Transport>(
             }
         }
     });
-}
-
-/// Marks the destination away (once per outage: one status record).
-fn went_down<T>(buffer: &Buffer<T>, statuses: &Statuses, outage: &mut Outage, error: &io::Error) {
-    let dropped = buffer.counts.dropped.load(Ordering::Relaxed);
-    if outage.down(statuses, dropped, error) {
-        buffer.set_down(true);
-    }
 }
 
 /// Capped exponential backoff with equal jitter (the network handlers' `reconnect`).

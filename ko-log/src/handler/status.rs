@@ -14,32 +14,42 @@
 //!   target routes to but the one it is about.
 
 use std::fmt::Display;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::Handle;
 use crate::Event;
 
-/// Where a handler's status records go, and what they say about its destination.
+/// A handler's destination as its sending thread sees it: where its status records go,
+/// and since when (and since which drop count) it is away. Sends one status when an
+/// outage starts and one when it ends.
 #[derive(Debug)]
-pub(crate) struct Statuses {
+pub(crate) struct Outage {
     handle: Handle,
     destination: String,
     /// The handler's `buffer`, quoted in the `unreachable` record.
     buffer: usize,
+    since: Option<(Instant, u64)>,
 }
 
-impl Statuses {
-    /// The statuses of a handler sending to `destination` (`tcp://127.0.0.1:601`, an
+impl Outage {
+    /// The outages of a handler sending to `destination` (`tcp://127.0.0.1:601`, an
     /// OTLP URL) that holds at most `buffer` records while it is away.
-    pub fn new(handle: Handle, destination: String, buffer: usize) -> Statuses {
-        Statuses {
+    pub fn new(handle: Handle, destination: String, buffer: usize) -> Outage {
+        Outage {
             handle,
             destination,
             buffer,
+            since: None,
         }
     }
 
-    fn gone(&self, error: &dyn Display) {
+    /// A send or connection failed with `error`, the handler having dropped `dropped`
+    /// records so far. Returns whether this began an outage (sent `unreachable`).
+    pub fn down(&mut self, dropped: u64, error: &dyn Display) -> bool {
+        if self.since.is_some() {
+            return false;
+        }
+        self.since = Some((Instant::now(), dropped));
         let (destination, error) = (self.destination.as_str(), error.to_string());
         let mut event = status(
             log::Level::Warn,
@@ -51,9 +61,16 @@ impl Statuses {
         event.fields.insert("destination", destination.to_owned());
         event.fields.insert("error", error);
         self.handle.status(event);
+        true
     }
 
-    fn back(&self, dropped: u64, down_for: Duration) {
+    /// The destination answered, the handler having dropped `dropped` records so far.
+    /// Returns whether this ended an outage (sent `back`, with the drops meanwhile).
+    pub fn up(&mut self, dropped: u64) -> bool {
+        let Some((since, dropped_then)) = self.since.take() else {
+            return false;
+        };
+        let (dropped, down_for) = (dropped.saturating_sub(dropped_then), since.elapsed());
         let destination = self.destination.as_str();
         let mut event = status(
             log::Level::Info,
@@ -64,11 +81,10 @@ impl Statuses {
         );
         event.fields.insert("destination", destination.to_owned());
         event.fields.insert("dropped", dropped);
-        event.fields.insert(
-            "down_ms",
-            u64::try_from(down_for.as_millis()).unwrap_or(u64::MAX),
-        );
+        let millis = u64::try_from(down_for.as_millis()).unwrap_or(u64::MAX);
+        event.fields.insert("down_ms", millis);
         self.handle.status(event);
+        true
     }
 }
 
@@ -82,36 +98,6 @@ pub(crate) fn status(level: log::Level, message: String) -> Event {
     event
 }
 
-/// The sending thread's view of an outage: since when, and the handler's drop count
-/// then. Sends one status when it starts and one when it ends.
-#[derive(Debug, Default)]
-pub(crate) struct Outage {
-    since: Option<(Instant, u64)>,
-}
-
-impl Outage {
-    /// A send or connection failed with `error`, the handler having dropped `dropped`
-    /// records so far. Returns whether this began an outage (sent `unreachable`).
-    pub fn down(&mut self, statuses: &Statuses, dropped: u64, error: &dyn Display) -> bool {
-        if self.since.is_some() {
-            return false;
-        }
-        self.since = Some((Instant::now(), dropped));
-        statuses.gone(error);
-        true
-    }
-
-    /// The destination answered, the handler having dropped `dropped` records so far.
-    /// Returns whether this ended an outage (sent `back`, with the drops meanwhile).
-    pub fn up(&mut self, statuses: &Statuses, dropped: u64) -> bool {
-        let Some((since, dropped_then)) = self.since.take() else {
-            return false;
-        };
-        statuses.back(dropped.saturating_sub(dropped_then), since.elapsed());
-        true
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,13 +106,12 @@ mod tests {
     fn one_status_per_transition_with_the_drops_meanwhile() {
         let core = std::sync::Arc::new(super::super::handle::Core::default());
         core.set_wake(|| {});
-        let statuses = Statuses::new(Handle::new(&core), "tcp://x".to_owned(), 10);
-        let mut outage = Outage::default();
-        assert!(!outage.up(&statuses, 0), "not down: nothing to say");
-        assert!(outage.down(&statuses, 3, &"refused"));
-        assert!(!outage.down(&statuses, 5, &"refused again"));
-        assert!(outage.up(&statuses, 10));
-        assert!(!outage.up(&statuses, 10));
+        let mut outage = Outage::new(Handle::new(&core), "tcp://x".to_owned(), 10);
+        assert!(!outage.up(0), "not down: nothing to say");
+        assert!(outage.down(3, &"refused"));
+        assert!(!outage.down(5, &"refused again"));
+        assert!(outage.up(10));
+        assert!(!outage.up(10));
         let sent = core.take_statuses();
         assert_eq!(sent.len(), 2);
         assert_eq!(

@@ -56,7 +56,7 @@ use ko_log_config::Backpressure;
 use serde::{Deserialize, Deserializer};
 
 use super::sender::{Backoff, Buffer};
-use super::status::{Outage, Statuses};
+use super::status::Outage;
 use super::Handle;
 use crate::{Error, Event, Handler, HandlerStats, ParamError};
 use record::{AnyValue, Record};
@@ -451,8 +451,7 @@ impl Otlp {
             reconnect: params.reconnect,
             endpoint: endpoint.clone(),
             body: Vec::new(),
-            statuses: Statuses::new(handle.clone(), endpoint.clone(), params.buffer),
-            outage: Outage::default(),
+            outage: Outage::new(handle.clone(), endpoint.clone(), params.buffer),
             backoff: Backoff::new(params.reconnect.min, params.reconnect.max),
         };
         let thread = {
@@ -488,27 +487,12 @@ struct Exporter {
     reconnect: Reconnect,
     endpoint: String,
     body: Vec<u8>,
-    /// Where `unreachable` and `back` are sent.
-    statuses: Statuses,
+    /// Tells the collector's outages (`unreachable`, `back`).
     outage: Outage,
     backoff: Backoff,
 }
 
 impl Exporter {
-    /// A request failed or was refused for now: the first time, queues `unreachable`.
-    fn went_down(&mut self, buffer: &Buffer<Record>, why: &dyn std::fmt::Display) {
-        let dropped = buffer.counts.dropped.load(Ordering::Relaxed);
-        buffer.set_down(true);
-        self.outage.down(&self.statuses, dropped, why);
-    }
-
-    /// The collector answered: after an outage, queues `back` with the drops meanwhile.
-    fn came_back(&mut self, buffer: &Buffer<Record>) {
-        let dropped = buffer.counts.dropped.load(Ordering::Relaxed);
-        buffer.set_down(false);
-        self.outage.up(&self.statuses, dropped);
-    }
-
     /// Sends one batch until it is acknowledged, rejected, or the shutdown deadline
     /// passes; counts the outcome.
     fn deliver(&mut self, batch: &[Record], buffer: &Buffer<Record>) {
@@ -543,11 +527,11 @@ impl Exporter {
             let delay = match result {
                 Ok(response) if (200..300).contains(&response.status) => {
                     buffer.counts.sent.fetch_add(n, Ordering::Relaxed);
-                    self.came_back(buffer);
+                    buffer.came_back(&mut self.outage);
                     return;
                 }
                 Ok(response) if matches!(response.status, 429 | 502 | 503 | 504) => {
-                    self.went_down(buffer, &format_args!("HTTP {}", response.status));
+                    buffer.went_down(&mut self.outage, &format_args!("HTTP {}", response.status));
                     match response.retry_after {
                         Some(after) => after.min(self.reconnect.max),
                         None => step,
@@ -555,7 +539,7 @@ impl Exporter {
                 }
                 Ok(response) => {
                     buffer.counts.dropped.fetch_add(n, Ordering::Relaxed);
-                    self.came_back(buffer);
+                    buffer.came_back(&mut self.outage);
                     crate::report::report(
                         REJECTED,
                         &format!(
@@ -568,7 +552,7 @@ impl Exporter {
                     return;
                 }
                 Err(error) => {
-                    self.went_down(buffer, &error);
+                    buffer.went_down(&mut self.outage, &error);
                     step
                 }
             };
