@@ -47,16 +47,18 @@ impl Backend {
     /// A file that cannot be opened, a bad processor or an invalid config is an error here,
     /// before anything is logged.
     pub fn new(config: Config) -> Result<(Backend, Guard), Error> {
+        config.validate()?;
         Backend::with_instances(config, Vec::new())
     }
 
-    /// [`Backend::new`] with handler values built in code ([`crate::Builder`]): each
-    /// replaces the placeholder of its name in `config.handlers`.
+    /// [`Backend::new`] for a `config` already valid (its loader or the caller checked
+    /// it: validation runs once), with handler values built in code
+    /// ([`crate::Builder`]): each replaces the placeholder of its name in
+    /// `config.handlers`.
     pub(crate) fn with_instances(
         config: Config,
         mut instances: Vec<Instance>,
     ) -> Result<(Backend, Guard), Error> {
-        config.validate()?;
         crate::registry::check()?;
         clock::local_offset();
         crate::panic::install_hook();
