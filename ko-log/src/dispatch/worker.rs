@@ -174,6 +174,8 @@ impl Worker {
             self.shared.room.wake_if(|| self.rx.len() <= half);
             self.report_drops(&mut state, drained);
             report_format_panics(&mut state);
+            // Status records wait for no flush: a queue that never runs dry has them too.
+            self.write_statuses();
             let orphans = self.shared.take_orphans();
             if orphans.is_empty() && drained {
                 self.flush_all(false);

@@ -18,7 +18,7 @@
 //! a handler built on its own (no backend) gets [`Handle::detached`], whose status
 //! records are said on stderr.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -40,6 +40,8 @@ pub(crate) struct Core {
     deadline: OnceLock<Instant>,
     /// Status records waiting for the dispatcher, with the id of the handle they are from.
     statuses: Mutex<Vec<(u64, Event)>>,
+    /// Whether `statuses` may hold some: what the dispatcher reads after every batch.
+    waiting: AtomicBool,
 }
 
 impl std::fmt::Debug for Core {
@@ -84,12 +86,16 @@ impl Core {
 
     /// Takes the status records sent so far, each with the id of its handle.
     pub fn take_statuses(&self) -> Vec<(u64, Event)> {
+        if !self.has_statuses() {
+            return Vec::new();
+        }
+        self.waiting.store(false, Ordering::Release);
         std::mem::take(&mut *lock(&self.statuses))
     }
 
-    /// Whether status records are waiting.
+    /// Whether status records are waiting (an atomic load).
     pub fn has_statuses(&self) -> bool {
-        !lock(&self.statuses).is_empty()
+        self.waiting.load(Ordering::Acquire)
     }
 }
 
@@ -138,6 +144,7 @@ impl Handle {
         match self.core.wake.get() {
             Some(wake) => {
                 lock(&self.core.statuses).push((self.id, event));
+                self.core.waiting.store(true, Ordering::Release);
                 wake();
             }
             None => crate::report::say("HANDLER::Status::WARNING", &event.message),
