@@ -380,3 +380,51 @@ fn the_outage_record_of_an_idle_program_is_written_without_another_record() {
     });
     drop(guard);
 }
+
+/// Issue 20: an idle program's figures are current once its destination is back, with
+/// no record logged and no flush asked: the refused first connection is a retry, and
+/// the record sent after it is `sent` (the `back` record, sent after the figures, makes
+/// the dispatcher read them).
+#[test]
+fn an_idle_programs_figures_are_current_once_the_destination_is_back() {
+    const NAME: &str = "an_idle_programs_figures_are_current_once_the_destination_is_back";
+    if !support::is_child(NAME) {
+        support::run_child_ok(NAME, &[]);
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let address = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let text = format!(
+        r#"
+        [loggers.root]
+        handlers = ["net", "file"]
+        [handlers.file]
+        type = "file"
+        path = "{}"
+        [handlers.net]
+        type = "socket"
+        address = "{address}"
+        reconnect = {{ min = "10ms", max = "50ms" }}
+        "#,
+        path.display()
+    );
+    let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
+    log::info!("the only record");
+    support::wait_until("the unreachable record", || {
+        support::lines(&path)
+            .iter()
+            .any(|line| line.contains("is unreachable"))
+    });
+    let listener = TcpListener::bind(address).unwrap();
+    let (stream, _) = listener.accept().unwrap();
+    assert_eq!(read_lines(stream, 1, Duration::from_secs(10)).len(), 1);
+    support::wait_until("sent and retried, in the figures, unasked", || {
+        let stats = ko_log::stats().handler("net").unwrap();
+        stats.sent == 1 && stats.retries >= 1 && stats.reconnects == 0
+    });
+    drop(guard);
+}

@@ -632,7 +632,6 @@ fn run<X: Transport>(
                 match transport.connect(budget.max(Duration::from_millis(1))) {
                     Ok(()) => {
                         connected = true;
-                        buffer.came_back(&mut outage);
                         if ever_connected {
                             counts.reconnects.fetch_add(1, Ordering::Relaxed);
                         }
@@ -654,6 +653,9 @@ fn run<X: Transport>(
                     failed = false;
                     counts.sent.fetch_add(rest.len() as u64, Ordering::Relaxed);
                     rest = &[];
+                    // After the figures: the `back` record wakes the dispatcher, which
+                    // then reads them.
+                    buffer.came_back(&mut outage);
                 }
                 Err(error) => {
                     let sent = error.sent.min(rest.len());
