@@ -523,6 +523,8 @@ impl Exporter {
                 .counts
                 .reconnects
                 .store(self.client.reconnects, Ordering::Relaxed);
+            let retried = std::mem::take(&mut self.client.retried);
+            buffer.counts.retries.fetch_add(retried, Ordering::Relaxed);
             let step = self.backoff.next();
             let delay = match result {
                 Ok(response) if (200..300).contains(&response.status) => {
