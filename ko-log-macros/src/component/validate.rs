@@ -73,6 +73,10 @@ pub(crate) fn shape(kind: Kind, function: &ItemFn, errors: &mut Errors) -> Optio
                     "a handler's second argument is its handle: `handle: &ko_log::handler::Handle`",
                 ),
             },
+            FnArg::Typed(_) if index > 1 && kind == Kind::Handler => errors.at(
+                input.span(),
+                "a handler takes its params and, optionally, its handle: `fn name(params: &Params, handle: &ko_log::handler::Handle) -> impl ko_log::Handler`",
+            ),
             FnArg::Typed(_) if index > 0 => errors.at(
                 input.span(),
                 format!(
