@@ -102,7 +102,7 @@ pub fn reload() -> Result<Reloaded, Error> {
 /// file. Handlers built in code ([`crate::Builder::handler`]) are kept when the new config
 /// has their placeholder unchanged under the same name.
 pub fn reconfigure(config: Config) -> Result<Reloaded, Error> {
-    installed()?.reconfigure(config)
+    installed()?.reconfigure(config, true)
 }
 
 fn installed() -> Result<&'static Backend, Error> {
@@ -316,7 +316,7 @@ impl Backend {
     /// Applies the config file `path` whose bytes are `text`.
     pub(crate) fn reload_bytes(&self, path: &Path, text: &[u8]) -> Result<Reloaded, Error> {
         match Config::from_file_bytes(path, text) {
-            Ok(config) => self.reconfigure(config),
+            Ok(config) => self.reconfigure(config, false),
             Err(error) => {
                 let error = Error::Config(error);
                 refused(&error);
@@ -325,8 +325,9 @@ impl Backend {
         }
     }
 
-    /// [`reconfigure`] for this backend (module docs).
-    pub(crate) fn reconfigure(&self, config: Config) -> Result<Reloaded, Error> {
+    /// [`reconfigure`] for this backend (module docs); `validate`: `config` was not
+    /// loaded from a file (whose loader validated it).
+    pub(crate) fn reconfigure(&self, config: Config, validate: bool) -> Result<Reloaded, Error> {
         if on_dispatcher() {
             return Err(Error::Reload(
                 "called from the dispatcher thread (a processor, renderer or handler)".to_owned(),
@@ -335,7 +336,7 @@ impl Backend {
         if self.shared.is_closed() {
             return Err(Error::Reload("ko-log has shut down".to_owned()));
         }
-        let result = self.apply(config);
+        let result = self.apply(config, validate);
         match &result {
             Ok(reloaded) => applied(reloaded),
             Err(error) => refused(error),
@@ -343,13 +344,15 @@ impl Backend {
         result
     }
 
-    fn apply(&self, mut config: Config) -> Result<Reloaded, Error> {
+    fn apply(&self, mut config: Config, validate: bool) -> Result<Reloaded, Error> {
         // One reload at a time: each plans against the config the last one left.
         let mut live = self.live();
         if live.reads_env {
             config.apply_env_filter()?;
         }
-        config.validate()?;
+        if validate {
+            config.validate()?;
+        }
         crate::registry::check()?;
         let plan = plan(&live, &config, &self.shared.core)?;
         let generation = live.generation + 1;

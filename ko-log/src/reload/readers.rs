@@ -667,7 +667,7 @@ mod tests {
             Config::from_str("[loggers.root]\nlevel = \"info\"\n", Format::Toml).expect("config");
         std::thread::scope(|scope| {
             let go = park_in_capture(scope, backend);
-            let reloaded = backend.reconfigure(without_probe).expect("reloaded");
+            let reloaded = backend.reconfigure(without_probe, true).expect("reloaded");
             assert_eq!(reloaded.closed, ["probe"]);
             assert_eq!(written.wait_for(0), Vec::<String>::new());
             drop(go);
@@ -723,7 +723,7 @@ mod tests {
                 }
             });
             assert_eq!(answers.recv_timeout(HUNG), Ok((true, Some(0))));
-            backend.reconfigure(error_only).expect("reloaded");
+            backend.reconfigure(error_only, true).expect("reloaded");
             let _ = step.send(());
             assert_eq!(answers.recv_timeout(HUNG), Ok((false, Some(1))));
             let _ = step.send(());
