@@ -96,8 +96,11 @@ fn tcp_records_logged_while_the_receiver_is_down_are_delivered_when_it_starts() 
     for i in 0..100 {
         log_record(&backend, log::Level::Info, i, "early");
     }
-    backend.flush();
-    std::thread::sleep(Duration::from_millis(300));
+    // The first connection was refused and tried again: a retry, counted (issue 20).
+    support::wait_until("a retry after the refused connection", || {
+        backend.flush();
+        backend.stats().handler("net").unwrap().retries >= 1
+    });
     let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
     let (stream, _) = listener.accept().unwrap();
     stream
@@ -108,8 +111,11 @@ fn tcp_records_logged_while_the_receiver_is_down_are_delivered_when_it_starts() 
     assert_eq!(got, (0..100).collect::<Vec<_>>());
     backend.flush();
     let stats = backend.stats().handler("net").unwrap();
-    assert_eq!((stats.sent, stats.dropped), (100, 0));
-    assert!(stats.retries == 0, "{stats:?}");
+    assert_eq!(
+        (stats.sent, stats.dropped, stats.reconnects),
+        (100, 0, 0),
+        "{stats:?}"
+    );
     drop(guard);
 }
 
@@ -162,7 +168,8 @@ fn tcp_delivery_resumes_after_the_receiver_restarts_and_losses_stay_bounded() {
     assert_eq!(got.last(), Some(&999));
     backend.flush();
     let stats = backend.stats().handler("net").unwrap();
-    assert!(stats.reconnects >= 1, "{stats:?}");
+    assert_eq!(stats.reconnects, 1, "{stats:?}");
+    assert!(stats.retries >= 1, "{stats:?}");
     let _ = writeln_stderr(&format!(
         "tcp restart: lost {lost} of 500, resumed after {resumed:?}, {stats:?}"
     ));
@@ -370,6 +377,54 @@ fn the_outage_record_of_an_idle_program_is_written_without_another_record() {
         support::lines(&path)
             .iter()
             .any(|line| line.contains("is unreachable"))
+    });
+    drop(guard);
+}
+
+/// Issue 20: an idle program's figures are current once its destination is back, with
+/// no record logged and no flush asked: the refused first connection is a retry, and
+/// the record sent after it is `sent` (the `back` record, sent after the figures, makes
+/// the dispatcher read them).
+#[test]
+fn an_idle_programs_figures_are_current_once_the_destination_is_back() {
+    const NAME: &str = "an_idle_programs_figures_are_current_once_the_destination_is_back";
+    if !support::is_child(NAME) {
+        support::run_child_ok(NAME, &[]);
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let address = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let text = format!(
+        r#"
+        [loggers.root]
+        handlers = ["net", "file"]
+        [handlers.file]
+        type = "file"
+        path = "{}"
+        [handlers.net]
+        type = "socket"
+        address = "{address}"
+        reconnect = {{ min = "10ms", max = "50ms" }}
+        "#,
+        path.display()
+    );
+    let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
+    log::info!("the only record");
+    support::wait_until("the unreachable record", || {
+        support::lines(&path)
+            .iter()
+            .any(|line| line.contains("is unreachable"))
+    });
+    let listener = TcpListener::bind(address).unwrap();
+    let (stream, _) = listener.accept().unwrap();
+    assert_eq!(read_lines(stream, 1, Duration::from_secs(10)).len(), 1);
+    support::wait_until("sent and retried, in the figures, unasked", || {
+        let stats = ko_log::stats().handler("net").unwrap();
+        stats.sent == 1 && stats.retries >= 1 && stats.reconnects == 0
     });
     drop(guard);
 }

@@ -47,19 +47,22 @@ impl Backend {
     /// A file that cannot be opened, a bad processor or an invalid config is an error here,
     /// before anything is logged.
     pub fn new(config: Config) -> Result<(Backend, Guard), Error> {
+        config.validate()?;
         Backend::with_instances(config, Vec::new())
     }
 
-    /// [`Backend::new`] with handler values built in code ([`crate::Builder`]): each
-    /// replaces the placeholder of its name in `config.handlers`.
+    /// [`Backend::new`] for a `config` already valid (its loader or the caller checked
+    /// it: validation runs once), with handler values built in code
+    /// ([`crate::Builder`]): each replaces the placeholder of its name in
+    /// `config.handlers`.
     pub(crate) fn with_instances(
         config: Config,
         mut instances: Vec<Instance>,
     ) -> Result<(Backend, Guard), Error> {
-        config.validate()?;
         crate::registry::check()?;
         clock::local_offset();
         crate::panic::install_hook();
+        let shared = Arc::new(Shared::default());
         let mut pipelines = Vec::with_capacity(config.handlers.len());
         for (name, handler) in &config.handlers {
             let instance = instances
@@ -68,12 +71,11 @@ impl Backend {
                 .map(|at| instances.swap_remove(at));
             pipelines.push(match instance {
                 Some(instance) => instance_pipeline(handler, instance)?,
-                None => build_pipeline(name, handler)?,
+                None => build_pipeline(name, handler, &shared.core)?,
             });
         }
         let live = Live::new(&config, &pipelines);
         let routes = Arc::new(live.routes(&config, 0));
-        let shared = Arc::new(Shared::default());
         shared.counters.set_handlers(live.counters());
         *crate::dispatch::lock(&shared.holds) = live.holds().collect();
         let (queue, control) = Queue::new(
@@ -82,6 +84,12 @@ impl Backend {
             Arc::clone(&shared),
         );
         let queue = Arc::new(queue);
+        let weak = Arc::downgrade(&queue);
+        shared.core.set_wake(move || {
+            if let Some(queue) = weak.upgrade() {
+                queue.wake();
+            }
+        });
         let (done_tx, done_rx) = flume::bounded(1);
         let worker = Worker {
             control,
@@ -330,12 +338,6 @@ impl Backend {
         None
     }
 
-    /// Wakes the dispatcher (never waits): it flushes its handlers when it finds the
-    /// queue dry, which makes them log the status records their threads queued.
-    pub(crate) fn wake(&self) {
-        self.queue.wake();
-    }
-
     /// Queues a record from async code (see [`crate::ainfo!`]), routed by `routes`
     /// (counted in flight until it is queued, or the future dropped, so that a reload
     /// keeps their generation until then); under a raised hold the task waits, not its
@@ -406,6 +408,7 @@ pub(crate) fn instance_pipeline(
         renderer,
         handler: instance.handler,
         counters: Arc::default(),
+        handle: 0,
     })
 }
 
@@ -444,7 +447,12 @@ pub(crate) fn processors(
         .collect()
 }
 
-pub(crate) fn build_pipeline(name: &str, config: &HandlerConfig) -> Result<Pipeline, Error> {
+/// The pipeline of handler `name`, whose handle is made on `core`.
+pub(crate) fn build_pipeline(
+    name: &str,
+    config: &HandlerConfig,
+    core: &Arc<handler::handle::Core>,
+) -> Result<Pipeline, Error> {
     // A `compress` codec left out of this build: located at `compress`, not at `path`.
     if let ko_log_config::HandlerKind::RotatingFile(rotating) = &config.kind {
         if let Some(message) = handler::rotating_file_unsupported(rotating) {
@@ -458,7 +466,8 @@ pub(crate) fn build_pipeline(name: &str, config: &HandlerConfig) -> Result<Pipel
             });
         }
     }
-    let handler = handler::build(&config.kind).map_err(|error| match error {
+    let handle = handler::Handle::new(core);
+    let handler = handler::open(&config.kind, &handle).map_err(|error| match error {
         // Already located (an unknown `type`, bad params, a constructor's error).
         Error::Config(located) => Error::Config(located),
         // A handler that cannot start (a file it cannot open) is a mistake in the config
@@ -486,6 +495,7 @@ pub(crate) fn build_pipeline(name: &str, config: &HandlerConfig) -> Result<Pipel
         renderer,
         handler,
         counters: Arc::default(),
+        handle: handle.id(),
     })
 }
 

@@ -151,6 +151,7 @@ impl Builder {
         if let Some(error) = self.error {
             return Err(error);
         }
+        self.config.validate()?;
         Backend::with_instances(self.config, self.instances)
     }
 

@@ -119,7 +119,7 @@ pub fn init_from_file(path: impl AsRef<Path>) -> Result<Guard, Error> {
     let text = Config::read_file(path)?;
     let config = Config::from_file_bytes(path, &text)?;
     let watch = config.watch;
-    let guard = init(config)?;
+    let guard = init_with(config, false)?;
     if let Some(backend) = installed() {
         backend
             .live
@@ -138,7 +138,7 @@ pub fn init_from_file(path: impl AsRef<Path>) -> Result<Guard, Error> {
 pub fn init_from_str(text: &str, format: Format) -> Result<Guard, Error> {
     let config = Config::from_str(text, format)?;
     let watch = config.watch;
-    let guard = init(config)?;
+    let guard = init_with(config, false)?;
     if watch != Watch::Off {
         log::warn!(
             target: "ko_log",
@@ -165,10 +165,18 @@ pub fn init_default() -> Result<Guard, Error> {
 /// (`warn,my_app::db=debug`): the environment wins over the config, whether that came from
 /// a file or from code. A bad directive refuses init with a [`crate::config::ConfigError`]
 /// located in the variable. See docs/CONFIG.md, `env_filter`.
-pub fn init(mut config: Config) -> Result<Guard, Error> {
+pub fn init(config: Config) -> Result<Guard, Error> {
+    init_with(config, true)
+}
+
+/// [`init`], validating `config` only when its loader did not (`validate`).
+fn init_with(mut config: Config, validate: bool) -> Result<Guard, Error> {
     let guard = claim_and_install(|| {
         config.apply_env_filter()?;
-        Backend::new(config)
+        if validate {
+            config.validate()?;
+        }
+        Backend::with_instances(config, Vec::new())
     })?;
     reads_env();
     Ok(guard)

@@ -31,13 +31,17 @@ use std::fmt;
 use ko_log_config::node::Params;
 use ko_log_config::ConfigError;
 
+use crate::handler::Handle;
 use crate::{Error, Handler, Process, Render};
+
+/// What `#[ko_log::handler]` registers: builds the handler from its params and handle.
+pub type BuildHandler = fn(&Params, &Handle) -> Result<Box<dyn Handler>, Error>;
 
 /// Builds a component from its config params: one variant per component kind.
 #[derive(Debug, Clone, Copy)]
 pub enum Constructor {
-    /// `#[ko_log::handler]`.
-    Handler(fn(&Params) -> Result<Box<dyn Handler>, Error>),
+    /// `#[ko_log::handler]`: built with its params and its [`crate::handler::Handle`].
+    Handler(BuildHandler),
     /// `#[ko_log::renderer]`.
     Renderer(fn(&Params) -> Result<Box<dyn Render>, Error>),
     /// `#[ko_log::processor]`.
@@ -220,12 +224,16 @@ fn construct<T>(
 }
 
 /// Builds the handler registered under `name` from `params`.
-pub(crate) fn handler(name: &str, params: &Params) -> Result<Box<dyn Handler>, Error> {
+pub(crate) fn handler(
+    name: &str,
+    params: &Params,
+    handle: &crate::handler::Handle,
+) -> Result<Box<dyn Handler>, Error> {
     let registration = resolve(Kind::Handler, name, params)?;
     match registration.construct {
-        Constructor::Handler(build) => {
-            construct(Kind::Handler, registration, params, || build(params))
-        }
+        Constructor::Handler(build) => construct(Kind::Handler, registration, params, || {
+            build(params, handle)
+        }),
         _ => Err(params
             .unknown_type("handler", &known_names(Kind::Handler))
             .into()),

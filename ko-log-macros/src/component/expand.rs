@@ -11,9 +11,9 @@
 //!         Ok(typed)
 //!     }
 //!     fn __ko_log_check(params: &Params) -> Result<(), ko_log::Error> { .. }  // the same, dropped
-//!     fn __ko_log_construct(params: &Params) -> Result<Box<dyn Handler>, ko_log::Error> {
+//!     fn __ko_log_construct(params: &Params, handle: &Handle) -> Result<Box<dyn Handler>, ko_log::Error> {
 //!         let typed = __ko_log_params_of(params)?;
-//!         let value = audit_db(&typed);
+//!         let value = audit_db(&typed);                     // or audit_db(&typed, handle)
 //!         handler("audit_db", params, value)                 // spanned at the return type
 //!     }
 //!     inventory::submit! { Registration { name: "audit_db", construct: Constructor::Handler(__ko_log_construct), check: __ko_log_check, schema: None, .. } }
@@ -78,10 +78,17 @@ pub(crate) fn registration(
         },
         None => quote!(::core::option::Option::None),
     };
-    let call = match &shape.params {
-        Some(_) => quote!(#ident(&__ko_log_typed)),
-        None => quote!(#ident()),
+    let call = match (&shape.params, shape.handle) {
+        (Some(_), true) => quote!(#ident(&__ko_log_typed, __ko_log_handle)),
+        (Some(_), false) => quote!(#ident(&__ko_log_typed)),
+        (None, _) => quote!(#ident()),
     };
+    // A handler's constructor is given the handler's handle, used or not.
+    let handle = match kind {
+        Kind::Handler => quote!(, __ko_log_handle: &::ko_log::handler::Handle),
+        _ => quote!(),
+    };
+    let unused = (kind == Kind::Handler && !shape.handle).then(|| quote!(let _ = __ko_log_handle;));
     let params = quote! {
         let __ko_log_typed = __ko_log_params_of(__ko_log_params)?;
     };
@@ -136,11 +143,13 @@ pub(crate) fn registration(
                 __ko_log_params_of(__ko_log_params).map(::core::mem::drop)
             }
             fn __ko_log_construct(
-                __ko_log_params: &::ko_log::__private::component::Params,
+                __ko_log_params: &::ko_log::__private::component::Params
+                #handle
             ) -> ::core::result::Result<
                 ::std::boxed::Box<dyn #component>,
                 ::ko_log::Error,
             > {
+                #unused
                 #params
                 let #value = #call;
                 #built

@@ -4,6 +4,7 @@
 //! ```text
 //! fn name(params: &Params) -> Component     a component with params
 //! fn name() -> Component                    a component without params
+//! fn name(params: &Params, handle: &Handle) a handler that uses its handle
 //! ```
 //!
 //! What only the compiler can check (the params type is `DeserializeOwned`, the return
@@ -22,6 +23,8 @@ use crate::errors::Errors;
 pub(crate) struct Shape {
     /// The params type (`MyParams` of `params: &MyParams`), or `None` for no params.
     pub params: Option<Type>,
+    /// A handler takes its `ko_log::handler::Handle` too, by reference, after its params.
+    pub handle: bool,
     /// The return type.
     pub output: Type,
 }
@@ -54,6 +57,7 @@ pub(crate) fn shape(kind: Kind, function: &ItemFn, errors: &mut Errors) -> Optio
         errors.at(variadic.span(), format!("a {what} has the shape `{shape}`"));
     }
     let mut params = None;
+    let mut handle = false;
     for (index, input) in sig.inputs.iter().enumerate() {
         match input {
             FnArg::Receiver(receiver) => errors.at(
@@ -61,6 +65,17 @@ pub(crate) fn shape(kind: Kind, function: &ItemFn, errors: &mut Errors) -> Optio
                 format!(
                     "a {what} is a free function, not a method: ko-log calls it without a `self`"
                 ),
+            ),
+            FnArg::Typed(typed) if index == 1 && kind == Kind::Handler => match &*typed.ty {
+                Type::Reference(reference) if reference.mutability.is_none() => handle = true,
+                other => errors.at(
+                    other.span(),
+                    "a handler's second argument is its handle: `handle: &ko_log::handler::Handle`",
+                ),
+            },
+            FnArg::Typed(_) if index > 1 && kind == Kind::Handler => errors.at(
+                input.span(),
+                "a handler takes its params and, optionally, its handle: `fn name(params: &Params, handle: &ko_log::handler::Handle) -> impl ko_log::Handler`",
             ),
             FnArg::Typed(_) if index > 0 => errors.at(
                 input.span(),
@@ -99,7 +114,11 @@ pub(crate) fn shape(kind: Kind, function: &ItemFn, errors: &mut Errors) -> Optio
         }
     };
     match output {
-        Some(output) if before && errors.is_empty() => Some(Shape { params, output }),
+        Some(output) if before && errors.is_empty() => Some(Shape {
+            params,
+            handle,
+            output,
+        }),
         _ => None,
     }
 }

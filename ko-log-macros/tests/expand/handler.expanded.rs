@@ -17,10 +17,12 @@ const _: () = {
     }
     fn __ko_log_construct(
         __ko_log_params: &::ko_log::__private::component::Params,
+        __ko_log_handle: &::ko_log::handler::Handle,
     ) -> ::core::result::Result<
         ::std::boxed::Box<dyn ::ko_log::Handler>,
         ::ko_log::Error,
     > {
+        let _ = __ko_log_handle;
         let __ko_log_typed = __ko_log_params_of(__ko_log_params)?;
         let __ko_log_handler = audit_db(&__ko_log_typed);
         ::ko_log::__private::component::handler(

@@ -89,6 +89,9 @@ pub(crate) struct Shared {
     /// (the count of records dropped since the signal): a record logged after that waits
     /// here for the end, so the count said is the count dropped.
     pub last_word: Mutex<()>,
+    /// What the handlers' handles share with the dispatcher: their status records, the
+    /// shutdown deadline, the wake-up.
+    pub core: Arc<crate::handler::handle::Core>,
 }
 
 /// A signal that is ending the process (`flush_on_signals`).
@@ -192,45 +195,6 @@ thread_local! {
     /// the queue was full under `block`: it cannot wait for room only it can make, so it
     /// keeps them here and writes them after the current batch.
     static ASIDE: std::cell::RefCell<Vec<Msg>> = const { std::cell::RefCell::new(Vec::new()) };
-
-    /// Set by the dispatcher as it shuts down: until when the handlers it drops next may
-    /// deliver what they hold ([`drain_deadline`]).
-    static DRAIN_DEADLINE: std::cell::Cell<Option<Instant>> = const { std::cell::Cell::new(None) };
-
-    /// Set by the dispatcher as it ends on a signal: until when a handler whose
-    /// destination cannot be reached may keep trying ([`unreachable_deadline`]).
-    static UNREACHABLE_DEADLINE: std::cell::Cell<Option<Instant>> = const { std::cell::Cell::new(None) };
-}
-
-/// When a signal ends the process (`flush_on_signals`): until when a network handler
-/// whose destination cannot be reached may keep trying to connect before it gives up what
-/// it holds, [`guard::UNREACHABLE_GRACE`] after the dispatcher has written everything.
-/// `None` otherwise (the guard dropped: the drain deadline alone applies).
-pub(crate) fn unreachable_deadline() -> Option<Instant> {
-    UNREACHABLE_DEADLINE.try_with(|d| d.get()).ok().flatten()
-}
-
-fn set_unreachable_deadline(deadline: Option<Instant>) {
-    let _ = UNREACHABLE_DEADLINE.try_with(|d| d.set(deadline));
-}
-
-/// The shutdown deadline of the dispatcher this thread runs, once it is shutting down.
-pub(crate) fn drain_deadline() -> Option<Instant> {
-    DRAIN_DEADLINE.try_with(|d| d.get()).ok().flatten()
-}
-
-/// How long a handler may wait now for its destination: `limit`, cut at the
-/// dispatcher's shutdown deadline once it is shutting down (so a slow destination cannot
-/// make the guard give up on the dispatcher).
-pub(crate) fn wait_at_most(limit: std::time::Duration) -> std::time::Duration {
-    match drain_deadline() {
-        Some(deadline) => limit.min(deadline.saturating_duration_since(Instant::now())),
-        None => limit,
-    }
-}
-
-fn set_drain_deadline(deadline: Option<Instant>) {
-    let _ = DRAIN_DEADLINE.try_with(|d| d.set(deadline));
 }
 
 /// Keeps a record the dispatcher logged aside, unless `limit` are already waiting there;
@@ -268,51 +232,8 @@ pub(crate) fn on_dispatcher() -> bool {
     ON_DISPATCHER.try_with(|flag| flag.get()).unwrap_or(false)
 }
 
-thread_local! {
-    /// True on the threads ko-log starts for its handlers and reloads (senders,
-    /// exporters, compression, retirement, watching): see [`mark_own_thread`].
-    static OWN_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Marks this thread as one of ko-log's own: a record it logs (a crate it calls, such as
-/// a TLS library, may log) is never held by a `block` handler's hold, since the thread
-/// may be the very one that would lower it. Such records over-fill the buffer instead,
-/// within its bound.
-pub(crate) fn mark_own_thread() {
-    let _ = OWN_THREAD.try_with(|flag| flag.set(true));
-}
-
-/// Whether this thread never waits at a hold: the dispatcher, or one of ko-log's own.
+/// Whether this thread never waits at a hold: the dispatcher, or one of ko-log's own
+/// (started through a handler's [`crate::handler::Handle`], or a reload's).
 pub(crate) fn never_held() -> bool {
-    on_dispatcher() || OWN_THREAD.try_with(|flag| flag.get()).unwrap_or(false)
-}
-
-#[cfg(test)]
-mod tests {
-
-    /// ko-log's own threads (senders, exporters …) are never held; other threads are.
-    #[test]
-    fn only_marked_threads_are_never_held() {
-        assert!(!super::never_held());
-        let marked = std::thread::spawn(|| {
-            super::mark_own_thread();
-            super::never_held()
-        });
-        assert!(marked.join().expect("thread"));
-        assert!(!super::never_held(), "the mark is per thread");
-    }
-    use std::time::{Duration, Instant};
-
-    #[test]
-    fn waits_are_cut_at_the_shutdown_deadline_once_it_is_set() {
-        assert_eq!(
-            super::wait_at_most(Duration::from_secs(10)),
-            Duration::from_secs(10)
-        );
-        super::set_drain_deadline(Some(Instant::now() + Duration::from_millis(50)));
-        assert!(super::wait_at_most(Duration::from_secs(10)) <= Duration::from_millis(50));
-        super::set_drain_deadline(Some(Instant::now() - Duration::from_millis(1)));
-        assert_eq!(super::wait_at_most(Duration::from_secs(10)), Duration::ZERO);
-        super::set_drain_deadline(None);
-    }
+    on_dispatcher() || crate::handler::handle::is_own_thread()
 }

@@ -59,6 +59,9 @@ pub(crate) struct Pipeline {
     pub structured: bool,
     /// What [`crate::Stats::handler`] reads for this handler.
     pub counters: Arc<HandlerCounters>,
+    /// The id of the handler's [`crate::handler::Handle`] (0: it has none): its status
+    /// records go to every handler but this one.
+    pub handle: u64,
 }
 
 /// A generation of the config a reload made, for the dispatcher to take up.
@@ -161,6 +164,8 @@ impl Worker {
             self.report_drops(&mut state, drained);
             report_format_panics(&mut state);
             report::tick();
+            // Status records wait for no flush: a queue that never runs dry has them too.
+            self.write_statuses();
             if drained && state.dirty {
                 state.dirty = false;
                 self.flush_all(false);
@@ -360,20 +365,20 @@ impl Worker {
         // From here on network handlers keep within the guard's deadline (less a margin
         // for joining): in the last flush, and when they are dropped as this thread ends
         // right after, delivering what they hold.
-        super::set_drain_deadline(Some(
+        self.shared.core.set_deadline(
             self.shared
                 .deadline
                 .get()
                 .copied()
                 .unwrap_or_else(|| Instant::now() + self.queue.drain_timeout)
                 + super::guard::FLUSH_GRACE / 2,
-        ));
+        );
         self.adopt();
         self.flush_all(true);
         // What that flush logged (a network handler's status record, such as its
         // collector being unreachable) is written too, not left stranded in a lane.
         for _ in 0..LAST_ROUNDS {
-            let mut logged = super::has_aside();
+            let mut logged = super::has_aside() || self.shared.core.has_statuses();
             while let Ok(msg) = self.control.try_recv() {
                 self.control(msg, state);
             }
@@ -396,7 +401,9 @@ impl Worker {
         // Everything is written. Ending on a signal, the network handlers dropped next
         // get at most UNREACHABLE_GRACE more to reach a destination that is down.
         if self.shared.ending_by.get().is_some() {
-            super::set_unreachable_deadline(Some(Instant::now() + super::guard::UNREACHABLE_GRACE));
+            self.shared
+                .core
+                .set_unreachable_deadline(Instant::now() + super::guard::UNREACHABLE_GRACE);
         }
     }
 
@@ -538,6 +545,7 @@ impl Worker {
     /// shutdown, not the queue running dry), then copies each one's own figures into the
     /// shared counters.
     fn flush_all(&mut self, sync: bool) {
+        self.write_statuses();
         self.flush_pipelines(sync);
         let mut lost = 0;
         for pipeline in self.pipelines.iter().flatten() {
@@ -550,6 +558,34 @@ impl Worker {
                 .unwrap_or_else(|e| e.into_inner()) = counts;
         }
         self.shared.counters.lost.store(lost, Ordering::Release);
+    }
+
+    /// Writes the status records handlers sent through their handles to every handler
+    /// the `ko_log` target routes to, but the one each is about.
+    fn write_statuses(&mut self) {
+        let mut buf = Vec::new();
+        for (from, mut event) in self.shared.core.take_statuses() {
+            let Some(routes) = self.generations.last() else {
+                return;
+            };
+            let route = routes.lookup("ko_log");
+            if routes.get(route).is_none_or(|r| event.level > r.level) {
+                continue;
+            }
+            let routed = Routed {
+                generation: routes.generation(),
+                route: route as u32,
+            };
+            let own = self
+                .pipelines
+                .iter()
+                .position(|p| p.as_ref().is_some_and(|p| p.handle == from));
+            let taken = own.and_then(|slot| self.pipelines[slot].take());
+            self.dispatch(routed, &mut event, None, &mut buf);
+            if let (Some(slot), Some(pipeline)) = (own, taken) {
+                self.pipelines[slot] = Some(pipeline);
+            }
+        }
     }
 
     fn flush_pipelines(&mut self, sync: bool) {

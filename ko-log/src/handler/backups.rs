@@ -5,7 +5,9 @@
 //! a removal by retention, a compressed file renamed into place and its plain file
 //! removed) happens under one mutex, which also holds the compression jobs. The dispatcher
 //! takes it for the renames of a rotation; the compression thread takes it only to open
-//! its source and to put its result in place, never while it compresses. A job names its
+//! its source and to put its result in place, never while it compresses. The jobs reach
+//! the thread through the bounded buffer every handler thread uses (`sender`'s
+//! [`Buffer`]), which also bounds the waits for them and the shutdown. A job names its
 //! backup by number, and a rotation that shifts the backups moves the numbers of the jobs
 //! with them, so a compression that finishes after a rotation puts `app.log.2.gz` beside
 //! what is now `app.log.2`.
@@ -31,12 +33,11 @@
 //! it from its next flush, so it is counted in `stats().handler(NAME).errors`. A failed
 //! compression keeps the plain file.
 
-use std::collections::VecDeque;
 use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -46,6 +47,7 @@ use super::open;
 use super::rotation::{
     expired, kind_path, parse_name, rotation_plan, temp_path, Aged, Found, Kind, Name,
 };
+use super::sender::Buffer;
 use crate::clock::WallClock;
 use crate::Error;
 
@@ -84,57 +86,63 @@ enum Task {
     Check(Codec),
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 struct Job {
-    /// The backup's number now; `None` once retention removed it.
-    n: Option<usize>,
+    /// The backup's number now (read and changed under the lock); 0 once retention
+    /// removed it.
+    n: AtomicUsize,
     task: Task,
+}
+
+impl Job {
+    fn number(&self) -> Option<usize> {
+        Some(self.n.load(Ordering::Relaxed)).filter(|&n| n > 0)
+    }
 }
 
 #[derive(Debug, Default)]
 struct State {
-    jobs: VecDeque<Job>,
-    /// The job the thread is on.
-    active: Option<Job>,
+    /// The jobs not finished, queued or in progress, in order.
+    jobs: Vec<Arc<Job>>,
     failures: Vec<Failure>,
-    /// The handler is shutting down: the thread ends once the jobs are done.
-    closing: bool,
-    /// The thread has ended.
-    exited: bool,
 }
 
 impl State {
-    /// The jobs of backup `n`, the one in progress included.
-    fn jobs_mut(&mut self) -> impl Iterator<Item = &mut Job> {
-        self.jobs.iter_mut().chain(self.active.as_mut())
-    }
-
     /// Forgets the jobs of backup `n` (removed).
     fn cancel(&mut self, n: usize) {
-        for job in self.jobs_mut().filter(|job| job.n == Some(n)) {
-            job.n = None;
+        for job in self.jobs.iter().filter(|job| job.number() == Some(n)) {
+            job.n.store(0, Ordering::Relaxed);
         }
     }
 
     /// Backup `n` is now `n + 1`.
     fn moved(&mut self, n: usize) {
-        for job in self.jobs_mut().filter(|job| job.n == Some(n)) {
-            job.n = Some(n + 1);
+        for job in self.jobs.iter().filter(|job| job.number() == Some(n)) {
+            job.n.store(n + 1, Ordering::Relaxed);
         }
     }
 
+    /// Queues a job for backup `n`.
+    fn queue(&mut self, jobs: &Buffer<Arc<Job>>, n: usize, task: Task) {
+        let job = Arc::new(Job {
+            n: AtomicUsize::new(n),
+            task,
+        });
+        self.jobs.push(Arc::clone(&job));
+        jobs.push(job);
+    }
+
+    /// Whether a job still has a backup to work on.
     fn pending(&self) -> bool {
-        self.active.is_some() || self.jobs.iter().any(|job| job.n.is_some())
+        self.jobs.iter().any(|job| job.number().is_some())
     }
 }
 
 #[derive(Debug)]
 struct Shared {
     state: Mutex<State>,
-    /// Wakes the thread: a job, closing, or cancel.
-    work: Condvar,
-    /// Wakes waiters: a job finished, or the thread ended.
-    idle: Condvar,
+    /// The jobs, on their way to the thread.
+    jobs: Buffer<Arc<Job>>,
     /// Raised past a shutdown's deadline: the thread stops between chunks.
     cancel: AtomicBool,
     /// Failures queued and not yet taken (read without the lock at every flush).
@@ -186,19 +194,19 @@ impl Backups {
     /// The backups of the live file `live`: applies retention to what is there, queues
     /// the compression of the plain backups found (see the module's crash-safety rule),
     /// then starts the compression thread (when there is something to compress).
-    pub(crate) fn open(live: &Path, policy: Policy, clock: WallClock) -> Result<Backups, Error> {
+    pub(crate) fn open(
+        live: &Path,
+        policy: Policy,
+        clock: WallClock,
+        handle: &super::Handle,
+    ) -> Result<Backups, Error> {
         let mut backups = Backups::new(live, &policy, clock);
         backups.startup();
         if backups.codec.is_some() {
             let shared = Arc::clone(&backups.shared);
             let owned = live.to_path_buf();
             let mode = policy.file_mode;
-            let spawned = std::thread::Builder::new()
-                .name("ko-log-compress".to_owned())
-                .spawn(move || {
-                    crate::dispatch::mark_own_thread();
-                    run(&shared, &owned, mode)
-                });
+            let spawned = handle.spawn("compress", move || run(&shared, &owned, mode));
             backups.thread =
                 Some(spawned.map_err(|e| Error::io("RotatingFile", "start compressing", live, e))?);
         }
@@ -215,8 +223,7 @@ impl Backups {
             codec: policy.codec.filter(|_| policy.backup_count > 0),
             shared: Arc::new(Shared {
                 state: Mutex::new(State::default()),
-                work: Condvar::new(),
-                idle: Condvar::new(),
+                jobs: Buffer::new(usize::MAX, 1, ko_log_config::Backpressure::Block),
                 cancel: AtomicBool::new(false),
                 failed: AtomicUsize::new(0),
             }),
@@ -257,10 +264,8 @@ impl Backups {
             }
             let existing = kinds.iter().find_map(|&kind| Codec::of_kind(kind));
             let task = existing.map_or(Task::Compress(codec), Task::Check);
-            state.jobs.push_back(Job { n: Some(n), task });
+            state.queue(&self.shared.jobs, n, task);
         }
-        drop(state);
-        self.shared.work.notify_all();
     }
 
     /// Rotates: shifts the backups (see [`rotation_plan`]), renames the live file to
@@ -360,12 +365,7 @@ impl Backups {
         let kept = self.retain(&mut state, now);
         let first_kept = kept.iter().any(|e| e.n == 1 && e.kind == Kind::Plain);
         if let (Some(codec), true, true) = (self.codec, rotated, first_kept) {
-            state.jobs.push_back(Job {
-                n: Some(1),
-                task: Task::Compress(codec),
-            });
-            drop(state);
-            self.shared.work.notify_all();
+            state.queue(&self.shared.jobs, 1, Task::Compress(codec));
         }
         Ok(())
     }
@@ -436,16 +436,10 @@ impl Backups {
 
     /// Waits until no compression is pending, at most `limit`; returns whether none is.
     pub(crate) fn wait_idle(&self, limit: Duration) -> bool {
-        if self.thread.is_none() {
-            return true;
+        if self.thread.is_some() {
+            self.shared.jobs.flush(limit);
         }
-        let state = self.shared.lock();
-        let (state, _) = self
-            .shared
-            .idle
-            .wait_timeout_while(state, limit, |s| s.pending() && !s.exited)
-            .unwrap_or_else(|e| e.into_inner());
-        !state.pending()
+        self.thread.is_none() || !self.shared.lock().pending()
     }
 
     /// The failures queued since the last call.
@@ -462,47 +456,28 @@ impl Backups {
     /// then cancels it. Returns the plain backups left uncompressed (kept as they are; the
     /// next start compresses them).
     pub(crate) fn shut_down(&mut self, deadline: Instant) -> Vec<PathBuf> {
-        let thread = self.thread.take();
-        let mut state = self.shared.lock();
-        if state.closing {
+        let jobs = &self.shared.jobs;
+        if jobs.deadline().is_some() {
             return Vec::new();
         }
-        state.closing = true;
-        self.shared.work.notify_all();
+        let thread = self.thread.take();
         if thread.is_some() {
-            loop {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if !state.pending() || state.exited || left.is_zero() {
-                    break;
-                }
-                state = self
-                    .shared
-                    .idle
-                    .wait_timeout(state, left)
-                    .unwrap_or_else(|e| e.into_inner())
-                    .0;
-            }
-            self.shared.cancel.store(true, Ordering::Release);
-            self.shared.work.notify_all();
-            state = self
-                .shared
-                .idle
-                .wait_timeout_while(state, CANCEL_WAIT, |s| !s.exited)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            jobs.flush(deadline.saturating_duration_since(Instant::now()));
         }
-        let exited = state.exited;
-        let mut left: Vec<PathBuf> = state
-            .jobs
-            .iter()
-            .chain(state.active.as_ref())
-            .filter_map(|job| job.n)
+        self.shared.cancel.store(true, Ordering::Release);
+        let grace = if thread.is_some() {
+            CANCEL_WAIT
+        } else {
+            Duration::ZERO
+        };
+        let stuck = jobs.close(Instant::now(), grace, None) > 0;
+        let mut left: Vec<PathBuf> = (self.shared.lock().jobs.iter())
+            .filter_map(|job| job.number())
             .map(|n| kind_path(&self.live, n, Kind::Plain))
             .collect();
         left.sort();
         left.dedup();
-        drop(state);
-        if let Some(thread) = thread.filter(|_| exited) {
+        if let Some(thread) = thread.filter(|_| !stuck) {
             let _ = thread.join();
         }
         left
@@ -527,43 +502,20 @@ fn remove_regular(path: &Path) -> io::Result<()> {
     }
 }
 
-/// The compression thread: takes the jobs in order until the handler shuts down.
+/// The compression thread: takes the jobs in order until the handler shuts down; a job
+/// cancelled at the shutdown deadline is left (for the shutdown report and the next
+/// start).
 fn run(shared: &Shared, live: &Path, mode: u32) {
-    while let Some(job) = next_job(shared) {
-        let outcome = work(shared, live, mode, job);
-        let mut state = shared.lock();
-        if outcome == Outcome::Cancelled {
-            // Left for the shutdown report (and the next start).
-            if let Some(active) = state.active.take() {
-                state.jobs.push_front(active);
+    shared.jobs.run(Duration::ZERO, &mut |batch, _| {
+        for job in batch {
+            if shared.cancel.load(Ordering::Acquire)
+                || work(shared, live, mode, job) == Outcome::Cancelled
+            {
+                continue;
             }
+            shared.lock().jobs.retain(|other| !Arc::ptr_eq(other, job));
         }
-        state.active = None;
-        drop(state);
-        shared.idle.notify_all();
-    }
-    shared.lock().exited = true;
-    shared.idle.notify_all();
-}
-
-/// Waits for the next job and makes it the active one; `None` when the thread must end.
-fn next_job(shared: &Shared) -> Option<Job> {
-    let mut state = shared.lock();
-    loop {
-        if shared.cancel.load(Ordering::Acquire) {
-            return None;
-        }
-        while let Some(job) = state.jobs.pop_front() {
-            if job.n.is_some() {
-                state.active = Some(job);
-                return Some(job);
-            }
-        }
-        if state.closing {
-            return None;
-        }
-        state = shared.work.wait(state).unwrap_or_else(|e| e.into_inner());
-    }
+    });
 }
 
 /// What a source file was when its job started: a plain file is removed only if it is
@@ -591,11 +543,11 @@ impl Seen {
 }
 
 /// Runs one job (already the active one).
-fn work(shared: &Shared, live: &Path, mode: u32, job: Job) -> Outcome {
+fn work(shared: &Shared, live: &Path, mode: u32, job: &Job) -> Outcome {
     // The number is read and the file opened under the lock: a rotation may have moved
     // the job since it was taken.
     let state = shared.lock();
-    let Some(n) = state.active.and_then(|active| active.n) else {
+    let Some(n) = job.number() else {
         return Outcome::Done;
     };
     let plain = kind_path(live, n, Kind::Plain);
@@ -615,7 +567,7 @@ fn work(shared: &Shared, live: &Path, mode: u32, job: Job) -> Outcome {
             let temp = temp_path(live, n, codec.kind());
             let written = write_temp(&temp, mode, codec, &mut source, &meta, &shared.cancel);
             let mut state = shared.lock();
-            let at = state.active.and_then(|job| job.n);
+            let at = job.number();
             match (written, at) {
                 (Ok(Outcome::Done), Some(at)) => {
                     place(shared, &mut state, live, at, codec, &temp, seen)
@@ -647,7 +599,7 @@ fn work(shared: &Shared, live: &Path, mode: u32, job: Job) -> Outcome {
             };
             let held = codec.holds(io::BufReader::new(compressed), &mut source, &shared.cancel);
             let mut state = shared.lock();
-            let at = state.active.and_then(|job| job.n);
+            let at = job.number();
             match (held, at) {
                 (Err(e), _) if e.kind() == io::ErrorKind::Interrupted => Outcome::Cancelled,
                 (_, None) => Outcome::Done,
@@ -828,7 +780,13 @@ mod tests {
         touch(&kind_path(&live, 3, Kind::Plain), "3\n", T0 - 14 * DAY);
         touch(&kind_path(&live, 4, Kind::Zstd), "4\n", T0 - 14 * DAY - 1);
         let now = Arc::new(AtomicU64::new(T0));
-        let mut backups = Backups::open(&live, policy(10, Some(14), None), clock(&now)).unwrap();
+        let mut backups = Backups::open(
+            &live,
+            policy(10, Some(14), None),
+            clock(&now),
+            &super::super::Handle::detached(),
+        )
+        .unwrap();
         assert_eq!(
             names(dir.path()),
             ["app.log", "app.log.1", "app.log.2.gz", "app.log.3"]
@@ -864,7 +822,7 @@ mod tests {
         let mut backups = Backups::new(&live, &policy(3, None, Some(Codec::Gzip)), clock(&now));
         backups.startup();
         let jobs = |b: &Backups| -> Vec<Option<usize>> {
-            b.shared.lock().jobs.iter().map(|j| j.n).collect()
+            b.shared.lock().jobs.iter().map(|j| j.number()).collect()
         };
         assert_eq!(jobs(&backups), [Some(1)]);
         backups.rotate().unwrap();
@@ -903,7 +861,7 @@ mod tests {
             .lock()
             .jobs
             .iter()
-            .map(|j| (j.n, j.task))
+            .map(|j| (j.number(), j.task))
             .collect();
         assert_eq!(
             tasks,

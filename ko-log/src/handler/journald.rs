@@ -149,7 +149,8 @@ impl Journald {
         let identifier = params
             .syslog_identifier
             .clone()
-            .unwrap_or_else(executable_name);
+            .or_else(super::executable_name)
+            .unwrap_or_else(|| "ko-log".to_owned());
         Ok(Journald {
             socket,
             path: params.socket.clone(),
@@ -368,15 +369,6 @@ fn put(out: &mut Vec<u8>, name: &str, value: &[u8]) {
     }
     out.extend_from_slice(value);
     out.push(b'\n');
-}
-
-/// The executable's file name, the default `SYSLOG_IDENTIFIER`.
-fn executable_name() -> String {
-    std::env::current_exe()
-        .ok()
-        .or_else(|| std::env::args_os().next().map(PathBuf::from))
-        .and_then(|path| path.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| "ko-log".to_owned())
 }
 
 /// journald's address, or why `socket` cannot be one (too long): what `ko_log::check`

@@ -17,11 +17,16 @@
 //! | `socket` | — | `socket`: rendered lines over TCP, UDP or a unix stream socket |
 //! | `syslog` | — | `syslog`: RFC 5424 / 3164 over UDP, TCP or a unix socket |
 //!
+//! Every handler the backend builds gets a [`Handle`] at construction (module `handle`):
+//! status records straight to the other handlers, waking the dispatcher, the shutdown
+//! deadline, a named thread of ko-log's own. No handler reaches the dispatcher, `init`
+//! or the global logger otherwise.
+//!
 //! The network handlers (`socket`, `syslog`) send from a thread of their own behind a
 //! bounded buffer (`sender`, over the std sockets of `transport`), so a slow or absent
 //! destination never makes the dispatcher do I/O. They and `otlp` tell outages with the
-//! status records of `status`, logged from the dispatcher and never sent to the
-//! destination they are about. They are registered with
+//! status records of `status`, sent through their handle and never to the destination
+//! they are about. They are registered with
 //! `#[ko_log::handler]` exactly as a user's handler is: a new one is its file, its `mod`
 //! line and its params type.
 //!
@@ -58,6 +63,7 @@ mod backups;
 mod buffer;
 mod compress;
 mod file;
+pub(crate) mod handle;
 mod hold;
 #[cfg(target_os = "linux")]
 mod journald;
@@ -74,6 +80,7 @@ mod syslog;
 mod transport;
 
 pub use file::File;
+pub use handle::Handle;
 pub use hold::Hold;
 #[cfg(target_os = "linux")]
 pub use journald::{
@@ -152,13 +159,19 @@ pub trait Handler: fmt::Debug + Send + 'static {
 /// Fails with an [`Error::Io`] (`op` = `open`) when a file cannot be opened: a missing
 /// parent with `create_dirs = false`, permission denied, a path that is a directory, a
 /// FIFO with no reader, a `rotating_file` path that is not a regular file.
+/// Built on its own, outside any backend, with a [`Handle::detached`].
 pub fn build(kind: &HandlerKind) -> Result<Box<dyn Handler>, Error> {
+    open(kind, &Handle::detached())
+}
+
+/// [`build`] for a backend, whose `handle` the handler may ask things of.
+pub(crate) fn open(kind: &HandlerKind, handle: &Handle) -> Result<Box<dyn Handler>, Error> {
     Ok(match kind {
         HandlerKind::File(config) => Box::new(File::new(config)?),
-        HandlerKind::RotatingFile(config) => Box::new(RotatingFile::new(config)?),
+        HandlerKind::RotatingFile(config) => Box::new(RotatingFile::with_handle(config, handle)?),
         HandlerKind::Stream(config) => Box::new(StdStream::new(config)),
         HandlerKind::Null => Box::new(Null),
-        HandlerKind::Custom { name, params } => crate::registry::handler(name, params)?,
+        HandlerKind::Custom { name, params } => crate::registry::handler(name, params, handle)?,
         other => {
             return Err(Error::Unsupported(format!(
                 "handler type `{}` is not known to this version of ko-log",
@@ -166,6 +179,15 @@ pub fn build(kind: &HandlerKind) -> Result<Box<dyn Handler>, Error> {
             )))
         }
     })
+}
+
+/// The executable's file name (the default `service.name`, APP-NAME and
+/// `SYSLOG_IDENTIFIER` of the network handlers).
+pub(crate) fn executable_name() -> Option<String> {
+    std::env::current_exe()
+        .ok()
+        .or_else(|| std::env::args_os().next().map(std::path::PathBuf::from))
+        .and_then(|path| path.file_name().map(|n| n.to_string_lossy().into_owned()))
 }
 
 /// Asserts that a handler's params schema has exactly the keys its params type reads.

@@ -67,7 +67,7 @@ use super::open;
 #[cfg(doc)]
 use super::rotation::rotation_plan;
 use super::rotation::{next_boundary, should_rotate};
-use super::{File, Handler};
+use super::{File, Handle, Handler};
 use crate::clock::WallClock;
 use crate::{Error, Event};
 
@@ -89,6 +89,8 @@ pub struct RotatingFile {
     backups: Backups,
     /// Failures of compression or retention already logged, returned one per flush.
     unreturned: VecDeque<Error>,
+    /// Where those failures are logged, and the shutdown deadline.
+    handle: Handle,
 }
 
 impl RotatingFile {
@@ -110,7 +112,16 @@ impl RotatingFile {
     /// Applies retention to the backups found and starts compressing the plain ones (see
     /// the module docs); what fails there is reported by the first flush.
     pub fn new(config: &RotatingFileConfig) -> Result<RotatingFile, Error> {
-        RotatingFile::with_offset(config, crate::clock::offset_of(config.timezone))
+        RotatingFile::with_handle(config, &Handle::detached())
+    }
+
+    /// [`RotatingFile::new`] for a backend: failures are logged through `handle`.
+    pub(crate) fn with_handle(
+        config: &RotatingFileConfig,
+        handle: &Handle,
+    ) -> Result<RotatingFile, Error> {
+        let offset = crate::clock::offset_of(config.timezone);
+        RotatingFile::with_clock(config, offset, WallClock::system(), handle)
     }
 
     /// Like [`RotatingFile::new`], with time boundaries on the clock of a fixed `offset`
@@ -119,7 +130,7 @@ impl RotatingFile {
         config: &RotatingFileConfig,
         offset: UtcOffset,
     ) -> Result<RotatingFile, Error> {
-        RotatingFile::with_clock(config, offset, WallClock::system())
+        RotatingFile::with_clock(config, offset, WallClock::system(), &Handle::detached())
     }
 
     /// Like [`RotatingFile::with_offset`], with the age of backups read on `clock`.
@@ -127,6 +138,7 @@ impl RotatingFile {
         config: &RotatingFileConfig,
         offset: UtcOffset,
         clock: WallClock,
+        handle: &Handle,
     ) -> Result<RotatingFile, Error> {
         if let Some(message) = unsupported(config) {
             return Err(Error::Unsupported(message));
@@ -147,7 +159,7 @@ impl RotatingFile {
             codec,
             file_mode: config.file.file_mode,
         };
-        let backups = Backups::open(file.path(), policy, clock)?;
+        let backups = Backups::open(file.path(), policy, clock, handle)?;
         Ok(RotatingFile {
             file,
             max_bytes: config.max_bytes,
@@ -159,6 +171,7 @@ impl RotatingFile {
             retry_at: None,
             backups,
             unreturned: VecDeque::new(),
+            handle: handle.clone(),
         })
     }
 
@@ -186,11 +199,11 @@ impl RotatingFile {
     /// once the dispatcher is shutting down, when records can no longer be written), and
     /// keeps them to be returned, one per call, by [`RotatingFile::next_failure`].
     fn report_failures(&mut self) {
-        let shutting_down = crate::dispatch::drain_deadline().is_some();
+        let shutting_down = self.handle.deadline().is_some();
         for failure in self.backups.take_failures() {
             let Failure { op, path, error } = failure;
             if !shutting_down {
-                log_failure(op, &path, &error);
+                log_failure(&self.handle, op, &path, &error);
             }
             self.unreturned
                 .push_back(Error::io("RotatingFile", op, path, error));
@@ -208,24 +221,19 @@ impl RotatingFile {
 
 /// Says that the backups could not be compressed or removed, as a `warn` record on the
 /// `ko_log` target, with the file, the operation and the error as fields.
-fn log_failure(op: &str, path: &Path, error: &std::io::Error) {
-    let file = path.display().to_string();
-    let reason = error.to_string();
-    let fields: [(&str, log::kv::Value<'_>); 3] = [
-        ("file", file.as_str().into()),
-        ("op", op.into()),
-        ("error", reason.as_str().into()),
-    ];
+fn log_failure(handle: &Handle, op: &'static str, path: &Path, error: &std::io::Error) {
+    let (file, reason) = (path.display().to_string(), error.to_string());
     let what = match op {
         "compress" => "was not compressed and is kept as it is",
         "delete" => "was not deleted",
         _ => "could not be looked at for retention",
     };
-    super::status::emit(
-        log::Level::Warn,
-        format_args!("rotated file {file} {what}: {reason}"),
-        &fields,
-    );
+    let message = format!("rotated file {file} {what}: {reason}");
+    let mut event = super::status::status(log::Level::Warn, message);
+    event.fields.insert("file", file);
+    event.fields.insert("op", op);
+    event.fields.insert("error", reason);
+    handle.status(event);
 }
 
 /// Why `config` cannot be built by this version or build of ko-log (a `compress` codec
@@ -299,7 +307,7 @@ impl Handler for RotatingFile {
     fn sync(&mut self) -> Result<(), Error> {
         let written = self.file.write_out();
         self.backups
-            .wait_idle(crate::dispatch::wait_at_most(Self::COMPRESS_WAIT));
+            .wait_idle(self.handle.wait_at_most(Self::COMPRESS_WAIT));
         self.report_failures();
         written?;
         self.next_failure()
@@ -316,7 +324,9 @@ impl Drop for RotatingFile {
     /// reports on stderr the backups left uncompressed and the failures not yet returned.
     fn drop(&mut self) {
         let _ = self.file.write_out();
-        let deadline = crate::dispatch::drain_deadline()
+        let deadline = self
+            .handle
+            .deadline()
             .unwrap_or_else(|| Instant::now() + Self::COMPRESS_WAIT);
         let left = self.backups.shut_down(deadline);
         for failure in self.backups.take_failures() {

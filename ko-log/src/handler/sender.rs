@@ -14,14 +14,14 @@
 //! - **Reconnect** with capped exponential backoff (`reconnect = { min, max }`, doubling
 //!   from `min` to `max`, "equal jitter": each wait is between half and all of the
 //!   current step). A batch that failed stays with the thread and is sent again on the
-//!   next connection (`retries`); the items a transport reports as delivered before the
-//!   failure are not sent twice.
+//!   next connection; the items a transport reports as delivered before the failure are
+//!   not sent twice. Every attempt after a failed one, a first connection that was
+//!   refused included, counts in `retries`; a connection made after losing an
+//!   established one counts in `reconnects`.
 //! - **Status records** on the `ko_log` target (module `status`, shared with `otlp`): a
-//!   warning when the destination goes away and an info record when it is back. The
-//!   sender thread only queues them; the handler logs them from the dispatcher thread at
-//!   its next `write` or `flush`, and skips them in its own `write`
-//!   ([`Sender::is_own_status`]), so they reach every other handler and never the
-//!   destination they are about.
+//!   warning when the destination goes away and an info record when it is back, sent by
+//!   the sender thread through the handler's [`Handle`] to every other handler, never to
+//!   the destination they are about.
 //! - **`flush`**: a `log::logger().flush()` waits, at most `write_timeout`, until every
 //!   item pushed before it has been handed to the transport — unless the destination is
 //!   away, when waiting would only stall the dispatcher. The dispatcher's routine
@@ -32,11 +32,12 @@
 //!   `dropped` and reported on stderr. When a signal ends the process
 //!   (`flush_on_signals`), a destination that cannot be reached gets one more connection
 //!   attempt, bounded by `UNREACHABLE_GRACE` (500 ms) from when the dispatcher has
-//!   written everything, and is then given up: no backoff until the drain deadline.
+//!   written everything ([`Handle::unreachable_deadline`]), and is then given up: no
+//!   backoff until the drain deadline.
 
 use std::collections::VecDeque;
 use std::io;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -45,8 +46,9 @@ use ko_log_config::units::HumanDuration;
 use ko_log_config::Backpressure;
 
 use super::hold::{self, Admit, Hold};
-use super::status::{Outage, Statuses};
-use crate::{report, Event, HandlerStats};
+use super::status::Outage;
+use super::Handle;
+use crate::{report, HandlerStats};
 
 /// The keys every network handler takes, as its params type spells them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,49 +181,377 @@ pub(crate) trait Transport: Send + 'static {
     fn destination(&self) -> String;
 }
 
-/// What the dispatcher and the sender thread share.
-#[derive(Debug)]
-struct Shared<T> {
-    state: Mutex<State<T>>,
-    /// Wakes the sender thread: items pushed, a flush, shutdown.
-    work: Condvar,
-    /// Wakes a waiting `sync`: items delivered, the destination away, shutdown.
-    progress: Condvar,
-    dropped: AtomicU64,
-    sent: AtomicU64,
-    retries: AtomicU64,
-    reconnects: AtomicU64,
-    statuses: Statuses,
-    /// Raised while a `block` buffer is full (see [`Hold`]).
-    hold: Hold,
+/// A handler's own figures ([`crate::Handler::counts`]), counted by its thread.
+#[derive(Debug, Default)]
+pub(crate) struct Counts {
+    pub sent: AtomicU64,
+    pub dropped: AtomicU64,
+    pub retries: AtomicU64,
+    pub reconnects: AtomicU64,
 }
 
 #[derive(Debug)]
 struct State<T> {
-    queue: VecDeque<T>,
-    /// Items pushed so far, and items finished (delivered or discarded) so far: a flush
-    /// waits until `finished` reaches the `pushed` it saw.
+    items: VecDeque<T>,
+    /// Items accepted, in total.
     pushed: u64,
-    finished: u64,
-    /// The sender cannot reach the destination now.
-    down: bool,
-    /// Set at shutdown: deliver until then, then give up.
+    /// Items removed from the front (taken by the thread or evicted by `drop_oldest`).
+    taken: u64,
+    /// Accepted items that are finished (sent or dropped): a flush waits until this
+    /// reaches the `pushed` it saw.
+    resolved: u64,
+    /// Send at once everything numbered up to this (a flush asked).
+    flush_to: u64,
+    /// Shutdown asked: deliver until this deadline, then give up.
     closing: Option<Instant>,
     /// Set at shutdown when a signal ends the process: while the destination cannot be
     /// reached, give up at this instant rather than at `closing`.
     unreachable_by: Option<Instant>,
+    /// The thread has given up on everything and stopped.
+    done: bool,
 }
+
+/// The one bounded buffer between the dispatcher and a handler's own thread, with its
+/// backpressure, its hold, its figures and its shutdown (module docs). `sender` drives
+/// it for `socket` and `syslog` ([`Sender`]), the OTLP exporter for `otlp`.
+#[derive(Debug)]
+pub(crate) struct Buffer<T> {
+    state: Mutex<State<T>>,
+    /// Items arrived, a flush or shutdown asked: wakes the thread.
+    arrived: Condvar,
+    /// Items were taken or resolved, or the destination went away: wakes a flush or
+    /// `close`.
+    changed: Condvar,
+    capacity: usize,
+    /// Items per batch: a push that fills a batch wakes the thread.
+    batch_size: usize,
+    policy: Backpressure,
+    /// Raised while a `block` buffer is full (see [`Hold`]).
+    hold: Hold,
+    pub counts: Counts,
+    /// The destination is away (set by the thread between `unreachable` and `back`): a
+    /// flush does not wait for what cannot be delivered now.
+    down: AtomicBool,
+}
+
+/// What the thread does with one batch: deliver it until it is finished (sent, rejected
+/// or given up at the shutdown deadline), counting which in [`Buffer::counts`].
+pub(crate) type Deliver<'a, T> = dyn FnMut(&[T], &Buffer<T>) + 'a;
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The handler's side of a network sender: push items, flush, read counters. Dropping
-/// it shuts the thread down (see the module docs).
+impl<T> Buffer<T> {
+    /// An empty buffer holding at most `capacity` items, taken `batch_size` at a time.
+    pub fn new(capacity: usize, batch_size: usize, policy: Backpressure) -> Buffer<T> {
+        Buffer {
+            state: Mutex::new(State {
+                items: VecDeque::new(),
+                pushed: 0,
+                taken: 0,
+                resolved: 0,
+                flush_to: 0,
+                closing: None,
+                unreachable_by: None,
+                done: false,
+            }),
+            arrived: Condvar::new(),
+            changed: Condvar::new(),
+            capacity: capacity.max(1),
+            batch_size: batch_size.max(1),
+            policy,
+            hold: Hold::new(),
+            counts: Counts::default(),
+            down: AtomicBool::new(false),
+        }
+    }
+
+    fn wait_changed<'a>(
+        &self,
+        guard: MutexGuard<'a, State<T>>,
+        until: Instant,
+    ) -> Option<MutexGuard<'a, State<T>>> {
+        let left = until.checked_duration_since(Instant::now())?;
+        Some(
+            self.changed
+                .wait_timeout(guard, left)
+                .map(|(g, _)| g)
+                .unwrap_or_else(|e| e.into_inner().0),
+        )
+    }
+
+    fn drop_count(&self, n: u64) {
+        self.counts.dropped.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Accepts `item` under the backpressure policy (called by the dispatcher; never
+    /// waits).
+    pub fn push(&self, item: T) {
+        let mut state = lock(&self.state);
+        let admit = match state.closing {
+            Some(_) => Admit::Refuse,
+            None => hold::admit(state.items.len(), self.capacity, self.policy, &self.hold),
+        };
+        match admit {
+            Admit::Push => {}
+            Admit::EvictOldest => {
+                state.items.pop_front();
+                state.taken += 1;
+                state.resolved += 1;
+                self.drop_count(1);
+            }
+            Admit::Refuse => {
+                drop(state);
+                self.drop_count(1);
+                return;
+            }
+        }
+        state.items.push_back(item);
+        state.pushed += 1;
+        let len = state.items.len();
+        drop(state);
+        if len == 1 || len == self.batch_size {
+            self.arrived.notify_one();
+        }
+    }
+
+    /// The hold this buffer raises under `block` ([`crate::Handler::hold`]).
+    pub fn hold(&self) -> Option<Hold> {
+        (self.policy == Backpressure::Block).then(|| self.hold.clone())
+    }
+
+    /// Asks the thread to send everything accepted so far, and waits until it is
+    /// finished (sent or dropped) or `wait` passed, unless the destination is away.
+    pub fn flush(&self, wait: Duration) {
+        let mut state = lock(&self.state);
+        let target = state.pushed;
+        if state.resolved >= target || self.down.load(Ordering::Acquire) {
+            return;
+        }
+        state.flush_to = state.flush_to.max(target);
+        self.arrived.notify_one();
+        let until = Instant::now() + wait;
+        while state.resolved < target && !state.done && !self.down.load(Ordering::Acquire) {
+            match self.wait_changed(state, until) {
+                Some(next) => state = next,
+                None => return,
+            }
+        }
+    }
+
+    /// The destination failed with `error`: the first time in an outage, `outage` says
+    /// so, and a waiting flush stops waiting.
+    pub fn went_down(&self, outage: &mut Outage, error: &dyn std::fmt::Display) {
+        if outage.down(self.counts.dropped.load(Ordering::Relaxed), error) {
+            self.set_down(true);
+        }
+    }
+
+    /// The destination answered: after an outage, `outage` says so, with the drops
+    /// meanwhile.
+    pub fn came_back(&self, outage: &mut Outage) {
+        if outage.up(self.counts.dropped.load(Ordering::Relaxed)) {
+            self.set_down(false);
+        }
+    }
+
+    /// Tells whether the destination is away; a waiting flush stops waiting when it is.
+    fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::Release);
+        let _state = lock(&self.state);
+        self.changed.notify_all();
+    }
+
+    /// Asks for shutdown: deliver until `deadline`, then give up the rest (at
+    /// `unreachable_by` already while the destination cannot be reached, when a signal
+    /// ends the process). Returns once the thread stopped, or `grace` after the deadline,
+    /// with the items still unfinished then (given up; counted as dropped here if the
+    /// thread did not).
+    pub fn close(
+        &self,
+        deadline: Instant,
+        grace: Duration,
+        unreachable_by: Option<Instant>,
+    ) -> u64 {
+        let mut state = lock(&self.state);
+        state.closing = Some(deadline);
+        state.unreachable_by = unreachable_by;
+        state.flush_to = state.pushed;
+        self.hold.lower();
+        self.arrived.notify_all();
+        self.changed.notify_all();
+        let until = deadline + grace;
+        while !state.done {
+            match self.wait_changed(state, until) {
+                Some(next) => state = next,
+                None => {
+                    // The thread is stuck in a request: account for what it holds.
+                    let mut state = lock(&self.state);
+                    let left = state.pushed - state.resolved;
+                    state.resolved = state.pushed;
+                    state.done = true;
+                    self.drop_count(left);
+                    return left;
+                }
+            }
+        }
+        0
+    }
+
+    /// The shutdown deadline, once shutdown was asked.
+    pub fn deadline(&self) -> Option<Instant> {
+        lock(&self.state).closing
+    }
+
+    /// When a signal ends the process: until when a destination that cannot be reached
+    /// is tried (see [`Buffer::close`]).
+    pub fn unreachable_by(&self) -> Option<Instant> {
+        lock(&self.state).unreachable_by
+    }
+
+    /// Whether the destination is away now.
+    pub fn is_down(&self) -> bool {
+        self.down.load(Ordering::Acquire)
+    }
+
+    /// Whether the shutdown deadline has passed.
+    pub fn past_deadline(&self) -> bool {
+        self.deadline().is_some_and(|d| Instant::now() >= d)
+    }
+
+    /// Sleeps `delay`, cut short at the shutdown deadline, and when shutdown begins
+    /// meanwhile (one more attempt, at once, before giving up).
+    pub fn sleep(&self, delay: Duration) {
+        let mut until = Instant::now() + delay;
+        let mut state = lock(&self.state);
+        let closing = state.closing.is_some();
+        loop {
+            if let Some(deadline) = state.closing {
+                if !closing {
+                    return;
+                }
+                until = until.min(deadline);
+            }
+            let Some(left) = until.checked_duration_since(Instant::now()) else {
+                return;
+            };
+            state = self
+                .arrived
+                .wait_timeout(state, left)
+                .map(|(g, _)| g)
+                .unwrap_or_else(|e| e.into_inner().0);
+        }
+    }
+
+    /// Past the shutdown deadline: gives up the `held` items of the current batch and
+    /// everything still buffered, counted as dropped; returns how many (the caller
+    /// reports them).
+    pub fn give_up(&self, held: usize) -> u64 {
+        let mut state = lock(&self.state);
+        let buffered = state.items.len() as u64;
+        state.items.clear();
+        state.taken += buffered;
+        state.resolved += buffered;
+        drop(state);
+        let given_up = buffered + held as u64;
+        self.drop_count(given_up);
+        self.changed.notify_all();
+        given_up
+    }
+
+    /// The next batch: waits for `batch_size` items, or for `interval` after the first,
+    /// or for a flush or shutdown. `None` when shut down and empty.
+    fn take(&self, interval: Duration) -> Option<Vec<T>> {
+        let batch_size = self.batch_size;
+        let mut state = lock(&self.state);
+        let mut due: Option<Instant> = None;
+        loop {
+            if state.done {
+                return None;
+            }
+            let urgent = state.closing.is_some() || state.flush_to > state.taken;
+            if !state.items.is_empty() && (urgent || state.items.len() >= batch_size) {
+                break;
+            }
+            if state.items.is_empty() {
+                if state.closing.is_some() {
+                    state.done = true;
+                    drop(state);
+                    self.changed.notify_all();
+                    return None;
+                }
+                due = None;
+                state = self.arrived.wait(state).unwrap_or_else(|e| e.into_inner());
+                continue;
+            }
+            let now = Instant::now();
+            let at = *due.get_or_insert(now + interval);
+            if now >= at {
+                break;
+            }
+            state = self
+                .arrived
+                .wait_timeout(state, at - now)
+                .map(|(g, _)| g)
+                .unwrap_or_else(|e| e.into_inner().0);
+        }
+        let n = batch_size.min(state.items.len());
+        let batch: Vec<T> = state.items.drain(..n).collect();
+        state.taken += n as u64;
+        hold::made_room(state.items.len(), self.capacity, &self.hold);
+        drop(state);
+        self.changed.notify_all();
+        Some(batch)
+    }
+
+    /// Marks `n` taken items finished.
+    fn resolve(&self, n: usize) {
+        let mut state = lock(&self.state);
+        // `close` may have given them up already when the thread was stuck.
+        if !state.done {
+            state.resolved += n as u64;
+        }
+        drop(state);
+        self.changed.notify_all();
+    }
+
+    /// The thread's loop: `batch_size` (or after `interval`) at a time until shutdown,
+    /// each delivered by `deliver` under `catch_unwind` (a panic drops that batch,
+    /// counted and reported, and the loop carries on).
+    pub fn run(&self, interval: Duration, deliver: &mut Deliver<'_, T>) {
+        while let Some(batch) = self.take(interval) {
+            let n = batch.len();
+            if crate::panic::catch(|| deliver(&batch, self)).is_err() {
+                self.drop_count(n as u64);
+                report::report(
+                    "HANDLER::Sender::PANIC::ERROR::RECOVERABLE",
+                    &format!("a handler's sender thread panicked while sending {n} records; they are dropped and it carries on"),
+                );
+            }
+            self.resolve(n);
+        }
+    }
+
+    /// The figures for [`crate::Handler::counts`].
+    pub fn stats(&self) -> HandlerStats {
+        HandlerStats {
+            dropped: self.counts.dropped.load(Ordering::Relaxed),
+            sent: self.counts.sent.load(Ordering::Relaxed),
+            retries: self.counts.retries.load(Ordering::Relaxed),
+            reconnects: self.counts.reconnects.load(Ordering::Relaxed),
+            ..HandlerStats::default()
+        }
+    }
+}
+
+/// The handler's side of a network sender over a [`Transport`]: push items, sync, read
+/// counters. Dropping it shuts the thread down (see the module docs).
 #[derive(Debug)]
 pub(crate) struct Sender<T: Send + 'static> {
-    shared: Arc<Shared<T>>,
+    buffer: Arc<Buffer<T>>,
     config: NetConfig,
+    handle: Handle,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -232,301 +562,184 @@ impl<T: Send + 'static> Sender<T> {
         kind: &str,
         transport: X,
         config: NetConfig,
+        handle: &Handle,
     ) -> io::Result<Sender<T>> {
-        let shared = Arc::new(Shared {
-            state: Mutex::new(State {
-                queue: VecDeque::new(),
-                pushed: 0,
-                finished: 0,
-                down: false,
-                closing: None,
-                unreachable_by: None,
-            }),
-            work: Condvar::new(),
-            progress: Condvar::new(),
-            dropped: AtomicU64::new(0),
-            sent: AtomicU64::new(0),
-            retries: AtomicU64::new(0),
-            reconnects: AtomicU64::new(0),
-            statuses: Statuses::new(transport.destination(), config.buffer),
-            hold: Hold::new(),
-        });
+        let buffer = Arc::new(Buffer::new(
+            config.buffer,
+            config.batch,
+            config.backpressure,
+        ));
+        let outage = Outage::new(handle.clone(), transport.destination(), config.buffer);
         let thread = {
-            let shared = Arc::clone(&shared);
-            std::thread::Builder::new()
-                .name(format!("ko-log-{kind}"))
-                .spawn(move || {
-                    crate::dispatch::mark_own_thread();
-                    run(&shared, transport, config)
-                })?
+            let buffer = Arc::clone(&buffer);
+            handle.spawn(kind, move || run(&buffer, transport, config, outage))?
         };
         Ok(Sender {
-            shared,
+            buffer,
             config,
+            handle: handle.clone(),
             thread: Some(thread),
         })
     }
 
     /// Puts one item in the buffer, applying `backpressure` when it is full (module
-    /// docs); never waits. Called on the dispatcher thread; also logs pending status
-    /// records.
+    /// docs); never waits. Called on the dispatcher thread.
     pub fn push(&self, item: T) {
-        self.log_statuses();
-        let mut state = lock(&self.shared.state);
-        let admit = hold::admit(
-            state.queue.len(),
-            self.config.buffer,
-            self.config.backpressure,
-            &self.shared.hold,
-        );
-        match admit {
-            Admit::Push => {}
-            Admit::EvictOldest => {
-                state.queue.pop_front();
-                state.finished += 1;
-                self.shared.dropped.fetch_add(1, Ordering::Relaxed);
-            }
-            Admit::Refuse => {
-                drop(state);
-                self.shared.dropped.fetch_add(1, Ordering::Relaxed);
-                return;
-            }
-        }
-        state.queue.push_back(item);
-        state.pushed += 1;
-        drop(state);
-        self.shared.work.notify_one();
+        self.buffer.push(item);
     }
 
     /// The hold this sender raises under `block` ([`crate::Handler::hold`]).
     pub fn hold(&self) -> Option<Hold> {
-        (self.config.backpressure == ko_log_config::Backpressure::Block)
-            .then(|| self.shared.hold.clone())
-    }
-
-    /// A routine flush (the queue ran dry): logs pending status records only.
-    pub fn flush(&self) {
-        self.log_statuses();
+        self.buffer.hold()
     }
 
     /// For a `log::logger().flush()` ([`crate::Handler::sync`]): waits, at most
     /// `write_timeout`, until everything pushed so far is handed to the transport, unless
     /// the destination is away.
     pub fn sync(&self) {
-        self.log_statuses();
-        let state = lock(&self.shared.state);
-        let target = state.pushed;
-        let _ = self.shared.progress.wait_timeout_while(
-            state,
-            crate::dispatch::wait_at_most(self.config.write_timeout),
-            |s| s.finished < target && !s.down,
-        );
-        self.log_statuses();
+        self.buffer
+            .flush(self.handle.wait_at_most(self.config.write_timeout));
     }
 
     /// The sender's figures for [`crate::Handler::counts`].
     pub fn counts(&self) -> HandlerStats {
-        HandlerStats {
-            dropped: self.shared.dropped.load(Ordering::Relaxed),
-            sent: self.shared.sent.load(Ordering::Relaxed),
-            retries: self.shared.retries.load(Ordering::Relaxed),
-            reconnects: self.shared.reconnects.load(Ordering::Relaxed),
-            ..HandlerStats::default()
-        }
-    }
-
-    /// Whether `event` is a status record about this sender, which its handler must not
-    /// send to the destination it is about.
-    pub fn is_own_status(&self, event: &Event) -> bool {
-        self.shared.statuses.is_own(event)
-    }
-
-    /// Logs the status records the thread queued, through the global logger.
-    fn log_statuses(&self) {
-        self.shared.statuses.log();
+        self.buffer.stats()
     }
 }
 
 impl<T: Send + 'static> Drop for Sender<T> {
     fn drop(&mut self) {
-        let deadline = crate::dispatch::drain_deadline()
+        let deadline = self
+            .handle
+            .deadline()
             .unwrap_or_else(|| Instant::now() + self.config.write_timeout);
-        let mut state = lock(&self.shared.state);
-        state.closing = Some(deadline);
-        state.unreachable_by = crate::dispatch::unreachable_deadline();
-        drop(state);
-        self.shared.hold.lower();
-        self.shared.work.notify_all();
-        self.shared.progress.notify_all();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+        let unreachable_by = self.handle.unreachable_deadline();
+        if self
+            .buffer
+            .close(deadline, self.config.write_timeout, unreachable_by)
+            == 0
+        {
+            if let Some(thread) = self.thread.take() {
+                let _ = thread.join();
+            }
         }
     }
 }
 
 /// The sender thread: connect, take a batch, send, reconnect after a failure, until the
 /// handler is dropped and what it held is delivered or its deadline passes.
-fn run<X: Transport>(shared: &Shared<X::Item>, mut transport: X, config: NetConfig) {
-    let mut held: Vec<X::Item> = Vec::with_capacity(config.batch);
+fn run<X: Transport>(
+    buffer: &Buffer<X::Item>,
+    mut transport: X,
+    config: NetConfig,
+    mut outage: Outage,
+) {
     let mut connected = false;
     let mut ever_connected = false;
-    let mut backoff = Backoff::new(config.reconnect);
-    let mut outage = Outage::default();
-    loop {
-        if held.is_empty() {
-            let mut state = lock(&shared.state);
-            while state.queue.is_empty() && state.closing.is_none() {
-                state = shared.work.wait(state).unwrap_or_else(|e| e.into_inner());
+    // The last attempt (connection or send) failed: the next one is a retry.
+    let mut failed = false;
+    let mut backoff = Backoff::new(config.reconnect.min.0, config.reconnect.max.0);
+    let counts = &buffer.counts;
+    buffer.run(Duration::ZERO, &mut |batch, buffer| {
+        let mut rest = batch;
+        while !rest.is_empty() {
+            if buffer.past_deadline() {
+                give_up(
+                    buffer,
+                    rest.len(),
+                    &transport,
+                    "before the shutdown deadline",
+                );
+                return;
             }
-            if state.queue.is_empty() {
-                return; // Closing, and everything was delivered.
-            }
-            let take = state.queue.len().min(config.batch);
-            held.extend(state.queue.drain(..take));
-            hold::made_room(state.queue.len(), config.buffer, &shared.hold);
-            drop(state);
-            shared.progress.notify_all();
-        }
-        let (closing, unreachable_by) = {
-            let state = lock(&shared.state);
-            (state.closing, state.unreachable_by)
-        };
-        if closing.is_some_and(|deadline| Instant::now() >= deadline) {
-            give_up(
-                shared,
-                &mut held,
-                &transport.destination(),
-                "before the shutdown deadline",
-            );
-            return;
-        }
-        let budget = closing.map_or(config.write_timeout, |deadline| {
-            deadline
-                .saturating_duration_since(Instant::now())
-                .min(config.write_timeout)
-        });
-        if !connected {
-            // Ending on a signal, a connection attempt ends by `unreachable_by` (module
-            // `dispatch::guard`, UNREACHABLE_GRACE).
-            let budget = unreachable_by.map_or(budget, |by| {
-                budget.min(by.saturating_duration_since(Instant::now()))
+            let budget = buffer.deadline().map_or(config.write_timeout, |deadline| {
+                deadline
+                    .saturating_duration_since(Instant::now())
+                    .min(config.write_timeout)
             });
-            match transport.connect(budget.max(Duration::from_millis(1))) {
+            if !connected {
+                if failed {
+                    counts.retries.fetch_add(1, Ordering::Relaxed);
+                }
+                // Ending on a signal, a connection attempt ends by `unreachable_by`
+                // (module `dispatch::guard`, UNREACHABLE_GRACE).
+                let unreachable_by = buffer.unreachable_by();
+                let budget = unreachable_by.map_or(budget, |by| {
+                    budget.min(by.saturating_duration_since(Instant::now()))
+                });
+                match transport.connect(budget.max(Duration::from_millis(1))) {
+                    Ok(()) => {
+                        connected = true;
+                        if ever_connected {
+                            counts.reconnects.fetch_add(1, Ordering::Relaxed);
+                        }
+                        ever_connected = true;
+                    }
+                    Err(error) => {
+                        failed = true;
+                        buffer.went_down(&mut outage, &error);
+                        // Ending on a signal: one attempt, no backoff (every record
+                        // logged while this waits is lost for every handler).
+                        if unreachable_by.is_some() {
+                            give_up(
+                                buffer,
+                                rest.len(),
+                                &transport,
+                                "as the process ends on a signal: it could not be reached",
+                            );
+                            return;
+                        }
+                        buffer.sleep(backoff.next());
+                        continue;
+                    }
+                }
+            }
+            match transport.send(rest) {
                 Ok(()) => {
-                    connected = true;
-                    let dropped = shared.dropped.load(Ordering::Relaxed);
-                    if outage.up(&shared.statuses, dropped) {
-                        lock(&shared.state).down = false;
-                    }
-                    if ever_connected {
-                        shared.reconnects.fetch_add(1, Ordering::Relaxed);
-                    }
-                    ever_connected = true;
+                    // Only a delivery resets the backoff: a peer that accepts and then
+                    // drops every connection is retried at the backoff's pace.
+                    backoff.reset();
+                    failed = false;
+                    counts.sent.fetch_add(rest.len() as u64, Ordering::Relaxed);
+                    rest = &[];
+                    // After the figures: the `back` record wakes the dispatcher, which
+                    // then reads them.
+                    buffer.came_back(&mut outage);
                 }
                 Err(error) => {
-                    went_down(shared, &mut outage, &error);
-                    // Ending on a signal: one attempt, no backoff (every record logged
-                    // while this waits is lost for every handler).
-                    if unreachable_by.is_some() {
-                        give_up(
-                            shared,
-                            &mut held,
-                            &transport.destination(),
-                            "as the process ends on a signal: it could not be reached",
-                        );
-                        return;
+                    let sent = error.sent.min(rest.len());
+                    counts.sent.fetch_add(sent as u64, Ordering::Relaxed);
+                    rest = &rest[sent..];
+                    transport.disconnect();
+                    connected = false;
+                    failed = true;
+                    buffer.went_down(&mut outage, &error.error);
+                    // A connection that worked dropped: try again at once, once.
+                    if backoff.fresh() {
+                        backoff.next();
+                    } else {
+                        buffer.sleep(backoff.next());
                     }
-                    pause(shared, backoff.next(), closing);
-                    continue;
                 }
             }
         }
-        match transport.send(&held) {
-            Ok(()) => {
-                // Only a delivery resets the backoff: a peer that accepts and then
-                // drops every connection is retried at the backoff's pace.
-                backoff.reset();
-                finished(shared, &mut held, None);
-            }
-            Err(failed) => {
-                finished(shared, &mut held, Some(failed.sent));
-                transport.disconnect();
-                connected = false;
-                shared.retries.fetch_add(1, Ordering::Relaxed);
-                went_down(shared, &mut outage, &failed.error);
-                // A connection that worked dropped: try again at once, once.
-                if backoff.fresh() {
-                    backoff.next();
-                } else {
-                    pause(shared, backoff.next(), closing);
-                }
-            }
-        }
-    }
-}
-
-/// Counts the first `sent` held items (all with `None`) as delivered.
-fn finished<T>(shared: &Shared<T>, held: &mut Vec<T>, sent: Option<usize>) {
-    let sent = sent.unwrap_or(held.len()).min(held.len());
-    if sent == 0 {
-        return;
-    }
-    held.drain(..sent);
-    shared.sent.fetch_add(sent as u64, Ordering::Relaxed);
-    lock(&shared.state).finished += sent as u64;
-    shared.progress.notify_all();
-}
-
-/// Marks the destination away (once per outage: one status record).
-fn went_down<T>(shared: &Shared<T>, outage: &mut Outage, error: &io::Error) {
-    let dropped = shared.dropped.load(Ordering::Relaxed);
-    if outage.down(&shared.statuses, dropped, error) {
-        lock(&shared.state).down = true;
-        shared.progress.notify_all();
-    }
-}
-
-/// Waits `wait` before the next attempt, less if the shutdown deadline comes first.
-fn pause<T>(shared: &Shared<T>, wait: Duration, closing: Option<Instant>) {
-    let wait = closing.map_or(wait, |deadline| {
-        wait.min(deadline.saturating_duration_since(Instant::now()))
     });
-    let until = Instant::now() + wait;
-    let mut state = lock(&shared.state);
-    loop {
-        let left = until.saturating_duration_since(Instant::now());
-        if left.is_zero() || (closing.is_none() && state.closing.is_some()) {
-            return;
-        }
-        state = shared
-            .work
-            .wait_timeout(state, left)
-            .map(|(s, _)| s)
-            .unwrap_or_else(|e| e.into_inner().0);
-    }
 }
 
-/// Shutdown deadline passed: counts what is held and buffered as dropped, and says so.
-fn give_up<T>(shared: &Shared<T>, held: &mut Vec<T>, destination: &str, when: &str) {
-    let mut state = lock(&shared.state);
-    let given_up = (held.len() + state.queue.len()) as u64;
-    held.clear();
-    state.queue.clear();
-    state.finished += given_up;
-    drop(state);
-    shared.progress.notify_all();
-    if given_up > 0 {
-        shared.dropped.fetch_add(given_up, Ordering::Relaxed);
-        report::report(
-            "HANDLER::Sender::SHUTDOWN::ERROR",
-            &format!("{given_up} records for {destination} were not delivered {when}"),
-        );
-    }
+/// Gives up the `held` items of the current batch and everything buffered, counted as
+/// dropped, and says so (`when`: why).
+fn give_up<X: Transport>(buffer: &Buffer<X::Item>, held: usize, transport: &X, when: &str) {
+    let given_up = buffer.give_up(held);
+    let destination = transport.destination();
+    report::report(
+        "HANDLER::Sender::SHUTDOWN::ERROR",
+        &format!("{given_up} records for {destination} were not delivered {when}"),
+    );
 }
 
-/// Capped exponential backoff with equal jitter.
+/// Capped exponential backoff with equal jitter (the network handlers' `reconnect`).
 #[derive(Debug)]
-struct Backoff {
+pub(crate) struct Backoff {
     min: Duration,
     max: Duration,
     step: Option<Duration>,
@@ -534,14 +747,15 @@ struct Backoff {
 }
 
 impl Backoff {
-    fn new(reconnect: Reconnect) -> Backoff {
+    /// Doubling from `min`, at most `max`.
+    pub fn new(min: Duration, max: Duration) -> Backoff {
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0x9e37_79b9_7f4a_7c15, |d| d.as_nanos() as u64)
             | 1;
         Backoff {
-            min: reconnect.min.0,
-            max: reconnect.max.0,
+            min,
+            max,
             step: None,
             seed,
         }
@@ -552,13 +766,13 @@ impl Backoff {
         self.step.is_none()
     }
 
-    fn reset(&mut self) {
+    pub fn reset(&mut self) {
         self.step = None;
     }
 
     /// The next wait: the step (doubled each time, from `min` up to `max`), jittered
     /// to between half of it and all of it. The first call after a success returns 0.
-    fn next(&mut self) -> Duration {
+    pub fn next(&mut self) -> Duration {
         let step = match self.step {
             None => {
                 self.step = Some(self.min);
@@ -582,10 +796,7 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_the_cap_with_jitter() {
-        let mut backoff = Backoff::new(Reconnect {
-            min: HumanDuration(Duration::from_millis(100)),
-            max: HumanDuration(Duration::from_millis(800)),
-        });
+        let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_millis(800));
         assert_eq!(backoff.next(), Duration::ZERO);
         let mut steps = Vec::new();
         for _ in 0..6 {
@@ -669,8 +880,13 @@ mod tests {
     #[test]
     fn everything_pushed_is_delivered_once_in_order_across_an_outage() {
         let (transport, got, down) = memory_down();
-        let sender =
-            Sender::spawn("test", transport, config(1000, Backpressure::Block)).expect("spawned");
+        let sender = Sender::spawn(
+            "test",
+            transport,
+            config(1000, Backpressure::Block),
+            &Handle::detached(),
+        )
+        .expect("spawned");
         for i in 0..100 {
             sender.push(i);
         }
@@ -687,8 +903,13 @@ mod tests {
     #[test]
     fn drop_oldest_keeps_the_newest_and_counts() {
         let (transport, got, down) = memory_down();
-        let sender = Sender::spawn("test", transport, config(10, Backpressure::DropOldest))
-            .expect("spawned");
+        let sender = Sender::spawn(
+            "test",
+            transport,
+            config(10, Backpressure::DropOldest),
+            &Handle::detached(),
+        )
+        .expect("spawned");
         for i in 0..1000 {
             sender.push(i);
         }
@@ -706,8 +927,13 @@ mod tests {
     #[test]
     fn block_never_waits_raises_the_hold_and_loses_nothing() {
         let (transport, got, down) = memory_down();
-        let sender =
-            Sender::spawn("test", transport, config(4, Backpressure::Block)).expect("spawned");
+        let sender = Sender::spawn(
+            "test",
+            transport,
+            config(4, Backpressure::Block),
+            &Handle::detached(),
+        )
+        .expect("spawned");
         let hold = sender.hold().expect("block has a hold");
         // 100 pushes into a buffer of 4 with the destination away: none waits (a wait
         // would be `write_timeout`, 200 ms, each), none is dropped, and the hold is up.
@@ -725,15 +951,74 @@ mod tests {
     }
 
     #[test]
-    fn only_block_has_a_hold() {
-        for (policy, has) in [
-            (Backpressure::Block, true),
-            (Backpressure::Drop, false),
-            (Backpressure::DropOldest, false),
-        ] {
-            let (transport, _got, _down) = memory_down();
-            let sender = Sender::spawn("test", transport, config(4, policy)).expect("spawned");
-            assert_eq!(sender.hold().is_some(), has, "{policy:?}");
+    fn drop_oldest_counts_exactly_and_resolves() {
+        let buffer = Buffer::<u32>::new(2, 1, Backpressure::DropOldest);
+        assert!(buffer.hold().is_none(), "only block has a hold");
+        for _ in 0..5 {
+            buffer.push(0);
         }
+        assert_eq!(buffer.counts.dropped.load(Ordering::Relaxed), 3);
+        let state = lock(&buffer.state);
+        assert_eq!((state.pushed, state.resolved, state.items.len()), (5, 3, 2));
+    }
+
+    #[test]
+    fn drop_refuses_and_block_overfills_with_its_hold_raised() {
+        let buffer = Buffer::<u32>::new(1, 1, Backpressure::Drop);
+        buffer.push(0);
+        buffer.push(0);
+        assert_eq!(buffer.counts.dropped.load(Ordering::Relaxed), 1);
+        assert_eq!(lock(&buffer.state).pushed, 1);
+        assert!(buffer.hold().is_none());
+
+        // No exporter runs: `block` takes all 20 without waiting and drops none.
+        let buffer = Buffer::<u32>::new(1, 1, Backpressure::Block);
+        for _ in 0..20 {
+            buffer.push(0);
+        }
+        assert_eq!(buffer.counts.dropped.load(Ordering::Relaxed), 0);
+        assert_eq!(lock(&buffer.state).items.len(), 20);
+        let hold = buffer.hold().expect("block has a hold");
+        assert!(hold.is_raised());
+        // Taking the buffer down to half (here: empty) lowers it.
+        while !lock(&buffer.state).items.is_empty() {
+            assert!(hold.is_raised());
+            buffer.take(Duration::ZERO);
+        }
+        assert!(!hold.is_raised());
+    }
+
+    #[test]
+    fn a_panicking_delivery_is_counted_and_the_loop_goes_on() {
+        crate::panic::install_hook();
+        let buffer = Buffer::<u32>::new(8, 1, Backpressure::Block);
+        for _ in 0..3 {
+            buffer.push(0);
+        }
+        let mut calls = 0;
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                buffer.run(Duration::ZERO, &mut |batch: &[u32], b: &Buffer<u32>| {
+                    calls += 1;
+                    if calls == 2 {
+                        panic!("boom");
+                    }
+                    b.counts
+                        .sent
+                        .fetch_add(batch.len() as u64, Ordering::Relaxed);
+                })
+            });
+            buffer.flush(Duration::from_secs(1));
+            assert_eq!(
+                buffer.close(
+                    Instant::now() + Duration::from_secs(5),
+                    Duration::from_secs(1),
+                    None
+                ),
+                0
+            );
+        });
+        assert_eq!(buffer.counts.sent.load(Ordering::Relaxed), 2);
+        assert_eq!(buffer.counts.dropped.load(Ordering::Relaxed), 1);
     }
 }

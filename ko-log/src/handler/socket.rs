@@ -29,6 +29,7 @@ use ko_log_config::Backpressure;
 
 use super::sender::{self, NetConfig, Reconnect, Sender};
 use super::transport::{self, Address, Transport};
+use super::Handle;
 use crate::{Error, Event, Handler, HandlerStats};
 
 /// Largest UDP payload over IPv4.
@@ -132,10 +133,10 @@ fn schema() -> serde_json::Value {
 
 impl Socket {
     /// Starts the handler's thread; nothing connects until the first record.
-    pub fn new(params: &SocketParams) -> Result<Socket, String> {
+    pub fn new(params: &SocketParams, handle: &Handle) -> Result<Socket, String> {
         let (config, address, max_datagram) = params.plan()?;
         let transport = Transport::new(address, config.write_timeout);
-        let sender = Sender::spawn("socket", transport, config)
+        let sender = Sender::spawn("socket", transport, config, handle)
             .map_err(|e| format!("cannot start its thread: {e}"))?;
         Ok(Socket {
             sender,
@@ -152,10 +153,7 @@ impl Handler for Socket {
         ))
     }
 
-    fn write(&mut self, line: &[u8], event: &Event) -> Result<(), Error> {
-        if self.sender.is_own_status(event) {
-            return Ok(());
-        }
+    fn write(&mut self, line: &[u8], _event: &Event) -> Result<(), Error> {
         let mut message = Vec::with_capacity(line.len() + 1);
         message.extend_from_slice(line);
         if !message.ends_with(b"\n") {
@@ -168,8 +166,8 @@ impl Handler for Socket {
         Ok(())
     }
 
+    /// The sender thread sends on its own: nothing to do when the queue runs dry.
     fn flush(&mut self) -> Result<(), Error> {
-        self.sender.flush();
         Ok(())
     }
 
@@ -189,8 +187,8 @@ impl Handler for Socket {
 
 /// `[handlers.NAME]` with `type = "socket"`: registered like a user's handler.
 #[ko_log::handler(check = SocketParams::plan, schema = schema)]
-fn socket(params: &SocketParams) -> Result<Socket, String> {
-    Socket::new(params)
+fn socket(params: &SocketParams, handle: &Handle) -> Result<Socket, String> {
+    Socket::new(params, handle)
 }
 
 #[cfg(test)]

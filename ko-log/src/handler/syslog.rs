@@ -60,6 +60,7 @@ use log::Level;
 
 use super::sender::{self, NetConfig, Reconnect, Sender};
 use super::transport::{Address, Transport};
+use super::Handle;
 use crate::{Error, Event, Handler, HandlerStats};
 
 /// The RFC 5424 limits of the header fields.
@@ -242,14 +243,6 @@ fn severity(level: Level) -> u8 {
     }
 }
 
-/// The executable's file name, the default APP-NAME.
-fn executable_name() -> String {
-    std::env::current_exe()
-        .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| "-".to_owned())
-}
-
 /// The machine's host name, the default HOSTNAME.
 fn host_name() -> String {
     ["/proc/sys/kernel/hostname", "/etc/hostname"]
@@ -415,7 +408,7 @@ impl SyslogParams {
 
 impl Syslog {
     /// Starts the handler's thread; nothing connects until the first record.
-    pub fn new(params: &SyslogParams) -> Result<Syslog, String> {
+    pub fn new(params: &SyslogParams, handle: &Handle) -> Result<Syslog, String> {
         let Plan {
             config,
             facility,
@@ -425,9 +418,13 @@ impl Syslog {
             max_datagram,
         } = params.plan()?;
         let transport = Transport::new(address, config.write_timeout);
-        let sender = Sender::spawn("syslog", transport, config)
+        let sender = Sender::spawn("syslog", transport, config, handle)
             .map_err(|e| format!("cannot start its thread: {e}"))?;
-        let app_name = params.app_name.clone().unwrap_or_else(executable_name);
+        let app_name = params
+            .app_name
+            .clone()
+            .or_else(super::executable_name)
+            .unwrap_or_else(|| "-".to_owned());
         let hostname = params.hostname.clone().unwrap_or_else(host_name);
         Ok(Syslog {
             sender,
@@ -558,16 +555,13 @@ impl Handler for Syslog {
     }
 
     fn write(&mut self, line: &[u8], event: &Event) -> Result<(), Error> {
-        if self.sender.is_own_status(event) {
-            return Ok(());
-        }
         let message = self.message(line, event);
         self.sender.push(message);
         Ok(())
     }
 
+    /// The sender thread sends on its own: nothing to do when the queue runs dry.
     fn flush(&mut self) -> Result<(), Error> {
-        self.sender.flush();
         Ok(())
     }
 
@@ -587,8 +581,8 @@ impl Handler for Syslog {
 
 /// `[handlers.NAME]` with `type = "syslog"`: registered like a user's handler.
 #[ko_log::handler(check = SyslogParams::plan, schema = schema)]
-fn syslog(params: &SyslogParams) -> Result<Syslog, String> {
-    Syslog::new(params)
+fn syslog(params: &SyslogParams, handle: &Handle) -> Result<Syslog, String> {
+    Syslog::new(params, handle)
 }
 
 #[cfg(test)]

@@ -41,6 +41,7 @@ pub use self::tracebacks::DictTracebacks;
 
 /// What a processor decided about a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Action {
     /// Go on to the next processor and the renderer.
     Keep,

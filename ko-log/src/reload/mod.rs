@@ -48,6 +48,7 @@ use ko_log_config::{Config, HandlerConfig, RendererConfig};
 use crate::backend::{build_pipeline, effective_renderer, processors};
 use crate::dispatch::worker::{Generation, Pipeline, Update};
 use crate::dispatch::{lock, on_dispatcher, Msg};
+use crate::handler::handle::Core;
 use crate::handler::Hold;
 use crate::route::Routes;
 use crate::stats::HandlerCounters;
@@ -101,7 +102,7 @@ pub fn reload() -> Result<Reloaded, Error> {
 /// file. Handlers built in code ([`crate::Builder::handler`]) are kept when the new config
 /// has their placeholder unchanged under the same name.
 pub fn reconfigure(config: Config) -> Result<Reloaded, Error> {
-    installed()?.reconfigure(config)
+    installed()?.reconfigure(config, true)
 }
 
 fn installed() -> Result<&'static Backend, Error> {
@@ -217,7 +218,7 @@ struct Plan {
 
 /// Builds what `config` needs beyond what `live` runs; nothing is changed yet, and an
 /// error drops (closes) what was built.
-fn plan(live: &Live, config: &Config) -> Result<Plan, Error> {
+fn plan(live: &Live, config: &Config, core: &Arc<Core>) -> Result<Plan, Error> {
     let mut plan = Plan {
         slots: Vec::with_capacity(config.handlers.len()),
         opened: Vec::new(),
@@ -248,7 +249,7 @@ fn plan(live: &Live, config: &Config) -> Result<Plan, Error> {
                 });
             }
             None => {
-                let pipeline = build_pipeline(name, handler)?;
+                let pipeline = build_pipeline(name, handler, core)?;
                 let slot = Slot::of(name, plan.next_slot, handler, &pipeline);
                 plan.next_slot += 1;
                 plan.opened.push((slot.slot, pipeline));
@@ -315,7 +316,7 @@ impl Backend {
     /// Applies the config file `path` whose bytes are `text`.
     pub(crate) fn reload_bytes(&self, path: &Path, text: &[u8]) -> Result<Reloaded, Error> {
         match Config::from_file_bytes(path, text) {
-            Ok(config) => self.reconfigure(config),
+            Ok(config) => self.reconfigure(config, false),
             Err(error) => {
                 let error = Error::Config(error);
                 refused(&error);
@@ -324,8 +325,9 @@ impl Backend {
         }
     }
 
-    /// [`reconfigure`] for this backend (module docs).
-    pub(crate) fn reconfigure(&self, config: Config) -> Result<Reloaded, Error> {
+    /// [`reconfigure`] for this backend (module docs); `validate`: `config` was not
+    /// loaded from a file (whose loader validated it).
+    pub(crate) fn reconfigure(&self, config: Config, validate: bool) -> Result<Reloaded, Error> {
         if on_dispatcher() {
             return Err(Error::Reload(
                 "called from the dispatcher thread (a processor, renderer or handler)".to_owned(),
@@ -334,7 +336,7 @@ impl Backend {
         if self.shared.is_closed() {
             return Err(Error::Reload("ko-log has shut down".to_owned()));
         }
-        let result = self.apply(config);
+        let result = self.apply(config, validate);
         match &result {
             Ok(reloaded) => applied(reloaded),
             Err(error) => refused(error),
@@ -342,15 +344,17 @@ impl Backend {
         result
     }
 
-    fn apply(&self, mut config: Config) -> Result<Reloaded, Error> {
+    fn apply(&self, mut config: Config, validate: bool) -> Result<Reloaded, Error> {
         // One reload at a time: each plans against the config the last one left.
         let mut live = self.live();
         if live.reads_env {
             config.apply_env_filter()?;
         }
-        config.validate()?;
+        if validate {
+            config.validate()?;
+        }
         crate::registry::check()?;
-        let plan = plan(&live, &config)?;
+        let plan = plan(&live, &config, &self.shared.core)?;
         let generation = live.generation + 1;
         let routes = Arc::new(routes_over(&plan.slots, &config, generation));
         let kept: Vec<String> = plan
@@ -423,7 +427,7 @@ impl Backend {
         let shared = Arc::clone(&self.shared);
         let routes = Arc::clone(&self.routes);
         let work = move || {
-            crate::dispatch::mark_own_thread();
+            crate::handler::handle::mark_own_thread();
             // Until no caller routes by the old routes (each has queued its record).
             let routed = routes.wait_readers(&old, || {
                 std::thread::sleep(Duration::from_millis(1));

@@ -8,8 +8,7 @@
 //! Every thread keeps its own copy of the routes (`thread_local`, with the counter's value
 //! when it took it and the identity of the backend it is for), so a call while no reload
 //! is in progress touches memory of its own thread plus one shared, read-only load of the
-//! counter: no reference count, no `ArcSwap` debt slot, and (option B below) no locked
-//! instruction.
+//! counter: no reference count, no `ArcSwap` debt slot.
 //!
 //! # The protocol
 //!
@@ -55,27 +54,13 @@
 //! them any more: a later call sees the new counter at its step 4 (a copy of the old
 //! routes left in an idle thread is memory only; it is never used again).
 //!
-//! **The fences.** Option A: the caller's mark store is `SeqCst` and so is its load at
-//! step 4 (one locked instruction, `xchg` on x86-64), paired with the reloader's
-//! `SeqCst` store and loads. Option B, used when the kernel has it: the caller's store is
-//! `Relaxed` followed by a `compiler_fence` (no instruction at all), and the reloader
-//! calls `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)` at step 2, which runs a full
-//! memory barrier on every CPU running a thread of this process (a thread that is not
-//! running has passed one at its context switch): the asymmetric fence of userspace RCU,
-//! which moves the fence's cost from every call to every reload. Which one is decided
-//! once per process, at the first backend ([`InForce::new`]), and never changes: a
-//! static flag read per call.
-//!
-//! B is the one used. Measured on the 2-core AMD EPYC VM of docs/BENCHMARKS.md ("What
-//! hot reload costs the caller", `--sample-size 1000`, ten runs of each back to back),
-//! the two are the same within the noise: `caller::disabled` 7.9 ns (B) and 8.0 ns (A)
-//! fastest, `caller::enabled_literal` 79.7 and 80.7 ns; this CPU hides an uncontended
-//! `xchg` on a line the thread owns behind out-of-order execution. B is kept because it
-//! leaves the caller no locked instruction at all, which is worth more where one is not
-//! hidden (it waits for the store buffer to drain: about 20 cycles on recent Intel cores
-//! in Agner Fog's tables, more after a caller's own stores), and what it costs instead is
-//! paid per reload, by the retire thread (one syscall; the threads running meanwhile take
-//! an interrupt): reloads are rare, calls are not.
+//! **The fence.** The caller's mark store is `SeqCst` and so is its load at step 4 (one
+//! locked instruction, `xchg` on x86-64), paired with the reloader's `SeqCst` store and
+//! loads. An asymmetric fence (`membarrier` on the reloader's side, no locked instruction
+//! on the caller's) was measured equal on the 2-core AMD EPYC VM of docs/BENCHMARKS.md
+//! ("What hot reload costs the caller", `--sample-size 1000`, ten runs of each back to
+//! back: `caller::disabled` 7.9 ns with it and 8.0 ns without, `caller::enabled_literal`
+//! 79.7 and 80.7 ns) and removed: a second code path that no measurement justified.
 //!
 //! **Nested calls.** A `Display` impl or a processor that logs while the thread is
 //! inside step 5 is a nested call, told by the thread's own mark being `ACTIVE` (no
@@ -100,8 +85,8 @@
 
 use std::cell::RefCell;
 use std::ops::Deref;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, Once, Weak};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 
 use arc_swap::ArcSwap;
 
@@ -114,10 +99,6 @@ const ACTIVE: u64 = 1 << 63;
 
 /// The mark of a thread that is not routing a record.
 const IDLE: u64 = 0;
-
-/// Whether the callers use the asymmetric fence (option B of the module docs): decided
-/// once, by the first [`InForce::new`], and never changed after.
-static ASYMMETRIC: AtomicBool = AtomicBool::new(false);
 
 /// Gives every backend its own identity, for the threads' copies.
 static NEXT_OWNER: AtomicU64 = AtomicU64::new(1);
@@ -161,11 +142,8 @@ thread_local! {
 }
 
 impl InForce {
-    /// `routes` in force, no reader yet. Decides, at the first call in the process,
-    /// which fence the callers use (module docs).
+    /// `routes` in force, no reader yet.
     pub fn new(routes: Arc<Routes>) -> InForce {
-        static DECIDE: Once = Once::new();
-        DECIDE.call_once(|| ASYMMETRIC.store(barrier::register(), Ordering::Relaxed));
         InForce {
             generation: AtomicU64::new(u64::from(routes.generation())),
             routes: ArcSwap::new(routes),
@@ -339,7 +317,6 @@ impl InForce {
     /// returns `true` once no caller routes by them, or `false` as soon as
     /// `keep_waiting`, called between two looks, says to give up.
     pub fn wait_readers(&self, old: &Routes, mut keep_waiting: impl FnMut() -> bool) -> bool {
-        barrier::reloader();
         let readers: Vec<Arc<Reader>> = {
             let mut readers = lock(&self.readers);
             readers.retain(|reader| reader.strong_count() > 0);
@@ -374,14 +351,7 @@ impl InForce {
 /// This thread's mark, set to `mark`, with the caller's fence of the module docs.
 #[inline]
 fn announce(reader: &AtomicU64, mark: u64) {
-    if ASYMMETRIC.load(Ordering::Relaxed) {
-        reader.store(mark, Ordering::Relaxed);
-        // The reloader's membarrier is the hardware fence; this one only keeps the
-        // compiler from moving the next load above the store.
-        std::sync::atomic::compiler_fence(Ordering::SeqCst);
-    } else {
-        reader.store(mark, Ordering::SeqCst);
-    }
+    reader.store(mark, Ordering::SeqCst);
 }
 
 /// Calls `f` out of line: the calls that are not the outermost one's.
@@ -416,53 +386,6 @@ impl Drop for Pinned {
     fn drop(&mut self) {
         self.0.in_flight.fetch_sub(1, Ordering::Release);
     }
-}
-
-/// The asymmetric fence: `membarrier` where Linux has it.
-mod barrier {
-    /// Registers the process for `MEMBARRIER_CMD_PRIVATE_EXPEDITED`; whether the callers
-    /// may rely on it (option B of the module docs).
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    pub fn register() -> bool {
-        use rustix::thread::{membarrier, membarrier_query, MembarrierCommand};
-        membarrier_query().contains_command(MembarrierCommand::PrivateExpedited)
-            && membarrier(MembarrierCommand::RegisterPrivateExpedited).is_ok()
-    }
-
-    /// No `membarrier` here: the callers use option A.
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    pub fn register() -> bool {
-        false
-    }
-
-    /// The reloader's fence (step 2 of the module docs): under option B, a memory
-    /// barrier on every CPU running a thread of this process.
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    pub fn reloader() {
-        use rustix::thread::{membarrier, MembarrierCommand};
-        use std::sync::atomic::{fence, Ordering};
-        if !super::ASYMMETRIC.load(Ordering::Relaxed) {
-            return; // Option A: the SeqCst store and loads are the fence.
-        }
-        // Registered, the expedited command cannot fail; the global one (slower, no
-        // registration) is the fallback all the same, and a report if both fail.
-        if membarrier(MembarrierCommand::PrivateExpedited).is_err()
-            && membarrier(MembarrierCommand::Global).is_err()
-        {
-            crate::report::report(
-                "RUNTIME::Reload::BARRIER::ERROR::RECOVERABLE",
-                "membarrier failed after it was registered; the handlers this reload \
-                 replaced are closed after a pause instead of a memory barrier",
-            );
-            fence(Ordering::SeqCst);
-            // A store waiting in a CPU's store buffer is out long before this.
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-    }
-
-    /// Option A only: the SeqCst store and loads are the fence.
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    pub fn reloader() {}
 }
 
 #[cfg(test)]
@@ -744,7 +667,7 @@ mod tests {
             Config::from_str("[loggers.root]\nlevel = \"info\"\n", Format::Toml).expect("config");
         std::thread::scope(|scope| {
             let go = park_in_capture(scope, backend);
-            let reloaded = backend.reconfigure(without_probe).expect("reloaded");
+            let reloaded = backend.reconfigure(without_probe, true).expect("reloaded");
             assert_eq!(reloaded.closed, ["probe"]);
             assert_eq!(written.wait_for(0), Vec::<String>::new());
             drop(go);
@@ -800,7 +723,7 @@ mod tests {
                 }
             });
             assert_eq!(answers.recv_timeout(HUNG), Ok((true, Some(0))));
-            backend.reconfigure(error_only).expect("reloaded");
+            backend.reconfigure(error_only, true).expect("reloaded");
             let _ = step.send(());
             assert_eq!(answers.recv_timeout(HUNG), Ok((false, Some(1))));
             let _ = step.send(());

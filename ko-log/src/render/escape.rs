@@ -21,6 +21,7 @@
 //! U+2028/9, and `"`/`\` inside quotes) are looked at further.
 
 use std::fmt;
+use std::io::Write as _;
 
 /// Escaping context.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,18 +32,23 @@ pub(crate) enum Mode {
     Quoted,
 }
 
-/// Byte classes of [`CLASS`].
-const PLAIN: u8 = 0;
-/// C0 control or DEL: always escaped.
-const CONTROL: u8 = 1;
+/// Byte classes of [`CLASS`], the one byte classifier of the renderers that escape
+/// (plain and colored here, logfmt in `logfmt`).
+pub(crate) const PLAIN: u8 = 0;
+/// Space or `=`: a reason to quote, written as it is.
+pub(crate) const SEPARATOR: u8 = 1;
+/// Below U+0020, or DEL: always escaped.
+pub(crate) const CONTROL: u8 = 2;
+/// `"`: escaped inside quotes, and a reason to quote.
+pub(crate) const QUOTE: u8 = 3;
+/// `\`: escaped inside quotes (here also a reason to quote; not in logfmt).
+pub(crate) const BACKSLASH: u8 = 4;
 /// `0xC2`: lead byte of U+0080–U+00BF (C1 controls when the next byte is ≤ `0x9F`).
-const LEAD_C2: u8 = 2;
+pub(crate) const LEAD_C2: u8 = 5;
 /// `0xE2`: lead byte of U+2000–U+2FFF (U+2028/U+2029 among them).
-const LEAD_E2: u8 = 3;
-/// `"` or `\`: escaped inside quotes, and a reason to quote.
-const QUOTE: u8 = 4;
-/// Space or `=`: a reason to quote, never escaped.
-const SEPARATOR: u8 = 5;
+pub(crate) const LEAD_E2: u8 = 6;
+/// `0xEF`: lead byte of U+F000–U+FFFF (U+FFFD among them: escaped by logfmt only).
+pub(crate) const LEAD_EF: u8 = 7;
 
 static CLASS: [u8; 256] = {
     let mut table = [PLAIN; 256];
@@ -52,32 +58,37 @@ static CLASS: [u8; 256] = {
         b += 1;
     }
     table[0x7f] = CONTROL;
-    table[0xc2] = LEAD_C2;
-    table[0xe2] = LEAD_E2;
-    table[b'"' as usize] = QUOTE;
-    table[b'\\' as usize] = QUOTE;
     table[b' ' as usize] = SEPARATOR;
     table[b'=' as usize] = SEPARATOR;
+    table[b'"' as usize] = QUOTE;
+    table[b'\\' as usize] = BACKSLASH;
+    table[0xc2] = LEAD_C2;
+    table[0xe2] = LEAD_E2;
+    table[0xef] = LEAD_EF;
     table
 };
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
+pub(crate) const HEX: &[u8; 16] = b"0123456789abcdef";
 
-fn class(b: u8) -> u8 {
+/// The class of byte `b`.
+pub(crate) fn class(b: u8) -> u8 {
     CLASS[usize::from(b)]
 }
 
-/// How many bytes of the escapable character that starts at `bytes[i]` (a C1 control or
-/// U+2028/U+2029), or 0 when it is not one.
-fn special_len(bytes: &[u8], i: usize, lead: u8) -> usize {
+/// The escapable character that starts at `bytes[i]` under a lead byte: its length in
+/// bytes and its code point (a C1 control, U+2028/U+2029 or U+FFFD), or `None`.
+pub(crate) fn special(bytes: &[u8], i: usize, lead: u8) -> Option<(usize, u16)> {
     match (lead, bytes.get(i + 1), bytes.get(i + 2)) {
-        (LEAD_C2, Some(0x80..=0x9f), _) => 2,
-        (LEAD_E2, Some(0x80), Some(0xa8 | 0xa9)) => 3,
-        _ => 0,
+        (LEAD_C2, Some(&b @ 0x80..=0x9f), _) => Some((2, u16::from(b))),
+        (LEAD_E2, Some(0x80), Some(0xa8)) => Some((3, 0x2028)),
+        (LEAD_E2, Some(0x80), Some(0xa9)) => Some((3, 0x2029)),
+        (LEAD_EF, Some(0xbf), Some(0xbd)) => Some((3, 0xfffd)),
+        _ => None,
     }
 }
 
-fn copy(out: &mut Vec<u8>, bytes: &[u8], from: usize, to: usize) {
+/// Appends `bytes[from..to]`.
+pub(crate) fn copy(out: &mut Vec<u8>, bytes: &[u8], from: usize, to: usize) {
     if let Some(run) = bytes.get(from..to) {
         out.extend_from_slice(run);
     }
@@ -154,36 +165,21 @@ pub(crate) fn write_escaped(out: &mut Vec<u8>, text: &str, mode: Mode) {
                 i += 1;
                 run = i;
             }
-            QUOTE if mode == Mode::Quoted => {
+            QUOTE | BACKSLASH if mode == Mode::Quoted => {
                 copy(out, bytes, run, i);
                 out.push(b'\\');
                 out.push(b);
                 i += 1;
                 run = i;
             }
-            lead @ (LEAD_C2 | LEAD_E2) => match special_len(bytes, i, lead) {
-                2 => {
+            lead @ (LEAD_C2 | LEAD_E2) => match special(bytes, i, lead) {
+                Some((len, code)) => {
                     copy(out, bytes, run, i);
-                    out.extend_from_slice(b"\\u{");
-                    write_hex(out, bytes.get(i + 1).copied().unwrap_or(0));
-                    out.push(b'}');
-                    i += 2;
+                    let _ = write!(out, "\\u{{{code:x}}}");
+                    i += len;
                     run = i;
                 }
-                3 => {
-                    copy(out, bytes, run, i);
-                    let last = if bytes.get(i + 2) == Some(&0xa8) {
-                        b'8'
-                    } else {
-                        b'9'
-                    };
-                    out.extend_from_slice(b"\\u{202");
-                    out.push(last);
-                    out.push(b'}');
-                    i += 3;
-                    run = i;
-                }
-                _ => i += 1,
+                None => i += 1,
             },
             _ => i += 1,
         }
@@ -200,8 +196,8 @@ pub(crate) fn needs_quotes(text: &str) -> bool {
 fn contains_quote_trigger(text: &str) -> bool {
     let bytes = text.as_bytes();
     bytes.iter().enumerate().any(|(i, &b)| match class(b) {
-        PLAIN => false,
-        lead @ (LEAD_C2 | LEAD_E2) => special_len(bytes, i, lead) > 0,
+        PLAIN | LEAD_EF => false,
+        lead @ (LEAD_C2 | LEAD_E2) => special(bytes, i, lead).is_some(),
         _ => true,
     })
 }

@@ -63,6 +63,9 @@ use std::io::Write as _;
 
 use ko_log_config::render::{is_key_char, LogfmtConfig};
 
+use super::escape::{
+    class, copy, special, BACKSLASH, CONTROL, HEX, LEAD_C2, LEAD_E2, LEAD_EF, QUOTE, SEPARATOR,
+};
 use super::timestamp::Stamp;
 use super::Render;
 use crate::{Event, Fields, Value};
@@ -281,59 +284,6 @@ fn push_key(key: &mut Vec<u8>, name: &str) {
     }
 }
 
-/// Byte classes of [`CLASS`].
-const PLAIN: u8 = 0;
-/// Space or `=`: a reason to quote, written as it is.
-const SEPARATOR: u8 = 1;
-/// Below U+0020, or DEL: a reason to quote, escaped.
-const CONTROL: u8 = 2;
-/// `"`: a reason to quote, escaped.
-const QUOTE: u8 = 3;
-/// `\`: escaped inside quotes, no reason to quote.
-const BACKSLASH: u8 = 4;
-/// `0xC2`: lead byte of U+0080–U+00BF (C1 controls when the next byte is ≤ `0x9F`).
-const LEAD_C2: u8 = 5;
-/// `0xE2`: lead byte of U+2000–U+2FFF (U+2028/U+2029 among them).
-const LEAD_E2: u8 = 6;
-/// `0xEF`: lead byte of U+F000–U+FFFF (U+FFFD among them).
-const LEAD_EF: u8 = 7;
-
-static CLASS: [u8; 256] = {
-    let mut table = [PLAIN; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        table[b] = CONTROL;
-        b += 1;
-    }
-    table[0x7f] = CONTROL;
-    table[b' ' as usize] = SEPARATOR;
-    table[b'=' as usize] = SEPARATOR;
-    table[b'"' as usize] = QUOTE;
-    table[b'\\' as usize] = BACKSLASH;
-    table[0xc2] = LEAD_C2;
-    table[0xe2] = LEAD_E2;
-    table[0xef] = LEAD_EF;
-    table
-};
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
-fn class(b: u8) -> u8 {
-    CLASS[usize::from(b)]
-}
-
-/// The escapable character that starts at `bytes[i]` under a lead byte: its length in
-/// bytes and its code point (a C1 control, U+2028/U+2029 or U+FFFD), or `None`.
-fn special(bytes: &[u8], i: usize, lead: u8) -> Option<(usize, u16)> {
-    match (lead, bytes.get(i + 1), bytes.get(i + 2)) {
-        (LEAD_C2, Some(&b @ 0x80..=0x9f), _) => Some((2, u16::from(b))),
-        (LEAD_E2, Some(0x80), Some(0xa8)) => Some((3, 0x2028)),
-        (LEAD_E2, Some(0x80), Some(0xa9)) => Some((3, 0x2029)),
-        (LEAD_EF, Some(0xbf), Some(0xbd)) => Some((3, 0xfffd)),
-        _ => None,
-    }
-}
-
 /// Whether 8 bytes hold nothing that needs a look: no byte at or below a space, none
 /// from DEL up (so every non-ASCII byte goes to the byte loop), and no `"`, no `=`
 /// (`Quoting::Detect`) or no `\` (`Quoting::Escape`). Word-at-a-time tests, exact for
@@ -410,12 +360,6 @@ fn write_str(out: &mut Vec<u8>, text: &str) {
         write_quoted(out, text);
     } else {
         out.extend_from_slice(text.as_bytes());
-    }
-}
-
-fn copy(out: &mut Vec<u8>, bytes: &[u8], from: usize, to: usize) {
-    if let Some(run) = bytes.get(from..to) {
-        out.extend_from_slice(run);
     }
 }
 

@@ -24,4 +24,10 @@ fn two(params: &AuditParams, retries: u8) -> Memory {
     Memory
 }
 
+#[ko_log::handler]
+fn three(params: &AuditParams, handle: &ko_log::handler::Handle, retries: u8) -> Memory {
+    let _ = (&params.table, handle, retries);
+    Memory
+}
+
 fn main() {}

@@ -1,7 +1,8 @@
 //! The handler shapes #[ko_log::handler] accepts compile without warnings and register
 //! under their names: a handler, a `Result` of one with `std::io::Error` or an error of
 //! one's own, `impl Handler`, no params, another name, a raw identifier, a local function,
-//! a `check` function (a path or a closure) and a `schema` function.
+//! a `check` function (a path or a closure), a `schema` function, and the handle after
+//! the params.
 
 #![deny(warnings)]
 
@@ -105,6 +106,12 @@ fn closure_checked(_params: &AuditParams) -> Memory {
     Memory::default()
 }
 
+#[ko_log::handler]
+fn with_handle(_params: &AuditParams, handle: &ko_log::handler::Handle) -> Memory {
+    handle.wake();
+    Memory::default()
+}
+
 pub mod nested {
     #[ko_log::handler]
     pub(crate) fn r#in() -> Result<super::Memory, super::ConnectError> {
@@ -127,4 +134,5 @@ fn main() {
     let _ = nested::r#in;
     let _ = checked;
     let _ = closure_checked;
+    let _ = with_handle;
 }

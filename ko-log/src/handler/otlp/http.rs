@@ -178,6 +178,9 @@ pub(crate) struct Client {
     connected_before: bool,
     /// Connections opened after the first.
     pub reconnects: u64,
+    /// Requests tried again on a new connection because the kept one was found closed:
+    /// attempts after a failed one, which the exporter adds to its `retries`.
+    pub retried: u64,
 }
 
 impl Client {
@@ -224,6 +227,7 @@ impl Client {
             conn: None,
             connected_before: false,
             reconnects: 0,
+            retried: 0,
         })
     }
 
@@ -273,7 +277,7 @@ impl Client {
                 // idle. Try once on a new one.
                 Err(Failure {
                     answered: false, ..
-                }) => {}
+                }) => self.retried += 1,
                 Err(Failure { error, .. }) => return Err(error),
             }
         }

@@ -19,7 +19,8 @@
 //! ```
 //!
 //! The dispatcher's `write` turns each event into an owned [`record::Record`] and pushes
-//! it into a bounded buffer (`export`); one exporter thread per handler batches, encodes
+//! it into the bounded buffer every network handler uses (`handler::sender`'s
+//! [`Buffer`]); one exporter thread per handler batches, encodes
 //! (`encode` for protobuf, `json` for JSON) and POSTs with its own HTTP/1.1 client
 //! (`http`). Retries: connection failures and 429/502/503/504, after `Retry-After` (capped
 //! at `reconnect.max`) or a capped exponential backoff with jitter; any other non-2xx
@@ -39,7 +40,6 @@
 //! cannot read or use) is a [`crate::ParamError`], so init is refused at that key's line.
 
 mod encode;
-mod export;
 mod http;
 mod json;
 mod record;
@@ -55,9 +55,10 @@ use std::time::{Duration, Instant};
 use ko_log_config::Backpressure;
 use serde::{Deserialize, Deserializer};
 
-use super::status::{Outage, Statuses};
+use super::sender::{Backoff, Buffer};
+use super::status::Outage;
+use super::Handle;
 use crate::{Error, Event, Handler, HandlerStats, ParamError};
-use export::Buffer;
 use record::{AnyValue, Record};
 
 /// How records are encoded on the wire (key `encoding`).
@@ -224,13 +225,12 @@ fn backpressure<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Backpressu
 /// The OTLP/HTTP logs exporter: a handler whose records go to an exporter thread.
 #[derive(Debug)]
 pub struct Otlp {
-    buffer: Arc<Buffer>,
+    buffer: Arc<Buffer<Record>>,
     thread: Option<std::thread::JoinHandle<()>>,
     drain_timeout: Duration,
     write_timeout: Duration,
     endpoint: String,
-    /// Outage records the exporter queued, logged from the dispatcher.
-    statuses: Arc<Statuses>,
+    handle: Handle,
 }
 
 /// Reads the process environment once, at construction.
@@ -293,28 +293,6 @@ fn check_header(name: &str, value: &str) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-fn executable_name() -> String {
-    std::env::current_exe()
-        .ok()
-        .and_then(|path| path.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| "unknown_service".to_owned())
-}
-
-/// Capped exponential backoff with jitter: attempt `n` waits between half and all of
-/// `min * 2^n`, at most `max`.
-fn backoff(reconnect: &Reconnect, attempt: u32, seed: &mut u64) -> Duration {
-    let full = reconnect
-        .min
-        .saturating_mul(1u32 << attempt.min(20))
-        .min(reconnect.max);
-    // xorshift64: jitter needs no crypto.
-    *seed ^= *seed << 13;
-    *seed ^= *seed >> 7;
-    *seed ^= *seed << 17;
-    let fraction = 0.5 + (*seed % 1000) as f64 / 2000.0;
-    full.mul_f64(fraction)
 }
 
 const REJECTED: &str = "HANDLER::Otlp::REJECTED::ERROR";
@@ -440,12 +418,18 @@ fn schema() -> serde_json::Value {
 impl Otlp {
     /// Validates `params` (reading the `OTEL_EXPORTER_OTLP_*` environment for what they
     /// leave unset, and the `tls` files), and starts the exporter thread. A mistake in a
-    /// key is a [`ParamError`] naming it.
-    pub fn new(params: &OtlpParams) -> Result<Otlp, Refusal> {
+    /// key is a [`ParamError`] naming it. Outages are told through `handle` (a handler
+    /// built on its own: [`Handle::detached`]).
+    pub fn new(params: &OtlpParams, handle: &Handle) -> Result<Otlp, Refusal> {
         let (endpoint, client) = plan(params)?;
         let mut resource: Vec<(String, AnyValue)> = Vec::new();
         if !params.resource.contains_key("service.name") {
-            resource.push(("service.name".to_owned(), AnyValue::Str(executable_name())));
+            resource.push((
+                "service.name".to_owned(),
+                AnyValue::Str(
+                    super::executable_name().unwrap_or_else(|| "unknown_service".to_owned()),
+                ),
+            ));
         }
         resource.extend(
             params
@@ -457,9 +441,7 @@ impl Otlp {
             params.buffer,
             params.batch_size,
             params.backpressure,
-            params.write_timeout,
         ));
-        let statuses = Arc::new(Statuses::new(endpoint.clone(), params.buffer));
         let exporter = Exporter {
             client,
             encoding: params.encoding,
@@ -469,17 +451,14 @@ impl Otlp {
             reconnect: params.reconnect,
             endpoint: endpoint.clone(),
             body: Vec::new(),
-            statuses: Arc::clone(&statuses),
-            outage: Outage::default(),
-            seed: seed(),
+            outage: Outage::new(handle.clone(), endpoint.clone(), params.buffer),
+            backoff: Backoff::new(params.reconnect.min, params.reconnect.max),
         };
         let thread = {
             let buffer = Arc::clone(&buffer);
             let interval = params.batch_interval;
-            std::thread::Builder::new()
-                .name("ko-log-otlp".to_owned())
-                .spawn(move || {
-                    crate::dispatch::mark_own_thread();
+            handle
+                .spawn("otlp", move || {
                     let mut exporter = exporter;
                     buffer.run(interval, &mut |batch, buffer| {
                         exporter.deliver(batch, buffer)
@@ -493,16 +472,9 @@ impl Otlp {
             drain_timeout: params.drain_timeout,
             write_timeout: params.write_timeout,
             endpoint,
-            statuses,
+            handle: handle.clone(),
         })
     }
-}
-
-fn seed() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u64(record::now_unix_nanos());
-    hasher.finish() | 1
 }
 
 /// The exporter thread's side: encodes and POSTs batches.
@@ -515,30 +487,15 @@ struct Exporter {
     reconnect: Reconnect,
     endpoint: String,
     body: Vec<u8>,
-    /// Where `unreachable` and `back` are queued for the dispatcher to log.
-    statuses: Arc<Statuses>,
+    /// Tells the collector's outages (`unreachable`, `back`).
     outage: Outage,
-    seed: u64,
+    backoff: Backoff,
 }
 
 impl Exporter {
-    /// A request failed or was refused for now: the first time, queues `unreachable`.
-    fn went_down(&mut self, buffer: &Buffer, why: &dyn std::fmt::Display) {
-        let dropped = buffer.counts.dropped.load(Ordering::Relaxed);
-        buffer.set_down(true);
-        self.outage.down(&self.statuses, dropped, why);
-    }
-
-    /// The collector answered: after an outage, queues `back` with the drops meanwhile.
-    fn came_back(&mut self, buffer: &Buffer) {
-        let dropped = buffer.counts.dropped.load(Ordering::Relaxed);
-        buffer.set_down(false);
-        self.outage.up(&self.statuses, dropped);
-    }
-
     /// Sends one batch until it is acknowledged, rejected, or the shutdown deadline
     /// passes; counts the outcome.
-    fn deliver(&mut self, batch: &[Record], buffer: &Buffer) {
+    fn deliver(&mut self, batch: &[Record], buffer: &Buffer<Record>) {
         match self.encoding {
             Encoding::Protobuf => {
                 encode::request(&mut self.body, &self.resource_proto, &self.scope, batch)
@@ -546,10 +503,12 @@ impl Exporter {
             Encoding::Json => json::request(&mut self.body, &self.resource_json, batch),
         }
         let n = batch.len() as u64;
-        let mut attempt = 0u32;
+        // Its first wait is `reconnect.min` (jittered), not 0.
+        self.backoff.reset();
+        self.backoff.next();
         loop {
-            if buffer.deadline().is_some_and(|d| Instant::now() >= d) {
-                buffer.counts.dropped.fetch_add(n, Ordering::Relaxed);
+            if buffer.past_deadline() {
+                buffer.give_up(batch.len());
                 crate::report::report(
                     "HANDLER::Otlp::SHUTDOWN::ERROR",
                     &format!(
@@ -564,22 +523,25 @@ impl Exporter {
                 .counts
                 .reconnects
                 .store(self.client.reconnects, Ordering::Relaxed);
+            let retried = std::mem::take(&mut self.client.retried);
+            buffer.counts.retries.fetch_add(retried, Ordering::Relaxed);
+            let step = self.backoff.next();
             let delay = match result {
                 Ok(response) if (200..300).contains(&response.status) => {
                     buffer.counts.sent.fetch_add(n, Ordering::Relaxed);
-                    self.came_back(buffer);
+                    buffer.came_back(&mut self.outage);
                     return;
                 }
                 Ok(response) if matches!(response.status, 429 | 502 | 503 | 504) => {
-                    self.went_down(buffer, &format_args!("HTTP {}", response.status));
+                    buffer.went_down(&mut self.outage, &format_args!("HTTP {}", response.status));
                     match response.retry_after {
                         Some(after) => after.min(self.reconnect.max),
-                        None => backoff(&self.reconnect, attempt, &mut self.seed),
+                        None => step,
                     }
                 }
                 Ok(response) => {
                     buffer.counts.dropped.fetch_add(n, Ordering::Relaxed);
-                    self.came_back(buffer);
+                    buffer.came_back(&mut self.outage);
                     crate::report::report(
                         REJECTED,
                         &format!(
@@ -592,43 +554,34 @@ impl Exporter {
                     return;
                 }
                 Err(error) => {
-                    self.went_down(buffer, &error);
-                    backoff(&self.reconnect, attempt, &mut self.seed)
+                    buffer.went_down(&mut self.outage, &error);
+                    step
                 }
             };
             buffer.counts.retries.fetch_add(1, Ordering::Relaxed);
-            attempt = attempt.saturating_add(1);
             buffer.sleep(delay);
         }
     }
 }
 
 impl Handler for Otlp {
-    /// Pushes the record into the exporter's buffer, except a status record about this
-    /// handler's own collector; logs the status records the exporter queued.
+    /// Pushes the record into the exporter's buffer.
     fn write(&mut self, _line: &[u8], event: &Event) -> Result<(), Error> {
-        self.statuses.log();
-        if self.statuses.is_own(event) {
-            return Ok(());
-        }
         self.buffer
             .push(Record::from_event(event, record::now_unix_nanos()));
         Ok(())
     }
 
-    /// When the queue runs dry: logs the status records the exporter queued; the
-    /// exporter sends on its own schedule.
+    /// When the queue runs dry: nothing, the exporter sends on its own schedule.
     fn flush(&mut self) -> Result<(), Error> {
-        self.statuses.log();
         Ok(())
     }
 
     /// Asks the exporter to send what it holds and waits, at most `write_timeout`, until
     /// the collector acknowledged it (or it was dropped).
     fn sync(&mut self) -> Result<(), Error> {
-        self.statuses.log();
-        self.buffer.flush();
-        self.statuses.log();
+        self.buffer
+            .flush(self.handle.wait_at_most(self.write_timeout));
         Ok(())
     }
 
@@ -637,14 +590,7 @@ impl Handler for Otlp {
     }
 
     fn counts(&self) -> HandlerStats {
-        let counts = &self.buffer.counts;
-        HandlerStats {
-            sent: counts.sent.load(Ordering::Relaxed),
-            dropped: counts.dropped.load(Ordering::Relaxed),
-            retries: counts.retries.load(Ordering::Relaxed),
-            reconnects: counts.reconnects.load(Ordering::Relaxed),
-            ..HandlerStats::default()
-        }
+        self.buffer.stats()
     }
 
     fn hold(&self) -> Option<crate::handler::Hold> {
@@ -660,17 +606,18 @@ impl Drop for Otlp {
         // Dropped by a dispatcher that is shutting down: its deadline (the guard's) comes
         // first, so a dead collector cannot make the guard give up on the dispatcher.
         let own = Instant::now() + self.drain_timeout;
-        let (mut deadline, grace) = match crate::dispatch::drain_deadline() {
+        let (mut deadline, grace) = match self.handle.deadline() {
             Some(dispatcher) => (own.min(dispatcher), Duration::ZERO),
             None => (own, self.write_timeout),
         };
         // Ending on a signal, a collector that is away gets at most UNREACHABLE_GRACE.
-        if let Some(unreachable) = crate::dispatch::unreachable_deadline() {
+        let unreachable_by = self.handle.unreachable_deadline();
+        if let Some(unreachable) = unreachable_by {
             if self.buffer.is_down() {
                 deadline = deadline.min(unreachable);
             }
         }
-        let abandoned = self.buffer.close(deadline, grace);
+        let abandoned = self.buffer.close(deadline, grace, unreachable_by);
         if abandoned > 0 {
             crate::report::report(
                 "HANDLER::Otlp::SHUTDOWN::ERROR",
@@ -687,8 +634,8 @@ impl Drop for Otlp {
 
 /// `[handlers.NAME]` with `type = "otlp"`.
 #[crate::handler(check = plan, schema = schema)]
-fn otlp(params: &OtlpParams) -> Result<Otlp, Refusal> {
-    Otlp::new(params)
+fn otlp(params: &OtlpParams, handle: &Handle) -> Result<Otlp, Refusal> {
+    Otlp::new(params, handle)
 }
 
 #[cfg(test)]
@@ -718,18 +665,5 @@ mod tests {
         );
         assert!(check_header("x-a", "b\r\nHost: evil").is_err());
         assert!(check_header("bad name", "v").is_err());
-    }
-
-    #[test]
-    fn backoff_is_capped_and_jittered() {
-        let reconnect = Reconnect {
-            min: Duration::from_millis(100),
-            max: Duration::from_secs(1),
-        };
-        let mut seed = 42;
-        for attempt in 0..40 {
-            let delay = backoff(&reconnect, attempt, &mut seed);
-            assert!(delay <= Duration::from_secs(1) && delay >= Duration::from_millis(50));
-        }
     }
 }
