@@ -444,8 +444,8 @@ fn burst_stays_within_the_queue(policy: &str, threads: usize, limit_percent: u64
     let per_thread = 10 * MEMORY_CAPACITY / threads;
     let full_rss = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     if policy == "block" {
-        // Producers fill the queue and then wait in `send`; measure the full queue once
-        // they are all blocked, then let the dispatcher go.
+        // Producers fill their lanes and then wait for room; measure the full queue (a
+        // full lane per producer) once they are all blocked, then let the dispatcher go.
         let workers: Vec<_> = (0..threads)
             .map(|t| {
                 let payload = payload.clone();
@@ -457,7 +457,7 @@ fn burst_stays_within_the_queue(policy: &str, threads: usize, limit_percent: u64
             })
             .collect();
         support::wait_until("a full queue", || {
-            ko_log::stats().enqueued >= 2 + MEMORY_CAPACITY as u64
+            ko_log::stats().enqueued >= 2 + (threads * MEMORY_CAPACITY) as u64
         });
         full_rss.store(support::rss_kib(), std::sync::atomic::Ordering::Relaxed);
         GATE.open();

@@ -37,9 +37,8 @@ impl<'de> serde::Deserialize<'de> for Backpressure {
 /// The `[queue]` table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueueConfig {
-    /// Records the queue holds (key `capacity`, default 8192, from 1 to
-    /// [`QueueConfig::MAX_CAPACITY`]; a power of two wastes no memory, as the queue's
-    /// buffer grows in powers of two).
+    /// Records each producer thread's lane holds (key `capacity`, default 8192, from 1 to
+    /// [`QueueConfig::MAX_CAPACITY`]): every thread that logs has a lane of its own.
     pub capacity: usize,
     /// Policy when full (key `backpressure`, default `block`).
     pub backpressure: Backpressure,

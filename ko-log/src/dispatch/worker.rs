@@ -159,7 +159,9 @@ impl Worker {
                 self.control(msg, &mut state);
             }
             let took = self.drain_lanes(&mut state, crate::capture::now_nanos(), BATCH);
-            let drained = took < BATCH && !self.write_aside(&mut state);
+            // Dry: nothing left at the lanes' heads (records logged during the round
+            // included) and nothing set aside.
+            let drained = !self.lanes_waiting(&mut state) && !self.write_aside(&mut state);
             self.shared.room.wake_if(|| true);
             self.report_drops(&mut state, drained);
             report_format_panics(&mut state);
