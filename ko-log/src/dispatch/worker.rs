@@ -31,11 +31,14 @@ const BATCH: usize = 4096;
 /// missed (none can be: see `Worker::idle`); a bound on a record's wait, not a poll.
 const SLEEP_AT_MOST: Duration = Duration::from_millis(100);
 
-/// How long the dispatcher polls an empty queue before it sleeps on it (see
-/// `Worker::next`): several times the gap between records of a steady stream that is
-/// worth the poll (one every 2 µs is 500,000 records/s), and short enough that a program
-/// logging a record every 100 µs spends at most a tenth of a core on it.
-const SPIN: Duration = Duration::from_micros(10);
+/// How long the dispatcher naps between looks at empty lanes before it sleeps until woken
+/// (see `Worker::idle`).
+const NAP: Duration = Duration::from_micros(50);
+
+/// How long the dispatcher keeps napping after the lanes ran dry before it sleeps until
+/// a producer wakes it: a steady stream of records (one every few hundred microseconds
+/// or faster) never makes a producer pay that wake-up.
+const NAPPING: Duration = Duration::from_millis(1);
 
 /// Under sustained overload, the drop warning is emitted at most this often.
 const DROP_REPORT_INTERVAL: Duration = Duration::from_secs(1);
@@ -182,27 +185,27 @@ impl Worker {
         self.finish(&mut state);
     }
 
-    /// Waits for work: polls the lanes and the control channel for up to [`SPIN`], then
-    /// sleeps on the control channel until a producer or a control message wakes it.
-    /// `false` once no one can send to it any more.
+    /// Waits for work: naps ([`NAP`]) between looks at the lanes and the control channel
+    /// for up to [`NAPPING`], then sleeps on the control channel until a producer or a
+    /// control message wakes it. `false` once no one can send to it any more.
     ///
-    /// A caller that queues a record for a sleeping dispatcher has to wake it: a futex
-    /// wake, which on a virtual machine costs the caller several microseconds (an
-    /// interrupt to an idle vCPU), and it was most of ko-log's p99 when records came one
-    /// every few microseconds (the `paced` scenario). Polling a little first means a
-    /// steady trickle of records never pays it, for at most [`SPIN`] of this thread's
-    /// time after each burst; it yields the core while it polls, so producers that need
-    /// it get it.
+    /// Napping, not polling: while this thread is away, a producer's pushes stay in its
+    /// own core's cache (polling reads each lane's write index, and every push then pays
+    /// for taking the cache line back: most of a caller's cost when records come a few
+    /// microseconds apart), and the records that came meanwhile are taken in one round.
+    /// A record waits at most a nap for it. Sleeping until woken comes last: a caller
+    /// that queues for a sleeping dispatcher has to wake it, a futex wake that costs
+    /// several microseconds on a virtual machine.
     fn idle(&mut self, state: &mut State) -> bool {
         let start = Instant::now();
         loop {
             if !self.control.is_empty() || self.lanes_waiting(state) {
                 return true;
             }
-            if self.shared.is_closed() || start.elapsed() >= SPIN {
+            if self.shared.is_closed() || start.elapsed() >= NAPPING {
                 break;
             }
-            std::thread::yield_now();
+            std::thread::sleep(NAP);
         }
         // Say so, then look once more: a producer queues, then looks at the flag
         // (`Queue::wake_if_asleep`), so one of the two sees the other.
