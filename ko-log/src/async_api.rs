@@ -2,7 +2,7 @@
 //!
 //! Each macro captures the record at once, on the calling task's thread (with its scoped
 //! context), and returns a future that queues it. Under `block` the future waits for room
-//! with `flume`'s `send_async`, so a full queue suspends the task instead of blocking the
+//! (woken when there is room), so a full lane suspends the task instead of blocking the
 //! executor thread; under `drop` and `drop_oldest` it completes at once. Prefer them in
 //! async code that logs in bursts (the executor keeps running other tasks while the
 //! dispatcher catches up); `log::info!` is fine everywhere else.

@@ -1,9 +1,10 @@
 //! ko-log: an asynchronous, queue-based, lossless backend for the [`log`] facade.
 //!
-//! Any crate logs with `log::info!`; ko-log captures the record on the caller's thread
-//! (level check, clock, message, key-values: no I/O, no lock, no panic), queues it on a
-//! bounded [`flume`] channel, and one dispatcher thread runs each handler's processors,
-//! renders and writes. Configure it from a file:
+//! Any crate logs with `log::info!` (or ko-log's own [`info!`], which formats on the
+//! dispatcher); ko-log captures the record on the caller's thread (level check, clock,
+//! message, key-values: no I/O, no lock, no panic), queues it in that thread's own
+//! bounded lock-free lane, and one dispatcher thread merges the lanes, runs each
+//! handler's processors, renders and writes. Configure it from a file:
 //!
 //! ```no_run
 //! let _guard = ko_log::init_from_file("log.toml")?; // keep it alive: dropping it drains
@@ -17,6 +18,8 @@
 //!   waits until everything logged before it is written; [`stats`] counts everything;
 //!   [`log_panics`] turns panics into records.
 //! - Context: bound [`Logger`]s, [`context!`] thread scopes, [`with_context`] task scopes.
+//! - Deferred formatting: [`info!`] and friends take `log`'s syntax and copy plain
+//!   arguments, formatting them on the dispatcher ([`deferred`], [`Loggable`]).
 //! - Async: [`ainfo!`] and friends wait for room without blocking the executor thread.
 //! - Tests: [`testing::Sink`] captures each test's own records.
 //! - tracing (feature `tracing`): `ko_log::tracing::layer()` feeds tracing events, with
