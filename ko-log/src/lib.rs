@@ -1,4 +1,4 @@
-//! ko-log: an asynchronous, queue-based, lossless backend for the [`log`] facade.
+//! ko-log: an asynchronous, queue-based, lossless backend for the [`log`](mod@log) facade.
 //!
 //! Any crate logs with `log::info!` (or ko-log's own [`info!`], which formats on the
 //! dispatcher); ko-log captures the record on the caller's thread (level check, clock,

@@ -9,7 +9,7 @@
 //! `[A-Za-z_][A-Za-z0-9_]*`; a default or message runs to the first `}` and is not itself
 //! expanded.
 //!
-//! A path key ([`is_path_key`]) whose value starts with variables that are all empty,
+//! A path key (`is_path_key`) whose value starts with variables that are all empty,
 //! then a `/`, is refused: `path = "${LOG_DIR}/app.log"` with `LOG_DIR=""` would
 //! otherwise write `/app.log`, at the root of the file system.
 //!
