@@ -512,16 +512,8 @@ pub fn submit(
     kvs: &[(Key<'_>, Value<'_>)],
     encode: impl FnOnce(&mut Encoder) -> RenderFn,
 ) {
-    let &(target, module_path, file, line) = site;
-    let record = Record::builder()
-        .args(format_args!(""))
-        .level(level)
-        .target(target)
-        .module_path_static(Some(module_path))
-        .file_static(Some(file))
-        .line(Some(line))
-        .key_values(&kvs)
-        .build();
+    let kvs = &kvs;
+    let record = record(level, site, kvs, format_args!(""));
     match init::installed() {
         Some(backend) => backend.submit_with(&record, || {
             (
@@ -543,18 +535,26 @@ pub fn submit_args(
     kvs: &[(Key<'_>, Value<'_>)],
     args: fmt::Arguments<'_>,
 ) {
-    let &(target, module_path, file, line) = site;
-    log::logger().log(
-        &Record::builder()
-            .args(args)
-            .level(level)
-            .target(target)
-            .module_path_static(Some(module_path))
-            .file_static(Some(file))
-            .line(Some(line))
-            .key_values(&kvs)
-            .build(),
-    );
+    log::logger().log(&record(level, site, &kvs, args));
+}
+
+/// The record `log`'s own macros build for the same call.
+#[inline]
+fn record<'a>(
+    level: Level,
+    &(target, module_path, file, line): &Site<'a>,
+    kvs: &'a dyn log::kv::Source,
+    args: fmt::Arguments<'a>,
+) -> Record<'a> {
+    Record::builder()
+        .args(args)
+        .level(level)
+        .target(target)
+        .module_path_static(Some(module_path))
+        .file_static(Some(file))
+        .line(Some(line))
+        .key_values(kvs)
+        .build()
 }
 
 /// The record's message, encoded; an argument formatted on the caller that fails or

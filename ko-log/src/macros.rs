@@ -16,39 +16,29 @@
 /// ```
 #[macro_export]
 macro_rules! log {
+    // After the key-values: the level check, then the deferred call.
+    (@kvs $kvs:expr, target: $target:expr, $lvl:expr, $($arg:tt)+) => ({
+        let __ko_log_level: $crate::__private::log::Level = $lvl;
+        if __ko_log_level <= $crate::__private::log::STATIC_MAX_LEVEL
+            && __ko_log_level <= $crate::__private::log::max_level()
+        {
+            $crate::__private::deferred!($crate, __ko_log_level, $target, $kvs, $($arg)+);
+        }
+    });
     // log!(target: "my_target", Level::Info, key1:? = 42, key2 = true; "a {} event", "log");
-    (target: $target:expr, $lvl:expr, $($key:tt $(:$capture:tt)? $(= $value:expr)?),+; $($arg:tt)+) => ({
-        let __ko_log_level: $crate::__private::log::Level = $lvl;
-        if __ko_log_level <= $crate::__private::log::STATIC_MAX_LEVEL
-            && __ko_log_level <= $crate::__private::log::max_level()
-        {
-            $crate::__private::deferred!(
-                $crate,
-                __ko_log_level,
-                $target,
-                (&[$((
-                    $crate::__private::log::__log_key!($key),
-                    $crate::__private::log::__log_value!($key $(:$capture)* = $($value)*)
-                )),+] as &[_]),
-                $($arg)+
-            );
-        }
-    });
+    (target: $target:expr, $lvl:expr, $($key:tt $(:$capture:tt)? $(= $value:expr)?),+; $($arg:tt)+) => (
+        $crate::log!(
+            @kvs (&[$((
+                $crate::__private::log::__log_key!($key),
+                $crate::__private::log::__log_value!($key $(:$capture)* = $($value)*)
+            )),+] as &[_]),
+            target: $target, $lvl, $($arg)+
+        )
+    );
     // log!(target: "my_target", Level::Info, "a {} event", "log");
-    (target: $target:expr, $lvl:expr, $($arg:tt)+) => ({
-        let __ko_log_level: $crate::__private::log::Level = $lvl;
-        if __ko_log_level <= $crate::__private::log::STATIC_MAX_LEVEL
-            && __ko_log_level <= $crate::__private::log::max_level()
-        {
-            $crate::__private::deferred!(
-                $crate,
-                __ko_log_level,
-                $target,
-                $crate::__private::deferred::NO_KEY_VALUES,
-                $($arg)+
-            );
-        }
-    });
+    (target: $target:expr, $lvl:expr, $($arg:tt)+) => (
+        $crate::log!(@kvs $crate::__private::deferred::NO_KEY_VALUES, target: $target, $lvl, $($arg)+)
+    );
     // log!(Level::Info, "a {} event", "log");
     ($lvl:expr, $($arg:tt)+) => ($crate::log!(target: ::core::module_path!(), $lvl, $($arg)+));
 }
