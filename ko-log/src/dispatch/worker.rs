@@ -274,6 +274,8 @@ impl Worker {
     /// the lanes are read, are taken: a record logged after another one was queued (on
     /// another thread, or by a task that moved threads) has a later time, so it either
     /// waits for the next round or meets the earlier one at a head and comes after it.
+    /// A record whose time is far past `before` was logged before the clock was set back:
+    /// it is taken too ([`takeable`]).
     fn drain_lanes(&mut self, state: &mut State, before: i64, budget: usize) -> usize {
         self.refresh_lanes(state);
         let mut lanes = std::mem::take(&mut state.lanes);
@@ -295,7 +297,9 @@ impl Worker {
             let oldest = lanes
                 .iter()
                 .enumerate()
-                .filter_map(|(at, (_, head))| head.filter(|&t| t < before).map(|t| (t, at)))
+                .filter_map(|(at, (_, head))| {
+                    head.filter(|&t| takeable(t, before)).map(|t| (t, at))
+                })
                 .min();
             let Some((_, at)) = oldest else {
                 break;
@@ -807,11 +811,42 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
+/// How far past the round's start a record's time must be to tell that the wall clock was
+/// set back since it was logged (a record of the round itself is microseconds past it).
+const CLOCK_SET_BACK: i64 = 100_000_000;
+
+/// Whether a record logged at `time` is taken in a round that began at `before`: logged
+/// before it, or so far after it that the clock was set back meanwhile (such a record
+/// would otherwise wait until the clock caught up again).
+fn takeable(time: i64, before: i64) -> bool {
+    time < before || time > before.saturating_add(CLOCK_SET_BACK)
+}
+
 /// The time of the record at a lane's head, if any.
 fn peek_time(lane: &rtrb::Consumer<Msg>) -> Option<i64> {
     match lane.peek() {
         Ok(Msg::Record(_, captured, _)) => Some(captured.time()),
         Ok(_) => Some(i64::MIN),
         Err(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A round takes what was logged before it began, not what was logged during it, and
+    /// does not wait for a clock that was set back to catch up.
+    #[test]
+    fn a_round_takes_records_logged_before_it_and_after_a_clock_set_back() {
+        let start = 1_000_000_000_000;
+        assert!(super::takeable(start - 1, start));
+        assert!(!super::takeable(start, start));
+        assert!(
+            !super::takeable(start + 5_000, start),
+            "logged during the round"
+        );
+        assert!(
+            super::takeable(start + 3_600_000_000_000, start),
+            "clock set back an hour"
+        );
     }
 }
