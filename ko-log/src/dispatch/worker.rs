@@ -334,7 +334,10 @@ impl Worker {
     /// logged before a flush request or a retirement comes first.
     fn barrier(&mut self, state: &mut State) {
         let now = crate::capture::now_nanos();
-        while self.drain_lanes(state, now, usize::MAX) > 0 {}
+        while self.drain_lanes(state, now, BATCH) > 0 {
+            // Threads waiting for room in the lanes being emptied go on meanwhile.
+            self.shared.room.wake_if(|| true);
+        }
         while self.write_aside(state) {}
     }
 
@@ -816,10 +819,13 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 const CLOCK_SET_BACK: i64 = 100_000_000;
 
 /// Whether a record logged at `time` is taken in a round that began at `before`: logged
-/// before it, or so far after it that the clock was set back meanwhile (such a record
-/// would otherwise wait until the clock caught up again).
+/// before it, or so far past the clock now that the clock was set back since (such a
+/// record would otherwise wait until the clock caught up again). The clock is read again
+/// only for a record logged well after the round began.
 fn takeable(time: i64, before: i64) -> bool {
-    time < before || time > before.saturating_add(CLOCK_SET_BACK)
+    time < before
+        || (time > before.saturating_add(CLOCK_SET_BACK)
+            && time > crate::capture::now_nanos().saturating_add(CLOCK_SET_BACK))
 }
 
 /// The time of the record at a lane's head, if any.
@@ -837,7 +843,7 @@ mod tests {
     /// does not wait for a clock that was set back to catch up.
     #[test]
     fn a_round_takes_records_logged_before_it_and_after_a_clock_set_back() {
-        let start = 1_000_000_000_000;
+        let start = crate::capture::now_nanos();
         assert!(super::takeable(start - 1, start));
         assert!(!super::takeable(start, start));
         assert!(
@@ -846,7 +852,11 @@ mod tests {
         );
         assert!(
             super::takeable(start + 3_600_000_000_000, start),
-            "clock set back an hour"
+            "logged before the clock was set back an hour"
         );
+        // A round (a flush's) that began a second ago: what was logged since is not
+        // taken, however long after the round's start.
+        let long_ago = start - 1_000_000_000;
+        assert!(!super::takeable(start - 1_000, long_ago));
     }
 }
