@@ -161,8 +161,9 @@ impl Captured {
 /// built by hand with this line reads as having none.)
 const NO_LINE: u32 = u32::MAX;
 
-/// The clock now, as [`Captured::time`] keeps it (the dispatcher reads it too). (Not rustix's `clock_gettime`,
-/// cheaper by ~60 instructions: its vDSO lookup crashes programs run under valgrind.)
+/// The clock now, as [`Captured::time`] keeps it; the dispatcher reads it too, to merge
+/// the lanes. (Not rustix's `clock_gettime`, cheaper by ~60 instructions: its vDSO lookup
+/// crashes programs run under valgrind.)
 pub(crate) fn now_nanos() -> i64 {
     use std::time::{Duration, SystemTime};
     let nanos = |d: Duration| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX);
