@@ -339,16 +339,11 @@ fn an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_re
     assert_eq!(got, [0, 17, 18, 19, 20], "no status record: {lines:?}");
 }
 
-/// An idle program hears of an outage at once: the sender thread wakes the dispatcher,
-/// so the `unreachable` record reaches the file with no later record and no `flush()`.
-/// (Before, it waited in the handler until the program logged again.)
-#[test]
-fn the_outage_record_of_an_idle_program_is_written_without_another_record() {
-    const NAME: &str = "the_outage_record_of_an_idle_program_is_written_without_another_record";
-    if !support::is_child(NAME) {
-        support::run_child_ok(NAME, &[]);
-        return;
-    }
+/// An idle program with a `socket` handler to a port nobody listens on, beside a JSON
+/// file: it logs one record, then waits, reading the file only (no record logged, no
+/// flush asked), for the `unreachable` record. The directory, the port, and the guard.
+fn idle_program_with_its_destination_down(
+) -> (tempfile::TempDir, std::net::SocketAddr, ko_log::Guard) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("app.log");
     let address = TcpListener::bind("127.0.0.1:0")
@@ -372,12 +367,25 @@ fn the_outage_record_of_an_idle_program_is_written_without_another_record() {
     );
     let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
     log::info!("the only record");
-    // Reads the file only: no record logged, no flush asked.
     support::wait_until("the unreachable record, unasked", || {
         support::lines(&path)
             .iter()
             .any(|line| line.contains("is unreachable"))
     });
+    (dir, address, guard)
+}
+
+/// An idle program hears of an outage at once: the sender thread wakes the dispatcher,
+/// so the `unreachable` record reaches the file with no later record and no `flush()`.
+/// (Before, it waited in the handler until the program logged again.)
+#[test]
+fn the_outage_record_of_an_idle_program_is_written_without_another_record() {
+    const NAME: &str = "the_outage_record_of_an_idle_program_is_written_without_another_record";
+    if !support::is_child(NAME) {
+        support::run_child_ok(NAME, &[]);
+        return;
+    }
+    let (_dir, _address, guard) = idle_program_with_its_destination_down();
     drop(guard);
 }
 
@@ -392,33 +400,7 @@ fn an_idle_programs_figures_are_current_once_the_destination_is_back() {
         support::run_child_ok(NAME, &[]);
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
-    let address = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    let text = format!(
-        r#"
-        [loggers.root]
-        handlers = ["net", "file"]
-        [handlers.file]
-        type = "file"
-        path = "{}"
-        [handlers.net]
-        type = "socket"
-        address = "{address}"
-        reconnect = {{ min = "10ms", max = "50ms" }}
-        "#,
-        path.display()
-    );
-    let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
-    log::info!("the only record");
-    support::wait_until("the unreachable record", || {
-        support::lines(&path)
-            .iter()
-            .any(|line| line.contains("is unreachable"))
-    });
+    let (_dir, address, guard) = idle_program_with_its_destination_down();
     let listener = TcpListener::bind(address).unwrap();
     let (stream, _) = listener.accept().unwrap();
     assert_eq!(read_lines(stream, 1, Duration::from_secs(10)).len(), 1);
