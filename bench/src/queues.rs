@@ -28,19 +28,9 @@ struct Run {
 fn shared_flume(producers: usize, per_producer: usize) -> Run {
     let (tx, rx) = flume::bounded::<Msg>(CAPACITY);
     let start = Instant::now();
-    let threads: Vec<_> = (0..producers)
-        .map(|p| {
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                let start = Instant::now();
-                for i in 0..per_producer {
-                    let _ = tx.send([(p * per_producer + i) as u64; 32]);
-                }
-                start.elapsed()
-            })
-        })
-        .collect();
-    drop(tx);
+    let threads = spawn(vec![tx; producers], per_producer, |tx, msg| {
+        let _ = tx.send(msg);
+    });
     let mut taken = 0usize;
     while rx.recv().is_ok() {
         taken += 1;
@@ -48,24 +38,36 @@ fn shared_flume(producers: usize, per_producer: usize) -> Run {
     finish(start, threads, taken, producers * per_producer)
 }
 
+/// Starts one producer per queue end in `ends`, each pushing `per_producer` messages
+/// with `push`; each returns how long its pushes took. The ends are dropped as the
+/// producers finish, which is how the consumer learns that they have.
+fn spawn<E: Send + 'static>(
+    ends: Vec<E>,
+    per_producer: usize,
+    push: fn(&mut E, Msg),
+) -> Vec<std::thread::JoinHandle<Duration>> {
+    ends.into_iter()
+        .enumerate()
+        .map(|(p, mut end)| {
+            std::thread::spawn(move || {
+                let start = Instant::now();
+                for i in 0..per_producer {
+                    push(&mut end, [(p * per_producer + i) as u64; 32]);
+                }
+                start.elapsed()
+            })
+        })
+        .collect()
+}
+
 fn lane_flume(producers: usize, per_producer: usize) -> Run {
     let (txs, rxs): (Vec<_>, Vec<_>) = (0..producers)
         .map(|_| flume::bounded::<Msg>(CAPACITY))
         .unzip();
     let start = Instant::now();
-    let threads: Vec<_> = txs
-        .into_iter()
-        .enumerate()
-        .map(|(p, tx)| {
-            std::thread::spawn(move || {
-                let start = Instant::now();
-                for i in 0..per_producer {
-                    let _ = tx.send([(p * per_producer + i) as u64; 32]);
-                }
-                start.elapsed()
-            })
-        })
-        .collect();
+    let threads = spawn(txs, per_producer, |tx, msg| {
+        let _ = tx.send(msg);
+    });
     let mut taken = 0usize;
     let mut open = rxs;
     while !open.is_empty() {
@@ -94,24 +96,13 @@ fn lane_rtrb(producers: usize, per_producer: usize) -> Run {
         .map(|_| rtrb::RingBuffer::<Msg>::new(CAPACITY))
         .unzip();
     let start = Instant::now();
-    let threads: Vec<_> = txs
-        .into_iter()
-        .enumerate()
-        .map(|(p, mut tx)| {
-            std::thread::spawn(move || {
-                let start = Instant::now();
-                for i in 0..per_producer {
-                    let mut msg = [(p * per_producer + i) as u64; 32];
-                    // `block`: wait for room, yielding (a ring has no sleeping send).
-                    while let Err(rtrb::PushError::Full(back)) = tx.push(msg) {
-                        msg = back;
-                        std::thread::yield_now();
-                    }
-                }
-                start.elapsed()
-            })
-        })
-        .collect();
+    let threads = spawn(txs, per_producer, |tx, mut msg| {
+        // `block`: wait for room, yielding (a ring has no sleeping send).
+        while let Err(rtrb::PushError::Full(back)) = tx.push(msg) {
+            msg = back;
+            std::thread::yield_now();
+        }
+    });
     let mut taken = 0usize;
     let mut open = rxs;
     while !open.is_empty() {
@@ -181,7 +172,9 @@ pub fn main(args: &[String]) -> std::process::ExitCode {
     ];
     for producers in [1, 4, 8] {
         for (name, run) in structures {
-            let runs: Vec<Run> = (0..reps).map(|_| run(producers, messages / producers)).collect();
+            let runs: Vec<Run> = (0..reps)
+                .map(|_| run(producers, messages / producers))
+                .collect();
             println!(
                 "| {name} | {producers} | {:.2} | {:.0} |",
                 median(runs.iter().map(|r| r.per_second / 1e6).collect()),
