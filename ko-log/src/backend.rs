@@ -91,6 +91,9 @@ impl Backend {
             }
         });
         let (done_tx, done_rx) = flume::bounded(1);
+        // Calibrates the callers' clock here, once (under a millisecond), not on the
+        // first record.
+        crate::clock::ticks();
         let worker = Worker {
             control,
             shared: Arc::clone(&shared),

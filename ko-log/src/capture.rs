@@ -22,8 +22,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use log::kv::{self, VisitSource, VisitValue};
 use log::Level;
 
-use time::OffsetDateTime;
-
+use crate::clock::{self, Timeline};
 use crate::deferred::{Decoder, RenderFn};
 use crate::event::{ErrorValue, Event, Fields, Str, Value};
 
@@ -34,9 +33,9 @@ use crate::event::{ErrorValue, Event, Fields, Str, Value};
 /// buffer ([`Text`]) holding the formatted message and the text of short key-values.
 #[derive(Debug)]
 pub(crate) struct Captured {
-    /// The clock as read, in nanoseconds since the Unix epoch (negative before it);
-    /// turned into a calendar date on the dispatcher.
-    time: i64,
+    /// The clock as read ([`clock::ticks`]); turned into a calendar date on the
+    /// dispatcher ([`clock::Timeline`]).
+    time: u64,
     level: u8,
     thread: u64,
     /// The source line, [`NO_LINE`] when there is none.
@@ -102,9 +101,8 @@ impl Site {
 }
 
 impl Captured {
-    /// When it was logged, in nanoseconds since the Unix epoch (the dispatcher merges the
-    /// lanes by it).
-    pub fn time(&self) -> i64 {
+    /// When it was logged, in [`clock::ticks`] (the dispatcher merges the lanes by it).
+    pub fn time(&self) -> u64 {
         self.time
     }
 
@@ -120,8 +118,14 @@ impl Captured {
     }
 
     /// The event the dispatcher works on; thread names are resolved through `threads`,
-    /// and what is copied out of the inline buffer goes into buffers reused from `spare`.
-    pub fn into_event(self, threads: &mut ThreadNames, spare: &mut Spares) -> Event {
+    /// the time through `timeline`, and what is copied out of the inline buffer goes
+    /// into buffers reused from `spare`.
+    pub fn into_event(
+        self,
+        threads: &mut ThreadNames,
+        timeline: &mut Timeline,
+        spare: &mut Spares,
+    ) -> Event {
         let fields = match self.fields {
             Kv::Heap(fields) => fields,
             Kv::Inline { len: 0, .. } => Fields::new(),
@@ -144,7 +148,7 @@ impl Captured {
         };
         let (target, module_path, file) = self.site.into_parts();
         Event {
-            time: threads.date(self.time),
+            time: timeline.date(self.time),
             level: level_of(self.level),
             target,
             message: self.message.into_str(spare.strings.pop()),
@@ -160,18 +164,6 @@ impl Captured {
 /// [`Captured::line`] when the record has no line. (`line!()` never yields it: a record
 /// built by hand with this line reads as having none.)
 const NO_LINE: u32 = u32::MAX;
-
-/// The clock now, as [`Captured::time`] keeps it; the dispatcher reads it too, to merge
-/// the lanes. (Not rustix's `clock_gettime`, cheaper by ~60 instructions: its vDSO lookup
-/// crashes programs run under valgrind.)
-pub(crate) fn now_nanos() -> i64 {
-    use std::time::{Duration, SystemTime};
-    let nanos = |d: Duration| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX);
-    match SystemTime::now().duration_since(SystemTime::UNIX_EPOCH) {
-        Ok(since) => nanos(since),
-        Err(before) => -nanos(before.duration()),
-    }
-}
 
 /// Buffers the dispatcher reuses from one event to the next, so that copying a record
 /// out of its inline buffer allocates nothing in the steady state.
@@ -244,7 +236,7 @@ pub(crate) fn capture_parts(
     fields: Fields,
 ) -> Captured {
     Captured {
-        time: now_nanos(),
+        time: clock::ticks(),
         level: level as usize as u8,
         site: Site::new(target, module_path, file),
         line: line.unwrap_or(NO_LINE),
@@ -271,7 +263,7 @@ pub(crate) fn capture_with(record: &log::Record<'_>, mut message: Text) -> Captu
         all: key_values,
     });
     Captured {
-        time: now_nanos(),
+        time: clock::ticks(),
         level: record.level() as usize as u8,
         site: Site::new(
             target(record),
@@ -643,15 +635,13 @@ fn thread_key() -> u64 {
     KEY.try_with(|key| key.0).unwrap_or(0)
 }
 
-/// The dispatcher's caches for turning captured records into events: thread names (so
-/// it never locks the registry per record) and the calendar date of the current second.
+/// The dispatcher's cache of thread names, so that it never locks the registry per
+/// record.
 #[derive(Debug, Default)]
 pub(crate) struct ThreadNames {
     /// The last thread seen: most records come in runs from one thread.
     last: Option<(u64, Arc<str>)>,
     cache: HashMap<u64, Arc<str>>,
-    /// The second last converted to a date, and that date.
-    second: Option<(i64, OffsetDateTime)>,
 }
 
 impl ThreadNames {
@@ -667,22 +657,6 @@ impl ThreadNames {
         let name = self.lookup(key);
         self.last = Some((key, Arc::clone(&name)));
         name
-    }
-
-    /// `nanos` since the epoch as a date, computing the calendar once per second.
-    fn date(&mut self, nanos: i64) -> OffsetDateTime {
-        let second = nanos.div_euclid(1_000_000_000);
-        let subsec = nanos.rem_euclid(1_000_000_000) as u32;
-        let date = match self.second {
-            Some((cached, date)) if cached == second => date,
-            _ => {
-                let date = OffsetDateTime::from_unix_timestamp(second)
-                    .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-                self.second = Some((second, date));
-                date
-            }
-        };
-        date.replace_nanosecond(subsec).unwrap_or(date)
     }
 
     fn lookup(&mut self, key: u64) -> Arc<str> {
@@ -1051,7 +1025,11 @@ mod tests {
     }
 
     fn fields_of(captured: Captured) -> Vec<(String, Value)> {
-        let event = captured.into_event(&mut ThreadNames::default(), &mut Spares::default());
+        let event = captured.into_event(
+            &mut ThreadNames::default(),
+            &mut Timeline::default(),
+            &mut Spares::default(),
+        );
         event
             .fields
             .iter()
@@ -1072,7 +1050,11 @@ mod tests {
             captured.message.used as usize,
             "request 7".len() + "/api/v1/items".len()
         );
-        let event = captured.into_event(&mut ThreadNames::default(), &mut Spares::default());
+        let event = captured.into_event(
+            &mut ThreadNames::default(),
+            &mut Timeline::default(),
+            &mut Spares::default(),
+        );
         assert_eq!(event.message, "request 7");
         assert_eq!(event.fields.get("user_id"), Some(&Value::U64(42)));
         assert_eq!(
@@ -1153,7 +1135,11 @@ mod tests {
         let long = "m".repeat(2 * INLINE);
         let captured = record_with(&kvs, format_args!("{long}"));
         assert!(matches!(captured.fields, Kv::Inline { len: 2, .. }));
-        let event = captured.into_event(&mut ThreadNames::default(), &mut Spares::default());
+        let event = captured.into_event(
+            &mut ThreadNames::default(),
+            &mut Timeline::default(),
+            &mut Spares::default(),
+        );
         assert_eq!(event.message, long);
         assert_eq!(event.fields.get("c"), Some(&Value::Str("é".into())));
     }
@@ -1179,7 +1165,11 @@ mod tests {
             .owned
             .as_ref()
             .is_some_and(|o| o.module_path.is_some() && o.file.is_some()));
-        let event = captured.into_event(&mut ThreadNames::default(), &mut Spares::default());
+        let event = captured.into_event(
+            &mut ThreadNames::default(),
+            &mut Timeline::default(),
+            &mut Spares::default(),
+        );
         assert_eq!(
             (
                 &*event.target,
@@ -1197,7 +1187,11 @@ mod tests {
                 .build(),
         );
         assert!(captured.site.owned.is_none());
-        let event = captured.into_event(&mut ThreadNames::default(), &mut Spares::default());
+        let event = captured.into_event(
+            &mut ThreadNames::default(),
+            &mut Timeline::default(),
+            &mut Spares::default(),
+        );
         assert_eq!(
             (
                 &*event.target,
@@ -1206,36 +1200,6 @@ mod tests {
                 event.line
             ),
             ("s", Some("s"), None, None)
-        );
-    }
-
-    #[test]
-    fn the_clock_round_trips_through_nanoseconds() {
-        let mut names = ThreadNames::default();
-        let at = |nanos: i64, names: &mut ThreadNames| names.date(nanos);
-        assert_eq!(at(0, &mut names), OffsetDateTime::UNIX_EPOCH);
-        let t = 1_764_590_400_123_456_789;
-        let date = at(t, &mut names);
-        assert_eq!(date.unix_timestamp_nanos(), i128::from(t));
-        // Same second from the cache, then the next second.
-        assert_eq!(
-            at(t + 1, &mut names).unix_timestamp_nanos(),
-            i128::from(t + 1)
-        );
-        assert_eq!(
-            at(t + 1_000_000_000, &mut names).unix_timestamp_nanos(),
-            i128::from(t) + 1_000_000_000
-        );
-        // Before the epoch.
-        assert_eq!(at(-1, &mut names).unix_timestamp_nanos(), -1);
-        let now = now_nanos();
-        let system = std::time::SystemTime::now()
-            .duration_since(std::time::SystemTime::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as i64)
-            .unwrap_or_default();
-        assert!(
-            now > t && (system - now).abs() < 1_000_000_000,
-            "{now} {system}"
         );
     }
 

@@ -188,7 +188,11 @@ mod inline_tests {
             captured.fields_inline(),
             "no allocation for the bound fields"
         );
-        let event = captured.into_event(&mut Default::default(), &mut Default::default());
+        let event = captured.into_event(
+            &mut Default::default(),
+            &mut Default::default(),
+            &mut Default::default(),
+        );
         let fields: Vec<_> = event
             .fields
             .iter()

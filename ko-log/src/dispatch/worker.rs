@@ -17,6 +17,7 @@ use log::Level;
 use super::queue::Consumer;
 use super::{Msg, Routed, Shared, ON_DISPATCHER};
 use crate::capture::{Spares, ThreadNames};
+use crate::clock::{self, Timeline};
 use crate::context::Frame;
 use crate::event::{Event, Value};
 use crate::route::{Route, Routes};
@@ -108,6 +109,7 @@ struct State {
     /// per record on this thread).
     spare: Spares,
     threads: ThreadNames,
+    timeline: Timeline,
     reported_drops: u64,
     last_drop_report: Instant,
     /// Formatting panics already reported.
@@ -116,7 +118,7 @@ struct State {
     abandoned: u64,
     /// The lanes, as of [`State::lanes_version`], each with the time of the record at
     /// its head when last seen (`None`: empty then).
-    lanes: Vec<(Consumer, Option<i64>)>,
+    lanes: Vec<(Consumer, Option<u64>)>,
     lanes_version: u64,
     /// Something was written (or a handler asked to be flushed) since the last flush.
     dirty: bool,
@@ -148,6 +150,7 @@ impl Worker {
             buf: Vec::with_capacity(1024),
             spare: Spares::default(),
             threads: ThreadNames::default(),
+            timeline: Timeline::default(),
             reported_drops: 0,
             last_drop_report: Instant::now(),
             reported_format_panics: 0,
@@ -161,7 +164,8 @@ impl Worker {
             while let Ok(msg) = self.control.try_recv() {
                 self.control(msg, &mut state);
             }
-            let took = self.drain_lanes(&mut state, crate::capture::now_nanos(), BATCH);
+            state.timeline.anchor();
+            let took = self.drain_lanes(&mut state, clock::ticks(), BATCH);
             // Dry: nothing left at the lanes' heads (records logged during the round
             // included) and nothing set aside.
             let drained = !self.lanes_waiting(&mut state) && !self.write_aside(&mut state);
@@ -265,8 +269,7 @@ impl Worker {
             .any(|(lane, head)| head.is_some() || !super::lock(lane).is_empty())
     }
 
-    /// Writes the records logged before `before` (nanoseconds since the epoch, as
-    /// [`crate::capture::now_nanos`]), oldest first across the lanes, at most `budget`
+    /// Writes the records logged before `before` (in [`clock::ticks`]), oldest first across the lanes, at most `budget`
     /// of them; how many it wrote. A lane whose thread has exited is released once empty.
     ///
     /// The lanes are merged by the time their records were logged: the record taken next
@@ -274,9 +277,7 @@ impl Worker {
     /// the lanes are read, are taken: a record logged after another one was queued (on
     /// another thread, or by a task that moved threads) has a later time, so it either
     /// waits for the next round or meets the earlier one at a head and comes after it.
-    /// A record whose time is far past `before` was logged before the clock was set back:
-    /// it is taken too ([`takeable`]).
-    fn drain_lanes(&mut self, state: &mut State, before: i64, budget: usize) -> usize {
+    fn drain_lanes(&mut self, state: &mut State, before: u64, budget: usize) -> usize {
         self.refresh_lanes(state);
         let mut lanes = std::mem::take(&mut state.lanes);
         for (lane, head) in &mut lanes {
@@ -297,9 +298,7 @@ impl Worker {
             let oldest = lanes
                 .iter()
                 .enumerate()
-                .filter_map(|(at, (_, head))| {
-                    head.filter(|&t| takeable(t, before)).map(|t| (t, at))
-                })
+                .filter_map(|(at, (_, head))| head.filter(|&t| t < before).map(|t| (t, at)))
                 .min();
             let Some((_, at)) = oldest else {
                 break;
@@ -333,7 +332,7 @@ impl Worker {
     /// Writes every record logged before now (and what was set aside): everything
     /// logged before a flush request or a retirement comes first.
     fn barrier(&mut self, state: &mut State) {
-        let now = crate::capture::now_nanos();
+        let now = clock::ticks();
         while self.drain_lanes(state, now, BATCH) > 0 {
             // Threads waiting for room in the lanes being emptied go on meanwhile.
             self.shared.room.wake_if(|| true);
@@ -367,7 +366,7 @@ impl Worker {
             while let Ok(msg) = self.control.try_recv() {
                 self.control(msg, state);
             }
-            let took = self.drain_lanes(state, i64::MAX, usize::MAX);
+            let took = self.drain_lanes(state, u64::MAX, usize::MAX);
             if !self.write_aside(state) && took == 0 && self.control.is_empty() {
                 break;
             }
@@ -394,7 +393,7 @@ impl Worker {
             while let Ok(msg) = self.control.try_recv() {
                 self.control(msg, state);
             }
-            logged |= self.drain_lanes(state, i64::MAX, usize::MAX) > 0;
+            logged |= self.drain_lanes(state, u64::MAX, usize::MAX) > 0;
             while self.write_aside(state) {}
             if !logged {
                 break;
@@ -444,7 +443,8 @@ impl Worker {
                     .fetch_add(1, Ordering::Relaxed);
             }
             Msg::Record(routed, captured, scope) => {
-                let mut event = captured.into_event(&mut state.threads, &mut state.spare);
+                let mut event =
+                    captured.into_event(&mut state.threads, &mut state.timeline, &mut state.spare);
                 self.dispatch(routed, &mut event, scope.as_deref(), &mut state.buf);
                 state.spare.recycle(&mut event);
                 self.shared.counters.written.fetch_add(1, Ordering::Release);
@@ -814,49 +814,11 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-/// How far past the round's start a record's time must be to tell that the wall clock was
-/// set back since it was logged (a record of the round itself is microseconds past it).
-const CLOCK_SET_BACK: i64 = 100_000_000;
-
-/// Whether a record logged at `time` is taken in a round that began at `before`: logged
-/// before it, or so far past the clock now that the clock was set back since (such a
-/// record would otherwise wait until the clock caught up again). The clock is read again
-/// only for a record logged well after the round began.
-fn takeable(time: i64, before: i64) -> bool {
-    time < before
-        || (time > before.saturating_add(CLOCK_SET_BACK)
-            && time > crate::capture::now_nanos().saturating_add(CLOCK_SET_BACK))
-}
-
 /// The time of the record at a lane's head, if any.
-fn peek_time(lane: &rtrb::Consumer<Msg>) -> Option<i64> {
+fn peek_time(lane: &rtrb::Consumer<Msg>) -> Option<u64> {
     match lane.peek() {
         Ok(Msg::Record(_, captured, _)) => Some(captured.time()),
-        Ok(_) => Some(i64::MIN),
+        Ok(_) => Some(0),
         Err(_) => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    /// A round takes what was logged before it began, not what was logged during it, and
-    /// does not wait for a clock that was set back to catch up.
-    #[test]
-    fn a_round_takes_records_logged_before_it_and_after_a_clock_set_back() {
-        let start = crate::capture::now_nanos();
-        assert!(super::takeable(start - 1, start));
-        assert!(!super::takeable(start, start));
-        assert!(
-            !super::takeable(start + 5_000, start),
-            "logged during the round"
-        );
-        assert!(
-            super::takeable(start + 3_600_000_000_000, start),
-            "logged before the clock was set back an hour"
-        );
-        // A round (a flush's) that began a second ago: what was logged since is not
-        // taken, however long after the round's start.
-        let long_ago = start - 1_000_000_000;
-        assert!(!super::takeable(start - 1_000, long_ago));
     }
 }
