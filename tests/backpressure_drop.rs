@@ -1,10 +1,27 @@
 //! `drop` never blocks and accounts for every record: with the destination stalled on
 //! purpose (a pipe not read until the end) and a tiny queue, `written + dropped == emitted` exactly,
-//! and the warning records ko-log writes add up to the number dropped.
+//! and the warning records ko-log writes add up to the number dropped. A record dropped
+//! for a full queue is never formatted.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use ko_log::config::Format;
 
 const EMITTED: u64 = 20_000;
+
+/// How many times a record's message was formatted.
+static FORMATTED: AtomicU64 = AtomicU64::new(0);
+
+/// An argument that counts its formatting.
+struct Counted(u64);
+
+impl fmt::Display for Counted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        FORMATTED.fetch_add(1, Ordering::Relaxed);
+        write!(f, "{}", self.0)
+    }
+}
 
 #[test]
 fn written_plus_dropped_equals_emitted_and_warnings_report_the_drops() {
@@ -30,7 +47,10 @@ fn written_plus_dropped_equals_emitted_and_warnings_report_the_drops() {
     );
     let guard = ko_log::init_from_str(&config, Format::Toml).unwrap();
     for i in 0..EMITTED {
-        log::info!("record {i} with some padding to fill the pipe faster ......................");
+        log::info!(
+            "record {} with some padding to fill the pipe faster ......................",
+            Counted(i)
+        );
     }
     let stats_before_drop = ko_log::stats();
     release.send(()).unwrap();
@@ -42,6 +62,8 @@ fn written_plus_dropped_equals_emitted_and_warnings_report_the_drops() {
     assert_eq!(stats.dropped, stats.dropped_by_policy);
     assert!(stats.dropped > 0, "the slow pipe should have forced drops");
     assert!(stats_before_drop.enqueued <= EMITTED);
+    // Formatted on the caller only when its lane had room.
+    assert_eq!(FORMATTED.load(Ordering::Relaxed), stats.written);
 
     let records = output
         .lines()

@@ -335,8 +335,10 @@ impl Backend {
             return Some(held.into_boxed_slice());
         }
         if let Some(capture) = capture.take() {
-            let (captured, scope) = capture();
-            self.queue.push(Msg::Record(routed, captured, scope));
+            self.queue.push_with(|| {
+                let (captured, scope) = capture();
+                Msg::Record(routed, captured, scope)
+            });
         }
         None
     }

@@ -85,9 +85,10 @@ impl Site {
         }
     }
 
-    /// The target, module path and file, as the event has them.
-    fn into_parts(self) -> (Str, Option<Str>, Option<Str>) {
-        let owned = self.owned.map(|o| *o).unwrap_or_default();
+    /// The target, module path and file, as the event has them (what was owned is
+    /// taken).
+    fn take_parts(&mut self) -> (Str, Option<Str>, Option<Str>) {
+        let owned = self.owned.take().map(|o| *o).unwrap_or_default();
         let pick = |text: &'static str, owned: Option<String>| match owned {
             Some(text) => Cow::Owned(text),
             None => Cow::Borrowed(text),
@@ -119,18 +120,20 @@ impl Captured {
 
     /// The event the dispatcher works on; thread names are resolved through `threads`,
     /// the time through `timeline`, and what is copied out of the inline buffer goes
-    /// into buffers reused from `spare`.
-    pub fn into_event(
-        self,
+    /// into buffers reused from `spare`. What the record owned on the heap is taken, not
+    /// copied. (By reference: the record is not moved again on its way, see
+    /// `Worker::handle`.)
+    pub fn take_event(
+        &mut self,
         threads: &mut ThreadNames,
         timeline: &mut Timeline,
         spare: &mut Spares,
     ) -> Event {
-        let fields = match self.fields {
-            Kv::Heap(fields) => fields,
+        let fields = match &mut self.fields {
+            Kv::Heap(fields) => std::mem::take(fields),
             Kv::Inline { len: 0, .. } => Fields::new(),
             Kv::Inline { len, items } => {
-                let items = items.get(..usize::from(len)).unwrap_or_default();
+                let items = items.get(..usize::from(*len)).unwrap_or_default();
                 let mut fields = spare.fields.pop().unwrap_or_default();
                 for (key, scalar) in items {
                     let value = match *scalar {
@@ -146,12 +149,12 @@ impl Captured {
                 fields
             }
         };
-        let (target, module_path, file) = self.site.into_parts();
+        let (target, module_path, file) = self.site.take_parts();
         Event {
             time: timeline.date(self.time),
             level: level_of(self.level),
             target,
-            message: self.message.into_str(spare.strings.pop()),
+            message: self.message.take_str(spare.strings.pop()),
             module_path,
             file,
             line: (self.line != NO_LINE).then_some(self.line),
@@ -535,21 +538,23 @@ impl Text {
         std::str::from_utf8(bytes).unwrap_or_default()
     }
 
-    pub(crate) fn into_str(self, spare: Option<String>) -> Str {
-        match self.message {
+    /// The message as text: formatted now if deferred, copied into `spare` (or a new
+    /// string) if inline, taken if on the heap.
+    pub(crate) fn take_str(&mut self, spare: Option<String>) -> Str {
+        match &mut self.message {
             Message::Deferred { render, len } => Cow::Owned(rendered(
-                render,
-                self.bytes.get(..usize::from(len)).unwrap_or_default(),
+                *render,
+                self.bytes.get(..usize::from(*len)).unwrap_or_default(),
                 spare,
             )),
-            Message::DeferredHeap { render, bytes } => Cow::Owned(rendered(render, &bytes, spare)),
+            Message::DeferredHeap { render, bytes } => Cow::Owned(rendered(*render, bytes, spare)),
             Message::Static(text) => Cow::Borrowed(text),
-            Message::Inline(len) => {
+            &mut Message::Inline(len) => {
                 let mut owned = spare.unwrap_or_else(|| String::with_capacity(INLINE));
                 owned.push_str(self.stored(0, len));
                 Cow::Owned(owned)
             }
-            Message::Heap(text) => Cow::Owned(text),
+            Message::Heap(text) => Cow::Owned(std::mem::take(text)),
         }
     }
 }
@@ -986,7 +991,7 @@ mod tests {
     fn a_panicking_display_becomes_a_placeholder() {
         crate::panic::install_hook(); // quiet for caught panics; never swapped in tests
         let value = capture_value(&kv::Value::from_display(&Panics));
-        let msg = Text::of(&format_args!("x {}", Panics)).into_str(None);
+        let msg = Text::of(&format_args!("x {}", Panics)).take_str(None);
         assert_eq!(value, Value::Str("<panicked while formatting>".into()));
         assert_eq!(msg, "<panicked while formatting>");
     }
@@ -998,19 +1003,19 @@ mod tests {
             Message::Static("literal")
         ));
         let n = std::hint::black_box(1);
-        let short = Text::of(&format_args!("n={n}"));
+        let mut short = Text::of(&format_args!("n={n}"));
         assert!(matches!(short.message, Message::Inline(3)));
         assert_eq!(short.used, 3);
-        assert_eq!(short.into_str(Some(String::with_capacity(8))), "n=1");
+        assert_eq!(short.take_str(Some(String::with_capacity(8))), "n=1");
         let long = "é".repeat(100);
-        let spilled = Text::of(&format_args!("{long} n={n}"));
+        let mut spilled = Text::of(&format_args!("{long} n={n}"));
         assert!(matches!(spilled.message, Message::Heap(_)));
         assert_eq!(spilled.used, 0, "the whole buffer is free for key-values");
-        assert_eq!(spilled.into_str(None), format!("{long} n=1"));
+        assert_eq!(spilled.take_str(None), format!("{long} n=1"));
         let exact = "x".repeat(INLINE - 2);
-        let full = Text::of(&format_args!("{exact}{n}{n}"));
+        let mut full = Text::of(&format_args!("{exact}{n}{n}"));
         assert!(matches!(full.message, Message::Inline(_)));
-        assert_eq!(full.into_str(None), format!("{exact}11"));
+        assert_eq!(full.take_str(None), format!("{exact}11"));
     }
 
     fn record_with<'a>(kvs: &'a dyn kv::Source, args: fmt::Arguments<'a>) -> Captured {
@@ -1024,8 +1029,8 @@ mod tests {
         )
     }
 
-    fn fields_of(captured: Captured) -> Vec<(String, Value)> {
-        let event = captured.into_event(
+    fn fields_of(mut captured: Captured) -> Vec<(String, Value)> {
+        let event = captured.take_event(
             &mut ThreadNames::default(),
             &mut Timeline::default(),
             &mut Spares::default(),
@@ -1044,13 +1049,13 @@ mod tests {
             (kv::Key::from_str_static("user_id"), 42u64.into()),
             (kv::Key::from_str_static("path"), "/api/v1/items".into()),
         ];
-        let captured = record_with(&kvs, format_args!("request {n}"));
+        let mut captured = record_with(&kvs, format_args!("request {n}"));
         assert!(matches!(captured.fields, Kv::Inline { len: 2, .. }));
         assert_eq!(
             captured.message.used as usize,
             "request 7".len() + "/api/v1/items".len()
         );
-        let event = captured.into_event(
+        let event = captured.take_event(
             &mut ThreadNames::default(),
             &mut Timeline::default(),
             &mut Spares::default(),
@@ -1133,9 +1138,9 @@ mod tests {
         );
         // A message that spilled to the heap too.
         let long = "m".repeat(2 * INLINE);
-        let captured = record_with(&kvs, format_args!("{long}"));
+        let mut captured = record_with(&kvs, format_args!("{long}"));
         assert!(matches!(captured.fields, Kv::Inline { len: 2, .. }));
-        let event = captured.into_event(
+        let event = captured.take_event(
             &mut ThreadNames::default(),
             &mut Timeline::default(),
             &mut Spares::default(),
@@ -1151,7 +1156,7 @@ mod tests {
             String::from("dyn::m"),
             String::from("d.rs"),
         );
-        let captured = capture(
+        let mut captured = capture(
             &log::Record::builder()
                 .args(format_args!("m"))
                 .target(&target)
@@ -1165,7 +1170,7 @@ mod tests {
             .owned
             .as_ref()
             .is_some_and(|o| o.module_path.is_some() && o.file.is_some()));
-        let event = captured.into_event(
+        let event = captured.take_event(
             &mut ThreadNames::default(),
             &mut Timeline::default(),
             &mut Spares::default(),
@@ -1179,7 +1184,7 @@ mod tests {
             ),
             ("dyn::t", Some("dyn::m"), Some("d.rs"), Some(3))
         );
-        let captured = capture(
+        let mut captured = capture(
             &log::Record::builder()
                 .args(format_args!("m"))
                 .target("s")
@@ -1187,7 +1192,7 @@ mod tests {
                 .build(),
         );
         assert!(captured.site.owned.is_none());
-        let event = captured.into_event(
+        let event = captured.take_event(
             &mut ThreadNames::default(),
             &mut Timeline::default(),
             &mut Spares::default(),

@@ -582,7 +582,7 @@ fn elsewhere(record: &Record<'_>, encode: impl FnOnce(&mut Encoder) -> RenderFn)
     if !logger.enabled(record.metadata()) {
         return;
     }
-    let message = encoded(encode).into_str(None);
+    let message = encoded(encode).take_str(None);
     logger.log(&record.to_builder().args(format_args!("{message}")).build());
 }
 

@@ -183,12 +183,12 @@ mod inline_tests {
             .target("app")
             .key_values(&chained)
             .build();
-        let captured = crate::capture::capture(&record);
+        let mut captured = crate::capture::capture(&record);
         assert!(
             captured.fields_inline(),
             "no allocation for the bound fields"
         );
-        let event = captured.into_event(
+        let event = captured.take_event(
             &mut Default::default(),
             &mut Default::default(),
             &mut Default::default(),

@@ -46,7 +46,7 @@ pub(crate) enum Msg {
     Retire(u32, flume::Sender<Vec<worker::Pipeline>>),
 }
 
-/// A record crosses the queue by value, moved several times on its way: keep it within
+/// A record crosses the queue by value (copied into its lane and out of it): keep it within
 /// four cache lines (measured in docs/BENCHMARKS.md, "What was tried").
 const _: () = assert!(std::mem::size_of::<Msg>() <= 256);
 
