@@ -57,28 +57,8 @@ fn a_stalled_handler_is_abandoned_after_drain_timeout_and_reported() {
 
 /// A pipe that is opened but never read: the dispatcher blocks once it is full.
 fn stalled_child() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("stalled.pipe");
-    let (_never_released, _reader) = support::stalled_fifo(&path);
-    let config = format!(
-        r#"
-        [queue]
-        capacity = 1000
-        drain_timeout = "300ms"
-        [loggers.root]
-        handlers = ["stalled"]
-        [handlers.stalled]
-        type = "file"
-        path = "{}"
-        create_dirs = false
-        "#,
-        path.display()
-    );
-    let guard = ko_log::init_from_str(&config, Format::Toml).unwrap();
-    let padding = "x".repeat(1000);
-    for i in 0..1000 {
-        log::info!("{i} {padding}");
-    }
+    let pipe = support::StalledPipe::new();
+    let guard = support::config::init_stalled(pipe.path(), "", "300ms");
     let start = Instant::now();
     drop(guard);
     let took = start.elapsed();

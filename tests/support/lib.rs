@@ -4,6 +4,7 @@
 //! owns its test binary (one file per scenario), and a test that must watch the process's
 //! stderr re-runs itself as a child with [`run_child`].
 
+pub mod config;
 pub mod rsyslog;
 
 use std::path::{Path, PathBuf};
@@ -26,6 +27,69 @@ pub fn run_child(test: &str) -> Output {
         .env(CHILD_ENV, test)
         .output()
         .unwrap_or_else(|e| panic!("cannot run the child test {test}: {e}"))
+}
+
+/// Runs the test `test` in a child process (see [`run_child_ok`]); true when this process
+/// is that child, which then runs the test's body.
+pub fn in_child(test: &str) -> bool {
+    if is_child(test) {
+        return true;
+    }
+    run_child_ok(test, &[]);
+    false
+}
+
+/// Prints a measurement as a `figure: NAME VALUE` line (for docs/RELIABILITY.md;
+/// [`run_child_ok`] echoes it from a child).
+pub fn figure(name: &str, value: impl std::fmt::Display) {
+    println!("figure: {name} {value}");
+}
+
+/// Runs `body(t)` on `threads` threads at once (`t` from 0) and joins them all.
+pub fn in_threads(threads: usize, body: impl Fn(usize) + Send + Sync + Copy + 'static) {
+    let handles: Vec<_> = (0..threads)
+        .map(|t| std::thread::spawn(move || body(t)))
+        .collect();
+    for handle in handles {
+        handle.join().unwrap();
+    }
+}
+
+/// Defines `static GATE: support::Gate` and a processor registered as `gate` that holds
+/// the dispatcher at it while it is closed (see [`Gate`]).
+#[macro_export]
+macro_rules! gate_processor {
+    () => {
+        static GATE: support::Gate = support::Gate::new();
+
+        /// Holds the dispatcher at the gate while it is closed.
+        #[ko_log::processor(name = "gate")]
+        fn gate() -> impl FnMut(&mut ko_log::Event) -> ko_log::Action + Send + 'static {
+            |_| {
+                GATE.pass();
+                ko_log::Action::Keep
+            }
+        }
+    };
+}
+
+/// The `N` of the `dropped=N` field of a warning record ko-log wrote when its queue dropped
+/// records; panics on a line without one.
+pub fn reported_drops(line: &str) -> u64 {
+    let count = line
+        .split(" dropped=")
+        .nth(1)
+        .unwrap_or_else(|| panic!("a foreign line: {line:?}"));
+    count.split(' ').next().unwrap().parse().unwrap()
+}
+
+/// Whether this process has a thread named `name` (Linux: `/proc/self/task/*/comm`; the
+/// dispatcher is `ko-log`).
+pub fn has_thread(name: &str) -> bool {
+    let tasks = std::fs::read_dir("/proc/self/task").expect("/proc/self/task");
+    tasks.flatten().any(|task| {
+        std::fs::read_to_string(task.path().join("comm")).is_ok_and(|comm| comm.trim_end() == name)
+    })
 }
 
 /// The lines of a file (empty when it does not exist).
@@ -102,34 +166,68 @@ pub fn fifo_reader(path: &Path) -> std::fs::File {
         .unwrap_or_else(|e| panic!("open fifo {}: {e}", path.display()))
 }
 
-/// Creates a named pipe at `path` and a thread that opens it for reading but reads
-/// nothing until the returned sender is used (or dropped); then it reads everything and
-/// returns it once the writer closes the pipe. A handler writing there stalls as soon as
-/// the pipe (64 KiB) and its own buffer are full: a destination stalled on purpose.
-///
-/// The FIFO has a reader when this returns, so a handler can open it at once.
-pub fn stalled_fifo(
-    path: &Path,
-) -> (
-    std::sync::mpsc::Sender<()>,
-    std::thread::JoinHandle<Vec<u8>>,
-) {
-    mkfifo(path);
-    // Holds a read end from now on; its write end lets the thread's read-only open
-    // return at once. Dropped before reading, so the handler's close ends the read.
-    let keeper = fifo_reader(path);
-    let path = path.to_owned();
-    let (release, released) = std::sync::mpsc::channel::<()>();
-    let reader = std::thread::spawn(move || {
-        use std::io::Read;
-        let mut fifo = std::fs::File::open(&path).expect("open fifo for reading");
-        let _ = released.recv();
-        drop(keeper);
-        let mut all = Vec::new();
-        let _ = fifo.read_to_end(&mut all);
-        all
-    });
-    (release, reader)
+/// A named pipe with a thread that opens it for reading but reads nothing until
+/// [`StalledPipe::release`]; then it reads everything, until the writer closes the pipe. A
+/// handler writing there stalls as soon as the pipe (64 KiB) and its own buffer are full: a
+/// destination stalled on purpose.
+pub struct StalledPipe {
+    release: std::sync::mpsc::Sender<()>,
+    reader: std::thread::JoinHandle<Vec<u8>>,
+    path: PathBuf,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl StalledPipe {
+    /// Creates the pipe as `stalled.pipe` in a temp dir of its own (see [`StalledPipe::at`]).
+    pub fn new() -> StalledPipe {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let mut pipe = StalledPipe::at(&dir.path().join("stalled.pipe"));
+        pipe._dir = Some(dir);
+        pipe
+    }
+
+    /// Creates the pipe at `path`. It has a reader when this returns, so a handler can
+    /// open it at once.
+    pub fn at(path: &Path) -> StalledPipe {
+        mkfifo(path);
+        // Holds a read end from now on; its write end lets the thread's read-only open
+        // return at once. Dropped before reading, so the handler's close ends the read.
+        let keeper = fifo_reader(path);
+        let (path, read_path) = (path.to_owned(), path.to_owned());
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let reader = std::thread::spawn(move || {
+            use std::io::Read;
+            let mut fifo = std::fs::File::open(&read_path).expect("open fifo for reading");
+            let _ = released.recv();
+            drop(keeper);
+            let mut all = Vec::new();
+            let _ = fifo.read_to_end(&mut all);
+            all
+        });
+        StalledPipe {
+            release,
+            reader,
+            path,
+            _dir: None,
+        }
+    }
+
+    /// Where the pipe is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Lets the reader read.
+    pub fn release(&self) {
+        let _ = self.release.send(());
+    }
+
+    /// Everything written to the pipe, once the writer has closed it (after the guard is
+    /// dropped); releases the reader first if that is not done yet.
+    pub fn output(self) -> String {
+        self.release();
+        String::from_utf8(self.reader.join().unwrap()).expect("UTF-8 output")
+    }
 }
 
 /// Says that a test could not stage what it checks (the reason is given) and passes
@@ -280,6 +378,12 @@ impl Tmpfs {
     /// The mount point.
     pub fn path(&self) -> &Path {
         &self.dir
+    }
+}
+
+impl Default for StalledPipe {
+    fn default() -> Self {
+        StalledPipe::new()
     }
 }
 
