@@ -139,13 +139,15 @@ fn tcp_delivery_resumes_after_the_receiver_restarts_and_losses_stay_bounded() {
     // The receiver dies: its socket and listener close.
     drop(stream);
     drop(listener);
-    std::thread::sleep(Duration::from_millis(50));
-    let restarted_at = Instant::now();
     for i in 500..1000 {
         log_record(&backend, log::Level::Info, i, "after");
     }
-    backend.flush();
-    std::thread::sleep(Duration::from_millis(100));
+    // The sender found the connection closed and tries again (refused until the restart).
+    support::wait_until("a retry after the lost connection", || {
+        backend.flush();
+        backend.stats().handler("net").unwrap().retries >= 1
+    });
+    let restarted_at = Instant::now();
     let listener = TcpListener::bind(address).unwrap();
     let (stream, _) = listener.accept().unwrap();
     let resumed = restarted_at.elapsed();
@@ -154,11 +156,9 @@ fn tcp_delivery_resumes_after_the_receiver_restarts_and_losses_stay_bounded() {
         .unwrap();
     let second = read_lines(stream, 500, Duration::from_secs(10));
     let got: Vec<u64> = second.iter().map(|l| l["i"].as_u64().unwrap()).collect();
-    // Reconnected within the backoff cap (plus the time the test kept it down).
-    assert!(
-        resumed < Duration::from_millis(150 + 200 + 500),
-        "{resumed:?}"
-    );
+    // Reconnected within the backoff cap (200 ms, plus 500 ms for a loaded machine) of
+    // the receiver's restart.
+    assert!(resumed < Duration::from_millis(200 + 500), "{resumed:?}");
     // What was written into the dead connection before the sender saw it close is the
     // only loss TCP allows (docs/SHIPPING.md): here the sender peeks before each batch,
     // so at most one batch (512) could be lost; in practice none is.
