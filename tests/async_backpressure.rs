@@ -4,7 +4,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[test]
 fn ainfo_yields_while_the_queue_is_full_and_completes_when_room_returns() {
@@ -31,6 +31,7 @@ fn ainfo_yields_while_the_queue_is_full_and_completes_when_room_returns() {
             tokio::spawn(async move {
                 loop {
                     ticks.fetch_add(1, Ordering::Relaxed);
+                    // A task that runs every millisecond: the other tasks this checks.
                     tokio::time::sleep(Duration::from_millis(1)).await;
                 }
             })
@@ -46,15 +47,19 @@ fn ainfo_yields_while_the_queue_is_full_and_completes_when_room_returns() {
                 }
             })
         };
-        // The producer is stuck on a full queue; the ticker still runs on this thread.
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        // The producer gets stuck on a full queue; the ticker still runs on this thread:
+        // more than 50 ticks, within 60 s.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while ticks.load(Ordering::Relaxed) <= 50 {
+            let ticks = ticks.load(Ordering::Relaxed);
+            assert!(
+                Instant::now() < deadline,
+                "other tasks did not run: {ticks} ticks"
+            );
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
         let stuck_at = logged.load(Ordering::Relaxed);
         assert!(stuck_at < 200, "the queue never filled up");
-        let ticks_while_stuck = ticks.load(Ordering::Relaxed);
-        assert!(
-            ticks_while_stuck > 50,
-            "other tasks did not run: {ticks_while_stuck} ticks"
-        );
         pipe.release();
         producer.await.unwrap();
         ticker.abort();

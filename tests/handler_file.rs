@@ -228,6 +228,9 @@ fn quick_reopen(path: &Path) -> FileConfig {
     }
 }
 
+/// The handler looks at its path at a write once `reopen_check` (10 ms) has passed since
+/// its last look: the interval itself is the condition (three times it, for a loaded
+/// machine).
 fn wait_past_reopen_check() {
     std::thread::sleep(Duration::from_millis(30));
 }

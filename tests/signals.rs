@@ -85,7 +85,8 @@ fn a_handler_installed_before_init_runs_and_the_process_lives_on() {
         let guard = init(true);
         log_all();
         signal_hook::low_level::raise(SIGTERM).unwrap();
-        // Long enough for ko-log to have ended the process, had it chosen to.
+        // Long enough for ko-log to have ended the process, had it chosen to: the test is
+        // that nothing happens, so a window, not a condition, is what there is to wait for.
         std::thread::sleep(Duration::from_millis(500));
         log::info!("{RECORDS}");
         drop(guard);
