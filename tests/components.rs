@@ -155,6 +155,7 @@ fn bracket(params: &BracketParams) -> Bracket {
 /// The same config in the three formats: a registered handler with a registered renderer,
 /// a built-in `file` handler, and a registered handler that panics on `boom`.
 fn configs(file: &std::path::Path, tag: &str) -> [(Format, String); 3] {
+    let file_table = support::config::file("file", file, &support::config::plain("{message}"));
     let file = file.display();
     [
         (
@@ -169,11 +170,7 @@ type = "collect"
 name = "{tag}-mine"
 renderer = {{ type = "bracket", prefix = ">", fail_on = "shaky" }}
 
-[handlers.file]
-type = "file"
-path = "{file}"
-renderer = {{ type = "plain", format = "{{message}}" }}
-
+{file_table}
 [handlers.fragile]
 type = "collect"
 name = "{tag}-fragile"

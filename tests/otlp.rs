@@ -670,16 +670,8 @@ fn an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_co
             let path = dir.path().join("app.log");
             let addr = free_port();
             let url = format!("http://{addr}/v1/logs");
-            let text = format!(
+            let otel = format!(
                 r#"
-                [loggers.root]
-                level = "trace"
-                handlers = ["otel", "file"]
-                [handlers.file]
-                type = "file"
-                path = "{}"
-                renderer = {{ type = "json" }}
-                [handlers.otel]
                 type = "otlp"
                 endpoint = "{url}"
                 reconnect = {{ min = "10ms", max = "50ms" }}
@@ -687,9 +679,9 @@ fn an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_co
                 buffer = 4
                 backpressure = "drop_oldest"
                 write_timeout = "200ms"
-                "#,
-                path.display()
+                "#
             );
+            let text = support::config::beside_json_file("otel", &otel, &path);
             let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
             log::info!(i = 0; "first");
             // The exporter holds `first` and retries it; the outage is told once.
@@ -1190,16 +1182,8 @@ mod pki {
 /// JSON file, which also gets the status records.
 #[cfg(feature = "otlp-https")]
 fn https_config(url: &str, tls: &str, file: &std::path::Path) -> String {
-    format!(
+    let otel = format!(
         r#"
-        [loggers.root]
-        level = "trace"
-        handlers = ["otel", "file"]
-        [handlers.file]
-        type = "file"
-        path = "{}"
-        renderer = {{ type = "json" }}
-        [handlers.otel]
         type = "otlp"
         endpoint = "{url}"
         reconnect = {{ min = "10ms", max = "50ms" }}
@@ -1207,9 +1191,9 @@ fn https_config(url: &str, tls: &str, file: &std::path::Path) -> String {
         write_timeout = "10s"
         drain_timeout = "200ms"
         {tls}
-        "#,
-        file.display()
-    )
+        "#
+    );
+    support::config::beside_json_file("otel", &otel, file)
 }
 
 /// The bodies of the records the collector accepted, in order.

@@ -277,25 +277,17 @@ fn an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_re
         .local_addr()
         .unwrap();
     let destination = format!("tcp://{address}");
-    let text = format!(
+    let net = format!(
         r#"
-        [loggers.root]
-        level = "trace"
-        handlers = ["net", "file"]
-        [handlers.file]
-        type = "file"
-        path = "{}"
-        renderer = {{ type = "json" }}
-        [handlers.net]
         type = "socket"
         address = "{address}"
         buffer = 4
         backpressure = "drop_oldest"
         write_timeout = "200ms"
         reconnect = {{ min = "10ms", max = "50ms" }}
-        "#,
-        path.display()
+        "#
     );
+    let text = support::config::beside_json_file("net", &net, &path);
     let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
     log::info!(i = 0; "first");
     let gone = support::unreachable_status(&path, destination.as_str());
@@ -350,22 +342,12 @@ fn idle_program_with_its_destination_down(
         .unwrap()
         .local_addr()
         .unwrap();
-    let text = format!(
-        r#"
-        [loggers.root]
-        handlers = ["net", "file"]
-        [handlers.file]
-        type = "file"
-        path = "{}"
-        renderer = {{ type = "json" }}
-        [handlers.net]
-        type = "socket"
-        address = "{address}"
-        reconnect = {{ min = "10ms", max = "50ms" }}
-        "#,
-        path.display()
+    let net = format!(
+        "[handlers.net]\ntype = \"socket\"\naddress = \"{address}\"\nreconnect = {{ min = \"10ms\", max = \"50ms\" }}\n"
     );
-    let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
+    let file = support::config::file("file", &path, support::config::JSON);
+    let guard =
+        support::config::init(&[support::config::root(&["net", "file"]), file, net].concat());
     log::info!("the only record");
     support::wait_until("the unreachable record, unasked", || {
         support::lines(&path)

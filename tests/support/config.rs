@@ -31,6 +31,14 @@ pub fn handler(name: &str, kind: &str, path: &Path, lines: &str) -> String {
     )
 }
 
+/// `[handlers.NAME]`, a `file` handler writing to `path`, then its `lines`.
+pub fn file(name: &str, path: &Path, lines: &str) -> String {
+    handler(name, "file", path, lines)
+}
+
+/// The line that gives a handler the JSON renderer.
+pub const JSON: &str = "renderer = { type = \"json\" }\n";
+
 /// The line that gives a handler the plain renderer with `format`.
 pub fn plain(format: &str) -> String {
     format!("renderer = {{ type = \"plain\", format = \"{format}\" }}\n")
@@ -56,4 +64,12 @@ pub fn init_stalled(pipe: &Path, settings: &str, drain_timeout: &str) -> ko_log:
         log::info!("{i} {padding}");
     }
     guard
+}
+
+/// A config whose root logger sends every record (`trace` and up) to the handler `name`,
+/// whose table holds `keys` (its `type` included), and to a JSON file at `file`, which also
+/// gets ko-log's status records.
+pub fn beside_json_file(name: &str, keys: &str, file: &Path) -> String {
+    let tables = self::file("file", file, JSON) + &format!("[handlers.{name}]\n{keys}\n");
+    format!("[loggers.root]\nlevel = \"trace\"\nhandlers = [\"{name}\", \"file\"]\n{tables}")
 }
