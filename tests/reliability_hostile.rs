@@ -12,12 +12,10 @@
 //!
 //! Each test installs its own global config, so each runs in a child process.
 
-use std::fmt;
 use std::path::Path;
 
-use serde::de::{Deserializer, MapAccess, Visitor};
 use support::config::{file, init, plain, JSON};
-use support::in_child;
+use support::{in_child, Keys};
 
 /// The plain format of the tests' plain and colored handlers.
 const FORMAT: &str = "{level} [{target}] {message}{kv}";
@@ -25,30 +23,6 @@ const FORMAT: &str = "{level} [{target}] {message}{kv}";
 fn read(path: &Path) -> String {
     let bytes = std::fs::read(path).unwrap();
     String::from_utf8(bytes).expect("the output is UTF-8")
-}
-
-/// The top-level keys of a JSON object, duplicates included.
-struct Keys(Vec<String>);
-
-impl<'de> serde::Deserialize<'de> for Keys {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Keys, D::Error> {
-        struct KeysVisitor;
-        impl<'de> Visitor<'de> for KeysVisitor {
-            type Value = Keys;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Keys, A::Error> {
-                let mut keys = Vec::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    map.next_value::<serde::de::IgnoredAny>()?;
-                    keys.push(key);
-                }
-                Ok(Keys(keys))
-            }
-        }
-        deserializer.deserialize_map(KeysVisitor)
-    }
 }
 
 /// Parses one JSON Lines line, checking it has no duplicate key.

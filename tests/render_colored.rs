@@ -10,9 +10,10 @@ use ko_log::config::render::{
     Color, ColorMode, ColoredConfig, LevelColors, PlainConfig, TimeFormat,
 };
 use ko_log::config::Template;
-use ko_log::render::{Colored, Plain, Render};
+use ko_log::render::{Colored, Plain};
 use ko_log::Event;
 use log::Level;
+use support::render;
 use time::macros::datetime;
 
 fn config(format: &str) -> ColoredConfig {
@@ -29,12 +30,6 @@ fn event(level: Level, message: &'static str) -> Event {
     let mut event = Event::new(level, "app", message);
     event.time = datetime!(2026-11-24 05:55:58.123 UTC);
     event
-}
-
-fn render(renderer: &dyn Render, event: &Event) -> String {
-    let mut out = Vec::new();
-    renderer.render(event, &mut out);
-    String::from_utf8(out).expect("UTF-8")
 }
 
 /// Whether this process runs with `NO_COLOR` set (then `new` never colors).

@@ -92,6 +92,39 @@ pub fn has_thread(name: &str) -> bool {
     })
 }
 
+/// What `renderer` writes for `event`, as text (the renderer tests' reader).
+pub fn render(renderer: &dyn ko_log::render::Render, event: &ko_log::Event) -> String {
+    let mut out = Vec::new();
+    renderer.render(event, &mut out);
+    String::from_utf8(out).expect("the renderer's output is UTF-8")
+}
+
+/// The top-level keys of a JSON object, duplicates included (which `serde_json::Value`
+/// would fold into one): `let Keys(keys) = serde_json::from_str(line)?`.
+pub struct Keys(pub Vec<String>);
+
+impl<'de> serde::Deserialize<'de> for Keys {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Keys, D::Error> {
+        struct KeysVisitor;
+        impl<'de> serde::de::Visitor<'de> for KeysVisitor {
+            type Value = Keys;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Keys, A::Error> {
+                let mut keys = Vec::new();
+                while let Some((key, serde::de::IgnoredAny)) =
+                    map.next_entry::<String, serde::de::IgnoredAny>()?
+                {
+                    keys.push(key);
+                }
+                Ok(Keys(keys))
+            }
+        }
+        deserializer.deserialize_map(KeysVisitor)
+    }
+}
+
 /// The lines of a file (empty when it does not exist).
 pub fn lines(path: impl AsRef<Path>) -> Vec<String> {
     std::fs::read_to_string(path)
