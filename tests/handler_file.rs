@@ -347,13 +347,7 @@ fn copytruncate_next_lines_land_at_the_start_without_holes() {
     }
     file.flush().unwrap();
     // logrotate `copytruncate`: copy, then truncate the live file behind ko-log's back.
-    fs::copy(&path, dir.path().join("app.log.1")).unwrap();
-    fs::OpenOptions::new()
-        .write(true)
-        .open(&path)
-        .unwrap()
-        .set_len(0)
-        .unwrap();
+    support::copytruncate(&path, &dir.path().join("app.log.1"));
     write(&mut file, "after\n").unwrap();
     file.flush().unwrap();
     let bytes = fs::read(&path).unwrap();

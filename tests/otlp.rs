@@ -702,18 +702,8 @@ fn an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_co
 
             let collector = Collector::start(TcpListener::bind(addr).unwrap(), 0);
             wait_for(|s| s.sent == 5);
-            let mut back = Vec::new();
-            support::wait_until("the back record in the file", || {
-                back = support::json_lines_with(&path, "is back after");
-                !back.is_empty()
-            });
-            assert_eq!(back[0]["level"], "INFO");
-            assert_eq!(back[0]["target"], "ko_log");
-            assert_eq!(back[0]["destination"], url.as_str());
-            assert_eq!(back[0]["dropped"], 16);
-            assert!(back[0]["down_ms"].is_u64(), "{}", back[0]);
-            assert_eq!(back[0]["sender"], gone["sender"]);
-            assert!(back[0]["message"]
+            let back = support::back_status(&path, url.as_str(), 16, &gone);
+            assert!(back["message"]
                 .as_str()
                 .unwrap()
                 .ends_with("; 16 records were dropped meanwhile"));

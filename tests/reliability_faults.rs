@@ -136,8 +136,7 @@ fn disk_full_on_a_tmpfs_is_reported_and_writing_resumes_with_whole_lines() {
                 && stderr.contains("No space left on device"),
             "{stderr}"
         );
-        let reports = stderr.matches("handler `small`").count();
-        assert!((1..=3).contains(&reports), "rate limited:\n{stderr}");
+        support::assert_rate_limited(&stderr, "handler `small`");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -340,15 +339,7 @@ fn logrotate_copytruncate_leaves_no_hole_and_loses_only_the_copy_window() {
     let path = dir.path().join("app.log");
     let rotated = dir.path().join("app.log.1");
     let guard = init(&["file"], &rotated_handler(&path));
-    let copytruncate = || {
-        fs::copy(&path, &rotated).unwrap();
-        fs::OpenOptions::new()
-            .write(true)
-            .open(&path)
-            .unwrap()
-            .set_len(0)
-            .unwrap();
-    };
+    let copytruncate = || support::copytruncate(&path, &rotated);
 
     // Between flushes: exact.
     log_range(0..500);

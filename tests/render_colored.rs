@@ -3,8 +3,6 @@
 //! cannot bring its own escape sequences. Tests that need a given environment re-run
 //! themselves as a child process with it.
 
-use std::process::Command;
-
 use ko_log::config::handler::Timezone;
 use ko_log::config::render::{
     Color, ColorMode, ColoredConfig, LevelColors, PlainConfig, TimeFormat,
@@ -35,26 +33,6 @@ fn event(level: Level, message: &'static str) -> Event {
 /// Whether this process runs with `NO_COLOR` set (then `new` never colors).
 fn no_color_env() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
-}
-
-/// Runs the test `name` again in a child process with `env`; true in the child.
-fn in_child(name: &str, env: &[(&str, &str)]) -> bool {
-    if std::env::var("KO_LOG_TEST_CHILD").as_deref() == Ok(name) {
-        return true;
-    }
-    let output = Command::new(std::env::current_exe().expect("test binary"))
-        .args(["--exact", name, "--test-threads=1"])
-        .env("KO_LOG_TEST_CHILD", name)
-        .envs(env.iter().copied())
-        .output()
-        .expect("child test runs");
-    assert!(
-        output.status.success(),
-        "child run of {name} failed:\n{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    false
 }
 
 #[test]
@@ -116,7 +94,7 @@ fn configured_colors() {
 
 #[test]
 fn true_color_when_the_terminal_says_so() {
-    if !in_child(
+    if !support::in_child_with(
         "true_color_when_the_terminal_says_so",
         &[("COLORTERM", "truecolor")],
     ) {
@@ -184,7 +162,7 @@ fn color_decision() {
 
 #[test]
 fn no_color_turns_color_off() {
-    if !in_child("no_color_turns_color_off", &[("NO_COLOR", "1")]) {
+    if !support::in_child_with("no_color_turns_color_off", &[("NO_COLOR", "1")]) {
         return;
     }
     let mut config = config("{level}");
@@ -196,7 +174,7 @@ fn no_color_turns_color_off() {
 
 #[test]
 fn empty_no_color_is_ignored() {
-    if !in_child("empty_no_color_is_ignored", &[("NO_COLOR", "")]) {
+    if !support::in_child_with("empty_no_color_is_ignored", &[("NO_COLOR", "")]) {
         return;
     }
     let mut config = config("{level}");

@@ -405,12 +405,7 @@ fn run(test: &str) -> (Output, tempfile::TempDir) {
 /// [`run`] with extra environment variables.
 fn run_with(test: &str, env: &[(&str, &str)]) -> (Output, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let exe = std::env::current_exe().unwrap();
-    let output = Command::new("env")
-        .arg("--default-signal=INT,TERM")
-        .arg(exe)
-        .args([test, "--exact", "--nocapture", "--test-threads=1"])
-        .env(support::CHILD_ENV, test)
+    let output = support::child_command(test, &["env", "--default-signal=INT,TERM"])
         .env(DIR_ENV, dir.path())
         .envs(env.iter().copied())
         .output()

@@ -97,10 +97,7 @@ fn tcp_records_logged_while_the_receiver_is_down_are_delivered_when_it_starts() 
         log_record(&backend, log::Level::Info, i, "early");
     }
     // The first connection was refused and tried again: a retry, counted (issue 20).
-    support::wait_until("a retry after the refused connection", || {
-        backend.flush();
-        backend.stats().handler("net").unwrap().retries >= 1
-    });
+    support::wait_for_retry(&backend, "net", "a retry after the refused connection");
     let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
     let (stream, _) = listener.accept().unwrap();
     stream
@@ -143,10 +140,7 @@ fn tcp_delivery_resumes_after_the_receiver_restarts_and_losses_stay_bounded() {
         log_record(&backend, log::Level::Info, i, "after");
     }
     // The sender found the connection closed and tries again (refused until the restart).
-    support::wait_until("a retry after the lost connection", || {
-        backend.flush();
-        backend.stats().handler("net").unwrap().retries >= 1
-    });
+    support::wait_for_retry(&backend, "net", "a retry after the lost connection");
     let restarted_at = Instant::now();
     let listener = TcpListener::bind(address).unwrap();
     let (stream, _) = listener.accept().unwrap();
@@ -306,17 +300,7 @@ fn an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_re
     stream
         .set_read_timeout(Some(Duration::from_millis(200)))
         .unwrap();
-    let mut back = Vec::new();
-    support::wait_until("the back record in the file", || {
-        back = support::json_lines_with(&path, "is back after");
-        !back.is_empty()
-    });
-    assert_eq!(back[0]["level"], "INFO");
-    assert_eq!(back[0]["target"], "ko_log");
-    assert_eq!(back[0]["destination"], destination.as_str());
-    assert_eq!(back[0]["dropped"], 16);
-    assert!(back[0]["down_ms"].is_u64(), "{}", back[0]);
-    assert_eq!(back[0]["sender"], gone["sender"]);
+    support::back_status(&path, destination.as_str(), 16, &gone);
     drop(guard);
 
     assert_eq!(

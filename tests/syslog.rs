@@ -200,10 +200,7 @@ fn records_logged_while_the_collector_is_down_are_delivered_when_it_starts() {
         log_with(&backend, log::Level::Info, &format!("early {i}"), &[]);
     }
     // The first connection was refused and tried again: a retry, counted (issue 20).
-    support::wait_until("a retry after the refused connection", || {
-        backend.flush();
-        backend.stats().handler("tcp").unwrap().retries >= 1
-    });
+    support::wait_for_retry(&backend, "tcp", "a retry after the refused connection");
     collector.run();
     let lines = collector.wait_lines("parsed.log", 200, Duration::from_secs(20));
     let messages: Vec<String> = lines.iter().map(|l| parsed(l)[7].clone()).collect();
@@ -249,10 +246,7 @@ fn delivery_resumes_after_the_collector_restarts_with_bounded_loss() {
         }
     }
     // The sender found the connection closed and tries again (refused until the restart).
-    support::wait_until("a retry while the collector is down", || {
-        backend.flush();
-        backend.stats().handler("tcp").unwrap().retries >= 1
-    });
+    support::wait_for_retry(&backend, "tcp", "a retry while the collector is down");
     let restarted = Instant::now();
     collector.run();
     let lines = collector.wait_lines("parsed.log", 600, Duration::from_secs(20));

@@ -18,13 +18,29 @@ pub fn is_child(test: &str) -> bool {
     std::env::var(CHILD_ENV).is_ok_and(|v| v == test)
 }
 
-/// Re-runs the current test binary with only `test` (exact name), as a child process, and
-/// returns its output. The child sees [`is_child`]`(test) == true`.
-pub fn run_child(test: &str) -> Output {
+/// The command that re-runs the current test binary with only `test` (exact name), as a
+/// child process, run by the program `under` with its arguments (`env …`; empty: directly).
+/// The child sees [`is_child`]`(test) == true`.
+pub fn child_command(test: &str, under: &[&str]) -> Command {
     let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe"));
-    Command::new(exe)
+    let mut command = match under {
+        [] => Command::new(&exe),
+        [program, args @ ..] => {
+            let mut command = Command::new(program);
+            command.args(args).arg(&exe);
+            command
+        }
+    };
+    command
         .args([test, "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, test)
+        .env(CHILD_ENV, test);
+    command
+}
+
+/// Re-runs the current test binary with only `test` as a child process (see
+/// [`child_command`]) and returns its output.
+pub fn run_child(test: &str) -> Output {
+    child_command(test, &[])
         .output()
         .unwrap_or_else(|e| panic!("cannot run the child test {test}: {e}"))
 }
@@ -32,10 +48,15 @@ pub fn run_child(test: &str) -> Output {
 /// Runs the test `test` in a child process (see [`run_child_ok`]); true when this process
 /// is that child, which then runs the test's body.
 pub fn in_child(test: &str) -> bool {
+    in_child_with(test, &[])
+}
+
+/// [`in_child`], the child having the extra environment variables `env`.
+pub fn in_child_with(test: &str, env: &[(&str, &str)]) -> bool {
     if is_child(test) {
         return true;
     }
-    run_child_ok(test, &[]);
+    run_child_ok(test, env);
     false
 }
 
@@ -123,6 +144,28 @@ impl<'de> serde::Deserialize<'de> for Keys {
         }
         deserializer.deserialize_map(KeysVisitor)
     }
+}
+
+/// What logrotate's `copytruncate` does to the live file at `path`: copies it to `to`, then
+/// truncates it behind the writer's back.
+pub fn copytruncate(path: &Path, to: &Path) {
+    std::fs::copy(path, to).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+}
+
+/// Checks that `stderr` holds 1 to 3 reports naming `what`: a failure repeated on every
+/// flush is reported, rate limited.
+pub fn assert_rate_limited(stderr: &str, what: &str) {
+    let reports = stderr.matches(what).count();
+    assert!(
+        (1..=3).contains(&reports),
+        "{reports} reports of {what}, rate limited:\n{stderr}"
+    );
 }
 
 /// The lines of a file (empty when it does not exist).
@@ -303,16 +346,8 @@ pub fn node(path: &Path) -> (u64, u64, u32, u64) {
 /// Like [`run_child`], with extra environment variables, and running the test even when it
 /// is `#[ignore]`d (so an ignored test can re-run itself as a child).
 pub fn run_child_with(test: &str, env: &[(&str, &str)]) -> Output {
-    let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe"));
-    Command::new(exe)
-        .args([
-            test,
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-            "--include-ignored",
-        ])
-        .env(CHILD_ENV, test)
+    child_command(test, &[])
+        .arg("--include-ignored")
         .envs(env.iter().copied())
         .output()
         .unwrap_or_else(|e| panic!("cannot run the child test {test}: {e}"))
@@ -594,4 +629,37 @@ pub fn unreachable_status(path: &Path, destination: &str) -> serde_json::Value {
     assert!(record["error"].as_str().is_some_and(|e| !e.is_empty()));
     assert!(record["sender"].is_u64(), "{record}");
     record
+}
+
+/// Waits for the `back` status record about `destination` in the JSON log at `path` (the
+/// one that follows `gone`, the `unreachable` one: same sender), checks the fields every
+/// network handler gives it, `dropped` included, and returns it.
+pub fn back_status(
+    path: &Path,
+    destination: &str,
+    dropped: u64,
+    gone: &serde_json::Value,
+) -> serde_json::Value {
+    let mut back = Vec::new();
+    wait_until("the back record in the file", || {
+        back = json_lines_with(path, "is back after");
+        !back.is_empty()
+    });
+    let record = back.swap_remove(0);
+    assert_eq!(record["level"], "INFO");
+    assert_eq!(record["target"], "ko_log");
+    assert_eq!(record["destination"], destination);
+    assert_eq!(record["dropped"], dropped);
+    assert!(record["down_ms"].is_u64(), "{record}");
+    assert_eq!(record["sender"], gone["sender"]);
+    record
+}
+
+/// Flushes `backend` until its handler `name` has counted a retry (a connection attempt
+/// after a failed one): the destination was found down. `what` names the wait.
+pub fn wait_for_retry(backend: &ko_log::Backend, name: &str, what: &str) {
+    wait_until(what, || {
+        log::Log::flush(backend);
+        backend.stats().handler(name).expect("the handler").retries >= 1
+    });
 }
