@@ -11,12 +11,7 @@ fn every_record_arrives_exactly_once_across_rotations() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("app.log");
     let limits = "max_bytes = \"64 KiB\"\nbackup_count = 100000\n";
-    let file = config::handler(
-        "file",
-        "rotating_file",
-        &path,
-        &(config::plain("{message}") + limits),
-    );
+    let file = config::rotating("file", &path, limits);
     let guard =
         config::init(&[config::queue(1024, "block"), config::root(&["file"]), file].concat());
     support::in_threads(THREADS, |t| {

@@ -305,16 +305,7 @@ fn refusal(text: &str) -> (String, String, usize, usize) {
         .and_then(|config| Backend::new(config).map(drop))
         .err()
         .unwrap_or_else(|| panic!("accepted:\n{text}"));
-    let ko_log::Error::Config(config) = &error else {
-        panic!("not a config error: {error}");
-    };
-    let location = config.location().expect("located");
-    (
-        config.message().to_owned(),
-        config.key_path().to_owned(),
-        location.line,
-        location.column,
-    )
+    support::located(&error)
 }
 
 #[test]

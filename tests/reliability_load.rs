@@ -16,7 +16,7 @@
 //! of docs/RELIABILITY.md: `cargo test --release --test reliability_load -- --nocapture
 //! --test-threads=1 | grep figure:`.
 
-use support::config::{handler, init, one_file, plain, queue, root};
+use support::config::{handler, init, one_file, queue, root};
 use support::{figure, in_child};
 
 support::gate_processor!();
@@ -44,12 +44,7 @@ fn block_loses_nothing(threads: usize, per_thread: usize, max_kib: u64) {
     let path = dir.path().join("app.log");
     let backup_count = 1000;
     let limits = format!("max_bytes = \"{max_kib} KiB\"\nbackup_count = {backup_count}\n");
-    let file = handler(
-        "file",
-        "rotating_file",
-        &path,
-        &(limits + &plain("{message}")),
-    );
+    let file = support::config::rotating("file", &path, &limits);
     let guard = init(&[queue(10000, "block"), root(&["file"]), file].concat());
     let start = std::time::Instant::now();
     support::in_threads(threads, move |t| {

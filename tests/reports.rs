@@ -84,12 +84,7 @@ fn a_second_failure_of_the_same_code_and_handler_is_printed_and_counts_at_shutdo
 fn child(dir: &Path) {
     let app = dir.join("app.log");
     let limits = "max_bytes = 100\nbackup_count = 3\nreopen_check = \"10ms\"\n";
-    let table = config::handler(
-        "app",
-        "rotating_file",
-        &app,
-        &(config::plain("{message}") + limits),
-    );
+    let table = config::rotating("app", &app, limits);
     let guard = config::init(&(config::root(&["app"]) + &table));
     let line = "x".repeat(60);
     // Two rotations make app.log.1; the next one must shift it onto app.log.2, a symlink.

@@ -578,7 +578,6 @@ fn a_failure_is_a_ko_log_record_and_counted() {
     let blocker = dir.path().join("app.log.1.gz.tmp");
     fs::create_dir(&blocker).unwrap();
     let limits = "max_bytes = 20\nbackup_count = 3\ncompress = \"gzip\"\n".to_owned();
-    const PLAIN: &str = "renderer = { type = \"plain\", format = \"{message}\" }";
     let text = format!(
         r#"
 [loggers.root]
@@ -589,7 +588,7 @@ handlers = ["status"]
 additive = false
 
 {}{}"#,
-        support::config::handler("file", "rotating_file", &path, &(limits + PLAIN)),
+        support::config::rotating("file", &path, &limits),
         support::config::file("status", &status, "renderer = \"json\""),
     );
     let guard = support::config::init(&text);

@@ -36,6 +36,12 @@ pub fn file(name: &str, path: &Path, lines: &str) -> String {
     handler(name, "file", path, lines)
 }
 
+/// `[handlers.NAME]`, a `rotating_file` handler at `path` writing bare messages, with its
+/// `limits` lines (`max_bytes`, `backup_count` …).
+pub fn rotating(name: &str, path: &Path, limits: &str) -> String {
+    handler(name, "rotating_file", path, &(plain("{message}") + limits))
+}
+
 /// The line that gives a handler the JSON renderer.
 pub const JSON: &str = "renderer = { type = \"json\" }\n";
 

@@ -591,7 +591,13 @@ pub fn init_refusal(text: &str) -> (String, String, usize, usize) {
         Err(error) => error,
     };
     assert_eq!(error.code(), "CONFIGURATION::Config::VALIDATION::ERROR");
-    let ko_log::Error::Config(config) = &error else {
+    located(&error)
+}
+
+/// A located config error's (message, key path, line, column); panics when `error` is not
+/// a config error or has no location.
+pub fn located(error: &ko_log::Error) -> (String, String, usize, usize) {
+    let ko_log::Error::Config(config) = error else {
         panic!("expected a config error, got {error:?}");
     };
     let location = config.location().expect("a location");
@@ -617,15 +623,7 @@ pub fn json_lines_with(path: &Path, text: &str) -> Vec<serde_json::Value> {
 /// Waits for the `unreachable` status record about `destination` in the JSON log at
 /// `path`, checks the fields every network handler gives it, and returns it.
 pub fn unreachable_status(path: &Path, destination: &str) -> serde_json::Value {
-    let mut gone = Vec::new();
-    wait_until("the unreachable record in the file", || {
-        gone = json_lines_with(path, "is unreachable");
-        !gone.is_empty()
-    });
-    let record = gone.swap_remove(0);
-    assert_eq!(record["level"], "WARN");
-    assert_eq!(record["target"], "ko_log");
-    assert_eq!(record["destination"], destination);
+    let record = status_record(path, "is unreachable", "WARN", destination);
     assert!(record["error"].as_str().is_some_and(|e| !e.is_empty()));
     assert!(record["sender"].is_u64(), "{record}");
     record
@@ -640,15 +638,7 @@ pub fn back_status(
     dropped: u64,
     gone: &serde_json::Value,
 ) -> serde_json::Value {
-    let mut back = Vec::new();
-    wait_until("the back record in the file", || {
-        back = json_lines_with(path, "is back after");
-        !back.is_empty()
-    });
-    let record = back.swap_remove(0);
-    assert_eq!(record["level"], "INFO");
-    assert_eq!(record["target"], "ko_log");
-    assert_eq!(record["destination"], destination);
+    let record = status_record(path, "is back after", "INFO", destination);
     assert_eq!(record["dropped"], dropped);
     assert!(record["down_ms"].is_u64(), "{record}");
     assert_eq!(record["sender"], gone["sender"]);
@@ -662,4 +652,19 @@ pub fn wait_for_retry(backend: &ko_log::Backend, name: &str, what: &str) {
         log::Log::flush(backend);
         backend.stats().handler(name).expect("the handler").retries >= 1
     });
+}
+
+/// Waits for the first status record whose message contains `text` in the JSON log at
+/// `path`, checks it is ko-log's, at `level`, about `destination`, and returns it.
+fn status_record(path: &Path, text: &str, level: &str, destination: &str) -> serde_json::Value {
+    let mut found = Vec::new();
+    wait_until(&format!("the `{text}` record in the file"), || {
+        found = json_lines_with(path, text);
+        !found.is_empty()
+    });
+    let record = found.swap_remove(0);
+    assert_eq!(record["level"], level);
+    assert_eq!(record["target"], "ko_log");
+    assert_eq!(record["destination"], destination);
+    record
 }
