@@ -300,12 +300,7 @@ fn registered_components_work_beside_builtins_in_every_format() {
 
 /// Builds `text` (TOML) and returns the refusal's message, key path, line and column.
 fn refusal(text: &str) -> (String, String, usize, usize) {
-    let error = Config::from_str(text, Format::Toml)
-        .map_err(ko_log::Error::from)
-        .and_then(|config| Backend::new(config).map(drop))
-        .err()
-        .unwrap_or_else(|| panic!("accepted:\n{text}"));
-    support::located(&error)
+    support::located(&support::config::refusal(text))
 }
 
 #[test]

@@ -106,13 +106,7 @@ fn tcp_records_logged_while_the_receiver_is_down_are_delivered_when_it_starts() 
     let lines = read_lines(stream, 100, Duration::from_secs(10));
     let got: Vec<u64> = lines.iter().map(|l| l["i"].as_u64().unwrap()).collect();
     assert_eq!(got, (0..100).collect::<Vec<_>>());
-    backend.flush();
-    let stats = backend.stats().handler("net").unwrap();
-    assert_eq!(
-        (stats.sent, stats.dropped, stats.reconnects),
-        (100, 0, 0),
-        "{stats:?}"
-    );
+    support::assert_sent_on_first_connection(&backend, "net", 100);
     drop(guard);
 }
 
@@ -243,10 +237,7 @@ fn bad_keys_are_refused_at_init() {
         ("transport = \"sctp\"\naddress = \"x:1\"", "sctp"),
     ] {
         let text = format!("[handlers.net]\ntype = \"socket\"\n{keys}\n");
-        let error = Config::from_str(&text, Format::Toml)
-            .map_err(ko_log::Error::from)
-            .and_then(|config| Backend::new(config).map(drop))
-            .expect_err(keys);
+        let error = support::config::refusal(&text);
         assert!(error.to_string().contains(expected), "{keys}: {error}");
     }
 }

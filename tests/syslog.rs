@@ -26,6 +26,16 @@ fn backend(tables: &[(&str, String)]) -> (Backend, ko_log::Guard) {
     Backend::new(Config::from_str(&text, Format::Toml).expect("config")).expect("backend")
 }
 
+/// A backend whose root logger sends everything to one syslog handler `tcp`, over TCP to
+/// `collector`.
+fn tcp_backend(collector: &Rsyslog) -> (Backend, ko_log::Guard) {
+    let address = format!(
+        "transport = \"tcp\"\naddress = \"127.0.0.1:{}\"",
+        collector.tcp
+    );
+    backend(&[("tcp", address)])
+}
+
 fn log_with(backend: &Backend, level: log::Level, message: &str, fields: &[(&str, &str)]) {
     let kvs: Vec<(&str, log::kv::Value<'_>)> =
         fields.iter().map(|(k, v)| (*k, (*v).into())).collect();
@@ -189,13 +199,7 @@ fn every_record_arrives_with_level_and_fields_over_udp_tcp_and_unix() {
 fn records_logged_while_the_collector_is_down_are_delivered_when_it_starts() {
     need_rsyslog!();
     let mut collector = Rsyslog::configure();
-    let (backend, guard) = backend(&[(
-        "tcp",
-        format!(
-            "transport = \"tcp\"\naddress = \"127.0.0.1:{}\"",
-            collector.tcp
-        ),
-    )]);
+    let (backend, guard) = tcp_backend(&collector);
     for i in 0..200 {
         log_with(&backend, log::Level::Info, &format!("early {i}"), &[]);
     }
@@ -206,14 +210,7 @@ fn records_logged_while_the_collector_is_down_are_delivered_when_it_starts() {
     let messages: Vec<String> = lines.iter().map(|l| parsed(l)[7].clone()).collect();
     let expected: Vec<String> = (0..200).map(|i| format!("early {i}")).collect();
     assert_eq!(messages, expected);
-    backend.flush();
-    let stats = backend.stats().handler("tcp").unwrap();
-    // Its first connection is no reconnection.
-    assert_eq!(
-        (stats.sent, stats.dropped, stats.reconnects),
-        (200, 0, 0),
-        "{stats:?}"
-    );
+    support::assert_sent_on_first_connection(&backend, "tcp", 200);
     drop(guard);
 }
 
@@ -221,13 +218,7 @@ fn records_logged_while_the_collector_is_down_are_delivered_when_it_starts() {
 fn delivery_resumes_after_the_collector_restarts_with_bounded_loss() {
     need_rsyslog!();
     let mut collector = Rsyslog::start();
-    let (backend, guard) = backend(&[(
-        "tcp",
-        format!(
-            "transport = \"tcp\"\naddress = \"127.0.0.1:{}\"",
-            collector.tcp
-        ),
-    )]);
+    let (backend, guard) = tcp_backend(&collector);
     for i in 0..300 {
         log_with(&backend, log::Level::Info, &format!("n {i}"), &[]);
     }
@@ -394,10 +385,7 @@ fn bad_keys_are_refused_at_init() {
         ("apname = \"x\"", "apname"),
     ] {
         let text = format!("[handlers.s]\ntype = \"syslog\"\n{keys}\n");
-        let error = Config::from_str(&text, Format::Toml)
-            .map_err(ko_log::Error::from)
-            .and_then(|config| Backend::new(config).map(drop))
-            .expect_err(keys);
+        let error = support::config::refusal(&text);
         assert!(error.to_string().contains(expected), "{keys}: {error}");
     }
 }

@@ -11,6 +11,16 @@ pub fn init(text: &str) -> ko_log::Guard {
         .unwrap_or_else(|error| panic!("init refused the config: {error}\n{text}"))
 }
 
+/// The error a backend built from the TOML `text` is refused with (by `Config::from_str` or
+/// by `Backend::new`), without installing anything; panics when both accept it.
+pub fn refusal(text: &str) -> ko_log::Error {
+    ko_log::config::Config::from_str(text, ko_log::config::Format::Toml)
+        .map_err(ko_log::Error::from)
+        .and_then(|config| ko_log::Backend::new(config).map(drop))
+        .err()
+        .unwrap_or_else(|| panic!("accepted:\n{text}"))
+}
+
 /// `[queue]` of `capacity` records under the `backpressure` policy.
 pub fn queue(capacity: usize, backpressure: &str) -> String {
     format!("[queue]\ncapacity = {capacity}\nbackpressure = \"{backpressure}\"\n")

@@ -318,16 +318,24 @@ pub fn skipped(reason: &str) {
 /// `mknod`; the error says why it could not (not root, no `mknod`, a container that
 /// forbids it), for the test to print as its reason to skip.
 pub fn mknod_null(path: &Path) -> Result<(), String> {
-    let output = Command::new("mknod")
-        .arg(path)
-        .args(["c", "1", "3"])
+    run_tool(
+        Command::new("mknod").arg(path).args(["c", "1", "3"]),
+        "mknod c 1 3",
+    )
+}
+
+/// Runs the system tool `command` (`what`: its words, for the error); the error says why it
+/// could not run or what it said on stderr when it failed.
+fn run_tool(command: &mut Command, what: &str) -> Result<(), String> {
+    let program = command.get_program().to_string_lossy().into_owned();
+    let output = command
         .output()
-        .map_err(|e| format!("cannot run mknod: {e}"))?;
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
     if output.status.success() {
         Ok(())
     } else {
         Err(format!(
-            "mknod c 1 3 failed: {}",
+            "{what} failed: {}",
             String::from_utf8_lossy(&output.stderr).trim()
         ))
     }
@@ -427,17 +435,9 @@ impl Tmpfs {
     /// `dir`; the error says why it could not (not root, no `mount`, a container that
     /// forbids it), for the test to print as its reason to skip.
     pub fn mount(dir: &Path, size: &str) -> Result<Tmpfs, String> {
-        let output = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(dir)
-            .output()
-            .map_err(|e| format!("cannot run mount: {e}"))?;
-        if !output.status.success() {
-            return Err(format!(
-                "mount -t tmpfs failed: {}",
-                String::from_utf8_lossy(&output.stderr).trim()
-            ));
-        }
+        let mut mount = Command::new("mount");
+        mount.args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"]);
+        run_tool(mount.arg(dir), "mount -t tmpfs")?;
         Ok(Tmpfs {
             dir: dir.to_owned(),
         })
@@ -465,19 +465,10 @@ impl Drop for Tmpfs {
 /// why it could not (no `chattr`, a file system without attributes, not root). These
 /// attributes refuse writes and renames even to root, unlike permission bits.
 pub fn chattr(flag: &str, path: &Path) -> Result<(), String> {
-    let output = Command::new("chattr")
-        .arg(flag)
-        .arg(path)
-        .output()
-        .map_err(|e| format!("cannot run chattr: {e}"))?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "chattr {flag} failed: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        ))
-    }
+    run_tool(
+        Command::new("chattr").arg(flag).arg(path),
+        &format!("chattr {flag}"),
+    )
 }
 
 /// A gate a test closes to hold the dispatcher on purpose: a processor calls
@@ -667,4 +658,16 @@ fn status_record(path: &Path, text: &str, level: &str, destination: &str) -> ser
     assert_eq!(record["target"], "ko_log");
     assert_eq!(record["destination"], destination);
     record
+}
+
+/// Flushes `backend` and checks that its handler `name` sent `sent` records over its first
+/// connection: none dropped, and no reconnection (a first connection is none).
+pub fn assert_sent_on_first_connection(backend: &ko_log::Backend, name: &str, sent: u64) {
+    log::Log::flush(backend);
+    let stats = backend.stats().handler(name).expect("the handler");
+    assert_eq!(
+        (stats.sent, stats.dropped, stats.reconnects),
+        (sent, 0, 0),
+        "{stats:?}"
+    );
 }
