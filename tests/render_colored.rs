@@ -39,15 +39,16 @@ fn no_color_env() -> bool {
 fn default_colors_per_level() {
     let renderer = Colored::with_color(&config("{level} {message}"), true);
     assert!(renderer.is_enabled());
-    for (level, line) in [
-        (Level::Error, "\x1b[31mERROR\x1b[0m m\n"),
-        (Level::Warn, "\x1b[33mWARN\x1b[0m m\n"),
-        (Level::Info, "\x1b[32mINFO\x1b[0m m\n"),
-        (Level::Debug, "\x1b[34mDEBUG\x1b[0m m\n"),
-        (Level::Trace, "\x1b[35mTRACE\x1b[0m m\n"),
-    ] {
-        assert_eq!(render(&renderer, &event(level, "m")), line);
-    }
+    assert_eq!(
+        support::per_level(|level| render(&renderer, &event(level, "m"))),
+        [
+            "\x1b[31mERROR\x1b[0m m\n",
+            "\x1b[33mWARN\x1b[0m m\n",
+            "\x1b[32mINFO\x1b[0m m\n",
+            "\x1b[34mDEBUG\x1b[0m m\n",
+            "\x1b[35mTRACE\x1b[0m m\n",
+        ]
+    );
 }
 
 #[test]
@@ -81,15 +82,16 @@ fn configured_colors() {
         trace: Color::BrightBlack,
     };
     let renderer = Colored::with_color(&config, true);
-    for (level, line) in [
-        (Level::Error, "\x1b[91mERROR\x1b[0m\n"),
-        (Level::Warn, "\x1b[36mWARN\x1b[0m\n"),
-        (Level::Info, "\x1b[97mINFO\x1b[0m\n"),
-        (Level::Debug, "\x1b[30mDEBUG\x1b[0m\n"),
-        (Level::Trace, "\x1b[90mTRACE\x1b[0m\n"),
-    ] {
-        assert_eq!(render(&renderer, &event(level, "m")), line);
-    }
+    assert_eq!(
+        support::per_level(|level| render(&renderer, &event(level, "m"))),
+        [
+            "\x1b[91mERROR\x1b[0m\n",
+            "\x1b[36mWARN\x1b[0m\n",
+            "\x1b[97mINFO\x1b[0m\n",
+            "\x1b[30mDEBUG\x1b[0m\n",
+            "\x1b[90mTRACE\x1b[0m\n",
+        ]
+    );
 }
 
 #[test]

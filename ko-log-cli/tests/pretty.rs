@@ -203,6 +203,17 @@ fn lines_of(output: impl std::io::Read + Send + 'static) -> mpsc::Receiver<Strin
     rx
 }
 
+/// `ko-log pretty -f path`, its output piped.
+fn follow(path: &std::path::Path) -> std::process::Child {
+    ko_log()
+        .args(["pretty", "--color", "never", "-f"])
+        .arg(path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 /// The next `n` lines, waiting at most 10 s in all.
 fn next(rx: &mpsc::Receiver<String>, n: usize) -> Vec<String> {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -237,13 +248,7 @@ fn follow_picks_up_appends_truncation_and_rotation() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("app.log");
     std::fs::write(&path, record("one")).unwrap();
-    let mut child = ko_log()
-        .args(["pretty", "--color", "never", "-f"])
-        .arg(&path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = follow(&path);
     let rx = lines_of(child.stdout.take().unwrap());
     let said = lines_of(child.stderr.take().unwrap());
     assert_eq!(next(&rx, 1), ["T INFO  [app] one"]);
@@ -306,13 +311,7 @@ fn follow_a_burst(backup_count: usize) -> (Vec<usize>, String) {
     };
     log("ready");
     backend.flush();
-    let mut child = ko_log()
-        .args(["pretty", "--color", "never", "-f"])
-        .arg(&path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = follow(&path);
     let rx = lines_of(child.stdout.take().unwrap());
     assert!(next(&rx, 1)[0].ends_with(" ready"));
     for i in 0..RECORDS {

@@ -120,6 +120,12 @@ pub fn render(renderer: &dyn ko_log::render::Render, event: &ko_log::Event) -> S
     String::from_utf8(out).expect("the renderer's output is UTF-8")
 }
 
+/// `render(level)` for each level, from `Error` to `Trace`.
+pub fn per_level(mut render: impl FnMut(log::Level) -> String) -> Vec<String> {
+    use log::Level::{Debug, Error, Info, Trace, Warn};
+    [Error, Warn, Info, Debug, Trace].map(&mut render).to_vec()
+}
+
 /// The top-level keys of a JSON object, duplicates included (which `serde_json::Value`
 /// would fold into one): `let Keys(keys) = serde_json::from_str(line)?`.
 pub struct Keys(pub Vec<String>);
