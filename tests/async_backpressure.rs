@@ -4,31 +4,20 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
-
-use ko_log::config::Format;
+use std::time::{Duration, Instant};
 
 #[test]
 fn ainfo_yields_while_the_queue_is_full_and_completes_when_room_returns() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("stalled.pipe");
-    let (start_reading, reader) = support::stalled_fifo(&path);
-    let config = format!(
-        r#"
-        [queue]
-        capacity = 4
-        backpressure = "block"
-        [loggers.root]
-        handlers = ["pipe"]
-        [handlers.pipe]
-        type = "file"
-        path = "{}"
-        create_dirs = false
-        renderer = {{ type = "plain", format = "{{message}}" }}
-        "#,
-        path.display()
+    let pipe = support::StalledPipe::new();
+    let queue = support::config::queue(4, "block");
+    let config = support::config::one_file(
+        &queue,
+        "pipe",
+        pipe.path(),
+        "{message}",
+        "create_dirs = false",
     );
-    let guard = ko_log::init_from_str(&config, Format::Toml).unwrap();
+    let guard = support::config::init(&config);
     let padding = "x".repeat(4096);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -42,6 +31,7 @@ fn ainfo_yields_while_the_queue_is_full_and_completes_when_room_returns() {
             tokio::spawn(async move {
                 loop {
                     ticks.fetch_add(1, Ordering::Relaxed);
+                    // A task that runs every millisecond: the other tasks this checks.
                     tokio::time::sleep(Duration::from_millis(1)).await;
                 }
             })
@@ -57,22 +47,26 @@ fn ainfo_yields_while_the_queue_is_full_and_completes_when_room_returns() {
                 }
             })
         };
-        // The producer is stuck on a full queue; the ticker still runs on this thread.
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        // The producer gets stuck on a full queue; the ticker still runs on this thread:
+        // more than 50 ticks, within 60 s.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while ticks.load(Ordering::Relaxed) <= 50 {
+            let ticks = ticks.load(Ordering::Relaxed);
+            assert!(
+                Instant::now() < deadline,
+                "other tasks did not run: {ticks} ticks"
+            );
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
         let stuck_at = logged.load(Ordering::Relaxed);
         assert!(stuck_at < 200, "the queue never filled up");
-        let ticks_while_stuck = ticks.load(Ordering::Relaxed);
-        assert!(
-            ticks_while_stuck > 50,
-            "other tasks did not run: {ticks_while_stuck} ticks"
-        );
-        start_reading.send(()).unwrap();
+        pipe.release();
         producer.await.unwrap();
         ticker.abort();
     });
     assert_eq!(logged.load(Ordering::Relaxed), 200);
     drop(guard);
-    let output = String::from_utf8(reader.join().unwrap()).unwrap();
+    let output = pipe.output();
     let lines: Vec<&str> = output.lines().collect();
     assert_eq!(lines.len(), 200);
     assert!(lines[199].starts_with("199 "));

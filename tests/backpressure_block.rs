@@ -1,7 +1,7 @@
 //! `block` loses nothing: 4 threads x 100,000 numbered records through a rotating file
 //! that rotates every 64 KiB all arrive exactly once, whole, in per-thread order.
 
-use ko_log::config::Format;
+use support::config;
 
 const THREADS: usize = 4;
 const PER_THREAD: usize = 100_000;
@@ -10,37 +10,15 @@ const PER_THREAD: usize = 100_000;
 fn every_record_arrives_exactly_once_across_rotations() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("app.log");
-    let config = format!(
-        r#"
-        [queue]
-        capacity = 1024
-        backpressure = "block"
-
-        [loggers.root]
-        handlers = ["file"]
-
-        [handlers.file]
-        type = "rotating_file"
-        path = "{}"
-        max_bytes = "64 KiB"
-        backup_count = 100000
-        renderer = {{ type = "plain", format = "{{message}}" }}
-        "#,
-        path.display()
-    );
-    let guard = ko_log::init_from_str(&config, Format::Toml).unwrap();
-    let threads: Vec<_> = (0..THREADS)
-        .map(|t| {
-            std::thread::spawn(move || {
-                for i in 0..PER_THREAD {
-                    log::info!("record {} end", t * PER_THREAD + i);
-                }
-            })
-        })
-        .collect();
-    for thread in threads {
-        thread.join().unwrap();
-    }
+    let limits = "max_bytes = \"64 KiB\"\nbackup_count = 100000\n";
+    let file = config::rotating("file", &path, limits);
+    let guard =
+        config::init(&[config::queue(1024, "block"), config::root(&["file"]), file].concat());
+    support::in_threads(THREADS, |t| {
+        for i in 0..PER_THREAD {
+            log::info!("record {} end", t * PER_THREAD + i);
+        }
+    });
     drop(guard);
 
     let lines = support::rotated_lines(&path);

@@ -6,8 +6,6 @@
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use ko_log::config::Format;
-
 const EMITTED: u64 = 20_000;
 
 /// How many times a record's message was formatted.
@@ -25,27 +23,12 @@ impl fmt::Display for Counted {
 
 #[test]
 fn written_plus_dropped_equals_emitted_and_warnings_report_the_drops() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("slow.pipe");
-    let (release, reader) = support::stalled_fifo(&path);
-    let config = format!(
-        r#"
-        [queue]
-        capacity = 8
-        backpressure = "drop"
-
-        [loggers.root]
-        handlers = ["slow"]
-
-        [handlers.slow]
-        type = "file"
-        path = "{}"
-        create_dirs = false
-        renderer = {{ type = "plain", format = "{{level}} {{message}}{{kv}}" }}
-        "#,
-        path.display()
-    );
-    let guard = ko_log::init_from_str(&config, Format::Toml).unwrap();
+    let pipe = support::StalledPipe::new();
+    let queue = support::config::queue(8, "drop");
+    let format = "{level} {message}{kv}";
+    let config =
+        support::config::one_file(&queue, "slow", pipe.path(), format, "create_dirs = false");
+    let guard = support::config::init(&config);
     for i in 0..EMITTED {
         log::info!(
             "record {} with some padding to fill the pipe faster ......................",
@@ -53,9 +36,9 @@ fn written_plus_dropped_equals_emitted_and_warnings_report_the_drops() {
         );
     }
     let stats_before_drop = ko_log::stats();
-    release.send(()).unwrap();
+    pipe.release();
     drop(guard);
-    let output = String::from_utf8(reader.join().unwrap()).unwrap();
+    let output = pipe.output();
 
     let stats = ko_log::stats();
     assert_eq!(stats.written + stats.dropped, EMITTED, "{stats:?}");
@@ -70,14 +53,8 @@ fn written_plus_dropped_equals_emitted_and_warnings_report_the_drops() {
         .filter(|l| l.starts_with("INFO record "))
         .count() as u64;
     assert_eq!(records, stats.written);
-    let reported: u64 = output
-        .lines()
-        .filter(|l| l.starts_with("WARN "))
-        .map(|l| {
-            let count = l.split(" dropped=").nth(1).expect("a dropped= field");
-            count.split(' ').next().unwrap().parse::<u64>().unwrap()
-        })
-        .sum();
+    let warnings = output.lines().filter(|l| l.starts_with("WARN "));
+    let reported: u64 = warnings.map(support::reported_drops).sum();
     assert_eq!(reported, stats.dropped);
     assert!(output.contains("policy=drop"));
 }

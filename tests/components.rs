@@ -155,6 +155,7 @@ fn bracket(params: &BracketParams) -> Bracket {
 /// The same config in the three formats: a registered handler with a registered renderer,
 /// a built-in `file` handler, and a registered handler that panics on `boom`.
 fn configs(file: &std::path::Path, tag: &str) -> [(Format, String); 3] {
+    let file_table = support::config::file("file", file, &support::config::plain("{message}"));
     let file = file.display();
     [
         (
@@ -169,11 +170,7 @@ type = "collect"
 name = "{tag}-mine"
 renderer = {{ type = "bracket", prefix = ">", fail_on = "shaky" }}
 
-[handlers.file]
-type = "file"
-path = "{file}"
-renderer = {{ type = "plain", format = "{{message}}" }}
-
+{file_table}
 [handlers.fragile]
 type = "collect"
 name = "{tag}-fragile"
@@ -303,21 +300,7 @@ fn registered_components_work_beside_builtins_in_every_format() {
 
 /// Builds `text` (TOML) and returns the refusal's message, key path, line and column.
 fn refusal(text: &str) -> (String, String, usize, usize) {
-    let error = Config::from_str(text, Format::Toml)
-        .map_err(ko_log::Error::from)
-        .and_then(|config| Backend::new(config).map(drop))
-        .err()
-        .unwrap_or_else(|| panic!("accepted:\n{text}"));
-    let ko_log::Error::Config(config) = &error else {
-        panic!("not a config error: {error}");
-    };
-    let location = config.location().expect("located");
-    (
-        config.message().to_owned(),
-        config.key_path().to_owned(),
-        location.line,
-        location.column,
-    )
+    support::located(&support::config::refusal(text))
 }
 
 #[test]

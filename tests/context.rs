@@ -92,6 +92,7 @@ fn context_follows_100_tasks_across_awaits_on_a_multi_threaded_runtime() {
                     for step in 0..5 {
                         log::info!(step; "task {id}");
                         tokio::task::yield_now().await;
+                        // Interleaves the tasks: what the test checks survives it.
                         tokio::time::sleep(std::time::Duration::from_micros(50)).await;
                     }
                 }))

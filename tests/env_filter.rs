@@ -4,7 +4,7 @@
 //! variable set (never in this process) and reads back what the child wrote.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use ko_log::config::{Config, Format};
 
@@ -25,10 +25,7 @@ const DEFAULT: &str = "init_default_reads_ko_log";
 /// `RUST_LOG`), giving it a fresh directory; returns its output and the directory.
 fn run(test: &str, env: &[(&str, &std::ffi::OsStr)]) -> (Output, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let exe = std::env::current_exe().unwrap();
-    let output = Command::new(exe)
-        .args([test, "--exact", "--nocapture", "--test-threads=1"])
-        .env(support::CHILD_ENV, test)
+    let output = support::child_command(test, &[])
         .env(DIR_ENV, dir.path())
         .env_remove("KO_LOG")
         .env_remove("RUST_LOG")

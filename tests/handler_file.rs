@@ -228,6 +228,9 @@ fn quick_reopen(path: &Path) -> FileConfig {
     }
 }
 
+/// The handler looks at its path at a write once `reopen_check` (10 ms) has passed since
+/// its last look: the interval itself is the condition (three times it, for a loaded
+/// machine).
 fn wait_past_reopen_check() {
     std::thread::sleep(Duration::from_millis(30));
 }
@@ -344,13 +347,7 @@ fn copytruncate_next_lines_land_at_the_start_without_holes() {
     }
     file.flush().unwrap();
     // logrotate `copytruncate`: copy, then truncate the live file behind ko-log's back.
-    fs::copy(&path, dir.path().join("app.log.1")).unwrap();
-    fs::OpenOptions::new()
-        .write(true)
-        .open(&path)
-        .unwrap()
-        .set_len(0)
-        .unwrap();
+    support::copytruncate(&path, &dir.path().join("app.log.1"));
     write(&mut file, "after\n").unwrap();
     file.flush().unwrap();
     let bytes = fs::read(&path).unwrap();

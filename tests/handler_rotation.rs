@@ -374,7 +374,8 @@ fn a_failed_rotation_is_reported_and_writing_continues() {
     assert_eq!(read(&path), "first 1\nsecond\nthird\n");
     assert_eq!(handler.lost(), 0);
 
-    // Once the obstacle is gone and RETRY has passed, rotation resumes.
+    // Once the obstacle is gone and RETRY has passed, rotation resumes (that time is the
+    // condition: the handler tries again at the first write after it).
     fs::remove_dir_all(&blocker).unwrap();
     std::thread::sleep(RotatingFile::RETRY + Duration::from_millis(50));
     write(&mut handler, "fourth\n").unwrap();
@@ -718,6 +719,8 @@ fn the_live_path_replaced_by_a_symlink_is_neither_renamed_nor_followed() {
             write(&mut handler, "line 0001\n").unwrap();
             write(&mut handler, "line 0002\n").unwrap_err()
         } else {
+            // The handler looks at its path at a write once `reopen_check` has passed: the
+            // interval itself is the condition.
             std::thread::sleep(reopen_check * 3);
             write(&mut handler, "line 0001\n").unwrap();
             handler.flush().unwrap_err()

@@ -13,58 +13,33 @@
 
 use std::collections::HashMap;
 
-use ko_log::config::Format;
-use ko_log::{Action, Event};
+use support::config::{init, one_file, queue};
+use support::in_child;
 
-static GATE: support::Gate = support::Gate::new();
-
-/// Holds the dispatcher at the gate while it is closed.
-#[ko_log::processor(name = "gate")]
-fn gate() -> impl FnMut(&mut Event) -> Action + Send + 'static {
-    |_| {
-        GATE.pass();
-        Action::Keep
-    }
-}
+support::gate_processor!();
 
 const THREADS: usize = 6;
 const CAPACITY: usize = 64;
 
 fn config(dir: &std::path::Path, policy: &str) -> String {
-    format!(
-        r#"
-        [queue]
-        capacity = {CAPACITY}
-        backpressure = "{policy}"
-
-        [loggers.root]
-        handlers = ["file"]
-
-        [handlers.file]
-        type = "file"
-        path = "{}/out.log"
-        renderer = {{ type = "plain", format = "{{message}}" }}
-        processors = [{{ type = "gate" }}]
-        "#,
-        dir.display()
+    let gated = "processors = [{ type = \"gate\" }]";
+    one_file(
+        &queue(CAPACITY, policy),
+        "file",
+        &dir.join("out.log"),
+        "{message}",
+        gated,
     )
 }
 
 /// Logs `per_thread` records on each of [`THREADS`] threads (`t=<thread> i=<n>`), which
 /// then exit; returns when they have.
 fn log_from_threads(per_thread: usize) {
-    let threads: Vec<_> = (0..THREADS)
-        .map(|t| {
-            std::thread::spawn(move || {
-                for i in 0..per_thread {
-                    ko_log::info!("t={t} i={i}");
-                }
-            })
-        })
-        .collect();
-    for thread in threads {
-        thread.join().unwrap();
-    }
+    support::in_threads(THREADS, move |t| {
+        for i in 0..per_thread {
+            ko_log::info!("t={t} i={i}");
+        }
+    });
 }
 
 /// The `i`s of each thread, in file order.
@@ -82,21 +57,13 @@ fn by_thread(lines: &[String]) -> HashMap<usize, Vec<usize>> {
     seen
 }
 
-fn in_child(name: &str) -> bool {
-    if support::is_child(name) {
-        return true;
-    }
-    support::run_child_ok(name, &[]);
-    false
-}
-
 #[test]
 fn exited_threads_records_are_flushed_written_in_order_and_none_lost_under_block() {
     if !in_child("exited_threads_records_are_flushed_written_in_order_and_none_lost_under_block") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let guard = ko_log::init_from_str(&config(dir.path(), "block"), Format::Toml).unwrap();
+    let guard = init(&config(dir.path(), "block"));
     GATE.close();
     // The dispatcher takes a first record and waits at the gate; the threads fill their
     // lanes (block: the last ones wait for room) and cannot finish until it opens.
@@ -139,7 +106,7 @@ fn shutdown_writes_what_exited_threads_left_in_their_lanes() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let guard = ko_log::init_from_str(&config(dir.path(), "block"), Format::Toml).unwrap();
+    let guard = init(&config(dir.path(), "block"));
     GATE.close();
     log_from_threads(CAPACITY / 2);
     GATE.wait_until_held();
@@ -156,7 +123,7 @@ fn shutdown_writes_what_exited_threads_left_in_their_lanes() {
 /// Under `drop` / `drop_oldest`: each lane keeps its capacity; the rest is counted.
 fn lossy(policy: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let guard = ko_log::init_from_str(&config(dir.path(), policy), Format::Toml).unwrap();
+    let guard = init(&config(dir.path(), policy));
     GATE.close();
     // One record to hold the dispatcher at the gate, from this thread's own lane.
     ko_log::info!("t=99 i=0");
@@ -217,7 +184,7 @@ fn records_that_follow_each_other_across_threads_keep_their_order() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let guard = ko_log::init_from_str(&config(dir.path(), "block"), Format::Toml).unwrap();
+    let guard = init(&config(dir.path(), "block"));
     GATE.close();
     let (go, wait) = std::sync::mpsc::channel::<()>();
     let (done, finished) = std::sync::mpsc::channel::<()>();

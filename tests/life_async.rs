@@ -10,6 +10,7 @@ use life_lines::{lines, normalize_with_ms, sink};
 
 #[ko_log::life("Fetch", fields(url))]
 async fn fetch(url: &str, pause: Duration) -> usize {
+    // The timed work (a suspension point the guard must time across).
     tokio::time::sleep(pause).await;
     log::info!("fetched");
     url.len()
@@ -94,6 +95,7 @@ async fn an_async_result_logs_failed_on_err_through_question_mark() {
 
 #[ko_log::life("Slow job", fields(id))]
 async fn slow_job(id: u32) {
+    // Work that outlives the 10 ms timeout that cancels it.
     tokio::time::sleep(Duration::from_secs(30)).await;
 }
 

@@ -34,6 +34,7 @@ fn a_function_logs_begin_and_end_with_its_fields() {
 fn the_end_line_carries_the_exact_elapsed_time_as_a_float() {
     #[ko_log::life("Nap")]
     fn nap() {
+        // The timed work: the end line must carry at least these 20 ms.
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let sink = sink();

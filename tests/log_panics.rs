@@ -525,11 +525,8 @@ fn scenario_stalled() {
         eprintln!("{WAITED} {}", waited.as_millis());
     });
     let fifo = dir().join("stalled.pipe");
-    let (_release, _reader) = support::stalled_fifo(&fifo);
-    let stalled = format!(
-        "[handlers.stalled]\ntype = \"file\"\npath = \"{}\"\ncreate_dirs = false\n",
-        fifo.display()
-    );
+    let _pipe = support::StalledPipe::at(&fifo);
+    let stalled = support::config::handler("stalled", "file", &fifo, "create_dirs = false");
     let text = format!(
         "{}{stalled}",
         config(

@@ -670,16 +670,8 @@ fn an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_co
             let path = dir.path().join("app.log");
             let addr = free_port();
             let url = format!("http://{addr}/v1/logs");
-            let text = format!(
+            let otel = format!(
                 r#"
-                [loggers.root]
-                level = "trace"
-                handlers = ["otel", "file"]
-                [handlers.file]
-                type = "file"
-                path = "{}"
-                renderer = {{ type = "json" }}
-                [handlers.otel]
                 type = "otlp"
                 endpoint = "{url}"
                 reconnect = {{ min = "10ms", max = "50ms" }}
@@ -687,9 +679,9 @@ fn an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_co
                 buffer = 4
                 backpressure = "drop_oldest"
                 write_timeout = "200ms"
-                "#,
-                path.display()
+                "#
             );
+            let text = support::config::beside_json_file("otel", &otel, &path);
             let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
             log::info!(i = 0; "first");
             // The exporter holds `first` and retries it; the outage is told once.
@@ -710,18 +702,8 @@ fn an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_co
 
             let collector = Collector::start(TcpListener::bind(addr).unwrap(), 0);
             wait_for(|s| s.sent == 5);
-            let mut back = Vec::new();
-            support::wait_until("the back record in the file", || {
-                back = support::json_lines_with(&path, "is back after");
-                !back.is_empty()
-            });
-            assert_eq!(back[0]["level"], "INFO");
-            assert_eq!(back[0]["target"], "ko_log");
-            assert_eq!(back[0]["destination"], url.as_str());
-            assert_eq!(back[0]["dropped"], 16);
-            assert!(back[0]["down_ms"].is_u64(), "{}", back[0]);
-            assert_eq!(back[0]["sender"], gone["sender"]);
-            assert!(back[0]["message"]
+            let back = support::back_status(&path, url.as_str(), 16, &gone);
+            assert!(back["message"]
                 .as_str()
                 .unwrap()
                 .ends_with("; 16 records were dropped meanwhile"));
@@ -1190,16 +1172,8 @@ mod pki {
 /// JSON file, which also gets the status records.
 #[cfg(feature = "otlp-https")]
 fn https_config(url: &str, tls: &str, file: &std::path::Path) -> String {
-    format!(
+    let otel = format!(
         r#"
-        [loggers.root]
-        level = "trace"
-        handlers = ["otel", "file"]
-        [handlers.file]
-        type = "file"
-        path = "{}"
-        renderer = {{ type = "json" }}
-        [handlers.otel]
         type = "otlp"
         endpoint = "{url}"
         reconnect = {{ min = "10ms", max = "50ms" }}
@@ -1207,9 +1181,9 @@ fn https_config(url: &str, tls: &str, file: &std::path::Path) -> String {
         write_timeout = "10s"
         drain_timeout = "200ms"
         {tls}
-        "#,
-        file.display()
-    )
+        "#
+    );
+    support::config::beside_json_file("otel", &otel, file)
 }
 
 /// The bodies of the records the collector accepted, in order.

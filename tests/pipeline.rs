@@ -3,6 +3,7 @@
 //! `flush()` that waits.
 
 use ko_log::config::Format;
+use support::config::{file, plain};
 
 mod app {
     pub mod db {
@@ -33,25 +34,17 @@ fn records_reach_exactly_the_handlers_their_logger_routes_to() {
         handlers = ["db"]
         context = {{ component = "db", app = "inner wins" }}
 
-        [handlers.all]
-        type = "file"
-        path = "{all}"
-        renderer = {{ type = "plain", format = "{{level}} [{{target}}] {{message}}{{kv}}" }}
-
-        [handlers.db]
-        type = "file"
-        path = "{db}"
-        renderer = {{ type = "plain", format = "{{level}} {{message}}{{kv}}" }}
-
-        [handlers.warn]
-        type = "file"
-        path = "{warn}"
-        level = "warn"
-        renderer = {{ type = "plain", format = "{{level}} {{message}}" }}
+        {all}
+        {db}
+        {warn}
         "#,
-        all = all.display(),
-        db = db.display(),
-        warn = warn.display(),
+        all = file("all", &all, &plain("{level} [{target}] {message}{kv}")),
+        db = file("db", &db, &plain("{level} {message}{kv}")),
+        warn = file(
+            "warn",
+            &warn,
+            &(plain("{level} {message}") + "level = \"warn\"")
+        ),
     );
     let guard = ko_log::init_from_str(&config, Format::Toml).unwrap();
     assert!(matches!(

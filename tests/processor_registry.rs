@@ -4,6 +4,7 @@
 
 use ko_log::config::{Config, Format, ProcessorConfig};
 use ko_log::{Action, Event, Value};
+use support::config;
 
 /// The params of `add_request_id`. No `#[serde(deny_unknown_fields)]`: a key it does not
 /// take is refused all the same.
@@ -223,25 +224,18 @@ fn a_name_registered_twice_is_refused_naming_both_registrations() {
 fn init_runs_registered_processors_in_the_handler_pipeline() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("app.log");
-    let config = format!(
-        r#"
-[loggers.root]
-level = "trace"
-handlers = ["file"]
-
-[handlers.file]
-type = "file"
-path = "{}"
-renderer = {{ type = "plain", format = "{{level}} {{message}}{{kv}}" }}
-processors = [
-  {{ type = "drop_below_warn" }},
-  {{ type = "add_request_id", request_id = "req-7" }},
+    let processors = r#"processors = [
+  { type = "drop_below_warn" },
+  { type = "add_request_id", request_id = "req-7" },
   "shout",
-]
-"#,
-        path.display()
+]"#;
+    let file = config::file(
+        "file",
+        &path,
+        &(config::plain("{level} {message}{kv}") + processors),
     );
-    let guard = ko_log::init_from_str(&config, Format::Toml).expect("init");
+    let root = "[loggers.root]\nlevel = \"trace\"\nhandlers = [\"file\"]\n";
+    let guard = config::init(&(root.to_owned() + &file));
     log::info!("dropped by drop_below_warn");
     log::warn!(user = "ana"; "disk almost full");
     log::error!(request_id = "own"; "write failed");

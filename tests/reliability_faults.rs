@@ -28,21 +28,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use ko_log::config::Format;
 use ko_log::{Action, Event};
+use support::config::{handler, plain, root};
+use support::figure;
 
-static GATE: support::Gate = support::Gate::new();
+support::gate_processor!();
 
-/// Holds the dispatcher at the gate while it is closed.
-#[ko_log::processor(name = "gate")]
-fn gate() -> impl FnMut(&mut Event) -> Action + Send + 'static {
-    |_| {
-        GATE.pass();
-        Action::Keep
-    }
-}
-
-/// Sleeps on each record: a handler slow on purpose.
+/// Sleeps on each record: a handler slow on purpose (the sleep is the slowness tested).
 #[ko_log::processor(name = "slow")]
 fn slow() -> impl FnMut(&mut Event) -> Action + Send + 'static {
     |_| {
@@ -67,10 +59,6 @@ fn explode() -> impl FnMut(&mut Event) -> Action + Send + 'static {
 /// process is that child.
 fn parent(name: &str) -> Option<String> {
     (!support::is_child(name)).then(|| support::run_child_ok(name, &[]))
-}
-
-fn figure(name: &str, value: impl std::fmt::Display) {
-    println!("figure: {name} {value}");
 }
 
 /// Reports a fault that could not be staged (the parent shows the line, uncaptured); under
@@ -112,19 +100,22 @@ fn numbers(lines: &[String]) -> Vec<usize> {
 
 /// A plain file handler named `name` at `path`, writing the bare message.
 fn file_handler(name: &str, path: &Path, extra: &str) -> String {
-    format!(
-        "[handlers.{name}]\ntype = \"file\"\npath = \"{}\"\n{extra}\nrenderer = {{ type = \"plain\", format = \"{{message}}\" }}\n",
-        path.display()
+    handler(
+        name,
+        "file",
+        path,
+        &format!("{extra}\n{}", plain("{message}")),
     )
 }
 
 /// Installs a config whose root logger writes to `handlers`, with their tables.
 fn init(handlers: &[&str], tables: &str) -> ko_log::Guard {
-    let list: Vec<String> = handlers.iter().map(|h| format!("\"{h}\"")).collect();
-    let config = format!("[loggers.root]\nhandlers = [{}]\n{tables}", list.join(", "));
-    ko_log::init_from_str(&config, Format::Toml).unwrap()
+    support::config::init(&(root(handlers) + tables))
 }
 
+/// Waits until a file handler with `reopen_check = "100ms"` looks at its path again: it
+/// looks at a write once that interval has passed since its last look, so the interval
+/// itself is the condition (three times it, for a loaded machine).
 fn wait_past(interval: Duration) {
     std::thread::sleep(interval * 3);
 }
@@ -145,8 +136,7 @@ fn disk_full_on_a_tmpfs_is_reported_and_writing_resumes_with_whole_lines() {
                 && stderr.contains("No space left on device"),
             "{stderr}"
         );
-        let reports = stderr.matches("handler `small`").count();
-        assert!((1..=3).contains(&reports), "rate limited:\n{stderr}");
+        support::assert_rate_limited(&stderr, "handler `small`");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -274,6 +264,7 @@ fn writer(stop: std::sync::Arc<std::sync::atomic::AtomicBool>) -> std::thread::J
             log::info!("{}", rec(i));
             i += 1;
             if i.is_multiple_of(64) {
+                // Pacing: a writer that keeps logging across the rotation, not a flood.
                 std::thread::sleep(Duration::from_micros(200));
             }
         }
@@ -302,7 +293,9 @@ fn logrotate_create_while_logging_loses_nothing() {
     fs::rename(&path, &rotated).unwrap();
     fs::File::create(&path).unwrap();
     let renamed_at = Instant::now();
-    wait_past(REOPEN);
+    support::wait_until("records in the new file", || {
+        !support::lines(&path).is_empty()
+    });
     support::wait_until("records written", || ko_log::stats().written >= 4000);
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let count = thread.join().unwrap();
@@ -346,15 +339,7 @@ fn logrotate_copytruncate_leaves_no_hole_and_loses_only_the_copy_window() {
     let path = dir.path().join("app.log");
     let rotated = dir.path().join("app.log.1");
     let guard = init(&["file"], &rotated_handler(&path));
-    let copytruncate = || {
-        fs::copy(&path, &rotated).unwrap();
-        fs::OpenOptions::new()
-            .write(true)
-            .open(&path)
-            .unwrap()
-            .set_len(0)
-            .unwrap();
-    };
+    let copytruncate = || support::copytruncate(&path, &rotated);
 
     // Between flushes: exact.
     log_range(0..500);
@@ -522,7 +507,7 @@ fn an_immutable_file_is_refused_at_init_and_survived_at_run_time() {
         Ok(attribute) => attribute,
         Err(reason) => return skipped(&format!("{IMMUTABLE}: {reason}")),
     };
-    let error = ko_log::init_from_str(&text, Format::Toml).unwrap_err();
+    let error = ko_log::init_from_str(&text, ko_log::config::Format::Toml).unwrap_err();
     let ko_log::Error::Config(config) = &error else {
         panic!("expected a config error, got {error:?}");
     };
@@ -535,7 +520,7 @@ fn an_immutable_file_is_refused_at_init_and_survived_at_run_time() {
     drop(attribute);
 
     // At run time: made immutable while open, then writable again.
-    let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
+    let guard = support::config::init(&text);
     log_range(0..100);
     let attribute = set_attribute("+i", &path).unwrap();
     eprintln!("immutable staged");
@@ -678,6 +663,7 @@ fn rotation_refused_by_an_append_only_file_keeps_writing_then_resumes() {
     log_range(50..300); // would rotate twice
     assert!(ko_log::stats().handler_errors >= 1);
     drop(attribute);
+    // A refused rotation is tried again once `RETRY` has passed: that time is the condition.
     std::thread::sleep(ko_log::handler::RotatingFile::RETRY + Duration::from_millis(100));
     log_range(300..400);
     drop(guard);
@@ -964,7 +950,9 @@ fn records_given_up_at_shutdown_are_never_also_written() {
     }
     drop(guard); // gives up after 1.1 s
     GATE.open(); // the handler comes back
-    std::thread::sleep(Duration::from_millis(500));
+    support::wait_until("the dispatcher thread to end", || {
+        !support::has_thread("ko-log")
+    });
     let stats = ko_log::stats();
     assert_eq!(stats.written + stats.dropped, 101, "{stats:?}");
 }
@@ -1000,7 +988,9 @@ fn a_slow_handler_is_drained_until_drain_timeout_then_counted_exactly() {
     drop(guard);
     let took = start.elapsed();
     let at_return = ko_log::stats();
-    std::thread::sleep(Duration::from_secs(7));
+    support::wait_until("the dispatcher thread to end", || {
+        !support::has_thread("ko-log")
+    });
     let later = ko_log::stats();
     assert_eq!(
         at_return, later,

@@ -12,51 +12,17 @@
 //!
 //! Each test installs its own global config, so each runs in a child process.
 
-use std::fmt;
 use std::path::Path;
 
-use ko_log::config::Format;
-use serde::de::{Deserializer, MapAccess, Visitor};
+use support::config::{file, init, plain, JSON};
+use support::{in_child, Keys};
 
-fn in_child(name: &str) -> bool {
-    if support::is_child(name) {
-        return true;
-    }
-    support::run_child_ok(name, &[]);
-    false
-}
-
-fn init(text: &str) -> ko_log::Guard {
-    ko_log::init_from_str(text, Format::Toml).unwrap()
-}
+/// The plain format of the tests' plain and colored handlers.
+const FORMAT: &str = "{level} [{target}] {message}{kv}";
 
 fn read(path: &Path) -> String {
     let bytes = std::fs::read(path).unwrap();
     String::from_utf8(bytes).expect("the output is UTF-8")
-}
-
-/// The top-level keys of a JSON object, duplicates included.
-struct Keys(Vec<String>);
-
-impl<'de> serde::Deserialize<'de> for Keys {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Keys, D::Error> {
-        struct KeysVisitor;
-        impl<'de> Visitor<'de> for KeysVisitor {
-            type Value = Keys;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Keys, A::Error> {
-                let mut keys = Vec::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    map.next_value::<serde::de::IgnoredAny>()?;
-                    keys.push(key);
-                }
-                Ok(Keys(keys))
-            }
-        }
-        deserializer.deserialize_map(KeysVisitor)
-    }
 }
 
 /// Parses one JSON Lines line, checking it has no duplicate key.
@@ -140,6 +106,8 @@ fn hostile_text_keeps_one_line_per_record_and_valid_json() {
     }
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name);
+    let colored =
+        format!("renderer = {{ type = \"colored\", color = \"always\", format = \"{FORMAT}\" }}");
     let guard = init(&format!(
         r#"
         [queue]
@@ -150,24 +118,10 @@ fn hostile_text_keeps_one_line_per_record_and_valid_json() {
         [loggers.root]
         handlers = ["plain", "colored", "json"]
 
-        [handlers.plain]
-        type = "file"
-        path = "{}"
-        renderer = {{ type = "plain", format = "{{level}} [{{target}}] {{message}}{{kv}}" }}
-
-        [handlers.colored]
-        type = "file"
-        path = "{}"
-        renderer = {{ type = "colored", color = "always", format = "{{level}} [{{target}}] {{message}}{{kv}}" }}
-
-        [handlers.json]
-        type = "file"
-        path = "{}"
-        renderer = {{ type = "json" }}
-        "#,
-        path("plain.log").display(),
-        path("colored.log").display(),
-        path("json.log").display(),
+        {}{}{}"#,
+        file("plain", &path("plain.log"), &plain(FORMAT)),
+        file("colored", &path("colored.log"), &colored),
+        file("json", &path("json.log"), JSON),
     ));
     let mut texts = hostile();
     texts.push(big());
@@ -254,24 +208,14 @@ fn fields_named_like_the_record_keys_never_overwrite_it() {
         handlers = ["plain", "json", "nested"]
         context = {{ message = "from config", level = "from config", app = "shop" }}
 
-        [handlers.plain]
-        type = "file"
-        path = "{}"
-        renderer = {{ type = "plain", format = "{{level}} [{{target}}] {{message}}{{kv}}" }}
-
-        [handlers.json]
-        type = "file"
-        path = "{}"
-        renderer = {{ type = "json" }}
-
-        [handlers.nested]
-        type = "file"
-        path = "{}"
-        renderer = {{ type = "json", flatten = false }}
-        "#,
-        path("plain.log").display(),
-        path("json.log").display(),
-        path("nested.log").display(),
+        {}{}{}"#,
+        file("plain", &path("plain.log"), &plain(FORMAT)),
+        file("json", &path("json.log"), JSON),
+        file(
+            "nested",
+            &path("nested.log"),
+            "renderer = { type = \"json\", flatten = false }"
+        ),
     ));
     {
         let _scope = ko_log::context!(timestamp = "from scope", target = "from scope");
@@ -400,26 +344,19 @@ fn redact_masks_configured_keys_wherever_the_field_came_from() {
         handlers = ["redacted", "custom", "raw"]
         context = {{ secret = "config-secret" }}
 
-        [handlers.redacted]
-        type = "file"
-        path = "{}"
-        renderer = {{ type = "json" }}
-        processors = [{{ type = "redact" }}]
-
-        [handlers.custom]
-        type = "file"
-        path = "{}"
-        renderer = {{ type = "plain", format = "{{message}}{{kv}}" }}
-        processors = [{{ type = "redact", keys = ["api_key", "password"], replacement = "[redacted]" }}]
-
-        [handlers.raw]
-        type = "file"
-        path = "{}"
-        renderer = {{ type = "json" }}
-        "#,
-        path("redacted.log").display(),
-        path("custom.log").display(),
-        path("raw.log").display(),
+        {}{}{}"#,
+        file(
+            "redacted",
+            &path("redacted.log"),
+            &(JSON.to_owned() + "processors = [{ type = \"redact\" }]")
+        ),
+        file(
+            "custom",
+            &path("custom.log"),
+            &(plain("{message}{kv}")
+                + r#"processors = [{ type = "redact", keys = ["api_key", "password"], replacement = "[redacted]" }]"#)
+        ),
+        file("raw", &path("raw.log"), JSON),
     ));
     {
         let _scope = ko_log::context!(token = "scope-token");

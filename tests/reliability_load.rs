@@ -16,32 +16,10 @@
 //! of docs/RELIABILITY.md: `cargo test --release --test reliability_load -- --nocapture
 //! --test-threads=1 | grep figure:`.
 
-use ko_log::config::Format;
-use ko_log::{Action, Event};
+use support::config::{handler, init, one_file, queue, root};
+use support::{figure, in_child};
 
-static GATE: support::Gate = support::Gate::new();
-
-/// Holds the dispatcher at the gate while it is closed.
-#[ko_log::processor(name = "gate")]
-fn gate() -> impl FnMut(&mut Event) -> Action + Send + 'static {
-    |_| {
-        GATE.pass();
-        Action::Keep
-    }
-}
-
-/// Runs the test `name` in a child process; true when this process is that child.
-fn in_child(name: &str) -> bool {
-    if support::is_child(name) {
-        return true;
-    }
-    support::run_child_ok(name, &[]);
-    false
-}
-
-fn figure(name: &str, value: impl std::fmt::Display) {
-    println!("figure: {name} {value}");
-}
+support::gate_processor!();
 
 // ---------------------------------------------------------------------------------------
 // block: no loss
@@ -65,38 +43,15 @@ fn block_loses_nothing(threads: usize, per_thread: usize, max_kib: u64) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("app.log");
     let backup_count = 1000;
-    let config = format!(
-        r#"
-        [queue]
-        capacity = 10000
-        backpressure = "block"
-
-        [loggers.root]
-        handlers = ["file"]
-
-        [handlers.file]
-        type = "rotating_file"
-        path = "{}"
-        max_bytes = "{max_kib} KiB"
-        backup_count = {backup_count}
-        renderer = {{ type = "plain", format = "{{message}}" }}
-        "#,
-        path.display()
-    );
-    let guard = ko_log::init_from_str(&config, Format::Toml).unwrap();
+    let limits = format!("max_bytes = \"{max_kib} KiB\"\nbackup_count = {backup_count}\n");
+    let file = support::config::rotating("file", &path, &limits);
+    let guard = init(&[queue(10000, "block"), root(&["file"]), file].concat());
     let start = std::time::Instant::now();
-    let workers: Vec<_> = (0..threads)
-        .map(|t| {
-            std::thread::spawn(move || {
-                for i in 0..per_thread {
-                    log::info!("{}", numbered(t, i, per_thread));
-                }
-            })
-        })
-        .collect();
-    for worker in workers {
-        worker.join().unwrap();
-    }
+    support::in_threads(threads, move |t| {
+        for i in 0..per_thread {
+            log::info!("{}", numbered(t, i, per_thread));
+        }
+    });
     let logged = start.elapsed();
     drop(guard);
     let total = start.elapsed();
@@ -161,24 +116,15 @@ const FLOOD: usize = 10_000;
 fn gated_flood(policy: &str) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("app.log");
-    let config = format!(
-        r#"
-        [queue]
-        capacity = {CAPACITY}
-        backpressure = "{policy}"
-
-        [loggers.root]
-        handlers = ["file"]
-
-        [handlers.file]
-        type = "file"
-        path = "{}"
-        processors = ["gate"]
-        renderer = {{ type = "plain", format = "{{level}} {{message}}{{kv}}" }}
-        "#,
-        path.display()
-    );
-    let guard = ko_log::init_from_str(&config, Format::Toml).unwrap();
+    let format = "{level} {message}{kv}";
+    let gated = "processors = [\"gate\"]";
+    let guard = init(&one_file(
+        &queue(CAPACITY, policy),
+        "file",
+        &path,
+        format,
+        gated,
+    ));
     GATE.close();
     log::info!("hold");
     GATE.wait_until_held();
@@ -237,42 +183,24 @@ fn drop_oldest_keeps_the_newest_records_and_reports_the_exact_count() {
 fn racing_threads_account_exactly(policy: &str) {
     const THREADS: usize = 4;
     const PER_THREAD: usize = 25_000;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("stalled.pipe");
-    let (release, reader) = support::stalled_fifo(&path);
-    let config = format!(
-        r#"
-        [queue]
-        capacity = 64
-        backpressure = "{policy}"
-
-        [loggers.root]
-        handlers = ["slow"]
-
-        [handlers.slow]
-        type = "file"
-        path = "{}"
-        create_dirs = false
-        renderer = {{ type = "plain", format = "{{level}} {{message}}{{kv}}" }}
-        "#,
-        path.display()
+    let pipe = support::StalledPipe::new();
+    let format = "{level} {message}{kv}";
+    let config = one_file(
+        &queue(64, policy),
+        "slow",
+        pipe.path(),
+        format,
+        "create_dirs = false",
     );
-    let guard = ko_log::init_from_str(&config, Format::Toml).unwrap();
-    let workers: Vec<_> = (0..THREADS)
-        .map(|t| {
-            std::thread::spawn(move || {
-                for i in 0..PER_THREAD {
-                    log::info!("record {} of thread {t} ..........", t * PER_THREAD + i);
-                }
-            })
-        })
-        .collect();
-    for worker in workers {
-        worker.join().unwrap();
-    }
-    release.send(()).unwrap();
+    let guard = init(&config);
+    support::in_threads(THREADS, |t| {
+        for i in 0..PER_THREAD {
+            log::info!("record {} of thread {t} ..........", t * PER_THREAD + i);
+        }
+    });
+    pipe.release();
     drop(guard);
-    let output = String::from_utf8(reader.join().unwrap()).unwrap();
+    let output = pipe.output();
 
     let emitted = (THREADS * PER_THREAD) as u64;
     let stats = ko_log::stats();
@@ -290,11 +218,7 @@ fn racing_threads_account_exactly(policy: &str) {
             *slot = Some(n);
             records += 1;
         } else {
-            let count = line
-                .split(" dropped=")
-                .nth(1)
-                .unwrap_or_else(|| panic!("a foreign line: {line:?}"));
-            reported += count.split(' ').next().unwrap().parse::<u64>().unwrap();
+            reported += support::reported_drops(line);
             assert!(line.ends_with(&format!("policy={policy}")), "{line}");
         }
     }
@@ -330,27 +254,14 @@ fn drop_oldest_with_racing_threads_accounts_for_every_record() {
 /// the distribution of single-call times is printed.
 fn calls_return_with_a_stalled_destination(policy: &str) {
     const CALLS: usize = 100_000;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("stalled.pipe");
-    let (release, reader) = support::stalled_fifo(&path);
-    let config = format!(
-        r#"
-        [queue]
-        capacity = 10000
-        backpressure = "{policy}"
-
-        [loggers.root]
-        handlers = ["stalled"]
-
-        [handlers.stalled]
-        type = "file"
-        path = "{}"
-        create_dirs = false
-        renderer = {{ type = "json" }}
-        "#,
-        path.display()
+    let pipe = support::StalledPipe::new();
+    let stalled = handler(
+        "stalled",
+        "file",
+        pipe.path(),
+        "create_dirs = false\nrenderer = { type = \"json\" }",
     );
-    let guard = ko_log::init_from_str(&config, Format::Toml).unwrap();
+    let guard = init(&[queue(10000, policy), root(&["stalled"]), stalled].concat());
     let mut nanos = Vec::with_capacity(CALLS);
     let start = std::time::Instant::now();
     for i in 0..CALLS {
@@ -360,9 +271,9 @@ fn calls_return_with_a_stalled_destination(policy: &str) {
     }
     let all = start.elapsed();
     let stats = ko_log::stats();
-    release.send(()).unwrap();
+    pipe.release();
     drop(guard);
-    let _ = reader.join().unwrap();
+    let _ = pipe.output();
 
     assert!(stats.dropped_by_policy > 0, "{stats:?}");
     let after = ko_log::stats();
@@ -417,21 +328,8 @@ const PAYLOAD: usize = 1000;
 /// queue, and checks the growth stays under `limit_percent` of the footprint (a queue that
 /// kept the burst would grow by 900%).
 fn burst_stays_within_the_queue(policy: &str, threads: usize, limit_percent: u64) {
-    let config = format!(
-        r#"
-        [queue]
-        capacity = {MEMORY_CAPACITY}
-        backpressure = "{policy}"
-
-        [loggers.root]
-        handlers = ["null"]
-
-        [handlers.null]
-        type = "null"
-        processors = ["gate"]
-        "#
-    );
-    let guard = ko_log::init_from_str(&config, Format::Toml).unwrap();
+    let null = "[handlers.null]\ntype = \"null\"\nprocessors = [\"gate\"]\n";
+    let guard = init(&[&queue(MEMORY_CAPACITY, policy), &root(&["null"]), null].concat());
     let payload = "x".repeat(PAYLOAD);
     // Warm up every allocation path once (thread names, formatting buffers).
     log::info!("warm-up {payload}");

@@ -175,6 +175,7 @@ fn soak(length: Duration, every: Duration) {
             });
             next_sample += every;
         }
+        // The sampling period of the soak's figures.
         std::thread::sleep(Duration::from_millis(5));
     }
     stop.store(true, Ordering::Relaxed);

@@ -17,6 +17,15 @@ fn in_child(name: &str, body: impl FnOnce()) {
     }
 }
 
+/// Writes `text` as `log.toml` in `dir` and installs ko-log from that file; returns the
+/// file's path and the guard.
+fn init_from(dir: &Path, text: &str) -> (PathBuf, ko_log::Guard) {
+    let path = dir.join("log.toml");
+    replace(&path, text);
+    let guard = ko_log::init_from_file(&path).unwrap();
+    (path, guard)
+}
+
 /// Writes `text` to `path` as editors do: a new file renamed over the old one.
 fn replace(path: &Path, text: &str) {
     let new = path.with_extension("toml.new");
@@ -69,9 +78,7 @@ fn a_hundred_reloads_under_a_writer_route_every_record_by_the_config_of_its_time
         "a_hundred_reloads_under_a_writer_route_every_record_by_the_config_of_its_time",
         || {
             let dir = tempfile::tempdir().unwrap();
-            let path = dir.path().join("log.toml");
-            replace(&path, &moving(dir.path(), false));
-            let guard = ko_log::init_from_file(&path).unwrap();
+            let (path, guard) = init_from(dir.path(), &moving(dir.path(), false));
 
             let logged = Arc::new(AtomicUsize::new(0));
             let stop = Arc::new(AtomicBool::new(false));
@@ -203,9 +210,7 @@ fn a_config_that_does_not_validate_is_refused_located_and_the_old_one_keeps_runn
         "a_config_that_does_not_validate_is_refused_located_and_the_old_one_keeps_running",
         || {
             let dir = tempfile::tempdir().unwrap();
-            let path = dir.path().join("log.toml");
-            replace(&path, &moving(dir.path(), false));
-            let _guard = ko_log::init_from_file(&path).unwrap();
+            let (path, _guard) = init_from(dir.path(), &moving(dir.path(), false));
             log::debug!(target: "app::moving", "r 0");
             // `level = "verbose"` on line 5, column 9; and a new handler that cannot open.
             let bad = moving(dir.path(), true).replace(
@@ -259,14 +264,12 @@ fn kept_handlers_stay_open_removed_ones_are_flushed_and_closed() {
         "kept_handlers_stay_open_removed_ones_are_flushed_and_closed",
         || {
             let dir = tempfile::tempdir().unwrap();
-            let path = dir.path().join("log.toml");
             let first = format!(
                 "[loggers.root]\nhandlers = [\"keep\", \"gone\"]\n{}{}",
                 file_handler(dir.path(), "keep"),
                 file_handler(dir.path(), "gone")
             );
-            replace(&path, &first);
-            let _guard = ko_log::init_from_file(&path).unwrap();
+            let (path, _guard) = init_from(dir.path(), &first);
             for i in 0..1000 {
                 log::info!("r {i}");
             }
@@ -324,10 +327,8 @@ fn kept_handlers_stay_open_removed_ones_are_flushed_and_closed() {
 fn settings_that_cannot_change_live_are_reported() {
     in_child("settings_that_cannot_change_live_are_reported", || {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("log.toml");
         let config = moving(dir.path(), false);
-        replace(&path, &config);
-        let _guard = ko_log::init_from_file(&path).unwrap();
+        let (path, _guard) = init_from(dir.path(), &config);
         replace(
             &path,
             &format!("[queue]\ncapacity = 64\nbackpressure = \"drop\"\n{config}"),
@@ -371,10 +372,8 @@ fn reload_needs_an_installed_ko_log_read_from_a_file() {
 fn watched(name: &str, watch: &str) {
     in_child(name, || {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("log.toml");
         let config = |to_b| format!("watch = {watch}\n{}", moving(dir.path(), to_b));
-        replace(&path, &config(false));
-        let _guard = ko_log::init_from_file(&path).unwrap();
+        let (path, _guard) = init_from(dir.path(), &config(false));
         let mut n = 0;
         let mut arrive_in = |file: &str| {
             let file = dir.path().join(file);

@@ -3,16 +3,15 @@
 //! cannot bring its own escape sequences. Tests that need a given environment re-run
 //! themselves as a child process with it.
 
-use std::process::Command;
-
 use ko_log::config::handler::Timezone;
 use ko_log::config::render::{
     Color, ColorMode, ColoredConfig, LevelColors, PlainConfig, TimeFormat,
 };
 use ko_log::config::Template;
-use ko_log::render::{Colored, Plain, Render};
+use ko_log::render::{Colored, Plain};
 use ko_log::Event;
 use log::Level;
+use support::render;
 use time::macros::datetime;
 
 fn config(format: &str) -> ColoredConfig {
@@ -31,50 +30,25 @@ fn event(level: Level, message: &'static str) -> Event {
     event
 }
 
-fn render(renderer: &dyn Render, event: &Event) -> String {
-    let mut out = Vec::new();
-    renderer.render(event, &mut out);
-    String::from_utf8(out).expect("UTF-8")
-}
-
 /// Whether this process runs with `NO_COLOR` set (then `new` never colors).
 fn no_color_env() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
-}
-
-/// Runs the test `name` again in a child process with `env`; true in the child.
-fn in_child(name: &str, env: &[(&str, &str)]) -> bool {
-    if std::env::var("KO_LOG_TEST_CHILD").as_deref() == Ok(name) {
-        return true;
-    }
-    let output = Command::new(std::env::current_exe().expect("test binary"))
-        .args(["--exact", name, "--test-threads=1"])
-        .env("KO_LOG_TEST_CHILD", name)
-        .envs(env.iter().copied())
-        .output()
-        .expect("child test runs");
-    assert!(
-        output.status.success(),
-        "child run of {name} failed:\n{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    false
 }
 
 #[test]
 fn default_colors_per_level() {
     let renderer = Colored::with_color(&config("{level} {message}"), true);
     assert!(renderer.is_enabled());
-    for (level, line) in [
-        (Level::Error, "\x1b[31mERROR\x1b[0m m\n"),
-        (Level::Warn, "\x1b[33mWARN\x1b[0m m\n"),
-        (Level::Info, "\x1b[32mINFO\x1b[0m m\n"),
-        (Level::Debug, "\x1b[34mDEBUG\x1b[0m m\n"),
-        (Level::Trace, "\x1b[35mTRACE\x1b[0m m\n"),
-    ] {
-        assert_eq!(render(&renderer, &event(level, "m")), line);
-    }
+    assert_eq!(
+        support::per_level(|level| render(&renderer, &event(level, "m"))),
+        [
+            "\x1b[31mERROR\x1b[0m m\n",
+            "\x1b[33mWARN\x1b[0m m\n",
+            "\x1b[32mINFO\x1b[0m m\n",
+            "\x1b[34mDEBUG\x1b[0m m\n",
+            "\x1b[35mTRACE\x1b[0m m\n",
+        ]
+    );
 }
 
 #[test]
@@ -108,20 +82,21 @@ fn configured_colors() {
         trace: Color::BrightBlack,
     };
     let renderer = Colored::with_color(&config, true);
-    for (level, line) in [
-        (Level::Error, "\x1b[91mERROR\x1b[0m\n"),
-        (Level::Warn, "\x1b[36mWARN\x1b[0m\n"),
-        (Level::Info, "\x1b[97mINFO\x1b[0m\n"),
-        (Level::Debug, "\x1b[30mDEBUG\x1b[0m\n"),
-        (Level::Trace, "\x1b[90mTRACE\x1b[0m\n"),
-    ] {
-        assert_eq!(render(&renderer, &event(level, "m")), line);
-    }
+    assert_eq!(
+        support::per_level(|level| render(&renderer, &event(level, "m"))),
+        [
+            "\x1b[91mERROR\x1b[0m\n",
+            "\x1b[36mWARN\x1b[0m\n",
+            "\x1b[97mINFO\x1b[0m\n",
+            "\x1b[30mDEBUG\x1b[0m\n",
+            "\x1b[90mTRACE\x1b[0m\n",
+        ]
+    );
 }
 
 #[test]
 fn true_color_when_the_terminal_says_so() {
-    if !in_child(
+    if !support::in_child_with(
         "true_color_when_the_terminal_says_so",
         &[("COLORTERM", "truecolor")],
     ) {
@@ -189,7 +164,7 @@ fn color_decision() {
 
 #[test]
 fn no_color_turns_color_off() {
-    if !in_child("no_color_turns_color_off", &[("NO_COLOR", "1")]) {
+    if !support::in_child_with("no_color_turns_color_off", &[("NO_COLOR", "1")]) {
         return;
     }
     let mut config = config("{level}");
@@ -201,7 +176,7 @@ fn no_color_turns_color_off() {
 
 #[test]
 fn empty_no_color_is_ignored() {
-    if !in_child("empty_no_color_is_ignored", &[("NO_COLOR", "")]) {
+    if !support::in_child_with("empty_no_color_is_ignored", &[("NO_COLOR", "")]) {
         return;
     }
     let mut config = config("{level}");

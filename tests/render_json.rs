@@ -2,14 +2,13 @@
 //! nested fields, pretty output, and hostile text that must still parse back.
 
 use std::borrow::Cow;
-use std::fmt;
 
 use ko_log::config::handler::Timezone;
 use ko_log::config::render::JsonConfig;
 use ko_log::render::{Json, Render};
 use ko_log::{ErrorValue, Event, Value};
 use log::Level;
-use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+use support::{render, Keys};
 use time::macros::datetime;
 
 fn json(config: JsonConfig) -> Json {
@@ -27,35 +26,6 @@ fn event(message: impl Into<ko_log::Str>) -> Event {
     let mut event = Event::new(Level::Info, "app::db", message);
     event.time = datetime!(2026-11-24 05:55:58.123456789 UTC);
     event
-}
-
-fn render(renderer: &dyn Render, event: &Event) -> String {
-    let mut out = Vec::new();
-    renderer.render(event, &mut out);
-    String::from_utf8(out).expect("JSON output is UTF-8")
-}
-
-/// The top-level keys of an object, duplicates included.
-struct Keys(Vec<String>);
-
-impl<'de> Deserialize<'de> for Keys {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Keys, D::Error> {
-        struct KeysVisitor;
-        impl<'de> Visitor<'de> for KeysVisitor {
-            type Value = Keys;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Keys, A::Error> {
-                let mut keys = Vec::new();
-                while let Some((key, IgnoredAny)) = map.next_entry::<String, IgnoredAny>()? {
-                    keys.push(key);
-                }
-                Ok(Keys(keys))
-            }
-        }
-        deserializer.deserialize_map(KeysVisitor)
-    }
 }
 
 /// Checks that `out` is one JSON object on one line without duplicate keys; returns it.

@@ -13,10 +13,11 @@
 
 use ko_log::config::handler::Timezone;
 use ko_log::config::render::{LogfmtConfig, TimeFormat};
-use ko_log::render::{Logfmt, Render};
+use ko_log::render::Logfmt;
 use ko_log::{Event, Value};
 use log::Level;
 use proptest::prelude::*;
+use support::render;
 use time::format_description::well_known::Rfc3339;
 use time::macros::datetime;
 use time::OffsetDateTime;
@@ -238,12 +239,6 @@ fn event(message: impl Into<ko_log::Str>) -> Event {
     let mut event = Event::new(Level::Info, "app::db", message);
     event.time = datetime!(2026-11-24 05:55:58.123456789 UTC);
     event
-}
-
-fn render(renderer: &dyn Render, event: &Event) -> String {
-    let mut out = Vec::new();
-    renderer.render(event, &mut out);
-    String::from_utf8(out).expect("logfmt output is UTF-8")
 }
 
 #[test]

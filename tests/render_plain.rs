@@ -10,6 +10,7 @@ use ko_log::config::Template;
 use ko_log::render::{Plain, Render};
 use ko_log::{ErrorValue, Event, Value};
 use log::Level;
+use support::render;
 use time::macros::datetime;
 
 fn plain_with(format: &str, time_format: &str) -> Plain {
@@ -28,12 +29,6 @@ fn event(level: Level, message: impl Into<ko_log::Str>) -> Event {
     let mut event = Event::new(level, "app::db", message);
     event.time = datetime!(2026-11-24 05:55:58.123456789 UTC);
     event
-}
-
-fn render(renderer: &dyn Render, event: &Event) -> String {
-    let mut out = Vec::new();
-    renderer.render(event, &mut out);
-    String::from_utf8(out).expect("plain output is UTF-8")
 }
 
 #[test]
@@ -62,15 +57,10 @@ fn default_config_is_the_default_template() {
 #[test]
 fn every_level_name() {
     let renderer = plain("{level}|");
-    for (level, name) in [
-        (Level::Error, "ERROR|\n"),
-        (Level::Warn, "WARN|\n"),
-        (Level::Info, "INFO|\n"),
-        (Level::Debug, "DEBUG|\n"),
-        (Level::Trace, "TRACE|\n"),
-    ] {
-        assert_eq!(render(&renderer, &event(level, "m")), name);
-    }
+    assert_eq!(
+        support::per_level(|level| render(&renderer, &event(level, "m"))),
+        ["ERROR|\n", "WARN|\n", "INFO|\n", "DEBUG|\n", "TRACE|\n"]
+    );
 }
 
 #[test]

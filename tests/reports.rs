@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use ko_log::config::Format;
+use support::config;
 
 const TWO: &str = "a_second_failure_of_the_same_code_and_handler_is_printed_and_counts_at_shutdown";
 const DIR_ENV: &str = "KO_LOG_REPORTS_DIR";
@@ -83,21 +83,9 @@ fn a_second_failure_of_the_same_code_and_handler_is_printed_and_counts_at_shutdo
 
 fn child(dir: &Path) {
     let app = dir.join("app.log");
-    let config = format!(
-        r#"
-        [loggers.root]
-        handlers = ["app"]
-        [handlers.app]
-        type = "rotating_file"
-        path = "{}"
-        max_bytes = 100
-        backup_count = 3
-        reopen_check = "10ms"
-        renderer = {{ type = "plain", format = "{{message}}" }}
-        "#,
-        app.display()
-    );
-    let guard = ko_log::init_from_str(&config, Format::Toml).unwrap();
+    let limits = "max_bytes = 100\nbackup_count = 3\nreopen_check = \"10ms\"\n";
+    let table = config::rotating("app", &app, limits);
+    let guard = config::init(&(config::root(&["app"]) + &table));
     let line = "x".repeat(60);
     // Two rotations make app.log.1; the next one must shift it onto app.log.2, a symlink.
     std::os::unix::fs::symlink(dir.join("elsewhere"), dir.join("app.log.2")).unwrap();

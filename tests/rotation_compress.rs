@@ -577,6 +577,7 @@ fn a_failure_is_a_ko_log_record_and_counted() {
     let status = dir.path().join("status.log");
     let blocker = dir.path().join("app.log.1.gz.tmp");
     fs::create_dir(&blocker).unwrap();
+    let limits = "max_bytes = 20\nbackup_count = 3\ncompress = \"gzip\"\n".to_owned();
     let text = format!(
         r#"
 [loggers.root]
@@ -586,23 +587,11 @@ handlers = ["file"]
 handlers = ["status"]
 additive = false
 
-[handlers.file]
-type = "rotating_file"
-path = "{}"
-max_bytes = 20
-backup_count = 3
-compress = "gzip"
-renderer = {{ type = "plain", format = "{{message}}" }}
-
-[handlers.status]
-type = "file"
-path = "{}"
-renderer = "json"
-"#,
-        path.display(),
-        status.display()
+{}{}"#,
+        support::config::rotating("file", &path, &limits),
+        support::config::file("status", &status, "renderer = \"json\""),
     );
-    let guard = ko_log::init_from_str(&text, ko_log::config::Format::Toml).unwrap();
+    let guard = support::config::init(&text);
     for i in 0..3 {
         log::info!("line {i:04}");
     }

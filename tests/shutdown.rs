@@ -4,28 +4,20 @@
 
 use std::time::{Duration, Instant};
 
-use ko_log::config::Format;
-
 const STALLED: &str = "a_stalled_handler_is_abandoned_after_drain_timeout_and_reported";
 
 #[test]
 fn flush_waits_and_guard_drop_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("app.log");
-    let config = format!(
-        r#"
-        [queue]
-        capacity = 100000
-        [loggers.root]
-        handlers = ["file"]
-        [handlers.file]
-        type = "file"
-        path = "{}"
-        renderer = {{ type = "plain", format = "{{message}}" }}
-        "#,
-        path.display()
+    let config = support::config::one_file(
+        "[queue]\ncapacity = 100000\n",
+        "file",
+        &path,
+        "{message}",
+        "",
     );
-    let guard = ko_log::init_from_str(&config, Format::Toml).unwrap();
+    let guard = support::config::init(&config);
     for i in 0..50_000 {
         log::info!("a {i}");
     }
@@ -57,28 +49,8 @@ fn a_stalled_handler_is_abandoned_after_drain_timeout_and_reported() {
 
 /// A pipe that is opened but never read: the dispatcher blocks once it is full.
 fn stalled_child() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("stalled.pipe");
-    let (_never_released, _reader) = support::stalled_fifo(&path);
-    let config = format!(
-        r#"
-        [queue]
-        capacity = 1000
-        drain_timeout = "300ms"
-        [loggers.root]
-        handlers = ["stalled"]
-        [handlers.stalled]
-        type = "file"
-        path = "{}"
-        create_dirs = false
-        "#,
-        path.display()
-    );
-    let guard = ko_log::init_from_str(&config, Format::Toml).unwrap();
-    let padding = "x".repeat(1000);
-    for i in 0..1000 {
-        log::info!("{i} {padding}");
-    }
+    let pipe = support::StalledPipe::new();
+    let guard = support::config::init_stalled(pipe.path(), "", "300ms");
     let start = Instant::now();
     drop(guard);
     let took = start.elapsed();
@@ -94,7 +66,7 @@ const AFTER: &str = "records_logged_after_shutdown_are_counted_and_said_on_stder
 fn records_logged_after_shutdown_are_counted_and_said_on_stderr() {
     if support::is_child(AFTER) {
         let config = "[loggers.root]\nhandlers = [\"null\"]\n[handlers.null]\ntype = \"null\"\n";
-        drop(ko_log::init_from_str(config, Format::Toml).unwrap());
+        drop(support::config::init(config));
         for i in 0..150 {
             log::info!("too late {i}");
         }

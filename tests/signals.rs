@@ -85,7 +85,8 @@ fn a_handler_installed_before_init_runs_and_the_process_lives_on() {
         let guard = init(true);
         log_all();
         signal_hook::low_level::raise(SIGTERM).unwrap();
-        // Long enough for ko-log to have ended the process, had it chosen to.
+        // Long enough for ko-log to have ended the process, had it chosen to: the test is
+        // that nothing happens, so a window, not a condition, is what there is to wait for.
         std::thread::sleep(Duration::from_millis(500));
         log::info!("{RECORDS}");
         drop(guard);
@@ -125,12 +126,10 @@ fn a_handler_registered_after_init_runs_then_the_process_dies_by_sigterm() {
 #[test]
 fn a_stalled_handler_delays_the_end_by_at_most_drain_timeout() {
     if support::is_child(STALLED) {
-        let (_never_released, _reader) = stall(&child_dir());
-        let _guard = init_stalled("300ms");
-        let start = Instant::now();
+        let pipe = support::StalledPipe::new();
+        let _guard = support::config::init_stalled(pipe.path(), "flush_on_signals = true", "300ms");
         signal_hook::low_level::raise(SIGTERM).unwrap();
-        std::thread::sleep(Duration::from_secs(10));
-        panic!("still alive {:?} after SIGTERM", start.elapsed());
+        die_within_10s("SIGTERM");
     }
     let start = Instant::now();
     let (output, _dir) = run(STALLED);
@@ -147,8 +146,8 @@ fn a_stalled_handler_delays_the_end_by_at_most_drain_timeout() {
 #[test]
 fn a_second_sigterm_while_draining_ends_the_process_at_once() {
     if support::is_child(AGAIN) {
-        let (_never_released, _reader) = stall(&child_dir());
-        let _guard = init_stalled("60s");
+        let pipe = support::StalledPipe::new();
+        let _guard = support::config::init_stalled(pipe.path(), "flush_on_signals = true", "60s");
         signal_hook::low_level::raise(SIGTERM).unwrap();
         // Once the drain has begun, records are counted as dropped (a probe that finds
         // the queue full waits until then).
@@ -156,10 +155,8 @@ fn a_second_sigterm_while_draining_ends_the_process_at_once() {
             log::info!("probe");
             ko_log::stats().dropped > 0
         });
-        let start = Instant::now();
         signal_hook::low_level::raise(SIGTERM).unwrap();
-        std::thread::sleep(Duration::from_secs(10));
-        panic!("still alive {:?} after the second SIGTERM", start.elapsed());
+        die_within_10s("the second SIGTERM");
     }
     let start = Instant::now();
     let (output, _dir) = run(AGAIN);
@@ -257,6 +254,7 @@ fn sigterm_with_a_destination_down_ends_by_the_signal_within_a_bound_and_keeps_t
             // death at any point leaves a whole number.
             std::fs::write(&next, (i + 1).to_string()).unwrap();
             std::fs::rename(&next, &progress).unwrap();
+            // Pacing, part of the scenario: the signal arrives while records still come.
             std::thread::sleep(Duration::from_micros(200));
         }
         drop(guard);
@@ -354,57 +352,9 @@ fn log_path(dir: &Path) -> PathBuf {
 /// the default queue capacity unless the parent set one.
 fn init(flush_on_signals: bool) -> ko_log::Guard {
     let capacity = std::env::var(CAPACITY_ENV).unwrap_or_else(|_| "8192".to_owned());
-    let config = format!(
-        r#"
-        flush_on_signals = {flush_on_signals}
-        [queue]
-        capacity = {capacity}
-        [loggers.root]
-        handlers = ["file"]
-        [handlers.file]
-        type = "file"
-        path = "{}"
-        renderer = {{ type = "plain", format = "{{message}}" }}
-        "#,
-        log_path(&child_dir()).display()
-    );
-    ko_log::init_from_str(&config, Format::Toml).unwrap()
-}
-
-/// A pipe in the child's directory that is opened but never read.
-fn stall(
-    dir: &Path,
-) -> (
-    std::sync::mpsc::Sender<()>,
-    std::thread::JoinHandle<Vec<u8>>,
-) {
-    support::stalled_fifo(&dir.join("stalled.pipe"))
-}
-
-/// Installs ko-log writing to the stalled pipe, and logs until the dispatcher is stuck
-/// in a write with more queued behind it.
-fn init_stalled(drain_timeout: &str) -> ko_log::Guard {
-    let config = format!(
-        r#"
-        flush_on_signals = true
-        [queue]
-        capacity = 1000
-        drain_timeout = "{drain_timeout}"
-        [loggers.root]
-        handlers = ["stalled"]
-        [handlers.stalled]
-        type = "file"
-        path = "{}"
-        create_dirs = false
-        "#,
-        child_dir().join("stalled.pipe").display()
-    );
-    let guard = ko_log::init_from_str(&config, Format::Toml).unwrap();
-    let padding = "x".repeat(1000);
-    for i in 0..1000 {
-        log::info!("{i} {padding}");
-    }
-    guard
+    let top = format!("flush_on_signals = {flush_on_signals}\n[queue]\ncapacity = {capacity}\n");
+    let file = support::config::one_file(&top, "file", &log_path(&child_dir()), "{message}", "");
+    support::config::init(&file)
 }
 
 fn log_all() {
@@ -419,7 +369,16 @@ fn raise_and_wait(signal: i32) -> ! {
     wait_for_the_end()
 }
 
-/// Sleeps until ko-log ends the process; exits with 3 if it does not within 60 s.
+/// Waits for the signal just raised to end the process; fails if it is still alive 10 s
+/// after (the sleep is that deadline: the process's end is the condition, and it never
+/// returns from the sleep when the test passes).
+fn die_within_10s(signal: &str) -> ! {
+    std::thread::sleep(Duration::from_secs(10));
+    panic!("still alive 10 s after {signal}");
+}
+
+/// Sleeps until ko-log ends the process; exits with 3 if it does not within 60 s (the
+/// sleep is that deadline: the process's end is the condition).
 fn wait_for_the_end() -> ! {
     std::thread::sleep(Duration::from_secs(60));
     std::process::exit(3)
@@ -446,12 +405,7 @@ fn run(test: &str) -> (Output, tempfile::TempDir) {
 /// [`run`] with extra environment variables.
 fn run_with(test: &str, env: &[(&str, &str)]) -> (Output, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let exe = std::env::current_exe().unwrap();
-    let output = Command::new("env")
-        .arg("--default-signal=INT,TERM")
-        .arg(exe)
-        .args([test, "--exact", "--nocapture", "--test-threads=1"])
-        .env(support::CHILD_ENV, test)
+    let output = support::child_command(test, &["env", "--default-signal=INT,TERM"])
         .env(DIR_ENV, dir.path())
         .envs(env.iter().copied())
         .output()

@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use ko_log::config::Format;
+use support::config::{file, plain};
 use tracing_subscriber::layer::SubscriberExt as _;
 
 /// Re-runs the calling test as a child process and returns, unless this is that child.
@@ -35,6 +36,9 @@ struct Logs {
 }
 
 /// A config with `root` at info writing both logs, and `noisy` (and below) at error.
+/// The plain handler's format.
+const FORMAT: &str = "{thread} {module} {file}:{line} {level} {message}";
+
 fn config(dir: &Path) -> (String, Logs) {
     let logs = Logs {
         json: dir.join("app.jsonl"),
@@ -49,18 +53,13 @@ fn config(dir: &Path) -> (String, Logs) {
         [loggers.noisy]
         level = "error"
 
-        [handlers.json]
-        type = "file"
-        path = "{}"
-        renderer = {{ type = "json", timezone = "utc" }}
-
-        [handlers.plain]
-        type = "file"
-        path = "{}"
-        renderer = {{ type = "plain", format = "{{thread}} {{module}} {{file}}:{{line}} {{level}} {{message}}" }}
-        "#,
-        logs.json.display(),
-        logs.plain.display()
+        {}{}"#,
+        file(
+            "json",
+            &logs.json,
+            "renderer = { type = \"json\", timezone = \"utc\" }"
+        ),
+        file("plain", &logs.plain, &plain(FORMAT))
     );
     (text, logs)
 }

@@ -4,6 +4,7 @@
 //! owns its test binary (one file per scenario), and a test that must watch the process's
 //! stderr re-runs itself as a child with [`run_child`].
 
+pub mod config;
 pub mod rsyslog;
 
 use std::path::{Path, PathBuf};
@@ -17,15 +18,160 @@ pub fn is_child(test: &str) -> bool {
     std::env::var(CHILD_ENV).is_ok_and(|v| v == test)
 }
 
-/// Re-runs the current test binary with only `test` (exact name), as a child process, and
-/// returns its output. The child sees [`is_child`]`(test) == true`.
-pub fn run_child(test: &str) -> Output {
+/// The command that re-runs the current test binary with only `test` (exact name), as a
+/// child process, run by the program `under` with its arguments (`env …`; empty: directly).
+/// The child sees [`is_child`]`(test) == true`.
+pub fn child_command(test: &str, under: &[&str]) -> Command {
     let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe"));
-    Command::new(exe)
+    let mut command = match under {
+        [] => Command::new(&exe),
+        [program, args @ ..] => {
+            let mut command = Command::new(program);
+            command.args(args).arg(&exe);
+            command
+        }
+    };
+    command
         .args([test, "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, test)
+        .env(CHILD_ENV, test);
+    command
+}
+
+/// Re-runs the current test binary with only `test` as a child process (see
+/// [`child_command`]) and returns its output.
+pub fn run_child(test: &str) -> Output {
+    child_command(test, &[])
         .output()
         .unwrap_or_else(|e| panic!("cannot run the child test {test}: {e}"))
+}
+
+/// Runs the test `test` in a child process (see [`run_child_ok`]); true when this process
+/// is that child, which then runs the test's body.
+pub fn in_child(test: &str) -> bool {
+    in_child_with(test, &[])
+}
+
+/// [`in_child`], the child having the extra environment variables `env`.
+pub fn in_child_with(test: &str, env: &[(&str, &str)]) -> bool {
+    if is_child(test) {
+        return true;
+    }
+    run_child_ok(test, env);
+    false
+}
+
+/// Prints a measurement as a `figure: NAME VALUE` line (for docs/RELIABILITY.md;
+/// [`run_child_ok`] echoes it from a child).
+pub fn figure(name: &str, value: impl std::fmt::Display) {
+    println!("figure: {name} {value}");
+}
+
+/// Runs `body(t)` on `threads` threads at once (`t` from 0) and joins them all.
+pub fn in_threads(threads: usize, body: impl Fn(usize) + Send + Sync + Copy + 'static) {
+    let handles: Vec<_> = (0..threads)
+        .map(|t| std::thread::spawn(move || body(t)))
+        .collect();
+    for handle in handles {
+        handle.join().unwrap();
+    }
+}
+
+/// Defines `static GATE: support::Gate` and a processor registered as `gate` that holds
+/// the dispatcher at it while it is closed (see [`Gate`]).
+#[macro_export]
+macro_rules! gate_processor {
+    () => {
+        static GATE: support::Gate = support::Gate::new();
+
+        /// Holds the dispatcher at the gate while it is closed.
+        #[ko_log::processor(name = "gate")]
+        fn gate() -> impl FnMut(&mut ko_log::Event) -> ko_log::Action + Send + 'static {
+            |_| {
+                GATE.pass();
+                ko_log::Action::Keep
+            }
+        }
+    };
+}
+
+/// The `N` of the `dropped=N` field of a warning record ko-log wrote when its queue dropped
+/// records; panics on a line without one.
+pub fn reported_drops(line: &str) -> u64 {
+    let count = line
+        .split(" dropped=")
+        .nth(1)
+        .unwrap_or_else(|| panic!("a foreign line: {line:?}"));
+    count.split(' ').next().unwrap().parse().unwrap()
+}
+
+/// Whether this process has a thread named `name` (Linux: `/proc/self/task/*/comm`; the
+/// dispatcher is `ko-log`).
+pub fn has_thread(name: &str) -> bool {
+    let tasks = std::fs::read_dir("/proc/self/task").expect("/proc/self/task");
+    tasks.flatten().any(|task| {
+        std::fs::read_to_string(task.path().join("comm")).is_ok_and(|comm| comm.trim_end() == name)
+    })
+}
+
+/// What `renderer` writes for `event`, as text (the renderer tests' reader).
+pub fn render(renderer: &dyn ko_log::render::Render, event: &ko_log::Event) -> String {
+    let mut out = Vec::new();
+    renderer.render(event, &mut out);
+    String::from_utf8(out).expect("the renderer's output is UTF-8")
+}
+
+/// `render(level)` for each level, from `Error` to `Trace`.
+pub fn per_level(mut render: impl FnMut(log::Level) -> String) -> Vec<String> {
+    use log::Level::{Debug, Error, Info, Trace, Warn};
+    [Error, Warn, Info, Debug, Trace].map(&mut render).to_vec()
+}
+
+/// The top-level keys of a JSON object, duplicates included (which `serde_json::Value`
+/// would fold into one): `let Keys(keys) = serde_json::from_str(line)?`.
+pub struct Keys(pub Vec<String>);
+
+impl<'de> serde::Deserialize<'de> for Keys {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Keys, D::Error> {
+        struct KeysVisitor;
+        impl<'de> serde::de::Visitor<'de> for KeysVisitor {
+            type Value = Keys;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Keys, A::Error> {
+                let mut keys = Vec::new();
+                while let Some((key, serde::de::IgnoredAny)) =
+                    map.next_entry::<String, serde::de::IgnoredAny>()?
+                {
+                    keys.push(key);
+                }
+                Ok(Keys(keys))
+            }
+        }
+        deserializer.deserialize_map(KeysVisitor)
+    }
+}
+
+/// What logrotate's `copytruncate` does to the live file at `path`: copies it to `to`, then
+/// truncates it behind the writer's back.
+pub fn copytruncate(path: &Path, to: &Path) {
+    std::fs::copy(path, to).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+}
+
+/// Checks that `stderr` holds 1 to 3 reports naming `what`: a failure repeated on every
+/// flush is reported, rate limited.
+pub fn assert_rate_limited(stderr: &str, what: &str) {
+    let reports = stderr.matches(what).count();
+    assert!(
+        (1..=3).contains(&reports),
+        "{reports} reports of {what}, rate limited:\n{stderr}"
+    );
 }
 
 /// The lines of a file (empty when it does not exist).
@@ -102,34 +248,68 @@ pub fn fifo_reader(path: &Path) -> std::fs::File {
         .unwrap_or_else(|e| panic!("open fifo {}: {e}", path.display()))
 }
 
-/// Creates a named pipe at `path` and a thread that opens it for reading but reads
-/// nothing until the returned sender is used (or dropped); then it reads everything and
-/// returns it once the writer closes the pipe. A handler writing there stalls as soon as
-/// the pipe (64 KiB) and its own buffer are full: a destination stalled on purpose.
-///
-/// The FIFO has a reader when this returns, so a handler can open it at once.
-pub fn stalled_fifo(
-    path: &Path,
-) -> (
-    std::sync::mpsc::Sender<()>,
-    std::thread::JoinHandle<Vec<u8>>,
-) {
-    mkfifo(path);
-    // Holds a read end from now on; its write end lets the thread's read-only open
-    // return at once. Dropped before reading, so the handler's close ends the read.
-    let keeper = fifo_reader(path);
-    let path = path.to_owned();
-    let (release, released) = std::sync::mpsc::channel::<()>();
-    let reader = std::thread::spawn(move || {
-        use std::io::Read;
-        let mut fifo = std::fs::File::open(&path).expect("open fifo for reading");
-        let _ = released.recv();
-        drop(keeper);
-        let mut all = Vec::new();
-        let _ = fifo.read_to_end(&mut all);
-        all
-    });
-    (release, reader)
+/// A named pipe with a thread that opens it for reading but reads nothing until
+/// [`StalledPipe::release`]; then it reads everything, until the writer closes the pipe. A
+/// handler writing there stalls as soon as the pipe (64 KiB) and its own buffer are full: a
+/// destination stalled on purpose.
+pub struct StalledPipe {
+    release: std::sync::mpsc::Sender<()>,
+    reader: std::thread::JoinHandle<Vec<u8>>,
+    path: PathBuf,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl StalledPipe {
+    /// Creates the pipe as `stalled.pipe` in a temp dir of its own (see [`StalledPipe::at`]).
+    pub fn new() -> StalledPipe {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let mut pipe = StalledPipe::at(&dir.path().join("stalled.pipe"));
+        pipe._dir = Some(dir);
+        pipe
+    }
+
+    /// Creates the pipe at `path`. It has a reader when this returns, so a handler can
+    /// open it at once.
+    pub fn at(path: &Path) -> StalledPipe {
+        mkfifo(path);
+        // Holds a read end from now on; its write end lets the thread's read-only open
+        // return at once. Dropped before reading, so the handler's close ends the read.
+        let keeper = fifo_reader(path);
+        let (path, read_path) = (path.to_owned(), path.to_owned());
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let reader = std::thread::spawn(move || {
+            use std::io::Read;
+            let mut fifo = std::fs::File::open(&read_path).expect("open fifo for reading");
+            let _ = released.recv();
+            drop(keeper);
+            let mut all = Vec::new();
+            let _ = fifo.read_to_end(&mut all);
+            all
+        });
+        StalledPipe {
+            release,
+            reader,
+            path,
+            _dir: None,
+        }
+    }
+
+    /// Where the pipe is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Lets the reader read.
+    pub fn release(&self) {
+        let _ = self.release.send(());
+    }
+
+    /// Everything written to the pipe, once the writer has closed it (after the guard is
+    /// dropped); releases the reader first if that is not done yet.
+    pub fn output(self) -> String {
+        self.release();
+        String::from_utf8(self.reader.join().unwrap()).expect("UTF-8 output")
+    }
 }
 
 /// Says that a test could not stage what it checks (the reason is given) and passes
@@ -144,16 +324,24 @@ pub fn skipped(reason: &str) {
 /// `mknod`; the error says why it could not (not root, no `mknod`, a container that
 /// forbids it), for the test to print as its reason to skip.
 pub fn mknod_null(path: &Path) -> Result<(), String> {
-    let output = Command::new("mknod")
-        .arg(path)
-        .args(["c", "1", "3"])
+    run_tool(
+        Command::new("mknod").arg(path).args(["c", "1", "3"]),
+        "mknod c 1 3",
+    )
+}
+
+/// Runs the system tool `command` (`what`: its words, for the error); the error says why it
+/// could not run or what it said on stderr when it failed.
+fn run_tool(command: &mut Command, what: &str) -> Result<(), String> {
+    let program = command.get_program().to_string_lossy().into_owned();
+    let output = command
         .output()
-        .map_err(|e| format!("cannot run mknod: {e}"))?;
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
     if output.status.success() {
         Ok(())
     } else {
         Err(format!(
-            "mknod c 1 3 failed: {}",
+            "{what} failed: {}",
             String::from_utf8_lossy(&output.stderr).trim()
         ))
     }
@@ -172,16 +360,8 @@ pub fn node(path: &Path) -> (u64, u64, u32, u64) {
 /// Like [`run_child`], with extra environment variables, and running the test even when it
 /// is `#[ignore]`d (so an ignored test can re-run itself as a child).
 pub fn run_child_with(test: &str, env: &[(&str, &str)]) -> Output {
-    let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe"));
-    Command::new(exe)
-        .args([
-            test,
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-            "--include-ignored",
-        ])
-        .env(CHILD_ENV, test)
+    child_command(test, &[])
+        .arg("--include-ignored")
         .envs(env.iter().copied())
         .output()
         .unwrap_or_else(|e| panic!("cannot run the child test {test}: {e}"))
@@ -261,17 +441,9 @@ impl Tmpfs {
     /// `dir`; the error says why it could not (not root, no `mount`, a container that
     /// forbids it), for the test to print as its reason to skip.
     pub fn mount(dir: &Path, size: &str) -> Result<Tmpfs, String> {
-        let output = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(dir)
-            .output()
-            .map_err(|e| format!("cannot run mount: {e}"))?;
-        if !output.status.success() {
-            return Err(format!(
-                "mount -t tmpfs failed: {}",
-                String::from_utf8_lossy(&output.stderr).trim()
-            ));
-        }
+        let mut mount = Command::new("mount");
+        mount.args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"]);
+        run_tool(mount.arg(dir), "mount -t tmpfs")?;
         Ok(Tmpfs {
             dir: dir.to_owned(),
         })
@@ -280,6 +452,12 @@ impl Tmpfs {
     /// The mount point.
     pub fn path(&self) -> &Path {
         &self.dir
+    }
+}
+
+impl Default for StalledPipe {
+    fn default() -> Self {
+        StalledPipe::new()
     }
 }
 
@@ -293,19 +471,10 @@ impl Drop for Tmpfs {
 /// why it could not (no `chattr`, a file system without attributes, not root). These
 /// attributes refuse writes and renames even to root, unlike permission bits.
 pub fn chattr(flag: &str, path: &Path) -> Result<(), String> {
-    let output = Command::new("chattr")
-        .arg(flag)
-        .arg(path)
-        .output()
-        .map_err(|e| format!("cannot run chattr: {e}"))?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "chattr {flag} failed: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        ))
-    }
+    run_tool(
+        Command::new("chattr").arg(flag).arg(path),
+        &format!("chattr {flag}"),
+    )
 }
 
 /// A gate a test closes to hold the dispatcher on purpose: a processor calls
@@ -419,7 +588,13 @@ pub fn init_refusal(text: &str) -> (String, String, usize, usize) {
         Err(error) => error,
     };
     assert_eq!(error.code(), "CONFIGURATION::Config::VALIDATION::ERROR");
-    let ko_log::Error::Config(config) = &error else {
+    located(&error)
+}
+
+/// A located config error's (message, key path, line, column); panics when `error` is not
+/// a config error or has no location.
+pub fn located(error: &ko_log::Error) -> (String, String, usize, usize) {
+    let ko_log::Error::Config(config) = error else {
         panic!("expected a config error, got {error:?}");
     };
     let location = config.location().expect("a location");
@@ -445,16 +620,60 @@ pub fn json_lines_with(path: &Path, text: &str) -> Vec<serde_json::Value> {
 /// Waits for the `unreachable` status record about `destination` in the JSON log at
 /// `path`, checks the fields every network handler gives it, and returns it.
 pub fn unreachable_status(path: &Path, destination: &str) -> serde_json::Value {
-    let mut gone = Vec::new();
-    wait_until("the unreachable record in the file", || {
-        gone = json_lines_with(path, "is unreachable");
-        !gone.is_empty()
-    });
-    let record = gone.swap_remove(0);
-    assert_eq!(record["level"], "WARN");
-    assert_eq!(record["target"], "ko_log");
-    assert_eq!(record["destination"], destination);
+    let record = status_record(path, "is unreachable", "WARN", destination);
     assert!(record["error"].as_str().is_some_and(|e| !e.is_empty()));
     assert!(record["sender"].is_u64(), "{record}");
     record
+}
+
+/// Waits for the `back` status record about `destination` in the JSON log at `path` (the
+/// one that follows `gone`, the `unreachable` one: same sender), checks the fields every
+/// network handler gives it, `dropped` included, and returns it.
+pub fn back_status(
+    path: &Path,
+    destination: &str,
+    dropped: u64,
+    gone: &serde_json::Value,
+) -> serde_json::Value {
+    let record = status_record(path, "is back after", "INFO", destination);
+    assert_eq!(record["dropped"], dropped);
+    assert!(record["down_ms"].is_u64(), "{record}");
+    assert_eq!(record["sender"], gone["sender"]);
+    record
+}
+
+/// Flushes `backend` until its handler `name` has counted a retry (a connection attempt
+/// after a failed one): the destination was found down. `what` names the wait.
+pub fn wait_for_retry(backend: &ko_log::Backend, name: &str, what: &str) {
+    wait_until(what, || {
+        log::Log::flush(backend);
+        backend.stats().handler(name).expect("the handler").retries >= 1
+    });
+}
+
+/// Waits for the first status record whose message contains `text` in the JSON log at
+/// `path`, checks it is ko-log's, at `level`, about `destination`, and returns it.
+fn status_record(path: &Path, text: &str, level: &str, destination: &str) -> serde_json::Value {
+    let mut found = Vec::new();
+    wait_until(&format!("the `{text}` record in the file"), || {
+        found = json_lines_with(path, text);
+        !found.is_empty()
+    });
+    let record = found.swap_remove(0);
+    assert_eq!(record["level"], level);
+    assert_eq!(record["target"], "ko_log");
+    assert_eq!(record["destination"], destination);
+    record
+}
+
+/// Flushes `backend` and checks that its handler `name` sent `sent` records over its first
+/// connection: none dropped, and no reconnection (a first connection is none).
+pub fn assert_sent_on_first_connection(backend: &ko_log::Backend, name: &str, sent: u64) {
+    log::Log::flush(backend);
+    let stats = backend.stats().handler(name).expect("the handler");
+    assert_eq!(
+        (stats.sent, stats.dropped, stats.reconnects),
+        (sent, 0, 0),
+        "{stats:?}"
+    );
 }
