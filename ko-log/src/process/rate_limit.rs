@@ -61,10 +61,14 @@ impl Rate {
         // A bare unit is one of it: "s" is "1s".
         let period = if period.starts_with(|c: char| c.is_ascii_digit()) {
             ko_log_config::units::parse_duration(period)
+                .map_err(|error| format!("invalid rate `{text}`: {error}"))?
         } else {
-            ko_log_config::units::parse_duration(&format!("1{period}"))
-        }
-        .map_err(|error| format!("invalid rate `{text}`: {error}"))?;
+            ko_log_config::units::parse_duration(&format!("1{period}")).map_err(|_| {
+                format!(
+                    "invalid rate `{text}`: unknown period `{period}`, expected a unit (ms, s, min, h, d) or a duration like 10s"
+                )
+            })?
+        };
         if count == 0 {
             return Err(format!(
                 "invalid rate `{text}`: the count must be at least 1"
@@ -81,8 +85,18 @@ impl Rate {
 
 impl<'de> serde::Deserialize<'de> for Rate {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Rate, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        Rate::parse(&text).map_err(serde::de::Error::custom)
+        // A visitor, so that an error is located at the value itself.
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = Rate;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a rate like \"100/s\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Rate, E> {
+                Rate::parse(text).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_str(Visit)
     }
 }
 
