@@ -471,7 +471,12 @@ mod tests {
             .unwrap_err()
             .starts_with("invalid rate `100`: expected COUNT/PERIOD"));
         assert!(rate("x/s").is_err());
-        assert!(rate("1/parsec").unwrap_err().contains("unknown unit"));
+        assert!(rate("1/parsec")
+            .unwrap_err()
+            .contains("unknown period `parsec`"));
+        assert!(rate("1/10parsec")
+            .unwrap_err()
+            .contains("unknown unit `parsec`"));
     }
 
     /// 2 per second, bursts of 3: three pass at once, the fourth is suppressed, one more
