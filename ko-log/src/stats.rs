@@ -61,7 +61,8 @@ impl Stats {
 #[non_exhaustive]
 pub struct HandlerStats {
     /// Records the dispatcher handed to this handler (after its level floor and
-    /// processors) that it accepted.
+    /// processors) that it accepted, with the `deferred` ones and the records its
+    /// processors add (a `rate_limit` summary).
     pub written: u64,
     /// Failed operations of this handler (write, flush, rotate, reopen), panics of it and
     /// of its renderer and processors included.
