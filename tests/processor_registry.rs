@@ -147,7 +147,7 @@ fn an_unknown_name_lists_the_builtin_and_registered_names() {
          = key: handlers.h.processors[0].type\n  \
          = help: expected `add_callsite`, `add_context_defaults`, `add_request_id`, \
          `dict_tracebacks`, `drop_below_warn`, `filter_by_level`, `filter_keys`, \
-         `filter_markup`, `redact`, `shout` or `twice`"
+         `filter_markup`, `rate_limit`, `redact`, `shout` or `twice`"
     );
 }
 

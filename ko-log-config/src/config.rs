@@ -237,6 +237,11 @@ impl Config {
                     return;
                 }
             }
+            if let Some(violation) = on_error_rule(handler, &path) {
+                if report(violation).is_break() {
+                    return;
+                }
+            }
             if let RendererConfig::Json(json) = &handler.renderer {
                 if json.fields_key.is_empty() {
                     let violation = Violation::at(
@@ -257,6 +262,34 @@ impl Config {
                 }
             }
         }
+    }
+}
+
+/// The rules on a handler's `on_error`: it keeps at least one record, and only records
+/// the handler's own `level` skips (so that level must be set, and above its own).
+fn on_error_rule(handler: &crate::HandlerConfig, path: &KeyPath) -> Option<Violation> {
+    let on_error = handler.on_error?;
+    let at = path.key("on_error");
+    if on_error.keep == 0 {
+        return Some(Violation::at(
+            at.key("keep"),
+            "`keep` must be at least 1 (leave `on_error` out to keep nothing)",
+        ));
+    }
+    match handler.level {
+        None => Some(Violation::at(
+            at,
+            "`on_error` keeps the records this handler's `level` skips, and it has none: set `level` (for example \"info\")",
+        )),
+        Some(level) if on_error.level <= level => Some(Violation::at(
+            at.key("level"),
+            &format!(
+                "`on_error.level` ({}) must be below the handler's `level` ({}): it keeps records the handler skips",
+                on_error.level.as_str().to_lowercase(),
+                level.as_str().to_lowercase()
+            ),
+        )),
+        Some(_) => None,
     }
 }
 

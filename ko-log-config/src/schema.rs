@@ -48,7 +48,7 @@ pub struct Component {
     /// Shown by editors: where it comes from, what it does.
     pub description: String,
     /// The JSON Schema of its params (the table's keys beside `type`, and for a handler
-    /// beside `renderer`, `processors` and `level`), as [`table`] makes one; `None` when
+    /// beside `renderer`, `processors`, `level` and `on_error`), as [`table`] makes one; `None` when
     /// unknown, so that any key is accepted.
     pub params: Option<Value>,
 }
@@ -350,6 +350,19 @@ fn branch(name: &str, description: &str, params: Option<&Value>, handler: bool) 
         properties.insert(
             "level".to_owned(),
             json!({"anyOf": [describe(level(), "Records below this level are skipped by this handler only."), {"type": "null"}]}),
+        );
+        properties.insert(
+            "on_error".to_owned(),
+            describe(
+                table(
+                    &[
+                        ("keep", describe(with(integer(), json!({"minimum": 1})), "Records kept at most per thread or task scope.")),
+                        ("level", describe(level(), "The lowest level kept (default \"debug\"); below the handler's level.")),
+                    ],
+                    &["keep"],
+                ),
+                "Keep the records this handler's level skips, down to on_error.level, and write them just before the next error of the same thread or task scope (deferred = true).",
+            ),
         );
     }
     let mut required = vec![Value::from("type")];
@@ -760,7 +773,14 @@ mod tests {
         }]);
         assert_eq!(
             keys_of(&schema, "/$defs/handler/oneOf", "audit"),
-            ["level", "path", "processors", "renderer", "type"]
+            [
+                "level",
+                "on_error",
+                "path",
+                "processors",
+                "renderer",
+                "type"
+            ]
         );
         let branch = &schema["$defs"]["handler"]["oneOf"][4];
         assert_eq!(branch["required"], json!(["type", "path"]));

@@ -64,6 +64,7 @@ fn expected() -> Config {
         }),
         processors: Vec::new(),
         level: Some(LevelFilter::Trace),
+        on_error: None,
         origin: Default::default(),
     };
     let file = HandlerConfig {
@@ -117,6 +118,7 @@ fn expected() -> Config {
             },
         ],
         level: None,
+        on_error: None,
         origin: Default::default(),
     };
     let db_file = HandlerConfig {
@@ -134,6 +136,7 @@ fn expected() -> Config {
         }),
         processors: Vec::new(),
         level: None,
+        on_error: None,
         origin: Default::default(),
     };
     let null = HandlerConfig {
@@ -141,6 +144,7 @@ fn expected() -> Config {
         renderer: RendererConfig::default(),
         processors: Vec::new(),
         level: None,
+        on_error: None,
         origin: Default::default(),
     };
     let root = LoggerConfig {

@@ -40,6 +40,7 @@ fn config(loggers: &[(&str, LevelFilter)]) -> Config {
         renderer: RendererConfig::Plain(PlainConfig::default()),
         processors: Vec::new(),
         level: None,
+        on_error: None,
         origin: Default::default(),
     };
     let mut map = BTreeMap::new();

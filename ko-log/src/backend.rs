@@ -414,6 +414,7 @@ pub(crate) fn instance_pipeline(
         handler: instance.handler,
         counters: Arc::default(),
         handle: 0,
+        keep: config.on_error.map(crate::dispatch::keep::Keep::new),
     })
 }
 
@@ -501,6 +502,7 @@ pub(crate) fn build_pipeline(
         handler,
         counters: Arc::default(),
         handle: handle.id(),
+        keep: config.on_error.map(crate::dispatch::keep::Keep::new),
     })
 }
 

@@ -112,6 +112,11 @@ impl Captured {
         level_of(self.level)
     }
 
+    /// ko-log's number for the thread that logged it (0: unknown).
+    pub fn thread(&self) -> u64 {
+        self.thread
+    }
+
     /// Whether the key-values are kept inline (nothing allocated for them).
     #[cfg(test)]
     pub fn fields_inline(&self) -> bool {
@@ -611,6 +616,14 @@ impl fmt::Write for Text {
 fn registry() -> &'static Mutex<HashMap<u64, Arc<str>>> {
     static REGISTRY: OnceLock<Mutex<HashMap<u64, Arc<str>>>> = OnceLock::new();
     REGISTRY.get_or_init(Default::default)
+}
+
+/// Whether the thread ko-log numbered `key` is still running (a thread is registered
+/// from its first record until it exits).
+pub(crate) fn thread_running(key: u64) -> bool {
+    registry()
+        .lock()
+        .map_or(true, |names| names.contains_key(&key))
 }
 
 /// The current thread's number, registering its name on first use.

@@ -28,11 +28,26 @@ use crate::event::{Str, Value};
 pub(crate) struct Frame {
     pub fields: Vec<(Str, Value)>,
     pub sinks: Vec<u64>,
+    /// The innermost task scope ([`with_context`]) this frame is in, if any: a handler's
+    /// `on_error` keeps records per task scope, else per thread.
+    pub task: Option<Arc<TaskScope>>,
 }
 
+/// The identity of one task scope (one [`with_context`] future): its records share it
+/// on whichever thread they are logged, and it lives as long as the scope or a record of
+/// it does (the dispatcher holds it weakly to know when it ended).
+#[derive(Debug, Default)]
+pub(crate) struct TaskScope;
+
 impl Frame {
-    /// `fields` over `parent`: new fields first, then the parent's not overridden.
-    fn child(parent: Option<&Frame>, fields: Vec<(Str, Value)>, sink: Option<u64>) -> Frame {
+    /// `fields` over `parent`: new fields first, then the parent's not overridden. The
+    /// frame is in `task`, or else in the parent's task scope.
+    fn child(
+        parent: Option<&Frame>,
+        fields: Vec<(Str, Value)>,
+        sink: Option<u64>,
+        task: Option<Arc<TaskScope>>,
+    ) -> Frame {
         let mut merged: Vec<(Str, Value)> = Vec::with_capacity(fields.len());
         for (key, value) in fields {
             match merged.iter_mut().find(|(k, _)| *k == key) {
@@ -53,6 +68,7 @@ impl Frame {
         Frame {
             fields: merged,
             sinks,
+            task: task.or_else(|| parent.and_then(|parent| parent.task.clone())),
         }
     }
 }
@@ -84,7 +100,7 @@ fn replace(frame: Option<Arc<Frame>>) -> Option<Arc<Frame>> {
 /// Pushes a scope with `fields` (and optionally a test sink) onto the current thread.
 pub(crate) fn enter(fields: Vec<(Str, Value)>, sink: Option<u64>) -> ContextGuard {
     let parent = current();
-    let frame = Frame::child(parent.as_deref(), fields, sink);
+    let frame = Frame::child(parent.as_deref(), fields, sink, None);
     ContextGuard {
         prev: replace(Some(Arc::new(frame))),
         _not_send: PhantomData,
@@ -158,7 +174,12 @@ pub(crate) fn scoped<F: Future>(
 ) -> WithContext<F> {
     let parent = current();
     WithContext {
-        frame: Arc::new(Frame::child(parent.as_deref(), fields, sink)),
+        frame: Arc::new(Frame::child(
+            parent.as_deref(),
+            fields,
+            sink,
+            Some(Arc::default()),
+        )),
         future: Some(Box::pin(future)),
     }
 }

@@ -61,7 +61,8 @@ impl Stats {
 #[non_exhaustive]
 pub struct HandlerStats {
     /// Records the dispatcher handed to this handler (after its level floor and
-    /// processors) that it accepted.
+    /// processors) that it accepted, with the `deferred` ones and the records its
+    /// processors add (a `rate_limit` summary).
     pub written: u64,
     /// Failed operations of this handler (write, flush, rotate, reopen), panics of it and
     /// of its renderer and processors included.
@@ -77,6 +78,18 @@ pub struct HandlerStats {
     pub retries: u64,
     /// Times a network handler connected to its destination again after losing it.
     pub reconnects: u64,
+    /// Records a processor of this handler suppressed (a `rate_limit` over its limit):
+    /// not written, each reported once, as the `suppressed` count of the key's next
+    /// record or of its window's summary record.
+    pub suppressed: u64,
+    /// Records below the handler's `level` kept for `on_error` (each is later
+    /// `deferred` or `discarded`, or still kept).
+    pub kept: u64,
+    /// Kept records written before an error record claimed them (`deferred = true`).
+    pub deferred: u64,
+    /// Kept records no error claimed: pushed out of a full ring, or their thread or task
+    /// scope ended, or the handler closed.
+    pub discarded: u64,
 }
 
 /// The live figures of one handler.
@@ -84,6 +97,10 @@ pub struct HandlerStats {
 pub(crate) struct HandlerCounters {
     pub written: AtomicU64,
     pub errors: AtomicU64,
+    pub suppressed: AtomicU64,
+    pub kept: AtomicU64,
+    pub deferred: AtomicU64,
+    pub discarded: AtomicU64,
     /// The handler's own counts, copied at each flush.
     pub own: std::sync::Mutex<HandlerStats>,
 }
@@ -94,6 +111,10 @@ impl HandlerCounters {
         HandlerStats {
             written: self.written.load(Ordering::Acquire),
             errors: self.errors.load(Ordering::Acquire),
+            suppressed: self.suppressed.load(Ordering::Acquire),
+            kept: self.kept.load(Ordering::Acquire),
+            deferred: self.deferred.load(Ordering::Acquire),
+            discarded: self.discarded.load(Ordering::Acquire),
             ..own
         }
     }

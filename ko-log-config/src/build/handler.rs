@@ -8,14 +8,16 @@ use super::values::{
 };
 use super::{process, render, Cx};
 use crate::handler::BUILTIN;
+use log::LevelFilter;
+
 use crate::handler::{
-    FileConfig, OpenMode, RotatingFileConfig, Stream, StreamConfig, DEFAULT_REOPEN_CHECK,
+    FileConfig, OnError, OpenMode, RotatingFileConfig, Stream, StreamConfig, DEFAULT_REOPEN_CHECK,
 };
 use crate::node::{KeyPath, Node, Origin, Params};
 use crate::{ConfigError, HandlerConfig, HandlerKind};
 
 /// Keys every handler takes, read here rather than by the type's raw struct.
-const COMMON: &[&str] = &["type", "renderer", "processors", "level"];
+const COMMON: &[&str] = &["type", "renderer", "processors", "level", "on_error"];
 
 /// Default `file_mode`.
 const DEFAULT_FILE_MODE: u32 = 0o640;
@@ -59,6 +61,16 @@ struct RawStream {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, expecting = "a handler table")]
 struct RawNull {}
+
+#[derive(Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a table like { keep = 200, level = \"debug\" }"
+)]
+struct RawOnError {
+    keep: Count,
+    level: Option<Level>,
+}
 
 fn file_config(
     path: NonEmpty,
@@ -106,6 +118,19 @@ pub(super) fn handler(cx: &Cx, node: &Node, path: &KeyPath) -> Result<HandlerCon
         Some(list) => process::processors(cx, list, &path.key("processors"))?,
         None => Vec::new(),
     };
+    let on_error = match node.get("on_error") {
+        Some(on_error) => cx.recover(
+            cx.de::<Option<RawOnError>>(on_error, &path.key("on_error"), &[])
+                .map(|raw| {
+                    raw.map(|raw| OnError {
+                        keep: raw.keep.0,
+                        level: raw.level.map_or(LevelFilter::Debug, |l| l.0),
+                    })
+                }),
+            || None,
+        )?,
+        None => None,
+    };
     let origin = Origin::new(Params::new(
         name,
         node.clone(),
@@ -119,6 +144,7 @@ pub(super) fn handler(cx: &Cx, node: &Node, path: &KeyPath) -> Result<HandlerCon
         renderer,
         processors,
         level,
+        on_error,
         origin,
     })
 }

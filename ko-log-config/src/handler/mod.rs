@@ -34,6 +34,8 @@ pub struct HandlerConfig {
     pub processors: Vec<ProcessorConfig>,
     /// Records below this level are skipped by this handler only (key `level`).
     pub level: Option<LevelFilter>,
+    /// Keep records below `level` until an error needs them (key `on_error`).
+    pub on_error: Option<OnError>,
     /// Where the table was written (set by the loader), so the runtime locates a problem
     /// it meets later, such as a file it cannot open, without reading the file again.
     pub origin: Origin,
@@ -47,9 +49,22 @@ impl HandlerConfig {
             renderer: RendererConfig::default(),
             processors: Vec::new(),
             level: None,
+            on_error: None,
             origin: Origin::default(),
         }
     }
+}
+
+/// `on_error = { keep = 200, level = "debug" }`: the records a handler skips for its
+/// `level` but that are at or above `level` here are kept, up to `keep` per thread or
+/// task scope, and written just before the next error record of that thread or scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OnError {
+    /// Records kept at most per thread or task scope; older ones are discarded (key
+    /// `keep`, at least 1).
+    pub keep: usize,
+    /// The lowest level kept (key `level`, default `debug`); below the handler's own.
+    pub level: LevelFilter,
 }
 
 /// The destination of a handler, by `type`.
@@ -70,7 +85,8 @@ pub enum HandlerKind {
     Custom {
         /// The `type` as written.
         name: String,
-        /// The table's other keys (all but `type`, `renderer`, `processors`, `level`),
+        /// The table's other keys (all but `type`, `renderer`, `processors`, `level`,
+        /// `on_error`),
         /// with their locations.
         params: Params,
     },

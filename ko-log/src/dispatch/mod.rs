@@ -3,6 +3,7 @@
 //! - [`queue`]: the sending side, applying the backpressure policy.
 //! - [`worker`]: the dispatcher thread: batches, processors, renderers, handlers, flushes.
 //! - [`guard`]: the [`Guard`] that drains and joins at shutdown.
+//! - [`keep`]: a handler's `on_error` rings of records kept until an error needs them.
 //!
 //! Records travel as [`Msg::Record`] on one bounded lane per producer thread
 //! ([`queue::Lanes`]); flush requests, retirements and wake-ups on one unbounded control
@@ -12,6 +13,7 @@
 //! first.
 
 pub(crate) mod guard;
+pub(crate) mod keep;
 pub(crate) mod queue;
 pub(crate) mod worker;
 

@@ -9,11 +9,13 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
+use ko_log_config::handler::OnError;
 use ko_log_config::QueueConfig;
 use log::Level;
 
+use super::keep::Keep;
 use super::queue::Consumer;
 use super::{Msg, Routed, Shared, ON_DISPATCHER};
 use crate::capture::{Spares, ThreadNames};
@@ -66,6 +68,8 @@ pub(crate) struct Pipeline {
     /// The id of the handler's [`crate::handler::Handle`] (0: it has none): its status
     /// records go to every handler but this one.
     pub handle: u64,
+    /// Its `on_error` rings, when it has `on_error`.
+    pub keep: Option<Keep>,
 }
 
 /// A generation of the config a reload made, for the dispatcher to take up.
@@ -78,12 +82,13 @@ pub(crate) struct Generation {
     pub updated: Vec<(usize, Update)>,
 }
 
-/// A kept handler's new renderer and processors (its params did not change, so the
-/// handler itself is not reopened).
+/// A kept handler's new renderer, processors and `on_error` (its params did not
+/// change, so the handler itself is not reopened).
 #[derive(Debug)]
 pub(crate) struct Update {
     pub renderer: Box<dyn Render>,
     pub processors: Processors,
+    pub on_error: Option<OnError>,
 }
 
 /// Everything the dispatcher thread owns.
@@ -173,6 +178,7 @@ impl Worker {
             self.report_drops(&mut state, drained);
             report_format_panics(&mut state);
             report::tick();
+            self.tick_processors(&mut state, false);
             // Status records wait for no flush: a queue that never runs dry has them too.
             self.write_statuses();
             if drained && state.dirty {
@@ -223,6 +229,11 @@ impl Worker {
         let mut wake_at = Instant::now() + SLEEP_AT_MOST;
         if let Some(due) = report::next_due() {
             wake_at = wake_at.min(due);
+        }
+        // And when a processor has records of its own due (a rate limit's window ends).
+        if let Some(due) = self.processors_due() {
+            let wait = due.duration_since(SystemTime::now()).unwrap_or_default();
+            wake_at = wake_at.min(Instant::now() + wait);
         }
         let woken = self.control.recv_deadline(wake_at);
         self.shared.sleeping.store(false, Ordering::SeqCst);
@@ -370,6 +381,12 @@ impl Worker {
             }
         }
         let abandoned = state.abandoned;
+        self.tick_processors(state, true);
+        for pipeline in self.pipelines.iter_mut().flatten() {
+            if let Some(keep) = &mut pipeline.keep {
+                keep.close(&pipeline.counters);
+            }
+        }
         self.report_drops(state, true);
         // From here on network handlers keep within the guard's deadline (less a margin
         // for joining): in the last flush, and when they are dropped as this thread ends
@@ -442,9 +459,11 @@ impl Worker {
                     .fetch_add(1, Ordering::Relaxed);
             }
             Msg::Record(routed, captured, scope) => {
+                let thread = captured.thread();
                 let mut event =
                     captured.take_event(&mut state.threads, &mut state.timeline, &mut state.spare);
-                self.dispatch(*routed, &mut event, scope.as_deref(), &mut state.buf);
+                let origin = (scope.as_deref(), thread);
+                self.dispatch(*routed, &mut event, origin, &mut state.buf);
                 state.spare.recycle(&mut event);
                 self.shared.counters.written.fetch_add(1, Ordering::Release);
             }
@@ -484,8 +503,22 @@ impl Worker {
             }
             for (slot, update) in generation.updated {
                 if let Some(Some(pipeline)) = self.pipelines.get_mut(slot) {
+                    // The processors replaced say what they still hold first.
+                    let errors = pipeline.tick(SystemTime::now(), true, &mut Vec::new());
+                    self.shared
+                        .counters
+                        .handler_errors
+                        .fetch_add(errors, Ordering::Relaxed);
                     pipeline.renderer = update.renderer;
                     pipeline.processors = update.processors;
+                    // A changed `on_error` starts afresh.
+                    let on_error = pipeline.keep.as_ref().map(Keep::config);
+                    if on_error != update.on_error {
+                        if let Some(keep) = &mut pipeline.keep {
+                            keep.close(&pipeline.counters);
+                        }
+                        pipeline.keep = update.on_error.map(Keep::new);
+                    }
                 }
             }
             self.generations.push(generation.routes);
@@ -514,6 +547,16 @@ impl Worker {
                 && gone.uses(slot)
                 && !self.generations.iter().any(|routes| routes.uses(slot))
             {
+                if let Some(pipeline) = pipeline.as_mut() {
+                    if let Some(keep) = &mut pipeline.keep {
+                        keep.close(&pipeline.counters);
+                    }
+                    let errors = pipeline.tick(SystemTime::now(), true, &mut Vec::new());
+                    self.shared
+                        .counters
+                        .handler_errors
+                        .fetch_add(errors, Ordering::Relaxed);
+                }
                 retired.extend(pipeline.take());
             }
         }
@@ -530,7 +573,7 @@ impl Worker {
         &mut self,
         routed: Routed,
         event: &mut Event,
-        scope: Option<&Frame>,
+        (scope, thread): (Option<&Frame>, u64),
         buf: &mut Vec<u8>,
     ) {
         let Some(at) = self.generation(routed.generation) else {
@@ -548,7 +591,32 @@ impl Worker {
             ..
         } = self;
         if let Some(route) = generations[at].get(routed.route as usize) {
-            deliver(route, pipelines, shared, event, scope, buf);
+            deliver(route, pipelines, shared, event, (scope, thread), buf);
+        }
+    }
+
+    /// The earliest time a processor has records of its own to add.
+    fn processors_due(&self) -> Option<SystemTime> {
+        self.pipelines
+            .iter()
+            .flatten()
+            .filter_map(Pipeline::due)
+            .min()
+    }
+
+    /// Writes the records processors add on their own that are due (all they hold when
+    /// `closing`: at shutdown).
+    fn tick_processors(&mut self, state: &mut State, closing: bool) {
+        let now = SystemTime::now();
+        for pipeline in self.pipelines.iter_mut().flatten() {
+            if closing || pipeline.due().is_some_and(|due| due <= now) {
+                let errors = pipeline.tick(now, closing, &mut state.buf);
+                self.shared
+                    .counters
+                    .handler_errors
+                    .fetch_add(errors, Ordering::Relaxed);
+                state.dirty = true;
+            }
         }
     }
 
@@ -592,7 +660,7 @@ impl Worker {
                 .iter()
                 .position(|p| p.as_ref().is_some_and(|p| p.handle == from));
             let taken = own.and_then(|slot| self.pipelines[slot].take());
-            self.dispatch(routed, &mut event, None, &mut buf);
+            self.dispatch(routed, &mut event, (None, 0), &mut buf);
             if let (Some(slot), Some(pipeline)) = (own, taken) {
                 self.pipelines[slot] = Some(pipeline);
             }
@@ -648,19 +716,21 @@ impl Worker {
                 generation: routes.generation(),
                 route: routes.lookup("ko_log") as u32,
             };
-            self.dispatch(routed, &mut event, None, &mut state.buf);
+            self.dispatch(routed, &mut event, (None, 0), &mut state.buf);
         }
     }
 }
 
-/// Delivers `event` to the test sinks in `scope` and to every handler of `route` whose
-/// level it passes, counting what each handler wrote and what failed.
+/// Delivers `event`, logged on `thread` (0: unknown) in `scope`, to the test sinks in
+/// `scope` and to every handler of `route` whose level it passes (a handler whose level
+/// it does not pass keeps it for `on_error` if it has that), counting what each handler
+/// wrote and what failed.
 fn deliver(
     route: &Route,
     pipelines: &mut [Option<Pipeline>],
     shared: &Shared,
     event: &mut Event,
-    scope: Option<&Frame>,
+    (scope, thread): (Option<&Frame>, u64),
     buf: &mut Vec<u8>,
 ) {
     if let Some(scope) = scope {
@@ -675,15 +745,40 @@ fn deliver(
     // The last handler to receive the event runs its processors on the event itself
     // (nobody sees it after); one before it gets a copy, so that no handler's
     // processors change what another receives.
+    // (A handler that keeps the event for `on_error` sees it too.)
     let last = route.handlers.iter().rposition(|&(slot, level)| {
-        event.level <= level && matches!(pipelines.get(slot), Some(Some(_)))
+        matches!(pipelines.get(slot), Some(Some(p))
+            if event.level <= level || p.keep.as_ref().is_some_and(|k| k.admits(event.level)))
     });
     for (index, &(slot, level)) in route.handlers.iter().enumerate() {
         let Some(Some(pipeline)) = pipelines.get_mut(slot) else {
             continue;
         };
         if event.level > level {
+            if let Some(keep) = &mut pipeline.keep {
+                keep.offer(event, scope, thread, &pipeline.counters);
+            }
             continue;
+        }
+        // An error writes what its thread or task scope kept first.
+        if event.level == Level::Error {
+            if let Some(keep) = &mut pipeline.keep {
+                let claimed = keep.claim(scope, thread, &pipeline.counters);
+                let errors: u64 = claimed
+                    .into_iter()
+                    .map(|mut kept| pipeline.write_kept(&mut kept, buf))
+                    .sum();
+                if errors > 0 {
+                    shared
+                        .counters
+                        .handler_errors
+                        .fetch_add(errors, Ordering::Relaxed);
+                    pipeline
+                        .counters
+                        .errors
+                        .fetch_add(errors, Ordering::Relaxed);
+                }
+            }
         }
         // What the handler receives, after its processors: test sinks attached to the
         // handler see exactly that.
@@ -725,13 +820,37 @@ fn deliver(
 }
 
 impl Pipeline {
+    /// Writes one record claimed from the `on_error` rings (through the processors);
+    /// returns the number of errors.
+    fn write_kept(&mut self, event: &mut Event, buf: &mut Vec<u8>) -> u64 {
+        let (keep, mut errors) = self.process(event);
+        if keep {
+            testing::deliver_to_handler(&self.name, event);
+            let failed = self.write(event, buf);
+            if failed == 0 {
+                self.counters.written.fetch_add(1, Ordering::Relaxed);
+            }
+            errors += failed;
+        }
+        errors
+    }
+
     /// Runs the processors; `(keep, errors)`. A panicking processor is reported and skipped.
     fn process(&mut self, event: &mut Event) -> (bool, u64) {
+        self.process_from(0, event)
+    }
+
+    /// Runs the processors from the `start`th on, as [`Pipeline::process`] does.
+    fn process_from(&mut self, start: usize, event: &mut Event) -> (bool, u64) {
         let mut errors = 0;
-        for (name, processor) in &mut self.processors {
+        for (name, processor) in self.processors.iter_mut().skip(start) {
             match panic::catch(|| processor.process(event)) {
                 Ok(crate::Action::Keep) => {}
                 Ok(crate::Action::Drop) => return (false, errors),
+                Ok(crate::Action::Suppress) => {
+                    self.counters.suppressed.fetch_add(1, Ordering::Relaxed);
+                    return (false, errors);
+                }
                 Err(payload) => {
                     errors += 1;
                     let error = Error::ProcessorPanic {
@@ -743,6 +862,50 @@ impl Pipeline {
             }
         }
         (true, errors)
+    }
+
+    /// The earliest time a processor of this handler has records of its own to add
+    /// ([`Process::due`]).
+    fn due(&self) -> Option<SystemTime> {
+        self.processors.iter().filter_map(|(_, p)| p.due()).min()
+    }
+
+    /// Writes the records the processors add on their own ([`Process::tick`]): those due
+    /// by `now`, or, `closing`, all they hold. Each goes through the processors after
+    /// the one that made it. Returns the number of errors.
+    fn tick(&mut self, now: SystemTime, closing: bool, buf: &mut Vec<u8>) -> u64 {
+        let mut errors = 0;
+        let mut out = Vec::new();
+        for at in 0..self.processors.len() {
+            let (name, processor) = &mut self.processors[at];
+            if !closing && processor.due().is_none_or(|due| due > now) {
+                continue;
+            }
+            if let Err(payload) = panic::catch(|| processor.tick(now, closing, &mut out)) {
+                errors += 1;
+                let error = Error::ProcessorPanic {
+                    name: name.clone(),
+                    message: panic_message(payload.as_ref()),
+                };
+                report::error(&format!("handler `{}`", self.name), &error);
+            }
+            for mut event in out.drain(..) {
+                let (keep, failed) = self.process_from(at + 1, &mut event);
+                errors += failed;
+                if keep {
+                    testing::deliver_to_handler(&self.name, &event);
+                    let failed = self.write(&event, buf);
+                    errors += failed;
+                    if failed == 0 {
+                        self.counters.written.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        }
+        if errors > 0 {
+            self.counters.errors.fetch_add(errors, Ordering::Relaxed);
+        }
+        errors
     }
 
     /// Renders (unless the handler is structured) and writes one record; returns the

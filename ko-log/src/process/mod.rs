@@ -13,11 +13,20 @@
 //! | `filter_keys` | [`FilterKeys`] | removes fields |
 //! | `filter_markup` | [`FilterMarkup`] | strips `[bold]`-style tags from the message |
 //! | `redact` | [`Redact`] | masks the values of sensitive keys |
+//! | `rate_limit` | [`RateLimit`] | suppresses a key's records over its rate, counting them |
 //!
 //! Any other `type` names a custom processor, resolved through the registry of
-//! components (`#[ko_log::processor]`).
+//! components (`#[ko_log::processor]`). `rate_limit` is one too: it has no typed config
+//! and registers itself as a user's processor does.
+//!
+//! A processor may have something to say on its own, without a record to act on (a rate
+//! limiter's summary at the end of a window): it tells the dispatcher when through
+//! [`Process::due`], and the dispatcher, awake at that time even when no record comes,
+//! calls [`Process::tick`], whose records it runs through the processors after this
+//! one and writes to the handler.
 
 use std::fmt;
+use std::time::SystemTime;
 
 use ko_log_config::ProcessorConfig;
 
@@ -28,6 +37,7 @@ mod context_defaults;
 mod keys;
 mod level;
 mod markup;
+mod rate_limit;
 mod redact;
 mod tracebacks;
 
@@ -36,6 +46,7 @@ pub use self::context_defaults::AddContextDefaults;
 pub use self::keys::FilterKeys;
 pub use self::level::FilterByLevel;
 pub use self::markup::FilterMarkup;
+pub use self::rate_limit::RateLimit;
 pub use self::redact::Redact;
 pub use self::tracebacks::DictTracebacks;
 
@@ -47,12 +58,31 @@ pub enum Action {
     Keep,
     /// Skip this record for this handler.
     Drop,
+    /// Skip this record for this handler, counted in the handler's
+    /// [`crate::HandlerStats::suppressed`] (a limit it was over, which the processor
+    /// reports itself later: see [`RateLimit`]).
+    Suppress,
 }
 
 /// A step of a handler's pipeline.
 pub trait Process: fmt::Debug + Send + 'static {
     /// Inspects or changes `event`; returns whether the handler keeps it.
     fn process(&mut self, event: &mut Event) -> Action;
+
+    /// When this processor next has records of its own to add ([`Process::tick`]), as
+    /// wall-clock time; `None` (the default): nothing pending. The dispatcher wakes by
+    /// then even when no record comes.
+    fn due(&self) -> Option<SystemTime> {
+        None
+    }
+
+    /// Called on the dispatcher at or after [`Process::due`] (with `closing` false), and
+    /// once more when the processor is replaced (a reload) or the handler closes (with
+    /// `closing` true: say everything still pending). Pushes the records it adds to
+    /// `out`; they go through the processors after this one, then to the handler.
+    fn tick(&mut self, now: SystemTime, closing: bool, out: &mut Vec<Event>) {
+        let _ = (now, closing, out);
+    }
 }
 
 /// The processor one entry of a handler's `processors` list describes. A custom `type`

@@ -234,12 +234,16 @@ fn plan(live: &Live, config: &Config, core: &Arc<Core>) -> Result<Plan, Error> {
             Some(kept) => {
                 let renderer = effective_renderer(handler, kept.preferred.clone());
                 let was = effective_renderer(&kept.config, kept.preferred.clone());
-                if renderer != was || handler.processors != kept.config.processors {
+                if renderer != was
+                    || handler.processors != kept.config.processors
+                    || handler.on_error != kept.config.on_error
+                {
                     plan.updated.push((
                         kept.slot,
                         Update {
                             renderer: render::build(&renderer, kept.terminal)?,
                             processors: processors(handler)?,
+                            on_error: handler.on_error,
                         },
                     ));
                 }
