@@ -61,6 +61,7 @@ pub fn typed(ctx: &Ctx, backpressure: &str) -> Result<Config, String> {
         }),
         processors: Vec::new(),
         level: None,
+        on_error: None,
         origin: Default::default(),
     };
     let root = LoggerConfig {
