@@ -10,6 +10,22 @@ fn proc_field(file: &str, key: &str) -> Option<String> {
         .map(|v| v.trim_start_matches([':', ' ', '\t']).trim().to_owned())
 }
 
+/// CPU time, in nanoseconds, of this process's thread named `name` (`schedstat`'s
+/// first field); 0 when there is none.
+pub fn thread_cpu_ns(name: &str) -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .find(|task| {
+            std::fs::read_to_string(task.path().join("comm")).is_ok_and(|comm| comm.trim() == name)
+        })
+        .and_then(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
+        .and_then(|stat| stat.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
 /// Peak resident set size of this process, in KiB (`VmHWM`).
 pub fn vm_hwm_kb() -> u64 {
     proc_field("/proc/self/status", "VmHWM")

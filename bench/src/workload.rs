@@ -214,6 +214,9 @@ pub struct Timings {
     pub finish: Duration,
     /// Backend-specific counters worth reporting (e.g. ko-log's `stats()`), `k=v,k=v`.
     pub extra: String,
+    /// CPU time of the backend's own consuming thread once everything was written (ko-log's
+    /// dispatcher), ns; 0 when not measured.
+    pub consumer_ns: u64,
     /// What a receiver other than a file got (the network-only runs of [`crate::net`]);
     /// `None`: the records are checked on disk.
     pub delivered: Option<Delivered>,
@@ -397,6 +400,8 @@ pub struct RunResult {
     pub rss_kb: u64,
     /// CPU time the child used in all, in clock ticks (to tell others' load apart).
     pub cpu_ticks: u64,
+    /// See [`Timings::consumer_ns`].
+    pub consumer_ns: u64,
     pub extra: String,
     pub sample_line: String,
 }
@@ -410,6 +415,15 @@ fn percentile(sorted: &[u32], q: f64) -> u32 {
 }
 
 impl RunResult {
+    /// Records per second of the consuming thread's CPU time (0: not measured).
+    pub fn consumer_rate(&self) -> f64 {
+        if self.consumer_ns > 0 {
+            self.found as f64 / (self.consumer_ns as f64 / 1e9)
+        } else {
+            0.0
+        }
+    }
+
     /// End-to-end records per second: records found on disk over produce + finish time.
     pub fn e2e(&self) -> f64 {
         let total = self.produce_s + self.finish_s;
@@ -424,7 +438,7 @@ impl RunResult {
         format!(
             "RESULT\tbackend={}\tscenario={}\trecords={}\tthreads={}\tmean_ns={:.2}\tp50={}\tp99={}\t\
              p999={}\tmax={}\tsamples={}\tinterval_ns={:.1}\toverruns={}\ttimer_ns={}\tproduce_s={:.6}\tfinish_s={:.6}\tfound={}\t\
-             lost={}\tdup={}\tother={}\tbytes={}\trss_kb={}\tcpu_ticks={}\textra={}\tsample_line={}",
+             lost={}\tdup={}\tother={}\tbytes={}\trss_kb={}\tcpu_ticks={}\tconsumer_ns={}\textra={}\tsample_line={}",
             self.backend,
             self.scenario,
             self.records,
@@ -447,6 +461,7 @@ impl RunResult {
             self.bytes,
             self.rss_kb,
             self.cpu_ticks,
+            self.consumer_ns,
             self.extra,
             self.sample_line.replace(['\t', '\n', '\r'], " "),
         )
@@ -481,6 +496,7 @@ impl RunResult {
                 "bytes" => r.bytes = num(v),
                 "rss_kb" => r.rss_kb = num(v),
                 "cpu_ticks" => r.cpu_ticks = num(v),
+                "consumer_ns" => r.consumer_ns = num(v),
                 "extra" => r.extra = v.to_owned(),
                 "sample_line" => r.sample_line = v.to_owned(),
                 _ => {}
@@ -557,6 +573,7 @@ pub fn measure(backend: &Backend, scenario: Scenario, records: u64) -> Result<Ru
         bytes: found.bytes,
         rss_kb,
         cpu_ticks,
+        consumer_ns: timings.consumer_ns,
         extra: timings.extra,
         sample_line: found.sample_line,
     })

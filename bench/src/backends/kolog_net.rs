@@ -145,6 +145,7 @@ fn run(ctx: &Ctx, net: Net, file: bool, to: To) -> Result<Timings, String> {
         produced,
         finish: flush + drop,
         extra,
+        consumer_ns: 0,
         // The file is checked on disk when there is one; else the receiver's count.
         delivered: if file { None } else { delivered },
     })
