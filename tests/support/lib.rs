@@ -666,10 +666,15 @@ fn status_record(path: &Path, text: &str, level: &str, destination: &str) -> ser
     record
 }
 
-/// Flushes `backend` and checks that its handler `name` sent `sent` records over its first
-/// connection: none dropped, and no reconnection (a first connection is none).
+/// Checks that `backend`'s handler `name` sent `sent` records over its first connection:
+/// none dropped, and no reconnection (a first connection is none). Waits for the count:
+/// the receiver may read the records before the sender's write returns and counts them,
+/// and a flush during an outage does not wait for a handler that was away.
 pub fn assert_sent_on_first_connection(backend: &ko_log::Backend, name: &str, sent: u64) {
-    log::Log::flush(backend);
+    wait_until(&format!("{sent} records counted as sent"), || {
+        log::Log::flush(backend);
+        backend.stats().handler(name).expect("the handler").sent >= sent
+    });
     let stats = backend.stats().handler(name).expect("the handler");
     assert_eq!(
         (stats.sent, stats.dropped, stats.reconnects),
