@@ -23,7 +23,6 @@ use log::kv::{self, VisitSource, VisitValue};
 use log::Level;
 
 use crate::clock::{self, Timeline};
-use crate::deferred::{Decoder, RenderFn};
 use crate::event::{ErrorValue, Event, Fields, Str, Value};
 
 /// A record captured on the caller thread, on its way to the dispatcher.
@@ -500,7 +499,7 @@ impl Text {
         if let Some(literal) = args.as_str() {
             return Text::literal(literal);
         }
-        let formatted = crate::panic::catch(|| {
+        let formatted = crate::unwind::catch(|| {
             let mut text = Text {
                 message: Message::Inline(0),
                 used: 0,
@@ -517,7 +516,7 @@ impl Text {
             }
         });
         formatted.unwrap_or_else(|_| {
-            crate::panic::count_format_panic();
+            crate::unwind::count_format_panic();
             Text::literal("<panicked while formatting>")
         })
     }
@@ -564,17 +563,70 @@ impl Text {
     }
 }
 
+/// How one argument is decoded on the dispatcher, and what it formats as there.
+pub trait Kind {
+    /// The decoded argument: formats exactly as the caller's value would.
+    type View<'a>: fmt::Display + fmt::Debug;
+    /// Reads one argument.
+    fn decode<'a>(from: &mut Decoder<'a>) -> Self::View<'a>;
+}
+
+/// Formats a deferred message ([`crate::deferred`]) on the dispatcher: decodes the call
+/// site's arguments from the record's bytes, in order, and writes the message into the
+/// string. (Defined here, with [`Decoder`] and [`Kind`], because the record carries it;
+/// `deferred` re-exports them.)
+pub type RenderFn = fn(&mut Decoder<'_>, &mut String) -> fmt::Result;
+
+/// Reads the arguments a call site encoded, in order.
+#[derive(Debug)]
+pub struct Decoder<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Decoder<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Decoder<'a> {
+        Decoder { bytes }
+    }
+
+    /// The next argument, decoded as `K` (the kind it was encoded as).
+    #[inline]
+    pub fn arg<K: Kind>(&mut self) -> K::View<'a> {
+        K::decode(self)
+    }
+
+    /// The next `n` bytes (fewer when the record is short, which the encoder never
+    /// makes: decoding never panics).
+    #[inline]
+    pub(crate) fn take(&mut self, n: usize) -> &'a [u8] {
+        let (head, tail) = self.bytes.split_at(n.min(self.bytes.len()));
+        self.bytes = tail;
+        head
+    }
+
+    #[inline]
+    pub(crate) fn array<const N: usize>(&mut self) -> [u8; N] {
+        self.take(N).try_into().unwrap_or([0; N])
+    }
+
+    #[inline]
+    pub(crate) fn text(&mut self) -> &'a str {
+        let len = u32::from_le_bytes(self.array()) as usize;
+        // Always valid: written from a whole `&str`.
+        std::str::from_utf8(self.take(len)).unwrap_or_default()
+    }
+}
+
 /// Formats a deferred message from its encoded arguments (into `spare` when there is
 /// one); a panic in a type's `Display` (one that opted in with [`crate::Loggable`]) or a
 /// formatting error is replaced by a placeholder, as on the caller.
 fn rendered(render: RenderFn, bytes: &[u8], spare: Option<String>) -> String {
     let mut out = spare.unwrap_or_else(|| String::with_capacity(INLINE));
-    let written = crate::panic::catch(|| render(&mut Decoder::new(bytes), &mut out));
+    let written = crate::unwind::catch(|| render(&mut Decoder::new(bytes), &mut out));
     match written {
         Ok(Ok(())) => out,
         Ok(Err(_)) => "<formatting error>".to_owned(),
         Err(_) => {
-            crate::panic::count_format_panic();
+            crate::unwind::count_format_panic();
             "<panicked while formatting>".to_owned()
         }
     }
@@ -765,7 +817,7 @@ pub(crate) fn intern(target: &str) -> Str {
 
 /// Formats `value`, turning a panic in its `Display` into a placeholder.
 fn format_caught(value: &dyn fmt::Display) -> String {
-    crate::panic::catch(|| {
+    crate::unwind::catch(|| {
         let mut out = String::new();
         match write!(out, "{value}") {
             Ok(()) => out,
@@ -773,7 +825,7 @@ fn format_caught(value: &dyn fmt::Display) -> String {
         }
     })
     .unwrap_or_else(|_| {
-        crate::panic::count_format_panic();
+        crate::unwind::count_format_panic();
         "<panicked while formatting>".to_owned()
     })
 }
@@ -931,8 +983,8 @@ impl<'v> VisitValue<'v> for ValueSlot {
         self.visit_error(err)
     }
     fn visit_error(&mut self, err: &(dyn std::error::Error + 'static)) -> Result<(), kv::Error> {
-        let captured = crate::panic::catch(|| ErrorValue::capture(err)).unwrap_or_else(|_| {
-            crate::panic::count_format_panic();
+        let captured = crate::unwind::catch(|| ErrorValue::capture(err)).unwrap_or_else(|_| {
+            crate::unwind::count_format_panic();
             ErrorValue {
                 message: "<panicked while formatting>".to_owned(),
                 sources: Vec::new(),

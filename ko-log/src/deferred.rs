@@ -29,50 +29,8 @@ use log::kv::{Key, Value};
 use log::{Level, Record};
 
 use crate::capture::Text;
+pub use crate::capture::{Decoder, Kind, RenderFn};
 use crate::{capture, context, init};
-
-/// Formats a deferred message on the dispatcher: decodes the call site's arguments from
-/// the record's bytes, in order, and writes the message into the string.
-pub type RenderFn = fn(&mut Decoder<'_>, &mut String) -> fmt::Result;
-
-/// Reads the arguments a call site encoded, in order.
-#[derive(Debug)]
-pub struct Decoder<'a> {
-    bytes: &'a [u8],
-}
-
-impl<'a> Decoder<'a> {
-    pub(crate) fn new(bytes: &'a [u8]) -> Decoder<'a> {
-        Decoder { bytes }
-    }
-
-    /// The next argument, decoded as `K` (the kind it was encoded as).
-    #[inline]
-    pub fn arg<K: Kind>(&mut self) -> K::View<'a> {
-        K::decode(self)
-    }
-
-    /// The next `n` bytes (fewer when the record is short, which the encoder never
-    /// makes: decoding never panics).
-    #[inline]
-    fn take(&mut self, n: usize) -> &'a [u8] {
-        let (head, tail) = self.bytes.split_at(n.min(self.bytes.len()));
-        self.bytes = tail;
-        head
-    }
-
-    #[inline]
-    fn array<const N: usize>(&mut self) -> [u8; N] {
-        self.take(N).try_into().unwrap_or([0; N])
-    }
-
-    #[inline]
-    fn text(&mut self) -> &'a str {
-        let len = u32::from_le_bytes(self.array()) as usize;
-        // Always valid: written from a whole `&str`.
-        std::str::from_utf8(self.take(len)).unwrap_or_default()
-    }
-}
 
 /// Writes a call site's arguments into its record.
 #[derive(Debug)]
@@ -102,10 +60,10 @@ impl Encoder {
         if self.failed.is_some() {
             return None;
         }
-        match crate::panic::catch(|| run(self)) {
+        match crate::unwind::catch(|| run(self)) {
             Ok(out) => Some(out),
             Err(_) => {
-                crate::panic::count_format_panic();
+                crate::unwind::count_format_panic();
                 self.failed = Some("<panicked while formatting>");
                 None
             }
@@ -144,14 +102,6 @@ impl fmt::Write for Slot<'_> {
         self.len += s.len();
         Ok(())
     }
-}
-
-/// How one argument is decoded on the dispatcher, and what it formats as there.
-pub trait Kind {
-    /// The decoded argument: formats exactly as the caller's value would.
-    type View<'a>: fmt::Display + fmt::Debug;
-    /// Reads one argument.
-    fn decode<'a>(from: &mut Decoder<'a>) -> Self::View<'a>;
 }
 
 /// A plain value copied as its bytes ([`Encode`]).

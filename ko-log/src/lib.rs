@@ -73,6 +73,7 @@ mod stats;
 pub mod testing;
 #[cfg(feature = "tracing")]
 pub mod tracing;
+mod unwind;
 
 pub use backend::Backend;
 pub use builder::Builder;

@@ -3,8 +3,8 @@
 //!
 //! - Panics in code ko-log calls on its users' behalf (processors, renderers, handlers,
 //!   and the `Display` of logged values) are caught, counted and reported by ko-log itself,
-//!   once per interval, instead of printing one panic message per record. [`catch`] is
-//!   `catch_unwind` plus a thread-local flag; the hook stays silent while it is set.
+//!   once per interval, instead of printing one panic message per record
+//!   ([`crate::unwind::catch`]); the hook stays silent while one is caught.
 //! - With `log_panics = true` (or [`log_panics`]), any other panic becomes an ERROR record
 //!   on target `panic` ([`PANIC_TARGET`]): the payload as its message (a `&str` or
 //!   `String`, else `Box<dyn Any>`), and the fields `thread` (its name, `<unnamed>`
@@ -22,8 +22,8 @@
 use std::any::Any;
 use std::backtrace::{Backtrace, BacktraceStatus};
 use std::cell::Cell;
-use std::panic::{catch_unwind, AssertUnwindSafe, PanicHookInfo};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::panic::PanicHookInfo;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Once;
 use std::time::Instant;
 
@@ -34,17 +34,12 @@ use crate::report;
 pub const PANIC_TARGET: &str = "panic";
 
 thread_local! {
-    static CATCHING: Cell<bool> = const { Cell::new(false) };
     /// Set while this thread's hook logs a panic (a panic meanwhile is not logged again).
     static LOGGING: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Whether panics are logged (`log_panics`).
 static LOG_PANICS: AtomicBool = AtomicBool::new(false);
-
-/// Messages and values whose formatting panicked on a caller thread, for the dispatcher
-/// to report.
-pub(crate) static FORMAT_PANICS: AtomicU64 = AtomicU64::new(0);
 
 /// Logs every panic from now on as an ERROR record on target `panic`, written and flushed
 /// before the previous panic hook runs; what `log_panics = true` in the config does once
@@ -71,7 +66,7 @@ pub(crate) fn install_hook() {
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if CATCHING.try_with(Cell::get).unwrap_or(false) {
+            if crate::unwind::catching() {
                 return;
             }
             if LOG_PANICS.load(Ordering::Acquire) {
@@ -195,21 +190,6 @@ fn short_backtrace(full: &str) -> String {
         }
     }
     out
-}
-
-/// Runs `f`, catching a panic without letting the panic hook print it.
-pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
-    let outer = CATCHING
-        .try_with(|flag| flag.replace(true))
-        .unwrap_or(false);
-    let result = catch_unwind(AssertUnwindSafe(f));
-    let _ = CATCHING.try_with(|flag| flag.set(outer));
-    result
-}
-
-/// Counts a panic caught while formatting on a caller thread.
-pub(crate) fn count_format_panic() {
-    FORMAT_PANICS.fetch_add(1, Ordering::Relaxed);
 }
 
 #[cfg(test)]

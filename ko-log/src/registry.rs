@@ -210,7 +210,7 @@ fn construct<T>(
     params: &Params,
     build: impl FnOnce() -> Result<T, Error>,
 ) -> Result<T, Error> {
-    match crate::panic::catch(build) {
+    match crate::unwind::catch(build) {
         Ok(result) => result,
         Err(payload) => Err(params
             .error(format!(

@@ -24,7 +24,7 @@ use crate::context::Frame;
 use crate::event::{Event, Value};
 use crate::route::{Route, Routes};
 use crate::stats::HandlerCounters;
-use crate::{panic, report, testing, Error, Handler, Process, Render};
+use crate::{report, testing, unwind, Error, Handler, Process, Render};
 
 /// Most records taken in one batch before the dispatcher looks at its flags and control
 /// channel again.
@@ -562,7 +562,7 @@ impl Worker {
         }
         if let Err(flume::SendError(mut retired)) = reply.send(retired) {
             for pipeline in &mut retired {
-                let _ = panic::catch(|| pipeline.handler.sync());
+                let _ = unwind::catch(|| pipeline.handler.sync());
             }
         }
     }
@@ -628,7 +628,7 @@ impl Worker {
         self.flush_pipelines(sync);
         let mut lost = 0;
         for pipeline in self.pipelines.iter().flatten() {
-            let counts = panic::catch(|| pipeline.handler.counts()).unwrap_or_default();
+            let counts = unwind::catch(|| pipeline.handler.counts()).unwrap_or_default();
             lost += counts.lost;
             *pipeline
                 .counters
@@ -669,7 +669,7 @@ impl Worker {
 
     fn flush_pipelines(&mut self, sync: bool) {
         for pipeline in self.pipelines.iter_mut().flatten() {
-            let result = panic::catch(|| {
+            let result = unwind::catch(|| {
                 if sync {
                     pipeline.handler.sync()
                 } else {
@@ -844,7 +844,7 @@ impl Pipeline {
     fn process_from(&mut self, start: usize, event: &mut Event) -> (bool, u64) {
         let mut errors = 0;
         for (name, processor) in self.processors.iter_mut().skip(start) {
-            match panic::catch(|| processor.process(event)) {
+            match unwind::catch(|| processor.process(event)) {
                 Ok(crate::Action::Keep) => {}
                 Ok(crate::Action::Drop) => return (false, errors),
                 Ok(crate::Action::Suppress) => {
@@ -881,7 +881,7 @@ impl Pipeline {
             if !closing && processor.due().is_none_or(|due| due > now) {
                 continue;
             }
-            if let Err(payload) = panic::catch(|| processor.tick(now, closing, &mut out)) {
+            if let Err(payload) = unwind::catch(|| processor.tick(now, closing, &mut out)) {
                 errors += 1;
                 let error = Error::ProcessorPanic {
                     name: name.clone(),
@@ -915,7 +915,7 @@ impl Pipeline {
         let renderer = &self.renderer;
         if self.structured {
             // Takes the event itself: `buf` stays empty.
-        } else if let Err(payload) = panic::catch(|| renderer.render(event, buf)) {
+        } else if let Err(payload) = unwind::catch(|| renderer.render(event, buf)) {
             let error = Error::RendererPanic {
                 handler: self.name.clone(),
                 message: panic_message(payload.as_ref()),
@@ -924,7 +924,7 @@ impl Pipeline {
             return 1;
         }
         let handler = &mut self.handler;
-        let result = panic::catch(|| handler.write(buf, event));
+        let result = unwind::catch(|| handler.write(buf, event));
         match failure(&self.name, "write", result) {
             None => 0,
             Some(error) => {
@@ -937,7 +937,7 @@ impl Pipeline {
 
 /// Reports (rate limited) values and messages whose `Display` panicked on a caller.
 fn report_format_panics(state: &mut State) {
-    let total = panic::FORMAT_PANICS.load(Ordering::Relaxed);
+    let total = unwind::FORMAT_PANICS.load(Ordering::Relaxed);
     if total > state.reported_format_panics {
         let new = total - state.reported_format_panics;
         state.reported_format_panics = total;

@@ -522,7 +522,7 @@ impl<T> Buffer<T> {
     pub fn run(&self, interval: Duration, deliver: &mut Deliver<'_, T>) {
         while let Some(batch) = self.take(interval) {
             let n = batch.len();
-            if crate::panic::catch(|| deliver(&batch, self)).is_err() {
+            if crate::unwind::catch(|| deliver(&batch, self)).is_err() {
                 self.drop_count(n as u64);
                 report::report(
                     "HANDLER::Sender::PANIC::ERROR::RECOVERABLE",

@@ -448,7 +448,7 @@ impl Backend {
             }
             for mut pipeline in handed.recv().unwrap_or_default() {
                 let name = pipeline.name.clone();
-                match crate::panic::catch(|| pipeline.handler.sync()) {
+                match crate::unwind::catch(|| pipeline.handler.sync()) {
                     Ok(Ok(())) => {}
                     Ok(Err(error)) => report::error(&format!("handler `{name}`"), &error),
                     Err(_) => report::report(
@@ -456,7 +456,7 @@ impl Backend {
                         &format!("handler `{name}` panicked in its last flush after a reload"),
                     ),
                 }
-                if crate::panic::catch(move || drop(pipeline)).is_err() {
+                if crate::unwind::catch(move || drop(pipeline)).is_err() {
                     report::report(
                         "HANDLER::Custom::PANIC::ERROR::RECOVERABLE",
                         &format!("handler `{name}` panicked as it was closed after a reload"),

@@ -1,0 +1,37 @@
+//! Catching the panics of code ko-log runs on its users' behalf (processors, renderers,
+//! handlers, and the `Display` of logged values), on callers and on the dispatcher alike.
+//! A leaf: it imports nothing of ko-log, so the layers below the dispatcher can use it.
+//! The panic hook (`panic.rs`) stays silent for a panic caught here; the dispatcher reports
+//! what was caught, counted, once per interval.
+
+use std::cell::Cell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+thread_local! {
+    static CATCHING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Messages and values whose formatting panicked on a caller thread, for the dispatcher
+/// to report.
+pub(crate) static FORMAT_PANICS: AtomicU64 = AtomicU64::new(0);
+
+/// Runs `f`, catching a panic without letting the panic hook print it.
+pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
+    let outer = CATCHING
+        .try_with(|flag| flag.replace(true))
+        .unwrap_or(false);
+    let result = catch_unwind(AssertUnwindSafe(f));
+    let _ = CATCHING.try_with(|flag| flag.set(outer));
+    result
+}
+
+/// Whether this thread is inside [`catch`] (the panic hook then stays silent).
+pub(crate) fn catching() -> bool {
+    CATCHING.try_with(Cell::get).unwrap_or(false)
+}
+
+/// Counts a panic caught while formatting on a caller thread.
+pub(crate) fn count_format_panic() {
+    FORMAT_PANICS.fetch_add(1, Ordering::Relaxed);
+}
