@@ -13,6 +13,12 @@
 //! wins over an outer one of the same name. Precedence on a record, first wins: the
 //! record's own key-values, then scoped context (inner before outer), then the logger's
 //! `context` from the config (nearest logger first), then `add_context_defaults`.
+//!
+//! A scope can also carry a trace context ([`push_trace`], [`crate::with_trace`]): the
+//! innermost one applies, and every record logged in it renders `trace_id`, `span_id`
+//! and `trace_flags` (see [`crate::TraceContext`]). A level scope ([`push_level`],
+//! [`crate::with_level`]) lets the records logged in it pass the loggers' levels down to
+//! a given level.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -22,12 +28,17 @@ use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 
 use crate::event::{Str, Value};
+use crate::trace::TraceContext;
+
+pub use crate::level_scope::{push_level, with_level, LevelGuard, WithLevel};
 
 /// A merged set of scoped fields (inner first) and the test sinks capturing in scope.
 #[derive(Debug, Default)]
 pub(crate) struct Frame {
     pub fields: Vec<(Str, Value)>,
     pub sinks: Vec<u64>,
+    /// The innermost trace context in scope, if any.
+    pub trace: Option<TraceContext>,
 }
 
 impl Frame {
@@ -53,6 +64,7 @@ impl Frame {
         Frame {
             fields: merged,
             sinks,
+            trace: parent.and_then(|parent| parent.trace),
         }
     }
 }
@@ -105,6 +117,53 @@ pub struct ContextGuard {
 impl Drop for ContextGuard {
     fn drop(&mut self) {
         replace(self.prev.take());
+    }
+}
+
+/// Gives every record logged on this thread `trace` as its trace context until the
+/// guard drops (the sync form of [`crate::with_trace`]).
+///
+/// ```
+/// let ctx = ko_log::TraceContext::from_traceparent(
+///     "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+/// )?;
+/// let _trace = ko_log::context::push_trace(ctx);
+/// log::info!("carries trace_id=4bf92f3577b34da6a3ce929d0e0e4736");
+/// # Ok::<(), ko_log::TraceparentError>(())
+/// ```
+pub fn push_trace(trace: TraceContext) -> ContextGuard {
+    let parent = current();
+    let mut frame = Frame::child(parent.as_deref(), Vec::new(), None);
+    frame.trace = Some(trace);
+    ContextGuard {
+        prev: replace(Some(Arc::new(frame))),
+        _not_send: PhantomData,
+    }
+}
+
+/// Runs `future` with `trace` as its trace context on every poll, on any thread (the
+/// task form of [`push_trace`]; fields in scope where it is called are kept).
+///
+/// ```
+/// # async fn handle() {}
+/// # fn serve(header: &str) -> Result<(), ko_log::TraceparentError> {
+/// let ctx = ko_log::TraceContext::from_traceparent(header)?;
+/// let task = ko_log::with_trace(ctx, async {
+///     log::info!("carries the request's trace_id and span_id");
+///     handle().await;
+/// });
+/// # drop(task);
+/// # Ok(())
+/// # }
+/// # serve("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").unwrap();
+/// ```
+pub fn with_trace<F: Future>(trace: TraceContext, future: F) -> WithContext<F> {
+    let parent = current();
+    let mut frame = Frame::child(parent.as_deref(), Vec::new(), None);
+    frame.trace = Some(trace);
+    WithContext {
+        frame: Arc::new(frame),
+        future: Some(Box::pin(future)),
     }
 }
 
