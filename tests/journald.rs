@@ -350,7 +350,12 @@ fn a_record_in_a_trace_has_trace_id_span_id_and_trace_flags() {
     {
         let _trace = ko_log::context::push_trace(trace);
         // A field of a reserved name is renamed, not taken for the trace id.
-        log(&backend, log::Level::Info, "traced", &[("trace_id", &"mine")]);
+        log(
+            &backend,
+            log::Level::Info,
+            "traced",
+            &[("trace_id", &"mine")],
+        );
     }
     log(&backend, log::Level::Info, "untraced", &[]);
     backend.flush();

@@ -1567,8 +1567,8 @@ fn a_scoped_trace_context_is_the_log_records_own_ids_and_flags() {
             let collector = Collector::start(TcpListener::bind("127.0.0.1:0").unwrap(), 0);
             let text = config(&format!("endpoint = \"{}\"", collector.url()), "");
             let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
-            let sampled = ko_log::TraceContext::from_traceparent(&format!("00-{TRACE}-{SPAN}-01"))
-                .unwrap();
+            let sampled =
+                ko_log::TraceContext::from_traceparent(&format!("00-{TRACE}-{SPAN}-01")).unwrap();
             let other = ko_log::TraceContext::from_traceparent(
                 "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00",
             )

@@ -406,7 +406,10 @@ fn a_record_in_a_trace_carries_an_opentelemetry_sd_element() {
     let collector = Rsyslog::start();
     let (backend, guard) = backend(&[(
         "udp",
-        format!("transport = \"udp\"\naddress = \"127.0.0.1:{}\"", collector.udp),
+        format!(
+            "transport = \"udp\"\naddress = \"127.0.0.1:{}\"",
+            collector.udp
+        ),
     )]);
     let trace = ko_log::TraceContext::from_traceparent(
         "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",

@@ -41,8 +41,7 @@ fn backend(dir: &std::path::Path) -> (Backend, ko_log::Guard) {
 }
 
 fn info(backend: &Backend, message: &str, kvs: &[(&str, &str)]) {
-    let kvs: Vec<(&str, log::kv::Value<'_>)> =
-        kvs.iter().map(|(k, v)| (*k, (*v).into())).collect();
+    let kvs: Vec<(&str, log::kv::Value<'_>)> = kvs.iter().map(|(k, v)| (*k, (*v).into())).collect();
     backend.log(
         &log::Record::builder()
             .level(log::Level::Info)

@@ -44,8 +44,7 @@ fn a_level_scope_lets_its_own_records_through_and_no_one_elses() {
         &[],
         || {
             let dir = tempfile::tempdir().unwrap();
-            let guard =
-                ko_log::init_from_str(&config(dir.path(), "info"), Format::Toml).unwrap();
+            let guard = ko_log::init_from_str(&config(dir.path(), "info"), Format::Toml).unwrap();
             assert_eq!(log::max_level(), LevelFilter::Info);
             log::debug!("before");
             {
@@ -78,7 +77,11 @@ fn a_level_scope_lets_its_own_records_through_and_no_one_elses() {
                     tokio::task::yield_now().await;
                 }
             });
-            assert_eq!(log::max_level(), LevelFilter::Debug, "raised while it exists");
+            assert_eq!(
+                log::max_level(),
+                LevelFilter::Debug,
+                "raised while it exists"
+            );
             runtime.block_on(async {
                 let other = tokio::spawn(async {
                     for _ in 0..3 {
@@ -118,8 +121,7 @@ fn ko_log_and_hot_reload_keep_working_while_a_scope_is_open() {
         &[("KO_LOG", "warn")],
         || {
             let dir = tempfile::tempdir().unwrap();
-            let guard =
-                ko_log::init_from_str(&config(dir.path(), "info"), Format::Toml).unwrap();
+            let guard = ko_log::init_from_str(&config(dir.path(), "info"), Format::Toml).unwrap();
             assert_eq!(log::max_level(), LevelFilter::Warn, "KO_LOG=warn");
             log::info!("refused by KO_LOG");
             let scope = ko_log::context::push_level(LevelFilter::Debug);

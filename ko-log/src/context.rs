@@ -74,12 +74,25 @@ thread_local! {
 }
 
 /// The current thread's scoped context, if any (cheap: one `Arc` clone).
+///
+/// With the feature `opentelemetry`, a scope without a trace context of its own takes
+/// the current OpenTelemetry span's, when there is one (a new frame: one allocation per
+/// record logged in such a span).
 #[inline]
 pub(crate) fn current() -> Option<Arc<Frame>> {
-    CURRENT
+    let frame = CURRENT
         .try_with(|current| current.try_borrow().ok().and_then(|c| c.clone()))
         .ok()
-        .flatten()
+        .flatten();
+    #[cfg(feature = "opentelemetry")]
+    if frame.as_ref().is_none_or(|frame| frame.trace.is_none()) {
+        if let Some(trace) = crate::trace::opentelemetry_current() {
+            let mut traced = Frame::child(frame.as_deref(), Vec::new(), None);
+            traced.trace = Some(trace);
+            return Some(Arc::new(traced));
+        }
+    }
+    frame
 }
 
 /// Replaces the current frame, returning the previous one.

@@ -87,14 +87,14 @@ fn admitted_here(level: Level) -> bool {
 /// The current thread's scope level.
 fn current() -> LevelFilter {
     let level = LEVEL.try_with(Cell::get).unwrap_or(0);
-    LevelFilter::iter()
-        .nth(level)
-        .unwrap_or(LevelFilter::Off)
+    LevelFilter::iter().nth(level).unwrap_or(LevelFilter::Off)
 }
 
 /// Replaces this thread's scope level, returning the previous one.
 fn replace(level: LevelFilter) -> LevelFilter {
-    let prev = LEVEL.try_with(|scoped| scoped.replace(level as usize)).unwrap_or(0);
+    let prev = LEVEL
+        .try_with(|scoped| scoped.replace(level as usize))
+        .unwrap_or(0);
     LevelFilter::iter().nth(prev).unwrap_or(LevelFilter::Off)
 }
 

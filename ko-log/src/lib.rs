@@ -73,8 +73,8 @@ mod schema;
 #[cfg(unix)]
 mod signals;
 mod stats;
-mod trace;
 pub mod testing;
+mod trace;
 #[cfg(feature = "tracing")]
 pub mod tracing;
 

@@ -187,6 +187,28 @@ impl fmt::Display for TraceContext {
     }
 }
 
+/// The current OpenTelemetry span's context, when there is a valid one (feature
+/// `opentelemetry`): one thread-local read.
+#[cfg(feature = "opentelemetry")]
+pub(crate) fn opentelemetry_current() -> Option<TraceContext> {
+    use opentelemetry::trace::TraceContextExt as _;
+    opentelemetry::Context::map_current(|cx| {
+        if !cx.has_active_span() {
+            return None;
+        }
+        let span = cx.span();
+        let span = span.span_context();
+        if !span.is_valid() {
+            return None;
+        }
+        TraceContext::new(
+            span.trace_id().to_bytes(),
+            span.span_id().to_bytes(),
+            span.trace_flags().to_u8(),
+        )
+    })
+}
+
 /// The names the trace context's fields are written under.
 pub(crate) const FIELD_NAMES: [&str; 3] = ["trace_id", "span_id", "trace_flags"];
 
@@ -252,8 +274,8 @@ mod tests {
         assert_eq!(
             ctx.trace_id(),
             [
-                0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6, 0xa3, 0xce, 0x92, 0x9d, 0x0e,
-                0x0e, 0x47, 0x36
+                0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6, 0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e,
+                0x47, 0x36
             ]
         );
         assert_eq!(

@@ -183,9 +183,7 @@ impl Plain {
             }
         }
         for (key, value) in event.fields.iter() {
-            if self.named.iter().any(|named| named == key)
-                || trace_field(event, key).is_some()
-            {
+            if self.named.iter().any(|named| named == key) || trace_field(event, key).is_some() {
                 continue;
             }
             out.push(b' ');
