@@ -87,12 +87,17 @@ pub(crate) fn current() -> Option<Arc<Frame>> {
     #[cfg(feature = "opentelemetry")]
     if frame.as_ref().is_none_or(|frame| frame.trace.is_none()) {
         if let Some(trace) = crate::trace::opentelemetry_current() {
-            let mut traced = Frame::child(frame.as_deref(), Vec::new(), None);
-            traced.trace = Some(trace);
-            return Some(Arc::new(traced));
+            return Some(traced(frame.as_deref(), trace));
         }
     }
     frame
+}
+
+/// A frame with `parent`'s fields and sinks, and `trace` as its trace context.
+pub(crate) fn traced(parent: Option<&Frame>, trace: TraceContext) -> Arc<Frame> {
+    let mut frame = Frame::child(parent, Vec::new(), None);
+    frame.trace = Some(trace);
+    Arc::new(frame)
 }
 
 /// Replaces the current frame, returning the previous one.
@@ -146,10 +151,8 @@ impl Drop for ContextGuard {
 /// ```
 pub fn push_trace(trace: TraceContext) -> ContextGuard {
     let parent = current();
-    let mut frame = Frame::child(parent.as_deref(), Vec::new(), None);
-    frame.trace = Some(trace);
     ContextGuard {
-        prev: replace(Some(Arc::new(frame))),
+        prev: replace(Some(traced(parent.as_deref(), trace))),
         _not_send: PhantomData,
     }
 }
@@ -172,10 +175,8 @@ pub fn push_trace(trace: TraceContext) -> ContextGuard {
 /// ```
 pub fn with_trace<F: Future>(trace: TraceContext, future: F) -> WithContext<F> {
     let parent = current();
-    let mut frame = Frame::child(parent.as_deref(), Vec::new(), None);
-    frame.trace = Some(trace);
     WithContext {
-        frame: Arc::new(frame),
+        frame: traced(parent.as_deref(), trace),
         future: Some(Box::pin(future)),
     }
 }
