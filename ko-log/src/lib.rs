@@ -133,6 +133,8 @@ mod docs {
     struct Cli;
     #[doc = include_str!("../../docs/CONFIG.md")]
     struct Config;
+    #[doc = include_str!("../../docs/CORRELATION.md")]
+    struct Correlation;
     #[doc = include_str!("../../docs/EXTENDING.md")]
     struct Extending;
     #[doc = include_str!("../../docs/MACROS.md")]
