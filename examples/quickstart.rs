@@ -1,5 +1,6 @@
 //! The five-minute tour: configure ko-log from `examples/log.toml`, log with plain
-//! `log` macros (key-values included) from any module, and let the guard flush at exit.
+//! `log` macros (key-values included) from any module, with a request's trace ids, and let
+//! the guard flush at exit.
 //!
 //! Run it with `cargo run --example quickstart`: colored lines appear on stderr and JSON
 //! lines in `target/quickstart/logs/app.log` of the workspace (see `examples/log.toml`).
@@ -19,7 +20,12 @@ fn main() -> Result<(), Box<dyn Error>> {
     let _guard = ko_log::init_from_file(config)?;
 
     log::info!(version = "1.0.0"; "Application started");
-    log::info!(user_id = 123, path = "/api/v1/items"; "Processing request");
+    {
+        // The request's W3C `traceparent` header: its ids go on every record logged here.
+        let header = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        let _trace = ko_log::context::push_trace(ko_log::TraceContext::from_traceparent(header)?);
+        log::info!(user_id = 123, path = "/api/v1/items"; "Processing request");
+    }
     log::debug!("Not shown: the root logger is at info");
     db::migrate(42);
     log::warn!(user = "ana", password = "hunter2"; "Login with a password in the fields");

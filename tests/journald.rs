@@ -336,3 +336,41 @@ fn journald_absent_is_counted_without_hanging_and_sending_resumes_when_it_starts
     let stats = guard.stats().handler("j").unwrap();
     assert_eq!((stats.sent, stats.dropped), (1, 100));
 }
+
+#[test]
+fn a_record_in_a_trace_has_trace_id_span_id_and_trace_flags() {
+    let Some(journal) = Journal::start() else {
+        return;
+    };
+    let (backend, guard) = backend(&journal.socket(), "kotest-trace");
+    let trace = ko_log::TraceContext::from_traceparent(
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    )
+    .unwrap();
+    {
+        let _trace = ko_log::context::push_trace(trace);
+        // A field of a reserved name is renamed, not taken for the trace id.
+        log(
+            &backend,
+            log::Level::Info,
+            "traced",
+            &[("trace_id", &"mine")],
+        );
+    }
+    log(&backend, log::Level::Info, "untraced", &[]);
+    backend.flush();
+    let entries = journal.entries("kotest-trace", 2);
+    assert_eq!(text(&entries[0], "MESSAGE"), "traced");
+    assert_eq!(
+        text(&entries[0], "TRACE_ID"),
+        "4bf92f3577b34da6a3ce929d0e0e4736"
+    );
+    assert_eq!(text(&entries[0], "SPAN_ID"), "00f067aa0ba902b7");
+    assert_eq!(text(&entries[0], "TRACE_FLAGS"), "01");
+    assert_eq!(text(&entries[0], "ESCAPED_TRACE_ID"), "mine");
+    assert_eq!(text(&entries[1], "MESSAGE"), "untraced");
+    for field in ["TRACE_ID", "SPAN_ID", "TRACE_FLAGS"] {
+        assert!(!entries[1].contains_key(field), "{field}: {:?}", entries[1]);
+    }
+    drop(guard);
+}

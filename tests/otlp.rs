@@ -1531,3 +1531,75 @@ fn tls_files_that_cannot_be_used_are_refused_at_init_at_their_key() {
         },
     );
 }
+
+#[test]
+fn a_scoped_trace_context_is_the_log_records_own_ids_and_flags() {
+    in_child(
+        "a_scoped_trace_context_is_the_log_records_own_ids_and_flags",
+        &[],
+        || {
+            let collector = Collector::start(TcpListener::bind("127.0.0.1:0").unwrap(), 0);
+            let text = config(&format!("endpoint = \"{}\"", collector.url()), "");
+            let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
+            let sampled =
+                ko_log::TraceContext::from_traceparent(&format!("00-{TRACE}-{SPAN}-01")).unwrap();
+            let other = ko_log::TraceContext::from_traceparent(
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00",
+            )
+            .unwrap();
+            {
+                let _trace = ko_log::context::push_trace(sampled);
+                log::info!(user_id = 7; "in the sync scope");
+            }
+            tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap()
+                .block_on(ko_log::with_trace(other, async {
+                    tokio::task::yield_now().await;
+                    // A field of the same name stays an attribute: the scope's ids win.
+                    log::info!(trace_id = TRACE; "in the task scope");
+                }));
+            log::info!("outside");
+            wait_for(|s| s.sent == 3);
+            drop(guard);
+
+            let mut records = Vec::new();
+            for (request, _) in collector.records() {
+                records.extend(
+                    request.resource_logs[0].scope_logs[0]
+                        .log_records
+                        .iter()
+                        .cloned(),
+                );
+            }
+            assert_eq!(records.len(), 3);
+            let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+            let ids = |r: &opentelemetry_proto::tonic::logs::v1::LogRecord| {
+                (hex(&r.trace_id), hex(&r.span_id), r.flags)
+            };
+            assert_eq!(ids(&records[0]), (TRACE.to_owned(), SPAN.to_owned(), 1));
+            assert_eq!(
+                ids(&records[1]),
+                (
+                    "4bf92f3577b34da6a3ce929d0e0e4736".to_owned(),
+                    "00f067aa0ba902b7".to_owned(),
+                    0
+                )
+            );
+            assert_eq!(ids(&records[2]), (String::new(), String::new(), 0));
+            for record in &records[..1] {
+                for key in ["trace_id", "span_id", "trace_flags"] {
+                    assert_eq!(attr(&record.attributes, key), None, "{key}");
+                }
+            }
+            assert_eq!(
+                attr(&records[0].attributes, "user_id"),
+                Some(&Any::IntValue(7))
+            );
+            assert_eq!(
+                attr(&records[1].attributes, "trace_id"),
+                Some(&Any::StringValue(TRACE.into()))
+            );
+        },
+    );
+}

@@ -389,3 +389,46 @@ fn bad_keys_are_refused_at_init() {
         assert!(error.to_string().contains(expected), "{keys}: {error}");
     }
 }
+
+#[test]
+fn a_record_in_a_trace_carries_an_opentelemetry_sd_element() {
+    need_rsyslog!();
+    let collector = Rsyslog::start();
+    let (backend, guard) = backend(&[(
+        "udp",
+        format!(
+            "transport = \"udp\"\naddress = \"127.0.0.1:{}\"",
+            collector.udp
+        ),
+    )]);
+    let trace = ko_log::TraceContext::from_traceparent(
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    )
+    .unwrap();
+    {
+        let _trace = ko_log::context::push_trace(trace);
+        log_with(&backend, log::Level::Info, "traced", &[("user", "7")]);
+    }
+    log_with(&backend, log::Level::Info, "untraced", &[]);
+    backend.flush();
+    let lines = collector.wait_lines("sd.log", 2, Duration::from_secs(20));
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    // As rsyslog's mmpstrucdata decodes the structured data.
+    let decoded: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+    assert_eq!(
+        decoded,
+        serde_json::json!({
+            "ko@32473": {"user": "7"},
+            "opentelemetry": {
+                "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+                "span_id": "00f067aa0ba902b7",
+                "trace_flags": "01",
+            },
+        })
+    );
+    // A record outside the scope has no structured data at all.
+    let parsed_lines = collector.wait_lines("parsed.log", 2, Duration::from_secs(20));
+    assert_eq!(parsed(&parsed_lines[1])[6], "-");
+    assert_eq!(parsed(&parsed_lines[1])[7], "untraced");
+    drop(guard);
+}

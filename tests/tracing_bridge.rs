@@ -513,3 +513,30 @@ fn a_panicking_field_or_message_is_caught() {
         ]
     );
 }
+
+#[tracing::instrument(fields(trace_id = "4bf92f3577b34da6a3ce929d0e0e4736", span_id = tracing::field::Empty))]
+fn traced_request() {
+    tracing::Span::current().record("span_id", "00f067aa0ba902b7");
+    tracing::info!(trace_flags = "01", "inside");
+    tracing::info!(
+        span_id = "not an id",
+        "a bad id leaves the fields as they are"
+    );
+}
+
+#[test]
+fn opentelemetry_ids_on_a_span_become_the_records_trace_context() {
+    own_process!("opentelemetry_ids_on_a_span_become_the_records_trace_context");
+    let dir = tempfile::tempdir().unwrap();
+    let (_guard, logs) = install(dir.path());
+    traced_request();
+    tracing::info!("outside");
+    assert_eq!(
+        json_lines(&logs.json),
+        [
+            r#"{"level":"INFO","target":"tracing_bridge","message":"inside","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","trace_flags":"01","spans":"traced_request"}"#,
+            r#"{"level":"INFO","target":"tracing_bridge","message":"a bad id leaves the fields as they are","span_id":"not an id","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","spans":"traced_request"}"#,
+            r#"{"level":"INFO","target":"tracing_bridge","message":"outside"}"#,
+        ]
+    );
+}

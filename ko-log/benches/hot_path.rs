@@ -8,6 +8,11 @@
 //!   `log` macros' own `max_level` check in front of it is not ko-log's code);
 //! - `route`: `Log::enabled` (level check plus the route lookup) for targets that hit
 //!   a nested logger, a top-level one, or fall through to `root`, with nine loggers;
+//! - `scope`: through the installed logger and `log`'s macros, as an application calls
+//!   it: an INFO record with no context set (one thread-local check) and in a trace
+//!   scope; a DEBUG record refused with no level scope open (stopped by `log`'s
+//!   `max_level`) and while a level scope is open elsewhere (`max_level` raised: it
+//!   reaches ko-log's filter, then the scope check);
 //! - `render`: each renderer (`Plain`, `Json`, `Colored`) writing one event with two
 //!   fields into a reused buffer, as the dispatcher does.
 //!
@@ -265,5 +270,52 @@ mod render {
     #[divan::bench]
     fn colored(bencher: Bencher) {
         bench(bencher, &Colored::new(&ColoredConfig::default(), true));
+    }
+}
+
+mod scope {
+    use super::*;
+
+    /// ko-log installed as `log`'s logger (once per process; its guard leaked).
+    fn installed() {
+        static INSTALLED: OnceLock<()> = OnceLock::new();
+        INSTALLED.get_or_init(|| {
+            std::mem::forget(ko_log::init(config(&[])).expect("installed"));
+        });
+    }
+
+    /// `log::info!` with no scoped context, no trace, no level scope.
+    #[divan::bench]
+    fn enabled_no_context(bencher: Bencher) {
+        installed();
+        bencher.bench_local(|| log::info!(target: "bench", "request handled"));
+    }
+
+    /// The same inside a trace scope (`context::push_trace`).
+    #[divan::bench]
+    fn enabled_in_trace_scope(bencher: Bencher) {
+        installed();
+        let trace = ko_log::TraceContext::new([0xab; 16], [0xcd; 8], 1).expect("ids");
+        let _trace = ko_log::context::push_trace(trace);
+        bencher.bench_local(|| log::info!(target: "bench", "request handled"));
+    }
+
+    /// `log::debug!` under an INFO root, no level scope open anywhere: `log`'s
+    /// `max_level` check stops it.
+    #[divan::bench]
+    fn disabled_no_level_scope(bencher: Bencher) {
+        installed();
+        bencher.bench_local(|| log::debug!(target: black_box("bench"), "request {} handled", 1));
+    }
+
+    /// The same while a `with_level(Debug)` scope is open (not on this thread): `log`'s
+    /// max level is raised, so the call reaches ko-log's filter and its scope check.
+    #[divan::bench]
+    fn disabled_level_scope_open_elsewhere(bencher: Bencher) {
+        installed();
+        let open = ko_log::with_level(LevelFilter::Debug, std::future::pending::<()>());
+        assert_eq!(log::max_level(), LevelFilter::Debug);
+        bencher.bench_local(|| log::debug!(target: black_box("bench"), "request {} handled", 1));
+        drop(open);
     }
 }

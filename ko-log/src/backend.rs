@@ -220,6 +220,7 @@ impl Backend {
         let index = routes.lookup(record.target());
         match routes.get(index) {
             Some(route) if record.level() <= route.level => {}
+            Some(_) if crate::level_scope::admits(record.level()) => {}
             _ => return None,
         }
         // The dispatcher itself still writes what its processors log while it drains.
@@ -510,9 +511,9 @@ impl Log for Backend {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
         self.routes.peek(|routes| {
             let route = routes.lookup(metadata.target());
-            routes
-                .get(route)
-                .is_some_and(|route| metadata.level() <= route.level)
+            routes.get(route).is_some_and(|route| {
+                metadata.level() <= route.level || crate::level_scope::admits(metadata.level())
+            })
         })
     }
 

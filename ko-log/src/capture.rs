@@ -164,6 +164,7 @@ impl Captured {
             line: (self.line != NO_LINE).then_some(self.line),
             thread: threads.name(self.thread),
             fields,
+            trace: None,
         }
     }
 }

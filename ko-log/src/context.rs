@@ -13,6 +13,12 @@
 //! wins over an outer one of the same name. Precedence on a record, first wins: the
 //! record's own key-values, then scoped context (inner before outer), then the logger's
 //! `context` from the config (nearest logger first), then `add_context_defaults`.
+//!
+//! A scope can also carry a trace context ([`push_trace`], [`crate::with_trace`]): the
+//! innermost one applies, and every record logged in it renders `trace_id`, `span_id`
+//! and `trace_flags` (see [`crate::TraceContext`]). A level scope ([`push_level`],
+//! [`crate::with_level`]) lets the records logged in it pass the loggers' levels down to
+//! a given level.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -22,6 +28,9 @@ use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 
 use crate::event::{Str, Value};
+use crate::trace::TraceContext;
+
+pub use crate::level_scope::{push_level, with_level, LevelGuard, WithLevel};
 
 /// A merged set of scoped fields (inner first) and the test sinks capturing in scope.
 #[derive(Debug, Default)]
@@ -31,6 +40,8 @@ pub(crate) struct Frame {
     /// The innermost task scope ([`with_context`]) this frame is in, if any: a handler's
     /// `on_error` keeps records per task scope, else per thread.
     pub task: Option<Arc<TaskScope>>,
+    /// The innermost trace context in scope, if any.
+    pub trace: Option<TraceContext>,
 }
 
 /// The identity of one task scope (one [`with_context`] future): its records share it
@@ -69,6 +80,7 @@ impl Frame {
             fields: merged,
             sinks,
             task: task.or_else(|| parent.and_then(|parent| parent.task.clone())),
+            trace: parent.and_then(|parent| parent.trace),
         }
     }
 }
@@ -78,12 +90,30 @@ thread_local! {
 }
 
 /// The current thread's scoped context, if any (cheap: one `Arc` clone).
+///
+/// With the feature `opentelemetry`, a scope without a trace context of its own takes
+/// the current OpenTelemetry span's, when there is one (a new frame: one allocation per
+/// record logged in such a span).
 #[inline]
 pub(crate) fn current() -> Option<Arc<Frame>> {
-    CURRENT
+    let frame = CURRENT
         .try_with(|current| current.try_borrow().ok().and_then(|c| c.clone()))
         .ok()
-        .flatten()
+        .flatten();
+    #[cfg(feature = "opentelemetry")]
+    if frame.as_ref().is_none_or(|frame| frame.trace.is_none()) {
+        if let Some(trace) = crate::trace::opentelemetry_current() {
+            return Some(traced(frame.as_deref(), trace));
+        }
+    }
+    frame
+}
+
+/// A frame with `parent`'s fields and sinks, and `trace` as its trace context.
+pub(crate) fn traced(parent: Option<&Frame>, trace: TraceContext) -> Arc<Frame> {
+    let mut frame = Frame::child(parent, Vec::new(), None, None);
+    frame.trace = Some(trace);
+    Arc::new(frame)
 }
 
 /// Replaces the current frame, returning the previous one.
@@ -121,6 +151,49 @@ pub struct ContextGuard {
 impl Drop for ContextGuard {
     fn drop(&mut self) {
         replace(self.prev.take());
+    }
+}
+
+/// Gives every record logged on this thread `trace` as its trace context until the
+/// guard drops (the sync form of [`crate::with_trace`]).
+///
+/// ```
+/// let ctx = ko_log::TraceContext::from_traceparent(
+///     "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+/// )?;
+/// let _trace = ko_log::context::push_trace(ctx);
+/// log::info!("carries trace_id=4bf92f3577b34da6a3ce929d0e0e4736");
+/// # Ok::<(), ko_log::TraceparentError>(())
+/// ```
+pub fn push_trace(trace: TraceContext) -> ContextGuard {
+    let parent = current();
+    ContextGuard {
+        prev: replace(Some(traced(parent.as_deref(), trace))),
+        _not_send: PhantomData,
+    }
+}
+
+/// Runs `future` with `trace` as its trace context on every poll, on any thread (the
+/// task form of [`push_trace`]; fields in scope where it is called are kept).
+///
+/// ```
+/// # async fn handle() {}
+/// # fn serve(header: &str) -> Result<(), ko_log::TraceparentError> {
+/// let ctx = ko_log::TraceContext::from_traceparent(header)?;
+/// let task = ko_log::with_trace(ctx, async {
+///     log::info!("carries the request's trace_id and span_id");
+///     handle().await;
+/// });
+/// # drop(task);
+/// # Ok(())
+/// # }
+/// # serve("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").unwrap();
+/// ```
+pub fn with_trace<F: Future>(trace: TraceContext, future: F) -> WithContext<F> {
+    let parent = current();
+    WithContext {
+        frame: traced(parent.as_deref(), trace),
+        future: Some(Box::pin(future)),
     }
 }
 

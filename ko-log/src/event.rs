@@ -37,6 +37,9 @@ pub struct Event {
     pub thread: Arc<str>,
     /// Key-values of the record, then scoped and configured context, in that order.
     pub fields: Fields,
+    /// The trace the record was logged in ([`crate::with_trace`], the tracing bridge, the
+    /// current OpenTelemetry span), rendered as `trace_id`, `span_id`, `trace_flags`.
+    pub trace: Option<crate::TraceContext>,
 }
 
 impl Event {
@@ -53,6 +56,7 @@ impl Event {
             line: None,
             thread: Arc::from("main"),
             fields: Fields::default(),
+            trace: None,
         }
     }
 }

@@ -87,7 +87,7 @@ fn claim_and_install<T>(build: impl FnOnce() -> Result<(Backend, T), Error>) -> 
         None
     };
     let _ = GLOBAL.backend.set(backend);
-    log::set_max_level(max_level);
+    crate::level_scope::set_base(max_level);
     if backend.log_panics() {
         crate::panic::log_panics();
     }

@@ -17,7 +17,9 @@
 //! - Lifetime: [`Guard`] drains, flushes and joins when dropped; `log::logger().flush()`
 //!   waits until everything logged before it is written; [`stats`] counts everything;
 //!   [`log_panics`] turns panics into records.
-//! - Context: bound [`Logger`]s, [`context!`] thread scopes, [`with_context`] task scopes.
+//! - Context: bound [`Logger`]s, [`context!`] thread scopes, [`with_context`] task scopes;
+//!   trace ids ([`TraceContext`], [`with_trace`]) rendered in every format; debug for one
+//!   request ([`with_level`], [`context::push_level`]).
 //! - Deferred formatting: [`info!`] and friends take `log`'s syntax and copy plain
 //!   arguments, formatting them on the dispatcher ([`deferred`], [`Loggable`]).
 //! - Async: [`ainfo!`] and friends wait for room without blocking the executor thread.
@@ -56,6 +58,7 @@ pub mod error;
 pub mod event;
 pub mod handler;
 mod init;
+mod level_scope;
 pub mod life;
 mod logger;
 mod macros;
@@ -71,13 +74,14 @@ mod schema;
 mod signals;
 mod stats;
 pub mod testing;
+mod trace;
 #[cfg(feature = "tracing")]
 pub mod tracing;
 mod unwind;
 
 pub use backend::Backend;
 pub use builder::Builder;
-pub use context::{with_context, ContextGuard, WithContext};
+pub use context::{with_context, with_level, with_trace, ContextGuard, WithContext};
 pub use deferred::Loggable;
 pub use dispatch::Guard;
 pub use error::{Error, ParamError};
@@ -93,6 +97,7 @@ pub use reload::{reconfigure, reload, Reloaded};
 pub use render::Render;
 pub use schema::schema;
 pub use stats::{HandlerStats, Stats};
+pub use trace::{TraceContext, TraceparentError};
 
 /// The configuration model (the `ko-log-config` crate).
 pub use ko_log_config as config;

@@ -34,6 +34,15 @@
 //!   `context` and so on, as for a `log` record. A span's later `record` of a field
 //!   replaces its value for the events that follow. The names of those spans, outermost
 //!   first, are one text field, [`SPANS_KEY`] (`spans = "outer:inner"`), added last.
+//! - Trace context: when the event's fields and its spans' (as merged above) hold
+//!   OpenTelemetry ids, `trace_id` (32 hex digits) and `span_id` (16), with an optional
+//!   `trace_flags` (2, else `00`), that make a valid W3C context, they become the
+//!   record's trace context ([`crate::TraceContext`]) instead of plain fields: rendered
+//!   as such in every format, the OTLP LogRecord's own ids among them. With the feature
+//!   `opentelemetry` too, the current OpenTelemetry span (set by a layer that makes its
+//!   span's context current on enter) is read as for a `log` record.
+//! - A level scope ([`crate::with_level`]) does not reach tracing events: a callsite
+//!   that the loggers refuse is disabled for good.
 //! - Filtering is per layer ([`LoggerLevels`]): ko-log's loggers decide which events and
 //!   spans ko-log sees, and a callsite none of them accepts is disabled for good, so it
 //!   costs nothing; other layers in the same subscriber keep their own filters. A span
@@ -57,7 +66,7 @@ use tracing_subscriber::registry::LookupSpan;
 
 use crate::capture::{self, Text};
 use crate::event::{Fields, Value};
-use crate::{context, init, Backend};
+use crate::{context, init, Backend, TraceContext};
 
 /// The key of the span names added to each event inside spans: the names of the spans
 /// it is in, outermost first, joined by `:` (`"outer:inner"`), as tracing-subscriber's
@@ -274,6 +283,7 @@ where
                     fields.push_unchecked(Cow::Borrowed(SPANS_KEY), Value::from(names.join(":")));
                 }
             }
+            let trace = take_trace(&mut fields);
             let captured = capture::capture_parts(
                 level,
                 Cow::Borrowed(metadata.target()),
@@ -283,9 +293,38 @@ where
                 message.unwrap_or_else(|| Text::literal("")),
                 fields,
             );
-            (captured, context::current())
+            let scope = context::current();
+            match trace {
+                Some(trace) => (captured, Some(context::traced(scope.as_deref(), trace))),
+                None => (captured, scope),
+            }
         });
     }
+}
+
+/// The OpenTelemetry ids an event or its spans carry as fields (`trace_id`: 32 hex
+/// digits, `span_id`: 16, and optionally `trace_flags`: 2, else `00`), taken out of
+/// `fields` to become the record's trace context; `None`, and `fields` left as they
+/// are, unless they make a valid W3C trace context.
+fn take_trace(fields: &mut Fields) -> Option<TraceContext> {
+    let text = |fields: &Fields, key: &str| match fields.get(key) {
+        Some(Value::Str(text)) => Some(text.to_ascii_lowercase()),
+        _ => None,
+    };
+    let trace_id = text(fields, "trace_id")?;
+    let span_id = text(fields, "span_id")?;
+    let flags = text(fields, "trace_flags");
+    let trace = TraceContext::from_traceparent(&format!(
+        "00-{trace_id}-{span_id}-{}",
+        flags.as_deref().unwrap_or("00")
+    ))
+    .ok()?;
+    for key in crate::trace::FIELD_NAMES {
+        if key != "trace_flags" || flags.is_some() {
+            fields.remove(key);
+        }
+    }
+    Some(trace)
 }
 
 /// Where a visited field goes: the event's fields (the first value of a name wins, as

@@ -5,7 +5,9 @@
 //! It listens with `imudp` and `imtcp` on free ports, and with `imuxsock` on a socket in
 //! its dir, and writes every message twice: `raw.log` as received (`%rawmsg%`) and
 //! `parsed.log` as rsyslog parsed it, one line per message:
-//! `SEVERITY|FACILITY|APP-NAME|PROCID|MSGID|TIMESTAMP|STRUCTURED-DATA|MSG`.
+//! `SEVERITY|FACILITY|APP-NAME|PROCID|MSGID|TIMESTAMP|STRUCTURED-DATA|MSG`; and
+//! `sd.log`, the structured data as rsyslog's `mmpstrucdata` decodes it, one JSON object
+//! per message (`{"sd-id": {"param": "value", …}, …}`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -67,11 +69,15 @@ impl Rsyslog {
 module(load="imudp")
 module(load="imtcp")
 module(load="imuxsock" SysSock.Use="off")
+module(load="mmpstrucdata")
 template(name="raw" type="string" string="%rawmsg%\n")
 template(name="parsed" type="string" string="%syslogseverity%|%syslogfacility-text%|%app-name%|%procid%|%msgid%|%timereported:::date-rfc3339%|%structured-data%|%msg%\n")
+template(name="sd" type="string" string="%$!rfc5424-sd%\n")
 ruleset(name="all") {{
   action(type="omfile" file="{d}/raw.log" template="raw")
   action(type="omfile" file="{d}/parsed.log" template="parsed")
+  action(type="mmpstrucdata")
+  action(type="omfile" file="{d}/sd.log" template="sd")
 }}
 input(type="imudp" address="127.0.0.1" port="{udp}" ruleset="all")
 input(type="imtcp" address="127.0.0.1" port="{tcp}" ruleset="all")

@@ -737,6 +737,7 @@ fn deliver(
         for (key, value) in &scope.fields {
             event.fields.insert_default(key.clone(), value.clone());
         }
+        event.trace = event.trace.or(scope.trace);
     }
     for (key, value) in &route.context {
         event.fields.insert_default(key.clone(), value.clone());

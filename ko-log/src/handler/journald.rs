@@ -11,6 +11,7 @@
 //! | `SYSLOG_IDENTIFIER` | key `syslog_identifier`, default the executable's file name |
 //! | `CODE_FILE`, `CODE_LINE`, `CODE_MODULE` | the call site, when the record has one |
 //! | `TARGET` | the `log` target |
+//! | `TRACE_ID`, `SPAN_ID`, `TRACE_FLAGS` | the trace context ([`crate::TraceContext`]), lowercase hex, when the record has one |
 //! | one per key-value and context field | the value's text (`7`, `true`, `a: b` for an error and its sources) |
 //!
 //! **Field names** follow journald's rules ([`field_name`]): ASCII letters uppercased, any
@@ -85,6 +86,9 @@ const STANDARD: &[&str] = &[
     "CODE_LINE",
     "CODE_MODULE",
     "TARGET",
+    "TRACE_ID",
+    "SPAN_ID",
+    "TRACE_FLAGS",
 ];
 
 /// The keys of a `journald` handler.
@@ -184,6 +188,16 @@ impl Journald {
             put(out, "CODE_MODULE", module.as_bytes());
         }
         put(out, "TARGET", event.target.as_bytes());
+        if let Some(trace) = &event.trace {
+            for (name, hex) in trace
+                .fields()
+                .into_iter()
+                .zip(["TRACE_ID", "SPAN_ID", "TRACE_FLAGS"])
+                .map(|((_, hex), name)| (name, hex))
+            {
+                put(out, name, hex.as_str().as_bytes());
+            }
+        }
         for (key, value) in event.fields.iter() {
             self.text.clear();
             let _ = write!(self.text, "{value}");

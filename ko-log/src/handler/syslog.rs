@@ -32,6 +32,10 @@
 //! backslash (RFC 5424 §6.3.3) and write control characters as `\n`, `\r`, `\t` or
 //! `\u{XX}`, so no value can close the element, start another or end the message.
 //!
+//! A record logged in a trace ([`crate::TraceContext`]) has a second element,
+//! `[opentelemetry trace_id="…" span_id="…" trace_flags="…"]` (lowercase hex), after
+//! the fields' one.
+//!
 //! **MSG** is the renderer's line without its final newline; the default renderer for
 //! this handler is `plain` with the template `{message}` (set `renderer` to change it, as
 //! for any handler: `{message}{kv}` repeats the fields in the text). Line breaks left in
@@ -489,20 +493,30 @@ impl Syslog {
         if self.format == Format::Rfc3164 {
             return String::new();
         }
-        if event.fields.is_empty() {
+        if event.fields.is_empty() && event.trace.is_none() {
             return "- ".to_owned();
         }
         let mut sd = String::with_capacity(64);
-        sd.push('[');
-        sd.push_str(&self.sd_id);
-        for (key, value) in event.fields.iter() {
-            sd.push(' ');
-            sd.push_str(&sd_name(key));
-            sd.push_str("=\"");
-            sd_value(&mut sd, &value.to_string());
-            sd.push('"');
+        if !event.fields.is_empty() {
+            sd.push('[');
+            sd.push_str(&self.sd_id);
+            for (key, value) in event.fields.iter() {
+                sd.push(' ');
+                sd.push_str(&sd_name(key));
+                sd.push_str("=\"");
+                sd_value(&mut sd, &value.to_string());
+                sd.push('"');
+            }
+            sd.push(']');
         }
-        sd.push_str("] ");
+        if let Some(trace) = &event.trace {
+            sd.push_str("[opentelemetry");
+            for (key, hex) in trace.fields() {
+                let _ = write!(sd, " {key}=\"{}\"", hex.as_str());
+            }
+            sd.push(']');
+        }
+        sd.push(' ');
         sd
     }
 

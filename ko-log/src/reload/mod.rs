@@ -401,7 +401,7 @@ impl Backend {
         let max_level = routes.max_level();
         let old = self.routes.publish(routes);
         if self.is_installed() {
-            log::set_max_level(max_level);
+            crate::level_scope::set_base(max_level);
             if config.log_panics {
                 crate::panic::log_panics();
             }

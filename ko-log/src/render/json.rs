@@ -16,6 +16,10 @@
 //!   strings, lists as arrays, and an error as `{"message": "...", "sources": ["...", ...]}`
 //!   (its `source()` chain, outermost first; empty when it has none).
 //!
+//! A record logged in a trace ([`crate::TraceContext`]) has `trace_id`, `span_id` and
+//! `trace_flags` (lowercase hex) after `message`, at the top level whatever `flatten`
+//! says; a field of one of these names is then written `fields.<key>`.
+//!
 //! With `flatten = true` (the default) the fields sit next to the record's own keys.
 //! **Reserved keys:** a field named `timestamp`, `level`, `target` or `message` does not
 //! overwrite the record's own; it is written as `fields.<key>` (`"fields.message"`), with
@@ -31,7 +35,7 @@ use std::cell::RefCell;
 
 use super::timestamp::Stamp;
 use super::Render;
-use crate::{ErrorValue, Event, Fields, Value};
+use crate::{trace, ErrorValue, Event, Fields, Value};
 use ko_log_config::render::JsonConfig;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
@@ -95,14 +99,23 @@ impl Json {
         map.serialize_entry("level", event.level.as_str())?;
         map.serialize_entry("target", &*event.target)?;
         map.serialize_entry("message", &*event.message)?;
+        if let Some(trace) = &event.trace {
+            for (key, hex) in trace.fields() {
+                map.serialize_entry(key, hex.as_str())?;
+            }
+        }
+        let traced = |key: &str| event.trace.is_some() && trace::FIELD_NAMES.contains(&key);
         if self.flatten {
             for (key, value) in event.fields.iter() {
-                if RESERVED.contains(&key) {
+                if RESERVED.contains(&key) || traced(key) {
                     map.serialize_entry(&free_key(key, &event.fields), &JsonValue(value))?;
                 } else {
                     map.serialize_entry(key, &JsonValue(value))?;
                 }
             }
+        } else if traced(&self.fields_key) {
+            let key = free_key(&self.fields_key, &Fields::new());
+            map.serialize_entry(&key, &JsonFields(&event.fields))?;
         } else {
             map.serialize_entry(&self.fields_key, &JsonFields(&event.fields))?;
         }

@@ -8,7 +8,10 @@
 //! `time_format` and `timezone` like the plain renderer's `{time}`), the level
 //! (`level_key`, `level`: `ERROR`, `WARN`, `INFO`, `DEBUG`, `TRACE`), the target
 //! (`target_key`, `target`) and the message (`message_key`, `msg`); then every field, the
-//! record's key-values and its context, in order.
+//! record's key-values and its context, in order. A record logged in a trace
+//! ([`crate::TraceContext`]) has `trace_id`, `span_id` and `trace_flags` (lowercase hex)
+//! right after the message; a field of one of these names is then written
+//! `fields.<key>`.
 //!
 //! **Values** follow go-logfmt's encoder (`encode.go`, `jsonstring.go`):
 //!
@@ -241,8 +244,20 @@ impl Render for Logfmt {
         write_str(out, &event.target);
         out.extend_from_slice(&self.message_key);
         write_str(out, &event.message);
+        let traced = event.trace.is_some();
+        if let Some(trace) = &event.trace {
+            for (key, hex) in trace.fields() {
+                out.push(b' ');
+                out.extend_from_slice(key.as_bytes());
+                out.push(b'=');
+                out.extend_from_slice(hex.as_str().as_bytes());
+            }
+        }
         for (name, value) in event.fields.iter() {
             scratch.key.clear();
+            if traced && crate::trace::FIELD_NAMES.contains(&name) {
+                scratch.key.extend_from_slice(PREFIX);
+            }
             push_key(&mut scratch.key, name);
             self.write_pairs(&mut scratch.key, value, &event.fields, out);
         }

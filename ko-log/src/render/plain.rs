@@ -15,7 +15,11 @@
 //!   space per pair). A value is quoted with `"` when it is empty or contains a space, `"`,
 //!   `=`, `\` or a control character; inside quotes `"` is `\"` and `\` is `\\`;
 //!   keys are written as they are, control characters escaped;
-//! - `{any_other_name}`: the value of that field, unquoted (empty when absent).
+//!   A record logged in a trace ([`crate::TraceContext`]) has `trace_id`, `span_id` and
+//!   `trace_flags` (lowercase hex) first among them, in place of fields of those names;
+//! - `{any_other_name}`: the value of that field, unquoted (empty when absent);
+//!   `{trace_id}`, `{span_id}` and `{trace_flags}` are the trace context's when there is
+//!   one.
 //!
 //! Text from the record is escaped (see [`escape`](super::escape)) so that a record is
 //! always exactly one line. A width (`{level:<8}`) is a minimum counted in characters
@@ -155,11 +159,11 @@ impl Plain {
                 }
             }
             FieldRef::Thread => escape::write_escaped(out, &event.thread, Mode::Text),
-            FieldRef::Key(key) => {
-                if let Some(value) = event.fields.get(key) {
-                    write_value(out, value, Mode::Text);
-                }
-            }
+            FieldRef::Key(key) => match (trace_field(event, key), event.fields.get(key)) {
+                (Some(hex), _) => out.extend_from_slice(hex.as_str().as_bytes()),
+                (None, Some(value)) => write_value(out, value, Mode::Text),
+                (None, None) => {}
+            },
         }
         if let Some(width) = placeholder.width {
             let chars = chars.unwrap_or_else(|| count_chars(out.get(start..).unwrap_or_default()));
@@ -168,8 +172,18 @@ impl Plain {
     }
 
     fn write_kv(&self, event: &Event, out: &mut Vec<u8>) {
+        if let Some(trace) = &event.trace {
+            for (key, hex) in trace.fields() {
+                if !self.named.iter().any(|named| named == key) {
+                    out.push(b' ');
+                    out.extend_from_slice(key.as_bytes());
+                    out.push(b'=');
+                    out.extend_from_slice(hex.as_str().as_bytes());
+                }
+            }
+        }
         for (key, value) in event.fields.iter() {
-            if self.named.iter().any(|named| named == key) {
+            if self.named.iter().any(|named| named == key) || trace_field(event, key).is_some() {
                 continue;
             }
             out.push(b' ');
@@ -194,6 +208,17 @@ impl Render for Plain {
         }
         out.push(b'\n');
     }
+}
+
+/// The trace context's field `key` (`trace_id`, `span_id`, `trace_flags`) when the event
+/// has one: it takes the place of a record field of the same name.
+fn trace_field(event: &Event, key: &str) -> Option<crate::trace::HexBuf> {
+    let trace = event.trace.as_ref()?;
+    trace
+        .fields()
+        .into_iter()
+        .find(|(name, _)| *name == key)
+        .map(|(_, hex)| hex)
 }
 
 fn write_opt(out: &mut Vec<u8>, text: Option<&str>) {

@@ -9,7 +9,7 @@
 //! ResourceLogs { resource = 1, scope_logs = 2 }       Resource { attributes = 1 }
 //! ScopeLogs { scope = 1, log_records = 2 }            InstrumentationScope { name = 1, version = 2 }
 //! LogRecord { time_unix_nano = 1 (fixed64), severity_number = 2, severity_text = 3,
-//!             body = 5, attributes = 6, trace_id = 9, span_id = 10,
+//!             body = 5, attributes = 6, flags = 8 (fixed32), trace_id = 9, span_id = 10,
 //!             observed_time_unix_nano = 11 (fixed64) }
 //! KeyValue { key = 1, value = 2 }
 //! AnyValue { string_value = 1, bool_value = 2, int_value = 3, double_value = 4,
@@ -23,6 +23,7 @@ use super::record::{AnyValue, Record};
 const VARINT: u8 = 0;
 const FIXED64: u8 = 1;
 const LEN: u8 = 2;
+const FIXED32: u8 = 5;
 
 fn varint(out: &mut Vec<u8>, mut value: u64) {
     while value >= 0x80 {
@@ -109,6 +110,10 @@ fn log_record(out: &mut Vec<u8>, record: &Record) {
     message(out, 5, |body| bytes(body, 1, record.body.as_bytes()));
     for (name, value) in &record.attributes {
         key_value(out, 6, name, value);
+    }
+    if let Some(flags) = record.flags {
+        key(out, 8, FIXED32);
+        out.extend_from_slice(&u32::from(flags).to_le_bytes());
     }
     if let Some(id) = &record.trace_id {
         bytes(out, 9, id);

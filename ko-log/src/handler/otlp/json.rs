@@ -74,6 +74,9 @@ fn log_record(record: &Record) -> Json {
     if let Some(id) = &record.span_id {
         out.insert("spanId".into(), json!(hex(id)));
     }
+    if let Some(flags) = record.flags {
+        out.insert("flags".into(), json!(flags));
+    }
     Json::Object(out)
 }
 

@@ -15,8 +15,12 @@
 //!   `exception.stacktrace` (one `caused by: …` line per source); `exception.type` is not
 //!   set, since a captured error keeps no type name. Further error values are strings
 //!   under their own key;
-//! - `trace_id` (32 hex digits) and `span_id` (16 hex digits) fields become the record's
-//!   trace context and are not repeated as attributes; a malformed one stays an attribute.
+//! - the record's trace context ([`crate::TraceContext`]: `with_trace`, the tracing
+//!   bridge, the current OpenTelemetry span) is the LogRecord's `trace_id`, `span_id` and
+//!   `flags` (bytes, not attributes). Without one, `trace_id` (32 hex digits) and
+//!   `span_id` (16 hex digits) fields become the record's trace context and are not
+//!   repeated as attributes; a malformed one stays an attribute (as do such fields of a
+//!   record that has a trace context).
 
 use crate::event::{Event, Value};
 
@@ -56,6 +60,8 @@ pub(crate) struct Record {
     pub trace_id: Option<[u8; 16]>,
     /// From the `span_id` field.
     pub span_id: Option<[u8; 8]>,
+    /// The W3C trace flags, from the trace context.
+    pub flags: Option<u8>,
 }
 
 /// The OTel severity number of a `log` level.
@@ -129,8 +135,8 @@ impl Record {
             "thread.name".to_owned(),
             AnyValue::Str(event.thread.to_string()),
         ));
-        let mut trace_id = None;
-        let mut span_id = None;
+        let mut trace_id = event.trace.map(|trace| trace.trace_id());
+        let mut span_id = event.trace.map(|trace| trace.span_id());
         let mut exception = false;
         for (key, value) in event.fields.iter() {
             match (key, value) {
@@ -178,6 +184,7 @@ impl Record {
             attributes,
             trace_id,
             span_id,
+            flags: event.trace.map(|trace| trace.trace_flags()),
         }
     }
 }
