@@ -77,6 +77,14 @@ pub struct HandlerStats {
     pub retries: u64,
     /// Times a network handler connected to its destination again after losing it.
     pub reconnects: u64,
+    /// Records a network handler wrote to its disk spool (key `spool`).
+    pub spooled: u64,
+    /// Records delivered from the disk spool (also counted in `sent`).
+    pub replayed: u64,
+    /// Bytes of the disk spool's segment files now.
+    pub spool_bytes: u64,
+    /// Torn records (cut by a crash) the spool found and skipped.
+    pub torn: u64,
 }
 
 /// The live figures of one handler.

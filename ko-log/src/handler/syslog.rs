@@ -15,6 +15,7 @@
 //! hostname = "web-1"            # default: the machine's host name
 //! sd_id = "ko@32473"            # the structured-data element of the fields
 //! max_datagram = 2048           # udp and unix: longest message sent
+//! spool = { dir = "var/spool/syslog" }   # see `spool`
 //! ```
 //!
 //! **The message** (RFC 5424 §6):
@@ -31,6 +32,10 @@
 //! equal to `=`, space, `]` or `"` becomes `_`; values escape `\`, `"` and `]` with a
 //! backslash (RFC 5424 §6.3.3) and write control characters as `\n`, `\r`, `\t` or
 //! `\u{XX}`, so no value can close the element, start another or end the message.
+//!
+//! With a `spool` (module [`spool`](super::spool)), the element also carries
+//! `log.record.uid="UID"`, a unique id a receiver can drop duplicates by (delivery from
+//! a spool is at least once); RFC 3164 has no structured data, so it has no id.
 //!
 //! **MSG** is the renderer's line without its final newline; the default renderer for
 //! this handler is `plain` with the template `{message}` (set `renderer` to change it, as
@@ -58,7 +63,9 @@ use ko_log_config::units::HumanDuration;
 use ko_log_config::Backpressure;
 use log::Level;
 
+use super::otlp::Refusal;
 use super::sender::{self, NetConfig, Reconnect, Sender};
+use super::spool::{self, Spool, SpoolParams};
 use super::transport::{Address, Transport};
 use super::Handle;
 use crate::{Error, Event, Handler, HandlerStats};
@@ -150,6 +157,8 @@ pub(crate) struct SyslogParams {
     write_timeout: HumanDuration,
     #[serde(default)]
     reconnect: Reconnect,
+    #[serde(default)]
+    spool: Option<SpoolParams>,
 }
 
 fn default_facility() -> String {
@@ -179,6 +188,8 @@ pub(crate) struct Syslog {
     procid: String,
     sd_id: String,
     max_datagram: Option<usize>,
+    /// Add `log.record.uid` to the structured data (the handler spools).
+    uid: bool,
 }
 
 /// `value` with only printable US-ASCII (others `_`), cut to `max`, or `-` when empty.
@@ -331,6 +342,7 @@ fn schema() -> serde_json::Value {
         ),
     ];
     keys.extend(sender::schema_keys("drop_oldest"));
+    keys.push(spool::schema_key());
     ko_log_config::schema::describe(
         table(&keys, &[]),
         "RFC 5424 (or 3164) messages over a unix socket, UDP or TCP, sent from the handler's own thread behind a bounded buffer.",
@@ -340,7 +352,7 @@ fn schema() -> serde_json::Value {
 impl SyslogParams {
     /// Everything [`Syslog::new`] checks, opening and starting nothing. Also what
     /// `ko_log::check` runs.
-    fn plan(&self) -> Result<Plan, String> {
+    fn plan(&self) -> Result<Plan, Refusal> {
         let params = self;
         let config = NetConfig::new(
             params.buffer,
@@ -349,6 +361,7 @@ impl SyslogParams {
             params.reconnect,
             512,
         )?;
+        spool::check(params.spool.as_ref())?;
         let facility = FACILITIES
             .iter()
             .find(|(name, _)| *name == params.facility)
@@ -365,13 +378,14 @@ impl SyslogParams {
             return Err(format!(
                 "`sd_id` `{}` is not a structured-data ID: 1 to 32 printable US-ASCII characters, none of `=`, space, `]`, `\"`",
                 params.sd_id
-            ));
+            )
+            .into());
         }
         if params.max_datagram < 480 || params.max_datagram > 65_507 {
-            return Err("`max_datagram` must be from 480 to 65507".to_owned());
+            return Err("`max_datagram` must be from 480 to 65507".into());
         }
         if params.framing.is_some() && params.transport != SyslogTransport::Tcp {
-            return Err("`framing` applies to `transport = \"tcp\"` only".to_owned());
+            return Err("`framing` applies to `transport = \"tcp\"` only".into());
         }
         let (address, framing, terminator, max_datagram) = match params.transport {
             SyslogTransport::Udp => (
@@ -408,7 +422,7 @@ impl SyslogParams {
 
 impl Syslog {
     /// Starts the handler's thread; nothing connects until the first record.
-    pub fn new(params: &SyslogParams, handle: &Handle) -> Result<Syslog, String> {
+    pub fn new(params: &SyslogParams, handle: &Handle) -> Result<Syslog, Refusal> {
         let Plan {
             config,
             facility,
@@ -417,8 +431,10 @@ impl Syslog {
             terminator,
             max_datagram,
         } = params.plan()?;
+        let spool = params.spool.as_ref().map(Spool::open).transpose()?;
+        let uid = spool.is_some();
         let transport = Transport::new(address, config.write_timeout);
-        let sender = Sender::spawn("syslog", transport, config, handle)
+        let sender = Sender::spawn("syslog", transport, config, spool, handle)
             .map_err(|e| format!("cannot start its thread: {e}"))?;
         let app_name = params
             .app_name
@@ -437,6 +453,7 @@ impl Syslog {
             procid: header_field(&std::process::id().to_string(), PROCID_MAX),
             sd_id: params.sd_id.clone(),
             max_datagram,
+            uid,
         })
     }
 
@@ -484,12 +501,13 @@ impl Syslog {
         }
     }
 
-    /// `[SD-ID name="value" …] ` or `- ` (RFC 5424 only; empty for 3164).
-    fn structured_data(&self, event: &Event) -> String {
+    /// `[SD-ID name="value" … log.record.uid="UID"] ` or `- ` (RFC 5424 only; empty for
+    /// 3164).
+    fn structured_data(&self, event: &Event, uid: Option<&str>) -> String {
         if self.format == Format::Rfc3164 {
             return String::new();
         }
-        if event.fields.is_empty() {
+        if event.fields.is_empty() && uid.is_none() {
             return "- ".to_owned();
         }
         let mut sd = String::with_capacity(64);
@@ -502,6 +520,11 @@ impl Syslog {
             sd_value(&mut sd, &value.to_string());
             sd.push('"');
         }
+        if let Some(uid) = uid {
+            sd.push_str(" log.record.uid=\"");
+            sd_value(&mut sd, uid);
+            sd.push('"');
+        }
         sd.push_str("] ");
         sd
     }
@@ -509,7 +532,8 @@ impl Syslog {
     /// One framed message for `event`, MSG from the rendered `line`.
     fn message(&self, line: &[u8], event: &Event) -> Vec<u8> {
         let header = self.header(event);
-        let mut sd = self.structured_data(event);
+        let uid = self.uid.then(spool::next_uid);
+        let mut sd = self.structured_data(event, uid.as_deref());
         let line = line.strip_suffix(b"\n").unwrap_or(line);
         let mut msg = Vec::with_capacity(line.len());
         for &byte in line {
@@ -581,7 +605,7 @@ impl Handler for Syslog {
 
 /// `[handlers.NAME]` with `type = "syslog"`: registered like a user's handler.
 #[ko_log::handler(check = SyslogParams::plan, schema = schema)]
-fn syslog(params: &SyslogParams, handle: &Handle) -> Result<Syslog, String> {
+fn syslog(params: &SyslogParams, handle: &Handle) -> Result<Syslog, Refusal> {
     Syslog::new(params, handle)
 }
 
