@@ -24,7 +24,8 @@
 //!   the destination they are about.
 //! - **`flush`**: a `log::logger().flush()` waits, at most `write_timeout`, until every
 //!   item pushed before it has been handed to the transport — unless the destination is
-//!   away, when waiting would only stall the dispatcher. The dispatcher's routine
+//!   away, when waiting would only stall the dispatcher (with a `spool`, it waits until
+//!   every item is delivered or spooled, away or not). The dispatcher's routine
 //!   flushes (queue ran dry) only wake the thread.
 //! - **Shutdown** (the handler dropped, which the dispatcher does as it ends): the thread
 //!   delivers what it holds until the guard's drain deadline (`queue.drain_timeout`) or,
@@ -235,6 +236,9 @@ pub(crate) struct Buffer<T> {
     /// The destination is away (set by the thread between `unreachable` and `back`): a
     /// flush does not wait for what cannot be delivered now.
     down: AtomicBool,
+    /// The thread writes what it cannot deliver to a disk spool (module `spool`): a
+    /// flush then waits, destination away or not, until it is delivered or spooled.
+    spooled: bool,
 }
 
 /// What the thread does with one batch: deliver it until it is finished (sent, rejected
@@ -267,7 +271,19 @@ impl<T> Buffer<T> {
             hold: Hold::new(),
             counts: Counts::default(),
             down: AtomicBool::new(false),
+            spooled: false,
         }
+    }
+
+    /// The same buffer, for a thread that spools (see the `spooled` field).
+    pub fn spooling(mut self, spooled: bool) -> Buffer<T> {
+        self.spooled = spooled;
+        self
+    }
+
+    /// Whether a flush may stop waiting: the destination is away and nothing spools.
+    fn flush_gives_up(&self) -> bool {
+        !self.spooled && self.down.load(Ordering::Acquire)
     }
 
     fn wait_changed<'a>(
@@ -329,13 +345,13 @@ impl<T> Buffer<T> {
     pub fn flush(&self, wait: Duration) {
         let mut state = lock(&self.state);
         let target = state.pushed;
-        if state.resolved >= target || self.down.load(Ordering::Acquire) {
+        if state.resolved >= target || self.flush_gives_up() {
             return;
         }
         state.flush_to = state.flush_to.max(target);
         self.arrived.notify_one();
         let until = Instant::now() + wait;
-        while state.resolved < target && !state.done && !self.down.load(Ordering::Acquire) {
+        while state.resolved < target && !state.done && !self.flush_gives_up() {
             match self.wait_changed(state, until) {
                 Some(next) => state = next,
                 None => return,
@@ -653,11 +669,9 @@ impl<T: Spooled> Sender<T> {
         spool: Option<Spool>,
         handle: &Handle,
     ) -> io::Result<Sender<T>> {
-        let buffer = Arc::new(Buffer::new(
-            config.buffer,
-            config.batch,
-            config.backpressure,
-        ));
+        let buffer = Arc::new(
+            Buffer::new(config.buffer, config.batch, config.backpressure).spooling(spool.is_some()),
+        );
         let outage = Outage::new(handle.clone(), transport.destination(), config.buffer);
         let thread = {
             let buffer = Arc::clone(&buffer);

@@ -451,11 +451,7 @@ impl Otlp {
                 .iter()
                 .map(|(k, v)| (k.clone(), AnyValue::Str(v.clone()))),
         );
-        let buffer = Arc::new(Buffer::new(
-            params.buffer,
-            params.batch_size,
-            params.backpressure,
-        ));
+
         let exporter = Exporter {
             client,
             encoding: params.encoding,
@@ -471,6 +467,10 @@ impl Otlp {
         };
         let spool = params.spool.as_ref().map(Spool::open).transpose()?;
         let uid = spool.is_some();
+        let buffer = Arc::new(
+            Buffer::new(params.buffer, params.batch_size, params.backpressure)
+                .spooling(spool.is_some()),
+        );
         let thread = {
             let buffer = Arc::clone(&buffer);
             let interval = params.batch_interval;
