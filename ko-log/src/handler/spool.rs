@@ -610,37 +610,38 @@ impl Spool {
             );
             let size = scratch.len() as u64;
             // Room, under the policy.
-            let mut refused = false;
+            let mut room = Room::Fits;
             while self.bytes() + size > self.max_bytes {
-                match policy {
+                room = match policy {
                     Backpressure::DropOldest => match self.evict_oldest() {
                         Some(lost) => {
                             dropped += lost;
                             self.report_full(lost, "its oldest segment was deleted");
+                            Room::Fits
                         }
-                        None => {
-                            refused = true;
-                            break;
-                        }
+                        None => Room::Refused,
                     },
-                    Backpressure::Drop => {
-                        refused = true;
-                        break;
-                    }
-                    Backpressure::Block => {
-                        left.push(item);
-                        left.extend(items.by_ref());
-                        refused = true;
-                        break;
-                    }
+                    // Waiting for room makes sense while a replay can make it: a record
+                    // larger than the whole spool is refused.
+                    Backpressure::Block if !self.is_empty() => Room::Wait,
+                    _ => Room::Refused,
+                };
+                if room != Room::Fits {
+                    break;
                 }
             }
-            if refused {
-                if policy != Backpressure::Block {
+            match room {
+                Room::Fits => {}
+                Room::Wait => {
+                    left.push(item);
+                    left.extend(items.by_ref());
+                    break;
+                }
+                Room::Refused => {
                     dropped += 1;
                     self.report_full(1, "new records are refused");
+                    continue;
                 }
-                continue;
             }
             let rolled = match self.segments.back() {
                 Some(last) if self.writer.is_some() => last.bytes + size > self.segment_bytes,
@@ -868,6 +869,16 @@ impl Spool {
             }
         }
     }
+}
+
+/// Whether one more record fits in the spool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Room {
+    Fits,
+    /// `block`: later, once a replay made room.
+    Wait,
+    /// Dropped (counted).
+    Refused,
 }
 
 /// What one attempt at delivering a batch came to (the attempt counts `sent`, and
@@ -1179,5 +1190,20 @@ mod tests {
             }
             assert!(counts.bytes.load(Ordering::Relaxed) <= 64 << 10);
         }
+    }
+
+    #[test]
+    fn a_record_larger_than_the_spool_is_refused_even_under_block() {
+        let tmp = tempfile::tempdir().unwrap();
+        let counts = SpoolCounts::default();
+        let mut spool = Spool::open(&params(tmp.path(), 4 << 10)).unwrap();
+        spool.scan(&counts);
+        let (spooled, dropped, left) = spool.append(
+            vec![vec![b'x'; 5000], b"small".to_vec()],
+            Backpressure::Block,
+            &counts,
+        );
+        // Waiting for room could never end: it is dropped, and the next one is spooled.
+        assert_eq!((spooled, dropped, left.len()), (1, 1, 0));
     }
 }
