@@ -118,8 +118,13 @@ fn free_port() -> SocketAddr {
 }
 
 fn backend(handler: &str) -> (Backend, ko_log::Guard) {
+    backend_with(100_000, handler)
+}
+
+/// A backend whose queue holds `capacity` records, with handler `out`.
+fn backend_with(capacity: usize, handler: &str) -> (Backend, ko_log::Guard) {
     let text = format!(
-        "[queue]\ncapacity = 100000\n[loggers.root]\nlevel = \"trace\"\nhandlers = [\"out\"]\n[handlers.out]\n{handler}\n"
+        "[queue]\ncapacity = {capacity}\n[loggers.root]\nlevel = \"trace\"\nhandlers = [\"out\"]\n[handlers.out]\n{handler}\n"
     );
     Backend::new(Config::from_str(&text, Format::Toml).expect("config")).expect("backend")
 }
@@ -136,19 +141,25 @@ fn log_n(backend: &Backend, n: u64) {
     );
 }
 
-/// Flushes `backend` until `done` holds of handler `out`'s figures (at most a minute).
+/// Flushes `backend` until `done` holds of handler `out`'s figures; panics with them
+/// after a minute.
 fn wait_for(
     backend: &Backend,
     mut done: impl FnMut(ko_log::HandlerStats) -> bool,
 ) -> ko_log::HandlerStats {
-    let mut last = None;
-    support::wait_until("the handler's figures", || {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
         backend.flush();
         let stats = backend.stats().handler("out").expect("configured");
-        last = Some(stats);
-        done(stats)
-    });
-    last.expect("read")
+        if done(stats) {
+            return stats;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not done within a minute: {stats:?}"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
 }
 
 fn otlp_handler(addr: SocketAddr, dir: &Path, extra: &str) -> String {
@@ -298,7 +309,10 @@ fn a_spool_smaller_than_the_outage_counts_every_record_under_each_policy() {
                 if policy == "block" { 100 } else { 10_000 }
             ),
         );
-        let (first, guard) = backend(&handler);
+        // `block`: a small queue too, so that the callers cannot queue the whole outage
+        // before the handler's hold is up.
+        let capacity = if policy == "block" { 100 } else { 100_000 };
+        let (first, guard) = backend_with(capacity, &handler);
         let written = if policy == "block" {
             // The callers are held once memory and spool are full: they log from a
             // thread of their own, and the collector comes back while they wait.

@@ -372,6 +372,8 @@ struct Segment {
 #[derive(Debug)]
 struct Reading {
     seq: u64,
+    /// The offset in the file where `data` starts (frames' offsets are in `data`).
+    base: u64,
     data: Vec<u8>,
     frames: VecDeque<Frame>,
 }
@@ -550,14 +552,11 @@ impl Spool {
             return None;
         }
         let segment = self.segments.pop_front()?;
-        let lost = match &self.reading {
-            Some(reading) if reading.seq == segment.seq => {
-                let left = reading.frames.len() as u64;
-                self.reading = None;
-                left
-            }
-            _ => segment.records,
-        };
+        // Its records not yet accepted, those appended since it was read included.
+        let lost = segment.records;
+        if self.reading.as_ref().is_some_and(|r| r.seq == segment.seq) {
+            self.reading = None;
+        }
         let _ = std::fs::remove_file(self.dir.join(segment_name(segment.seq)));
         if let Some(next) = self.segments.front() {
             self.start = (next.seq, 0);
@@ -722,8 +721,7 @@ impl Spool {
     }
 
     /// Up to `max` of the oldest records not yet accepted, decoded (a frame that does
-    /// not decode is counted torn and skipped). The segment being written is closed
-    /// first when the records are in it.
+    /// not decode is counted torn and skipped).
     pub fn read<T: Spooled>(&mut self, max: usize, counts: &SpoolCounts) -> Vec<T> {
         let mut out = Vec::new();
         while out.is_empty() && !self.is_empty() {
@@ -756,48 +754,58 @@ impl Spool {
         out
     }
 
-    /// Reads the oldest segment into memory; `false` when there is none with records.
+    /// Whether `seq` is the segment being appended to.
+    fn is_writing(&self, seq: u64) -> bool {
+        self.writer.is_some() && self.segments.back().is_some_and(|s| s.seq == seq)
+    }
+
+    /// Reads the records not yet accepted of the oldest segment that has some into
+    /// memory (of the segment being written too: from the cursor on, again after
+    /// appends); `false` when there are none.
     fn load_next(&mut self) -> bool {
-        // A fully read segment is deleted.
-        if let Some(reading) = self.reading.take() {
-            if reading.frames.is_empty() {
-                self.delete_front(reading.seq);
-            }
-        }
+        // Done with what was read of the oldest segment: records appended to it since
+        // are read next, from the cursor (its count says whether there are any).
+        self.reading = None;
         loop {
             let Some(front) = self.segments.front() else {
                 return false;
             };
             let seq = front.seq;
-            if front.records == 0 && (self.writer.is_none() || self.segments.len() > 1) {
+            let writing = self.is_writing(seq);
+            if front.records == 0 {
+                if writing {
+                    return false;
+                }
                 self.delete_front(seq);
                 continue;
             }
-            if self.segments.len() == 1 {
-                // Its records are read from the file: no more appends to it.
-                self.writer = None;
-            }
+            let from = if self.start.0 == seq { self.start.1 } else { 0 };
             let mut data = Vec::new();
             let read = open_nofollow(
                 &self.dir.join(segment_name(seq)),
                 OpenOptions::new().read(true),
             )
-            .and_then(|mut file| file.read_to_end(&mut data));
-            if read.is_err() {
-                self.delete_front(seq);
-                continue;
-            }
-            let from = if self.start.0 == seq {
-                self.start.1 as usize
-            } else {
-                0
+            .and_then(|mut file| {
+                std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(from))?;
+                file.read_to_end(&mut data)
+            });
+            let found = match read {
+                Ok(_) => frames(&data, 0).0,
+                Err(_) => Vec::new(),
             };
-            let (found, _) = frames(&data, from.min(data.len()));
             if let Some(segment) = self.segments.front_mut() {
                 segment.records = found.len() as u64;
             }
+            if found.is_empty() {
+                if writing {
+                    return false;
+                }
+                self.delete_front(seq);
+                continue;
+            }
             self.reading = Some(Reading {
                 seq,
+                base: from,
                 data,
                 frames: found.into(),
             });
@@ -809,9 +817,16 @@ impl Spool {
         if self.segments.front().is_some_and(|s| s.seq == seq) {
             self.segments.pop_front();
             let _ = std::fs::remove_file(self.dir.join(segment_name(seq)));
-            if let Some(next) = self.segments.front() {
-                self.start = (next.seq, 0);
-                self.write_cursor();
+            match self.segments.front() {
+                Some(next) => {
+                    self.start = (next.seq, 0);
+                    self.write_cursor();
+                }
+                None => {
+                    let _ = std::fs::remove_file(self.dir.join("cursor"));
+                    self.cursor = None;
+                    self.start = (self.next_seq, 0);
+                }
             }
         }
     }
@@ -823,26 +838,31 @@ impl Spool {
             return;
         };
         let mut end = None;
+        let mut popped = 0;
         for _ in 0..n {
             match reading.frames.pop_front() {
-                Some(frame) => end = Some(frame.end),
+                Some(frame) => {
+                    end = Some(reading.base + frame.end as u64);
+                    popped += 1;
+                }
                 None => break,
             }
         }
         if let Some(segment) = self.segments.front_mut() {
-            segment.records = reading.frames.len() as u64;
+            segment.records = segment.records.saturating_sub(popped);
         }
-        let seq = reading.seq;
-        if reading.frames.is_empty() {
+        let (seq, done) = (reading.seq, reading.frames.is_empty());
+        let drained = done && self.segments.front().is_some_and(|s| s.records == 0);
+        if drained {
+            // Every record of the segment was accepted (of the one being appended to,
+            // too: the spool is empty then, and the next record opens a new one).
+            if self.is_writing(seq) {
+                self.writer = None;
+            }
             self.reading = None;
             self.delete_front(seq);
-            if self.segments.is_empty() {
-                let _ = std::fs::remove_file(self.dir.join("cursor"));
-                self.cursor = None;
-                self.start = (self.next_seq, 0);
-            }
         } else if let Some(end) = end {
-            self.start = (seq, end as u64);
+            self.start = (seq, end);
             self.write_cursor();
         }
         self.publish(counts);
@@ -1190,6 +1210,44 @@ mod tests {
             }
             assert!(counts.bytes.load(Ordering::Relaxed) <= 64 << 10);
         }
+    }
+
+    /// Records appended to the segment being replayed (during an outage the newest
+    /// segment is both) are read after what was read of it, and counted when it is
+    /// deleted for room.
+    #[test]
+    fn records_appended_to_the_segment_being_read_are_neither_lost_nor_miscounted() {
+        let tmp = tempfile::tempdir().unwrap();
+        let counts = SpoolCounts::default();
+        // 4 KiB segments: 128 frames of 32 bytes each.
+        let mut spool = Spool::open(&params(tmp.path(), 32 << 10)).unwrap();
+        spool.scan(&counts);
+        spool.append(items(0..10), Backpressure::Block, &counts);
+        let first: Vec<Vec<u8>> = spool.read(512, &counts);
+        assert_eq!(first, items(0..10));
+        // More go into the same segment, then into a second one.
+        spool.append(items(10..210), Backpressure::Block, &counts);
+        spool.accept(10, &counts);
+        let mut rest = Vec::new();
+        loop {
+            let batch: Vec<Vec<u8>> = spool.read(50, &counts);
+            if batch.is_empty() {
+                break;
+            }
+            spool.accept(batch.len(), &counts);
+            rest.extend(batch);
+        }
+        assert_eq!(rest, items(10..210));
+
+        // The same, deleted for room under drop_oldest: all its records count.
+        let tmp = tempfile::tempdir().unwrap();
+        let mut spool = Spool::open(&params(tmp.path(), 8 << 10)).unwrap();
+        spool.scan(&counts);
+        spool.append(items(0..10), Backpressure::DropOldest, &counts);
+        let _: Vec<Vec<u8>> = spool.read(512, &counts);
+        let (_, dropped, _) = spool.append(items(10..300), Backpressure::DropOldest, &counts);
+        let held = inspect(tmp.path()).unwrap().records;
+        assert_eq!(held + dropped, 300);
     }
 
     #[test]
