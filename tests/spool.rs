@@ -276,7 +276,7 @@ fn syslog_records(collector: &Rsyslog) -> Vec<(u64, String)> {
         .lines("parsed.log")
         .iter()
         .map(|line| {
-            let sd = line.splitn(8, '|').nth(6).unwrap_or_default();
+            let sd = line.split('|').nth(6).unwrap_or_default();
             let param = |name: &str| {
                 let start = sd
                     .find(&format!(" {name}=\""))

@@ -1026,24 +1026,32 @@ pub(crate) fn run<T: Spooled>(
             continue;
         }
         let due = retry_at.is_none_or(|at| Instant::now() >= at);
-        if spooling && !(due && !backlog) {
+        if backlog || !due {
             spool_items(spool, items, &mut held);
             continue;
         }
-        let n = items.len();
-        match try_once(&items, buffer) {
-            Outcome::Accepted => {
-                backoff.reset();
-                retry_at = None;
-                buffer.resolve(n);
-            }
-            Outcome::Rejected => buffer.resolve(n),
-            Outcome::Failed { sent, wait } => {
-                let step = backoff.next().max(wait.unwrap_or_default());
-                retry_at = Some(Instant::now() + step);
-                buffer.resolve(sent);
-                let rest: Vec<T> = items.into_iter().skip(sent).collect();
-                spool_items(spool, rest, &mut held);
+        // Nothing spooled and the destination answers: straight to it, `batch` at a
+        // time; what fails, and what follows it, goes to the spool.
+        let mut rest = items;
+        while !rest.is_empty() {
+            let tail = rest.split_off(batch.min(rest.len()));
+            let chunk = std::mem::replace(&mut rest, tail);
+            let n = chunk.len();
+            match try_once(&chunk, buffer) {
+                Outcome::Accepted => {
+                    backoff.reset();
+                    retry_at = None;
+                    buffer.resolve(n);
+                }
+                Outcome::Rejected => buffer.resolve(n),
+                Outcome::Failed { sent, wait } => {
+                    let step = backoff.next().max(wait.unwrap_or_default());
+                    retry_at = Some(Instant::now() + step);
+                    buffer.resolve(sent);
+                    let mut unsent: Vec<T> = chunk.into_iter().skip(sent).collect();
+                    unsent.append(&mut rest);
+                    spool_items(spool, unsent, &mut held);
+                }
             }
         }
     }
