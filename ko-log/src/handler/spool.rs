@@ -400,6 +400,8 @@ pub(crate) struct Spool {
     scratch: Vec<u8>,
     /// A record was refused or a segment deleted for room since the spool last had it.
     full_reported: bool,
+    /// Why the last write failed, for the report of the append it belongs to.
+    write_error: Option<io::Error>,
 }
 
 impl Spool {
@@ -475,6 +477,7 @@ impl Spool {
             cursor: None,
             scratch: Vec::new(),
             full_reported: false,
+            write_error: None,
         })
     }
 
@@ -582,9 +585,10 @@ impl Spool {
         Ok(())
     }
 
-    /// Appends `items`, in order, under `policy` when full. Returns how many were
-    /// spooled, how many dropped (counted by the caller), and, under `block`, the ones
-    /// left for later (the spool is full).
+    /// Appends `items`, in order, under `policy` when full, with one `write` per batch
+    /// and segment (per record under `sync = "always"`). Returns how many were spooled,
+    /// how many dropped (counted by the caller), and, under `block`, the ones left for
+    /// later (the spool is full).
     pub fn append<T: Spooled>(
         &mut self,
         items: Vec<T>,
@@ -595,19 +599,20 @@ impl Spool {
         let mut items = items.into_iter();
         let mut left = Vec::new();
         let mut failed: Option<io::Error> = None;
-        let mut scratch = std::mem::take(&mut self.scratch);
+        // Frames not yet written to the segment being appended to (already counted in
+        // it), and how many records they hold.
+        let mut pending = std::mem::take(&mut self.scratch);
+        pending.clear();
+        let mut pending_records = 0u64;
+        let mut one = Vec::new();
         let mut item_bytes = Vec::new();
         let now = now_unix_nanos();
         while let Some(item) = items.next() {
             item_bytes.clear();
             item.encode(&mut item_bytes);
-            scratch.clear();
-            frame(
-                &mut scratch,
-                item.time_unix_nano().unwrap_or(now),
-                &item_bytes,
-            );
-            let size = scratch.len() as u64;
+            one.clear();
+            frame(&mut one, item.time_unix_nano().unwrap_or(now), &item_bytes);
+            let size = one.len() as u64;
             // Room, under the policy.
             let mut room = Room::Fits;
             while self.bytes() + size > self.max_bytes {
@@ -647,40 +652,37 @@ impl Spool {
                 _ => true,
             };
             if rolled {
+                let lost = self.write_pending(&mut pending, &mut pending_records);
+                spooled -= lost;
+                dropped += lost;
                 if let Err(error) = self.roll() {
                     failed = Some(error);
                     dropped += 1;
                     break;
                 }
             }
-            let written = match &mut self.writer {
-                Some(file) => file.write_all(&scratch).and_then(|()| {
-                    if self.sync == SpoolSync::Always {
-                        file.sync_data()
-                    } else {
-                        Ok(())
-                    }
-                }),
-                None => Err(io::Error::from(io::ErrorKind::NotFound)),
-            };
-            match written {
-                Ok(()) => {
-                    if let Some(last) = self.segments.back_mut() {
-                        last.bytes += size;
-                        last.records += 1;
-                    }
-                    spooled += 1;
-                    self.full_reported = false;
-                }
-                Err(error) => {
-                    // A segment that could not take a whole frame is left (its tail is
-                    // read as torn); the next record starts a new one.
-                    self.writer = None;
-                    failed = Some(error);
-                    dropped += 1;
-                    break;
+            pending.extend_from_slice(&one);
+            pending_records += 1;
+            if let Some(last) = self.segments.back_mut() {
+                last.bytes += size;
+                last.records += 1;
+            }
+            spooled += 1;
+            self.full_reported = false;
+            if self.sync == SpoolSync::Always {
+                let lost = self.write_pending(&mut pending, &mut pending_records);
+                spooled -= lost;
+                dropped += lost;
+                if let (0, Some(file)) = (lost, &self.writer) {
+                    let _ = file.sync_data();
                 }
             }
+        }
+        let lost = self.write_pending(&mut pending, &mut pending_records);
+        spooled -= lost;
+        dropped += lost;
+        if let Some(error) = self.write_error.take() {
+            failed.get_or_insert(error);
         }
         if failed.is_some() {
             // What was not written is lost: counted, with the reason.
@@ -700,10 +702,39 @@ impl Spool {
                 ),
             );
         }
-        self.scratch = scratch;
+        self.scratch = pending;
         counts.spooled.fetch_add(spooled, Ordering::Relaxed);
         self.publish(counts);
         (spooled, dropped, left)
+    }
+
+    /// Writes `pending` (`records` frames already counted in the last segment) to it.
+    /// Returns how many records were lost to a failed write (uncounted from the segment,
+    /// which is then no longer appended to: its tail reads as torn); the error is kept
+    /// for the caller's report.
+    fn write_pending(&mut self, pending: &mut Vec<u8>, records: &mut u64) -> u64 {
+        if pending.is_empty() {
+            return 0;
+        }
+        let written = match &mut self.writer {
+            Some(file) => file.write_all(pending),
+            None => Err(io::Error::from(io::ErrorKind::NotFound)),
+        };
+        let lost = match written {
+            Ok(()) => 0,
+            Err(error) => {
+                if let Some(last) = self.segments.back_mut() {
+                    last.bytes = last.bytes.saturating_sub(pending.len() as u64);
+                    last.records = last.records.saturating_sub(*records);
+                }
+                self.writer = None;
+                self.write_error = Some(error);
+                *records
+            }
+        };
+        pending.clear();
+        *records = 0;
+        lost
     }
 
     fn report_full(&mut self, lost: u64, what: &str) {
