@@ -187,12 +187,9 @@ fn every_record_logged_during_an_outage_arrives_after_a_restart_checked_by_id() 
     assert!(stats.spool_bytes > 0);
     let started = std::time::Instant::now();
     drop(guard);
+    let shutdown = started.elapsed();
     // Shutdown does not wait out a dead collector (drain_timeout is 5 s).
-    assert!(
-        started.elapsed() < Duration::from_secs(4),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(shutdown < Duration::from_secs(4), "{shutdown:?}");
     let summary = ko_log::handler::inspect_spool(&dir).unwrap();
     assert_eq!((summary.records, summary.torn), (N, 0), "{summary:?}");
     let mode = std::fs::metadata(&dir).unwrap();
@@ -207,7 +204,9 @@ fn every_record_logged_during_an_outage_arrives_after_a_restart_checked_by_id() 
     // Logged behind the backlog: spooled, and delivered after it.
     log_n(&second, N);
     let collector = Collector::start(TcpListener::bind(addr).unwrap());
+    let back = std::time::Instant::now();
     let stats = wait_for(&second, |s| s.replayed == N + 1 && s.spool_bytes == 0);
+    let replay = back.elapsed();
     assert_eq!((stats.spooled, stats.replayed), (1, N + 1), "{stats:?}");
     assert_eq!(
         (stats.dropped, stats.torn, stats.spool_bytes),
@@ -229,7 +228,11 @@ fn every_record_logged_during_an_outage_arrives_after_a_restart_checked_by_id() 
     assert_eq!(numbers, (0..=N as i64).collect::<Vec<_>>(), "0 lost");
     // At least once: duplicates at most one batch (batch_size 512).
     assert!(duplicates <= 512, "{duplicates} duplicates");
-    println!("figure: spool restart: {N} records, {duplicates} duplicates");
+    println!(
+        "figure: spool restart: {N} records spooled, guard dropped in {} ms against the dead collector, replayed in {} ms once it was back, {duplicates} duplicates, 0 lost",
+        shutdown.as_millis(),
+        replay.as_millis()
+    );
     assert_eq!(ko_log::handler::inspect_spool(&dir).unwrap().segments, 0);
 }
 
