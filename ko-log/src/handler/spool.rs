@@ -1289,6 +1289,35 @@ mod tests {
         assert_eq!(held + dropped, 300);
     }
 
+    /// During an outage every retry reads the oldest records, which are in the segment
+    /// being written: reading it does not close it.
+    #[test]
+    fn retrying_during_an_outage_keeps_appending_to_one_segment() {
+        let tmp = tempfile::tempdir().unwrap();
+        let counts = SpoolCounts::default();
+        let mut spool = Spool::open(&params(tmp.path(), 1 << 20)).unwrap();
+        spool.scan(&counts);
+        for i in 0..3 {
+            spool.append(items(i..i + 1), Backpressure::Block, &counts);
+            // A retry that fails: read, nothing accepted.
+            let _: Vec<Vec<u8>> = spool.read(512, &counts);
+            spool.accept(0, &counts);
+        }
+        assert_eq!(list_segments(tmp.path()).unwrap().len(), 1);
+        // The destination is back: what was read first, then what was appended since.
+        let mut all = Vec::new();
+        loop {
+            let batch: Vec<Vec<u8>> = spool.read(512, &counts);
+            if batch.is_empty() {
+                break;
+            }
+            spool.accept(batch.len(), &counts);
+            all.extend(batch);
+        }
+        assert_eq!(all, items(0..3));
+        assert_eq!(list_segments(tmp.path()).unwrap(), vec![]);
+    }
+
     #[test]
     fn a_record_larger_than_the_spool_is_refused_even_under_block() {
         let tmp = tempfile::tempdir().unwrap();
