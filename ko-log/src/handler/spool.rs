@@ -394,8 +394,6 @@ pub(crate) struct Spool {
     /// Where the first segment's unaccepted records start (from `cursor`).
     start: (u64, u64),
     reading: Option<Reading>,
-    /// Whether the segments found at start were read (counted) yet.
-    scanned: bool,
     cursor: Option<File>,
     scratch: Vec<u8>,
     /// A record was refused or a segment deleted for room since the spool last had it.
@@ -473,7 +471,6 @@ impl Spool {
             next_seq,
             start,
             reading: None,
-            scanned: false,
             cursor: None,
             scratch: Vec::new(),
             full_reported: false,
@@ -484,7 +481,6 @@ impl Spool {
     /// Reads the segments a previous run left (on the handler's thread, not at init):
     /// counts their records, and their torn ones in `counts`.
     fn scan(&mut self, counts: &SpoolCounts) {
-        self.scanned = true;
         let mut torn = 0;
         let mut gone = Vec::new();
         for segment in &mut self.segments {
