@@ -12,6 +12,10 @@
 //! 3. A spool smaller than the outage under `drop`, `drop_oldest` and `block`: what the
 //!    collector got plus `dropped` is what was logged, exactly.
 //!
+//! Also: the `log.record.uid` of each spooled record in `socket`'s JSON lines (the OTLP
+//! attribute and the syslog structured-data parameter are checked by 1 to 3), and a
+//! second handler on one spool directory refused at its key.
+//!
 //! Each application run is a [`Backend`] (one process may hold many, unlike the global
 //! logger), except the one killed, which is a child process. Waits are bounded only so
 //! that a bug fails instead of hanging.
@@ -473,4 +477,45 @@ fn kill_9_during_an_outage_loses_no_synced_record_and_counts_the_torn_one() {
         summary.records
     );
     collector.stop();
+}
+
+#[test]
+fn socket_json_lines_replayed_from_a_spool_carry_a_unique_uid_field() {
+    const N: u64 = 2_000;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("spool");
+    let addr = free_port();
+    let handler = format!(
+        "type = \"socket\"\naddress = \"{addr}\"\nreconnect = {{ min = \"10ms\", max = \"100ms\" }}\nspool = {{ dir = \"{}\" }}",
+        dir.display()
+    );
+    let (backend, guard) = backend(&handler);
+    for n in 0..N {
+        log_n(&backend, n);
+    }
+    wait_for(&backend, |s| s.spooled == N);
+    // The receiver comes back: a plain TCP listener reading JSON lines.
+    let listener = TcpListener::bind(addr).unwrap();
+    let reader = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        BufReader::new(stream)
+            .lines()
+            .take(N as usize)
+            .map(|line| serde_json::from_str::<serde_json::Value>(&line.unwrap()).unwrap())
+            .collect::<Vec<_>>()
+    });
+    wait_for(&backend, |s| s.replayed == N);
+    drop(guard);
+    let lines = reader.join().unwrap();
+    let mut uids = std::collections::HashSet::new();
+    let mut numbers = Vec::new();
+    for line in &lines {
+        let uid = line["log.record.uid"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{line}"));
+        assert!(uids.insert(uid.to_owned()), "twice: {uid}");
+        numbers.push(line["n"].as_u64().unwrap());
+    }
+    // In order, each once.
+    assert_eq!(numbers, (0..N).collect::<Vec<_>>());
 }
