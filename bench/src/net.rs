@@ -31,13 +31,16 @@ const ALONE: [&str; 5] = [
 ];
 const ALONE_SCENARIO: Scenario = Scenario::Kv;
 
-/// Beside the file: `1t`, with the file-only `ko-log-block` as the baseline.
-const BESIDE: [&str; 5] = [
+/// Beside the file: `1t`, with the file-only `ko-log-block` as the baseline; the last
+/// two spool (issue 21).
+const BESIDE: [&str; 7] = [
     "ko-log-block",
     "ko-log-file+otlp",
     "ko-log-file+socket",
     "ko-log-file+otlp-dead",
     "ko-log-file+socket-dead",
+    "ko-log-file+otlp-spool",
+    "ko-log-file+otlp-spool-dead",
 ];
 const BESIDE_SCENARIO: Scenario = Scenario::OneThread;
 
@@ -361,7 +364,10 @@ fn render(
          `block`, which to a dead collector waits `write_timeout` per record once its buffer \
          is full, so it is set here): `otlp` (protobuf) or \
          `socket` (TCP, JSON lines) to a live receiver as above, or to a dead loopback port \
-         (bound, then closed: every connection is refused). The file is read back and every \
+         (bound, then closed: every connection is refused); the `-spool` cases add \
+         `spool = {{ dir }}` to the `otlp` handler (issue 21: beside a dead collector every \
+         record goes to the spool, and the file must keep at least 1 / 1.2 of its pace beside \
+         the live one). The file is read back and every \
          record id checked, as in `all`. End to end = distinct records in the file / \
          (producing + flush + guard drop). Caller mean is all loop time over all calls (one \
          call in 32 is timed alone, which adds about 1 ns).\n",
@@ -382,6 +388,12 @@ fn render(
         }
         let network = if id == "ko-log-block" {
             "none".to_owned()
+        } else if id.ends_with("-spool-dead") {
+            format!(
+                "dead port / {}, spooled {}",
+                count(med(&runs, |r| extra(r, "net_dropped").unwrap_or(0.0))),
+                count(med(&runs, |r| extra(r, "net_spooled").unwrap_or(0.0)))
+            )
         } else if id.ends_with("-dead") {
             format!(
                 "dead port / {}",

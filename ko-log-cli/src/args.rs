@@ -1,4 +1,4 @@
-//! The command line: `ko-log check|pretty|schema ...`, parsed with `lexopt`.
+//! The command line: `ko-log check|pretty|schema|spool ...`, parsed with `lexopt`.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -10,15 +10,18 @@ pub(crate) const USAGE: &str = "\
 usage: ko-log check [--format text|json] [--config-format toml|json|yaml] FILE
        ko-log pretty [--color auto|always|never] [-f|--follow] [FILE...]
        ko-log schema
+       ko-log spool DIR
        ko-log --help | --version";
 
 /// `ko-log --help`.
 pub(crate) const HELP: &str = "\
-ko-log: check ko-log config files, pretty-print ko-log's JSON logs, print the config schema
+ko-log: check ko-log config files, pretty-print ko-log's JSON logs, print the config schema,
+read a network handler's disk spool
 
 usage: ko-log check [--format text|json] [--config-format toml|json|yaml] FILE
        ko-log pretty [--color auto|always|never] [-f|--follow] [FILE...]
        ko-log schema
+       ko-log spool DIR
        ko-log --help | --version
 
 check FILE
@@ -42,6 +45,11 @@ schema
     Prints the JSON Schema (draft 2020-12) of config files: every built-in key and the
     handlers registered in this binary.
 
+spool DIR
+    Prints what the disk spool DIR (a network handler's `spool.dir`) holds: segment
+    files, records not yet delivered, bytes, torn records, and the times of the oldest
+    and newest record. Reads only; a running program may own the spool.
+
 Exit status: 0 success, 1 an invalid config or an unreadable file, 2 a usage error.";
 
 /// What to do.
@@ -52,6 +60,7 @@ pub(crate) enum Command {
     Check(CheckOptions),
     Pretty(PrettyOptions),
     Schema,
+    Spool(PathBuf),
 }
 
 /// `ko-log check`.
@@ -87,7 +96,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command,
         Some(Long("version") | Short('V')) => return Ok(Command::Version),
         Some(Value(name)) => name.string()?,
         Some(other) => return Err(other.unexpected()),
-        None => return Err("a command is needed: check, pretty or schema".into()),
+        None => return Err("a command is needed: check, pretty, schema or spool".into()),
     };
     match command.as_str() {
         "check" => check(&mut parser),
@@ -97,8 +106,11 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command,
             Some(Long("help") | Short('h')) => Ok(Command::Help),
             Some(other) => Err(other.unexpected()),
         },
+        "spool" => spool(&mut parser),
         "help" => Ok(Command::Help),
-        other => Err(format!("unknown command `{other}`: expected check, pretty or schema").into()),
+        other => Err(
+            format!("unknown command `{other}`: expected check, pretty, schema or spool").into(),
+        ),
     }
 }
 
@@ -138,6 +150,28 @@ fn check(parser: &mut lexopt::Parser) -> Result<Command, lexopt::Error> {
     }
     let file = file.ok_or("check needs the config file to check")?;
     Ok(Command::Check(CheckOptions { file, json, format }))
+}
+
+fn spool(parser: &mut lexopt::Parser) -> Result<Command, lexopt::Error> {
+    use lexopt::prelude::*;
+    let mut dir = None;
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("help") | Short('h') => return Ok(Command::Help),
+            Value(path) if dir.is_none() => dir = Some(PathBuf::from(path)),
+            Value(path) => {
+                return Err(format!(
+                    "spool takes one directory, and `{}` is a second",
+                    PathBuf::from(path).display()
+                )
+                .into())
+            }
+            other => return Err(other.unexpected()),
+        }
+    }
+    Ok(Command::Spool(
+        dir.ok_or("spool needs the spool directory")?,
+    ))
 }
 
 fn pretty(parser: &mut lexopt::Parser) -> Result<Command, lexopt::Error> {
@@ -205,6 +239,10 @@ mod tests {
             }))
         );
         assert_eq!(parse_str(&["schema"]), Ok(Command::Schema));
+        assert_eq!(
+            parse_str(&["spool", "var/spool"]),
+            Ok(Command::Spool("var/spool".into()))
+        );
         assert_eq!(parse_str(&["--version"]), Ok(Command::Version));
         assert_eq!(parse_str(&["check", "--help"]), Ok(Command::Help));
     }
@@ -213,15 +251,19 @@ mod tests {
     fn mistakes() {
         assert_eq!(
             parse_str(&[]),
-            Err("a command is needed: check, pretty or schema".to_owned())
+            Err("a command is needed: check, pretty, schema or spool".to_owned())
         );
         assert_eq!(
             parse_str(&["chek"]),
-            Err("unknown command `chek`: expected check, pretty or schema".to_owned())
+            Err("unknown command `chek`: expected check, pretty, schema or spool".to_owned())
         );
         assert_eq!(
             parse_str(&["check"]),
             Err("check needs the config file to check".to_owned())
+        );
+        assert_eq!(
+            parse_str(&["spool"]),
+            Err("spool needs the spool directory".to_owned())
         );
         assert_eq!(
             parse_str(&["check", "a", "b"]),

@@ -1,5 +1,5 @@
 //! The `ko-log` command: `check` a config file, `pretty`-print JSON log lines, print the
-//! config's JSON `schema`. docs/CLI.md in the repository is its guide.
+//! config's JSON `schema`, read a network handler's disk `spool`. docs/CLI.md in the repository is its guide.
 //!
 //! The command is this library's [`main`], so a program with components of its own
 //! (`#[ko_log::handler]`, ...) can build a `ko-log` that knows them: a binary that links
@@ -25,6 +25,7 @@
 mod args;
 mod check;
 mod pretty;
+mod spool;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -39,8 +40,9 @@ pub fn main() -> ExitCode {
 
 /// Runs the command with `args` (without the program name).
 ///
-/// Exit codes: 0 success (a valid config, a pretty-print that read everything); 1 an
-/// invalid config, or a file `pretty` could not read; 2 a usage error.
+/// Exit codes: 0 success (a valid config, a pretty-print that read everything, a spool
+/// read); 1 an invalid config, or a file `pretty` or a spool `spool` could not read; 2 a
+/// usage error.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let command = match args::parse(args) {
         Ok(command) => command,
@@ -60,6 +62,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             check::run(&options, &mut out).and_then(|code| out.flush().map(|()| code))
         }
         Command::Pretty(options) => pretty::run(&options, &mut io::stdin().lock(), &stdout),
+        Command::Spool(dir) => spool::run(&dir, &mut stdout.lock()),
         Command::Schema => {
             let schema = ko_log::schema();
             let text = serde_json::to_string_pretty(&schema).unwrap_or_default();

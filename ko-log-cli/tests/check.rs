@@ -312,11 +312,11 @@ fn usage_errors_exit_2() {
         ),
         (
             &["frobnicate"][..],
-            "ko-log: unknown command `frobnicate`: expected check, pretty or schema",
+            "ko-log: unknown command `frobnicate`: expected check, pretty, schema or spool",
         ),
         (
             &[][..],
-            "ko-log: a command is needed: check, pretty or schema",
+            "ko-log: a command is needed: check, pretty, schema or spool",
         ),
     ] {
         let run = run_in(dir.path(), args);

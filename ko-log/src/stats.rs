@@ -90,6 +90,14 @@ pub struct HandlerStats {
     /// Kept records no error claimed: pushed out of a full ring, or their thread or task
     /// scope ended, or the handler closed.
     pub discarded: u64,
+    /// Records a network handler wrote to its disk spool (key `spool`).
+    pub spooled: u64,
+    /// Records delivered from the disk spool (also counted in `sent`).
+    pub replayed: u64,
+    /// Bytes of the disk spool's segment files now.
+    pub spool_bytes: u64,
+    /// Torn records (cut by a crash) the spool found and skipped.
+    pub torn: u64,
 }
 
 /// The live figures of one handler.

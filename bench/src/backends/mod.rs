@@ -272,6 +272,8 @@ pub static NET: &[Backend] = &[
     net("ko-log-file+socket", "ko-log-block's file handler + a socket TCP handler (drop_oldest, buffer 10000) to a live receiver", kolog_net::file_socket),
     net("ko-log-file+otlp-dead", "ko-log-block's file handler + an otlp handler (drop_oldest, buffer 10000) to a dead loopback port", kolog_net::file_otlp_dead),
     net("ko-log-file+socket-dead", "ko-log-block's file handler + a socket TCP handler (drop_oldest, buffer 10000) to a dead loopback port", kolog_net::file_socket_dead),
+    net("ko-log-file+otlp-spool", "ko-log-file+otlp with a disk spool (spool = { dir }) to a live receiver", kolog_net::file_otlp_spool),
+    net("ko-log-file+otlp-spool-dead", "ko-log-file+otlp with a disk spool (spool = { dir }) to a dead loopback port: every record is spooled", kolog_net::file_otlp_spool_dead),
 ];
 
 const fn net(

@@ -17,6 +17,10 @@
 //! | `socket` | — | `socket`: rendered lines over TCP, UDP or a unix stream socket |
 //! | `syslog` | — | `syslog`: RFC 5424 / 3164 over UDP, TCP or a unix socket |
 //!
+//! The three network handlers (`socket`, `syslog`, `otlp`) take a disk spool (key
+//! `spool`, module `spool`) that their own thread writes what the destination cannot take
+//! now to, and delivers from, oldest first, once it is back.
+//!
 //! Every handler the backend builds gets a [`Handle`] at construction (module `handle`):
 //! status records straight to the other handlers, waking the dispatcher, the shutdown
 //! deadline, a named thread of ko-log's own. No handler reaches the dispatcher, `init`
@@ -74,6 +78,7 @@ mod rotating_file;
 mod rotation;
 pub(crate) mod sender;
 mod socket;
+mod spool;
 mod status;
 mod stream;
 mod syslog;
@@ -90,6 +95,7 @@ pub use null::Null;
 pub use otlp::{Encoding, Otlp, OtlpParams, Reconnect, TlsParams};
 pub(crate) use rotating_file::unsupported as rotating_file_unsupported;
 pub use rotating_file::RotatingFile;
+pub use spool::{inspect as inspect_spool, SpoolParams, SpoolSummary, SpoolSync};
 pub use stream::{connected_to_journal, StdStream};
 
 /// A destination for rendered records.

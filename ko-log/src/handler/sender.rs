@@ -24,7 +24,8 @@
 //!   the destination they are about.
 //! - **`flush`**: a `log::logger().flush()` waits, at most `write_timeout`, until every
 //!   item pushed before it has been handed to the transport — unless the destination is
-//!   away, when waiting would only stall the dispatcher. The dispatcher's routine
+//!   away, when waiting would only stall the dispatcher (with a `spool`, it waits until
+//!   every item is delivered or spooled, away or not). The dispatcher's routine
 //!   flushes (queue ran dry) only wake the thread.
 //! - **Shutdown** (the handler dropped, which the dispatcher does as it ends): the thread
 //!   delivers what it holds until the guard's drain deadline (`queue.drain_timeout`) or,
@@ -46,6 +47,7 @@ use ko_log_config::units::HumanDuration;
 use ko_log_config::Backpressure;
 
 use super::hold::{self, Admit, Hold};
+use super::spool::{self, Outcome, Spool, Spooled};
 use super::status::Outage;
 use super::Handle;
 use crate::{report, HandlerStats};
@@ -188,6 +190,8 @@ pub(crate) struct Counts {
     pub dropped: AtomicU64,
     pub retries: AtomicU64,
     pub reconnects: AtomicU64,
+    /// The disk spool's, when the handler has one.
+    pub spool: super::spool::SpoolCounts,
 }
 
 #[derive(Debug)]
@@ -232,6 +236,9 @@ pub(crate) struct Buffer<T> {
     /// The destination is away (set by the thread between `unreachable` and `back`): a
     /// flush does not wait for what cannot be delivered now.
     down: AtomicBool,
+    /// The thread writes what it cannot deliver to a disk spool (module `spool`): a
+    /// flush then waits, destination away or not, until it is delivered or spooled.
+    spooled: bool,
 }
 
 /// What the thread does with one batch: deliver it until it is finished (sent, rejected
@@ -264,7 +271,19 @@ impl<T> Buffer<T> {
             hold: Hold::new(),
             counts: Counts::default(),
             down: AtomicBool::new(false),
+            spooled: false,
         }
+    }
+
+    /// The same buffer, for a thread that spools (see the `spooled` field).
+    pub fn spooling(mut self, spooled: bool) -> Buffer<T> {
+        self.spooled = spooled;
+        self
+    }
+
+    /// Whether a flush may stop waiting: the destination is away and nothing spools.
+    fn flush_gives_up(&self) -> bool {
+        !self.spooled && self.down.load(Ordering::Acquire)
     }
 
     fn wait_changed<'a>(
@@ -281,7 +300,7 @@ impl<T> Buffer<T> {
         )
     }
 
-    fn drop_count(&self, n: u64) {
+    pub(super) fn drop_count(&self, n: u64) {
         self.counts.dropped.fetch_add(n, Ordering::Relaxed);
     }
 
@@ -326,13 +345,13 @@ impl<T> Buffer<T> {
     pub fn flush(&self, wait: Duration) {
         let mut state = lock(&self.state);
         let target = state.pushed;
-        if state.resolved >= target || self.down.load(Ordering::Acquire) {
+        if state.resolved >= target || self.flush_gives_up() {
             return;
         }
         state.flush_to = state.flush_to.max(target);
         self.arrived.notify_one();
         let until = Instant::now() + wait;
-        while state.resolved < target && !state.done && !self.down.load(Ordering::Acquire) {
+        while state.resolved < target && !state.done && !self.flush_gives_up() {
             match self.wait_changed(state, until) {
                 Some(next) => state = next,
                 None => return,
@@ -506,13 +525,93 @@ impl<T> Buffer<T> {
     }
 
     /// Marks `n` taken items finished.
-    fn resolve(&self, n: usize) {
+    pub(super) fn resolve(&self, n: usize) {
         let mut state = lock(&self.state);
         // `close` may have given them up already when the thread was stuck.
         if !state.done {
             state.resolved += n as u64;
         }
         drop(state);
+        self.changed.notify_all();
+    }
+
+    /// What a full buffer does (key `backpressure`).
+    pub(super) fn policy(&self) -> Backpressure {
+        self.policy
+    }
+
+    /// Items per batch.
+    pub(super) fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+
+    /// Whether the buffer holds nothing.
+    pub(super) fn is_empty(&self) -> bool {
+        lock(&self.state).items.is_empty()
+    }
+
+    /// The spool's take (module `spool`): up to `max` items once `batch_size` are there,
+    /// `interval` after the first, a flush asked or shutdown began (then at once); an
+    /// empty batch when `until` passes first (`None`: wait for items).
+    pub(super) fn take_ready(
+        &self,
+        interval: Duration,
+        until: Option<Instant>,
+        max: usize,
+    ) -> Vec<T> {
+        let mut state = lock(&self.state);
+        let mut due: Option<Instant> = None;
+        loop {
+            let urgent = state.closing.is_some() || state.flush_to > state.taken;
+            let len = state.items.len();
+            let now = Instant::now();
+            if urgent || len >= self.batch_size {
+                break;
+            }
+            let mut wake = until;
+            if len > 0 {
+                let at = *due.get_or_insert(now + interval);
+                wake = Some(wake.map_or(at, |until| until.min(at)));
+            }
+            match wake {
+                Some(at) if now >= at => break,
+                Some(at) => {
+                    state = self
+                        .arrived
+                        .wait_timeout(state, at - now)
+                        .map(|(g, _)| g)
+                        .unwrap_or_else(|e| e.into_inner().0);
+                }
+                None => state = self.arrived.wait(state).unwrap_or_else(|e| e.into_inner()),
+            }
+        }
+        let n = max.min(state.items.len());
+        let batch: Vec<T> = state.items.drain(..n).collect();
+        state.taken += n as u64;
+        hold::made_room(state.items.len(), self.capacity, &self.hold);
+        drop(state);
+        self.changed.notify_all();
+        batch
+    }
+
+    /// Waits until `until`, or until shutdown begins.
+    pub(super) fn wait_closing_or(&self, until: Instant) {
+        let mut state = lock(&self.state);
+        while state.closing.is_none() {
+            let Some(left) = until.checked_duration_since(Instant::now()) else {
+                return;
+            };
+            state = self
+                .arrived
+                .wait_timeout(state, left)
+                .map(|(g, _)| g)
+                .unwrap_or_else(|e| e.into_inner().0);
+        }
+    }
+
+    /// The thread has finished: everything it took is resolved, and it stops.
+    pub(super) fn finish(&self) {
+        lock(&self.state).done = true;
         self.changed.notify_all();
     }
 
@@ -540,6 +639,10 @@ impl<T> Buffer<T> {
             sent: self.counts.sent.load(Ordering::Relaxed),
             retries: self.counts.retries.load(Ordering::Relaxed),
             reconnects: self.counts.reconnects.load(Ordering::Relaxed),
+            spooled: self.counts.spool.spooled.load(Ordering::Relaxed),
+            replayed: self.counts.spool.replayed.load(Ordering::Relaxed),
+            spool_bytes: self.counts.spool.bytes.load(Ordering::Relaxed),
+            torn: self.counts.spool.torn.load(Ordering::Relaxed),
             ..HandlerStats::default()
         }
     }
@@ -555,24 +658,24 @@ pub(crate) struct Sender<T: Send + 'static> {
     thread: Option<JoinHandle<()>>,
 }
 
-impl<T: Send + 'static> Sender<T> {
-    /// Starts the thread `ko-log-KIND` that drains the buffer into `transport`. Nothing
-    /// connects until the first item.
+impl<T: Spooled> Sender<T> {
+    /// Starts the thread `ko-log-KIND` that drains the buffer into `transport`, and
+    /// into `spool` when there is one (module `spool`). Nothing connects until the first
+    /// item.
     pub fn spawn<X: Transport<Item = T>>(
         kind: &str,
         transport: X,
         config: NetConfig,
+        spool: Option<Spool>,
         handle: &Handle,
     ) -> io::Result<Sender<T>> {
-        let buffer = Arc::new(Buffer::new(
-            config.buffer,
-            config.batch,
-            config.backpressure,
-        ));
+        let buffer = Arc::new(
+            Buffer::new(config.buffer, config.batch, config.backpressure).spooling(spool.is_some()),
+        );
         let outage = Outage::new(handle.clone(), transport.destination(), config.buffer);
         let thread = {
             let buffer = Arc::clone(&buffer);
-            handle.spawn(kind, move || run(&buffer, transport, config, outage))?
+            handle.spawn(kind, move || run(&buffer, transport, config, outage, spool))?
         };
         Ok(Sender {
             buffer,
@@ -626,20 +729,119 @@ impl<T: Send + 'static> Drop for Sender<T> {
     }
 }
 
+/// A transport and its connection state, as the sender thread drives it.
+struct Link<X: Transport> {
+    transport: X,
+    connected: bool,
+    ever_connected: bool,
+    /// The last attempt (connection or send) failed: the next one is a retry.
+    failed: bool,
+    outage: Outage,
+}
+
+/// Where [`Link::attempt`] failed.
+enum Stage {
+    /// Could not connect.
+    Connect,
+    /// The connection failed after the first `sent` items.
+    Send { sent: usize },
+}
+
+impl<X: Transport> Link<X> {
+    /// One try at `batch`: connects if needed (within `budget`), sends, counts `sent`,
+    /// `retries` and `reconnects`, and tells the outage's start and end.
+    fn attempt(
+        &mut self,
+        batch: &[X::Item],
+        buffer: &Buffer<X::Item>,
+        budget: Duration,
+    ) -> Result<(), Stage> {
+        let counts = &buffer.counts;
+        if !self.connected {
+            if self.failed {
+                counts.retries.fetch_add(1, Ordering::Relaxed);
+            }
+            match self.transport.connect(budget.max(Duration::from_millis(1))) {
+                Ok(()) => {
+                    self.connected = true;
+                    if self.ever_connected {
+                        counts.reconnects.fetch_add(1, Ordering::Relaxed);
+                    }
+                    self.ever_connected = true;
+                }
+                Err(error) => {
+                    self.failed = true;
+                    buffer.went_down(&mut self.outage, &error);
+                    return Err(Stage::Connect);
+                }
+            }
+        }
+        match self.transport.send(batch) {
+            Ok(()) => {
+                self.failed = false;
+                counts.sent.fetch_add(batch.len() as u64, Ordering::Relaxed);
+                // After the figures: the `back` record wakes the dispatcher, which then
+                // reads them.
+                buffer.came_back(&mut self.outage);
+                Ok(())
+            }
+            Err(error) => {
+                let sent = error.sent.min(batch.len());
+                counts.sent.fetch_add(sent as u64, Ordering::Relaxed);
+                self.transport.disconnect();
+                self.connected = false;
+                self.failed = true;
+                buffer.went_down(&mut self.outage, &error.error);
+                Err(Stage::Send { sent })
+            }
+        }
+    }
+}
+
 /// The sender thread: connect, take a batch, send, reconnect after a failure, until the
-/// handler is dropped and what it held is delivered or its deadline passes.
+/// handler is dropped and what it held is delivered or its deadline passes. With a
+/// spool, [`spool::run`] drives the same [`Link`].
 fn run<X: Transport>(
     buffer: &Buffer<X::Item>,
-    mut transport: X,
+    transport: X,
     config: NetConfig,
-    mut outage: Outage,
-) {
-    let mut connected = false;
-    let mut ever_connected = false;
-    // The last attempt (connection or send) failed: the next one is a retry.
-    let mut failed = false;
+    outage: Outage,
+    spool: Option<Spool>,
+) where
+    X::Item: Spooled,
+{
+    let mut link = Link {
+        transport,
+        connected: false,
+        ever_connected: false,
+        failed: false,
+        outage,
+    };
     let mut backoff = Backoff::new(config.reconnect.min.0, config.reconnect.max.0);
-    let counts = &buffer.counts;
+    let budget = |buffer: &Buffer<X::Item>| {
+        buffer.deadline().map_or(config.write_timeout, |deadline| {
+            deadline
+                .saturating_duration_since(Instant::now())
+                .min(config.write_timeout)
+        })
+    };
+    if let Some(mut spool) = spool {
+        spool::run(
+            buffer,
+            &mut spool,
+            Duration::ZERO,
+            backoff,
+            &mut |batch, buffer| match link.attempt(batch, buffer, budget(buffer)) {
+                Ok(()) => Outcome::Accepted,
+                Err(Stage::Connect) => Outcome::Failed {
+                    sent: 0,
+                    wait: None,
+                },
+                Err(Stage::Send { sent }) => Outcome::Failed { sent, wait: None },
+            },
+        );
+        return;
+    }
     buffer.run(Duration::ZERO, &mut |batch, buffer| {
         let mut rest = batch;
         while !rest.is_empty() {
@@ -647,73 +849,40 @@ fn run<X: Transport>(
                 give_up(
                     buffer,
                     rest.len(),
-                    &transport,
+                    &link.transport,
                     "before the shutdown deadline",
                 );
                 return;
             }
-            let budget = buffer.deadline().map_or(config.write_timeout, |deadline| {
-                deadline
-                    .saturating_duration_since(Instant::now())
-                    .min(config.write_timeout)
+            // Ending on a signal, a connection attempt ends by `unreachable_by`
+            // (module `dispatch::guard`, UNREACHABLE_GRACE).
+            let unreachable_by = buffer.unreachable_by();
+            let budget = unreachable_by.map_or(budget(buffer), |by| {
+                budget(buffer).min(by.saturating_duration_since(Instant::now()))
             });
-            if !connected {
-                if failed {
-                    counts.retries.fetch_add(1, Ordering::Relaxed);
-                }
-                // Ending on a signal, a connection attempt ends by `unreachable_by`
-                // (module `dispatch::guard`, UNREACHABLE_GRACE).
-                let unreachable_by = buffer.unreachable_by();
-                let budget = unreachable_by.map_or(budget, |by| {
-                    budget.min(by.saturating_duration_since(Instant::now()))
-                });
-                match transport.connect(budget.max(Duration::from_millis(1))) {
-                    Ok(()) => {
-                        connected = true;
-                        if ever_connected {
-                            counts.reconnects.fetch_add(1, Ordering::Relaxed);
-                        }
-                        ever_connected = true;
-                    }
-                    Err(error) => {
-                        failed = true;
-                        buffer.went_down(&mut outage, &error);
-                        // Ending on a signal: one attempt, no backoff (every record
-                        // logged while this waits is lost for every handler).
-                        if unreachable_by.is_some() {
-                            give_up(
-                                buffer,
-                                rest.len(),
-                                &transport,
-                                "as the process ends on a signal: it could not be reached",
-                            );
-                            return;
-                        }
-                        buffer.sleep(backoff.next());
-                        continue;
-                    }
-                }
-            }
-            match transport.send(rest) {
+            match link.attempt(rest, buffer, budget) {
                 Ok(()) => {
                     // Only a delivery resets the backoff: a peer that accepts and then
                     // drops every connection is retried at the backoff's pace.
                     backoff.reset();
-                    failed = false;
-                    counts.sent.fetch_add(rest.len() as u64, Ordering::Relaxed);
                     rest = &[];
-                    // After the figures: the `back` record wakes the dispatcher, which
-                    // then reads them.
-                    buffer.came_back(&mut outage);
                 }
-                Err(error) => {
-                    let sent = error.sent.min(rest.len());
-                    counts.sent.fetch_add(sent as u64, Ordering::Relaxed);
+                Err(Stage::Connect) => {
+                    // Ending on a signal: one attempt, no backoff (every record
+                    // logged while this waits is lost for every handler).
+                    if unreachable_by.is_some() {
+                        give_up(
+                            buffer,
+                            rest.len(),
+                            &link.transport,
+                            "as the process ends on a signal: it could not be reached",
+                        );
+                        return;
+                    }
+                    buffer.sleep(backoff.next());
+                }
+                Err(Stage::Send { sent }) => {
                     rest = &rest[sent..];
-                    transport.disconnect();
-                    connected = false;
-                    failed = true;
-                    buffer.went_down(&mut outage, &error.error);
                     // A connection that worked dropped: try again at once, once.
                     if backoff.fresh() {
                         backoff.next();
@@ -811,6 +980,18 @@ mod tests {
         assert_eq!(backoff.next(), Duration::ZERO);
     }
 
+    impl Spooled for u32 {
+        fn time_unix_nano(&self) -> Option<u64> {
+            None
+        }
+        fn encode(&self, out: &mut Vec<u8>) {
+            out.extend_from_slice(&self.to_le_bytes());
+        }
+        fn decode(bytes: &[u8]) -> Option<u32> {
+            Some(u32::from_le_bytes(bytes.try_into().ok()?))
+        }
+    }
+
     /// Records what it is sent; fails while `down` is set.
     #[derive(Debug)]
     struct Memory {
@@ -884,6 +1065,7 @@ mod tests {
             "test",
             transport,
             config(1000, Backpressure::Block),
+            None,
             &Handle::detached(),
         )
         .expect("spawned");
@@ -907,6 +1089,7 @@ mod tests {
             "test",
             transport,
             config(10, Backpressure::DropOldest),
+            None,
             &Handle::detached(),
         )
         .expect("spawned");
@@ -931,6 +1114,7 @@ mod tests {
             "test",
             transport,
             config(4, Backpressure::Block),
+            None,
             &Handle::detached(),
         )
         .expect("spawned");

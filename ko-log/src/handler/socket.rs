@@ -13,6 +13,7 @@
 //! write_timeout = "2s"
 //! reconnect = { min = "100ms", max = "30s" }
 //! max_datagram = 65507          # udp only
+//! spool = { dir = "var/spool/vector", max_bytes = "1 GiB", sync = "batch" }  # see `spool`
 //! ```
 //!
 //! One record is one line, ending with `\n` (the renderer's line; a renderer of one's own
@@ -21,13 +22,19 @@
 //! character boundary, and ends with `\n` — a JSON line so cut is no longer valid JSON,
 //! which is how a receiver can tell. Nothing else is changed: the renderer has already
 //! escaped newlines inside values, so a value cannot forge a second line.
+//!
+//! With a `spool` (module [`spool`](super::spool)), each JSON line gets one more field,
+//! `"log.record.uid"`, a unique id a receiver can drop duplicates by (delivery from a
+//! spool is at least once); a line that is not a JSON object is sent as it is.
 
 use std::path::PathBuf;
 
 use ko_log_config::units::HumanDuration;
 use ko_log_config::Backpressure;
 
+use super::otlp::Refusal;
 use super::sender::{self, NetConfig, Reconnect, Sender};
+use super::spool::{self, Spool, SpoolParams};
 use super::transport::{self, Address, Transport};
 use super::Handle;
 use crate::{Error, Event, Handler, HandlerStats};
@@ -61,6 +68,8 @@ pub(crate) struct SocketParams {
     reconnect: Reconnect,
     #[serde(default = "default_max_datagram")]
     max_datagram: usize,
+    #[serde(default)]
+    spool: Option<SpoolParams>,
 }
 
 fn default_max_datagram() -> usize {
@@ -73,12 +82,14 @@ pub(crate) struct Socket {
     sender: Sender<Vec<u8>>,
     /// Cut lines to this many bytes (UDP); `None` for streams.
     max_datagram: Option<usize>,
+    /// Add `log.record.uid` to each JSON line (the handler spools).
+    uid: bool,
 }
 
 impl SocketParams {
     /// Everything [`Socket::new`] checks, opening and starting nothing: the sender's
     /// settings, the address and the datagram limit. Also what `ko_log::check` runs.
-    fn plan(&self) -> Result<(NetConfig, Address, Option<usize>), String> {
+    fn plan(&self) -> Result<(NetConfig, Address, Option<usize>), Refusal> {
         let config = NetConfig::new(
             self.buffer,
             self.backpressure,
@@ -86,8 +97,9 @@ impl SocketParams {
             self.reconnect,
             512,
         )?;
+        spool::check(self.spool.as_ref())?;
         if self.max_datagram == 0 || self.max_datagram > MAX_UDP {
-            return Err(format!("`max_datagram` must be from 1 to {MAX_UDP}"));
+            return Err(format!("`max_datagram` must be from 1 to {MAX_UDP}").into());
         }
         let (address, max_datagram) = match self.transport {
             SocketTransport::Tcp => (Address::Tcp(self.address.clone()), None),
@@ -125,6 +137,7 @@ fn schema() -> serde_json::Value {
         ),
     ];
     keys.extend(sender::schema_keys("drop_oldest"));
+    keys.push(spool::schema_key());
     ko_log_config::schema::describe(
         table(&keys, &["address"]),
         "Rendered lines (JSON lines by default) to a TCP, UDP or unix stream socket, sent from the handler's own thread behind a bounded buffer.",
@@ -133,14 +146,17 @@ fn schema() -> serde_json::Value {
 
 impl Socket {
     /// Starts the handler's thread; nothing connects until the first record.
-    pub fn new(params: &SocketParams, handle: &Handle) -> Result<Socket, String> {
+    pub fn new(params: &SocketParams, handle: &Handle) -> Result<Socket, Refusal> {
         let (config, address, max_datagram) = params.plan()?;
+        let spool = params.spool.as_ref().map(Spool::open).transpose()?;
+        let uid = spool.is_some();
         let transport = Transport::new(address, config.write_timeout);
-        let sender = Sender::spawn("socket", transport, config, handle)
+        let sender = Sender::spawn("socket", transport, config, spool, handle)
             .map_err(|e| format!("cannot start its thread: {e}"))?;
         Ok(Socket {
             sender,
             max_datagram,
+            uid,
         })
     }
 }
@@ -154,11 +170,15 @@ impl Handler for Socket {
     }
 
     fn write(&mut self, line: &[u8], _event: &Event) -> Result<(), Error> {
-        let mut message = Vec::with_capacity(line.len() + 1);
+        let mut message = Vec::with_capacity(line.len() + 64);
         message.extend_from_slice(line);
-        if !message.ends_with(b"\n") {
-            message.push(b'\n');
+        if message.ends_with(b"\n") {
+            message.pop();
         }
+        if self.uid {
+            add_uid(&mut message, &spool::next_uid());
+        }
+        message.push(b'\n');
         if let Some(max) = self.max_datagram {
             transport::truncate(&mut message, max, true);
         }
@@ -185,14 +205,42 @@ impl Handler for Socket {
     }
 }
 
+/// Adds `"log.record.uid":"UID"` as the last field of `line` when it is a JSON object
+/// (without its newline).
+fn add_uid(line: &mut Vec<u8>, uid: &str) {
+    if !(line.starts_with(b"{") && line.ends_with(b"}")) {
+        return;
+    }
+    line.pop();
+    if line.len() > 1 {
+        line.push(b',');
+    }
+    line.extend_from_slice(b"\"log.record.uid\":\"");
+    line.extend_from_slice(uid.as_bytes());
+    line.extend_from_slice(b"\"}");
+}
+
 /// `[handlers.NAME]` with `type = "socket"`: registered like a user's handler.
 #[ko_log::handler(check = SocketParams::plan, schema = schema)]
-fn socket(params: &SocketParams, handle: &Handle) -> Result<Socket, String> {
+fn socket(params: &SocketParams, handle: &Handle) -> Result<Socket, Refusal> {
     Socket::new(params, handle)
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_uid_is_the_last_field_of_a_json_line_only() {
+        let mut line = br#"{"message":"hi"}"#.to_vec();
+        super::add_uid(&mut line, "a-1-2");
+        assert_eq!(line, br#"{"message":"hi","log.record.uid":"a-1-2"}"#);
+        let mut empty = b"{}".to_vec();
+        super::add_uid(&mut empty, "u");
+        assert_eq!(empty, br#"{"log.record.uid":"u"}"#);
+        let mut plain = b"INFO hi".to_vec();
+        super::add_uid(&mut plain, "u");
+        assert_eq!(plain, b"INFO hi");
+    }
+
     #[test]
     fn the_schema_has_the_keys_of_the_params() {
         crate::handler::assert_schema_keys(

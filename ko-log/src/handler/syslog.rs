@@ -15,6 +15,7 @@
 //! hostname = "web-1"            # default: the machine's host name
 //! sd_id = "ko@32473"            # the structured-data element of the fields
 //! max_datagram = 2048           # udp and unix: longest message sent
+//! spool = { dir = "var/spool/syslog" }   # see `spool`
 //! ```
 //!
 //! **The message** (RFC 5424 §6):
@@ -32,6 +33,9 @@
 //! backslash (RFC 5424 §6.3.3) and write control characters as `\n`, `\r`, `\t` or
 //! `\u{XX}`, so no value can close the element, start another or end the message.
 //!
+//! With a `spool` (module [`spool`](super::spool)), the element also carries
+//! `log.record.uid="UID"`, a unique id a receiver can drop duplicates by (delivery from
+//! a spool is at least once); RFC 3164 has no structured data, so it has no id.
 //! A record logged in a trace ([`crate::TraceContext`]) has a second element,
 //! `[opentelemetry trace_id="…" span_id="…" trace_flags="…"]` (lowercase hex), after
 //! the fields' one.
@@ -62,7 +66,9 @@ use ko_log_config::units::HumanDuration;
 use ko_log_config::Backpressure;
 use log::Level;
 
+use super::otlp::Refusal;
 use super::sender::{self, NetConfig, Reconnect, Sender};
+use super::spool::{self, Spool, SpoolParams};
 use super::transport::{Address, Transport};
 use super::Handle;
 use crate::{Error, Event, Handler, HandlerStats};
@@ -154,6 +160,8 @@ pub(crate) struct SyslogParams {
     write_timeout: HumanDuration,
     #[serde(default)]
     reconnect: Reconnect,
+    #[serde(default)]
+    spool: Option<SpoolParams>,
 }
 
 fn default_facility() -> String {
@@ -183,6 +191,8 @@ pub(crate) struct Syslog {
     procid: String,
     sd_id: String,
     max_datagram: Option<usize>,
+    /// Add `log.record.uid` to the structured data (the handler spools).
+    uid: bool,
 }
 
 /// `value` with only printable US-ASCII (others `_`), cut to `max`, or `-` when empty.
@@ -335,6 +345,7 @@ fn schema() -> serde_json::Value {
         ),
     ];
     keys.extend(sender::schema_keys("drop_oldest"));
+    keys.push(spool::schema_key());
     ko_log_config::schema::describe(
         table(&keys, &[]),
         "RFC 5424 (or 3164) messages over a unix socket, UDP or TCP, sent from the handler's own thread behind a bounded buffer.",
@@ -344,7 +355,7 @@ fn schema() -> serde_json::Value {
 impl SyslogParams {
     /// Everything [`Syslog::new`] checks, opening and starting nothing. Also what
     /// `ko_log::check` runs.
-    fn plan(&self) -> Result<Plan, String> {
+    fn plan(&self) -> Result<Plan, Refusal> {
         let params = self;
         let config = NetConfig::new(
             params.buffer,
@@ -353,6 +364,7 @@ impl SyslogParams {
             params.reconnect,
             512,
         )?;
+        spool::check(params.spool.as_ref())?;
         let facility = FACILITIES
             .iter()
             .find(|(name, _)| *name == params.facility)
@@ -369,13 +381,14 @@ impl SyslogParams {
             return Err(format!(
                 "`sd_id` `{}` is not a structured-data ID: 1 to 32 printable US-ASCII characters, none of `=`, space, `]`, `\"`",
                 params.sd_id
-            ));
+            )
+            .into());
         }
         if params.max_datagram < 480 || params.max_datagram > 65_507 {
-            return Err("`max_datagram` must be from 480 to 65507".to_owned());
+            return Err("`max_datagram` must be from 480 to 65507".into());
         }
         if params.framing.is_some() && params.transport != SyslogTransport::Tcp {
-            return Err("`framing` applies to `transport = \"tcp\"` only".to_owned());
+            return Err("`framing` applies to `transport = \"tcp\"` only".into());
         }
         let (address, framing, terminator, max_datagram) = match params.transport {
             SyslogTransport::Udp => (
@@ -412,7 +425,7 @@ impl SyslogParams {
 
 impl Syslog {
     /// Starts the handler's thread; nothing connects until the first record.
-    pub fn new(params: &SyslogParams, handle: &Handle) -> Result<Syslog, String> {
+    pub fn new(params: &SyslogParams, handle: &Handle) -> Result<Syslog, Refusal> {
         let Plan {
             config,
             facility,
@@ -421,8 +434,10 @@ impl Syslog {
             terminator,
             max_datagram,
         } = params.plan()?;
+        let spool = params.spool.as_ref().map(Spool::open).transpose()?;
+        let uid = spool.is_some();
         let transport = Transport::new(address, config.write_timeout);
-        let sender = Sender::spawn("syslog", transport, config, handle)
+        let sender = Sender::spawn("syslog", transport, config, spool, handle)
             .map_err(|e| format!("cannot start its thread: {e}"))?;
         let app_name = params
             .app_name
@@ -441,6 +456,7 @@ impl Syslog {
             procid: header_field(&std::process::id().to_string(), PROCID_MAX),
             sd_id: params.sd_id.clone(),
             max_datagram,
+            uid,
         })
     }
 
@@ -488,16 +504,17 @@ impl Syslog {
         }
     }
 
-    /// `[SD-ID name="value" …] ` or `- ` (RFC 5424 only; empty for 3164).
-    fn structured_data(&self, event: &Event) -> String {
+    /// `[SD-ID name="value" … log.record.uid="UID"] ` or `- ` (RFC 5424 only; empty for
+    /// 3164).
+    fn structured_data(&self, event: &Event, uid: Option<&str>) -> String {
         if self.format == Format::Rfc3164 {
             return String::new();
         }
-        if event.fields.is_empty() && event.trace.is_none() {
+        if event.fields.is_empty() && uid.is_none() && event.trace.is_none() {
             return "- ".to_owned();
         }
         let mut sd = String::with_capacity(64);
-        if !event.fields.is_empty() {
+        if !event.fields.is_empty() || uid.is_some() {
             sd.push('[');
             sd.push_str(&self.sd_id);
             for (key, value) in event.fields.iter() {
@@ -505,6 +522,11 @@ impl Syslog {
                 sd.push_str(&sd_name(key));
                 sd.push_str("=\"");
                 sd_value(&mut sd, &value.to_string());
+                sd.push('"');
+            }
+            if let Some(uid) = uid {
+                sd.push_str(" log.record.uid=\"");
+                sd_value(&mut sd, uid);
                 sd.push('"');
             }
             sd.push(']');
@@ -523,7 +545,8 @@ impl Syslog {
     /// One framed message for `event`, MSG from the rendered `line`.
     fn message(&self, line: &[u8], event: &Event) -> Vec<u8> {
         let header = self.header(event);
-        let mut sd = self.structured_data(event);
+        let uid = self.uid.then(spool::next_uid);
+        let mut sd = self.structured_data(event, uid.as_deref());
         let line = line.strip_suffix(b"\n").unwrap_or(line);
         let mut msg = Vec::with_capacity(line.len());
         for &byte in line {
@@ -595,7 +618,7 @@ impl Handler for Syslog {
 
 /// `[handlers.NAME]` with `type = "syslog"`: registered like a user's handler.
 #[ko_log::handler(check = SyslogParams::plan, schema = schema)]
-fn syslog(params: &SyslogParams, handle: &Handle) -> Result<Syslog, String> {
+fn syslog(params: &SyslogParams, handle: &Handle) -> Result<Syslog, Refusal> {
     Syslog::new(params, handle)
 }
 

@@ -16,6 +16,7 @@
 //! batch_interval = "1s"                        # longest a record waits for a full batch
 //! drain_timeout = "5s"                         # delivery time left at shutdown
 //! tls = { ca_file = "ca.pem", cert_file = "client.pem", key_file = "client.key" }  # https:// only
+//! spool = { dir = "var/spool/otel", max_bytes = "1 GiB", sync = "batch" }          # see `spool`
 //! ```
 //!
 //! The dispatcher's `write` turns each event into an owned [`record::Record`] and pushes
@@ -35,6 +36,11 @@
 //! certificates that replace the built-in roots, and a client certificate and key for
 //! mTLS; each left unset comes from `OTEL_EXPORTER_OTLP_[LOGS_]CERTIFICATE`,
 //! `..._CLIENT_CERTIFICATE` and `..._CLIENT_KEY`.
+//!
+//! With a `spool` (module [`spool`](super::spool)), the exporter spools what the collector
+//! does not accept now and delivers it first once it does (a 2xx); each record then
+//! carries the attribute `log.record.uid`, a unique id a downstream can drop duplicates
+//! by, since delivery from a spool is at least once.
 //!
 //! A mistake the constructor finds in a key (an endpoint it cannot parse, a file it
 //! cannot read or use) is a [`crate::ParamError`], so init is refused at that key's line.
@@ -56,6 +62,7 @@ use ko_log_config::Backpressure;
 use serde::{Deserialize, Deserializer};
 
 use super::sender::{Backoff, Buffer};
+use super::spool::{self, Outcome, Spool, SpoolParams};
 use super::status::Outage;
 use super::Handle;
 use crate::{Error, Event, Handler, HandlerStats, ParamError};
@@ -164,6 +171,9 @@ pub struct OtlpParams {
     /// CA and client certificate files for an `https://` endpoint.
     #[serde(default)]
     pub tls: Option<TlsParams>,
+    /// A disk spool for what the collector does not accept now.
+    #[serde(default)]
+    pub spool: Option<SpoolParams>,
 }
 
 fn default_min() -> Duration {
@@ -231,6 +241,8 @@ pub struct Otlp {
     write_timeout: Duration,
     endpoint: String,
     handle: Handle,
+    /// Give each record a `log.record.uid` (the handler spools).
+    uid: bool,
 }
 
 /// Reads the process environment once, at construction.
@@ -354,6 +366,7 @@ fn plan(params: &OtlpParams) -> Result<(String, http::Client), Refusal> {
             "`write_timeout` must be above zero".to_owned(),
         ));
     }
+    spool::check(params.spool.as_ref())?;
     if params.tls.is_some() {
         if !cfg!(feature = "otlp-https") {
             return Err(at(
@@ -412,6 +425,7 @@ fn schema() -> serde_json::Value {
             ("cert_file", describe(string(), "PEM client certificate chain for mTLS; needs key_file.")),
             ("key_file", describe(string(), "PEM private key of cert_file (PKCS#8, PKCS#1 or SEC1).")),
         ], &[]), "TLS for https:// endpoints (ko-log's otlp-https feature).")),
+        spool::schema_key(),
     ], &[]), "OpenTelemetry logs over OTLP/HTTP (protobuf or JSON), batched and sent from the exporter's own thread.")
 }
 
@@ -437,11 +451,7 @@ impl Otlp {
                 .iter()
                 .map(|(k, v)| (k.clone(), AnyValue::Str(v.clone()))),
         );
-        let buffer = Arc::new(Buffer::new(
-            params.buffer,
-            params.batch_size,
-            params.backpressure,
-        ));
+
         let exporter = Exporter {
             client,
             encoding: params.encoding,
@@ -453,16 +463,33 @@ impl Otlp {
             body: Vec::new(),
             outage: Outage::new(handle.clone(), endpoint.clone(), params.buffer),
             backoff: Backoff::new(params.reconnect.min, params.reconnect.max),
+            failed: false,
         };
+        let spool = params.spool.as_ref().map(Spool::open).transpose()?;
+        let uid = spool.is_some();
+        let buffer = Arc::new(
+            Buffer::new(params.buffer, params.batch_size, params.backpressure)
+                .spooling(spool.is_some()),
+        );
         let thread = {
             let buffer = Arc::clone(&buffer);
             let interval = params.batch_interval;
+            let backoff = Backoff::new(params.reconnect.min, params.reconnect.max);
             handle
                 .spawn("otlp", move || {
                     let mut exporter = exporter;
-                    buffer.run(interval, &mut |batch, buffer| {
-                        exporter.deliver(batch, buffer)
-                    });
+                    match spool {
+                        Some(mut spool) => spool::run(
+                            &buffer,
+                            &mut spool,
+                            interval,
+                            backoff,
+                            &mut |batch, buffer| exporter.attempt(batch, buffer),
+                        ),
+                        None => buffer.run(interval, &mut |batch, buffer| {
+                            exporter.deliver(batch, buffer)
+                        }),
+                    }
                 })
                 .map_err(|e| format!("cannot start the exporter thread: {e}"))?
         };
@@ -473,6 +500,7 @@ impl Otlp {
             write_timeout: params.write_timeout,
             endpoint,
             handle: handle.clone(),
+            uid,
         })
     }
 }
@@ -490,19 +518,15 @@ struct Exporter {
     /// Tells the collector's outages (`unreachable`, `back`).
     outage: Outage,
     backoff: Backoff,
+    /// The last attempt failed (the spool's loop): the next one is a retry.
+    failed: bool,
 }
 
 impl Exporter {
     /// Sends one batch until it is acknowledged, rejected, or the shutdown deadline
     /// passes; counts the outcome.
     fn deliver(&mut self, batch: &[Record], buffer: &Buffer<Record>) {
-        match self.encoding {
-            Encoding::Protobuf => {
-                encode::request(&mut self.body, &self.resource_proto, &self.scope, batch)
-            }
-            Encoding::Json => json::request(&mut self.body, &self.resource_json, batch),
-        }
-        let n = batch.len() as u64;
+        self.encode(batch);
         // Its first wait is `reconnect.min` (jittered), not 0.
         self.backoff.reset();
         self.backoff.next();
@@ -518,48 +542,86 @@ impl Exporter {
                 );
                 return;
             }
-            let result = self.client.post(&self.body);
-            buffer
-                .counts
-                .reconnects
-                .store(self.client.reconnects, Ordering::Relaxed);
-            let retried = std::mem::take(&mut self.client.retried);
-            buffer.counts.retries.fetch_add(retried, Ordering::Relaxed);
             let step = self.backoff.next();
-            let delay = match result {
-                Ok(response) if (200..300).contains(&response.status) => {
-                    buffer.counts.sent.fetch_add(n, Ordering::Relaxed);
-                    buffer.came_back(&mut self.outage);
-                    return;
-                }
-                Ok(response) if matches!(response.status, 429 | 502 | 503 | 504) => {
-                    buffer.went_down(&mut self.outage, &format_args!("HTTP {}", response.status));
-                    match response.retry_after {
-                        Some(after) => after.min(self.reconnect.max),
-                        None => step,
-                    }
-                }
-                Ok(response) => {
-                    buffer.counts.dropped.fetch_add(n, Ordering::Relaxed);
-                    buffer.came_back(&mut self.outage);
-                    crate::report::report(
-                        REJECTED,
-                        &format!(
-                            "OTLP collector at {} refused {n} records with HTTP {}: {}",
-                            self.endpoint,
-                            response.status,
-                            response.excerpt.trim()
-                        ),
-                    );
-                    return;
-                }
-                Err(error) => {
-                    buffer.went_down(&mut self.outage, &error);
-                    step
-                }
+            let delay = match self.post(batch.len(), buffer) {
+                Outcome::Accepted | Outcome::Rejected => return,
+                Outcome::Failed { wait, .. } => wait.unwrap_or(step),
             };
             buffer.counts.retries.fetch_add(1, Ordering::Relaxed);
             buffer.sleep(delay);
+        }
+    }
+
+    /// One try at `batch` for the spool's loop (module `spool`), which waits between
+    /// tries; a try after a failed one counts in `retries`.
+    fn attempt(&mut self, batch: &[Record], buffer: &Buffer<Record>) -> Outcome {
+        if self.failed {
+            buffer.counts.retries.fetch_add(1, Ordering::Relaxed);
+        }
+        self.encode(batch);
+        let outcome = self.post(batch.len(), buffer);
+        self.failed = matches!(outcome, Outcome::Failed { .. });
+        outcome
+    }
+
+    fn encode(&mut self, batch: &[Record]) {
+        match self.encoding {
+            Encoding::Protobuf => {
+                encode::request(&mut self.body, &self.resource_proto, &self.scope, batch)
+            }
+            Encoding::Json => json::request(&mut self.body, &self.resource_json, batch),
+        }
+    }
+
+    /// POSTs the encoded batch of `n` records once: accepted (2xx), to be tried again
+    /// (a connection failure, 429, 502, 503, 504; after `Retry-After` when given), or
+    /// rejected (dropped, counted, reported). Counts `sent`, `dropped`, the client's
+    /// retries and reconnects, and tells the outage's start and end.
+    fn post(&mut self, n: usize, buffer: &Buffer<Record>) -> Outcome {
+        let result = self.client.post(&self.body);
+        buffer
+            .counts
+            .reconnects
+            .store(self.client.reconnects, Ordering::Relaxed);
+        let retried = std::mem::take(&mut self.client.retried);
+        buffer.counts.retries.fetch_add(retried, Ordering::Relaxed);
+        let n = n as u64;
+        match result {
+            Ok(response) if (200..300).contains(&response.status) => {
+                buffer.counts.sent.fetch_add(n, Ordering::Relaxed);
+                buffer.came_back(&mut self.outage);
+                Outcome::Accepted
+            }
+            Ok(response) if matches!(response.status, 429 | 502 | 503 | 504) => {
+                buffer.went_down(&mut self.outage, &format_args!("HTTP {}", response.status));
+                Outcome::Failed {
+                    sent: 0,
+                    wait: response
+                        .retry_after
+                        .map(|after| after.min(self.reconnect.max)),
+                }
+            }
+            Ok(response) => {
+                buffer.counts.dropped.fetch_add(n, Ordering::Relaxed);
+                buffer.came_back(&mut self.outage);
+                crate::report::report(
+                    REJECTED,
+                    &format!(
+                        "OTLP collector at {} refused {n} records with HTTP {}: {}",
+                        self.endpoint,
+                        response.status,
+                        response.excerpt.trim()
+                    ),
+                );
+                Outcome::Rejected
+            }
+            Err(error) => {
+                buffer.went_down(&mut self.outage, &error);
+                Outcome::Failed {
+                    sent: 0,
+                    wait: None,
+                }
+            }
         }
     }
 }
@@ -567,8 +629,14 @@ impl Exporter {
 impl Handler for Otlp {
     /// Pushes the record into the exporter's buffer.
     fn write(&mut self, _line: &[u8], event: &Event) -> Result<(), Error> {
-        self.buffer
-            .push(Record::from_event(event, record::now_unix_nanos()));
+        let mut record = Record::from_event(event, record::now_unix_nanos());
+        if self.uid {
+            record.attributes.push((
+                "log.record.uid".to_owned(),
+                AnyValue::Str(spool::next_uid()),
+            ));
+        }
+        self.buffer.push(record);
         Ok(())
     }
 
