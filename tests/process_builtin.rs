@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 
 use ko_log::config::handler::Timezone;
 use ko_log::config::process::CallsiteField;
-use ko_log::config::render::{JsonConfig, PlainConfig, TimeFormat};
+use ko_log::config::render::TimeFormat;
 use ko_log::config::{ProcessorConfig, Template};
 use ko_log::process::{self, Action, Process};
-use ko_log::render::{Json, Plain, Render};
+use ko_log::render::{Json, JsonConfig, Plain, PlainConfig, Render};
 use ko_log::{ErrorValue, Event, Fields, Value};
 use log::{Level, LevelFilter};
 use time::macros::datetime;

@@ -6,11 +6,9 @@
 use std::process::Command;
 
 use ko_log::config::handler::Timezone;
-use ko_log::config::render::{
-    Color, ColorMode, ColoredConfig, LevelColors, PlainConfig, TimeFormat,
-};
+use ko_log::config::render::{Color, ColorMode, TimeFormat};
 use ko_log::config::Template;
-use ko_log::render::{Colored, Plain, Render};
+use ko_log::render::{Colored, ColoredConfig, LevelColors, Plain, PlainConfig, Render};
 use ko_log::Event;
 use log::Level;
 use time::macros::datetime;

@@ -5,8 +5,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use ko_log::config::handler::Timezone;
-use ko_log::config::render::JsonConfig;
-use ko_log::render::{Json, Render};
+use ko_log::render::{Json, JsonConfig, Render};
 use ko_log::{ErrorValue, Event, Value};
 use log::Level;
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};

@@ -59,6 +59,7 @@ mod suggest;
 pub mod template;
 pub mod units;
 
+pub use build::values;
 pub use check::Checked;
 pub use config::{Config, Format, Watch, CONSOLE, ROOT};
 pub use error::{ConfigError, ConfigErrorKind, Location};

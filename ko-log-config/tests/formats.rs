@@ -11,12 +11,9 @@ use ko_log_config::handler::{
 };
 use ko_log_config::node::{Node, NodeValue, Params};
 use ko_log_config::process::CallsiteField;
-use ko_log_config::render::{
-    Color, ColorMode, ColoredConfig, JsonConfig, LevelColors, PlainConfig, TimeFormat,
-};
 use ko_log_config::{
     Backpressure, Config, Format, HandlerConfig, HandlerKind, LoggerConfig, ProcessorConfig,
-    QueueConfig, RendererConfig, Template, Value,
+    QueueConfig, RendererConfig, Value,
 };
 use log::LevelFilter;
 
@@ -49,19 +46,23 @@ fn expected() -> Config {
             stream: Stream::Stdout,
             journal_prefix: JournalPrefix::Never,
         }),
-        renderer: RendererConfig::Colored(ColoredConfig {
-            format: Template::parse("{time} {level:<8} [{target}] {message}{kv}").unwrap(),
-            time_format: TimeFormat::parse("[hour]:[minute]:[second]").unwrap(),
-            timezone: Timezone::Utc,
-            colors: LevelColors {
-                error: Color::BrightRed,
-                warn: Color::Rgb(0xff, 0xaa, 0x00),
-                info: Color::Green,
-                debug: Color::Blue,
-                trace: Color::BrightBlack,
-            },
-            color: ColorMode::Always,
-        }),
+        // The renderers' keys as written; their typed reading is the renderers' own
+        // (ko-log's `tests/config_renderers.rs`).
+        renderer: RendererConfig::new("colored")
+            .with("format", "{time} {level:<8} [{target}] {message}{kv}")
+            .with("time_format", "[hour]:[minute]:[second]")
+            .with("timezone", "utc")
+            .with("color", "always")
+            .with(
+                "colors",
+                NodeValue::table([
+                    ("error", "bright_red".into()),
+                    ("warn", "#ffaa00".into()),
+                    ("info", "green".into()),
+                    ("debug", "blue".into()),
+                    ("trace", "bright_black".into()),
+                ]),
+            ),
         processors: Vec::new(),
         level: Some(LevelFilter::Trace),
         origin: Default::default(),
@@ -82,13 +83,12 @@ fn expected() -> Config {
             compress: Compress::Gzip,
             max_age: Some(Duration::from_secs(14 * 86_400)),
         }),
-        renderer: RendererConfig::Json(JsonConfig {
-            flatten: false,
-            fields_key: "kv".to_owned(),
-            pretty: true,
-            indent: 4,
-            timezone: Timezone::Utc,
-        }),
+        renderer: RendererConfig::new("json")
+            .with("flatten", false)
+            .with("fields_key", "kv")
+            .with("pretty", true)
+            .with("indent", 4)
+            .with("timezone", "utc"),
         processors: vec![
             ProcessorConfig::AddCallsite {
                 fields: vec![CallsiteField::File, CallsiteField::Line],
@@ -127,11 +127,10 @@ fn expected() -> Config {
             file_mode: 0o644,
             reopen_check: Duration::from_secs(2),
         }),
-        renderer: RendererConfig::Plain(PlainConfig {
-            format: Template::parse("{level:>5} {message} {user_id:^10}").unwrap(),
-            time_format: TimeFormat::parse("rfc3339").unwrap(),
-            timezone: Timezone::Local,
-        }),
+        renderer: RendererConfig::new("plain")
+            .with("format", "{level:>5} {message} {user_id:^10}")
+            .with("time_format", "rfc3339")
+            .with("timezone", "local"),
         processors: Vec::new(),
         level: None,
         origin: Default::default(),
@@ -344,7 +343,7 @@ fn the_default_config_is_colored_stderr_at_info() {
             journal_prefix: JournalPrefix::Never,
         })
     );
-    assert!(matches!(console.renderer, RendererConfig::Colored(_)));
+    assert_eq!(console.renderer, RendererConfig::new("colored"));
     assert_eq!(config.validate().map_err(|e| e.to_string()), Ok(()));
 }
 
@@ -383,10 +382,7 @@ processors = ["add_callsite", "redact", "my_custom"]
             reopen_check: Duration::from_secs(1),
         }
     );
-    assert_eq!(
-        config.handlers["f"].renderer,
-        RendererConfig::Plain(PlainConfig::default())
-    );
+    assert_eq!(config.handlers["f"].renderer, RendererConfig::new("plain"));
     let rotating = &config.handlers["r"];
     let HandlerKind::RotatingFile(r) = &rotating.kind else {
         panic!()
@@ -395,10 +391,7 @@ processors = ["add_callsite", "redact", "my_custom"]
         (r.max_bytes, r.rotation, r.backup_count, r.timezone),
         (None, Rotation::Never, 5, Timezone::Local)
     );
-    assert_eq!(
-        rotating.renderer,
-        RendererConfig::Colored(ColoredConfig::default())
-    );
+    assert_eq!(rotating.renderer, RendererConfig::new("colored"));
     assert_eq!(
         rotating.processors[..2],
         [

@@ -60,6 +60,15 @@ impl Backend {
         mut instances: Vec<Instance>,
     ) -> Result<(Backend, Guard), Error> {
         crate::registry::check()?;
+        // Every renderer's keys before any handler opens: a mistake in one creates no file.
+        for (name, handler) in &config.handlers {
+            let renderer = render::placed(&handler.renderer, name);
+            crate::registry::check_params(
+                crate::registry::Kind::Renderer,
+                &renderer.name,
+                &renderer.params,
+            )?;
+        }
         clock::local_offset();
         crate::panic::install_hook();
         let shared = Arc::new(Shared::default());
@@ -396,7 +405,10 @@ pub(crate) fn instance_pipeline(
     let renderer = match instance.renderer {
         Some(renderer) => renderer,
         None => render::build(
-            &renderer_config(config, instance.handler.as_ref()),
+            &render::placed(
+                &renderer_config(config, instance.handler.as_ref()),
+                &instance.name,
+            ),
             instance.handler.is_terminal(),
         )?,
     };
@@ -484,7 +496,7 @@ pub(crate) fn build_pipeline(
         }
     })?;
     let renderer = render::build(
-        &renderer_config(config, handler.as_ref()),
+        &render::placed(&renderer_config(config, handler.as_ref()), name),
         handler.is_terminal(),
     )?;
     let processors = processors(config)?;

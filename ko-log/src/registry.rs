@@ -66,13 +66,18 @@ impl Kind {
         }
     }
 
-    /// The config crate's typed built-ins of this kind.
-    fn builtin(self) -> &'static [&'static str] {
-        match self {
+    /// The names of ko-log's own components of this kind: the config crate's typed
+    /// built-ins and ko-log's own registrations.
+    fn builtin(self) -> Vec<&'static str> {
+        let typed: &[&str] = match self {
             Kind::Handler => ko_log_config::handler::BUILTIN,
-            Kind::Renderer => ko_log_config::render::BUILTIN,
+            Kind::Renderer => &[],
             Kind::Processor => ko_log_config::process::BUILTIN,
-        }
+        };
+        let own = registrations(self)
+            .filter(|r| r.is_builtin())
+            .map(|r| r.name);
+        typed.iter().copied().chain(own).collect()
     }
 }
 
@@ -110,6 +115,33 @@ pub struct Registration {
 
 inventory::collect!(Registration);
 
+impl Registration {
+    /// Whether ko-log registered it (one of its own components).
+    fn is_builtin(&self) -> bool {
+        self.function.starts_with("ko_log::")
+    }
+}
+
+/// Registers one of ko-log's own renderers: the [`Registration`] `#[ko_log::renderer]`
+/// submits for a user's, with a constructor, check and schema written by hand (they
+/// report a template's mistake at its character, which a user's `check` cannot).
+macro_rules! register_renderer {
+    ($name:literal, $build:path, $check:path, $schema:path) => {
+        inventory::submit! {
+            $crate::registry::Registration {
+                name: $name,
+                construct: $crate::registry::Constructor::Renderer($build),
+                check: $check,
+                schema: Some($schema),
+                function: concat!(module_path!(), "::", $name),
+                file: file!(),
+                line: line!(),
+            }
+        }
+    };
+}
+pub(crate) use register_renderer;
+
 impl fmt::Display for Registration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "`{}` ({}:{})", self.function, self.file, self.line)
@@ -125,14 +157,15 @@ fn registrations(kind: Kind) -> impl Iterator<Item = &'static Registration> {
 
 /// The names a `type` of `kind` can take: built-in and registered, sorted, unique.
 pub(crate) fn known_names(kind: Kind) -> Vec<&'static str> {
-    let mut names: Vec<&'static str> = kind.builtin().to_vec();
+    let mut names: Vec<&'static str> = kind.builtin();
     names.extend(registrations(kind).map(|r| r.name));
     names.sort_unstable();
     names.dedup();
     names
 }
 
-/// Refuses registrations that could never be used: under a typed built-in's name.
+/// Refuses registrations that could never be used: under the name of one of ko-log's
+/// own components.
 pub(crate) fn check() -> Result<(), Error> {
     match dead_registrations().next() {
         Some(error) => Err(error.into()),
@@ -145,8 +178,9 @@ pub(crate) fn dead_registrations() -> impl Iterator<Item = ConfigError> {
     [Kind::Handler, Kind::Renderer, Kind::Processor]
         .into_iter()
         .flat_map(|kind| {
+            let builtin = kind.builtin();
             registrations(kind)
-                .filter(move |r| kind.builtin().contains(&r.name))
+                .filter(move |r| !r.is_builtin() && builtin.contains(&r.name))
                 .map(move |dead| {
                     let what = kind.as_str();
                     ConfigError::validation(

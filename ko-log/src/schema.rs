@@ -32,7 +32,7 @@ pub fn schema() -> serde_json::Value {
         // config uses it; the schema describes the name once.
         let builtin = match kind {
             ComponentKind::Handler => ko_log_config::handler::BUILTIN,
-            ComponentKind::Renderer => ko_log_config::render::BUILTIN,
+            ComponentKind::Renderer => &[],
             _ => ko_log_config::process::BUILTIN,
         };
         if builtin.contains(&registration.name)

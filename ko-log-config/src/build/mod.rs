@@ -11,7 +11,7 @@
 mod handler;
 mod process;
 mod render;
-mod values;
+pub mod values;
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
@@ -27,9 +27,9 @@ pub(crate) use self::values::DurationDe as DurationValue;
 pub(crate) use self::values::Size;
 use self::values::{BackpressureDe, Capacity, DurationDe, EnvFilterDe, Level, Scalar, WatchDe};
 pub(crate) use self::values::{
-    CallsiteFieldDe as CallsiteFieldValue, ColorModeDe as ColorModeValue,
-    CompressDe as CompressValue, JournalPrefixDe as JournalPrefixValue,
-    RotationDe as RotationValue, StreamDe as StreamValue, TimezoneDe as TimezoneValue,
+    CallsiteFieldDe as CallsiteFieldValue, CompressDe as CompressValue,
+    JournalPrefixDe as JournalPrefixValue, RotationDe as RotationValue, StreamDe as StreamValue,
+    TimezoneDe as TimezoneValue,
 };
 use crate::check::{Checked, Collector};
 use crate::node::{deserialize, deserialize_located, Key, KeyPath, Node, NodeValue};
@@ -179,7 +179,10 @@ impl Cx {
                     &type_path,
                     "missing key `type`".to_owned(),
                 )
-                .with_help(Some(format!("expected {}", one_of(known.iter().copied()))))),
+                .with_help(
+                    (!known.is_empty())
+                        .then(|| format!("expected {}", one_of(known.iter().copied()))),
+                )),
             Some(value) => match value.as_str() {
                 Some(name) => Ok((name, value.mark())),
                 None => Err(self.error(
@@ -369,8 +372,6 @@ pub(crate) struct Keys {
     pub queue: &'static [&'static str],
     pub logger: &'static [&'static str],
     pub handlers: Vec<(&'static str, Vec<&'static str>)>,
-    pub renderers: Vec<(&'static str, Vec<&'static str>)>,
-    pub colors: &'static [&'static str],
     pub processors: Vec<(&'static str, Vec<&'static str>)>,
 }
 
@@ -384,8 +385,6 @@ pub(crate) fn keys() -> Keys {
         queue: fields_of::<RawQueue>(),
         logger: fields_of::<RawLogger>(),
         handlers: handler::keys(),
-        renderers: render::keys(),
-        colors: render::color_keys(),
         processors: process::keys(),
     }
 }

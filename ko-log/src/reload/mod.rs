@@ -238,7 +238,10 @@ fn plan(live: &Live, config: &Config, core: &Arc<Core>) -> Result<Plan, Error> {
                     plan.updated.push((
                         kept.slot,
                         Update {
-                            renderer: render::build(&renderer, kept.terminal)?,
+                            renderer: render::build(
+                                &render::placed(&renderer, name),
+                                kept.terminal,
+                            )?,
                             processors: processors(handler)?,
                         },
                     ));
