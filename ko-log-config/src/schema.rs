@@ -2,11 +2,11 @@
 //!
 //! [`config`] describes every key this crate reads: the top-level keys, `queue`,
 //! `loggers`, `handlers` with each built-in `type` and its keys (a `oneOf` whose
-//! branches are told apart by `type`) and processors, with enums for levels,
+//! branches are told apart by `type`), with enums for levels,
 //! `backpressure`, rotations, streams and colors, and a description of each key from
 //! `docs/CONFIG.md`. Components registered in code are added by the caller as
-//! [`Component`]s (`ko_log::schema()` adds every registered one: every renderer, ko-log's
-//! own network handlers, the program's own).
+//! [`Component`]s (`ko_log::schema()` adds every registered one: every renderer and
+//! processor, ko-log's own network handlers, the program's own).
 //!
 //! The schema is written by hand here, next to the raw layer whose keys it describes,
 //! with the value syntaxes ([`level`], [`size`], [`duration`], [`boolean`], ...) in one
@@ -64,8 +64,9 @@ pub fn config(components: &[Component]) -> Value {
     let renderers: Vec<Value> = of(ComponentKind::Renderer)
         .map(|c| variant(c, false))
         .collect();
-    let mut processors = builtin_processors();
-    processors.extend(of(ComponentKind::Processor).map(|c| variant(c, false)));
+    let processors: Vec<Value> = of(ComponentKind::Processor)
+        .map(|c| variant(c, false))
+        .collect();
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": ID,
@@ -483,23 +484,6 @@ fn builtin_handlers() -> Vec<Value> {
     ]
 }
 
-fn builtin_processors() -> Vec<Value> {
-    let callsite =
-        json!({"type": "array", "items": {"enum": crate::build::CallsiteFieldValue::NAMES}});
-    vec![
-        branch("add_callsite", "Add the call site as fields.", Some(&table(&[("fields", describe(callsite, "Which of file, line, module (default all three)."))], &[])), false),
-        branch("add_context_defaults", "Add these fields to records that lack them.", Some(&table(&[("values", describe(scalar_map(), "Field name to default value."))], &["values"])), false),
-        branch("dict_tracebacks", "Render error values with their source() chain; optionally a backtrace.", Some(&table(&[("backtrace", describe(boolean(), "Also add a backtrace (default false)."))], &[])), false),
-        branch("filter_by_level", "Drop records below min_level for this handler.", Some(&table(&[("min_level", describe(level(), "The lowest level kept."))], &["min_level"])), false),
-        branch("filter_keys", "Remove these fields.", Some(&table(&[("keys", describe(strings(), "Field names removed."))], &["keys"])), false),
-        branch("filter_markup", "Strip [bold]-style markup tags from the message.", Some(&table(&[], &[])), false),
-        branch("redact", "Mask these fields' values.", Some(&table(&[
-            ("keys", describe(strings(), "Field names whose values are masked, case-insensitive (default password, token, authorization, secret).")),
-            ("replacement", describe(string(), "The text written instead (default \"***\").")),
-        ], &[])), false),
-    ]
-}
-
 // ---- the keys a serde struct reads ----
 
 /// The keys a serde-derived struct reads (its field names, aliases included), found by
@@ -610,27 +594,10 @@ mod tests {
                 "type = {name:?}"
             );
         }
-        for (name, read) in &keys.processors {
-            assert_eq!(
-                keys_of(&schema, "/$defs/processor/anyOf/1/oneOf", name),
-                sorted(read),
-                "processor type = {name:?}"
-            );
-        }
         // And every built-in type has its branch.
         assert_eq!(
             names(schema["$defs"]["handler"]["oneOf"].as_array().unwrap()),
             crate::handler::BUILTIN
-        );
-        assert_eq!(
-            names(
-                schema
-                    .pointer("/$defs/processor/anyOf/1/oneOf")
-                    .unwrap()
-                    .as_array()
-                    .unwrap()
-            ),
-            crate::process::BUILTIN
         );
     }
 

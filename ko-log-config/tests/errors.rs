@@ -236,12 +236,9 @@ fn an_unknown_renderer_type_is_kept_for_the_runtime_registry() {
 fn unknown_processor_type_is_reported_by_the_runtime_through_params() {
     let text = "[handlers.c]\ntype = \"stream\"\nprocessors = [\n  { type = \"filter_keys\", keys = [] },\n  { type = \"filter_by_levl\", min_level = \"info\" },\n]\n";
     let config = Config::from_str(text, Format::Toml).unwrap();
-    let Some(ProcessorConfig::Custom { name, params }) = config.handlers["c"].processors.get(1)
-    else {
-        panic!("not kept as custom");
-    };
+    let ProcessorConfig { name, params, .. } = &config.handlers["c"].processors[1];
     assert_eq!(name, "filter_by_levl");
-    let e = params.unknown_type("processor", ko_log_config::process::BUILTIN);
+    let e = params.unknown_type("processor", &["filter_by_level", "filter_keys", "redact"]);
     assert_at(
         &e,
         ConfigErrorKind::UnknownType,
@@ -263,10 +260,7 @@ fn custom_processor_params_errors_are_located() {
     }
     let text = "handlers:\n  c:\n    type: stream\n    processors:\n      - type: request_id\n        header: X-Id\n        length: 300\n      - type: request_id\n        header: X-Id\n        lenght: 3\n";
     let config = Config::from_str(text, Format::Yaml).unwrap();
-    let params = |i: usize| match &config.handlers["c"].processors[i] {
-        ProcessorConfig::Custom { params, .. } => params.clone(),
-        other => panic!("{other:?}"),
-    };
+    let params = |i: usize| config.handlers["c"].processors[i].params.clone();
     let e = params(0).deserialize::<RequestId>().unwrap_err();
     assert_at(
         &e,
@@ -348,10 +342,7 @@ handlers:
         volume: 11
 ";
     let config = Config::from_str(text, Format::Yaml).unwrap();
-    let params = |i: usize| match &config.handlers["c"].processors[i] {
-        ProcessorConfig::Custom { params, .. } => params.clone(),
-        other => panic!("{other:?}"),
-    };
+    let params = |i: usize| config.handlers["c"].processors[i].params.clone();
     let e = params(0).deserialize::<RequestId>().unwrap_err();
     assert_at(
         &e,
@@ -391,9 +382,7 @@ handlers:
     assert_eq!(map.len(), 2);
     let text = "[handlers.c]\ntype = \"stream\"\nprocessors = [{ type = \"tag\", header = \"X\", zone = \"eu\" }]\n";
     let config = Config::from_str(text, Format::Toml).unwrap();
-    let ProcessorConfig::Custom { params, .. } = &config.handlers["c"].processors[0] else {
-        panic!("not custom");
-    };
+    let params = &config.handlers["c"].processors[0].params;
     assert_eq!(
         params.deserialize::<Flattened>().unwrap(),
         Flattened {

@@ -10,7 +10,6 @@ use ko_log_config::handler::{
     StreamConfig, Timezone,
 };
 use ko_log_config::node::{Node, NodeValue, Params};
-use ko_log_config::process::CallsiteField;
 use ko_log_config::{
     Backpressure, Config, Format, HandlerConfig, HandlerKind, LoggerConfig, ProcessorConfig,
     QueueConfig, RendererConfig, Value,
@@ -34,11 +33,6 @@ fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
 }
 
-fn custom_params() -> Params {
-    let text = r#"{ "type": "request_id", "header": "X-Request-Id", "length": 16 }"#;
-    Params::from_node(Node::parse(text, Format::Json).unwrap())
-}
-
 /// The fixture tree, built in Rust.
 fn expected() -> Config {
     let console = HandlerConfig {
@@ -47,7 +41,7 @@ fn expected() -> Config {
             journal_prefix: JournalPrefix::Never,
         }),
         // The renderers' keys as written; their typed reading is the renderers' own
-        // (ko-log's `tests/config_renderers.rs`).
+        // (ko-log's `tests/config_components.rs`).
         renderer: RendererConfig::new("colored")
             .with("format", "{time} {level:<8} [{target}] {message}{kv}")
             .with("time_format", "[hour]:[minute]:[second]")
@@ -89,32 +83,24 @@ fn expected() -> Config {
             .with("pretty", true)
             .with("indent", 4)
             .with("timezone", "utc"),
+        // The processors' keys as written; their typed reading is the processors' own
+        // (ko-log's `tests/process_builtin.rs`).
         processors: vec![
-            ProcessorConfig::AddCallsite {
-                fields: vec![CallsiteField::File, CallsiteField::Line],
-            },
-            ProcessorConfig::AddContextDefaults {
-                values: BTreeMap::from([
-                    ("env".to_owned(), Value::String("prod".to_owned())),
-                    ("shard".to_owned(), Value::Int(1)),
-                ]),
-            },
-            ProcessorConfig::DictTracebacks { backtrace: true },
-            ProcessorConfig::FilterByLevel {
-                min_level: LevelFilter::Info,
-            },
-            ProcessorConfig::FilterKeys {
-                keys: strings(&["password"]),
-            },
-            ProcessorConfig::FilterMarkup,
-            ProcessorConfig::Redact {
-                keys: strings(&["token"]),
-                replacement: "<hidden>".to_owned(),
-            },
-            ProcessorConfig::Custom {
-                name: "request_id".to_owned(),
-                params: custom_params(),
-            },
+            ProcessorConfig::new("add_callsite").with("fields", vec!["file", "line"]),
+            ProcessorConfig::new("add_context_defaults").with(
+                "values",
+                NodeValue::table([("env", "prod".into()), ("shard", 1.into())]),
+            ),
+            ProcessorConfig::new("dict_tracebacks").with("backtrace", true),
+            ProcessorConfig::new("filter_by_level").with("min_level", "info"),
+            ProcessorConfig::new("filter_keys").with("keys", vec!["password"]),
+            ProcessorConfig::new("filter_markup"),
+            ProcessorConfig::new("redact")
+                .with("keys", vec!["token"])
+                .with("replacement", "<hidden>"),
+            ProcessorConfig::new("request_id")
+                .with("header", "X-Request-Id")
+                .with("length", 16),
         ],
         level: None,
         origin: Default::default(),
@@ -213,9 +199,7 @@ fn custom_params_deserialize_into_the_processors_type() {
     }
     for name in ["full.toml", "full.json", "full.yaml"] {
         let config = load(name);
-        let Some(ProcessorConfig::Custom { params, .. }) =
-            config.handlers["file"].processors.last()
-        else {
+        let Some(ProcessorConfig { params, .. }) = config.handlers["file"].processors.last() else {
             panic!("no custom processor in {name}");
         };
         let params: RequestId = params.deserialize().unwrap();
@@ -392,25 +376,12 @@ processors = ["add_callsite", "redact", "my_custom"]
         (None, Rotation::Never, 5, Timezone::Local)
     );
     assert_eq!(rotating.renderer, RendererConfig::new("colored"));
+    // Bare names: no keys (each processor's defaults are its own).
     assert_eq!(
-        rotating.processors[..2],
-        [
-            ProcessorConfig::AddCallsite {
-                fields: vec![
-                    CallsiteField::File,
-                    CallsiteField::Line,
-                    CallsiteField::Module
-                ]
-            },
-            ProcessorConfig::Redact {
-                keys: strings(&["password", "token", "authorization", "secret"]),
-                replacement: "***".to_owned(),
-            },
-        ]
+        rotating.processors,
+        ["add_callsite", "redact", "my_custom"].map(ProcessorConfig::new)
     );
-    assert!(
-        matches!(&rotating.processors[2], ProcessorConfig::Custom { name, params } if name == "my_custom" && *params == Params::default())
-    );
+    assert_eq!(rotating.processors[2].params, Params::default());
 }
 
 #[test]

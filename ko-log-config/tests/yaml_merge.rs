@@ -139,30 +139,8 @@ handlers:
             "handlers.console.path"
         )
     );
-    // The same in a list of processors: the anchor is on the first item.
-    let text = "\
-handlers:
-  c:
-    type: stream
-    processors:
-      - &keys
-        type: filter_keys
-        keys: [password]
-      - <<: *keys
-        type: filter_by_level
-        min_level: info
-";
-    let e = refuse(text);
-    assert_eq!(
-        at(&e),
-        (
-            ConfigErrorKind::UnknownKey,
-            "unknown key `keys`",
-            7,
-            9,
-            "handlers.c.processors[1].keys"
-        )
-    );
+    // The same in a list of processors: ko-log's `tests/config_components.rs` (the
+    // processors' keys are the runtime's).
 }
 
 #[test]

@@ -60,14 +60,10 @@ impl Backend {
         mut instances: Vec<Instance>,
     ) -> Result<(Backend, Guard), Error> {
         crate::registry::check()?;
-        // Every renderer's keys before any handler opens: a mistake in one creates no file.
+        // Every renderer's and processor's keys before any handler opens: a mistake in
+        // one creates no file.
         for (name, handler) in &config.handlers {
-            let renderer = render::placed(&handler.renderer, name);
-            crate::registry::check_params(
-                crate::registry::Kind::Renderer,
-                &renderer.name,
-                &renderer.params,
-            )?;
+            crate::check::steps(name, handler).try_for_each(|checked| checked)?;
         }
         clock::local_offset();
         crate::panic::install_hook();
@@ -412,7 +408,7 @@ pub(crate) fn instance_pipeline(
             instance.handler.is_terminal(),
         )?,
     };
-    let processors = processors(config)?;
+    let processors = processors(&instance.name, config)?;
     Ok(Pipeline {
         structured: instance.handler.structured(),
         name: instance.name,
@@ -448,14 +444,19 @@ pub(crate) fn effective_renderer(
     }
 }
 
-/// The processors `config` lists, built.
+/// The processors handler `name`'s `config` lists, built.
 pub(crate) fn processors(
+    name: &str,
     config: &HandlerConfig,
 ) -> Result<crate::dispatch::worker::Processors, Error> {
     config
         .processors
         .iter()
-        .map(|p| Ok((p.type_name().to_owned(), process::build(p)?)))
+        .enumerate()
+        .map(|(index, p)| {
+            let built = process::build(&process::placed(p, name, index))?;
+            Ok((p.type_name().to_owned(), built))
+        })
         .collect()
 }
 
@@ -499,7 +500,7 @@ pub(crate) fn build_pipeline(
         &render::placed(&renderer_config(config, handler.as_ref()), name),
         handler.is_terminal(),
     )?;
-    let processors = processors(config)?;
+    let processors = processors(name, config)?;
     Ok(Pipeline {
         structured: handler.structured(),
         name: name.to_owned(),

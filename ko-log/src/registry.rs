@@ -1,13 +1,15 @@
 //! The one registry of components: handlers, renderers and processors, looked up by the
 //! `type` name a config gives them.
 //!
-//! A config entry whose `type` is not one of the config crate's typed built-ins names a
-//! registered component. `#[ko_log::handler]`, `#[ko_log::renderer]` and
-//! `#[ko_log::processor]` each submit a [`Registration`] to one [`inventory`] collection:
-//! the name, a [`Constructor`] of the right kind, and where it was registered. Built-in
-//! components that have no typed config register the same way, so every name is written
-//! once, and every error that lists valid names reads [`known_names`]: the config crate's
-//! built-ins of that kind plus the registrations of that kind.
+//! Every renderer and processor, and every handler but the config crate's typed ones
+//! (`file`, `rotating_file`, `stream`, `null`), is a registered component.
+//! `#[ko_log::handler]`, `#[ko_log::renderer]` and `#[ko_log::processor]` each submit a
+//! [`Registration`] to one [`inventory`] collection: the name, a [`Constructor`] of the
+//! right kind, and where it was registered. ko-log's own components register the same
+//! way, in their own files (the network handlers with the attribute, the renderers and
+//! processors with [`register!`] and [`register_processor!`], whose hand-written check
+//! can point into a string), so every name is written once, and every error that lists
+//! valid names reads [`known_names`].
 //!
 //! Resolving a name at init ([`handler`], [`renderer`], [`processor`]):
 //!
@@ -19,8 +21,8 @@
 //! - two or more (two crates picked one name): a config error at the `type` value naming
 //!   every registration's function and source location.
 //!
-//! A registration under a typed built-in's name would never be reached (the config crate
-//! reads that name as the built-in): [`check`] refuses it at init, naming it.
+//! A user's registration under the name of one of ko-log's own components would never be
+//! reached, or would make that name ambiguous: [`check`] refuses it at init, naming it.
 //!
 //! `inventory` rather than `linkme`: it works on every platform Rust targets (Linux,
 //! macOS, Windows, wasm) with no linker-section support needed, and its cost — walking a
@@ -71,8 +73,7 @@ impl Kind {
     fn builtin(self) -> Vec<&'static str> {
         let typed: &[&str] = match self {
             Kind::Handler => ko_log_config::handler::BUILTIN,
-            Kind::Renderer => &[],
-            Kind::Processor => ko_log_config::process::BUILTIN,
+            Kind::Renderer | Kind::Processor => &[],
         };
         let own = registrations(self)
             .filter(|r| r.is_builtin())
@@ -122,15 +123,16 @@ impl Registration {
     }
 }
 
-/// Registers one of ko-log's own renderers: the [`Registration`] `#[ko_log::renderer]`
+/// Registers one of ko-log's own components (`register!(Renderer, "plain", build, check,
+/// schema)`): the [`Registration`] `#[ko_log::renderer]` or `#[ko_log::processor]`
 /// submits for a user's, with a constructor, check and schema written by hand (they
 /// report a template's mistake at its character, which a user's `check` cannot).
-macro_rules! register_renderer {
-    ($name:literal, $build:path, $check:path, $schema:path) => {
+macro_rules! register {
+    ($kind:ident, $name:literal, $build:path, $check:path, $schema:path) => {
         inventory::submit! {
             $crate::registry::Registration {
                 name: $name,
-                construct: $crate::registry::Constructor::Renderer($build),
+                construct: $crate::registry::Constructor::$kind($build),
                 check: $check,
                 schema: Some($schema),
                 function: concat!(module_path!(), "::", $name),
@@ -140,7 +142,26 @@ macro_rules! register_renderer {
         }
     };
 }
-pub(crate) use register_renderer;
+pub(crate) use register;
+
+/// Registers one of ko-log's own processors, `$ty`, built by its
+/// `from_params(&Params) -> Result<$ty, ConfigError>` (see [`register!`]).
+macro_rules! register_processor {
+    ($name:literal, $ty:ty, $schema:path) => {
+        const _: () = {
+            use ko_log_config::node::Params;
+            fn build(params: &Params) -> Result<Box<dyn $crate::Process>, $crate::Error> {
+                Ok(Box::new(<$ty>::from_params(params)?))
+            }
+            fn check(params: &Params) -> Result<(), $crate::Error> {
+                <$ty>::from_params(params)?;
+                Ok(())
+            }
+            $crate::registry::register!(Processor, $name, build, check, $schema);
+        };
+    };
+}
+pub(crate) use register_processor;
 
 impl fmt::Display for Registration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -200,7 +221,7 @@ pub(crate) fn all() -> Vec<(Kind, &'static Registration)> {
         .into_iter()
         .map(|r| (r.construct.kind(), r))
         .collect();
-    all.sort_by_key(|(kind, r)| (kind.as_str(), r.name, r.function));
+    all.sort_by_key(|(kind, r)| (kind.as_str(), r.name, !r.is_builtin(), r.function));
     all
 }
 

@@ -27,9 +27,8 @@ pub(crate) use self::values::DurationDe as DurationValue;
 pub(crate) use self::values::Size;
 use self::values::{BackpressureDe, Capacity, DurationDe, EnvFilterDe, Level, Scalar, WatchDe};
 pub(crate) use self::values::{
-    CallsiteFieldDe as CallsiteFieldValue, CompressDe as CompressValue,
-    JournalPrefixDe as JournalPrefixValue, RotationDe as RotationValue, StreamDe as StreamValue,
-    TimezoneDe as TimezoneValue,
+    CompressDe as CompressValue, JournalPrefixDe as JournalPrefixValue,
+    RotationDe as RotationValue, StreamDe as StreamValue, TimezoneDe as TimezoneValue,
 };
 use crate::check::{Checked, Collector};
 use crate::node::{deserialize, deserialize_located, Key, KeyPath, Node, NodeValue};
@@ -372,7 +371,6 @@ pub(crate) struct Keys {
     pub queue: &'static [&'static str],
     pub logger: &'static [&'static str],
     pub handlers: Vec<(&'static str, Vec<&'static str>)>,
-    pub processors: Vec<(&'static str, Vec<&'static str>)>,
 }
 
 #[cfg(test)]
@@ -385,6 +383,5 @@ pub(crate) fn keys() -> Keys {
         queue: fields_of::<RawQueue>(),
         logger: fields_of::<RawLogger>(),
         handlers: handler::keys(),
-        processors: process::keys(),
     }
 }

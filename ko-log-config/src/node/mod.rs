@@ -97,6 +97,12 @@ impl From<i64> for NodeValue {
     }
 }
 
+impl From<f64> for NodeValue {
+    fn from(value: f64) -> NodeValue {
+        NodeValue::Float(value)
+    }
+}
+
 impl From<&str> for NodeValue {
     fn from(value: &str) -> NodeValue {
         NodeValue::String(value.to_owned())

@@ -242,7 +242,7 @@ fn plan(live: &Live, config: &Config, core: &Arc<Core>) -> Result<Plan, Error> {
                                 &render::placed(&renderer, name),
                                 kept.terminal,
                             )?,
-                            processors: processors(handler)?,
+                            processors: processors(name, handler)?,
                         },
                     ));
                 }

@@ -135,7 +135,7 @@ fn schema() -> serde_json::Value {
     describe(table(&keys, &[]), "Like plain, with the level in color.")
 }
 
-crate::registry::register_renderer!("colored", build, check, schema);
+crate::registry::register!(Renderer, "colored", build, check, schema);
 
 /// The colored renderer.
 #[derive(Debug, Clone)]

@@ -140,7 +140,7 @@ fn schema() -> serde_json::Value {
     ), "One JSON object per record (JSON Lines).")
 }
 
-crate::registry::register_renderer!("json", build, check, schema);
+crate::registry::register!(Renderer, "json", build, check, schema);
 
 /// The JSON renderer.
 #[derive(Debug, Clone)]

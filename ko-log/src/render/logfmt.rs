@@ -256,7 +256,7 @@ fn schema() -> serde_json::Value {
     ), "One logfmt line per record (key=value, go-logfmt's quoting).")
 }
 
-crate::registry::register_renderer!("logfmt", build, check, schema);
+crate::registry::register!(Renderer, "logfmt", build, check, schema);
 
 /// The logfmt renderer.
 #[derive(Debug, Clone)]

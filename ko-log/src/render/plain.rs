@@ -87,7 +87,7 @@ fn schema() -> serde_json::Value {
     )
 }
 
-crate::registry::register_renderer!("plain", build, check, schema);
+crate::registry::register!(Renderer, "plain", build, check, schema);
 
 /// The plain text renderer.
 #[derive(Debug, Clone)]

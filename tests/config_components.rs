@@ -1,4 +1,4 @@
-//! The built-in renderers' keys, read by each renderer's own file in ko-log through the
+//! The built-in renderers' and processors' keys, read by each renderer's own file in ko-log through the
 //! registry: every mistake refused at its file, line, column and key path, as it was when
 //! the config crate read them (these tests moved here from ko-log-config's `errors.rs`
 //! and `check.rs` unchanged but for how the error is obtained: `ko_log::check`, whose
@@ -208,6 +208,76 @@ fn the_full_fixtures_renderers_read_every_key() {
     }
 }
 
+const MANY: &str = r#"default_level = "loud"
+
+[queue]
+capacity = 0
+backpressure = "sometimes"
+
+[loggers.root]
+level = "info"
+handlers = ["console", "fiel"]
+
+[loggers.app]
+levl = "debug"
+handlers = ["file"]
+
+[handlers.console]
+type = "stream"
+stream = "stdin"
+renderer = { type = "colored", format = "{time" }
+
+[handlers.file]
+type = "rotating_file"
+max_byte = "10 MiB"
+processors = [{ type = "filter_by_level", min_level = "loud" }, { type = "redact", keys = 5 }, "filter_markup"]
+"#;
+
+/// ko-log-config's `check.rs` reports this file's own mistakes; `ko_log::check` adds the
+/// renderer's and the processors' (which only the runtime knows), each at its place.
+#[test]
+fn a_check_reports_the_components_mistakes_in_document_order() {
+    let found: Vec<(usize, usize, String, String)> = ko_log::check::text(MANY, Format::Toml)
+        .errors
+        .iter()
+        .map(|e| {
+            let at = e.location().unwrap();
+            (
+                at.line,
+                at.column,
+                e.key_path().to_owned(),
+                e.message().to_owned(),
+            )
+        })
+        .filter(|(_, _, key, _)| key.contains("renderer") || key.contains("processors"))
+        .collect();
+    let expected = [
+        (
+            18,
+            42,
+            "handlers.console.renderer.format",
+            "invalid template: unclosed `{` (write `{{` for a literal brace)",
+        ),
+        (
+            23,
+            55,
+            "handlers.file.processors[0].min_level",
+            "unknown level `loud`",
+        ),
+        (
+            23,
+            91,
+            "handlers.file.processors[1].keys",
+            "expected a sequence, found integer `5`",
+        ),
+    ];
+    let expected: Vec<(usize, usize, String, String)> = expected
+        .iter()
+        .map(|(l, c, k, m)| (*l, *c, (*k).to_owned(), (*m).to_owned()))
+        .collect();
+    assert_eq!(found, expected);
+}
+
 /// A check goes on after a refused handler type: the handler's renderer is still
 /// checked (ko-log-config's `check.rs` has the rest of this file's mistakes).
 #[test]
@@ -227,5 +297,43 @@ fn a_check_reports_a_renderer_mistake_beside_the_configs_own() {
             (3, 10, "handlers.console.stream".to_owned()),
             (4, 42, "handlers.console.renderer.format".to_owned()),
         ]
+    );
+}
+
+/// A mistake in merged YAML content is reported at the anchor's line (ko-log-config's
+/// `yaml_merge.rs` has the handler half of this test).
+#[test]
+fn a_mistake_inside_a_merged_processor_is_reported_at_the_anchor() {
+    // The anchor is on the first item; `keys` suits `filter_keys`, not the item merging it.
+    let text = "\
+handlers:
+  c:
+    type: stream
+    processors:
+      - &keys
+        type: filter_keys
+        keys: [password]
+      - <<: *keys
+        type: filter_by_level
+        min_level: info
+";
+    let e = refuse(Format::Yaml, text);
+    let location = e.location().unwrap();
+    let at = (
+        e.kind(),
+        e.message(),
+        location.line,
+        location.column,
+        e.key_path(),
+    );
+    assert_eq!(
+        at,
+        (
+            ConfigErrorKind::UnknownKey,
+            "unknown key `keys`",
+            7,
+            9,
+            "handlers.c.processors[1].keys"
+        )
     );
 }
