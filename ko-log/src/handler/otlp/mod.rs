@@ -58,8 +58,8 @@ use serde::{Deserialize, Deserializer};
 use super::sender::{Backoff, Buffer};
 use super::status::Outage;
 use super::Handle;
-use crate::{Error, Event, Handler, HandlerStats, ParamError};
-use record::{AnyValue, Record};
+use crate::{Error, Event, Handler, HandlerStats, ParamError, Value};
+use record::Record;
 
 /// How records are encoded on the wire (key `encoding`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -422,11 +422,11 @@ impl Otlp {
     /// built on its own: [`Handle::detached`]).
     pub fn new(params: &OtlpParams, handle: &Handle) -> Result<Otlp, Refusal> {
         let (endpoint, client) = plan(params)?;
-        let mut resource: Vec<(String, AnyValue)> = Vec::new();
+        let mut resource: Vec<(String, Value)> = Vec::new();
         if !params.resource.contains_key("service.name") {
             resource.push((
                 "service.name".to_owned(),
-                AnyValue::Str(
+                Value::from(
                     super::executable_name().unwrap_or_else(|| "unknown_service".to_owned()),
                 ),
             ));
@@ -435,7 +435,7 @@ impl Otlp {
             params
                 .resource
                 .iter()
-                .map(|(k, v)| (k.clone(), AnyValue::Str(v.clone()))),
+                .map(|(k, v)| (k.clone(), Value::from(v.clone()))),
         );
         let buffer = Arc::new(Buffer::new(
             params.buffer,
