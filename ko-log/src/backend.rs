@@ -63,7 +63,7 @@ impl Backend {
         // Every renderer's and processor's keys before any handler opens: a mistake in
         // one creates no file.
         for (name, handler) in &config.handlers {
-            crate::check::steps(name, handler).try_for_each(|checked| checked)?;
+            crate::registry::steps(name, handler).try_for_each(|checked| checked)?;
         }
         clock::local_offset();
         crate::panic::install_hook();

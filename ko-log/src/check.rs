@@ -38,7 +38,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use ko_log_config::{Checked, Config, ConfigError, Format, HandlerConfig, HandlerKind, Value};
+use ko_log_config::{Checked, Config, ConfigError, Format, HandlerKind, Value};
 use log::LevelFilter;
 
 use crate::registry::{self, Kind};
@@ -78,31 +78,11 @@ pub fn config(config: &Config) -> Vec<ConfigError> {
         if let HandlerKind::Custom { name, params } = &handler.kind {
             keep(registry::check_params(Kind::Handler, name, params));
         }
-        for result in steps(handler_name, handler) {
+        for result in registry::steps(handler_name, handler) {
             keep(result);
         }
     }
     errors
-}
-
-/// The check of handler `name`'s renderer and of each of its processors, in order: what
-/// [`Backend::new`](crate::Backend::new) runs before it opens any handler, so that a
-/// mistake in one creates no file.
-pub(crate) fn steps<'a>(
-    name: &'a str,
-    handler: &'a HandlerConfig,
-) -> impl Iterator<Item = Result<(), Error>> + 'a {
-    let renderer = crate::render::placed(&handler.renderer, name);
-    let renderer = registry::check_params(Kind::Renderer, &renderer.name, &renderer.params);
-    let processors = handler
-        .processors
-        .iter()
-        .enumerate()
-        .map(move |(index, p)| {
-            let p = crate::process::placed(p, name, index);
-            registry::check_params(Kind::Processor, &p.name, &p.params)
-        });
-    std::iter::once(renderer).chain(processors)
 }
 
 /// The registry's errors are config errors; anything else (none today) says what it is.

@@ -233,6 +233,26 @@ pub(crate) fn check_params(kind: Kind, name: &str, params: &Params) -> Result<()
     (registration.check)(params)
 }
 
+/// The check of handler `name`'s renderer and of each of its processors, in order: what
+/// [`Backend::new`](crate::Backend::new) runs before it opens any handler, so that a
+/// mistake in one creates no file.
+pub(crate) fn steps<'a>(
+    name: &'a str,
+    handler: &'a ko_log_config::HandlerConfig,
+) -> impl Iterator<Item = Result<(), Error>> + 'a {
+    let renderer = crate::render::placed(&handler.renderer, name);
+    let renderer = check_params(Kind::Renderer, &renderer.name, &renderer.params);
+    let processors = handler
+        .processors
+        .iter()
+        .enumerate()
+        .map(move |(index, p)| {
+            let p = crate::process::placed(p, name, index);
+            check_params(Kind::Processor, &p.name, &p.params)
+        });
+    std::iter::once(renderer).chain(processors)
+}
+
 /// The one registration of `kind` under `name`, or the located error saying why not.
 fn resolve(kind: Kind, name: &str, params: &Params) -> Result<&'static Registration, Error> {
     let what = kind.as_str();

@@ -54,7 +54,7 @@ impl Process for FilterKeys {
 }
 
 #[cfg(test)]
-mod schema_tests {
+mod tests {
     #[test]
     fn the_schema_has_the_keys_of_the_params() {
         crate::handler::assert_schema_keys(

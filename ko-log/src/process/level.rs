@@ -56,7 +56,7 @@ impl Process for FilterByLevel {
 }
 
 #[cfg(test)]
-mod schema_tests {
+mod tests {
     #[test]
     fn the_schema_has_the_keys_of_the_params() {
         crate::handler::assert_schema_keys(

@@ -84,7 +84,7 @@ impl Process for DictTracebacks {
 }
 
 #[cfg(test)]
-mod schema_tests {
+mod tests {
     #[test]
     fn the_schema_has_the_keys_of_the_params() {
         crate::handler::assert_schema_keys(
