@@ -337,3 +337,24 @@ handlers:
         )
     );
 }
+
+/// The renderers' and processors' keys are checked before any handler opens: a mistake in
+/// the second handler's renderer leaves the first handler's file uncreated, as when the
+/// config crate refused such a file (each handler would otherwise have opened first).
+#[test]
+fn a_components_mistake_creates_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("app.log");
+    for (renderer, processor) in [
+        ("\"plain\"", "{ type = \"redact\", keys = 5 }"),
+        ("{ type = \"json\", indent = 99 }", "\"filter_markup\""),
+    ] {
+        let text = format!(
+            "[handlers.a]\ntype = \"file\"\npath = {log:?}\n[handlers.b]\ntype = \"file\"\npath = {log:?}\nrenderer = {renderer}\nprocessors = [{processor}]\n"
+        );
+        let config = Config::from_str(&text, Format::Toml).unwrap();
+        let error = ko_log::Backend::new(config).unwrap_err().to_string();
+        assert!(error.contains("handlers.b."), "{error}");
+        assert!(!log.exists(), "{text}");
+    }
+}

@@ -266,6 +266,21 @@ fn ansi(color: Color) -> colored::Color {
 mod tests {
     use super::*;
 
+    /// Built by name from the registry, `color = "auto"` colors exactly when the handler
+    /// says it writes to a terminal (and `NO_COLOR` is unset): `Render::terminal`.
+    #[test]
+    fn the_registered_renderer_is_told_about_the_terminal() {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let config = ko_log_config::RendererConfig::new("colored");
+        for is_terminal in [false, true] {
+            let renderer = crate::render::build(&config, is_terminal).unwrap();
+            let mut out = Vec::new();
+            renderer.render(&Event::new(Level::Error, "app", "m"), &mut out);
+            let colored = out.windows(2).any(|w| w == b"\x1b[");
+            assert_eq!(colored, is_terminal && !no_color, "terminal: {is_terminal}");
+        }
+    }
+
     #[test]
     fn decision_table() {
         for (mode, terminal, no_color, expected) in [
