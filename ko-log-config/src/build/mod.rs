@@ -2,9 +2,10 @@
 //!
 //! Tables with fixed keys are read by serde into raw structs with
 //! `deny_unknown_fields` (so a misspelled key is refused with "did you mean"), through
-//! the node deserializer, which places every error at its own key. Tables chosen by
-//! `type` (handlers, renderers, processors) are dispatched here by reading `type` from
-//! the node first; the rest of the table then goes to that type's raw struct. Checks
+//! the node deserializer, which places every error at its own key. Handler tables are
+//! dispatched here by reading `type` from the node first; the rest of the table then goes
+//! to that type's raw struct. Renderers and processors keep their `type` and their
+//! table as located params for the runtime. Checks
 //! across values (a logger naming a missing handler) and compiled strings (templates,
 //! time formats) come last, located through the tree.
 
