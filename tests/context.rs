@@ -1,7 +1,6 @@
 //! Context binding: bound loggers, thread scopes, task scopes across `.await`, and the
 //! documented precedence, observed through test sinks.
 
-use ko_log::config::render::JsonConfig;
 use ko_log::config::RendererConfig;
 use ko_log::testing::{self, Sink};
 use ko_log::Logger;
@@ -17,7 +16,7 @@ fn plain_sink() -> Sink {
 fn bound_fields_appear_in_plain_and_json_output() {
     let plain = plain_sink();
     let json = Sink::new()
-        .with_renderer(&RendererConfig::Json(JsonConfig::default()))
+        .with_renderer(&RendererConfig::new("json"))
         .unwrap();
     let log = Logger::new("app").bind("service", "auth");
     let request = log.bind("request_id", "r-42").bind("service", "auth-v2");

@@ -2,14 +2,13 @@
 //! fields and messages after each one, and a pipeline rendered to exact lines.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 use ko_log::config::handler::Timezone;
-use ko_log::config::process::CallsiteField;
-use ko_log::config::render::{JsonConfig, PlainConfig, TimeFormat};
+use ko_log::config::node::NodeValue;
+use ko_log::config::render::TimeFormat;
 use ko_log::config::{ProcessorConfig, Template};
 use ko_log::process::{self, Action, Process};
-use ko_log::render::{Json, Plain, Render};
+use ko_log::render::{Json, JsonConfig, Plain, PlainConfig, Render};
 use ko_log::{ErrorValue, Event, Fields, Value};
 use log::{Level, LevelFilter};
 use time::macros::datetime;
@@ -52,13 +51,8 @@ fn with_call_site(mut event: Event) -> Event {
 
 #[test]
 fn add_callsite_adds_the_configured_fields_without_overwriting() {
-    let mut processor = build(ProcessorConfig::AddCallsite {
-        fields: vec![
-            CallsiteField::File,
-            CallsiteField::Line,
-            CallsiteField::Module,
-        ],
-    });
+    let mut processor =
+        build(ProcessorConfig::new("add_callsite").with("fields", vec!["file", "line", "module"]));
     let mut event = with_call_site(event(Level::Info, "m"));
     event.fields.insert("module", "mine");
     assert_eq!(processor.process(&mut event), Action::Keep);
@@ -74,16 +68,13 @@ fn add_callsite_adds_the_configured_fields_without_overwriting() {
 
 #[test]
 fn add_callsite_only_what_is_asked_and_known() {
-    let mut processor = build(ProcessorConfig::AddCallsite {
-        fields: vec![CallsiteField::Line],
-    });
+    let mut processor = build(ProcessorConfig::new("add_callsite").with("fields", vec!["line"]));
     let mut event = with_call_site(event(Level::Info, "m"));
     processor.process(&mut event);
     assert_eq!(event.fields, fields(vec![("line", Value::U64(7))]));
 
-    let mut processor = build(ProcessorConfig::AddCallsite {
-        fields: vec![CallsiteField::File, CallsiteField::Module],
-    });
+    let mut processor =
+        build(ProcessorConfig::new("add_callsite").with("fields", vec!["file", "module"]));
     let mut unknown = self::event(Level::Info, "m");
     processor.process(&mut unknown);
     assert!(unknown.fields.is_empty());
@@ -91,16 +82,13 @@ fn add_callsite_only_what_is_asked_and_known() {
 
 #[test]
 fn add_context_defaults_fills_only_missing_keys() {
-    let values = BTreeMap::from([
-        (
-            "app".to_owned(),
-            ko_log::config::Value::String("myapp".to_owned()),
-        ),
-        ("retries".to_owned(), ko_log::config::Value::Int(3)),
-        ("ratio".to_owned(), ko_log::config::Value::Float(0.5)),
-        ("on".to_owned(), ko_log::config::Value::Bool(true)),
+    let values = NodeValue::table([
+        ("app", "myapp".into()),
+        ("retries", 3.into()),
+        ("ratio", 0.5.into()),
+        ("on", true.into()),
     ]);
-    let mut processor = build(ProcessorConfig::AddContextDefaults { values });
+    let mut processor = build(ProcessorConfig::new("add_context_defaults").with("values", values));
     let mut event = event(Level::Info, "m");
     event.fields.insert("app", "other");
     assert_eq!(processor.process(&mut event), Action::Keep);
@@ -117,7 +105,7 @@ fn add_context_defaults_fills_only_missing_keys() {
 
 #[test]
 fn dict_tracebacks_turns_errors_into_lists() {
-    let mut processor = build(ProcessorConfig::DictTracebacks { backtrace: false });
+    let mut processor = build(ProcessorConfig::new("dict_tracebacks").with("backtrace", false));
     let mut event = event(Level::Error, "failed");
     event.fields.insert(
         "err",
@@ -148,7 +136,7 @@ fn dict_tracebacks_turns_errors_into_lists() {
 
 #[test]
 fn dict_tracebacks_backtrace_only_with_an_error() {
-    let mut processor = build(ProcessorConfig::DictTracebacks { backtrace: true });
+    let mut processor = build(ProcessorConfig::new("dict_tracebacks").with("backtrace", true));
     let mut plain = event(Level::Error, "no error here");
     processor.process(&mut plain);
     assert!(plain.fields.get("backtrace").is_none());
@@ -187,7 +175,8 @@ fn filter_by_level() {
         (LevelFilter::Debug, 4),
         (LevelFilter::Trace, 5),
     ] {
-        let mut processor = build(ProcessorConfig::FilterByLevel { min_level });
+        let filter = ProcessorConfig::new("filter_by_level");
+        let mut processor = build(filter.with("min_level", min_level.as_str()));
         for (i, level) in levels.into_iter().enumerate() {
             let expected = if i < kept { Action::Keep } else { Action::Drop };
             assert_eq!(
@@ -201,9 +190,8 @@ fn filter_by_level() {
 
 #[test]
 fn filter_keys_removes_exact_keys() {
-    let mut processor = build(ProcessorConfig::FilterKeys {
-        keys: vec!["password".to_owned(), "absent".to_owned()],
-    });
+    let mut processor =
+        build(ProcessorConfig::new("filter_keys").with("keys", vec!["password", "absent"]));
     let mut event = event(Level::Info, "m");
     event.fields.insert("user", "ada");
     event.fields.insert("password", "hunter2");
@@ -222,7 +210,7 @@ fn filter_keys_removes_exact_keys() {
 
 #[test]
 fn filter_markup_strips_tags_from_the_message_only() {
-    let mut processor = build(ProcessorConfig::FilterMarkup);
+    let mut processor = build(ProcessorConfig::new("filter_markup"));
     let mut event = event(
         Level::Info,
         "[bold red]Hello[/] [1, 2] \\[not a tag] [INFO]",
@@ -242,10 +230,11 @@ fn filter_markup_strips_tags_from_the_message_only() {
 
 #[test]
 fn redact_masks_configured_keys_case_insensitively() {
-    let mut processor = build(ProcessorConfig::Redact {
-        keys: vec!["password".to_owned(), "Authorization".to_owned()],
-        replacement: "[redacted]".to_owned(),
-    });
+    let mut processor = build(
+        ProcessorConfig::new("redact")
+            .with("keys", vec!["password", "Authorization"])
+            .with("replacement", "[redacted]"),
+    );
     let mut event = event(Level::Info, "login password=visible-in-message");
     event.fields.insert("Password", "hunter2");
     event.fields.insert("AUTHORIZATION", "Bearer abc");
@@ -280,27 +269,16 @@ fn run(configs: Vec<ProcessorConfig>, mut event: Event) -> Option<Event> {
 
 fn pipeline() -> Vec<ProcessorConfig> {
     vec![
-        ProcessorConfig::FilterByLevel {
-            min_level: LevelFilter::Info,
-        },
-        ProcessorConfig::AddCallsite {
-            fields: vec![CallsiteField::File, CallsiteField::Line],
-        },
-        ProcessorConfig::AddContextDefaults {
-            values: BTreeMap::from([(
-                "app".to_owned(),
-                ko_log::config::Value::String("myapp".to_owned()),
-            )]),
-        },
-        ProcessorConfig::DictTracebacks { backtrace: false },
-        ProcessorConfig::FilterKeys {
-            keys: vec!["internal".to_owned()],
-        },
-        ProcessorConfig::FilterMarkup,
-        ProcessorConfig::Redact {
-            keys: vec!["token".to_owned()],
-            replacement: "***".to_owned(),
-        },
+        ProcessorConfig::new("filter_by_level").with("min_level", "info"),
+        ProcessorConfig::new("add_callsite").with("fields", vec!["file", "line"]),
+        ProcessorConfig::new("add_context_defaults")
+            .with("values", NodeValue::table([("app", "myapp".into())])),
+        ProcessorConfig::new("dict_tracebacks").with("backtrace", false),
+        ProcessorConfig::new("filter_keys").with("keys", vec!["internal"]),
+        ProcessorConfig::new("filter_markup"),
+        ProcessorConfig::new("redact")
+            .with("keys", vec!["token"])
+            .with("replacement", "***"),
     ]
 }
 
@@ -362,7 +340,7 @@ processors = [{ type = "add_calsite", fields = ["file"] }]
     let config =
         ko_log::config::Config::from_str(text, ko_log::config::Format::Toml).expect("config loads");
     let processor = &config.handlers["h"].processors[0];
-    assert!(matches!(processor, ProcessorConfig::Custom { name, .. } if name == "add_calsite"));
+    assert_eq!(processor.name, "add_calsite");
     let error = process::build(processor).expect_err("no processor registered under that name");
     assert_eq!(error.code(), "CONFIGURATION::Config::VALIDATION::ERROR");
     assert!(!error.recoverable());
@@ -375,4 +353,27 @@ processors = [{ type = "add_calsite", fields = ["file"] }]
     ] {
         assert!(message.contains(part), "{part:?} not in:\n{message}");
     }
+}
+
+/// A bare name takes the processor's defaults (checked in ko-log-config's `formats.rs`
+/// while the config crate read the built-in processors).
+#[test]
+fn bare_names_take_each_processors_defaults() {
+    use ko_log::config::node::Params;
+    use ko_log::config::process::CallsiteField;
+    use ko_log::process::{AddCallsite, Redact};
+    let fields = [
+        CallsiteField::File,
+        CallsiteField::Line,
+        CallsiteField::Module,
+    ];
+    assert_eq!(
+        AddCallsite::from_params(&Params::default()).unwrap(),
+        AddCallsite::new(&fields)
+    );
+    let keys = ["password", "token", "authorization", "secret"];
+    assert_eq!(
+        Redact::from_params(&Params::default()).unwrap(),
+        Redact::new(keys, "***")
+    );
 }

@@ -6,9 +6,11 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use ko_log::config::handler::Timezone;
-use ko_log::config::render::{ColoredConfig, JsonConfig, LogfmtConfig, PlainConfig, TimeFormat};
+use ko_log::config::render::TimeFormat;
 use ko_log::config::Template;
-use ko_log::render::{Colored, Json, Logfmt, Plain, Render};
+use ko_log::render::{
+    Colored, ColoredConfig, Json, JsonConfig, Logfmt, LogfmtConfig, Plain, PlainConfig, Render,
+};
 use ko_log::{ErrorValue, Event, Value};
 use log::Level;
 

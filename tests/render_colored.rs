@@ -4,11 +4,9 @@
 //! themselves as a child process with it.
 
 use ko_log::config::handler::Timezone;
-use ko_log::config::render::{
-    Color, ColorMode, ColoredConfig, LevelColors, PlainConfig, TimeFormat,
-};
+use ko_log::config::render::{Color, ColorMode, TimeFormat};
 use ko_log::config::Template;
-use ko_log::render::{Colored, Plain};
+use ko_log::render::{Colored, ColoredConfig, LevelColors, Plain, PlainConfig};
 use ko_log::Event;
 use log::Level;
 use support::render;

@@ -12,8 +12,8 @@
 //! Each property runs 256 cases; set `KO_LOG_FUZZ_CASES` for a longer hunt.
 
 use ko_log::config::handler::Timezone;
-use ko_log::config::render::{LogfmtConfig, TimeFormat};
-use ko_log::render::Logfmt;
+use ko_log::config::render::TimeFormat;
+use ko_log::render::{Logfmt, LogfmtConfig};
 use ko_log::{Event, Value};
 use log::Level;
 use proptest::prelude::*;

@@ -5,9 +5,9 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use ko_log::config::handler::Timezone;
-use ko_log::config::render::{PlainConfig, TimeFormat};
+use ko_log::config::render::TimeFormat;
 use ko_log::config::Template;
-use ko_log::render::{Plain, Render};
+use ko_log::render::{Plain, PlainConfig, Render};
 use ko_log::{ErrorValue, Event, Value};
 use log::Level;
 use support::render;

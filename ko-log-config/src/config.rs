@@ -9,7 +9,6 @@ use log::LevelFilter;
 
 use crate::handler::{JournalPrefix, Stream, StreamConfig};
 use crate::node::KeyPath;
-use crate::render::{ColoredConfig, LogfmtConfig};
 use crate::{
     Checked, ConfigError, ConfigErrorKind, HandlerConfig, HandlerKind, LoggerConfig, QueueConfig,
     RendererConfig,
@@ -136,8 +135,8 @@ impl Config {
     /// Checks a configuration built in Rust the way a loaded one is checked: every
     /// handler a logger names exists, the queue capacity is from 1 to
     /// [`QueueConfig::MAX_CAPACITY`], logger names are not empty, `max_bytes` is not 0,
-    /// paths and `fields_key` are not empty, the logfmt renderer's key names are valid
-    /// logfmt keys and distinct, `env_filter` is a variable name.
+    /// paths are not empty, `env_filter` is a variable name. A renderer's keys are its
+    /// own (the runtime checks them).
     ///
     /// These are the only copies of these rules: loading a file runs the same checks on
     /// the config it built and places the error at the key it names. Errors from here
@@ -242,25 +241,6 @@ impl Config {
                     return;
                 }
             }
-            if let RendererConfig::Json(json) = &handler.renderer {
-                if json.fields_key.is_empty() {
-                    let violation = Violation::at(
-                        path.key("renderer").key("fields_key"),
-                        "`fields_key` must not be empty",
-                    );
-                    if report(violation).is_break() {
-                        return;
-                    }
-                }
-            }
-            if let RendererConfig::Logfmt(logfmt) = &handler.renderer {
-                if let Err((key, message)) = logfmt_keys(logfmt) {
-                    let violation = Violation::at(path.key("renderer").key(key), &message);
-                    if report(violation).is_break() {
-                        return;
-                    }
-                }
-            }
         }
     }
 }
@@ -291,38 +271,6 @@ fn on_error_rule(handler: &crate::HandlerConfig, path: &KeyPath) -> Option<Viola
         )),
         Some(_) => None,
     }
-}
-
-/// The logfmt renderer's own key names are valid logfmt keys and distinct: on error,
-/// the config key to blame and the message. Of two equal names, the one that is not its
-/// default is blamed (it is the one written in the file), else the later one.
-fn logfmt_keys(config: &LogfmtConfig) -> Result<(), (&'static str, String)> {
-    let keys = config.keys();
-    for (key, name) in keys {
-        if let Some(problem) = LogfmtConfig::key_problem(name) {
-            return Err((key, format!("`{key}` {problem}")));
-        }
-    }
-    let defaults = LogfmtConfig::default();
-    let defaults = defaults.keys();
-    for (i, (later, name)) in keys.iter().enumerate() {
-        for (j, (earlier, other)) in keys.iter().enumerate().take(i) {
-            if name == other {
-                let earlier_is_set = defaults.get(j).is_some_and(|(_, d)| d != other);
-                let later_is_set = defaults.get(i).is_some_and(|(_, d)| d != name);
-                let (blamed, with) = if earlier_is_set && !later_is_set {
-                    (*earlier, *later)
-                } else {
-                    (*later, *earlier)
-                };
-                return Err((
-                    blamed,
-                    format!("`{blamed}` and `{with}` are both `{name}`: each of the record's own keys needs its own name"),
-                ));
-            }
-        }
-    }
-    Ok(())
 }
 
 impl Config {
@@ -385,7 +333,7 @@ impl Default for Config {
                 stream: Stream::Stderr,
                 journal_prefix: JournalPrefix::Never,
             }),
-            renderer: RendererConfig::Colored(ColoredConfig::default()),
+            renderer: RendererConfig::new("colored"),
             ..HandlerConfig::new(HandlerKind::Null)
         };
         let root = LoggerConfig {

@@ -9,10 +9,13 @@
 //!    the process environment and an optional `env_file`.
 //! 3. **Build** (a private raw layer): tables with fixed keys are read by serde, through a
 //!    deserializer over the tree that tracks the key path, into raw structs with
-//!    `deny_unknown_fields`; handlers, renderers and processors are dispatched on `type`
-//!    here, so a mistake inside one is reported at its own line, not at the table header.
-//!    Levels ([`level`]), sizes and durations ([`units`]), templates ([`template`]), time
-//!    formats and colors are checked and compiled on the way.
+//!    `deny_unknown_fields`; handlers are dispatched on `type` here, so a mistake inside
+//!    one is reported at its own line, not at the table header. Levels ([`level`]), sizes
+//!    and durations ([`units`]) are checked on the way. Renderers and processors (and any
+//!    handler but `file`, `rotating_file`, `stream`, `null`) are components of the
+//!    runtime: this crate keeps their `type` and their keys as located
+//!    [`Params`](node::Params), which each reads into its own params type (with the value
+//!    syntaxes of [`values`]), its mistakes located the same way.
 //!
 //! Every mistake is a [`ConfigError`] naming the file, line, column and key path, with a
 //! "did you mean" when a near name exists. The runtime (`ko-log`) consumes the typed layer
@@ -59,6 +62,7 @@ mod suggest;
 pub mod template;
 pub mod units;
 
+pub use build::values;
 pub use check::Checked;
 pub use config::{Config, Format, Watch, CONSOLE, ROOT};
 pub use error::{ConfigError, ConfigErrorKind, Location};

@@ -2,11 +2,11 @@
 //!
 //! [`config`] describes every key this crate reads: the top-level keys, `queue`,
 //! `loggers`, `handlers` with each built-in `type` and its keys (a `oneOf` whose
-//! branches are told apart by `type`), renderers and processors, with enums for levels,
+//! branches are told apart by `type`), with enums for levels,
 //! `backpressure`, rotations, streams and colors, and a description of each key from
 //! `docs/CONFIG.md`. Components registered in code are added by the caller as
-//! [`Component`]s (`ko_log::schema()` adds every registered one, ko-log's own network
-//! handlers included).
+//! [`Component`]s (`ko_log::schema()` adds every registered one: every renderer and
+//! processor, ko-log's own network handlers, the program's own).
 //!
 //! The schema is written by hand here, next to the raw layer whose keys it describes,
 //! with the value syntaxes ([`level`], [`size`], [`duration`], [`boolean`], ...) in one
@@ -61,10 +61,12 @@ pub fn config(components: &[Component]) -> Value {
     let of = |kind| components.iter().filter(move |c| c.kind == kind);
     let mut handlers = builtin_handlers();
     handlers.extend(of(ComponentKind::Handler).map(|c| variant(c, true)));
-    let mut renderers = builtin_renderers();
-    renderers.extend(of(ComponentKind::Renderer).map(|c| variant(c, false)));
-    let mut processors = builtin_processors();
-    processors.extend(of(ComponentKind::Processor).map(|c| variant(c, false)));
+    let renderers: Vec<Value> = of(ComponentKind::Renderer)
+        .map(|c| variant(c, false))
+        .collect();
+    let processors: Vec<Value> = of(ComponentKind::Processor)
+        .map(|c| variant(c, false))
+        .collect();
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": ID,
@@ -271,6 +273,11 @@ pub fn size() -> Value {
 /// A duration: seconds, or `"250ms"`.
 pub fn duration() -> Value {
     json!({"$ref": "#/$defs/duration"})
+}
+
+/// A color name (`red`, `bright_blue`, …) or `"#rrggbb"`.
+pub fn color() -> Value {
+    json!({"$ref": "#/$defs/color"})
 }
 
 /// A string.
@@ -490,107 +497,6 @@ fn builtin_handlers() -> Vec<Value> {
     ]
 }
 
-fn text_keys() -> Vec<(&'static str, Value)> {
-    vec![
-        ("format", describe(string(), "The line template: {time} {level:<5} [{target}] {message}{kv} by default.")),
-        ("time_format", describe(string(), "How {time} is written: \"rfc3339\", or a `time` crate format description, compiled at load.")),
-        ("timezone", describe(one_of(crate::build::TimezoneValue::NAMES), "Clock of {time} (default \"local\").")),
-    ]
-}
-
-fn builtin_renderers() -> Vec<Value> {
-    let color = |level| describe(json!({"$ref": "#/$defs/color"}), level);
-    let mut colored = text_keys();
-    colored.extend([
-        ("color", describe(one_of(crate::build::ColorModeValue::NAMES), "auto: only on a terminal (default); NO_COLOR turns color off in every mode.")),
-        ("colors", describe(table(&[
-            ("error", color("Color of ERROR (default red).")),
-            ("warn", color("Color of WARN (default yellow).")),
-            ("warning", color("Same as warn.")),
-            ("info", color("Color of INFO (default green).")),
-            ("debug", color("Color of DEBUG (default blue).")),
-            ("trace", color("Color of TRACE (default magenta).")),
-        ], &[]), "Level colors: a name (red, bright_blue …) or \"#rrggbb\"; unnamed levels keep their default.")),
-    ]);
-    let json = table(
-        &[
-            ("flatten", describe(boolean(), "Put the record's fields next to timestamp, level, target, message (default true); false nests them under fields_key.")),
-            ("fields_key", describe(json!({"type": "string", "minLength": 1}), "Name of the nested object when flatten = false (default \"fields\"); not empty.")),
-            ("pretty", describe(boolean(), "Indent over several lines (breaks JSON Lines: for humans only; default false).")),
-            ("indent", describe(with(integer(), json!({"minimum": 0, "maximum": 16})), "Spaces per level when pretty (default 2), at most 16.")),
-            ("timezone", describe(one_of(crate::build::TimezoneValue::NAMES), "Clock of timestamp, always RFC 3339 (default \"local\").")),
-        ],
-        &[],
-    );
-    let key = |what: &str| describe(json!({"type": "string", "pattern": "^[^\\s=\"]+$"}), what);
-    let logfmt = table(
-        &[
-            ("time_key", key("Key of the time (default \"ts\").")),
-            ("level_key", key("Key of the level (default \"level\").")),
-            ("target_key", key("Key of the target (default \"target\").")),
-            ("message_key", key("Key of the message (default \"msg\").")),
-            (
-                "time_format",
-                describe(
-                    string(),
-                    "How the time is written: \"rfc3339\", or a `time` crate format description.",
-                ),
-            ),
-            (
-                "timezone",
-                describe(
-                    one_of(crate::build::TimezoneValue::NAMES),
-                    "Clock of the time (default \"local\").",
-                ),
-            ),
-        ],
-        &[],
-    );
-    vec![
-        branch(
-            "plain",
-            "One text line per record, from a template.",
-            Some(&table(&text_keys(), &[])),
-            false,
-        ),
-        branch(
-            "json",
-            "One JSON object per record (JSON Lines).",
-            Some(&json),
-            false,
-        ),
-        branch(
-            "colored",
-            "Like plain, with the level in color.",
-            Some(&table(&colored, &[])),
-            false,
-        ),
-        branch(
-            "logfmt",
-            "One logfmt line per record (key=value, go-logfmt's quoting).",
-            Some(&logfmt),
-            false,
-        ),
-    ]
-}
-
-fn builtin_processors() -> Vec<Value> {
-    let callsite =
-        json!({"type": "array", "items": {"enum": crate::build::CallsiteFieldValue::NAMES}});
-    vec![
-        branch("add_callsite", "Add the call site as fields.", Some(&table(&[("fields", describe(callsite, "Which of file, line, module (default all three)."))], &[])), false),
-        branch("add_context_defaults", "Add these fields to records that lack them.", Some(&table(&[("values", describe(scalar_map(), "Field name to default value."))], &["values"])), false),
-        branch("dict_tracebacks", "Render error values with their source() chain; optionally a backtrace.", Some(&table(&[("backtrace", describe(boolean(), "Also add a backtrace (default false)."))], &[])), false),
-        branch("filter_by_level", "Drop records below min_level for this handler.", Some(&table(&[("min_level", describe(level(), "The lowest level kept."))], &["min_level"])), false),
-        branch("filter_keys", "Remove these fields.", Some(&table(&[("keys", describe(strings(), "Field names removed."))], &["keys"])), false),
-        branch("filter_markup", "Strip [bold]-style markup tags from the message.", Some(&table(&[], &[])), false),
-        branch("redact", "Mask these fields' values.", Some(&table(&[
-            ("keys", describe(strings(), "Field names whose values are masked, case-insensitive (default password, token, authorization, secret).")),
-            ("replacement", describe(string(), "The text written instead (default \"***\").")),
-        ], &[])), false),
-    ]
-}
-
 // ---- the keys a serde struct reads ----
 
 /// The keys a serde-derived struct reads (its field names, aliases included), found by
@@ -701,52 +607,10 @@ mod tests {
                 "type = {name:?}"
             );
         }
-        for (name, read) in &keys.renderers {
-            assert_eq!(
-                keys_of(&schema, "/$defs/renderer/anyOf/1/oneOf", name),
-                sorted(read),
-                "renderer type = {name:?}"
-            );
-        }
-        assert_eq!(
-            properties(
-                &schema,
-                "/$defs/renderer/anyOf/1/oneOf/2/properties/colors/anyOf/0/properties"
-            ),
-            sorted(keys.colors),
-            "colors"
-        );
-        for (name, read) in &keys.processors {
-            assert_eq!(
-                keys_of(&schema, "/$defs/processor/anyOf/1/oneOf", name),
-                sorted(read),
-                "processor type = {name:?}"
-            );
-        }
         // And every built-in type has its branch.
         assert_eq!(
             names(schema["$defs"]["handler"]["oneOf"].as_array().unwrap()),
             crate::handler::BUILTIN
-        );
-        assert_eq!(
-            names(
-                schema
-                    .pointer("/$defs/renderer/anyOf/1/oneOf")
-                    .unwrap()
-                    .as_array()
-                    .unwrap()
-            ),
-            crate::render::BUILTIN
-        );
-        assert_eq!(
-            names(
-                schema
-                    .pointer("/$defs/processor/anyOf/1/oneOf")
-                    .unwrap()
-                    .as_array()
-                    .unwrap()
-            ),
-            crate::process::BUILTIN
         );
     }
 

@@ -10,13 +10,9 @@ use ko_log_config::handler::{
     StreamConfig, Timezone,
 };
 use ko_log_config::node::{Node, NodeValue, Params};
-use ko_log_config::process::CallsiteField;
-use ko_log_config::render::{
-    Color, ColorMode, ColoredConfig, JsonConfig, LevelColors, PlainConfig, TimeFormat,
-};
 use ko_log_config::{
     Backpressure, Config, Format, HandlerConfig, HandlerKind, LoggerConfig, ProcessorConfig,
-    QueueConfig, RendererConfig, Template, Value,
+    QueueConfig, RendererConfig, Value,
 };
 use log::LevelFilter;
 
@@ -37,11 +33,6 @@ fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
 }
 
-fn custom_params() -> Params {
-    let text = r#"{ "type": "request_id", "header": "X-Request-Id", "length": 16 }"#;
-    Params::from_node(Node::parse(text, Format::Json).unwrap())
-}
-
 /// The fixture tree, built in Rust.
 fn expected() -> Config {
     let console = HandlerConfig {
@@ -49,19 +40,23 @@ fn expected() -> Config {
             stream: Stream::Stdout,
             journal_prefix: JournalPrefix::Never,
         }),
-        renderer: RendererConfig::Colored(ColoredConfig {
-            format: Template::parse("{time} {level:<8} [{target}] {message}{kv}").unwrap(),
-            time_format: TimeFormat::parse("[hour]:[minute]:[second]").unwrap(),
-            timezone: Timezone::Utc,
-            colors: LevelColors {
-                error: Color::BrightRed,
-                warn: Color::Rgb(0xff, 0xaa, 0x00),
-                info: Color::Green,
-                debug: Color::Blue,
-                trace: Color::BrightBlack,
-            },
-            color: ColorMode::Always,
-        }),
+        // The renderers' keys as written; their typed reading is the renderers' own
+        // (ko-log's `tests/config_components.rs`).
+        renderer: RendererConfig::new("colored")
+            .with("format", "{time} {level:<8} [{target}] {message}{kv}")
+            .with("time_format", "[hour]:[minute]:[second]")
+            .with("timezone", "utc")
+            .with("color", "always")
+            .with(
+                "colors",
+                NodeValue::table([
+                    ("error", "bright_red".into()),
+                    ("warn", "#ffaa00".into()),
+                    ("info", "green".into()),
+                    ("debug", "blue".into()),
+                    ("trace", "bright_black".into()),
+                ]),
+            ),
         processors: Vec::new(),
         level: Some(LevelFilter::Trace),
         on_error: None,
@@ -83,39 +78,30 @@ fn expected() -> Config {
             compress: Compress::Gzip,
             max_age: Some(Duration::from_secs(14 * 86_400)),
         }),
-        renderer: RendererConfig::Json(JsonConfig {
-            flatten: false,
-            fields_key: "kv".to_owned(),
-            pretty: true,
-            indent: 4,
-            timezone: Timezone::Utc,
-        }),
+        renderer: RendererConfig::new("json")
+            .with("flatten", false)
+            .with("fields_key", "kv")
+            .with("pretty", true)
+            .with("indent", 4)
+            .with("timezone", "utc"),
+        // The processors' keys as written; their typed reading is the processors' own
+        // (ko-log's `tests/process_builtin.rs`).
         processors: vec![
-            ProcessorConfig::AddCallsite {
-                fields: vec![CallsiteField::File, CallsiteField::Line],
-            },
-            ProcessorConfig::AddContextDefaults {
-                values: BTreeMap::from([
-                    ("env".to_owned(), Value::String("prod".to_owned())),
-                    ("shard".to_owned(), Value::Int(1)),
-                ]),
-            },
-            ProcessorConfig::DictTracebacks { backtrace: true },
-            ProcessorConfig::FilterByLevel {
-                min_level: LevelFilter::Info,
-            },
-            ProcessorConfig::FilterKeys {
-                keys: strings(&["password"]),
-            },
-            ProcessorConfig::FilterMarkup,
-            ProcessorConfig::Redact {
-                keys: strings(&["token"]),
-                replacement: "<hidden>".to_owned(),
-            },
-            ProcessorConfig::Custom {
-                name: "request_id".to_owned(),
-                params: custom_params(),
-            },
+            ProcessorConfig::new("add_callsite").with("fields", vec!["file", "line"]),
+            ProcessorConfig::new("add_context_defaults").with(
+                "values",
+                NodeValue::table([("env", "prod".into()), ("shard", 1.into())]),
+            ),
+            ProcessorConfig::new("dict_tracebacks").with("backtrace", true),
+            ProcessorConfig::new("filter_by_level").with("min_level", "info"),
+            ProcessorConfig::new("filter_keys").with("keys", vec!["password"]),
+            ProcessorConfig::new("filter_markup"),
+            ProcessorConfig::new("redact")
+                .with("keys", vec!["token"])
+                .with("replacement", "<hidden>"),
+            ProcessorConfig::new("request_id")
+                .with("header", "X-Request-Id")
+                .with("length", 16),
         ],
         level: None,
         on_error: None,
@@ -129,11 +115,10 @@ fn expected() -> Config {
             file_mode: 0o644,
             reopen_check: Duration::from_secs(2),
         }),
-        renderer: RendererConfig::Plain(PlainConfig {
-            format: Template::parse("{level:>5} {message} {user_id:^10}").unwrap(),
-            time_format: TimeFormat::parse("rfc3339").unwrap(),
-            timezone: Timezone::Local,
-        }),
+        renderer: RendererConfig::new("plain")
+            .with("format", "{level:>5} {message} {user_id:^10}")
+            .with("time_format", "rfc3339")
+            .with("timezone", "local"),
         processors: Vec::new(),
         level: None,
         on_error: None,
@@ -218,9 +203,7 @@ fn custom_params_deserialize_into_the_processors_type() {
     }
     for name in ["full.toml", "full.json", "full.yaml"] {
         let config = load(name);
-        let Some(ProcessorConfig::Custom { params, .. }) =
-            config.handlers["file"].processors.last()
-        else {
+        let Some(ProcessorConfig { params, .. }) = config.handlers["file"].processors.last() else {
             panic!("no custom processor in {name}");
         };
         let params: RequestId = params.deserialize().unwrap();
@@ -348,7 +331,7 @@ fn the_default_config_is_colored_stderr_at_info() {
             journal_prefix: JournalPrefix::Never,
         })
     );
-    assert!(matches!(console.renderer, RendererConfig::Colored(_)));
+    assert_eq!(console.renderer, RendererConfig::new("colored"));
     assert_eq!(config.validate().map_err(|e| e.to_string()), Ok(()));
 }
 
@@ -387,10 +370,7 @@ processors = ["add_callsite", "redact", "my_custom"]
             reopen_check: Duration::from_secs(1),
         }
     );
-    assert_eq!(
-        config.handlers["f"].renderer,
-        RendererConfig::Plain(PlainConfig::default())
-    );
+    assert_eq!(config.handlers["f"].renderer, RendererConfig::new("plain"));
     let rotating = &config.handlers["r"];
     let HandlerKind::RotatingFile(r) = &rotating.kind else {
         panic!()
@@ -399,29 +379,13 @@ processors = ["add_callsite", "redact", "my_custom"]
         (r.max_bytes, r.rotation, r.backup_count, r.timezone),
         (None, Rotation::Never, 5, Timezone::Local)
     );
+    assert_eq!(rotating.renderer, RendererConfig::new("colored"));
+    // Bare names: no keys (each processor's defaults are its own).
     assert_eq!(
-        rotating.renderer,
-        RendererConfig::Colored(ColoredConfig::default())
+        rotating.processors,
+        ["add_callsite", "redact", "my_custom"].map(ProcessorConfig::new)
     );
-    assert_eq!(
-        rotating.processors[..2],
-        [
-            ProcessorConfig::AddCallsite {
-                fields: vec![
-                    CallsiteField::File,
-                    CallsiteField::Line,
-                    CallsiteField::Module
-                ]
-            },
-            ProcessorConfig::Redact {
-                keys: strings(&["password", "token", "authorization", "secret"]),
-                replacement: "***".to_owned(),
-            },
-        ]
-    );
-    assert!(
-        matches!(&rotating.processors[2], ProcessorConfig::Custom { name, params } if name == "my_custom" && *params == Params::default())
-    );
+    assert_eq!(rotating.processors[2].params, Params::default());
 }
 
 #[test]

@@ -27,9 +27,9 @@ use std::sync::OnceLock;
 
 use divan::Bencher;
 use ko_log::config::handler::{HandlerConfig, HandlerKind};
-use ko_log::config::render::{ColoredConfig, JsonConfig, PlainConfig, RendererConfig};
+use ko_log::config::render::RendererConfig;
 use ko_log::config::{Config, LoggerConfig, QueueConfig};
-use ko_log::render::{Colored, Json, Plain, Render};
+use ko_log::render::{Colored, ColoredConfig, Json, JsonConfig, Plain, PlainConfig, Render};
 use ko_log::{Backend, Event};
 use log::kv::Value;
 use log::{Level, LevelFilter, Log, Record};
@@ -42,7 +42,7 @@ fn main() {
 fn config(loggers: &[(&str, LevelFilter)]) -> Config {
     let null = HandlerConfig {
         kind: HandlerKind::Null,
-        renderer: RendererConfig::Plain(PlainConfig::default()),
+        renderer: RendererConfig::default(),
         processors: Vec::new(),
         level: None,
         on_error: None,

@@ -60,6 +60,11 @@ impl Backend {
         mut instances: Vec<Instance>,
     ) -> Result<(Backend, Guard), Error> {
         crate::registry::check()?;
+        // Every renderer's and processor's keys before any handler opens: a mistake in
+        // one creates no file.
+        for (name, handler) in &config.handlers {
+            crate::registry::steps(name, handler).try_for_each(|checked| checked)?;
+        }
         clock::local_offset();
         crate::panic::install_hook();
         let shared = Arc::new(Shared::default());
@@ -402,11 +407,14 @@ pub(crate) fn instance_pipeline(
     let renderer = match instance.renderer {
         Some(renderer) => renderer,
         None => render::build(
-            &renderer_config(config, instance.handler.as_ref()),
+            &render::placed(
+                &renderer_config(config, instance.handler.as_ref()),
+                &instance.name,
+            ),
             instance.handler.is_terminal(),
         )?,
     };
-    let processors = processors(config)?;
+    let processors = processors(&instance.name, config)?;
     Ok(Pipeline {
         structured: instance.handler.structured(),
         name: instance.name,
@@ -443,14 +451,19 @@ pub(crate) fn effective_renderer(
     }
 }
 
-/// The processors `config` lists, built.
+/// The processors handler `name`'s `config` lists, built.
 pub(crate) fn processors(
+    name: &str,
     config: &HandlerConfig,
 ) -> Result<crate::dispatch::worker::Processors, Error> {
     config
         .processors
         .iter()
-        .map(|p| Ok((p.type_name().to_owned(), process::build(p)?)))
+        .enumerate()
+        .map(|(index, p)| {
+            let built = process::build(&process::placed(p, name, index))?;
+            Ok((p.type_name().to_owned(), built))
+        })
         .collect()
 }
 
@@ -491,10 +504,10 @@ pub(crate) fn build_pipeline(
         }
     })?;
     let renderer = render::build(
-        &renderer_config(config, handler.as_ref()),
+        &render::placed(&renderer_config(config, handler.as_ref()), name),
         handler.is_terminal(),
     )?;
-    let processors = processors(config)?;
+    let processors = processors(name, config)?;
     Ok(Pipeline {
         structured: handler.structured(),
         name: name.to_owned(),

@@ -38,9 +38,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use ko_log_config::{
-    Checked, Config, ConfigError, Format, HandlerKind, ProcessorConfig, RendererConfig, Value,
-};
+use ko_log_config::{Checked, Config, ConfigError, Format, HandlerKind, Value};
 use log::LevelFilter;
 
 use crate::registry::{self, Kind};
@@ -76,17 +74,12 @@ pub fn config(config: &Config) -> Vec<ConfigError> {
             errors.push(into_config_error(error));
         }
     };
-    for handler in config.handlers.values() {
+    for (handler_name, handler) in &config.handlers {
         if let HandlerKind::Custom { name, params } = &handler.kind {
             keep(registry::check_params(Kind::Handler, name, params));
         }
-        if let RendererConfig::Custom { name, params } = &handler.renderer {
-            keep(registry::check_params(Kind::Renderer, name, params));
-        }
-        for processor in &handler.processors {
-            if let ProcessorConfig::Custom { name, params } = processor {
-                keep(registry::check_params(Kind::Processor, name, params));
-            }
+        for result in registry::steps(handler_name, handler) {
+            keep(result);
         }
     }
     errors

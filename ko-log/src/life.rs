@@ -28,7 +28,6 @@
 //! guide, with the expansion of `#[life]`, is `docs/MACROS.md`.
 
 use std::error::Error as StdError;
-use std::fmt;
 use std::future::Future;
 use std::panic::Location;
 use std::time::{Duration, Instant};
@@ -36,7 +35,8 @@ use std::time::{Duration, Instant};
 use log::kv::{self, Key, VisitSource};
 use log::{Level, Metadata, Record};
 
-use self::__private::{FieldValue, Site};
+use self::__private::{Chain, Site};
+use crate::event::Value;
 
 /// The target of lives started by [`Life::scope`], which has no module path to use.
 pub const SCOPE_TARGET: &str = "ko_log::life";
@@ -65,7 +65,9 @@ pub struct Life {
 #[derive(Debug)]
 struct Active {
     site: Site,
-    fields: Vec<(&'static str, FieldValue)>,
+    fields: Vec<(&'static str, Value)>,
+    /// The error fields' chains, in order: what `log` is handed for them.
+    chains: Vec<Chain>,
     start: Instant,
     /// What a drop without an explicit end means: `End` for a block, `Cancelled` for the
     /// body of an async function or a scoped future.
@@ -96,7 +98,7 @@ impl Life {
     #[inline]
     pub fn start<F>(site: &'static Site, fields: F) -> Life
     where
-        F: FnOnce(&mut Vec<(&'static str, FieldValue)>),
+        F: FnOnce(&mut Vec<(&'static str, Value)>),
     {
         if enabled(site) {
             Life::begin(*site, Ending::End, fields)
@@ -111,7 +113,7 @@ impl Life {
     #[inline]
     pub fn start_async<F>(site: &'static Site, fields: F) -> Life
     where
-        F: FnOnce(&mut Vec<(&'static str, FieldValue)>),
+        F: FnOnce(&mut Vec<(&'static str, Value)>),
     {
         if enabled(site) {
             Life::begin(*site, Ending::Cancelled, fields)
@@ -129,7 +131,7 @@ impl Life {
     /// Evaluates the fields (the only part generic over the call site), then begins.
     fn begin<F>(site: Site, on_drop: Ending, fields: F) -> Life
     where
-        F: FnOnce(&mut Vec<(&'static str, FieldValue)>),
+        F: FnOnce(&mut Vec<(&'static str, Value)>),
     {
         let mut values = Vec::new();
         fields(&mut values);
@@ -137,9 +139,11 @@ impl Life {
     }
 
     /// Logs `Begin` and starts the clock.
-    fn begin_with(site: Site, on_drop: Ending, values: Vec<(&'static str, FieldValue)>) -> Life {
+    fn begin_with(site: Site, on_drop: Ending, values: Vec<(&'static str, Value)>) -> Life {
+        let chains = Chain::of_errors(&values);
         let kvs = Kvs {
             fields: &values,
+            chains: &chains,
             elapsed_ms: None,
             error: None,
         };
@@ -158,6 +162,7 @@ impl Life {
             active: Some(Box::new(Active {
                 site,
                 fields: values,
+                chains,
                 start: Instant::now(),
                 on_drop,
                 panicking_at_start: std::thread::panicking(),
@@ -319,6 +324,7 @@ impl Active {
         }
         let kvs = Kvs {
             fields: &self.fields,
+            chains: &self.chains,
             elapsed_ms: Some(elapsed_ms(elapsed)),
             error,
         };
@@ -348,15 +354,30 @@ fn elapsed_ms(elapsed: Duration) -> f64 {
 
 /// The key-values of one life record: the life's fields, then `elapsed_ms`, then `error`.
 struct Kvs<'a> {
-    fields: &'a [(&'static str, FieldValue)],
+    fields: &'a [(&'static str, Value)],
+    /// The chain of each error field, in order.
+    chains: &'a [Chain],
     elapsed_ms: Option<f64>,
     error: Option<kv::Value<'a>>,
 }
 
 impl kv::Source for Kvs<'_> {
     fn visit<'kvs>(&'kvs self, visitor: &mut dyn VisitSource<'kvs>) -> Result<(), kv::Error> {
+        let mut chains = self.chains.iter();
         for (key, value) in self.fields {
-            visitor.visit_pair(Key::from_str_static(key), value.to_kv())?;
+            let value = match value {
+                Value::Error(_) => chains
+                    .next()
+                    .map_or_else(kv::Value::null, |chain| kv::Value::from_dyn_error(chain)),
+                Value::Null => kv::Value::null(),
+                Value::Bool(v) => kv::Value::from(*v),
+                Value::I64(v) => kv::Value::from(*v),
+                Value::U64(v) => kv::Value::from(*v),
+                Value::F64(v) => kv::Value::from(*v),
+                Value::Str(v) => kv::Value::from(&**v),
+                other => kv::Value::from_display(other),
+            };
+            visitor.visit_pair(Key::from_str_static(key), value)?;
         }
         if let Some(ms) = self.elapsed_ms {
             visitor.visit_pair(Key::from_str_static("elapsed_ms"), kv::Value::from(ms))?;
@@ -406,53 +427,25 @@ pub mod __private {
         pub line: u32,
     }
 
-    /// A field value captured when a life starts.
-    #[derive(Debug)]
-    pub enum FieldValue {
-        /// Any value but an error.
-        Value(Value),
-        /// An error (`key:err`), kept as an error so it is logged with its chain.
-        Error(Chain),
-    }
-
-    impl FieldValue {
-        pub(super) fn to_kv(&self) -> kv::Value<'_> {
-            match self {
-                FieldValue::Error(chain) => kv::Value::from_dyn_error(chain),
-                FieldValue::Value(value) => match value {
-                    Value::Null => kv::Value::null(),
-                    Value::Bool(v) => kv::Value::from(*v),
-                    Value::I64(v) => kv::Value::from(*v),
-                    Value::U64(v) => kv::Value::from(*v),
-                    Value::F64(v) => kv::Value::from(*v),
-                    Value::Str(v) => kv::Value::from(&**v),
-                    other => kv::Value::from_display(other),
-                },
-            }
-        }
-    }
-
     /// `key = value`: a value with `log`'s `ToValue` (numbers, strings, booleans, options).
-    pub fn value<T: ToValue + ?Sized>(value: &T) -> FieldValue {
-        FieldValue::Value(capture_value(&value.to_value()))
+    pub fn value<T: ToValue + ?Sized>(value: &T) -> Value {
+        capture_value(&value.to_value())
     }
 
     /// `key:% = value`: the value's `Display`.
-    pub fn display<T: fmt::Display + ?Sized>(value: &T) -> FieldValue {
-        FieldValue::Value(capture_value(&kv::Value::from_display(&value)))
+    pub fn display<T: fmt::Display + ?Sized>(value: &T) -> Value {
+        capture_value(&kv::Value::from_display(&value))
     }
 
     /// `key:? = value`: the value's `Debug`.
-    pub fn debug<T: fmt::Debug + ?Sized>(value: &T) -> FieldValue {
-        FieldValue::Value(capture_value(&kv::Value::from_debug(&value)))
+    pub fn debug<T: fmt::Debug + ?Sized>(value: &T) -> Value {
+        capture_value(&kv::Value::from_debug(&value))
     }
 
-    /// `key:err = value`: an error, with its `source()` chain.
-    pub fn error(value: &(dyn StdError + 'static)) -> FieldValue {
-        match capture_value(&kv::Value::from_dyn_error(value)) {
-            Value::Error(captured) => FieldValue::Error(Chain::from_captured(*captured)),
-            other => FieldValue::Value(other),
-        }
+    /// `key:err = value`: an error, with its `source()` chain (logged as an error again,
+    /// through its [`Chain`]).
+    pub fn error(value: &(dyn StdError + 'static)) -> Value {
+        capture_value(&kv::Value::from_dyn_error(value))
     }
 
     /// An owned copy of an error and its `source()` chain that is itself an error.
@@ -463,6 +456,15 @@ pub mod __private {
     }
 
     impl Chain {
+        /// The chain of each error among `fields`, in order.
+        pub(crate) fn of_errors(fields: &[(&'static str, Value)]) -> Vec<Chain> {
+            let errors = fields.iter().filter_map(|(_, value)| match value {
+                Value::Error(captured) => Some(Chain::from_captured((**captured).clone())),
+                _ => None,
+            });
+            errors.collect()
+        }
+
         fn from_captured(captured: ErrorValue) -> Chain {
             let mut source = None;
             for message in captured.sources.into_iter().rev() {
@@ -581,17 +583,10 @@ pub mod __private {
     }
 }
 
-impl fmt::Display for __private::FieldValue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            __private::FieldValue::Value(value) => fmt::Display::fmt(value, f),
-            __private::FieldValue::Error(chain) => fmt::Display::fmt(chain, f),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::fmt;
+
     use super::__private::*;
     use super::*;
     use crate::event::Value;
@@ -612,7 +607,8 @@ mod tests {
     #[test]
     fn an_error_field_keeps_its_chain() {
         let err = Outer(std::io::Error::other("disk full"));
-        let FieldValue::Error(chain) = error(&err) else {
+        let chains = Chain::of_errors(&[("error", error(&err))]);
+        let [chain] = &chains[..] else {
             panic!("not captured as an error");
         };
         assert_eq!(chain.to_string(), "migration failed");
@@ -639,8 +635,8 @@ mod tests {
         for (got, expected) in cases {
             assert_eq!(got, expected);
         }
-        assert!(matches!(value(&7u32), FieldValue::Value(Value::U64(7))));
-        assert!(matches!(value(&-7i8), FieldValue::Value(Value::I64(-7))));
+        assert!(matches!(value(&7u32), Value::U64(7)));
+        assert!(matches!(value(&-7i8), Value::I64(-7)));
     }
 
     #[test]

@@ -1,13 +1,15 @@
 //! The one registry of components: handlers, renderers and processors, looked up by the
 //! `type` name a config gives them.
 //!
-//! A config entry whose `type` is not one of the config crate's typed built-ins names a
-//! registered component. `#[ko_log::handler]`, `#[ko_log::renderer]` and
-//! `#[ko_log::processor]` each submit a [`Registration`] to one [`inventory`] collection:
-//! the name, a [`Constructor`] of the right kind, and where it was registered. Built-in
-//! components that have no typed config register the same way, so every name is written
-//! once, and every error that lists valid names reads [`known_names`]: the config crate's
-//! built-ins of that kind plus the registrations of that kind.
+//! Every renderer and processor, and every handler but the config crate's typed ones
+//! (`file`, `rotating_file`, `stream`, `null`), is a registered component.
+//! `#[ko_log::handler]`, `#[ko_log::renderer]` and `#[ko_log::processor]` each submit a
+//! [`Registration`] to one [`inventory`] collection: the name, a [`Constructor`] of the
+//! right kind, and where it was registered. ko-log's own components register the same
+//! way, in their own files (the network handlers with the attribute, the renderers and
+//! processors with [`register!`] and [`register_processor!`], whose hand-written check
+//! can point into a string), so every name is written once, and every error that lists
+//! valid names reads [`known_names`].
 //!
 //! Resolving a name at init ([`handler`], [`renderer`], [`processor`]):
 //!
@@ -19,8 +21,8 @@
 //! - two or more (two crates picked one name): a config error at the `type` value naming
 //!   every registration's function and source location.
 //!
-//! A registration under a typed built-in's name would never be reached (the config crate
-//! reads that name as the built-in): [`check`] refuses it at init, naming it.
+//! A user's registration under the name of one of ko-log's own components would never be
+//! reached, or would make that name ambiguous: [`check`] refuses it at init, naming it.
 //!
 //! `inventory` rather than `linkme`: it works on every platform Rust targets (Linux,
 //! macOS, Windows, wasm) with no linker-section support needed, and its cost — walking a
@@ -66,13 +68,17 @@ impl Kind {
         }
     }
 
-    /// The config crate's typed built-ins of this kind.
-    fn builtin(self) -> &'static [&'static str] {
-        match self {
+    /// The names of ko-log's own components of this kind: the config crate's typed
+    /// built-ins and ko-log's own registrations.
+    fn builtin(self) -> Vec<&'static str> {
+        let typed: &[&str] = match self {
             Kind::Handler => ko_log_config::handler::BUILTIN,
-            Kind::Renderer => ko_log_config::render::BUILTIN,
-            Kind::Processor => ko_log_config::process::BUILTIN,
-        }
+            Kind::Renderer | Kind::Processor => &[],
+        };
+        let own = registrations(self)
+            .filter(|r| r.is_builtin())
+            .map(|r| r.name);
+        typed.iter().copied().chain(own).collect()
     }
 }
 
@@ -110,6 +116,53 @@ pub struct Registration {
 
 inventory::collect!(Registration);
 
+impl Registration {
+    /// Whether ko-log registered it (one of its own components).
+    fn is_builtin(&self) -> bool {
+        self.function.starts_with("ko_log::")
+    }
+}
+
+/// Registers one of ko-log's own components (`register!(Renderer, "plain", build, check,
+/// schema)`): the [`Registration`] `#[ko_log::renderer]` or `#[ko_log::processor]`
+/// submits for a user's, with a constructor, check and schema written by hand (they
+/// report a template's mistake at its character, which a user's `check` cannot).
+macro_rules! register {
+    ($kind:ident, $name:literal, $build:path, $check:path, $schema:path) => {
+        inventory::submit! {
+            $crate::registry::Registration {
+                name: $name,
+                construct: $crate::registry::Constructor::$kind($build),
+                check: $check,
+                schema: Some($schema),
+                function: concat!(module_path!(), "::", $name),
+                file: file!(),
+                line: line!(),
+            }
+        }
+    };
+}
+pub(crate) use register;
+
+/// Registers one of ko-log's own processors, `$ty`, built by its
+/// `from_params(&Params) -> Result<$ty, ConfigError>` (see [`register!`]).
+macro_rules! register_processor {
+    ($name:literal, $ty:ty, $schema:path) => {
+        const _: () = {
+            use ko_log_config::node::Params;
+            fn build(params: &Params) -> Result<Box<dyn $crate::Process>, $crate::Error> {
+                Ok(Box::new(<$ty>::from_params(params)?))
+            }
+            fn check(params: &Params) -> Result<(), $crate::Error> {
+                <$ty>::from_params(params)?;
+                Ok(())
+            }
+            $crate::registry::register!(Processor, $name, build, check, $schema);
+        };
+    };
+}
+pub(crate) use register_processor;
+
 impl fmt::Display for Registration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "`{}` ({}:{})", self.function, self.file, self.line)
@@ -125,14 +178,15 @@ fn registrations(kind: Kind) -> impl Iterator<Item = &'static Registration> {
 
 /// The names a `type` of `kind` can take: built-in and registered, sorted, unique.
 pub(crate) fn known_names(kind: Kind) -> Vec<&'static str> {
-    let mut names: Vec<&'static str> = kind.builtin().to_vec();
+    let mut names: Vec<&'static str> = kind.builtin();
     names.extend(registrations(kind).map(|r| r.name));
     names.sort_unstable();
     names.dedup();
     names
 }
 
-/// Refuses registrations that could never be used: under a typed built-in's name.
+/// Refuses registrations that could never be used: under the name of one of ko-log's
+/// own components.
 pub(crate) fn check() -> Result<(), Error> {
     match dead_registrations().next() {
         Some(error) => Err(error.into()),
@@ -145,8 +199,9 @@ pub(crate) fn dead_registrations() -> impl Iterator<Item = ConfigError> {
     [Kind::Handler, Kind::Renderer, Kind::Processor]
         .into_iter()
         .flat_map(|kind| {
+            let builtin = kind.builtin();
             registrations(kind)
-                .filter(move |r| kind.builtin().contains(&r.name))
+                .filter(move |r| !r.is_builtin() && builtin.contains(&r.name))
                 .map(move |dead| {
                     let what = kind.as_str();
                     ConfigError::validation(
@@ -166,7 +221,7 @@ pub(crate) fn all() -> Vec<(Kind, &'static Registration)> {
         .into_iter()
         .map(|r| (r.construct.kind(), r))
         .collect();
-    all.sort_by_key(|(kind, r)| (kind.as_str(), r.name, r.function));
+    all.sort_by_key(|(kind, r)| (kind.as_str(), r.name, !r.is_builtin(), r.function));
     all
 }
 
@@ -176,6 +231,26 @@ pub(crate) fn all() -> Vec<(Kind, &'static Registration)> {
 pub(crate) fn check_params(kind: Kind, name: &str, params: &Params) -> Result<(), Error> {
     let registration = resolve(kind, name, params)?;
     (registration.check)(params)
+}
+
+/// The check of handler `name`'s renderer and of each of its processors, in order: what
+/// [`Backend::new`](crate::Backend::new) runs before it opens any handler, so that a
+/// mistake in one creates no file.
+pub(crate) fn steps<'a>(
+    name: &'a str,
+    handler: &'a ko_log_config::HandlerConfig,
+) -> impl Iterator<Item = Result<(), Error>> + 'a {
+    let renderer = crate::render::placed(&handler.renderer, name);
+    let renderer = check_params(Kind::Renderer, &renderer.name, &renderer.params);
+    let processors = handler
+        .processors
+        .iter()
+        .enumerate()
+        .map(move |(index, p)| {
+            let p = crate::process::placed(p, name, index);
+            check_params(Kind::Processor, &p.name, &p.params)
+        });
+    std::iter::once(renderer).chain(processors)
 }
 
 /// The one registration of `kind` under `name`, or the located error saying why not.

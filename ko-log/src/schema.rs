@@ -29,13 +29,10 @@ pub fn schema() -> serde_json::Value {
             Kind::Processor => ComponentKind::Processor,
         };
         // A name registered under a built-in's, or twice, is refused at init when a
-        // config uses it; the schema describes the name once.
-        let builtin = match kind {
-            ComponentKind::Handler => ko_log_config::handler::BUILTIN,
-            ComponentKind::Renderer => ko_log_config::render::BUILTIN,
-            _ => ko_log_config::process::BUILTIN,
-        };
-        if builtin.contains(&registration.name)
+        // config uses it; the schema describes the name once (ko-log's own first).
+        let typed = kind == ComponentKind::Handler
+            && ko_log_config::handler::BUILTIN.contains(&registration.name);
+        if typed
             || components
                 .iter()
                 .any(|c| c.kind == kind && c.name == registration.name)

@@ -170,7 +170,7 @@ impl Sink {
     fn register(scope: Scope) -> Sink {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         let id = NEXT.fetch_add(1, Ordering::Relaxed);
-        let config = ko_log_config::render::PlainConfig {
+        let config = render::PlainConfig {
             format: Template::parse(DEFAULT_FORMAT).unwrap_or_default(),
             ..Default::default()
         };
@@ -196,7 +196,7 @@ impl Sink {
     pub fn with_format(self, template: &str) -> Result<Sink, ConfigError> {
         let format = Template::parse(template)
             .map_err(|e| ConfigError::validation("format", e.to_string()))?;
-        let config = ko_log_config::render::PlainConfig {
+        let config = render::PlainConfig {
             format,
             ..Default::default()
         };

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use ko_log::config::handler::{FileConfig, HandlerConfig, HandlerKind, OpenMode};
-use ko_log::config::render::{PlainConfig, RendererConfig};
-use ko_log::config::{Backpressure, Config, LoggerConfig, QueueConfig, Template};
+use ko_log::config::render::RendererConfig;
+use ko_log::config::{Backpressure, Config, LoggerConfig, QueueConfig};
 
 use super::{drive_facade, err, facade_level};
 use crate::workload::{timed, Ctx, Produced, Timings};
@@ -55,10 +55,7 @@ pub fn typed(ctx: &Ctx, backpressure: &str) -> Result<Config, String> {
             file_mode: 0o640,
             reopen_check: Duration::from_secs(1),
         }),
-        renderer: RendererConfig::Plain(PlainConfig {
-            format: Template::parse(FORMAT).map_err(err)?,
-            ..PlainConfig::default()
-        }),
+        renderer: RendererConfig::new("plain").with("format", FORMAT),
         processors: Vec::new(),
         level: None,
         on_error: None,

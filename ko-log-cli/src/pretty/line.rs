@@ -4,8 +4,8 @@
 use std::fmt;
 use std::io::{self, Write};
 
-use ko_log::config::render::ColoredConfig;
 use ko_log::config::Template;
+use ko_log::render::ColoredConfig;
 use ko_log::render::{Colored, Render};
 use ko_log::{ErrorValue, Event, Value};
 use serde::de::{Deserializer, MapAccess, Visitor};

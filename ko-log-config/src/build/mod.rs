@@ -2,16 +2,17 @@
 //!
 //! Tables with fixed keys are read by serde into raw structs with
 //! `deny_unknown_fields` (so a misspelled key is refused with "did you mean"), through
-//! the node deserializer, which places every error at its own key. Tables chosen by
-//! `type` (handlers, renderers, processors) are dispatched here by reading `type` from
-//! the node first; the rest of the table then goes to that type's raw struct. Checks
+//! the node deserializer, which places every error at its own key. Handler tables are
+//! dispatched here by reading `type` from the node first; the rest of the table then goes
+//! to that type's raw struct. Renderers and processors keep their `type` and their
+//! table as located params for the runtime. Checks
 //! across values (a logger naming a missing handler) and compiled strings (templates,
 //! time formats) come last, located through the tree.
 
 mod handler;
 mod process;
 mod render;
-mod values;
+pub mod values;
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
@@ -27,7 +28,6 @@ pub(crate) use self::values::DurationDe as DurationValue;
 pub(crate) use self::values::Size;
 use self::values::{BackpressureDe, Capacity, DurationDe, EnvFilterDe, Level, Scalar, WatchDe};
 pub(crate) use self::values::{
-    CallsiteFieldDe as CallsiteFieldValue, ColorModeDe as ColorModeValue,
     CompressDe as CompressValue, JournalPrefixDe as JournalPrefixValue,
     RotationDe as RotationValue, StreamDe as StreamValue, TimezoneDe as TimezoneValue,
 };
@@ -179,7 +179,10 @@ impl Cx {
                     &type_path,
                     "missing key `type`".to_owned(),
                 )
-                .with_help(Some(format!("expected {}", one_of(known.iter().copied()))))),
+                .with_help(
+                    (!known.is_empty())
+                        .then(|| format!("expected {}", one_of(known.iter().copied()))),
+                )),
             Some(value) => match value.as_str() {
                 Some(name) => Ok((name, value.mark())),
                 None => Err(self.error(
@@ -369,9 +372,6 @@ pub(crate) struct Keys {
     pub queue: &'static [&'static str],
     pub logger: &'static [&'static str],
     pub handlers: Vec<(&'static str, Vec<&'static str>)>,
-    pub renderers: Vec<(&'static str, Vec<&'static str>)>,
-    pub colors: &'static [&'static str],
-    pub processors: Vec<(&'static str, Vec<&'static str>)>,
 }
 
 #[cfg(test)]
@@ -384,8 +384,5 @@ pub(crate) fn keys() -> Keys {
         queue: fields_of::<RawQueue>(),
         logger: fields_of::<RawLogger>(),
         handlers: handler::keys(),
-        renderers: render::keys(),
-        colors: render::color_keys(),
-        processors: process::keys(),
     }
 }

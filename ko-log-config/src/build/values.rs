@@ -1,5 +1,9 @@
 //! Leaf values of the raw layer: each newtype reads one config value and refuses a bad
 //! one with a message; the node deserializer places the error at that value.
+//!
+//! Public so that a component's own params type (read with
+//! [`Params::deserialize`](crate::node::Params::deserialize)) reads a value with the same
+//! syntax and the same words as every other key: `timezone: Option<TimezoneDe>`.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -46,10 +50,12 @@ macro_rules! visit {
 /// Implements `Deserialize` for a newtype over an enum written as one of a few names.
 macro_rules! named {
     ($ty:ident($inner:ty), [$($name:literal => $value:expr),+ $(,)?]) => {
-        pub(crate) struct $ty(pub $inner);
+        #[doc = concat!("Reads a [`", stringify!($inner), "`] written as one of [`Self::NAMES`].")]
+        pub struct $ty(pub $inner);
 
         impl $ty {
-            pub(crate) const NAMES: &'static [&'static str] = &[$($name),+];
+            /// The names accepted.
+            pub const NAMES: &'static [&'static str] = &[$($name),+];
         }
 
         visit!($ty, format!("one of {}", one_of($ty::NAMES.iter().copied())), |v| {
@@ -103,7 +109,7 @@ named!(CallsiteFieldDe(CallsiteField), [
 ]);
 
 /// `watch`: `true`, `false` or `"poll"`.
-pub(crate) struct WatchDe(pub crate::Watch);
+pub struct WatchDe(pub crate::Watch);
 
 visit!(WatchDe, "`true`, `false` or \"poll\"", |v| {
     visit_bool(bool) => Ok(WatchDe(if v { crate::Watch::Events } else { crate::Watch::Off })),
@@ -114,7 +120,7 @@ visit!(WatchDe, "`true`, `false` or \"poll\"", |v| {
 });
 
 /// A level name (case-insensitive, `warning` = `warn`).
-pub(crate) struct Level(pub LevelFilter);
+pub struct Level(pub LevelFilter);
 
 visit!(Level, format!("a level ({})", one_of(["off", "error", "warn", "info", "debug", "trace"])), |v| {
     visit_str(&str) => level::parse(v).map(Level).ok_or_else(|| E::unknown_variant(v, level::NAMES)),
@@ -123,7 +129,7 @@ visit!(Level, format!("a level ({})", one_of(["off", "error", "warn", "info", "d
 /// `env_filter`: a variable name, `true` (the default variable) or `false` (none). The
 /// strings `"true"` and `"false"` read as the booleans (what `${VAR}` expands to); the
 /// name itself is checked by [`crate::Config::validate`].
-pub(crate) struct EnvFilterDe(pub Option<String>);
+pub struct EnvFilterDe(pub Option<String>);
 
 impl EnvFilterDe {
     fn of(on: bool) -> EnvFilterDe {
@@ -141,7 +147,7 @@ visit!(EnvFilterDe, "an environment variable name, or `false`", |v| {
 });
 
 /// A non-negative integer (`backup_count`, `indent`).
-pub(crate) struct Count(pub usize);
+pub struct Count(pub usize);
 
 fn count<E: de::Error>(v: i64) -> Result<usize, E> {
     usize::try_from(v)
@@ -155,7 +161,7 @@ visit!(Count, "a non-negative integer", deserialize_u64, |v| {
 
 /// `queue.capacity`: an integer (its range is a rule of `Config::validate`, checked on the
 /// built config; a value too large for `usize` is refused as too large here).
-pub(crate) struct Capacity(pub usize);
+pub struct Capacity(pub usize);
 
 fn capacity<E: de::Error>(n: u64) -> Result<Capacity, E> {
     usize::try_from(n)
@@ -170,7 +176,7 @@ visit!(Capacity, "a positive integer", deserialize_u64, |v| {
 
 /// A size in bytes (`max_bytes`): an integer or `"10 MiB"` (that it is not 0 is a rule
 /// of `Config::validate`).
-pub(crate) struct Size(pub u64);
+pub struct Size(pub u64);
 
 visit!(Size, "a size (an integer number of bytes, or a string like \"10 MiB\")", |v| {
     visit_i64(i64) => u64::try_from(v).map(Size).map_err(|_| E::custom(format!("the size must be greater than 0, found {v}"))),
@@ -179,7 +185,7 @@ visit!(Size, "a size (an integer number of bytes, or a string like \"10 MiB\")",
 });
 
 /// A duration: integer seconds or `"250ms"`.
-pub(crate) struct DurationDe(pub Duration);
+pub struct DurationDe(pub Duration);
 
 fn seconds<E: de::Error>(v: f64) -> Result<DurationDe, E> {
     Duration::try_from_secs_f64(v).map(DurationDe).map_err(|_| {
@@ -200,7 +206,7 @@ visit!(DurationDe, "a duration (integer seconds, or a string like \"5s\" or \"25
 
 /// Unix permissions: an integer or an octal string (`"0640"`, `"0o640"`, `"640"`), at
 /// most `0o777`.
-pub(crate) struct FileMode(pub u32);
+pub struct FileMode(pub u32);
 
 fn file_mode<E: de::Error>(mode: u32, written: &dyn fmt::Display) -> Result<FileMode, E> {
     if mode > 0o777 {
@@ -225,7 +231,7 @@ visit!(FileMode, "a file mode (an octal string like \"0640\", or an integer)", |
 });
 
 /// A `path` or `fields_key` (that it is not empty is a rule of `Config::validate`).
-pub(crate) struct NonEmpty(pub String);
+pub struct NonEmpty(pub String);
 
 visit!(NonEmpty, "a string", |v| {
     visit_str(&str) => Ok(NonEmpty(v.to_owned())),
@@ -238,7 +244,7 @@ impl NonEmpty {
 }
 
 /// A scalar for `context` and `add_context_defaults`.
-pub(crate) struct Scalar(pub Value);
+pub struct Scalar(pub Value);
 
 visit!(Scalar, "a string, number or boolean", |v| {
     visit_bool(bool) => Ok(Scalar(Value::Bool(v))),
@@ -249,7 +255,7 @@ visit!(Scalar, "a string, number or boolean", |v| {
 });
 
 /// A color name or `"#rrggbb"`.
-pub(crate) struct ColorDe(pub Color);
+pub struct ColorDe(pub Color);
 
 fn color_by_name(name: &str) -> Option<Color> {
     Some(match name.to_ascii_lowercase().as_str() {

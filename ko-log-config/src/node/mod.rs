@@ -29,7 +29,7 @@ pub use self::origin::Origin;
 pub use self::params::Params;
 
 pub(crate) use self::de::{deserialize, deserialize_located, deserialize_unlocated};
-pub(crate) use self::path::KeyPath;
+pub use self::path::KeyPath;
 
 use std::collections::HashSet;
 
@@ -69,6 +69,57 @@ pub enum NodeValue {
     Seq(Vec<Node>),
     /// A table, in document order; keys are unique.
     Map(Vec<(Key, Node)>),
+}
+
+impl NodeValue {
+    /// A table of `entries`, for params built in Rust
+    /// (`NodeValue::table([("error", "red".into())])`).
+    pub fn table<'k>(entries: impl IntoIterator<Item = (&'k str, NodeValue)>) -> NodeValue {
+        let node = |value| Node::new(value, Mark::default());
+        NodeValue::Map(
+            entries
+                .into_iter()
+                .map(|(key, value)| (Key::new(key.to_owned(), Mark::default()), node(value)))
+                .collect(),
+        )
+    }
+}
+
+impl From<bool> for NodeValue {
+    fn from(value: bool) -> NodeValue {
+        NodeValue::Bool(value)
+    }
+}
+
+impl From<i64> for NodeValue {
+    fn from(value: i64) -> NodeValue {
+        NodeValue::Int(value)
+    }
+}
+
+impl From<f64> for NodeValue {
+    fn from(value: f64) -> NodeValue {
+        NodeValue::Float(value)
+    }
+}
+
+impl From<&str> for NodeValue {
+    fn from(value: &str) -> NodeValue {
+        NodeValue::String(value.to_owned())
+    }
+}
+
+impl From<String> for NodeValue {
+    fn from(value: String) -> NodeValue {
+        NodeValue::String(value)
+    }
+}
+
+impl<T: Into<NodeValue>> From<Vec<T>> for NodeValue {
+    fn from(items: Vec<T>) -> NodeValue {
+        let item = |value: T| Node::new(value.into(), Mark::default());
+        NodeValue::Seq(items.into_iter().map(item).collect())
+    }
 }
 
 /// A table key, with its position.

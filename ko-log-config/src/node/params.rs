@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::{deserialize, deserialize_unlocated, KeyPath, Node, NodeValue};
+use super::{deserialize, deserialize_unlocated, Key, KeyPath, Node, NodeValue};
 use crate::source::{Mark, Source};
 use crate::suggest::{did_you_mean, one_of};
 use crate::{ConfigError, ConfigErrorKind};
@@ -15,7 +15,8 @@ use crate::{ConfigError, ConfigErrorKind};
 /// right line.
 ///
 /// Two `Params` are equal when they hold the same keys and values, wherever they were
-/// written (so one config in TOML, JSON and YAML compares equal).
+/// written (so one config in TOML, JSON and YAML compares equal, and `renderer = "json"`
+/// equals `renderer = { type = "json" }`).
 #[derive(Clone)]
 pub struct Params {
     /// The component's `type`.
@@ -70,6 +71,36 @@ impl Params {
             path: KeyPath::root(),
             source: None,
         }
+    }
+
+    /// The params of a component named `name` built in Rust, with no keys yet (add them
+    /// with [`Params::with`]): `RendererConfig::new("json")` is made of these.
+    pub fn named(name: &str) -> Params {
+        Params {
+            name: name.to_owned(),
+            ..Params::default()
+        }
+    }
+
+    /// These params with `key` set to `value` (params built in Rust; a key set twice
+    /// keeps the later value).
+    pub fn with(mut self, key: &str, value: impl Into<NodeValue>) -> Params {
+        let value = Node::new(value.into(), Mark::default());
+        if let NodeValue::Map(entries) = &mut self.node.value {
+            entries.retain(|(k, _)| k.name != key);
+            entries.push((Key::new(key.to_owned(), Mark::default()), value));
+        }
+        self
+    }
+
+    /// For params built in Rust, these params with the key path their errors name
+    /// (`handlers.console.renderer`), which the runtime knows when it builds them; params
+    /// read from a file keep their own.
+    pub fn under(mut self, path: KeyPath) -> Params {
+        if self.source.is_none() {
+            self.path = path;
+        }
+        self
     }
 
     /// Places `error` at `mark` when the params came from a file.
@@ -145,6 +176,25 @@ impl Params {
         self.locate(error, mark).with_path(path.to_string())
     }
 
+    /// An error about the string value of `key` at byte `within` of the string (a
+    /// template's bad placeholder), located at that character when the file spells the
+    /// string literally, else at the value.
+    pub fn error_within(
+        &self,
+        key: &str,
+        within: usize,
+        message: impl Into<String>,
+    ) -> ConfigError {
+        let node = self.node.get(key);
+        let mark = node.map_or(self.type_mark, Node::mark);
+        let error = ConfigError::new(ConfigErrorKind::InvalidValue, message);
+        let error = match (&self.source, node.and_then(Node::as_str)) {
+            (Some(source), Some(text)) => error.at(source, source.mark_within(mark, text, within)),
+            _ => self.locate(error, mark),
+        };
+        error.with_path(self.path.key(key).to_string())
+    }
+
     /// The processor's table as parsed (including its `type` key when it was a table).
     pub fn node(&self) -> &Node {
         &self.node
@@ -174,9 +224,21 @@ impl Default for Params {
     }
 }
 
+impl Params {
+    /// The table's own keys (without `type` and, for a handler, the keys every handler
+    /// takes), for comparing params.
+    fn own(&self) -> Node {
+        let mut node = self.node.clone();
+        if let NodeValue::Map(entries) = &mut node.value {
+            entries.retain(|(key, _)| !self.skip.contains(&key.name.as_str()));
+        }
+        node
+    }
+}
+
 impl PartialEq for Params {
     fn eq(&self, other: &Params) -> bool {
-        self.node.same_value(&other.node)
+        self.own().same_value(&other.own())
     }
 }
 

@@ -4,7 +4,7 @@ use std::fmt;
 
 /// The path from the document root to a key or list item.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct KeyPath(Vec<Segment>);
+pub struct KeyPath(Vec<Segment>);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Segment {

@@ -1,63 +1,42 @@
 //! `processors = [ { type = ... }, ... ]`: per-handler steps run before rendering.
+//!
+//! This crate knows no processor: it reads each entry's `type` and keeps the table's
+//! other keys, located, as [`Params`] for the runtime, where each processor (built-in or
+//! registered) reads them into its own params type. [`CallsiteField`] is the value
+//! syntax of `add_callsite`'s `fields`.
 
-use std::collections::BTreeMap;
+use crate::node::{NodeValue, Params};
 
-use log::LevelFilter;
-
-use crate::node::Params;
-use crate::Value;
-
-/// One entry of a handler's `processors` list, by `type`.
+/// One entry of a handler's `processors` list: its `type` and the table's other keys.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub enum ProcessorConfig {
-    /// `add_callsite`: add the call site's `file`, `line` and/or `module` as fields
-    /// (key `fields`, default all three).
-    AddCallsite {
-        /// Which call-site fields to add.
-        fields: Vec<CallsiteField>,
-    },
-    /// `add_context_defaults`: add these fields to records that lack them (key `values`).
-    AddContextDefaults {
-        /// Field name to default value.
-        values: BTreeMap<String, Value>,
-    },
-    /// `dict_tracebacks`: render error values as their message plus their `source()` chain
-    /// (key `backtrace`, default `false`: also capture a backtrace of the dispatcher... see
-    /// the runtime docs).
-    DictTracebacks {
-        /// Add a `backtrace` field to records that carry an error.
-        backtrace: bool,
-    },
-    /// `filter_by_level`: drop records below `min_level` for this handler.
-    FilterByLevel {
-        /// The lowest level kept (key `min_level`, required).
-        min_level: LevelFilter,
-    },
-    /// `filter_keys`: remove these fields (key `keys`, required).
-    FilterKeys {
-        /// Field names removed.
-        keys: Vec<String>,
-    },
-    /// `filter_markup`: strip `[bold]`-style markup tags from the message.
-    FilterMarkup,
-    /// `redact`: replace the values of these fields (key `keys`, default
-    /// `["password", "token", "authorization", "secret"]`, compared case-insensitively)
-    /// with `replacement` (default `"***"`).
-    Redact {
-        /// Field names whose values are masked.
-        keys: Vec<String>,
-        /// The text written instead.
-        replacement: String,
-    },
-    /// Any other `type`: a processor registered in code with `#[ko_log::processor]`.
-    /// The runtime resolves `name` and deserializes `params` into that processor's type.
-    Custom {
-        /// The `type` as written.
-        name: String,
-        /// The other keys of the table, with their locations.
-        params: Params,
-    },
+pub struct ProcessorConfig {
+    /// The `type` as written (`redact`, or a registered processor's name).
+    pub name: String,
+    /// The table's other keys, with their locations (none for a bare name).
+    pub params: Params,
+}
+
+impl ProcessorConfig {
+    /// The processor `type = name` with no keys (each takes its defaults).
+    pub fn new(name: &str) -> ProcessorConfig {
+        ProcessorConfig {
+            name: name.to_owned(),
+            params: Params::named(name),
+        }
+    }
+
+    /// This processor with `key` set to `value`: a config built in Rust, e.g.
+    /// `ProcessorConfig::new("filter_keys").with("keys", vec!["password"])`.
+    pub fn with(mut self, key: &str, value: impl Into<NodeValue>) -> ProcessorConfig {
+        self.params = self.params.with(key, value);
+        self
+    }
+
+    /// The `type` name of this processor as written in the config.
+    pub fn type_name(&self) -> &str {
+        &self.name
+    }
 }
 
 /// A call-site field for `add_callsite`.
@@ -69,31 +48,4 @@ pub enum CallsiteField {
     Line,
     /// `module`.
     Module,
-}
-
-/// The `type` names of the built-in processors.
-pub const BUILTIN: &[&str] = &[
-    "add_callsite",
-    "add_context_defaults",
-    "dict_tracebacks",
-    "filter_by_level",
-    "filter_keys",
-    "filter_markup",
-    "redact",
-];
-
-impl ProcessorConfig {
-    /// The `type` name of this processor as written in the config.
-    pub fn type_name(&self) -> &str {
-        match self {
-            ProcessorConfig::AddCallsite { .. } => "add_callsite",
-            ProcessorConfig::AddContextDefaults { .. } => "add_context_defaults",
-            ProcessorConfig::DictTracebacks { .. } => "dict_tracebacks",
-            ProcessorConfig::FilterByLevel { .. } => "filter_by_level",
-            ProcessorConfig::FilterKeys { .. } => "filter_keys",
-            ProcessorConfig::FilterMarkup => "filter_markup",
-            ProcessorConfig::Redact { .. } => "redact",
-            ProcessorConfig::Custom { name, .. } => name,
-        }
-    }
 }

@@ -1,8 +1,4 @@
-//! `type = "colored"`: the plain template with the level colored for terminals.
-
-use crate::handler::Timezone;
-use crate::render::TimeFormat;
-use crate::Template;
+//! Colors, as the colored renderer's keys and the CLI's `pretty` write them.
 
 /// When to emit color codes (key `color`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -59,42 +55,3 @@ pub const COLOR_NAMES: &[&str] = &[
     "bright_cyan",
     "bright_white",
 ];
-
-/// The color of each level (key `colors`, a table `{ error = "red", ... }`; levels not
-/// named keep their default).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(missing_docs)]
-pub struct LevelColors {
-    pub error: Color,
-    pub warn: Color,
-    pub info: Color,
-    pub debug: Color,
-    pub trace: Color,
-}
-
-impl Default for LevelColors {
-    fn default() -> Self {
-        LevelColors {
-            error: Color::Red,
-            warn: Color::Yellow,
-            info: Color::Green,
-            debug: Color::Blue,
-            trace: Color::Magenta,
-        }
-    }
-}
-
-/// Keys of the colored renderer.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ColoredConfig {
-    /// The line template (key `format`, default [`Template::DEFAULT`]).
-    pub format: Template,
-    /// How `{time}` is written (key `time_format`).
-    pub time_format: TimeFormat,
-    /// Clock of `{time}` (key `timezone`, default `local`).
-    pub timezone: Timezone,
-    /// Level colors (key `colors`).
-    pub colors: LevelColors,
-    /// When to color (key `color`, default `auto`).
-    pub color: ColorMode,
-}

@@ -1,61 +1,53 @@
 //! `renderer = { type = ... }`: how a record becomes bytes.
+//!
+//! This crate knows no renderer: it reads the `type` and keeps the table's other keys,
+//! located, as [`Params`] for the runtime, where each renderer (built-in or registered)
+//! reads them into its own params type. What is here are value syntaxes renderers share:
+//! [`TimeFormat`], and the colors of the colored renderer's keys.
 
 mod colored;
-mod json;
-mod logfmt;
-mod plain;
 mod time_format;
 
-pub use self::colored::{Color, ColorMode, ColoredConfig, LevelColors, COLOR_NAMES};
-pub use self::json::JsonConfig;
-pub use self::logfmt::{is_key_char, LogfmtConfig};
-pub use self::plain::PlainConfig;
+pub use self::colored::{Color, ColorMode, COLOR_NAMES};
 pub use self::time_format::{TimeFormat, TimeFormatError};
 
-use crate::node::Params;
+use crate::node::{NodeValue, Params};
 
-/// The `type` names of the typed built-in renderers; any other `type` is a
-/// [`RendererConfig::Custom`] for the runtime's registry.
-pub const BUILTIN: &[&str] = &["plain", "json", "colored", "logfmt"];
-
-/// A handler's renderer, by `type`.
+/// A handler's renderer: its `type` and the table's other keys.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub enum RendererConfig {
-    /// `type = "plain"`: a text line from a template.
-    Plain(PlainConfig),
-    /// `type = "json"`: one JSON object per line.
-    Json(JsonConfig),
-    /// `type = "colored"`: like plain, with the level colored.
-    Colored(ColoredConfig),
-    /// `type = "logfmt"`: `key=value` pairs, one line per record.
-    Logfmt(LogfmtConfig),
-    /// Any other `type`: a renderer registered with `#[ko_log::renderer]`. The runtime
-    /// resolves `name` and deserializes `params` into that renderer's own params type.
-    Custom {
-        /// The `type` as written.
-        name: String,
-        /// The table's other keys, with their locations.
-        params: Params,
-    },
+pub struct RendererConfig {
+    /// The `type` as written (`plain`, `json`, or a registered renderer's name).
+    pub name: String,
+    /// The table's other keys, with their locations (none for a bare name).
+    pub params: Params,
 }
 
 impl RendererConfig {
-    /// The `type` name of this renderer (`plain`, `json`, `colored`, `logfmt`, or a registered
-    /// renderer's name).
-    pub fn type_name(&self) -> &str {
-        match self {
-            RendererConfig::Plain(_) => "plain",
-            RendererConfig::Json(_) => "json",
-            RendererConfig::Colored(_) => "colored",
-            RendererConfig::Logfmt(_) => "logfmt",
-            RendererConfig::Custom { name, .. } => name,
+    /// The renderer `type = name` with no keys (each takes its defaults).
+    pub fn new(name: &str) -> RendererConfig {
+        RendererConfig {
+            name: name.to_owned(),
+            params: Params::named(name),
         }
+    }
+
+    /// This renderer with `key` set to `value`: a config built in Rust, e.g.
+    /// `RendererConfig::new("json").with("flatten", false)`.
+    pub fn with(mut self, key: &str, value: impl Into<NodeValue>) -> RendererConfig {
+        self.params = self.params.with(key, value);
+        self
+    }
+
+    /// The `type` name of this renderer.
+    pub fn type_name(&self) -> &str {
+        &self.name
     }
 }
 
+/// `{ type = "plain" }`.
 impl Default for RendererConfig {
     fn default() -> Self {
-        RendererConfig::Plain(PlainConfig::default())
+        RendererConfig::new("plain")
     }
 }

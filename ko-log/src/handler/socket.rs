@@ -164,9 +164,7 @@ impl Socket {
 impl Handler for Socket {
     /// JSON lines: what Vector, Fluent Bit and Logstash read from a socket.
     fn default_renderer(&self) -> Option<ko_log_config::RendererConfig> {
-        Some(ko_log_config::RendererConfig::Json(
-            ko_log_config::render::JsonConfig::default(),
-        ))
+        Some(ko_log_config::RendererConfig::new("json"))
     }
 
     fn write(&mut self, line: &[u8], _event: &Event) -> Result<(), Error> {

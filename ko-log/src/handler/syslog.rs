@@ -583,12 +583,7 @@ impl Syslog {
 impl Handler for Syslog {
     /// The bare `{message}`: the syslog header and structured data carry the rest.
     fn default_renderer(&self) -> Option<ko_log_config::RendererConfig> {
-        Some(ko_log_config::RendererConfig::Plain(
-            ko_log_config::render::PlainConfig {
-                format: ko_log_config::Template::parse("{message}").unwrap_or_default(),
-                ..ko_log_config::render::PlainConfig::default()
-            },
-        ))
+        Some(ko_log_config::RendererConfig::new("plain").with("format", "{message}"))
     }
 
     fn write(&mut self, line: &[u8], event: &Event) -> Result<(), Error> {

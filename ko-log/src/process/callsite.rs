@@ -1,9 +1,31 @@
 //! `add_callsite`: the call site's `file`, `line` and `module` as fields.
 
+use ko_log_config::node::Params;
 use ko_log_config::process::CallsiteField;
+use ko_log_config::values::CallsiteFieldDe;
+use ko_log_config::ConfigError;
+use serde::Deserialize;
 
 use super::{Action, Process};
 use crate::{Event, Value};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a processor table")]
+struct Raw {
+    fields: Option<Vec<CallsiteFieldDe>>,
+}
+
+fn schema() -> serde_json::Value {
+    use ko_log_config::schema::{describe, table};
+    let fields = serde_json::json!({"type": "array", "items": {"enum": CallsiteFieldDe::NAMES}});
+    let keys = [(
+        "fields",
+        describe(fields, "Which of file, line, module (default all three)."),
+    )];
+    describe(table(&keys, &[]), "Add the call site as fields.")
+}
+
+crate::registry::register_processor!("add_callsite", AddCallsite, schema);
 
 /// Adds the configured call-site fields: `file` (string), `line` (integer), `module`
 /// (the module path, string). A field the record does not know is left out, and a key
@@ -16,6 +38,19 @@ pub struct AddCallsite {
 }
 
 impl AddCallsite {
+    /// Reads the keys of an `add_callsite` entry (`fields`, default all three).
+    pub fn from_params(params: &Params) -> Result<AddCallsite, ConfigError> {
+        let raw: Raw = params.deserialize()?;
+        Ok(match raw.fields {
+            Some(fields) => AddCallsite::new(&fields.into_iter().map(|f| f.0).collect::<Vec<_>>()),
+            None => AddCallsite::new(&[
+                CallsiteField::File,
+                CallsiteField::Line,
+                CallsiteField::Module,
+            ]),
+        })
+    }
+
     /// Adds the given call-site fields.
     pub fn new(fields: &[CallsiteField]) -> AddCallsite {
         AddCallsite {
@@ -48,5 +83,16 @@ impl Process for AddCallsite {
             }
         }
         Action::Keep
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_schema_has_the_keys_of_the_params() {
+        crate::handler::assert_schema_keys(
+            &super::schema(),
+            ko_log_config::schema::fields_of::<super::Raw>(),
+        );
     }
 }

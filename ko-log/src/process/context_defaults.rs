@@ -1,7 +1,34 @@
 //! `add_context_defaults`: fields added to records that lack them.
 
+use std::collections::BTreeMap;
+
+use ko_log_config::node::Params;
+use ko_log_config::values::Scalar;
+use ko_log_config::ConfigError;
+use serde::Deserialize;
+
 use super::{Action, Process};
 use crate::{Event, Str, Value};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a processor table")]
+struct Raw {
+    values: BTreeMap<String, Scalar>,
+}
+
+fn schema() -> serde_json::Value {
+    use ko_log_config::schema::{describe, scalar_map, table};
+    let keys = [(
+        "values",
+        describe(scalar_map(), "Field name to default value."),
+    )];
+    describe(
+        table(&keys, &["values"]),
+        "Add these fields to records that lack them.",
+    )
+}
+
+crate::registry::register_processor!("add_context_defaults", AddContextDefaults, schema);
 
 /// Adds each configured field unless the record already has that key (the record's own
 /// key-values and bound context win).
@@ -11,6 +38,13 @@ pub struct AddContextDefaults {
 }
 
 impl AddContextDefaults {
+    /// Reads the keys of an `add_context_defaults` entry (`values`, required).
+    pub fn from_params(params: &Params) -> Result<AddContextDefaults, ConfigError> {
+        let raw: Raw = params.deserialize()?;
+        Ok(AddContextDefaults::new(
+            raw.values.into_iter().map(|(key, value)| (key, value.0)),
+        ))
+    }
     /// Adds `values` (in the order given).
     pub fn new<K: Into<Str>, V: Into<Value>>(
         values: impl IntoIterator<Item = (K, V)>,
@@ -32,5 +66,16 @@ impl Process for AddContextDefaults {
             }
         }
         Action::Keep
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_schema_has_the_keys_of_the_params() {
+        crate::handler::assert_schema_keys(
+            &super::schema(),
+            ko_log_config::schema::fields_of::<super::Raw>(),
+        );
     }
 }

@@ -1,7 +1,25 @@
 //! `filter_keys`: remove fields by exact key.
 
+use ko_log_config::node::Params;
+use ko_log_config::ConfigError;
+use serde::Deserialize;
+
 use super::{Action, Process};
 use crate::Event;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a processor table")]
+struct Raw {
+    keys: Vec<String>,
+}
+
+fn schema() -> serde_json::Value {
+    use ko_log_config::schema::{describe, strings, table};
+    let keys = [("keys", describe(strings(), "Field names removed."))];
+    describe(table(&keys, &["keys"]), "Remove these fields.")
+}
+
+crate::registry::register_processor!("filter_keys", FilterKeys, schema);
 
 /// Removes the fields with the given keys (compared exactly, case-sensitively; see
 /// [`Redact`](super::Redact) to mask rather than remove).
@@ -11,6 +29,11 @@ pub struct FilterKeys {
 }
 
 impl FilterKeys {
+    /// Reads the keys of a `filter_keys` entry (`keys`, required).
+    pub fn from_params(params: &Params) -> Result<FilterKeys, ConfigError> {
+        let raw: Raw = params.deserialize()?;
+        Ok(FilterKeys::new(raw.keys))
+    }
     /// Removes `keys`.
     pub fn new<K: Into<String>>(keys: impl IntoIterator<Item = K>) -> FilterKeys {
         FilterKeys {
@@ -27,5 +50,16 @@ impl Process for FilterKeys {
                 .retain(|key, _| !self.keys.iter().any(|k| k == key));
         }
         Action::Keep
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_schema_has_the_keys_of_the_params() {
+        crate::handler::assert_schema_keys(
+            &super::schema(),
+            ko_log_config::schema::fields_of::<super::Raw>(),
+        );
     }
 }

@@ -16,14 +16,37 @@
 
 use std::borrow::Cow;
 
+use ko_log_config::node::Params;
+use ko_log_config::ConfigError;
+use serde::Deserialize;
+
 use super::{Action, Process};
 use crate::{Event, Str};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a processor table")]
+struct Raw {}
+
+fn schema() -> serde_json::Value {
+    use ko_log_config::schema::{describe, table};
+    describe(
+        table(&[], &[]),
+        "Strip [bold]-style markup tags from the message.",
+    )
+}
+
+crate::registry::register_processor!("filter_markup", FilterMarkup, schema);
 
 /// Removes markup tags from the message (fields are left alone).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FilterMarkup;
 
 impl FilterMarkup {
+    /// Reads a `filter_markup` entry, which takes no keys.
+    pub fn from_params(params: &Params) -> Result<FilterMarkup, ConfigError> {
+        let Raw {} = params.deserialize()?;
+        Ok(FilterMarkup::new())
+    }
     /// The processor.
     pub fn new() -> FilterMarkup {
         FilterMarkup
@@ -128,5 +151,16 @@ mod tests {
     fn borrowed_when_unchanged() {
         assert!(matches!(strip_markup("a [1] b"), Cow::Borrowed(_)));
         assert!(matches!(strip_markup("plain"), Cow::Borrowed(_)));
+    }
+}
+
+#[cfg(test)]
+mod schema_tests {
+    #[test]
+    fn the_schema_has_the_keys_of_the_params() {
+        crate::handler::assert_schema_keys(
+            &super::schema(),
+            ko_log_config::schema::fields_of::<super::Raw>(),
+        );
     }
 }

@@ -2,7 +2,9 @@
 //!
 //! Each handler runs its own processors in order on its own copy of the event, so a
 //! processor that removes a key or drops a record affects that handler only. The
-//! built-in ones, one module per family, are built from the config by [`build`]:
+//! built-in ones, one module per family, each register there exactly as a user's
+//! `#[ko_log::processor]` does (their params type, defaults, check and schema beside
+//! them), and [`build`] finds any of them by name:
 //!
 //! | `type` | processor | effect |
 //! | --- | --- | --- |
@@ -15,9 +17,8 @@
 //! | `redact` | [`Redact`] | masks the values of sensitive keys |
 //! | `rate_limit` | [`RateLimit`] | suppresses a key's records over its rate, counting them |
 //!
-//! Any other `type` names a custom processor, resolved through the registry of
-//! components (`#[ko_log::processor]`). `rate_limit` is one too: it has no typed config
-//! and registers itself as a user's processor does.
+//! Any other `type` names a custom processor, resolved through the same registry of
+//! components (`#[ko_log::processor]`).
 //!
 //! A processor may have something to say on its own, without a record to act on (a rate
 //! limiter's summary at the end of a window): it tells the dispatcher when through
@@ -85,32 +86,26 @@ pub trait Process: fmt::Debug + Send + 'static {
     }
 }
 
-/// The processor one entry of a handler's `processors` list describes. A custom `type`
-/// is resolved among the `#[ko_log::processor]`s; one that no processor is registered
-/// under is refused with a config error listing the built-in and registered names.
+/// The processor one entry of a handler's `processors` list describes, found by its
+/// `type` in the registry, ko-log's own and the `#[ko_log::processor]`s alike; a `type`
+/// that no processor is registered under is refused with a config error listing the
+/// known names.
 pub fn build(config: &ProcessorConfig) -> Result<Box<dyn Process>, crate::Error> {
-    Ok(match config {
-        ProcessorConfig::AddCallsite { fields } => Box::new(AddCallsite::new(fields)),
-        ProcessorConfig::AddContextDefaults { values } => Box::new(AddContextDefaults::new(
-            values
-                .iter()
-                .map(|(key, value)| (key.clone(), value.clone())),
-        )),
-        ProcessorConfig::DictTracebacks { backtrace } => Box::new(DictTracebacks::new(*backtrace)),
-        ProcessorConfig::FilterByLevel { min_level } => Box::new(FilterByLevel::new(*min_level)),
-        ProcessorConfig::FilterKeys { keys } => Box::new(FilterKeys::new(keys.iter().cloned())),
-        ProcessorConfig::FilterMarkup => Box::new(FilterMarkup::new()),
-        ProcessorConfig::Redact { keys, replacement } => {
-            Box::new(Redact::new(keys, replacement.clone()))
-        }
-        ProcessorConfig::Custom { name, params } => crate::registry::processor(name, params)?,
-        other => {
-            return Err(crate::Error::Unsupported(format!(
-                "processor type `{}` is not known to this version of ko-log",
-                other.type_name()
-            )))
-        }
-    })
+    crate::registry::processor(&config.name, &config.params)
+}
+
+/// Entry `index` of handler `handler`'s processors, its params placed at
+/// `handlers.HANDLER.processors[INDEX]` when it was built in Rust (read from a file, they
+/// know where they are), so that their errors name their key.
+pub(crate) fn placed(config: &ProcessorConfig, handler: &str, index: usize) -> ProcessorConfig {
+    let path = ko_log_config::node::KeyPath::root()
+        .key("handlers")
+        .key(handler)
+        .key("processors")
+        .index(index);
+    let mut config = config.clone();
+    config.params = config.params.under(path);
+    config
 }
 
 /// A processor made of a registered function's step.

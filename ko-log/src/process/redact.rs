@@ -7,8 +7,33 @@
 //! `redact` after processors that add fields (such as `add_context_defaults`) so their
 //! values are masked too.
 
+use ko_log_config::node::Params;
+use ko_log_config::ConfigError;
+use serde::Deserialize;
+
 use super::{Action, Process};
 use crate::{Event, Str, Value};
+
+/// `redact`'s default keys.
+const KEYS: &[&str] = &["password", "token", "authorization", "secret"];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a processor table")]
+struct Raw {
+    keys: Option<Vec<String>>,
+    replacement: Option<String>,
+}
+
+fn schema() -> serde_json::Value {
+    use ko_log_config::schema::{describe, string, strings, table};
+    let keys = [
+        ("keys", describe(strings(), "Field names whose values are masked, case-insensitive (default password, token, authorization, secret).")),
+        ("replacement", describe(string(), "The text written instead (default \"***\").")),
+    ];
+    describe(table(&keys, &[]), "Mask these fields' values.")
+}
+
+crate::registry::register_processor!("redact", Redact, schema);
 
 /// Replaces the values of the configured keys.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +44,17 @@ pub struct Redact {
 }
 
 impl Redact {
+    /// Reads the keys of a `redact` entry (`keys`, default `password`, `token`,
+    /// `authorization`, `secret`; `replacement`, default `***`).
+    pub fn from_params(params: &Params) -> Result<Redact, ConfigError> {
+        let raw: Raw = params.deserialize()?;
+        let replacement = raw.replacement.unwrap_or_else(|| "***".to_owned());
+        Ok(match raw.keys {
+            Some(keys) => Redact::new(keys, replacement),
+            None => Redact::new(KEYS, replacement),
+        })
+    }
+
     /// Masks the values of `keys` (case-insensitive) with `replacement`.
     pub fn new<K: AsRef<str>>(
         keys: impl IntoIterator<Item = K>,
@@ -65,5 +101,16 @@ mod tests {
         assert!(!redact.matches("user_password"));
         assert!(!redact.matches("passwor"));
         assert!(!redact.matches(""));
+    }
+}
+
+#[cfg(test)]
+mod schema_tests {
+    #[test]
+    fn the_schema_has_the_keys_of_the_params() {
+        crate::handler::assert_schema_keys(
+            &super::schema(),
+            ko_log_config::schema::fields_of::<super::Raw>(),
+        );
     }
 }

@@ -13,8 +13,32 @@
 
 use std::backtrace::Backtrace;
 
+use ko_log_config::node::Params;
+use ko_log_config::ConfigError;
+use serde::Deserialize;
+
 use super::{Action, Process};
 use crate::{ErrorValue, Event, Value};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a processor table")]
+struct Raw {
+    backtrace: Option<bool>,
+}
+
+fn schema() -> serde_json::Value {
+    use ko_log_config::schema::{boolean, describe, table};
+    let keys = [(
+        "backtrace",
+        describe(boolean(), "Also add a backtrace (default false)."),
+    )];
+    describe(
+        table(&keys, &[]),
+        "Render error values with their source() chain; optionally a backtrace.",
+    )
+}
+
+crate::registry::register_processor!("dict_tracebacks", DictTracebacks, schema);
 
 /// Replaces error values by the list of messages in their chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +47,11 @@ pub struct DictTracebacks {
 }
 
 impl DictTracebacks {
+    /// Reads the keys of a `dict_tracebacks` entry (`backtrace`, default `false`).
+    pub fn from_params(params: &Params) -> Result<DictTracebacks, ConfigError> {
+        let raw: Raw = params.deserialize()?;
+        Ok(DictTracebacks::new(raw.backtrace.unwrap_or(false)))
+    }
     /// Also adds a dispatcher-thread `backtrace` field when `backtrace` is true.
     pub fn new(backtrace: bool) -> DictTracebacks {
         DictTracebacks { backtrace }
@@ -51,5 +80,16 @@ impl Process for DictTracebacks {
                 .insert("backtrace", Backtrace::force_capture().to_string());
         }
         Action::Keep
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_schema_has_the_keys_of_the_params() {
+        crate::handler::assert_schema_keys(
+            &super::schema(),
+            ko_log_config::schema::fields_of::<super::Raw>(),
+        );
     }
 }

@@ -241,8 +241,11 @@ fn plan(live: &Live, config: &Config, core: &Arc<Core>) -> Result<Plan, Error> {
                     plan.updated.push((
                         kept.slot,
                         Update {
-                            renderer: render::build(&renderer, kept.terminal)?,
-                            processors: processors(handler)?,
+                            renderer: render::build(
+                                &render::placed(&renderer, name),
+                                kept.terminal,
+                            )?,
+                            processors: processors(name, handler)?,
                             on_error: handler.on_error,
                         },
                     ));

@@ -36,8 +36,12 @@ use std::cell::RefCell;
 use super::timestamp::Stamp;
 use super::Render;
 use crate::{trace, ErrorValue, Event, Fields, Value};
-use ko_log_config::render::JsonConfig;
+use ko_log_config::handler::Timezone;
+use ko_log_config::node::Params;
+use ko_log_config::values::{Count, NonEmpty, TimezoneDe};
+use ko_log_config::ConfigError;
 use serde::ser::{SerializeMap, SerializeSeq};
+use serde::Deserialize;
 use serde::{Serialize, Serializer};
 use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 
@@ -46,6 +50,101 @@ const RESERVED: [&str; 4] = ["timestamp", "level", "target", "message"];
 
 /// The prefix put before a field key that collides with a reserved one.
 const PREFIX: &str = "fields.";
+
+/// Keys of the JSON renderer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JsonConfig {
+    /// Put the record's fields at the top level next to `timestamp`, `level`, `target`
+    /// and `message` (key `flatten`, default `true`); when `false` they go in one object
+    /// under `fields_key`.
+    pub flatten: bool,
+    /// Name of the nested fields object when `flatten = false`
+    /// (key `fields_key`, default `"fields"`; not empty).
+    pub fields_key: String,
+    /// Indent each object over several lines (key `pretty`, default `false`); this breaks
+    /// JSON Lines, so use it for humans only.
+    pub pretty: bool,
+    /// Spaces per indentation level when `pretty` (key `indent`, default 2, at most
+    /// [`JsonConfig::MAX_INDENT`]).
+    pub indent: usize,
+    /// Clock of `timestamp`, always RFC 3339 (key `timezone`, default `local`).
+    pub timezone: Timezone,
+}
+
+impl Default for JsonConfig {
+    fn default() -> Self {
+        JsonConfig {
+            flatten: true,
+            fields_key: "fields".to_owned(),
+            pretty: false,
+            indent: 2,
+            timezone: Timezone::default(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a renderer table")]
+struct Raw {
+    flatten: Option<bool>,
+    fields_key: Option<NonEmpty>,
+    pretty: Option<bool>,
+    indent: Option<Count>,
+    timezone: Option<TimezoneDe>,
+}
+
+impl JsonConfig {
+    /// The largest `indent`.
+    pub const MAX_INDENT: usize = 16;
+
+    /// Reads the keys of a `json` renderer's table; a mistake is located at its key.
+    pub fn from_params(params: &Params) -> Result<JsonConfig, ConfigError> {
+        let raw: Raw = params.deserialize()?;
+        let defaults = JsonConfig::default();
+        let indent = raw.indent.map_or(defaults.indent, |i| i.0);
+        if indent > JsonConfig::MAX_INDENT {
+            let message = format!("indent {indent} is larger than {}", JsonConfig::MAX_INDENT);
+            return Err(params.error_at("indent", message));
+        }
+        let fields_key = raw.fields_key.map_or(defaults.fields_key, |k| k.0);
+        if fields_key.is_empty() {
+            return Err(params.error_at("fields_key", "`fields_key` must not be empty"));
+        }
+        Ok(JsonConfig {
+            flatten: raw.flatten.unwrap_or(defaults.flatten),
+            fields_key,
+            pretty: raw.pretty.unwrap_or(defaults.pretty),
+            indent,
+            timezone: raw.timezone.map(|t| t.0).unwrap_or_default(),
+        })
+    }
+}
+
+fn build(params: &Params) -> Result<Box<dyn Render>, crate::Error> {
+    Ok(Box::new(Json::new(&JsonConfig::from_params(params)?)))
+}
+
+fn check(params: &Params) -> Result<(), crate::Error> {
+    JsonConfig::from_params(params)?;
+    Ok(())
+}
+
+fn schema() -> serde_json::Value {
+    use ko_log_config::schema::{boolean, describe, integer, one_of, table, with};
+    use serde_json::json;
+    describe(table(
+        &[
+            ("flatten", describe(boolean(), "Put the record's fields next to timestamp, level, target, message (default true); false nests them under fields_key.")),
+            ("fields_key", describe(json!({"type": "string", "minLength": 1}), "Name of the nested object when flatten = false (default \"fields\"); not empty.")),
+            ("pretty", describe(boolean(), "Indent over several lines (breaks JSON Lines: for humans only; default false).")),
+            ("indent", describe(with(integer(), json!({"minimum": 0, "maximum": JsonConfig::MAX_INDENT})), "Spaces per level when pretty (default 2), at most 16.")),
+            ("timezone", describe(one_of(TimezoneDe::NAMES), "Clock of timestamp, always RFC 3339 (default \"local\").")),
+        ],
+        &[],
+    ), "One JSON object per record (JSON Lines).")
+}
+
+crate::registry::register!(Renderer, "json", build, check, schema);
 
 /// The JSON renderer.
 #[derive(Debug, Clone)]
@@ -238,5 +337,16 @@ mod tests {
             ..JsonConfig::default()
         };
         assert_eq!(Json::new(&config).fields_key, "fields.level");
+    }
+}
+
+#[cfg(test)]
+mod schema_tests {
+    #[test]
+    fn the_schema_has_the_keys_of_the_params() {
+        crate::handler::assert_schema_keys(
+            &super::schema(),
+            ko_log_config::schema::fields_of::<super::Raw>(),
+        );
     }
 }

@@ -64,7 +64,12 @@
 use std::cell::RefCell;
 use std::io::Write as _;
 
-use ko_log_config::render::{is_key_char, LogfmtConfig};
+use ko_log_config::handler::Timezone;
+use ko_log_config::node::Params;
+use ko_log_config::render::TimeFormat;
+use ko_log_config::values::TimezoneDe;
+use ko_log_config::ConfigError;
+use serde::Deserialize;
 
 use super::escape::{
     class, copy, special, BACKSLASH, CONTROL, HEX, LEAD_C2, LEAD_E2, LEAD_EF, QUOTE, SEPARATOR,
@@ -75,6 +80,186 @@ use crate::{Event, Fields, Value};
 
 /// The prefix put before a field key that collides with one of the record's own.
 const PREFIX: &[u8] = b"fields.";
+
+/// Keys of the logfmt renderer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogfmtConfig {
+    /// Key of the timestamp (key `time_key`, default `"ts"`).
+    pub time_key: String,
+    /// Key of the level (key `level_key`, default `"level"`).
+    pub level_key: String,
+    /// Key of the target (key `target_key`, default `"target"`).
+    pub target_key: String,
+    /// Key of the message (key `message_key`, default `"msg"`).
+    pub message_key: String,
+    /// How the timestamp is written (key `time_format`, default [`TimeFormat::default`]).
+    pub time_format: TimeFormat,
+    /// Clock of the timestamp (key `timezone`, default `local`).
+    pub timezone: Timezone,
+}
+
+impl LogfmtConfig {
+    /// The config key and the value of each of the record's own key names, in the
+    /// order they are written: `time_key`, `level_key`, `target_key`, `message_key`.
+    pub fn keys(&self) -> [(&'static str, &str); 4] {
+        [
+            ("time_key", &self.time_key),
+            ("level_key", &self.level_key),
+            ("target_key", &self.target_key),
+            ("message_key", &self.message_key),
+        ]
+    }
+
+    /// Why `name` cannot be one of the record's own keys: it is empty, or has a
+    /// character a logfmt key cannot hold (see [`is_key_char`]). `None` when it can.
+    pub fn key_problem(name: &str) -> Option<String> {
+        if name.is_empty() {
+            return Some("must not be empty".to_owned());
+        }
+        let bad = name.chars().find(|&c| !is_key_char(c))?;
+        Some(format!(
+            "cannot contain {}: a logfmt key has no spaces, `=`, `\"` or control characters",
+            describe(bad)
+        ))
+    }
+}
+
+impl Default for LogfmtConfig {
+    fn default() -> Self {
+        LogfmtConfig {
+            time_key: "ts".to_owned(),
+            level_key: "level".to_owned(),
+            target_key: "target".to_owned(),
+            message_key: "msg".to_owned(),
+            time_format: TimeFormat::default(),
+            timezone: Timezone::default(),
+        }
+    }
+}
+
+/// Whether `c` may appear in a logfmt key as written: not a space or any character
+/// below it, `=`, `"`, DEL, a C1 control (U+0080–U+009F), the line and paragraph
+/// separators U+2028/U+2029, or U+FFFD (what invalid UTF-8 became).
+///
+/// go-logfmt's encoder refuses the same characters (`keyRuneFilter`), except that it
+/// lets the C1 controls and U+2028/U+2029 through; ko-log keeps them out of keys too, as
+/// they are out of its plain lines, so that no key can move a terminal's cursor or
+/// break a line in a viewer.
+pub fn is_key_char(c: char) -> bool {
+    !(c <= ' '
+        || c == '='
+        || c == '"'
+        || ('\u{7f}'..='\u{9f}').contains(&c)
+        || c == '\u{2028}'
+        || c == '\u{2029}'
+        || c == char::REPLACEMENT_CHARACTER)
+}
+
+/// A character for an error message: printable ones in backticks, others by code point.
+fn describe(c: char) -> String {
+    if c == ' ' {
+        "a space".to_owned()
+    } else if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
+        format!("U+{:04X}", u32::from(c))
+    } else {
+        format!("`{c}`")
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a renderer table")]
+struct Raw {
+    time_key: Option<String>,
+    level_key: Option<String>,
+    target_key: Option<String>,
+    message_key: Option<String>,
+    time_format: Option<String>,
+    timezone: Option<TimezoneDe>,
+}
+
+impl LogfmtConfig {
+    /// Reads the keys of a `logfmt` renderer's table; a mistake is located at its key (a
+    /// time format's at its character). The record's own key names must be valid logfmt
+    /// keys and distinct.
+    pub fn from_params(params: &Params) -> Result<LogfmtConfig, ConfigError> {
+        let raw: Raw = params.deserialize()?;
+        let defaults = LogfmtConfig::default();
+        let config = LogfmtConfig {
+            time_key: raw.time_key.unwrap_or(defaults.time_key),
+            level_key: raw.level_key.unwrap_or(defaults.level_key),
+            target_key: raw.target_key.unwrap_or(defaults.target_key),
+            message_key: raw.message_key.unwrap_or(defaults.message_key),
+            time_format: super::time_format(params, raw.time_format)?,
+            timezone: raw.timezone.map(|t| t.0).unwrap_or_default(),
+        };
+        logfmt_keys(&config).map_err(|(key, message)| params.error_at(key, message))?;
+        Ok(config)
+    }
+}
+
+/// The logfmt renderer's own key names are valid logfmt keys and distinct: on error,
+/// the config key to blame and the message. Of two equal names, the one that is not its
+/// default is blamed (it is the one written in the file), else the later one.
+fn logfmt_keys(config: &LogfmtConfig) -> Result<(), (&'static str, String)> {
+    let keys = config.keys();
+    for (key, name) in keys {
+        if let Some(problem) = LogfmtConfig::key_problem(name) {
+            return Err((key, format!("`{key}` {problem}")));
+        }
+    }
+    let defaults = LogfmtConfig::default();
+    let defaults = defaults.keys();
+    for (i, (later, name)) in keys.iter().enumerate() {
+        for (j, (earlier, other)) in keys.iter().enumerate().take(i) {
+            if name == other {
+                let earlier_is_set = defaults.get(j).is_some_and(|(_, d)| d != other);
+                let later_is_set = defaults.get(i).is_some_and(|(_, d)| d != name);
+                let (blamed, with) = if earlier_is_set && !later_is_set {
+                    (*earlier, *later)
+                } else {
+                    (*later, *earlier)
+                };
+                return Err((
+                    blamed,
+                    format!("`{blamed}` and `{with}` are both `{name}`: each of the record's own keys needs its own name"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn build(params: &Params) -> Result<Box<dyn Render>, crate::Error> {
+    Ok(Box::new(Logfmt::new(&LogfmtConfig::from_params(params)?)))
+}
+
+fn check(params: &Params) -> Result<(), crate::Error> {
+    LogfmtConfig::from_params(params)?;
+    Ok(())
+}
+
+fn schema() -> serde_json::Value {
+    use ko_log_config::schema::{describe, one_of, string, table};
+    let key = |what: &str| {
+        describe(
+            serde_json::json!({"type": "string", "pattern": "^[^\\s=\"]+$"}),
+            what,
+        )
+    };
+    describe(table(
+        &[
+            ("time_key", key("Key of the time (default \"ts\").")),
+            ("level_key", key("Key of the level (default \"level\").")),
+            ("target_key", key("Key of the target (default \"target\").")),
+            ("message_key", key("Key of the message (default \"msg\").")),
+            ("time_format", describe(string(), "How the time is written: \"rfc3339\", or a `time` crate format description.")),
+            ("timezone", describe(one_of(TimezoneDe::NAMES), "Clock of the time (default \"local\").")),
+        ],
+        &[],
+    ), "One logfmt line per record (key=value, go-logfmt's quoting).")
+}
+
+crate::registry::register!(Renderer, "logfmt", build, check, schema);
 
 /// The logfmt renderer.
 #[derive(Debug, Clone)]
@@ -104,7 +289,7 @@ struct Scratch {
 
 impl Logfmt {
     /// A renderer for the `logfmt` config. The key names are expected to be valid and
-    /// distinct ([`ko_log_config::Config::validate`] refuses others); a name that is not a
+    /// distinct ([`LogfmtConfig::from_params`] refuses others); a name that is not a
     /// valid logfmt key is sanitized like a field key. A `local` timezone uses the offset
     /// captured when ko-log first needed it.
     pub fn new(config: &LogfmtConfig) -> Logfmt {
@@ -670,6 +855,56 @@ mod tests {
         assert_eq!(
             render(&renderer(), &event),
             "ts=2026-11-24T05:55:58.123+00:00 level=INFO target=\"\" msg=\"\"\n"
+        );
+    }
+}
+
+#[cfg(test)]
+mod key_tests {
+    use super::*;
+
+    #[test]
+    fn key_characters() {
+        for c in [
+            'a', 'Z', '0', '.', '_', '-', '/', '\\', ':', '~', 'é', '✓', '\u{a0}',
+        ] {
+            assert!(is_key_char(c), "{c:?}");
+        }
+        for c in [
+            ' ', '\0', '\n', '\t', '\x1b', '=', '"', '\x7f', '\u{80}', '\u{85}', '\u{9b}',
+            '\u{9f}', '\u{2028}', '\u{2029}', '\u{fffd}',
+        ] {
+            assert!(!is_key_char(c), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn key_problems() {
+        assert_eq!(LogfmtConfig::key_problem("ts"), None);
+        assert_eq!(LogfmtConfig::key_problem("log.level"), None);
+        assert_eq!(
+            LogfmtConfig::key_problem("").as_deref(),
+            Some("must not be empty")
+        );
+        assert_eq!(
+            LogfmtConfig::key_problem("my key").as_deref(),
+            Some("cannot contain a space: a logfmt key has no spaces, `=`, `\"` or control characters")
+        );
+        assert!(
+            LogfmtConfig::key_problem("a=b").is_some_and(|p| p.starts_with("cannot contain `=`:"))
+        );
+        assert!(LogfmtConfig::key_problem("a\nb")
+            .is_some_and(|p| p.starts_with("cannot contain U+000A:")));
+    }
+}
+
+#[cfg(test)]
+mod schema_tests {
+    #[test]
+    fn the_schema_has_the_keys_of_the_params() {
+        crate::handler::assert_schema_keys(
+            &super::schema(),
+            ko_log_config::schema::fields_of::<super::Raw>(),
         );
     }
 }

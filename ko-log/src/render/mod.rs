@@ -8,7 +8,9 @@
 //! - [`Json`] (`type = "json"`): one JSON object per line;
 //! - [`Logfmt`] (`type = "logfmt"`): `key=value` pairs, quoted as go-logfmt does.
 //!
-//! [`build`] turns a handler's `renderer` config into one of them. The plain and colored
+//! Each is registered in its own file exactly as a user's `#[ko_log::renderer]` is: its
+//! params type (read from the config's located params), defaults, check and schema live
+//! there, and [`build`] finds it by name in the one registry. The plain and colored
 //! renderers escape control characters in the message, keys and values (the rules are in
 //! the `escape` module's docs: `\n`, `\r`, `\t`, `\x1b`, `\u{9b}` …), so user data can
 //! neither forge a second line nor send escape sequences to a terminal; the JSON renderer
@@ -18,7 +20,9 @@
 
 use std::fmt;
 
-use ko_log_config::RendererConfig;
+use ko_log_config::node::Params;
+use ko_log_config::render::TimeFormat;
+use ko_log_config::{ConfigError, RendererConfig, Template};
 
 use crate::Event;
 
@@ -70,37 +74,88 @@ pub(crate) fn write_i64(out: &mut Vec<u8>, n: i64) {
     write_u64(out, n.unsigned_abs());
 }
 
-pub use self::colored::Colored;
-pub use self::json::Json;
-pub use self::logfmt::Logfmt;
-pub use self::plain::Plain;
+pub use self::colored::{Colored, ColoredConfig, LevelColors};
+pub use self::json::{Json, JsonConfig};
+pub use self::logfmt::{is_key_char, Logfmt, LogfmtConfig};
+pub use self::plain::{Plain, PlainConfig};
 
 /// Turns events into bytes.
 pub trait Render: fmt::Debug + Send + 'static {
     /// Appends one rendered record to `out`, ending with `\n`.
     fn render(&self, event: &Event, out: &mut Vec<u8>);
+
+    /// Told once, before the first record, whether the handler writes to a terminal (the
+    /// colored renderer colors only there by default). Does nothing unless overridden.
+    fn terminal(&mut self, is_terminal: bool) {
+        let _ = is_terminal;
+    }
 }
 
 /// The renderer a handler's `renderer` config describes. `is_terminal` says whether the
 /// handler writes to a terminal (it only matters to `colored` with `color = "auto"`).
 ///
-/// A registered renderer (`RendererConfig::Custom`) is resolved among the
-/// `#[ko_log::renderer]`s; an unknown name, params that do not fit or a constructor error
-/// is a config error located in the renderer's table.
+/// The renderer is found by its `type` in the registry, ko-log's own and the
+/// `#[ko_log::renderer]`s alike; an unknown name, params that do not fit or a
+/// constructor error is a config error located in the renderer's table.
 pub fn build(config: &RendererConfig, is_terminal: bool) -> Result<Box<dyn Render>, crate::Error> {
-    Ok(match config {
-        RendererConfig::Plain(config) => Box::new(Plain::new(config)),
-        RendererConfig::Json(config) => Box::new(Json::new(config)),
-        RendererConfig::Colored(config) => Box::new(Colored::new(config, is_terminal)),
-        RendererConfig::Logfmt(config) => Box::new(Logfmt::new(config)),
-        RendererConfig::Custom { name, params } => crate::registry::renderer(name, params)?,
-        other => {
-            return Err(crate::Error::Unsupported(format!(
-                "renderer type `{}` is not known to this version of ko-log",
-                other.type_name()
-            )))
-        }
+    let mut renderer = crate::registry::renderer(&config.name, &config.params)?;
+    renderer.terminal(is_terminal);
+    Ok(renderer)
+}
+
+/// `config` of handler `handler`'s renderer, its params placed at
+/// `handlers.HANDLER.renderer` when it was built in Rust (read from a file, they know
+/// where they are), so that their errors name their key.
+pub(crate) fn placed(config: &RendererConfig, handler: &str) -> RendererConfig {
+    let path = ko_log_config::node::KeyPath::root()
+        .key("handlers")
+        .key(handler)
+        .key("renderer");
+    let mut config = config.clone();
+    config.params = config.params.under(path);
+    config
+}
+
+/// The compiled template `text` of key `format` (the default without one), a mistake
+/// located at its character.
+fn template(params: &Params, text: Option<String>) -> Result<Template, ConfigError> {
+    let Some(text) = text else {
+        return Ok(Template::default());
+    };
+    Template::parse(&text).map_err(|e| {
+        params
+            .error_within(
+                "format",
+                e.offset,
+                format!("invalid template: {}", e.message),
+            )
+            .with_cause(e)
     })
+}
+
+/// The compiled `time_format` (the default without one), a mistake located at its
+/// character.
+fn time_format(params: &Params, text: Option<String>) -> Result<TimeFormat, ConfigError> {
+    let Some(text) = text else {
+        return Ok(TimeFormat::default());
+    };
+    TimeFormat::parse(&text).map_err(|e| {
+        let index = e.index;
+        params
+            .error_within("time_format", index, format!("invalid time format: {e}"))
+            .with_cause(e)
+    })
+}
+
+/// The schema of the keys plain and colored share.
+fn text_keys() -> Vec<(&'static str, serde_json::Value)> {
+    use ko_log_config::schema::{describe, one_of, string};
+    use ko_log_config::values::TimezoneDe;
+    vec![
+        ("format", describe(string(), "The line template: {time} {level:<5} [{target}] {message}{kv} by default.")),
+        ("time_format", describe(string(), "How {time} is written: \"rfc3339\", or a `time` crate format description, compiled at load.")),
+        ("timezone", describe(one_of(TimezoneDe::NAMES), "Clock of {time} (default \"local\").")),
+    ]
 }
 
 #[cfg(test)]

@@ -28,15 +28,70 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-use ko_log_config::render::{PlainConfig, TimeFormat};
+use ko_log_config::handler::Timezone;
+use ko_log_config::node::Params;
+use ko_log_config::render::TimeFormat;
 use ko_log_config::template::{Align, FieldRef, Piece, Placeholder};
-use ko_log_config::Template;
+use ko_log_config::values::TimezoneDe;
+use ko_log_config::{ConfigError, Template};
+use serde::Deserialize;
 
 use super::colored::Palette;
 use super::escape::{self, Escaping, Mode, QuoteCheck};
 use super::timestamp::Stamp;
 use super::Render;
 use crate::{Event, Value};
+
+/// Keys of the plain renderer.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PlainConfig {
+    /// The line template (key `format`, default [`Template::DEFAULT`]).
+    pub format: Template,
+    /// How `{time}` is written (key `time_format`, default [`TimeFormat::default`]).
+    pub time_format: TimeFormat,
+    /// Clock of `{time}` (key `timezone`, default `local`).
+    pub timezone: Timezone,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a renderer table")]
+struct Raw {
+    format: Option<String>,
+    time_format: Option<String>,
+    timezone: Option<TimezoneDe>,
+}
+
+impl PlainConfig {
+    /// Reads the keys of a `plain` renderer's table; a mistake is located at its key
+    /// (a template's at its character).
+    pub fn from_params(params: &Params) -> Result<PlainConfig, ConfigError> {
+        let raw: Raw = params.deserialize()?;
+        Ok(PlainConfig {
+            format: super::template(params, raw.format)?,
+            time_format: super::time_format(params, raw.time_format)?,
+            timezone: raw.timezone.map(|t| t.0).unwrap_or_default(),
+        })
+    }
+}
+
+fn build(params: &Params) -> Result<Box<dyn Render>, crate::Error> {
+    Ok(Box::new(Plain::new(&PlainConfig::from_params(params)?)))
+}
+
+fn check(params: &Params) -> Result<(), crate::Error> {
+    PlainConfig::from_params(params)?;
+    Ok(())
+}
+
+fn schema() -> serde_json::Value {
+    use ko_log_config::schema::{describe, table};
+    describe(
+        table(&super::text_keys(), &[]),
+        "One text line per record, from a template.",
+    )
+}
+
+crate::registry::register!(Renderer, "plain", build, check, schema);
 
 /// The plain text renderer.
 #[derive(Debug, Clone)]
@@ -70,7 +125,7 @@ impl Plain {
     pub(super) fn with_palette(
         format: &Template,
         time_format: &TimeFormat,
-        timezone: ko_log_config::handler::Timezone,
+        timezone: Timezone,
         palette: Option<Palette>,
     ) -> Plain {
         let named = format
@@ -352,5 +407,16 @@ mod tests {
             sources: Vec::new(),
         };
         assert_eq!(kv(Value::Error(Box::new(bare))), r#""""#);
+    }
+}
+
+#[cfg(test)]
+mod schema_tests {
+    #[test]
+    fn the_schema_has_the_keys_of_the_params() {
+        crate::handler::assert_schema_keys(
+            &super::schema(),
+            ko_log_config::schema::fields_of::<super::Raw>(),
+        );
     }
 }

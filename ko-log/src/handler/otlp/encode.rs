@@ -18,7 +18,8 @@
 //!
 //! Nested messages are encoded into a scratch buffer, then copied behind their length.
 
-use super::record::{AnyValue, Record};
+use super::record::Record;
+use crate::event::Value;
 
 const VARINT: u8 = 0;
 const FIXED64: u8 = 1;
@@ -55,30 +56,32 @@ fn message(out: &mut Vec<u8>, field: u32, build: impl FnOnce(&mut Vec<u8>)) {
     bytes(out, field, &inner);
 }
 
-fn any_value(out: &mut Vec<u8>, value: &AnyValue) {
+/// An `AnyValue` (a `u64` or an error is a string: see `record::attribute`).
+fn any_value(out: &mut Vec<u8>, value: &Value) {
     match value {
-        AnyValue::Empty => {}
-        AnyValue::Str(s) => bytes(out, 1, s.as_bytes()),
-        AnyValue::Bool(b) => {
+        Value::Null => {}
+        Value::Str(s) => bytes(out, 1, s.as_bytes()),
+        Value::Bool(b) => {
             key(out, 2, VARINT);
             varint(out, u64::from(*b));
         }
-        AnyValue::Int(i) => {
+        Value::I64(i) => {
             key(out, 3, VARINT);
             // int64: two's complement, as a 64-bit varint.
             varint(out, *i as u64);
         }
-        AnyValue::Double(f) => fixed64(out, 4, f.to_bits()),
-        AnyValue::Array(items) => message(out, 5, |array| {
+        Value::F64(f) => fixed64(out, 4, f.to_bits()),
+        Value::List(items) => message(out, 5, |array| {
             for item in items {
                 message(array, 1, |inner| any_value(inner, item));
             }
         }),
+        Value::U64(_) | Value::Error(_) => bytes(out, 1, value.to_string().as_bytes()),
     }
 }
 
 /// A `KeyValue` as field `field` of the enclosing message.
-fn key_value(out: &mut Vec<u8>, field: u32, name: &str, value: &AnyValue) {
+fn key_value(out: &mut Vec<u8>, field: u32, name: &str, value: &Value) {
     message(out, field, |kv| {
         bytes(kv, 1, name.as_bytes());
         message(kv, 2, |inner| any_value(inner, value));
@@ -86,7 +89,7 @@ fn key_value(out: &mut Vec<u8>, field: u32, name: &str, value: &AnyValue) {
 }
 
 /// The encoded `Resource` message (its body, without tag) for `attributes`.
-pub(crate) fn resource(attributes: &[(String, AnyValue)]) -> Vec<u8> {
+pub(crate) fn resource(attributes: &[(String, Value)]) -> Vec<u8> {
     let mut out = Vec::new();
     for (name, value) in attributes {
         key_value(&mut out, 1, name, value);
@@ -149,14 +152,14 @@ mod tests {
         varint(&mut out, 300);
         assert_eq!(out, [0xac, 0x02]);
         out.clear();
-        any_value(&mut out, &AnyValue::Int(-1));
+        any_value(&mut out, &Value::I64(-1));
         assert_eq!(out.len(), 1 + 10);
     }
 
     #[test]
     fn a_string_value_is_tag_length_bytes() {
         let mut out = Vec::new();
-        any_value(&mut out, &AnyValue::Str("hi".into()));
+        any_value(&mut out, &Value::from("hi"));
         assert_eq!(out, [0x0a, 2, b'h', b'i']);
     }
 }

@@ -9,7 +9,8 @@
 
 use serde_json::{json, Map, Value as Json};
 
-use super::record::{AnyValue, Record};
+use super::record::Record;
+use crate::event::Value;
 
 fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -31,21 +32,23 @@ fn double(value: f64) -> Json {
     }
 }
 
-fn any_value(value: &AnyValue) -> Json {
+/// An `AnyValue` (a `u64` or an error is a string: see `record::attribute`).
+fn any_value(value: &Value) -> Json {
     match value {
-        AnyValue::Empty => json!({}),
-        AnyValue::Str(s) => json!({ "stringValue": s }),
-        AnyValue::Bool(b) => json!({ "boolValue": b }),
-        AnyValue::Int(i) => json!({ "intValue": i.to_string() }),
-        AnyValue::Double(f) => json!({ "doubleValue": double(*f) }),
-        AnyValue::Array(items) => {
+        Value::Null => json!({}),
+        Value::Str(s) => json!({ "stringValue": s }),
+        Value::Bool(b) => json!({ "boolValue": b }),
+        Value::I64(i) => json!({ "intValue": i.to_string() }),
+        Value::F64(f) => json!({ "doubleValue": double(*f) }),
+        Value::List(items) => {
             json!({ "arrayValue": { "values": items.iter().map(any_value).collect::<Vec<_>>() } })
         }
+        Value::U64(_) | Value::Error(_) => json!({ "stringValue": value.to_string() }),
     }
 }
 
 /// `KeyValue`s as a JSON array.
-pub(crate) fn attributes(attributes: &[(String, AnyValue)]) -> Json {
+pub(crate) fn attributes(attributes: &[(String, Value)]) -> Json {
     Json::Array(
         attributes
             .iter()
@@ -104,9 +107,9 @@ mod tests {
     #[test]
     fn ids_are_hex_and_integers_strings() {
         assert_eq!(hex(&[0x0a, 0xff]), "0aff");
-        assert_eq!(any_value(&AnyValue::Int(-5)), json!({ "intValue": "-5" }));
+        assert_eq!(any_value(&Value::I64(-5)), json!({ "intValue": "-5" }));
         assert_eq!(
-            any_value(&AnyValue::Double(f64::NAN)),
+            any_value(&Value::F64(f64::NAN)),
             json!({ "doubleValue": "NaN" })
         );
     }

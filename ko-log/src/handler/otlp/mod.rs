@@ -65,8 +65,8 @@ use super::sender::{Backoff, Buffer};
 use super::spool::{self, Outcome, Spool, SpoolParams};
 use super::status::Outage;
 use super::Handle;
-use crate::{Error, Event, Handler, HandlerStats, ParamError};
-use record::{AnyValue, Record};
+use crate::{Error, Event, Handler, HandlerStats, ParamError, Value};
+use record::Record;
 
 /// How records are encoded on the wire (key `encoding`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -436,11 +436,11 @@ impl Otlp {
     /// built on its own: [`Handle::detached`]).
     pub fn new(params: &OtlpParams, handle: &Handle) -> Result<Otlp, Refusal> {
         let (endpoint, client) = plan(params)?;
-        let mut resource: Vec<(String, AnyValue)> = Vec::new();
+        let mut resource: Vec<(String, Value)> = Vec::new();
         if !params.resource.contains_key("service.name") {
             resource.push((
                 "service.name".to_owned(),
-                AnyValue::Str(
+                Value::from(
                     super::executable_name().unwrap_or_else(|| "unknown_service".to_owned()),
                 ),
             ));
@@ -449,7 +449,7 @@ impl Otlp {
             params
                 .resource
                 .iter()
-                .map(|(k, v)| (k.clone(), AnyValue::Str(v.clone()))),
+                .map(|(k, v)| (k.clone(), Value::from(v.clone()))),
         );
 
         let exporter = Exporter {
@@ -631,10 +631,9 @@ impl Handler for Otlp {
     fn write(&mut self, _line: &[u8], event: &Event) -> Result<(), Error> {
         let mut record = Record::from_event(event, record::now_unix_nanos());
         if self.uid {
-            record.attributes.push((
-                "log.record.uid".to_owned(),
-                AnyValue::Str(spool::next_uid()),
-            ));
+            record
+                .attributes
+                .push(("log.record.uid".to_owned(), Value::from(spool::next_uid())));
         }
         self.buffer.push(record);
         Ok(())

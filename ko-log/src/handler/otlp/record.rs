@@ -24,23 +24,6 @@
 
 use crate::event::{Event, Value};
 
-/// An attribute value, as OTLP's `AnyValue` holds it.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum AnyValue {
-    /// No value.
-    Empty,
-    /// `string_value`.
-    Str(String),
-    /// `bool_value`.
-    Bool(bool),
-    /// `int_value`.
-    Int(i64),
-    /// `double_value`.
-    Double(f64),
-    /// `array_value`.
-    Array(Vec<AnyValue>),
-}
-
 /// One log record, owned, ready to encode.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Record {
@@ -54,8 +37,9 @@ pub(crate) struct Record {
     pub severity_text: &'static str,
     /// The message.
     pub body: String,
-    /// Typed attributes, in the event's order.
-    pub attributes: Vec<(String, AnyValue)>,
+    /// Typed attributes, in the event's order, each a value OTLP's `AnyValue` holds as it
+    /// is (see [`attribute`]).
+    pub attributes: Vec<(String, Value)>,
     /// From the `trace_id` field.
     pub trace_id: Option<[u8; 16]>,
     /// From the `span_id` field.
@@ -79,19 +63,18 @@ fn unix_nanos(time: time::OffsetDateTime) -> u64 {
     u64::try_from(time.unix_timestamp_nanos()).unwrap_or(0)
 }
 
-fn any_value(value: &Value) -> AnyValue {
+/// `value` as OTLP's `AnyValue` can hold it: a `u64` above `i64::MAX` and an error become
+/// strings (OTLP has no unsigned integer and no error value); the encoders write the
+/// other kinds as they are.
+fn attribute(value: &Value) -> Value {
     match value {
-        Value::Null => AnyValue::Empty,
-        Value::Bool(b) => AnyValue::Bool(*b),
-        Value::I64(i) => AnyValue::Int(*i),
         Value::U64(u) => match i64::try_from(*u) {
-            Ok(i) => AnyValue::Int(i),
-            Err(_) => AnyValue::Str(u.to_string()),
+            Ok(i) => Value::I64(i),
+            Err(_) => Value::from(u.to_string()),
         },
-        Value::F64(f) => AnyValue::Double(*f),
-        Value::Str(s) => AnyValue::Str(s.to_string()),
-        Value::Error(_) => AnyValue::Str(value.to_string()),
-        Value::List(items) => AnyValue::Array(items.iter().map(any_value).collect()),
+        Value::Error(_) => Value::from(value.to_string()),
+        Value::List(items) => Value::List(items.iter().map(attribute).collect()),
+        other => other.clone(),
     }
 }
 
@@ -117,23 +100,20 @@ impl Record {
         let mut attributes = Vec::with_capacity(event.fields.len() + 5);
         attributes.push((
             "log.target".to_owned(),
-            AnyValue::Str(event.target.to_string()),
+            Value::from(event.target.to_string()),
         ));
         if let Some(module) = &event.module_path {
-            attributes.push((
-                "code.namespace".to_owned(),
-                AnyValue::Str(module.to_string()),
-            ));
+            attributes.push(("code.namespace".to_owned(), Value::from(module.to_string())));
         }
         if let Some(file) = &event.file {
-            attributes.push(("code.filepath".to_owned(), AnyValue::Str(file.to_string())));
+            attributes.push(("code.filepath".to_owned(), Value::from(file.to_string())));
         }
         if let Some(line) = event.line {
-            attributes.push(("code.lineno".to_owned(), AnyValue::Int(i64::from(line))));
+            attributes.push(("code.lineno".to_owned(), Value::I64(i64::from(line))));
         }
         attributes.push((
             "thread.name".to_owned(),
-            AnyValue::Str(event.thread.to_string()),
+            Value::from(event.thread.to_string()),
         ));
         let mut trace_id = event.trace.map(|trace| trace.trace_id());
         let mut span_id = event.trace.map(|trace| trace.span_id());
@@ -156,7 +136,7 @@ impl Record {
                     exception = true;
                     attributes.push((
                         "exception.message".to_owned(),
-                        AnyValue::Str(error.message.clone()),
+                        Value::from(error.message.clone()),
                     ));
                     if !error.sources.is_empty() {
                         let chain: Vec<String> = error
@@ -166,14 +146,14 @@ impl Record {
                             .collect();
                         attributes.push((
                             "exception.stacktrace".to_owned(),
-                            AnyValue::Str(chain.join("\n")),
+                            Value::from(chain.join("\n")),
                         ));
                     }
                     continue;
                 }
                 _ => {}
             }
-            attributes.push((key.to_owned(), any_value(value)));
+            attributes.push((key.to_owned(), attribute(value)));
         }
         Record {
             time_unix_nano: unix_nanos(event.time),
@@ -277,28 +257,34 @@ fn put_str(out: &mut Vec<u8>, text: &str) {
     out.extend_from_slice(text.as_bytes());
 }
 
-fn put_value(out: &mut Vec<u8>, value: &AnyValue) {
+/// Writes an attribute value ([`attribute`] has made it one of the OTLP kinds; any other
+/// is written as its text).
+fn put_value(out: &mut Vec<u8>, value: &Value) {
     match value {
-        AnyValue::Empty => out.push(0),
-        AnyValue::Str(text) => {
+        Value::Null => out.push(0),
+        Value::Str(text) => {
             out.push(1);
             put_str(out, text);
         }
-        AnyValue::Bool(b) => out.extend_from_slice(&[2, u8::from(*b)]),
-        AnyValue::Int(i) => {
+        Value::Bool(b) => out.extend_from_slice(&[2, u8::from(*b)]),
+        Value::I64(i) => {
             out.push(3);
             out.extend_from_slice(&i.to_le_bytes());
         }
-        AnyValue::Double(f) => {
+        Value::F64(f) => {
             out.push(4);
             out.extend_from_slice(&f.to_bits().to_le_bytes());
         }
-        AnyValue::Array(items) => {
+        Value::List(items) => {
             out.push(5);
             out.extend_from_slice(&(items.len() as u32).to_le_bytes());
             for item in items {
                 put_value(out, item);
             }
+        }
+        Value::U64(_) | Value::Error(_) => {
+            out.push(1);
+            put_str(out, &value.to_string());
         }
     }
 }
@@ -328,20 +314,20 @@ impl<'a> Reader<'a> {
         let len = self.u32()? as usize;
         String::from_utf8(self.take(len)?.to_vec()).ok()
     }
-    fn value(&mut self, depth: usize) -> Option<AnyValue> {
+    fn value(&mut self, depth: usize) -> Option<Value> {
         Some(match self.u8()? {
-            0 => AnyValue::Empty,
-            1 => AnyValue::Str(self.str()?),
-            2 => AnyValue::Bool(self.u8()? != 0),
-            3 => AnyValue::Int(self.u64()? as i64),
-            4 => AnyValue::Double(f64::from_bits(self.u64()?)),
+            0 => Value::Null,
+            1 => Value::from(self.str()?),
+            2 => Value::Bool(self.u8()? != 0),
+            3 => Value::I64(self.u64()? as i64),
+            4 => Value::F64(f64::from_bits(self.u64()?)),
             5 if depth < 64 => {
                 let count = self.u32()? as usize;
                 let mut items = Vec::with_capacity(count.min(1024));
                 for _ in 0..count {
                     items.push(self.value(depth + 1)?);
                 }
-                AnyValue::Array(items)
+                Value::List(items)
             }
             _ => return None,
         })
@@ -388,20 +374,17 @@ mod tests {
                 .find(|(key, _)| key == k)
                 .map(|(_, v)| v.clone())
         };
-        assert_eq!(get("rows"), Some(AnyValue::Int(3)));
-        assert_eq!(get("big"), Some(AnyValue::Str(u64::MAX.to_string())));
-        assert_eq!(get("ratio"), Some(AnyValue::Double(0.5)));
-        assert_eq!(get("ok"), Some(AnyValue::Bool(true)));
+        assert_eq!(get("rows"), Some(Value::I64(3)));
+        assert_eq!(get("big"), Some(Value::from(u64::MAX.to_string())));
+        assert_eq!(get("ratio"), Some(Value::F64(0.5)));
+        assert_eq!(get("ok"), Some(Value::Bool(true)));
         assert_eq!(get("trace_id"), None);
-        assert_eq!(
-            get("exception.message"),
-            Some(AnyValue::Str("timeout".into()))
-        );
+        assert_eq!(get("exception.message"), Some(Value::from("timeout")));
         assert_eq!(
             get("exception.stacktrace"),
-            Some(AnyValue::Str("caused by: io".into()))
+            Some(Value::from("caused by: io"))
         );
-        assert_eq!(get("log.target"), Some(AnyValue::Str("app::db".into())));
+        assert_eq!(get("log.target"), Some(Value::from("app::db")));
     }
 
     #[test]

@@ -1,10 +1,12 @@
-//! `renderer = { type = "logfmt" }`: its keys read into `LogfmtConfig`, and each mistake
-//! (an unknown key, a bad time format, a key name that is not a logfmt key, two own keys
-//! with one name) refused with its line, column and key path.
+//! `renderer = { type = "logfmt" }`: its keys read into `LogfmtConfig` (by the renderer's
+//! own file in ko-log, through the registry), and each mistake (an unknown key, a bad
+//! time format, a key name that is not a logfmt key, two own keys with one name) refused
+//! with its line, column and key path by `ko_log::check`, as init refuses it.
 
-use ko_log_config::handler::Timezone;
-use ko_log_config::render::{LogfmtConfig, TimeFormat};
-use ko_log_config::{Config, ConfigError, ConfigErrorKind, Format, RendererConfig};
+use ko_log::config::handler::Timezone;
+use ko_log::config::render::TimeFormat;
+use ko_log::config::{Config, ConfigError, ConfigErrorKind, Format, RendererConfig};
+use ko_log::render::LogfmtConfig;
 
 fn renderer(format: Format, text: &str) -> RendererConfig {
     match Config::from_str(text, format) {
@@ -13,10 +15,19 @@ fn renderer(format: Format, text: &str) -> RendererConfig {
     }
 }
 
+/// The typed config the logfmt renderer reads from `text`.
+fn typed(format: Format, text: &str) -> LogfmtConfig {
+    let renderer = renderer(format, text);
+    assert_eq!(renderer.name, "logfmt");
+    LogfmtConfig::from_params(&renderer.params).unwrap_or_else(|e| panic!("refused:\n{text}\n{e}"))
+}
+
+/// The first error `ko_log::check` reports: the one init refuses the text with.
 fn refuse(text: &str) -> ConfigError {
-    match Config::from_str(text, Format::Toml) {
-        Ok(config) => panic!("accepted:\n{text}\n{config:?}"),
-        Err(e) => e,
+    let checked = ko_log::check::text(text, Format::Toml);
+    match checked.errors.into_iter().next() {
+        Some(e) => e,
+        None => panic!("accepted:\n{text}"),
     }
 }
 
@@ -44,15 +55,14 @@ fn assert_at(error: &ConfigError, kind: ConfigErrorKind, column: usize, key_path
 
 #[test]
 fn a_bare_name_or_a_table_without_keys_is_the_default() {
-    let defaults = RendererConfig::Logfmt(LogfmtConfig::default());
-    assert_eq!(
-        renderer(Format::Toml, &with_renderer("\"logfmt\"")),
-        defaults
-    );
-    assert_eq!(
-        renderer(Format::Toml, &with_renderer("{ type = \"logfmt\" }")),
-        defaults
-    );
+    let defaults = RendererConfig::new("logfmt");
+    for written in ["\"logfmt\"", "{ type = \"logfmt\" }"] {
+        assert_eq!(renderer(Format::Toml, &with_renderer(written)), defaults);
+        assert_eq!(
+            typed(Format::Toml, &with_renderer(written)),
+            LogfmtConfig::default()
+        );
+    }
     let default = LogfmtConfig::default();
     assert_eq!(
         default.keys(),
@@ -69,22 +79,22 @@ fn a_bare_name_or_a_table_without_keys_is_the_default() {
 
 #[test]
 fn every_key_in_each_format() {
-    let expected = RendererConfig::Logfmt(LogfmtConfig {
+    let expected = LogfmtConfig {
         time_key: "time".to_owned(),
         level_key: "severity".to_owned(),
         target_key: "logger".to_owned(),
         message_key: "message".to_owned(),
         time_format: TimeFormat::parse("rfc3339").unwrap(),
         timezone: Timezone::Utc,
-    });
+    };
     let toml = with_renderer(
         "{ type = \"logfmt\", time_key = \"time\", level_key = \"severity\", target_key = \"logger\", message_key = \"message\", time_format = \"rfc3339\", timezone = \"utc\" }",
     );
-    assert_eq!(renderer(Format::Toml, &toml), expected);
+    assert_eq!(typed(Format::Toml, &toml), expected);
     let json = r#"{"handlers": {"c": {"type": "stream", "renderer": {"type": "logfmt", "time_key": "time", "level_key": "severity", "target_key": "logger", "message_key": "message", "time_format": "rfc3339", "timezone": "utc"}}}}"#;
-    assert_eq!(renderer(Format::Json, json), expected);
+    assert_eq!(typed(Format::Json, json), expected);
     let yaml = "handlers:\n  c:\n    type: stream\n    renderer:\n      type: logfmt\n      time_key: time\n      level_key: severity\n      target_key: logger\n      message_key: message\n      time_format: rfc3339\n      timezone: utc\n";
-    assert_eq!(renderer(Format::Yaml, yaml), expected);
+    assert_eq!(typed(Format::Yaml, yaml), expected);
 }
 
 #[test]
@@ -218,20 +228,18 @@ fn two_own_keys_with_one_name_are_refused_at_the_one_written() {
 }
 
 #[test]
-fn validate_checks_key_names_of_configs_built_in_rust() {
-    let with = |logfmt: LogfmtConfig| {
+fn key_names_of_configs_built_in_rust_are_checked() {
+    let with = |renderer: RendererConfig| {
         let mut config = Config::default();
         if let Some(console) = config.handlers.get_mut("console") {
-            console.renderer = RendererConfig::Logfmt(logfmt);
+            console.renderer = renderer;
         }
         config
     };
-    let e = with(LogfmtConfig {
-        level_key: "lvl\n".to_owned(),
-        ..LogfmtConfig::default()
-    })
-    .validate()
-    .unwrap_err();
+    let errors = ko_log::check::config(&with(
+        RendererConfig::new("logfmt").with("level_key", "lvl\n"),
+    ));
+    let e = &errors[0];
     assert_eq!(
         (e.kind(), e.key_path(), e.location(), e.message()),
         (
@@ -241,5 +249,5 @@ fn validate_checks_key_names_of_configs_built_in_rust() {
             "`level_key` cannot contain U+000A: a logfmt key has no spaces, `=`, `\"` or control characters"
         )
     );
-    assert!(with(LogfmtConfig::default()).validate().is_ok());
+    assert!(ko_log::check::config(&with(RendererConfig::new("logfmt"))).is_empty());
 }

@@ -1,0 +1,360 @@
+//! The built-in renderers' and processors' keys, read by each renderer's own file in ko-log through the
+//! registry: every mistake refused at its file, line, column and key path, as it was when
+//! the config crate read them (these tests moved here from ko-log-config's `errors.rs`
+//! and `check.rs` unchanged but for how the error is obtained: `ko_log::check`, whose
+//! first error is the one init refuses the text with).
+
+use ko_log::config::handler::Timezone;
+use ko_log::config::render::{Color, ColorMode, TimeFormat};
+use ko_log::config::{Config, ConfigError, ConfigErrorKind, Format, Template};
+use ko_log::render::{ColoredConfig, JsonConfig, LevelColors, PlainConfig};
+
+fn refuse(format: Format, text: &str) -> ConfigError {
+    match ko_log::check::text(text, format).errors.into_iter().next() {
+        Some(e) => e,
+        None => panic!("accepted:\n{text}"),
+    }
+}
+
+/// Asserts kind, line, column and key path.
+#[track_caller]
+fn assert_at(
+    error: &ConfigError,
+    kind: ConfigErrorKind,
+    line: usize,
+    column: usize,
+    key_path: &str,
+) {
+    let location = error
+        .location()
+        .unwrap_or_else(|| panic!("no location:\n{error}"));
+    assert_eq!(
+        (
+            error.kind(),
+            location.line,
+            location.column,
+            error.key_path()
+        ),
+        (kind, line, column, key_path),
+        "\n{error}"
+    );
+}
+
+#[test]
+fn bad_template_placeholder_points_into_the_string() {
+    let text = "[handlers.c]\ntype = \"stream\"\nrenderer = { type = \"plain\", format = \"{time} {level:<8x} {message}\" }\n";
+    let e = refuse(Format::Toml, text);
+    // Column of the `x` inside the string.
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        3,
+        56,
+        "handlers.c.renderer.format",
+    );
+    let e = refuse(Format::Yaml, "handlers:\n  c:\n    type: stream\n    renderer:\n      type: colored\n      format: \"{time} {message\"\n");
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        6,
+        23,
+        "handlers.c.renderer.format",
+    );
+    // An escape before the mistake: the column falls back to the start of the string.
+    let e = refuse(Format::Json, "{\"handlers\": {\"c\": {\"type\": \"stream\", \"renderer\": {\"type\": \"plain\", \"format\": \"\\u0041 {}\"}}}}");
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        1,
+        79,
+        "handlers.c.renderer.format",
+    );
+}
+
+#[test]
+fn bad_time_format() {
+    let text = "[handlers.c]\ntype = \"stream\"\nrenderer = { type = \"plain\", time_format = \"[hour]:[minnute]\" }\n";
+    let e = refuse(Format::Toml, text);
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        3,
+        53,
+        "handlers.c.renderer.time_format",
+    );
+}
+
+#[test]
+fn snapshot_template() {
+    let checked = ko_log::check::file("ko-log-config/tests/fixtures/errors/template.yaml", None);
+    let e = &checked.errors[0];
+    assert_eq!(
+        e.to_string(),
+        "\
+error: invalid template: unclosed `{` (write `{{` for a literal brace)
+ --> ko-log-config/tests/fixtures/errors/template.yaml:7:34
+  |
+7 |       format: \"{time} {level:<8} {message\"
+  |                                  ^
+  = key: handlers.file.renderer.format"
+    );
+}
+
+/// Found by the fuzz test: `time` 0.3.55 panics on this description (a `debug_assert`)
+/// instead of returning its error; ko-log refuses it like any bad `time_format`.
+#[test]
+fn a_time_format_that_trips_the_time_crate_is_refused_not_a_panic() {
+    let e = refuse(
+        Format::Toml,
+        "[handlers.c]\ntype = \"stream\"\nrenderer = { type = \"plain\", time_format = \"[hour]:['[['minute]\" }\n",
+    );
+    assert_eq!(e.key_path(), "handlers.c.renderer.time_format");
+    assert!(
+        e.message().starts_with("invalid time format: "),
+        "{}",
+        e.message()
+    );
+    let location = e.location().unwrap();
+    assert_eq!(location.line, 3);
+}
+
+#[test]
+fn bad_color() {
+    let text = "[handlers.c]\ntype = \"stream\"\nrenderer = { type = \"colored\", colors = { warn = \"orange\" } }\n";
+    let e = refuse(Format::Toml, text);
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        3,
+        50,
+        "handlers.c.renderer.colors.warn",
+    );
+    assert_eq!(e.message(), "unknown color `orange`");
+}
+
+#[test]
+fn a_json_indent_above_16_and_an_empty_fields_key_are_refused_at_their_value() {
+    let text = "[handlers.c]\ntype = \"stream\"\nrenderer = { type = \"json\", indent = 17 }\n";
+    let e = refuse(Format::Toml, text);
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        3,
+        38,
+        "handlers.c.renderer.indent",
+    );
+    assert_eq!(e.message(), "indent 17 is larger than 16");
+    let text =
+        "[handlers.c]\ntype = \"stream\"\nrenderer = { type = \"json\", fields_key = \"\" }\n";
+    let e = refuse(Format::Toml, text);
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        3,
+        42,
+        "handlers.c.renderer.fields_key",
+    );
+    assert_eq!(e.message(), "`fields_key` must not be empty");
+}
+
+/// The renderers of `full.toml` (every key, once) read into their typed configs; the
+/// config crate's `formats.rs` checks that the three formats give the same params.
+#[test]
+fn the_full_fixtures_renderers_read_every_key() {
+    for file in ["full.toml", "full.json", "full.yaml"] {
+        let config = Config::from_path(format!("ko-log-config/tests/fixtures/{file}")).unwrap();
+        let renderer = |name: &str| &config.handlers[name].renderer;
+        assert_eq!(
+            ColoredConfig::from_params(&renderer("console").params).unwrap(),
+            ColoredConfig {
+                format: Template::parse("{time} {level:<8} [{target}] {message}{kv}").unwrap(),
+                time_format: TimeFormat::parse("[hour]:[minute]:[second]").unwrap(),
+                timezone: Timezone::Utc,
+                colors: LevelColors {
+                    error: Color::BrightRed,
+                    warn: Color::Rgb(0xff, 0xaa, 0x00),
+                    info: Color::Green,
+                    debug: Color::Blue,
+                    trace: Color::BrightBlack,
+                },
+                color: ColorMode::Always,
+            },
+            "{file}"
+        );
+        assert_eq!(
+            JsonConfig::from_params(&renderer("file").params).unwrap(),
+            JsonConfig {
+                flatten: false,
+                fields_key: "kv".to_owned(),
+                pretty: true,
+                indent: 4,
+                timezone: Timezone::Utc,
+            },
+            "{file}"
+        );
+        assert_eq!(
+            PlainConfig::from_params(&renderer("db_file").params).unwrap(),
+            PlainConfig {
+                format: Template::parse("{level:>5} {message} {user_id:^10}").unwrap(),
+                time_format: TimeFormat::parse("rfc3339").unwrap(),
+                timezone: Timezone::Local,
+            },
+            "{file}"
+        );
+        assert_eq!(
+            PlainConfig::from_params(&renderer("null").params).unwrap(),
+            PlainConfig::default()
+        );
+    }
+}
+
+const MANY: &str = r#"default_level = "loud"
+
+[queue]
+capacity = 0
+backpressure = "sometimes"
+
+[loggers.root]
+level = "info"
+handlers = ["console", "fiel"]
+
+[loggers.app]
+levl = "debug"
+handlers = ["file"]
+
+[handlers.console]
+type = "stream"
+stream = "stdin"
+renderer = { type = "colored", format = "{time" }
+
+[handlers.file]
+type = "rotating_file"
+max_byte = "10 MiB"
+processors = [{ type = "filter_by_level", min_level = "loud" }, { type = "redact", keys = 5 }, "filter_markup"]
+"#;
+
+/// ko-log-config's `check.rs` reports this file's own mistakes; `ko_log::check` adds the
+/// renderer's and the processors' (which only the runtime knows), each at its place.
+#[test]
+fn a_check_reports_the_components_mistakes_in_document_order() {
+    let found: Vec<(usize, usize, String, String)> = ko_log::check::text(MANY, Format::Toml)
+        .errors
+        .iter()
+        .map(|e| {
+            let at = e.location().unwrap();
+            (
+                at.line,
+                at.column,
+                e.key_path().to_owned(),
+                e.message().to_owned(),
+            )
+        })
+        .filter(|(_, _, key, _)| key.contains("renderer") || key.contains("processors"))
+        .collect();
+    let expected = [
+        (
+            18,
+            42,
+            "handlers.console.renderer.format",
+            "invalid template: unclosed `{` (write `{{` for a literal brace)",
+        ),
+        (
+            23,
+            55,
+            "handlers.file.processors[0].min_level",
+            "unknown level `loud`",
+        ),
+        (
+            23,
+            91,
+            "handlers.file.processors[1].keys",
+            "expected a sequence, found integer `5`",
+        ),
+    ];
+    let expected: Vec<(usize, usize, String, String)> = expected
+        .iter()
+        .map(|(l, c, k, m)| (*l, *c, (*k).to_owned(), (*m).to_owned()))
+        .collect();
+    assert_eq!(found, expected);
+}
+
+/// A check goes on after a refused handler type: the handler's renderer is still
+/// checked (ko-log-config's `check.rs` has the rest of this file's mistakes).
+#[test]
+fn a_check_reports_a_renderer_mistake_beside_the_configs_own() {
+    let text = "[handlers.console]\ntype = \"stream\"\nstream = \"stdin\"\nrenderer = { type = \"colored\", format = \"{time\" }\n";
+    let found: Vec<(usize, usize, String)> = ko_log::check::text(text, Format::Toml)
+        .errors
+        .iter()
+        .map(|e| {
+            let at = e.location().unwrap();
+            (at.line, at.column, e.key_path().to_owned())
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (3, 10, "handlers.console.stream".to_owned()),
+            (4, 42, "handlers.console.renderer.format".to_owned()),
+        ]
+    );
+}
+
+/// A mistake in merged YAML content is reported at the anchor's line (ko-log-config's
+/// `yaml_merge.rs` has the handler half of this test).
+#[test]
+fn a_mistake_inside_a_merged_processor_is_reported_at_the_anchor() {
+    // The anchor is on the first item; `keys` suits `filter_keys`, not the item merging it.
+    let text = "\
+handlers:
+  c:
+    type: stream
+    processors:
+      - &keys
+        type: filter_keys
+        keys: [password]
+      - <<: *keys
+        type: filter_by_level
+        min_level: info
+";
+    let e = refuse(Format::Yaml, text);
+    let location = e.location().unwrap();
+    let at = (
+        e.kind(),
+        e.message(),
+        location.line,
+        location.column,
+        e.key_path(),
+    );
+    assert_eq!(
+        at,
+        (
+            ConfigErrorKind::UnknownKey,
+            "unknown key `keys`",
+            7,
+            9,
+            "handlers.c.processors[1].keys"
+        )
+    );
+}
+
+/// The renderers' and processors' keys are checked before any handler opens: a mistake in
+/// the second handler's renderer leaves the first handler's file uncreated, as when the
+/// config crate refused such a file (each handler would otherwise have opened first).
+#[test]
+fn a_components_mistake_creates_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("app.log");
+    for (renderer, processor) in [
+        ("\"plain\"", "{ type = \"redact\", keys = 5 }"),
+        ("{ type = \"json\", indent = 99 }", "\"filter_markup\""),
+    ] {
+        let text = format!(
+            "[handlers.a]\ntype = \"file\"\npath = {log:?}\n[handlers.b]\ntype = \"file\"\npath = {log:?}\nrenderer = {renderer}\nprocessors = [{processor}]\n"
+        );
+        let config = Config::from_str(&text, Format::Toml).unwrap();
+        let error = ko_log::Backend::new(config).unwrap_err().to_string();
+        assert!(error.contains("handlers.b."), "{error}");
+        assert!(!log.exists(), "{text}");
+    }
+}
