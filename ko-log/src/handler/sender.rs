@@ -300,6 +300,12 @@ impl<T> Buffer<T> {
         )
     }
 
+    /// Whether the memory holds more than half its capacity: records come faster than
+    /// the destination takes them (a spooling thread then moves them to the spool).
+    pub(super) fn filling(&self) -> bool {
+        lock(&self.state).items.len() > self.capacity / 2
+    }
+
     pub(super) fn drop_count(&self, n: u64) {
         self.counts.dropped.fetch_add(n, Ordering::Relaxed);
     }

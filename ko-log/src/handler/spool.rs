@@ -11,7 +11,10 @@
 //!   caller. The memory buffer (module `sender`) comes first: while the spool is empty and
 //!   the destination answers, batches go straight to it. A batch that fails, and every
 //!   record after it while anything is spooled, is appended to the spool, so the order
-//!   of delivery is the order of logging.
+//!   of delivery is the order of logging. So is what the thread holds when the memory is
+//!   more than half full (a destination that answers, slower than records come): the
+//!   memory absorbs what comes during one delivery attempt, the spool the rest; only a
+//!   single attempt that outlasts the memory meets the memory's own `backpressure`.
 //! - **Segments** `NNNNNNNNNNNNNNNNNNNN.seg` (a sequence number; `max_bytes / 8`, from
 //!   4 KiB to 8 MiB each), created 0600 in a directory created 0700, opened with
 //!   `O_NOFOLLOW`; a new process never appends to an old segment (its tail may be
@@ -1058,9 +1061,15 @@ pub(crate) fn run<T: Spooled>(
             continue;
         }
         // Nothing spooled and the destination answers: straight to it, `batch` at a
-        // time; what fails, and what follows it, goes to the spool.
+        // time; what fails, and what follows it, goes to the spool. So does what is left
+        // when the memory is filling (more than half full: the destination answers, but
+        // slower than the records come), before the memory's backpressure drops any.
         let mut rest = items;
         while !rest.is_empty() {
+            if buffer.filling() {
+                spool_items(spool, std::mem::take(&mut rest), &mut held);
+                break;
+            }
             let tail = rest.split_off(batch.min(rest.len()));
             let chunk = std::mem::replace(&mut rest, tail);
             let n = chunk.len();
@@ -1148,6 +1157,72 @@ mod tests {
         range
             .map(|i| format!("record {i:05}").into_bytes())
             .collect()
+    }
+
+    /// A destination that answers, but slower than records come: once the memory is more
+    /// than half full, the thread moves what it holds to the spool instead of letting
+    /// the memory's `drop_oldest` evict; everything arrives, in order, none dropped.
+    #[test]
+    fn a_filling_memory_spills_to_the_spool_while_the_destination_answers() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut spool = Spool::open(&params(&tmp.path().join("spool"), 1 << 20)).unwrap();
+        let buffer: Buffer<Vec<u8>> = Buffer::new(100, 10, Backpressure::DropOldest);
+        let (entered_tx, entered) = std::sync::mpsc::channel::<()>();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let delivered = std::sync::Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            let (buffer, spool, delivered) = (&buffer, &mut spool, &delivered);
+            let thread = scope.spawn(move || {
+                let mut first = true;
+                let mut attempt = |items: &[Vec<u8>], _: &Buffer<Vec<u8>>| {
+                    if std::mem::take(&mut first) {
+                        // The first request is slow: the memory fills meanwhile.
+                        entered_tx.send(()).unwrap();
+                        released.recv().unwrap();
+                    }
+                    delivered.lock().unwrap().extend_from_slice(items);
+                    Outcome::Accepted
+                };
+                let backoff = Backoff::new(Duration::from_millis(1), Duration::from_millis(10));
+                run(
+                    buffer,
+                    spool,
+                    Duration::from_millis(1),
+                    backoff,
+                    &mut attempt,
+                );
+            });
+            for item in items(0..10) {
+                buffer.push(item);
+            }
+            entered.recv().unwrap();
+            // 10 taken into the slow request; 70 more wait: over half of 100.
+            for item in items(10..80) {
+                buffer.push(item);
+            }
+            release.send(()).unwrap();
+            buffer.close(
+                Instant::now() + Duration::from_secs(60),
+                Duration::ZERO,
+                None,
+            );
+            thread.join().unwrap();
+        });
+        let spooled = buffer.counts.spool.spooled.load(Ordering::Relaxed);
+        assert!(spooled > 0, "nothing went to the spool");
+        assert_eq!(buffer.counts.dropped.load(Ordering::Relaxed), 0);
+        // At shutdown the spool keeps what was not replayed yet, for the next start:
+        // delivered + still spooled is everything, in order.
+        let mut got = delivered.into_inner().unwrap();
+        loop {
+            let batch: Vec<Vec<u8>> = spool.read(512, &buffer.counts.spool);
+            if batch.is_empty() {
+                break;
+            }
+            spool.accept(batch.len(), &buffer.counts.spool);
+            got.extend(batch);
+        }
+        assert_eq!(got, items(0..80));
     }
 
     #[test]
