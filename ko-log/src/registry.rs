@@ -145,9 +145,10 @@ macro_rules! register {
 pub(crate) use register;
 
 /// Registers one of ko-log's own processors, `$ty`, built by its
-/// `from_params(&Params) -> Result<$ty, ConfigError>` (see [`register!`]).
+/// `from_params(&Params) -> Result<$ty, ConfigError>` (see [`register!`]); with `$raw`,
+/// the params type its schema must describe, key for key (a test checks it).
 macro_rules! register_processor {
-    ($name:literal, $ty:ty, $schema:path) => {
+    ($name:literal, $ty:ty, $schema:ident $(, $raw:ident)?) => {
         const _: () = {
             use ko_log_config::node::Params;
             fn build(params: &Params) -> Result<Box<dyn $crate::Process>, $crate::Error> {
@@ -159,9 +160,48 @@ macro_rules! register_processor {
             }
             $crate::registry::register!(Processor, $name, build, check, $schema);
         };
+        $($crate::registry::schema_test!($schema, $raw);)?
     };
 }
 pub(crate) use register_processor;
+
+/// Registers one of ko-log's own renderers: its params read and checked by
+/// `$config::from_params(&Params)`, the renderer made by `$make(&config)` (see
+/// [`register_processor!`] for `$raw`).
+macro_rules! register_renderer {
+    ($name:literal, $config:ty, $make:expr, $schema:ident $(, $raw:ident)?) => {
+        const _: () = {
+            use ko_log_config::node::Params;
+            fn build(params: &Params) -> Result<Box<dyn $crate::Render>, $crate::Error> {
+                Ok(Box::new(($make)(&<$config>::from_params(params)?)))
+            }
+            fn check(params: &Params) -> Result<(), $crate::Error> {
+                <$config>::from_params(params)?;
+                Ok(())
+            }
+            $crate::registry::register!(Renderer, $name, build, check, $schema);
+        };
+        $($crate::registry::schema_test!($schema, $raw);)?
+    };
+}
+pub(crate) use register_renderer;
+
+/// The test that a built-in's schema has exactly the keys of its params type.
+macro_rules! schema_test {
+    ($schema:ident, $raw:ident) => {
+        #[cfg(test)]
+        mod schema_tests {
+            #[test]
+            fn the_schema_has_the_keys_of_the_params() {
+                $crate::handler::assert_schema_keys(
+                    &super::$schema(),
+                    ko_log_config::schema::fields_of::<super::$raw>(),
+                );
+            }
+        }
+    };
+}
+pub(crate) use schema_test;
 
 impl fmt::Display for Registration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

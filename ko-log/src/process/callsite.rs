@@ -25,7 +25,7 @@ fn schema() -> serde_json::Value {
     describe(table(&keys, &[]), "Add the call site as fields.")
 }
 
-crate::registry::register_processor!("add_callsite", AddCallsite, schema);
+crate::registry::register_processor!("add_callsite", AddCallsite, schema, Raw);
 
 /// Adds the configured call-site fields: `file` (string), `line` (integer), `module`
 /// (the module path, string). A field the record does not know is left out, and a key
@@ -83,16 +83,5 @@ impl Process for AddCallsite {
             }
         }
         Action::Keep
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_schema_has_the_keys_of_the_params() {
-        crate::handler::assert_schema_keys(
-            &super::schema(),
-            ko_log_config::schema::fields_of::<super::Raw>(),
-        );
     }
 }

@@ -28,7 +28,7 @@ fn schema() -> serde_json::Value {
     )
 }
 
-crate::registry::register_processor!("add_context_defaults", AddContextDefaults, schema);
+crate::registry::register_processor!("add_context_defaults", AddContextDefaults, schema, Raw);
 
 /// Adds each configured field unless the record already has that key (the record's own
 /// key-values and bound context win).
@@ -66,16 +66,5 @@ impl Process for AddContextDefaults {
             }
         }
         Action::Keep
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_schema_has_the_keys_of_the_params() {
-        crate::handler::assert_schema_keys(
-            &super::schema(),
-            ko_log_config::schema::fields_of::<super::Raw>(),
-        );
     }
 }

@@ -24,7 +24,7 @@ fn schema() -> serde_json::Value {
     )
 }
 
-crate::registry::register_processor!("filter_by_level", FilterByLevel, schema);
+crate::registry::register_processor!("filter_by_level", FilterByLevel, schema, Raw);
 
 /// Drops records less severe than `min_level` (a handler-level filter placed anywhere in
 /// the pipeline).
@@ -52,16 +52,5 @@ impl Process for FilterByLevel {
         } else {
             Action::Drop
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_schema_has_the_keys_of_the_params() {
-        crate::handler::assert_schema_keys(
-            &super::schema(),
-            ko_log_config::schema::fields_of::<super::Raw>(),
-        );
     }
 }

@@ -38,7 +38,7 @@ fn schema() -> serde_json::Value {
     )
 }
 
-crate::registry::register_processor!("dict_tracebacks", DictTracebacks, schema);
+crate::registry::register_processor!("dict_tracebacks", DictTracebacks, schema, Raw);
 
 /// Replaces error values by the list of messages in their chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,16 +80,5 @@ impl Process for DictTracebacks {
                 .insert("backtrace", Backtrace::force_capture().to_string());
         }
         Action::Keep
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_schema_has_the_keys_of_the_params() {
-        crate::handler::assert_schema_keys(
-            &super::schema(),
-            ko_log_config::schema::fields_of::<super::Raw>(),
-        );
     }
 }

@@ -105,18 +105,6 @@ impl ColoredConfig {
     }
 }
 
-fn build(params: &Params) -> Result<Box<dyn Render>, crate::Error> {
-    Ok(Box::new(Colored::new(
-        &ColoredConfig::from_params(params)?,
-        false,
-    )))
-}
-
-fn check(params: &Params) -> Result<(), crate::Error> {
-    ColoredConfig::from_params(params)?;
-    Ok(())
-}
-
 fn schema() -> serde_json::Value {
     use ko_log_config::schema::{color, describe, one_of, table};
     let color = |level| describe(color(), level);
@@ -135,7 +123,12 @@ fn schema() -> serde_json::Value {
     describe(table(&keys, &[]), "Like plain, with the level in color.")
 }
 
-crate::registry::register!(Renderer, "colored", build, check, schema);
+crate::registry::register_renderer!(
+    "colored",
+    ColoredConfig,
+    |config| Colored::new(config, false),
+    schema
+);
 
 /// The colored renderer.
 #[derive(Debug, Clone)]

@@ -120,15 +120,6 @@ impl JsonConfig {
     }
 }
 
-fn build(params: &Params) -> Result<Box<dyn Render>, crate::Error> {
-    Ok(Box::new(Json::new(&JsonConfig::from_params(params)?)))
-}
-
-fn check(params: &Params) -> Result<(), crate::Error> {
-    JsonConfig::from_params(params)?;
-    Ok(())
-}
-
 fn schema() -> serde_json::Value {
     use ko_log_config::schema::{boolean, describe, integer, one_of, table, with};
     use serde_json::json;
@@ -144,7 +135,7 @@ fn schema() -> serde_json::Value {
     ), "One JSON object per record (JSON Lines).")
 }
 
-crate::registry::register!(Renderer, "json", build, check, schema);
+crate::registry::register_renderer!("json", JsonConfig, Json::new, schema, Raw);
 
 /// The JSON renderer.
 #[derive(Debug, Clone)]
@@ -337,16 +328,5 @@ mod tests {
             ..JsonConfig::default()
         };
         assert_eq!(Json::new(&config).fields_key, "fields.level");
-    }
-}
-
-#[cfg(test)]
-mod schema_tests {
-    #[test]
-    fn the_schema_has_the_keys_of_the_params() {
-        crate::handler::assert_schema_keys(
-            &super::schema(),
-            ko_log_config::schema::fields_of::<super::Raw>(),
-        );
     }
 }

@@ -229,15 +229,6 @@ fn logfmt_keys(config: &LogfmtConfig) -> Result<(), (&'static str, String)> {
     Ok(())
 }
 
-fn build(params: &Params) -> Result<Box<dyn Render>, crate::Error> {
-    Ok(Box::new(Logfmt::new(&LogfmtConfig::from_params(params)?)))
-}
-
-fn check(params: &Params) -> Result<(), crate::Error> {
-    LogfmtConfig::from_params(params)?;
-    Ok(())
-}
-
 fn schema() -> serde_json::Value {
     use ko_log_config::schema::{describe, one_of, string, table};
     let key = |what: &str| {
@@ -259,7 +250,7 @@ fn schema() -> serde_json::Value {
     ), "One logfmt line per record (key=value, go-logfmt's quoting).")
 }
 
-crate::registry::register!(Renderer, "logfmt", build, check, schema);
+crate::registry::register_renderer!("logfmt", LogfmtConfig, Logfmt::new, schema, Raw);
 
 /// The logfmt renderer.
 #[derive(Debug, Clone)]
@@ -895,16 +886,5 @@ mod key_tests {
         );
         assert!(LogfmtConfig::key_problem("a\nb")
             .is_some_and(|p| p.starts_with("cannot contain U+000A:")));
-    }
-}
-
-#[cfg(test)]
-mod schema_tests {
-    #[test]
-    fn the_schema_has_the_keys_of_the_params() {
-        crate::handler::assert_schema_keys(
-            &super::schema(),
-            ko_log_config::schema::fields_of::<super::Raw>(),
-        );
     }
 }

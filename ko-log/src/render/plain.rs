@@ -74,15 +74,6 @@ impl PlainConfig {
     }
 }
 
-fn build(params: &Params) -> Result<Box<dyn Render>, crate::Error> {
-    Ok(Box::new(Plain::new(&PlainConfig::from_params(params)?)))
-}
-
-fn check(params: &Params) -> Result<(), crate::Error> {
-    PlainConfig::from_params(params)?;
-    Ok(())
-}
-
 fn schema() -> serde_json::Value {
     use ko_log_config::schema::{describe, table};
     describe(
@@ -91,7 +82,7 @@ fn schema() -> serde_json::Value {
     )
 }
 
-crate::registry::register!(Renderer, "plain", build, check, schema);
+crate::registry::register_renderer!("plain", PlainConfig, Plain::new, schema, Raw);
 
 /// The plain text renderer.
 #[derive(Debug, Clone)]
@@ -407,16 +398,5 @@ mod tests {
             sources: Vec::new(),
         };
         assert_eq!(kv(Value::Error(Box::new(bare))), r#""""#);
-    }
-}
-
-#[cfg(test)]
-mod schema_tests {
-    #[test]
-    fn the_schema_has_the_keys_of_the_params() {
-        crate::handler::assert_schema_keys(
-            &super::schema(),
-            ko_log_config::schema::fields_of::<super::Raw>(),
-        );
     }
 }
