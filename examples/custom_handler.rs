@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use std::error::Error;
 
 use ko_log::config::Format;
-use ko_log::render::Render;
+use ko_log::render::Renderer;
 use ko_log::{Event, Handler};
 
 /// `type = "tally"`: its params.
@@ -87,7 +87,7 @@ struct Compact {
     width: usize,
 }
 
-impl Render for Compact {
+impl Renderer for Compact {
     fn render(&self, event: &Event, out: &mut Vec<u8>) {
         let initial = &event.level.as_str()[..1];
         let cut: String = event.message.chars().take(self.width).collect();

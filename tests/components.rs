@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
 use ko_log::config::{Config, Format};
-use ko_log::render::Render;
+use ko_log::render::Renderer;
 use ko_log::{Backend, Event, Handler};
 use log::Log;
 
@@ -128,7 +128,7 @@ struct Bracket {
     fail_on: Option<String>,
 }
 
-impl Render for Bracket {
+impl Renderer for Bracket {
     fn render(&self, event: &Event, out: &mut Vec<u8>) {
         if self
             .fail_on

@@ -7,13 +7,13 @@ use ko_log::config::handler::Timezone;
 use ko_log::config::node::NodeValue;
 use ko_log::config::render::TimeFormat;
 use ko_log::config::{ProcessorConfig, Template};
-use ko_log::process::{self, Action, Process};
-use ko_log::render::{Json, JsonConfig, Plain, PlainConfig, Render};
+use ko_log::process::{self, Action, Processor};
+use ko_log::render::{Json, JsonConfig, Plain, PlainConfig, Renderer};
 use ko_log::{ErrorValue, Event, Fields, Value};
 use log::{Level, LevelFilter};
 use time::macros::datetime;
 
-fn build(config: ProcessorConfig) -> Box<dyn Process> {
+fn build(config: ProcessorConfig) -> Box<dyn Processor> {
     process::build(&config).expect("built-in processor")
 }
 

@@ -78,7 +78,7 @@ fn processors(processors: &str) -> Result<Vec<ProcessorConfig>, String> {
 }
 
 /// Builds the first processor of `line`, or its error as text.
-fn build(line: &str) -> Result<Box<dyn ko_log::Process>, String> {
+fn build(line: &str) -> Result<Box<dyn ko_log::Processor>, String> {
     let configs = processors(line)?;
     ko_log::process::build(&configs[0]).map_err(|e| e.to_string())
 }

@@ -9,7 +9,7 @@ use ko_log::config::handler::Timezone;
 use ko_log::config::render::TimeFormat;
 use ko_log::config::Template;
 use ko_log::render::{
-    Colored, ColoredConfig, Json, JsonConfig, Logfmt, LogfmtConfig, Plain, PlainConfig, Render,
+    Colored, ColoredConfig, Json, JsonConfig, Logfmt, LogfmtConfig, Plain, PlainConfig, Renderer,
 };
 use ko_log::{ErrorValue, Event, Value};
 use log::Level;
@@ -68,7 +68,7 @@ fn event() -> Event {
 }
 
 /// Allocations made by the second of two renders into the same buffer.
-fn steady_state(renderer: &dyn Render) -> u64 {
+fn steady_state(renderer: &dyn Renderer) -> u64 {
     let event = event();
     let mut out = Vec::with_capacity(4096);
     renderer.render(&event, &mut out);

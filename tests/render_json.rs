@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use ko_log::config::handler::Timezone;
-use ko_log::render::{Json, JsonConfig, Render};
+use ko_log::render::{Json, JsonConfig, Renderer};
 use ko_log::{ErrorValue, Event, Value};
 use log::Level;
 use support::{render, Keys};

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use ko_log::config::handler::Timezone;
 use ko_log::config::render::TimeFormat;
 use ko_log::config::Template;
-use ko_log::render::{Plain, PlainConfig, Render};
+use ko_log::render::{Plain, PlainConfig, Renderer};
 use ko_log::{ErrorValue, Event, Value};
 use log::Level;
 use support::render;

@@ -116,13 +116,13 @@ pub fn handler(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// #[ko_log::renderer]                   // renderer = { type = "compact", width = 80 }
 /// fn compact(params: &CompactParams) -> Compact {
-///     Compact { width: params.width }   // Compact: ko_log::Render
+///     Compact { width: params.width }   // Compact: ko_log::Renderer
 /// }
 /// ```
 ///
 /// The function takes its params by reference (any `serde::de::DeserializeOwned` type, or
 /// no argument for a renderer without params: then any key but `type` is refused) and
-/// returns the renderer: a type implementing `ko_log::Render`, or a `Result` of one whose
+/// returns the renderer: a type implementing `ko_log::Renderer`, or a `Result` of one whose
 /// error is a `std::error::Error + Send + Sync + 'static`. ko-log calls it once at init
 /// for each handler whose `renderer` names it; an `Err` refuses init with a config error
 /// located at that renderer's `type`. A wrong signature fails to compile with an error at

@@ -29,7 +29,7 @@ use divan::Bencher;
 use ko_log::config::handler::{HandlerConfig, HandlerKind};
 use ko_log::config::render::RendererConfig;
 use ko_log::config::{Config, LoggerConfig, QueueConfig};
-use ko_log::render::{Colored, ColoredConfig, Json, JsonConfig, Plain, PlainConfig, Render};
+use ko_log::render::{Colored, ColoredConfig, Json, JsonConfig, Plain, PlainConfig, Renderer};
 use ko_log::{Backend, Event};
 use log::kv::Value;
 use log::{Level, LevelFilter, Log, Record};
@@ -247,7 +247,7 @@ mod render {
         event
     }
 
-    fn bench(bencher: Bencher, renderer: &dyn Render) {
+    fn bench(bencher: Bencher, renderer: &dyn Renderer) {
         let event = event();
         let mut out = Vec::with_capacity(512);
         bencher.bench_local(|| {

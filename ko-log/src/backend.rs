@@ -395,7 +395,7 @@ const FLUSH_POLL: Duration = Duration::from_millis(100);
 pub(crate) struct Instance {
     pub name: String,
     pub handler: Box<dyn crate::Handler>,
-    pub renderer: Option<Box<dyn crate::Render>>,
+    pub renderer: Option<Box<dyn crate::Renderer>>,
 }
 
 /// The pipeline of a handler value built in code; its renderer, processors and level

@@ -32,7 +32,7 @@
 use ko_log_config::{Config, ConfigError, HandlerConfig, HandlerKind, LoggerConfig, ROOT};
 
 use crate::backend::Instance;
-use crate::{Backend, Error, Guard, Handler, Render};
+use crate::{Backend, Error, Guard, Handler, Renderer};
 
 /// Composes a backend from a config plus handler values built in code.
 ///
@@ -76,7 +76,12 @@ impl Builder {
     }
 
     /// Adds the handler value `handler` under `name`, rendered by `renderer`.
-    pub fn handler_with(self, name: &str, handler: impl Handler, renderer: impl Render) -> Builder {
+    pub fn handler_with(
+        self,
+        name: &str,
+        handler: impl Handler,
+        renderer: impl Renderer,
+    ) -> Builder {
         self.add(name, Box::new(handler), Some(Box::new(renderer)))
     }
 
@@ -84,7 +89,7 @@ impl Builder {
         mut self,
         name: &str,
         handler: Box<dyn Handler>,
-        renderer: Option<Box<dyn Render>>,
+        renderer: Option<Box<dyn Renderer>>,
     ) -> Builder {
         if self.config.handlers.contains_key(name) {
             self.fail(format!(

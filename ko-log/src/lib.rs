@@ -26,7 +26,7 @@
 //! - Tests: [`testing::Sink`] captures each test's own records.
 //! - tracing (feature `tracing`): `ko_log::tracing::layer()` feeds tracing events, with
 //!   their spans' fields as context, into the same pipeline.
-//! - Extension points: [`Handler`], [`Render`], [`Process`].
+//! - Extension points: [`Handler`], [`Renderer`], [`Processor`].
 //! - Tooling: [`check`] reports every mistake of a config without running it, and what a
 //!   valid one does; [`schema()`] is the JSON Schema of its files, registered components
 //!   included (the `ko-log` command prints both).
@@ -92,9 +92,9 @@ pub use ko_log_macros::{handler, life, life_guard, processor, renderer};
 pub use life::Life;
 pub use logger::Logger;
 pub use panic::{log_panics, PANIC_TARGET};
-pub use process::{Action, Process};
+pub use process::{Action, Processor};
 pub use reload::{reconfigure, reload, Reloaded};
-pub use render::Render;
+pub use render::Renderer;
 pub use schema::schema;
 pub use stats::{HandlerStats, Stats};
 pub use trace::{TraceContext, TraceparentError};

@@ -34,7 +34,7 @@ use ko_log_config::node::Params;
 use ko_log_config::ConfigError;
 
 use crate::handler::Handle;
-use crate::{Error, Handler, Process, Render};
+use crate::{Error, Handler, Processor, Renderer};
 
 /// What `#[ko_log::handler]` registers: builds the handler from its params and handle.
 pub type BuildHandler = fn(&Params, &Handle) -> Result<Box<dyn Handler>, Error>;
@@ -45,9 +45,9 @@ pub enum Constructor {
     /// `#[ko_log::handler]`: built with its params and its [`crate::handler::Handle`].
     Handler(BuildHandler),
     /// `#[ko_log::renderer]`.
-    Renderer(fn(&Params) -> Result<Box<dyn Render>, Error>),
+    Renderer(fn(&Params) -> Result<Box<dyn Renderer>, Error>),
     /// `#[ko_log::processor]`.
-    Processor(fn(&Params) -> Result<Box<dyn Process>, Error>),
+    Processor(fn(&Params) -> Result<Box<dyn Processor>, Error>),
 }
 
 /// A kind of component.
@@ -151,7 +151,7 @@ macro_rules! register_processor {
     ($name:literal, $ty:ty, $schema:ident $(, $raw:ident)?) => {
         const _: () = {
             use ko_log_config::node::Params;
-            fn build(params: &Params) -> Result<Box<dyn $crate::Process>, $crate::Error> {
+            fn build(params: &Params) -> Result<Box<dyn $crate::Processor>, $crate::Error> {
                 Ok(Box::new(<$ty>::from_params(params)?))
             }
             fn check(params: &Params) -> Result<(), $crate::Error> {
@@ -172,7 +172,7 @@ macro_rules! register_renderer {
     ($name:literal, $config:ty, $make:expr, $schema:ident $(, $raw:ident)?) => {
         const _: () = {
             use ko_log_config::node::Params;
-            fn build(params: &Params) -> Result<Box<dyn $crate::Render>, $crate::Error> {
+            fn build(params: &Params) -> Result<Box<dyn $crate::Renderer>, $crate::Error> {
                 Ok(Box::new(($make)(&<$config>::from_params(params)?)))
             }
             fn check(params: &Params) -> Result<(), $crate::Error> {
@@ -356,7 +356,7 @@ pub(crate) fn handler(
 }
 
 /// Builds the renderer registered under `name` from `params`.
-pub(crate) fn renderer(name: &str, params: &Params) -> Result<Box<dyn Render>, Error> {
+pub(crate) fn renderer(name: &str, params: &Params) -> Result<Box<dyn Renderer>, Error> {
     let registration = resolve(Kind::Renderer, name, params)?;
     match registration.construct {
         Constructor::Renderer(build) => {
@@ -369,7 +369,7 @@ pub(crate) fn renderer(name: &str, params: &Params) -> Result<Box<dyn Render>, E
 }
 
 /// Builds the processor registered under `name` from `params`.
-pub(crate) fn processor(name: &str, params: &Params) -> Result<Box<dyn Process>, Error> {
+pub(crate) fn processor(name: &str, params: &Params) -> Result<Box<dyn Processor>, Error> {
     let registration = resolve(Kind::Processor, name, params)?;
     match registration.construct {
         Constructor::Processor(build) => {
@@ -388,7 +388,7 @@ pub mod __private {
     use serde::de::DeserializeOwned;
 
     use crate::process::Step;
-    use crate::{Action, Error, Event, Handler, ParamError, Process, Render};
+    use crate::{Action, Error, Event, Handler, ParamError, Processor, Renderer};
 
     pub use super::{Constructor, Registration};
     pub use ko_log_config::node::Params;
@@ -430,7 +430,7 @@ pub mod __private {
 
     /// Boxes the step a processor function returned. The generated call carries the span
     /// of the function's return type, so a wrong one is reported there.
-    pub fn step<F>(name: &'static str, step: F) -> Box<dyn Process>
+    pub fn step<F>(name: &'static str, step: F) -> Box<dyn Processor>
     where
         F: FnMut(&mut Event) -> Action + Send + 'static,
     {
@@ -469,30 +469,31 @@ pub mod __private {
         }
     }
 
-    /// What a `#[ko_log::renderer]` function may return: a [`Render`], or a `Result` of
+    /// What a `#[ko_log::renderer]` function may return: a [`Renderer`], or a `Result` of
     /// one whose error converts into `Box<dyn std::error::Error + Send + Sync>`.
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` is not a renderer: a #[ko_log::renderer] function returns a type that implements `ko_log::render::Render`, or a `Result` of one",
-        label = "not a `ko_log::render::Render`, nor a `Result` of one"
+        message = "`{Self}` is not a renderer: a #[ko_log::renderer] function returns a type that implements `ko_log::render::Renderer`, or a `Result` of one",
+        label = "not a `ko_log::render::Renderer`, nor a `Result` of one"
     )]
     pub trait IntoRenderer {
         /// The renderer, or the constructor's error.
-        fn into_renderer(self)
-            -> Result<Box<dyn Render>, Box<dyn std::error::Error + Send + Sync>>;
-    }
-
-    impl<R: Render> IntoRenderer for R {
         fn into_renderer(
             self,
-        ) -> Result<Box<dyn Render>, Box<dyn std::error::Error + Send + Sync>> {
+        ) -> Result<Box<dyn Renderer>, Box<dyn std::error::Error + Send + Sync>>;
+    }
+
+    impl<R: Renderer> IntoRenderer for R {
+        fn into_renderer(
+            self,
+        ) -> Result<Box<dyn Renderer>, Box<dyn std::error::Error + Send + Sync>> {
             Ok(Box::new(self))
         }
     }
 
-    impl<R: Render, E: Into<Box<dyn std::error::Error + Send + Sync>>> IntoRenderer for Result<R, E> {
+    impl<R: Renderer, E: Into<Box<dyn std::error::Error + Send + Sync>>> IntoRenderer for Result<R, E> {
         fn into_renderer(
             self,
-        ) -> Result<Box<dyn Render>, Box<dyn std::error::Error + Send + Sync>> {
+        ) -> Result<Box<dyn Renderer>, Box<dyn std::error::Error + Send + Sync>> {
             match self {
                 Ok(renderer) => Ok(Box::new(renderer)),
                 Err(error) => Err(error.into()),
@@ -551,7 +552,7 @@ pub mod __private {
         name: &'static str,
         params: &Params,
         value: R,
-    ) -> Result<Box<dyn Render>, Error> {
+    ) -> Result<Box<dyn Renderer>, Error> {
         value
             .into_renderer()
             .map_err(|error| refused(params, format!("renderer `{name}` cannot start"), error))
@@ -564,7 +565,7 @@ mod tests {
     use crate::{Action, Event};
     use __private::Params;
 
-    fn uppercase(params: &Params) -> Result<Box<dyn Process>, crate::Error> {
+    fn uppercase(params: &Params) -> Result<Box<dyn Processor>, crate::Error> {
         __private::params::<__private::NoParams>(params)?;
         Ok(__private::step("test_uppercase", |event: &mut Event| {
             event.message = event.message.to_uppercase().into();
@@ -572,15 +573,15 @@ mod tests {
         }))
     }
 
-    fn twice_a(_: &Params) -> Result<Box<dyn Process>, crate::Error> {
+    fn twice_a(_: &Params) -> Result<Box<dyn Processor>, crate::Error> {
         Ok(__private::step("test_twice", |_: &mut Event| Action::Keep))
     }
 
-    fn twice_b(_: &Params) -> Result<Box<dyn Process>, crate::Error> {
+    fn twice_b(_: &Params) -> Result<Box<dyn Processor>, crate::Error> {
         Ok(__private::step("test_twice", |_: &mut Event| Action::Drop))
     }
 
-    fn panics(_: &Params) -> Result<Box<dyn Process>, crate::Error> {
+    fn panics(_: &Params) -> Result<Box<dyn Processor>, crate::Error> {
         panic!("no database")
     }
 

@@ -37,7 +37,7 @@ use ko_log_config::{Config, ConfigError, LoggerConfig, RendererConfig, Template}
 use log::LevelFilter;
 
 use crate::context::{self, ContextGuard, WithContext};
-use crate::render::{self, Render};
+use crate::render::{self, Renderer};
 use crate::Event;
 
 /// The template of a sink's lines unless [`Sink::with_renderer`] says otherwise.
@@ -108,7 +108,7 @@ struct Inner {
     id: u64,
     /// Which records the sink captures.
     scope: Scope,
-    renderer: Mutex<Box<dyn Render>>,
+    renderer: Mutex<Box<dyn Renderer>>,
     captured: Mutex<Captured>,
 }
 
@@ -174,7 +174,7 @@ impl Sink {
             format: Template::parse(DEFAULT_FORMAT).unwrap_or_default(),
             ..Default::default()
         };
-        let renderer: Box<dyn Render> = Box::new(render::Plain::new(&config));
+        let renderer: Box<dyn Renderer> = Box::new(render::Plain::new(&config));
         let inner = Arc::new(Inner {
             id,
             scope,

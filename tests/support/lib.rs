@@ -114,7 +114,7 @@ pub fn has_thread(name: &str) -> bool {
 }
 
 /// What `renderer` writes for `event`, as text (the renderer tests' reader).
-pub fn render(renderer: &dyn ko_log::render::Render, event: &ko_log::Event) -> String {
+pub fn render(renderer: &dyn ko_log::render::Renderer, event: &ko_log::Event) -> String {
     let mut out = Vec::new();
     renderer.render(event, &mut out);
     String::from_utf8(out).expect("the renderer's output is UTF-8")

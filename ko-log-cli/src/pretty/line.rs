@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use ko_log::config::Template;
 use ko_log::render::ColoredConfig;
-use ko_log::render::{Colored, Render};
+use ko_log::render::{Colored, Renderer};
 use ko_log::{ErrorValue, Event, Value};
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;

@@ -20,7 +20,7 @@
 //! };
 //! ```
 //!
-//! A renderer is the same with `renderer` and `Render`; a processor ends with
+//! A renderer is the same with `renderer` and `Renderer`; a processor ends with
 //! `Ok(step("add_request_id", value))`, its argument spanned at the return type. The
 //! helper calls carry the spans of the params type, the return type and the `check` and
 //! `schema` arguments, so a type that does not deserialize, a return type that is not the
@@ -97,7 +97,7 @@ pub(crate) fn registration(
     let output = shape.output.span();
     let (component, variant, value, built) = match kind {
         Kind::Processor => (
-            quote!(::ko_log::Process),
+            quote!(::ko_log::Processor),
             quote!(Processor),
             quote!(__ko_log_step),
             {
@@ -116,7 +116,7 @@ pub(crate) fn registration(
             },
         ),
         Kind::Renderer => (
-            quote!(::ko_log::Render),
+            quote!(::ko_log::Renderer),
             quote!(Renderer),
             quote!(__ko_log_renderer),
             quote_spanned! {output=>

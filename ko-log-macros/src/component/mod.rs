@@ -25,7 +25,7 @@ pub(crate) enum Kind {
     Processor,
     /// `#[handler]`: the function returns a `ko_log::Handler` (or a `Result` of one).
     Handler,
-    /// `#[renderer]`: the function returns a `ko_log::Render` (or a `Result` of one).
+    /// `#[renderer]`: the function returns a `ko_log::Renderer` (or a `Result` of one).
     Renderer,
 }
 
@@ -46,7 +46,7 @@ impl Kind {
                 "fn name(params: &Params) -> impl FnMut(&mut ko_log::Event) -> ko_log::Action + Send + 'static"
             }
             Kind::Handler => "fn name(params: &Params) -> impl ko_log::Handler",
-            Kind::Renderer => "fn name(params: &Params) -> impl ko_log::Render",
+            Kind::Renderer => "fn name(params: &Params) -> impl ko_log::Renderer",
         }
     }
 
@@ -77,7 +77,7 @@ impl Kind {
                 "a handler function returns the handler it builds: add `-> MyHandler` or `-> Result<MyHandler, MyError>`, where `MyHandler` implements `ko_log::Handler`"
             }
             Kind::Renderer => {
-                "a renderer function returns the renderer it builds: add `-> MyRenderer` or `-> Result<MyRenderer, MyError>`, where `MyRenderer` implements `ko_log::Render`"
+                "a renderer function returns the renderer it builds: add `-> MyRenderer` or `-> Result<MyRenderer, MyError>`, where `MyRenderer` implements `ko_log::Renderer`"
             }
         }
     }

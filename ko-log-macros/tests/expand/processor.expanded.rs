@@ -24,7 +24,7 @@ const _: () = {
     fn __ko_log_construct(
         __ko_log_params: &::ko_log::__private::component::Params,
     ) -> ::core::result::Result<
-        ::std::boxed::Box<dyn ::ko_log::Process>,
+        ::std::boxed::Box<dyn ::ko_log::Processor>,
         ::ko_log::Error,
     > {
         let __ko_log_typed = __ko_log_params_of(__ko_log_params)?;

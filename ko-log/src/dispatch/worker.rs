@@ -24,7 +24,7 @@ use crate::context::Frame;
 use crate::event::{Event, Value};
 use crate::route::{Route, Routes};
 use crate::stats::HandlerCounters;
-use crate::{report, testing, unwind, Error, Handler, Process, Render};
+use crate::{report, testing, unwind, Error, Handler, Processor, Renderer};
 
 /// Most records taken in one batch before the dispatcher looks at its flags and control
 /// channel again.
@@ -51,7 +51,7 @@ const DROP_REPORT_INTERVAL: Duration = Duration::from_secs(1);
 const LAST_ROUNDS: usize = 4;
 
 /// A handler's processors, by `type` name, in order.
-pub(crate) type Processors = Vec<(String, Box<dyn Process>)>;
+pub(crate) type Processors = Vec<(String, Box<dyn Processor>)>;
 
 /// One handler with its own processors and renderer. (Its level is the route's: see
 /// [`crate::route::Route::handlers`].)
@@ -59,7 +59,7 @@ pub(crate) type Processors = Vec<(String, Box<dyn Process>)>;
 pub(crate) struct Pipeline {
     pub name: String,
     pub processors: Processors,
-    pub renderer: Box<dyn Render>,
+    pub renderer: Box<dyn Renderer>,
     pub handler: Box<dyn Handler>,
     /// The handler takes events, not lines ([`Handler::structured`]): no rendering.
     pub structured: bool,
@@ -86,7 +86,7 @@ pub(crate) struct Generation {
 /// change, so the handler itself is not reopened).
 #[derive(Debug)]
 pub(crate) struct Update {
-    pub renderer: Box<dyn Render>,
+    pub renderer: Box<dyn Renderer>,
     pub processors: Processors,
     pub on_error: Option<OnError>,
 }
@@ -866,12 +866,12 @@ impl Pipeline {
     }
 
     /// The earliest time a processor of this handler has records of its own to add
-    /// ([`Process::due`]).
+    /// ([`Processor::due`]).
     fn due(&self) -> Option<SystemTime> {
         self.processors.iter().filter_map(|(_, p)| p.due()).min()
     }
 
-    /// Writes the records the processors add on their own ([`Process::tick`]): those due
+    /// Writes the records the processors add on their own ([`Processor::tick`]): those due
     /// by `now`, or, `closing`, all they hold. Each goes through the processors after
     /// the one that made it. Returns the number of errors.
     fn tick(&mut self, now: SystemTime, closing: bool, buf: &mut Vec<u8>) -> u64 {

@@ -6,7 +6,7 @@ use ko_log_config::values::CallsiteFieldDe;
 use ko_log_config::ConfigError;
 use serde::Deserialize;
 
-use super::{Action, Process};
+use super::{Action, Processor};
 use crate::{Event, Value};
 
 #[derive(Deserialize)]
@@ -61,7 +61,7 @@ impl AddCallsite {
     }
 }
 
-impl Process for AddCallsite {
+impl Processor for AddCallsite {
     fn process(&mut self, event: &mut Event) -> Action {
         if self.file {
             if let Some(file) = &event.file {

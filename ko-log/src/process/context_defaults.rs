@@ -7,7 +7,7 @@ use ko_log_config::values::Scalar;
 use ko_log_config::ConfigError;
 use serde::Deserialize;
 
-use super::{Action, Process};
+use super::{Action, Processor};
 use crate::{Event, Str, Value};
 
 #[derive(Deserialize)]
@@ -58,7 +58,7 @@ impl AddContextDefaults {
     }
 }
 
-impl Process for AddContextDefaults {
+impl Processor for AddContextDefaults {
     fn process(&mut self, event: &mut Event) -> Action {
         for (key, value) in &self.values {
             if event.fields.get(key).is_none() {

@@ -4,7 +4,7 @@ use ko_log_config::node::Params;
 use ko_log_config::ConfigError;
 use serde::Deserialize;
 
-use super::{Action, Process};
+use super::{Action, Processor};
 use crate::Event;
 
 #[derive(Deserialize)]
@@ -42,7 +42,7 @@ impl FilterKeys {
     }
 }
 
-impl Process for FilterKeys {
+impl Processor for FilterKeys {
     fn process(&mut self, event: &mut Event) -> Action {
         if !event.fields.is_empty() {
             event

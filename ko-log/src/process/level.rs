@@ -6,7 +6,7 @@ use ko_log_config::ConfigError;
 use log::LevelFilter;
 use serde::Deserialize;
 
-use super::{Action, Process};
+use super::{Action, Processor};
 use crate::Event;
 
 #[derive(Deserialize)]
@@ -45,7 +45,7 @@ impl FilterByLevel {
     }
 }
 
-impl Process for FilterByLevel {
+impl Processor for FilterByLevel {
     fn process(&mut self, event: &mut Event) -> Action {
         if event.level <= self.min_level {
             Action::Keep

@@ -20,7 +20,7 @@ use ko_log_config::node::Params;
 use ko_log_config::ConfigError;
 use serde::Deserialize;
 
-use super::{Action, Process};
+use super::{Action, Processor};
 use crate::{Event, Str};
 
 #[derive(Deserialize)]
@@ -53,7 +53,7 @@ impl FilterMarkup {
     }
 }
 
-impl Process for FilterMarkup {
+impl Processor for FilterMarkup {
     fn process(&mut self, event: &mut Event) -> Action {
         if let Cow::Owned(stripped) = strip_markup(&event.message) {
             event.message = Str::Owned(stripped);

@@ -22,8 +22,8 @@
 //!
 //! A processor may have something to say on its own, without a record to act on (a rate
 //! limiter's summary at the end of a window): it tells the dispatcher when through
-//! [`Process::due`], and the dispatcher, awake at that time even when no record comes,
-//! calls [`Process::tick`], whose records it runs through the processors after this
+//! [`Processor::due`], and the dispatcher, awake at that time even when no record comes,
+//! calls [`Processor::tick`], whose records it runs through the processors after this
 //! one and writes to the handler.
 
 use std::fmt;
@@ -66,18 +66,18 @@ pub enum Action {
 }
 
 /// A step of a handler's pipeline.
-pub trait Process: fmt::Debug + Send + 'static {
+pub trait Processor: fmt::Debug + Send + 'static {
     /// Inspects or changes `event`; returns whether the handler keeps it.
     fn process(&mut self, event: &mut Event) -> Action;
 
-    /// When this processor next has records of its own to add ([`Process::tick`]), as
+    /// When this processor next has records of its own to add ([`Processor::tick`]), as
     /// wall-clock time; `None` (the default): nothing pending. The dispatcher wakes by
     /// then even when no record comes.
     fn due(&self) -> Option<SystemTime> {
         None
     }
 
-    /// Called on the dispatcher at or after [`Process::due`] (with `closing` false), and
+    /// Called on the dispatcher at or after [`Processor::due`] (with `closing` false), and
     /// once more when the processor is replaced (a reload) or the handler closes (with
     /// `closing` true: say everything still pending). Pushes the records it adds to
     /// `out`; they go through the processors after this one, then to the handler.
@@ -90,7 +90,7 @@ pub trait Process: fmt::Debug + Send + 'static {
 /// `type` in the registry, ko-log's own and the `#[ko_log::processor]`s alike; a `type`
 /// that no processor is registered under is refused with a config error listing the
 /// known names.
-pub fn build(config: &ProcessorConfig) -> Result<Box<dyn Process>, crate::Error> {
+pub fn build(config: &ProcessorConfig) -> Result<Box<dyn Processor>, crate::Error> {
     crate::registry::processor(&config.name, &config.params)
 }
 
@@ -128,7 +128,7 @@ impl<F> fmt::Debug for Step<F> {
     }
 }
 
-impl<F> Process for Step<F>
+impl<F> Processor for Step<F>
 where
     F: FnMut(&mut Event) -> Action + Send + 'static,
 {

@@ -32,7 +32,7 @@ use std::time::{Duration, SystemTime};
 
 use log::Level;
 
-use super::{Action, Process};
+use super::{Action, Processor};
 use crate::event::{Str, Value};
 use crate::registry::{Constructor, Registration};
 use crate::Event;
@@ -262,7 +262,7 @@ fn nanos(time: SystemTime) -> i128 {
     }
 }
 
-impl Process for RateLimit {
+impl Processor for RateLimit {
     fn process(&mut self, event: &mut Event) -> Action {
         let now = event.time.unix_timestamp_nanos();
         if self.buckets.len() >= self.sweep_at {
@@ -369,7 +369,7 @@ fn params(params: &ko_log_config::node::Params) -> Result<RateLimitParams, crate
     Ok(typed)
 }
 
-fn construct(params: &ko_log_config::node::Params) -> Result<Box<dyn Process>, crate::Error> {
+fn construct(params: &ko_log_config::node::Params) -> Result<Box<dyn Processor>, crate::Error> {
     let typed = self::params(params)?;
     Ok(Box::new(RateLimit::new(
         typed.rate,

@@ -11,7 +11,7 @@ use ko_log_config::node::Params;
 use ko_log_config::ConfigError;
 use serde::Deserialize;
 
-use super::{Action, Process};
+use super::{Action, Processor};
 use crate::{Event, Str, Value};
 
 /// `redact`'s default keys.
@@ -76,7 +76,7 @@ impl Redact {
     }
 }
 
-impl Process for Redact {
+impl Processor for Redact {
     fn process(&mut self, event: &mut Event) -> Action {
         for (key, value) in event.fields.iter_mut() {
             if self.matches(key) {

@@ -17,7 +17,7 @@ use ko_log_config::node::Params;
 use ko_log_config::ConfigError;
 use serde::Deserialize;
 
-use super::{Action, Process};
+use super::{Action, Processor};
 use crate::{ErrorValue, Event, Value};
 
 #[derive(Deserialize)]
@@ -58,7 +58,7 @@ impl DictTracebacks {
     }
 }
 
-impl Process for DictTracebacks {
+impl Processor for DictTracebacks {
     fn process(&mut self, event: &mut Event) -> Action {
         let mut found = false;
         for (_, value) in event.fields.iter_mut() {

@@ -19,7 +19,7 @@ use ko_log_config::{ConfigError, Template};
 use log::Level;
 use serde::Deserialize;
 
-use super::{Plain, Render};
+use super::{Plain, Renderer};
 use crate::Event;
 
 /// The color of each level (key `colors`, a table `{ error = "red", ... }`; levels not
@@ -172,7 +172,7 @@ impl Colored {
     }
 }
 
-impl Render for Colored {
+impl Renderer for Colored {
     fn render(&self, event: &Event, out: &mut Vec<u8>) {
         self.plain.render(event, out);
     }
@@ -260,7 +260,7 @@ mod tests {
     use super::*;
 
     /// Built by name from the registry, `color = "auto"` colors exactly when the handler
-    /// says it writes to a terminal (and `NO_COLOR` is unset): `Render::terminal`.
+    /// says it writes to a terminal (and `NO_COLOR` is unset): `Renderer::terminal`.
     #[test]
     fn the_registered_renderer_is_told_about_the_terminal() {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

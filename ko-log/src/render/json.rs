@@ -34,7 +34,7 @@
 use std::cell::RefCell;
 
 use super::timestamp::Stamp;
-use super::Render;
+use super::Renderer;
 use crate::{trace, ErrorValue, Event, Fields, Value};
 use ko_log_config::handler::Timezone;
 use ko_log_config::node::Params;
@@ -213,7 +213,7 @@ impl Json {
     }
 }
 
-impl Render for Json {
+impl Renderer for Json {
     fn render(&self, event: &Event, out: &mut Vec<u8>) {
         let start = out.len();
         let written = match &self.indent {

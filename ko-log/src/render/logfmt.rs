@@ -75,7 +75,7 @@ use super::escape::{
     class, copy, special, BACKSLASH, CONTROL, HEX, LEAD_C2, LEAD_E2, LEAD_EF, QUOTE, SEPARATOR,
 };
 use super::timestamp::Stamp;
-use super::Render;
+use super::Renderer;
 use crate::{Event, Fields, Value};
 
 /// The prefix put before a field key that collides with one of the record's own.
@@ -402,7 +402,7 @@ impl Logfmt {
     }
 }
 
-impl Render for Logfmt {
+impl Renderer for Logfmt {
     fn render(&self, event: &Event, out: &mut Vec<u8>) {
         let mut fallback = Scratch::default();
         let mut borrowed = self.scratch.try_borrow_mut();

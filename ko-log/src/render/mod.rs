@@ -80,7 +80,7 @@ pub use self::logfmt::{is_key_char, Logfmt, LogfmtConfig};
 pub use self::plain::{Plain, PlainConfig};
 
 /// Turns events into bytes.
-pub trait Render: fmt::Debug + Send + 'static {
+pub trait Renderer: fmt::Debug + Send + 'static {
     /// Appends one rendered record to `out`, ending with `\n`.
     fn render(&self, event: &Event, out: &mut Vec<u8>);
 
@@ -97,7 +97,10 @@ pub trait Render: fmt::Debug + Send + 'static {
 /// The renderer is found by its `type` in the registry, ko-log's own and the
 /// `#[ko_log::renderer]`s alike; an unknown name, params that do not fit or a
 /// constructor error is a config error located in the renderer's table.
-pub fn build(config: &RendererConfig, is_terminal: bool) -> Result<Box<dyn Render>, crate::Error> {
+pub fn build(
+    config: &RendererConfig,
+    is_terminal: bool,
+) -> Result<Box<dyn Renderer>, crate::Error> {
     let mut renderer = crate::registry::renderer(&config.name, &config.params)?;
     renderer.terminal(is_terminal);
     Ok(renderer)

@@ -39,7 +39,7 @@ use serde::Deserialize;
 use super::colored::Palette;
 use super::escape::{self, Escaping, Mode, QuoteCheck};
 use super::timestamp::Stamp;
-use super::Render;
+use super::Renderer;
 use crate::{Event, Value};
 
 /// Keys of the plain renderer.
@@ -240,7 +240,7 @@ impl Plain {
     }
 }
 
-impl Render for Plain {
+impl Renderer for Plain {
     fn render(&self, event: &Event, out: &mut Vec<u8>) {
         for step in &self.steps {
             match step {

@@ -1,9 +1,9 @@
-use ko_log::{Event, Render};
+use ko_log::{Event, Renderer};
 
 #[derive(Debug)]
 struct Compact;
 
-impl Render for Compact {
+impl Renderer for Compact {
     fn render(&self, _event: &Event, out: &mut Vec<u8>) {
         out.push(b'\n');
     }

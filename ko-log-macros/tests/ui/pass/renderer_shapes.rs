@@ -1,12 +1,12 @@
 //! The renderer shapes #[ko_log::renderer] accepts compile without warnings and register
 //! under their names: a renderer, a `Result` of one with `std::io::Error` or an error of
-//! one's own, `impl Render`, no params, another name, a raw identifier, a local function.
+//! one's own, `impl Renderer`, no params, another name, a raw identifier, a local function.
 
 #![deny(warnings)]
 
 use std::fmt;
 
-use ko_log::{Event, Render};
+use ko_log::{Event, Renderer};
 
 /// The message, cut at `width` bytes.
 #[derive(Debug)]
@@ -14,7 +14,7 @@ struct Compact {
     width: usize,
 }
 
-impl Render for Compact {
+impl Renderer for Compact {
     fn render(&self, event: &Event, out: &mut Vec<u8>) {
         let message = event.message.as_bytes();
         out.extend_from_slice(&message[..message.len().min(self.width)]);
@@ -72,7 +72,7 @@ fn fixed_width() -> Compact {
 }
 
 #[ko_log::renderer]
-fn opaque<'a>(params: &'a CompactParams) -> impl Render {
+fn opaque<'a>(params: &'a CompactParams) -> impl Renderer {
     Compact {
         width: params.width,
     }
