@@ -407,7 +407,7 @@ pub(crate) fn instance_pipeline(
     let renderer = match instance.renderer {
         Some(renderer) => renderer,
         None => render::build(
-            &render::placed(
+            &crate::registry::placed_renderer(
                 &renderer_config(config, instance.handler.as_ref()),
                 &instance.name,
             ),
@@ -461,7 +461,7 @@ pub(crate) fn processors(
         .iter()
         .enumerate()
         .map(|(index, p)| {
-            let built = process::build(&process::placed(p, name, index))?;
+            let built = process::build(&crate::registry::placed_processor(p, name, index))?;
             Ok((p.type_name().to_owned(), built))
         })
         .collect()
@@ -471,7 +471,7 @@ pub(crate) fn processors(
 pub(crate) fn build_pipeline(
     name: &str,
     config: &HandlerConfig,
-    core: &Arc<handler::handle::Core>,
+    core: &Arc<crate::component::handle::Core>,
 ) -> Result<Pipeline, Error> {
     // A `compress` codec left out of this build: located at `compress`, not at `path`.
     if let ko_log_config::HandlerKind::RotatingFile(rotating) = &config.kind {
@@ -504,7 +504,7 @@ pub(crate) fn build_pipeline(
         }
     })?;
     let renderer = render::build(
-        &render::placed(&renderer_config(config, handler.as_ref()), name),
+        &crate::registry::placed_renderer(&renderer_config(config, handler.as_ref()), name),
         handler.is_terminal(),
     )?;
     let processors = processors(name, config)?;

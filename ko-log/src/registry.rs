@@ -33,8 +33,8 @@ use std::fmt;
 use ko_log_config::node::Params;
 use ko_log_config::ConfigError;
 
-use crate::handler::Handle;
-use crate::{Error, Handler, Processor, Renderer};
+use crate::component::{Action, Handle};
+use crate::{Error, Event, Handler, Processor, Renderer};
 
 /// What `#[ko_log::handler]` registers: builds the handler from its params and handle.
 pub type BuildHandler = fn(&Params, &Handle) -> Result<Box<dyn Handler>, Error>;
@@ -42,7 +42,7 @@ pub type BuildHandler = fn(&Params, &Handle) -> Result<Box<dyn Handler>, Error>;
 /// Builds a component from its config params: one variant per component kind.
 #[derive(Debug, Clone, Copy)]
 pub enum Constructor {
-    /// `#[ko_log::handler]`: built with its params and its [`crate::handler::Handle`].
+    /// `#[ko_log::handler]`: built with its params and its [`crate::component::Handle`].
     Handler(BuildHandler),
     /// `#[ko_log::renderer]`.
     Renderer(fn(&Params) -> Result<Box<dyn Renderer>, Error>),
@@ -193,7 +193,7 @@ macro_rules! schema_test {
         mod schema_tests {
             #[test]
             fn the_schema_has_the_keys_of_the_params() {
-                $crate::handler::assert_schema_keys(
+                $crate::registry::assert_schema_keys(
                     &super::$schema(),
                     ko_log_config::schema::fields_of::<super::$raw>(),
                 );
@@ -280,14 +280,14 @@ pub(crate) fn steps<'a>(
     name: &'a str,
     handler: &'a ko_log_config::HandlerConfig,
 ) -> impl Iterator<Item = Result<(), Error>> + 'a {
-    let renderer = crate::render::placed(&handler.renderer, name);
+    let renderer = placed_renderer(&handler.renderer, name);
     let renderer = check_params(Kind::Renderer, &renderer.name, &renderer.params);
     let processors = handler
         .processors
         .iter()
         .enumerate()
         .map(move |(index, p)| {
-            let p = crate::process::placed(p, name, index);
+            let p = placed_processor(p, name, index);
             check_params(Kind::Processor, &p.name, &p.params)
         });
     std::iter::once(renderer).chain(processors)
@@ -332,7 +332,7 @@ fn construct<T>(
                 "{} `{}` ({registration}) panicked while being built: {}",
                 kind.as_str(),
                 registration.name,
-                crate::dispatch::worker::panic_message(payload.as_ref())
+                crate::unwind::panic_message(payload.as_ref())
             ))
             .into()),
     }
@@ -342,7 +342,7 @@ fn construct<T>(
 pub(crate) fn handler(
     name: &str,
     params: &Params,
-    handle: &crate::handler::Handle,
+    handle: &crate::component::Handle,
 ) -> Result<Box<dyn Handler>, Error> {
     let registration = resolve(Kind::Handler, name, params)?;
     match registration.construct {
@@ -387,7 +387,6 @@ pub(crate) fn processor(name: &str, params: &Params) -> Result<Box<dyn Processor
 pub mod __private {
     use serde::de::DeserializeOwned;
 
-    use crate::process::Step;
     use crate::{Action, Error, Event, Handler, ParamError, Processor, Renderer};
 
     pub use super::{Constructor, Registration};
@@ -434,7 +433,7 @@ pub mod __private {
     where
         F: FnMut(&mut Event) -> Action + Send + 'static,
     {
-        Box::new(Step::new(name, step))
+        Box::new(super::Step::new(name, step))
     }
 
     /// What a `#[ko_log::handler]` function may return: a [`Handler`], or a `Result` of
@@ -557,6 +556,85 @@ pub mod __private {
             .into_renderer()
             .map_err(|error| refused(params, format!("renderer `{name}` cannot start"), error))
     }
+}
+
+/// `config` of handler `handler`'s renderer, its params placed at
+/// `handlers.HANDLER.renderer` when it was built in Rust (read from a file, they know
+/// where they are), so that their errors name their key.
+pub(crate) fn placed_renderer(
+    config: &ko_log_config::RendererConfig,
+    handler: &str,
+) -> ko_log_config::RendererConfig {
+    let path = ko_log_config::node::KeyPath::root()
+        .key("handlers")
+        .key(handler)
+        .key("renderer");
+    let mut config = config.clone();
+    config.params = config.params.under(path);
+    config
+}
+
+/// Entry `index` of handler `handler`'s processors, its params placed at
+/// `handlers.HANDLER.processors[INDEX]` when it was built in Rust (read from a file, they
+/// know where they are), so that their errors name their key.
+pub(crate) fn placed_processor(
+    config: &ko_log_config::ProcessorConfig,
+    handler: &str,
+    index: usize,
+) -> ko_log_config::ProcessorConfig {
+    let path = ko_log_config::node::KeyPath::root()
+        .key("handlers")
+        .key(handler)
+        .key("processors")
+        .index(index);
+    let mut config = config.clone();
+    config.params = config.params.under(path);
+    config
+}
+
+/// A processor made of a registered function's step.
+pub(crate) struct Step<F> {
+    name: &'static str,
+    step: F,
+}
+
+impl<F> Step<F> {
+    pub(crate) fn new(name: &'static str, step: F) -> Step<F> {
+        Step { name, step }
+    }
+}
+
+impl<F> fmt::Debug for Step<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Processor")
+            .field("type", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<F> Processor for Step<F>
+where
+    F: FnMut(&mut Event) -> Action + Send + 'static,
+{
+    fn process(&mut self, event: &mut Event) -> Action {
+        (self.step)(event)
+    }
+}
+
+/// Asserts that a component's params schema has exactly the keys its params type reads.
+#[cfg(test)]
+pub(crate) fn assert_schema_keys(schema: &serde_json::Value, fields: &[&str]) {
+    let mut in_schema: Vec<&str> = schema["properties"]
+        .as_object()
+        .map(|p| p.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    in_schema.sort_unstable();
+    let mut read = fields.to_vec();
+    read.sort_unstable();
+    assert_eq!(
+        in_schema, read,
+        "the schema's keys and the params type's fields differ"
+    );
 }
 
 #[cfg(test)]

@@ -35,3 +35,14 @@ pub(crate) fn catching() -> bool {
 pub(crate) fn count_format_panic() {
     FORMAT_PANICS.fetch_add(1, Ordering::Relaxed);
 }
+
+/// The text of a panic payload.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic payload".to_owned()
+    }
+}

@@ -93,7 +93,7 @@ pub(crate) struct Shared {
     pub last_word: Mutex<()>,
     /// What the handlers' handles share with the dispatcher: their status records, the
     /// shutdown deadline, the wake-up.
-    pub core: Arc<crate::handler::handle::Core>,
+    pub core: Arc<crate::component::handle::Core>,
 }
 
 /// A signal that is ending the process (`flush_on_signals`).
@@ -237,5 +237,5 @@ pub(crate) fn on_dispatcher() -> bool {
 /// Whether this thread never waits at a hold: the dispatcher, or one of ko-log's own
 /// (started through a handler's [`crate::handler::Handle`], or a reload's).
 pub(crate) fn never_held() -> bool {
-    on_dispatcher() || crate::handler::handle::is_own_thread()
+    on_dispatcher() || crate::component::handle::is_own_thread()
 }

@@ -856,7 +856,7 @@ impl Pipeline {
                     errors += 1;
                     let error = Error::ProcessorPanic {
                         name: name.clone(),
-                        message: panic_message(payload.as_ref()),
+                        message: crate::unwind::panic_message(payload.as_ref()),
                     };
                     report::error(&format!("handler `{}`", self.name), &error);
                 }
@@ -886,7 +886,7 @@ impl Pipeline {
                 errors += 1;
                 let error = Error::ProcessorPanic {
                     name: name.clone(),
-                    message: panic_message(payload.as_ref()),
+                    message: crate::unwind::panic_message(payload.as_ref()),
                 };
                 report::error(&format!("handler `{}`", self.name), &error);
             }
@@ -919,7 +919,7 @@ impl Pipeline {
         } else if let Err(payload) = unwind::catch(|| renderer.render(event, buf)) {
             let error = Error::RendererPanic {
                 handler: self.name.clone(),
-                message: panic_message(payload.as_ref()),
+                message: crate::unwind::panic_message(payload.as_ref()),
             };
             report::error(&format!("handler `{}`", self.name), &error);
             return 1;
@@ -961,19 +961,8 @@ fn failure(
         Err(payload) => Some(Error::HandlerPanic {
             handler: name.to_owned(),
             op,
-            message: panic_message(payload.as_ref()),
+            message: crate::unwind::panic_message(payload.as_ref()),
         }),
-    }
-}
-
-/// The text of a panic payload.
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "non-string panic payload".to_owned()
     }
 }
 

@@ -424,7 +424,7 @@ mod tests {
 
     #[test]
     fn the_schema_has_the_keys_of_the_params() {
-        crate::handler::assert_schema_keys(
+        crate::registry::assert_schema_keys(
             &schema(),
             ko_log_config::schema::fields_of::<JournaldParams>(),
         );

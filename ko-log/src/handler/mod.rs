@@ -57,18 +57,14 @@
 //! # Ok::<(), ko_log::Error>(())
 //! ```
 
-use std::fmt;
-
 use ko_log_config::HandlerKind;
 
-use crate::{Error, Event};
+use crate::Error;
 
 mod backups;
 mod buffer;
 mod compress;
 mod file;
-pub(crate) mod handle;
-mod hold;
 #[cfg(target_os = "linux")]
 mod journald;
 mod null;
@@ -84,9 +80,8 @@ mod stream;
 mod syslog;
 mod transport;
 
+pub use crate::component::{Handle, Handler, Hold};
 pub use file::File;
-pub use handle::Handle;
-pub use hold::Hold;
 #[cfg(target_os = "linux")]
 pub use journald::{
     field_name, priority, Journald, JournaldParams, DEFAULT_SOCKET, ESCAPE_PREFIX, WRITE_TIMEOUT,
@@ -97,68 +92,6 @@ pub(crate) use rotating_file::unsupported as rotating_file_unsupported;
 pub use rotating_file::RotatingFile;
 pub use spool::{inspect as inspect_spool, SpoolParams, SpoolSummary, SpoolSync};
 pub use stream::{connected_to_journal, StdStream};
-
-/// A destination for rendered records.
-pub trait Handler: fmt::Debug + Send + 'static {
-    /// Writes one rendered record. `line` is complete and ends with `\n`; `event` is the
-    /// record it was rendered from (its `time` drives time-based rotation).
-    fn write(&mut self, line: &[u8], event: &Event) -> Result<(), Error>;
-
-    /// Writes out anything buffered. Called whenever the queue runs dry, so it must be
-    /// quick: a handler with a thread of its own only nudges it here.
-    fn flush(&mut self) -> Result<(), Error>;
-
-    /// Called instead of [`Handler::flush`] for `log::logger().flush()` and at shutdown:
-    /// returns when what was written before it is delivered (a network handler waits,
-    /// bounded, for its destination to acknowledge). Defaults to [`Handler::flush`].
-    fn sync(&mut self) -> Result<(), Error> {
-        self.flush()
-    }
-
-    /// The renderer this handler gets when its config names none (`socket`: JSON lines;
-    /// `syslog`: the bare message). `None`: the plain renderer, as for every handler. A
-    /// config built in Rust gets it when its `renderer` is left at the default.
-    fn default_renderer(&self) -> Option<ko_log_config::RendererConfig> {
-        None
-    }
-
-    /// Whether the destination is an interactive terminal (the colored renderer's `auto`).
-    fn is_terminal(&self) -> bool {
-        false
-    }
-
-    /// Records this handler accepted but could not write (the lines buffered when a write
-    /// failed), so far. The dispatcher reports their sum as [`crate::Stats::lost`].
-    fn lost(&self) -> u64 {
-        0
-    }
-
-    /// Whether this handler takes records, not lines (a database, a structured
-    /// protocol): the dispatcher then runs no renderer for it and calls [`Handler::write`]
-    /// with an empty `line`; the handler reads `event`. Its processors still run.
-    fn structured(&self) -> bool {
-        false
-    }
-
-    /// This handler's own figures for [`crate::Stats::handler`]: `lost`, and for a
-    /// handler with a buffer or thread of its own, `dropped`, `sent`, `retries`,
-    /// `reconnects`. The dispatcher reads them at every flush and counts `written` and
-    /// `errors` itself (their values here are ignored).
-    fn counts(&self) -> crate::HandlerStats {
-        crate::HandlerStats {
-            lost: self.lost(),
-            ..crate::HandlerStats::default()
-        }
-    }
-
-    /// The [`Hold`] this handler raises when its own buffer is full under `backpressure =
-    /// "block"`, asking the callers routed to it to wait instead of the dispatcher (see
-    /// [`Hold`]). `None` (the default): the handler never asks anyone to wait. Read once,
-    /// when the backend is built.
-    fn hold(&self) -> Option<Hold> {
-        None
-    }
-}
 
 /// The handler a configured `type` asks for, opened and ready to write.
 ///
@@ -194,20 +127,4 @@ pub(crate) fn executable_name() -> Option<String> {
         .ok()
         .or_else(|| std::env::args_os().next().map(std::path::PathBuf::from))
         .and_then(|path| path.file_name().map(|n| n.to_string_lossy().into_owned()))
-}
-
-/// Asserts that a handler's params schema has exactly the keys its params type reads.
-#[cfg(test)]
-pub(crate) fn assert_schema_keys(schema: &serde_json::Value, fields: &[&str]) {
-    let mut in_schema: Vec<&str> = schema["properties"]
-        .as_object()
-        .map(|p| p.keys().map(String::as_str).collect())
-        .unwrap_or_default();
-    in_schema.sort_unstable();
-    let mut read = fields.to_vec();
-    read.sort_unstable();
-    assert_eq!(
-        in_schema, read,
-        "the schema's keys and the params type's fields differ"
-    );
 }

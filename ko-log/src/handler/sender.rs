@@ -46,10 +46,10 @@ use std::time::{Duration, Instant};
 use ko_log_config::units::HumanDuration;
 use ko_log_config::Backpressure;
 
-use super::hold::{self, Admit, Hold};
 use super::spool::{self, Outcome, Spool, Spooled};
 use super::status::Outage;
 use super::Handle;
+use crate::component::hold::{self, Admit, Hold};
 use crate::{report, HandlerStats};
 
 /// The keys every network handler takes, as its params type spells them.

@@ -241,7 +241,7 @@ mod tests {
 
     #[test]
     fn the_schema_has_the_keys_of_the_params() {
-        crate::handler::assert_schema_keys(
+        crate::registry::assert_schema_keys(
             &super::schema(),
             ko_log_config::schema::fields_of::<super::SocketParams>(),
         );

@@ -104,7 +104,7 @@ mod tests {
 
     #[test]
     fn one_status_per_transition_with_the_drops_meanwhile() {
-        let core = std::sync::Arc::new(super::super::handle::Core::default());
+        let core = std::sync::Arc::new(crate::component::handle::Core::default());
         core.set_wake(|| {});
         let mut outage = Outage::new(Handle::new(&core), "tcp://x".to_owned(), 10);
         assert!(!outage.up(0), "not down: nothing to say");

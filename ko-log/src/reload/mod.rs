@@ -46,9 +46,9 @@ use std::time::Duration;
 use ko_log_config::{Config, HandlerConfig, RendererConfig};
 
 use crate::backend::{build_pipeline, effective_renderer, processors};
+use crate::component::handle::Core;
 use crate::dispatch::worker::{Generation, Pipeline, Update};
 use crate::dispatch::{lock, on_dispatcher, Msg};
-use crate::handler::handle::Core;
 use crate::handler::Hold;
 use crate::route::Routes;
 use crate::stats::HandlerCounters;
@@ -242,7 +242,7 @@ fn plan(live: &Live, config: &Config, core: &Arc<Core>) -> Result<Plan, Error> {
                         kept.slot,
                         Update {
                             renderer: render::build(
-                                &render::placed(&renderer, name),
+                                &crate::registry::placed_renderer(&renderer, name),
                                 kept.terminal,
                             )?,
                             processors: processors(name, handler)?,
@@ -434,7 +434,7 @@ impl Backend {
         let shared = Arc::clone(&self.shared);
         let routes = Arc::clone(&self.routes);
         let work = move || {
-            crate::handler::handle::mark_own_thread();
+            crate::component::handle::mark_own_thread();
             // Until no caller routes by the old routes (each has queued its record).
             let routed = routes.wait_readers(&old, || {
                 std::thread::sleep(Duration::from_millis(1));

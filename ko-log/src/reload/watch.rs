@@ -56,7 +56,7 @@ pub(crate) fn spawn(
     let start = std::thread::Builder::new()
         .name("ko-log-watch".to_owned())
         .spawn(move || {
-            crate::handler::handle::mark_own_thread();
+            crate::component::handle::mark_own_thread();
             run(backend, &path, mode, stamp, text)
         });
     if let Err(error) = start {

@@ -310,8 +310,8 @@ mod schema_tests {
     #[test]
     fn the_schema_has_the_keys_of_the_params() {
         let schema = super::schema();
-        crate::handler::assert_schema_keys(&schema, fields_of::<super::Raw>());
+        crate::registry::assert_schema_keys(&schema, fields_of::<super::Raw>());
         let colors = &schema["properties"]["colors"]["anyOf"][0];
-        crate::handler::assert_schema_keys(colors, fields_of::<super::RawColors>());
+        crate::registry::assert_schema_keys(colors, fields_of::<super::RawColors>());
     }
 }

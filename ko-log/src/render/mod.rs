@@ -1,4 +1,4 @@
-//! Renderers: how an [`Event`] becomes bytes, one module per format.
+//! Renderers: how an [`Event`](crate::Event) becomes bytes, one module per format.
 //!
 //! A renderer appends exactly one record to a buffer the dispatcher reuses, and never
 //! fails or panics:
@@ -18,13 +18,9 @@
 //! by fields (see [`Json`]); the logfmt renderer quotes and escapes by go-logfmt's rules
 //! and sanitizes keys (see [`Logfmt`]).
 
-use std::fmt;
-
 use ko_log_config::node::Params;
 use ko_log_config::render::TimeFormat;
 use ko_log_config::{ConfigError, RendererConfig, Template};
-
-use crate::Event;
 
 mod colored;
 mod escape;
@@ -78,18 +74,7 @@ pub use self::colored::{Colored, ColoredConfig, LevelColors};
 pub use self::json::{Json, JsonConfig};
 pub use self::logfmt::{is_key_char, Logfmt, LogfmtConfig};
 pub use self::plain::{Plain, PlainConfig};
-
-/// Turns events into bytes.
-pub trait Renderer: fmt::Debug + Send + 'static {
-    /// Appends one rendered record to `out`, ending with `\n`.
-    fn render(&self, event: &Event, out: &mut Vec<u8>);
-
-    /// Told once, before the first record, whether the handler writes to a terminal (the
-    /// colored renderer colors only there by default). Does nothing unless overridden.
-    fn terminal(&mut self, is_terminal: bool) {
-        let _ = is_terminal;
-    }
-}
+pub use crate::component::Renderer;
 
 /// The renderer a handler's `renderer` config describes. `is_terminal` says whether the
 /// handler writes to a terminal (it only matters to `colored` with `color = "auto"`).
@@ -104,19 +89,6 @@ pub fn build(
     let mut renderer = crate::registry::renderer(&config.name, &config.params)?;
     renderer.terminal(is_terminal);
     Ok(renderer)
-}
-
-/// `config` of handler `handler`'s renderer, its params placed at
-/// `handlers.HANDLER.renderer` when it was built in Rust (read from a file, they know
-/// where they are), so that their errors name their key.
-pub(crate) fn placed(config: &RendererConfig, handler: &str) -> RendererConfig {
-    let path = ko_log_config::node::KeyPath::root()
-        .key("handlers")
-        .key(handler)
-        .key("renderer");
-    let mut config = config.clone();
-    config.params = config.params.under(path);
-    config
 }
 
 /// The compiled template `text` of key `format` (the default without one), a mistake

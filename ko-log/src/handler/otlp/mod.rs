@@ -711,11 +711,11 @@ mod tests {
 
     #[test]
     fn the_schema_has_the_keys_of_the_params() {
-        crate::handler::assert_schema_keys(
+        crate::registry::assert_schema_keys(
             &schema(),
             ko_log_config::schema::fields_of::<OtlpParams>(),
         );
-        crate::handler::assert_schema_keys(
+        crate::registry::assert_schema_keys(
             &schema()["properties"]["reconnect"]["anyOf"][0],
             ko_log_config::schema::fields_of::<Reconnect>(),
         );
