@@ -677,11 +677,7 @@ impl Worker {
                 }
             });
             if let Some(error) = failure(&pipeline.name, "flush", result) {
-                self.shared
-                    .counters
-                    .handler_errors
-                    .fetch_add(1, Ordering::Relaxed);
-                pipeline.counters.errors.fetch_add(1, Ordering::Relaxed);
+                pipeline.count_errors(&self.shared, 1);
                 report::error(&format!("handler `{}`", pipeline.name), &error);
             }
         }
@@ -769,16 +765,7 @@ fn deliver(
                     .into_iter()
                     .map(|mut kept| pipeline.write_kept(&mut kept, buf))
                     .sum();
-                if errors > 0 {
-                    shared
-                        .counters
-                        .handler_errors
-                        .fetch_add(errors, Ordering::Relaxed);
-                    pipeline
-                        .counters
-                        .errors
-                        .fetch_add(errors, Ordering::Relaxed);
-                }
+                pipeline.count_errors(shared, errors);
             }
         }
         // What the handler receives, after its processors: test sinks attached to the
@@ -807,20 +794,22 @@ fn deliver(
         if written {
             pipeline.counters.written.fetch_add(1, Ordering::Relaxed);
         }
+        pipeline.count_errors(shared, errors);
+    }
+}
+
+impl Pipeline {
+    /// Counts `errors` of this handler in its own figures and in the backend's.
+    fn count_errors(&self, shared: &Shared, errors: u64) {
         if errors > 0 {
             shared
                 .counters
                 .handler_errors
                 .fetch_add(errors, Ordering::Relaxed);
-            pipeline
-                .counters
-                .errors
-                .fetch_add(errors, Ordering::Relaxed);
+            self.counters.errors.fetch_add(errors, Ordering::Relaxed);
         }
     }
-}
 
-impl Pipeline {
     /// Writes one record claimed from the `on_error` rings (through the processors);
     /// returns the number of errors.
     fn write_kept(&mut self, event: &mut Event, buf: &mut Vec<u8>) -> u64 {

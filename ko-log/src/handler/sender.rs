@@ -249,6 +249,22 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Waits on `condvar` with `guard` until `until`: `None` once it has passed, else the
+/// guard again (woken, or timed out, or the lock poisoned: the caller looks again).
+fn wait_until<'a, S>(
+    condvar: &Condvar,
+    guard: MutexGuard<'a, S>,
+    until: Instant,
+) -> Option<MutexGuard<'a, S>> {
+    let left = until.checked_duration_since(Instant::now())?;
+    Some(
+        condvar
+            .wait_timeout(guard, left)
+            .map(|(g, _)| g)
+            .unwrap_or_else(|e| e.into_inner().0),
+    )
+}
+
 impl<T> Buffer<T> {
     /// An empty buffer holding at most `capacity` items, taken `batch_size` at a time.
     pub fn new(capacity: usize, batch_size: usize, policy: Backpressure) -> Buffer<T> {
@@ -286,18 +302,22 @@ impl<T> Buffer<T> {
         !self.spooled && self.down.load(Ordering::Acquire)
     }
 
+    /// Waits on `arrived` until `until` (`None` once it has passed).
+    fn wait_arrived<'a>(
+        &self,
+        guard: MutexGuard<'a, State<T>>,
+        until: Instant,
+    ) -> Option<MutexGuard<'a, State<T>>> {
+        wait_until(&self.arrived, guard, until)
+    }
+
+    /// Waits on `changed` until `until` (`None` once it has passed).
     fn wait_changed<'a>(
         &self,
         guard: MutexGuard<'a, State<T>>,
         until: Instant,
     ) -> Option<MutexGuard<'a, State<T>>> {
-        let left = until.checked_duration_since(Instant::now())?;
-        Some(
-            self.changed
-                .wait_timeout(guard, left)
-                .map(|(g, _)| g)
-                .unwrap_or_else(|e| e.into_inner().0),
-        )
+        wait_until(&self.changed, guard, until)
     }
 
     /// Whether the memory holds more than half its capacity: records come faster than
@@ -458,14 +478,10 @@ impl<T> Buffer<T> {
                 }
                 until = until.min(deadline);
             }
-            let Some(left) = until.checked_duration_since(Instant::now()) else {
-                return;
-            };
-            state = self
-                .arrived
-                .wait_timeout(state, left)
-                .map(|(g, _)| g)
-                .unwrap_or_else(|e| e.into_inner().0);
+            match self.wait_arrived(state, until) {
+                Some(next) => state = next,
+                None => return,
+            }
         }
     }
 
@@ -604,14 +620,10 @@ impl<T> Buffer<T> {
     pub(super) fn wait_closing_or(&self, until: Instant) {
         let mut state = lock(&self.state);
         while state.closing.is_none() {
-            let Some(left) = until.checked_duration_since(Instant::now()) else {
-                return;
-            };
-            state = self
-                .arrived
-                .wait_timeout(state, left)
-                .map(|(g, _)| g)
-                .unwrap_or_else(|e| e.into_inner().0);
+            match self.wait_arrived(state, until) {
+                Some(next) => state = next,
+                None => return,
+            }
         }
     }
 
