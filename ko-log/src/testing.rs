@@ -44,8 +44,8 @@ use crate::Event;
 pub const DEFAULT_FORMAT: &str = "{level} [{target}] {message}{kv}";
 
 /// Installs ko-log for tests, once per process: every level, no handlers, so records
-/// reach only the sinks; `KO_LOG` is not read. Does nothing if a logger is installed already (a ko-log one
-/// still feeds the sinks). Safe to call from every test.
+/// reach only the sinks; `KO_LOG` is not read. Does nothing if a logger is installed
+/// already (a ko-log one still feeds the sinks). Safe to call from every test.
 ///
 /// A sink calls it itself when it starts capturing and no logger is installed, so a test
 /// that forgets it still captures; a test whose process has another crate's logger fails

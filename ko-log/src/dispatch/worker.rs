@@ -280,8 +280,9 @@ impl Worker {
             .any(|(lane, head)| head.is_some() || !super::lock(lane).is_empty())
     }
 
-    /// Writes the records logged before `before` (in [`clock::ticks`]), oldest first across the lanes, at most `budget`
-    /// of them; how many it wrote. A lane whose thread has exited is released once empty.
+    /// Writes the records logged before `before` (in [`clock::ticks`]), oldest first
+    /// across the lanes, at most `budget` of them; how many it wrote. A lane whose thread
+    /// has exited is released once empty.
     ///
     /// The lanes are merged by the time their records were logged: the record taken next
     /// is the oldest at the lanes' heads. Only records older than `before`, taken before

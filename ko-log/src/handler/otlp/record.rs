@@ -173,9 +173,9 @@ impl Record {
 /// back only by the same build family (a frame that does not decode is counted torn).
 ///
 /// `time, observed` (u64 LE), `severity_number` (u8), a byte of flags (1: trace id, 2:
-/// span id, 4: trace flags), the ids and trace flags present, the body, the attribute count (u32 LE) and each key and
-/// value; a string is its length (u32 LE) and bytes; a value is a tag (0 empty, 1
-/// string, 2 bool, 3 int, 4 double, 5 array) and its content.
+/// span id, 4: trace flags), the ids and trace flags present, the body, the attribute
+/// count (u32 LE) and each key and value; a string is its length (u32 LE) and bytes; a
+/// value is a tag (0 empty, 1 string, 2 bool, 3 int, 4 double, 5 array) and its content.
 impl crate::handler::spool::Spooled for Record {
     fn time_unix_nano(&self) -> Option<u64> {
         Some(self.time_unix_nano)
