@@ -148,14 +148,6 @@ fn serve(stream: impl Read + Write, store: &Mutex<Vec<Request>>, left: &AtomicUs
     }
 }
 
-/// A port nothing listens on (bound, then released).
-fn free_port() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-}
-
 fn config(endpoint: &str, extra: &str) -> String {
     format!(
         r#"
@@ -399,7 +391,7 @@ fn a_collector_down_at_start_then_up_gets_everything_under_block() {
         "a_collector_down_at_start_then_up_gets_everything_under_block",
         &[],
         || {
-            let addr = free_port();
+            let addr = support::free_port();
             let text = config(
                 &format!("endpoint = \"http://{addr}/v1/logs\""),
                 r#"buffer = 10000
@@ -551,7 +543,7 @@ fn drop_oldest_with_a_tiny_buffer_and_no_collector_counts_exactly() {
         "drop_oldest_with_a_tiny_buffer_and_no_collector_counts_exactly",
         &[],
         || {
-            let addr = free_port();
+            let addr = support::free_port();
             let text = config(
                 &format!("endpoint = \"http://{addr}/v1/logs\""),
                 r#"buffer = 4
@@ -668,7 +660,7 @@ fn an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_co
         || {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("app.log");
-            let addr = free_port();
+            let addr = support::free_port();
             let url = format!("http://{addr}/v1/logs");
             let otel = format!(
                 r#"
@@ -743,7 +735,7 @@ fn an_https_endpoint_is_accepted_and_a_refused_connection_is_retried_and_counted
         &[],
         || {
             // Nothing listens: the TCP connection is refused.
-            let closed = free_port();
+            let closed = support::free_port();
             let text = config(
                 &format!("endpoint = \"https://{closed}/v1/logs\""),
                 r#"write_timeout = "200ms""#,
@@ -800,7 +792,7 @@ fn a_dead_collector_holds_neither_flush_nor_the_guard_past_its_deadline() {
             "a_dead_collector_holds_neither_flush_nor_the_guard_past_its_deadline",
             &[],
             || {
-                let url = format!("http://{}/v1/logs", free_port());
+                let url = format!("http://{}/v1/logs", support::free_port());
                 let text = config(
                 &format!("endpoint = \"{url}\""),
                 "write_timeout = \"30s\"\ndrain_timeout = \"60s\"\nbackpressure = \"drop_oldest\"",
@@ -895,7 +887,7 @@ fn block_holds_only_the_callers_routed_to_the_collector_and_loses_nothing() {
         || {
             let dir = tempfile::tempdir().unwrap();
             let file = dir.path().join("app.log");
-            let addr = free_port();
+            let addr = support::free_port();
             let guard = ko_log::init_from_str(&held_config(addr, &file), Format::Toml).unwrap();
             let progress = Arc::new(AtomicUsize::new(0));
             let shipper = shipping_thread(5000, &progress);
@@ -958,7 +950,7 @@ fn a_held_caller_is_let_go_at_shutdown_and_every_record_is_counted() {
         || {
             let dir = tempfile::tempdir().unwrap();
             let file = dir.path().join("app.log");
-            let text = held_config(free_port(), &file).replace(
+            let text = held_config(support::free_port(), &file).replace(
                 "capacity = 1000",
                 "capacity = 1000\ndrain_timeout = \"200ms\"",
             );

@@ -113,14 +113,6 @@ fn serve(stream: std::net::TcpStream, store: &Mutex<Vec<(i64, String)>>) {
     }
 }
 
-/// A port nothing listens on (bound, then released).
-fn free_port() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-}
-
 fn backend(handler: &str) -> (Backend, ko_log::Guard) {
     backend_with(100_000, handler)
 }
@@ -178,7 +170,7 @@ fn every_record_logged_during_an_outage_arrives_after_a_restart_checked_by_id() 
     const N: u64 = 100_000;
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("spool");
-    let addr = free_port();
+    let addr = support::free_port();
     let handler = format!("{}\nbackpressure = \"block\"", otlp_handler(addr, &dir, ""));
 
     // The first run: the collector is down from start to exit.
@@ -244,7 +236,7 @@ fn every_record_logged_during_an_outage_arrives_after_a_restart_checked_by_id() 
 fn a_second_handler_on_one_spool_dir_is_refused_at_its_key() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("spool");
-    let handler = otlp_handler(free_port(), &dir, "");
+    let handler = otlp_handler(support::free_port(), &dir, "");
     let (_first, _guard) = backend(&handler);
     let text = format!("[loggers.root]\nhandlers = [\"out\"]\n[handlers.out]\n{handler}\n");
     let error = Backend::new(Config::from_str(&text, Format::Toml).unwrap()).unwrap_err();
@@ -484,7 +476,7 @@ fn socket_json_lines_replayed_from_a_spool_carry_a_unique_uid_field() {
     const N: u64 = 2_000;
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("spool");
-    let addr = free_port();
+    let addr = support::free_port();
     let handler = format!(
         "type = \"socket\"\naddress = \"{addr}\"\nreconnect = {{ min = \"10ms\", max = \"100ms\" }}\nspool = {{ dir = \"{}\" }}",
         dir.display()

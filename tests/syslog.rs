@@ -26,6 +26,17 @@ fn backend(tables: &[(&str, String)]) -> (Backend, ko_log::Guard) {
     Backend::new(Config::from_str(&text, Format::Toml).expect("config")).expect("backend")
 }
 
+/// [`backend`] with one handler, `udp`, sending to `collector` over UDP.
+fn udp_backend(collector: &Rsyslog) -> (Backend, ko_log::Guard) {
+    backend(&[(
+        "udp",
+        format!(
+            "transport = \"udp\"\naddress = \"127.0.0.1:{}\"",
+            collector.udp
+        ),
+    )])
+}
+
 /// A backend whose root logger sends everything to one syslog handler `tcp`, over TCP to
 /// `collector`.
 fn tcp_backend(collector: &Rsyslog) -> (Backend, ko_log::Guard) {
@@ -351,13 +362,7 @@ fn hostile_values_cannot_forge_a_message_or_break_structured_data() {
 fn a_one_mebibyte_record_over_udp_is_cut_to_max_datagram() {
     need_rsyslog!();
     let collector = Rsyslog::start();
-    let (backend, guard) = backend(&[(
-        "udp",
-        format!(
-            "transport = \"udp\"\naddress = \"127.0.0.1:{}\"",
-            collector.udp
-        ),
-    )]);
+    let (backend, guard) = udp_backend(&collector);
     let big = "x".repeat(1 << 20);
     log_with(&backend, log::Level::Info, &big, &[("size", "1MiB")]);
     log_with(&backend, log::Level::Info, "after", &[]);
@@ -394,13 +399,7 @@ fn bad_keys_are_refused_at_init() {
 fn a_record_in_a_trace_carries_an_opentelemetry_sd_element() {
     need_rsyslog!();
     let collector = Rsyslog::start();
-    let (backend, guard) = backend(&[(
-        "udp",
-        format!(
-            "transport = \"udp\"\naddress = \"127.0.0.1:{}\"",
-            collector.udp
-        ),
-    )]);
+    let (backend, guard) = udp_backend(&collector);
     let trace = ko_log::TraceContext::from_traceparent(
         "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
     )

@@ -566,6 +566,14 @@ pub fn percentiles(samples: &mut [u64]) -> (u64, u64, u64, u64) {
     (at(0.5), at(0.99), at(0.999), at(1.0))
 }
 
+/// A loopback address nothing listens on (bound, then released).
+pub fn free_port() -> std::net::SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
 /// Polls `done` every millisecond until it is true; panics naming `what` after 60 s, so
 /// that a test waiting for the pipeline fails instead of hanging.
 pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {

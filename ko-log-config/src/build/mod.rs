@@ -196,6 +196,39 @@ impl Cx {
     }
 }
 
+/// A renderer's or processor's `type` and the table's other keys, kept as located
+/// [`Params`](crate::node::Params) for the runtime's component of that name; `node` is
+/// its table, or a bare type name (`"json"`). `expected` says what a wrong value should
+/// have been.
+fn component(
+    cx: &Cx,
+    node: &Node,
+    path: &KeyPath,
+    expected: &str,
+) -> Result<(String, crate::node::Params), ConfigError> {
+    let bare;
+    let (name, type_mark, table) = match node.as_str() {
+        Some(name) => {
+            bare = Node::new(NodeValue::Map(Vec::new()), node.mark());
+            (name, node.mark(), &bare)
+        }
+        None => {
+            cx.table(node, path, expected)?;
+            let (name, mark) = cx.type_of(node, path, &[])?;
+            (name, mark, node)
+        }
+    };
+    let params = crate::node::Params::new(
+        name,
+        table.clone(),
+        type_mark,
+        path.clone(),
+        cx.source.clone(),
+        &["type"],
+    );
+    Ok((name.to_owned(), params))
+}
+
 /// Builds and validates the typed configuration from an interpolated tree.
 ///
 /// Reading checks types and syntax (a size, a level, a template); the rules about values

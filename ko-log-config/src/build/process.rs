@@ -1,11 +1,9 @@
 //! `processors = [...]`: each entry's `type`, and the table's other keys kept as located
-//! [`Params`] for the runtime's processor of that name.
+//! [`Params`](crate::node::Params) for the runtime's processor of that name.
 
 use super::Cx;
-use crate::node::{KeyPath, Node, NodeValue, Params};
+use crate::node::{KeyPath, Node, NodeValue};
 use crate::{ConfigError, ProcessorConfig};
-
-const TYPE: &[&str] = &["type"];
 
 /// Reads a handler's `processors` list.
 pub(super) fn processors(
@@ -40,27 +38,6 @@ pub(super) fn processors(
 
 /// Reads one processor from its table, or from a bare type name (`"filter_markup"`).
 fn processor(cx: &Cx, node: &Node, path: &KeyPath) -> Result<ProcessorConfig, ConfigError> {
-    let bare;
-    let (name, type_mark, table) = match node.as_str() {
-        Some(name) => {
-            bare = Node::new(NodeValue::Map(Vec::new()), node.mark());
-            (name, node.mark(), &bare)
-        }
-        None => {
-            cx.table(node, path, "a processor table or type name")?;
-            let (name, mark) = cx.type_of(node, path, &[])?;
-            (name, mark, node)
-        }
-    };
-    Ok(ProcessorConfig {
-        name: name.to_owned(),
-        params: Params::new(
-            name,
-            table.clone(),
-            type_mark,
-            path.clone(),
-            cx.source.clone(),
-            TYPE,
-        ),
-    })
+    let (name, params) = super::component(cx, node, path, "a processor table or type name")?;
+    Ok(ProcessorConfig { name, params })
 }
