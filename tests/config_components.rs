@@ -1,8 +1,8 @@
-//! The built-in renderers' and processors' keys, read by each renderer's own file in ko-log through the
-//! registry: every mistake refused at its file, line, column and key path, as it was when
-//! the config crate read them (these tests moved here from ko-log-config's `errors.rs`
-//! and `check.rs` unchanged but for how the error is obtained: `ko_log::check`, whose
-//! first error is the one init refuses the text with).
+//! The built-in handlers', renderers' and processors' keys, read by each component's own
+//! file in ko-log through the registry: every mistake refused at its file, line, column
+//! and key path, as it was when the config crate read them (these tests moved here from
+//! ko-log-config's `errors.rs` and `check.rs` unchanged but for how the error is obtained:
+//! `ko_log::check`, whose first error is the one init refuses the text with).
 
 use ko_log::config::handler::Timezone;
 use ko_log::config::render::{Color, ColorMode, TimeFormat};
@@ -208,6 +208,150 @@ fn the_full_fixtures_renderers_read_every_key() {
     }
 }
 
+/// The handlers of `full.toml` (every key, once) read into their typed configs, and the
+/// defaults of each (were ko-log-config's `formats.rs`, which now checks that the three
+/// formats give the same params).
+#[test]
+fn the_full_fixtures_handlers_read_every_key_and_default_the_rest() {
+    use ko_log::config::handler::{Compress, JournalPrefix, Rotation, Stream};
+    use ko_log::handler::{FileConfig, OpenMode, RotatingFileConfig, StreamConfig};
+    use std::time::Duration;
+    for file in ["full.toml", "full.json", "full.yaml"] {
+        let config = Config::from_path(format!("ko-log-config/tests/fixtures/{file}")).unwrap();
+        let params = |name: &str| &config.handlers[name].params;
+        assert_eq!(
+            StreamConfig::from_params(params("console")).unwrap(),
+            StreamConfig {
+                stream: Stream::Stdout,
+                journal_prefix: JournalPrefix::Never,
+            },
+            "{file}"
+        );
+        assert_eq!(
+            RotatingFileConfig::from_params(params("file")).unwrap(),
+            RotatingFileConfig {
+                file: FileConfig {
+                    path: "logs/app.log".into(),
+                    mode: OpenMode::Truncate,
+                    create_dirs: false,
+                    file_mode: 0o600,
+                    reopen_check: Duration::ZERO,
+                },
+                max_bytes: Some(10 * 1024 * 1024),
+                rotation: Rotation::Daily,
+                backup_count: 7,
+                timezone: Timezone::Utc,
+                compress: Compress::Gzip,
+                max_age: Some(Duration::from_secs(14 * 86_400)),
+            },
+            "{file}"
+        );
+        assert_eq!(
+            FileConfig::from_params(params("db_file")).unwrap(),
+            FileConfig {
+                path: "logs/db.log".into(),
+                mode: OpenMode::Append,
+                create_dirs: true,
+                file_mode: 0o644,
+                reopen_check: Duration::from_secs(2),
+            },
+            "{file}"
+        );
+    }
+    let text = "[handlers.f]\ntype = \"file\"\npath = \"a.log\"\n[handlers.r]\ntype = \"rotating_file\"\npath = \"b.log\"\n[handlers.s]\ntype = \"stream\"\n";
+    let config = Config::from_str(text, Format::Toml).unwrap();
+    let file = FileConfig::from_params(&config.handlers["f"].params).unwrap();
+    assert_eq!(
+        file,
+        FileConfig {
+            path: "a.log".into(),
+            mode: OpenMode::Append,
+            create_dirs: true,
+            file_mode: 0o640,
+            reopen_check: Duration::from_secs(1),
+        }
+    );
+    assert_eq!(file, FileConfig::new("a.log"));
+    let r = RotatingFileConfig::from_params(&config.handlers["r"].params).unwrap();
+    assert_eq!(
+        (
+            r.max_bytes,
+            r.rotation,
+            r.backup_count,
+            r.timezone,
+            r.compress,
+            r.max_age
+        ),
+        (
+            None,
+            Rotation::Never,
+            5,
+            Timezone::Local,
+            Compress::None,
+            None
+        )
+    );
+    assert_eq!(r, RotatingFileConfig::new(FileConfig::new("b.log")));
+    assert_eq!(
+        StreamConfig::from_params(&config.handlers["s"].params).unwrap(),
+        StreamConfig {
+            stream: Stream::Stderr,
+            journal_prefix: JournalPrefix::Never,
+        }
+    );
+}
+
+/// What `Config::validate` checked on a handler built in Rust is the handler's own check
+/// now, run by init and `ko_log::check::config` with the same key path.
+#[test]
+fn a_handler_built_in_rust_is_checked_at_its_key_path() {
+    let mut config = Config::default();
+    config.handlers.insert(
+        "f".to_owned(),
+        ko_log::config::HandlerConfig::new("rotating_file")
+            .with("path", "x.log")
+            .with("max_bytes", 0),
+    );
+    config.handlers.insert(
+        "g".to_owned(),
+        ko_log::config::HandlerConfig::new("file").with("path", ""),
+    );
+    let found: Vec<(String, String, bool)> = ko_log::check::config(&config)
+        .iter()
+        .map(|e| {
+            (
+                e.key_path().to_owned(),
+                e.message().to_owned(),
+                e.location().is_none(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "handlers.f.max_bytes".to_owned(),
+                "the size must be greater than 0".to_owned(),
+                true
+            ),
+            (
+                "handlers.g.path".to_owned(),
+                "the path must not be empty".to_owned(),
+                true
+            ),
+        ]
+    );
+    let Err(refused) = ko_log::Backend::new(config) else {
+        panic!("accepted")
+    };
+    assert!(
+        refused
+            .to_string()
+            .contains("the size must be greater than 0"),
+        "{refused}"
+    );
+}
+
 const MANY: &str = r#"default_level = "loud"
 
 [queue]
@@ -234,7 +378,8 @@ processors = [{ type = "filter_by_level", min_level = "loud" }, { type = "redact
 "#;
 
 /// ko-log-config's `check.rs` reports this file's own mistakes; `ko_log::check` adds the
-/// renderer's and the processors' (which only the runtime knows), each at its place.
+/// handlers', the renderer's and the processors' (which only the runtime knows), each at
+/// its place, every mistake of a table (the missing `path` beside the unknown key).
 #[test]
 fn a_check_reports_the_components_mistakes_in_document_order() {
     let found: Vec<(usize, usize, String, String)> = ko_log::check::text(MANY, Format::Toml)
@@ -249,15 +394,18 @@ fn a_check_reports_the_components_mistakes_in_document_order() {
                 e.message().to_owned(),
             )
         })
-        .filter(|(_, _, key, _)| key.contains("renderer") || key.contains("processors"))
+        .filter(|(_, _, key, _)| key.starts_with("handlers."))
         .collect();
     let expected = [
+        (17, 10, "handlers.console.stream", "unknown value `stdin`"),
         (
             18,
             42,
             "handlers.console.renderer.format",
             "invalid template: unclosed `{` (write `{{` for a literal brace)",
         ),
+        (20, 1, "handlers.file.path", "missing key `path`"),
+        (22, 1, "handlers.file.max_byte", "unknown key `max_byte`"),
         (
             23,
             55,
@@ -302,6 +450,38 @@ fn a_check_reports_a_renderer_mistake_beside_the_configs_own() {
 
 /// A mistake in merged YAML content is reported at the anchor's line (ko-log-config's
 /// `yaml_merge.rs` has the handler half of this test).
+#[test]
+fn a_mistake_inside_a_merged_handler_is_reported_at_the_anchor() {
+    // `path` suits the file handler that holds the anchor, not the stream that merges it.
+    let text = "\
+handlers:
+  app: &file
+    type: file
+    path: app.log
+  console:
+    <<: *file
+    type: stream
+";
+    let e = refuse(Format::Yaml, text);
+    let location = e.location().unwrap();
+    assert_eq!(
+        (
+            e.kind(),
+            e.message(),
+            location.line,
+            location.column,
+            e.key_path()
+        ),
+        (
+            ConfigErrorKind::UnknownKey,
+            "unknown key `path`",
+            4,
+            5,
+            "handlers.console.path"
+        )
+    );
+}
+
 #[test]
 fn a_mistake_inside_a_merged_processor_is_reported_at_the_anchor() {
     // The anchor is on the first item; `keys` suits `filter_keys`, not the item merging it.
@@ -357,4 +537,128 @@ fn a_components_mistake_creates_no_file() {
         assert!(error.contains("handlers.b."), "{error}");
         assert!(!log.exists(), "{text}");
     }
+}
+
+// ---- the handlers' keys (were ko-log-config's `errors.rs`) ----
+
+#[test]
+fn unknown_key_in_each_format() {
+    let toml = "[handlers.file]\ntype = \"rotating_file\"\npath = \"x\"\nmax_byts = 5\n";
+    let e = refuse(Format::Toml, toml);
+    assert_at(
+        &e,
+        ConfigErrorKind::UnknownKey,
+        4,
+        1,
+        "handlers.file.max_byts",
+    );
+    assert_eq!(e.suggestion(), Some("max_bytes"));
+
+    let json = "{\"handlers\": {\"file\": {\"type\": \"rotating_file\", \"path\": \"x\",\n    \"max_byts\": 5}}}";
+    let e = refuse(Format::Json, json);
+    assert_at(
+        &e,
+        ConfigErrorKind::UnknownKey,
+        2,
+        5,
+        "handlers.file.max_byts",
+    );
+
+    let yaml = "handlers:\n  file:\n    type: rotating_file\n    path: x\n    max_byts: 5\n";
+    let e = refuse(Format::Yaml, yaml);
+    assert_at(
+        &e,
+        ConfigErrorKind::UnknownKey,
+        5,
+        5,
+        "handlers.file.max_byts",
+    );
+    assert_eq!(e.suggestion(), Some("max_bytes"));
+}
+
+#[test]
+fn unknown_key_suggests_the_common_handler_keys_too() {
+    let e = refuse(
+        Format::Toml,
+        "[handlers.c]\ntype = \"stream\"\nrenderr = \"json\"\n",
+    );
+    assert_at(&e, ConfigErrorKind::UnknownKey, 3, 1, "handlers.c.renderr");
+    assert_eq!(e.suggestion(), Some("renderer"));
+}
+
+#[test]
+fn missing_required_key() {
+    let e = refuse(
+        Format::Json,
+        "{\"handlers\": {\"f\": {\"type\": \"file\"}}}",
+    );
+    assert_at(&e, ConfigErrorKind::MissingKey, 1, 20, "handlers.f.path");
+    assert_eq!(e.message(), "missing key `path`");
+}
+
+#[test]
+fn bad_size() {
+    let e = refuse(
+        Format::Toml,
+        "[handlers.f]\ntype = \"rotating_file\"\npath = \"x\"\nmax_bytes = \"10 MiBB\"\n",
+    );
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        4,
+        13,
+        "handlers.f.max_bytes",
+    );
+    let e = refuse(
+        Format::Json,
+        "{\"handlers\": {\"f\": {\"type\": \"rotating_file\", \"path\": \"x\", \"max_bytes\": 0}}}",
+    );
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        1,
+        72,
+        "handlers.f.max_bytes",
+    );
+}
+
+#[test]
+fn bad_file_mode() {
+    let e = refuse(
+        Format::Yaml,
+        "handlers:\n  f:\n    type: file\n    path: x\n    file_mode: 640\n",
+    );
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        5,
+        16,
+        "handlers.f.file_mode",
+    );
+    let e = refuse(
+        Format::Yaml,
+        "handlers:\n  f:\n    type: file\n    path: x\n    file_mode: 0689\n",
+    );
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        5,
+        16,
+        "handlers.f.file_mode",
+    );
+}
+
+#[test]
+fn bad_reopen_check_duration() {
+    let e = refuse(
+        Format::Yaml,
+        "handlers:\n  f:\n    type: file\n    path: x\n    reopen_check: -1\n",
+    );
+    assert_at(
+        &e,
+        ConfigErrorKind::InvalidValue,
+        5,
+        19,
+        "handlers.f.reopen_check",
+    );
 }

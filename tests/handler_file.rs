@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use support::init_refusal;
 
-use ko_log::config::handler::{FileConfig, OpenMode, Stream, StreamConfig};
-use ko_log::config::HandlerKind;
-use ko_log::handler::{build, File, Handler, Null, StdStream};
+use ko_log::config::handler::Stream;
+use ko_log::config::HandlerConfig;
+use ko_log::handler::{build, File, FileConfig, Handler, Null, OpenMode, StdStream, StreamConfig};
 use ko_log::{Error, Event};
 use log::Level;
 
@@ -466,28 +466,31 @@ fn null_discards_everything() {
 fn build_makes_each_kind() {
     let dir = tempfile::tempdir().unwrap();
     let path: PathBuf = dir.path().join("built.log");
-    let mut file = build(&HandlerKind::File(config(&path))).unwrap();
+    let mut file = build(&HandlerConfig::new("file").with("path", path.as_path())).unwrap();
     write(&mut *file, "via build\n").unwrap();
     file.flush().unwrap();
     assert_eq!(read(&path), "via build\n");
 
-    for kind in [
-        HandlerKind::Null,
-        HandlerKind::Stream(StreamConfig {
-            stream: Stream::Stderr,
-            ..StreamConfig::default()
-        }),
+    for config in [
+        HandlerConfig::new("null"),
+        HandlerConfig::new("stream").with("stream", "stderr"),
     ] {
-        let mut handler = build(&kind).unwrap();
+        let mut handler = build(&config).unwrap();
         handler.flush().unwrap();
     }
 
-    let error = build(&HandlerKind::File(FileConfig {
-        create_dirs: false,
-        ..config(&dir.path().join("missing/app.log"))
-    }))
+    let error = build(
+        &HandlerConfig::new("file")
+            .with("path", dir.path().join("missing/app.log"))
+            .with("create_dirs", false),
+    )
     .unwrap_err();
     assert_eq!(io_parts(&error).0, "open");
+    let error = build(&HandlerConfig::new("fiel")).unwrap_err();
+    assert!(
+        error.to_string().contains("unknown handler type `fiel`"),
+        "{error}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------

@@ -10,10 +10,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use support::init_refusal;
 
-use ko_log::config::handler::{
-    Compress, FileConfig, OpenMode, RotatingFileConfig, Rotation, Timezone,
-};
-use ko_log::handler::{Handler, RotatingFile};
+use ko_log::config::handler::{Compress, Rotation, Timezone};
+use ko_log::handler::{FileConfig, Handler, OpenMode, RotatingFile, RotatingFileConfig};
 use ko_log::{Error, Event};
 use log::Level;
 use time::macros::{datetime, offset};

@@ -16,10 +16,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use ko_log::config::handler::{
-    Compress, FileConfig, OpenMode, RotatingFileConfig, Rotation, Timezone,
-};
-use ko_log::handler::{Handler, RotatingFile};
+use ko_log::config::handler::{Compress, Rotation, Timezone};
+use ko_log::handler::{FileConfig, Handler, OpenMode, RotatingFile, RotatingFileConfig};
 use ko_log::{Error, Event};
 use log::Level;
 
@@ -224,6 +222,14 @@ fn zstd_without_its_feature_is_refused_at_init_at_the_key() {
         )
     );
     assert!(!path.exists(), "nothing opened");
+    // `ko-log check` finds it too (the handler's own check, which init runs first).
+    let checked = ko_log::check::text(&text, ko_log::config::Format::Toml);
+    let found: Vec<(&str, &str)> = checked
+        .errors
+        .iter()
+        .map(|e| (e.key_path(), e.message()))
+        .collect();
+    assert_eq!(found, [("handlers.f.compress", message.as_str())]);
 }
 
 /// The compressed file is what `gzip -d` reads (the tool every log reader has).

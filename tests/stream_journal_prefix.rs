@@ -78,13 +78,19 @@ fn auto_prefixes_lines_only_when_stderr_is_the_journal() {
 
 #[test]
 fn journal_prefix_takes_auto_always_or_never() {
-    use ko_log::config::handler::{JournalPrefix, StreamConfig};
-    use ko_log::config::{Config, Format, HandlerKind};
+    use ko_log::config::handler::JournalPrefix;
+    use ko_log::config::Format;
+    use ko_log::handler::StreamConfig;
     let parse = |value: &str| {
-        Config::from_str(
-            &format!("[handlers.s]\ntype = \"stream\"\njournal_prefix = \"{value}\"\n"),
-            Format::Toml,
-        )
+        let text = format!("[handlers.s]\ntype = \"stream\"\njournal_prefix = \"{value}\"\n");
+        match ko_log::check::text(&text, Format::Toml)
+            .errors
+            .into_iter()
+            .next()
+        {
+            Some(error) => Err(error),
+            None => Ok(ko_log::config::Config::from_str(&text, Format::Toml).unwrap()),
+        }
     };
     for (value, expected) in [
         ("auto", JournalPrefix::Auto),
@@ -92,11 +98,8 @@ fn journal_prefix_takes_auto_always_or_never() {
         ("never", JournalPrefix::Never),
     ] {
         let config = parse(value).unwrap();
-        let HandlerKind::Stream(StreamConfig { journal_prefix, .. }) = config.handlers["s"].kind
-        else {
-            panic!("a stream")
-        };
-        assert_eq!(journal_prefix, expected);
+        let stream = StreamConfig::from_params(&config.handlers["s"].params).unwrap();
+        assert_eq!(stream.journal_prefix, expected);
     }
     let error = parse("sometimes").unwrap_err();
     assert_eq!(error.key_path(), "handlers.s.journal_prefix", "{error}");

@@ -9,9 +9,9 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use ko_log::check::Route;
-use ko_log::config::handler::{JournalPrefix, OpenMode, Rotation, Stream, Timezone};
+use ko_log::config::handler::COMMON;
 use ko_log::config::node::{Node, NodeValue};
-use ko_log::config::{Config, ConfigError, HandlerConfig, HandlerKind, ROOT};
+use ko_log::config::{Config, ConfigError, HandlerConfig, ROOT};
 use log::LevelFilter;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -149,12 +149,13 @@ fn describe(config: &Config) -> Report {
                 .collect(),
         })
         .collect();
+    let schema = ko_log::schema();
     let handlers = config
         .handlers
         .iter()
         .map(|(name, handler)| Handler {
             name: name.clone(),
-            kind: handler.kind.type_name().to_owned(),
+            kind: handler.type_name().to_owned(),
             renderer: renderer_name(handler),
             level: handler.level,
             processors: handler
@@ -162,7 +163,7 @@ fn describe(config: &Config) -> Report {
                 .iter()
                 .map(|p| p.type_name().to_owned())
                 .collect(),
-            params: params(&handler.kind),
+            params: params(handler, &schema),
             used_by: used_by.remove(name.as_str()).unwrap_or_default(),
         })
         .collect();
@@ -181,12 +182,11 @@ fn describe(config: &Config) -> Report {
     }
 }
 
-/// The renderer a handler gets: its own, or, when none was written for a registered
-/// handler, the handler's own default (only building the handler can tell which).
+/// The renderer a handler gets: its own, or, when none was written, the handler's own
+/// default (only building the handler can tell which: `plain` unless it prefers another).
 fn renderer_name(handler: &HandlerConfig) -> String {
-    let written = handler.origin.has_key("renderer").unwrap_or(true);
-    match (&handler.kind, written) {
-        (HandlerKind::Custom { name, .. }, false) => format!("{name}'s default"),
+    match handler.has_key("renderer") {
+        Some(false) => format!("{}'s default", handler.type_name()),
         _ => handler.renderer.type_name().to_owned(),
     }
 }
@@ -209,78 +209,38 @@ fn scalar(value: &ko_log::config::Value) -> Value {
     }
 }
 
-/// A handler's own keys, with the values it will use (defaults included for built-in
-/// types; as written for registered ones, secrets masked).
-fn params(kind: &HandlerKind) -> Vec<(String, Value)> {
-    let file = |file: &ko_log::config::handler::FileConfig| {
-        vec![
-            ("path".to_owned(), json!(file.path.display().to_string())),
-            ("append".to_owned(), json!(file.mode == OpenMode::Append)),
-            ("create_dirs".to_owned(), json!(file.create_dirs)),
-            (
-                "file_mode".to_owned(),
-                json!(format!("{:04o}", file.file_mode)),
-            ),
-            (
-                "reopen_check".to_owned(),
-                json!(duration(file.reopen_check)),
-            ),
-        ]
-    };
-    match kind {
-        HandlerKind::File(config) => file(config),
-        HandlerKind::RotatingFile(config) => {
-            let mut keys = file(&config.file);
-            if let Some(max) = config.max_bytes {
-                keys.push(("max_bytes".to_owned(), json!(max)));
-            }
-            let rotation = match config.rotation {
-                Rotation::Never => "never",
-                Rotation::Minutely => "minutely",
-                Rotation::Hourly => "hourly",
-                Rotation::Daily => "daily",
-            };
-            keys.push(("rotation".to_owned(), json!(rotation)));
-            keys.push(("backup_count".to_owned(), json!(config.backup_count)));
-            keys.push(("timezone".to_owned(), json!(timezone(config.timezone))));
-            keys
-        }
-        HandlerKind::Stream(config) => vec![
-            (
-                "stream".to_owned(),
-                json!(match config.stream {
-                    Stream::Stdout => "stdout",
-                    Stream::Stderr => "stderr",
-                }),
-            ),
-            (
-                "journal_prefix".to_owned(),
-                json!(match config.journal_prefix {
-                    JournalPrefix::Auto => "auto",
-                    JournalPrefix::Always => "always",
-                    JournalPrefix::Never => "never",
-                }),
-            ),
-        ],
-        HandlerKind::Custom { params, .. } => match &params.node().value {
-            NodeValue::Map(entries) => entries
-                .iter()
-                .filter(|(key, _)| {
-                    !["type", "renderer", "processors", "level"].contains(&key.name.as_str())
-                })
-                .map(|(key, value)| (key.name.clone(), masked(&key.name, value)))
-                .collect(),
-            _ => Vec::new(),
-        },
+/// A handler's own keys, with the values it will use: as written (secrets masked), then
+/// each key left out whose schema in the registry (`schema`, [`ko_log::schema`]) gives a
+/// `default`.
+fn params(handler: &HandlerConfig, schema: &Value) -> Vec<(String, Value)> {
+    let written: Vec<(String, Value)> = match &handler.params.node().value {
+        NodeValue::Map(entries) => entries
+            .iter()
+            .filter(|(key, _)| !COMMON.contains(&key.name.as_str()))
+            .map(|(key, value)| (key.name.clone(), masked(&key.name, value)))
+            .collect(),
         _ => Vec::new(),
-    }
-}
-
-fn timezone(timezone: Timezone) -> &'static str {
-    match timezone {
-        Timezone::Local => "local",
-        Timezone::Utc => "utc",
-    }
+    };
+    let branch = schema
+        .pointer("/$defs/handler/oneOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|b| b.pointer("/properties/type/const") == Some(&json!(handler.type_name())));
+    let defaults = branch
+        .and_then(|b| b.get("properties"))
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter(|(key, _)| !written.iter().any(|(k, _)| k == *key))
+        .filter_map(|(key, property)| {
+            let default = property
+                .get("default")
+                .or_else(|| property.pointer("/anyOf/0/default"))?;
+            Some((key.clone(), default.clone()))
+        })
+        .collect::<Vec<_>>();
+    written.into_iter().chain(defaults).collect()
 }
 
 /// Whether a key, header or query parameter named `name` looks like it holds a

@@ -30,22 +30,23 @@ routes
 
 handlers
   console: stream, renderer colored
-    stream = "stderr"
     journal_prefix = "never"
-  db_file: rotating_file, renderer plain, level info, processors redact, filter_markup
+    stream = "stderr"
+  db_file: rotating_file, renderer rotating_file's default, level info, processors redact, filter_markup
     path = "logs/db.log"
+    max_bytes = "10 MiB"
+    rotation = "daily"
     append = true
+    backup_count = 5
+    compress = "none"
     create_dirs = true
     file_mode = "0640"
     reopen_check = "1s"
-    max_bytes = 10485760
-    rotation = "daily"
-    backup_count = 5
     timezone = "local"
   vector: socket, renderer socket's default
     address = "127.0.0.1:9000"
     buffer = 100
-  spare: null, renderer plain (no logger names it: it receives nothing)
+  spare: null, renderer null's default (no logger names it: it receives nothing)
 "#;
 
 #[test]
@@ -393,7 +394,7 @@ fn twenty_thousand_loggers_are_described() {
     assert!(routes[20_200].starts_with("  every other target "));
     assert_eq!(
         section("handlers"),
-        ["  void: null, renderer plain"],
+        ["  void: null, renderer null's default"],
         "used by root: no `no logger names it`"
     );
 }

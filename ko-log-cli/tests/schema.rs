@@ -294,12 +294,28 @@ fn ko_logs_registered_handlers_are_described_with_their_params() {
         .iter()
         .map(|v| v.as_str().unwrap())
         .collect();
-    let mut expected = vec!["file", "rotating_file", "stream", "null"];
+    // Every handler from the registry, by name: ko-log's own are registered like a user's.
+    let mut expected = vec!["file"];
     if cfg!(target_os = "linux") {
         expected.push("journald");
     }
-    expected.extend(["otlp", "socket", "syslog"]);
+    expected.extend([
+        "null",
+        "otlp",
+        "rotating_file",
+        "socket",
+        "stream",
+        "syslog",
+    ]);
     assert_eq!(types, expected);
+    let file = schema["$defs"]["handler"]["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["properties"]["type"]["const"] == "file")
+        .unwrap();
+    assert_eq!(file["required"], serde_json::json!(["type", "path"]));
+    assert_eq!(file["description"], "Append (or truncate) to one file.");
     let socket = schema["$defs"]["handler"]["oneOf"]
         .as_array()
         .unwrap()

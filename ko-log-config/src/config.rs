@@ -7,11 +7,9 @@ use std::path::Path;
 use indexmap::IndexMap;
 use log::LevelFilter;
 
-use crate::handler::{JournalPrefix, Stream, StreamConfig};
 use crate::node::KeyPath;
 use crate::{
-    Checked, ConfigError, ConfigErrorKind, HandlerConfig, HandlerKind, LoggerConfig, QueueConfig,
-    RendererConfig,
+    Checked, ConfigError, ConfigErrorKind, HandlerConfig, LoggerConfig, QueueConfig, RendererConfig,
 };
 
 /// The name of the logger that matches every target.
@@ -134,9 +132,9 @@ impl Config {
 impl Config {
     /// Checks a configuration built in Rust the way a loaded one is checked: every
     /// handler a logger names exists, the queue capacity is from 1 to
-    /// [`QueueConfig::MAX_CAPACITY`], logger names are not empty, `max_bytes` is not 0,
-    /// paths are not empty, `env_filter` is a variable name. A renderer's keys are its
-    /// own (the runtime checks them).
+    /// [`QueueConfig::MAX_CAPACITY`], logger names are not empty, `env_filter` is a
+    /// variable name, `on_error` keeps records the handler skips. A handler's, renderer's
+    /// or processor's own keys are the runtime's to check.
     ///
     /// These are the only copies of these rules: loading a file runs the same checks on
     /// the config it built and places the error at the key it names. Errors from here
@@ -207,35 +205,6 @@ impl Config {
         }
         for (name, handler) in &self.handlers {
             let path = root.key("handlers").key(name);
-            let file = match &handler.kind {
-                HandlerKind::File(file) => Some(file),
-                HandlerKind::RotatingFile(rotating) => {
-                    if rotating.max_bytes == Some(0) {
-                        let violation =
-                            Violation::at(path.key("max_bytes"), "the size must be greater than 0");
-                        if report(violation).is_break() {
-                            return;
-                        }
-                    }
-                    if rotating.max_age == Some(std::time::Duration::ZERO) {
-                        let violation = Violation::at(
-                            path.key("max_age"),
-                            "`max_age` must be greater than 0 (leave it out to keep backups by count only)",
-                        );
-                        if report(violation).is_break() {
-                            return;
-                        }
-                    }
-                    Some(&rotating.file)
-                }
-                HandlerKind::Stream(_) | HandlerKind::Null | HandlerKind::Custom { .. } => None,
-            };
-            if file.is_some_and(|f| f.path.as_os_str().is_empty()) {
-                let violation = Violation::at(path.key("path"), "the path must not be empty");
-                if report(violation).is_break() {
-                    return;
-                }
-            }
             if let Some(violation) = on_error_rule(handler, &path) {
                 if report(violation).is_break() {
                     return;
@@ -328,14 +297,7 @@ impl Violation {
 /// `flush_on_signals`, `log_panics` and `watch` are off, and `env_filter` is `KO_LOG`.
 impl Default for Config {
     fn default() -> Config {
-        let console = HandlerConfig {
-            kind: HandlerKind::Stream(StreamConfig {
-                stream: Stream::Stderr,
-                journal_prefix: JournalPrefix::Never,
-            }),
-            renderer: RendererConfig::new("colored"),
-            ..HandlerConfig::new(HandlerKind::Null)
-        };
+        let console = HandlerConfig::new("stream").with_renderer(RendererConfig::new("colored"));
         let root = LoggerConfig {
             handlers: vec![CONSOLE.to_owned()],
             ..LoggerConfig::default()

@@ -66,7 +66,7 @@ pub use build::values;
 pub use check::Checked;
 pub use config::{Config, Format, Watch, CONSOLE, ROOT};
 pub use error::{ConfigError, ConfigErrorKind, Location};
-pub use handler::{HandlerConfig, HandlerKind};
+pub use handler::HandlerConfig;
 /// The map [`Config::handlers`] is: it keeps the order the handlers were named in.
 pub use indexmap::IndexMap;
 pub use logger::LoggerConfig;

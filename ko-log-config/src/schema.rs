@@ -1,12 +1,11 @@
 //! The JSON Schema (draft 2020-12) of a config file, for editors and CI.
 //!
 //! [`config`] describes every key this crate reads: the top-level keys, `queue`,
-//! `loggers`, `handlers` with each built-in `type` and its keys (a `oneOf` whose
-//! branches are told apart by `type`), with enums for levels,
-//! `backpressure`, rotations, streams and colors, and a description of each key from
-//! `docs/CONFIG.md`. Components registered in code are added by the caller as
-//! [`Component`]s (`ko_log::schema()` adds every registered one: every renderer and
-//! processor, ko-log's own network handlers, the program's own).
+//! `loggers`, the keys every handler takes, with enums for levels and `backpressure`, and
+//! a description of each key from `docs/CONFIG.md`. Components are added by the caller as
+//! [`Component`]s, each a branch of a `oneOf` told apart by `type` (`ko_log::schema()`
+//! adds every registered one: every handler, renderer and processor, ko-log's own and
+//! the program's own).
 //!
 //! The schema is written by hand here, next to the raw layer whose keys it describes,
 //! with the value syntaxes ([`level`], [`size`], [`duration`], [`boolean`], ...) in one
@@ -59,8 +58,9 @@ pub const ID: &str = "https://example.invalid/ko-log/config.schema.json";
 /// The schema of a config file: every built-in key, plus `components`.
 pub fn config(components: &[Component]) -> Value {
     let of = |kind| components.iter().filter(move |c| c.kind == kind);
-    let mut handlers = builtin_handlers();
-    handlers.extend(of(ComponentKind::Handler).map(|c| variant(c, true)));
+    let handlers: Vec<Value> = of(ComponentKind::Handler)
+        .map(|c| variant(c, true))
+        .collect();
     let renderers: Vec<Value> = of(ComponentKind::Renderer)
         .map(|c| variant(c, false))
         .collect();
@@ -404,99 +404,6 @@ fn variant(component: &Component, handler: bool) -> Value {
     )
 }
 
-/// The keys of `file`, which `rotating_file` also takes.
-fn file_keys() -> Vec<(&'static str, Value)> {
-    vec![
-        ("path", describe(json!({"type": "string", "minLength": 1}), "The file to write (relative to the working directory); not empty.")),
-        ("append", describe(boolean(), "Keep existing content (default true; false: empty the file when the handler opens it).")),
-        ("create_dirs", describe(boolean(), "Create missing parent directories (default true).")),
-        ("file_mode", describe(json!({"anyOf": [{"type": "integer", "minimum": 0, "maximum": 511}, {"type": "string", "pattern": "^\\s*(0o)?[0-7]+\\s*$"}, {"$ref": "#/$defs/interpolated"}]}), "Unix permissions of a file ko-log creates, at most 0o777: an octal string (\"0640\") or an integer (default \"0640\").")),
-        ("reopen_check", describe(duration(), "How often to check that path still names the open file, reopening it after an outside rotation (default \"1s\"; \"0s\" disables).")),
-    ]
-}
-
-fn builtin_handlers() -> Vec<Value> {
-    let file = table(&file_keys(), &["path"]);
-    let mut rotating_keys = file_keys();
-    rotating_keys.extend([
-        (
-            "max_bytes",
-            describe(
-                with(size(), json!({"not": {"const": 0}})),
-                "Rotate before a record would take the file past this size; greater than 0.",
-            ),
-        ),
-        (
-            "rotation",
-            describe(
-                one_of(crate::build::RotationValue::NAMES),
-                "Rotate at time boundaries (default \"never\").",
-            ),
-        ),
-        (
-            "backup_count",
-            describe(
-                with(integer(), json!({"minimum": 0})),
-                "Rotated files kept (path.1 newest … path.N), default 5; older ones are removed.",
-            ),
-        ),
-        (
-            "timezone",
-            describe(
-                one_of(crate::build::TimezoneValue::NAMES),
-                "Clock of the time boundaries (default \"local\").",
-            ),
-        ),
-        (
-            "compress",
-            describe(
-                one_of(crate::build::CompressValue::NAMES),
-                "Compress rotated files on a background thread: none (default), gzip (path.N.gz), zstd (path.N.zst, ko-log's zstd feature).",
-            ),
-        ),
-        (
-            "max_age",
-            describe(
-                duration(),
-                "Also remove backups older than this (by modification time), at startup and after each rotation; greater than 0.",
-            ),
-        ),
-    ]);
-    let stream = table(
-        &[
-            ("stream", describe(one_of(crate::build::StreamValue::NAMES), "Which standard stream (default \"stderr\").")),
-            ("journal_prefix", describe(one_of(crate::build::JournalPrefixValue::NAMES), "Start every line with its sd-daemon level prefix (<3> error … <7> debug) for journald; auto: only when the stream is the journal (default \"never\").")),
-        ],
-        &[],
-    );
-    vec![
-        branch(
-            "file",
-            "Append (or truncate) to one file.",
-            Some(&file),
-            true,
-        ),
-        branch(
-            "rotating_file",
-            "A file rotated by size and/or time, keeping backup_count backups.",
-            Some(&table(&rotating_keys, &["path"])),
-            true,
-        ),
-        branch(
-            "stream",
-            "Standard output or standard error.",
-            Some(&stream),
-            true,
-        ),
-        branch(
-            "null",
-            "Discards every record.",
-            Some(&table(&[], &[])),
-            true,
-        ),
-    ]
-}
-
 // ---- the keys a serde struct reads ----
 
 /// The keys a serde-derived struct reads (its field names, aliases included), found by
@@ -600,18 +507,6 @@ mod tests {
             sorted(keys.logger),
             "loggers.NAME"
         );
-        for (name, read) in &keys.handlers {
-            assert_eq!(
-                keys_of(&schema, "/$defs/handler/oneOf", name),
-                sorted(read),
-                "type = {name:?}"
-            );
-        }
-        // And every built-in type has its branch.
-        assert_eq!(
-            names(schema["$defs"]["handler"]["oneOf"].as_array().unwrap()),
-            crate::handler::BUILTIN
-        );
     }
 
     #[test]
@@ -646,12 +541,12 @@ mod tests {
                 "type"
             ]
         );
-        let branch = &schema["$defs"]["handler"]["oneOf"][4];
+        let branch = &schema["$defs"]["handler"]["oneOf"][0];
         assert_eq!(branch["required"], json!(["type", "path"]));
         assert_eq!(branch["additionalProperties"], json!(false));
         assert_eq!(
             schema.pointer("/$defs/handler/properties/type/enum"),
-            Some(&json!(["file", "rotating_file", "stream", "null", "audit"]))
+            Some(&json!(["audit"]))
         );
     }
 

@@ -6,8 +6,7 @@
 //! process whose environment has it from the start ([`in_child_with`]).
 
 use ko_log_config::env::{expand, parse_dotenv};
-use ko_log_config::handler::FileConfig;
-use ko_log_config::{Config, ConfigErrorKind, Format, HandlerKind};
+use ko_log_config::{Config, ConfigErrorKind, Format};
 
 /// Whether this process is the child that runs `test` with `vars` in its environment.
 /// Otherwise starts that child (this test binary, only `test`), checks it passed, and
@@ -38,9 +37,10 @@ fn in_child_with(test: &str, vars: &[(&str, &str)]) -> bool {
 }
 
 fn file_path(config: &Config, handler: &str) -> String {
-    match &config.handlers[handler].kind {
-        HandlerKind::File(FileConfig { path, .. }) => path.display().to_string(),
-        other => panic!("{other:?}"),
+    let params = &config.handlers[handler].params;
+    match params.node().get("path").and_then(|path| path.as_str()) {
+        Some(path) => path.to_owned(),
+        None => panic!("{params:?}"),
     }
 }
 

@@ -5,14 +5,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use ko_log_config::handler::{
-    Compress, FileConfig, JournalPrefix, OpenMode, RotatingFileConfig, Rotation, Stream,
-    StreamConfig, Timezone,
-};
 use ko_log_config::node::{Node, NodeValue, Params};
 use ko_log_config::{
-    Backpressure, Config, Format, HandlerConfig, HandlerKind, LoggerConfig, ProcessorConfig,
-    QueueConfig, RendererConfig, Value,
+    Backpressure, Config, Format, HandlerConfig, LoggerConfig, ProcessorConfig, QueueConfig,
+    RendererConfig, Value,
 };
 use log::LevelFilter;
 
@@ -35,103 +31,78 @@ fn strings(items: &[&str]) -> Vec<String> {
 
 /// The fixture tree, built in Rust.
 fn expected() -> Config {
-    let console = HandlerConfig {
-        kind: HandlerKind::Stream(StreamConfig {
-            stream: Stream::Stdout,
-            journal_prefix: JournalPrefix::Never,
-        }),
-        // The renderers' keys as written; their typed reading is the renderers' own
-        // (ko-log's `tests/config_components.rs`).
-        renderer: RendererConfig::new("colored")
-            .with("format", "{time} {level:<8} [{target}] {message}{kv}")
-            .with("time_format", "[hour]:[minute]:[second]")
-            .with("timezone", "utc")
-            .with("color", "always")
-            .with(
-                "colors",
-                NodeValue::table([
-                    ("error", "bright_red".into()),
-                    ("warn", "#ffaa00".into()),
-                    ("info", "green".into()),
-                    ("debug", "blue".into()),
-                    ("trace", "bright_black".into()),
-                ]),
-            ),
-        processors: Vec::new(),
-        level: Some(LevelFilter::Trace),
-        on_error: None,
-        origin: Default::default(),
-    };
-    let file = HandlerConfig {
-        kind: HandlerKind::RotatingFile(RotatingFileConfig {
-            file: FileConfig {
-                path: "logs/app.log".into(),
-                mode: OpenMode::Truncate,
-                create_dirs: false,
-                file_mode: 0o600,
-                reopen_check: Duration::ZERO,
-            },
-            max_bytes: Some(10 * 1024 * 1024),
-            rotation: Rotation::Daily,
-            backup_count: 7,
-            timezone: Timezone::Utc,
-            compress: Compress::Gzip,
-            max_age: Some(Duration::from_secs(14 * 86_400)),
-        }),
-        renderer: RendererConfig::new("json")
-            .with("flatten", false)
-            .with("fields_key", "kv")
-            .with("pretty", true)
-            .with("indent", 4)
-            .with("timezone", "utc"),
-        // The processors' keys as written; their typed reading is the processors' own
-        // (ko-log's `tests/process_builtin.rs`).
-        processors: vec![
-            ProcessorConfig::new("add_callsite").with("fields", vec!["file", "line"]),
-            ProcessorConfig::new("add_context_defaults").with(
-                "values",
-                NodeValue::table([("env", "prod".into()), ("shard", 1.into())]),
-            ),
-            ProcessorConfig::new("dict_tracebacks").with("backtrace", true),
-            ProcessorConfig::new("filter_by_level").with("min_level", "info"),
-            ProcessorConfig::new("filter_keys").with("keys", vec!["password"]),
-            ProcessorConfig::new("filter_markup"),
-            ProcessorConfig::new("redact")
-                .with("keys", vec!["token"])
-                .with("replacement", "<hidden>"),
-            ProcessorConfig::new("request_id")
-                .with("header", "X-Request-Id")
-                .with("length", 16),
-        ],
-        level: None,
-        on_error: None,
-        origin: Default::default(),
-    };
-    let db_file = HandlerConfig {
-        kind: HandlerKind::File(FileConfig {
-            path: "logs/db.log".into(),
-            mode: OpenMode::Append,
-            create_dirs: true,
-            file_mode: 0o644,
-            reopen_check: Duration::from_secs(2),
-        }),
-        renderer: RendererConfig::new("plain")
-            .with("format", "{level:>5} {message} {user_id:^10}")
-            .with("time_format", "rfc3339")
-            .with("timezone", "local"),
-        processors: Vec::new(),
-        level: None,
-        on_error: None,
-        origin: Default::default(),
-    };
-    let null = HandlerConfig {
-        kind: HandlerKind::Null,
-        renderer: RendererConfig::default(),
-        processors: Vec::new(),
-        level: None,
-        on_error: None,
-        origin: Default::default(),
-    };
+    // The handlers' and renderers' keys as written; their typed reading is the
+    // components' own (ko-log's `tests/config_components.rs`).
+    let mut console = HandlerConfig::new("stream")
+        .with("stream", "stdout")
+        .with_renderer(
+            RendererConfig::new("colored")
+                .with("format", "{time} {level:<8} [{target}] {message}{kv}")
+                .with("time_format", "[hour]:[minute]:[second]")
+                .with("timezone", "utc")
+                .with("color", "always")
+                .with(
+                    "colors",
+                    NodeValue::table([
+                        ("error", "bright_red".into()),
+                        ("warn", "#ffaa00".into()),
+                        ("info", "green".into()),
+                        ("debug", "blue".into()),
+                        ("trace", "bright_black".into()),
+                    ]),
+                ),
+        );
+    console.level = Some(LevelFilter::Trace);
+    let mut file = HandlerConfig::new("rotating_file")
+        .with("path", "logs/app.log")
+        .with("append", false)
+        .with("create_dirs", false)
+        .with("file_mode", "0600")
+        .with("reopen_check", "0s")
+        .with("max_bytes", "10 MiB")
+        .with("rotation", "daily")
+        .with("backup_count", 7)
+        .with("timezone", "utc")
+        .with("compress", "gzip")
+        .with("max_age", "14d")
+        .with_renderer(
+            RendererConfig::new("json")
+                .with("flatten", false)
+                .with("fields_key", "kv")
+                .with("pretty", true)
+                .with("indent", 4)
+                .with("timezone", "utc"),
+        );
+    // The processors' keys as written; their typed reading is the processors' own
+    // (ko-log's `tests/process_builtin.rs`).
+    file.processors = vec![
+        ProcessorConfig::new("add_callsite").with("fields", vec!["file", "line"]),
+        ProcessorConfig::new("add_context_defaults").with(
+            "values",
+            NodeValue::table([("env", "prod".into()), ("shard", 1.into())]),
+        ),
+        ProcessorConfig::new("dict_tracebacks").with("backtrace", true),
+        ProcessorConfig::new("filter_by_level").with("min_level", "info"),
+        ProcessorConfig::new("filter_keys").with("keys", vec!["password"]),
+        ProcessorConfig::new("filter_markup"),
+        ProcessorConfig::new("redact")
+            .with("keys", vec!["token"])
+            .with("replacement", "<hidden>"),
+        ProcessorConfig::new("request_id")
+            .with("header", "X-Request-Id")
+            .with("length", 16),
+    ];
+    let db_file = HandlerConfig::new("file")
+        .with("path", "logs/db.log")
+        .with("file_mode", 0o644)
+        .with("reopen_check", 2)
+        .with_renderer(
+            RendererConfig::new("plain")
+                .with("format", "{level:>5} {message} {user_id:^10}")
+                .with("time_format", "rfc3339")
+                .with("timezone", "local"),
+        );
+    let null = HandlerConfig::new("null");
     let root = LoggerConfig {
         level: Some(LevelFilter::Info),
         handlers: strings(&["console", "file"]),
@@ -324,12 +295,11 @@ fn the_default_config_is_colored_stderr_at_info() {
     assert_eq!(config.default_level, LevelFilter::Info);
     assert_eq!(config.loggers["root"].handlers, strings(&["console"]));
     let console = &config.handlers["console"];
+    assert_eq!(console.name, "stream");
     assert_eq!(
-        console.kind,
-        HandlerKind::Stream(StreamConfig {
-            stream: Stream::Stderr,
-            journal_prefix: JournalPrefix::Never,
-        })
+        console.params,
+        Params::named("stream"),
+        "stderr, no prefix: the defaults"
     );
     assert_eq!(console.renderer, RendererConfig::new("colored"));
     assert_eq!(config.validate().map_err(|e| e.to_string()), Ok(()));
@@ -357,27 +327,16 @@ processors = ["add_callsite", "redact", "my_custom"]
         (root.level, root.additive, root.context.len()),
         (None, true, 0)
     );
-    let HandlerKind::File(file) = &config.handlers["f"].kind else {
-        panic!()
-    };
+    // Each handler's defaults are its own (ko-log's `tests/config_components.rs`).
     assert_eq!(
-        file,
-        &FileConfig {
-            path: "a.log".into(),
-            mode: OpenMode::Append,
-            create_dirs: true,
-            file_mode: 0o640,
-            reopen_check: Duration::from_secs(1),
-        }
+        config.handlers["f"],
+        HandlerConfig::new("file").with("path", "a.log")
     );
     assert_eq!(config.handlers["f"].renderer, RendererConfig::new("plain"));
     let rotating = &config.handlers["r"];
-    let HandlerKind::RotatingFile(r) = &rotating.kind else {
-        panic!()
-    };
     assert_eq!(
-        (r.max_bytes, r.rotation, r.backup_count, r.timezone),
-        (None, Rotation::Never, 5, Timezone::Local)
+        rotating.params,
+        Params::named("rotating_file").with("path", "b.log")
     );
     assert_eq!(rotating.renderer, RendererConfig::new("colored"));
     // Bare names: no keys (each processor's defaults are its own).

@@ -26,8 +26,7 @@ use std::hint::black_box;
 use std::sync::OnceLock;
 
 use divan::Bencher;
-use ko_log::config::handler::{HandlerConfig, HandlerKind};
-use ko_log::config::render::RendererConfig;
+use ko_log::config::handler::HandlerConfig;
 use ko_log::config::{Config, LoggerConfig, QueueConfig};
 use ko_log::render::{Colored, ColoredConfig, Json, JsonConfig, Plain, PlainConfig, Renderer};
 use ko_log::{Backend, Event};
@@ -40,14 +39,7 @@ fn main() {
 
 /// A config with one `null` handler and the given loggers (`root` always present).
 fn config(loggers: &[(&str, LevelFilter)]) -> Config {
-    let null = HandlerConfig {
-        kind: HandlerKind::Null,
-        renderer: RendererConfig::default(),
-        processors: Vec::new(),
-        level: None,
-        on_error: None,
-        origin: Default::default(),
-    };
+    let null = HandlerConfig::new("null");
     let mut map = BTreeMap::new();
     map.insert(
         "root".to_owned(),

@@ -440,7 +440,6 @@ pub(crate) fn effective_renderer(
     preferred: Option<RendererConfig>,
 ) -> RendererConfig {
     let unset = config
-        .origin
         .has_key("renderer")
         .map_or(config.renderer == RendererConfig::default(), |written| {
             !written
@@ -473,30 +472,19 @@ pub(crate) fn build_pipeline(
     config: &HandlerConfig,
     core: &Arc<crate::component::handle::Core>,
 ) -> Result<Pipeline, Error> {
-    // A `compress` codec left out of this build: located at `compress`, not at `path`.
-    if let ko_log_config::HandlerKind::RotatingFile(rotating) = &config.kind {
-        if let Some(message) = handler::rotating_file_unsupported(rotating) {
-            let located = format!("handler `{name}` cannot start: {message}");
-            return Err(match config.origin.error_at("compress", located) {
-                Some(located) => Error::Config(located),
-                None => Error::Handler {
-                    name: name.to_owned(),
-                    source: Box::new(Error::Unsupported(message)),
-                },
-            });
-        }
-    }
     let handle = handler::Handle::new(core);
-    let handler = handler::open(&config.kind, &handle).map_err(|error| match error {
+    let params = crate::registry::placed_handler(config, name);
+    let opened = crate::registry::handler(&config.name, &params, &handle);
+    let handler = opened.map_err(|error| match error {
         // Already located (an unknown `type`, bad params, a constructor's error).
         Error::Config(located) => Error::Config(located),
         // A handler that cannot start (a file it cannot open) is a mistake in the config
         // like any other: located at its `path`, through where the table was written.
         source => {
             let message = format!("handler `{name}` cannot start: {source}");
-            match config.origin.error_at("path", message) {
-                Some(located) => Error::Config(located.with_cause(source)),
-                None => Error::Handler {
+            match config.params.is_located() {
+                true => Error::Config(params.error_at("path", message).with_cause(source)),
+                false => Error::Handler {
                     name: name.to_owned(),
                     source: Box::new(source),
                 },

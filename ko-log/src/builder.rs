@@ -29,7 +29,7 @@
 //! # Ok::<(), ko_log::Error>(())
 //! ```
 
-use ko_log_config::{Config, ConfigError, HandlerConfig, HandlerKind, LoggerConfig, ROOT};
+use ko_log_config::{Config, ConfigError, HandlerConfig, LoggerConfig, ROOT};
 
 use crate::backend::Instance;
 use crate::{Backend, Error, Guard, Handler, Renderer};
@@ -101,7 +101,7 @@ impl Builder {
         // the backend puts the value in its place.
         self.config
             .handlers
-            .insert(name.to_owned(), HandlerConfig::new(HandlerKind::Null));
+            .insert(name.to_owned(), HandlerConfig::new("null"));
         self.instances.push(Instance {
             name: name.to_owned(),
             handler,

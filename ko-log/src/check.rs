@@ -19,9 +19,13 @@
 //! - registrations that can never be used (under a built-in name);
 //! - each `type` that names a registered handler, renderer or processor: known, and
 //!   registered once;
-//! - each registered component's params, read into its own params type and run through
-//!   its `check` function (`#[ko_log::handler(check = ...)]`), as building it would, but
-//!   without building it. ko-log's own network handlers check there everything their
+//! - each component's params (every handler, renderer and processor is a registered
+//!   one), read into its own params type and run through its `check` function
+//!   (`#[ko_log::handler(check = ...)]`), as building it would, but without building it;
+//!   after a mistake at one of its keys the table is checked again without that key, so
+//!   every mistake of a table is reported. A `file` or `rotating_file` checks its `path`
+//!   is not empty, `max_bytes` and `max_age` are not 0 and its `compress` codec is in
+//!   this build. ko-log's own network handlers check there everything their
 //!   constructors check before they start their thread: `buffer`, `write_timeout`,
 //!   `reconnect`, `max_datagram`, syslog's `facility`, `sd_id` and `framing`, the OTLP
 //!   endpoint and headers (reading `OTEL_EXPORTER_OTLP_*` as init does), journald's
@@ -38,7 +42,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use ko_log_config::{Checked, Config, ConfigError, Format, HandlerKind, Value};
+use ko_log_config::{Checked, Config, ConfigError, Format, Value};
 use log::LevelFilter;
 
 use crate::registry::{self, Kind};
@@ -74,15 +78,53 @@ pub fn config(config: &Config) -> Vec<ConfigError> {
             errors.push(into_config_error(error));
         }
     };
-    for (handler_name, handler) in &config.handlers {
-        if let HandlerKind::Custom { name, params } = &handler.kind {
-            keep(registry::check_params(Kind::Handler, name, params));
-        }
-        for result in registry::steps(handler_name, handler) {
-            keep(result);
+    for (name, handler) in &config.handlers {
+        let params = registry::placed_handler(handler, name);
+        every_error(Kind::Handler, &handler.name, params, &mut keep);
+        let renderer = registry::placed_renderer(&handler.renderer, name);
+        every_error(Kind::Renderer, &renderer.name, renderer.params, &mut keep);
+        for (index, processor) in handler.processors.iter().enumerate() {
+            let processor = registry::placed_processor(processor, name, index);
+            every_error(
+                Kind::Processor,
+                &processor.name,
+                processor.params,
+                &mut keep,
+            );
         }
     }
     errors
+}
+
+/// Checks the params of the component of `kind` named `name` as building it would, and
+/// after a mistake at one of its keys checks them again without that key, so that every
+/// mistake of the table is reported (a component's params type stops at its first).
+fn every_error(
+    kind: Kind,
+    name: &str,
+    mut params: ko_log_config::node::Params,
+    keep: &mut impl FnMut(Result<(), Error>),
+) {
+    let mut left_out = String::new();
+    for _ in 0..ko_log_config::check::MAX_ERRORS {
+        let Err(error) = registry::check_params(kind, name, &params) else {
+            return;
+        };
+        let next = match &error {
+            // The key just left out, now missing, is no new mistake.
+            Error::Config(located) if located.key_path() == left_out => return,
+            Error::Config(located) => {
+                left_out = located.key_path().to_owned();
+                params.without_key_of(located)
+            }
+            _ => None,
+        };
+        keep(Err(error));
+        match next {
+            Some(next) => params = next,
+            None => return,
+        }
+    }
 }
 
 /// The registry's errors are config errors; anything else (none today) says what it is.

@@ -68,17 +68,12 @@ impl Kind {
         }
     }
 
-    /// The names of ko-log's own components of this kind: the config crate's typed
-    /// built-ins and ko-log's own registrations.
+    /// The names of ko-log's own components of this kind (its own registrations).
     fn builtin(self) -> Vec<&'static str> {
-        let typed: &[&str] = match self {
-            Kind::Handler => ko_log_config::handler::BUILTIN,
-            Kind::Renderer | Kind::Processor => &[],
-        };
-        let own = registrations(self)
+        registrations(self)
             .filter(|r| r.is_builtin())
-            .map(|r| r.name);
-        typed.iter().copied().chain(own).collect()
+            .map(|r| r.name)
+            .collect()
     }
 }
 
@@ -185,6 +180,31 @@ macro_rules! register_renderer {
     };
 }
 pub(crate) use register_renderer;
+
+/// Registers one of ko-log's own handlers: its params read and checked by
+/// `$config::from_params(&Params)`, the handler opened by `$open(&config, &handle)` (see
+/// [`register_processor!`] for `$raw`). An error opening it (a file it cannot open) is
+/// returned as it is, for the backend to place at the handler's `path`.
+macro_rules! register_handler {
+    ($name:literal, $config:ty, $open:expr, $schema:ident $(, $raw:ident)?) => {
+        const _: () = {
+            use ko_log_config::node::Params;
+            fn build(
+                params: &Params,
+                handle: &$crate::component::Handle,
+            ) -> Result<Box<dyn $crate::Handler>, $crate::Error> {
+                Ok(Box::new(($open)(&<$config>::from_params(params)?, handle)?))
+            }
+            fn check(params: &Params) -> Result<(), $crate::Error> {
+                <$config>::from_params(params)?;
+                Ok(())
+            }
+            $crate::registry::register!(Handler, $name, build, check, $schema);
+        };
+        $($crate::registry::schema_test!($schema, $raw);)?
+    };
+}
+pub(crate) use register_handler;
 
 /// The test that a built-in's schema has exactly the keys of its params type.
 macro_rules! schema_test {
@@ -556,6 +576,15 @@ pub mod __private {
             .into_renderer()
             .map_err(|error| refused(params, format!("renderer `{name}` cannot start"), error))
     }
+}
+
+/// The params of handler `handler`, placed at `handlers.HANDLER` when it was built in
+/// Rust (read from a file, they know where they are), so that their errors name their key.
+pub(crate) fn placed_handler(config: &ko_log_config::HandlerConfig, handler: &str) -> Params {
+    let path = ko_log_config::node::KeyPath::root()
+        .key("handlers")
+        .key(handler);
+    config.params.clone().under(path)
 }
 
 /// `config` of handler `handler`'s renderer, its params placed at

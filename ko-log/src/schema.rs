@@ -30,12 +30,9 @@ pub fn schema() -> serde_json::Value {
         };
         // A name registered under a built-in's, or twice, is refused at init when a
         // config uses it; the schema describes the name once (ko-log's own first).
-        let typed = kind == ComponentKind::Handler
-            && ko_log_config::handler::BUILTIN.contains(&registration.name);
-        if typed
-            || components
-                .iter()
-                .any(|c| c.kind == kind && c.name == registration.name)
+        if components
+            .iter()
+            .any(|c| c.kind == kind && c.name == registration.name)
         {
             continue;
         }

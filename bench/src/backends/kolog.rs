@@ -6,9 +6,8 @@
 //! changed. Parsing is not timed either way.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
-use ko_log::config::handler::{FileConfig, HandlerConfig, HandlerKind, OpenMode};
+use ko_log::config::handler::HandlerConfig;
 use ko_log::config::render::RendererConfig;
 use ko_log::config::{Backpressure, Config, LoggerConfig, QueueConfig};
 
@@ -47,20 +46,9 @@ renderer = {{ type = "plain", format = "{FORMAT}" }}
 /// The same configuration as [`toml`], built in Rust.
 pub fn typed(ctx: &Ctx, backpressure: &str) -> Result<Config, String> {
     let level = facade_level(ctx);
-    let file = HandlerConfig {
-        kind: HandlerKind::File(FileConfig {
-            path: ctx.file.clone(),
-            mode: OpenMode::Append,
-            create_dirs: true,
-            file_mode: 0o640,
-            reopen_check: Duration::from_secs(1),
-        }),
-        renderer: RendererConfig::new("plain").with("format", FORMAT),
-        processors: Vec::new(),
-        level: None,
-        on_error: None,
-        origin: Default::default(),
-    };
+    let file = HandlerConfig::new("file")
+        .with("path", ctx.file.as_path())
+        .with_renderer(RendererConfig::new("plain").with("format", FORMAT));
     let root = LoggerConfig {
         level: Some(level),
         handlers: vec!["file".to_owned()],

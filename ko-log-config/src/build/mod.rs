@@ -2,10 +2,9 @@
 //!
 //! Tables with fixed keys are read by serde into raw structs with
 //! `deny_unknown_fields` (so a misspelled key is refused with "did you mean"), through
-//! the node deserializer, which places every error at its own key. Handler tables are
-//! dispatched here by reading `type` from the node first; the rest of the table then goes
-//! to that type's raw struct. Renderers and processors keep their `type` and their
-//! table as located params for the runtime. Checks
+//! the node deserializer, which places every error at its own key. Handlers, renderers
+//! and processors keep their `type` and their table as located params for the runtime's
+//! component of that name (a handler's common keys are read here). Checks
 //! across values (a logger naming a missing handler) and compiled strings (templates,
 //! time formats) come last, located through the tree.
 
@@ -27,17 +26,11 @@ pub(crate) use self::values::BackpressureDe as BackpressureValue;
 pub(crate) use self::values::DurationDe as DurationValue;
 pub(crate) use self::values::Size;
 use self::values::{BackpressureDe, Capacity, DurationDe, EnvFilterDe, Level, Scalar, WatchDe};
-pub(crate) use self::values::{
-    CompressDe as CompressValue, JournalPrefixDe as JournalPrefixValue,
-    RotationDe as RotationValue, StreamDe as StreamValue, TimezoneDe as TimezoneValue,
-};
 use crate::check::{Checked, Collector};
 use crate::node::{deserialize, deserialize_located, Key, KeyPath, Node, NodeValue};
 use crate::source::{Mark, Source};
 use crate::suggest::{did_you_mean, one_of};
-use crate::{
-    Config, ConfigError, ConfigErrorKind, HandlerConfig, HandlerKind, LoggerConfig, QueueConfig,
-};
+use crate::{Config, ConfigError, ConfigErrorKind, HandlerConfig, LoggerConfig, QueueConfig};
 
 /// The keys the root table takes besides those of [`RawRoot`].
 const ROOT_DISPATCHED: &[&str] = &["handlers"];
@@ -300,7 +293,7 @@ fn build(cx: &Cx, root: &Node) -> Result<Config, ConfigError> {
         for (key, value) in table {
             let handler = handler::handler(cx, value, &handlers_path.key(&key.name));
             // A refused handler stays defined, as `null`, so loggers naming it are fine.
-            let handler = cx.recover(handler, || HandlerConfig::new(HandlerKind::Null))?;
+            let handler = cx.recover(handler, || HandlerConfig::new("null"))?;
             handlers.insert(key.name.clone(), handler);
         }
     }
@@ -404,7 +397,6 @@ pub(crate) struct Keys {
     pub root: Vec<&'static str>,
     pub queue: &'static [&'static str],
     pub logger: &'static [&'static str],
-    pub handlers: Vec<(&'static str, Vec<&'static str>)>,
 }
 
 #[cfg(test)]
@@ -416,6 +408,5 @@ pub(crate) fn keys() -> Keys {
         root,
         queue: fields_of::<RawQueue>(),
         logger: fields_of::<RawLogger>(),
-        handlers: handler::keys(),
     }
 }

@@ -174,8 +174,8 @@ visit!(Capacity, "a positive integer", deserialize_u64, |v| {
     visit_u64(u64) => capacity(v),
 });
 
-/// A size in bytes (`max_bytes`): an integer or `"10 MiB"` (that it is not 0 is a rule
-/// of `Config::validate`).
+/// A size in bytes (`max_bytes`): an integer or `"10 MiB"` (that it is not 0 is the
+/// component's rule).
 pub struct Size(pub u64);
 
 visit!(Size, "a size (an integer number of bytes, or a string like \"10 MiB\")", |v| {
@@ -230,7 +230,7 @@ visit!(FileMode, "a file mode (an octal string like \"0640\", or an integer)", |
     },
 });
 
-/// A `path` or `fields_key` (that it is not empty is a rule of `Config::validate`).
+/// A `path` or `fields_key` (that it is not empty is the component's rule).
 pub struct NonEmpty(pub String);
 
 visit!(NonEmpty, "a string", |v| {
@@ -238,7 +238,8 @@ visit!(NonEmpty, "a string", |v| {
 });
 
 impl NonEmpty {
-    pub(crate) fn into_path(self) -> PathBuf {
+    /// The string as a path.
+    pub fn into_path(self) -> PathBuf {
         PathBuf::from(self.0)
     }
 }

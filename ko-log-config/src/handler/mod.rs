@@ -1,31 +1,32 @@
 //! `[handlers.NAME]`: where rendered records are written.
 //!
-//! Every handler has a `type`, a `renderer`, a `processors` list and an optional `level`
-//! floor; the remaining keys belong to its `type` and live in the module named after it.
+//! This crate knows no handler: it reads the keys every handler takes (`type`, `renderer`,
+//! `processors`, `level`, `on_error`) and keeps the table's other keys, located, as
+//! [`Params`] for the runtime, where each handler (ko-log's own or registered) reads them
+//! into its own params type. What is here besides are value syntaxes ko-log's own
+//! handlers' keys use ([`Rotation`], [`Compress`], [`Stream`], ...).
 
-mod file;
-mod rotating_file;
-mod stream;
+mod values;
 
 use log::LevelFilter;
 
-pub use file::{FileConfig, OpenMode};
-pub(crate) use rotating_file::DEFAULT_REOPEN_CHECK;
-pub use rotating_file::{Compress, RotatingFileConfig, Rotation, Timezone};
-pub use stream::{JournalPrefix, Stream, StreamConfig};
+pub use values::{Compress, JournalPrefix, Rotation, Stream, Timezone};
 
-use crate::node::{Origin, Params};
+use crate::node::{NodeValue, Params};
 use crate::{ProcessorConfig, RendererConfig};
 
-/// The `type` names of the typed built-in handlers; any other `type` is a
-/// [`HandlerKind::Custom`] for the runtime's registry.
-pub const BUILTIN: &[&str] = &["file", "rotating_file", "stream", "null"];
+/// The keys every handler takes, read by this crate; the others are the handler's params.
+pub const COMMON: &[&str] = &["type", "renderer", "processors", "level", "on_error"];
 
 /// One `[handlers.NAME]` table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HandlerConfig {
-    /// The destination, chosen by `type`.
-    pub kind: HandlerKind,
+    /// The `type` as written (`file`, `stream`, `socket`, or a registered handler's name).
+    pub name: String,
+    /// The table's other keys (all but [`COMMON`]), with their locations; the runtime's
+    /// handler of that `type` reads them into its own params type. Two handler configs
+    /// with equal params (as values, wherever written) are the same handler to a reload.
+    pub params: Params,
     /// How records are turned into lines (key `renderer`, default `{ type = "plain" }`,
     /// unless the handler prefers another default and no renderer was written: see the
     /// runtime's `Handler::default_renderer`).
@@ -36,22 +37,46 @@ pub struct HandlerConfig {
     pub level: Option<LevelFilter>,
     /// Keep records below `level` until an error needs them (key `on_error`).
     pub on_error: Option<OnError>,
-    /// Where the table was written (set by the loader), so the runtime locates a problem
-    /// it meets later, such as a file it cannot open, without reading the file again.
-    pub origin: Origin,
 }
 
 impl HandlerConfig {
-    /// A handler of `kind` with the plain renderer, no processors, no level floor.
-    pub fn new(kind: HandlerKind) -> HandlerConfig {
+    /// A handler of `type = name` with no keys of its own (each takes its defaults), the
+    /// plain renderer, no processors, no level floor: a config built in Rust, e.g.
+    /// `HandlerConfig::new("file").with("path", "logs/app.log")`.
+    pub fn new(name: &str) -> HandlerConfig {
         HandlerConfig {
-            kind,
+            name: name.to_owned(),
+            params: Params::named(name),
             renderer: RendererConfig::default(),
             processors: Vec::new(),
             level: None,
             on_error: None,
-            origin: Origin::default(),
         }
+    }
+
+    /// This handler with its key `key` set to `value` (`.with("max_bytes", 1024)`).
+    pub fn with(mut self, key: &str, value: impl Into<NodeValue>) -> HandlerConfig {
+        self.params = self.params.with(key, value);
+        self
+    }
+
+    /// This handler with `renderer`.
+    pub fn with_renderer(mut self, renderer: RendererConfig) -> HandlerConfig {
+        self.renderer = renderer;
+        self
+    }
+
+    /// The `type` name of this handler.
+    pub fn type_name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether the table came from a config text and has `key` (`Some(false)`: written
+    /// without it; `None`: built in Rust, so nobody can tell).
+    pub fn has_key(&self, key: &str) -> Option<bool> {
+        self.params
+            .is_located()
+            .then(|| self.params.node().get(key).is_some())
     }
 }
 
@@ -65,43 +90,4 @@ pub struct OnError {
     pub keep: usize,
     /// The lowest level kept (key `level`, default `debug`); below the handler's own.
     pub level: LevelFilter,
-}
-
-/// The destination of a handler, by `type`.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum HandlerKind {
-    /// `type = "file"`.
-    File(FileConfig),
-    /// `type = "rotating_file"`.
-    RotatingFile(RotatingFileConfig),
-    /// `type = "stream"`.
-    Stream(StreamConfig),
-    /// `type = "null"`: discards every record.
-    Null,
-    /// Any other `type`: a handler registered with `#[ko_log::handler]` (or a built-in
-    /// without a typed config). The runtime resolves `name` and deserializes `params`
-    /// into that handler's own params type.
-    Custom {
-        /// The `type` as written.
-        name: String,
-        /// The table's other keys (all but `type`, `renderer`, `processors`, `level`,
-        /// `on_error`),
-        /// with their locations.
-        params: Params,
-    },
-}
-
-impl HandlerKind {
-    /// The `type` name of this kind (`file`, `rotating_file`, `stream`, `null`, or a
-    /// registered handler's name).
-    pub fn type_name(&self) -> &str {
-        match self {
-            HandlerKind::File(_) => "file",
-            HandlerKind::RotatingFile(_) => "rotating_file",
-            HandlerKind::Stream(_) => "stream",
-            HandlerKind::Null => "null",
-            HandlerKind::Custom { name, .. } => name,
-        }
-    }
 }

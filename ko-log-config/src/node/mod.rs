@@ -19,13 +19,11 @@
 
 mod de;
 mod json;
-mod origin;
 mod params;
 pub(crate) mod path;
 mod toml;
 mod yaml;
 
-pub use self::origin::Origin;
 pub use self::params::Params;
 
 pub(crate) use self::de::{deserialize, deserialize_located, deserialize_unlocated};
@@ -112,6 +110,20 @@ impl From<&str> for NodeValue {
 impl From<String> for NodeValue {
     fn from(value: String) -> NodeValue {
         NodeValue::String(value)
+    }
+}
+
+/// A path as a string (`.with("path", dir.join("app.log"))`); a path that is not UTF-8
+/// is written lossily, as a config file could not hold it either.
+impl From<&std::path::Path> for NodeValue {
+    fn from(value: &std::path::Path) -> NodeValue {
+        NodeValue::String(value.to_string_lossy().into_owned())
+    }
+}
+
+impl From<std::path::PathBuf> for NodeValue {
+    fn from(value: std::path::PathBuf) -> NodeValue {
+        NodeValue::from(value.as_path())
     }
 }
 

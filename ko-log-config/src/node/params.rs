@@ -195,6 +195,37 @@ impl Params {
         error.with_path(self.path.key(key).to_string())
     }
 
+    /// These params without the key of their own that `error` is about (`max_byte` for
+    /// an error at `handlers.file.max_byte`), so that a check can go on to the table's
+    /// next mistake; `None` when the error names no key written in them.
+    pub fn without_key_of(&self, error: &ConfigError) -> Option<Params> {
+        let own = self.path.to_string();
+        let rest = error.key_path().strip_prefix(own.as_str())?;
+        let rest = if own.is_empty() {
+            rest
+        } else {
+            rest.strip_prefix('.')?
+        };
+        let key = rest.split(['.', '[']).next().filter(|k| !k.is_empty())?;
+        let NodeValue::Map(entries) = &self.node.value else {
+            return None;
+        };
+        if !entries.iter().any(|(k, _)| k.name == key) || self.skip.contains(&key) {
+            return None;
+        }
+        let mut params = self.clone();
+        if let NodeValue::Map(entries) = &mut params.node.value {
+            entries.retain(|(k, _)| k.name != key);
+        }
+        Some(params)
+    }
+
+    /// Whether the params were read from a config text (else built in Rust: their
+    /// errors have a key path but no location).
+    pub fn is_located(&self) -> bool {
+        self.source.is_some()
+    }
+
     /// The processor's table as parsed (including its `type` key when it was a table).
     pub fn node(&self) -> &Node {
         &self.node

@@ -44,18 +44,146 @@
 //! [`RotatingFile`](super::RotatingFile) is a `File` plus a rotation policy: it uses the
 //! crate-internal methods below to measure, truncate and reopen the file. The rules for
 //! opening are in the `open` module.
+//!
+//! Its keys ([`FileConfig`]), their defaults, check and schema are here, with its
+//! registration under `type = "file"`.
 
 use std::fs;
 use std::io::{self, IsTerminal, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
-use ko_log_config::handler::{FileConfig, OpenMode};
+use ko_log_config::node::Params;
+use ko_log_config::schema::{boolean, describe, duration, table, with};
+use ko_log_config::values::{DurationDe, FileMode, NonEmpty};
+use ko_log_config::ConfigError;
+use serde::Deserialize;
+use serde_json::{json, Value};
 
 use super::buffer::Lines;
 use super::open::{self, Shape};
-use super::Handler;
+use super::{Handle, Handler};
 use crate::{Error, Event};
+
+/// Whether an existing file is kept or emptied when opened (key `append`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OpenMode {
+    /// `append = true` (default): new lines go after the existing content.
+    #[default]
+    Append,
+    /// `append = false`: the file is emptied when the handler opens it.
+    Truncate,
+}
+
+/// Keys of a `file` handler (and of a `rotating_file`'s file).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileConfig {
+    /// The file to write (key `path`, required; relative to the working directory).
+    pub path: PathBuf,
+    /// Keep or empty existing content (key `append`, default `true`).
+    pub mode: OpenMode,
+    /// Create missing parent directories (key `create_dirs`, default `true`).
+    pub create_dirs: bool,
+    /// Unix permissions of a file ko-log creates (key `file_mode`, default `0o640`;
+    /// an integer or an octal string such as `"0640"`).
+    pub file_mode: u32,
+    /// How often the handler checks that `path` still names the file it has open, and
+    /// reopens it when an outside tool (logrotate) moved or deleted it
+    /// (key `reopen_check`, default `"1s"`; `"0s"` disables the check).
+    pub reopen_check: Duration,
+}
+
+impl FileConfig {
+    /// Default `file_mode`.
+    pub const FILE_MODE: u32 = 0o640;
+    /// Default `reopen_check`.
+    pub const REOPEN_CHECK: Duration = Duration::from_secs(1);
+
+    /// `path` with every other key at its default.
+    pub fn new(path: impl Into<PathBuf>) -> FileConfig {
+        FileConfig {
+            path: path.into(),
+            mode: OpenMode::Append,
+            create_dirs: true,
+            file_mode: FileConfig::FILE_MODE,
+            reopen_check: FileConfig::REOPEN_CHECK,
+        }
+    }
+
+    /// The keys of a `[handlers.NAME]` table with `type = "file"`, each mistake located
+    /// at its key.
+    pub fn from_params(params: &Params) -> Result<FileConfig, ConfigError> {
+        let raw: RawFile = params.deserialize()?;
+        FileConfig::of(
+            params,
+            raw.path,
+            raw.append,
+            raw.create_dirs,
+            raw.file_mode,
+            raw.reopen_check,
+        )
+    }
+
+    /// The config of these keys as read, with their defaults; an empty `path` refused.
+    pub(super) fn of(
+        params: &Params,
+        path: NonEmpty,
+        append: Option<bool>,
+        create_dirs: Option<bool>,
+        file_mode: Option<FileMode>,
+        reopen_check: Option<DurationDe>,
+    ) -> Result<FileConfig, ConfigError> {
+        if path.0.is_empty() {
+            return Err(params.error_at("path", "the path must not be empty"));
+        }
+        Ok(FileConfig {
+            path: path.into_path(),
+            mode: if append.unwrap_or(true) {
+                OpenMode::Append
+            } else {
+                OpenMode::Truncate
+            },
+            create_dirs: create_dirs.unwrap_or(true),
+            file_mode: file_mode.map_or(FileConfig::FILE_MODE, |m| m.0),
+            reopen_check: reopen_check.map_or(FileConfig::REOPEN_CHECK, |d| d.0),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a handler table")]
+struct RawFile {
+    path: NonEmpty,
+    append: Option<bool>,
+    create_dirs: Option<bool>,
+    file_mode: Option<FileMode>,
+    reopen_check: Option<DurationDe>,
+}
+
+/// The schema of the keys of `file`, which `rotating_file` also takes (with their
+/// defaults, which `ko-log check` shows).
+pub(super) fn keys() -> Vec<(&'static str, Value)> {
+    vec![
+        ("path", describe(json!({"type": "string", "minLength": 1}), "The file to write (relative to the working directory); not empty.")),
+        ("append", describe(with(boolean(), json!({"default": true})), "Keep existing content (default true; false: empty the file when the handler opens it).")),
+        ("create_dirs", describe(with(boolean(), json!({"default": true})), "Create missing parent directories (default true).")),
+        ("file_mode", describe(json!({"anyOf": [{"type": "integer", "minimum": 0, "maximum": 511}, {"type": "string", "pattern": "^\\s*(0o)?[0-7]+\\s*$"}, {"$ref": "#/$defs/interpolated"}], "default": "0640"}), "Unix permissions of a file ko-log creates, at most 0o777: an octal string (\"0640\") or an integer (default \"0640\").")),
+        ("reopen_check", describe(with(duration(), json!({"default": "1s"})), "How often to check that path still names the open file, reopening it after an outside rotation (default \"1s\"; \"0s\" disables).")),
+    ]
+}
+
+fn schema() -> Value {
+    describe(
+        table(&keys(), &["path"]),
+        "Append (or truncate) to one file.",
+    )
+}
+
+fn open(config: &FileConfig, _: &Handle) -> Result<File, Error> {
+    File::new(config)
+}
+
+crate::registry::register_handler!("file", FileConfig, open, schema, RawFile);
 
 /// Appends rendered lines to a file, buffered, reopening the path when it is moved.
 #[derive(Debug)]

@@ -12,7 +12,7 @@
 //! | `rotating_file` | [`RotatingFile`] | `rotating_file`, with the pure rules in `rotation`, retention and the compression thread in `backups`, the codecs in `compress` |
 //! | `stream` | [`StdStream`] | `stream`: stdout or stderr |
 //! | `null` | [`Null`] | `null`: discards |
-//! | `journald` | [`Journald`] | `journald`: systemd-journald's native protocol (Linux only; registered like a user's `#[ko_log::handler]`) |
+//! | `journald` | [`Journald`] | `journald`: systemd-journald's native protocol (Linux only) |
 //! | `otlp` | [`Otlp`] | `otlp/`: OpenTelemetry logs over OTLP/HTTP, own thread and buffer |
 //! | `socket` | — | `socket`: rendered lines over TCP, UDP or a unix stream socket |
 //! | `syslog` | — | `syslog`: RFC 5424 / 3164 over UDP, TCP or a unix socket |
@@ -20,6 +20,12 @@
 //! The three network handlers (`socket`, `syslog`, `otlp`) take a disk spool (key
 //! `spool`, module `spool`) that their own thread writes what the destination cannot take
 //! now to, and delivers from, oldest first, once it is back.
+//!
+//! Every handler is registered exactly as a user's `#[ko_log::handler]` is: the config
+//! crate knows none of them, and each file holds its handler, its params type with their
+//! defaults, check and schema, and its registration (the network handlers with the
+//! attribute itself, the file and stream handlers with `register_handler!`). A new one is
+//! its file and its `mod` line.
 //!
 //! Every handler the backend builds gets a [`Handle`] at construction (module `handle`):
 //! status records straight to the other handlers, waking the dispatcher, the shutdown
@@ -30,34 +36,25 @@
 //! bounded buffer (`sender`, over the std sockets of `transport`), so a slow or absent
 //! destination never makes the dispatcher do I/O. They and `otlp` tell outages with the
 //! status records of `status`, sent through their handle and never to the destination
-//! they are about. They are registered with
-//! `#[ko_log::handler]` exactly as a user's handler is: a new one is its file, its `mod`
-//! line and its params type.
+//! they are about.
 //!
 //! Both file handlers go through `open` for what they do to paths: opens that never wait,
 //! reopens that open only what `path` was at init, renames of regular files only.
 //!
-//! [`build`] makes the handler a configured [`HandlerKind`] asks for. Every handler also
+//! [`build`] makes the handler a configured [`HandlerConfig`] asks for. Every handler also
 //! works on its own, as in this sketch:
 //!
 //! ```no_run
-//! use ko_log::handler::{File, Handler};
-//! use ko_log::config::handler::{FileConfig, OpenMode};
+//! use ko_log::handler::{File, FileConfig, Handler};
 //!
-//! let mut file = File::new(&FileConfig {
-//!     path: "logs/app.log".into(),
-//!     mode: OpenMode::Append,
-//!     create_dirs: true,
-//!     file_mode: 0o640,
-//!     reopen_check: std::time::Duration::from_secs(1),
-//! })?;
+//! let mut file = File::new(&FileConfig::new("logs/app.log"))?;
 //! let event = ko_log::Event::new(log::Level::Info, "app", "started");
 //! file.write(b"started\n", &event)?;
 //! file.flush()?;
 //! # Ok::<(), ko_log::Error>(())
 //! ```
 
-use ko_log_config::HandlerKind;
+use ko_log_config::HandlerConfig;
 
 use crate::Error;
 
@@ -81,43 +78,27 @@ mod syslog;
 mod transport;
 
 pub use crate::component::{Handle, Handler, Hold};
-pub use file::File;
+pub use file::{File, FileConfig, OpenMode};
 #[cfg(target_os = "linux")]
 pub use journald::{
     field_name, priority, Journald, JournaldParams, DEFAULT_SOCKET, ESCAPE_PREFIX, WRITE_TIMEOUT,
 };
 pub use null::Null;
 pub use otlp::{Encoding, Otlp, OtlpParams, Reconnect, TlsParams};
-pub(crate) use rotating_file::unsupported as rotating_file_unsupported;
-pub use rotating_file::RotatingFile;
+pub use rotating_file::{RotatingFile, RotatingFileConfig};
 pub use spool::{inspect as inspect_spool, SpoolParams, SpoolSummary, SpoolSync};
-pub use stream::{connected_to_journal, StdStream};
+pub use stream::{connected_to_journal, StdStream, StreamConfig};
 
-/// The handler a configured `type` asks for, opened and ready to write.
+/// The handler a configured `type` asks for (ko-log's own or registered), opened and
+/// ready to write.
 ///
-/// Fails with an [`Error::Io`] (`op` = `open`) when a file cannot be opened: a missing
-/// parent with `create_dirs = false`, permission denied, a path that is a directory, a
-/// FIFO with no reader, a `rotating_file` path that is not a regular file.
+/// Fails with a located [`Error::Config`] for an unknown `type` or a bad key, and with an
+/// [`Error::Io`] (`op` = `open`) when a file cannot be opened: a missing parent with
+/// `create_dirs = false`, permission denied, a path that is a directory, a FIFO with no
+/// reader, a `rotating_file` path that is not a regular file.
 /// Built on its own, outside any backend, with a [`Handle::detached`].
-pub fn build(kind: &HandlerKind) -> Result<Box<dyn Handler>, Error> {
-    open(kind, &Handle::detached())
-}
-
-/// [`build`] for a backend, whose `handle` the handler may ask things of.
-pub(crate) fn open(kind: &HandlerKind, handle: &Handle) -> Result<Box<dyn Handler>, Error> {
-    Ok(match kind {
-        HandlerKind::File(config) => Box::new(File::new(config)?),
-        HandlerKind::RotatingFile(config) => Box::new(RotatingFile::with_handle(config, handle)?),
-        HandlerKind::Stream(config) => Box::new(StdStream::new(config)),
-        HandlerKind::Null => Box::new(Null),
-        HandlerKind::Custom { name, params } => crate::registry::handler(name, params, handle)?,
-        other => {
-            return Err(Error::Unsupported(format!(
-                "handler type `{}` is not known to this version of ko-log",
-                other.type_name()
-            )))
-        }
-    })
+pub fn build(config: &HandlerConfig) -> Result<Box<dyn Handler>, Error> {
+    crate::registry::handler(&config.name, &config.params, &Handle::detached())
 }
 
 /// The executable's file name (the default `service.name`, APP-NAME and

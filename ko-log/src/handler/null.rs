@@ -1,8 +1,28 @@
 //! `type = "null"`: [`Null`] discards every record (useful with the test `Sink`, or to
-//! silence a logger while keeping its configuration).
+//! silence a logger while keeping its configuration). It takes no keys of its own; its
+//! registration under `type = "null"` is here.
 
-use super::Handler;
+use ko_log_config::node::Params;
+use ko_log_config::schema::{describe, table};
+
+use super::{Handle, Handler};
 use crate::{Error, Event};
+
+fn build(params: &Params, _: &Handle) -> Result<Box<dyn Handler>, Error> {
+    check(params)?;
+    Ok(Box::new(Null))
+}
+
+fn check(params: &Params) -> Result<(), Error> {
+    params.deserialize::<crate::registry::__private::NoParams>()?;
+    Ok(())
+}
+
+fn schema() -> serde_json::Value {
+    describe(table(&[], &[]), "Discards every record.")
+}
+
+crate::registry::register!(Handler, "null", build, check, schema);
 
 /// Discards every record; never fails.
 #[derive(Debug, Clone, Copy, Default)]

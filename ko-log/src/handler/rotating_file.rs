@@ -53,12 +53,23 @@
 //!   written to the current file; retention and compression likewise leave such a file
 //!   alone and report it;
 //! - a reopen opens only a regular file, never through a symlink (see [`File`]).
+//!
+//! Its keys ([`RotatingFileConfig`]), their defaults, checks and schema are here, with
+//! its registration under `type = "rotating_file"`.
 
 use std::collections::VecDeque;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
-use ko_log_config::handler::{FileConfig, RotatingFileConfig, Rotation};
+use ko_log_config::handler::{Compress, Rotation, Timezone};
+use ko_log_config::node::Params;
+use ko_log_config::schema::{describe, duration, integer, one_of, size, table, with};
+use ko_log_config::values::{
+    CompressDe, Count, DurationDe, FileMode, NonEmpty, RotationDe, Size, TimezoneDe,
+};
+use ko_log_config::ConfigError;
+use serde::Deserialize;
+use serde_json::{json, Value};
 use time::{OffsetDateTime, UtcOffset};
 
 use super::backups::{Backups, Failure, Policy};
@@ -67,7 +78,7 @@ use super::open;
 #[cfg(doc)]
 use super::rotation::rotation_plan;
 use super::rotation::{next_boundary, should_rotate};
-use super::{File, Handle, Handler};
+use super::{File, FileConfig, Handle, Handler};
 use crate::clock::WallClock;
 use crate::{Error, Event};
 
@@ -235,6 +246,166 @@ fn log_failure(handle: &Handle, op: &'static str, path: &Path, error: &std::io::
     event.fields.insert("error", reason);
     handle.status(event);
 }
+
+/// Keys of a `rotating_file` handler: those of `file` plus the rotation policy.
+///
+/// The live file is always `path`; rotated files are `path.1` (newest) … `path.N`, each
+/// possibly compressed (`path.N.gz`, `path.N.zst`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RotatingFileConfig {
+    /// `path`, `append`, `create_dirs`, `file_mode`, `reopen_check`, as for `file`.
+    pub file: FileConfig,
+    /// Rotate before a record would take the file past this size
+    /// (key `max_bytes`: an integer or `"10 MiB"`; default none).
+    pub max_bytes: Option<u64>,
+    /// Rotate at time boundaries (key `rotation`, default `never`).
+    pub rotation: Rotation,
+    /// Rotated files kept, oldest removed (key `backup_count`, default 5).
+    pub backup_count: usize,
+    /// Clock of the time boundaries (key `timezone`, default `local`).
+    pub timezone: Timezone,
+    /// Compress rotated files (key `compress`, default `none`).
+    pub compress: Compress,
+    /// Backups whose last modification is older than this are removed, at startup and at
+    /// each rotation (key `max_age`, a duration like `"14d"`; default none: by count only).
+    pub max_age: Option<Duration>,
+}
+
+impl RotatingFileConfig {
+    /// Default `backup_count`.
+    pub const BACKUP_COUNT: usize = 5;
+
+    /// `file` rotated by nothing yet: every other key at its default.
+    pub fn new(file: FileConfig) -> RotatingFileConfig {
+        RotatingFileConfig {
+            file,
+            max_bytes: None,
+            rotation: Rotation::Never,
+            backup_count: RotatingFileConfig::BACKUP_COUNT,
+            timezone: Timezone::Local,
+            compress: Compress::None,
+            max_age: None,
+        }
+    }
+
+    /// The keys of a `[handlers.NAME]` table with `type = "rotating_file"`, each mistake
+    /// located at its key: a `max_bytes` or `max_age` of 0 is refused, and, in a table
+    /// read from a file, a `compress` codec this build lacks.
+    pub fn from_params(params: &Params) -> Result<RotatingFileConfig, ConfigError> {
+        let raw: RawRotatingFile = params.deserialize()?;
+        let file = FileConfig::of(
+            params,
+            raw.path,
+            raw.append,
+            raw.create_dirs,
+            raw.file_mode,
+            raw.reopen_check,
+        )?;
+        let config = RotatingFileConfig {
+            file,
+            max_bytes: raw.max_bytes.map(|s| s.0),
+            rotation: raw.rotation.map(|r| r.0).unwrap_or_default(),
+            backup_count: raw
+                .backup_count
+                .map_or(RotatingFileConfig::BACKUP_COUNT, |c| c.0),
+            timezone: raw.timezone.map(|t| t.0).unwrap_or_default(),
+            compress: raw.compress.map(|c| c.0).unwrap_or_default(),
+            max_age: raw.max_age.map(|d| d.0),
+        };
+        if config.max_bytes == Some(0) {
+            return Err(params.error_at("max_bytes", "the size must be greater than 0"));
+        }
+        if config.max_age == Some(Duration::ZERO) {
+            return Err(params.error_at(
+                "max_age",
+                "`max_age` must be greater than 0 (leave it out to keep backups by count only)",
+            ));
+        }
+        // Located at `compress`, not at `path`; built in Rust, opening it says why not.
+        if let (true, Some(message)) = (params.is_located(), unsupported(&config)) {
+            let name = params.table_key().unwrap_or("rotating_file");
+            let message = format!("handler `{name}` cannot start: {message}");
+            return Err(params.error_at("compress", message));
+        }
+        Ok(config)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a handler table")]
+struct RawRotatingFile {
+    path: NonEmpty,
+    append: Option<bool>,
+    create_dirs: Option<bool>,
+    file_mode: Option<FileMode>,
+    reopen_check: Option<DurationDe>,
+    max_bytes: Option<Size>,
+    rotation: Option<RotationDe>,
+    backup_count: Option<Count>,
+    timezone: Option<TimezoneDe>,
+    compress: Option<CompressDe>,
+    max_age: Option<DurationDe>,
+}
+
+fn schema() -> Value {
+    let mut keys = super::file::keys();
+    keys.extend([
+        (
+            "max_bytes",
+            describe(
+                with(size(), json!({"not": {"const": 0}})),
+                "Rotate before a record would take the file past this size; greater than 0.",
+            ),
+        ),
+        (
+            "rotation",
+            describe(
+                with(one_of(RotationDe::NAMES), json!({"default": "never"})),
+                "Rotate at time boundaries (default \"never\").",
+            ),
+        ),
+        (
+            "backup_count",
+            describe(
+                with(integer(), json!({"minimum": 0, "default": 5})),
+                "Rotated files kept (path.1 newest … path.N), default 5; older ones are removed.",
+            ),
+        ),
+        (
+            "timezone",
+            describe(
+                with(one_of(TimezoneDe::NAMES), json!({"default": "local"})),
+                "Clock of the time boundaries (default \"local\").",
+            ),
+        ),
+        (
+            "compress",
+            describe(
+                with(one_of(CompressDe::NAMES), json!({"default": "none"})),
+                "Compress rotated files on a background thread: none (default), gzip (path.N.gz), zstd (path.N.zst, ko-log's zstd feature).",
+            ),
+        ),
+        (
+            "max_age",
+            describe(
+                duration(),
+                "Also remove backups older than this (by modification time), at startup and after each rotation; greater than 0.",
+            ),
+        ),
+    ]);
+    describe(
+        table(&keys, &["path"]),
+        "A file rotated by size and/or time, keeping backup_count backups.",
+    )
+}
+
+crate::registry::register_handler!(
+    "rotating_file",
+    RotatingFileConfig,
+    RotatingFile::with_handle,
+    schema,
+    RawRotatingFile
+);
 
 /// Why `config` cannot be built by this version or build of ko-log (a `compress` codec
 /// whose cargo feature is off), as the message of a config error at `compress`.

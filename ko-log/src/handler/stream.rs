@@ -14,16 +14,67 @@
 //! (`DEVICE:INODE`, which systemd sets for a service whose output goes to the journal)
 //! names the stream's own device and inode ([`connected_to_journal`]), so output
 //! redirected elsewhere by the service stays clean.
+//!
+//! Its keys ([`StreamConfig`]), their defaults and schema are here, with its registration
+//! under `type = "stream"`.
 
 use std::ffi::OsStr;
 use std::io::{self, IsTerminal, Write};
 
-use ko_log_config::handler::{JournalPrefix, Stream, StreamConfig};
+use ko_log_config::handler::{JournalPrefix, Stream};
+use ko_log_config::node::Params;
+use ko_log_config::schema::{describe, one_of, table, with};
+use ko_log_config::values::{JournalPrefixDe, StreamDe};
+use ko_log_config::ConfigError;
 use log::Level;
+use serde::Deserialize;
+use serde_json::{json, Value};
 
 use super::buffer::Lines;
-use super::Handler;
+use super::{Handle, Handler};
 use crate::{Error, Event};
+
+/// Keys of a `stream` handler.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StreamConfig {
+    /// Which stream (key `stream`, default `stderr`).
+    pub stream: Stream,
+    /// sd-daemon level prefixes (key `journal_prefix`, default `never`).
+    pub journal_prefix: JournalPrefix,
+}
+
+impl StreamConfig {
+    /// The keys of a `[handlers.NAME]` table with `type = "stream"`, each mistake located
+    /// at its key.
+    pub fn from_params(params: &Params) -> Result<StreamConfig, ConfigError> {
+        let raw: RawStream = params.deserialize()?;
+        Ok(StreamConfig {
+            stream: raw.stream.map(|s| s.0).unwrap_or_default(),
+            journal_prefix: raw.journal_prefix.map(|p| p.0).unwrap_or_default(),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a handler table")]
+struct RawStream {
+    stream: Option<StreamDe>,
+    journal_prefix: Option<JournalPrefixDe>,
+}
+
+fn schema() -> Value {
+    let keys = [
+        ("stream", describe(with(one_of(StreamDe::NAMES), json!({"default": "stderr"})), "Which standard stream (default \"stderr\").")),
+        ("journal_prefix", describe(with(one_of(JournalPrefixDe::NAMES), json!({"default": "never"})), "Start every line with its sd-daemon level prefix (<3> error … <7> debug) for journald; auto: only when the stream is the journal (default \"never\").")),
+    ];
+    describe(table(&keys, &[]), "Standard output or standard error.")
+}
+
+fn open(config: &StreamConfig, _: &Handle) -> Result<StdStream, Error> {
+    Ok(StdStream::new(config))
+}
+
+crate::registry::register_handler!("stream", StreamConfig, open, schema, RawStream);
 
 /// Writes rendered lines to stdout or stderr, buffered.
 #[derive(Debug)]

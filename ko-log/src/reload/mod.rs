@@ -226,10 +226,11 @@ fn plan(live: &Live, config: &Config, core: &Arc<Core>) -> Result<Plan, Error> {
         next_slot: live.next_slot,
     };
     for (name, handler) in &config.handlers {
-        let kept = live
-            .slots
-            .iter()
-            .find(|slot| slot.name == *name && slot.config.kind == handler.kind);
+        let kept = live.slots.iter().find(|slot| {
+            slot.name == *name
+                && slot.config.name == handler.name
+                && slot.config.params == handler.params
+        });
         match kept {
             Some(kept) => {
                 let renderer = effective_renderer(handler, kept.preferred.clone());

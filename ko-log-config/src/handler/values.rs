@@ -1,8 +1,6 @@
-//! `type = "rotating_file"`: a file rotated by size, by time, or both.
-
-use std::time::Duration;
-
-use crate::handler::FileConfig;
+//! Value syntaxes of ko-log's own handlers' keys (`rotation`, `timezone`, `compress`,
+//! `stream`, `journal_prefix`), read by [`crate::values`] and shared with the renderers
+//! (`timezone`). The handlers themselves, their params and defaults, are the runtime's.
 
 /// Time-based rotation boundary (key `rotation`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -57,29 +55,27 @@ impl Compress {
     }
 }
 
-/// Keys of a `rotating_file` handler: those of `file` plus the rotation policy.
-///
-/// The live file is always `path`; rotated files are `path.1` (newest) … `path.N`, each
-/// possibly compressed (`path.N.gz`, `path.N.zst`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct RotatingFileConfig {
-    /// `path`, `append`, `create_dirs`, `file_mode`, `reopen_check`, as for `file`.
-    pub file: FileConfig,
-    /// Rotate before a record would take the file past this size
-    /// (key `max_bytes`: an integer or `"10 MiB"`; default none).
-    pub max_bytes: Option<u64>,
-    /// Rotate at time boundaries (key `rotation`, default `never`).
-    pub rotation: Rotation,
-    /// Rotated files kept, oldest removed (key `backup_count`, default 5).
-    pub backup_count: usize,
-    /// Clock of the time boundaries (key `timezone`, default `local`).
-    pub timezone: Timezone,
-    /// Compress rotated files (key `compress`, default `none`).
-    pub compress: Compress,
-    /// Backups whose last modification is older than this are removed, at startup and at
-    /// each rotation (key `max_age`, a duration like `"14d"`; default none: by count only).
-    pub max_age: Option<Duration>,
+/// Which standard stream (key `stream`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Stream {
+    /// `stdout`.
+    Stdout,
+    /// `stderr` (default).
+    #[default]
+    Stderr,
 }
 
-/// Default `reopen_check` interval for file handlers.
-pub(crate) const DEFAULT_REOPEN_CHECK: Duration = Duration::from_secs(1);
+/// Whether lines start with an sd-daemon level prefix (`<3>` for error, `<4>` warn, `<6>`
+/// info, `<7>` debug and trace), which journald reads as the line's priority when the
+/// stream is connected to it (key `journal_prefix`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum JournalPrefix {
+    /// `auto`: when the stream is the journal, i.e. `$JOURNAL_STREAM` (set by systemd for
+    /// a service whose output goes to the journal) names the stream's device and inode.
+    Auto,
+    /// `always`.
+    Always,
+    /// `never` (default).
+    #[default]
+    Never,
+}
