@@ -349,54 +349,16 @@ struct RawRotatingFile {
 
 fn schema() -> Value {
     let mut keys = super::file::keys();
-    keys.extend([
-        (
-            "max_bytes",
-            describe(
-                with(size(), json!({"not": {"const": 0}})),
-                "Rotate before a record would take the file past this size; greater than 0.",
-            ),
-        ),
-        (
-            "rotation",
-            describe(
-                with(one_of(RotationDe::NAMES), json!({"default": "never"})),
-                "Rotate at time boundaries (default \"never\").",
-            ),
-        ),
-        (
-            "backup_count",
-            describe(
-                with(integer(), json!({"minimum": 0, "default": 5})),
-                "Rotated files kept (path.1 newest … path.N), default 5; older ones are removed.",
-            ),
-        ),
-        (
-            "timezone",
-            describe(
-                with(one_of(TimezoneDe::NAMES), json!({"default": "local"})),
-                "Clock of the time boundaries (default \"local\").",
-            ),
-        ),
-        (
-            "compress",
-            describe(
-                with(one_of(CompressDe::NAMES), json!({"default": "none"})),
-                "Compress rotated files on a background thread: none (default), gzip (path.N.gz), zstd (path.N.zst, ko-log's zstd feature).",
-            ),
-        ),
-        (
-            "max_age",
-            describe(
-                duration(),
-                "Also remove backups older than this (by modification time), at startup and after each rotation; greater than 0.",
-            ),
-        ),
+    keys.extend(vec![
+        ("max_bytes", describe(with(size(), json!({"not": {"const": 0}})), "Rotate before a record would take the file past this size; greater than 0.")),
+        ("rotation", describe(with(one_of(RotationDe::NAMES), json!({"default": "never"})), "Rotate at time boundaries (default \"never\").")),
+        ("backup_count", describe(with(integer(), json!({"minimum": 0, "default": 5})), "Rotated files kept (path.1 newest … path.N), default 5; older ones are removed.")),
+        ("timezone", describe(with(one_of(TimezoneDe::NAMES), json!({"default": "local"})), "Clock of the time boundaries (default \"local\").")),
+        ("compress", describe(with(one_of(CompressDe::NAMES), json!({"default": "none"})), "Compress rotated files on a background thread: none (default), gzip (path.N.gz), zstd (path.N.zst, ko-log's zstd feature).")),
+        ("max_age", describe(duration(), "Also remove backups older than this (by modification time), at startup and after each rotation; greater than 0.")),
     ]);
-    describe(
-        table(&keys, &["path"]),
-        "A file rotated by size and/or time, keeping backup_count backups.",
-    )
+    let described = "A file rotated by size and/or time, keeping backup_count backups.";
+    describe(table(&keys, &["path"]), described)
 }
 
 crate::registry::register_handler!(
