@@ -396,6 +396,7 @@ fn handlers_open_in_the_order_the_file_names_them() {
                 app.display(),
                 audit.display()
             ),
+            other => panic!("no text for {other:?}"),
         };
         let config = Config::from_str(&text, format).unwrap();
         assert_eq!(

@@ -28,13 +28,9 @@ fn install() {
             (ko_log::config::ROOT, LevelFilter::Info),
             ("life_disabled::quiet", LevelFilter::Warn),
         ] {
-            config.loggers.insert(
-                name.to_owned(),
-                LoggerConfig {
-                    level: Some(level),
-                    ..LoggerConfig::default()
-                },
-            );
+            config
+                .loggers
+                .insert(name.to_owned(), LoggerConfig::new(&[]).with_level(level));
         }
         let guard = ko_log::init(config).expect("ko-log installs");
         std::mem::forget(guard);

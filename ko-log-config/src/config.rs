@@ -24,6 +24,7 @@ pub const CONSOLE: &str = "console";
 /// target below it (`my_app::db::pool`); [`ROOT`] matches every target. Handlers are named
 /// once and referenced by loggers, so two loggers writing one file share one handler.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Config {
     /// The level of a logger that does not set one and has no ancestor that does
     /// (key `default_level`, default `info`).
@@ -56,6 +57,7 @@ pub struct Config {
 
 /// How ko-log watches its config file (key `watch`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Watch {
     /// Not watched (`watch = false`, the default); `ko_log::reload()` still reloads.
     #[default]
@@ -70,6 +72,7 @@ pub enum Watch {
 
 /// The syntax of a configuration text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Format {
     /// TOML (`.toml`).
     Toml,
@@ -88,6 +91,17 @@ impl Format {
             "yaml" | "yml" => Some(Format::Yaml),
             _ => None,
         }
+    }
+}
+
+impl Config {
+    /// No loggers and no handlers (records go nowhere until some are added); every other
+    /// key at its default, as in [`Config::default`].
+    pub fn empty() -> Config {
+        let mut config = Config::default();
+        config.loggers.clear();
+        config.handlers.clear();
+        config
     }
 }
 

@@ -31,6 +31,7 @@ use crate::source::{Mark, Source};
 ///
 /// `Debug` prints the same diagnostic as `Display`, so `fn main() -> Result<(), Box<dyn
 /// Error>>` shows it as is; the parts are reachable through the accessors.
+#[non_exhaustive]
 pub struct ConfigError {
     /// Boxed so that `Result<_, ConfigError>` stays one pointer wide.
     inner: Box<Inner>,
@@ -81,6 +82,7 @@ pub enum ConfigErrorKind {
 
 /// Where in a config file a mistake is.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Location {
     /// The file, when the config came from one.
     pub file: Option<PathBuf>,

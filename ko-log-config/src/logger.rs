@@ -9,6 +9,7 @@ use crate::Value;
 
 /// One `[loggers.NAME]` table. `NAME` is a `log` target prefix or `root`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct LoggerConfig {
     /// Minimum level (key `level`); `None` inherits the nearest ancestor's, then
     /// `default_level`.
@@ -19,6 +20,23 @@ pub struct LoggerConfig {
     pub context: BTreeMap<String, Value>,
     /// Also hand records to the ancestors' handlers (key `additive`, default `true`).
     pub additive: bool,
+}
+
+impl LoggerConfig {
+    /// A logger writing to `handlers`, with no level of its own (it inherits one),
+    /// no context, additive.
+    pub fn new(handlers: &[&str]) -> LoggerConfig {
+        LoggerConfig {
+            handlers: handlers.iter().map(|h| (*h).to_owned()).collect(),
+            ..LoggerConfig::default()
+        }
+    }
+
+    /// This logger with its own `level`.
+    pub fn with_level(mut self, level: LevelFilter) -> LoggerConfig {
+        self.level = Some(level);
+        self
+    }
 }
 
 impl Default for LoggerConfig {

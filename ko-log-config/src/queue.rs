@@ -36,6 +36,7 @@ impl<'de> serde::Deserialize<'de> for Backpressure {
 
 /// The `[queue]` table.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct QueueConfig {
     /// Records each producer thread's lane holds (key `capacity`, default 8192, from 1 to
     /// [`QueueConfig::MAX_CAPACITY`]): every thread that logs has a lane of its own.

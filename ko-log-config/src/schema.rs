@@ -39,6 +39,7 @@ pub enum ComponentKind {
 
 /// A component registered in code, for [`config`].
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Component {
     /// Its kind.
     pub kind: ComponentKind,
@@ -50,6 +51,23 @@ pub struct Component {
     /// beside `renderer`, `processors`, `level` and `on_error`), as [`table`] makes one; `None` when
     /// unknown, so that any key is accepted.
     pub params: Option<Value>,
+}
+
+impl Component {
+    /// A component of `kind` named `name`, with its `description` and its params' schema.
+    pub fn new(
+        kind: ComponentKind,
+        name: &str,
+        description: &str,
+        params: Option<Value>,
+    ) -> Component {
+        Component {
+            kind,
+            name: name.to_owned(),
+            description: description.to_owned(),
+            params,
+        }
+    }
 }
 
 /// The `$id` of the schema.

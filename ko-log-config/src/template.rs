@@ -10,6 +10,7 @@ use std::fmt;
 
 /// A compiled line template.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Template {
     source: String,
     pieces: Vec<Piece>,
@@ -26,6 +27,7 @@ pub enum Piece {
 
 /// A `{name:<width}` placeholder.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Placeholder {
     /// What to write.
     pub field: FieldRef,
@@ -33,6 +35,17 @@ pub struct Placeholder {
     pub width: Option<usize>,
     /// Where the padding goes.
     pub align: Align,
+}
+
+impl Placeholder {
+    /// `field`, padded to `width` on the side `align` says.
+    pub fn new(field: FieldRef, width: Option<usize>, align: Align) -> Placeholder {
+        Placeholder {
+            field,
+            width,
+            align,
+        }
+    }
 }
 
 /// What a placeholder refers to.
@@ -74,6 +87,7 @@ pub enum Align {
 
 /// Why a template failed to compile, with the byte offset in the template text.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TemplateError {
     /// Byte offset in the template of the offending character.
     pub offset: usize,

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 /// Why a size or duration was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct UnitError {
     /// What is wrong, naming the offending text.
     pub message: String,

@@ -737,10 +737,8 @@ fn env_filter_that_is_not_a_variable_name() {
     let e = refuse(Format::Toml, "env_filter = 3\n");
     assert_at(&e, ConfigErrorKind::InvalidValue, 1, 14, "env_filter");
     // The same rule for a config built in Rust.
-    let config = Config {
-        env_filter: Some(String::new()),
-        ..Config::default()
-    };
+    let mut config = Config::default();
+    config.env_filter = Some(String::new());
     assert_eq!(config.validate().unwrap_err().key_path(), "env_filter");
 }
 

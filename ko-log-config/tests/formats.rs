@@ -103,42 +103,29 @@ fn expected() -> Config {
                 .with("timezone", "local"),
         );
     let null = HandlerConfig::new("null");
-    let root = LoggerConfig {
-        level: Some(LevelFilter::Info),
-        handlers: strings(&["console", "file"]),
-        context: BTreeMap::from([
-            ("app".to_owned(), Value::String("myapp".to_owned())),
-            ("version".to_owned(), Value::Int(3)),
-            ("ratio".to_owned(), Value::Float(0.5)),
-            ("canary".to_owned(), Value::Bool(false)),
-        ]),
-        additive: true,
-    };
-    let db = LoggerConfig {
-        level: Some(LevelFilter::Warn),
-        handlers: strings(&["db_file", "null"]),
-        context: BTreeMap::new(),
-        additive: false,
-    };
-    Config {
-        default_level: LevelFilter::Debug,
-        queue: QueueConfig {
-            capacity: 2048,
-            backpressure: Backpressure::DropOldest,
-            drain_timeout: Duration::from_millis(250),
-        },
-        loggers: BTreeMap::from([("root".to_owned(), root), ("my_app::db".to_owned(), db)]),
-        handlers: ko_log_config::IndexMap::from([
-            ("console".to_owned(), console),
-            ("file".to_owned(), file),
-            ("db_file".to_owned(), db_file),
-            ("null".to_owned(), null),
-        ]),
-        flush_on_signals: true,
-        watch: ko_log_config::Watch::Off,
-        env_filter: Some("KO_LOG".to_owned()),
-        log_panics: false,
-    }
+    let mut root = LoggerConfig::new(&["console", "file"]).with_level(LevelFilter::Info);
+    root.context = BTreeMap::from([
+        ("app".to_owned(), Value::String("myapp".to_owned())),
+        ("version".to_owned(), Value::Int(3)),
+        ("ratio".to_owned(), Value::Float(0.5)),
+        ("canary".to_owned(), Value::Bool(false)),
+    ]);
+    let mut db = LoggerConfig::new(&["db_file", "null"]).with_level(LevelFilter::Warn);
+    db.additive = false;
+    let mut config = Config::empty();
+    config.default_level = LevelFilter::Debug;
+    config.queue.capacity = 2048;
+    config.queue.backpressure = Backpressure::DropOldest;
+    config.queue.drain_timeout = Duration::from_millis(250);
+    config.loggers = BTreeMap::from([("root".to_owned(), root), ("my_app::db".to_owned(), db)]);
+    config.handlers = ko_log_config::IndexMap::from([
+        ("console".to_owned(), console),
+        ("file".to_owned(), file),
+        ("db_file".to_owned(), db_file),
+        ("null".to_owned(), null),
+    ]);
+    config.flush_on_signals = true;
+    config
 }
 
 #[test]

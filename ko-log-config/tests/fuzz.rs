@@ -14,6 +14,7 @@ fn fixture(format: Format) -> &'static str {
         Format::Toml => include_str!("fixtures/full.toml"),
         Format::Json => include_str!("fixtures/full.json"),
         Format::Yaml => include_str!("fixtures/full.yaml"),
+        other => panic!("no fixture for {other:?}"),
     }
 }
 

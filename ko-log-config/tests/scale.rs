@@ -44,6 +44,7 @@ fn loggers(n: usize, format: Format) -> String {
                 );
             }
         }
+        other => panic!("no text for {other:?}"),
     }
     text
 }

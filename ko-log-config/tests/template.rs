@@ -4,11 +4,7 @@ use ko_log_config::template::{Align, FieldRef, Piece, Placeholder};
 use ko_log_config::Template;
 
 fn field(field: FieldRef, width: Option<usize>, align: Align) -> Piece {
-    Piece::Field(Placeholder {
-        field,
-        width,
-        align,
-    })
+    Piece::Field(Placeholder::new(field, width, align))
 }
 
 fn literal(text: &str) -> Piece {

@@ -21,13 +21,12 @@
 //! `args` cover what these groups need. The side-by-side comparison with other crates
 //! lives in `bench/` (a separate workspace).
 
-use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::sync::OnceLock;
 
 use divan::Bencher;
 use ko_log::config::handler::HandlerConfig;
-use ko_log::config::{Config, LoggerConfig, QueueConfig};
+use ko_log::config::{Config, LoggerConfig};
 use ko_log::render::{Colored, ColoredConfig, Json, JsonConfig, Plain, PlainConfig, Renderer};
 use ko_log::{Backend, Event};
 use log::kv::Value;
@@ -39,35 +38,17 @@ fn main() {
 
 /// A config with one `null` handler and the given loggers (`root` always present).
 fn config(loggers: &[(&str, LevelFilter)]) -> Config {
-    let null = HandlerConfig::new("null");
-    let mut map = BTreeMap::new();
-    map.insert(
-        "root".to_owned(),
-        LoggerConfig {
-            level: Some(LevelFilter::Info),
-            handlers: vec!["null".to_owned()],
-            ..LoggerConfig::default()
-        },
-    );
+    let mut config = Config::empty();
+    config.env_filter = None;
+    let root = LoggerConfig::new(&["null"]).with_level(LevelFilter::Info);
+    config.loggers.insert("root".to_owned(), root);
     for (name, level) in loggers {
-        map.insert(
-            (*name).to_owned(),
-            LoggerConfig {
-                level: Some(*level),
-                ..LoggerConfig::default()
-            },
-        );
+        let logger = LoggerConfig::new(&[]).with_level(*level);
+        config.loggers.insert((*name).to_owned(), logger);
     }
-    Config {
-        default_level: LevelFilter::Info,
-        queue: QueueConfig::default(),
-        loggers: map,
-        handlers: ko_log::config::IndexMap::from([("null".to_owned(), null)]),
-        flush_on_signals: false,
-        watch: ko_log::config::Watch::Off,
-        env_filter: None,
-        log_panics: false,
-    }
+    let null = HandlerConfig::new("null");
+    config.handlers.insert("null".to_owned(), null);
+    config
 }
 
 /// One backend per process, kept running (its guard is leaked on purpose).

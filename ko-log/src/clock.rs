@@ -159,7 +159,7 @@ pub(crate) fn local_offset() -> UtcOffset {
 pub(crate) fn offset_of(timezone: ko_log_config::handler::Timezone) -> UtcOffset {
     match timezone {
         ko_log_config::handler::Timezone::Utc => UtcOffset::UTC,
-        ko_log_config::handler::Timezone::Local => local_offset(),
+        _ => local_offset(),
     }
 }
 

@@ -276,12 +276,10 @@ mod tests {
     use ko_log_config::LoggerConfig;
 
     fn logger(level: Option<LevelFilter>, handlers: &[&str], additive: bool) -> LoggerConfig {
-        LoggerConfig {
-            level,
-            handlers: handlers.iter().map(|h| h.to_string()).collect(),
-            additive,
-            ..LoggerConfig::default()
-        }
+        let mut logger = LoggerConfig::new(handlers);
+        logger.level = level;
+        logger.additive = additive;
+        logger
     }
 
     fn slots(route: &Route) -> Vec<usize> {
@@ -289,19 +287,11 @@ mod tests {
     }
 
     fn routes(loggers: Vec<(&str, LoggerConfig)>) -> Routes {
-        let config = Config {
-            default_level: LevelFilter::Info,
-            queue: Default::default(),
-            loggers: loggers
-                .into_iter()
-                .map(|(n, l)| (n.to_owned(), l))
-                .collect(),
-            handlers: Default::default(),
-            flush_on_signals: false,
-            watch: ko_log_config::Watch::Off,
-            env_filter: None,
-            log_panics: false,
-        };
+        let mut config = Config::empty();
+        config.loggers = loggers
+            .into_iter()
+            .map(|(n, l)| (n.to_owned(), l))
+            .collect();
         let handlers = ["a", "b", "c"];
         Routes::new(&config, |name| handlers.iter().position(|h| *h == name))
     }

@@ -50,12 +50,12 @@ pub fn schema() -> serde_json::Value {
                 },
                 str::to_owned,
             );
-        components.push(Component {
+        components.push(Component::new(
             kind,
-            name: registration.name.to_owned(),
-            description,
+            registration.name,
+            &description,
             params,
-        });
+        ));
     }
     ko_log_config::schema::config(&components)
 }

@@ -53,24 +53,13 @@ pub const DEFAULT_FORMAT: &str = "{level} [{target}] {message}{kv}";
 pub fn init() {
     static ONCE: OnceLock<()> = OnceLock::new();
     ONCE.get_or_init(|| {
-        let mut config = Config {
-            default_level: LevelFilter::Trace,
-            queue: Default::default(),
-            loggers: Default::default(),
-            handlers: Default::default(),
-            flush_on_signals: false,
-            watch: ko_log_config::Watch::Off,
-            // A developer's `KO_LOG` must not change what the sinks capture.
-            env_filter: None,
-            log_panics: false,
-        };
-        config.loggers.insert(
-            ko_log_config::ROOT.to_owned(),
-            LoggerConfig {
-                level: Some(LevelFilter::Trace),
-                ..LoggerConfig::default()
-            },
-        );
+        let mut config = Config::empty();
+        config.default_level = LevelFilter::Trace;
+        // A developer's `KO_LOG` must not change what the sinks capture.
+        config.env_filter = None;
+        let mut root = LoggerConfig::default();
+        root.level = Some(LevelFilter::Trace);
+        config.loggers.insert(ko_log_config::ROOT.to_owned(), root);
         if let Ok(guard) = crate::init(config) {
             // The test process exits without running statics' destructors; the sinks
             // flush on every read, so nothing is lost by never dropping the guard.

@@ -5,11 +5,9 @@
 //! `ko_log::init`, which keeps the benchmark usable while the config loader is being
 //! changed. Parsing is not timed either way.
 
-use std::collections::BTreeMap;
-
 use ko_log::config::handler::HandlerConfig;
 use ko_log::config::render::RendererConfig;
-use ko_log::config::{Backpressure, Config, LoggerConfig, QueueConfig};
+use ko_log::config::{Backpressure, Config, LoggerConfig};
 
 use super::{drive_facade, err, facade_level};
 use crate::workload::{timed, Ctx, Produced, Timings};
@@ -49,26 +47,17 @@ pub fn typed(ctx: &Ctx, backpressure: &str) -> Result<Config, String> {
     let file = HandlerConfig::new("file")
         .with("path", ctx.file.as_path())
         .with_renderer(RendererConfig::new("plain").with("format", FORMAT));
-    let root = LoggerConfig {
-        level: Some(level),
-        handlers: vec!["file".to_owned()],
-        ..LoggerConfig::default()
+    // `env_filter`, `log_panics`, `watch`, `flush_on_signals`: the defaults, as in the TOML.
+    let mut config = Config::empty();
+    config.default_level = level;
+    config.queue.backpressure = match backpressure {
+        "drop" => Backpressure::Drop,
+        _ => Backpressure::Block,
     };
-    Ok(Config {
-        default_level: level,
-        queue: QueueConfig {
-            backpressure: match backpressure {
-                "drop" => Backpressure::Drop,
-                _ => Backpressure::Block,
-            },
-            ..QueueConfig::default()
-        },
-        loggers: BTreeMap::from([("root".to_owned(), root)]),
-        handlers: [("file".to_owned(), file)].into_iter().collect(),
-        flush_on_signals: false,
-        // `env_filter`, `log_panics`, `watch`: the defaults, as in the TOML.
-        ..Config::default()
-    })
+    let root = LoggerConfig::new(&["file"]).with_level(level);
+    config.loggers.insert("root".to_owned(), root);
+    config.handlers.insert("file".to_owned(), file);
+    Ok(config)
 }
 
 /// Sets ko-log up, feeds it with `drive`, and times its flush and shutdown.

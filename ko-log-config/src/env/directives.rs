@@ -48,6 +48,7 @@ pub const DEFAULT_VARIABLE: &str = "KO_LOG";
 
 /// One directive: a logger (`root` for a bare level) and its level.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Directive {
     /// The logger name: a target prefix, or [`ROOT`] for a bare level.
     pub target: String,
@@ -57,6 +58,7 @@ pub struct Directive {
 
 /// Why a directive was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DirectiveError {
     /// Byte offset in the variable's value of what is wrong.
     pub offset: usize,

@@ -6,6 +6,7 @@ use super::is_name;
 
 /// Why a `.env` file was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DotenvError {
     /// 1-based line in the `.env` file.
     pub line: usize,

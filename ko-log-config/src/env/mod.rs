@@ -35,6 +35,7 @@ use crate::{ConfigError, ConfigErrorKind};
 
 /// Why a string could not be interpolated.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ExpandError {
     /// Byte offset in the string of the `${` at fault.
     pub offset: usize,

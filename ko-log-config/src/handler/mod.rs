@@ -20,6 +20,7 @@ pub const COMMON: &[&str] = &["type", "renderer", "processors", "level", "on_err
 
 /// One `[handlers.NAME]` table.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct HandlerConfig {
     /// The `type` as written (`file`, `stream`, `socket`, or a registered handler's name).
     pub name: String,
@@ -84,10 +85,18 @@ impl HandlerConfig {
 /// `level` but that are at or above `level` here are kept, up to `keep` per thread or
 /// task scope, and written just before the next error record of that thread or scope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OnError {
     /// Records kept at most per thread or task scope; older ones are discarded (key
     /// `keep`, at least 1).
     pub keep: usize,
     /// The lowest level kept (key `level`, default `debug`); below the handler's own.
     pub level: LevelFilter,
+}
+
+impl OnError {
+    /// Keep at most `keep` records per thread or task scope, down to `level`.
+    pub fn new(keep: usize, level: LevelFilter) -> OnError {
+        OnError { keep, level }
+    }
 }

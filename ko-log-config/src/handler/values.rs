@@ -4,6 +4,7 @@
 
 /// Time-based rotation boundary (key `rotation`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Rotation {
     /// `never` (default): rotate by size only.
     #[default]
@@ -18,6 +19,7 @@ pub enum Rotation {
 
 /// Which clock time boundaries (and rendered times) follow (key `timezone`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Timezone {
     /// `local` (default): the local UTC offset captured at init.
     #[default]
@@ -57,6 +59,7 @@ impl Compress {
 
 /// Which standard stream (key `stream`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Stream {
     /// `stdout`.
     Stdout,
@@ -69,6 +72,7 @@ pub enum Stream {
 /// info, `<7>` debug and trace), which journald reads as the line's priority when the
 /// stream is connected to it (key `journal_prefix`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum JournalPrefix {
     /// `auto`: when the stream is the journal, i.e. `$JOURNAL_STREAM` (set by systemd for
     /// a service whose output goes to the journal) names the stream's device and inode.

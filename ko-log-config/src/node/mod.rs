@@ -39,6 +39,7 @@ pub(crate) const MAX_DEPTH: usize = 64;
 
 /// A value in a configuration file, with its position.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Node {
     /// The value.
     pub value: NodeValue,
@@ -136,6 +137,7 @@ impl<T: Into<NodeValue>> From<Vec<T>> for NodeValue {
 
 /// A table key, with its position.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Key {
     /// The key as a string (after unquoting).
     pub name: String,

@@ -41,6 +41,7 @@ impl ProcessorConfig {
 
 /// A call-site field for `add_callsite`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CallsiteField {
     /// `file`.
     File,

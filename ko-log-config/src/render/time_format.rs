@@ -10,6 +10,7 @@ use time::format_description::OwnedFormatItem;
 /// mistake is a config error. The default is
 /// [`TimeFormat::DEFAULT_DESCRIPTION`]: `2026-11-24T05:55:58.123+00:00`.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct TimeFormat {
     source: String,
     compiled: Compiled,
@@ -137,6 +138,7 @@ fn resolution(item: &OwnedFormatItem) -> u32 {
 /// it points at.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
+#[non_exhaustive]
 pub struct TimeFormatError {
     /// What is wrong (the `time` crate's words where it gave them).
     pub message: String,

@@ -86,10 +86,7 @@ impl Keep {
 
     /// The `on_error` these rings keep for.
     pub fn config(&self) -> OnError {
-        OnError {
-            keep: self.keep,
-            level: self.level,
-        }
+        OnError::new(self.keep, self.level)
     }
 
     /// Whether records of `level` that the handler skips are kept.
@@ -181,10 +178,7 @@ mod tests {
     use crate::event::Value;
 
     fn keep(n: usize) -> Keep {
-        Keep::new(OnError {
-            keep: n,
-            level: log::LevelFilter::Debug,
-        })
+        Keep::new(OnError::new(n, log::LevelFilter::Debug))
     }
 
     fn messages(events: &VecDeque<Event>) -> Vec<String> {

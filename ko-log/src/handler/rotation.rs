@@ -92,10 +92,11 @@ pub(crate) fn next_boundary(
 ) -> Option<OffsetDateTime> {
     let local = now.checked_to_offset(offset)?;
     let (start, step) = match rotation {
-        Rotation::Never => return None,
         Rotation::Minutely => (local.truncate_to_minute(), Duration::MINUTE),
         Rotation::Hourly => (local.truncate_to_hour(), Duration::HOUR),
         Rotation::Daily => (local.truncate_to_day(), Duration::DAY),
+        // `never` (and a rotation this version does not know): by size only.
+        _ => return None,
     };
     start.checked_add(step)
 }

@@ -79,7 +79,8 @@ crate::registry::register_handler!("stream", StreamConfig, open, schema, RawStre
 /// Writes rendered lines to stdout or stderr, buffered.
 #[derive(Debug)]
 pub struct StdStream {
-    stream: Stream,
+    /// Stdout, else stderr.
+    stdout: bool,
     terminal: bool,
     /// Lines start with `<N>` (resolved from `journal_prefix` at construction).
     prefix: bool,
@@ -92,21 +93,22 @@ pub struct StdStream {
 impl StdStream {
     /// A handler writing to `config.stream`.
     pub fn new(config: &StreamConfig) -> StdStream {
-        let terminal = match config.stream {
-            Stream::Stdout => io::stdout().is_terminal(),
-            Stream::Stderr => io::stderr().is_terminal(),
+        let stdout = config.stream == Stream::Stdout;
+        let terminal = match stdout {
+            true => io::stdout().is_terminal(),
+            false => io::stderr().is_terminal(),
         };
         let prefix = match config.journal_prefix {
             JournalPrefix::Always => true,
-            JournalPrefix::Never => false,
             JournalPrefix::Auto => {
                 let journal = std::env::var_os("JOURNAL_STREAM");
-                stream_identity(config.stream)
+                stream_identity(stdout)
                     .is_some_and(|(dev, ino)| connected_to_journal(journal.as_deref(), dev, ino))
             }
+            _ => false,
         };
         StdStream {
-            stream: config.stream,
+            stdout,
             terminal,
             prefix,
             prefixed: Vec::new(),
@@ -124,9 +126,9 @@ impl StdStream {
         if self.lines.is_empty() {
             return Ok(());
         }
-        match self.stream {
-            Stream::Stdout => self.write_to(&mut io::stdout().lock(), "<stdout>"),
-            Stream::Stderr => self.write_to(&mut io::stderr().lock(), "<stderr>"),
+        match self.stdout {
+            true => self.write_to(&mut io::stdout().lock(), "<stdout>"),
+            false => self.write_to(&mut io::stderr().lock(), "<stderr>"),
         }
     }
 
@@ -200,19 +202,19 @@ pub fn connected_to_journal(journal_stream: Option<&OsStr>, dev: u64, ino: u64) 
     d.parse::<u64>() == Ok(dev) && i.parse::<u64>() == Ok(ino)
 }
 
-/// The device and inode of the file open as `stream`, or `None` when it cannot be read (a
-/// closed stream; not Unix).
+/// The device and inode of the file open as stdout (else stderr), or `None` when it
+/// cannot be read (a closed stream; not Unix).
 #[cfg(unix)]
-fn stream_identity(stream: Stream) -> Option<(u64, u64)> {
+fn stream_identity(stdout: bool) -> Option<(u64, u64)> {
     use std::os::fd::AsFd;
-    match stream {
-        Stream::Stdout => identity(io::stdout().as_fd()),
-        Stream::Stderr => identity(io::stderr().as_fd()),
+    match stdout {
+        true => identity(io::stdout().as_fd()),
+        false => identity(io::stderr().as_fd()),
     }
 }
 
 #[cfg(not(unix))]
-fn stream_identity(_: Stream) -> Option<(u64, u64)> {
+fn stream_identity(_: bool) -> Option<(u64, u64)> {
     None
 }
 
