@@ -238,8 +238,7 @@ fn registrations(kind: Kind) -> impl Iterator<Item = &'static Registration> {
 
 /// The names a `type` of `kind` can take: built-in and registered, sorted, unique.
 pub(crate) fn known_names(kind: Kind) -> Vec<&'static str> {
-    let mut names: Vec<&'static str> = kind.builtin();
-    names.extend(registrations(kind).map(|r| r.name));
+    let mut names: Vec<&'static str> = registrations(kind).map(|r| r.name).collect();
     names.sort_unstable();
     names.dedup();
     names

@@ -23,7 +23,7 @@ struct RawOnError {
 /// Builds the handler whose table is `node`, at `path` (`handlers.NAME`).
 pub(super) fn handler(cx: &Cx, node: &Node, path: &KeyPath) -> Result<HandlerConfig, ConfigError> {
     cx.table(node, path, "a handler table")?;
-    let (name, type_mark) = cx.type_of(node, path, &[])?;
+    let (name, type_mark) = cx.type_of(node, path)?;
     let level = match node.get("level") {
         Some(level) => cx.recover(
             cx.de::<Option<Level>>(level, &path.key("level"), &[])

@@ -156,26 +156,16 @@ impl Cx {
         }
     }
 
-    /// The `type` of the table `node`, or a missing-key error listing `known`.
-    fn type_of<'a>(
-        &self,
-        node: &'a Node,
-        path: &KeyPath,
-        known: &[&str],
-    ) -> Result<(&'a str, Mark), ConfigError> {
+    /// The `type` of the table `node` (the runtime knows the names it may take).
+    fn type_of<'a>(&self, node: &'a Node, path: &KeyPath) -> Result<(&'a str, Mark), ConfigError> {
         let type_path = path.key("type");
         match node.get("type") {
-            None => Err(self
-                .error(
-                    ConfigErrorKind::MissingKey,
-                    node.mark(),
-                    &type_path,
-                    "missing key `type`".to_owned(),
-                )
-                .with_help(
-                    (!known.is_empty())
-                        .then(|| format!("expected {}", one_of(known.iter().copied()))),
-                )),
+            None => Err(self.error(
+                ConfigErrorKind::MissingKey,
+                node.mark(),
+                &type_path,
+                "missing key `type`".to_owned(),
+            )),
             Some(value) => match value.as_str() {
                 Some(name) => Ok((name, value.mark())),
                 None => Err(self.error(
@@ -207,7 +197,7 @@ fn component(
         }
         None => {
             cx.table(node, path, expected)?;
-            let (name, mark) = cx.type_of(node, path, &[])?;
+            let (name, mark) = cx.type_of(node, path)?;
             (name, mark, node)
         }
     };

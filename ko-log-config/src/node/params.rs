@@ -56,29 +56,16 @@ impl Params {
         }
     }
 
-    /// Params built in Rust (for a [`Config`](crate::Config) made in code): errors about
-    /// them have a key path but no location.
-    pub fn from_node(node: Node) -> Params {
-        Params {
-            name: node
-                .get("type")
-                .and_then(Node::as_str)
-                .unwrap_or_default()
-                .to_owned(),
-            skip: TYPE,
-            type_mark: node.mark(),
-            node,
-            path: KeyPath::root(),
-            source: None,
-        }
-    }
-
     /// The params of a component named `name` built in Rust, with no keys yet (add them
     /// with [`Params::with`]): `RendererConfig::new("json")` is made of these.
     pub fn named(name: &str) -> Params {
         Params {
             name: name.to_owned(),
-            ..Params::default()
+            skip: TYPE,
+            node: Node::new(NodeValue::Map(Vec::new()), Mark::default()),
+            type_mark: Mark::default(),
+            path: KeyPath::root(),
+            source: None,
         }
     }
 
@@ -251,7 +238,7 @@ impl Params {
 /// An empty table, as for a processor named by a bare string.
 impl Default for Params {
     fn default() -> Params {
-        Params::from_node(Node::new(NodeValue::Map(Vec::new()), Mark::default()))
+        Params::named("")
     }
 }
 
