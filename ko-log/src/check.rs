@@ -42,6 +42,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use ko_log_config::node::Params;
 use ko_log_config::{Checked, Config, ConfigError, Format, Value};
 use log::LevelFilter;
 
@@ -73,24 +74,14 @@ fn with_runtime(mut checked: Checked) -> Checked {
 /// module docs).
 pub fn config(config: &Config) -> Vec<ConfigError> {
     let mut errors: Vec<ConfigError> = registry::dead_registrations().collect();
-    let mut keep = |result: Result<(), Error>| {
-        if let Err(error) = result {
-            errors.push(into_config_error(error));
-        }
-    };
     for (name, handler) in &config.handlers {
         let params = registry::placed_handler(handler, name);
-        every_error(Kind::Handler, &handler.name, params, &mut keep);
-        let renderer = registry::placed_renderer(&handler.renderer, name);
-        every_error(Kind::Renderer, &renderer.name, renderer.params, &mut keep);
-        for (index, processor) in handler.processors.iter().enumerate() {
-            let processor = registry::placed_processor(processor, name, index);
-            every_error(
-                Kind::Processor,
-                &processor.name,
-                processor.params,
-                &mut keep,
-            );
+        every_error(Kind::Handler, &handler.name, params, &mut errors);
+        let r = registry::placed_renderer(&handler.renderer, name);
+        every_error(Kind::Renderer, &r.name, r.params, &mut errors);
+        for (index, p) in handler.processors.iter().enumerate() {
+            let p = registry::placed_processor(p, name, index);
+            every_error(Kind::Processor, &p.name, p.params, &mut errors);
         }
     }
     errors
@@ -99,27 +90,20 @@ pub fn config(config: &Config) -> Vec<ConfigError> {
 /// Checks the params of the component of `kind` named `name` as building it would, and
 /// after a mistake at one of its keys checks them again without that key, so that every
 /// mistake of the table is reported (a component's params type stops at its first).
-fn every_error(
-    kind: Kind,
-    name: &str,
-    mut params: ko_log_config::node::Params,
-    keep: &mut impl FnMut(Result<(), Error>),
-) {
-    let mut left_out = String::new();
-    for _ in 0..ko_log_config::check::MAX_ERRORS {
+fn every_error(kind: Kind, name: &str, mut params: Params, errors: &mut Vec<ConfigError>) {
+    let mut left_out = None;
+    while errors.len() < ko_log_config::check::MAX_ERRORS {
         let Err(error) = registry::check_params(kind, name, &params) else {
             return;
         };
-        let next = match &error {
-            // The key just left out, now missing, is no new mistake.
-            Error::Config(located) if located.key_path() == left_out => return,
-            Error::Config(located) => {
-                left_out = located.key_path().to_owned();
-                params.without_key_of(located)
-            }
-            _ => None,
-        };
-        keep(Err(error));
+        let error = into_config_error(error);
+        // The key just left out, now missing, is no new mistake.
+        if left_out.as_deref() == Some(error.key_path()) {
+            return;
+        }
+        left_out = Some(error.key_path().to_owned());
+        let next = params.without_key_of(&error);
+        errors.push(error);
         match next {
             Some(next) => params = next,
             None => return,
