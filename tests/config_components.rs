@@ -521,6 +521,16 @@ fn a_components_mistake_creates_no_file() {
         assert!(error.contains("handlers.b."), "{error}");
         assert!(!log.exists(), "{text}");
     }
+    // The same for the second handler's own keys (the config crate used to refuse them).
+    for key in ["max_bytes = 0", "max_byts = 5", "compress = \"brotli\""] {
+        let text = format!(
+            "[handlers.a]\ntype = \"file\"\npath = {log:?}\n[handlers.b]\ntype = \"rotating_file\"\npath = {log:?}\n{key}\n"
+        );
+        let config = Config::from_str(&text, Format::Toml).unwrap();
+        let error = ko_log::Backend::new(config).unwrap_err().to_string();
+        assert!(error.contains("handlers.b."), "{error}");
+        assert!(!log.exists(), "{text}");
+    }
 }
 
 // ---- the handlers' keys (were ko-log-config's `errors.rs`) ----

@@ -292,13 +292,14 @@ pub(crate) fn check_params(kind: Kind, name: &str, params: &Params) -> Result<()
     (registration.check)(params)
 }
 
-/// The check of handler `name`'s renderer and of each of its processors, in order: what
-/// [`Backend::new`](crate::Backend::new) runs before it opens any handler, so that a
-/// mistake in one creates no file.
+/// The check of handler `name`'s own params, its renderer and each of its processors, in
+/// order: what [`Backend::new`](crate::Backend::new) runs before it opens any handler, so
+/// that a mistake in one creates no file.
 pub(crate) fn steps<'a>(
     name: &'a str,
     handler: &'a ko_log_config::HandlerConfig,
 ) -> impl Iterator<Item = Result<(), Error>> + 'a {
+    let own = check_params(Kind::Handler, &handler.name, &placed_handler(handler, name));
     let renderer = placed_renderer(&handler.renderer, name);
     let renderer = check_params(Kind::Renderer, &renderer.name, &renderer.params);
     let processors = handler
@@ -309,7 +310,7 @@ pub(crate) fn steps<'a>(
             let p = placed_processor(p, name, index);
             check_params(Kind::Processor, &p.name, &p.params)
         });
-    std::iter::once(renderer).chain(processors)
+    [own, renderer].into_iter().chain(processors)
 }
 
 /// The one registration of `kind` under `name`, or the located error saying why not.
