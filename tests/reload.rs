@@ -238,6 +238,19 @@ fn a_config_that_does_not_validate_is_refused_located_and_the_old_one_keeps_runn
                 error.to_string().contains("handler `c` cannot start"),
                 "{error}"
             );
+            // A mistake in a second new handler's keys: the first new one is not opened.
+            let fresh = dir.path().join("fresh.log");
+            let second_bad = format!(
+                "{}[handlers.c]\ntype = \"file\"\npath = {fresh:?}\n[handlers.d]\ntype = \"rotating_file\"\npath = {fresh:?}\nmax_bytes = 0\n",
+                moving(dir.path(), true),
+            );
+            replace(&path, &second_bad);
+            let error = ko_log::reload().unwrap_err();
+            assert!(
+                error.to_string().contains("handlers.d.max_bytes"),
+                "{error}"
+            );
+            assert!(!fresh.exists(), "no handler opened for a refused reload");
 
             // The old config still runs: debug records of app::moving go to `a`.
             log::debug!(target: "app::moving", "r 1");
@@ -249,7 +262,7 @@ fn a_config_that_does_not_validate_is_refused_located_and_the_old_one_keeps_runn
                 .iter()
                 .filter(|l| l.starts_with("config reload refused, the running config is kept: "))
                 .collect();
-            assert_eq!(refused.len(), 2, "{events:?}");
+            assert_eq!(refused.len(), 3, "{events:?}");
             assert!(refused[0].contains("verbose"), "{}", refused[0]);
         },
     );

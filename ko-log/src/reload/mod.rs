@@ -219,6 +219,10 @@ struct Plan {
 /// Builds what `config` needs beyond what `live` runs; nothing is changed yet, and an
 /// error drops (closes) what was built.
 fn plan(live: &Live, config: &Config, core: &Arc<Core>) -> Result<Plan, Error> {
+    // Every handler's keys, renderer and processors first, so a mistake opens nothing.
+    for (name, handler) in &config.handlers {
+        crate::registry::steps(name, handler).try_for_each(|checked| checked)?;
+    }
     let mut plan = Plan {
         slots: Vec::with_capacity(config.handlers.len()),
         opened: Vec::new(),
