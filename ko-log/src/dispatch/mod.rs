@@ -50,7 +50,7 @@ pub(crate) enum Msg {
 
 /// A record crosses the queue by value (copied into its lane and out of it): keep it within
 /// four cache lines (measured in docs/BENCHMARKS.md, "What was tried").
-const _: () = assert!(std::mem::size_of::<Msg>() <= 256);
+const _: () = assert!(std::mem::size_of::<Msg>() <= 208);
 
 /// Where a record goes: route `route` of the config's generation `generation` (see
 /// [`crate::route::Routes::generation`]).

@@ -285,7 +285,8 @@ impl Worker {
     /// has exited is released once empty.
     ///
     /// The lanes are merged by the time their records were logged: the record taken next
-    /// is the oldest at the lanes' heads. Only records older than `before`, taken before
+    /// is the oldest at the lanes' heads (taken in runs: the oldest lane is emptied for as
+    /// long as its head is older than every other head, without comparing them again). Only records older than `before`, taken before
     /// the lanes are read, are taken: a record logged after another one was queued (on
     /// another thread, or by a task that moved threads) has a later time, so it either
     /// waits for the next round or meets the earlier one at a head and comes after it.
@@ -307,22 +308,42 @@ impl Worker {
         }
         let mut took = 0;
         while took < budget {
-            let oldest = lanes
-                .iter()
-                .enumerate()
-                .filter_map(|(at, (_, head))| head.filter(|&t| t < before).map(|t| (t, at)))
-                .min();
+            // The oldest head, and the head after it: the oldest lane's run up to that
+            // time is taken under one lock, without looking at the other lanes again.
+            let mut oldest: Option<(u64, usize)> = None;
+            let mut next = before;
+            for (at, (_, head)) in lanes.iter().enumerate() {
+                let Some(time) = head.filter(|&t| t < before) else {
+                    continue;
+                };
+                match oldest {
+                    Some((first, _)) if time >= first => next = next.min(time),
+                    _ => {
+                        if let Some((first, _)) = oldest {
+                            next = next.min(first);
+                        }
+                        oldest = Some((time, at));
+                    }
+                }
+            }
             let Some((_, at)) = oldest else {
                 break;
             };
             let (lane, head) = &mut lanes[at];
-            let mut lane = super::lock(lane);
-            let popped = lane.pop();
-            *head = peek_time(&lane);
-            drop(lane);
-            if let Ok(mut msg) = popped {
-                self.handle(&mut msg, state);
-                took += 1;
+            loop {
+                // Not held while the record is written: a `drop_oldest` producer takes it
+                // to evict, and the dispatcher's own records may go to this lane.
+                let mut consumer = super::lock(lane);
+                let popped = consumer.pop();
+                *head = peek_time(&consumer);
+                drop(consumer);
+                if let Ok(mut msg) = popped {
+                    self.handle(&mut msg, state);
+                    took += 1;
+                }
+                if took >= budget || head.is_none_or(|time| time >= next) {
+                    break;
+                }
             }
         }
         if lanes
@@ -449,7 +470,7 @@ impl Worker {
     }
 
     /// Writes one record (or counts it, past the drain deadline). By reference: a
-    /// record (256 bytes) moved into each call on its way cost a copy each.
+    /// record (208 bytes) moved into each call on its way cost a copy each.
     fn handle(&mut self, msg: &mut Msg, state: &mut State) {
         match msg {
             Msg::Record(..) if self.shared.past_deadline() => {
