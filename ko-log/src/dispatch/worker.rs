@@ -334,11 +334,12 @@ impl Worker {
                 // Not held while the record is written: a `drop_oldest` producer takes it
                 // to evict, and the dispatcher's own records may go to this lane.
                 let mut consumer = super::lock(lane);
-                let popped = consumer.pop();
+                let mut popped = consumer.pop();
                 *head = peek_time(&consumer);
                 drop(consumer);
-                if let Ok(mut msg) = popped {
-                    self.handle(&mut msg, state);
+                // Handled where it lies: moving it out of the `Result` is a copy.
+                if let Ok(msg) = &mut popped {
+                    self.handle(msg, state);
                     took += 1;
                 }
                 if took >= budget || head.is_none_or(|time| time >= next) {
