@@ -46,7 +46,7 @@ pub(crate) struct Captured {
 /// Where a record comes from: the target, module path, file and line of its call site,
 /// interned once per call site ([`Site::interned`]) so that a record carries one pointer.
 #[derive(Debug, PartialEq, Eq, Hash)]
-struct Site {
+pub(crate) struct Site {
     target: &'static str,
     module_path: Option<&'static str>,
     file: Option<&'static str>,
@@ -79,7 +79,7 @@ impl Site {
     /// The interned call site with these parts, found through a small per-thread cache
     /// keyed by the parts' addresses and line (and checked by content: a reused address is
     /// never trusted), else through the process-wide set; `None` when the set is full.
-    fn interned(
+    pub(crate) fn interned(
         target: &str,
         module_path: Option<&'static str>,
         file: Option<&'static str>,
@@ -394,13 +394,17 @@ pub(crate) fn capture_parts(
 
 /// Captures `record`.
 pub(crate) fn capture(record: &log::Record<'_>) -> Captured {
-    capture_with(record, Text::of(record.args()))
+    capture_with(record, Text::of(record.args()), None)
 }
 
 /// Captures `record` with its message already taken as `message` (ko-log's own macros
-/// encode it: [`crate::deferred`]).
+/// encode it: [`crate::deferred`]) and, when the caller knows it, its interned `site`.
 #[inline]
-pub(crate) fn capture_with(record: &log::Record<'_>, mut message: Text) -> Captured {
+pub(crate) fn capture_with(
+    record: &log::Record<'_>,
+    mut message: Text,
+    site: Option<&'static Site>,
+) -> Captured {
     let mut fields = Kv::EMPTY;
     let key_values = record.key_values();
     let _ = key_values.visit(&mut FieldCollector {
@@ -411,7 +415,7 @@ pub(crate) fn capture_with(record: &log::Record<'_>, mut message: Text) -> Captu
     Captured {
         time: clock::ticks(),
         level: record.level() as usize as u8,
-        origin: Origin::of_record(record),
+        origin: site.map_or_else(|| Origin::of_record(record), Origin::Site),
         message,
         thread: thread_key(),
         fields,
