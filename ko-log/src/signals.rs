@@ -221,6 +221,7 @@ fn on_signal(backend: &Backend, delivery: &mut Delivery, plan: &Plan, signal: c_
                 name,
                 at: Instant::now(),
                 dropped_before: shared.counters.dropped_other.load(Ordering::Acquire),
+                end_process,
             });
             let ending = backend.shutdown().run(|| {
                 delivery

@@ -117,6 +117,46 @@ fn graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
     graph
 }
 
+/// The modules of one cycle (indices into `graph`'s keys) ordered bottom to top so that
+/// as few of their imports as possible run from a lower module to a higher one (exact, by
+/// subsets, for up to 16 modules; a larger cycle is taken in name order).
+fn order_cycle(members: &[usize], imports: &[Vec<bool>]) -> Vec<usize> {
+    let k = members.len();
+    if k > 16 {
+        return members.to_vec();
+    }
+    // best[set] = (fewest imports running up, the member placed last) with `set` below.
+    let mut best = vec![(usize::MAX, 0); 1 << k];
+    best[0] = (0, 0);
+    for set in 0..(1usize << k) {
+        if best[set].0 == usize::MAX {
+            continue;
+        }
+        for (v, &to) in members.iter().enumerate() {
+            if set & (1 << v) != 0 {
+                continue;
+            }
+            // Placing `to` above `set`: every member of `set` importing it runs up.
+            let up = (0..k)
+                .filter(|&u| set & (1 << u) != 0 && imports[members[u]][to])
+                .count();
+            let next = set | (1 << v);
+            if best[set].0 + up < best[next].0 {
+                best[next] = (best[set].0 + up, v);
+            }
+        }
+    }
+    let mut order = Vec::with_capacity(k);
+    let mut set = (1 << k) - 1;
+    while set != 0 {
+        let v = best[set].1;
+        order.push(members[v]);
+        set &= !(1 << v);
+    }
+    order.reverse();
+    order
+}
+
 #[test]
 fn import_figures() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
@@ -124,12 +164,13 @@ fn import_figures() {
     let names: Vec<&String> = graph.keys().collect();
     let n = names.len();
     let index = |m: &str| names.iter().position(|x| *x == m).unwrap();
-    let mut reach = vec![vec![false; n]; n];
+    let mut imports = vec![vec![false; n]; n];
     for (from, tos) in &graph {
         for to in tos {
-            reach[index(from)][index(to)] = true;
+            imports[index(from)][index(to)] = true;
         }
     }
+    let mut reach = imports.clone();
     for k in 0..n {
         for i in 0..n {
             for j in 0..n {
@@ -146,21 +187,69 @@ fn import_figures() {
         .map(cycle_of)
         .max_by_key(Vec::len)
         .unwrap_or_default();
-    let imports: usize = graph.values().map(BTreeSet::len).sum();
+    let count: usize = graph.values().map(BTreeSet::len).sum();
     let in_cycles = graph
         .iter()
         .flat_map(|(from, tos)| tos.iter().map(move |to| (index(from), index(to))))
         .filter(|&(a, b)| reach[b][a])
         .count();
+    // Layers: inside each cycle the order with the fewest imports running up; those
+    // imports set aside, each module stands one floor above the highest it imports.
+    let mut up = vec![vec![false; n]; n];
+    let mut seen = BTreeSet::new();
+    for i in 0..n {
+        let cycle = cycle_of(i);
+        if cycle.len() < 2 || !seen.insert(cycle.clone()) {
+            continue;
+        }
+        let order = order_cycle(&cycle, &imports);
+        for (low, &a) in order.iter().enumerate() {
+            for &b in &order[low + 1..] {
+                up[a][b] = imports[a][b];
+            }
+        }
+    }
+    let mut floor = vec![0usize; n];
+    fn floor_of(i: usize, imports: &[Vec<bool>], up: &[Vec<bool>], floor: &mut [usize]) -> usize {
+        if floor[i] == 0 {
+            floor[i] = 1 + (0..imports.len())
+                .filter(|&j| imports[i][j] && !up[i][j])
+                .map(|j| floor_of(j, imports, up, floor))
+                .max()
+                .unwrap_or(0);
+        }
+        floor[i]
+    }
+    for i in 0..n {
+        floor_of(i, &imports, &up, &mut floor);
+    }
+    let running_up: Vec<String> = (0..n)
+        .flat_map(|a| (0..n).map(move |b| (a, b)))
+        .filter(|&(a, b)| up[a][b])
+        .map(|(a, b)| format!("{} -> {}", names[a], names[b]))
+        .collect();
     let members: Vec<&str> = largest.iter().map(|&i| names[i].as_str()).collect();
     println!("top-level modules: {n}");
-    println!("imports between them: {imports}");
+    println!("imports between them: {count}");
     println!(
         "largest cycle: {} modules: {}",
         members.len(),
         members.join(", ")
     );
     println!("imports inside a cycle: {in_cycles}");
+    println!("floors: {}", floor.iter().max().unwrap_or(&0));
+    for level in (1..=*floor.iter().max().unwrap_or(&0)).rev() {
+        let on: Vec<&str> = (0..n)
+            .filter(|&i| floor[i] == level)
+            .map(|i| names[i].as_str())
+            .collect();
+        println!("  floor {level}: {}", on.join(", "));
+    }
+    println!(
+        "imports that run back up: {}: {}",
+        running_up.len(),
+        running_up.join(", ")
+    );
     let mut handlers = Vec::new();
     sources(&src.join("handler"), &mut handlers);
     let reaching: Vec<String> = handlers
@@ -177,5 +266,13 @@ fn import_figures() {
     assert!(
         reaching.is_empty(),
         "a handler asks the core through its Handle only"
+    );
+    assert!(
+        members.len() <= 3,
+        "no import cycle among the top-level modules larger than 3: {members:?}"
+    );
+    assert!(
+        running_up.len() <= 12,
+        "at most 12 imports run from a lower floor back up: {running_up:?}"
     );
 }

@@ -67,9 +67,8 @@ impl Drop for Guard {
         // A signal is ending the process (the guard was dropped while it drained, by a
         // program whose loop ended or whose held caller was let go): it ends by that
         // signal, never by returning from `main` with status 0.
-        #[cfg(unix)]
         if let Some(end) = self.shutdown.shared.ending_by.get() {
-            crate::signals::end_process(&self.shutdown.shared, *end);
+            (end.end_process)(&self.shutdown.shared, *end);
         }
     }
 }

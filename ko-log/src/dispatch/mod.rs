@@ -105,6 +105,9 @@ pub(crate) struct SignalEnd {
     pub at: Instant,
     /// `counters.dropped_other` then, to count what the shutdown drops.
     pub dropped_before: u64,
+    /// Ends the process by this signal (the signal watcher's; the guard calls it when
+    /// dropped meanwhile, without knowing the watcher).
+    pub end_process: fn(&Shared, SignalEnd) -> !,
 }
 
 /// Callers waiting for their full lane to empty to half (`block`). The dispatcher wakes
