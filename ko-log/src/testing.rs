@@ -168,6 +168,10 @@ impl Sink {
     }
 
     fn register(scope: Scope) -> Sink {
+        crate::component::tap::attach(crate::component::tap::Tap {
+            deliver,
+            deliver_to_handler,
+        });
         static NEXT: AtomicU64 = AtomicU64::new(1);
         let id = NEXT.fetch_add(1, Ordering::Relaxed);
         let config = render::PlainConfig {
@@ -278,9 +282,9 @@ fn live_sinks(keep: impl Fn(&Inner) -> bool) -> Vec<Sink> {
         .collect()
 }
 
-/// Called by the dispatcher for every record: hands it to the sinks whose scope it was
-/// logged in, and to attached sinks whose logger owns its target.
-pub(crate) fn deliver(event: &Event, scoped: &[u64]) {
+/// Told by the dispatcher's tap of every record: hands it to the sinks whose scope it
+/// was logged in, and to attached sinks whose logger owns its target.
+fn deliver(event: &Event, scoped: &[u64]) {
     if scoped.is_empty() && !ATTACHED.load(Ordering::Acquire) {
         return;
     }
@@ -294,9 +298,9 @@ pub(crate) fn deliver(event: &Event, scoped: &[u64]) {
     }
 }
 
-/// Called by the dispatcher with what `handler` receives, after its processors: hands it
+/// Told by the dispatcher's tap what `handler` receives, after its processors: hands it
 /// to the sinks attached to that handler.
-pub(crate) fn deliver_to_handler(handler: &str, event: &Event) {
+fn deliver_to_handler(handler: &str, event: &Event) {
     if !HANDLER_ATTACHED.load(Ordering::Acquire) {
         return;
     }

@@ -14,6 +14,7 @@ use crate::{Error, Event};
 
 pub(crate) mod handle;
 pub(crate) mod hold;
+pub(crate) mod tap;
 
 pub use handle::Handle;
 pub use hold::Hold;
