@@ -1,7 +1,7 @@
 //! `Backend`: the `log::Log` implementation, and how it is built from a [`Config`].
 
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use ko_log_config::{Config, HandlerConfig, RendererConfig};
@@ -66,7 +66,7 @@ impl Backend {
             crate::registry::steps(name, handler).try_for_each(|checked| checked)?;
         }
         clock::local_offset();
-        crate::panic::install_hook();
+        crate::unwind::install_hook();
         let shared = Arc::new(Shared::default());
         let mut pipelines = Vec::with_capacity(config.handlers.len());
         for (name, handler) in &config.handlers {
@@ -539,6 +539,50 @@ impl Log for Backend {
     fn flush(&self) {
         let _ = self.flush_until(None);
     }
+}
+
+/// The global `log` logger when ko-log is installed: forwards to the backend, once set.
+#[derive(Debug)]
+pub(crate) struct Global {
+    backend: OnceLock<&'static Backend>,
+}
+
+pub(crate) static GLOBAL: Global = Global {
+    backend: OnceLock::new(),
+};
+
+impl Log for Global {
+    #[inline]
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        self.backend
+            .get()
+            .is_some_and(|backend| backend.enabled(metadata))
+    }
+
+    #[inline]
+    fn log(&self, record: &Record<'_>) {
+        if let Some(backend) = self.backend.get() {
+            backend.log(record);
+        }
+    }
+
+    fn flush(&self) {
+        if let Some(backend) = self.backend.get() {
+            backend.flush();
+        }
+    }
+}
+
+impl Global {
+    /// Puts `backend` behind the global logger (once; the init functions' last step).
+    pub(crate) fn install(&self, backend: &'static Backend) {
+        let _ = self.backend.set(backend);
+    }
+}
+
+/// The backend installed by an init function, if any.
+pub(crate) fn installed() -> Option<&'static Backend> {
+    GLOBAL.backend.get().copied()
 }
 
 #[cfg(test)]

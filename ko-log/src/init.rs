@@ -14,55 +14,17 @@
 //! ([`Config::apply_env_filter`]): the environment overrides the file and the code.
 
 use std::path::Path;
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 
 use ko_log_config::{Config, Format, Watch};
-use log::{Log, Metadata, Record};
-
 use crate::dispatch::Guard;
 use crate::stats::Stats;
+use crate::backend::{installed, GLOBAL};
 use crate::{Backend, Error};
-
-/// The global `log` logger when ko-log is installed: forwards to the backend, once set.
-#[derive(Debug)]
-struct Global {
-    backend: OnceLock<&'static Backend>,
-}
-
-static GLOBAL: Global = Global {
-    backend: OnceLock::new(),
-};
 
 /// Whether ko-log holds `log`'s global slot; held while an init runs, so concurrent inits
 /// are serialised and only one builds.
 static CLAIMED: Mutex<bool> = Mutex::new(false);
-
-impl Log for Global {
-    #[inline]
-    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        self.backend
-            .get()
-            .is_some_and(|backend| backend.enabled(metadata))
-    }
-
-    #[inline]
-    fn log(&self, record: &Record<'_>) {
-        if let Some(backend) = self.backend.get() {
-            backend.log(record);
-        }
-    }
-
-    fn flush(&self) {
-        if let Some(backend) = self.backend.get() {
-            backend.flush();
-        }
-    }
-}
-
-/// The backend installed by an init function, if any.
-pub(crate) fn installed() -> Option<&'static Backend> {
-    GLOBAL.backend.get().copied()
-}
 
 /// Takes `log`'s global slot for ko-log (once), then runs `build` and installs the backend
 /// it returns; all under one lock, so two concurrent inits cannot both build.
@@ -86,7 +48,7 @@ fn claim_and_install<T>(build: impl FnOnce() -> Result<(Backend, T), Error>) -> 
     } else {
         None
     };
-    let _ = GLOBAL.backend.set(backend);
+    GLOBAL.install(backend);
     crate::level_scope::set_base(max_level);
     if backend.log_panics() {
         crate::panic::log_panics();

@@ -711,7 +711,7 @@ mod tests {
     fn a_constructor_that_panics_is_an_error() {
         // The quiet hook (never swapped: other tests may panic meanwhile) keeps the
         // caught panic off stderr.
-        crate::panic::install_hook();
+        crate::unwind::install_hook();
         let result = processor("test_panics", &Params::default());
         let message = result.expect_err("panicked").to_string();
         assert!(

@@ -84,11 +84,11 @@ pub fn init() {
 /// global logger belongs to another crate (a sink would silently capture nothing).
 #[allow(clippy::panic)] // failing the test loudly is the point
 fn ensure_backend() {
-    if crate::init::installed().is_some() {
+    if crate::backend::installed().is_some() {
         return;
     }
     init();
-    if crate::init::installed().is_none() {
+    if crate::backend::installed().is_none() {
         panic!(
             "ko_log::testing::Sink cannot capture: the global `log` logger is not ko-log \
              (another crate installed one first). Call `ko_log::testing::init()` (or a \

@@ -1192,7 +1192,7 @@ mod tests {
 
     #[test]
     fn a_panicking_delivery_is_counted_and_the_loop_goes_on() {
-        crate::panic::install_hook();
+        crate::unwind::install_hook();
         let buffer = Buffer::<u32>::new(8, 1, Backpressure::Block);
         for _ in 0..3 {
             buffer.push(0);

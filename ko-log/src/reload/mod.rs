@@ -52,7 +52,8 @@ use crate::dispatch::{lock, on_dispatcher, Msg};
 use crate::handler::Hold;
 use crate::route::Routes;
 use crate::stats::HandlerCounters;
-use crate::{init, render, report, Backend, Error};
+use crate::backend::{self, Backend};
+use crate::{render, report, Error};
 
 pub(crate) use readers::{InForce, Pinned};
 pub(crate) use watch::{spawn as watch, stamp};
@@ -106,7 +107,7 @@ pub fn reconfigure(config: Config) -> Result<Reloaded, Error> {
 }
 
 fn installed() -> Result<&'static Backend, Error> {
-    init::installed().ok_or_else(|| Error::Reload("ko-log is not installed".to_owned()))
+    backend::installed().ok_or_else(|| Error::Reload("ko-log is not installed".to_owned()))
 }
 
 /// The running config, and for each of its handlers what a reload needs to know.
@@ -300,7 +301,7 @@ impl Backend {
 
     /// Whether this backend is the installed one (the one `log::set_max_level` is for).
     fn is_installed(&self) -> bool {
-        init::installed().is_some_and(|installed| std::ptr::eq(installed, self))
+        backend::installed().is_some_and(|installed| std::ptr::eq(installed, self))
     }
 
     /// [`reload`] for this backend: reads its source file and applies it.
