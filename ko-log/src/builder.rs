@@ -31,7 +31,7 @@
 
 use ko_log_config::{Config, ConfigError, HandlerConfig, HandlerKind, LoggerConfig, ROOT};
 
-use crate::backend::Instance;
+use crate::dispatch::pipeline::Instance;
 use crate::{Backend, Error, Guard, Handler, Renderer};
 
 /// Composes a backend from a config plus handler values built in code.

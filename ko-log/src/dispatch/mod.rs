@@ -14,6 +14,7 @@
 
 pub(crate) mod guard;
 pub(crate) mod keep;
+pub(crate) mod pipeline;
 pub(crate) mod queue;
 pub(crate) mod worker;
 
