@@ -20,7 +20,7 @@ use log::{Log, Metadata, Record};
 
 use crate::context;
 use crate::dispatch::Msg;
-use crate::reload::Pinned;
+use crate::route::Pinned;
 use crate::{backend, capture};
 
 /// A `log::Log` that captures one record for [`enqueue`] instead of queueing it.

@@ -13,7 +13,7 @@ use crate::dispatch::worker::Worker;
 use crate::dispatch::{on_dispatcher, Guard, Msg, Routed, Shared};
 use crate::handler::Hold;
 use crate::dispatch::pipeline::{build_pipeline, instance_pipeline, Instance, Live};
-use crate::reload::{InForce, Pinned};
+use crate::route::{InForce, Pinned};
 use crate::route::Routes;
 use crate::stats::Stats;
 use crate::{capture, clock, context, report, Error};
@@ -300,7 +300,7 @@ impl Backend {
     /// then queues what `capture` makes (the record and the scoped context it was logged
     /// in) under the queue's backpressure. The thread is marked as reading the routes
     /// until it is queued (a reload waits for that before it retires them:
-    /// `reload::readers`), and reads them again after a wait, which it does unmarked.
+    /// `route::readers`), and reads them again after a wait, which it does unmarked.
     /// `Log::log` and the tracing bridge both end here, so a record from either takes the
     /// same path.
     #[inline]

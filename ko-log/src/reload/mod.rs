@@ -4,7 +4,7 @@
 //!
 //! **One swap, and every record routed once.** Callers read the routes in force through
 //! a per-thread copy checked against a generation counter, and mark their thread as
-//! reading them until their record is queued (module `readers`: the protocol, and why
+//! reading them until their record is queued (`route::readers`: the protocol, and why
 //! the reload below sees every such caller); the record carries the routes' *generation*.
 //! A reload:
 //!
@@ -36,7 +36,6 @@
 //! handlers kept, opened and closed), `error` when refused (with the located error, the
 //! running config kept), `warn` for what did not apply.
 
-mod readers;
 mod watch;
 
 use std::path::Path;
@@ -54,7 +53,6 @@ use crate::route::Routes;
 use crate::backend::{self, Backend};
 use crate::{render, report, Error};
 
-pub(crate) use readers::{InForce, Pinned};
 pub(crate) use watch::{spawn as watch, stamp};
 
 /// What a reload changed ([`reload`], [`reconfigure`]).
