@@ -38,6 +38,7 @@ use log::LevelFilter;
 
 use crate::context::{self, ContextGuard, WithContext};
 use crate::render::{self, Renderer};
+use crate::unwind::lock;
 use crate::Event;
 
 /// The template of a sink's lines unless [`Sink::with_renderer`] says otherwise.
@@ -262,10 +263,6 @@ impl Drop for Inner {
     fn drop(&mut self) {
         lock(registry()).remove(&self.id);
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The live sinks that `keep` selects. The registry is locked only while the sinks are

@@ -10,7 +10,7 @@ use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::panic::PanicHookInfo;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Once, OnceLock};
+use std::sync::{Mutex, MutexGuard, Once, OnceLock};
 
 thread_local! {
     static CATCHING: Cell<bool> = const { Cell::new(false) };
@@ -60,6 +60,12 @@ pub(crate) fn install_hook() {
 pub(crate) fn on_panic(on_panic: fn(&PanicHookInfo<'_>)) {
     let _ = ON_PANIC.set(on_panic);
     install_hook();
+}
+
+/// Locks `mutex`, poisoned or not: a panic caught on one thread never stops another
+/// from logging.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Counts a panic caught while formatting on a caller thread.

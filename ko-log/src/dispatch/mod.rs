@@ -25,6 +25,7 @@ use std::time::Instant;
 use crate::capture::Captured;
 use crate::context::Frame;
 use crate::stats::Counters;
+pub(crate) use crate::unwind::lock;
 
 pub use guard::Guard;
 
@@ -186,10 +187,6 @@ impl Shared {
             hold.lower();
         }
     }
-}
-
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 thread_local! {
