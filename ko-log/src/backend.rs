@@ -8,15 +8,15 @@ use ko_log_config::Config;
 use log::{LevelFilter, Log, Metadata, Record};
 
 use crate::dispatch::guard::Shutdown;
+use crate::dispatch::pipeline::{build_pipeline, instance_pipeline, Instance, Live};
 use crate::dispatch::queue::Queue;
 use crate::dispatch::worker::Worker;
 use crate::dispatch::{on_dispatcher, Guard, Msg, Routed, Shared};
 use crate::handler::Hold;
-use crate::dispatch::pipeline::{build_pipeline, instance_pipeline, Instance, Live};
-use crate::route::{InForce, Pinned};
 use crate::route::Routes;
+use crate::route::{InForce, Pinned};
 use crate::stats::Stats;
-use crate::{capture, clock, context, report, Error};
+use crate::{capture, clock, context, error::Error, report};
 
 /// ko-log's `log::Log`: filters and captures on the caller thread, queues, and lets the
 /// dispatcher thread do the rest.

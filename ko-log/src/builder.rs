@@ -32,7 +32,9 @@
 use ko_log_config::{Config, ConfigError, HandlerConfig, HandlerKind, LoggerConfig, ROOT};
 
 use crate::dispatch::pipeline::Instance;
-use crate::{Backend, Error, Guard, Handler, Renderer};
+use crate::{
+    backend::Backend, component::Handler, component::Renderer, dispatch::Guard, error::Error,
+};
 
 /// Composes a backend from a config plus handler values built in code.
 ///

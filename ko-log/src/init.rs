@@ -16,11 +16,11 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use ko_log_config::{Config, Format, Watch};
+use crate::backend::{installed, GLOBAL};
 use crate::dispatch::Guard;
 use crate::stats::Stats;
-use crate::backend::{installed, GLOBAL};
-use crate::{Backend, Error};
+use crate::{backend::Backend, error::Error};
+use ko_log_config::{Config, Format, Watch};
 
 /// Whether ko-log holds `log`'s global slot; held while an init runs, so concurrent inits
 /// are serialised and only one builds.

@@ -37,9 +37,9 @@ use ko_log_config::{Config, ConfigError, LoggerConfig, RendererConfig, Template}
 use log::LevelFilter;
 
 use crate::context::{self, ContextGuard, WithContext};
+use crate::event::Event;
 use crate::render::{self, Renderer};
 use crate::unwind::lock;
-use crate::Event;
 
 /// The template of a sink's lines unless [`Sink::with_renderer`] says otherwise.
 pub const DEFAULT_FORMAT: &str = "{level} [{target}] {message}{kv}";
@@ -72,7 +72,7 @@ pub fn init() {
                 ..LoggerConfig::default()
             },
         );
-        if let Ok(guard) = crate::init(config) {
+        if let Ok(guard) = crate::init::init(config) {
             // The test process exits without running statics' destructors; the sinks
             // flush on every read, so nothing is lost by never dropping the guard.
             std::mem::forget(guard);
@@ -192,7 +192,7 @@ impl Sink {
 
     /// Renders lines with `renderer` instead of the default template (a registered
     /// renderer too; building it can fail as at init).
-    pub fn with_renderer(self, renderer: &RendererConfig) -> Result<Sink, crate::Error> {
+    pub fn with_renderer(self, renderer: &RendererConfig) -> Result<Sink, crate::error::Error> {
         *lock(&self.inner.renderer) = render::build(renderer, false)?;
         Ok(self)
     }

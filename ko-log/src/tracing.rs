@@ -64,10 +64,10 @@ use tracing_subscriber::filter::Filtered;
 use tracing_subscriber::layer::{Context, Filter, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
+use crate::backend::{self, Backend};
 use crate::capture::{self, Text};
 use crate::event::{Fields, Value};
-use crate::backend::{self, Backend};
-use crate::{context, TraceContext};
+use crate::{context, trace::TraceContext};
 
 /// The key of the span names added to each event inside spans: the names of the spans
 /// it is in, outermost first, joined by `:` (`"outer:inner"`), as tracing-subscriber's

@@ -22,8 +22,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use crate::event::Event;
 use crate::unwind::lock;
-use crate::Event;
 
 /// What a handler may ask of the core; cheap to clone. See the module docs.
 #[derive(Debug, Clone)]

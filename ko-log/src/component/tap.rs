@@ -5,7 +5,7 @@
 
 use std::sync::OnceLock;
 
-use crate::Event;
+use crate::event::Event;
 
 /// What an attached observer is told.
 #[derive(Debug, Clone, Copy)]

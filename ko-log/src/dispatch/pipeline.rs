@@ -12,14 +12,14 @@ use super::worker::Pipeline;
 use crate::handler::{self, Hold};
 use crate::route::Routes;
 use crate::stats::HandlerCounters;
-use crate::{process, render, Error};
+use crate::{error::Error, process, render};
 
 /// A handler value built in code, with its renderer (`None`: the config's).
 #[derive(Debug)]
 pub(crate) struct Instance {
     pub name: String,
-    pub handler: Box<dyn crate::Handler>,
-    pub renderer: Option<Box<dyn crate::Renderer>>,
+    pub handler: Box<dyn crate::component::Handler>,
+    pub renderer: Option<Box<dyn crate::component::Renderer>>,
 }
 
 /// The pipeline of a handler value built in code; its renderer, processors and level
@@ -53,7 +53,10 @@ pub(crate) fn instance_pipeline(
 
 /// The handler's renderer: the one its config names, or, when none was written (in a
 /// file: no `renderer` key; in Rust: left at the default), the handler's own default.
-fn renderer_config(config: &HandlerConfig, handler: &dyn crate::Handler) -> RendererConfig {
+fn renderer_config(
+    config: &HandlerConfig,
+    handler: &dyn crate::component::Handler,
+) -> RendererConfig {
     effective_renderer(config, handler.default_renderer())
 }
 
@@ -242,4 +245,3 @@ pub(crate) fn routes_over(slots: &[Slot], config: &Config, generation: u32) -> R
     });
     routes
 }
-

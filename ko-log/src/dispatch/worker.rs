@@ -20,12 +20,14 @@ use super::queue::Consumer;
 use super::{Msg, Routed, Shared, ON_DISPATCHER};
 use crate::capture::{Spares, ThreadNames};
 use crate::clock::{self, Timeline};
+use crate::component::tap;
 use crate::context::Frame;
 use crate::event::{Event, Value};
 use crate::route::{Route, Routes};
 use crate::stats::HandlerCounters;
-use crate::component::tap;
-use crate::{report, unwind, Error, Handler, Processor, Renderer};
+use crate::{
+    component::Handler, component::Processor, component::Renderer, error::Error, report, unwind,
+};
 
 /// Most records taken in one batch before the dispatcher looks at its flags and control
 /// channel again.
@@ -859,9 +861,9 @@ impl Pipeline {
         let mut errors = 0;
         for (name, processor) in self.processors.iter_mut().skip(start) {
             match unwind::catch(|| processor.process(event)) {
-                Ok(crate::Action::Keep) => {}
-                Ok(crate::Action::Drop) => return (false, errors),
-                Ok(crate::Action::Suppress) => {
+                Ok(crate::component::Action::Keep) => {}
+                Ok(crate::component::Action::Drop) => return (false, errors),
+                Ok(crate::component::Action::Suppress) => {
                     self.counters.suppressed.fetch_add(1, Ordering::Relaxed);
                     return (false, errors);
                 }

@@ -49,7 +49,7 @@ use super::rotation::{
 };
 use super::sender::Buffer;
 use crate::clock::WallClock;
-use crate::Error;
+use crate::error::Error;
 
 /// After a shutdown's deadline, how long the compression thread is given to notice that
 /// it is cancelled (it checks between 64 KiB chunks) before it is left to end alone.

@@ -55,7 +55,7 @@ use ko_log_config::handler::{FileConfig, OpenMode};
 use super::buffer::Lines;
 use super::open::{self, Shape};
 use super::Handler;
-use crate::{Error, Event};
+use crate::{error::Error, event::Event};
 
 /// Appends rendered lines to a file, buffered, reopening the path when it is moved.
 #[derive(Debug)]

@@ -59,7 +59,7 @@
 
 use ko_log_config::HandlerKind;
 
-use crate::Error;
+use crate::error::Error;
 
 mod backups;
 mod buffer;

@@ -69,7 +69,7 @@ use super::rotation::rotation_plan;
 use super::rotation::{next_boundary, should_rotate};
 use super::{File, Handle, Handler};
 use crate::clock::WallClock;
-use crate::{Error, Event};
+use crate::{error::Error, event::Event};
 
 /// A file rotated by size and/or time, keeping `backup_count` numbered backups.
 #[derive(Debug)]

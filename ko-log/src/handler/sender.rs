@@ -50,7 +50,7 @@ use super::spool::{self, Outcome, Spool, Spooled};
 use super::status::Outage;
 use super::Handle;
 use crate::component::hold::{self, Admit, Hold};
-use crate::{report, HandlerStats};
+use crate::{report, stats::HandlerStats};
 
 /// The keys every network handler takes, as its params type spells them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -37,7 +37,7 @@ use super::sender::{self, NetConfig, Reconnect, Sender};
 use super::spool::{self, Spool, SpoolParams};
 use super::transport::{self, Address, Transport};
 use super::Handle;
-use crate::{Error, Event, Handler, HandlerStats};
+use crate::{component::Handler, error::Error, event::Event, stats::HandlerStats};
 
 /// Largest UDP payload over IPv4.
 const MAX_UDP: usize = 65_507;

@@ -17,7 +17,7 @@ use std::fmt::Display;
 use std::time::Instant;
 
 use super::Handle;
-use crate::Event;
+use crate::event::Event;
 
 /// A handler's destination as its sending thread sees it: where its status records go,
 /// and since when (and since which drop count) it is away. Sends one status when an

@@ -23,7 +23,7 @@ use log::Level;
 
 use super::buffer::Lines;
 use super::Handler;
-use crate::{Error, Event};
+use crate::{error::Error, event::Event};
 
 /// Writes rendered lines to stdout or stderr, buffered.
 #[derive(Debug)]

@@ -71,7 +71,7 @@ use super::sender::{self, NetConfig, Reconnect, Sender};
 use super::spool::{self, Spool, SpoolParams};
 use super::transport::{Address, Transport};
 use super::Handle;
-use crate::{Error, Event, Handler, HandlerStats};
+use crate::{component::Handler, error::Error, event::Event, stats::HandlerStats};
 
 /// The RFC 5424 limits of the header fields.
 const HOSTNAME_MAX: usize = 255;

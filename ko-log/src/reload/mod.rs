@@ -44,14 +44,16 @@ use std::time::Duration;
 
 use ko_log_config::Config;
 
-use crate::dispatch::pipeline::{build_pipeline, effective_renderer, processors, routes_over, Live, Slot};
+use crate::backend::{self, Backend};
 use crate::component::handle::Core;
+use crate::dispatch::pipeline::{
+    build_pipeline, effective_renderer, processors, routes_over, Live, Slot,
+};
 use crate::dispatch::worker::{Generation, Pipeline, Update};
 use crate::dispatch::{lock, on_dispatcher, Msg};
 use crate::handler::Hold;
 use crate::route::Routes;
-use crate::backend::{self, Backend};
-use crate::{render, report, Error};
+use crate::{error::Error, render, report};
 
 pub(crate) use watch::{spawn as watch, stamp};
 

@@ -90,8 +90,8 @@ use std::sync::{Arc, Mutex, Weak};
 
 use arc_swap::ArcSwap;
 
-use crate::unwind::lock;
 use crate::route::Routes;
+use crate::unwind::lock;
 
 /// A mark's bit that says its thread is between steps 2 and 5 (module docs); the low
 /// bits hold the generation of the routes it reads.
@@ -401,8 +401,8 @@ mod tests {
 
     use super::{ACTIVE, COPY, IDLE};
     use crate::dispatch::Guard;
-    use crate::unwind::lock;
     use crate::route::Routes;
+    use crate::unwind::lock;
     use crate::{Backend, Builder, Event};
 
     /// How long a test waits for a thread it started before it calls the test hung (an
@@ -583,11 +583,7 @@ mod tests {
             in_flight: Mutex::default(),
         };
         log(&outer, format_args!("{logs}"));
-        assert_eq!(
-            *lock(&logs.in_flight),
-            [1],
-            "pinned while nested"
-        );
+        assert_eq!(*lock(&logs.in_flight), [1], "pinned while nested");
         assert_eq!(
             inner.routes.routes.load().in_flight.load(Ordering::SeqCst),
             0

@@ -65,7 +65,10 @@ use super::sender::{Backoff, Buffer};
 use super::spool::{self, Outcome, Spool, SpoolParams};
 use super::status::Outage;
 use super::Handle;
-use crate::{Error, Event, Handler, HandlerStats, ParamError, Value};
+use crate::{
+    component::Handler, error::Error, error::ParamError, event::Event, event::Value,
+    stats::HandlerStats,
+};
 use record::Record;
 
 /// How records are encoded on the wire (key `encoding`).
