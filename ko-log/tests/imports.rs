@@ -1,13 +1,18 @@
 //! The import structure of `ko-log/src`, measured from its `crate::` paths, the figures
 //! docs/ARCHITECTURE.md quotes: `cargo test --locked -p ko-log --test imports -- --nocapture`.
 //!
-//! A node is a top-level module of the crate (a file or folder of `ko-log/src` but
-//! `lib.rs`, whose `pub use` lines only say where a root name comes from); an edge is
-//! "some file of A names `crate::B`" (a root re-export such as `crate::Event` counts as
-//! its module; macros and `crate::config` as none). Unit-test modules
-//! (`#[cfg(test)] mod tests`) are left out. Printed: the modules, the imports between them, the largest set of
-//! modules that import each other in one cycle, and the imports inside such cycles.
-//! Asserted: what the boundary promises (no component reaches the dispatcher).
+//! A node is a top-level module of the crate (a file or folder of `ko-log/src`), and
+//! `lib`, the crate root: its `pub use` lines import what they re-export, and a module
+//! naming a root re-export (`crate::Event`) imports `lib`. An edge is "some file of A
+//! names B" (macros and `crate::config` count as none). Unit-test modules
+//! (`#[cfg(test)] mod tests`) and comments are left out.
+//!
+//! Printed: the modules, the imports between them, the largest set of modules that import
+//! each other in one cycle, the imports inside cycles, the floors (each module one floor
+//! above the highest it imports; inside a cycle, the order with the fewest imports
+//! running up) and the imports that run from a lower floor back up.
+//! Asserted: what the boundary promises (no component reaches the dispatcher, no module
+//! goes through the crate root, no cycle larger than 3, at most 12 imports running up).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -85,10 +90,9 @@ fn graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
         let name = first.as_os_str().to_string_lossy();
         name.trim_end_matches(".rs").to_owned()
     };
-    files.retain(|f| f != &src.join("lib.rs"));
     let modules: BTreeSet<String> = files.iter().map(|f| module_of(f)).collect();
-    // `pub use module::{Name, ..}` in lib.rs: where a root name comes from.
-    let mut reexported = BTreeMap::new();
+    // `pub use module::{Name, ..}` in lib.rs: the names of the crate root.
+    let mut root = BTreeSet::new();
     for line in code(&src.join("lib.rs")).lines() {
         let Some(rest) = line.trim().strip_prefix("pub use ") else {
             continue;
@@ -97,19 +101,30 @@ fn graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
             continue;
         };
         if modules.contains(module) {
-            for name in names.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
-                reexported.insert(name.to_owned(), module.to_owned());
-            }
+            let names = names.split(|c: char| !(c.is_alphanumeric() || c == '_'));
+            root.extend(names.filter(|n| !modules.contains(*n)).map(str::to_owned));
         }
     }
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for file in &files {
         let from = module_of(file);
+        let code = code(file);
         let edges = graph.entry(from.clone()).or_default();
-        for name in crate_paths(&code(file)) {
+        let mut named = crate_paths(&code);
+        if from == "lib" {
+            // `pub use module::..` and `pub use crate::module::..` import that module.
+            let uses = code
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix("pub use "));
+            named.extend(uses.map(|rest| {
+                let rest = rest.strip_prefix("crate::").unwrap_or(rest);
+                rest.split("::").next().unwrap_or_default().to_owned()
+            }));
+        }
+        for name in named {
             let to = match modules.contains(&name) {
                 true => Some(name),
-                false => reexported.get(&name).cloned(),
+                false => root.contains(&name).then(|| "lib".to_owned()),
             };
             edges.extend(to.filter(|to| *to != from));
         }
@@ -118,12 +133,20 @@ fn graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
 }
 
 /// The modules of one cycle (indices into `graph`'s keys) ordered bottom to top so that
-/// as few of their imports as possible run from a lower module to a higher one (exact, by
-/// subsets, for up to 16 modules; a larger cycle is taken in name order).
+/// as few of their imports as possible run from a lower module to a higher one: exact, by
+/// subsets, for up to 16 modules; above that, greedily, lowest first the module that
+/// imports the fewest of those not yet placed.
 fn order_cycle(members: &[usize], imports: &[Vec<bool>]) -> Vec<usize> {
     let k = members.len();
     if k > 16 {
-        return members.to_vec();
+        let mut left = members.to_vec();
+        let mut order = Vec::with_capacity(k);
+        while !left.is_empty() {
+            let up = |&v: &usize| left.iter().filter(|&&w| imports[v][w]).count();
+            let lowest = (0..left.len()).min_by_key(|&i| up(&left[i])).unwrap_or(0);
+            order.push(left.remove(lowest));
+        }
+        return order;
     }
     // best[set] = (fewest imports running up, the member placed last) with `set` below.
     let mut best = vec![(usize::MAX, 0); 1 << k];
@@ -212,11 +235,12 @@ fn import_figures() {
     let mut floor = vec![0usize; n];
     fn floor_of(i: usize, imports: &[Vec<bool>], up: &[Vec<bool>], floor: &mut [usize]) -> usize {
         if floor[i] == 0 {
-            floor[i] = 1 + (0..imports.len())
-                .filter(|&j| imports[i][j] && !up[i][j])
-                .map(|j| floor_of(j, imports, up, floor))
-                .max()
-                .unwrap_or(0);
+            floor[i] = 1
+                + (0..imports.len())
+                    .filter(|&j| imports[i][j] && !up[i][j])
+                    .map(|j| floor_of(j, imports, up, floor))
+                    .max()
+                    .unwrap_or(0);
         }
         floor[i]
     }
@@ -231,11 +255,10 @@ fn import_figures() {
     let members: Vec<&str> = largest.iter().map(|&i| names[i].as_str()).collect();
     println!("top-level modules: {n}");
     println!("imports between them: {count}");
-    println!(
-        "largest cycle: {} modules: {}",
-        members.len(),
-        members.join(", ")
-    );
+    match members.len() {
+        1 => println!("largest cycle: none"),
+        len => println!("largest cycle: {len} modules: {}", members.join(", ")),
+    }
     println!("imports inside a cycle: {in_cycles}");
     println!("floors: {}", floor.iter().max().unwrap_or(&0));
     for level in (1..=*floor.iter().max().unwrap_or(&0)).rev() {
@@ -266,6 +289,15 @@ fn import_figures() {
     assert!(
         reaching.is_empty(),
         "a handler asks the core through its Handle only"
+    );
+    let through_root: Vec<&String> = graph
+        .iter()
+        .filter(|(_, tos)| tos.contains("lib"))
+        .map(|(from, _)| from)
+        .collect();
+    assert!(
+        through_root.is_empty(),
+        "the crate root's names are for users; inside the crate, name the module: {through_root:?}"
     );
     assert!(
         members.len() <= 3,
