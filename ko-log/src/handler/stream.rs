@@ -21,7 +21,7 @@ use std::io::{self, IsTerminal, Write};
 use ko_log_config::handler::{JournalPrefix, Stream, StreamConfig};
 use log::Level;
 
-use super::buffer::Lines;
+use super::plumbing::buffer::Lines;
 use super::Handler;
 use crate::{error::Error, event::Event};
 

@@ -48,8 +48,8 @@ use ko_log_config::Backpressure;
 
 use super::spool::{self, Outcome, Spool, Spooled};
 use super::status::Outage;
-use super::Handle;
 use crate::component::hold::{self, Admit, Hold};
+use crate::handler::Handle;
 use crate::{report, stats::HandlerStats};
 
 /// The keys every network handler takes, as its params type spells them.
