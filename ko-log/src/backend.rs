@@ -24,7 +24,7 @@ use crate::{capture, clock, context, error::Error, report};
 /// [`crate::init`] builds one and installs it as the global logger. Build one yourself
 /// with [`Backend::new`] to compose it with other loggers or to test without touching the
 /// global logger; it works the same through `Log::log`. `flush_on_signals` takes effect
-/// only when the backend is installed ([`crate::install`], which every init function
+/// only when the backend is installed ([`crate::install()`], which every init function
 /// calls): a standalone backend never touches the process's signal handling. So does
 /// `log_panics`. Neither reads `KO_LOG`: only the init functions do.
 #[derive(Debug)]

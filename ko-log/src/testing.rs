@@ -72,7 +72,7 @@ pub fn init() {
                 ..LoggerConfig::default()
             },
         );
-        if let Ok(guard) = crate::init::init(config) {
+        if let Ok(guard) = crate::install::init::init(config) {
             // The test process exits without running statics' destructors; the sinks
             // flush on every read, so nothing is lost by never dropping the guard.
             std::mem::forget(guard);

@@ -35,7 +35,7 @@ const POLL: Duration = Duration::from_millis(20);
 /// `std::process::exit` does not run destructors: drop the guard (or call
 /// `log::logger().flush()`) before calling it, or the last records are lost. With
 /// `flush_on_signals`, SIGTERM and SIGINT drain the same way before they end the process
-/// (see [`crate::install`]).
+/// (see [`crate::install()`]).
 #[must_use = "dropping the guard shuts ko-log down at once; bind it: `let _guard = ...`"]
 #[derive(Debug)]
 pub struct Guard {

@@ -307,7 +307,7 @@ impl Backend {
         if self.is_installed() {
             crate::level_scope::set_base(max_level);
             if config.log_panics {
-                crate::panic::log_panics();
+                crate::install::panic::log_panics();
             }
             // tracing's cached answers were the old loggers'.
             #[cfg(feature = "tracing")]

@@ -162,7 +162,7 @@ impl Builder {
         Backend::with_instances(self.config, self.instances)
     }
 
-    /// Builds the backend and installs it as the global logger (see [`crate::init`]):
+    /// Builds the backend and installs it as the global logger (see [`crate::install::init`]):
     /// refused with [`Error::AlreadyInitialized`], before anything is built, when a
     /// global logger exists.
     ///
@@ -170,11 +170,11 @@ impl Builder {
     /// [`Builder::env_filter`] names) over the levels, those set with [`Builder::level`]
     /// included: the environment wins.
     pub fn install(mut self) -> Result<Guard, Error> {
-        let guard = crate::init::install_built(|| {
+        let guard = crate::install::init::install_built(|| {
             self.config.apply_env_filter()?;
             self.build()
         })?;
-        crate::init::reads_env();
+        crate::install::init::reads_env();
         Ok(guard)
     }
 }

@@ -2,7 +2,7 @@
 //! its course (Unix only).
 //!
 //! [`Watcher::spawn`] starts one thread when the installed backend's config asks for it
-//! ([`crate::install`]; a standalone [`Backend`] never touches signal handling), and
+//! ([`crate::install()`]; a standalone [`Backend`] never touches signal handling), and
 //! [`Watcher::arm`] registers the signals with `signal-hook`. The signal handler is
 //! signal-hook's: it only marks the signal and writes one byte to a self-pipe (both
 //! async-signal-safe). This module's thread wakes on that byte and does the work, chosen

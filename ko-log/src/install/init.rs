@@ -44,14 +44,14 @@ fn claim_and_install<T>(build: impl FnOnce() -> Result<(Backend, T), Error>) -> 
     // after, so that a refused init leaves the process's signal handling untouched.
     #[cfg(unix)]
     let watcher = if backend.flush_on_signals() {
-        Some(crate::signals::Watcher::spawn(backend)?)
+        Some(crate::install::signals::Watcher::spawn(backend)?)
     } else {
         None
     };
     GLOBAL.install(backend);
     crate::level_scope::set_base(max_level);
     if backend.log_panics() {
-        crate::panic::log_panics();
+        crate::install::panic::log_panics();
     }
     // tracing callsites cached before init are asked again, now against these loggers.
     #[cfg(feature = "tracing")]
@@ -77,7 +77,7 @@ fn claim_and_install<T>(build: impl FnOnce() -> Result<(Backend, T), Error>) -> 
 pub fn init_from_file(path: impl AsRef<Path>) -> Result<Guard, Error> {
     let path = path.as_ref();
     // Stamped before it is read: a change made after is seen by `watch`.
-    let stamp = crate::reload::stamp(path);
+    let stamp = crate::install::reload::stamp(path);
     let text = Config::read_file(path)?;
     let config = Config::from_file_bytes(path, &text)?;
     let watch = config.watch;
@@ -89,7 +89,7 @@ pub fn init_from_file(path: impl AsRef<Path>) -> Result<Guard, Error> {
             .unwrap_or_else(|e| e.into_inner())
             .source = Some(path.to_owned());
         if watch != Watch::Off {
-            crate::reload::watch(backend, path.to_owned(), watch, stamp, text);
+            crate::install::reload::watch(backend, path.to_owned(), watch, stamp, text);
         }
     }
     Ok(guard)
