@@ -85,11 +85,11 @@ pub fn init() {
 /// global logger belongs to another crate (a sink would silently capture nothing).
 #[allow(clippy::panic)] // failing the test loudly is the point
 fn ensure_backend() {
-    if crate::backend::installed().is_some() {
+    if crate::caller::backend::installed().is_some() {
         return;
     }
     init();
-    if crate::backend::installed().is_none() {
+    if crate::caller::backend::installed().is_none() {
         panic!(
             "ko_log::testing::Sink cannot capture: the global `log` logger is not ko-log \
              (another crate installed one first). Call `ko_log::testing::init()` (or a \

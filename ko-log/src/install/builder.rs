@@ -33,7 +33,8 @@ use ko_log_config::{Config, ConfigError, HandlerConfig, HandlerKind, LoggerConfi
 
 use crate::dispatch::pipeline::Instance;
 use crate::{
-    backend::Backend, component::Handler, component::Renderer, dispatch::Guard, error::Error,
+    caller::backend::Backend, component::Handler, component::Renderer, dispatch::Guard,
+    error::Error,
 };
 
 /// Composes a backend from a config plus handler values built in code.

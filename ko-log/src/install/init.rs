@@ -16,10 +16,10 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use crate::backend::{installed, GLOBAL};
+use crate::caller::backend::{installed, GLOBAL};
 use crate::dispatch::Guard;
 use crate::stats::Stats;
-use crate::{backend::Backend, error::Error};
+use crate::{caller::backend::Backend, error::Error};
 use ko_log_config::{Config, Format, Watch};
 
 /// Whether ko-log holds `log`'s global slot; held while an init runs, so concurrent inits
@@ -55,7 +55,7 @@ fn claim_and_install<T>(build: impl FnOnce() -> Result<(Backend, T), Error>) -> 
     }
     // tracing callsites cached before init are asked again, now against these loggers.
     #[cfg(feature = "tracing")]
-    crate::tracing::loggers_changed();
+    crate::caller::tracing::loggers_changed();
     #[cfg(unix)]
     if let Some(watcher) = watcher {
         watcher.arm();

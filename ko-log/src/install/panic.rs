@@ -91,7 +91,7 @@ fn log_panic(info: &PanicHookInfo<'_>) {
         );
         return;
     }
-    let Some(backend) = crate::backend::installed() else {
+    let Some(backend) = crate::caller::backend::installed() else {
         return;
     };
     let backtrace = Backtrace::capture();

@@ -45,7 +45,7 @@ use signal_hook::low_level;
 
 use crate::dispatch::guard::Ending;
 use crate::dispatch::{Shared, SignalEnd};
-use crate::{backend::Backend, error::Error, report};
+use crate::{caller::backend::Backend, error::Error, report};
 
 /// The signals `flush_on_signals` watches.
 const WATCHED: [c_int; 2] = [SIGTERM, SIGINT];

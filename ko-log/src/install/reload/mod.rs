@@ -44,7 +44,7 @@ use std::time::Duration;
 
 use ko_log_config::Config;
 
-use crate::backend::{self, Backend};
+use crate::caller::backend::{self, Backend};
 use crate::component::handle::Core;
 use crate::dispatch::pipeline::{
     build_pipeline, effective_renderer, processors, routes_over, Live, Slot,
@@ -311,7 +311,7 @@ impl Backend {
             }
             // tracing's cached answers were the old loggers'.
             #[cfg(feature = "tracing")]
-            crate::tracing::loggers_changed();
+            crate::caller::tracing::loggers_changed();
         }
         let reloaded = Reloaded {
             generation,

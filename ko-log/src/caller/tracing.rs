@@ -64,7 +64,7 @@ use tracing_subscriber::filter::Filtered;
 use tracing_subscriber::layer::{Context, Filter, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::backend::{self, Backend};
+use crate::caller::backend::{self, Backend};
 use crate::capture::{self, Text};
 use crate::event::{Fields, Value};
 use crate::{context, trace::TraceContext};

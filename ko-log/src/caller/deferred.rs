@@ -30,7 +30,7 @@ use log::{Level, Record};
 
 use crate::capture::Text;
 pub use crate::capture::{Decoder, Kind, RenderFn};
-use crate::{backend, capture, context};
+use crate::{caller::backend, capture, context};
 
 /// Writes a call site's arguments into its record.
 #[derive(Debug)]

@@ -21,7 +21,7 @@ use log::{Log, Metadata, Record};
 use crate::context;
 use crate::dispatch::Msg;
 use crate::route::Pinned;
-use crate::{backend, capture};
+use crate::{caller::backend, capture};
 
 /// A `log::Log` that captures one record for [`enqueue`] instead of queueing it.
 #[doc(hidden)]
