@@ -23,8 +23,8 @@ pub(crate) use ko_log_config::logger::owns;
 use ko_log_config::{Config, ROOT};
 use log::LevelFilter;
 
+use crate::component::Hold;
 use crate::event::{Str, Value};
-use crate::handler::Hold;
 
 /// One compiled logger: what a record routed to it gets.
 #[derive(Debug)]
