@@ -9,8 +9,8 @@
 //!
 //! Printed: the modules, the imports between them, the largest set of modules that import
 //! each other in one cycle, the imports inside cycles, the floors (each module one floor
-//! above the highest it imports; inside a cycle, the order with the fewest imports
-//! running up) and the imports that run from a lower floor back up.
+//! above the highest it imports; inside a cycle, lowest first the module importing the
+//! fewest others) and the imports that run from a lower floor back up.
 //! Asserted: what the boundary promises (no component reaches the dispatcher, no module
 //! goes through the crate root, no cycle larger than 3, at most 12 imports running up).
 
@@ -132,51 +132,17 @@ fn graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
     graph
 }
 
-/// The modules of one cycle (indices into `graph`'s keys) ordered bottom to top so that
-/// as few of their imports as possible run from a lower module to a higher one: exact, by
-/// subsets, for up to 16 modules; above that, greedily, lowest first the module that
-/// imports the fewest of those not yet placed.
+/// The modules of one cycle (indices into `graph`'s keys) ordered bottom to top, few of
+/// their imports running up: lowest first, each time, the module that imports the fewest
+/// of those not yet placed.
 fn order_cycle(members: &[usize], imports: &[Vec<bool>]) -> Vec<usize> {
-    let k = members.len();
-    if k > 16 {
-        let mut left = members.to_vec();
-        let mut order = Vec::with_capacity(k);
-        while !left.is_empty() {
-            let up = |&v: &usize| left.iter().filter(|&&w| imports[v][w]).count();
-            let lowest = (0..left.len()).min_by_key(|&i| up(&left[i])).unwrap_or(0);
-            order.push(left.remove(lowest));
-        }
-        return order;
+    let mut left = members.to_vec();
+    let mut order = Vec::with_capacity(left.len());
+    while !left.is_empty() {
+        let up = |&v: &usize| left.iter().filter(|&&w| imports[v][w]).count();
+        let lowest = (0..left.len()).min_by_key(|&i| up(&left[i])).unwrap_or(0);
+        order.push(left.remove(lowest));
     }
-    // best[set] = (fewest imports running up, the member placed last) with `set` below.
-    let mut best = vec![(usize::MAX, 0); 1 << k];
-    best[0] = (0, 0);
-    for set in 0..(1usize << k) {
-        if best[set].0 == usize::MAX {
-            continue;
-        }
-        for (v, &to) in members.iter().enumerate() {
-            if set & (1 << v) != 0 {
-                continue;
-            }
-            // Placing `to` above `set`: every member of `set` importing it runs up.
-            let up = (0..k)
-                .filter(|&u| set & (1 << u) != 0 && imports[members[u]][to])
-                .count();
-            let next = set | (1 << v);
-            if best[set].0 + up < best[next].0 {
-                best[next] = (best[set].0 + up, v);
-            }
-        }
-    }
-    let mut order = Vec::with_capacity(k);
-    let mut set = (1 << k) - 1;
-    while set != 0 {
-        let v = best[set].1;
-        order.push(members[v]);
-        set &= !(1 << v);
-    }
-    order.reverse();
     order
 }
 
@@ -216,8 +182,8 @@ fn import_figures() {
         .flat_map(|(from, tos)| tos.iter().map(move |to| (index(from), index(to))))
         .filter(|&(a, b)| reach[b][a])
         .count();
-    // Layers: inside each cycle the order with the fewest imports running up; those
-    // imports set aside, each module stands one floor above the highest it imports.
+    // Layers: inside each cycle the order of `order_cycle`; the imports it runs up set
+    // aside, each module stands one floor above the highest it imports.
     let mut up = vec![vec![false; n]; n];
     let mut seen = BTreeSet::new();
     for i in 0..n {
