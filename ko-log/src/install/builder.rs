@@ -163,7 +163,7 @@ impl Builder {
         Backend::with_instances(self.config, self.instances)
     }
 
-    /// Builds the backend and installs it as the global logger (see [`crate::install::init`]):
+    /// Builds the backend and installs it as the global logger (see [`crate::init`]):
     /// refused with [`Error::AlreadyInitialized`], before anything is built, when a
     /// global logger exists.
     ///
