@@ -35,7 +35,9 @@ use ko_log_config::ConfigError;
 
 use crate::component::{Action, Handle};
 use crate::{
-    component::Handler, component::Processor, component::Renderer, error::Error, event::Event,
+    component::{Handler, Processor, Renderer},
+    error::Error,
+    event::Event,
 };
 
 /// What `#[ko_log::handler]` registers: builds the handler from its params and handle.
@@ -390,8 +392,9 @@ pub mod __private {
     use serde::de::DeserializeOwned;
 
     use crate::{
-        component::Action, component::Handler, component::Processor, component::Renderer,
-        error::Error, error::ParamError, event::Event,
+        component::{Action, Handler, Processor, Renderer},
+        error::{Error, ParamError},
+        event::Event,
     };
 
     pub use super::{Constructor, Registration};

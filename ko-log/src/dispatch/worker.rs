@@ -26,7 +26,9 @@ use crate::event::{Event, Value};
 use crate::route::{Route, Routes};
 use crate::stats::HandlerCounters;
 use crate::{
-    component::Handler, component::Processor, component::Renderer, error::Error, report, unwind,
+    component::{Handler, Processor, Renderer},
+    error::Error,
+    report, unwind,
 };
 
 /// Most records taken in one batch before the dispatcher looks at its flags and control

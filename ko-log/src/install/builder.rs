@@ -33,7 +33,9 @@ use ko_log_config::{Config, ConfigError, HandlerConfig, HandlerKind, LoggerConfi
 
 use crate::dispatch::pipeline::Instance;
 use crate::{
-    caller::backend::Backend, component::Handler, component::Renderer, dispatch::Guard,
+    caller::backend::Backend,
+    component::{Handler, Renderer},
+    dispatch::Guard,
     error::Error,
 };
 

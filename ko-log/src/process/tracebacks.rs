@@ -18,7 +18,7 @@ use ko_log_config::ConfigError;
 use serde::Deserialize;
 
 use super::{Action, Processor};
-use crate::{event::ErrorValue, event::Event, event::Value};
+use crate::event::{ErrorValue, Event, Value};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, expecting = "a processor table")]

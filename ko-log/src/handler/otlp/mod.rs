@@ -66,7 +66,9 @@ use super::plumbing::spool::{self, Outcome, Spool, SpoolParams};
 use super::plumbing::status::Outage;
 use super::Handle;
 use crate::{
-    component::Handler, error::Error, error::ParamError, event::Event, event::Value,
+    component::Handler,
+    error::{Error, ParamError},
+    event::{Event, Value},
     stats::HandlerStats,
 };
 use record::Record;
