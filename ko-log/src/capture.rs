@@ -1176,7 +1176,7 @@ mod tests {
 
     #[test]
     fn a_panicking_display_becomes_a_placeholder() {
-        crate::panic::install_hook(); // quiet for caught panics; never swapped in tests
+        crate::unwind::install_hook(); // quiet for caught panics; never swapped in tests
         let value = capture_value(&kv::Value::from_display(&Panics));
         let msg = Text::of(&format_args!("x {}", Panics)).take_str(None);
         assert_eq!(value, Value::Str("<panicked while formatting>".into()));

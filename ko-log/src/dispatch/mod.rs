@@ -14,6 +14,7 @@
 
 pub(crate) mod guard;
 pub(crate) mod keep;
+pub(crate) mod pipeline;
 pub(crate) mod queue;
 pub(crate) mod worker;
 
@@ -24,6 +25,7 @@ use std::time::Instant;
 use crate::capture::Captured;
 use crate::context::Frame;
 use crate::stats::Counters;
+pub(crate) use crate::unwind::lock;
 
 pub use guard::Guard;
 
@@ -105,6 +107,9 @@ pub(crate) struct SignalEnd {
     pub at: Instant,
     /// `counters.dropped_other` then, to count what the shutdown drops.
     pub dropped_before: u64,
+    /// Ends the process by this signal (the signal watcher's; the guard calls it when
+    /// dropped meanwhile, without knowing the watcher).
+    pub end_process: fn(&Shared, SignalEnd) -> !,
 }
 
 /// Callers waiting for their full lane to empty to half (`block`). The dispatcher wakes
@@ -182,10 +187,6 @@ impl Shared {
             hold.lower();
         }
     }
-}
-
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 thread_local! {

@@ -20,11 +20,16 @@ use super::queue::Consumer;
 use super::{Msg, Routed, Shared, ON_DISPATCHER};
 use crate::capture::{Spares, ThreadNames};
 use crate::clock::{self, Timeline};
+use crate::component::tap;
 use crate::context::Frame;
 use crate::event::{Event, Value};
 use crate::route::{Route, Routes};
 use crate::stats::HandlerCounters;
-use crate::{report, testing, unwind, Error, Handler, Processor, Renderer};
+use crate::{
+    component::{Handler, Processor, Renderer},
+    error::Error,
+    report, unwind,
+};
 
 /// Most records taken in one batch before the dispatcher looks at its flags and control
 /// channel again.
@@ -761,7 +766,7 @@ fn deliver(
     for (key, value) in &route.context {
         event.fields.insert_default(key.clone(), value.clone());
     }
-    testing::deliver(event, scope.map_or(&[], |scope| &scope.sinks));
+    tap::deliver(event, scope.map_or(&[], |scope| &scope.sinks));
     // The last handler to receive the event runs its processors on the event itself
     // (nobody sees it after); one before it gets a copy, so that no handler's
     // processors change what another receives.
@@ -794,7 +799,7 @@ fn deliver(
         // What the handler receives, after its processors: test sinks attached to the
         // handler see exactly that.
         let (errors, written) = if pipeline.processors.is_empty() {
-            testing::deliver_to_handler(&pipeline.name, event);
+            tap::deliver_to_handler(&pipeline.name, event);
             let errors = pipeline.write(event, buf);
             (errors, errors == 0)
         } else {
@@ -807,7 +812,7 @@ fn deliver(
             };
             match pipeline.process(target) {
                 (true, errors) => {
-                    testing::deliver_to_handler(&pipeline.name, target);
+                    tap::deliver_to_handler(&pipeline.name, target);
                     let write_errors = pipeline.write(target, buf);
                     (errors + write_errors, write_errors == 0)
                 }
@@ -838,7 +843,7 @@ impl Pipeline {
     fn write_kept(&mut self, event: &mut Event, buf: &mut Vec<u8>) -> u64 {
         let (keep, mut errors) = self.process(event);
         if keep {
-            testing::deliver_to_handler(&self.name, event);
+            tap::deliver_to_handler(&self.name, event);
             let failed = self.write(event, buf);
             if failed == 0 {
                 self.counters.written.fetch_add(1, Ordering::Relaxed);
@@ -858,9 +863,9 @@ impl Pipeline {
         let mut errors = 0;
         for (name, processor) in self.processors.iter_mut().skip(start) {
             match unwind::catch(|| processor.process(event)) {
-                Ok(crate::Action::Keep) => {}
-                Ok(crate::Action::Drop) => return (false, errors),
-                Ok(crate::Action::Suppress) => {
+                Ok(crate::component::Action::Keep) => {}
+                Ok(crate::component::Action::Drop) => return (false, errors),
+                Ok(crate::component::Action::Suppress) => {
                     self.counters.suppressed.fetch_add(1, Ordering::Relaxed);
                     return (false, errors);
                 }
@@ -906,7 +911,7 @@ impl Pipeline {
                 let (keep, failed) = self.process_from(at + 1, &mut event);
                 errors += failed;
                 if keep {
-                    testing::deliver_to_handler(&self.name, &event);
+                    tap::deliver_to_handler(&self.name, &event);
                     let failed = self.write(&event, buf);
                     errors += failed;
                     if failed == 0 {

@@ -2,7 +2,7 @@
 //!
 //! The file is always opened with `O_APPEND`, so every write lands at the current end of
 //! the file even when an outside tool truncated it (logrotate's `copytruncate`): no hole of
-//! NUL bytes, no overwritten lines. Lines are buffered ([`CAPACITY`](super::buffer::CAPACITY)
+//! NUL bytes, no overwritten lines. Lines are buffered ([`CAPACITY`](super::plumbing::buffer::CAPACITY)
 //! bytes) and written out when the buffer is full and on [`Handler::flush`].
 //!
 //! `path` may be a regular file (created when missing), a symlink, or a device such as
@@ -52,10 +52,10 @@ use std::time::{Duration, Instant, SystemTime};
 
 use ko_log_config::handler::{FileConfig, OpenMode};
 
-use super::buffer::Lines;
-use super::open::{self, Shape};
+use super::plumbing::buffer::Lines;
+use super::plumbing::open::{self, Shape};
 use super::Handler;
-use crate::{Error, Event};
+use crate::{error::Error, event::Event};
 
 /// Appends rendered lines to a file, buffered, reopening the path when it is moved.
 #[derive(Debug)]

@@ -59,26 +59,18 @@
 
 use ko_log_config::HandlerKind;
 
-use crate::Error;
+use crate::error::Error;
 
-mod backups;
-mod buffer;
-mod compress;
 mod file;
 #[cfg(target_os = "linux")]
 mod journald;
 mod null;
-mod open;
 mod otlp;
+pub(crate) mod plumbing;
 mod rotating_file;
-mod rotation;
-pub(crate) mod sender;
 mod socket;
-mod spool;
-mod status;
 mod stream;
 mod syslog;
-mod transport;
 
 pub use crate::component::{Handle, Handler, Hold};
 pub use file::File;
@@ -88,9 +80,9 @@ pub use journald::{
 };
 pub use null::Null;
 pub use otlp::{Encoding, Otlp, OtlpParams, Reconnect, TlsParams};
+pub use plumbing::spool::{inspect as inspect_spool, SpoolParams, SpoolSummary, SpoolSync};
 pub(crate) use rotating_file::unsupported as rotating_file_unsupported;
 pub use rotating_file::RotatingFile;
-pub use spool::{inspect as inspect_spool, SpoolParams, SpoolSummary, SpoolSync};
 pub use stream::{connected_to_journal, StdStream};
 
 /// The handler a configured `type` asks for, opened and ready to write.

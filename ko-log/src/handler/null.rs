@@ -2,7 +2,7 @@
 //! silence a logger while keeping its configuration).
 
 use super::Handler;
-use crate::{Error, Event};
+use crate::{error::Error, event::Event};
 
 /// Discards every record; never fails.
 #[derive(Debug, Clone, Copy, Default)]

@@ -21,9 +21,9 @@ use std::io::{self, IsTerminal, Write};
 use ko_log_config::handler::{JournalPrefix, Stream, StreamConfig};
 use log::Level;
 
-use super::buffer::Lines;
+use super::plumbing::buffer::Lines;
 use super::Handler;
-use crate::{Error, Event};
+use crate::{error::Error, event::Event};
 
 /// Writes rendered lines to stdout or stderr, buffered.
 #[derive(Debug)]

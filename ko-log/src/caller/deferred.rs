@@ -30,7 +30,7 @@ use log::{Level, Record};
 
 use crate::capture::Text;
 pub use crate::capture::{Decoder, Kind, RenderFn};
-use crate::{capture, context, init};
+use crate::{caller::backend, capture, context};
 
 /// Writes a call site's arguments into its record.
 #[derive(Debug)]
@@ -490,7 +490,7 @@ pub fn submit(
 ) {
     let kvs = &kvs;
     let record = record(level, site, kvs, format_args!(""));
-    match init::installed() {
+    match backend::installed() {
         Some(backend) => backend.submit_with(&record, || {
             let interned = cache.and_then(|cache| cache.get(site));
             (
