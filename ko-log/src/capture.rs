@@ -6,9 +6,11 @@
 //! never does I/O and never panics: a `Display` impl that panics while the message or a
 //! value is being formatted is caught and replaced by a placeholder text.
 //!
-//! What crosses the queue is a [`Captured`] record, not yet an [`Event`]: a literal
-//! message is borrowed, a short formatted one is stored inline, and the thread is a
-//! number. The dispatcher turns it into an `Event` on its own thread, so the memory of a
+//! What crosses the queue is a [`Captured`] record, not yet an [`Event`](crate::event::Event):
+//! a literal message is borrowed, a short formatted one is stored inline, the call site is
+//! one interned pointer, and the thread is a number. The dispatcher turns it into an
+//! `Event` on its own thread (`dispatch/record.rs`: this file is only the caller's side
+//! and the record's layout), so the memory of a
 //! typical record is allocated and freed by one thread. (Freeing on the dispatcher what a
 //! caller allocated makes the two threads fight over the caller's malloc arena: measured,
 //! that was the largest single cost of the pipeline.)
@@ -22,8 +24,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use log::kv::{self, VisitSource, VisitValue};
 use log::Level;
 
-use crate::clock::{self, Timeline};
-use crate::event::{ErrorValue, Event, Fields, Str, Value};
+use crate::clock;
+use crate::event::{ErrorValue, Fields, Str, Value};
 
 /// A record captured on the caller thread, on its way to the dispatcher.
 ///
@@ -34,13 +36,13 @@ use crate::event::{ErrorValue, Event, Fields, Str, Value};
 pub(crate) struct Captured {
     /// The clock as read ([`clock::ticks`]); turned into a calendar date on the
     /// dispatcher ([`clock::Timeline`]).
-    time: u64,
-    level: u8,
+    pub(crate) time: u64,
+    pub(crate) level: u8,
     /// ko-log's number for the thread ([`thread_key`]).
-    thread: u32,
-    origin: Origin,
-    message: Text,
-    fields: Kv,
+    pub(crate) thread: u32,
+    pub(crate) origin: Origin,
+    pub(crate) message: Text,
+    pub(crate) fields: Kv,
 }
 
 /// Where a record comes from: the target, module path, file and line of its call site,
@@ -56,14 +58,14 @@ pub(crate) struct Site {
 /// A record's call site: interned, or, when a part of it is not `'static` (a record built
 /// at run time) or the set of call sites is full, owned by the record.
 #[derive(Debug)]
-enum Origin {
+pub(crate) enum Origin {
     Site(&'static Site),
     Owned(Box<OwnedSite>),
 }
 
 /// A call site that could not be interned.
 #[derive(Debug)]
-struct OwnedSite {
+pub(crate) struct OwnedSite {
     target: Str,
     module_path: Option<Str>,
     file: Option<Str>,
@@ -225,7 +227,7 @@ impl Origin {
 
     /// The target, module path, file and line, as the event has them (what was owned is
     /// taken).
-    fn take_parts(&mut self) -> (Str, Option<Str>, Option<Str>, Option<u32>) {
+    pub(crate) fn take_parts(&mut self) -> (Str, Option<Str>, Option<Str>, Option<u32>) {
         match self {
             Origin::Site(site) => (
                 Cow::Borrowed(site.target),
@@ -264,103 +266,10 @@ impl Captured {
     pub fn fields_inline(&self) -> bool {
         matches!(self.fields, Kv::Inline { .. })
     }
-
-    /// The event the dispatcher works on; thread names are resolved through `threads`,
-    /// the time through `timeline`, and what is copied out of the inline buffer goes
-    /// into buffers reused from `spare`. What the record owned on the heap is taken, not
-    /// copied. (By reference: the record is not moved again on its way, see
-    /// `Worker::handle`.)
-    pub fn take_event(
-        &mut self,
-        threads: &mut ThreadNames,
-        timeline: &mut Timeline,
-        spare: &mut Spares,
-    ) -> Event {
-        let fields = match &mut self.fields {
-            Kv::Heap(fields) => std::mem::take(fields),
-            Kv::Inline { len: 0, .. } => Fields::new(),
-            Kv::Inline { len, items } => {
-                let items = items.get(..usize::from(*len)).unwrap_or_default();
-                let mut fields = spare.fields.pop().unwrap_or_default();
-                for (key, scalar) in items {
-                    let value = match *scalar {
-                        Scalar::Text { start, len } => {
-                            let mut text = spare.string();
-                            text.push_str(self.message.stored(start, len));
-                            Value::Str(Cow::Owned(text))
-                        }
-                        other => other.value(&self.message),
-                    };
-                    fields.push_unchecked(Cow::Borrowed(*key), value);
-                }
-                fields
-            }
-        };
-        let (target, module_path, file, line) = self.origin.take_parts();
-        Event {
-            time: timeline.date(self.time),
-            level: level_of(self.level),
-            target,
-            message: self.message.take_str(spare.strings.pop()),
-            module_path,
-            file,
-            line,
-            thread: threads.name(u64::from(self.thread)),
-            fields,
-            trace: None,
-        }
-    }
-}
-
-/// Buffers the dispatcher reuses from one event to the next, so that copying a record
-/// out of its inline buffer allocates nothing in the steady state.
-#[derive(Debug, Default)]
-pub(crate) struct Spares {
-    strings: Vec<String>,
-    fields: Vec<Fields>,
-}
-
-impl Spares {
-    /// Buffers of each kind kept at most, and the largest capacity worth keeping.
-    const KEEP: usize = 64;
-    const CAPACITY: usize = 1024;
-
-    fn string(&mut self) -> String {
-        self.strings
-            .pop()
-            .unwrap_or_else(|| String::with_capacity(INLINE))
-    }
-
-    /// Takes back the buffers of an event that has been written (it is dropped after,
-    /// where it lies: taking it by value would copy it once more).
-    pub fn recycle(&mut self, event: &mut Event) {
-        let keep = |strings: &mut Vec<String>, text: &mut Str| {
-            if let Cow::Owned(text) = text {
-                if strings.len() < Self::KEEP && text.capacity() <= Self::CAPACITY {
-                    let mut text = std::mem::take(text);
-                    text.clear();
-                    strings.push(text);
-                }
-            }
-        };
-        keep(&mut self.strings, &mut event.message);
-        if event.fields.is_empty() {
-            return;
-        }
-        let mut fields = std::mem::take(&mut event.fields);
-        for mut value in fields.drain_values() {
-            if let Value::Str(text) = &mut value {
-                keep(&mut self.strings, text);
-            }
-        }
-        if self.fields.len() < Self::KEEP && fields.capacity() <= Self::CAPACITY / 32 {
-            self.fields.push(fields);
-        }
-    }
 }
 
 /// `level` from its number (`Level as usize`, 1 = error … 5 = trace).
-fn level_of(level: u8) -> Level {
+pub(crate) fn level_of(level: u8) -> Level {
     match level {
         1 => Level::Error,
         2 => Level::Warn,
@@ -430,7 +339,7 @@ const INLINE_FIELDS: usize = 2;
 /// [`Text`] buffer, after the message), so that the common record allocates nothing on
 /// the caller's thread; any other set goes to the heap as [`Fields`], sized to the record's count.
 #[derive(Debug)]
-enum Kv {
+pub(crate) enum Kv {
     Inline {
         len: u8,
         items: [(&'static str, Scalar); INLINE_FIELDS],
@@ -474,7 +383,7 @@ impl Kv {
 
 /// A value kept inline: a scalar, or text at `start..start + len` of the record's buffer.
 #[derive(Debug, Clone, Copy)]
-enum Scalar {
+pub(crate) enum Scalar {
     Null,
     Bool(bool),
     I64(i64),
@@ -484,7 +393,7 @@ enum Scalar {
 }
 
 impl Scalar {
-    fn value(self, text: &Text) -> Value {
+    pub(crate) fn value(self, text: &Text) -> Value {
         match self {
             Scalar::Null => Value::Null,
             Scalar::Bool(v) => Value::Bool(v),
@@ -664,7 +573,7 @@ impl Text {
     }
 
     /// The text [`Text::store`] put at `start`.
-    fn stored(&self, start: u8, len: u8) -> &str {
+    pub(crate) fn stored(&self, start: u8, len: u8) -> &str {
         let start = usize::from(start);
         let bytes = self
             .bytes
@@ -802,6 +711,14 @@ fn registry() -> &'static Mutex<HashMap<u64, Arc<str>>> {
     REGISTRY.get_or_init(Default::default)
 }
 
+/// The name the thread ko-log numbered `key` registered, while it runs.
+pub(crate) fn thread_name(key: u64) -> Option<Arc<str>> {
+    registry()
+        .lock()
+        .ok()
+        .and_then(|names| names.get(&key).cloned())
+}
+
 /// Whether the thread ko-log numbered `key` is still running (a thread is registered
 /// from its first record until it exits).
 pub(crate) fn thread_running(key: u64) -> bool {
@@ -835,47 +752,6 @@ fn thread_key() -> u32 {
         };
     }
     KEY.try_with(|key| key.0).unwrap_or(0)
-}
-
-/// The dispatcher's cache of thread names, so that it never locks the registry per
-/// record.
-#[derive(Debug, Default)]
-pub(crate) struct ThreadNames {
-    /// The last thread seen: most records come in runs from one thread.
-    last: Option<(u64, Arc<str>)>,
-    cache: HashMap<u64, Arc<str>>,
-}
-
-impl ThreadNames {
-    /// Threads remembered at most; the cache is emptied beyond (threads come and go).
-    const LIMIT: usize = 4096;
-
-    fn name(&mut self, key: u64) -> Arc<str> {
-        if let Some((last, name)) = &self.last {
-            if *last == key {
-                return Arc::clone(name);
-            }
-        }
-        let name = self.lookup(key);
-        self.last = Some((key, Arc::clone(&name)));
-        name
-    }
-
-    fn lookup(&mut self, key: u64) -> Arc<str> {
-        if let Some(name) = self.cache.get(&key) {
-            return Arc::clone(name);
-        }
-        let name = registry()
-            .lock()
-            .ok()
-            .and_then(|names| names.get(&key).cloned())
-            .unwrap_or_else(|| Arc::from(format!("#{key}")));
-        if self.cache.len() >= Self::LIMIT {
-            self.cache.clear();
-        }
-        self.cache.insert(key, Arc::clone(&name));
-        name
-    }
 }
 
 /// Distinct strings (targets, and bound loggers' keys) kept for the life of the process;
@@ -1120,6 +996,8 @@ impl<'v> VisitValue<'v> for ValueSlot {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::Timeline;
+    use crate::dispatch::record::{Spares, ThreadNames};
 
     #[derive(Debug)]
     struct Outer(Inner);

@@ -4,6 +4,7 @@
 //! - [`worker`]: the dispatcher thread: batches, processors, renderers, handlers, flushes.
 //! - [`guard`]: the [`Guard`] that drains and joins at shutdown.
 //! - [`keep`]: a handler's `on_error` rings of records kept until an error needs them.
+//! - [`record`]: a captured record made the [`crate::event::Event`] components see.
 //!
 //! Records travel as [`Msg::Record`] on one bounded lane per producer thread
 //! ([`queue::Lanes`]); flush requests, retirements and wake-ups on one unbounded control
@@ -16,6 +17,7 @@ pub(crate) mod guard;
 pub(crate) mod keep;
 pub(crate) mod pipeline;
 pub(crate) mod queue;
+pub(crate) mod record;
 pub(crate) mod worker;
 
 use std::sync::atomic::{AtomicBool, Ordering};

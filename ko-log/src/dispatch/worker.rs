@@ -17,8 +17,8 @@ use log::Level;
 
 use super::keep::Keep;
 use super::queue::Consumer;
+use super::record::{Spares, ThreadNames};
 use super::{Msg, Routed, Shared, ON_DISPATCHER};
-use crate::capture::{Spares, ThreadNames};
 use crate::clock::{self, Timeline};
 use crate::component::tap;
 use crate::context::Frame;
