@@ -143,6 +143,8 @@ fn every_renderer_writes_the_same_line_for_both_macros() {
         log::info!("panics {} after", Panics); ko_log::info!("panics {} after", Panics);
         log::info!("{}", &&name); ko_log::info!("{}", &&name);
         log::info!("fails {} {}", 1, Fails); ko_log::info!("fails {} {}", 1, Fails);
+        // A target that is not a constant is looked up per record, not cached per call site.
+        for target in ["dyn::one", "dyn::two"] { log::info!(target: target, "dyn {}", 4); ko_log::info!(target: target, "dyn {}", 4); }
     };
     log::logger().flush();
     drop(guard);
@@ -162,7 +164,7 @@ fn every_renderer_writes_the_same_line_for_both_macros() {
                 *line = object.to_string();
             }
         }
-        assert_eq!(lines.len(), 42, "{file}: {lines:#?}");
+        assert_eq!(lines.len(), 46, "{file}: {lines:#?}");
         for pair in lines.chunks(2) {
             assert_eq!(pair[0], pair[1], "{file}: log::info! then ko_log::info!");
         }
@@ -186,5 +188,15 @@ fn every_renderer_writes_the_same_line_for_both_macros() {
         plain[36].starts_with("T INFO  [native_macros] <panicked while formatting> tests/"),
         "{}",
         plain[36]
+    );
+    assert!(
+        plain[42].starts_with("T INFO  [dyn::one] dyn 4 tests/"),
+        "{}",
+        plain[42]
+    );
+    assert!(
+        plain[44].starts_with("T INFO  [dyn::two] dyn 4 tests/"),
+        "{}",
+        plain[44]
     );
 }

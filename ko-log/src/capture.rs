@@ -6,9 +6,11 @@
 //! never does I/O and never panics: a `Display` impl that panics while the message or a
 //! value is being formatted is caught and replaced by a placeholder text.
 //!
-//! What crosses the queue is a [`Captured`] record, not yet an [`Event`]: a literal
-//! message is borrowed, a short formatted one is stored inline, and the thread is a
-//! number. The dispatcher turns it into an `Event` on its own thread, so the memory of a
+//! What crosses the queue is a [`Captured`] record, not yet an [`Event`](crate::event::Event):
+//! a literal message is borrowed, a short formatted one is stored inline, the call site is
+//! one interned pointer, and the thread is a number. The dispatcher turns it into an
+//! `Event` on its own thread (`dispatch/record.rs`: this file is only the caller's side
+//! and the record's layout), so the memory of a
 //! typical record is allocated and freed by one thread. (Freeing on the dispatcher what a
 //! caller allocated makes the two threads fight over the caller's malloc arena: measured,
 //! that was the largest single cost of the pipeline.)
@@ -16,87 +18,230 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::{self, Write as _};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use log::kv::{self, VisitSource, VisitValue};
 use log::Level;
 
-use crate::clock::{self, Timeline};
-use crate::event::{ErrorValue, Event, Fields, Str, Value};
+use crate::clock;
+use crate::event::{ErrorValue, Fields, Str, Value};
 
 /// A record captured on the caller thread, on its way to the dispatcher.
 ///
-/// Kept small (it is moved through the queue by value; `Msg` stays at 256 bytes): the
+/// Kept small (it is moved through the queue by value; `Msg` stays within 208 bytes): the
 /// clock as nanoseconds, the level and thread as small numbers, and one inline byte
 /// buffer ([`Text`]) holding the formatted message and the text of short key-values.
 #[derive(Debug)]
 pub(crate) struct Captured {
     /// The clock as read ([`clock::ticks`]); turned into a calendar date on the
     /// dispatcher ([`clock::Timeline`]).
-    time: u64,
-    level: u8,
-    thread: u64,
-    /// The source line, [`NO_LINE`] when there is none.
-    line: u32,
-    site: Site,
-    message: Text,
-    fields: Kv,
+    pub(crate) time: u64,
+    pub(crate) level: u8,
+    /// ko-log's number for the thread ([`thread_key`]).
+    pub(crate) thread: u32,
+    pub(crate) origin: Origin,
+    pub(crate) message: Text,
+    pub(crate) fields: Kv,
 }
 
-/// Where a record comes from: the target, module path and file, borrowed when
-/// `'static` (the call sites of `log`'s macros, interned targets); any that is not is
-/// kept in `owned`, allocated only then.
-#[derive(Debug)]
-struct Site {
+/// Where a record comes from: the target, module path, file and line of its call site,
+/// interned once per call site ([`Site::interned`]) so that a record carries one pointer.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Site {
     target: &'static str,
     module_path: Option<&'static str>,
     file: Option<&'static str>,
-    owned: Option<Box<OwnedSite>>,
+    line: Option<u32>,
 }
 
-/// The parts of a [`Site`] that were not `'static`.
-#[derive(Debug, Default)]
-struct OwnedSite {
-    target: Option<String>,
-    module_path: Option<String>,
-    file: Option<String>,
+/// A record's call site: interned, or, when a part of it is not `'static` (a record built
+/// at run time) or the set of call sites is full, owned by the record.
+#[derive(Debug)]
+pub(crate) enum Origin {
+    Site(&'static Site),
+    Owned(Box<OwnedSite>),
 }
+
+/// A call site that could not be interned.
+#[derive(Debug)]
+pub(crate) struct OwnedSite {
+    target: Str,
+    module_path: Option<Str>,
+    file: Option<Str>,
+    line: Option<u32>,
+}
+
+/// Distinct call sites kept for the life of the process; beyond, records carry their
+/// call site themselves (a program that makes up targets at run time does not grow
+/// memory forever).
+const INTERNED_SITES: usize = 4096;
 
 impl Site {
-    fn new(target: Str, module_path: Option<Str>, file: Option<Str>) -> Site {
-        let mut owned: Option<Box<OwnedSite>> = None;
-        let mut keep = |text: Str, slot: fn(&mut OwnedSite) -> &mut Option<String>| match text {
-            Cow::Borrowed(text) => text,
-            Cow::Owned(text) => {
-                *slot(owned.get_or_insert_with(Box::default)) = Some(text);
-                ""
-            }
+    /// The interned call site with these parts, found through a small per-thread cache
+    /// keyed by the parts' addresses and line (and checked by content: a reused address is
+    /// never trusted), else through the process-wide set; `None` when the set is full.
+    pub(crate) fn interned(
+        target: &str,
+        module_path: Option<&'static str>,
+        file: Option<&'static str>,
+        line: Option<u32>,
+    ) -> Option<&'static Site> {
+        const SLOTS: usize = 64;
+        thread_local! {
+            static RECENT: [std::cell::Cell<Option<&'static Site>>; SLOTS] =
+                const { [const { std::cell::Cell::new(None) }; SLOTS] };
+        }
+        let address = |text: Option<&str>| text.map_or(0, |text| text.as_ptr() as usize);
+        let slot = ((address(file) ^ address(Some(target))) >> 3)
+            .wrapping_add(line.unwrap_or(0) as usize)
+            % SLOTS;
+        let cached = RECENT
+            .try_with(|recent| recent.get(slot).and_then(std::cell::Cell::get))
+            .ok()
+            .flatten()
+            .filter(|site| site.is(target, module_path, file, line));
+        if cached.is_some() {
+            return cached;
+        }
+        let target = match module_path {
+            Some(module) if std::ptr::eq(module, target) => module,
+            _ => match intern(target) {
+                Cow::Borrowed(target) => target,
+                Cow::Owned(_) => return None,
+            },
         };
-        let target = keep(target, |o| &mut o.target);
-        let module_path = module_path.map(|m| keep(m, |o| &mut o.module_path));
-        let file = file.map(|f| keep(f, |o| &mut o.file));
-        Site {
+        let site = Site {
             target,
             module_path,
             file,
-            owned,
-        }
+            line,
+        };
+        static SET: OnceLock<Mutex<std::collections::HashSet<&'static Site>>> = OnceLock::new();
+        let interned = SET
+            .get_or_init(Default::default)
+            .lock()
+            .ok()
+            .and_then(|mut set| {
+                if let Some(site) = set.get(&site) {
+                    return Some(*site);
+                }
+                if set.len() >= INTERNED_SITES {
+                    return None;
+                }
+                let site: &'static Site = Box::leak(Box::new(site));
+                set.insert(site);
+                Some(site)
+            })?;
+        let _ = RECENT.try_with(|recent| {
+            if let Some(entry) = recent.get(slot) {
+                entry.set(Some(interned));
+            }
+        });
+        Some(interned)
     }
 
-    /// The target, module path and file, as the event has them (what was owned is
-    /// taken).
-    fn take_parts(&mut self) -> (Str, Option<Str>, Option<Str>) {
-        let owned = self.owned.take().map(|o| *o).unwrap_or_default();
-        let pick = |text: &'static str, owned: Option<String>| match owned {
-            Some(text) => Cow::Owned(text),
-            None => Cow::Borrowed(text),
-        };
-        (
-            pick(self.target, owned.target),
-            self.module_path.map(|m| pick(m, owned.module_path)),
-            self.file.map(|f| pick(f, owned.file)),
+    /// Whether this is the call site with these parts (the same address or the same text).
+    #[inline]
+    fn is(
+        &self,
+        target: &str,
+        module_path: Option<&'static str>,
+        file: Option<&'static str>,
+        line: Option<u32>,
+    ) -> bool {
+        self.line == line
+            && same(Some(self.target), Some(target))
+            && same(self.file, file)
+            && same(self.module_path, module_path)
+    }
+}
+
+/// Whether two parts of a call site are the same: the same address, or the same text.
+#[inline]
+fn same(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => std::ptr::eq(a, b) || a == b,
+        (a, b) => a.is_none() && b.is_none(),
+    }
+}
+
+impl Origin {
+    /// The call site of `record`: interned when its module path and file are `'static`.
+    #[inline]
+    fn of_record(record: &log::Record<'_>) -> Origin {
+        let (module_path, file) = (record.module_path_static(), record.file_static());
+        if module_path.is_some() == record.module_path().is_some()
+            && file.is_some() == record.file().is_some()
+        {
+            if let Some(site) = Site::interned(record.target(), module_path, file, record.line()) {
+                return Origin::Site(site);
+            }
+        }
+        Origin::owned(
+            record.target(),
+            module_path
+                .map(Cow::Borrowed)
+                .or_else(|| record.module_path().map(|m| Cow::Owned(m.to_owned()))),
+            file.map(Cow::Borrowed)
+                .or_else(|| record.file().map(|f| Cow::Owned(f.to_owned()))),
+            record.line(),
         )
+    }
+
+    /// The call site of a record made from parts (the tracing bridge): interned when its
+    /// module path and file are `'static`.
+    #[cfg(feature = "tracing")]
+    fn of(target: &str, module_path: Option<Str>, file: Option<Str>, line: Option<u32>) -> Origin {
+        let as_static = |text: &Option<Str>| match text {
+            None => Some(None),
+            Some(Cow::Borrowed(text)) => Some(Some(*text)),
+            Some(Cow::Owned(_)) => None,
+        };
+        if let (Some(module), Some(file)) = (as_static(&module_path), as_static(&file)) {
+            if let Some(site) = Site::interned(target, module, file, line) {
+                return Origin::Site(site);
+            }
+        }
+        Origin::owned(target, module_path, file, line)
+    }
+
+    /// A call site kept by the record itself.
+    fn owned(
+        target: &str,
+        module_path: Option<Str>,
+        file: Option<Str>,
+        line: Option<u32>,
+    ) -> Origin {
+        let target = match &module_path {
+            Some(Cow::Borrowed(module)) if std::ptr::eq(*module, target) => Cow::Borrowed(*module),
+            _ => intern(target),
+        };
+        Origin::Owned(Box::new(OwnedSite {
+            target,
+            module_path,
+            file,
+            line,
+        }))
+    }
+
+    /// The target, module path, file and line, as the event has them (what was owned is
+    /// taken).
+    pub(crate) fn take_parts(&mut self) -> (Str, Option<Str>, Option<Str>, Option<u32>) {
+        match self {
+            Origin::Site(site) => (
+                Cow::Borrowed(site.target),
+                site.module_path.map(Cow::Borrowed),
+                site.file.map(Cow::Borrowed),
+                site.line,
+            ),
+            Origin::Owned(site) => (
+                std::mem::take(&mut site.target),
+                site.module_path.take(),
+                site.file.take(),
+                site.line,
+            ),
+        }
     }
 }
 
@@ -113,7 +258,7 @@ impl Captured {
 
     /// ko-log's number for the thread that logged it (0: unknown).
     pub fn thread(&self) -> u64 {
-        self.thread
+        u64::from(self.thread)
     }
 
     /// Whether the key-values are kept inline (nothing allocated for them).
@@ -121,107 +266,10 @@ impl Captured {
     pub fn fields_inline(&self) -> bool {
         matches!(self.fields, Kv::Inline { .. })
     }
-
-    /// The event the dispatcher works on; thread names are resolved through `threads`,
-    /// the time through `timeline`, and what is copied out of the inline buffer goes
-    /// into buffers reused from `spare`. What the record owned on the heap is taken, not
-    /// copied. (By reference: the record is not moved again on its way, see
-    /// `Worker::handle`.)
-    pub fn take_event(
-        &mut self,
-        threads: &mut ThreadNames,
-        timeline: &mut Timeline,
-        spare: &mut Spares,
-    ) -> Event {
-        let fields = match &mut self.fields {
-            Kv::Heap(fields) => std::mem::take(fields),
-            Kv::Inline { len: 0, .. } => Fields::new(),
-            Kv::Inline { len, items } => {
-                let items = items.get(..usize::from(*len)).unwrap_or_default();
-                let mut fields = spare.fields.pop().unwrap_or_default();
-                for (key, scalar) in items {
-                    let value = match *scalar {
-                        Scalar::Text { start, len } => {
-                            let mut text = spare.string();
-                            text.push_str(self.message.stored(start, len));
-                            Value::Str(Cow::Owned(text))
-                        }
-                        other => other.value(&self.message),
-                    };
-                    fields.push_unchecked(Cow::Borrowed(*key), value);
-                }
-                fields
-            }
-        };
-        let (target, module_path, file) = self.site.take_parts();
-        Event {
-            time: timeline.date(self.time),
-            level: level_of(self.level),
-            target,
-            message: self.message.take_str(spare.strings.pop()),
-            module_path,
-            file,
-            line: (self.line != NO_LINE).then_some(self.line),
-            thread: threads.name(self.thread),
-            fields,
-            trace: None,
-        }
-    }
-}
-
-/// [`Captured::line`] when the record has no line. (`line!()` never yields it: a record
-/// built by hand with this line reads as having none.)
-const NO_LINE: u32 = u32::MAX;
-
-/// Buffers the dispatcher reuses from one event to the next, so that copying a record
-/// out of its inline buffer allocates nothing in the steady state.
-#[derive(Debug, Default)]
-pub(crate) struct Spares {
-    strings: Vec<String>,
-    fields: Vec<Fields>,
-}
-
-impl Spares {
-    /// Buffers of each kind kept at most, and the largest capacity worth keeping.
-    const KEEP: usize = 64;
-    const CAPACITY: usize = 1024;
-
-    fn string(&mut self) -> String {
-        self.strings
-            .pop()
-            .unwrap_or_else(|| String::with_capacity(INLINE))
-    }
-
-    /// Takes back the buffers of an event that has been written (it is dropped after,
-    /// where it lies: taking it by value would copy it once more).
-    pub fn recycle(&mut self, event: &mut Event) {
-        let keep = |strings: &mut Vec<String>, text: &mut Str| {
-            if let Cow::Owned(text) = text {
-                if strings.len() < Self::KEEP && text.capacity() <= Self::CAPACITY {
-                    let mut text = std::mem::take(text);
-                    text.clear();
-                    strings.push(text);
-                }
-            }
-        };
-        keep(&mut self.strings, &mut event.message);
-        if event.fields.is_empty() {
-            return;
-        }
-        let mut fields = std::mem::take(&mut event.fields);
-        for mut value in fields.drain_values() {
-            if let Value::Str(text) = &mut value {
-                keep(&mut self.strings, text);
-            }
-        }
-        if self.fields.len() < Self::KEEP && fields.capacity() <= Self::CAPACITY / 32 {
-            self.fields.push(fields);
-        }
-    }
 }
 
 /// `level` from its number (`Level as usize`, 1 = error … 5 = trace).
-fn level_of(level: u8) -> Level {
+pub(crate) fn level_of(level: u8) -> Level {
     match level {
         1 => Level::Error,
         2 => Level::Warn,
@@ -246,8 +294,7 @@ pub(crate) fn capture_parts(
     Captured {
         time: clock::ticks(),
         level: level as usize as u8,
-        site: Site::new(target, module_path, file),
-        line: line.unwrap_or(NO_LINE),
+        origin: Origin::of(&target, module_path, file, line),
         thread: thread_key(),
         message,
         fields: Kv::Heap(fields),
@@ -256,13 +303,17 @@ pub(crate) fn capture_parts(
 
 /// Captures `record`.
 pub(crate) fn capture(record: &log::Record<'_>) -> Captured {
-    capture_with(record, Text::of(record.args()))
+    capture_with(record, Text::of(record.args()), None)
 }
 
 /// Captures `record` with its message already taken as `message` (ko-log's own macros
-/// encode it: [`crate::deferred`]).
+/// encode it: [`crate::deferred`]) and, when the caller knows it, its interned `site`.
 #[inline]
-pub(crate) fn capture_with(record: &log::Record<'_>, mut message: Text) -> Captured {
+pub(crate) fn capture_with(
+    record: &log::Record<'_>,
+    mut message: Text,
+    site: Option<&'static Site>,
+) -> Captured {
     let mut fields = Kv::EMPTY;
     let key_values = record.key_values();
     let _ = key_values.visit(&mut FieldCollector {
@@ -273,19 +324,8 @@ pub(crate) fn capture_with(record: &log::Record<'_>, mut message: Text) -> Captu
     Captured {
         time: clock::ticks(),
         level: record.level() as usize as u8,
-        site: Site::new(
-            target(record),
-            record
-                .module_path_static()
-                .map(Cow::Borrowed)
-                .or_else(|| record.module_path().map(|m| Cow::Owned(m.to_owned()))),
-            record
-                .file_static()
-                .map(Cow::Borrowed)
-                .or_else(|| record.file().map(|f| Cow::Owned(f.to_owned()))),
-        ),
+        origin: site.map_or_else(|| Origin::of_record(record), Origin::Site),
         message,
-        line: record.line().unwrap_or(NO_LINE),
         thread: thread_key(),
         fields,
     }
@@ -299,7 +339,7 @@ const INLINE_FIELDS: usize = 2;
 /// [`Text`] buffer, after the message), so that the common record allocates nothing on
 /// the caller's thread; any other set goes to the heap as [`Fields`], sized to the record's count.
 #[derive(Debug)]
-enum Kv {
+pub(crate) enum Kv {
     Inline {
         len: u8,
         items: [(&'static str, Scalar); INLINE_FIELDS],
@@ -343,7 +383,7 @@ impl Kv {
 
 /// A value kept inline: a scalar, or text at `start..start + len` of the record's buffer.
 #[derive(Debug, Clone, Copy)]
-enum Scalar {
+pub(crate) enum Scalar {
     Null,
     Bool(bool),
     I64(i64),
@@ -353,7 +393,7 @@ enum Scalar {
 }
 
 impl Scalar {
-    fn value(self, text: &Text) -> Value {
+    pub(crate) fn value(self, text: &Text) -> Value {
         match self {
             Scalar::Null => Value::Null,
             Scalar::Bool(v) => Value::Bool(v),
@@ -368,7 +408,7 @@ impl Scalar {
 }
 
 /// Bytes stored inside the queued record: the formatted message, then the text of
-/// inline key-values. (With the rest of the record, this keeps `Msg` at 256 bytes.)
+/// inline key-values. (With the rest of the record, this keeps `Msg` within 208 bytes.)
 pub(crate) const INLINE: usize = 62;
 
 /// A record's message as it crosses the queue, with the record's inline byte buffer.
@@ -393,7 +433,7 @@ enum Message {
     /// formatted by `render` on the dispatcher ([`crate::deferred`]).
     Deferred { render: RenderFn, len: u8 },
     /// Encoded arguments longer than the buffer. (Boxed: a `Vec` here would grow every
-    /// queued record by 8 bytes, past `Msg`'s 256; only a spilled record pays.)
+    /// queued record by 8 bytes, past `Msg`'s 208; only a spilled record pays.)
     #[allow(clippy::box_collection)]
     DeferredHeap {
         render: RenderFn,
@@ -533,7 +573,7 @@ impl Text {
     }
 
     /// The text [`Text::store`] put at `start`.
-    fn stored(&self, start: u8, len: u8) -> &str {
+    pub(crate) fn stored(&self, start: u8, len: u8) -> &str {
         let start = usize::from(start);
         let bytes = self
             .bytes
@@ -671,6 +711,14 @@ fn registry() -> &'static Mutex<HashMap<u64, Arc<str>>> {
     REGISTRY.get_or_init(Default::default)
 }
 
+/// The name the thread ko-log numbered `key` registered, while it runs.
+pub(crate) fn thread_name(key: u64) -> Option<Arc<str>> {
+    registry()
+        .lock()
+        .ok()
+        .and_then(|names| names.get(&key).cloned())
+}
+
 /// Whether the thread ko-log numbered `key` is still running (a thread is registered
 /// from its first record until it exits).
 pub(crate) fn thread_running(key: u64) -> bool {
@@ -680,81 +728,30 @@ pub(crate) fn thread_running(key: u64) -> bool {
 }
 
 /// The current thread's number, registering its name on first use.
-fn thread_key() -> u64 {
-    struct Registered(u64);
+fn thread_key() -> u32 {
+    struct Registered(u32);
     impl Drop for Registered {
         fn drop(&mut self) {
             if let Ok(mut names) = registry().lock() {
-                names.remove(&self.0);
+                names.remove(&u64::from(self.0));
             }
         }
     }
     thread_local! {
         static KEY: Registered = {
-            static NEXT: AtomicU64 = AtomicU64::new(1);
+            static NEXT: AtomicU32 = AtomicU32::new(1);
             let key = NEXT.fetch_add(1, Ordering::Relaxed);
             let name: Arc<str> = match std::thread::current().name() {
                 Some(name) => Arc::from(name),
                 None => Arc::from(format!("#{key}")),
             };
             if let Ok(mut names) = registry().lock() {
-                names.insert(key, name);
+                names.insert(u64::from(key), name);
             }
             Registered(key)
         };
     }
     KEY.try_with(|key| key.0).unwrap_or(0)
-}
-
-/// The dispatcher's cache of thread names, so that it never locks the registry per
-/// record.
-#[derive(Debug, Default)]
-pub(crate) struct ThreadNames {
-    /// The last thread seen: most records come in runs from one thread.
-    last: Option<(u64, Arc<str>)>,
-    cache: HashMap<u64, Arc<str>>,
-}
-
-impl ThreadNames {
-    /// Threads remembered at most; the cache is emptied beyond (threads come and go).
-    const LIMIT: usize = 4096;
-
-    fn name(&mut self, key: u64) -> Arc<str> {
-        if let Some((last, name)) = &self.last {
-            if *last == key {
-                return Arc::clone(name);
-            }
-        }
-        let name = self.lookup(key);
-        self.last = Some((key, Arc::clone(&name)));
-        name
-    }
-
-    fn lookup(&mut self, key: u64) -> Arc<str> {
-        if let Some(name) = self.cache.get(&key) {
-            return Arc::clone(name);
-        }
-        let name = registry()
-            .lock()
-            .ok()
-            .and_then(|names| names.get(&key).cloned())
-            .unwrap_or_else(|| Arc::from(format!("#{key}")));
-        if self.cache.len() >= Self::LIMIT {
-            self.cache.clear();
-        }
-        self.cache.insert(key, Arc::clone(&name));
-        name
-    }
-}
-
-/// The target, borrowed when it is the call site's (static) module path — the default
-/// target of every `log` macro — and otherwise interned (see [`intern`]).
-fn target(record: &log::Record<'_>) -> Str {
-    let target = record.target();
-    match record.module_path_static() {
-        Some(module) if std::ptr::eq(module, target) => Cow::Borrowed(module),
-        _ => intern(target),
-    }
 }
 
 /// Distinct strings (targets, and bound loggers' keys) kept for the life of the process;
@@ -999,6 +996,8 @@ impl<'v> VisitValue<'v> for ValueSlot {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::Timeline;
+    use crate::dispatch::record::{Spares, ThreadNames};
 
     #[derive(Debug)]
     struct Outer(Inner);
@@ -1055,7 +1054,7 @@ mod tests {
 
     #[test]
     fn a_panicking_display_becomes_a_placeholder() {
-        crate::panic::install_hook(); // quiet for caught panics; never swapped in tests
+        crate::unwind::install_hook(); // quiet for caught panics; never swapped in tests
         let value = capture_value(&kv::Value::from_display(&Panics));
         let msg = Text::of(&format_args!("x {}", Panics)).take_str(None);
         assert_eq!(value, Value::Str("<panicked while formatting>".into()));
@@ -1231,11 +1230,7 @@ mod tests {
                 .line(Some(3))
                 .build(),
         );
-        assert!(captured
-            .site
-            .owned
-            .as_ref()
-            .is_some_and(|o| o.module_path.is_some() && o.file.is_some()));
+        assert!(matches!(captured.origin, Origin::Owned(_)));
         let event = captured.take_event(
             &mut ThreadNames::default(),
             &mut Timeline::default(),
@@ -1257,7 +1252,7 @@ mod tests {
                 .module_path_static(Some("s"))
                 .build(),
         );
-        assert!(captured.site.owned.is_none());
+        assert!(matches!(captured.origin, Origin::Site(_)));
         let event = captured.take_event(
             &mut ThreadNames::default(),
             &mut Timeline::default(),
@@ -1272,6 +1267,36 @@ mod tests {
             ),
             ("s", Some("s"), None, None)
         );
+    }
+
+    #[test]
+    fn a_call_site_is_interned_once_and_checked_by_content() {
+        let site = |target: &str, line: u32| {
+            let captured = capture(
+                &log::Record::builder()
+                    .args(format_args!("m"))
+                    .target(target)
+                    .module_path_static(Some("app::db"))
+                    .file_static(Some("src/db.rs"))
+                    .line(Some(line))
+                    .build(),
+            );
+            match captured.origin {
+                Origin::Site(site) => site,
+                Origin::Owned(_) => panic!("not interned"),
+            }
+        };
+        let first = site("app::db", 10);
+        assert!(std::ptr::eq(first, site("app::db", 10)));
+        assert!(!std::ptr::eq(first, site("app::db", 11)));
+        assert_eq!((first.target, first.line), ("app::db", Some(10)));
+        // One target buffer reused for another target at the same call site.
+        let mut buffer = String::with_capacity(32);
+        buffer.push_str("audit");
+        assert_eq!(site(&buffer, 12).target, "audit");
+        buffer.clear();
+        buffer.push_str("trail");
+        assert_eq!(site(&buffer, 12).target, "trail");
     }
 
     #[test]

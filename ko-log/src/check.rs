@@ -46,8 +46,8 @@ use ko_log_config::node::Params;
 use ko_log_config::{Checked, Config, ConfigError, Format, Value};
 use log::LevelFilter;
 
+use crate::error::Error;
 use crate::registry::{self, Kind};
-use crate::Error;
 
 /// Checks the config file at `path` (TOML, JSON or YAML by its extension, unless `format`
 /// says) as init would, reporting every error (see the module docs).

@@ -324,7 +324,7 @@ impl Drop for Restore {
 macro_rules! context {
     ($($key:ident = $value:expr),* $(,)?) => {
         $crate::context::push([$(
-            ($crate::__private::Cow::Borrowed(stringify!($key)), $crate::Value::from($value)),
+            ($crate::__private::Cow::Borrowed(stringify!($key)), $crate::event::Value::from($value)),
         )*])
     };
 }

@@ -39,7 +39,7 @@ pub struct Event {
     pub fields: Fields,
     /// The trace the record was logged in ([`crate::with_trace`], the tracing bridge, the
     /// current OpenTelemetry span), rendered as `trace_id`, `span_id`, `trace_flags`.
-    pub trace: Option<crate::TraceContext>,
+    pub trace: Option<crate::trace::TraceContext>,
 }
 
 impl Event {

@@ -45,55 +45,45 @@
 // registered inside this crate resolve it through this alias.
 extern crate self as ko_log;
 
-mod async_api;
-mod backend;
-mod builder;
+mod caller;
 mod capture;
 pub mod check;
 mod clock;
 mod component;
 pub mod context;
-pub mod deferred;
 mod dispatch;
 pub mod error;
 pub mod event;
 pub mod handler;
-mod init;
+mod install;
 mod level_scope;
-pub mod life;
-mod logger;
-mod macros;
-mod panic;
 pub mod process;
 mod registry;
-mod reload;
 pub mod render;
 mod report;
 mod route;
 mod schema;
-#[cfg(unix)]
-mod signals;
 mod stats;
 pub mod testing;
 mod trace;
-#[cfg(feature = "tracing")]
-pub mod tracing;
 mod unwind;
 
-pub use backend::Backend;
-pub use builder::Builder;
+pub use caller::backend::Backend;
+pub use caller::deferred::{self, Loggable};
+pub use caller::life::{self, Life};
+pub use caller::logger::Logger;
+#[cfg(feature = "tracing")]
+pub use caller::tracing;
 pub use component::{Action, Handler, Processor, Renderer};
 pub use context::{with_context, with_level, with_trace, ContextGuard, WithContext};
-pub use deferred::Loggable;
 pub use dispatch::Guard;
 pub use error::{Error, ParamError};
 pub use event::{ErrorValue, Event, Fields, Str, Value};
-pub use init::{init, init_default, init_from_file, init_from_str, install, stats};
+pub use install::builder::Builder;
+pub use install::init::{init, init_default, init_from_file, init_from_str, install, stats};
+pub use install::panic::{log_panics, PANIC_TARGET};
+pub use install::reload::{reconfigure, reload, Reloaded};
 pub use ko_log_macros::{handler, life, life_guard, processor, renderer};
-pub use life::Life;
-pub use logger::Logger;
-pub use panic::{log_panics, PANIC_TARGET};
-pub use reload::{reconfigure, reload, Reloaded};
 pub use schema::schema;
 pub use stats::{HandlerStats, Stats};
 pub use trace::{TraceContext, TraceparentError};
@@ -104,15 +94,15 @@ pub use ko_log_config as config;
 /// Used by ko-log's macros; not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::async_api::{enqueue, AsyncCapture};
+    pub use crate::caller::async_api::{enqueue, AsyncCapture};
     // ko_log::info! and its siblings:
-    pub use crate::deferred;
+    pub use crate::caller::deferred;
     pub use ko_log_macros::__deferred as deferred;
     pub use log;
     pub use std::borrow::Cow;
     // #[ko_log::life], ko_log::life_guard!; #[ko_log::handler], #[ko_log::renderer],
     // #[ko_log::processor]:
-    pub use crate::life::__private as life;
+    pub use crate::caller::life::__private as life;
     pub use crate::registry::__private as component;
     pub use inventory;
 }

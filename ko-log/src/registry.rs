@@ -34,7 +34,11 @@ use ko_log_config::node::Params;
 use ko_log_config::ConfigError;
 
 use crate::component::{Action, Handle};
-use crate::{Error, Event, Handler, Processor, Renderer};
+use crate::{
+    component::{Handler, Processor, Renderer},
+    error::Error,
+    event::Event,
+};
 
 /// What `#[ko_log::handler]` registers: builds the handler from its params and handle.
 pub type BuildHandler = fn(&Params, &Handle) -> Result<Box<dyn Handler>, Error>;
@@ -146,10 +150,10 @@ macro_rules! register_processor {
     ($name:literal, $ty:ty, $schema:ident $(, $raw:ident)?) => {
         const _: () = {
             use ko_log_config::node::Params;
-            fn build(params: &Params) -> Result<Box<dyn $crate::Processor>, $crate::Error> {
+            fn build(params: &Params) -> Result<Box<dyn $crate::component::Processor>, $crate::error::Error> {
                 Ok(Box::new(<$ty>::from_params(params)?))
             }
-            fn check(params: &Params) -> Result<(), $crate::Error> {
+            fn check(params: &Params) -> Result<(), $crate::error::Error> {
                 <$ty>::from_params(params)?;
                 Ok(())
             }
@@ -167,10 +171,10 @@ macro_rules! register_renderer {
     ($name:literal, $config:ty, $make:expr, $schema:ident $(, $raw:ident)?) => {
         const _: () = {
             use ko_log_config::node::Params;
-            fn build(params: &Params) -> Result<Box<dyn $crate::Renderer>, $crate::Error> {
+            fn build(params: &Params) -> Result<Box<dyn $crate::component::Renderer>, $crate::error::Error> {
                 Ok(Box::new(($make)(&<$config>::from_params(params)?)))
             }
-            fn check(params: &Params) -> Result<(), $crate::Error> {
+            fn check(params: &Params) -> Result<(), $crate::error::Error> {
                 <$config>::from_params(params)?;
                 Ok(())
             }
@@ -192,10 +196,10 @@ macro_rules! register_handler {
             fn build(
                 params: &Params,
                 handle: &$crate::component::Handle,
-            ) -> Result<Box<dyn $crate::Handler>, $crate::Error> {
+            ) -> Result<Box<dyn $crate::component::Handler>, $crate::error::Error> {
                 Ok(Box::new(($open)(&<$config>::from_params(params)?, handle)?))
             }
-            fn check(params: &Params) -> Result<(), $crate::Error> {
+            fn check(params: &Params) -> Result<(), $crate::error::Error> {
                 <$config>::from_params(params)?;
                 Ok(())
             }
@@ -407,7 +411,11 @@ pub(crate) fn processor(name: &str, params: &Params) -> Result<Box<dyn Processor
 pub mod __private {
     use serde::de::DeserializeOwned;
 
-    use crate::{Action, Error, Event, Handler, ParamError, Processor, Renderer};
+    use crate::{
+        component::{Action, Handler, Processor, Renderer},
+        error::{Error, ParamError},
+        event::Event,
+    };
 
     pub use super::{Constructor, Registration};
     pub use ko_log_config::node::Params;
@@ -740,7 +748,7 @@ mod tests {
     fn a_constructor_that_panics_is_an_error() {
         // The quiet hook (never swapped: other tests may panic meanwhile) keeps the
         // caught panic off stderr.
-        crate::panic::install_hook();
+        crate::unwind::install_hook();
         let result = processor("test_panics", &Params::default());
         let message = result.expect_err("panicked").to_string();
         assert!(

@@ -227,7 +227,7 @@ pub(crate) fn warn_once(code: &str, message: &str) {
 /// Reports a run-time error with its code, rate limited per code, `context` (so two
 /// failing handlers are both reported) and the message's shape (so two different
 /// failures of one handler are both reported).
-pub(crate) fn error(context: &str, error: &crate::Error) {
+pub(crate) fn error(context: &str, error: &crate::error::Error) {
     let code = error.code();
     report_keyed(
         &format!("{code} {context}"),

@@ -37,8 +37,9 @@ use ko_log_config::{Config, ConfigError, LoggerConfig, RendererConfig, Template}
 use log::LevelFilter;
 
 use crate::context::{self, ContextGuard, WithContext};
+use crate::event::Event;
 use crate::render::{self, Renderer};
-use crate::Event;
+use crate::unwind::lock;
 
 /// The template of a sink's lines unless [`Sink::with_renderer`] says otherwise.
 pub const DEFAULT_FORMAT: &str = "{level} [{target}] {message}{kv}";
@@ -60,7 +61,7 @@ pub fn init() {
         let mut root = LoggerConfig::default();
         root.level = Some(LevelFilter::Trace);
         config.loggers.insert(ko_log_config::ROOT.to_owned(), root);
-        if let Ok(guard) = crate::init(config) {
+        if let Ok(guard) = crate::install::init::init(config) {
             // The test process exits without running statics' destructors; the sinks
             // flush on every read, so nothing is lost by never dropping the guard.
             std::mem::forget(guard);
@@ -73,11 +74,11 @@ pub fn init() {
 /// global logger belongs to another crate (a sink would silently capture nothing).
 #[allow(clippy::panic)] // failing the test loudly is the point
 fn ensure_backend() {
-    if crate::init::installed().is_some() {
+    if crate::caller::backend::installed().is_some() {
         return;
     }
     init();
-    if crate::init::installed().is_none() {
+    if crate::caller::backend::installed().is_none() {
         panic!(
             "ko_log::testing::Sink cannot capture: the global `log` logger is not ko-log \
              (another crate installed one first). Call `ko_log::testing::init()` (or a \
@@ -157,6 +158,10 @@ impl Sink {
     }
 
     fn register(scope: Scope) -> Sink {
+        crate::component::tap::attach(crate::component::tap::Tap {
+            deliver,
+            deliver_to_handler,
+        });
         static NEXT: AtomicU64 = AtomicU64::new(1);
         let id = NEXT.fetch_add(1, Ordering::Relaxed);
         let config = render::PlainConfig {
@@ -176,7 +181,7 @@ impl Sink {
 
     /// Renders lines with `renderer` instead of the default template (a registered
     /// renderer too; building it can fail as at init).
-    pub fn with_renderer(self, renderer: &RendererConfig) -> Result<Sink, crate::Error> {
+    pub fn with_renderer(self, renderer: &RendererConfig) -> Result<Sink, crate::error::Error> {
         *lock(&self.inner.renderer) = render::build(renderer, false)?;
         Ok(self)
     }
@@ -249,10 +254,6 @@ impl Drop for Inner {
     }
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 /// The live sinks that `keep` selects. The registry is locked only while the sinks are
 /// upgraded: a sink whose last handle another thread just dropped is released here, and
 /// its `Drop` takes the registry lock, so nothing may be dropped while it is held.
@@ -267,9 +268,9 @@ fn live_sinks(keep: impl Fn(&Inner) -> bool) -> Vec<Sink> {
         .collect()
 }
 
-/// Called by the dispatcher for every record: hands it to the sinks whose scope it was
-/// logged in, and to attached sinks whose logger owns its target.
-pub(crate) fn deliver(event: &Event, scoped: &[u64]) {
+/// Told by the dispatcher's tap of every record: hands it to the sinks whose scope it
+/// was logged in, and to attached sinks whose logger owns its target.
+fn deliver(event: &Event, scoped: &[u64]) {
     if scoped.is_empty() && !ATTACHED.load(Ordering::Acquire) {
         return;
     }
@@ -283,9 +284,9 @@ pub(crate) fn deliver(event: &Event, scoped: &[u64]) {
     }
 }
 
-/// Called by the dispatcher with what `handler` receives, after its processors: hands it
+/// Told by the dispatcher's tap what `handler` receives, after its processors: hands it
 /// to the sinks attached to that handler.
-pub(crate) fn deliver_to_handler(handler: &str, event: &Event) {
+fn deliver_to_handler(handler: &str, event: &Event) {
     if !HANDLER_ATTACHED.load(Ordering::Acquire) {
         return;
     }

@@ -57,6 +57,38 @@ fn leading(tokens: &mut std::vec::IntoIter<TokenTree>) -> TokenStream {
     out
 }
 
+/// Whether a target is the same at every call: a string literal, or `module_path!()`.
+fn constant(target: TokenStream) -> bool {
+    let mut expr: syn::Expr = match syn::parse2(target) {
+        Ok(expr) => expr,
+        Err(_) => return false,
+    };
+    loop {
+        expr = match expr {
+            syn::Expr::Group(group) => *group.expr,
+            syn::Expr::Paren(paren) => *paren.expr,
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(_),
+                ..
+            }) => return true,
+            syn::Expr::Macro(call) => {
+                let names: Vec<String> = call
+                    .mac
+                    .path
+                    .segments
+                    .iter()
+                    .map(|segment| segment.ident.to_string())
+                    .collect();
+                return matches!(
+                    names.iter().map(String::as_str).collect::<Vec<_>>()[..],
+                    ["module_path"] | ["core" | "std", "module_path"]
+                );
+            }
+            _ => return false,
+        }
+    }
+}
+
 /// The macro's entry point.
 pub fn expand(input: TokenStream) -> TokenStream {
     let mut tokens = input.into_iter().collect::<Vec<_>>().into_iter();
@@ -68,10 +100,21 @@ pub fn expand(input: TokenStream) -> TokenStream {
     let site = quote! {
         &(#target, ::core::module_path!(), ::core::file!(), ::core::line!())
     };
+    // A constant target (a literal, or the module path `log!` defaults to) makes the whole
+    // call site constant: it is interned once, in a `static` of its own.
+    let cache = if constant(target.clone()) {
+        quote! {{
+            static __KO_LOG_SITE: #krate::__private::deferred::SiteCache =
+                #krate::__private::deferred::SiteCache::new();
+            ::core::option::Option::Some(&__KO_LOG_SITE)
+        }}
+    } else {
+        quote!(::core::option::Option::None)
+    };
     let eager = quote! {
         #krate::__private::deferred::submit_args(#level, #site, #kvs, ::core::format_args!(#rest))
     };
-    match deferred(&krate, &level, &site, &kvs, rest.clone()) {
+    match deferred(&krate, &level, (&site, &cache), &kvs, rest.clone()) {
         Ok(Some(code)) => code,
         Ok(None) => eager,
         Err(error) => error.to_compile_error(),
@@ -82,7 +125,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
 fn deferred(
     krate: &TokenStream,
     level: &TokenStream,
-    site: &TokenStream,
+    (site, cache): (&TokenStream, &TokenStream),
     kvs: &TokenStream,
     rest: TokenStream,
 ) -> syn::Result<Option<TokenStream>> {
@@ -256,7 +299,7 @@ fn deferred(
         #render
         match (#(&(#exprs),)*) {
             (#(#bound,)*) => {
-                #krate::__private::deferred::submit(#level, #site, #kvs, |__ko_log_into| {
+                #krate::__private::deferred::submit(#level, #site, #cache, #kvs, |__ko_log_into| {
                     #(#encodes)*
                     #krate::__private::deferred::render_fn::<__KoLogFormat, _>((#(#keys,)*))
                 });

@@ -22,7 +22,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use crate::Event;
+use crate::event::Event;
+use crate::unwind::lock;
 
 /// What a handler may ask of the core; cheap to clone. See the module docs.
 #[derive(Debug, Clone)]
@@ -118,10 +119,6 @@ impl Drop for Core {
             crate::report::say("HANDLER::Status::SHUTDOWN::WARNING", &message);
         }
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Handle {

@@ -10,10 +10,11 @@
 use std::fmt;
 use std::time::SystemTime;
 
-use crate::{Error, Event};
+use crate::{error::Error, event::Event};
 
 pub(crate) mod handle;
 pub(crate) mod hold;
+pub(crate) mod tap;
 
 pub use handle::Handle;
 pub use hold::Hold;
@@ -64,10 +65,10 @@ pub trait Handler: fmt::Debug + Send + 'static {
     /// handler with a buffer or thread of its own, `dropped`, `sent`, `retries`,
     /// `reconnects`. The dispatcher reads them at every flush and counts `written` and
     /// `errors` itself (their values here are ignored).
-    fn counts(&self) -> crate::HandlerStats {
-        crate::HandlerStats {
+    fn counts(&self) -> crate::stats::HandlerStats {
+        crate::stats::HandlerStats {
             lost: self.lost(),
-            ..crate::HandlerStats::default()
+            ..crate::stats::HandlerStats::default()
         }
     }
 

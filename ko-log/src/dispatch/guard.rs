@@ -35,7 +35,7 @@ const POLL: Duration = Duration::from_millis(20);
 /// `std::process::exit` does not run destructors: drop the guard (or call
 /// `log::logger().flush()`) before calling it, or the last records are lost. With
 /// `flush_on_signals`, SIGTERM and SIGINT drain the same way before they end the process
-/// (see [`crate::install`]).
+/// (see [`crate::install()`]).
 #[must_use = "dropping the guard shuts ko-log down at once; bind it: `let _guard = ...`"]
 #[derive(Debug)]
 pub struct Guard {
@@ -67,9 +67,8 @@ impl Drop for Guard {
         // A signal is ending the process (the guard was dropped while it drained, by a
         // program whose loop ended or whose held caller was let go): it ends by that
         // signal, never by returning from `main` with status 0.
-        #[cfg(unix)]
         if let Some(end) = self.shutdown.shared.ending_by.get() {
-            crate::signals::end_process(&self.shutdown.shared, *end);
+            (end.end_process)(&self.shutdown.shared, *end);
         }
     }
 }

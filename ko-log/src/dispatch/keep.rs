@@ -19,8 +19,8 @@ use ko_log_config::handler::OnError;
 use log::Level;
 
 use crate::context::{Frame, TaskScope};
+use crate::event::Event;
 use crate::stats::HandlerCounters;
-use crate::Event;
 
 /// Where a record was logged, as rings are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -4,6 +4,7 @@
 //! - [`worker`]: the dispatcher thread: batches, processors, renderers, handlers, flushes.
 //! - [`guard`]: the [`Guard`] that drains and joins at shutdown.
 //! - [`keep`]: a handler's `on_error` rings of records kept until an error needs them.
+//! - [`record`]: a captured record made the [`crate::event::Event`] components see.
 //!
 //! Records travel as [`Msg::Record`] on one bounded lane per producer thread
 //! ([`queue::Lanes`]); flush requests, retirements and wake-ups on one unbounded control
@@ -14,7 +15,9 @@
 
 pub(crate) mod guard;
 pub(crate) mod keep;
+pub(crate) mod pipeline;
 pub(crate) mod queue;
+pub(crate) mod record;
 pub(crate) mod worker;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,6 +27,7 @@ use std::time::Instant;
 use crate::capture::Captured;
 use crate::context::Frame;
 use crate::stats::Counters;
+pub(crate) use crate::unwind::lock;
 
 pub use guard::Guard;
 
@@ -50,7 +54,7 @@ pub(crate) enum Msg {
 
 /// A record crosses the queue by value (copied into its lane and out of it): keep it within
 /// four cache lines (measured in docs/BENCHMARKS.md, "What was tried").
-const _: () = assert!(std::mem::size_of::<Msg>() <= 256);
+const _: () = assert!(std::mem::size_of::<Msg>() <= 208);
 
 /// Where a record goes: route `route` of the config's generation `generation` (see
 /// [`crate::route::Routes::generation`]).
@@ -105,6 +109,9 @@ pub(crate) struct SignalEnd {
     pub at: Instant,
     /// `counters.dropped_other` then, to count what the shutdown drops.
     pub dropped_before: u64,
+    /// Ends the process by this signal (the signal watcher's; the guard calls it when
+    /// dropped meanwhile, without knowing the watcher).
+    pub end_process: fn(&Shared, SignalEnd) -> !,
 }
 
 /// Callers waiting for their full lane to empty to half (`block`). The dispatcher wakes
@@ -182,10 +189,6 @@ impl Shared {
             hold.lower();
         }
     }
-}
-
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 thread_local! {

@@ -205,7 +205,7 @@ impl Queue {
     /// Queues the record `make` makes, according to the policy; never fails, never
     /// panics. The record is made once its lane is known to have room for it (or, under
     /// `drop`, not at all when the lane is full): made inside, it is not moved through
-    /// the calls on its way (each move a copy of 256 bytes), and a record `drop`
+    /// the calls on its way (each move a copy of the whole record), and a record `drop`
     /// discards costs no capture.
     #[inline]
     pub fn push_with(&self, make: impl FnOnce() -> Msg) {

@@ -2,7 +2,7 @@
 //!
 //! The file is always opened with `O_APPEND`, so every write lands at the current end of
 //! the file even when an outside tool truncated it (logrotate's `copytruncate`): no hole of
-//! NUL bytes, no overwritten lines. Lines are buffered ([`CAPACITY`](super::buffer::CAPACITY)
+//! NUL bytes, no overwritten lines. Lines are buffered ([`CAPACITY`](super::plumbing::buffer::CAPACITY)
 //! bytes) and written out when the buffer is full and on [`Handler::flush`].
 //!
 //! `path` may be a regular file (created when missing), a symlink, or a device such as
@@ -60,10 +60,10 @@ use ko_log_config::ConfigError;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::buffer::Lines;
-use super::open::{self, Shape};
+use super::plumbing::buffer::Lines;
+use super::plumbing::open::{self, Shape};
 use super::{Handle, Handler};
-use crate::{Error, Event};
+use crate::{error::Error, event::Event};
 
 /// Whether an existing file is kept or emptied when opened (key `append`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -59,7 +59,7 @@ use rustix::net::{
 use serde::Deserialize;
 
 use super::Handler;
-use crate::{Error, Event, HandlerStats};
+use crate::{error::Error, event::Event, stats::HandlerStats};
 
 /// The system journal's native socket (key `socket`'s default).
 pub const DEFAULT_SOCKET: &str = "/run/systemd/journal/socket";

@@ -56,26 +56,18 @@
 
 use ko_log_config::HandlerConfig;
 
-use crate::Error;
+use crate::error::Error;
 
-mod backups;
-mod buffer;
-mod compress;
 mod file;
 #[cfg(target_os = "linux")]
 mod journald;
 mod null;
-mod open;
 mod otlp;
+pub(crate) mod plumbing;
 mod rotating_file;
-mod rotation;
-pub(crate) mod sender;
 mod socket;
-mod spool;
-mod status;
 mod stream;
 mod syslog;
-mod transport;
 
 pub use crate::component::{Handle, Handler, Hold};
 pub use file::{File, FileConfig, OpenMode};
@@ -85,8 +77,8 @@ pub use journald::{
 };
 pub use null::Null;
 pub use otlp::{Encoding, Otlp, OtlpParams, Reconnect, TlsParams};
+pub use plumbing::spool::{inspect as inspect_spool, SpoolParams, SpoolSummary, SpoolSync};
 pub use rotating_file::{RotatingFile, RotatingFileConfig};
-pub use spool::{inspect as inspect_spool, SpoolParams, SpoolSummary, SpoolSync};
 pub use stream::{connected_to_journal, StdStream, StreamConfig};
 
 /// The handler a configured `type` asks for (ko-log's own or registered), opened and

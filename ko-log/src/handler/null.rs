@@ -6,7 +6,7 @@ use ko_log_config::node::Params;
 use ko_log_config::schema::{describe, table};
 
 use super::{Handle, Handler};
-use crate::{Error, Event};
+use crate::{error::Error, event::Event};
 
 fn build(params: &Params, _: &Handle) -> Result<Box<dyn Handler>, Error> {
     check(params)?;

@@ -72,15 +72,15 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use time::{OffsetDateTime, UtcOffset};
 
-use super::backups::{Backups, Failure, Policy};
-use super::compress::Codec;
-use super::open;
+use super::plumbing::backups::{Backups, Failure, Policy};
+use super::plumbing::compress::Codec;
+use super::plumbing::open;
 #[cfg(doc)]
-use super::rotation::rotation_plan;
-use super::rotation::{next_boundary, should_rotate};
+use super::plumbing::rotation::rotation_plan;
+use super::plumbing::rotation::{next_boundary, should_rotate};
 use super::{File, FileConfig, Handle, Handler};
 use crate::clock::WallClock;
-use crate::{Error, Event};
+use crate::{error::Error, event::Event};
 
 /// A file rotated by size and/or time, keeping `backup_count` numbered backups.
 #[derive(Debug)]
@@ -240,7 +240,7 @@ fn log_failure(handle: &Handle, op: &'static str, path: &Path, error: &std::io::
         _ => "could not be looked at for retention",
     };
     let message = format!("rotated file {file} {what}: {reason}");
-    let mut event = super::status::status(log::Level::Warn, message);
+    let mut event = super::plumbing::status::status(log::Level::Warn, message);
     event.fields.insert("file", file);
     event.fields.insert("op", op);
     event.fields.insert("error", reason);

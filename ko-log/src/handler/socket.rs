@@ -1,5 +1,5 @@
 //! `type = "socket"`: rendered lines to a TCP, UDP or unix stream socket, from the
-//! handler's own thread (see [`sender`](super::sender) for buffering, backpressure,
+//! handler's own thread (see [`sender`](super::plumbing::sender) for buffering, backpressure,
 //! reconnecting and shutdown).
 //!
 //! ```toml
@@ -23,7 +23,7 @@
 //! which is how a receiver can tell. Nothing else is changed: the renderer has already
 //! escaped newlines inside values, so a value cannot forge a second line.
 //!
-//! With a `spool` (module [`spool`](super::spool)), each JSON line gets one more field,
+//! With a `spool` (module [`spool`](super::plumbing::spool)), each JSON line gets one more field,
 //! `"log.record.uid"`, a unique id a receiver can drop duplicates by (delivery from a
 //! spool is at least once); a line that is not a JSON object is sent as it is.
 
@@ -33,11 +33,11 @@ use ko_log_config::units::HumanDuration;
 use ko_log_config::Backpressure;
 
 use super::otlp::Refusal;
-use super::sender::{self, NetConfig, Reconnect, Sender};
-use super::spool::{self, Spool, SpoolParams};
-use super::transport::{self, Address, Transport};
+use super::plumbing::sender::{self, NetConfig, Reconnect, Sender};
+use super::plumbing::spool::{self, Spool, SpoolParams};
+use super::plumbing::transport::{self, Address, Transport};
 use super::Handle;
-use crate::{Error, Event, Handler, HandlerStats};
+use crate::{component::Handler, error::Error, event::Event, stats::HandlerStats};
 
 /// Largest UDP payload over IPv4.
 const MAX_UDP: usize = 65_507;

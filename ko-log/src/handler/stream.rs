@@ -30,9 +30,9 @@ use log::Level;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::buffer::Lines;
+use super::plumbing::buffer::Lines;
 use super::{Handle, Handler};
-use crate::{Error, Event};
+use crate::{error::Error, event::Event};
 
 /// Keys of a `stream` handler.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -1,5 +1,5 @@
 //! `type = "syslog"`: RFC 5424 (default) or RFC 3164 messages over UDP, TCP or a unix
-//! socket, from the handler's own thread (see [`sender`](super::sender) for buffering,
+//! socket, from the handler's own thread (see [`sender`](super::plumbing::sender) for buffering,
 //! backpressure, reconnecting and shutdown).
 //!
 //! ```toml
@@ -33,7 +33,7 @@
 //! backslash (RFC 5424 §6.3.3) and write control characters as `\n`, `\r`, `\t` or
 //! `\u{XX}`, so no value can close the element, start another or end the message.
 //!
-//! With a `spool` (module [`spool`](super::spool)), the element also carries
+//! With a `spool` (module [`spool`](super::plumbing::spool)), the element also carries
 //! `log.record.uid="UID"`, a unique id a receiver can drop duplicates by (delivery from
 //! a spool is at least once); RFC 3164 has no structured data, so it has no id.
 //! A record logged in a trace ([`crate::TraceContext`]) has a second element,
@@ -67,11 +67,11 @@ use ko_log_config::Backpressure;
 use log::Level;
 
 use super::otlp::Refusal;
-use super::sender::{self, NetConfig, Reconnect, Sender};
-use super::spool::{self, Spool, SpoolParams};
-use super::transport::{Address, Transport};
+use super::plumbing::sender::{self, NetConfig, Reconnect, Sender};
+use super::plumbing::spool::{self, Spool, SpoolParams};
+use super::plumbing::transport::{Address, Transport};
 use super::Handle;
-use crate::{Error, Event, Handler, HandlerStats};
+use crate::{component::Handler, error::Error, event::Event, stats::HandlerStats};
 
 /// The RFC 5424 limits of the header fields.
 const HOSTNAME_MAX: usize = 255;
@@ -563,7 +563,7 @@ impl Syslog {
                 sd = "- ".to_owned();
             }
             let left = room.saturating_sub(header.len() + sd.len());
-            super::transport::truncate(&mut msg, left, false);
+            super::plumbing::transport::truncate(&mut msg, left, false);
         }
         let mut frame = Vec::with_capacity(header.len() + sd.len() + msg.len() + 12);
         let body_len = header.len() + sd.len() + msg.len();

@@ -7,7 +7,7 @@ use ko_log_config::ConfigError;
 use serde::Deserialize;
 
 use super::{Action, Processor};
-use crate::{Event, Value};
+use crate::event::{Event, Value};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, expecting = "a processor table")]

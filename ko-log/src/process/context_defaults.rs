@@ -8,7 +8,7 @@ use ko_log_config::ConfigError;
 use serde::Deserialize;
 
 use super::{Action, Processor};
-use crate::{Event, Str, Value};
+use crate::event::{Event, Str, Value};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, expecting = "a processor table")]

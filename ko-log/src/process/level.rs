@@ -7,7 +7,7 @@ use log::LevelFilter;
 use serde::Deserialize;
 
 use super::{Action, Processor};
-use crate::Event;
+use crate::event::Event;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, expecting = "a processor table")]

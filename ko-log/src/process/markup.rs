@@ -21,7 +21,7 @@ use ko_log_config::ConfigError;
 use serde::Deserialize;
 
 use super::{Action, Processor};
-use crate::{Event, Str};
+use crate::event::{Event, Str};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, expecting = "a processor table")]

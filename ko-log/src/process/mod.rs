@@ -51,6 +51,6 @@ pub use crate::component::{Action, Processor};
 /// `type` in the registry, ko-log's own and the `#[ko_log::processor]`s alike; a `type`
 /// that no processor is registered under is refused with a config error listing the
 /// known names.
-pub fn build(config: &ProcessorConfig) -> Result<Box<dyn Processor>, crate::Error> {
+pub fn build(config: &ProcessorConfig) -> Result<Box<dyn Processor>, crate::error::Error> {
     crate::registry::processor(&config.name, &config.params)
 }

@@ -33,9 +33,9 @@ use std::time::{Duration, SystemTime};
 use log::Level;
 
 use super::{Action, Processor};
+use crate::event::Event;
 use crate::event::{Str, Value};
 use crate::registry::{Constructor, Registration};
-use crate::Event;
 
 /// `rate = "COUNT/PERIOD"`: `"100/s"`, `"5/min"`, `"1000/h"`, `"20/10s"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,9 +134,9 @@ struct RateLimitParams {
 }
 
 impl RateLimitParams {
-    fn check(&self) -> Result<(), crate::ParamError> {
+    fn check(&self) -> Result<(), crate::error::ParamError> {
         if self.burst == Some(0) {
-            return Err(crate::ParamError::new(
+            return Err(crate::error::ParamError::new(
                 &["burst"],
                 "`burst` must be at least 1",
             ));
@@ -363,13 +363,15 @@ fn period_text(period: Duration) -> String {
     format!("{nanos}ns")
 }
 
-fn params(params: &ko_log_config::node::Params) -> Result<RateLimitParams, crate::Error> {
+fn params(params: &ko_log_config::node::Params) -> Result<RateLimitParams, crate::error::Error> {
     let typed: RateLimitParams = crate::registry::__private::params(params)?;
     crate::registry::__private::checked("processor", "rate_limit", params, typed.check())?;
     Ok(typed)
 }
 
-fn construct(params: &ko_log_config::node::Params) -> Result<Box<dyn Processor>, crate::Error> {
+fn construct(
+    params: &ko_log_config::node::Params,
+) -> Result<Box<dyn Processor>, crate::error::Error> {
     let typed = self::params(params)?;
     Ok(Box::new(RateLimit::new(
         typed.rate,

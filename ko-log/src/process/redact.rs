@@ -12,7 +12,7 @@ use ko_log_config::ConfigError;
 use serde::Deserialize;
 
 use super::{Action, Processor};
-use crate::{Event, Str, Value};
+use crate::event::{Event, Str, Value};
 
 /// `redact`'s default keys.
 const KEYS: &[&str] = &["password", "token", "authorization", "secret"];

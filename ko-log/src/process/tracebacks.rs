@@ -18,7 +18,7 @@ use ko_log_config::ConfigError;
 use serde::Deserialize;
 
 use super::{Action, Processor};
-use crate::{ErrorValue, Event, Value};
+use crate::event::{ErrorValue, Event, Value};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, expecting = "a processor table")]

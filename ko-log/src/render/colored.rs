@@ -20,7 +20,7 @@ use log::Level;
 use serde::Deserialize;
 
 use super::{Plain, Renderer};
-use crate::Event;
+use crate::event::Event;
 
 /// The color of each level (key `colors`, a table `{ error = "red", ... }`; levels not
 /// named keep their default).

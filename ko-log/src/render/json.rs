@@ -35,7 +35,10 @@ use std::cell::RefCell;
 
 use super::timestamp::Stamp;
 use super::Renderer;
-use crate::{trace, ErrorValue, Event, Fields, Value};
+use crate::{
+    event::{ErrorValue, Event, Fields, Value},
+    trace,
+};
 use ko_log_config::handler::Timezone;
 use ko_log_config::node::Params;
 use ko_log_config::values::{Count, NonEmpty, TimezoneDe};

@@ -76,7 +76,7 @@ use super::escape::{
 };
 use super::timestamp::Stamp;
 use super::Renderer;
-use crate::{Event, Fields, Value};
+use crate::event::{Event, Fields, Value};
 
 /// The prefix put before a field key that collides with one of the record's own.
 const PREFIX: &[u8] = b"fields.";

@@ -85,7 +85,7 @@ pub use crate::component::Renderer;
 pub fn build(
     config: &RendererConfig,
     is_terminal: bool,
-) -> Result<Box<dyn Renderer>, crate::Error> {
+) -> Result<Box<dyn Renderer>, crate::error::Error> {
     let mut renderer = crate::registry::renderer(&config.name, &config.params)?;
     renderer.terminal(is_terminal);
     Ok(renderer)

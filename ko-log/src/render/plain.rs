@@ -40,7 +40,7 @@ use super::colored::Palette;
 use super::escape::{self, Escaping, Mode, QuoteCheck};
 use super::timestamp::Stamp;
 use super::Renderer;
-use crate::{Event, Value};
+use crate::event::{Event, Value};
 
 /// Keys of the plain renderer.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -37,7 +37,7 @@
 //! mTLS; each left unset comes from `OTEL_EXPORTER_OTLP_[LOGS_]CERTIFICATE`,
 //! `..._CLIENT_CERTIFICATE` and `..._CLIENT_KEY`.
 //!
-//! With a `spool` (module [`spool`](super::spool)), the exporter spools what the collector
+//! With a `spool` (module [`spool`](super::plumbing::spool)), the exporter spools what the collector
 //! does not accept now and delivers it first once it does (a 2xx); each record then
 //! carries the attribute `log.record.uid`, a unique id a downstream can drop duplicates
 //! by, since delivery from a spool is at least once.
@@ -61,11 +61,16 @@ use std::time::{Duration, Instant};
 use ko_log_config::Backpressure;
 use serde::{Deserialize, Deserializer};
 
-use super::sender::{Backoff, Buffer};
-use super::spool::{self, Outcome, Spool, SpoolParams};
-use super::status::Outage;
+use super::plumbing::sender::{Backoff, Buffer};
+use super::plumbing::spool::{self, Outcome, Spool, SpoolParams};
+use super::plumbing::status::Outage;
 use super::Handle;
-use crate::{Error, Event, Handler, HandlerStats, ParamError, Value};
+use crate::{
+    component::Handler,
+    error::{Error, ParamError},
+    event::{Event, Value},
+    stats::HandlerStats,
+};
 use record::Record;
 
 /// How records are encoded on the wire (key `encoding`).

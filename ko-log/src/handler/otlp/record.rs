@@ -176,7 +176,7 @@ impl Record {
 /// span id, 4: trace flags), the ids and trace flags present, the body, the attribute
 /// count (u32 LE) and each key and value; a string is its length (u32 LE) and bytes; a
 /// value is a tag (0 empty, 1 string, 2 bool, 3 int, 4 double, 5 array) and its content.
-impl crate::handler::spool::Spooled for Record {
+impl crate::handler::plumbing::spool::Spooled for Record {
     fn time_unix_nano(&self) -> Option<u64> {
         Some(self.time_unix_nano)
     }
@@ -389,7 +389,7 @@ mod tests {
 
     #[test]
     fn a_record_reads_back_from_its_spool_form_exactly() {
-        use crate::handler::spool::Spooled;
+        use crate::handler::plumbing::spool::Spooled;
         let mut event = Event::new(log::Level::Debug, "app", "héllo");
         event.fields.insert("n", -3_i64);
         event.fields.insert("ratio", f64::NAN);

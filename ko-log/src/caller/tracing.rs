@@ -64,9 +64,10 @@ use tracing_subscriber::filter::Filtered;
 use tracing_subscriber::layer::{Context, Filter, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
+use crate::caller::backend::{self, Backend};
 use crate::capture::{self, Text};
 use crate::event::{Fields, Value};
-use crate::{context, init, Backend, TraceContext};
+use crate::{context, trace::TraceContext};
 
 /// The key of the span names added to each event inside spans: the names of the spans
 /// it is in, outermost first, joined by `:` (`"outer:inner"`), as tracing-subscriber's
@@ -137,11 +138,11 @@ impl LoggerLevels {
 
 impl<S> Filter<S> for LoggerLevels {
     fn enabled(&self, metadata: &Metadata<'_>, _: &Context<'_, S>) -> bool {
-        init::installed().is_none_or(|backend| accepts(backend, metadata))
+        backend::installed().is_none_or(|backend| accepts(backend, metadata))
     }
 
     fn callsite_enabled(&self, metadata: &'static Metadata<'static>) -> Interest {
-        match init::installed() {
+        match backend::installed() {
             None => Interest::sometimes(),
             Some(backend) if accepts(backend, metadata) => Interest::always(),
             Some(_) => Interest::never(),
@@ -149,7 +150,7 @@ impl<S> Filter<S> for LoggerLevels {
     }
 
     fn max_level_hint(&self) -> Option<LevelFilter> {
-        init::installed().map(|backend| level_filter(backend.max_level()))
+        backend::installed().map(|backend| level_filter(backend.max_level()))
     }
 }
 
@@ -205,7 +206,7 @@ where
 {
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         // Checked here too for a layer without `LoggerLevels` in front of it.
-        if !init::installed().is_some_and(|backend| accepts(backend, attrs.metadata())) {
+        if !backend::installed().is_some_and(|backend| accepts(backend, attrs.metadata())) {
             return;
         }
         let mut fields = Vec::with_capacity(attrs.metadata().fields().len());
@@ -222,7 +223,7 @@ where
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
-        if init::installed().is_none() {
+        if backend::installed().is_none() {
             return;
         }
         // Visited before the span is locked: a `Debug` impl may log in this very span.
@@ -247,7 +248,7 @@ where
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
-        let Some(backend) = init::installed() else {
+        let Some(backend) = backend::installed() else {
             return;
         };
         let metadata = event.metadata();

@@ -22,7 +22,7 @@ use std::time::{Duration, SystemTime};
 
 use ko_log_config::Watch;
 
-use crate::{report, Backend};
+use crate::{caller::backend::Backend, report};
 
 /// How often the file is checked without events, and the longest debounce.
 const POLL: Duration = Duration::from_secs(1);

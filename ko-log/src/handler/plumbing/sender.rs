@@ -48,9 +48,9 @@ use ko_log_config::Backpressure;
 
 use super::spool::{self, Outcome, Spool, Spooled};
 use super::status::Outage;
-use super::Handle;
 use crate::component::hold::{self, Admit, Hold};
-use crate::{report, HandlerStats};
+use crate::handler::Handle;
+use crate::{report, stats::HandlerStats};
 
 /// The keys every network handler takes, as its params type spells them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1192,7 +1192,7 @@ mod tests {
 
     #[test]
     fn a_panicking_delivery_is_counted_and_the_loop_goes_on() {
-        crate::panic::install_hook();
+        crate::unwind::install_hook();
         let buffer = Buffer::<u32>::new(8, 1, Backpressure::Block);
         for _ in 0..3 {
             buffer.push(0);

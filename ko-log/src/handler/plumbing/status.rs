@@ -16,8 +16,8 @@
 use std::fmt::Display;
 use std::time::Instant;
 
-use super::Handle;
-use crate::Event;
+use crate::event::Event;
+use crate::handler::Handle;
 
 /// A handler's destination as its sending thread sees it: where its status records go,
 /// and since when (and since which drop count) it is away. Sends one status when an

@@ -1,21 +1,22 @@
 //! `Backend`: the `log::Log` implementation, and how it is built from a [`Config`].
 
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use ko_log_config::{Config, HandlerConfig, RendererConfig};
+use ko_log_config::Config;
 use log::{LevelFilter, Log, Metadata, Record};
 
 use crate::dispatch::guard::Shutdown;
+use crate::dispatch::pipeline::{build_pipeline, instance_pipeline, Instance, Live};
 use crate::dispatch::queue::Queue;
-use crate::dispatch::worker::{Pipeline, Worker};
+use crate::dispatch::worker::Worker;
 use crate::dispatch::{on_dispatcher, Guard, Msg, Routed, Shared};
 use crate::handler::Hold;
-use crate::reload::{InForce, Live, Pinned};
 use crate::route::Routes;
+use crate::route::{InForce, Pinned};
 use crate::stats::Stats;
-use crate::{capture, clock, context, handler, process, render, report, Error};
+use crate::{capture, clock, context, error::Error, report};
 
 /// ko-log's `log::Log`: filters and captures on the caller thread, queues, and lets the
 /// dispatcher thread do the rest.
@@ -23,7 +24,7 @@ use crate::{capture, clock, context, handler, process, render, report, Error};
 /// [`crate::init`] builds one and installs it as the global logger. Build one yourself
 /// with [`Backend::new`] to compose it with other loggers or to test without touching the
 /// global logger; it works the same through `Log::log`. `flush_on_signals` takes effect
-/// only when the backend is installed ([`crate::install`], which every init function
+/// only when the backend is installed ([`crate::install()`], which every init function
 /// calls): a standalone backend never touches the process's signal handling. So does
 /// `log_panics`. Neither reads `KO_LOG`: only the init functions do.
 #[derive(Debug)]
@@ -66,7 +67,7 @@ impl Backend {
             crate::registry::steps(name, handler).try_for_each(|checked| checked)?;
         }
         clock::local_offset();
-        crate::panic::install_hook();
+        crate::unwind::install_hook();
         let shared = Arc::new(Shared::default());
         let mut pipelines = Vec::with_capacity(config.handlers.len());
         for (name, handler) in &config.handlers {
@@ -299,7 +300,7 @@ impl Backend {
     /// then queues what `capture` makes (the record and the scoped context it was logged
     /// in) under the queue's backpressure. The thread is marked as reading the routes
     /// until it is queued (a reload waits for that before it retires them:
-    /// `reload::readers`), and reads them again after a wait, which it does unmarked.
+    /// `route::readers`), and reads them again after a wait, which it does unmarked.
     /// `Log::log` and the tracing bridge both end here, so a record from either takes the
     /// same path.
     #[inline]
@@ -390,124 +391,6 @@ fn is_power_of_ten(mut n: u64) -> bool {
 /// How often a waiting flush checks that the dispatcher is still running.
 const FLUSH_POLL: Duration = Duration::from_millis(100);
 
-/// A handler value built in code, with its renderer (`None`: the config's).
-#[derive(Debug)]
-pub(crate) struct Instance {
-    pub name: String,
-    pub handler: Box<dyn crate::Handler>,
-    pub renderer: Option<Box<dyn crate::Renderer>>,
-}
-
-/// The pipeline of a handler value built in code; its renderer, processors and level
-/// come from `config` unless the instance brings a renderer.
-pub(crate) fn instance_pipeline(
-    config: &HandlerConfig,
-    instance: Instance,
-) -> Result<Pipeline, Error> {
-    let renderer = match instance.renderer {
-        Some(renderer) => renderer,
-        None => render::build(
-            &crate::registry::placed_renderer(
-                &renderer_config(config, instance.handler.as_ref()),
-                &instance.name,
-            ),
-            instance.handler.is_terminal(),
-        )?,
-    };
-    let processors = processors(&instance.name, config)?;
-    Ok(Pipeline {
-        structured: instance.handler.structured(),
-        name: instance.name,
-        processors,
-        renderer,
-        handler: instance.handler,
-        counters: Arc::default(),
-        handle: 0,
-        keep: config.on_error.map(crate::dispatch::keep::Keep::new),
-    })
-}
-
-/// The handler's renderer: the one its config names, or, when none was written (in a
-/// file: no `renderer` key; in Rust: left at the default), the handler's own default.
-fn renderer_config(config: &HandlerConfig, handler: &dyn crate::Handler) -> RendererConfig {
-    effective_renderer(config, handler.default_renderer())
-}
-
-/// The renderer `config` asks for, or, when none was written (in a file: no `renderer`
-/// key; in Rust: left at the default), the handler's own `preferred` one.
-pub(crate) fn effective_renderer(
-    config: &HandlerConfig,
-    preferred: Option<RendererConfig>,
-) -> RendererConfig {
-    let unset = config
-        .has_key("renderer")
-        .map_or(config.renderer == RendererConfig::default(), |written| {
-            !written
-        });
-    match preferred {
-        Some(preferred) if unset => preferred,
-        _ => config.renderer.clone(),
-    }
-}
-
-/// The processors handler `name`'s `config` lists, built.
-pub(crate) fn processors(
-    name: &str,
-    config: &HandlerConfig,
-) -> Result<crate::dispatch::worker::Processors, Error> {
-    config
-        .processors
-        .iter()
-        .enumerate()
-        .map(|(index, p)| {
-            let built = process::build(&crate::registry::placed_processor(p, name, index))?;
-            Ok((p.type_name().to_owned(), built))
-        })
-        .collect()
-}
-
-/// The pipeline of handler `name`, whose handle is made on `core`.
-pub(crate) fn build_pipeline(
-    name: &str,
-    config: &HandlerConfig,
-    core: &Arc<crate::component::handle::Core>,
-) -> Result<Pipeline, Error> {
-    let handle = handler::Handle::new(core);
-    let params = crate::registry::placed_handler(config, name);
-    let opened = crate::registry::handler(&config.name, &params, &handle);
-    let handler = opened.map_err(|error| match error {
-        // Already located (an unknown `type`, bad params, a constructor's error).
-        Error::Config(located) => Error::Config(located),
-        // A handler that cannot start (a file it cannot open) is a mistake in the config
-        // like any other: located at its `path`, through where the table was written.
-        source => {
-            let message = format!("handler `{name}` cannot start: {source}");
-            match config.params.is_located() {
-                true => Error::Config(params.error_at("path", message).with_cause(source)),
-                false => Error::Handler {
-                    name: name.to_owned(),
-                    source: Box::new(source),
-                },
-            }
-        }
-    })?;
-    let renderer = render::build(
-        &crate::registry::placed_renderer(&renderer_config(config, handler.as_ref()), name),
-        handler.is_terminal(),
-    )?;
-    let processors = processors(name, config)?;
-    Ok(Pipeline {
-        structured: handler.structured(),
-        name: name.to_owned(),
-        processors,
-        renderer,
-        handler,
-        counters: Arc::default(),
-        handle: handle.id(),
-        keep: config.on_error.map(crate::dispatch::keep::Keep::new),
-    })
-}
-
 impl Log for Backend {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
         self.routes.peek(|routes| {
@@ -527,6 +410,50 @@ impl Log for Backend {
     fn flush(&self) {
         let _ = self.flush_until(None);
     }
+}
+
+/// The global `log` logger when ko-log is installed: forwards to the backend, once set.
+#[derive(Debug)]
+pub(crate) struct Global {
+    backend: OnceLock<&'static Backend>,
+}
+
+pub(crate) static GLOBAL: Global = Global {
+    backend: OnceLock::new(),
+};
+
+impl Log for Global {
+    #[inline]
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        self.backend
+            .get()
+            .is_some_and(|backend| backend.enabled(metadata))
+    }
+
+    #[inline]
+    fn log(&self, record: &Record<'_>) {
+        if let Some(backend) = self.backend.get() {
+            backend.log(record);
+        }
+    }
+
+    fn flush(&self) {
+        if let Some(backend) = self.backend.get() {
+            backend.flush();
+        }
+    }
+}
+
+impl Global {
+    /// Puts `backend` behind the global logger (once; the init functions' last step).
+    pub(crate) fn install(&self, backend: &'static Backend) {
+        let _ = self.backend.set(backend);
+    }
+}
+
+/// The backend installed by an init function, if any.
+pub(crate) fn installed() -> Option<&'static Backend> {
+    GLOBAL.backend.get().copied()
 }
 
 #[cfg(test)]

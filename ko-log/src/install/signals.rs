@@ -2,7 +2,7 @@
 //! its course (Unix only).
 //!
 //! [`Watcher::spawn`] starts one thread when the installed backend's config asks for it
-//! ([`crate::install`]; a standalone [`Backend`] never touches signal handling), and
+//! ([`crate::install()`]; a standalone [`Backend`] never touches signal handling), and
 //! [`Watcher::arm`] registers the signals with `signal-hook`. The signal handler is
 //! signal-hook's: it only marks the signal and writes one byte to a self-pipe (both
 //! async-signal-safe). This module's thread wakes on that byte and does the work, chosen
@@ -45,7 +45,7 @@ use signal_hook::low_level;
 
 use crate::dispatch::guard::Ending;
 use crate::dispatch::{Shared, SignalEnd};
-use crate::{report, Backend, Error};
+use crate::{caller::backend::Backend, error::Error, report};
 
 /// The signals `flush_on_signals` watches.
 const WATCHED: [c_int; 2] = [SIGTERM, SIGINT];
@@ -221,6 +221,7 @@ fn on_signal(backend: &Backend, delivery: &mut Delivery, plan: &Plan, signal: c_
                 name,
                 at: Instant::now(),
                 dropped_before: shared.counters.dropped_other.load(Ordering::Acquire),
+                end_process,
             });
             let ending = backend.shutdown().run(|| {
                 delivery

@@ -31,8 +31,13 @@
 
 use ko_log_config::{Config, ConfigError, HandlerConfig, LoggerConfig, ROOT};
 
-use crate::backend::Instance;
-use crate::{Backend, Error, Guard, Handler, Renderer};
+use crate::dispatch::pipeline::Instance;
+use crate::{
+    caller::backend::Backend,
+    component::{Handler, Renderer},
+    dispatch::Guard,
+    error::Error,
+};
 
 /// Composes a backend from a config plus handler values built in code.
 ///
@@ -168,11 +173,11 @@ impl Builder {
     /// [`Builder::env_filter`] names) over the levels, those set with [`Builder::level`]
     /// included: the environment wins.
     pub fn install(mut self) -> Result<Guard, Error> {
-        let guard = crate::init::install_built(|| {
+        let guard = crate::install::init::install_built(|| {
             self.config.apply_env_filter()?;
             self.build()
         })?;
-        crate::init::reads_env();
+        crate::install::init::reads_env();
         Ok(guard)
     }
 }

@@ -1,4 +1,4 @@
-//! The backups of a [`RotatingFile`](super::RotatingFile): shifting them at rotation,
+//! The backups of a [`RotatingFile`](crate::handler::RotatingFile): shifting them at rotation,
 //! retention by count and age, and compression on a thread of the handler's own.
 //!
 //! **One lock over the directory.** Every change to the backups (the shift of a rotation,
@@ -42,14 +42,14 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::compress::{Codec, Outcome};
-use super::file::identity;
 use super::open;
 use super::rotation::{
     expired, kind_path, parse_name, rotation_plan, temp_path, Aged, Found, Kind, Name,
 };
 use super::sender::Buffer;
 use crate::clock::WallClock;
-use crate::Error;
+use crate::error::Error;
+use crate::handler::file::identity;
 
 /// After a shutdown's deadline, how long the compression thread is given to notice that
 /// it is cancelled (it checks between 64 KiB chunks) before it is left to end alone.
@@ -198,7 +198,7 @@ impl Backups {
         live: &Path,
         policy: Policy,
         clock: WallClock,
-        handle: &super::Handle,
+        handle: &crate::handler::Handle,
     ) -> Result<Backups, Error> {
         let mut backups = Backups::new(live, &policy, clock);
         backups.startup();
@@ -784,7 +784,7 @@ mod tests {
             &live,
             policy(10, Some(14), None),
             clock(&now),
-            &super::super::Handle::detached(),
+            &crate::component::Handle::detached(),
         )
         .unwrap();
         assert_eq!(

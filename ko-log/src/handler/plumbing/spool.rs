@@ -55,7 +55,7 @@ use ko_log_config::units::HumanSize;
 use ko_log_config::Backpressure;
 
 use super::sender::{Backoff, Buffer};
-use crate::{report, ParamError};
+use crate::{error::ParamError, report};
 
 /// The `spool` table of a network handler (`socket`, `syslog`, `otlp`): see the module
 /// docs and docs/SHIPPING.md.

@@ -1,4 +1,4 @@
-//! The pure decisions of [`RotatingFile`](super::RotatingFile): when to rotate, how
+//! The pure decisions of [`RotatingFile`](crate::handler::RotatingFile): when to rotate, how
 //! backups are named, which renames shift them, and which backups retention removes.
 //!
 //! Nothing here touches the file system or reads a clock: the handler passes the time

@@ -23,14 +23,14 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use log::kv::{Key, Value};
 use log::{Level, Record};
 
 use crate::capture::Text;
 pub use crate::capture::{Decoder, Kind, RenderFn};
-use crate::{capture, context, init};
+use crate::{caller::backend, capture, context};
 
 /// Writes a call site's arguments into its record.
 #[derive(Debug)]
@@ -451,23 +451,50 @@ pub fn render_fn<F: FormatFor<Kinds>, Kinds>(_kinds: Kinds) -> RenderFn {
 /// line.
 pub type Site<'a> = (&'a str, &'static str, &'static str, u32);
 
+/// A call site's interned target, module path, file and line, found on its first record
+/// (a `static` per call site whose target is a constant; see [`submit`]).
+#[derive(Debug)]
+pub struct SiteCache(OnceLock<Option<&'static capture::Site>>);
+
+impl SiteCache {
+    /// An empty cache, for a `static`.
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> SiteCache {
+        SiteCache(OnceLock::new())
+    }
+
+    /// The interned call site `site` (the same every time: its target is a constant);
+    /// `None` when the process's set of call sites is full.
+    #[inline]
+    fn get(&self, &(target, module_path, file, line): &Site<'_>) -> Option<&'static capture::Site> {
+        *self.0.get_or_init(|| {
+            capture::Site::interned(target, Some(module_path), Some(file), Some(line))
+        })
+    }
+}
+
 /// Logs a record whose message is deferred: `encode` copies the arguments and returns the
 /// call site's render function. Through the installed ko-log backend the record takes
 /// the same path as a `log` record (routing, holds, queue); with another logger (or
 /// none) the message is formatted now and handed to `log::logger()`.
+///
+/// `cache` is the call site's own [`SiteCache`] when its target is a constant (a literal or
+/// the module path), so the record's call site is found once, not per record.
 #[inline]
 pub fn submit(
     level: Level,
     site: &Site<'_>,
+    cache: Option<&SiteCache>,
     kvs: &[(Key<'_>, Value<'_>)],
     encode: impl FnOnce(&mut Encoder) -> RenderFn,
 ) {
     let kvs = &kvs;
     let record = record(level, site, kvs, format_args!(""));
-    match init::installed() {
+    match backend::installed() {
         Some(backend) => backend.submit_with(&record, || {
+            let interned = cache.and_then(|cache| cache.get(site));
             (
-                capture::capture_with(&record, encoded(encode)),
+                capture::capture_with(&record, encoded(encode), interned),
                 context::current(),
             )
         }),

@@ -16,15 +16,14 @@
 //!   dispatcher thread itself cannot wait for that thread: it is written to stderr at once.
 //! - Every other panic goes to the previous hook unchanged.
 //!
-//! The hook is installed once per process, by the first `Backend::new` or
-//! [`log_panics`], in front of the hook in place then.
+//! The hook itself is `unwind::install_hook`'s, installed once per process by the first
+//! `Backend::new` or [`log_panics`], in front of the hook in place then; this module is
+//! what it does for `log_panics`, so the backend below never imports it.
 
 use std::any::Any;
 use std::backtrace::{Backtrace, BacktraceStatus};
 use std::cell::Cell;
 use std::panic::PanicHookInfo;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Once;
 use std::time::Instant;
 
 use crate::dispatch::on_dispatcher;
@@ -37,9 +36,6 @@ thread_local! {
     /// Set while this thread's hook logs a panic (a panic meanwhile is not logged again).
     static LOGGING: Cell<bool> = const { Cell::new(false) };
 }
-
-/// Whether panics are logged (`log_panics`).
-static LOG_PANICS: AtomicBool = AtomicBool::new(false);
 
 /// Logs every panic from now on as an ERROR record on target `panic`, written and flushed
 /// before the previous panic hook runs; what `log_panics = true` in the config does once
@@ -56,29 +52,13 @@ static LOG_PANICS: AtomicBool = AtomicBool::new(false);
 /// # Ok::<(), ko_log::Error>(())
 /// ```
 pub fn log_panics() {
-    LOG_PANICS.store(true, Ordering::Release);
-    install_hook();
-}
-
-/// Installs the hook once per process.
-pub(crate) fn install_hook() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if crate::unwind::catching() {
-                return;
-            }
-            if LOG_PANICS.load(Ordering::Acquire) {
-                // Not again on this thread while it is logging (or its locals are gone).
-                let busy = LOGGING.try_with(|flag| flag.replace(true)).unwrap_or(true);
-                if !busy {
-                    log_panic(info);
-                    let _ = LOGGING.try_with(|flag| flag.set(false));
-                }
-            }
-            previous(info);
-        }));
+    crate::unwind::on_panic(|info| {
+        // Not again on this thread while it is logging (or its locals are gone).
+        let busy = LOGGING.try_with(|flag| flag.replace(true)).unwrap_or(true);
+        if !busy {
+            log_panic(info);
+            let _ = LOGGING.try_with(|flag| flag.set(false));
+        }
     });
 }
 
@@ -111,7 +91,7 @@ fn log_panic(info: &PanicHookInfo<'_>) {
         );
         return;
     }
-    let Some(backend) = crate::init::installed() else {
+    let Some(backend) = crate::caller::backend::installed() else {
         return;
     };
     let backtrace = Backtrace::capture();

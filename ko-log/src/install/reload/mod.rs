@@ -4,7 +4,7 @@
 //!
 //! **One swap, and every record routed once.** Callers read the routes in force through
 //! a per-thread copy checked against a generation counter, and mark their thread as
-//! reading them until their record is queued (module `readers`: the protocol, and why
+//! reading them until their record is queued (`route::readers`: the protocol, and why
 //! the reload below sees every such caller); the record carries the routes' *generation*.
 //! A reload:
 //!
@@ -36,25 +36,25 @@
 //! handlers kept, opened and closed), `error` when refused (with the located error, the
 //! running config kept), `warn` for what did not apply.
 
-mod readers;
 mod watch;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, MutexGuard};
 use std::time::Duration;
 
-use ko_log_config::{Config, HandlerConfig, RendererConfig};
+use ko_log_config::Config;
 
-use crate::backend::{build_pipeline, effective_renderer, processors};
+use crate::caller::backend::{self, Backend};
 use crate::component::handle::Core;
+use crate::dispatch::pipeline::{
+    build_pipeline, effective_renderer, processors, routes_over, Live, Slot,
+};
 use crate::dispatch::worker::{Generation, Pipeline, Update};
 use crate::dispatch::{lock, on_dispatcher, Msg};
 use crate::handler::Hold;
 use crate::route::Routes;
-use crate::stats::HandlerCounters;
-use crate::{init, render, report, Backend, Error};
+use crate::{error::Error, render, report};
 
-pub(crate) use readers::{InForce, Pinned};
 pub(crate) use watch::{spawn as watch, stamp};
 
 /// What a reload changed ([`reload`], [`reconfigure`]).
@@ -106,106 +106,7 @@ pub fn reconfigure(config: Config) -> Result<Reloaded, Error> {
 }
 
 fn installed() -> Result<&'static Backend, Error> {
-    init::installed().ok_or_else(|| Error::Reload("ko-log is not installed".to_owned()))
-}
-
-/// The running config, and for each of its handlers what a reload needs to know.
-#[derive(Debug)]
-pub(crate) struct Live {
-    pub config: Config,
-    /// In configuration order.
-    slots: Vec<Slot>,
-    /// The dispatcher slot the next opened handler gets (slots are never reused).
-    next_slot: usize,
-    generation: u32,
-    /// The file the config was read from, for [`reload`] and `watch`.
-    pub source: Option<PathBuf>,
-    /// Whether a reload applies `env_filter` (`KO_LOG`) as init did: set by the init
-    /// functions that read it, not for a backend built and installed by hand.
-    pub reads_env: bool,
-}
-
-/// One running handler, by name.
-#[derive(Debug, Clone)]
-struct Slot {
-    name: String,
-    slot: usize,
-    config: HandlerConfig,
-    hold: Option<Hold>,
-    /// The handler's own default renderer and whether it writes to a terminal, for
-    /// building a kept handler's new renderer without asking the handler.
-    preferred: Option<RendererConfig>,
-    terminal: bool,
-    counters: Arc<HandlerCounters>,
-}
-
-impl Slot {
-    fn of(name: &str, slot: usize, config: &HandlerConfig, pipeline: &Pipeline) -> Slot {
-        Slot {
-            name: name.to_owned(),
-            slot,
-            config: config.clone(),
-            hold: pipeline.handler.hold(),
-            preferred: pipeline.handler.default_renderer(),
-            terminal: pipeline.handler.is_terminal(),
-            counters: Arc::clone(&pipeline.counters),
-        }
-    }
-}
-
-impl Live {
-    /// The state of a backend just built from `config`, its handlers in `pipelines`
-    /// (slot `i` is `pipelines[i]`, in configuration order).
-    pub fn new(config: &Config, pipelines: &[Pipeline]) -> Live {
-        let slots = config
-            .handlers
-            .iter()
-            .zip(pipelines)
-            .enumerate()
-            .map(|(slot, ((name, handler), pipeline))| Slot::of(name, slot, handler, pipeline))
-            .collect();
-        Live {
-            config: config.clone(),
-            slots,
-            next_slot: pipelines.len(),
-            generation: 0,
-            source: None,
-            reads_env: false,
-        }
-    }
-
-    /// The routes of `config` over these slots, as generation `generation`.
-    pub fn routes(&self, config: &Config, generation: u32) -> Routes {
-        routes_over(&self.slots, config, generation)
-    }
-
-    /// The handlers' counters, for [`crate::Stats::handlers`].
-    pub fn counters(&self) -> Vec<(String, Arc<HandlerCounters>)> {
-        self.slots
-            .iter()
-            .map(|slot| (slot.name.clone(), Arc::clone(&slot.counters)))
-            .collect()
-    }
-
-    /// The holds of the handlers that have one.
-    pub fn holds(&self) -> impl Iterator<Item = Hold> + '_ {
-        self.slots.iter().filter_map(|slot| slot.hold.clone())
-    }
-}
-
-fn routes_over(slots: &[Slot], config: &Config, generation: u32) -> Routes {
-    let mut routes = Routes::new(config, |name| {
-        slots.iter().find(|s| s.name == name).map(|s| s.slot)
-    })
-    .with_generation(generation)
-    .with_slots(slots.iter().map(|s| s.slot).collect());
-    routes.attach_holds(|slot| {
-        slots
-            .iter()
-            .find(|s| s.slot == slot)
-            .and_then(|s| s.hold.clone())
-    });
-    routes
+    backend::installed().ok_or_else(|| Error::Reload("ko-log is not installed".to_owned()))
 }
 
 /// What a reload will do, built before anything changes.
@@ -305,7 +206,7 @@ impl Backend {
 
     /// Whether this backend is the installed one (the one `log::set_max_level` is for).
     fn is_installed(&self) -> bool {
-        init::installed().is_some_and(|installed| std::ptr::eq(installed, self))
+        backend::installed().is_some_and(|installed| std::ptr::eq(installed, self))
     }
 
     /// [`reload`] for this backend: reads its source file and applies it.
@@ -411,11 +312,11 @@ impl Backend {
         if self.is_installed() {
             crate::level_scope::set_base(max_level);
             if config.log_panics {
-                crate::panic::log_panics();
+                crate::install::panic::log_panics();
             }
             // tracing's cached answers were the old loggers'.
             #[cfg(feature = "tracing")]
-            crate::tracing::loggers_changed();
+            crate::caller::tracing::loggers_changed();
         }
         let reloaded = Reloaded {
             generation,

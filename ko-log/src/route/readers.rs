@@ -90,8 +90,8 @@ use std::sync::{Arc, Mutex, Weak};
 
 use arc_swap::ArcSwap;
 
-use crate::dispatch::lock;
 use crate::route::Routes;
+use crate::unwind::lock;
 
 /// A mark's bit that says its thread is between steps 2 and 5 (module docs); the low
 /// bits hold the generation of the routes it reads.
@@ -402,6 +402,7 @@ mod tests {
     use super::{ACTIVE, COPY, IDLE};
     use crate::dispatch::Guard;
     use crate::route::Routes;
+    use crate::unwind::lock;
     use crate::{Backend, Builder, Event};
 
     /// How long a test waits for a thread it started before it calls the test hung (an
@@ -417,13 +418,13 @@ mod tests {
 
     impl Written {
         fn push(&self, line: String) {
-            crate::dispatch::lock(&self.lines).push(line);
+            lock(&self.lines).push(line);
             self.more.notify_all();
         }
 
         /// The lines once there are `n` (or what there is if that never happens).
         fn wait_for(&self, n: usize) -> Vec<String> {
-            let lines = crate::dispatch::lock(&self.lines);
+            let lines = lock(&self.lines);
             let (lines, _) = self
                 .more
                 .wait_timeout_while(lines, HUNG, |lines| lines.len() < n)
@@ -486,7 +487,7 @@ mod tests {
 
     fn lines(backend: &Backend, written: &Written) -> Vec<String> {
         backend.flush();
-        crate::dispatch::lock(&written.lines).clone()
+        lock(&written.lines).clone()
     }
 
     /// This thread's mark and the generation of its copy (`None`: no copy yet).
@@ -510,17 +511,17 @@ mod tests {
 
     impl fmt::Display for LogsInside<'_> {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            crate::dispatch::lock(&self.seen).push(this_thread());
+            lock(&self.seen).push(this_thread());
             let seen = &self.seen;
             struct Peek<'s>(&'s Mutex<Vec<Option<(u64, u32)>>>);
             impl fmt::Display for Peek<'_> {
                 fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                    crate::dispatch::lock(self.0).push(this_thread());
+                    lock(self.0).push(this_thread());
                     f.write_str("inner")
                 }
             }
             log(self.backend, format_args!("{}", Peek(seen)));
-            crate::dispatch::lock(&self.seen).push(this_thread());
+            lock(&self.seen).push(this_thread());
             f.write_str("outer")
         }
     }
@@ -535,7 +536,7 @@ mod tests {
         log(&backend, format_args!("{outer}"));
         let active = Some((ACTIVE, 0));
         assert_eq!(
-            *crate::dispatch::lock(&outer.seen),
+            *lock(&outer.seen),
             [active, active, active],
             "marked (generation 0) around and inside the nested call, on the same copy"
         );
@@ -564,7 +565,7 @@ mod tests {
                         .load()
                         .in_flight
                         .load(Ordering::SeqCst);
-                    crate::dispatch::lock(&self.0.in_flight).push(count);
+                    lock(&self.0.in_flight).push(count);
                     f.write_str("inner")
                 }
             }
@@ -582,11 +583,7 @@ mod tests {
             in_flight: Mutex::default(),
         };
         log(&outer, format_args!("{logs}"));
-        assert_eq!(
-            *crate::dispatch::lock(&logs.in_flight),
-            [1],
-            "pinned while nested"
-        );
+        assert_eq!(*lock(&logs.in_flight), [1], "pinned while nested");
         assert_eq!(
             inner.routes.routes.load().in_flight.load(Ordering::SeqCst),
             0
@@ -610,7 +607,7 @@ mod tests {
     impl fmt::Display for Park {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             let _ = self.inside.send(());
-            let _ = crate::dispatch::lock(&self.go).recv_timeout(HUNG);
+            let _ = lock(&self.go).recv_timeout(HUNG);
             f.write_str("parked")
         }
     }

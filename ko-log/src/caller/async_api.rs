@@ -20,8 +20,8 @@ use log::{Log, Metadata, Record};
 
 use crate::context;
 use crate::dispatch::Msg;
-use crate::reload::Pinned;
-use crate::{capture, init};
+use crate::route::Pinned;
+use crate::{caller::backend, capture};
 
 /// A `log::Log` that captures one record for [`enqueue`] instead of queueing it.
 #[doc(hidden)]
@@ -37,11 +37,11 @@ impl AsyncCapture {
 
 impl Log for AsyncCapture {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        init::installed().is_some_and(|backend| backend.enabled(metadata))
+        backend::installed().is_some_and(|backend| backend.enabled(metadata))
     }
 
     fn log(&self, record: &Record<'_>) {
-        let Some(backend) = init::installed() else {
+        let Some(backend) = backend::installed() else {
             return;
         };
         // Counted in flight on these routes until queued: the future may move threads.
@@ -63,7 +63,7 @@ impl Log for AsyncCapture {
 pub fn enqueue(capture: AsyncCapture) -> impl Future<Output = ()> + Send {
     let captured = capture.0.into_inner().ok().flatten();
     async move {
-        if let (Some(backend), Some((routes, msg))) = (init::installed(), captured) {
+        if let (Some(backend), Some((routes, msg))) = (backend::installed(), captured) {
             backend.push_async(routes, msg).await;
         }
     }

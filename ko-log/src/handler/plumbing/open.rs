@@ -1,7 +1,7 @@
 //! How the file handlers open, reopen and rotate paths: never waiting at open, and never
 //! harming a file ko-log does not own.
 //!
-//! [`File`](super::File) and [`RotatingFile`](super::RotatingFile) go through these
+//! [`File`](crate::handler::File) and [`RotatingFile`](crate::handler::RotatingFile) go through these
 //! functions for every open and every rename, so the rules hold in one place:
 //!
 //! - **No open waits.** Every open is non-blocking (`O_NONBLOCK`), so a FIFO nobody reads is

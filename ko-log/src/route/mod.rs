@@ -10,6 +10,10 @@
 //! up only the names that can own the target (`a::b::c`, `a::b`, `a`), so its cost does
 //! not grow with the number of loggers.
 
+mod readers;
+
+pub(crate) use readers::{InForce, Pinned};
+
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::AtomicUsize;
@@ -19,8 +23,8 @@ pub(crate) use ko_log_config::logger::owns;
 use ko_log_config::{Config, ROOT};
 use log::LevelFilter;
 
+use crate::component::Hold;
 use crate::event::{Str, Value};
-use crate::handler::Hold;
 
 /// One compiled logger: what a record routed to it gets.
 #[derive(Debug)]
@@ -56,7 +60,7 @@ pub(crate) struct Routes {
     /// keeps alive.
     slots: Vec<usize>,
     /// Callers on the slow path routing by these routes and not done queueing yet
-    /// (`reload::readers`): a reload retires them once it is 0.
+    /// (`route::readers`): a reload retires them once it is 0.
     pub in_flight: AtomicUsize,
 }
 

@@ -14,55 +14,17 @@
 //! ([`Config::apply_env_filter`]): the environment overrides the file and the code.
 
 use std::path::Path;
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 
-use ko_log_config::{Config, Format, Watch};
-use log::{Log, Metadata, Record};
-
+use crate::caller::backend::{installed, GLOBAL};
 use crate::dispatch::Guard;
 use crate::stats::Stats;
-use crate::{Backend, Error};
-
-/// The global `log` logger when ko-log is installed: forwards to the backend, once set.
-#[derive(Debug)]
-struct Global {
-    backend: OnceLock<&'static Backend>,
-}
-
-static GLOBAL: Global = Global {
-    backend: OnceLock::new(),
-};
+use crate::{caller::backend::Backend, error::Error};
+use ko_log_config::{Config, Format, Watch};
 
 /// Whether ko-log holds `log`'s global slot; held while an init runs, so concurrent inits
 /// are serialised and only one builds.
 static CLAIMED: Mutex<bool> = Mutex::new(false);
-
-impl Log for Global {
-    #[inline]
-    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        self.backend
-            .get()
-            .is_some_and(|backend| backend.enabled(metadata))
-    }
-
-    #[inline]
-    fn log(&self, record: &Record<'_>) {
-        if let Some(backend) = self.backend.get() {
-            backend.log(record);
-        }
-    }
-
-    fn flush(&self) {
-        if let Some(backend) = self.backend.get() {
-            backend.flush();
-        }
-    }
-}
-
-/// The backend installed by an init function, if any.
-pub(crate) fn installed() -> Option<&'static Backend> {
-    GLOBAL.backend.get().copied()
-}
 
 /// Takes `log`'s global slot for ko-log (once), then runs `build` and installs the backend
 /// it returns; all under one lock, so two concurrent inits cannot both build.
@@ -82,18 +44,18 @@ fn claim_and_install<T>(build: impl FnOnce() -> Result<(Backend, T), Error>) -> 
     // after, so that a refused init leaves the process's signal handling untouched.
     #[cfg(unix)]
     let watcher = if backend.flush_on_signals() {
-        Some(crate::signals::Watcher::spawn(backend)?)
+        Some(crate::install::signals::Watcher::spawn(backend)?)
     } else {
         None
     };
-    let _ = GLOBAL.backend.set(backend);
+    GLOBAL.install(backend);
     crate::level_scope::set_base(max_level);
     if backend.log_panics() {
-        crate::panic::log_panics();
+        crate::install::panic::log_panics();
     }
     // tracing callsites cached before init are asked again, now against these loggers.
     #[cfg(feature = "tracing")]
-    crate::tracing::loggers_changed();
+    crate::caller::tracing::loggers_changed();
     #[cfg(unix)]
     if let Some(watcher) = watcher {
         watcher.arm();
@@ -115,7 +77,7 @@ fn claim_and_install<T>(build: impl FnOnce() -> Result<(Backend, T), Error>) -> 
 pub fn init_from_file(path: impl AsRef<Path>) -> Result<Guard, Error> {
     let path = path.as_ref();
     // Stamped before it is read: a change made after is seen by `watch`.
-    let stamp = crate::reload::stamp(path);
+    let stamp = crate::install::reload::stamp(path);
     let text = Config::read_file(path)?;
     let config = Config::from_file_bytes(path, &text)?;
     let watch = config.watch;
@@ -127,7 +89,7 @@ pub fn init_from_file(path: impl AsRef<Path>) -> Result<Guard, Error> {
             .unwrap_or_else(|e| e.into_inner())
             .source = Some(path.to_owned());
         if watch != Watch::Off {
-            crate::reload::watch(backend, path.to_owned(), watch, stamp, text);
+            crate::install::reload::watch(backend, path.to_owned(), watch, stamp, text);
         }
     }
     Ok(guard)
