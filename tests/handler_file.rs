@@ -17,13 +17,7 @@ use ko_log::{Error, Event};
 use log::Level;
 
 fn config(path: &Path) -> FileConfig {
-    FileConfig {
-        path: path.to_path_buf(),
-        mode: OpenMode::Append,
-        create_dirs: true,
-        file_mode: 0o640,
-        reopen_check: Duration::from_secs(1),
-    }
+    FileConfig::new(path)
 }
 
 fn write(handler: &mut (impl Handler + ?Sized), line: &str) -> Result<(), Error> {

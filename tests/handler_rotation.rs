@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use support::init_refusal;
 
-use ko_log::config::handler::{Compress, Rotation, Timezone};
-use ko_log::handler::{FileConfig, Handler, OpenMode, RotatingFile, RotatingFileConfig};
+use ko_log::config::handler::{Rotation, Timezone};
+use ko_log::handler::{FileConfig, Handler, RotatingFile, RotatingFileConfig};
 use ko_log::{Error, Event};
 use log::Level;
 use time::macros::{datetime, offset};
@@ -23,21 +23,10 @@ fn config(
     rotation: Rotation,
     backups: usize,
 ) -> RotatingFileConfig {
-    RotatingFileConfig {
-        file: FileConfig {
-            path: path.to_path_buf(),
-            mode: OpenMode::Append,
-            create_dirs: true,
-            file_mode: 0o640,
-            reopen_check: Duration::from_secs(1),
-        },
-        max_bytes,
-        rotation,
-        backup_count: backups,
-        timezone: Timezone::Utc,
-        compress: Compress::None,
-        max_age: None,
-    }
+    let mut config = RotatingFileConfig::new(FileConfig::new(path));
+    (config.max_bytes, config.rotation, config.backup_count) = (max_bytes, rotation, backups);
+    config.timezone = Timezone::Utc;
+    config
 }
 
 fn event_at(time: OffsetDateTime) -> Event {

@@ -16,29 +16,18 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use ko_log::config::handler::{Compress, Rotation, Timezone};
-use ko_log::handler::{FileConfig, Handler, OpenMode, RotatingFile, RotatingFileConfig};
+use ko_log::config::handler::{Compress, Timezone};
+use ko_log::handler::{FileConfig, Handler, RotatingFile, RotatingFileConfig};
 use ko_log::{Error, Event};
 use log::Level;
 
 const DAY: Duration = Duration::from_secs(86_400);
 
 fn config(path: &Path, max_bytes: u64, backups: usize, compress: Compress) -> RotatingFileConfig {
-    RotatingFileConfig {
-        file: FileConfig {
-            path: path.to_path_buf(),
-            mode: OpenMode::Append,
-            create_dirs: true,
-            file_mode: 0o640,
-            reopen_check: Duration::from_secs(1),
-        },
-        max_bytes: Some(max_bytes),
-        rotation: Rotation::Never,
-        backup_count: backups,
-        timezone: Timezone::Utc,
-        compress,
-        max_age: None,
-    }
+    let mut config = RotatingFileConfig::new(FileConfig::new(path));
+    (config.max_bytes, config.backup_count) = (Some(max_bytes), backups);
+    (config.timezone, config.compress) = (Timezone::Utc, compress);
+    config
 }
 
 fn write(handler: &mut RotatingFile, line: &str) -> Result<(), Error> {
