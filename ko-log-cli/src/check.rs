@@ -206,6 +206,7 @@ fn scalar(value: &ko_log::config::Value) -> Value {
         ko_log::config::Value::Int(i) => json!(i),
         ko_log::config::Value::Float(f) => json!(f),
         ko_log::config::Value::String(s) => json!(s),
+        _ => Value::Null,
     }
 }
 

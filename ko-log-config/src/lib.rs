@@ -77,6 +77,7 @@ pub use template::Template;
 
 /// A scalar value written in a config file (`context` maps, `add_context_defaults`).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Value {
     /// `true` / `false`.
     Bool(bool),

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 /// What a caller does when the queue is full (key `queue.backpressure`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum Backpressure {
     /// `block` (default): the caller waits for room; nothing is ever dropped.
     #[default]

@@ -18,6 +18,7 @@ pub struct Template {
 
 /// One part of a compiled template.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Piece {
     /// Text copied as is (braces already unescaped).
     Literal(String),
@@ -50,6 +51,7 @@ impl Placeholder {
 
 /// What a placeholder refers to.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FieldRef {
     /// `{time}`: the record's timestamp in the renderer's `time_format`.
     Time,
@@ -75,6 +77,7 @@ pub enum FieldRef {
 
 /// Padding side for a placeholder with a width.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Align {
     /// `<` (default).
     #[default]

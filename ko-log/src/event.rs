@@ -275,6 +275,7 @@ impl From<ko_log_config::Value> for Value {
             ko_log_config::Value::Int(i) => Value::I64(i),
             ko_log_config::Value::Float(f) => Value::F64(f),
             ko_log_config::Value::String(s) => Value::Str(Cow::Owned(s)),
+            _ => Value::Null,
         }
     }
 }

@@ -2,6 +2,7 @@
 
 /// When to emit color codes (key `color`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum ColorMode {
     /// `auto` (default): only when the stream is a terminal and `NO_COLOR` is unset.
     #[default]
@@ -15,6 +16,7 @@ pub enum ColorMode {
 /// A terminal color, by name (`red`, `bright_blue`, …) or `"#rrggbb"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(missing_docs)]
+#[non_exhaustive]
 pub enum Color {
     Black,
     Red,

@@ -55,7 +55,8 @@ pub(crate) fn admit(len: usize, capacity: usize, policy: Backpressure, hold: &Ho
             hold.raise();
             Admit::Push
         }
-        Backpressure::Block => {
+        // `block` past its overfill (and any policy a later version adds).
+        _ => {
             report::report(
                 "HANDLER::Hold::OVERFILL::ERROR",
                 &format!(

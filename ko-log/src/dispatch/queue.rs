@@ -220,8 +220,8 @@ impl Queue {
                         self.push_waiting(lane, make(), None)
                     }
                     Backpressure::Drop if lane.tx.is_full() => Outcome::Full,
-                    Backpressure::Block | Backpressure::Drop => Outcome::of(lane.tx.push(make())),
                     Backpressure::DropOldest => self.push_evicting(lane, make(), EVICT_ATTEMPTS),
+                    _ => Outcome::of(lane.tx.push(make())),
                 }
             };
             self.count(lane, outcome);
@@ -250,8 +250,8 @@ impl Queue {
                     }
                 }
             },
-            Backpressure::Drop => Outcome::of(lane.tx.push(msg)),
             Backpressure::DropOldest => self.push_evicting(lane, msg, EVICT_ATTEMPTS),
+            _ => Outcome::of(lane.tx.push(msg)),
         }
     }
 

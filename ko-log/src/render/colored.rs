@@ -190,7 +190,7 @@ fn color_enabled(mode: ColorMode, is_terminal: bool, no_color: bool) -> bool {
         && match mode {
             ColorMode::Always => true,
             ColorMode::Auto => is_terminal,
-            ColorMode::Never => false,
+            _ => false,
         }
 }
 
@@ -252,6 +252,7 @@ fn ansi(color: Color) -> colored::Color {
         Color::BrightCyan => colored::Color::BrightCyan,
         Color::BrightWhite => colored::Color::BrightWhite,
         Color::Rgb(r, g, b) => colored::Color::TrueColor { r, g, b },
+        _ => colored::Color::White,
     }
 }
 

@@ -158,6 +158,7 @@ impl Plain {
                         .unwrap_or_else(|_| Default::default()),
                 ),
                 Piece::Field(placeholder) => Step::Field(placeholder.clone()),
+                _ => continue,
             };
             match (steps.last_mut(), step) {
                 (Some(Step::Text(before)), Step::Text(text)) => {
@@ -210,6 +211,7 @@ impl Plain {
                 (None, Some(value)) => write_value(out, value, Mode::Text),
                 (None, None) => {}
             },
+            _ => {}
         }
         if let Some(width) = placeholder.width {
             let chars = chars.unwrap_or_else(|| count_chars(out.get(start..).unwrap_or_default()));
@@ -322,7 +324,7 @@ fn pad(out: &mut Vec<u8>, start: usize, chars: usize, width: usize, align: Align
     let before = match align {
         Align::Left => 0,
         Align::Right => padding,
-        Align::Center => padding / 2,
+        _ => padding / 2,
     };
     out.resize(out.len() + padding, b' ');
     if before > 0 {

@@ -1313,7 +1313,8 @@ mod tests {
                     let first: Vec<Vec<u8>> = spool.read(1, &counts);
                     assert_ne!(first, items(0..1));
                 }
-                Backpressure::Block => {
+                other => {
+                    assert_eq!(other, Backpressure::Block);
                     assert_eq!((dropped, held + left.len() as u64), (0, 10_000));
                     assert_eq!(left[0], items(spooled as u32..spooled as u32 + 1)[0]);
                 }
