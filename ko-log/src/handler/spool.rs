@@ -162,16 +162,29 @@ fn now_unix_nanos() -> u64 {
 /// its id and a sequence number, so that a downstream can drop the duplicates an
 /// at-least-once delivery may make.
 pub(crate) fn next_uid() -> String {
-    static START: OnceLock<(u128, u32)> = OnceLock::new();
+    uid_text(next_uid_sequence())
+}
+
+/// The sequence number of the next `log.record.uid` (the text is [`uid_text`], which the
+/// OTLP handler writes on its own thread, not on the dispatcher).
+pub(crate) fn next_uid_sequence() -> u64 {
     static SEQUENCE: AtomicU64 = AtomicU64::new(0);
-    let (start, pid) = *START.get_or_init(|| {
+    SEQUENCE.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The `log.record.uid` of sequence number `sequence`: `{start:x}-{pid}-{sequence}`.
+pub(crate) fn uid_text(sequence: u64) -> String {
+    static PREFIX: OnceLock<String> = OnceLock::new();
+    let prefix = PREFIX.get_or_init(|| {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
-        (nanos, std::process::id())
+        format!("{nanos:x}-{}-", std::process::id())
     });
-    let sequence = SEQUENCE.fetch_add(1, Ordering::Relaxed);
-    format!("{start:x}-{pid}-{sequence}")
+    let mut text = String::with_capacity(prefix.len() + 20);
+    text.push_str(prefix);
+    let _ = std::fmt::Write::write_fmt(&mut text, format_args!("{sequence}"));
+    text
 }
 
 const MAGIC: &[u8; 4] = b"KOSR";
