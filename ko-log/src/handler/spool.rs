@@ -195,18 +195,27 @@ const TIME: usize = 8;
 /// Longest payload a frame may claim (a larger length is damage).
 const MAX_PAYLOAD: usize = 64 << 20;
 
-/// Appends one frame for `payload` to `out`.
-fn frame(out: &mut Vec<u8>, time: u64, item: &[u8]) {
-    let len = u32::try_from(TIME + item.len()).unwrap_or(u32::MAX);
+/// Appends one frame for `item` (written by `write`) to `out`, in place: the header is
+/// filled in once the item's bytes are there, so they are copied nowhere else.
+fn frame_with(out: &mut Vec<u8>, time: u64, write: impl FnOnce(&mut Vec<u8>)) {
+    let start = out.len();
+    out.extend_from_slice(&[0; HEADER]);
+    out.extend_from_slice(&time.to_le_bytes());
+    write(out);
+    let len = u32::try_from(out.len() - start - HEADER).unwrap_or(u32::MAX);
     let mut crc = crc32fast::Hasher::new();
     crc.update(&len.to_le_bytes());
-    crc.update(&time.to_le_bytes());
-    crc.update(item);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&len.to_le_bytes());
-    out.extend_from_slice(&crc.finalize().to_le_bytes());
-    out.extend_from_slice(&time.to_le_bytes());
-    out.extend_from_slice(item);
+    crc.update(&out[start + HEADER..]);
+    let header = &mut out[start..start + HEADER];
+    header[..4].copy_from_slice(MAGIC);
+    header[4..8].copy_from_slice(&len.to_le_bytes());
+    header[8..].copy_from_slice(&crc.finalize().to_le_bytes());
+}
+
+/// Appends one frame for `item` to `out`.
+#[cfg(test)]
+fn frame(out: &mut Vec<u8>, time: u64, item: &[u8]) {
+    frame_with(out, time, |out| out.extend_from_slice(item));
 }
 
 /// One frame found in a segment: where its payload is and where the frame ends.
@@ -416,7 +425,20 @@ pub(crate) struct Spool {
     full_reported: bool,
     /// Why the last write failed, for the report of the append it belongs to.
     write_error: Option<io::Error>,
+    /// Records appended under `sync = "batch"` since the last `fdatasync`: they are
+    /// resolved (a flush stops waiting for them) once [`Spool::sync_due`] syncs them.
+    unsynced: u64,
+    /// `cursor` was rewritten since the last `fdatasync` (`sync = "batch"` syncs it in
+    /// the same group commit).
+    cursor_dirty: bool,
+    /// When the last `fdatasync` of `sync = "batch"` was, or the first record after it
+    /// was appended.
+    synced_at: Instant,
 }
+
+/// `sync = "batch"`'s group commit: appended records are synced together, at most this
+/// long after the first of them was appended (sooner when a flush waits, or shutdown).
+pub(crate) const SYNC_EVERY: Duration = Duration::from_millis(20);
 
 impl Spool {
     /// Creates `dir` (0700) if needed and locks it. A mistake is a [`ParamError`] at
@@ -491,6 +513,9 @@ impl Spool {
             scratch: Vec::new(),
             full_reported: false,
             write_error: None,
+            unsynced: 0,
+            cursor_dirty: false,
+            synced_at: Instant::now(),
         })
     }
 
@@ -581,6 +606,10 @@ impl Spool {
 
     /// A new segment to append to.
     fn roll(&mut self) -> io::Result<()> {
+        // What was appended to the segment being left is synced before it is left.
+        if let (SpoolSync::Batch, Some(file)) = (self.sync, &self.writer) {
+            let _ = file.sync_data();
+        }
         let seq = self.next_seq;
         let file = open_nofollow(
             &self.dir.join(segment_name(seq)),
@@ -616,15 +645,14 @@ impl Spool {
         let mut pending = std::mem::take(&mut self.scratch);
         pending.clear();
         let mut pending_records = 0u64;
-        let mut one = Vec::new();
-        let mut item_bytes = Vec::new();
         let now = now_unix_nanos();
         while let Some(item) = items.next() {
-            item_bytes.clear();
-            item.encode(&mut item_bytes);
-            one.clear();
-            frame(&mut one, item.time_unix_nano().unwrap_or(now), &item_bytes);
-            let size = one.len() as u64;
+            // The frame goes straight after the pending ones; taken back if it is refused.
+            let start = pending.len();
+            frame_with(&mut pending, item.time_unix_nano().unwrap_or(now), |out| {
+                item.encode(out)
+            });
+            let size = (pending.len() - start) as u64;
             // Room, under the policy.
             let mut room = Room::Fits;
             while self.bytes() + size > self.max_bytes {
@@ -649,11 +677,13 @@ impl Spool {
             match room {
                 Room::Fits => {}
                 Room::Wait => {
+                    pending.truncate(start);
                     left.push(item);
                     left.extend(items.by_ref());
                     break;
                 }
                 Room::Refused => {
+                    pending.truncate(start);
                     dropped += 1;
                     self.report_full(1, "new records are refused");
                     continue;
@@ -664,16 +694,17 @@ impl Spool {
                 _ => true,
             };
             if rolled {
-                let lost = self.write_pending(&mut pending, &mut pending_records);
+                // What is pending belongs to the segment before this frame.
+                let lost = self.write_pending(&mut pending, start, &mut pending_records);
                 spooled -= lost;
                 dropped += lost;
                 if let Err(error) = self.roll() {
+                    pending.clear();
                     failed = Some(error);
                     dropped += 1;
                     break;
                 }
             }
-            pending.extend_from_slice(&one);
             pending_records += 1;
             if let Some(last) = self.segments.back_mut() {
                 last.bytes += size;
@@ -682,7 +713,7 @@ impl Spool {
             spooled += 1;
             self.full_reported = false;
             if self.sync == SpoolSync::Always {
-                let lost = self.write_pending(&mut pending, &mut pending_records);
+                let lost = self.write_pending(&mut pending, usize::MAX, &mut pending_records);
                 spooled -= lost;
                 dropped += lost;
                 if let (0, Some(file)) = (lost, &self.writer) {
@@ -690,7 +721,7 @@ impl Spool {
                 }
             }
         }
-        let lost = self.write_pending(&mut pending, &mut pending_records);
+        let lost = self.write_pending(&mut pending, usize::MAX, &mut pending_records);
         spooled -= lost;
         dropped += lost;
         if let Some(error) = self.write_error.take() {
@@ -701,9 +732,8 @@ impl Spool {
             dropped += items.len() as u64;
         }
         if self.sync == SpoolSync::Batch && spooled > 0 {
-            if let Some(file) = &self.writer {
-                let _ = file.sync_data();
-            }
+            self.start_group();
+            self.unsynced += spooled;
         }
         if let Some(error) = failed {
             report::report(
@@ -720,23 +750,63 @@ impl Spool {
         (spooled, dropped, left)
     }
 
-    /// Writes `pending` (`records` frames already counted in the last segment) to it.
-    /// Returns how many records were lost to a failed write (uncounted from the segment,
-    /// which is then no longer appended to: its tail reads as torn); the error is kept
-    /// for the caller's report.
-    fn write_pending(&mut self, pending: &mut Vec<u8>, records: &mut u64) -> u64 {
-        if pending.is_empty() {
+    /// Under `sync = "batch"`: when records were appended since the last `fdatasync`
+    /// and `SYNC_EVERY` has passed since the first of them (or `now_anyway`: a flush
+    /// waits, shutdown), syncs the segment and returns how many records that made safe,
+    /// to be resolved. 0 otherwise (and under `none` and `always`, whose appends are
+    /// final at once).
+    pub fn sync_due(&mut self, now_anyway: bool) -> u64 {
+        let waiting = self.unsynced > 0 || self.cursor_dirty;
+        if !waiting || !(now_anyway || self.synced_at.elapsed() >= SYNC_EVERY) {
+            return 0;
+        }
+        if let (true, Some(file)) = (self.unsynced > 0, &self.writer) {
+            let _ = file.sync_data();
+        }
+        if let (true, Some(file)) = (self.cursor_dirty, &self.cursor) {
+            let _ = file.sync_data();
+        }
+        self.cursor_dirty = false;
+        self.synced_at = Instant::now();
+        std::mem::take(&mut self.unsynced)
+    }
+
+    /// The first write of a new group commit starts its clock.
+    fn start_group(&mut self) {
+        if self.unsynced == 0 && !self.cursor_dirty {
+            self.synced_at = Instant::now();
+        }
+    }
+
+    /// When the next group commit is due (`None`: nothing waits for one).
+    pub fn sync_at(&self) -> Option<Instant> {
+        (self.unsynced > 0 || self.cursor_dirty).then(|| self.synced_at + SYNC_EVERY)
+    }
+
+    /// Whether appended records wait for a group commit (`sync = "batch"`) before they
+    /// count as resolved.
+    pub fn group_commit(&self) -> bool {
+        self.sync == SpoolSync::Batch
+    }
+
+    /// Writes the first `upto` bytes of `pending` (`records` frames already counted in
+    /// the last segment) to it, and removes them from `pending`. Returns how many records
+    /// were lost to a failed write (uncounted from the segment, which is then no longer
+    /// appended to: its tail reads as torn); the error is kept for the caller's report.
+    fn write_pending(&mut self, pending: &mut Vec<u8>, upto: usize, records: &mut u64) -> u64 {
+        let upto = upto.min(pending.len());
+        if upto == 0 {
             return 0;
         }
         let written = match &mut self.writer {
-            Some(file) => file.write_all(pending),
+            Some(file) => file.write_all(&pending[..upto]),
             None => Err(io::Error::from(io::ErrorKind::NotFound)),
         };
         let lost = match written {
             Ok(()) => 0,
             Err(error) => {
                 if let Some(last) = self.segments.back_mut() {
-                    last.bytes = last.bytes.saturating_sub(pending.len() as u64);
+                    last.bytes = last.bytes.saturating_sub(upto as u64);
                     last.records = last.records.saturating_sub(*records);
                 }
                 self.writer = None;
@@ -744,7 +814,7 @@ impl Spool {
                 *records
             }
         };
-        pending.clear();
+        pending.drain(..upto);
         *records = 0;
         lost
     }
@@ -927,8 +997,15 @@ impl Spool {
             let crc = crc32fast::hash(&bytes[..16]);
             bytes[16..].copy_from_slice(&crc.to_le_bytes());
             let _ = file.write_all_at(&bytes, 0);
-            if self.sync != SpoolSync::None {
-                let _ = file.sync_data();
+            match self.sync {
+                SpoolSync::Always => {
+                    let _ = file.sync_data();
+                }
+                SpoolSync::Batch => {
+                    self.start_group();
+                    self.cursor_dirty = true;
+                }
+                SpoolSync::None => {}
             }
         }
     }
@@ -985,14 +1062,18 @@ pub(crate) fn run<T: Spooled>(
             Outcome::Rejected
         })
     };
+    // Resolved now: what was dropped, and what was spooled unless it waits for the
+    // group commit (`sync = "batch"`: resolved by `sync_due`).
     let spool_items = |spool: &mut Spool, items: Vec<T>, held: &mut Vec<T>| {
         let n = items.len();
-        let (_, dropped, left) = spool.append(items, policy, counts);
+        let (spooled, dropped, left) = spool.append(items, policy, counts);
         buffer.drop_count(dropped);
-        buffer.resolve(n - left.len());
+        let synced_later = if spool.group_commit() { spooled } else { 0 };
+        buffer.resolve(n - left.len() - synced_later as usize);
         held.extend(left);
     };
     loop {
+        buffer.resolve(spool.sync_due(buffer.flush_waits()) as usize);
         // What was held for room goes first, as soon as there is room.
         if !held.is_empty() {
             let items = std::mem::take(&mut held);
@@ -1010,7 +1091,9 @@ pub(crate) fn run<T: Spooled>(
                 // Shutdown with the destination away, past the deadline, or behind a
                 // backlog: what memory holds joins the spool for the next start (no
                 // push is accepted any more, so one take is all of it).
-                let items = buffer.take_ready(interval, Some(now), usize::MAX);
+                let items = buffer
+                    .take(interval, Some(now), usize::MAX)
+                    .unwrap_or_default();
                 spool_items(spool, items, &mut held);
                 let lost = held.len();
                 if lost > 0 {
@@ -1064,7 +1147,15 @@ pub(crate) fn run<T: Spooled>(
             (true, None) => Some(Instant::now()),
             (false, at) => at,
         };
-        let items = buffer.take_ready(interval, until, if spooling { usize::MAX } else { batch });
+        // Not past the next group commit.
+        let until = match (until, spool.sync_at()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let max = if spooling { usize::MAX } else { batch };
+        let Some(items) = buffer.take(interval, until, max) else {
+            continue;
+        };
         if items.is_empty() {
             continue;
         }
@@ -1104,6 +1195,7 @@ pub(crate) fn run<T: Spooled>(
             }
         }
     }
+    buffer.resolve(spool.sync_due(true) as usize);
     buffer.finish();
 }
 

@@ -116,10 +116,7 @@ impl Record {
         if let Some(line) = event.line {
             attributes.push(("code.lineno".into(), Value::I64(i64::from(line))));
         }
-        attributes.push((
-            "thread.name".into(),
-            Value::from(event.thread.to_string()),
-        ));
+        attributes.push(("thread.name".into(), Value::from(event.thread.to_string())));
         let mut trace_id = event.trace.map(|trace| trace.trace_id());
         let mut span_id = event.trace.map(|trace| trace.span_id());
         let mut exception = false;
@@ -149,10 +146,8 @@ impl Record {
                             .iter()
                             .map(|source| format!("caused by: {source}"))
                             .collect();
-                        attributes.push((
-                            "exception.stacktrace".into(),
-                            Value::from(chain.join("\n")),
-                        ));
+                        attributes
+                            .push(("exception.stacktrace".into(), Value::from(chain.join("\n"))));
                     }
                     continue;
                 }
