@@ -181,9 +181,21 @@ pub(crate) fn uid_text(sequence: u64) -> String {
             .map_or(0, |d| d.as_nanos());
         format!("{nanos:x}-{}-", std::process::id())
     });
-    let mut text = String::with_capacity(prefix.len() + 20);
+    // The digits by hand: this runs once per record on the handler's thread.
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = sequence;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let mut text = String::with_capacity(prefix.len() + digits.len() - at);
     text.push_str(prefix);
-    let _ = std::fmt::Write::write_fmt(&mut text, format_args!("{sequence}"));
+    text.extend(digits[at..].iter().map(|&d| char::from(d)));
     text
 }
 
@@ -1241,6 +1253,15 @@ mod tests {
         zeros.extend_from_slice(&framed(&[b"after"]));
         let (found, torn) = frames(&zeros, 0);
         assert_eq!((found.len(), torn), (1, 1));
+    }
+
+    #[test]
+    fn a_uid_is_the_prefix_then_the_sequence_in_decimal() {
+        let prefix = uid_text(0).strip_suffix('0').unwrap().to_owned();
+        assert!(prefix.ends_with(&format!("-{}-", std::process::id())));
+        for sequence in [7, 10, 1_234_567_890, u64::MAX] {
+            assert_eq!(uid_text(sequence), format!("{prefix}{sequence}"));
+        }
     }
 
     #[test]

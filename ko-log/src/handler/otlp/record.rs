@@ -116,7 +116,11 @@ impl Record {
         if let Some(line) = event.line {
             attributes.push(("code.lineno".into(), Value::I64(i64::from(line))));
         }
-        attributes.push(("thread.name".into(), Value::from(event.thread.to_string())));
+        // `String::from`, not `to_string`: no formatting machinery on the dispatcher.
+        attributes.push((
+            "thread.name".into(),
+            Value::from(String::from(&*event.thread)),
+        ));
         let mut trace_id = event.trace.map(|trace| trace.trace_id());
         let mut span_id = event.trace.map(|trace| trace.span_id());
         let mut exception = false;
