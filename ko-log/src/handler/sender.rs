@@ -503,10 +503,9 @@ impl<T> Buffer<T> {
 
     /// The next batch, for both of the thread's loops (memory only, [`Buffer::run`], and
     /// with a spool, `spool::run`): up to `max` items, once `batch_size` are there,
-    /// `interval` after the first, or at once when a flush waits or shutdown began.
-    /// `Some` of an empty batch when `until` passes first, or when a flush waits for
-    /// items already taken (a spool's not yet synced ones); `until` `None` waits for
-    /// items. `None` once shutdown began and nothing is left (or `close` gave up).
+    /// `interval` after the first, or at once when a flush waits for items still here or
+    /// shutdown began. `Some` of an empty batch when `until` passes first (`None`: wait
+    /// for items); `None` once shutdown began and nothing is left (or `close` gave up).
     pub(super) fn take(
         &self,
         interval: Duration,
@@ -521,7 +520,7 @@ impl<T> Buffer<T> {
             if state.done || (closing && len == 0) {
                 return None;
             }
-            if closing || state.flush_to > state.resolved || len >= self.batch_size {
+            if closing || state.flush_to > state.taken || len >= self.batch_size {
                 break;
             }
             let now = Instant::now();
@@ -577,12 +576,6 @@ impl<T> Buffer<T> {
     /// Whether the buffer holds nothing.
     pub(super) fn is_empty(&self) -> bool {
         lock(&self.state).items.is_empty()
-    }
-
-    /// Whether a flush waits for items not yet resolved.
-    pub(super) fn flush_waits(&self) -> bool {
-        let state = lock(&self.state);
-        state.flush_to > state.resolved
     }
 
     /// Waits until `until`, or until shutdown begins.

@@ -48,7 +48,7 @@ use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use ko_log_config::units::HumanSize;
@@ -426,31 +426,103 @@ pub(crate) struct Spool {
     sync: SpoolSync,
     /// Oldest first; the last one is written to while `writer` is set.
     segments: VecDeque<Segment>,
-    writer: Option<File>,
+    writer: Option<Arc<File>>,
     next_seq: u64,
     /// Where the first segment's unaccepted records start (from `cursor`).
     start: (u64, u64),
     reading: Option<Reading>,
-    cursor: Option<File>,
+    cursor: Option<Arc<File>>,
     scratch: Vec<u8>,
     /// A record was refused or a segment deleted for room since the spool last had it.
     full_reported: bool,
     /// Why the last write failed, for the report of the append it belongs to.
     write_error: Option<io::Error>,
-    /// Records appended under `sync = "batch"` since the last `fdatasync`: they are
-    /// resolved (a flush stops waiting for them) once [`Spool::sync_due`] syncs them.
-    unsynced: u64,
-    /// `cursor` was rewritten since the last `fdatasync` (`sync = "batch"` syncs it in
-    /// the same group commit).
-    cursor_dirty: bool,
-    /// When the last `fdatasync` of `sync = "batch"` was, or the first record after it
-    /// was appended.
-    synced_at: Instant,
+    /// `sync = "batch"`'s group commit, which a thread of its own syncs.
+    commits: Arc<Commits>,
 }
 
-/// `sync = "batch"`'s group commit: appended records are synced together, at most this
-/// long after the first of them was appended (sooner when a flush waits, or shutdown).
-pub(crate) const SYNC_EVERY: Duration = Duration::from_millis(20);
+/// `sync = "batch"`'s group commit. The handler's thread writes and goes on taking from
+/// memory: it never waits for the disk. A thread of the spool's own
+/// (`ko-log-spool-sync`, for the life of [`run`]) `fdatasync`s every file written since
+/// its last sync, as one, and only then resolves the records that made safe, so a
+/// flush returns once they are on the disk. While one sync runs, the next group
+/// gathers: the busier the spool, the more records one sync covers.
+#[derive(Debug, Default)]
+pub(crate) struct Commits {
+    state: Mutex<Commit>,
+    wake: Condvar,
+}
+
+/// What the next sync covers.
+#[derive(Debug, Default)]
+struct Commit {
+    /// Files written since they were last synced (a segment, the segment before it when
+    /// one was rolled, the cursor).
+    files: Vec<Arc<File>>,
+    /// Records appended meanwhile: resolved once `files` are synced.
+    records: u64,
+    /// [`run`] ends: sync what is left and stop.
+    stop: bool,
+}
+
+impl Commits {
+    fn lock(&self) -> MutexGuard<'_, Commit> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `file` was written to; `records` more appended records wait for the sync.
+    fn add(&self, file: Option<&Arc<File>>, records: u64) {
+        let mut commit = self.lock();
+        if let Some(file) = file {
+            if !commit.files.iter().any(|f| Arc::ptr_eq(f, file)) {
+                commit.files.push(Arc::clone(file));
+            }
+        }
+        commit.records += records;
+        drop(commit);
+        self.wake.notify_one();
+    }
+
+    /// Syncs what was written since the last sync, then `resolve`s its records; `false`
+    /// when there was nothing.
+    fn sync_now(&self, resolve: &dyn Fn(u64)) -> bool {
+        let (files, records) = {
+            let mut commit = self.lock();
+            (
+                std::mem::take(&mut commit.files),
+                std::mem::take(&mut commit.records),
+            )
+        };
+        if files.is_empty() && records == 0 {
+            return false;
+        }
+        for file in &files {
+            let _ = file.sync_data();
+        }
+        resolve(records);
+        true
+    }
+
+    /// The syncing thread's loop, until `stop` and nothing is left.
+    fn run(&self, resolve: &dyn Fn(u64)) {
+        loop {
+            {
+                let mut commit = self.lock();
+                while commit.files.is_empty() && commit.records == 0 && !commit.stop {
+                    commit = self.wake.wait(commit).unwrap_or_else(|e| e.into_inner());
+                }
+            }
+            if !self.sync_now(resolve) && self.lock().stop {
+                return;
+            }
+        }
+    }
+
+    fn stop(&self) {
+        self.lock().stop = true;
+        self.wake.notify_one();
+    }
+}
 
 impl Spool {
     /// Creates `dir` (0700) if needed and locks it. A mistake is a [`ParamError`] at
@@ -525,9 +597,7 @@ impl Spool {
             scratch: Vec::new(),
             full_reported: false,
             write_error: None,
-            unsynced: 0,
-            cursor_dirty: false,
-            synced_at: Instant::now(),
+            commits: Arc::default(),
         })
     }
 
@@ -618,10 +688,6 @@ impl Spool {
 
     /// A new segment to append to.
     fn roll(&mut self) -> io::Result<()> {
-        // What was appended to the segment being left is synced before it is left.
-        if let (SpoolSync::Batch, Some(file)) = (self.sync, &self.writer) {
-            let _ = file.sync_data();
-        }
         let seq = self.next_seq;
         let file = open_nofollow(
             &self.dir.join(segment_name(seq)),
@@ -633,7 +699,7 @@ impl Spool {
             bytes: 0,
             records: 0,
         });
-        self.writer = Some(file);
+        self.writer = Some(Arc::new(file));
         self.sync_dir();
         Ok(())
     }
@@ -744,8 +810,7 @@ impl Spool {
             dropped += items.len() as u64;
         }
         if self.sync == SpoolSync::Batch && spooled > 0 {
-            self.start_group();
-            self.unsynced += spooled;
+            self.commits.add(None, spooled);
         }
         if let Some(error) = failed {
             report::report(
@@ -760,39 +825,6 @@ impl Spool {
         counts.spooled.fetch_add(spooled, Ordering::Relaxed);
         self.publish(counts);
         (spooled, dropped, left)
-    }
-
-    /// Under `sync = "batch"`: when records were appended since the last `fdatasync`
-    /// and `SYNC_EVERY` has passed since the first of them (or `now_anyway`: a flush
-    /// waits, shutdown), syncs the segment and returns how many records that made safe,
-    /// to be resolved. 0 otherwise (and under `none` and `always`, whose appends are
-    /// final at once).
-    pub fn sync_due(&mut self, now_anyway: bool) -> u64 {
-        let waiting = self.unsynced > 0 || self.cursor_dirty;
-        if !waiting || !(now_anyway || self.synced_at.elapsed() >= SYNC_EVERY) {
-            return 0;
-        }
-        if let (true, Some(file)) = (self.unsynced > 0, &self.writer) {
-            let _ = file.sync_data();
-        }
-        if let (true, Some(file)) = (self.cursor_dirty, &self.cursor) {
-            let _ = file.sync_data();
-        }
-        self.cursor_dirty = false;
-        self.synced_at = Instant::now();
-        std::mem::take(&mut self.unsynced)
-    }
-
-    /// The first write of a new group commit starts its clock.
-    fn start_group(&mut self) {
-        if self.unsynced == 0 && !self.cursor_dirty {
-            self.synced_at = Instant::now();
-        }
-    }
-
-    /// When the next group commit is due (`None`: nothing waits for one).
-    pub fn sync_at(&self) -> Option<Instant> {
-        (self.unsynced > 0 || self.cursor_dirty).then(|| self.synced_at + SYNC_EVERY)
     }
 
     /// Whether appended records wait for a group commit (`sync = "batch"`) before they
@@ -810,12 +842,17 @@ impl Spool {
         if upto == 0 {
             return 0;
         }
-        let written = match &mut self.writer {
-            Some(file) => file.write_all(&pending[..upto]),
+        let written = match &self.writer {
+            Some(file) => (&**file).write_all(&pending[..upto]),
             None => Err(io::Error::from(io::ErrorKind::NotFound)),
         };
         let lost = match written {
-            Ok(()) => 0,
+            Ok(()) => {
+                if self.sync == SpoolSync::Batch {
+                    self.commits.add(self.writer.as_ref(), 0);
+                }
+                0
+            }
             Err(error) => {
                 if let Some(last) = self.segments.back_mut() {
                     last.bytes = last.bytes.saturating_sub(upto as u64);
@@ -1000,7 +1037,8 @@ impl Spool {
                 &self.dir.join("cursor"),
                 OpenOptions::new().write(true).create(true),
             )
-            .ok();
+            .ok()
+            .map(Arc::new);
         }
         if let Some(file) = &self.cursor {
             let mut bytes = [0u8; 20];
@@ -1013,10 +1051,7 @@ impl Spool {
                 SpoolSync::Always => {
                     let _ = file.sync_data();
                 }
-                SpoolSync::Batch => {
-                    self.start_group();
-                    self.cursor_dirty = true;
-                }
+                SpoolSync::Batch => self.commits.add(Some(file), 0),
                 SpoolSync::None => {}
             }
         }
@@ -1053,9 +1088,46 @@ pub(crate) fn run<T: Spooled>(
     buffer: &Buffer<T>,
     spool: &mut Spool,
     interval: Duration,
-    mut backoff: Backoff,
+    backoff: Backoff,
     attempt: &mut dyn FnMut(&[T], &Buffer<T>) -> Outcome,
 ) {
+    let commits = Arc::clone(&spool.commits);
+    let resolve = |records: u64| buffer.resolve(records as usize);
+    std::thread::scope(|scope| {
+        let syncer = spool.group_commit().then(|| {
+            std::thread::Builder::new()
+                .name("ko-log-spool-sync".to_owned())
+                .spawn_scoped(scope, || commits.run(&resolve))
+        });
+        // Without its thread (it could not start), the loop syncs between batches.
+        let inline_sync = matches!(syncer, Some(Err(_)));
+        if let Some(Err(error)) = &syncer {
+            report::report(
+                "HANDLER::Spool::IO::ERROR",
+                &format!(
+                    "cannot start the spool's syncing thread ({error}); the handler's thread syncs"
+                ),
+            );
+        }
+        serve(buffer, spool, interval, backoff, attempt, inline_sync);
+        commits.stop();
+        if inline_sync {
+            commits.sync_now(&resolve);
+        }
+    });
+    buffer.finish();
+}
+
+/// [`run`]'s loop (`inline_sync`: the group commit is synced here, between batches).
+fn serve<T: Spooled>(
+    buffer: &Buffer<T>,
+    spool: &mut Spool,
+    interval: Duration,
+    mut backoff: Backoff,
+    attempt: &mut dyn FnMut(&[T], &Buffer<T>) -> Outcome,
+    inline_sync: bool,
+) {
+    let resolve = |records: u64| buffer.resolve(records as usize);
     let counts = &buffer.counts.spool;
     spool.scan(counts);
     let policy = buffer.policy();
@@ -1075,7 +1147,7 @@ pub(crate) fn run<T: Spooled>(
         })
     };
     // Resolved now: what was dropped, and what was spooled unless it waits for the
-    // group commit (`sync = "batch"`: resolved by `sync_due`).
+    // group commit (`sync = "batch"`: resolved by the syncing thread).
     let spool_items = |spool: &mut Spool, items: Vec<T>, held: &mut Vec<T>| {
         let n = items.len();
         let (spooled, dropped, left) = spool.append(items, policy, counts);
@@ -1085,7 +1157,9 @@ pub(crate) fn run<T: Spooled>(
         held.extend(left);
     };
     loop {
-        buffer.resolve(spool.sync_due(buffer.flush_waits()) as usize);
+        if inline_sync {
+            spool.commits.sync_now(&resolve);
+        }
         // What was held for room goes first, as soon as there is room.
         if !held.is_empty() {
             let items = std::mem::take(&mut held);
@@ -1121,8 +1195,10 @@ pub(crate) fn run<T: Spooled>(
                 break;
             }
         }
-        // Replay the spool while the destination answers.
-        if backlog && due && closing.is_none() {
+        // Replay the spool while the destination answers, unless memory is filling:
+        // then the records coming in go to the spool first, and the replay waits until
+        // the burst is absorbed (a delivery is what the memory would overflow during).
+        if backlog && due && closing.is_none() && !buffer.filling() {
             let items: Vec<T> = spool.read(batch, counts);
             if !items.is_empty() {
                 let n = items.len();
@@ -1158,11 +1234,6 @@ pub(crate) fn run<T: Spooled>(
             (true, Some(at)) => Some(at),
             (true, None) => Some(Instant::now()),
             (false, at) => at,
-        };
-        // Not past the next group commit.
-        let until = match (until, spool.sync_at()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
         };
         let max = if spooling { usize::MAX } else { batch };
         let Some(items) = buffer.take(interval, until, max) else {
@@ -1207,8 +1278,6 @@ pub(crate) fn run<T: Spooled>(
             }
         }
     }
-    buffer.resolve(spool.sync_due(true) as usize);
-    buffer.finish();
 }
 
 #[cfg(test)]
