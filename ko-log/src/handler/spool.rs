@@ -835,15 +835,32 @@ impl Spool {
 
     /// Writes the first `upto` bytes of `pending` (`records` frames already counted in
     /// the last segment) to it, and removes them from `pending`. Returns how many records
-    /// were lost to a failed write (uncounted from the segment, which is then no longer
-    /// appended to: its tail reads as torn); the error is kept for the caller's report.
+    /// were lost to a failed write (a full disk, a file size limit): the whole frames
+    /// written before the failure stay and count as spooled, a frame cut by it is cut
+    /// off the file again (so the segment holds exactly what is counted), and the rest
+    /// are uncounted from the segment, which is no longer appended to. The error is kept
+    /// for the caller's report.
     fn write_pending(&mut self, pending: &mut Vec<u8>, upto: usize, records: &mut u64) -> u64 {
         let upto = upto.min(pending.len());
         if upto == 0 {
             return 0;
         }
+        let mut done = 0;
         let written = match &self.writer {
-            Some(file) => (&**file).write_all(&pending[..upto]),
+            Some(file) => loop {
+                match (&**file).write(&pending[done..upto]) {
+                    Ok(_) if done == upto => break Ok(()),
+                    Ok(0) => break Err(io::Error::from(io::ErrorKind::WriteZero)),
+                    Ok(n) => {
+                        done += n;
+                        if done == upto {
+                            break Ok(());
+                        }
+                    }
+                    Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                    Err(error) => break Err(error),
+                }
+            },
             None => Err(io::Error::from(io::ErrorKind::NotFound)),
         };
         let lost = match written {
@@ -854,13 +871,34 @@ impl Spool {
                 0
             }
             Err(error) => {
+                // The whole frames among the `done` bytes written.
+                let (mut whole, mut kept) = (0usize, 0u64);
+                while let Some(len) = pending
+                    .get(whole + 4..whole + 8)
+                    .and_then(|b| b.try_into().ok())
+                    .map(|b: [u8; 4]| u32::from_le_bytes(b) as usize)
+                {
+                    let end = whole + HEADER + len;
+                    if end > done {
+                        break;
+                    }
+                    whole = end;
+                    kept += 1;
+                }
                 if let Some(last) = self.segments.back_mut() {
-                    last.bytes = last.bytes.saturating_sub(upto as u64);
-                    last.records = last.records.saturating_sub(*records);
+                    let before = last.bytes.saturating_sub(upto as u64);
+                    if let (true, Some(file)) = (done > whole, &self.writer) {
+                        let _ = file.set_len(before + whole as u64);
+                    }
+                    last.bytes = before + whole as u64;
+                    last.records = last.records.saturating_sub(*records - kept);
+                }
+                if self.sync == SpoolSync::Batch && kept > 0 {
+                    self.commits.add(self.writer.as_ref(), 0);
                 }
                 self.writer = None;
                 self.write_error = Some(error);
-                *records
+                *records - kept
             }
         };
         pending.drain(..upto);
@@ -1195,10 +1233,12 @@ fn serve<T: Spooled>(
                 break;
             }
         }
-        // Replay the spool while the destination answers, unless memory is filling:
-        // then the records coming in go to the spool first, and the replay waits until
-        // the burst is absorbed (a delivery is what the memory would overflow during).
-        if backlog && due && closing.is_none() && !buffer.filling() {
+        // Replay the spool while the destination answers, unless memory is filling and
+        // the spool has room: then the records coming in go to the spool first, and the
+        // replay waits until the burst is absorbed (a delivery is what the memory would
+        // overflow during). A spool full under `block` replays to make room.
+        let absorbing = held.is_empty() && buffer.filling();
+        if backlog && due && closing.is_none() && !absorbing {
             let items: Vec<T> = spool.read(batch, counts);
             if !items.is_empty() {
                 let n = items.len();
