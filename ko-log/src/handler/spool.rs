@@ -29,8 +29,14 @@
 //!   accepted is kept in `cursor` (rewritten after every accepted batch), so a restart
 //!   re-sends at most the one batch that was in flight.
 //! - **`sync`**: `none` leaves writing back to the OS (survives a crash of the process,
-//!   not of the machine); `batch` (default) calls `fdatasync` once per appended batch;
-//!   `always` once per record.
+//!   not of the machine); `batch` (default) is a group commit ([`Commits`]): the
+//!   handler's thread writes and goes on, and a thread of the spool's own `fdatasync`s
+//!   everything written since its last sync at once, so records count as resolved (a
+//!   flush stops waiting) only once synced, and the thread taking from memory never
+//!   waits for the disk; `always` syncs once per record, on the handler's thread.
+//! - **A failed write** (a full disk, a file size limit) keeps the whole frames it
+//!   wrote, counted as spooled, cuts the frame it tore off the file again, and counts
+//!   the rest of the append as dropped (reported); the next append opens a new segment.
 //! - **Full** (`max_bytes`): the handler's `backpressure` decides. `drop_oldest`
 //!   deletes the oldest segment; `drop` refuses the new records; `block` stops taking
 //!   from the memory buffer, whose hold then holds the callers routed here. Every record
@@ -84,7 +90,8 @@ fn default_max_bytes() -> HumanSize {
 pub enum SpoolSync {
     /// Never: the OS writes back (survives the process, not the machine).
     None,
-    /// Once per appended batch.
+    /// A group commit: one `fdatasync`, on a thread of the spool's own, for everything
+    /// appended since the last one.
     #[default]
     Batch,
     /// Once per record.
@@ -119,7 +126,7 @@ pub(crate) fn schema_key() -> (&'static str, serde_json::Value) {
                 &[
                     ("dir", describe(string(), "The directory of the segment files (created 0700).")),
                     ("max_bytes", describe(size(), "The most bytes of segments on disk (default \"1 GiB\"); when full, `backpressure` decides.")),
-                    ("sync", describe(one_of(&["none", "batch", "always"]), "fdatasync: never (none), once per batch (batch, default), once per record (always).")),
+                    ("sync", describe(one_of(&["none", "batch", "always"]), "fdatasync: never (none), a group commit for what was appended since the last one (batch, default), once per record (always).")),
                 ],
                 &["dir"],
             ),
