@@ -181,6 +181,14 @@ pub(crate) fn next_uid_sequence() -> u64 {
 
 /// The `log.record.uid` of sequence number `sequence`: `{start:x}-{pid}-{sequence}`.
 pub(crate) fn uid_text(sequence: u64) -> String {
+    let mut text = Vec::with_capacity(48);
+    write_uid(&mut text, sequence);
+    String::from_utf8(text).unwrap_or_default()
+}
+
+/// Appends the text of [`uid_text`] to `out`, allocating nothing (the OTLP encoders and
+/// the spool write it once per record, on the handler's thread).
+pub(crate) fn write_uid(out: &mut Vec<u8>, sequence: u64) {
     static PREFIX: OnceLock<String> = OnceLock::new();
     let prefix = PREFIX.get_or_init(|| {
         let nanos = std::time::SystemTime::now()
@@ -188,7 +196,7 @@ pub(crate) fn uid_text(sequence: u64) -> String {
             .map_or(0, |d| d.as_nanos());
         format!("{nanos:x}-{}-", std::process::id())
     });
-    // The digits by hand: this runs once per record on the handler's thread.
+    // The digits by hand, without `fmt`.
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     let mut rest = sequence;
@@ -200,10 +208,8 @@ pub(crate) fn uid_text(sequence: u64) -> String {
             break;
         }
     }
-    let mut text = String::with_capacity(prefix.len() + digits.len() - at);
-    text.push_str(prefix);
-    text.extend(digits[at..].iter().map(|&d| char::from(d)));
-    text
+    out.extend_from_slice(prefix.as_bytes());
+    out.extend_from_slice(&digits[at..]);
 }
 
 const MAGIC: &[u8; 4] = b"KOSR";

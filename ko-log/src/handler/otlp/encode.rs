@@ -130,8 +130,16 @@ fn log_record(out: &mut Vec<u8>, record: &Record) {
     for (name, value) in &record.attributes {
         key_value(out, 6, name, value);
     }
-    if let Some(uid) = record.uid() {
-        key_value(out, 6, super::record::UID, &uid);
+    if let Some(sequence) = record.uid {
+        // A `KeyValue` whose `AnyValue` is a `string_value` (1), written in place.
+        message(out, 6, |kv| {
+            bytes(kv, 1, super::record::UID.as_bytes());
+            message(kv, 2, |value| {
+                message(value, 1, |text| {
+                    crate::handler::spool::write_uid(text, sequence)
+                })
+            });
+        });
     }
     if let Some(flags) = record.flags {
         key(out, 8, FIXED32);

@@ -211,16 +211,21 @@ impl crate::handler::spool::Spooled for Record {
             out.push(flags);
         }
         put_str(out, &self.body);
-        let uid = self.uid();
-        let count = self.attributes.len() + usize::from(uid.is_some());
+        let count = self.attributes.len() + usize::from(self.uid.is_some());
         out.extend_from_slice(&(count as u32).to_le_bytes());
         for (key, value) in &self.attributes {
             put_str(out, key);
             put_value(out, value);
         }
-        if let Some(uid) = &uid {
+        if let Some(sequence) = self.uid {
+            // A string value (tag 1), its length filled in once the text is written.
             put_str(out, UID);
-            put_value(out, uid);
+            out.push(1);
+            let at = out.len();
+            out.extend_from_slice(&[0; 4]);
+            crate::handler::spool::write_uid(out, sequence);
+            let len = (out.len() - at - 4) as u32;
+            out[at..at + 4].copy_from_slice(&len.to_le_bytes());
         }
     }
 
@@ -433,6 +438,21 @@ mod tests {
             format!("{:?}", record.attributes)
         );
         assert_eq!(Record::decode(&bytes[..bytes.len() - 1]), None);
+        // A spooling handler's uid, kept as its sequence number, reads back as the
+        // attribute's text, last.
+        let mut with_uid = record.clone();
+        with_uid.uid = Some(42);
+        let mut bytes = Vec::new();
+        with_uid.encode(&mut bytes);
+        let back = Record::decode(&bytes).expect("decodes");
+        assert_eq!(
+            back.attributes.last(),
+            Some(&(
+                Str::from(UID),
+                Value::from(crate::handler::spool::uid_text(42))
+            ))
+        );
+        assert_eq!(back.attributes.len(), record.attributes.len() + 1);
         // A record logged in a trace keeps its ids and flags through the spool.
         event.trace = crate::TraceContext::new([7; 16], [9; 8], 1);
         let record = Record::from_event(&event, 9);
