@@ -11,6 +11,10 @@
 //!    record of a synced batch arrives; a torn record is counted in `torn`.
 //! 3. A spool smaller than the outage under `drop`, `drop_oldest` and `block`: what the
 //!    collector got plus `dropped` is what was logged, exactly.
+//! 4. A full disk while spooling, for real: a child process whose files may not grow
+//!    past 32 KiB (`RLIMIT_FSIZE`, so a write past it fails with `EFBIG` as it would with
+//!    `ENOSPC`): spooled + dropped is what was logged, the loss is reported, and the spool
+//!    holds exactly the records counted as spooled, which a restart delivers.
 //!
 //! Also: the `log.record.uid` of each spooled record in `socket`'s JSON lines (the OTLP
 //! attribute and the syslog structured-data parameter are checked by 1 to 3), and a
@@ -510,4 +514,115 @@ fn socket_json_lines_replayed_from_a_spool_carry_a_unique_uid_field() {
     }
     // In order, each once.
     assert_eq!(numbers, (0..N).collect::<Vec<_>>());
+}
+
+/// The child of the full-disk test: logs `SPOOL_FULL_RECORDS` records into a spool whose
+/// destination is down, in a process whose files cannot grow past a limit (set by the
+/// parent), then prints the handler's figures once each record is spooled or dropped.
+#[test]
+fn child_logging_into_a_spool_on_a_full_disk() {
+    let (Ok(config), Ok(records)) = (
+        std::env::var("SPOOL_FULL_HANDLER"),
+        std::env::var("SPOOL_FULL_RECORDS"),
+    ) else {
+        return;
+    };
+    let records: u64 = records.parse().unwrap();
+    let (backend, guard) = backend(&config);
+    for n in 0..records {
+        log_n(&backend, n);
+    }
+    let stats = wait_for(&backend, |s| s.spooled + s.dropped >= records);
+    println!(
+        "figures spooled={} dropped={}",
+        stats.spooled, stats.dropped
+    );
+    drop(guard);
+}
+
+#[test]
+fn a_full_disk_while_spooling_counts_reports_and_keeps_exactly_what_it_spooled() {
+    const N: u64 = 5_000;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("spool");
+    let addr = support::free_port();
+    // `block`: the memory never drops, so every loss is the spool's. Segments of 8 MiB,
+    // far above the 32 KiB a file may reach: each one ends at the limit.
+    let handler = format!(
+        "type = \"socket\"\naddress = \"{addr}\"\nbackpressure = \"block\"\nreconnect = {{ min = \"10ms\", max = \"100ms\" }}\nspool = {{ dir = \"{}\", max_bytes = \"64 MiB\" }}",
+        dir.display()
+    );
+    // dash's `ulimit -f` counts 512-byte blocks: 64 is 32 KiB. SIGXFSZ ignored (kept
+    // across exec), so the write past the limit fails with EFBIG instead of killing.
+    let exe = std::env::current_exe().unwrap();
+    let output = std::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 64; exec \"$0\" \"$@\"")
+        .arg(exe)
+        .args([
+            "child_logging_into_a_spool_on_a_full_disk",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("SPOOL_FULL_HANDLER", &handler)
+        .env("SPOOL_FULL_RECORDS", N.to_string())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let figure = |key: &str| -> u64 {
+        let at = stdout
+            .find(key)
+            .unwrap_or_else(|| panic!("no {key} in {stdout}"));
+        stdout[at + key.len()..]
+            .split(|c: char| !c.is_ascii_digit())
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let (spooled, dropped) = (figure("spooled="), figure("dropped="));
+    assert_eq!(spooled + dropped, N, "{stdout}");
+    assert!(spooled > 0 && dropped > 0, "{stdout}");
+    assert!(
+        stderr.contains("[HANDLER::Spool::IO::ERROR] cannot write to the spool")
+            && stderr.contains("File too large"),
+        "{stderr}"
+    );
+    // Every segment stopped at the limit, and holds exactly what was counted spooled:
+    // no record both dropped and kept, no torn frame.
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let entry = entry.unwrap();
+        assert!(entry.metadata().unwrap().len() <= 32 << 10, "{entry:?}");
+    }
+    let summary = ko_log::handler::inspect_spool(&dir).unwrap();
+    assert_eq!((summary.records, summary.torn), (spooled, 0), "{summary:?}");
+
+    // Room again (this process has no limit): a restart delivers each spooled record
+    // once, in order.
+    let listener = TcpListener::bind(addr).unwrap();
+    let reader = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        BufReader::new(stream)
+            .lines()
+            .take(spooled as usize)
+            .map(|line| serde_json::from_str::<serde_json::Value>(&line.unwrap()).unwrap())
+            .map(|line| line["n"].as_u64().unwrap())
+            .collect::<Vec<_>>()
+    });
+    let (again, guard) = backend(&handler);
+    wait_for(&again, |s| s.replayed == spooled);
+    drop(guard);
+    let numbers = reader.join().unwrap();
+    assert_eq!(numbers.len() as u64, spooled);
+    assert!(
+        numbers.windows(2).all(|w| w[0] < w[1]),
+        "out of order or twice"
+    );
+    println!(
+        "figure: full disk: {N} logged, {spooled} spooled, {dropped} dropped and reported, {} segments of at most 32 KiB, every spooled record delivered after",
+        summary.segments
+    );
 }

@@ -149,6 +149,12 @@ impl Fields {
         self.0.iter().map(|(k, v)| (k.as_ref(), v))
     }
 
+    /// The fields in order, keys as they are held (a `'static` key stays borrowed when
+    /// copied: the OTLP handler's record).
+    pub(crate) fn entries(&self) -> &[(Str, Value)] {
+        &self.0
+    }
+
     /// The fields in order, values mutable.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (&str, &mut Value)> {
         self.0.iter_mut().map(|(k, v)| (&**k, v))

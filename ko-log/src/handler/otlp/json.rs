@@ -48,11 +48,11 @@ fn any_value(value: &Value) -> Json {
 }
 
 /// `KeyValue`s as a JSON array.
-pub(crate) fn attributes(attributes: &[(String, Value)]) -> Json {
+pub(crate) fn attributes<K: AsRef<str>>(attributes: &[(K, Value)]) -> Json {
     Json::Array(
         attributes
             .iter()
-            .map(|(key, value)| json!({ "key": key, "value": any_value(value) }))
+            .map(|(key, value)| json!({ "key": key.as_ref(), "value": any_value(value) }))
             .collect(),
     )
 }
@@ -70,7 +70,11 @@ fn log_record(record: &Record) -> Json {
     out.insert("severityNumber".into(), json!(record.severity_number));
     out.insert("severityText".into(), json!(record.severity_text));
     out.insert("body".into(), json!({ "stringValue": record.body }));
-    out.insert("attributes".into(), attributes(&record.attributes));
+    let mut list = attributes(&record.attributes);
+    if let (Some(uid), Json::Array(items)) = (record.uid(), &mut list) {
+        items.push(json!({ "key": super::record::UID, "value": any_value(&uid) }));
+    }
+    out.insert("attributes".into(), list);
     if let Some(id) = &record.trace_id {
         out.insert("traceId".into(), json!(hex(id)));
     }

@@ -636,9 +636,7 @@ impl Handler for Otlp {
     fn write(&mut self, _line: &[u8], event: &Event) -> Result<(), Error> {
         let mut record = Record::from_event(event, record::now_unix_nanos());
         if self.uid {
-            record
-                .attributes
-                .push(("log.record.uid".to_owned(), Value::from(spool::next_uid())));
+            record.uid = Some(spool::next_uid_sequence());
         }
         self.buffer.push(record);
         Ok(())

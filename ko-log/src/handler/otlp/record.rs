@@ -1,8 +1,13 @@
 //! The owned, compact form of one log record that crosses the OTLP handler's buffer.
 //!
 //! The dispatcher converts each [`Event`] into a [`Record`] in `write` (typed attributes,
-//! severity, trace context), so the exporter thread only encodes. The mapping follows the
-//! OpenTelemetry log data model and semantic conventions:
+//! severity, trace context), so the exporter thread only encodes. That conversion is the
+//! dispatcher's whole per-record cost for an `otlp` handler, so it copies as little as it
+//! can: keys and strings that are `'static` in the event (the attribute names, a target,
+//! a module path, a literal message) stay borrowed, and the `log.record.uid` of a spooling
+//! handler is kept as its sequence number and written out by the encoders, on the
+//! exporter's thread. The mapping follows the OpenTelemetry log data model and semantic
+//! conventions:
 //!
 //! - severity: TRACE=1, DEBUG=5, INFO=9, WARN=13, ERROR=17, text the level name;
 //! - body: the message, a string;
@@ -22,7 +27,7 @@
 //!   repeated as attributes; a malformed one stays an attribute (as do such fields of a
 //!   record that has a trace context).
 
-use crate::event::{Event, Value};
+use crate::event::{Event, Str, Value};
 
 /// One log record, owned, ready to encode.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,10 +41,13 @@ pub(crate) struct Record {
     /// The level name.
     pub severity_text: &'static str,
     /// The message.
-    pub body: String,
+    pub body: Str,
     /// Typed attributes, in the event's order, each a value OTLP's `AnyValue` holds as it
     /// is (see [`attribute`]).
-    pub attributes: Vec<(String, Value)>,
+    pub attributes: Vec<(Str, Value)>,
+    /// The sequence number of the record's `log.record.uid` (a spooling handler's): the
+    /// encoders write the attribute, last ([`Record::uid`]).
+    pub uid: Option<u64>,
     /// From the `trace_id` field.
     pub trace_id: Option<[u8; 16]>,
     /// From the `span_id` field.
@@ -97,29 +105,27 @@ pub(crate) fn hex_id<const N: usize>(text: &str) -> Option<[u8; N]> {
 impl Record {
     /// The record for `event`, observed at `observed` (nanoseconds since the epoch).
     pub fn from_event(event: &Event, observed: u64) -> Record {
-        let mut attributes = Vec::with_capacity(event.fields.len() + 5);
-        attributes.push((
-            "log.target".to_owned(),
-            Value::from(event.target.to_string()),
-        ));
+        let mut attributes: Vec<(Str, Value)> = Vec::with_capacity(event.fields.len() + 5);
+        attributes.push(("log.target".into(), Value::Str(event.target.clone())));
         if let Some(module) = &event.module_path {
-            attributes.push(("code.namespace".to_owned(), Value::from(module.to_string())));
+            attributes.push(("code.namespace".into(), Value::Str(module.clone())));
         }
         if let Some(file) = &event.file {
-            attributes.push(("code.filepath".to_owned(), Value::from(file.to_string())));
+            attributes.push(("code.filepath".into(), Value::Str(file.clone())));
         }
         if let Some(line) = event.line {
-            attributes.push(("code.lineno".to_owned(), Value::I64(i64::from(line))));
+            attributes.push(("code.lineno".into(), Value::I64(i64::from(line))));
         }
+        // `String::from`, not `to_string`: no formatting machinery on the dispatcher.
         attributes.push((
-            "thread.name".to_owned(),
-            Value::from(event.thread.to_string()),
+            "thread.name".into(),
+            Value::from(String::from(&*event.thread)),
         ));
         let mut trace_id = event.trace.map(|trace| trace.trace_id());
         let mut span_id = event.trace.map(|trace| trace.span_id());
         let mut exception = false;
-        for (key, value) in event.fields.iter() {
-            match (key, value) {
+        for (key, value) in event.fields.entries() {
+            match (key.as_ref(), value) {
                 ("trace_id", Value::Str(text)) if trace_id.is_none() => {
                     if let Some(id) = hex_id::<16>(text) {
                         trace_id = Some(id);
@@ -135,7 +141,7 @@ impl Record {
                 (_, Value::Error(error)) if !exception => {
                     exception = true;
                     attributes.push((
-                        "exception.message".to_owned(),
+                        "exception.message".into(),
                         Value::from(error.message.clone()),
                     ));
                     if !error.sources.is_empty() {
@@ -144,28 +150,33 @@ impl Record {
                             .iter()
                             .map(|source| format!("caused by: {source}"))
                             .collect();
-                        attributes.push((
-                            "exception.stacktrace".to_owned(),
-                            Value::from(chain.join("\n")),
-                        ));
+                        attributes
+                            .push(("exception.stacktrace".into(), Value::from(chain.join("\n"))));
                     }
                     continue;
                 }
                 _ => {}
             }
-            attributes.push((key.to_owned(), attribute(value)));
+            attributes.push((key.clone(), attribute(value)));
         }
         Record {
             time_unix_nano: unix_nanos(event.time),
             observed_time_unix_nano: observed,
             severity_number: severity_number(event.level),
             severity_text: event.level.as_str(),
-            body: event.message.to_string(),
+            body: event.message.clone(),
             attributes,
+            uid: None,
             trace_id,
             span_id,
             flags: event.trace.map(|trace| trace.trace_flags()),
         }
+    }
+
+    /// The `log.record.uid` attribute's value, when the record has one.
+    pub fn uid(&self) -> Option<Value> {
+        self.uid
+            .map(|sequence| Value::from(crate::handler::spool::uid_text(sequence)))
     }
 }
 
@@ -200,10 +211,21 @@ impl crate::handler::plumbing::spool::Spooled for Record {
             out.push(flags);
         }
         put_str(out, &self.body);
-        out.extend_from_slice(&(self.attributes.len() as u32).to_le_bytes());
+        let count = self.attributes.len() + usize::from(self.uid.is_some());
+        out.extend_from_slice(&(count as u32).to_le_bytes());
         for (key, value) in &self.attributes {
             put_str(out, key);
             put_value(out, value);
+        }
+        if let Some(sequence) = self.uid {
+            // A string value (tag 1), its length filled in once the text is written.
+            put_str(out, UID);
+            out.push(1);
+            let at = out.len();
+            out.extend_from_slice(&[0; 4]);
+            crate::handler::spool::write_uid(out, sequence);
+            let len = (out.len() - at - 4) as u32;
+            out[at..at + 4].copy_from_slice(&len.to_le_bytes());
         }
     }
 
@@ -229,7 +251,7 @@ impl crate::handler::plumbing::spool::Spooled for Record {
         let mut attributes = Vec::with_capacity(count.min(1024));
         for _ in 0..count {
             let key = r.str()?;
-            attributes.push((key, r.value(0)?));
+            attributes.push((Str::from(key), r.value(0)?));
         }
         let severity_text = match severity_number {
             1 => "TRACE",
@@ -243,14 +265,18 @@ impl crate::handler::plumbing::spool::Spooled for Record {
             observed_time_unix_nano,
             severity_number,
             severity_text,
-            body,
+            body: Str::from(body),
             attributes,
+            uid: None,
             trace_id,
             span_id,
             flags: trace_flags,
         })
     }
 }
+
+/// The attribute name of a record's unique id.
+pub(crate) const UID: &str = "log.record.uid";
 
 fn put_str(out: &mut Vec<u8>, text: &str) {
     out.extend_from_slice(&(text.len() as u32).to_le_bytes());
@@ -412,6 +438,21 @@ mod tests {
             format!("{:?}", record.attributes)
         );
         assert_eq!(Record::decode(&bytes[..bytes.len() - 1]), None);
+        // A spooling handler's uid, kept as its sequence number, reads back as the
+        // attribute's text, last.
+        let mut with_uid = record.clone();
+        with_uid.uid = Some(42);
+        let mut bytes = Vec::new();
+        with_uid.encode(&mut bytes);
+        let back = Record::decode(&bytes).expect("decodes");
+        assert_eq!(
+            back.attributes.last(),
+            Some(&(
+                Str::from(UID),
+                Value::from(crate::handler::spool::uid_text(42))
+            ))
+        );
+        assert_eq!(back.attributes.len(), record.attributes.len() + 1);
         // A record logged in a trace keeps its ids and flags through the spool.
         event.trace = crate::TraceContext::new([7; 16], [9; 8], 1);
         let record = Record::from_event(&event, 9);

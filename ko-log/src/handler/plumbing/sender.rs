@@ -501,43 +501,49 @@ impl<T> Buffer<T> {
         given_up
     }
 
-    /// The next batch: waits for `batch_size` items, or for `interval` after the first,
-    /// or for a flush or shutdown. `None` when shut down and empty.
-    fn take(&self, interval: Duration) -> Option<Vec<T>> {
-        let batch_size = self.batch_size;
+    /// The next batch, for both of the thread's loops (memory only, [`Buffer::run`], and
+    /// with a spool, `spool::run`): up to `max` items, once `batch_size` are there,
+    /// `interval` after the first, or at once when a flush waits for items still here or
+    /// shutdown began. `Some` of an empty batch when `until` passes first (`None`: wait
+    /// for items); `None` once shutdown began and nothing is left (or `close` gave up).
+    pub(super) fn take(
+        &self,
+        interval: Duration,
+        until: Option<Instant>,
+        max: usize,
+    ) -> Option<Vec<T>> {
         let mut state = lock(&self.state);
         let mut due: Option<Instant> = None;
         loop {
-            if state.done {
+            let len = state.items.len();
+            let closing = state.closing.is_some();
+            if state.done || (closing && len == 0) {
                 return None;
             }
-            let urgent = state.closing.is_some() || state.flush_to > state.taken;
-            if !state.items.is_empty() && (urgent || state.items.len() >= batch_size) {
+            if closing || state.flush_to > state.taken || len >= self.batch_size {
                 break;
-            }
-            if state.items.is_empty() {
-                if state.closing.is_some() {
-                    state.done = true;
-                    drop(state);
-                    self.changed.notify_all();
-                    return None;
-                }
-                due = None;
-                state = self.arrived.wait(state).unwrap_or_else(|e| e.into_inner());
-                continue;
             }
             let now = Instant::now();
-            let at = *due.get_or_insert(now + interval);
-            if now >= at {
-                break;
+            let mut wake = until;
+            if len == 0 {
+                due = None;
+            } else {
+                let at = *due.get_or_insert(now + interval);
+                wake = Some(wake.map_or(at, |until| until.min(at)));
             }
-            state = self
-                .arrived
-                .wait_timeout(state, at - now)
-                .map(|(g, _)| g)
-                .unwrap_or_else(|e| e.into_inner().0);
+            match wake {
+                Some(at) if now >= at => break,
+                Some(at) => {
+                    state = self
+                        .arrived
+                        .wait_timeout(state, at - now)
+                        .map(|(g, _)| g)
+                        .unwrap_or_else(|e| e.into_inner().0);
+                }
+                None => state = self.arrived.wait(state).unwrap_or_else(|e| e.into_inner()),
+            }
         }
-        let n = batch_size.min(state.items.len());
+        let n = max.min(state.items.len());
         let batch: Vec<T> = state.items.drain(..n).collect();
         state.taken += n as u64;
         hold::made_room(state.items.len(), self.capacity, &self.hold);
@@ -572,50 +578,6 @@ impl<T> Buffer<T> {
         lock(&self.state).items.is_empty()
     }
 
-    /// The spool's take (module `spool`): up to `max` items once `batch_size` are there,
-    /// `interval` after the first, a flush asked or shutdown began (then at once); an
-    /// empty batch when `until` passes first (`None`: wait for items).
-    pub(super) fn take_ready(
-        &self,
-        interval: Duration,
-        until: Option<Instant>,
-        max: usize,
-    ) -> Vec<T> {
-        let mut state = lock(&self.state);
-        let mut due: Option<Instant> = None;
-        loop {
-            let urgent = state.closing.is_some() || state.flush_to > state.taken;
-            let len = state.items.len();
-            let now = Instant::now();
-            if urgent || len >= self.batch_size {
-                break;
-            }
-            let mut wake = until;
-            if len > 0 {
-                let at = *due.get_or_insert(now + interval);
-                wake = Some(wake.map_or(at, |until| until.min(at)));
-            }
-            match wake {
-                Some(at) if now >= at => break,
-                Some(at) => {
-                    state = self
-                        .arrived
-                        .wait_timeout(state, at - now)
-                        .map(|(g, _)| g)
-                        .unwrap_or_else(|e| e.into_inner().0);
-                }
-                None => state = self.arrived.wait(state).unwrap_or_else(|e| e.into_inner()),
-            }
-        }
-        let n = max.min(state.items.len());
-        let batch: Vec<T> = state.items.drain(..n).collect();
-        state.taken += n as u64;
-        hold::made_room(state.items.len(), self.capacity, &self.hold);
-        drop(state);
-        self.changed.notify_all();
-        batch
-    }
-
     /// Waits until `until`, or until shutdown begins.
     pub(super) fn wait_closing_or(&self, until: Instant) {
         let mut state = lock(&self.state);
@@ -637,8 +599,11 @@ impl<T> Buffer<T> {
     /// each delivered by `deliver` under `catch_unwind` (a panic drops that batch,
     /// counted and reported, and the loop carries on).
     pub fn run(&self, interval: Duration, deliver: &mut Deliver<'_, T>) {
-        while let Some(batch) = self.take(interval) {
+        while let Some(batch) = self.take(interval, None, self.batch_size) {
             let n = batch.len();
+            if n == 0 {
+                continue;
+            }
             if crate::unwind::catch(|| deliver(&batch, self)).is_err() {
                 self.drop_count(n as u64);
                 report::report(
@@ -648,6 +613,7 @@ impl<T> Buffer<T> {
             }
             self.resolve(n);
         }
+        self.finish();
     }
 
     /// The figures for [`crate::Handler::counts`].
@@ -1185,7 +1151,7 @@ mod tests {
         // Taking the buffer down to half (here: empty) lowers it.
         while !lock(&buffer.state).items.is_empty() {
             assert!(hold.is_raised());
-            buffer.take(Duration::ZERO);
+            buffer.take(Duration::ZERO, None, 1);
         }
         assert!(!hold.is_raised());
     }

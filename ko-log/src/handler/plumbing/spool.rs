@@ -29,8 +29,14 @@
 //!   accepted is kept in `cursor` (rewritten after every accepted batch), so a restart
 //!   re-sends at most the one batch that was in flight.
 //! - **`sync`**: `none` leaves writing back to the OS (survives a crash of the process,
-//!   not of the machine); `batch` (default) calls `fdatasync` once per appended batch;
-//!   `always` once per record.
+//!   not of the machine); `batch` (default) is a group commit ([`Commits`]): the
+//!   handler's thread writes and goes on, and a thread of the spool's own `fdatasync`s
+//!   everything written since its last sync at once, so records count as resolved (a
+//!   flush stops waiting) only once synced, and the thread taking from memory never
+//!   waits for the disk; `always` syncs once per record, on the handler's thread.
+//! - **A failed write** (a full disk, a file size limit) keeps the whole frames it
+//!   wrote, counted as spooled, cuts the frame it tore off the file again, and counts
+//!   the rest of the append as dropped (reported); the next append opens a new segment.
 //! - **Full** (`max_bytes`): the handler's `backpressure` decides. `drop_oldest`
 //!   deletes the oldest segment; `drop` refuses the new records; `block` stops taking
 //!   from the memory buffer, whose hold then holds the callers routed here. Every record
@@ -48,7 +54,7 @@ use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use ko_log_config::units::HumanSize;
@@ -84,7 +90,8 @@ fn default_max_bytes() -> HumanSize {
 pub enum SpoolSync {
     /// Never: the OS writes back (survives the process, not the machine).
     None,
-    /// Once per appended batch.
+    /// A group commit: one `fdatasync`, on a thread of the spool's own, for everything
+    /// appended since the last one.
     #[default]
     Batch,
     /// Once per record.
@@ -119,7 +126,7 @@ pub(crate) fn schema_key() -> (&'static str, serde_json::Value) {
                 &[
                     ("dir", describe(string(), "The directory of the segment files (created 0700).")),
                     ("max_bytes", describe(size(), "The most bytes of segments on disk (default \"1 GiB\"); when full, `backpressure` decides.")),
-                    ("sync", describe(one_of(&["none", "batch", "always"]), "fdatasync: never (none), once per batch (batch, default), once per record (always).")),
+                    ("sync", describe(one_of(&["none", "batch", "always"]), "fdatasync: never (none), a group commit for what was appended since the last one (batch, default), once per record (always).")),
                 ],
                 &["dir"],
             ),
@@ -162,16 +169,47 @@ fn now_unix_nanos() -> u64 {
 /// its id and a sequence number, so that a downstream can drop the duplicates an
 /// at-least-once delivery may make.
 pub(crate) fn next_uid() -> String {
-    static START: OnceLock<(u128, u32)> = OnceLock::new();
+    uid_text(next_uid_sequence())
+}
+
+/// The sequence number of the next `log.record.uid` (the text is [`uid_text`], which the
+/// OTLP handler writes on its own thread, not on the dispatcher).
+pub(crate) fn next_uid_sequence() -> u64 {
     static SEQUENCE: AtomicU64 = AtomicU64::new(0);
-    let (start, pid) = *START.get_or_init(|| {
+    SEQUENCE.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The `log.record.uid` of sequence number `sequence`: `{start:x}-{pid}-{sequence}`.
+pub(crate) fn uid_text(sequence: u64) -> String {
+    let mut text = Vec::with_capacity(48);
+    write_uid(&mut text, sequence);
+    String::from_utf8(text).unwrap_or_default()
+}
+
+/// Appends the text of [`uid_text`] to `out`, allocating nothing (the OTLP encoders and
+/// the spool write it once per record, on the handler's thread).
+pub(crate) fn write_uid(out: &mut Vec<u8>, sequence: u64) {
+    static PREFIX: OnceLock<String> = OnceLock::new();
+    let prefix = PREFIX.get_or_init(|| {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
-        (nanos, std::process::id())
+        format!("{nanos:x}-{}-", std::process::id())
     });
-    let sequence = SEQUENCE.fetch_add(1, Ordering::Relaxed);
-    format!("{start:x}-{pid}-{sequence}")
+    // The digits by hand, without `fmt`.
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = sequence;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(prefix.as_bytes());
+    out.extend_from_slice(&digits[at..]);
 }
 
 const MAGIC: &[u8; 4] = b"KOSR";
@@ -182,18 +220,27 @@ const TIME: usize = 8;
 /// Longest payload a frame may claim (a larger length is damage).
 const MAX_PAYLOAD: usize = 64 << 20;
 
-/// Appends one frame for `payload` to `out`.
-fn frame(out: &mut Vec<u8>, time: u64, item: &[u8]) {
-    let len = u32::try_from(TIME + item.len()).unwrap_or(u32::MAX);
+/// Appends one frame for `item` (written by `write`) to `out`, in place: the header is
+/// filled in once the item's bytes are there, so they are copied nowhere else.
+fn frame_with(out: &mut Vec<u8>, time: u64, write: impl FnOnce(&mut Vec<u8>)) {
+    let start = out.len();
+    out.extend_from_slice(&[0; HEADER]);
+    out.extend_from_slice(&time.to_le_bytes());
+    write(out);
+    let len = u32::try_from(out.len() - start - HEADER).unwrap_or(u32::MAX);
     let mut crc = crc32fast::Hasher::new();
     crc.update(&len.to_le_bytes());
-    crc.update(&time.to_le_bytes());
-    crc.update(item);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&len.to_le_bytes());
-    out.extend_from_slice(&crc.finalize().to_le_bytes());
-    out.extend_from_slice(&time.to_le_bytes());
-    out.extend_from_slice(item);
+    crc.update(&out[start + HEADER..]);
+    let header = &mut out[start..start + HEADER];
+    header[..4].copy_from_slice(MAGIC);
+    header[4..8].copy_from_slice(&len.to_le_bytes());
+    header[8..].copy_from_slice(&crc.finalize().to_le_bytes());
+}
+
+/// Appends one frame for `item` to `out`.
+#[cfg(test)]
+fn frame(out: &mut Vec<u8>, time: u64, item: &[u8]) {
+    frame_with(out, time, |out| out.extend_from_slice(item));
 }
 
 /// One frame found in a segment: where its payload is and where the frame ends.
@@ -392,17 +439,102 @@ pub(crate) struct Spool {
     sync: SpoolSync,
     /// Oldest first; the last one is written to while `writer` is set.
     segments: VecDeque<Segment>,
-    writer: Option<File>,
+    writer: Option<Arc<File>>,
     next_seq: u64,
     /// Where the first segment's unaccepted records start (from `cursor`).
     start: (u64, u64),
     reading: Option<Reading>,
-    cursor: Option<File>,
+    cursor: Option<Arc<File>>,
     scratch: Vec<u8>,
     /// A record was refused or a segment deleted for room since the spool last had it.
     full_reported: bool,
     /// Why the last write failed, for the report of the append it belongs to.
     write_error: Option<io::Error>,
+    /// `sync = "batch"`'s group commit, which a thread of its own syncs.
+    commits: Arc<Commits>,
+}
+
+/// `sync = "batch"`'s group commit. The handler's thread writes and goes on taking from
+/// memory: it never waits for the disk. A thread of the spool's own
+/// (`ko-log-spool-sync`, for the life of [`run`]) `fdatasync`s every file written since
+/// its last sync, as one, and only then resolves the records that made safe, so a
+/// flush returns once they are on the disk. While one sync runs, the next group
+/// gathers: the busier the spool, the more records one sync covers.
+#[derive(Debug, Default)]
+pub(crate) struct Commits {
+    state: Mutex<Commit>,
+    wake: Condvar,
+}
+
+/// What the next sync covers.
+#[derive(Debug, Default)]
+struct Commit {
+    /// Files written since they were last synced (a segment, the segment before it when
+    /// one was rolled, the cursor).
+    files: Vec<Arc<File>>,
+    /// Records appended meanwhile: resolved once `files` are synced.
+    records: u64,
+    /// [`run`] ends: sync what is left and stop.
+    stop: bool,
+}
+
+impl Commits {
+    fn lock(&self) -> MutexGuard<'_, Commit> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `file` was written to; `records` more appended records wait for the sync.
+    fn add(&self, file: Option<&Arc<File>>, records: u64) {
+        let mut commit = self.lock();
+        if let Some(file) = file {
+            if !commit.files.iter().any(|f| Arc::ptr_eq(f, file)) {
+                commit.files.push(Arc::clone(file));
+            }
+        }
+        commit.records += records;
+        drop(commit);
+        self.wake.notify_one();
+    }
+
+    /// Syncs what was written since the last sync, then `resolve`s its records; `false`
+    /// when there was nothing.
+    fn sync_now(&self, resolve: &dyn Fn(u64)) -> bool {
+        let (files, records) = {
+            let mut commit = self.lock();
+            (
+                std::mem::take(&mut commit.files),
+                std::mem::take(&mut commit.records),
+            )
+        };
+        if files.is_empty() && records == 0 {
+            return false;
+        }
+        for file in &files {
+            let _ = file.sync_data();
+        }
+        resolve(records);
+        true
+    }
+
+    /// The syncing thread's loop, until `stop` and nothing is left.
+    fn run(&self, resolve: &dyn Fn(u64)) {
+        loop {
+            {
+                let mut commit = self.lock();
+                while commit.files.is_empty() && commit.records == 0 && !commit.stop {
+                    commit = self.wake.wait(commit).unwrap_or_else(|e| e.into_inner());
+                }
+            }
+            if !self.sync_now(resolve) && self.lock().stop {
+                return;
+            }
+        }
+    }
+
+    fn stop(&self) {
+        self.lock().stop = true;
+        self.wake.notify_one();
+    }
 }
 
 impl Spool {
@@ -478,6 +610,7 @@ impl Spool {
             scratch: Vec::new(),
             full_reported: false,
             write_error: None,
+            commits: Arc::default(),
         })
     }
 
@@ -579,7 +712,7 @@ impl Spool {
             bytes: 0,
             records: 0,
         });
-        self.writer = Some(file);
+        self.writer = Some(Arc::new(file));
         self.sync_dir();
         Ok(())
     }
@@ -603,15 +736,14 @@ impl Spool {
         let mut pending = std::mem::take(&mut self.scratch);
         pending.clear();
         let mut pending_records = 0u64;
-        let mut one = Vec::new();
-        let mut item_bytes = Vec::new();
         let now = now_unix_nanos();
         while let Some(item) = items.next() {
-            item_bytes.clear();
-            item.encode(&mut item_bytes);
-            one.clear();
-            frame(&mut one, item.time_unix_nano().unwrap_or(now), &item_bytes);
-            let size = one.len() as u64;
+            // The frame goes straight after the pending ones; taken back if it is refused.
+            let start = pending.len();
+            frame_with(&mut pending, item.time_unix_nano().unwrap_or(now), |out| {
+                item.encode(out)
+            });
+            let size = (pending.len() - start) as u64;
             // Room, under the policy.
             let mut room = Room::Fits;
             while self.bytes() + size > self.max_bytes {
@@ -636,11 +768,13 @@ impl Spool {
             match room {
                 Room::Fits => {}
                 Room::Wait => {
+                    pending.truncate(start);
                     left.push(item);
                     left.extend(items.by_ref());
                     break;
                 }
                 Room::Refused => {
+                    pending.truncate(start);
                     dropped += 1;
                     self.report_full(1, "new records are refused");
                     continue;
@@ -651,16 +785,17 @@ impl Spool {
                 _ => true,
             };
             if rolled {
-                let lost = self.write_pending(&mut pending, &mut pending_records);
+                // What is pending belongs to the segment before this frame.
+                let lost = self.write_pending(&mut pending, start, &mut pending_records);
                 spooled -= lost;
                 dropped += lost;
                 if let Err(error) = self.roll() {
+                    pending.clear();
                     failed = Some(error);
                     dropped += 1;
                     break;
                 }
             }
-            pending.extend_from_slice(&one);
             pending_records += 1;
             if let Some(last) = self.segments.back_mut() {
                 last.bytes += size;
@@ -669,7 +804,7 @@ impl Spool {
             spooled += 1;
             self.full_reported = false;
             if self.sync == SpoolSync::Always {
-                let lost = self.write_pending(&mut pending, &mut pending_records);
+                let lost = self.write_pending(&mut pending, usize::MAX, &mut pending_records);
                 spooled -= lost;
                 dropped += lost;
                 if let (0, Some(file)) = (lost, &self.writer) {
@@ -677,7 +812,7 @@ impl Spool {
                 }
             }
         }
-        let lost = self.write_pending(&mut pending, &mut pending_records);
+        let lost = self.write_pending(&mut pending, usize::MAX, &mut pending_records);
         spooled -= lost;
         dropped += lost;
         if let Some(error) = self.write_error.take() {
@@ -688,9 +823,7 @@ impl Spool {
             dropped += items.len() as u64;
         }
         if self.sync == SpoolSync::Batch && spooled > 0 {
-            if let Some(file) = &self.writer {
-                let _ = file.sync_data();
-            }
+            self.commits.add(None, spooled);
         }
         if let Some(error) = failed {
             report::report(
@@ -707,31 +840,81 @@ impl Spool {
         (spooled, dropped, left)
     }
 
-    /// Writes `pending` (`records` frames already counted in the last segment) to it.
-    /// Returns how many records were lost to a failed write (uncounted from the segment,
-    /// which is then no longer appended to: its tail reads as torn); the error is kept
+    /// Whether appended records wait for a group commit (`sync = "batch"`) before they
+    /// count as resolved.
+    pub fn group_commit(&self) -> bool {
+        self.sync == SpoolSync::Batch
+    }
+
+    /// Writes the first `upto` bytes of `pending` (`records` frames already counted in
+    /// the last segment) to it, and removes them from `pending`. Returns how many records
+    /// were lost to a failed write (a full disk, a file size limit): the whole frames
+    /// written before the failure stay and count as spooled, a frame cut by it is cut
+    /// off the file again (so the segment holds exactly what is counted), and the rest
+    /// are uncounted from the segment, which is no longer appended to. The error is kept
     /// for the caller's report.
-    fn write_pending(&mut self, pending: &mut Vec<u8>, records: &mut u64) -> u64 {
-        if pending.is_empty() {
+    fn write_pending(&mut self, pending: &mut Vec<u8>, upto: usize, records: &mut u64) -> u64 {
+        let upto = upto.min(pending.len());
+        if upto == 0 {
             return 0;
         }
-        let written = match &mut self.writer {
-            Some(file) => file.write_all(pending),
+        let mut done = 0;
+        let written = match &self.writer {
+            Some(file) => loop {
+                match (&**file).write(&pending[done..upto]) {
+                    Ok(_) if done == upto => break Ok(()),
+                    Ok(0) => break Err(io::Error::from(io::ErrorKind::WriteZero)),
+                    Ok(n) => {
+                        done += n;
+                        if done == upto {
+                            break Ok(());
+                        }
+                    }
+                    Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                    Err(error) => break Err(error),
+                }
+            },
             None => Err(io::Error::from(io::ErrorKind::NotFound)),
         };
         let lost = match written {
-            Ok(()) => 0,
+            Ok(()) => {
+                if self.sync == SpoolSync::Batch {
+                    self.commits.add(self.writer.as_ref(), 0);
+                }
+                0
+            }
             Err(error) => {
+                // The whole frames among the `done` bytes written.
+                let (mut whole, mut kept) = (0usize, 0u64);
+                while let Some(len) = pending
+                    .get(whole + 4..whole + 8)
+                    .and_then(|b| b.try_into().ok())
+                    .map(|b: [u8; 4]| u32::from_le_bytes(b) as usize)
+                {
+                    let end = whole + HEADER + len;
+                    if end > done {
+                        break;
+                    }
+                    whole = end;
+                    kept += 1;
+                }
                 if let Some(last) = self.segments.back_mut() {
-                    last.bytes = last.bytes.saturating_sub(pending.len() as u64);
-                    last.records = last.records.saturating_sub(*records);
+                    let before = last.bytes.saturating_sub(upto as u64);
+                    if let (true, Some(file)) = (done > whole, &self.writer) {
+                        let _ = file.set_len(before + whole as u64);
+                    }
+                    last.bytes = before + whole as u64;
+                    last.records = last.records.saturating_sub(*records - kept);
+                }
+                if self.sync == SpoolSync::Batch && kept > 0 {
+                    self.commits.add(self.writer.as_ref(), 0);
                 }
                 self.writer = None;
                 self.write_error = Some(error);
-                *records
+                *records - kept
             }
         };
-        pending.clear();
+        pending.drain(..upto);
         *records = 0;
         lost
     }
@@ -905,7 +1088,8 @@ impl Spool {
                 &self.dir.join("cursor"),
                 OpenOptions::new().write(true).create(true),
             )
-            .ok();
+            .ok()
+            .map(Arc::new);
         }
         if let Some(file) = &self.cursor {
             let mut bytes = [0u8; 20];
@@ -914,8 +1098,12 @@ impl Spool {
             let crc = crc32fast::hash(&bytes[..16]);
             bytes[16..].copy_from_slice(&crc.to_le_bytes());
             let _ = file.write_all_at(&bytes, 0);
-            if self.sync != SpoolSync::None {
-                let _ = file.sync_data();
+            match self.sync {
+                SpoolSync::Always => {
+                    let _ = file.sync_data();
+                }
+                SpoolSync::Batch => self.commits.add(Some(file), 0),
+                SpoolSync::None => {}
             }
         }
     }
@@ -951,9 +1139,46 @@ pub(crate) fn run<T: Spooled>(
     buffer: &Buffer<T>,
     spool: &mut Spool,
     interval: Duration,
-    mut backoff: Backoff,
+    backoff: Backoff,
     attempt: &mut dyn FnMut(&[T], &Buffer<T>) -> Outcome,
 ) {
+    let commits = Arc::clone(&spool.commits);
+    let resolve = |records: u64| buffer.resolve(records as usize);
+    std::thread::scope(|scope| {
+        let syncer = spool.group_commit().then(|| {
+            std::thread::Builder::new()
+                .name("ko-log-spool-sync".to_owned())
+                .spawn_scoped(scope, || commits.run(&resolve))
+        });
+        // Without its thread (it could not start), the loop syncs between batches.
+        let inline_sync = matches!(syncer, Some(Err(_)));
+        if let Some(Err(error)) = &syncer {
+            report::report(
+                "HANDLER::Spool::IO::ERROR",
+                &format!(
+                    "cannot start the spool's syncing thread ({error}); the handler's thread syncs"
+                ),
+            );
+        }
+        serve(buffer, spool, interval, backoff, attempt, inline_sync);
+        commits.stop();
+        if inline_sync {
+            commits.sync_now(&resolve);
+        }
+    });
+    buffer.finish();
+}
+
+/// [`run`]'s loop (`inline_sync`: the group commit is synced here, between batches).
+fn serve<T: Spooled>(
+    buffer: &Buffer<T>,
+    spool: &mut Spool,
+    interval: Duration,
+    mut backoff: Backoff,
+    attempt: &mut dyn FnMut(&[T], &Buffer<T>) -> Outcome,
+    inline_sync: bool,
+) {
+    let resolve = |records: u64| buffer.resolve(records as usize);
     let counts = &buffer.counts.spool;
     spool.scan(counts);
     let policy = buffer.policy();
@@ -972,14 +1197,20 @@ pub(crate) fn run<T: Spooled>(
             Outcome::Rejected
         })
     };
+    // Resolved now: what was dropped, and what was spooled unless it waits for the
+    // group commit (`sync = "batch"`: resolved by the syncing thread).
     let spool_items = |spool: &mut Spool, items: Vec<T>, held: &mut Vec<T>| {
         let n = items.len();
-        let (_, dropped, left) = spool.append(items, policy, counts);
+        let (spooled, dropped, left) = spool.append(items, policy, counts);
         buffer.drop_count(dropped);
-        buffer.resolve(n - left.len());
+        let synced_later = if spool.group_commit() { spooled } else { 0 };
+        buffer.resolve(n - left.len() - synced_later as usize);
         held.extend(left);
     };
     loop {
+        if inline_sync {
+            spool.commits.sync_now(&resolve);
+        }
         // What was held for room goes first, as soon as there is room.
         if !held.is_empty() {
             let items = std::mem::take(&mut held);
@@ -997,7 +1228,9 @@ pub(crate) fn run<T: Spooled>(
                 // Shutdown with the destination away, past the deadline, or behind a
                 // backlog: what memory holds joins the spool for the next start (no
                 // push is accepted any more, so one take is all of it).
-                let items = buffer.take_ready(interval, Some(now), usize::MAX);
+                let items = buffer
+                    .take(interval, Some(now), usize::MAX)
+                    .unwrap_or_default();
                 spool_items(spool, items, &mut held);
                 let lost = held.len();
                 if lost > 0 {
@@ -1013,8 +1246,12 @@ pub(crate) fn run<T: Spooled>(
                 break;
             }
         }
-        // Replay the spool while the destination answers.
-        if backlog && due && closing.is_none() {
+        // Replay the spool while the destination answers, unless memory is filling and
+        // the spool has room: then the records coming in go to the spool first, and the
+        // replay waits until the burst is absorbed (a delivery is what the memory would
+        // overflow during). A spool full under `block` replays to make room.
+        let absorbing = held.is_empty() && buffer.filling();
+        if backlog && due && closing.is_none() && !absorbing {
             let items: Vec<T> = spool.read(batch, counts);
             if !items.is_empty() {
                 let n = items.len();
@@ -1051,7 +1288,10 @@ pub(crate) fn run<T: Spooled>(
             (true, None) => Some(Instant::now()),
             (false, at) => at,
         };
-        let items = buffer.take_ready(interval, until, if spooling { usize::MAX } else { batch });
+        let max = if spooling { usize::MAX } else { batch };
+        let Some(items) = buffer.take(interval, until, max) else {
+            continue;
+        };
         if items.is_empty() {
             continue;
         }
@@ -1091,7 +1331,6 @@ pub(crate) fn run<T: Spooled>(
             }
         }
     }
-    buffer.finish();
 }
 
 #[cfg(test)]
@@ -1136,6 +1375,15 @@ mod tests {
         zeros.extend_from_slice(&framed(&[b"after"]));
         let (found, torn) = frames(&zeros, 0);
         assert_eq!((found.len(), torn), (1, 1));
+    }
+
+    #[test]
+    fn a_uid_is_the_prefix_then_the_sequence_in_decimal() {
+        let prefix = uid_text(0).strip_suffix('0').unwrap().to_owned();
+        assert!(prefix.ends_with(&format!("-{}-", std::process::id())));
+        for sequence in [7, 10, 1_234_567_890, u64::MAX] {
+            assert_eq!(uid_text(sequence), format!("{prefix}{sequence}"));
+        }
     }
 
     #[test]
