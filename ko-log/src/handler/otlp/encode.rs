@@ -136,7 +136,7 @@ fn log_record(out: &mut Vec<u8>, record: &Record) {
             bytes(kv, 1, super::record::UID.as_bytes());
             message(kv, 2, |value| {
                 message(value, 1, |text| {
-                    crate::handler::spool::write_uid(text, sequence)
+                    crate::handler::plumbing::spool::write_uid(text, sequence)
                 })
             });
         });

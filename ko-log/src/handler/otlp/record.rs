@@ -176,7 +176,7 @@ impl Record {
     /// The `log.record.uid` attribute's value, when the record has one.
     pub fn uid(&self) -> Option<Value> {
         self.uid
-            .map(|sequence| Value::from(crate::handler::spool::uid_text(sequence)))
+            .map(|sequence| Value::from(crate::handler::plumbing::spool::uid_text(sequence)))
     }
 }
 
@@ -223,7 +223,7 @@ impl crate::handler::plumbing::spool::Spooled for Record {
             out.push(1);
             let at = out.len();
             out.extend_from_slice(&[0; 4]);
-            crate::handler::spool::write_uid(out, sequence);
+            crate::handler::plumbing::spool::write_uid(out, sequence);
             let len = (out.len() - at - 4) as u32;
             out[at..at + 4].copy_from_slice(&len.to_le_bytes());
         }
@@ -449,7 +449,7 @@ mod tests {
             back.attributes.last(),
             Some(&(
                 Str::from(UID),
-                Value::from(crate::handler::spool::uid_text(42))
+                Value::from(crate::handler::plumbing::spool::uid_text(42))
             ))
         );
         assert_eq!(back.attributes.len(), record.attributes.len() + 1);
