@@ -8,36 +8,13 @@ use ko_log::config::handler::Timezone;
 use ko_log::config::render::{Color, ColorMode, TimeFormat};
 use ko_log::config::{Config, ConfigError, ConfigErrorKind, Format, Template};
 use ko_log::render::{ColoredConfig, JsonConfig, LevelColors, PlainConfig};
+use support::config::assert_at;
 
 fn refuse(format: Format, text: &str) -> ConfigError {
     match ko_log::check::text(text, format).errors.into_iter().next() {
         Some(e) => e,
         None => panic!("accepted:\n{text}"),
     }
-}
-
-/// Asserts kind, line, column and key path.
-#[track_caller]
-fn assert_at(
-    error: &ConfigError,
-    kind: ConfigErrorKind,
-    line: usize,
-    column: usize,
-    key_path: &str,
-) {
-    let location = error
-        .location()
-        .unwrap_or_else(|| panic!("no location:\n{error}"));
-    assert_eq!(
-        (
-            error.kind(),
-            location.line,
-            location.column,
-            error.key_path()
-        ),
-        (kind, line, column, key_path),
-        "\n{error}"
-    );
 }
 
 #[test]

@@ -7,6 +7,7 @@ use ko_log::config::handler::Timezone;
 use ko_log::config::render::TimeFormat;
 use ko_log::config::{Config, ConfigError, ConfigErrorKind, Format, RendererConfig};
 use ko_log::render::LogfmtConfig;
+use support::config::assert_at;
 
 fn renderer(format: Format, text: &str) -> RendererConfig {
     match Config::from_str(text, format) {
@@ -34,23 +35,6 @@ fn refuse(text: &str) -> ConfigError {
 /// A stream handler `c` with `renderer` on line 3.
 fn with_renderer(renderer: &str) -> String {
     format!("[handlers.c]\ntype = \"stream\"\nrenderer = {renderer}\n")
-}
-
-#[track_caller]
-fn assert_at(error: &ConfigError, kind: ConfigErrorKind, column: usize, key_path: &str) {
-    let location = error
-        .location()
-        .unwrap_or_else(|| panic!("no location:\n{error}"));
-    assert_eq!(
-        (
-            error.kind(),
-            location.line,
-            location.column,
-            error.key_path()
-        ),
-        (kind, 3, column, key_path),
-        "\n{error}"
-    );
 }
 
 #[test]
@@ -103,6 +87,7 @@ fn an_unknown_key_is_refused_with_did_you_mean() {
     assert_at(
         &e,
         ConfigErrorKind::UnknownKey,
+        3,
         31,
         "handlers.c.renderer.mesage_key",
     );
@@ -112,6 +97,7 @@ fn an_unknown_key_is_refused_with_did_you_mean() {
     assert_at(
         &e,
         ConfigErrorKind::UnknownKey,
+        3,
         31,
         "handlers.c.renderer.fields_key",
     );
@@ -125,6 +111,7 @@ fn a_bad_time_format_points_into_the_string() {
     assert_at(
         &e,
         ConfigErrorKind::InvalidValue,
+        3,
         54,
         "handlers.c.renderer.time_format",
     );
@@ -136,6 +123,7 @@ fn wrong_value_types_are_refused_at_the_value() {
     assert_at(
         &e,
         ConfigErrorKind::InvalidValue,
+        3,
         43,
         "handlers.c.renderer.level_key",
     );
@@ -143,6 +131,7 @@ fn wrong_value_types_are_refused_at_the_value() {
     assert_at(
         &e,
         ConfigErrorKind::InvalidValue,
+        3,
         42,
         "handlers.c.renderer.timezone",
     );
@@ -180,6 +169,7 @@ fn a_key_name_that_is_not_a_logfmt_key_is_refused_at_its_value() {
         assert_at(
             &e,
             ConfigErrorKind::InvalidValue,
+            3,
             column,
             &format!("handlers.c.renderer.{key}"),
         );
@@ -196,6 +186,7 @@ fn two_own_keys_with_one_name_are_refused_at_the_one_written() {
     assert_at(
         &e,
         ConfigErrorKind::InvalidValue,
+        3,
         45,
         "handlers.c.renderer.message_key",
     );
@@ -208,6 +199,7 @@ fn two_own_keys_with_one_name_are_refused_at_the_one_written() {
     assert_at(
         &e,
         ConfigErrorKind::InvalidValue,
+        3,
         42,
         "handlers.c.renderer.time_key",
     );
@@ -222,6 +214,7 @@ fn two_own_keys_with_one_name_are_refused_at_the_one_written() {
     assert_at(
         &e,
         ConfigErrorKind::InvalidValue,
+        3,
         60,
         "handlers.c.renderer.target_key",
     );

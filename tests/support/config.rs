@@ -89,3 +89,27 @@ pub fn beside_json_file(name: &str, keys: &str, file: &Path) -> String {
     let tables = self::file("file", file, JSON) + &format!("[handlers.{name}]\n{keys}\n");
     format!("[loggers.root]\nlevel = \"trace\"\nhandlers = [\"{name}\", \"file\"]\n{tables}")
 }
+
+/// Asserts a config error's kind, line, column and key path (the error printed on failure).
+#[track_caller]
+pub fn assert_at(
+    error: &ko_log::config::ConfigError,
+    kind: ko_log::config::ConfigErrorKind,
+    line: usize,
+    column: usize,
+    key_path: &str,
+) {
+    let location = error
+        .location()
+        .unwrap_or_else(|| panic!("no location:\n{error}"));
+    assert_eq!(
+        (
+            error.kind(),
+            location.line,
+            location.column,
+            error.key_path()
+        ),
+        (kind, line, column, key_path),
+        "\n{error}"
+    );
+}
