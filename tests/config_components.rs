@@ -313,30 +313,8 @@ fn a_handler_built_in_rust_is_checked_at_its_key_path() {
     );
 }
 
-const MANY: &str = r#"default_level = "loud"
-
-[queue]
-capacity = 0
-backpressure = "sometimes"
-
-[loggers.root]
-level = "info"
-handlers = ["console", "fiel"]
-
-[loggers.app]
-levl = "debug"
-handlers = ["file"]
-
-[handlers.console]
-type = "stream"
-stream = "stdin"
-renderer = { type = "colored", format = "{time" }
-
-[handlers.file]
-type = "rotating_file"
-max_byte = "10 MiB"
-processors = [{ type = "filter_by_level", min_level = "loud" }, { type = "redact", keys = 5 }, "filter_markup"]
-"#;
+/// The config crate's fixture of mistakes in every part of a config.
+const MANY: &str = include_str!("../ko-log-config/tests/fixtures/many_mistakes.toml");
 
 /// ko-log-config's `check.rs` reports this file's own mistakes; `ko_log::check` adds the
 /// handlers', the renderer's and the processors' (which only the runtime knows), each at

@@ -32,30 +32,9 @@ fn owned(expected: &[(usize, usize, &str, &str)]) -> Vec<(usize, usize, String, 
         .collect()
 }
 
-const MANY: &str = r#"default_level = "loud"
-
-[queue]
-capacity = 0
-backpressure = "sometimes"
-
-[loggers.root]
-level = "info"
-handlers = ["console", "fiel"]
-
-[loggers.app]
-levl = "debug"
-handlers = ["file"]
-
-[handlers.console]
-type = "stream"
-stream = "stdin"
-renderer = { type = "colored", format = "{time" }
-
-[handlers.file]
-type = "rotating_file"
-max_byte = "10 MiB"
-processors = [{ type = "filter_by_level", min_level = "loud" }, { type = "redact", keys = 5 }, "filter_markup"]
-"#;
+/// One mistake or more in every part of a config (shared with the runtime's
+/// `tests/config_components.rs`, which adds the components' mistakes).
+const MANY: &str = include_str!("fixtures/many_mistakes.toml");
 
 #[test]
 fn every_mistake_is_reported_in_document_order() {
