@@ -2,8 +2,10 @@
 //!
 //! This is the only work ko-log does on the caller's thread besides the queue push: read
 //! the clock, take the message, copy the key-values into owned [`Value`]s of the same
-//! kind, and note the thread. It never locks (but once per thread, to register its name),
-//! never does I/O and never panics: a `Display` impl that panics while the message or a
+//! kind, and note the thread. It locks only to register a thread's name on its first
+//! record and to find a call site its thread's 64-slot cache does not hold (a short,
+//! uncontended lookup in the process's set of call sites: [`Site::interned`]); it never
+//! does I/O and never panics: a `Display` impl that panics while the message or a
 //! value is being formatted is caught and replaced by a placeholder text.
 //!
 //! What crosses the queue is a [`Captured`] record, not yet an [`Event`](crate::event::Event):
