@@ -3,6 +3,7 @@
 //! source line (so the two records share their line number), and every handler's output
 //! must come in identical pairs. The times are written with a constant format.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -145,6 +146,8 @@ fn every_renderer_writes_the_same_line_for_both_macros() {
         log::info!("fails {} {}", 1, Fails); ko_log::info!("fails {} {}", 1, Fails);
         // A target that is not a constant is looked up per record, not cached per call site.
         for target in ["dyn::one", "dyn::two"] { log::info!(target: target, "dyn {}", 4); ko_log::info!(target: target, "dyn {}", 4); }
+        // Integers and text skip `core::fmt` on the dispatcher: every width and sign.
+        log::info!("{}|{}|{}|{}|{}|{}|{}|{}", i64::MIN, u128::MAX, 0_u8, i8::MIN, true, 'é', Cow::Borrowed("cow"), Box::<str>::from("")); ko_log::info!("{}|{}|{}|{}|{}|{}|{}|{}", i64::MIN, u128::MAX, 0_u8, i8::MIN, true, 'é', Cow::Borrowed("cow"), Box::<str>::from(""));
     };
     log::logger().flush();
     drop(guard);
@@ -164,7 +167,7 @@ fn every_renderer_writes_the_same_line_for_both_macros() {
                 *line = object.to_string();
             }
         }
-        assert_eq!(lines.len(), 46, "{file}: {lines:#?}");
+        assert_eq!(lines.len(), 48, "{file}: {lines:#?}");
         for pair in lines.chunks(2) {
             assert_eq!(pair[0], pair[1], "{file}: log::info! then ko_log::info!");
         }
@@ -193,6 +196,15 @@ fn every_renderer_writes_the_same_line_for_both_macros() {
         plain[42].starts_with("T INFO  [dyn::one] dyn 4 tests/"),
         "{}",
         plain[42]
+    );
+    assert!(
+        plain[46].starts_with(&format!(
+            "T INFO  [native_macros] {}|{}|0|-128|true|é|cow| tests/",
+            i64::MIN,
+            u128::MAX
+        )),
+        "{}",
+        plain[46]
     );
     assert!(
         plain[44].starts_with("T INFO  [dyn::two] dyn 4 tests/"),

@@ -612,6 +612,12 @@ pub trait Kind {
     type View<'a>: fmt::Display + fmt::Debug;
     /// Reads one argument.
     fn decode<'a>(from: &mut Decoder<'a>) -> Self::View<'a>;
+    /// Writes a `{}` placeholder's argument: what its `Display` writes (without
+    /// `core::fmt` for text and integers).
+    #[inline]
+    fn display(view: Self::View<'_>, out: &mut String) -> fmt::Result {
+        out.write_fmt(format_args!("{view}"))
+    }
 }
 
 /// Formats a deferred message ([`crate::deferred`]) on the dispatcher: decodes the call

@@ -121,29 +121,6 @@ fn is_identifier(name: &str) -> bool {
         && chars.all(|c| c == '_' || c.is_alphanumeric())
 }
 
-/// The format string the dispatcher formats with: the text escaped again, and placeholder
-/// `i` written as `{i:spec}`, or `{i}` when `bare(i)` (an argument formatted on the
-/// caller already carries its spec).
-pub fn numbered(pieces: &[Piece], bare: impl Fn(usize) -> bool) -> String {
-    let mut out = String::new();
-    let mut slot = 0;
-    for piece in pieces {
-        match piece {
-            Piece::Text(text) => out.push_str(&text.replace('{', "{{").replace('}', "}}")),
-            Piece::Placeholder(placeholder) => {
-                out.push_str(&format!("{{{slot}"));
-                if !placeholder.spec.is_empty() && !bare(slot) {
-                    out.push(':');
-                    out.push_str(&placeholder.spec);
-                }
-                out.push('}');
-                slot += 1;
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,10 +149,6 @@ mod tests {
                 Piece::Text(" {x} ".into()),
                 placeholder(ArgRef::Index(2), ""),
             ]
-        );
-        assert_eq!(
-            numbered(&pieces, |slot| slot == 3),
-            "a {0} b {1:>8.2} {2} {3} {{x}} {4}"
         );
     }
 

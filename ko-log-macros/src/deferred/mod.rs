@@ -246,12 +246,27 @@ fn deferred(
         .map(|i| format_ident!("__ko_log_k{}", i))
         .collect();
     let trait_ = format_ident!("Format{}", slots.len());
-    let numbered = format::numbered(&pieces, |slot| {
-        slots
-            .get(slot)
-            .is_some_and(|(_, p)| p.trait_() == Trait::Other)
+    // The message, piece by piece: a `{}` placeholder (or an argument the caller
+    // formatted, its spec applied) through its kind's `display`, which skips `core::fmt`
+    // for text and integers; one with a spec through `format_args!` with that spec.
+    let mut slot = 0;
+    let writes = pieces.iter().map(|piece| match piece {
+        Piece::Text(text) => quote!(__ko_log_out.push_str(#text);),
+        Piece::Placeholder(placeholder) => {
+            let (kind, view) = (&kinds[slot], &views[slot]);
+            slot += 1;
+            if placeholder.spec.is_empty() || placeholder.trait_() == Trait::Other {
+                quote! {
+                    <#kind as #krate::__private::deferred::Kind>::display(#view, __ko_log_out)?;
+                }
+            } else {
+                let spec = LitStr::new(&format!("{{:{}}}", placeholder.spec), format.span());
+                quote! {
+                    ::core::fmt::Write::write_fmt(__ko_log_out, ::core::format_args!(#spec, #view))?;
+                }
+            }
+        }
     });
-    let numbered = LitStr::new(&numbered, format.span());
     let encodes = slots.iter().zip(&keys).map(|((at, placeholder), key)| {
         let arg = &bound[*at];
         let spec = LitStr::new(
@@ -286,10 +301,8 @@ fn deferred(
                 __ko_log_out: &mut ::std::string::String,
             ) -> ::core::fmt::Result {
                 #(let #views = __ko_log_from.arg::<#kinds>();)*
-                ::core::fmt::Write::write_fmt(
-                    __ko_log_out,
-                    ::core::format_args!(#numbered, #(#views),*),
-                )
+                #(#writes)*
+                ::core::result::Result::Ok(())
             }
         }
     };

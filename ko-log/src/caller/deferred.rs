@@ -126,6 +126,11 @@ impl Kind for Bytes {
     fn decode<'a>(from: &mut Decoder<'a>) -> &'a str {
         from.text()
     }
+    #[inline]
+    fn display(view: &str, out: &mut String) -> fmt::Result {
+        out.push_str(view);
+        Ok(())
+    }
 }
 
 impl Kind for Formatted {
@@ -133,6 +138,11 @@ impl Kind for Formatted {
     #[inline]
     fn decode<'a>(from: &mut Decoder<'a>) -> Preformatted<'a> {
         Preformatted(from.text())
+    }
+    #[inline]
+    fn display(view: Preformatted<'_>, out: &mut String) -> fmt::Result {
+        out.push_str(view.0);
+        Ok(())
     }
 }
 
@@ -172,10 +182,13 @@ pub trait Primitive: Copy + fmt::Display + fmt::Debug + sealed::Sealed + 'static
     fn put(self, into: &mut Encoder);
     #[doc(hidden)]
     fn get(from: &mut Decoder<'_>) -> Self;
+    /// Writes what `Display` writes.
+    #[doc(hidden)]
+    fn display(self, out: &mut String) -> fmt::Result;
 }
 
 macro_rules! numbers {
-    ($($ty:ty),*) => {$(
+    ($how:ident: $($ty:ty),*) => {$(
         impl sealed::Sealed for $ty {}
         impl Primitive for $ty {
             #[inline]
@@ -186,10 +199,22 @@ macro_rules! numbers {
             fn get(from: &mut Decoder<'_>) -> $ty {
                 <$ty>::from_le_bytes(from.array())
             }
+            #[inline]
+            fn display(self, out: &mut String) -> fmt::Result {
+                numbers!(@display $how, self, out)
+            }
         }
     )*};
+    (@display itoa, $value:expr, $out:expr) => {{
+        $out.push_str(itoa::Buffer::new().format($value));
+        Ok(())
+    }};
+    (@display fmt, $value:expr, $out:expr) => {
+        fmt::Write::write_fmt($out, format_args!("{}", $value))
+    };
 }
-numbers!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f32, f64);
+numbers!(itoa: u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize);
+numbers!(fmt: f32, f64);
 
 impl sealed::Sealed for bool {}
 impl Primitive for bool {
@@ -200,6 +225,11 @@ impl Primitive for bool {
     #[inline]
     fn get(from: &mut Decoder<'_>) -> bool {
         from.array::<1>() != [0]
+    }
+    #[inline]
+    fn display(self, out: &mut String) -> fmt::Result {
+        out.push_str(if self { "true" } else { "false" });
+        Ok(())
     }
 }
 
@@ -213,6 +243,11 @@ impl Primitive for char {
     fn get(from: &mut Decoder<'_>) -> char {
         char::from_u32(u32::get(from)).unwrap_or(char::REPLACEMENT_CHARACTER)
     }
+    #[inline]
+    fn display(self, out: &mut String) -> fmt::Result {
+        out.push(self);
+        Ok(())
+    }
 }
 
 impl<T: Primitive> Kind for Plain<T> {
@@ -220,6 +255,10 @@ impl<T: Primitive> Kind for Plain<T> {
     #[inline]
     fn decode<'a>(from: &mut Decoder<'a>) -> T {
         T::get(from)
+    }
+    #[inline]
+    fn display(view: T, out: &mut String) -> fmt::Result {
+        view.display(out)
     }
 }
 
