@@ -17,11 +17,20 @@
 //! The dispatcher side makes one [`Core`] per backend and a handle per handler from it;
 //! a handler built on its own (no backend) gets [`Handle::detached`], whose status
 //! records are said on stderr.
+//!
+//! The core also holds the handlers attached at run time beside the configured ones
+//! ([`Core::attach`]: `ko_log::testing`'s sinks), each to a capture scope, a logger or a
+//! configured handler ([`Attach`]). The dispatcher writes to them as to any handler:
+//! what a route delivers ([`Core::delivered`]) and what each handler writes, through its
+//! handle ([`Handle::written`]).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use std::sync::Weak;
+
+use crate::component::Handler;
 use crate::event::Event;
 use crate::unwind::lock;
 
@@ -46,6 +55,23 @@ pub(crate) struct Core {
     statuses: Mutex<Vec<(u64, Event)>>,
     /// Whether `statuses` may hold some: what the dispatcher reads after every batch.
     waiting: AtomicBool,
+    /// The handlers attached at run time, for as long as they live.
+    attached: Mutex<Vec<(Attach, Weak<Mutex<dyn Handler>>)>>,
+    /// Whether one ever was: until then the dispatcher's look costs one load.
+    any_attached: AtomicBool,
+}
+
+/// Where a handler attached at run time ([`Core::attach`]) takes its records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Attach {
+    /// Those logged in the capture scope with this id (`context::Frame::sinks`), as
+    /// their route delivers them, before any handler's processors.
+    Scope(u64),
+    /// Those whose target this logger owns (`root`: every one), as their route delivers
+    /// them, before any handler's processors.
+    Logger(String),
+    /// What this configured handler writes, after its processors.
+    Handler(String),
 }
 
 impl std::fmt::Debug for Core {
@@ -106,6 +132,50 @@ impl Core {
     /// Whether status records are waiting (an atomic load).
     pub fn has_statuses(&self) -> bool {
         self.waiting.load(Ordering::Acquire)
+    }
+
+    /// Attaches `handler` where `to` says (once: attaching it there again does nothing),
+    /// until it is dropped.
+    pub fn attach(&self, to: Attach, handler: &Arc<Mutex<dyn Handler>>) {
+        let handler = Arc::downgrade(handler);
+        let mut attached = lock(&self.attached);
+        attached.retain(|(_, live)| live.strong_count() > 0);
+        if !attached
+            .iter()
+            .any(|(at, h)| *at == to && h.ptr_eq(&handler))
+        {
+            attached.push((to, handler));
+        }
+        self.any_attached.store(true, Ordering::Release);
+    }
+
+    /// Writes `event`, as its route delivers it, to the handlers attached to one of the
+    /// capture `scopes` it was logged in or to a logger that owns its target.
+    pub fn delivered(&self, event: &Event, scopes: &[u64]) {
+        self.write_attached(event, |to| match to {
+            Attach::Scope(id) => scopes.contains(id),
+            Attach::Logger(logger) => {
+                logger == ko_log_config::ROOT || ko_log_config::logger::owns(logger, &event.target)
+            }
+            Attach::Handler(_) => false,
+        });
+    }
+
+    /// Writes `event` to the handlers attached where `takes` says (a panic is caught).
+    /// The list is locked only while they are picked: one dropped meanwhile is released
+    /// outside it.
+    fn write_attached(&self, event: &Event, takes: impl Fn(&Attach) -> bool) {
+        if !self.any_attached.load(Ordering::Acquire) {
+            return;
+        }
+        let picked: Vec<_> = lock(&self.attached)
+            .iter()
+            .filter(|(to, _)| takes(to))
+            .filter_map(|(_, handler)| handler.upgrade())
+            .collect();
+        for handler in picked {
+            let _ = crate::unwind::catch(|| lock(&handler).write(&[], event));
+        }
     }
 }
 
@@ -175,6 +245,13 @@ impl Handle {
     /// `None` otherwise (the drain deadline alone applies).
     pub fn unreachable_deadline(&self) -> Option<Instant> {
         self.core.unreachable.get().copied()
+    }
+
+    /// The dispatcher: `event` is what handler `name`, whose handle this is, writes
+    /// (after its processors); the handlers attached to it take it too.
+    pub(crate) fn written(&self, name: &str, event: &Event) {
+        let takes = |to: &Attach| matches!(to, Attach::Handler(handler) if handler == name);
+        self.core.write_attached(event, takes);
     }
 
     /// How long the handler may wait now for its destination: `limit`, cut at the
