@@ -52,3 +52,43 @@ fn an_attached_sink_captures_a_logger_from_any_thread() {
     sink.clear();
     assert!(sink.lines().is_empty());
 }
+
+/// A renderer that panics on the message `boom`, as a user's renderer may.
+#[derive(Debug)]
+struct Fragile;
+
+impl ko_log::render::Renderer for Fragile {
+    #[allow(clippy::panic)]
+    fn render(&self, event: &ko_log::Event, out: &mut Vec<u8>) {
+        if event.message == "boom" {
+            panic!("fragile cannot render this");
+        }
+        out.extend_from_slice(format!("{}\n", event.message).as_bytes());
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct FragileParams {}
+
+#[ko_log::renderer]
+fn fragile(_params: &FragileParams) -> Fragile {
+    Fragile
+}
+
+/// A sink is a handler like any other: its renderer's panic is caught on the dispatcher,
+/// which goes on writing to it and to the other sinks.
+#[test]
+fn a_sink_whose_renderer_panics_leaves_the_dispatcher_and_other_sinks_whole() {
+    testing::init();
+    let config = ko_log::config::RendererConfig::new("fragile");
+    let fragile = Sink::new().with_renderer(&config).unwrap();
+    let plain = Sink::new().with_format("{message}").unwrap();
+    {
+        let _fragile = fragile.capture();
+        let _plain = plain.capture();
+        log::info!("boom");
+        log::info!("after");
+    }
+    assert_eq!(plain.lines(), ["boom", "after"]);
+    assert_eq!(fragile.lines(), ["after"]);
+}
