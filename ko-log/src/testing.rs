@@ -134,12 +134,8 @@ impl Sink {
     /// [`scope`](Sink::scope) scopes, rendered with [`DEFAULT_FORMAT`].
     pub fn new() -> Sink {
         static NEXT: AtomicU64 = AtomicU64::new(1);
-        let config = render::PlainConfig {
-            format: Template::parse(DEFAULT_FORMAT).unwrap_or_default(),
-            ..Default::default()
-        };
         let capture = Capture {
-            renderer: Box::new(render::Plain::new(&config)),
+            renderer: plain(Template::parse(DEFAULT_FORMAT).unwrap_or_default()),
             lines: Vec::new(),
             events: Vec::new(),
         };
@@ -182,11 +178,7 @@ impl Sink {
     pub fn with_format(self, template: &str) -> Result<Sink, ConfigError> {
         let format = Template::parse(template)
             .map_err(|e| ConfigError::validation("format", e.to_string()))?;
-        let config = render::PlainConfig {
-            format,
-            ..Default::default()
-        };
-        lock(&self.capture).renderer = Box::new(render::Plain::new(&config));
+        lock(&self.capture).renderer = plain(format);
         Ok(self)
     }
 
@@ -227,4 +219,13 @@ impl Default for Sink {
     fn default() -> Self {
         Sink::new()
     }
+}
+
+/// The plain renderer with `format`.
+fn plain(format: Template) -> Box<dyn Renderer> {
+    let config = render::PlainConfig {
+        format,
+        ..Default::default()
+    };
+    Box::new(render::Plain::new(&config))
 }

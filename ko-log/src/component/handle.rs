@@ -25,10 +25,8 @@
 //! handle ([`Handle::written`]).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
-
-use std::sync::Weak;
 
 use crate::component::Handler;
 use crate::event::Event;
@@ -56,10 +54,13 @@ pub(crate) struct Core {
     /// Whether `statuses` may hold some: what the dispatcher reads after every batch.
     waiting: AtomicBool,
     /// The handlers attached at run time, for as long as they live.
-    attached: Mutex<Vec<(Attach, Weak<Mutex<dyn Handler>>)>>,
+    attached: Mutex<Vec<(Attach, Weak<Attached>)>>,
     /// Whether one ever was: until then the dispatcher's look costs one load.
     any_attached: AtomicBool,
 }
+
+/// A handler attached at run time ([`Core::attach`]), shared with what attached it.
+pub(crate) type Attached = Mutex<dyn Handler>;
 
 /// Where a handler attached at run time ([`Core::attach`]) takes its records.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,7 +137,7 @@ impl Core {
 
     /// Attaches `handler` where `to` says (once: attaching it there again does nothing),
     /// until it is dropped.
-    pub fn attach(&self, to: Attach, handler: &Arc<Mutex<dyn Handler>>) {
+    pub fn attach(&self, to: Attach, handler: &Arc<Attached>) {
         let handler = Arc::downgrade(handler);
         let mut attached = lock(&self.attached);
         attached.retain(|(_, live)| live.strong_count() > 0);
