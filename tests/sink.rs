@@ -77,11 +77,8 @@ impl ko_log::render::Renderer for Fragile {
     }
 }
 
-#[derive(serde::Deserialize)]
-struct FragileParams {}
-
 #[ko_log::renderer]
-fn fragile(_params: &FragileParams) -> Fragile {
+fn fragile(_params: &std::collections::HashMap<String, String>) -> Fragile {
     Fragile
 }
 

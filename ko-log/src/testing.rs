@@ -80,18 +80,16 @@ pub fn init() {
 /// logger belongs to another crate (a sink would silently capture nothing).
 #[allow(clippy::panic)] // failing the test loudly is the point
 fn backend() -> &'static crate::caller::backend::Backend {
-    if let Some(backend) = crate::caller::backend::installed() {
-        return backend;
+    if crate::caller::backend::installed().is_none() {
+        init();
     }
-    init();
-    match crate::caller::backend::installed() {
-        Some(backend) => backend,
-        None => panic!(
+    crate::caller::backend::installed().unwrap_or_else(|| {
+        panic!(
             "ko_log::testing::Sink cannot capture: the global `log` logger is not ko-log \
              (another crate installed one first). Call `ko_log::testing::init()` (or a \
              ko-log init function) before anything else installs a logger."
-        ),
-    }
+        )
+    })
 }
 
 /// Captures rendered lines and events. Cheap to clone; clones share the captured records.

@@ -19,10 +19,8 @@
 //! records are said on stderr.
 //!
 //! The core also holds the handlers attached at run time beside the configured ones
-//! ([`Core::attach`]: `ko_log::testing`'s sinks), each to a capture scope, a logger or a
-//! configured handler ([`Attach`]). The dispatcher writes to them as to any handler:
-//! what a route delivers ([`Core::delivered`]) and what each handler writes, through its
-//! handle ([`Handle::written`]).
+//! (`ko_log::testing`'s sinks): the dispatcher writes to them what a route delivers
+//! ([`Core::write_attached`]) and what each handler writes ([`Handle::written`]).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
@@ -65,11 +63,9 @@ pub(crate) type Attached = Mutex<dyn Handler>;
 /// Where a handler attached at run time ([`Core::attach`]) takes its records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Attach {
-    /// Those logged in the capture scope with this id (`context::Frame::sinks`), as
-    /// their route delivers them, before any handler's processors.
+    /// Those logged in this capture scope (`context::Frame::sinks`), as routed.
     Scope(u64),
-    /// Those whose target this logger owns (`root`: every one), as their route delivers
-    /// them, before any handler's processors.
+    /// Those whose target this logger owns (`root`: every one), as routed.
     Logger(String),
     /// What this configured handler writes, after its processors.
     Handler(String),
@@ -150,28 +146,23 @@ impl Core {
         self.any_attached.store(true, Ordering::Release);
     }
 
-    /// Writes `event`, as its route delivers it, to the handlers attached to one of the
-    /// capture `scopes` it was logged in or to a logger that owns its target.
-    pub fn delivered(&self, event: &Event, scopes: &[u64]) {
-        self.write_attached(event, |to| match to {
-            Attach::Scope(id) => scopes.contains(id),
-            Attach::Logger(logger) => {
-                logger == ko_log_config::ROOT || ko_log_config::logger::owns(logger, &event.target)
-            }
-            Attach::Handler(_) => false,
-        });
-    }
-
-    /// Writes `event` to the handlers attached where `takes` says (a panic is caught).
-    /// The list is locked only while they are picked: one dropped meanwhile is released
-    /// outside it.
-    fn write_attached(&self, event: &Event, takes: impl Fn(&Attach) -> bool) {
+    /// Writes `event` to the handlers attached where it is: what `handler` writes, or
+    /// (`None`) as routed, logged in the capture `scopes`. A panic is caught. The list is
+    /// locked only while they are picked: one dropped meanwhile is released outside it.
+    pub fn write_attached(&self, event: &Event, scopes: &[u64], handler: Option<&str>) {
         if !self.any_attached.load(Ordering::Acquire) {
             return;
         }
+        let owns = |logger: &str| {
+            logger == ko_log_config::ROOT || ko_log_config::logger::owns(logger, &event.target)
+        };
         let picked: Vec<_> = lock(&self.attached)
             .iter()
-            .filter(|(to, _)| takes(to))
+            .filter(|(to, _)| match to {
+                Attach::Scope(id) => handler.is_none() && scopes.contains(id),
+                Attach::Logger(logger) => handler.is_none() && owns(logger),
+                Attach::Handler(name) => handler == Some(name),
+            })
             .filter_map(|(_, handler)| handler.upgrade())
             .collect();
         for handler in picked {
@@ -248,11 +239,10 @@ impl Handle {
         self.core.unreachable.get().copied()
     }
 
-    /// The dispatcher: `event` is what handler `name`, whose handle this is, writes
-    /// (after its processors); the handlers attached to it take it too.
+    /// The dispatcher: what this handle's handler, `name`, writes goes to the handlers
+    /// attached to it too.
     pub(crate) fn written(&self, name: &str, event: &Event) {
-        let takes = |to: &Attach| matches!(to, Attach::Handler(handler) if handler == name);
-        self.core.write_attached(event, takes);
+        self.core.write_attached(event, &[], Some(name));
     }
 
     /// How long the handler may wait now for its destination: `limit`, cut at the

@@ -765,9 +765,8 @@ fn deliver(
     for (key, value) in &route.context {
         event.fields.insert_default(key.clone(), value.clone());
     }
-    shared
-        .core
-        .delivered(event, scope.map_or(&[], |scope| &scope.sinks));
+    let scopes = scope.map_or(&[][..], |scope| &scope.sinks);
+    shared.core.write_attached(event, scopes, None);
     // The last handler to receive the event runs its processors on the event itself
     // (nobody sees it after); one before it gets a copy, so that no handler's
     // processors change what another receives.
