@@ -25,10 +25,8 @@
 //! any handler's processors; [`Sink::handler`] captures what one handler receives, after
 //! its processors, to test `redact` rules or processors of your own with the real config.
 //!
-//! A sink is a handler the installed backend writes to beside the configured ones: it
-//! is attached, for as long as it lives, to the backend's component core (the one every
-//! handler's [`Handle`](crate::handler::Handle) shares), at its capture scopes, its
-//! logger or its handler. The dispatcher has no path of its own for it.
+//! A sink is a handler attached, while it lives, to the installed backend's core (what
+//! every handler's [`Handle`](crate::handler::Handle) shares): no path of its own.
 //!
 //! [`Sink::lines`] and [`Sink::events`] first flush the pipeline, so every record logged
 //! before the call is there.

@@ -744,10 +744,10 @@ impl Worker {
     }
 }
 
-/// Delivers `event`, logged on `thread` (0: unknown) in `scope`, to the handlers
-/// attached to `scope` or its logger, and to every handler of `route` whose level it passes (a handler whose level
-/// it does not pass keeps it for `on_error` if it has that), counting what each handler
-/// wrote and what failed.
+/// Delivers `event`, logged on `thread` (0: unknown) in `scope`, to the handlers attached
+/// to `scope` or its logger and to every handler of `route` whose level it passes (a
+/// handler whose level it does not pass keeps it for `on_error` if it has that), counting
+/// what each handler wrote and what failed.
 fn deliver(
     route: &Route,
     pipelines: &mut [Option<Pipeline>],
