@@ -112,10 +112,8 @@ impl Handler for Capture {
     fn write(&mut self, _line: &[u8], event: &Event) -> Result<(), crate::error::Error> {
         let mut buf = Vec::new();
         self.renderer.render(event, &mut buf);
-        while buf.last() == Some(&b'\n') {
-            buf.pop();
-        }
-        self.lines.push(String::from_utf8_lossy(&buf).into_owned());
+        let line = String::from_utf8_lossy(&buf);
+        self.lines.push(line.trim_end_matches('\n').to_owned());
         self.events.push(event.clone());
         Ok(())
     }
@@ -180,14 +178,14 @@ impl Sink {
 
     /// Captures the records logged on this thread until the guard drops.
     pub fn capture(&self) -> ContextGuard {
-        let sink = self.clone().attached(Attach::Scope(self.id));
-        context::enter(Vec::new(), Some(sink.id))
+        let id = self.clone().attached(Attach::Scope(self.id)).id;
+        context::enter(Vec::new(), Some(id))
     }
 
     /// Captures the records logged by `future`, on whichever thread polls it.
     pub fn scope<F: Future>(&self, future: F) -> WithContext<F> {
-        let sink = self.clone().attached(Attach::Scope(self.id));
-        context::scoped(Vec::new(), Some(sink.id), future)
+        let id = self.clone().attached(Attach::Scope(self.id)).id;
+        context::scoped(Vec::new(), Some(id), future)
     }
 
     /// The rendered lines captured so far, without their trailing newline.
