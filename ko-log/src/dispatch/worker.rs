@@ -70,7 +70,7 @@ pub(crate) struct Pipeline {
     /// What [`crate::Stats::handler`] reads for this handler.
     pub counters: Arc<HandlerCounters>,
     /// The handler's [`crate::handler::Handle`]: its status records go to every handler
-    /// but this one, and what it writes to the handlers attached to it.
+    /// but this one, and what it writes goes to the handlers attached to it too.
     pub handle: crate::handler::Handle,
     /// Its `on_error` rings, when it has `on_error`.
     pub keep: Option<Keep>,
