@@ -6,8 +6,9 @@ use std::sync::{Arc, Barrier};
 use ko_log::testing::{self, Sink};
 
 /// Two threads capture at the same time, each in its own scope, and log at the same
-/// moment: each sink sees exactly its own records. (Inside one test, so it cannot wait for
-/// a partner test that `--test-threads=1` or a name filter never starts.)
+/// moment: each sink sees exactly its own records, once each although it captures twice.
+/// (Inside one test, so it cannot wait for a partner test that `--test-threads=1` or a
+/// name filter never starts.)
 #[test]
 fn parallel_captures_each_see_only_their_own_records() {
     testing::init();
@@ -17,6 +18,7 @@ fn parallel_captures_each_see_only_their_own_records() {
         std::thread::spawn(move || {
             let sink = Sink::new().with_format("{message}").unwrap();
             let _capture = sink.capture();
+            let _again = sink.capture();
             barrier.wait();
             for i in 0..100 {
                 log::info!("{name} {i}");
@@ -51,4 +53,38 @@ fn an_attached_sink_captures_a_logger_from_any_thread() {
     assert_eq!(events[1].level, log::Level::Debug);
     sink.clear();
     assert!(sink.lines().is_empty());
+}
+
+/// A renderer that panics on the message `boom`, as a user's renderer may.
+#[derive(Debug)]
+struct Fragile;
+
+impl ko_log::render::Renderer for Fragile {
+    fn render(&self, event: &ko_log::Event, out: &mut Vec<u8>) {
+        assert!(event.message != "boom", "fragile cannot render this");
+        out.extend_from_slice(format!("{}\n", event.message).as_bytes());
+    }
+}
+
+#[ko_log::renderer]
+fn fragile(_params: &std::collections::HashMap<String, String>) -> Fragile {
+    Fragile
+}
+
+/// A sink is a handler like any other: its renderer's panic is caught on the dispatcher,
+/// which goes on writing to it and to the other sinks.
+#[test]
+fn a_sink_whose_renderer_panics_leaves_the_dispatcher_and_other_sinks_whole() {
+    testing::init();
+    let config = ko_log::config::RendererConfig::new("fragile");
+    let fragile = Sink::new().with_renderer(&config).unwrap();
+    let plain = Sink::new().with_format("{message}").unwrap();
+    {
+        let _fragile = fragile.capture();
+        let _plain = plain.capture();
+        log::info!("boom");
+        log::info!("after");
+    }
+    assert_eq!(plain.lines(), ["boom", "after"]);
+    assert_eq!(fragile.lines(), ["after"]);
 }

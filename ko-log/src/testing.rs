@@ -25,17 +25,21 @@
 //! any handler's processors; [`Sink::handler`] captures what one handler receives, after
 //! its processors, to test `redact` rules or processors of your own with the real config.
 //!
+//! A sink is a handler attached, while it lives, to the installed backend's core (what
+//! every handler's [`Handle`](crate::handler::Handle) shares): no path of its own.
+//!
 //! [`Sink::lines`] and [`Sink::events`] first flush the pipeline, so every record logged
 //! before the call is there.
 
-use std::collections::HashMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use ko_log_config::{Config, ConfigError, LoggerConfig, RendererConfig, Template};
 use log::LevelFilter;
 
+use crate::component::handle::Attach;
+use crate::component::Handler;
 use crate::context::{self, ContextGuard, WithContext};
 use crate::event::Event;
 use crate::render::{self, Renderer};
@@ -69,81 +73,76 @@ pub fn init() {
     });
 }
 
-/// Makes sure a ko-log backend is installed before a sink starts capturing: installs the
-/// test backend ([`init`]) when no logger is, and fails the test with what to do when the
-/// global logger belongs to another crate (a sink would silently capture nothing).
+/// The installed ko-log backend a sink attaches to: installs the test backend
+/// ([`init`]) when no logger is, and fails the test with what to do when the global
+/// logger belongs to another crate (a sink would silently capture nothing).
 #[allow(clippy::panic)] // failing the test loudly is the point
-fn ensure_backend() {
-    if crate::caller::backend::installed().is_some() {
-        return;
-    }
-    init();
+fn backend() -> &'static crate::caller::backend::Backend {
     if crate::caller::backend::installed().is_none() {
+        init();
+    }
+    crate::caller::backend::installed().unwrap_or_else(|| {
         panic!(
             "ko_log::testing::Sink cannot capture: the global `log` logger is not ko-log \
              (another crate installed one first). Call `ko_log::testing::init()` (or a \
              ko-log init function) before anything else installs a logger."
-        );
-    }
+        )
+    })
 }
 
 /// Captures rendered lines and events. Cheap to clone; clones share the captured records.
 #[derive(Debug, Clone)]
 pub struct Sink {
-    inner: Arc<Inner>,
-}
-
-#[derive(Debug)]
-struct Inner {
+    /// The id of its capture scopes (`context::Frame::sinks`).
     id: u64,
-    /// Which records the sink captures.
-    scope: Scope,
-    renderer: Mutex<Box<dyn Renderer>>,
-    captured: Mutex<Captured>,
+    /// The handler attached to the backend.
+    capture: Arc<Mutex<Capture>>,
 }
 
-#[derive(Debug, Default)]
-struct Captured {
+/// What a sink attaches: a handler that renders with the sink's renderer and keeps the
+/// lines and the events it is given.
+#[derive(Debug)]
+struct Capture {
+    renderer: Box<dyn Renderer>,
     lines: Vec<String>,
     events: Vec<Event>,
 }
 
-/// Which records a sink captures.
-#[derive(Debug)]
-enum Scope {
-    /// Those logged inside its capture scopes ([`Sink::new`]).
-    Scoped,
-    /// Every record whose target the logger owns ([`Sink::attach`]).
-    Logger(String),
-    /// What the handler receives, after its processors ([`Sink::handler`]).
-    Handler(String),
+impl Handler for Capture {
+    fn write(&mut self, _line: &[u8], event: &Event) -> Result<(), crate::error::Error> {
+        let mut buf = Vec::new();
+        self.renderer.render(event, &mut buf);
+        let line = String::from_utf8_lossy(&buf);
+        self.lines.push(line.trim_end_matches('\n').to_owned());
+        self.events.push(event.clone());
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), crate::error::Error> {
+        Ok(())
+    }
 }
-
-/// Live sinks by id; weak, so a dropped sink stops capturing.
-fn registry() -> &'static Mutex<HashMap<u64, Weak<Inner>>> {
-    static REGISTRY: OnceLock<Mutex<HashMap<u64, Weak<Inner>>>> = OnceLock::new();
-    REGISTRY.get_or_init(Default::default)
-}
-
-/// Whether any attached (unscoped) sink exists: the dispatcher's fast path.
-static ATTACHED: AtomicBool = AtomicBool::new(false);
-
-/// Whether any sink attached to a handler exists: the dispatcher's fast path.
-static HANDLER_ATTACHED: AtomicBool = AtomicBool::new(false);
 
 impl Sink {
     /// A sink that captures the records logged inside its [`capture`](Sink::capture) and
     /// [`scope`](Sink::scope) scopes, rendered with [`DEFAULT_FORMAT`].
     pub fn new() -> Sink {
-        Sink::register(Scope::Scoped)
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let capture = Capture {
+            renderer: plain(Template::parse(DEFAULT_FORMAT).unwrap_or_default()),
+            lines: Vec::new(),
+            events: Vec::new(),
+        };
+        Sink {
+            id: NEXT.fetch_add(1, Ordering::Relaxed),
+            capture: Arc::new(Mutex::new(capture)),
+        }
     }
 
     /// A sink that captures every record whose target is `logger` or below it
     /// (`"root"` for all), from any thread, scoped or not.
     pub fn attach(logger: &str) -> Sink {
-        ensure_backend();
-        ATTACHED.store(true, Ordering::Release);
-        Sink::register(Scope::Logger(logger.to_owned()))
+        Sink::new().attached(Attach::Logger(logger.to_owned()))
     }
 
     /// A sink that captures what the handler configured as `handler` receives: the
@@ -152,37 +151,20 @@ impl Sink {
     /// thread. Use it to test a handler's processors with the real config. Its lines are
     /// rendered with the sink's own renderer, not the handler's.
     pub fn handler(handler: &str) -> Sink {
-        ensure_backend();
-        HANDLER_ATTACHED.store(true, Ordering::Release);
-        Sink::register(Scope::Handler(handler.to_owned()))
+        Sink::new().attached(Attach::Handler(handler.to_owned()))
     }
 
-    fn register(scope: Scope) -> Sink {
-        crate::component::tap::attach(crate::component::tap::Tap {
-            deliver,
-            deliver_to_handler,
-        });
-        static NEXT: AtomicU64 = AtomicU64::new(1);
-        let id = NEXT.fetch_add(1, Ordering::Relaxed);
-        let config = render::PlainConfig {
-            format: Template::parse(DEFAULT_FORMAT).unwrap_or_default(),
-            ..Default::default()
-        };
-        let renderer: Box<dyn Renderer> = Box::new(render::Plain::new(&config));
-        let inner = Arc::new(Inner {
-            id,
-            scope,
-            renderer: Mutex::new(renderer),
-            captured: Mutex::default(),
-        });
-        lock(registry()).insert(id, Arc::downgrade(&inner));
-        Sink { inner }
+    /// Attaches the sink's handler to the installed backend where `to` says.
+    fn attached(self, to: Attach) -> Sink {
+        let capture: Arc<Mutex<dyn Handler>> = self.capture.clone();
+        backend().shared.core.attach(to, &capture);
+        self
     }
 
     /// Renders lines with `renderer` instead of the default template (a registered
     /// renderer too; building it can fail as at init).
     pub fn with_renderer(self, renderer: &RendererConfig) -> Result<Sink, crate::error::Error> {
-        *lock(&self.inner.renderer) = render::build(renderer, false)?;
+        lock(&self.capture).renderer = render::build(renderer, false)?;
         Ok(self)
     }
 
@@ -190,55 +172,40 @@ impl Sink {
     pub fn with_format(self, template: &str) -> Result<Sink, ConfigError> {
         let format = Template::parse(template)
             .map_err(|e| ConfigError::validation("format", e.to_string()))?;
-        let config = render::PlainConfig {
-            format,
-            ..Default::default()
-        };
-        *lock(&self.inner.renderer) = Box::new(render::Plain::new(&config));
+        lock(&self.capture).renderer = plain(format);
         Ok(self)
     }
 
     /// Captures the records logged on this thread until the guard drops.
     pub fn capture(&self) -> ContextGuard {
-        ensure_backend();
-        context::enter(Vec::new(), Some(self.inner.id))
+        let id = self.clone().attached(Attach::Scope(self.id)).id;
+        context::enter(Vec::new(), Some(id))
     }
 
     /// Captures the records logged by `future`, on whichever thread polls it.
     pub fn scope<F: Future>(&self, future: F) -> WithContext<F> {
-        ensure_backend();
-        context::scoped(Vec::new(), Some(self.inner.id), future)
+        let id = self.clone().attached(Attach::Scope(self.id)).id;
+        context::scoped(Vec::new(), Some(id), future)
     }
 
     /// The rendered lines captured so far, without their trailing newline.
     pub fn lines(&self) -> Vec<String> {
         log::logger().flush();
-        lock(&self.inner.captured).lines.clone()
+        lock(&self.capture).lines.clone()
     }
 
     /// The events captured so far, as the renderer saw them (context merged).
     pub fn events(&self) -> Vec<Event> {
         log::logger().flush();
-        lock(&self.inner.captured).events.clone()
+        lock(&self.capture).events.clone()
     }
 
     /// Forgets what was captured.
     pub fn clear(&self) {
         log::logger().flush();
-        *lock(&self.inner.captured) = Captured::default();
-    }
-
-    fn receive(&self, event: &Event) {
-        let mut buf = Vec::new();
-        lock(&self.inner.renderer).render(event, &mut buf);
-        while buf.last() == Some(&b'\n') {
-            buf.pop();
-        }
-        let mut captured = lock(&self.inner.captured);
-        captured
-            .lines
-            .push(String::from_utf8_lossy(&buf).into_owned());
-        captured.events.push(event.clone());
+        let mut capture = lock(&self.capture);
+        capture.lines.clear();
+        capture.events.clear();
     }
 }
 
@@ -248,54 +215,11 @@ impl Default for Sink {
     }
 }
 
-impl Drop for Inner {
-    fn drop(&mut self) {
-        lock(registry()).remove(&self.id);
-    }
-}
-
-/// The live sinks that `keep` selects. The registry is locked only while the sinks are
-/// upgraded: a sink whose last handle another thread just dropped is released here, and
-/// its `Drop` takes the registry lock, so nothing may be dropped while it is held.
-fn live_sinks(keep: impl Fn(&Inner) -> bool) -> Vec<Sink> {
-    let live: Vec<Arc<Inner>> = lock(registry())
-        .values()
-        .filter_map(Weak::upgrade)
-        .collect();
-    live.into_iter()
-        .filter(|inner| keep(inner))
-        .map(|inner| Sink { inner })
-        .collect()
-}
-
-/// Told by the dispatcher's tap of every record: hands it to the sinks whose scope it
-/// was logged in, and to attached sinks whose logger owns its target.
-fn deliver(event: &Event, scoped: &[u64]) {
-    if scoped.is_empty() && !ATTACHED.load(Ordering::Acquire) {
-        return;
-    }
-    let sinks = live_sinks(|inner| match &inner.scope {
-        Scope::Scoped => scoped.contains(&inner.id),
-        Scope::Logger(logger) => owns(logger, &event.target),
-        Scope::Handler(_) => false,
-    });
-    for sink in sinks {
-        sink.receive(event);
-    }
-}
-
-/// Told by the dispatcher's tap what `handler` receives, after its processors: hands it
-/// to the sinks attached to that handler.
-fn deliver_to_handler(handler: &str, event: &Event) {
-    if !HANDLER_ATTACHED.load(Ordering::Acquire) {
-        return;
-    }
-    let sinks = live_sinks(|inner| matches!(&inner.scope, Scope::Handler(name) if name == handler));
-    for sink in sinks {
-        sink.receive(event);
-    }
-}
-
-fn owns(logger: &str, target: &str) -> bool {
-    logger == ko_log_config::ROOT || crate::route::owns(logger, target)
+/// The plain renderer with `format`.
+fn plain(format: Template) -> Box<dyn Renderer> {
+    let config = render::PlainConfig {
+        format,
+        ..Default::default()
+    };
+    Box::new(render::Plain::new(&config))
 }

@@ -64,7 +64,7 @@ pub(crate) fn on_panic(on_panic: fn(&PanicHookInfo<'_>)) {
 
 /// Locks `mutex`, poisoned or not: a panic caught on one thread never stops another
 /// from logging.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T: ?Sized>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 

@@ -76,7 +76,7 @@ impl Backend {
                 .position(|i| i.name == *name)
                 .map(|at| instances.swap_remove(at));
             pipelines.push(match instance {
-                Some(instance) => instance_pipeline(handler, instance)?,
+                Some(instance) => instance_pipeline(handler, instance, &shared.core)?,
                 None => build_pipeline(name, handler, &shared.core)?,
             });
         }

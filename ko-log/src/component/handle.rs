@@ -17,11 +17,16 @@
 //! The dispatcher side makes one [`Core`] per backend and a handle per handler from it;
 //! a handler built on its own (no backend) gets [`Handle::detached`], whose status
 //! records are said on stderr.
+//!
+//! The core also holds the handlers attached at run time beside the configured ones
+//! (`ko_log::testing`'s sinks): the dispatcher writes to them what a route delivers
+//! ([`Core::write_attached`]) and what each handler writes ([`Handle::written`]).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
+use crate::component::Handler;
 use crate::event::Event;
 use crate::unwind::lock;
 
@@ -46,6 +51,24 @@ pub(crate) struct Core {
     statuses: Mutex<Vec<(u64, Event)>>,
     /// Whether `statuses` may hold some: what the dispatcher reads after every batch.
     waiting: AtomicBool,
+    /// The handlers attached at run time, for as long as they live.
+    attached: Mutex<Vec<(Attach, Weak<Attached>)>>,
+    /// Whether one ever was: until then the dispatcher's look costs one load.
+    any_attached: AtomicBool,
+}
+
+/// A handler attached at run time ([`Core::attach`]), shared with what attached it.
+pub(crate) type Attached = Mutex<dyn Handler>;
+
+/// Where a handler attached at run time ([`Core::attach`]) takes its records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Attach {
+    /// Those logged in this capture scope (`context::Frame::sinks`), as routed.
+    Scope(u64),
+    /// Those whose target this logger owns (`root`: every one), as routed.
+    Logger(String),
+    /// What this configured handler writes, after its processors.
+    Handler(String),
 }
 
 impl std::fmt::Debug for Core {
@@ -106,6 +129,45 @@ impl Core {
     /// Whether status records are waiting (an atomic load).
     pub fn has_statuses(&self) -> bool {
         self.waiting.load(Ordering::Acquire)
+    }
+
+    /// Attaches `handler` where `to` says (once: attaching it there again does nothing),
+    /// until it is dropped.
+    pub fn attach(&self, to: Attach, handler: &Arc<Attached>) {
+        let handler = Arc::downgrade(handler);
+        let mut attached = lock(&self.attached);
+        attached.retain(|(_, live)| live.strong_count() > 0);
+        if !attached
+            .iter()
+            .any(|(at, h)| *at == to && h.ptr_eq(&handler))
+        {
+            attached.push((to, handler));
+        }
+        self.any_attached.store(true, Ordering::Release);
+    }
+
+    /// Writes `event` to the handlers attached where it is: what `handler` writes, or
+    /// (`None`) as routed, logged in the capture `scopes`. A panic is caught. The list is
+    /// locked only while they are picked: one dropped meanwhile is released outside it.
+    pub fn write_attached(&self, event: &Event, scopes: &[u64], handler: Option<&str>) {
+        if !self.any_attached.load(Ordering::Acquire) {
+            return;
+        }
+        let owns = |logger: &str| {
+            logger == ko_log_config::ROOT || ko_log_config::logger::owns(logger, &event.target)
+        };
+        let picked: Vec<_> = lock(&self.attached)
+            .iter()
+            .filter(|(to, _)| match to {
+                Attach::Scope(id) => handler.is_none() && scopes.contains(id),
+                Attach::Logger(logger) => handler.is_none() && owns(logger),
+                Attach::Handler(name) => handler == Some(name),
+            })
+            .filter_map(|(_, handler)| handler.upgrade())
+            .collect();
+        for handler in picked {
+            let _ = crate::unwind::catch(|| lock(&handler).write(&[], event));
+        }
     }
 }
 
@@ -175,6 +237,12 @@ impl Handle {
     /// `None` otherwise (the drain deadline alone applies).
     pub fn unreachable_deadline(&self) -> Option<Instant> {
         self.core.unreachable.get().copied()
+    }
+
+    /// The dispatcher: what this handle's handler, `name`, writes goes to the handlers
+    /// attached to it too.
+    pub(crate) fn written(&self, name: &str, event: &Event) {
+        self.core.write_attached(event, &[], Some(name));
     }
 
     /// How long the handler may wait now for its destination: `limit`, cut at the

@@ -14,7 +14,6 @@ use crate::{error::Error, event::Event};
 
 pub(crate) mod handle;
 pub(crate) mod hold;
-pub(crate) mod tap;
 
 pub use handle::Handle;
 pub use hold::Hold;

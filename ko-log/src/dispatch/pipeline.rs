@@ -22,11 +22,13 @@ pub(crate) struct Instance {
     pub renderer: Option<Box<dyn crate::component::Renderer>>,
 }
 
-/// The pipeline of a handler value built in code; its renderer, processors and level
-/// come from `config` unless the instance brings a renderer.
+/// The pipeline of a handler value built in code, whose handle is made on `core`; its
+/// renderer, processors and level come from `config` unless the instance brings a
+/// renderer.
 pub(crate) fn instance_pipeline(
     config: &HandlerConfig,
     instance: Instance,
+    core: &Arc<crate::component::handle::Core>,
 ) -> Result<Pipeline, Error> {
     let renderer = match instance.renderer {
         Some(renderer) => renderer,
@@ -46,7 +48,7 @@ pub(crate) fn instance_pipeline(
         renderer,
         handler: instance.handler,
         counters: Arc::default(),
-        handle: 0,
+        handle: handler::Handle::new(core),
         keep: config.on_error.map(crate::dispatch::keep::Keep::new),
     })
 }
@@ -130,7 +132,7 @@ pub(crate) fn build_pipeline(
         renderer,
         handler,
         counters: Arc::default(),
-        handle: handle.id(),
+        handle,
         keep: config.on_error.map(crate::dispatch::keep::Keep::new),
     })
 }

@@ -20,7 +20,6 @@ use super::queue::Consumer;
 use super::record::{Spares, ThreadNames};
 use super::{Msg, Routed, Shared, ON_DISPATCHER};
 use crate::clock::{self, Timeline};
-use crate::component::tap;
 use crate::context::Frame;
 use crate::event::{Event, Value};
 use crate::route::{Route, Routes};
@@ -70,9 +69,9 @@ pub(crate) struct Pipeline {
     pub structured: bool,
     /// What [`crate::Stats::handler`] reads for this handler.
     pub counters: Arc<HandlerCounters>,
-    /// The id of the handler's [`crate::handler::Handle`] (0: it has none): its status
-    /// records go to every handler but this one.
-    pub handle: u64,
+    /// The handler's [`crate::handler::Handle`]: its status records go to every handler
+    /// but this one, and what it writes goes to the handlers attached to it too.
+    pub handle: crate::handler::Handle,
     /// Its `on_error` rings, when it has `on_error`.
     pub keep: Option<Keep>,
 }
@@ -595,8 +594,8 @@ impl Worker {
         }
     }
 
-    /// Adds the scoped and configured context, then delivers one record to the test
-    /// sinks in scope and to every handler of its route.
+    /// Adds the scoped and configured context, then delivers one record to every
+    /// handler of its route (and the handlers attached at run time that take it).
     fn dispatch(
         &mut self,
         routed: Routed,
@@ -686,7 +685,7 @@ impl Worker {
             let own = self
                 .pipelines
                 .iter()
-                .position(|p| p.as_ref().is_some_and(|p| p.handle == from));
+                .position(|p| p.as_ref().is_some_and(|p| p.handle.id() == from));
             let taken = own.and_then(|slot| self.pipelines[slot].take());
             self.dispatch(routed, &mut event, (None, 0), &mut buf);
             if let (Some(slot), Some(pipeline)) = (own, taken) {
@@ -745,10 +744,10 @@ impl Worker {
     }
 }
 
-/// Delivers `event`, logged on `thread` (0: unknown) in `scope`, to the test sinks in
-/// `scope` and to every handler of `route` whose level it passes (a handler whose level
-/// it does not pass keeps it for `on_error` if it has that), counting what each handler
-/// wrote and what failed.
+/// Delivers `event`, logged on `thread` (0: unknown) in `scope`, to the handlers attached
+/// to `scope` or its logger and to every handler of `route` whose level it passes (a
+/// handler whose level it does not pass keeps it for `on_error` if it has that), counting
+/// what each handler wrote and what failed.
 fn deliver(
     route: &Route,
     pipelines: &mut [Option<Pipeline>],
@@ -766,7 +765,8 @@ fn deliver(
     for (key, value) in &route.context {
         event.fields.insert_default(key.clone(), value.clone());
     }
-    tap::deliver(event, scope.map_or(&[], |scope| &scope.sinks));
+    let scopes = scope.map_or(&[][..], |scope| &scope.sinks);
+    shared.core.write_attached(event, scopes, None);
     // The last handler to receive the event runs its processors on the event itself
     // (nobody sees it after); one before it gets a copy, so that no handler's
     // processors change what another receives.
@@ -796,10 +796,7 @@ fn deliver(
                 pipeline.count_errors(shared, errors);
             }
         }
-        // What the handler receives, after its processors: test sinks attached to the
-        // handler see exactly that.
         let (errors, written) = if pipeline.processors.is_empty() {
-            tap::deliver_to_handler(&pipeline.name, event);
             let errors = pipeline.write(event, buf);
             (errors, errors == 0)
         } else {
@@ -812,7 +809,6 @@ fn deliver(
             };
             match pipeline.process(target) {
                 (true, errors) => {
-                    tap::deliver_to_handler(&pipeline.name, target);
                     let write_errors = pipeline.write(target, buf);
                     (errors + write_errors, write_errors == 0)
                 }
@@ -843,7 +839,6 @@ impl Pipeline {
     fn write_kept(&mut self, event: &mut Event, buf: &mut Vec<u8>) -> u64 {
         let (keep, mut errors) = self.process(event);
         if keep {
-            tap::deliver_to_handler(&self.name, event);
             let failed = self.write(event, buf);
             if failed == 0 {
                 self.counters.written.fetch_add(1, Ordering::Relaxed);
@@ -911,7 +906,6 @@ impl Pipeline {
                 let (keep, failed) = self.process_from(at + 1, &mut event);
                 errors += failed;
                 if keep {
-                    tap::deliver_to_handler(&self.name, &event);
                     let failed = self.write(&event, buf);
                     errors += failed;
                     if failed == 0 {
@@ -929,6 +923,7 @@ impl Pipeline {
     /// Renders (unless the handler is structured) and writes one record; returns the
     /// number of errors (0 or 1).
     fn write(&mut self, event: &Event, buf: &mut Vec<u8>) -> u64 {
+        self.handle.written(&self.name, event);
         buf.clear();
         let renderer = &self.renderer;
         if self.structured {
