@@ -1102,12 +1102,17 @@ mod tests {
         )
     }
 
-    fn fields_of(mut captured: Captured) -> Vec<(String, Value)> {
-        let event = captured.take_event(
+    /// The event the dispatcher makes of `captured`.
+    fn taken(captured: &mut Captured) -> crate::Event {
+        captured.take_event(
             &mut ThreadNames::default(),
             &mut Timeline::default(),
             &mut Spares::default(),
-        );
+        )
+    }
+
+    fn fields_of(mut captured: Captured) -> Vec<(String, Value)> {
+        let event = taken(&mut captured);
         event
             .fields
             .iter()
@@ -1128,11 +1133,7 @@ mod tests {
             captured.message.used as usize,
             "request 7".len() + "/api/v1/items".len()
         );
-        let event = captured.take_event(
-            &mut ThreadNames::default(),
-            &mut Timeline::default(),
-            &mut Spares::default(),
-        );
+        let event = taken(&mut captured);
         assert_eq!(event.message, "request 7");
         assert_eq!(event.fields.get("user_id"), Some(&Value::U64(42)));
         assert_eq!(
@@ -1213,11 +1214,7 @@ mod tests {
         let long = "m".repeat(2 * INLINE);
         let mut captured = record_with(&kvs, format_args!("{long}"));
         assert!(matches!(captured.fields, Kv::Inline { len: 2, .. }));
-        let event = captured.take_event(
-            &mut ThreadNames::default(),
-            &mut Timeline::default(),
-            &mut Spares::default(),
-        );
+        let event = taken(&mut captured);
         assert_eq!(event.message, long);
         assert_eq!(event.fields.get("c"), Some(&Value::Str("é".into())));
     }
@@ -1239,11 +1236,7 @@ mod tests {
                 .build(),
         );
         assert!(matches!(captured.origin, Origin::Owned(_)));
-        let event = captured.take_event(
-            &mut ThreadNames::default(),
-            &mut Timeline::default(),
-            &mut Spares::default(),
-        );
+        let event = taken(&mut captured);
         assert_eq!(
             (
                 &*event.target,
@@ -1261,11 +1254,7 @@ mod tests {
                 .build(),
         );
         assert!(matches!(captured.origin, Origin::Site(_)));
-        let event = captured.take_event(
-            &mut ThreadNames::default(),
-            &mut Timeline::default(),
-            &mut Spares::default(),
-        );
+        let event = taken(&mut captured);
         assert_eq!(
             (
                 &*event.target,

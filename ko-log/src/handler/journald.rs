@@ -418,17 +418,12 @@ fn journald(params: &JournaldParams) -> Result<Journald, io::Error> {
     Journald::new(params)
 }
 
+crate::registry::schema_test!(schema, JournaldParams);
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_schema_has_the_keys_of_the_params() {
-        crate::registry::assert_schema_keys(
-            &schema(),
-            ko_log_config::schema::fields_of::<JournaldParams>(),
-        );
-    }
     use std::os::unix::net::UnixDatagram;
 
     #[test]

@@ -224,6 +224,8 @@ fn socket(params: &SocketParams, handle: &Handle) -> Result<Socket, Refusal> {
     Socket::new(params, handle)
 }
 
+crate::registry::schema_test!(schema, SocketParams);
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -237,13 +239,5 @@ mod tests {
         let mut plain = b"INFO hi".to_vec();
         super::add_uid(&mut plain, "u");
         assert_eq!(plain, b"INFO hi");
-    }
-
-    #[test]
-    fn the_schema_has_the_keys_of_the_params() {
-        crate::registry::assert_schema_keys(
-            &super::schema(),
-            ko_log_config::schema::fields_of::<super::SocketParams>(),
-        );
     }
 }

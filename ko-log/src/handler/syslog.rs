@@ -617,17 +617,11 @@ fn syslog(params: &SyslogParams, handle: &Handle) -> Result<Syslog, Refusal> {
     Syslog::new(params, handle)
 }
 
+crate::registry::schema_test!(schema, SyslogParams);
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_schema_has_the_keys_of_the_params() {
-        crate::registry::assert_schema_keys(
-            &schema(),
-            ko_log_config::schema::fields_of::<SyslogParams>(),
-        );
-    }
 
     #[test]
     fn names_follow_sd_name_rules() {

@@ -222,212 +222,105 @@ mod tests {
     use super::*;
     use time::macros::{datetime, offset};
 
-    fn next(now: OffsetDateTime, rotation: Rotation, offset: UtcOffset) -> OffsetDateTime {
-        next_boundary(now, rotation, offset).unwrap()
-    }
-
     #[test]
-    fn never_has_no_boundary() {
-        assert_eq!(
-            next_boundary(
-                datetime!(2024-05-01 10:00 UTC),
-                Rotation::Never,
-                offset!(UTC)
-            ),
-            None
+    fn next_boundaries() {
+        use Rotation::{Daily, Hourly, Minutely, Never};
+        let (utc, plus_0530, minus_8) = (offset!(UTC), offset!(+05:30), offset!(-08:00));
+        let check = |now, offset, cases: &[(Rotation, Option<OffsetDateTime>)]| {
+            for &(rotation, expected) in cases {
+                let next = next_boundary(now, rotation, offset);
+                assert_eq!(next, expected, "{now} {rotation:?} {offset}");
+            }
+        };
+        check(datetime!(2024-05-01 10:00 UTC), utc, &[(Never, None)]);
+        check(
+            datetime!(2024-05-01 10:17:42.5 UTC),
+            utc,
+            &[
+                (Minutely, Some(datetime!(2024-05-01 10:18 UTC))),
+                (Hourly, Some(datetime!(2024-05-01 11:00 UTC))),
+                (Daily, Some(datetime!(2024-05-02 00:00 UTC))),
+            ],
         );
-    }
-
-    #[test]
-    fn minutely_hourly_daily_in_utc() {
-        let now = datetime!(2024-05-01 10:17:42.5 UTC);
-        assert_eq!(
-            next(now, Rotation::Minutely, offset!(UTC)),
-            datetime!(2024-05-01 10:18 UTC)
+        // A time on a boundary gives the next one.
+        check(
+            datetime!(2024-05-01 00:00 UTC),
+            utc,
+            &[
+                (Minutely, Some(datetime!(2024-05-01 00:01 UTC))),
+                (Hourly, Some(datetime!(2024-05-01 01:00 UTC))),
+                (Daily, Some(datetime!(2024-05-02 00:00 UTC))),
+            ],
         );
-        assert_eq!(
-            next(now, Rotation::Hourly, offset!(UTC)),
-            datetime!(2024-05-01 11:00 UTC)
+        // 10:17 UTC is 15:47 at +05:30; the result is expressed on the local clock.
+        check(
+            datetime!(2024-05-01 10:17 UTC),
+            plus_0530,
+            &[
+                (Hourly, Some(datetime!(2024-05-01 10:30 UTC))),
+                (Daily, Some(datetime!(2024-05-02 00:00 +05:30))),
+                (Minutely, Some(datetime!(2024-05-01 10:18 UTC))),
+            ],
         );
-        assert_eq!(
-            next(now, Rotation::Daily, offset!(UTC)),
-            datetime!(2024-05-02 00:00 UTC)
-        );
-    }
-
-    #[test]
-    fn a_time_on_a_boundary_gives_the_next_one() {
-        let now = datetime!(2024-05-01 00:00 UTC);
-        assert_eq!(
-            next(now, Rotation::Minutely, offset!(UTC)),
-            datetime!(2024-05-01 00:01 UTC)
-        );
-        assert_eq!(
-            next(now, Rotation::Hourly, offset!(UTC)),
-            datetime!(2024-05-01 01:00 UTC)
-        );
-        assert_eq!(
-            next(now, Rotation::Daily, offset!(UTC)),
-            datetime!(2024-05-02 00:00 UTC)
-        );
-    }
-
-    #[test]
-    fn half_hour_offset() {
-        let plus_0530 = offset!(+05:30);
-        // 10:17 UTC is 15:47 at +05:30.
-        let now = datetime!(2024-05-01 10:17 UTC);
-        assert_eq!(
-            next(now, Rotation::Hourly, plus_0530),
-            datetime!(2024-05-01 10:30 UTC)
-        );
-        assert_eq!(
-            next(now, Rotation::Daily, plus_0530),
-            datetime!(2024-05-01 18:30 UTC)
-        );
-        assert_eq!(
-            next(now, Rotation::Minutely, plus_0530),
-            datetime!(2024-05-01 10:18 UTC)
-        );
-        // The result is expressed on the local clock.
-        assert_eq!(
-            next(now, Rotation::Daily, plus_0530),
-            datetime!(2024-05-02 00:00 +05:30)
-        );
-    }
-
-    #[test]
-    fn negative_offset_daily_crosses_the_utc_date() {
-        let minus_8 = offset!(-08:00);
         // 03:00 UTC on May 2nd is 19:00 on May 1st at -08:00: next local midnight is
         // May 2nd 00:00 -08:00 = 08:00 UTC.
-        let now = datetime!(2024-05-02 03:00 UTC);
-        assert_eq!(
-            next(now, Rotation::Daily, minus_8),
-            datetime!(2024-05-02 08:00 UTC)
+        check(
+            datetime!(2024-05-02 03:00 UTC),
+            minus_8,
+            &[
+                (Daily, Some(datetime!(2024-05-02 08:00 UTC))),
+                (Hourly, Some(datetime!(2024-05-02 04:00 UTC))),
+            ],
         );
-        assert_eq!(
-            next(now, Rotation::Hourly, minus_8),
-            datetime!(2024-05-02 04:00 UTC)
-        );
-    }
-
-    #[test]
-    fn year_end() {
-        let now = datetime!(2024-12-31 23:59:59.999 UTC);
-        assert_eq!(
-            next(now, Rotation::Minutely, offset!(UTC)),
-            datetime!(2025-01-01 00:00 UTC)
-        );
-        assert_eq!(
-            next(now, Rotation::Hourly, offset!(UTC)),
-            datetime!(2025-01-01 00:00 UTC)
-        );
-        assert_eq!(
-            next(now, Rotation::Daily, offset!(UTC)),
-            datetime!(2025-01-01 00:00 UTC)
+        let new_year = Some(datetime!(2025-01-01 00:00 UTC));
+        check(
+            datetime!(2024-12-31 23:59:59.999 UTC),
+            utc,
+            &[(Minutely, new_year), (Hourly, new_year), (Daily, new_year)],
         );
         // At +05:30 the local year already ended at 18:30 UTC.
-        assert_eq!(
-            next(
-                datetime!(2024-12-31 18:29 UTC),
-                Rotation::Daily,
-                offset!(+05:30)
-            ),
-            datetime!(2025-01-01 00:00 +05:30)
+        let local_new_year = Some(datetime!(2025-01-01 00:00 +05:30));
+        check(
+            datetime!(2024-12-31 18:29 UTC),
+            plus_0530,
+            &[(Daily, local_new_year)],
         );
+        let leap_day = Some(datetime!(2024-02-29 00:00 UTC));
+        check(datetime!(2024-02-28 12:00 UTC), utc, &[(Daily, leap_day)]);
+        // The end of time has no boundary.
+        check(datetime!(9999-12-31 23:59:30 UTC), utc, &[(Minutely, None)]);
     }
 
     #[test]
-    fn leap_day() {
-        let now = datetime!(2024-02-28 12:00 UTC);
-        assert_eq!(
-            next(now, Rotation::Daily, offset!(UTC)),
-            datetime!(2024-02-29 00:00 UTC)
-        );
-    }
-
-    #[test]
-    fn end_of_time_has_no_boundary() {
-        let now = datetime!(9999-12-31 23:59:30 UTC);
-        assert_eq!(next_boundary(now, Rotation::Minutely, offset!(UTC)), None);
-    }
-
-    #[test]
-    fn size_rotation() {
+    fn size_and_time_rotation() {
         let now = datetime!(2024-05-01 10:00 UTC);
-        let max = Some(100);
-        assert!(
-            !should_rotate(90, 10, max, now, None),
-            "exactly full is allowed"
-        );
-        assert!(should_rotate(91, 10, max, now, None));
-        assert!(
-            !should_rotate(0, 500, max, now, None),
-            "an oversized line goes alone"
-        );
-        assert!(should_rotate(1, 500, max, now, None));
-        assert!(
-            !should_rotate(10_000, 10, None, now, None),
-            "no max, no boundary"
-        );
-    }
-
-    #[test]
-    fn time_rotation() {
         let at = Some(datetime!(2024-05-01 11:00 UTC));
-        assert!(!should_rotate(
-            10,
-            1,
-            None,
-            datetime!(2024-05-01 10:59:59.999 UTC),
-            at
-        ));
-        assert!(should_rotate(
-            10,
-            1,
-            None,
-            datetime!(2024-05-01 11:00 UTC),
-            at
-        ));
-        assert!(should_rotate(
-            10,
-            1,
-            None,
-            datetime!(2024-05-03 00:00 UTC),
-            at
-        ));
-        assert!(
-            !should_rotate(0, 1, None, datetime!(2024-05-01 11:00 UTC), at),
-            "empty file"
-        );
-    }
-
-    #[test]
-    fn size_and_time_together() {
-        let at = Some(datetime!(2024-05-01 11:00 UTC));
-        let before = datetime!(2024-05-01 10:30 UTC);
-        assert!(should_rotate(95, 10, Some(100), before, at));
-        assert!(should_rotate(
-            5,
-            10,
-            Some(100),
-            datetime!(2024-05-01 11:00 UTC),
-            at
-        ));
-        assert!(!should_rotate(5, 10, Some(100), before, at));
+        let just_before = datetime!(2024-05-01 10:59:59.999 UTC);
+        // (len, line, max, now, at, rotates)
+        let cases = [
+            (90, 10, Some(100), now, None, false), // exactly full is allowed
+            (91, 10, Some(100), now, None, true),
+            (0, 500, Some(100), now, None, false), // an oversized line goes alone
+            (1, 500, Some(100), now, None, true),
+            (10_000, 10, None, now, None, false), // no max, no boundary
+            (10, 1, None, just_before, at, false),
+            (10, 1, None, datetime!(2024-05-01 11:00 UTC), at, true),
+            (10, 1, None, datetime!(2024-05-03 00:00 UTC), at, true),
+            (0, 1, None, datetime!(2024-05-01 11:00 UTC), at, false), // empty file
+            (95, 10, Some(100), datetime!(2024-05-01 10:30 UTC), at, true),
+            (5, 10, Some(100), datetime!(2024-05-01 11:00 UTC), at, true),
+            (5, 10, Some(100), datetime!(2024-05-01 10:30 UTC), at, false),
+        ];
+        for (i, (len, line, max, now, at, rotates)) in cases.into_iter().enumerate() {
+            assert_eq!(should_rotate(len, line, max, now, at), rotates, "case {i}");
+        }
     }
 
     #[test]
     fn backup_names() {
-        assert_eq!(
-            kind_path(Path::new("logs/app.log"), 1, Kind::Plain),
-            PathBuf::from("logs/app.log.1")
-        );
-        assert_eq!(
-            kind_path(Path::new("app"), 12, Kind::Plain),
-            PathBuf::from("app.12")
-        );
+        let name = |path: &str, n| kind_path(Path::new(path), n, Kind::Plain);
+        assert_eq!(name("logs/app.log", 1), PathBuf::from("logs/app.log.1"));
+        assert_eq!(name("app", 12), PathBuf::from("app.12"));
     }
 
     fn found(entries: &[(usize, Kind)]) -> Found {
