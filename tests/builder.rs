@@ -89,8 +89,7 @@ fn handler_values_are_routed_counted_and_isolated() {
         "{unknown}"
     );
 
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("app.log");
+    let (_dir, file) = support::temp_path("app.log");
     let config = Config::from_str(
         &format!(
             "[loggers.root]\nhandlers = [\"file\"]\n\

@@ -462,8 +462,7 @@ handlers:
 /// config crate refused such a file (each handler would otherwise have opened first).
 #[test]
 fn a_components_mistake_creates_no_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("app.log");
+    let (_dir, log) = support::temp_path("app.log");
     for (renderer, processor) in [
         ("\"plain\"", "{ type = \"redact\", keys = 5 }"),
         ("{ type = \"json\", indent = 99 }", "\"filter_markup\""),

@@ -20,8 +20,7 @@ fn full_disk_is_reported_and_other_handlers_get_every_record() {
         return;
     }
 
-    let dir = tempfile::tempdir().unwrap();
-    let good = dir.path().join("good.log");
+    let (_dir, good) = support::temp_path("good.log");
     let full = config::file("full", "/dev/full".as_ref(), "create_dirs = false");
     let good_file = config::file("good", &good, &config::plain("{message}"));
     let guard = config::init(&[config::root(&["full", "good"]), full, good_file].concat());

@@ -19,8 +19,7 @@ fn audit_twice() -> impl FnMut(&mut Event) -> Action + Send + 'static {
 
 #[test]
 fn records_logged_by_a_processor_under_block_are_all_written() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     let config = format!(
         "[queue]\ncapacity = 4\nbackpressure = \"block\"\n\
          [loggers.root]\nhandlers = [\"file\"]\n\

@@ -27,8 +27,7 @@ fn threads() -> Vec<String> {
 #[test]
 fn another_crates_logger_is_left_alone_and_nothing_is_built() {
     log::set_logger(&Foreign).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let live = dir.path().join("live.log");
+    let (dir, live) = support::temp_path("live.log");
     std::fs::write(&live, "a line another program wrote\n").unwrap();
     let fresh = dir.path().join("sub/fresh.log");
     let config = format!(

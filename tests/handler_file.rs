@@ -38,8 +38,7 @@ fn io_parts(error: &Error) -> (&'static str, io::ErrorKind) {
 
 #[test]
 fn writes_exact_contents_on_flush() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     let mut file = File::new(&config(&path)).unwrap();
     write(&mut file, "one\n").unwrap();
     write(&mut file, "two words\n").unwrap();
@@ -54,8 +53,7 @@ fn writes_exact_contents_on_flush() {
 
 #[test]
 fn a_full_buffer_is_written_without_flush() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     let mut file = File::new(&config(&path)).unwrap();
     let line = format!("{}\n", "x".repeat(1023));
     for _ in 0..64 {
@@ -66,8 +64,7 @@ fn a_full_buffer_is_written_without_flush() {
 
 #[test]
 fn dropping_the_handler_writes_its_buffer() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     let mut file = File::new(&config(&path)).unwrap();
     write(&mut file, "kept\n").unwrap();
     drop(file);
@@ -76,8 +73,7 @@ fn dropping_the_handler_writes_its_buffer() {
 
 #[test]
 fn append_keeps_existing_content() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     fs::write(&path, "old\n").unwrap();
     let mut file = File::new(&config(&path)).unwrap();
     write(&mut file, "new\n").unwrap();
@@ -87,8 +83,7 @@ fn append_keeps_existing_content() {
 
 #[test]
 fn truncate_empties_existing_content() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     fs::write(&path, "old\nolder\n").unwrap();
     let mut file = File::new(&FileConfig {
         mode: OpenMode::Truncate,
@@ -103,8 +98,7 @@ fn truncate_empties_existing_content() {
 
 #[test]
 fn a_torn_last_line_is_ended_before_appending() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     fs::write(&path, "whole\ntorn").unwrap();
     let mut file = File::new(&config(&path)).unwrap();
     write(&mut file, "new\n").unwrap();
@@ -114,8 +108,7 @@ fn a_torn_last_line_is_ended_before_appending() {
 
 #[test]
 fn creates_parent_directories() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("a/b/c/app.log");
+    let (_dir, path) = support::temp_path("a/b/c/app.log");
     let mut file = File::new(&config(&path)).unwrap();
     write(&mut file, "deep\n").unwrap();
     file.flush().unwrap();
@@ -124,8 +117,7 @@ fn creates_parent_directories() {
 
 #[test]
 fn missing_parent_without_create_dirs_is_an_open_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("missing/app.log");
+    let (dir, path) = support::temp_path("missing/app.log");
     let error = File::new(&FileConfig {
         create_dirs: false,
         ..config(&path)
@@ -155,8 +147,7 @@ fn a_directory_as_path_is_an_open_error() {
 #[test]
 fn new_files_get_file_mode() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().unwrap();
-    let default = dir.path().join("default.log");
+    let (dir, default) = support::temp_path("default.log");
     File::new(&config(&default)).unwrap();
     let mode = fs::metadata(&default).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o640);
@@ -175,8 +166,7 @@ fn new_files_get_file_mode() {
 #[test]
 fn existing_files_keep_their_mode() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     fs::write(&path, "").unwrap();
     fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
     File::new(&config(&path)).unwrap();
@@ -206,8 +196,7 @@ fn permission_denied_at_open_is_an_open_error() {
 #[ignore = "root bypasses directory permissions; run as a normal user with --ignored"]
 fn permission_denied_in_a_read_only_directory() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().unwrap();
-    let locked = dir.path().join("locked");
+    let (_dir, locked) = support::temp_path("locked");
     fs::create_dir(&locked).unwrap();
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o500)).unwrap();
     let error = File::new(&config(&locked.join("app.log"))).unwrap_err();
@@ -231,8 +220,7 @@ fn wait_past_reopen_check() {
 
 #[test]
 fn a_deleted_file_is_recreated_after_reopen_check() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     let mut file = File::new(&quick_reopen(&path)).unwrap();
     write(&mut file, "before\n").unwrap();
     file.flush().unwrap();
@@ -246,8 +234,7 @@ fn a_deleted_file_is_recreated_after_reopen_check() {
 
 #[test]
 fn a_deleted_directory_is_recreated_with_create_dirs() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("logs/app.log");
+    let (dir, path) = support::temp_path("logs/app.log");
     let mut file = File::new(&quick_reopen(&path)).unwrap();
     fs::remove_dir_all(dir.path().join("logs")).unwrap();
     wait_past_reopen_check();
@@ -259,8 +246,7 @@ fn a_deleted_directory_is_recreated_with_create_dirs() {
 #[cfg(unix)]
 #[test]
 fn a_renamed_file_logrotate_create_is_followed_by_a_new_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     let rotated = dir.path().join("app.log.1");
     let mut file = File::new(&quick_reopen(&path)).unwrap();
     write(&mut file, "one\n").unwrap();
@@ -280,8 +266,7 @@ fn a_renamed_file_logrotate_create_is_followed_by_a_new_file() {
 #[cfg(unix)]
 #[test]
 fn a_renamed_file_with_no_new_file_is_recreated() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     let rotated = dir.path().join("app.log.1");
     let mut file = File::new(&quick_reopen(&path)).unwrap();
     write(&mut file, "one\n").unwrap();
@@ -297,8 +282,7 @@ fn a_renamed_file_with_no_new_file_is_recreated() {
 #[cfg(unix)]
 #[test]
 fn within_reopen_check_lines_still_go_to_the_open_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     let rotated = dir.path().join("app.log.1");
     let mut file = File::new(&FileConfig {
         reopen_check: Duration::from_secs(3600),
@@ -315,8 +299,7 @@ fn within_reopen_check_lines_still_go_to_the_open_file() {
 #[cfg(unix)]
 #[test]
 fn reopen_check_zero_never_reopens() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     let rotated = dir.path().join("app.log.1");
     let mut file = File::new(&FileConfig {
         reopen_check: Duration::ZERO,
@@ -333,8 +316,7 @@ fn reopen_check_zero_never_reopens() {
 
 #[test]
 fn copytruncate_next_lines_land_at_the_start_without_holes() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     let mut file = File::new(&config(&path)).unwrap();
     for i in 0..100 {
         write(&mut file, &format!("before {i}\n")).unwrap();
@@ -373,8 +355,7 @@ fn dev_full_is_a_recoverable_write_error_with_its_code() {
 #[cfg(target_os = "linux")]
 #[test]
 fn recovers_after_disk_full_with_whole_lines() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     let real = dir.path().join("real.log");
     fs::write(&real, "written before\ntorn by the full disk").unwrap();
     std::os::unix::fs::symlink("/dev/full", &path).unwrap();
@@ -402,8 +383,7 @@ fn recovers_after_disk_full_with_whole_lines() {
 /// counted as lost) until the directory is back.
 #[test]
 fn reopen_failures_are_reported_and_recovered() {
-    let dir = tempfile::tempdir().unwrap();
-    let logs = dir.path().join("logs");
+    let (_dir, logs) = support::temp_path("logs");
     fs::create_dir(&logs).unwrap();
     let path = logs.join("app.log");
     let mut file = File::new(&FileConfig {
@@ -427,8 +407,7 @@ fn reopen_failures_are_reported_and_recovered() {
 
 #[test]
 fn file_handler_reports_its_path() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     let file = File::new(&config(&path)).unwrap();
     assert_eq!(file.path(), path);
     assert!(!file.is_terminal());
@@ -507,8 +486,7 @@ fn file_config_text(name: &str, path: &Path) -> String {
 #[cfg(unix)]
 #[test]
 fn a_fifo_without_a_reader_is_refused_at_init_at_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("pipe");
+    let (_dir, path) = support::temp_path("pipe");
     support::mkfifo(&path);
     let text = file_config_text("fifo", &path);
     let (done, refused) = std::sync::mpsc::channel();
@@ -561,8 +539,7 @@ fn write_only_flags_on(path: &Path) -> Vec<u32> {
 #[test]
 fn a_fifo_with_a_reader_gets_every_line_through_a_blocking_descriptor() {
     use std::io::Read;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("pipe");
+    let (_dir, path) = support::temp_path("pipe");
     support::mkfifo(&path);
     let mut reader = support::fifo_reader(&path);
     let mut file = File::new(&config(&path)).unwrap();
@@ -594,8 +571,7 @@ fn a_fifo_with_a_reader_gets_every_line_through_a_blocking_descriptor() {
 #[cfg(unix)]
 #[test]
 fn a_fifo_whose_reader_left_is_refused_at_reopen_at_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("pipe");
+    let (_dir, path) = support::temp_path("pipe");
     support::mkfifo(&path);
     let reader = support::fifo_reader(&path);
     let mut file = File::new(&config(&path)).unwrap();
@@ -661,8 +637,7 @@ fn a_character_device_keeps_working_and_is_never_truncated() {
 
 #[test]
 fn a_parent_that_is_not_a_directory_is_named() {
-    let dir = tempfile::tempdir().unwrap();
-    let some_file = dir.path().join("some_file");
+    let (_dir, some_file) = support::temp_path("some_file");
     fs::write(&some_file, "mine\n").unwrap();
     for create_dirs in [true, false] {
         for path in [some_file.join("app.log"), some_file.join("a/b/app.log")] {
@@ -715,8 +690,7 @@ fn a_parent_that_is_not_a_directory_is_named() {
 #[cfg(unix)]
 #[test]
 fn a_file_replaced_by_a_symlink_is_not_followed_at_reopen() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     let victim = dir.path().join("victim.txt");
     fs::write(&victim, "not a log\n").unwrap();
     let mut file = File::new(&quick_reopen(&path)).unwrap();
@@ -751,8 +725,7 @@ fn a_file_replaced_by_a_symlink_is_not_followed_at_reopen() {
 #[cfg(unix)]
 #[test]
 fn a_file_replaced_by_a_device_is_not_written_at_reopen() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     let mut file = File::new(&quick_reopen(&path)).unwrap();
     write(&mut file, "one\n").unwrap();
     file.flush().unwrap();
@@ -783,8 +756,7 @@ fn a_file_replaced_by_a_device_is_not_written_at_reopen() {
 #[cfg(unix)]
 #[test]
 fn a_symlinked_path_follows_its_new_target_at_reopen_but_never_creates_through_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let link = dir.path().join("current.log");
+    let (dir, link) = support::temp_path("current.log");
     let monday = dir.path().join("monday.log");
     let tuesday = dir.path().join("tuesday.log");
     let missing = dir.path().join("wednesday.log");

@@ -64,8 +64,7 @@ fn files_in_order(path: &Path) -> Vec<String> {
 
 #[test]
 fn size_rotation_loses_and_splits_no_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     let max = 64 * 1024;
     let mut handler = RotatingFile::new(&config(&path, Some(max), Rotation::Never, 1000)).unwrap();
     let count = 10_000;
@@ -98,8 +97,7 @@ fn size_rotation_loses_and_splits_no_line() {
 
 #[test]
 fn size_rotation_keeps_exactly_backup_count_files() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     let mut handler = RotatingFile::new(&config(&path, Some(100), Rotation::Never, 3)).unwrap();
     // 10-byte lines: 10 per file.
     for i in 0..95 {
@@ -124,8 +122,7 @@ fn size_rotation_keeps_exactly_backup_count_files() {
 
 #[test]
 fn a_line_longer_than_max_bytes_goes_alone_into_a_fresh_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     let mut handler = RotatingFile::new(&config(&path, Some(100), Rotation::Never, 5)).unwrap();
     let long = format!("{}\n", "L".repeat(299));
     write(&mut handler, "short 1\n").unwrap();
@@ -140,8 +137,7 @@ fn a_line_longer_than_max_bytes_goes_alone_into_a_fresh_file() {
 
 #[test]
 fn a_long_first_line_does_not_rotate_an_empty_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     let mut handler = RotatingFile::new(&config(&path, Some(10), Rotation::Never, 5)).unwrap();
     write(&mut handler, "a line of twenty b\n").unwrap();
     handler.flush().unwrap();
@@ -150,8 +146,7 @@ fn a_long_first_line_does_not_rotate_an_empty_file() {
 
 #[test]
 fn an_existing_file_counts_toward_max_bytes() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     fs::write(&path, "x".repeat(89) + "\n").unwrap();
     let mut handler = RotatingFile::new(&config(&path, Some(100), Rotation::Never, 2)).unwrap();
     write(&mut handler, "0123456789\n").unwrap();
@@ -162,8 +157,7 @@ fn an_existing_file_counts_toward_max_bytes() {
 
 #[test]
 fn backup_count_zero_truncates_in_place() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     let mut handler = RotatingFile::new(&config(&path, Some(25), Rotation::Never, 0)).unwrap();
     for i in 0..7 {
         write(&mut handler, &format!("line {i:04}\n")).unwrap();
@@ -176,8 +170,7 @@ fn backup_count_zero_truncates_in_place() {
 
 #[test]
 fn minutely_rotation_follows_event_time() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     let mut handler = RotatingFile::new(&config(&path, None, Rotation::Minutely, 10)).unwrap();
     write_at(&mut handler, datetime!(2024-01-01 00:00:10 UTC), "a\n").unwrap();
     write_at(&mut handler, datetime!(2024-01-01 00:00:59.999 UTC), "b\n").unwrap();
@@ -190,8 +183,7 @@ fn minutely_rotation_follows_event_time() {
 
 #[test]
 fn hourly_rotation_follows_event_time() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     let mut handler = RotatingFile::new(&config(&path, None, Rotation::Hourly, 10)).unwrap();
     write_at(&mut handler, datetime!(2024-03-10 09:15 UTC), "a\n").unwrap();
     write_at(&mut handler, datetime!(2024-03-10 09:59:59 UTC), "b\n").unwrap();
@@ -204,8 +196,7 @@ fn hourly_rotation_follows_event_time() {
 
 #[test]
 fn daily_rotation_across_the_year_end() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     let mut handler = RotatingFile::new(&config(&path, None, Rotation::Daily, 10)).unwrap();
     write_at(&mut handler, datetime!(2024-12-30 08:00 UTC), "a\n").unwrap();
     write_at(&mut handler, datetime!(2024-12-31 23:59:59 UTC), "b\n").unwrap();
@@ -217,8 +208,7 @@ fn daily_rotation_across_the_year_end() {
 
 #[test]
 fn daily_rotation_at_a_fixed_offset() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     // Local midnight at +05:30 is 18:30 UTC.
     let east = config(&path, None, Rotation::Daily, 10);
     let mut handler = RotatingFile::with_offset(&east, offset!(+05:30)).unwrap();
@@ -242,8 +232,7 @@ fn daily_rotation_at_a_fixed_offset() {
 
 #[test]
 fn a_late_event_does_not_move_time_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     let mut handler = RotatingFile::new(&config(&path, None, Rotation::Hourly, 10)).unwrap();
     write_at(&mut handler, datetime!(2024-01-01 00:59 UTC), "a\n").unwrap();
     write_at(&mut handler, datetime!(2024-01-01 01:01 UTC), "b\n").unwrap();
@@ -257,8 +246,7 @@ fn a_late_event_does_not_move_time_back() {
 /// to its own (older) hour.
 #[test]
 fn a_late_event_rotating_by_size_keeps_the_time_boundary() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     let mut handler = RotatingFile::new(&config(&path, Some(10), Rotation::Hourly, 10)).unwrap();
     write_at(&mut handler, datetime!(2024-01-01 00:30 UTC), "a\n").unwrap();
     write_at(&mut handler, datetime!(2024-01-01 02:10 UTC), "bbbbbbb\n").unwrap(); // hour
@@ -270,8 +258,7 @@ fn a_late_event_rotating_by_size_keeps_the_time_boundary() {
 
 #[test]
 fn size_and_time_rotation_together() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     let mut handler = RotatingFile::new(&config(&path, Some(20), Rotation::Minutely, 10)).unwrap();
     let t = |s: i64| datetime!(2024-01-01 00:00 UTC) + time::Duration::seconds(s);
     write_at(&mut handler, t(1), "line 01\n").unwrap(); // 8 bytes
@@ -294,8 +281,7 @@ fn size_and_time_rotation_together() {
 
 #[test]
 fn an_existing_file_starts_the_time_boundary_at_its_mtime() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     fs::write(&path, "old\n").unwrap();
     let mtime = datetime!(2024-01-01 00:00:30 UTC);
     fs::File::options()
@@ -329,8 +315,7 @@ fn an_existing_file_starts_the_time_boundary_at_its_mtime() {
 /// `rotate` and names it; the line still goes to the current file.
 #[test]
 fn a_failed_rotation_is_reported_and_writing_continues() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     let blocker = backup(&path, 1);
     fs::create_dir(&blocker).unwrap();
     fs::write(blocker.join("keep"), "").unwrap();
@@ -453,8 +438,7 @@ fn dev_null_is_refused_at_init_and_never_renamed() {
             not_regular("is a character device")
         )
     );
-    let dir = tempfile::tempdir().unwrap();
-    let link = dir.path().join("app.log");
+    let (_dir, link) = support::temp_path("app.log");
     std::os::unix::fs::symlink(null, &link).unwrap();
     let error = RotatingFile::new(&config(&link, Some(1), Rotation::Never, 2)).unwrap_err();
     assert_eq!(
@@ -475,8 +459,7 @@ fn dev_null_is_refused_at_init_and_never_renamed() {
 #[cfg(unix)]
 #[test]
 fn a_character_device_path_is_refused_at_init_and_left_alone() {
-    let dir = tempfile::tempdir().unwrap();
-    let device = dir.path().join("null");
+    let (dir, device) = support::temp_path("null");
     if let Err(why) = support::mknod_null(&device) {
         return support::skipped(&format!(
             "a_character_device_path_is_refused_at_init_and_left_alone: {why}"
@@ -508,8 +491,7 @@ fn a_character_device_path_is_refused_at_init_and_left_alone() {
 #[cfg(unix)]
 #[test]
 fn a_fifo_path_is_refused_at_init_at_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let fifo = dir.path().join("pipe");
+    let (_dir, fifo) = support::temp_path("pipe");
     support::mkfifo(&fifo);
     let before = support::node(&fifo);
     let error = open_guarded(config(&fifo, Some(1), Rotation::Never, 2)).unwrap_err();
@@ -538,8 +520,7 @@ fn a_symlink_to_proc_self_fd_2_is_refused_and_not_renamed() {
         support::run_child_ok(PROC_FD_2, &[]);
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let link = dir.path().join("app.log");
+    let (dir, link) = support::temp_path("app.log");
     std::os::unix::fs::symlink("/proc/self/fd/2", &link).unwrap();
     let error = open_guarded(config(&link, Some(1), Rotation::Never, 2)).unwrap_err();
     assert_eq!(
@@ -566,8 +547,7 @@ fn a_symlink_to_proc_self_fd_2_is_refused_and_not_renamed() {
 #[cfg(unix)]
 #[test]
 fn a_symlink_to_a_regular_file_rotates_the_target_beside_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let real = dir.path().join("real");
+    let (dir, real) = support::temp_path("real");
     fs::create_dir(&real).unwrap();
     let target = real.join("target.log");
     fs::write(&target, "").unwrap();
@@ -593,8 +573,7 @@ fn a_symlink_to_a_regular_file_rotates_the_target_beside_it() {
 #[cfg(unix)]
 #[test]
 fn a_dangling_symlink_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let link = dir.path().join("app.log");
+    let (dir, link) = support::temp_path("app.log");
     let missing = dir.path().join("missing.log");
     std::os::unix::fs::symlink(&missing, &link).unwrap();
     let error = RotatingFile::new(&config(&link, Some(20), Rotation::Never, 2)).unwrap_err();
@@ -617,8 +596,7 @@ fn a_dangling_symlink_is_refused() {
 #[cfg(unix)]
 #[test]
 fn a_backup_replaced_by_a_device_is_neither_renamed_nor_deleted() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     let mut handler = RotatingFile::new(&config(&path, Some(20), Rotation::Never, 2)).unwrap();
     for i in 0..6 {
         write(&mut handler, &format!("line {i:04}\n")).unwrap();
@@ -655,8 +633,7 @@ fn a_backup_replaced_by_a_device_is_neither_renamed_nor_deleted() {
 #[cfg(unix)]
 #[test]
 fn a_backup_replaced_by_a_symlink_is_left_alone() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     let victim = dir.path().join("victim.txt");
     fs::write(&victim, "not a log\n").unwrap();
     let mut handler = RotatingFile::new(&config(&path, Some(20), Rotation::Never, 3)).unwrap();
@@ -691,8 +668,7 @@ fn a_backup_replaced_by_a_symlink_is_left_alone() {
 #[test]
 fn the_live_path_replaced_by_a_symlink_is_neither_renamed_nor_followed() {
     for reopen_check in [Duration::ZERO, Duration::from_millis(10)] {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("app.log");
+        let (dir, path) = support::temp_path("app.log");
         let victim = dir.path().join("victim.txt");
         fs::write(&victim, "not a log\n").unwrap();
         let mut config = config(&path, Some(20), Rotation::Never, 2);

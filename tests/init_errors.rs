@@ -44,8 +44,7 @@ fn a_log_file_that_cannot_be_opened_is_refused_at_its_line() {
 }
 
 fn a_file_config_error_names_the_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("log.yaml");
+    let (_dir, path) = support::temp_path("log.yaml");
     std::fs::write(
         &path,
         format!("handlers:\n  file:\n    type: file\n    path: {UNWRITABLE}\n"),

@@ -15,8 +15,7 @@ fn dispatchers() -> usize {
 
 #[test]
 fn a_refused_second_init_leaves_the_live_log_and_the_disk_alone() {
-    let dir = tempfile::tempdir().unwrap();
-    let live = dir.path().join("live.log");
+    let (dir, live) = support::temp_path("live.log");
     let config = format!(
         "[loggers.root]\nhandlers = [\"live\"]\n\
          [handlers.live]\ntype = \"file\"\npath = \"{}\"\nappend = false\n\

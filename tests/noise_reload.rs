@@ -25,8 +25,7 @@ fn config(path: &std::path::Path, rate: &str, keep: u32) -> String {
 
 #[test]
 fn a_reload_reports_what_the_replaced_limit_owed_and_discards_what_was_kept() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     let guard = ko_log::init_from_str(&config(&path, "1/h", 5), Format::Toml).unwrap();
     log::debug!(target: "app", "kept under the old on_error");
     let line = line!() + 2;

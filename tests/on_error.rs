@@ -24,8 +24,7 @@ fn errs(i: u64) -> bool {
 
 #[test]
 fn each_error_carries_exactly_its_own_threads_or_tasks_kept_records() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     let config = format!(
         r#"
         [loggers.root]

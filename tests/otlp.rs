@@ -658,8 +658,7 @@ fn an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_co
         "an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_collector",
         &[],
         || {
-            let dir = tempfile::tempdir().unwrap();
-            let path = dir.path().join("app.log");
+            let (_dir, path) = support::temp_path("app.log");
             let addr = support::free_port();
             let url = format!("http://{addr}/v1/logs");
             let otel = format!(
@@ -885,8 +884,7 @@ fn block_holds_only_the_callers_routed_to_the_collector_and_loses_nothing() {
         "block_holds_only_the_callers_routed_to_the_collector_and_loses_nothing",
         &[],
         || {
-            let dir = tempfile::tempdir().unwrap();
-            let file = dir.path().join("app.log");
+            let (_dir, file) = support::temp_path("app.log");
             let addr = support::free_port();
             let guard = ko_log::init_from_str(&held_config(addr, &file), Format::Toml).unwrap();
             let progress = Arc::new(AtomicUsize::new(0));
@@ -948,8 +946,7 @@ fn a_held_caller_is_let_go_at_shutdown_and_every_record_is_counted() {
         "a_held_caller_is_let_go_at_shutdown_and_every_record_is_counted",
         &[],
         || {
-            let dir = tempfile::tempdir().unwrap();
-            let file = dir.path().join("app.log");
+            let (_dir, file) = support::temp_path("app.log");
             let text = held_config(support::free_port(), &file).replace(
                 "capacity = 1000",
                 "capacity = 1000\ndrain_timeout = \"200ms\"",
@@ -1244,8 +1241,7 @@ fn records_arrive_over_https_verified_against_the_ca_file() {
                 TcpListener::bind("127.0.0.1:0").unwrap(),
                 pki.server(false),
             );
-            let dir = tempfile::tempdir().unwrap();
-            let file = dir.path().join("app.log");
+            let (_dir, file) = support::temp_path("app.log");
             let tls = format!("tls = {{ ca_file = \"{}\" }}", pki.path("ca.pem").display());
             let text = https_config(&collector.url("127.0.0.1"), &tls, &file);
             let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
@@ -1293,8 +1289,7 @@ fn without_the_ca_file_a_private_ca_is_an_unknown_issuer_retried_and_counted() {
                 TcpListener::bind("127.0.0.1:0").unwrap(),
                 pki.server(false),
             );
-            let dir = tempfile::tempdir().unwrap();
-            let file = dir.path().join("app.log");
+            let (_dir, file) = support::temp_path("app.log");
             let url = collector.url("127.0.0.1");
             let guard =
                 ko_log::init_from_str(&https_config(&url, "", &file), Format::Toml).unwrap();
@@ -1325,8 +1320,7 @@ fn a_collector_requiring_client_certificates_gets_records_with_cert_file_and_key
                 TcpListener::bind("127.0.0.1:0").unwrap(),
                 pki.server(true),
             );
-            let dir = tempfile::tempdir().unwrap();
-            let file = dir.path().join("app.log");
+            let (_dir, file) = support::temp_path("app.log");
             let tls = format!(
                 "[handlers.otel.tls]\nca_file = \"{}\"\ncert_file = \"{}\"\nkey_file = \"{}\"",
                 pki.path("ca.pem").display(),
@@ -1369,8 +1363,7 @@ fn a_collector_requiring_client_certificates_refuses_a_handler_without_one() {
                 TcpListener::bind("127.0.0.1:0").unwrap(),
                 pki.server(true),
             );
-            let dir = tempfile::tempdir().unwrap();
-            let file = dir.path().join("app.log");
+            let (_dir, file) = support::temp_path("app.log");
             let url = collector.url("127.0.0.1");
             let tls = format!("tls = {{ ca_file = \"{}\" }}", pki.path("ca.pem").display());
             let guard =

@@ -18,8 +18,7 @@ mod app {
 
 #[test]
 fn records_reach_exactly_the_handlers_their_logger_routes_to() {
-    let dir = tempfile::tempdir().unwrap();
-    let all = dir.path().join("all.log");
+    let (dir, all) = support::temp_path("all.log");
     let db = dir.path().join("db.log");
     let warn = dir.path().join("warn.log");
     let config = format!(

@@ -222,8 +222,7 @@ fn a_name_registered_twice_is_refused_naming_both_registrations() {
 
 #[test]
 fn init_runs_registered_processors_in_the_handler_pipeline() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     let processors = r#"processors = [
   { type = "drop_below_warn" },
   { type = "add_request_id", request_id = "req-7" },

@@ -38,8 +38,7 @@ fn nanos(timestamp: &str) -> i128 {
 
 #[test]
 fn every_record_is_written_or_suppressed_and_each_suppression_is_reported_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     let busy_path = dir.path().join("busy.log");
     // The busy key passes 100 records a second but its window is an hour: what it still
     // owes at the end (since the last record that passed) can only be said

@@ -139,8 +139,7 @@ fn disk_full_on_a_tmpfs_is_reported_and_writing_resumes_with_whole_lines() {
         support::assert_rate_limited(&stderr, "handler `small`");
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let mount = dir.path().join("small");
+    let (dir, mount) = support::temp_path("small");
     fs::create_dir(&mount).unwrap();
     let tmpfs = match support::Tmpfs::mount(&mount, "64k") {
         Ok(tmpfs) => tmpfs,
@@ -219,8 +218,7 @@ fn dev_full_then_space_again_resumes_through_the_pipeline() {
         );
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     let real = dir.path().join("real.log");
     std::os::unix::fs::symlink("/dev/full", &path).unwrap();
     let good = dir.path().join("good.log");
@@ -282,8 +280,7 @@ fn logrotate_create_while_logging_loses_nothing() {
     if parent(CREATE).is_some() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     let rotated = dir.path().join("app.log.1");
     let guard = init(&["file"], &rotated_handler(&path));
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -335,8 +332,7 @@ fn logrotate_copytruncate_leaves_no_hole_and_loses_only_the_copy_window() {
     if parent(COPYTRUNCATE).is_some() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     let rotated = dir.path().join("app.log.1");
     let guard = init(&["file"], &rotated_handler(&path));
     let copytruncate = || support::copytruncate(&path, &rotated);
@@ -410,8 +406,7 @@ fn the_real_logrotate_in_both_styles() {
     if parent(REAL_LOGROTATE).is_some() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     let guard = init(&["file"], &rotated_handler(&path));
     let logrotate = |style: &str, directive: &str| -> Result<(), String> {
         let conf = dir.path().join(format!("{style}.conf"));
@@ -495,8 +490,7 @@ fn an_immutable_file_is_refused_at_init_and_survived_at_run_time() {
         }
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     let good = dir.path().join("good.log");
     fs::write(&path, "").unwrap();
     let tables = file_handler("file", &path, "") + &file_handler("good", &good, "");
@@ -564,8 +558,7 @@ fn a_path_turned_into_a_symlink_into_sys_is_reported_and_recovered() {
     if !refused.is_err_and(|e| e.kind() == std::io::ErrorKind::PermissionDenied) {
         return skipped(&format!("{SYS_SYMLINK}: no read-only sysfs here"));
     }
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     let real = dir.path().join("real.log");
     fs::write(&real, "").unwrap();
     std::os::unix::fs::symlink(&real, &path).unwrap();
@@ -605,8 +598,7 @@ fn a_directory_replaced_by_a_file_is_reported_and_recovered() {
         );
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let logs = dir.path().join("logs");
+    let (_dir, logs) = support::temp_path("logs");
     let path = logs.join("app.log");
     let guard = init(&["file"], &rotated_handler(&path));
     log_range(0..100);
@@ -642,8 +634,7 @@ fn rotation_refused_by_an_append_only_file_keeps_writing_then_resumes() {
         }
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     let guard = init(
         &["file"],
         &format!(
@@ -683,17 +674,22 @@ const PROCESSOR_PANIC: &str = "a_panicking_processor_is_reported_once_and_the_re
 /// 1,000 records make a custom processor panic: each is still written (without the
 /// processor's effect) by its handler and by the other handler, each panic is counted, and
 /// ko-log reports it once (rate limited), with its code.
+///
+/// Regression test for docs/RELIABILITY.md, "Bugs found" 3 (fixed): ko-log reports the
+/// panic once, and the standard panic hook stays silent for the 1,000 panics it catches
+/// (it used to print `thread 'ko-log' panicked at ...` for each).
 #[test]
 fn a_panicking_processor_is_reported_once_and_the_record_still_written() {
     if let Some(stderr) = parent(PROCESSOR_PANIC) {
         let code = "[PROCESSOR::Custom::PANIC::ERROR::RECOVERABLE] handler `file`: processor `explode` panicked: the processor exploded";
         assert_eq!(stderr.matches(code).count(), 1, "{stderr}");
+        let mentions = stderr.matches("the processor exploded").count();
+        assert!(mentions <= 2, "{mentions} mentions of one panic on stderr");
         let hook_lines = stderr.matches("panicked at").count();
         figure("panic.processor.std_hook_lines_on_stderr", hook_lines);
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     let other = dir.path().join("other.log");
     let guard = init(
         &["file", "other"],
@@ -716,19 +712,6 @@ fn a_panicking_processor_is_reported_once_and_the_record_still_written() {
     assert_eq!(support::lines(&other), expected);
     let stats = ko_log::stats();
     assert_eq!((stats.written, stats.handler_errors), (1001, 1000));
-}
-
-/// Regression test for docs/RELIABILITY.md, "Bugs found" 3 (fixed): ko-log reports the
-/// panic once, and the standard panic hook stays silent for the 1,000 panics it catches
-/// (it used to print `thread 'ko-log' panicked at ...` for each).
-#[test]
-fn a_panicking_processor_is_mentioned_once_on_stderr() {
-    if support::is_child(PROCESSOR_PANIC) {
-        return;
-    }
-    let stderr = support::run_child_ok(PROCESSOR_PANIC, &[]);
-    let mentions = stderr.matches("the processor exploded").count();
-    assert!(mentions <= 2, "{mentions} mentions of one panic on stderr");
 }
 
 /// A value (or message argument) whose `Display` or `Debug` panics.
@@ -771,17 +754,26 @@ const DISPLAY_PANIC: &str = "values_whose_display_panics_become_placeholders";
 /// Formatting happens on the caller's thread, when the record is captured: a panicking
 /// `Display`/`Debug` is caught there and replaced by a placeholder; the call returns, the
 /// record is written, in every renderer, and the dispatcher never sees the panic.
+///
+/// Regression test for docs/RELIABILITY.md, "Bugs found" 4 (fixed): ko-log reports the
+/// four panics once, with a code, off the panic hook (which used to print each, on the
+/// caller's thread).
 #[test]
 fn values_whose_display_panics_become_placeholders() {
     if let Some(stderr) = parent(DISPLAY_PANIC) {
-        figure(
-            "panic.display.std_hook_lines_on_stderr",
-            stderr.matches("panicked at").count(),
-        );
+        // One report; when the four panics reached the dispatcher in two batches, the
+        // second report is suppressed and its count printed at shutdown.
+        let reports = stderr.lines().filter(|l| l.starts_with("ko-log: ["));
+        let (counts, reports): (Vec<&str>, Vec<&str>) =
+            reports.partition(|l| l.contains(" suppressed in the "));
+        assert_eq!(reports.len(), 1, "{stderr}");
+        assert!(counts.len() <= 1, "{stderr}");
+        let hook_lines = stderr.matches("panicked at").count();
+        figure("panic.display.std_hook_lines_on_stderr", hook_lines);
+        assert_eq!(hook_lines, 0, "{stderr}");
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let plain = dir.path().join("plain.log");
+    let (dir, plain) = support::temp_path("plain.log");
     let json = dir.path().join("json.log");
     let guard = init(
         &["plain", "json"],
@@ -818,25 +810,6 @@ fn values_whose_display_panics_become_placeholders() {
     assert_eq!(objects[3]["error"]["message"], placeholder);
     let stats = ko_log::stats();
     assert_eq!((stats.written, stats.handler_errors), (5, 0));
-}
-
-/// Regression test for docs/RELIABILITY.md, "Bugs found" 4 (fixed): the four panics are
-/// caught at capture and the records written, and ko-log reports them once, with a code,
-/// off the panic hook (which used to print each, on the caller's thread).
-#[test]
-fn values_whose_display_panics_are_reported_once() {
-    if support::is_child(DISPLAY_PANIC) {
-        return;
-    }
-    let stderr = support::run_child_ok(DISPLAY_PANIC, &[]);
-    // One report; when the four panics reached the dispatcher in two batches, the second
-    // report is suppressed and its count printed at shutdown.
-    let reports = stderr.lines().filter(|l| l.starts_with("ko-log: ["));
-    let (counts, reports): (Vec<&str>, Vec<&str>) =
-        reports.partition(|l| l.contains(" suppressed in the "));
-    assert_eq!(reports.len(), 1, "{stderr}");
-    assert!(counts.len() <= 1, "{stderr}");
-    assert_eq!(stderr.matches("panicked at").count(), 0, "{stderr}");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -972,8 +945,7 @@ fn a_slow_handler_is_drained_until_drain_timeout_then_counted_exactly() {
         );
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     let guard = init(
         &["file"],
         &format!(

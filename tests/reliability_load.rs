@@ -40,8 +40,7 @@ fn parse_numbered(line: &str, per_thread: usize) -> Option<usize> {
 }
 
 fn block_loses_nothing(threads: usize, per_thread: usize, max_kib: u64) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     let backup_count = 1000;
     let limits = format!("max_bytes = \"{max_kib} KiB\"\nbackup_count = {backup_count}\n");
     let file = support::config::rotating("file", &path, &limits);
@@ -114,8 +113,7 @@ const FLOOD: usize = 10_000;
 /// Holds the dispatcher on its first record, floods a queue of [`CAPACITY`] with
 /// [`FLOOD`] numbered records under `policy`, then lets it go and returns the lines.
 fn gated_flood(policy: &str) -> Vec<String> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     let format = "{level} {message}{kv}";
     let gated = "processors = [\"gate\"]";
     let guard = init(&one_file(

@@ -303,8 +303,7 @@ fn through_init_from_str_with_a_file_handler() {
         )
     );
 
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     let config = format!(
         "[loggers.root]\n\
          handlers = [\"f\"]\n\

@@ -134,8 +134,7 @@ fn io_error(error: Error) -> (&'static str, PathBuf, String) {
 /// Many rotations while the thread compresses: every line comes back from the `.gz`
 /// backups and the live file, once, in order; nothing is left plain or half-written.
 fn every_line_comes_back(compress: Compress, extension: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     let mut handler = RotatingFile::new(&config(&path, 4096, 1000, compress)).unwrap();
     let count = 20_000;
     for i in 0..count {
@@ -182,8 +181,7 @@ fn zstd_backups_hold_every_line_exactly_once() {
 #[cfg(not(feature = "zstd"))]
 #[test]
 fn zstd_without_its_feature_is_refused_at_init_at_the_key() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     let error = match RotatingFile::new(&config(&path, 10, 2, Compress::Zstd)) {
         Ok(_) => panic!(
             "ko-log has its `zstd` feature but this package's is off: run `cargo test --features zstd --test rotation_compress`"
@@ -228,8 +226,7 @@ fn gzip_backups_are_read_by_the_gzip_tool() {
         return support::skipped("gzip_backups_are_read_by_the_gzip_tool: no gzip command");
     };
     assert!(version.status.success());
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     let mut handler = RotatingFile::new(&config(&path, 30, 3, Compress::Gzip)).unwrap();
     for i in 0..4 {
         write(&mut handler, &format!("line {i:04}\n")).unwrap();
@@ -251,8 +248,7 @@ fn gzip_backups_are_read_by_the_gzip_tool() {
 /// its backup compressed again, a plain file beside a complete copy removed.
 #[test]
 fn what_a_crash_leaves_is_finished_at_startup() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     fs::write(&path, "live\n").unwrap();
     fs::write(dir.path().join("app.log.1"), "one\n").unwrap();
     age(&dir.path().join("app.log.1"), DAY);
@@ -294,8 +290,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 /// crash: someone else's file): both kept, the mismatch reported.
 #[test]
 fn a_plain_backup_beside_a_different_compressed_one_keeps_both() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     fs::write(dir.path().join("app.log.1"), "mine\n").unwrap();
     fs::write(dir.path().join("app.log.1.gz"), gzip(b"yours\n")).unwrap();
     let mut handler = RotatingFile::new(&config(&path, 1000, 5, Compress::Gzip)).unwrap();
@@ -320,8 +315,7 @@ fn a_plain_backup_beside_a_different_compressed_one_keeps_both() {
 /// rotation: never more than `backup_count`, the oldest going.
 #[test]
 fn retention_by_count_removes_exactly_the_backups_beyond_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     let kept_anyway = [
         "app.log.bak",
         "app.log.1.gz.bak",
@@ -376,8 +370,7 @@ fn retention_by_count_removes_exactly_the_backups_beyond_it() {
 /// `max_age` ago goes, compressed or plain, whatever its number; the others stay.
 #[test]
 fn retention_by_age_removes_exactly_the_old_backups() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     for (name, days) in [
         ("app.log.1", 1),
         ("app.log.2.gz", 13),
@@ -420,8 +413,7 @@ fn retention_by_age_removes_exactly_the_old_backups() {
 /// rotations, there are never more than `backup_count` backups, and they are the newest.
 #[test]
 fn compressed_and_plain_backups_are_counted_together() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     fs::write(dir.path().join("app.log.1"), "old plain\n").unwrap();
     fs::write(dir.path().join("app.log.2.gz"), gzip(b"old gz\n")).unwrap();
     let mut handler = RotatingFile::new(&config(&path, 20, 3, Compress::Gzip)).unwrap();
@@ -452,8 +444,7 @@ fn compressed_and_plain_backups_are_counted_together() {
 /// flush, and the plain backup kept whole. The directory is left as it was.
 #[test]
 fn a_compression_refused_keeps_the_plain_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     let blocker = dir.path().join("app.log.1.gz.tmp");
     fs::create_dir(&blocker).unwrap();
     fs::write(blocker.join("inside"), "keep\n").unwrap();
@@ -502,8 +493,7 @@ fn a_compression_refused_keeps_the_plain_file() {
 #[cfg(unix)]
 #[test]
 fn a_fifo_in_a_backup_slot_is_left_alone_and_reported() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     let fifo = dir.path().join("app.log.2");
     support::mkfifo(&fifo);
     let node = support::node(&fifo);
@@ -540,8 +530,7 @@ fn a_fifo_in_a_backup_slot_is_left_alone_and_reported() {
 /// `RotatingFile::COMPRESS_WAIT`, in a program within the shutdown deadline).
 #[test]
 fn dropping_the_handler_finishes_the_compressions() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     let mut handler = RotatingFile::new(&config(&path, 1000, 5, Compress::Gzip)).unwrap();
     // 100 lines per file: three rotations.
     for i in 0..350 {
@@ -567,8 +556,7 @@ fn a_failure_is_a_ko_log_record_and_counted() {
         support::run_child_ok(RECORD_TEST, &[]);
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     let status = dir.path().join("status.log");
     let blocker = dir.path().join("app.log.1.gz.tmp");
     fs::create_dir(&blocker).unwrap();

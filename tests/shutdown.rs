@@ -8,8 +8,7 @@ const STALLED: &str = "a_stalled_handler_is_abandoned_after_drain_timeout_and_re
 
 #[test]
 fn flush_waits_and_guard_drop_loses_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     let config = support::config::one_file(
         "[queue]\ncapacity = 100000\n",
         "file",

@@ -203,8 +203,7 @@ fn udp_one_datagram_per_record_and_a_big_record_is_cut_to_max_datagram() {
 #[cfg(unix)]
 #[test]
 fn unix_stream_socket_receives_lines() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("collector.sock");
+    let (_dir, path) = support::temp_path("collector.sock");
     let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
     let (backend, guard) = backend(&format!(
         "transport = \"unix\"\naddress = \"{}\"",
@@ -255,8 +254,7 @@ fn an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_re
         support::run_child_ok(NAME, &[]);
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (_dir, path) = support::temp_path("app.log");
     let address = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -311,8 +309,7 @@ fn an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_re
 /// flush asked), for the `unreachable` record. The directory, the port, and the guard.
 fn idle_program_with_its_destination_down(
 ) -> (tempfile::TempDir, std::net::SocketAddr, ko_log::Guard) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.log");
+    let (dir, path) = support::temp_path("app.log");
     let address = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

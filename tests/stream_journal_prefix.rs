@@ -29,8 +29,7 @@ fn child_logs_each_level_to_stderr() {
 /// The child's ko-log lines on stderr, which is a fresh file; `JOURNAL_STREAM` is that
 /// file's `dev:ino` when `matching`, else one inode off.
 fn child_lines(matching: bool) -> Vec<String> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("stderr");
+    let (_dir, path) = support::temp_path("stderr");
     let stderr = std::fs::File::create(&path).unwrap();
     let meta = stderr.metadata().unwrap();
     let ino = if matching { meta.ino() } else { meta.ino() + 1 };

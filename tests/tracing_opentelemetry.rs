@@ -14,8 +14,7 @@ type Ids = (String, Option<String>, Option<String>, Option<String>);
 
 #[test]
 fn events_in_a_tracing_opentelemetry_span_carry_its_ids() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.jsonl");
+    let (_dir, path) = support::temp_path("app.jsonl");
     let text = format!(
         "[loggers.root]\nlevel = \"info\"\nhandlers = [\"json\"]\n\
          [handlers.json]\ntype = \"file\"\npath = \"{}\"\nrenderer = {{ type = \"json\" }}\n",

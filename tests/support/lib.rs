@@ -174,6 +174,14 @@ pub fn assert_rate_limited(stderr: &str, what: &str) {
     );
 }
 
+/// A fresh temporary directory and the path of `name` in it (not created); the file
+/// lives as long as the directory does.
+pub fn temp_path(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    (dir, path)
+}
+
 /// The lines of a file (empty when it does not exist).
 pub fn lines(path: impl AsRef<Path>) -> Vec<String> {
     std::fs::read_to_string(path)
