@@ -32,6 +32,16 @@ pub(crate) enum Mode {
     Quoted,
 }
 
+impl Mode {
+    /// The printable bytes escaped in this mode.
+    fn stops(self) -> &'static [u8] {
+        match self {
+            Mode::Text => b"",
+            Mode::Quoted => b"\"\\",
+        }
+    }
+}
+
 /// Byte classes of [`CLASS`], the one byte classifier of the renderers that escape
 /// (plain and colored here, logfmt in `logfmt`).
 pub(crate) const PLAIN: u8 = 0;
@@ -109,7 +119,7 @@ fn write_hex(out: &mut Vec<u8>, b: u8) {
 fn clean_prefix(bytes: &[u8], mode: Mode) -> usize {
     let mut i = 0;
     while let Some(word) = bytes.get(i..i + 8) {
-        if !clean_word(word, mode) {
+        if !clean_word(word, 0x20, mode.stops()) {
             return i;
         }
         i += 8;
@@ -119,23 +129,27 @@ fn clean_prefix(bytes: &[u8], mode: Mode) -> usize {
         .checked_sub(8)
         .and_then(|last| bytes.get(last..))
     {
-        Some(tail) if i < bytes.len() && clean_word(tail, mode) => bytes.len(),
+        Some(tail) if i < bytes.len() && clean_word(tail, 0x20, mode.stops()) => bytes.len(),
         _ => i,
     }
 }
 
-/// Whether 8 bytes need no escaping in `mode` (see [`clean_prefix`]).
+/// Whether 8 bytes hold no byte below `below`, none from DEL up (so every non-ASCII byte
+/// goes to the exact byte loop), and none of `stops`: the one word-at-a-time ("SWAR") test
+/// of the renderers that escape (here, and logfmt's scans), exact for whether such a byte
+/// is there.
 #[inline]
-fn clean_word(word: &[u8], mode: Mode) -> bool {
+pub(crate) fn clean_word(word: &[u8], below: u8, stops: &[u8]) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
     let mut le = [0u8; 8];
     le.copy_from_slice(word);
     let x = u64::from_le_bytes(le);
-    let mut bad = (x.wrapping_sub(ONES * 0x20) & !x & HIGH) | ((x | x.wrapping_add(ONES)) & HIGH);
-    if mode == Mode::Quoted {
-        bad |= has_zero(x ^ (ONES * u64::from(b'"'))) | has_zero(x ^ (ONES * u64::from(b'\\')));
+    let mut bad =
+        (x.wrapping_sub(ONES * u64::from(below)) & !x & HIGH) | ((x | x.wrapping_add(ONES)) & HIGH);
+    for &stop in stops {
+        bad |= has_zero(x ^ (ONES * u64::from(stop)));
     }
     bad == 0
 }

@@ -475,34 +475,6 @@ fn push_key(key: &mut Vec<u8>, name: &str) {
     }
 }
 
-/// Whether 8 bytes hold nothing that needs a look: no byte at or below a space, none
-/// from DEL up (so every non-ASCII byte goes to the byte loop), and no `"`, no `=`
-/// (`Quoting::Detect`) or no `\` (`Quoting::Escape`). Word-at-a-time tests, exact for
-/// whether such a byte is there.
-#[inline]
-fn clean_word(word: &[u8], quoting: Quoting) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
-    let mut le = [0u8; 8];
-    le.copy_from_slice(word);
-    let x = u64::from_le_bytes(le);
-    let below = match quoting {
-        // At or below a space.
-        Quoting::Detect => 0x21,
-        // Below a space (a space is plain inside quotes).
-        Quoting::Escape => 0x20,
-    };
-    let mut bad = (x.wrapping_sub(ONES * below) & !x & HIGH)
-        | ((x | x.wrapping_add(ONES)) & HIGH)
-        | has_zero(x ^ (ONES * u64::from(b'"')));
-    bad |= match quoting {
-        Quoting::Detect => has_zero(x ^ (ONES * u64::from(b'='))),
-        Quoting::Escape => has_zero(x ^ (ONES * u64::from(b'\\'))),
-    };
-    bad == 0
-}
-
 /// What a word scan looks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Quoting {
@@ -510,6 +482,17 @@ enum Quoting {
     Detect,
     /// Bytes to escape inside quotes.
     Escape,
+}
+
+/// Whether 8 bytes hold nothing that needs a look for `quoting`: no byte at or below a
+/// space (`Detect`) or below it (`Escape`: a space is plain inside quotes), none from DEL
+/// up, and no `"`, no `=` (`Detect`) or no `\` (`Escape`).
+#[inline]
+fn clean_word(word: &[u8], quoting: Quoting) -> bool {
+    match quoting {
+        Quoting::Detect => super::escape::clean_word(word, 0x21, b"\"="),
+        Quoting::Escape => super::escape::clean_word(word, 0x20, b"\"\\"),
+    }
 }
 
 /// How far from `i` the bytes are clean 8 at a time for `quoting`.
