@@ -24,6 +24,12 @@ fn write(handler: &mut (impl Handler + ?Sized), line: &str) -> Result<(), Error>
     handler.write(line.as_bytes(), &Event::new(Level::Info, "test", "m"))
 }
 
+/// Writes `line` and flushes it, both of which must succeed.
+fn written(handler: &mut (impl Handler + ?Sized), line: &str) {
+    write(handler, line).unwrap();
+    handler.flush().unwrap();
+}
+
 fn read(path: &Path) -> String {
     fs::read_to_string(path).unwrap()
 }
@@ -45,8 +51,7 @@ fn writes_exact_contents_on_flush() {
     assert_eq!(read(&path), "", "lines are buffered until flush");
     file.flush().unwrap();
     assert_eq!(read(&path), "one\ntwo words\n");
-    write(&mut file, "three\n").unwrap();
-    file.flush().unwrap();
+    written(&mut file, "three\n");
     assert_eq!(read(&path), "one\ntwo words\nthree\n");
     assert_eq!(file.lost(), 0);
 }
@@ -76,8 +81,7 @@ fn append_keeps_existing_content() {
     let (_dir, path) = support::temp_path("app.log");
     fs::write(&path, "old\n").unwrap();
     let mut file = File::new(&config(&path)).unwrap();
-    write(&mut file, "new\n").unwrap();
-    file.flush().unwrap();
+    written(&mut file, "new\n");
     assert_eq!(read(&path), "old\nnew\n");
 }
 
@@ -91,8 +95,7 @@ fn truncate_empties_existing_content() {
     })
     .unwrap();
     assert_eq!(read(&path), "", "emptied at open");
-    write(&mut file, "new\n").unwrap();
-    file.flush().unwrap();
+    written(&mut file, "new\n");
     assert_eq!(read(&path), "new\n");
 }
 
@@ -101,8 +104,7 @@ fn a_torn_last_line_is_ended_before_appending() {
     let (_dir, path) = support::temp_path("app.log");
     fs::write(&path, "whole\ntorn").unwrap();
     let mut file = File::new(&config(&path)).unwrap();
-    write(&mut file, "new\n").unwrap();
-    file.flush().unwrap();
+    written(&mut file, "new\n");
     assert_eq!(read(&path), "whole\ntorn\nnew\n");
 }
 
@@ -110,8 +112,7 @@ fn a_torn_last_line_is_ended_before_appending() {
 fn creates_parent_directories() {
     let (_dir, path) = support::temp_path("a/b/c/app.log");
     let mut file = File::new(&config(&path)).unwrap();
-    write(&mut file, "deep\n").unwrap();
-    file.flush().unwrap();
+    written(&mut file, "deep\n");
     assert_eq!(read(&path), "deep\n");
 }
 
@@ -222,12 +223,10 @@ fn wait_past_reopen_check() {
 fn a_deleted_file_is_recreated_after_reopen_check() {
     let (_dir, path) = support::temp_path("app.log");
     let mut file = File::new(&quick_reopen(&path)).unwrap();
-    write(&mut file, "before\n").unwrap();
-    file.flush().unwrap();
+    written(&mut file, "before\n");
     fs::remove_file(&path).unwrap();
     wait_past_reopen_check();
-    write(&mut file, "after\n").unwrap();
-    file.flush().unwrap();
+    written(&mut file, "after\n");
     assert_eq!(read(&path), "after\n");
     assert_eq!(file.lost(), 0);
 }
@@ -238,8 +237,7 @@ fn a_deleted_directory_is_recreated_with_create_dirs() {
     let mut file = File::new(&quick_reopen(&path)).unwrap();
     fs::remove_dir_all(dir.path().join("logs")).unwrap();
     wait_past_reopen_check();
-    write(&mut file, "after\n").unwrap();
-    file.flush().unwrap();
+    written(&mut file, "after\n");
     assert_eq!(read(&path), "after\n");
 }
 
@@ -249,16 +247,13 @@ fn a_renamed_file_logrotate_create_is_followed_by_a_new_file() {
     let (dir, path) = support::temp_path("app.log");
     let rotated = dir.path().join("app.log.1");
     let mut file = File::new(&quick_reopen(&path)).unwrap();
-    write(&mut file, "one\n").unwrap();
-    file.flush().unwrap();
+    written(&mut file, "one\n");
     fs::rename(&path, &rotated).unwrap();
     // logrotate `create` makes the new file itself; ko-log must then write into it.
     fs::write(&path, "").unwrap();
     wait_past_reopen_check();
-    write(&mut file, "two\n").unwrap();
-    file.flush().unwrap();
-    write(&mut file, "three\n").unwrap();
-    file.flush().unwrap();
+    written(&mut file, "two\n");
+    written(&mut file, "three\n");
     assert_eq!(read(&rotated), "one\n");
     assert_eq!(read(&path), "two\nthree\n");
 }
@@ -269,12 +264,10 @@ fn a_renamed_file_with_no_new_file_is_recreated() {
     let (dir, path) = support::temp_path("app.log");
     let rotated = dir.path().join("app.log.1");
     let mut file = File::new(&quick_reopen(&path)).unwrap();
-    write(&mut file, "one\n").unwrap();
-    file.flush().unwrap();
+    written(&mut file, "one\n");
     fs::rename(&path, &rotated).unwrap();
     wait_past_reopen_check();
-    write(&mut file, "two\n").unwrap();
-    file.flush().unwrap();
+    written(&mut file, "two\n");
     assert_eq!(read(&rotated), "one\n");
     assert_eq!(read(&path), "two\n");
 }
@@ -290,8 +283,7 @@ fn within_reopen_check_lines_still_go_to_the_open_file() {
     })
     .unwrap();
     fs::rename(&path, &rotated).unwrap();
-    write(&mut file, "late\n").unwrap();
-    file.flush().unwrap();
+    written(&mut file, "late\n");
     assert_eq!(read(&rotated), "late\n");
     assert!(!path.exists());
 }
@@ -308,8 +300,7 @@ fn reopen_check_zero_never_reopens() {
     .unwrap();
     fs::rename(&path, &rotated).unwrap();
     wait_past_reopen_check();
-    write(&mut file, "late\n").unwrap();
-    file.flush().unwrap();
+    written(&mut file, "late\n");
     assert_eq!(read(&rotated), "late\n");
     assert!(!path.exists());
 }
@@ -324,8 +315,7 @@ fn copytruncate_next_lines_land_at_the_start_without_holes() {
     file.flush().unwrap();
     // logrotate `copytruncate`: copy, then truncate the live file behind ko-log's back.
     support::copytruncate(&path, &dir.path().join("app.log.1"));
-    write(&mut file, "after\n").unwrap();
-    file.flush().unwrap();
+    written(&mut file, "after\n");
     let bytes = fs::read(&path).unwrap();
     assert_eq!(bytes, b"after\n", "no NUL hole before the new line");
 }
@@ -368,10 +358,8 @@ fn recovers_after_disk_full_with_whole_lines() {
 
     fs::remove_file(&path).unwrap();
     std::os::unix::fs::symlink(&real, &path).unwrap();
-    write(&mut file, "after recovery\n").unwrap();
-    file.flush().unwrap();
-    write(&mut file, "and on\n").unwrap();
-    file.flush().unwrap();
+    written(&mut file, "after recovery\n");
+    written(&mut file, "and on\n");
     assert_eq!(
         read(&real),
         "written before\ntorn by the full disk\nafter recovery\nand on\n"
@@ -400,8 +388,7 @@ fn reopen_failures_are_reported_and_recovered() {
     assert_eq!(file.lost(), 1);
 
     fs::create_dir(&logs).unwrap();
-    write(&mut file, "back\n").unwrap();
-    file.flush().unwrap();
+    written(&mut file, "back\n");
     assert_eq!(read(&path), "back\n");
 }
 
@@ -420,8 +407,7 @@ fn stream_handlers_write_without_error() {
             stream,
             ..StreamConfig::default()
         });
-        write(&mut handler, "ko-log StdStream test line\n").unwrap();
-        handler.flush().unwrap();
+        written(&mut handler, "ko-log StdStream test line\n");
         handler.flush().unwrap();
         assert_eq!(handler.lost(), 0);
     }
@@ -430,8 +416,7 @@ fn stream_handlers_write_without_error() {
 #[test]
 fn null_discards_everything() {
     let mut null = Null::new();
-    write(&mut null, "gone\n").unwrap();
-    null.flush().unwrap();
+    written(&mut null, "gone\n");
     assert!(!null.is_terminal());
 }
 
@@ -627,8 +612,7 @@ fn a_character_device_keeps_working_and_is_never_truncated() {
             ..config(path)
         })
         .unwrap();
-        write(&mut file, "to the device\n").unwrap();
-        file.flush().unwrap();
+        written(&mut file, "to the device\n");
         assert_eq!(file.lost(), 0);
     }
     assert_eq!(support::node(null), before);
@@ -694,8 +678,7 @@ fn a_file_replaced_by_a_symlink_is_not_followed_at_reopen() {
     let victim = dir.path().join("victim.txt");
     fs::write(&victim, "not a log\n").unwrap();
     let mut file = File::new(&quick_reopen(&path)).unwrap();
-    write(&mut file, "one\n").unwrap();
-    file.flush().unwrap();
+    written(&mut file, "one\n");
     fs::remove_file(&path).unwrap();
     std::os::unix::fs::symlink(&victim, &path).unwrap();
     wait_past_reopen_check();
@@ -714,8 +697,7 @@ fn a_file_replaced_by_a_symlink_is_not_followed_at_reopen() {
     assert_eq!(fs::read_link(&path).unwrap(), victim);
 
     fs::remove_file(&path).unwrap();
-    write(&mut file, "three\n").unwrap();
-    file.flush().unwrap();
+    written(&mut file, "three\n");
     assert_eq!(read(&path), "three\n");
     assert!(fs::symlink_metadata(&path).unwrap().is_file());
 }
@@ -727,8 +709,7 @@ fn a_file_replaced_by_a_symlink_is_not_followed_at_reopen() {
 fn a_file_replaced_by_a_device_is_not_written_at_reopen() {
     let (_dir, path) = support::temp_path("app.log");
     let mut file = File::new(&quick_reopen(&path)).unwrap();
-    write(&mut file, "one\n").unwrap();
-    file.flush().unwrap();
+    written(&mut file, "one\n");
     fs::remove_file(&path).unwrap();
     if let Err(why) = support::mknod_null(&path) {
         return support::skipped(&format!(
@@ -764,14 +745,12 @@ fn a_symlinked_path_follows_its_new_target_at_reopen_but_never_creates_through_i
     fs::write(&tuesday, "").unwrap();
     std::os::unix::fs::symlink(&monday, &link).unwrap();
     let mut file = File::new(&quick_reopen(&link)).unwrap();
-    write(&mut file, "one\n").unwrap();
-    file.flush().unwrap();
+    written(&mut file, "one\n");
 
     fs::remove_file(&link).unwrap();
     std::os::unix::fs::symlink(&tuesday, &link).unwrap();
     wait_past_reopen_check();
-    write(&mut file, "two\n").unwrap();
-    file.flush().unwrap();
+    written(&mut file, "two\n");
     assert_eq!(read(&monday), "one\n");
     assert_eq!(read(&tuesday), "two\n");
 
