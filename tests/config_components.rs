@@ -6,6 +6,7 @@
 
 use ko_log::config::handler::Timezone;
 use ko_log::config::render::{Color, ColorMode, TimeFormat};
+use ko_log::config::ConfigErrorKind::InvalidValue;
 use ko_log::config::{Config, ConfigError, ConfigErrorKind, Format, Template};
 use ko_log::render::{ColoredConfig, JsonConfig, LevelColors, PlainConfig};
 use support::config::assert_at;
@@ -22,43 +23,19 @@ fn bad_template_placeholder_points_into_the_string() {
     let text = "[handlers.c]\ntype = \"stream\"\nrenderer = { type = \"plain\", format = \"{time} {level:<8x} {message}\" }\n";
     let e = refuse(Format::Toml, text);
     // Column of the `x` inside the string.
-    assert_at(
-        &e,
-        ConfigErrorKind::InvalidValue,
-        3,
-        56,
-        "handlers.c.renderer.format",
-    );
+    assert_at(&e, InvalidValue, 3, 56, "handlers.c.renderer.format");
     let e = refuse(Format::Yaml, "handlers:\n  c:\n    type: stream\n    renderer:\n      type: colored\n      format: \"{time} {message\"\n");
-    assert_at(
-        &e,
-        ConfigErrorKind::InvalidValue,
-        6,
-        23,
-        "handlers.c.renderer.format",
-    );
+    assert_at(&e, InvalidValue, 6, 23, "handlers.c.renderer.format");
     // An escape before the mistake: the column falls back to the start of the string.
     let e = refuse(Format::Json, "{\"handlers\": {\"c\": {\"type\": \"stream\", \"renderer\": {\"type\": \"plain\", \"format\": \"\\u0041 {}\"}}}}");
-    assert_at(
-        &e,
-        ConfigErrorKind::InvalidValue,
-        1,
-        79,
-        "handlers.c.renderer.format",
-    );
+    assert_at(&e, InvalidValue, 1, 79, "handlers.c.renderer.format");
 }
 
 #[test]
 fn bad_time_format() {
     let text = "[handlers.c]\ntype = \"stream\"\nrenderer = { type = \"plain\", time_format = \"[hour]:[minnute]\" }\n";
     let e = refuse(Format::Toml, text);
-    assert_at(
-        &e,
-        ConfigErrorKind::InvalidValue,
-        3,
-        53,
-        "handlers.c.renderer.time_format",
-    );
+    assert_at(&e, InvalidValue, 3, 53, "handlers.c.renderer.time_format");
 }
 
 #[test]
@@ -99,13 +76,7 @@ fn a_time_format_that_trips_the_time_crate_is_refused_not_a_panic() {
 fn bad_color() {
     let text = "[handlers.c]\ntype = \"stream\"\nrenderer = { type = \"colored\", colors = { warn = \"orange\" } }\n";
     let e = refuse(Format::Toml, text);
-    assert_at(
-        &e,
-        ConfigErrorKind::InvalidValue,
-        3,
-        50,
-        "handlers.c.renderer.colors.warn",
-    );
+    assert_at(&e, InvalidValue, 3, 50, "handlers.c.renderer.colors.warn");
     assert_eq!(e.message(), "unknown color `orange`");
 }
 
@@ -113,24 +84,12 @@ fn bad_color() {
 fn a_json_indent_above_16_and_an_empty_fields_key_are_refused_at_their_value() {
     let text = "[handlers.c]\ntype = \"stream\"\nrenderer = { type = \"json\", indent = 17 }\n";
     let e = refuse(Format::Toml, text);
-    assert_at(
-        &e,
-        ConfigErrorKind::InvalidValue,
-        3,
-        38,
-        "handlers.c.renderer.indent",
-    );
+    assert_at(&e, InvalidValue, 3, 38, "handlers.c.renderer.indent");
     assert_eq!(e.message(), "indent 17 is larger than 16");
     let text =
         "[handlers.c]\ntype = \"stream\"\nrenderer = { type = \"json\", fields_key = \"\" }\n";
     let e = refuse(Format::Toml, text);
-    assert_at(
-        &e,
-        ConfigErrorKind::InvalidValue,
-        3,
-        42,
-        "handlers.c.renderer.fields_key",
-    );
+    assert_at(&e, InvalidValue, 3, 42, "handlers.c.renderer.fields_key");
     assert_eq!(e.message(), "`fields_key` must not be empty");
 }
 

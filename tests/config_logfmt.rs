@@ -5,6 +5,7 @@
 
 use ko_log::config::handler::Timezone;
 use ko_log::config::render::TimeFormat;
+use ko_log::config::ConfigErrorKind::{InvalidValue, UnknownKey};
 use ko_log::config::{Config, ConfigError, ConfigErrorKind, Format, RendererConfig};
 use ko_log::render::LogfmtConfig;
 use support::config::assert_at;
@@ -84,23 +85,11 @@ fn every_key_in_each_format() {
 #[test]
 fn an_unknown_key_is_refused_with_did_you_mean() {
     let e = refuse(&with_renderer("{ type = \"logfmt\", mesage_key = \"m\" }"));
-    assert_at(
-        &e,
-        ConfigErrorKind::UnknownKey,
-        3,
-        31,
-        "handlers.c.renderer.mesage_key",
-    );
+    assert_at(&e, UnknownKey, 3, 31, "handlers.c.renderer.mesage_key");
     assert_eq!(e.suggestion(), Some("message_key"));
     // A json-only key is unknown here too.
     let e = refuse(&with_renderer("{ type = \"logfmt\", fields_key = \"f\" }"));
-    assert_at(
-        &e,
-        ConfigErrorKind::UnknownKey,
-        3,
-        31,
-        "handlers.c.renderer.fields_key",
-    );
+    assert_at(&e, UnknownKey, 3, 31, "handlers.c.renderer.fields_key");
 }
 
 #[test]
@@ -108,33 +97,15 @@ fn a_bad_time_format_points_into_the_string() {
     let e = refuse(&with_renderer(
         "{ type = \"logfmt\", time_format = \"[hour]:[minnute]\" }",
     ));
-    assert_at(
-        &e,
-        ConfigErrorKind::InvalidValue,
-        3,
-        54,
-        "handlers.c.renderer.time_format",
-    );
+    assert_at(&e, InvalidValue, 3, 54, "handlers.c.renderer.time_format");
 }
 
 #[test]
 fn wrong_value_types_are_refused_at_the_value() {
     let e = refuse(&with_renderer("{ type = \"logfmt\", level_key = 3 }"));
-    assert_at(
-        &e,
-        ConfigErrorKind::InvalidValue,
-        3,
-        43,
-        "handlers.c.renderer.level_key",
-    );
+    assert_at(&e, InvalidValue, 3, 43, "handlers.c.renderer.level_key");
     let e = refuse(&with_renderer("{ type = \"logfmt\", timezone = \"mars\" }"));
-    assert_at(
-        &e,
-        ConfigErrorKind::InvalidValue,
-        3,
-        42,
-        "handlers.c.renderer.timezone",
-    );
+    assert_at(&e, InvalidValue, 3, 42, "handlers.c.renderer.timezone");
 }
 
 #[test]
@@ -168,7 +139,7 @@ fn a_key_name_that_is_not_a_logfmt_key_is_refused_at_its_value() {
         let e = refuse(&with_renderer(&format!("{{ type = \"logfmt\", {written} }}")));
         assert_at(
             &e,
-            ConfigErrorKind::InvalidValue,
+            InvalidValue,
             3,
             column,
             &format!("handlers.c.renderer.{key}"),
@@ -183,26 +154,14 @@ fn two_own_keys_with_one_name_are_refused_at_the_one_written() {
     let e = refuse(&with_renderer(
         "{ type = \"logfmt\", message_key = \"level\" }",
     ));
-    assert_at(
-        &e,
-        ConfigErrorKind::InvalidValue,
-        3,
-        45,
-        "handlers.c.renderer.message_key",
-    );
+    assert_at(&e, InvalidValue, 3, 45, "handlers.c.renderer.message_key");
     assert_eq!(
         e.message(),
         "`message_key` and `level_key` are both `level`: each of the record's own keys needs its own name"
     );
     // `time_key` (earlier) takes `message_key`'s default: still at the one written.
     let e = refuse(&with_renderer("{ type = \"logfmt\", time_key = \"msg\" }"));
-    assert_at(
-        &e,
-        ConfigErrorKind::InvalidValue,
-        3,
-        42,
-        "handlers.c.renderer.time_key",
-    );
+    assert_at(&e, InvalidValue, 3, 42, "handlers.c.renderer.time_key");
     assert_eq!(
         e.message(),
         "`time_key` and `message_key` are both `msg`: each of the record's own keys needs its own name"
@@ -211,13 +170,7 @@ fn two_own_keys_with_one_name_are_refused_at_the_one_written() {
     let e = refuse(&with_renderer(
         "{ type = \"logfmt\", time_key = \"t\", target_key = \"t\" }",
     ));
-    assert_at(
-        &e,
-        ConfigErrorKind::InvalidValue,
-        3,
-        60,
-        "handlers.c.renderer.target_key",
-    );
+    assert_at(&e, InvalidValue, 3, 60, "handlers.c.renderer.target_key");
 }
 
 #[test]

@@ -3,6 +3,9 @@
 
 use std::error::Error as _;
 
+use ko_log_config::ConfigErrorKind::{
+    Environment, InvalidValue, MissingKey, Syntax, UnknownHandler, UnknownKey, UnknownType,
+};
 use ko_log_config::{Config, ConfigError, ConfigErrorKind, Format, ProcessorConfig};
 
 fn refuse(format: Format, text: &str) -> ConfigError {
@@ -41,7 +44,7 @@ fn assert_at(
 #[test]
 fn toml_syntax_error() {
     let e = refuse(Format::Toml, "[queue]\ncapacity = \n");
-    assert_at(&e, ConfigErrorKind::Syntax, 2, 12, "");
+    assert_at(&e, Syntax, 2, 12, "");
     assert_eq!(e.code(), "CONFIGURATION::Config::SYNTAX::ERROR");
     assert!(e.source().is_some(), "the parser's error is the source");
 }
@@ -49,16 +52,16 @@ fn toml_syntax_error() {
 #[test]
 fn json_syntax_error() {
     let e = refuse(Format::Json, "{\n  \"queue\": {\"capacity\": 1,}\n}");
-    assert_at(&e, ConfigErrorKind::Syntax, 2, 26, "");
+    assert_at(&e, Syntax, 2, 26, "");
     assert_eq!(e.message(), "Trailing commas are not allowed");
     let e = refuse(Format::Json, "{\n  // comment\n}");
-    assert_at(&e, ConfigErrorKind::Syntax, 2, 3, "");
+    assert_at(&e, Syntax, 2, 3, "");
 }
 
 #[test]
 fn yaml_syntax_error() {
     let e = refuse(Format::Yaml, "queue:\n  capacity: 1\n bad: 2\n");
-    assert_at(&e, ConfigErrorKind::Syntax, 3, 2, "");
+    assert_at(&e, Syntax, 3, 2, "");
     let e = refuse(Format::Yaml, "queue: [1, 2\n");
     assert_eq!(e.kind(), ConfigErrorKind::Syntax);
     assert!(e.location().is_some());
@@ -70,15 +73,15 @@ fn duplicate_keys_are_syntax_errors_in_every_format() {
         Format::Toml,
         "default_level = \"info\"\ndefault_level = \"warn\"\n",
     );
-    assert_at(&e, ConfigErrorKind::Syntax, 2, 1, "");
+    assert_at(&e, Syntax, 2, 1, "");
     let e = refuse(
         Format::Json,
         "{\"default_level\": \"info\",\n \"default_level\": \"warn\"}",
     );
-    assert_at(&e, ConfigErrorKind::Syntax, 2, 2, "");
+    assert_at(&e, Syntax, 2, 2, "");
     assert_eq!(e.message(), "duplicate key `default_level`");
     let e = refuse(Format::Yaml, "default_level: info\ndefault_level: warn\n");
-    assert_at(&e, ConfigErrorKind::Syntax, 2, 1, "");
+    assert_at(&e, Syntax, 2, 1, "");
 }
 
 #[test]
@@ -87,13 +90,13 @@ fn a_second_yaml_document_is_refused() {
         Format::Yaml,
         "default_level: info\n---\ndefault_level: warn\n",
     );
-    assert_at(&e, ConfigErrorKind::Syntax, 3, 1, "");
+    assert_at(&e, Syntax, 3, 1, "");
 }
 
 #[test]
 fn the_root_must_be_a_table() {
     let e = refuse(Format::Json, "\n  [1, 2]");
-    assert_at(&e, ConfigErrorKind::InvalidValue, 2, 3, "");
+    assert_at(&e, InvalidValue, 2, 3, "");
     assert_eq!(e.message(), "expected a table, found a list");
 }
 
@@ -102,7 +105,7 @@ fn the_root_must_be_a_table() {
 #[test]
 fn unknown_top_level_key_lists_the_keys() {
     let e = refuse(Format::Toml, "[handler.c]\ntype = \"stream\"\n");
-    assert_at(&e, ConfigErrorKind::UnknownKey, 1, 2, "handler");
+    assert_at(&e, UnknownKey, 1, 2, "handler");
     assert_eq!(e.suggestion(), Some("handlers"));
     let e = refuse(Format::Toml, "colour = 1\n");
     assert_eq!(e.suggestion(), None);
@@ -131,14 +134,14 @@ fn an_unknown_handler_type_is_kept_for_the_runtime_registry() {
         "common keys still read"
     );
     let e = params.unknown_type("handler", &["file", "rotating_file"]);
-    assert_at(&e, ConfigErrorKind::UnknownType, 2, 8, "handlers.file.type");
+    assert_at(&e, UnknownType, 2, 8, "handlers.file.type");
     assert_eq!(e.suggestion(), Some("rotating_file"));
 }
 
 #[test]
 fn missing_handler_type() {
     let e = refuse(Format::Toml, "[handlers.file]\npath = \"x\"\n");
-    assert_at(&e, ConfigErrorKind::MissingKey, 1, 1, "handlers.file.type");
+    assert_at(&e, MissingKey, 1, 1, "handlers.file.type");
 }
 
 #[test]
@@ -151,13 +154,7 @@ fn an_unknown_renderer_type_is_kept_for_the_runtime_registry() {
     let ko_log_config::RendererConfig { name, params, .. } = &config.handlers["c"].renderer;
     assert_eq!(name, "jsn");
     let e = params.unknown_type("renderer", &["colored", "json", "logfmt", "plain"]);
-    assert_at(
-        &e,
-        ConfigErrorKind::UnknownType,
-        3,
-        21,
-        "handlers.c.renderer.type",
-    );
+    assert_at(&e, UnknownType, 3, 21, "handlers.c.renderer.type");
     assert_eq!(e.suggestion(), Some("json"));
     let config = Config::from_str(
         "handlers:\n  c:\n    type: stream\n    renderer: colour\n",
@@ -166,13 +163,7 @@ fn an_unknown_renderer_type_is_kept_for_the_runtime_registry() {
     .unwrap();
     let params = &config.handlers["c"].renderer.params;
     let e = params.unknown_type("renderer", &["colored", "json", "logfmt", "plain"]);
-    assert_at(
-        &e,
-        ConfigErrorKind::UnknownType,
-        4,
-        15,
-        "handlers.c.renderer.type",
-    );
+    assert_at(&e, UnknownType, 4, 15, "handlers.c.renderer.type");
 }
 
 #[test]
@@ -182,13 +173,7 @@ fn unknown_processor_type_is_reported_by_the_runtime_through_params() {
     let ProcessorConfig { name, params, .. } = &config.handlers["c"].processors[1];
     assert_eq!(name, "filter_by_levl");
     let e = params.unknown_type("processor", &["filter_by_level", "filter_keys", "redact"]);
-    assert_at(
-        &e,
-        ConfigErrorKind::UnknownType,
-        5,
-        12,
-        "handlers.c.processors[1].type",
-    );
+    assert_at(&e, UnknownType, 5, 12, "handlers.c.processors[1].type");
     assert_eq!(e.suggestion(), Some("filter_by_level"));
 }
 
@@ -205,38 +190,14 @@ fn custom_processor_params_errors_are_located() {
     let config = Config::from_str(text, Format::Yaml).unwrap();
     let params = |i: usize| config.handlers["c"].processors[i].params.clone();
     let e = params(0).deserialize::<RequestId>().unwrap_err();
-    assert_at(
-        &e,
-        ConfigErrorKind::InvalidValue,
-        7,
-        17,
-        "handlers.c.processors[0].length",
-    );
+    assert_at(&e, InvalidValue, 7, 17, "handlers.c.processors[0].length");
     let e = params(1).deserialize::<RequestId>().unwrap_err();
-    assert_at(
-        &e,
-        ConfigErrorKind::UnknownKey,
-        10,
-        9,
-        "handlers.c.processors[1].lenght",
-    );
+    assert_at(&e, UnknownKey, 10, 9, "handlers.c.processors[1].lenght");
     assert_eq!(e.suggestion(), Some("length"));
     let e = params(1).error("the registry is closed");
-    assert_at(
-        &e,
-        ConfigErrorKind::InvalidValue,
-        8,
-        15,
-        "handlers.c.processors[1]",
-    );
+    assert_at(&e, InvalidValue, 8, 15, "handlers.c.processors[1]");
     let e = params(1).error_at("header", "header names are lower case here");
-    assert_at(
-        &e,
-        ConfigErrorKind::InvalidValue,
-        9,
-        17,
-        "handlers.c.processors[1].header",
-    );
+    assert_at(&e, InvalidValue, 9, 17, "handlers.c.processors[1].header");
 }
 
 #[test]
@@ -287,20 +248,14 @@ handlers:
     let config = Config::from_str(text, Format::Yaml).unwrap();
     let params = |i: usize| config.handlers["c"].processors[i].params.clone();
     let e = params(0).deserialize::<RequestId>().unwrap_err();
-    assert_at(
-        &e,
-        ConfigErrorKind::UnknownKey,
-        8,
-        9,
-        "handlers.c.processors[0].overwrit",
-    );
+    assert_at(&e, UnknownKey, 8, 9, "handlers.c.processors[0].overwrit");
     assert_eq!(e.message(), "unknown key `overwrit`");
     assert_eq!(e.suggestion(), Some("overwrite"));
     // In a nested table too.
     let e = params(1).deserialize::<RequestId>().unwrap_err();
     assert_at(
         &e,
-        ConfigErrorKind::UnknownKey,
+        UnknownKey,
         12,
         11,
         "handlers.c.processors[1].header.lowercase",
@@ -308,13 +263,7 @@ handlers:
     assert_eq!(e.suggestion(), Some("lower_case"));
     // No near name: the accepted keys (aliases included, and `type`).
     let e = params(2).deserialize::<RequestId>().unwrap_err();
-    assert_at(
-        &e,
-        ConfigErrorKind::UnknownKey,
-        15,
-        9,
-        "handlers.c.processors[2].volume",
-    );
+    assert_at(&e, UnknownKey, 15, 9, "handlers.c.processors[2].volume");
     assert_eq!(
         e.help(),
         Some("expected `header`, `len`, `length`, `overwrite` or `type`")
@@ -341,13 +290,7 @@ handlers:
 fn logger_naming_a_missing_handler() {
     let text = "[loggers.root]\nhandlers = [\"console\", \"fil\"]\n[handlers.file]\ntype = \"null\"\n[handlers.console]\ntype = \"null\"\n";
     let e = refuse(Format::Toml, text);
-    assert_at(
-        &e,
-        ConfigErrorKind::UnknownHandler,
-        2,
-        24,
-        "loggers.root.handlers[1]",
-    );
+    assert_at(&e, UnknownHandler, 2, 24, "loggers.root.handlers[1]");
     assert_eq!(e.suggestion(), Some("file"));
     let e = refuse(
         Format::Yaml,
@@ -355,7 +298,7 @@ fn logger_naming_a_missing_handler() {
     );
     assert_at(
         &e,
-        ConfigErrorKind::UnknownHandler,
+        UnknownHandler,
         4,
         9,
         "loggers.\"my_app::db\".handlers[0]",
@@ -371,40 +314,28 @@ fn logger_naming_a_missing_handler() {
 #[test]
 fn bad_level() {
     let e = refuse(Format::Toml, "[loggers.\"my_app::db\"]\nlevel = \"inf\"\n");
-    assert_at(
-        &e,
-        ConfigErrorKind::InvalidValue,
-        2,
-        9,
-        "loggers.\"my_app::db\".level",
-    );
+    assert_at(&e, InvalidValue, 2, 9, "loggers.\"my_app::db\".level");
     assert_eq!(e.message(), "unknown level `inf`");
     assert_eq!(e.suggestion(), Some("info"));
     let e = refuse(Format::Json, "{\"default_level\": 3}");
-    assert_at(&e, ConfigErrorKind::InvalidValue, 1, 19, "default_level");
+    assert_at(&e, InvalidValue, 1, 19, "default_level");
     let e = refuse(
         Format::Yaml,
         "handlers:\n  c:\n    type: stream\n    level: verbose\n",
     );
-    assert_at(&e, ConfigErrorKind::InvalidValue, 4, 12, "handlers.c.level");
+    assert_at(&e, InvalidValue, 4, 12, "handlers.c.level");
 }
 
 #[test]
 fn bad_duration() {
     let e = refuse(Format::Toml, "[queue]\ndrain_timeout = \"5 parsecs\"\n");
-    assert_at(
-        &e,
-        ConfigErrorKind::InvalidValue,
-        2,
-        17,
-        "queue.drain_timeout",
-    );
+    assert_at(&e, InvalidValue, 2, 17, "queue.drain_timeout");
 }
 
 #[test]
 fn zero_capacity() {
     let e = refuse(Format::Toml, "[queue]\ncapacity = 0\n");
-    assert_at(&e, ConfigErrorKind::InvalidValue, 2, 12, "queue.capacity");
+    assert_at(&e, InvalidValue, 2, 12, "queue.capacity");
     assert_eq!(e.message(), "the queue capacity must be at least 1");
 }
 
@@ -412,15 +343,15 @@ fn zero_capacity() {
 fn capacity_above_the_maximum() {
     assert_eq!(ko_log_config::QueueConfig::MAX_CAPACITY, 1_048_576);
     let e = refuse(Format::Toml, "[queue]\ncapacity = 10000000000\n");
-    assert_at(&e, ConfigErrorKind::InvalidValue, 2, 12, "queue.capacity");
+    assert_at(&e, InvalidValue, 2, 12, "queue.capacity");
     assert_eq!(
         e.message(),
         "the queue capacity must be at most 1048576 (2^20)"
     );
     let e = refuse(Format::Json, "{\"queue\": {\"capacity\": \"1048577\"}}");
-    assert_at(&e, ConfigErrorKind::InvalidValue, 1, 24, "queue.capacity");
+    assert_at(&e, InvalidValue, 1, 24, "queue.capacity");
     let e = refuse(Format::Yaml, "queue:\n  capacity: 18446744073709551615\n");
-    assert_at(&e, ConfigErrorKind::InvalidValue, 2, 13, "queue.capacity");
+    assert_at(&e, InvalidValue, 2, 13, "queue.capacity");
     let config = Config::from_str("[queue]\ncapacity = 1048576\n", Format::Toml).unwrap();
     assert_eq!(config.queue.capacity, 1 << 20);
 }
@@ -428,44 +359,26 @@ fn capacity_above_the_maximum() {
 #[test]
 fn bad_enum_value() {
     let e = refuse(Format::Toml, "[queue]\nbackpressure = \"drop-oldest\"\n");
-    assert_at(
-        &e,
-        ConfigErrorKind::InvalidValue,
-        2,
-        16,
-        "queue.backpressure",
-    );
+    assert_at(&e, InvalidValue, 2, 16, "queue.backpressure");
     assert_eq!(e.suggestion(), Some("drop_oldest"));
 }
 
 #[test]
 fn wrong_value_types() {
     let e = refuse(Format::Toml, "[loggers.root]\nadditive = \"yes\"\n");
-    assert_at(
-        &e,
-        ConfigErrorKind::InvalidValue,
-        2,
-        12,
-        "loggers.root.additive",
-    );
+    assert_at(&e, InvalidValue, 2, 12, "loggers.root.additive");
     assert_eq!(e.message(), "expected a boolean, found string \"yes\"");
     let e = refuse(Format::Toml, "flush_on_signals = 1\n");
-    assert_at(&e, ConfigErrorKind::InvalidValue, 1, 20, "flush_on_signals");
+    assert_at(&e, InvalidValue, 1, 20, "flush_on_signals");
     let e = refuse(Format::Toml, "log_panics = \"yes\"\n");
-    assert_at(&e, ConfigErrorKind::InvalidValue, 1, 14, "log_panics");
+    assert_at(&e, InvalidValue, 1, 14, "log_panics");
     let e = refuse(
         Format::Toml,
         "[loggers.root]\ncontext = { nested = { a = 1 } }\n",
     );
-    assert_at(
-        &e,
-        ConfigErrorKind::InvalidValue,
-        2,
-        22,
-        "loggers.root.context.nested",
-    );
+    assert_at(&e, InvalidValue, 2, 22, "loggers.root.context.nested");
     let e = refuse(Format::Toml, "queue = 5\n");
-    assert_at(&e, ConfigErrorKind::InvalidValue, 1, 9, "queue");
+    assert_at(&e, InvalidValue, 1, 9, "queue");
 }
 
 // ---- environment and files ----
@@ -474,7 +387,7 @@ fn wrong_value_types() {
 fn unset_environment_variable() {
     let text = "[handlers.f]\ntype = \"file\"\npath = \"logs/${KO_LOG_TEST_SURELY_UNSET}/x.log\"\n";
     let e = refuse(Format::Toml, text);
-    assert_at(&e, ConfigErrorKind::Environment, 3, 14, "handlers.f.path");
+    assert_at(&e, Environment, 3, 14, "handlers.f.path");
     assert_eq!(e.code(), "CONFIGURATION::Config::ENVIRONMENT::ERROR");
     assert_eq!(
         e.message(),
@@ -514,7 +427,7 @@ fn invalid_utf8_is_a_located_syntax_error() {
     let path = dir.path().join("log.toml");
     std::fs::write(&path, b"[queue]\ncapacity = \xff\n").unwrap();
     let e = Config::from_path(&path).unwrap_err();
-    assert_at(&e, ConfigErrorKind::Syntax, 2, 12, "");
+    assert_at(&e, Syntax, 2, 12, "");
     assert_eq!(e.location().unwrap().file.as_deref(), Some(path.as_path()));
 }
 
@@ -645,13 +558,7 @@ fn a_200_kb_line_is_shown_as_a_window_with_the_caret_under_the_column() {
     assert!(text.len() > 200_000, "{}", text.len());
     let e = refuse(Format::Json, &text);
     let column = text.find("\"loud\"").unwrap() + 1;
-    assert_at(
-        &e,
-        ConfigErrorKind::InvalidValue,
-        1,
-        column,
-        "loggers.root.level",
-    );
+    assert_at(&e, InvalidValue, 1, column, "loggers.root.level");
     let rendered = e.to_string();
     let lines: Vec<&str> = rendered.lines().collect();
     let source = lines[3].strip_prefix("1 | ").unwrap();
@@ -717,13 +624,7 @@ fn env_filter_that_is_not_a_variable_name() {
         (Format::Yaml, "env_filter: KO-LOG\n", 1, 13),
     ] {
         let e = refuse(format, text);
-        assert_at(
-            &e,
-            ConfigErrorKind::InvalidValue,
-            line,
-            column,
-            "env_filter",
-        );
+        assert_at(&e, InvalidValue, line, column, "env_filter");
         assert_eq!(
             e.help(),
             Some("a name is `[A-Za-z_][A-Za-z0-9_]*`; `env_filter = false` reads none")
@@ -735,7 +636,7 @@ fn env_filter_that_is_not_a_variable_name() {
         "`env_filter` names an environment variable, like `RUST_LOG`; `KO=LOG` is not a variable name"
     );
     let e = refuse(Format::Toml, "env_filter = 3\n");
-    assert_at(&e, ConfigErrorKind::InvalidValue, 1, 14, "env_filter");
+    assert_at(&e, InvalidValue, 1, 14, "env_filter");
     // The same rule for a config built in Rust.
     let mut config = Config::default();
     config.env_filter = Some(String::new());
@@ -750,27 +651,9 @@ fn a_runtime_error_in_a_nested_table_is_located_at_the_deepest_written_key() {
     let config = Config::from_str(text, Format::Toml).unwrap();
     let params = &config.handlers["o"].params;
     let e = params.error_in(&["tls", "ca_file"], "cannot read ca.pem");
-    assert_at(
-        &e,
-        ConfigErrorKind::InvalidValue,
-        3,
-        19,
-        "handlers.o.tls.ca_file",
-    );
+    assert_at(&e, InvalidValue, 3, 19, "handlers.o.tls.ca_file");
     let e = params.error_in(&["tls", "key_file"], "needs a certificate");
-    assert_at(
-        &e,
-        ConfigErrorKind::InvalidValue,
-        3,
-        7,
-        "handlers.o.tls.key_file",
-    );
+    assert_at(&e, InvalidValue, 3, 7, "handlers.o.tls.key_file");
     let e = params.error_in(&["headers", "x"], "not written");
-    assert_at(
-        &e,
-        ConfigErrorKind::InvalidValue,
-        2,
-        8,
-        "handlers.o.headers.x",
-    );
+    assert_at(&e, InvalidValue, 2, 8, "handlers.o.headers.x");
 }
