@@ -181,6 +181,11 @@ mod tests {
         Keep::new(OnError::new(n, log::LevelFilter::Debug))
     }
 
+    /// A debug record of `app` saying `message`.
+    fn debug(message: &'static str) -> Event {
+        Event::new(Level::Debug, "app", message)
+    }
+
     fn messages(events: &VecDeque<Event>) -> Vec<String> {
         events.iter().map(|e| e.message.to_string()).collect()
     }
@@ -191,12 +196,7 @@ mod tests {
         let mut keep = keep(2);
         let thread = 7;
         for message in ["a", "b", "c"] {
-            keep.offer(
-                &Event::new(Level::Debug, "app", message),
-                None,
-                thread,
-                &counters,
-            );
+            keep.offer(&debug(message), None, thread, &counters);
         }
         // Trace is below on_error.level; thread 0 is unknown.
         keep.offer(
@@ -205,17 +205,12 @@ mod tests {
             thread,
             &counters,
         );
-        keep.offer(&Event::new(Level::Debug, "app", "x"), None, 0, &counters);
+        keep.offer(&debug("x"), None, 0, &counters);
         let task = Frame {
             task: Some(Arc::default()),
             ..Frame::default()
         };
-        keep.offer(
-            &Event::new(Level::Debug, "app", "task"),
-            Some(&task),
-            thread,
-            &counters,
-        );
+        keep.offer(&debug("task"), Some(&task), thread, &counters);
         let claimed = keep.claim(None, thread, &counters);
         assert_eq!(messages(&claimed), ["b", "c"]);
         assert!(claimed
@@ -242,23 +237,13 @@ mod tests {
             task: Some(Arc::default()),
             ..Frame::default()
         };
-        keep.offer(
-            &Event::new(Level::Debug, "app", "live"),
-            Some(&live),
-            0,
-            &counters,
-        );
+        keep.offer(&debug("live"), Some(&live), 0, &counters);
         for _ in 0..SWEEP_MIN {
             let ended = Frame {
                 task: Some(Arc::default()),
                 ..Frame::default()
             };
-            keep.offer(
-                &Event::new(Level::Debug, "app", "gone"),
-                Some(&ended),
-                0,
-                &counters,
-            );
+            keep.offer(&debug("gone"), Some(&ended), 0, &counters);
         }
         // The 64th origin found 64 rings: the 63 ended ones then were discarded.
         assert_eq!(keep.rings.len(), 2, "the live one and the last one");

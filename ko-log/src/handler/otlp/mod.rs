@@ -634,7 +634,7 @@ impl Exporter {
 impl Handler for Otlp {
     /// Pushes the record into the exporter's buffer.
     fn write(&mut self, _line: &[u8], event: &Event) -> Result<(), Error> {
-        let mut record = Record::from_event(event, record::now_unix_nanos());
+        let mut record = Record::from_event(event, spool::now_unix_nanos());
         if self.uid {
             record.uid = Some(spool::next_uid_sequence());
         }

@@ -360,11 +360,6 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Nanoseconds since the Unix epoch, now.
-pub(crate) fn now_unix_nanos() -> u64 {
-    unix_nanos(time::OffsetDateTime::now_utc())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1025,11 +1025,14 @@ mod tests {
         .expect("valid")
     }
 
-    /// A memory transport whose destination is away until `down` is cleared; `got`
-    /// collects what it receives.
+    /// A sender with a buffer of `buffer` under `backpressure`, into a memory transport
+    /// whose destination is away until `down` is cleared; `got` collects what it receives.
     #[allow(clippy::type_complexity)]
-    fn memory_down() -> (
-        Memory,
+    fn sender_while_down(
+        buffer: usize,
+        backpressure: Backpressure,
+    ) -> (
+        Sender<u32>,
         Arc<Mutex<Vec<u32>>>,
         Arc<std::sync::atomic::AtomicBool>,
     ) {
@@ -1039,20 +1042,14 @@ mod tests {
             got: Arc::clone(&got),
             down: Arc::clone(&down),
         };
-        (transport, got, down)
+        let config = config(buffer, backpressure);
+        let sender = Sender::spawn("test", transport, config, None, &Handle::detached());
+        (sender.expect("spawned"), got, down)
     }
 
     #[test]
     fn everything_pushed_is_delivered_once_in_order_across_an_outage() {
-        let (transport, got, down) = memory_down();
-        let sender = Sender::spawn(
-            "test",
-            transport,
-            config(1000, Backpressure::Block),
-            None,
-            &Handle::detached(),
-        )
-        .expect("spawned");
+        let (sender, got, down) = sender_while_down(1000, Backpressure::Block);
         for i in 0..100 {
             sender.push(i);
         }
@@ -1068,15 +1065,7 @@ mod tests {
 
     #[test]
     fn drop_oldest_keeps_the_newest_and_counts() {
-        let (transport, got, down) = memory_down();
-        let sender = Sender::spawn(
-            "test",
-            transport,
-            config(10, Backpressure::DropOldest),
-            None,
-            &Handle::detached(),
-        )
-        .expect("spawned");
+        let (sender, got, down) = sender_while_down(10, Backpressure::DropOldest);
         for i in 0..1000 {
             sender.push(i);
         }
@@ -1093,15 +1082,7 @@ mod tests {
 
     #[test]
     fn block_never_waits_raises_the_hold_and_loses_nothing() {
-        let (transport, got, down) = memory_down();
-        let sender = Sender::spawn(
-            "test",
-            transport,
-            config(4, Backpressure::Block),
-            None,
-            &Handle::detached(),
-        )
-        .expect("spawned");
+        let (sender, got, down) = sender_while_down(4, Backpressure::Block);
         let hold = sender.hold().expect("block has a hold");
         // 100 pushes into a buffer of 4 with the destination away: none waits (a wait
         // would be `write_timeout`, 200 ms, each), none is dropped, and the hold is up.

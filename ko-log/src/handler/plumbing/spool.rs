@@ -159,7 +159,7 @@ impl Spooled for Vec<u8> {
 }
 
 /// Nanoseconds since the Unix epoch, now.
-fn now_unix_nanos() -> u64 {
+pub(crate) fn now_unix_nanos() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
@@ -1401,6 +1401,19 @@ mod tests {
         }
     }
 
+    /// Reads `per_read` records at a time, each batch accepted, until the spool is empty.
+    fn drain(spool: &mut Spool, per_read: usize, counts: &SpoolCounts) -> Vec<Vec<u8>> {
+        let mut all = Vec::new();
+        loop {
+            let batch: Vec<Vec<u8>> = spool.read(per_read, counts);
+            if batch.is_empty() {
+                return all;
+            }
+            spool.accept(batch.len(), counts);
+            all.extend(batch);
+        }
+    }
+
     fn items(range: std::ops::Range<u32>) -> Vec<Vec<u8>> {
         range
             .map(|i| format!("record {i:05}").into_bytes())
@@ -1462,14 +1475,7 @@ mod tests {
         // At shutdown the spool keeps what was not replayed yet, for the next start:
         // delivered + still spooled is everything, in order.
         let mut got = delivered.into_inner().unwrap();
-        loop {
-            let batch: Vec<Vec<u8>> = spool.read(512, &buffer.counts.spool);
-            if batch.is_empty() {
-                break;
-            }
-            spool.accept(batch.len(), &buffer.counts.spool);
-            got.extend(batch);
-        }
+        got.extend(drain(&mut spool, 512, &buffer.counts.spool));
         assert_eq!(got, items(0..80));
     }
 
@@ -1491,14 +1497,7 @@ mod tests {
             0o700
         );
         let mut got = Vec::new();
-        loop {
-            let batch: Vec<Vec<u8>> = spool.read(512, &counts);
-            if batch.is_empty() {
-                break;
-            }
-            spool.accept(batch.len(), &counts);
-            got.extend(batch);
-        }
+        got.extend(drain(&mut spool, 512, &counts));
         assert_eq!(got, items(0..3000));
         assert!(spool.is_empty());
         assert_eq!(list_segments(&dir).unwrap(), vec![]);
@@ -1588,14 +1587,7 @@ mod tests {
         spool.append(items(10..210), Backpressure::Block, &counts);
         spool.accept(10, &counts);
         let mut rest = Vec::new();
-        loop {
-            let batch: Vec<Vec<u8>> = spool.read(50, &counts);
-            if batch.is_empty() {
-                break;
-            }
-            spool.accept(batch.len(), &counts);
-            rest.extend(batch);
-        }
+        rest.extend(drain(&mut spool, 50, &counts));
         assert_eq!(rest, items(10..210));
 
         // The same, deleted for room under drop_oldest: all its records count.
@@ -1626,14 +1618,7 @@ mod tests {
         assert_eq!(list_segments(tmp.path()).unwrap().len(), 1);
         // The destination is back: what was read first, then what was appended since.
         let mut all = Vec::new();
-        loop {
-            let batch: Vec<Vec<u8>> = spool.read(512, &counts);
-            if batch.is_empty() {
-                break;
-            }
-            spool.accept(batch.len(), &counts);
-            all.extend(batch);
-        }
+        all.extend(drain(&mut spool, 512, &counts));
         assert_eq!(all, items(0..3));
         assert_eq!(list_segments(tmp.path()).unwrap(), vec![]);
     }
