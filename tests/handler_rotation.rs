@@ -369,6 +369,15 @@ fn not_regular(what: &str) -> String {
     )
 }
 
+/// The refusal to open `path`, which is `what`.
+fn not_regular_at(path: &Path, what: &str) -> String {
+    format!(
+        "RotatingFile handler: cannot open {}: {}",
+        path.display(),
+        not_regular(what)
+    )
+}
+
 /// `RotatingFile::new` on `config`, in a thread: a test fails instead of hanging when the
 /// open waits.
 fn open_guarded(config: RotatingFileConfig) -> Result<RotatingFile, Error> {
@@ -443,11 +452,7 @@ fn dev_null_is_refused_at_init_and_never_renamed() {
     let error = RotatingFile::new(&config(&link, Some(1), Rotation::Never, 2)).unwrap_err();
     assert_eq!(
         error.to_string(),
-        format!(
-            "RotatingFile handler: cannot open {}: {}",
-            link.display(),
-            not_regular("is a symlink to a character device")
-        )
+        not_regular_at(&link, "is a symlink to a character device")
     );
     assert_eq!(fs::read_link(&link).unwrap(), null);
     assert_eq!(support::node(null), before);
@@ -497,14 +502,7 @@ fn a_fifo_path_is_refused_at_init_at_once() {
     let error = open_guarded(config(&fifo, Some(1), Rotation::Never, 2)).unwrap_err();
     assert_eq!(
         io_error(&error),
-        (
-            "open",
-            format!(
-                "RotatingFile handler: cannot open {}: {}",
-                fifo.display(),
-                not_regular("is a FIFO")
-            )
-        )
+        ("open", not_regular_at(&fifo, "is a FIFO"))
     );
     assert_eq!(support::node(&fifo), before);
 }
@@ -525,14 +523,7 @@ fn a_symlink_to_proc_self_fd_2_is_refused_and_not_renamed() {
     let error = open_guarded(config(&link, Some(1), Rotation::Never, 2)).unwrap_err();
     assert_eq!(
         io_error(&error),
-        (
-            "open",
-            format!(
-                "RotatingFile handler: cannot open {}: {}",
-                link.display(),
-                not_regular("is a symlink to a FIFO")
-            )
-        )
+        ("open", not_regular_at(&link, "is a symlink to a FIFO"))
     );
     assert_eq!(fs::read_link(&link).unwrap(), Path::new("/proc/self/fd/2"));
     assert_eq!(
