@@ -14,16 +14,6 @@ impl Log for Foreign {
     fn flush(&self) {}
 }
 
-/// The names of this process's threads.
-fn threads() -> Vec<String> {
-    std::fs::read_dir("/proc/self/task")
-        .unwrap()
-        .flatten()
-        .map(|task| std::fs::read_to_string(task.path().join("comm")).unwrap_or_default())
-        .map(|name| name.trim().to_owned())
-        .collect()
-}
-
 #[test]
 fn another_crates_logger_is_left_alone_and_nothing_is_built() {
     log::set_logger(&Foreign).unwrap();
@@ -52,9 +42,9 @@ fn another_crates_logger_is_left_alone_and_nothing_is_built() {
         "a file was created"
     );
     assert!(
-        !threads().iter().any(|name| name == "ko-log"),
+        !support::threads().iter().any(|name| name == "ko-log"),
         "a dispatcher thread was started: {:?}",
-        threads()
+        support::threads()
     );
 
     let sink = ko_log::testing::Sink::new();

@@ -3,13 +3,11 @@
 
 use ko_log::config::Format;
 
+/// How many dispatcher threads run.
 fn dispatchers() -> usize {
-    std::fs::read_dir("/proc/self/task")
-        .unwrap()
-        .flatten()
-        .filter(|task| {
-            std::fs::read_to_string(task.path().join("comm")).is_ok_and(|n| n.trim() == "ko-log")
-        })
+    support::threads()
+        .iter()
+        .filter(|name| *name == "ko-log")
         .count()
 }
 

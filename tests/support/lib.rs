@@ -104,13 +104,20 @@ pub fn reported_drops(line: &str) -> u64 {
     count.split(' ').next().unwrap().parse().unwrap()
 }
 
-/// Whether this process has a thread named `name` (Linux: `/proc/self/task/*/comm`; the
-/// dispatcher is `ko-log`).
-pub fn has_thread(name: &str) -> bool {
+/// The names of this process's threads (Linux: `/proc/self/task/*/comm`; the dispatcher
+/// is `ko-log`).
+pub fn threads() -> Vec<String> {
     let tasks = std::fs::read_dir("/proc/self/task").expect("/proc/self/task");
-    tasks.flatten().any(|task| {
-        std::fs::read_to_string(task.path().join("comm")).is_ok_and(|comm| comm.trim_end() == name)
-    })
+    tasks
+        .flatten()
+        .map(|task| std::fs::read_to_string(task.path().join("comm")).unwrap_or_default())
+        .map(|name| name.trim_end().to_owned())
+        .collect()
+}
+
+/// Whether this process has a thread named `name` (see [`threads`]).
+pub fn has_thread(name: &str) -> bool {
+    threads().iter().any(|thread| thread == name)
 }
 
 /// What `renderer` writes for `event`, as text (the renderer tests' reader).
