@@ -236,193 +236,190 @@ const SPAN: &str = "b7ad6b7169203331";
 
 #[test]
 fn records_arrive_with_severity_body_typed_attributes_resource_and_trace_context() {
-    in_child(
+    if !support::in_child(
         "records_arrive_with_severity_body_typed_attributes_resource_and_trace_context",
-        &[],
-        || {
-            let collector = Collector::start(TcpListener::bind("127.0.0.1:0").unwrap(), 0);
-            let text = config(
-                &format!("endpoint = \"{}\"", collector.url()),
-                r#"resource = { "service.name" = "billing", "deployment.environment" = "test" }
-                headers = { authorization = "Bearer t0k" }"#,
-            );
-            let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
-            log::info!(target: "billing::api", user_id = 42, ratio = 0.5, ok = true, name = "ann", trace_id = TRACE, span_id = SPAN; "charged");
-            let error = Query(Timeout);
-            log::error!(err:err = error; "failed");
-            log::trace!("t");
-            log::debug!("d");
-            log::warn!("w");
-            wait_for(|s| s.sent == 5);
-            drop(guard);
-
-            let requests = collector.accepted();
-            assert_eq!(
-                requests[0].header("content-type"),
-                Some("application/x-protobuf")
-            );
-            assert_eq!(requests[0].header("authorization"), Some("Bearer t0k"));
-            assert_eq!(requests[0].path, "/v1/logs");
-            let mut records = Vec::new();
-            for (request, _) in collector.records() {
-                let resource_logs = &request.resource_logs[0];
-                let resource = &resource_logs.resource.as_ref().unwrap().attributes;
-                assert_eq!(
-                    attr(resource, "service.name"),
-                    Some(&Any::StringValue("billing".into()))
-                );
-                assert_eq!(
-                    attr(resource, "deployment.environment"),
-                    Some(&Any::StringValue("test".into()))
-                );
-                let scope = resource_logs.scope_logs[0].scope.as_ref().unwrap();
-                assert_eq!(scope.name, "ko-log");
-                records.extend(resource_logs.scope_logs[0].log_records.iter().cloned());
-            }
-            assert_eq!(records.len(), 5);
-            let charged = &records[0];
-            assert_eq!(
-                (charged.severity_number, charged.severity_text.as_str()),
-                (9, "INFO")
-            );
-            assert_eq!(
-                charged.body.as_ref().unwrap().value,
-                Some(Any::StringValue("charged".into()))
-            );
-            assert!(charged.time_unix_nano > 1_600_000_000_000_000_000);
-            assert!(charged.observed_time_unix_nano >= charged.time_unix_nano);
-            let a = &charged.attributes;
-            assert_eq!(attr(a, "user_id"), Some(&Any::IntValue(42)));
-            assert_eq!(attr(a, "ratio"), Some(&Any::DoubleValue(0.5)));
-            assert_eq!(attr(a, "ok"), Some(&Any::BoolValue(true)));
-            assert_eq!(attr(a, "name"), Some(&Any::StringValue("ann".into())));
-            assert_eq!(
-                attr(a, "log.target"),
-                Some(&Any::StringValue("billing::api".into()))
-            );
-            assert_eq!(
-                attr(a, "code.namespace"),
-                Some(&Any::StringValue("otlp".into()))
-            );
-            assert!(matches!(attr(a, "code.lineno"), Some(Any::IntValue(n)) if *n > 0));
-            assert!(
-                matches!(attr(a, "code.filepath"), Some(Any::StringValue(f)) if f.ends_with("otlp.rs"))
-            );
-            assert_eq!(attr(a, "trace_id"), None, "trace context is not repeated");
-            assert_eq!(attr(a, "span_id"), None);
-            let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
-            assert_eq!(hex(&charged.trace_id), TRACE);
-            assert_eq!(hex(&charged.span_id), SPAN);
-
-            let failed = &records[1];
-            assert_eq!(
-                (failed.severity_number, failed.severity_text.as_str()),
-                (17, "ERROR")
-            );
-            assert_eq!(
-                attr(&failed.attributes, "exception.message"),
-                Some(&Any::StringValue("query failed".into()))
-            );
-            assert_eq!(
-                attr(&failed.attributes, "exception.stacktrace"),
-                Some(&Any::StringValue("caused by: read timed out".into()))
-            );
-            assert!(failed.trace_id.is_empty());
-            let levels: Vec<i32> = records[2..].iter().map(|r| r.severity_number).collect();
-            assert_eq!(levels, [1, 5, 13]);
-        },
+    ) {
+        return;
+    }
+    let collector = Collector::start(TcpListener::bind("127.0.0.1:0").unwrap(), 0);
+    let text = config(
+        &format!("endpoint = \"{}\"", collector.url()),
+        r#"resource = { "service.name" = "billing", "deployment.environment" = "test" }
+        headers = { authorization = "Bearer t0k" }"#,
     );
+    let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
+    log::info!(target: "billing::api", user_id = 42, ratio = 0.5, ok = true, name = "ann", trace_id = TRACE, span_id = SPAN; "charged");
+    let error = Query(Timeout);
+    log::error!(err:err = error; "failed");
+    log::trace!("t");
+    log::debug!("d");
+    log::warn!("w");
+    wait_for(|s| s.sent == 5);
+    drop(guard);
+
+    let requests = collector.accepted();
+    assert_eq!(
+        requests[0].header("content-type"),
+        Some("application/x-protobuf")
+    );
+    assert_eq!(requests[0].header("authorization"), Some("Bearer t0k"));
+    assert_eq!(requests[0].path, "/v1/logs");
+    let mut records = Vec::new();
+    for (request, _) in collector.records() {
+        let resource_logs = &request.resource_logs[0];
+        let resource = &resource_logs.resource.as_ref().unwrap().attributes;
+        assert_eq!(
+            attr(resource, "service.name"),
+            Some(&Any::StringValue("billing".into()))
+        );
+        assert_eq!(
+            attr(resource, "deployment.environment"),
+            Some(&Any::StringValue("test".into()))
+        );
+        let scope = resource_logs.scope_logs[0].scope.as_ref().unwrap();
+        assert_eq!(scope.name, "ko-log");
+        records.extend(resource_logs.scope_logs[0].log_records.iter().cloned());
+    }
+    assert_eq!(records.len(), 5);
+    let charged = &records[0];
+    assert_eq!(
+        (charged.severity_number, charged.severity_text.as_str()),
+        (9, "INFO")
+    );
+    assert_eq!(
+        charged.body.as_ref().unwrap().value,
+        Some(Any::StringValue("charged".into()))
+    );
+    assert!(charged.time_unix_nano > 1_600_000_000_000_000_000);
+    assert!(charged.observed_time_unix_nano >= charged.time_unix_nano);
+    let a = &charged.attributes;
+    assert_eq!(attr(a, "user_id"), Some(&Any::IntValue(42)));
+    assert_eq!(attr(a, "ratio"), Some(&Any::DoubleValue(0.5)));
+    assert_eq!(attr(a, "ok"), Some(&Any::BoolValue(true)));
+    assert_eq!(attr(a, "name"), Some(&Any::StringValue("ann".into())));
+    assert_eq!(
+        attr(a, "log.target"),
+        Some(&Any::StringValue("billing::api".into()))
+    );
+    assert_eq!(
+        attr(a, "code.namespace"),
+        Some(&Any::StringValue("otlp".into()))
+    );
+    assert!(matches!(attr(a, "code.lineno"), Some(Any::IntValue(n)) if *n > 0));
+    assert!(
+        matches!(attr(a, "code.filepath"), Some(Any::StringValue(f)) if f.ends_with("otlp.rs"))
+    );
+    assert_eq!(attr(a, "trace_id"), None, "trace context is not repeated");
+    assert_eq!(attr(a, "span_id"), None);
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    assert_eq!(hex(&charged.trace_id), TRACE);
+    assert_eq!(hex(&charged.span_id), SPAN);
+
+    let failed = &records[1];
+    assert_eq!(
+        (failed.severity_number, failed.severity_text.as_str()),
+        (17, "ERROR")
+    );
+    assert_eq!(
+        attr(&failed.attributes, "exception.message"),
+        Some(&Any::StringValue("query failed".into()))
+    );
+    assert_eq!(
+        attr(&failed.attributes, "exception.stacktrace"),
+        Some(&Any::StringValue("caused by: read timed out".into()))
+    );
+    assert!(failed.trace_id.is_empty());
+    let levels: Vec<i32> = records[2..].iter().map(|r| r.severity_number).collect();
+    assert_eq!(levels, [1, 5, 13]);
 }
 
 #[test]
 fn json_encoding_carries_the_same_content() {
-    in_child("json_encoding_carries_the_same_content", &[], || {
-        let collector = Collector::start(TcpListener::bind("127.0.0.1:0").unwrap(), 0);
-        let text = config(
-            &format!("endpoint = \"{}\"", collector.url()),
-            r#"encoding = "json"
-            resource = { "service.name" = "billing" }"#,
-        );
-        let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
-        log::warn!(user_id = 42, ratio = 0.5, ok = true, trace_id = TRACE, span_id = SPAN; "charged");
-        wait_for(|s| s.sent == 1);
-        drop(guard);
+    if !support::in_child("json_encoding_carries_the_same_content") {
+        return;
+    }
+    let collector = Collector::start(TcpListener::bind("127.0.0.1:0").unwrap(), 0);
+    let text = config(
+        &format!("endpoint = \"{}\"", collector.url()),
+        r#"encoding = "json"
+        resource = { "service.name" = "billing" }"#,
+    );
+    let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
+    log::warn!(user_id = 42, ratio = 0.5, ok = true, trace_id = TRACE, span_id = SPAN; "charged");
+    wait_for(|s| s.sent == 1);
+    drop(guard);
 
-        let requests = collector.accepted();
-        assert_eq!(requests[0].header("content-type"), Some("application/json"));
-        let body: serde_json::Value = serde_json::from_slice(&requests[0].body).unwrap();
-        let resource_logs = &body["resourceLogs"][0];
-        assert_eq!(
-            resource_logs["resource"]["attributes"][0],
-            serde_json::json!({ "key": "service.name", "value": { "stringValue": "billing" } })
-        );
-        assert_eq!(resource_logs["scopeLogs"][0]["scope"]["name"], "ko-log");
-        let record = &resource_logs["scopeLogs"][0]["logRecords"][0];
-        assert_eq!(record["severityNumber"], 13);
-        assert_eq!(record["severityText"], "WARN");
-        assert_eq!(record["body"]["stringValue"], "charged");
-        assert_eq!(record["traceId"], TRACE);
-        assert_eq!(record["spanId"], SPAN);
-        let time: u64 = record["timeUnixNano"].as_str().unwrap().parse().unwrap();
-        assert!(time > 1_600_000_000_000_000_000);
-        let attributes = record["attributes"].as_array().unwrap();
-        let get = |key: &str| {
-            attributes
-                .iter()
-                .find(|kv| kv["key"] == key)
-                .map(|kv| kv["value"].clone())
-        };
-        assert_eq!(
-            get("user_id"),
-            Some(serde_json::json!({ "intValue": "42" }))
-        );
-        assert_eq!(
-            get("ratio"),
-            Some(serde_json::json!({ "doubleValue": 0.5 }))
-        );
-        assert_eq!(get("ok"), Some(serde_json::json!({ "boolValue": true })));
-        assert_eq!(get("trace_id"), None);
-    });
+    let requests = collector.accepted();
+    assert_eq!(requests[0].header("content-type"), Some("application/json"));
+    let body: serde_json::Value = serde_json::from_slice(&requests[0].body).unwrap();
+    let resource_logs = &body["resourceLogs"][0];
+    assert_eq!(
+        resource_logs["resource"]["attributes"][0],
+        serde_json::json!({ "key": "service.name", "value": { "stringValue": "billing" } })
+    );
+    assert_eq!(resource_logs["scopeLogs"][0]["scope"]["name"], "ko-log");
+    let record = &resource_logs["scopeLogs"][0]["logRecords"][0];
+    assert_eq!(record["severityNumber"], 13);
+    assert_eq!(record["severityText"], "WARN");
+    assert_eq!(record["body"]["stringValue"], "charged");
+    assert_eq!(record["traceId"], TRACE);
+    assert_eq!(record["spanId"], SPAN);
+    let time: u64 = record["timeUnixNano"].as_str().unwrap().parse().unwrap();
+    assert!(time > 1_600_000_000_000_000_000);
+    let attributes = record["attributes"].as_array().unwrap();
+    let get = |key: &str| {
+        attributes
+            .iter()
+            .find(|kv| kv["key"] == key)
+            .map(|kv| kv["value"].clone())
+    };
+    assert_eq!(
+        get("user_id"),
+        Some(serde_json::json!({ "intValue": "42" }))
+    );
+    assert_eq!(
+        get("ratio"),
+        Some(serde_json::json!({ "doubleValue": 0.5 }))
+    );
+    assert_eq!(get("ok"), Some(serde_json::json!({ "boolValue": true })));
+    assert_eq!(get("trace_id"), None);
 }
 
 #[test]
 fn a_collector_down_at_start_then_up_gets_everything_under_block() {
-    in_child(
-        "a_collector_down_at_start_then_up_gets_everything_under_block",
-        &[],
-        || {
-            let addr = support::free_port();
-            let text = config(
-                &format!("endpoint = \"http://{addr}/v1/logs\""),
-                r#"buffer = 10000
-            backpressure = "block"
-            write_timeout = "200ms""#,
-            );
-            let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
-            for i in 0..2000 {
-                log::info!(i = i; "record {i}");
-            }
-            // The exporter has met the closed port at least once.
-            wait_for(|s| s.retries >= 1);
-            let collector = Collector::start(TcpListener::bind(addr).unwrap(), 0);
-            let stats = wait_for(|s| s.sent == 2000);
-            // Its first connection is no reconnection (issue 20).
-            assert_eq!((stats.dropped, stats.reconnects), (0, 0), "{stats:?}");
-            drop(guard);
-            let mut seen: Vec<i64> = collector
-                .records()
-                .iter()
-                .flat_map(|(request, _)| request.resource_logs[0].scope_logs[0].log_records.clone())
-                .map(|r| match attr(&r.attributes, "i") {
-                    Some(Any::IntValue(i)) => *i,
-                    other => panic!("no i: {other:?}"),
-                })
-                .collect();
-            seen.sort_unstable();
-            seen.dedup();
-            assert_eq!(seen, (0..2000).collect::<Vec<_>>());
-        },
+    if !support::in_child("a_collector_down_at_start_then_up_gets_everything_under_block") {
+        return;
+    }
+    let addr = support::free_port();
+    let text = config(
+        &format!("endpoint = \"http://{addr}/v1/logs\""),
+        r#"buffer = 10000
+    backpressure = "block"
+    write_timeout = "200ms""#,
     );
+    let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
+    for i in 0..2000 {
+        log::info!(i = i; "record {i}");
+    }
+    // The exporter has met the closed port at least once.
+    wait_for(|s| s.retries >= 1);
+    let collector = Collector::start(TcpListener::bind(addr).unwrap(), 0);
+    let stats = wait_for(|s| s.sent == 2000);
+    // Its first connection is no reconnection (issue 20).
+    assert_eq!((stats.dropped, stats.reconnects), (0, 0), "{stats:?}");
+    drop(guard);
+    let mut seen: Vec<i64> = collector
+        .records()
+        .iter()
+        .flat_map(|(request, _)| request.resource_logs[0].scope_logs[0].log_records.clone())
+        .map(|r| match attr(&r.attributes, "i") {
+            Some(Any::IntValue(i)) => *i,
+            other => panic!("no i: {other:?}"),
+        })
+        .collect();
+    seen.sort_unstable();
+    seen.dedup();
+    assert_eq!(seen, (0..2000).collect::<Vec<_>>());
 }
 
 /// Issue 20: a collector lost and back. Its first connection answers one request and
@@ -430,30 +427,27 @@ fn a_collector_down_at_start_then_up_gets_everything_under_block() {
 /// again (`retries`) until a collector listens there again (`reconnects`: one).
 #[test]
 fn a_collector_lost_and_back_counts_its_retries_and_one_reconnect() {
-    in_child(
-        "a_collector_lost_and_back_counts_its_retries_and_one_reconnect",
-        &[],
-        || {
-            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-            let addr = listener.local_addr().unwrap();
-            let first = one_request(listener);
-            let text = config(
-                &format!("endpoint = \"http://{addr}/v1/logs\""),
-                r#"write_timeout = "200ms""#,
-            );
-            let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
-            log::info!("before");
-            wait_for(|s| s.sent == 1);
-            first.join().unwrap();
-            log::info!("during");
-            wait_for(|s| s.retries >= 1);
-            let collector = Collector::start(TcpListener::bind(addr).unwrap(), 0);
-            let stats = wait_for(|s| s.sent == 2);
-            assert_eq!((stats.dropped, stats.reconnects), (0, 1), "{stats:?}");
-            assert_eq!(collector.records().len(), 1);
-            drop(guard);
-        },
+    if !support::in_child("a_collector_lost_and_back_counts_its_retries_and_one_reconnect") {
+        return;
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let first = one_request(listener);
+    let text = config(
+        &format!("endpoint = \"http://{addr}/v1/logs\""),
+        r#"write_timeout = "200ms""#,
     );
+    let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
+    log::info!("before");
+    wait_for(|s| s.sent == 1);
+    first.join().unwrap();
+    log::info!("during");
+    wait_for(|s| s.retries >= 1);
+    let collector = Collector::start(TcpListener::bind(addr).unwrap(), 0);
+    let stats = wait_for(|s| s.sent == 2);
+    assert_eq!((stats.dropped, stats.reconnects), (0, 1), "{stats:?}");
+    assert_eq!(collector.records().len(), 1);
+    drop(guard);
 }
 
 /// Serves one request on `listener`, then closes the connection and the listener: a
@@ -480,61 +474,55 @@ fn one_request(listener: TcpListener) -> std::thread::JoinHandle<()> {
 /// the kept connection closed and is tried again on a new one: one retry, one reconnect.
 #[test]
 fn a_collector_restarted_while_idle_counts_one_retry_and_one_reconnect() {
-    in_child(
-        "a_collector_restarted_while_idle_counts_one_retry_and_one_reconnect",
-        &[],
-        || {
-            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-            let addr = listener.local_addr().unwrap();
-            let first = one_request(listener);
-            let text = config(&format!("endpoint = \"http://{addr}/v1/logs\""), "");
-            let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
-            log::info!("before");
-            wait_for(|s| s.sent == 1);
-            first.join().unwrap();
-            let collector = Collector::start(TcpListener::bind(addr).unwrap(), 0);
-            log::info!("after");
-            let stats = wait_for(|s| s.sent == 2);
-            assert_eq!((stats.retries, stats.reconnects), (1, 1), "{stats:?}");
-            assert_eq!(collector.records().len(), 1);
-            drop(guard);
-        },
-    );
+    if !support::in_child("a_collector_restarted_while_idle_counts_one_retry_and_one_reconnect") {
+        return;
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let first = one_request(listener);
+    let text = config(&format!("endpoint = \"http://{addr}/v1/logs\""), "");
+    let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
+    log::info!("before");
+    wait_for(|s| s.sent == 1);
+    first.join().unwrap();
+    let collector = Collector::start(TcpListener::bind(addr).unwrap(), 0);
+    log::info!("after");
+    let stats = wait_for(|s| s.sent == 2);
+    assert_eq!((stats.retries, stats.reconnects), (1, 1), "{stats:?}");
+    assert_eq!(collector.records().len(), 1);
+    drop(guard);
 }
 
 #[test]
 fn a_busy_collector_is_retried_after_retry_after_and_nothing_is_lost() {
-    in_child(
-        "a_busy_collector_is_retried_after_retry_after_and_nothing_is_lost",
-        &[],
-        || {
-            let collector = Collector::start(TcpListener::bind("127.0.0.1:0").unwrap(), 2);
-            let text = config(
-                &format!("endpoint = \"{}\"", collector.url()),
-                r#"backpressure = "block"
-            write_timeout = "5s""#,
-            )
-            // Retry-After is capped at reconnect.max: leave it room.
-            .replace("max = \"50ms\"", "max = \"5s\"");
-            let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
-            for i in 0..100 {
-                log::info!("record {i}");
-            }
-            let stats = wait_for(|s| s.sent == 100);
-            drop(guard);
-            assert_eq!(stats.dropped, 0);
-            assert!(stats.retries >= 2, "{stats:?}");
-            let all = collector.all();
-            assert_eq!(all[0].status, 503);
-            assert_eq!(all[1].status, 503);
-            // Retry-After: 1 was honoured although the backoff starts at 10ms (a lower bound only:
-            // slowness cannot break it).
-            assert!(all[1].at - all[0].at >= Duration::from_millis(900));
-            assert!(all[2].at - all[1].at >= Duration::from_millis(900));
-            let delivered: usize = collector.records().iter().map(|(_, n)| n).sum();
-            assert_eq!(delivered, 100);
-        },
-    );
+    if !support::in_child("a_busy_collector_is_retried_after_retry_after_and_nothing_is_lost") {
+        return;
+    }
+    let collector = Collector::start(TcpListener::bind("127.0.0.1:0").unwrap(), 2);
+    let text = config(
+        &format!("endpoint = \"{}\"", collector.url()),
+        r#"backpressure = "block"
+    write_timeout = "5s""#,
+    )
+    // Retry-After is capped at reconnect.max: leave it room.
+    .replace("max = \"50ms\"", "max = \"5s\"");
+    let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
+    for i in 0..100 {
+        log::info!("record {i}");
+    }
+    let stats = wait_for(|s| s.sent == 100);
+    drop(guard);
+    assert_eq!(stats.dropped, 0);
+    assert!(stats.retries >= 2, "{stats:?}");
+    let all = collector.all();
+    assert_eq!(all[0].status, 503);
+    assert_eq!(all[1].status, 503);
+    // Retry-After: 1 was honoured although the backoff starts at 10ms (a lower bound only:
+    // slowness cannot break it).
+    assert!(all[1].at - all[0].at >= Duration::from_millis(900));
+    assert!(all[2].at - all[1].at >= Duration::from_millis(900));
+    let delivered: usize = collector.records().iter().map(|(_, n)| n).sum();
+    assert_eq!(delivered, 100);
 }
 
 #[test]
@@ -654,76 +642,75 @@ fn an_https_endpoint_and_a_tls_table_are_refused_at_init_at_their_key() {
 
 #[test]
 fn an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_collector() {
-    in_child(
+    if !support::in_child(
         "an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_collector",
-        &[],
-        || {
-            let (_dir, path) = support::temp_path("app.log");
-            let addr = support::free_port();
-            let url = format!("http://{addr}/v1/logs");
-            let otel = format!(
-                r#"
-                type = "otlp"
-                endpoint = "{url}"
-                reconnect = {{ min = "10ms", max = "50ms" }}
-                batch_interval = "20ms"
-                buffer = 4
-                backpressure = "drop_oldest"
-                write_timeout = "200ms"
-                "#
-            );
-            let text = support::config::beside_json_file("otel", &otel, &path);
-            let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
-            log::info!(i = 0; "first");
-            // The exporter holds `first` and retries it; the outage is told once.
-            let gone = support::unreachable_status(&path, url.as_str());
-            assert_eq!(
-                gone["message"],
-                format!(
-                    "log destination {url} is unreachable ({}); records are buffered (at most 4) and sent when it is back",
-                    gone["error"].as_str().unwrap()
-                )
-            );
-            // Buffer of 4 while `first` is held: 16 of these 20 are dropped, oldest first.
-            for i in 1..=20 {
-                log::info!(i = i; "then {i}");
-            }
-            let stats = wait_for(|s| s.dropped >= 16);
-            assert_eq!(stats.dropped, 16);
-
-            let collector = Collector::start(TcpListener::bind(addr).unwrap(), 0);
-            wait_for(|s| s.sent == 5);
-            let back = support::back_status(&path, url.as_str(), 16, &gone);
-            assert!(back["message"]
-                .as_str()
-                .unwrap()
-                .ends_with("; 16 records were dropped meanwhile"));
-            drop(guard);
-
-            assert_eq!(
-                support::json_lines_with(&path, "is unreachable").len(),
-                1,
-                "one per outage"
-            );
-            assert_eq!(support::json_lines_with(&path, "is back after").len(), 1);
-            let records: Vec<_> = collector
-                .records()
-                .iter()
-                .flat_map(|(request, _)| request.resource_logs[0].scope_logs[0].log_records.clone())
-                .collect();
-            let targets: Vec<_> = records
-                .iter()
-                .map(|r| attr(&r.attributes, "log.target").cloned())
-                .collect();
-            assert!(
-                targets
-                    .iter()
-                    .all(|t| *t != Some(Any::StringValue("ko_log".into()))),
-                "the collector got a status record about itself: {targets:?}"
-            );
-            assert_eq!(records.len(), 5, "first and the newest four");
-        },
+    ) {
+        return;
+    }
+    let (_dir, path) = support::temp_path("app.log");
+    let addr = support::free_port();
+    let url = format!("http://{addr}/v1/logs");
+    let otel = format!(
+        r#"
+        type = "otlp"
+        endpoint = "{url}"
+        reconnect = {{ min = "10ms", max = "50ms" }}
+        batch_interval = "20ms"
+        buffer = 4
+        backpressure = "drop_oldest"
+        write_timeout = "200ms"
+        "#
     );
+    let text = support::config::beside_json_file("otel", &otel, &path);
+    let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
+    log::info!(i = 0; "first");
+    // The exporter holds `first` and retries it; the outage is told once.
+    let gone = support::unreachable_status(&path, url.as_str());
+    assert_eq!(
+        gone["message"],
+        format!(
+            "log destination {url} is unreachable ({}); records are buffered (at most 4) and sent when it is back",
+            gone["error"].as_str().unwrap()
+        )
+    );
+    // Buffer of 4 while `first` is held: 16 of these 20 are dropped, oldest first.
+    for i in 1..=20 {
+        log::info!(i = i; "then {i}");
+    }
+    let stats = wait_for(|s| s.dropped >= 16);
+    assert_eq!(stats.dropped, 16);
+
+    let collector = Collector::start(TcpListener::bind(addr).unwrap(), 0);
+    wait_for(|s| s.sent == 5);
+    let back = support::back_status(&path, url.as_str(), 16, &gone);
+    assert!(back["message"]
+        .as_str()
+        .unwrap()
+        .ends_with("; 16 records were dropped meanwhile"));
+    drop(guard);
+
+    assert_eq!(
+        support::json_lines_with(&path, "is unreachable").len(),
+        1,
+        "one per outage"
+    );
+    assert_eq!(support::json_lines_with(&path, "is back after").len(), 1);
+    let records: Vec<_> = collector
+        .records()
+        .iter()
+        .flat_map(|(request, _)| request.resource_logs[0].scope_logs[0].log_records.clone())
+        .collect();
+    let targets: Vec<_> = records
+        .iter()
+        .map(|r| attr(&r.attributes, "log.target").cloned())
+        .collect();
+    assert!(
+        targets
+            .iter()
+            .all(|t| *t != Some(Any::StringValue("ko_log".into()))),
+        "the collector got a status record about itself: {targets:?}"
+    );
+    assert_eq!(records.len(), 5, "first and the newest four");
 }
 
 #[cfg(feature = "otlp-https")]
@@ -880,61 +867,59 @@ fn shipping_thread(n: usize, progress: &Arc<AtomicUsize>) -> std::thread::JoinHa
 /// exactly once.
 #[test]
 fn block_holds_only_the_callers_routed_to_the_collector_and_loses_nothing() {
-    in_child(
-        "block_holds_only_the_callers_routed_to_the_collector_and_loses_nothing",
-        &[],
-        || {
-            let (_dir, file) = support::temp_path("app.log");
-            let addr = support::free_port();
-            let guard = ko_log::init_from_str(&held_config(addr, &file), Format::Toml).unwrap();
-            let progress = Arc::new(AtomicUsize::new(0));
-            let shipper = shipping_thread(5000, &progress);
-            // The buffer and a batch are full: from here on the shipper is held.
-            support::wait_until("the shipper fills the buffer", || {
-                progress.load(Ordering::SeqCst) >= 110
-            });
-            for i in 0..10_000 {
-                log::info!(target: "other", "other {i}");
-            }
-            log::logger().flush();
-            let lines = support::lines(&file);
-            let other = lines.iter().filter(|l| l.contains(" other ")).count();
-            assert_eq!(other, 10_000, "the file handler was held up");
-            let held_at = progress.load(Ordering::SeqCst);
-            assert!(
-                held_at <= HELD_AFTER && !shipper.is_finished(),
-                "the shipper was not held: {held_at} records"
-            );
-            assert_eq!(ko_log::stats().handler("otel").unwrap().dropped, 0);
-
-            let collector = Collector::start(TcpListener::bind(addr).unwrap(), 0);
-            shipper.join().unwrap();
-            let stats = wait_for(|s| s.sent == 5000);
-            assert_eq!(stats.dropped, 0);
-            drop(guard);
-            assert_eq!(ko_log::stats().dropped, 0);
-            let mut seen: Vec<i64> = collector
-                .records()
-                .iter()
-                .flat_map(|(request, _)| request.resource_logs[0].scope_logs[0].log_records.clone())
-                .map(|r| match attr(&r.attributes, "i") {
-                    Some(Any::IntValue(i)) => *i,
-                    other => panic!("no i: {other:?}"),
-                })
-                .collect();
-            seen.sort_unstable();
-            assert_eq!(
-                seen,
-                (0..5000).collect::<Vec<_>>(),
-                "each record exactly once"
-            );
-            let shipped = support::lines(&file)
-                .iter()
-                .filter(|l| l.contains(" shipped "))
-                .count();
-            assert_eq!(shipped, 5000);
-        },
+    if !support::in_child("block_holds_only_the_callers_routed_to_the_collector_and_loses_nothing")
+    {
+        return;
+    }
+    let (_dir, file) = support::temp_path("app.log");
+    let addr = support::free_port();
+    let guard = ko_log::init_from_str(&held_config(addr, &file), Format::Toml).unwrap();
+    let progress = Arc::new(AtomicUsize::new(0));
+    let shipper = shipping_thread(5000, &progress);
+    // The buffer and a batch are full: from here on the shipper is held.
+    support::wait_until("the shipper fills the buffer", || {
+        progress.load(Ordering::SeqCst) >= 110
+    });
+    for i in 0..10_000 {
+        log::info!(target: "other", "other {i}");
+    }
+    log::logger().flush();
+    let lines = support::lines(&file);
+    let other = lines.iter().filter(|l| l.contains(" other ")).count();
+    assert_eq!(other, 10_000, "the file handler was held up");
+    let held_at = progress.load(Ordering::SeqCst);
+    assert!(
+        held_at <= HELD_AFTER && !shipper.is_finished(),
+        "the shipper was not held: {held_at} records"
     );
+    assert_eq!(ko_log::stats().handler("otel").unwrap().dropped, 0);
+
+    let collector = Collector::start(TcpListener::bind(addr).unwrap(), 0);
+    shipper.join().unwrap();
+    let stats = wait_for(|s| s.sent == 5000);
+    assert_eq!(stats.dropped, 0);
+    drop(guard);
+    assert_eq!(ko_log::stats().dropped, 0);
+    let mut seen: Vec<i64> = collector
+        .records()
+        .iter()
+        .flat_map(|(request, _)| request.resource_logs[0].scope_logs[0].log_records.clone())
+        .map(|r| match attr(&r.attributes, "i") {
+            Some(Any::IntValue(i)) => *i,
+            other => panic!("no i: {other:?}"),
+        })
+        .collect();
+    seen.sort_unstable();
+    assert_eq!(
+        seen,
+        (0..5000).collect::<Vec<_>>(),
+        "each record exactly once"
+    );
+    let shipped = support::lines(&file)
+        .iter()
+        .filter(|l| l.contains(" shipped "))
+        .count();
+    assert_eq!(shipped, 5000);
 }
 
 /// A caller held by a dead collector is let go when the guard is dropped: its record and
@@ -942,34 +927,31 @@ fn block_holds_only_the_callers_routed_to_the_collector_and_loses_nothing() {
 /// for (written to the file or counted).
 #[test]
 fn a_held_caller_is_let_go_at_shutdown_and_every_record_is_counted() {
-    in_child(
-        "a_held_caller_is_let_go_at_shutdown_and_every_record_is_counted",
-        &[],
-        || {
-            let (_dir, file) = support::temp_path("app.log");
-            let text = held_config(support::free_port(), &file).replace(
-                "capacity = 1000",
-                "capacity = 1000\ndrain_timeout = \"200ms\"",
-            );
-            let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
-            let progress = Arc::new(AtomicUsize::new(0));
-            let shipper = shipping_thread(5000, &progress);
-            support::wait_until("the shipper fills the buffer", || {
-                progress.load(Ordering::SeqCst) >= 110
-            });
-            drop(guard);
-            // Returns: nothing waits on a closed backend.
-            shipper.join().unwrap();
-            let stats = ko_log::stats();
-            let lines = support::lines(&file);
-            let in_file = lines.iter().filter(|l| l.contains(" shipped ")).count() as u64;
-            assert!(in_file >= 110, "{in_file}");
-            // The collector's status records (logged by the dispatcher's last flushes)
-            // are written too, so `dropped` counts only records of `shipped`.
-            let own: Vec<_> = lines.iter().filter(|l| l.contains(" ko_log ")).collect();
-            assert_eq!(in_file + stats.dropped, 5000, "{stats:?}\n{own:#?}");
-        },
+    if !support::in_child("a_held_caller_is_let_go_at_shutdown_and_every_record_is_counted") {
+        return;
+    }
+    let (_dir, file) = support::temp_path("app.log");
+    let text = held_config(support::free_port(), &file).replace(
+        "capacity = 1000",
+        "capacity = 1000\ndrain_timeout = \"200ms\"",
     );
+    let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
+    let progress = Arc::new(AtomicUsize::new(0));
+    let shipper = shipping_thread(5000, &progress);
+    support::wait_until("the shipper fills the buffer", || {
+        progress.load(Ordering::SeqCst) >= 110
+    });
+    drop(guard);
+    // Returns: nothing waits on a closed backend.
+    shipper.join().unwrap();
+    let stats = ko_log::stats();
+    let lines = support::lines(&file);
+    let in_file = lines.iter().filter(|l| l.contains(" shipped ")).count() as u64;
+    assert!(in_file >= 110, "{in_file}");
+    // The collector's status records (logged by the dispatcher's last flushes)
+    // are written too, so `dropped` counts only records of `shipped`.
+    let own: Vec<_> = lines.iter().filter(|l| l.contains(" ko_log ")).collect();
+    assert_eq!(in_file + stats.dropped, 5000, "{stats:?}\n{own:#?}");
 }
 
 /// Certificates made at test time (rcgen): a CA, a server certificate it signed for
@@ -1519,72 +1501,68 @@ fn tls_files_that_cannot_be_used_are_refused_at_init_at_their_key() {
 
 #[test]
 fn a_scoped_trace_context_is_the_log_records_own_ids_and_flags() {
-    in_child(
-        "a_scoped_trace_context_is_the_log_records_own_ids_and_flags",
-        &[],
-        || {
-            let collector = Collector::start(TcpListener::bind("127.0.0.1:0").unwrap(), 0);
-            let text = config(&format!("endpoint = \"{}\"", collector.url()), "");
-            let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
-            let sampled =
-                ko_log::TraceContext::from_traceparent(&format!("00-{TRACE}-{SPAN}-01")).unwrap();
-            let other = ko_log::TraceContext::from_traceparent(
-                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00",
-            )
-            .unwrap();
-            {
-                let _trace = ko_log::context::push_trace(sampled);
-                log::info!(user_id = 7; "in the sync scope");
-            }
-            tokio::runtime::Builder::new_current_thread()
-                .build()
-                .unwrap()
-                .block_on(ko_log::with_trace(other, async {
-                    tokio::task::yield_now().await;
-                    // A field of the same name stays an attribute: the scope's ids win.
-                    log::info!(trace_id = TRACE; "in the task scope");
-                }));
-            log::info!("outside");
-            wait_for(|s| s.sent == 3);
-            drop(guard);
+    if !support::in_child("a_scoped_trace_context_is_the_log_records_own_ids_and_flags") {
+        return;
+    }
+    let collector = Collector::start(TcpListener::bind("127.0.0.1:0").unwrap(), 0);
+    let text = config(&format!("endpoint = \"{}\"", collector.url()), "");
+    let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();
+    let sampled = ko_log::TraceContext::from_traceparent(&format!("00-{TRACE}-{SPAN}-01")).unwrap();
+    let other = ko_log::TraceContext::from_traceparent(
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00",
+    )
+    .unwrap();
+    {
+        let _trace = ko_log::context::push_trace(sampled);
+        log::info!(user_id = 7; "in the sync scope");
+    }
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(ko_log::with_trace(other, async {
+            tokio::task::yield_now().await;
+            // A field of the same name stays an attribute: the scope's ids win.
+            log::info!(trace_id = TRACE; "in the task scope");
+        }));
+    log::info!("outside");
+    wait_for(|s| s.sent == 3);
+    drop(guard);
 
-            let mut records = Vec::new();
-            for (request, _) in collector.records() {
-                records.extend(
-                    request.resource_logs[0].scope_logs[0]
-                        .log_records
-                        .iter()
-                        .cloned(),
-                );
-            }
-            assert_eq!(records.len(), 3);
-            let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
-            let ids = |r: &opentelemetry_proto::tonic::logs::v1::LogRecord| {
-                (hex(&r.trace_id), hex(&r.span_id), r.flags)
-            };
-            assert_eq!(ids(&records[0]), (TRACE.to_owned(), SPAN.to_owned(), 1));
-            assert_eq!(
-                ids(&records[1]),
-                (
-                    "4bf92f3577b34da6a3ce929d0e0e4736".to_owned(),
-                    "00f067aa0ba902b7".to_owned(),
-                    0
-                )
-            );
-            assert_eq!(ids(&records[2]), (String::new(), String::new(), 0));
-            for record in &records[..1] {
-                for key in ["trace_id", "span_id", "trace_flags"] {
-                    assert_eq!(attr(&record.attributes, key), None, "{key}");
-                }
-            }
-            assert_eq!(
-                attr(&records[0].attributes, "user_id"),
-                Some(&Any::IntValue(7))
-            );
-            assert_eq!(
-                attr(&records[1].attributes, "trace_id"),
-                Some(&Any::StringValue(TRACE.into()))
-            );
-        },
+    let mut records = Vec::new();
+    for (request, _) in collector.records() {
+        records.extend(
+            request.resource_logs[0].scope_logs[0]
+                .log_records
+                .iter()
+                .cloned(),
+        );
+    }
+    assert_eq!(records.len(), 3);
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let ids = |r: &opentelemetry_proto::tonic::logs::v1::LogRecord| {
+        (hex(&r.trace_id), hex(&r.span_id), r.flags)
+    };
+    assert_eq!(ids(&records[0]), (TRACE.to_owned(), SPAN.to_owned(), 1));
+    assert_eq!(
+        ids(&records[1]),
+        (
+            "4bf92f3577b34da6a3ce929d0e0e4736".to_owned(),
+            "00f067aa0ba902b7".to_owned(),
+            0
+        )
+    );
+    assert_eq!(ids(&records[2]), (String::new(), String::new(), 0));
+    for record in &records[..1] {
+        for key in ["trace_id", "span_id", "trace_flags"] {
+            assert_eq!(attr(&record.attributes, key), None, "{key}");
+        }
+    }
+    assert_eq!(
+        attr(&records[0].attributes, "user_id"),
+        Some(&Any::IntValue(7))
+    );
+    assert_eq!(
+        attr(&records[1].attributes, "trace_id"),
+        Some(&Any::StringValue(TRACE.into()))
     );
 }
