@@ -39,6 +39,13 @@ fn write_at(handler: &mut RotatingFile, time: OffsetDateTime, line: &str) -> Res
     handler.write(line.as_bytes(), &event_at(time))
 }
 
+/// Writes `line 0000` … for each number of `range`, each of which must succeed.
+fn write_numbered(handler: &mut RotatingFile, range: std::ops::Range<usize>) {
+    for i in range {
+        write(handler, &format!("line {i:04}\n")).unwrap();
+    }
+}
+
 fn write(handler: &mut RotatingFile, line: &str) -> Result<(), Error> {
     write_at(handler, datetime!(2024-06-01 12:00 UTC), line)
 }
@@ -100,9 +107,7 @@ fn size_rotation_keeps_exactly_backup_count_files() {
     let (dir, path) = support::temp_path("app.log");
     let mut handler = RotatingFile::new(&config(&path, Some(100), Rotation::Never, 3)).unwrap();
     // 10-byte lines: 10 per file.
-    for i in 0..95 {
-        write(&mut handler, &format!("line {i:04}\n")).unwrap();
-    }
+    write_numbered(&mut handler, 0..95);
     handler.flush().unwrap();
 
     let mut names: Vec<String> = fs::read_dir(dir.path())
@@ -159,9 +164,7 @@ fn an_existing_file_counts_toward_max_bytes() {
 fn backup_count_zero_truncates_in_place() {
     let (dir, path) = support::temp_path("app.log");
     let mut handler = RotatingFile::new(&config(&path, Some(25), Rotation::Never, 0)).unwrap();
-    for i in 0..7 {
-        write(&mut handler, &format!("line {i:04}\n")).unwrap();
-    }
+    write_numbered(&mut handler, 0..7);
     handler.flush().unwrap();
     // 10-byte lines, two per file: line 6 alone remains.
     assert_eq!(read(&path), "line 0006\n");
@@ -547,9 +550,7 @@ fn a_symlink_to_a_regular_file_rotates_the_target_beside_it() {
     let mut handler = RotatingFile::new(&config(&link, Some(20), Rotation::Never, 2)).unwrap();
     let target = fs::canonicalize(&target).unwrap();
     assert_eq!(handler.path(), target);
-    for i in 0..5 {
-        write(&mut handler, &format!("line {i:04}\n")).unwrap();
-    }
+    write_numbered(&mut handler, 0..5);
     handler.flush().unwrap();
     assert_eq!(fs::read_link(&link).unwrap(), real.join("target.log"));
     assert_eq!(read(&backup(&target, 2)), "line 0000\nline 0001\n");
@@ -589,9 +590,7 @@ fn a_dangling_symlink_is_refused() {
 fn a_backup_replaced_by_a_device_is_neither_renamed_nor_deleted() {
     let (_dir, path) = support::temp_path("app.log");
     let mut handler = RotatingFile::new(&config(&path, Some(20), Rotation::Never, 2)).unwrap();
-    for i in 0..6 {
-        write(&mut handler, &format!("line {i:04}\n")).unwrap();
-    }
+    write_numbered(&mut handler, 0..6);
     handler.flush().unwrap();
     let oldest = backup(&path, 2);
     assert_eq!(read(&oldest), "line 0000\nline 0001\n");
@@ -628,9 +627,7 @@ fn a_backup_replaced_by_a_symlink_is_left_alone() {
     let victim = dir.path().join("victim.txt");
     fs::write(&victim, "not a log\n").unwrap();
     let mut handler = RotatingFile::new(&config(&path, Some(20), Rotation::Never, 3)).unwrap();
-    for i in 0..4 {
-        write(&mut handler, &format!("line {i:04}\n")).unwrap();
-    }
+    write_numbered(&mut handler, 0..4);
     handler.flush().unwrap();
     let newest = backup(&path, 1);
     fs::remove_file(&newest).unwrap();

@@ -30,6 +30,13 @@ fn config(path: &Path, max_bytes: u64, backups: usize, compress: Compress) -> Ro
     config
 }
 
+/// Writes `line 0000` … for each number of `range`, each of which must succeed.
+fn write_numbered(handler: &mut RotatingFile, range: std::ops::Range<usize>) {
+    for i in range {
+        write(handler, &format!("line {i:04}\n")).unwrap();
+    }
+}
+
 fn write(handler: &mut RotatingFile, line: &str) -> Result<(), Error> {
     handler.write(line.as_bytes(), &Event::new(Level::Info, "test", "m"))
 }
@@ -228,9 +235,7 @@ fn gzip_backups_are_read_by_the_gzip_tool() {
     assert!(version.status.success());
     let (dir, path) = support::temp_path("app.log");
     let mut handler = RotatingFile::new(&config(&path, 30, 3, Compress::Gzip)).unwrap();
-    for i in 0..4 {
-        write(&mut handler, &format!("line {i:04}\n")).unwrap();
-    }
+    write_numbered(&mut handler, 0..4);
     handler.sync().unwrap();
     assert_eq!(names(dir.path()), ["app.log", "app.log.1.gz"]);
     let out = std::process::Command::new("gzip")
@@ -345,9 +350,7 @@ fn retention_by_count_removes_exactly_the_backups_beyond_it() {
     assert_eq!(names(dir.path()), expected);
 
     // Two rotations: 1 → 2, 2.gz → 3.gz, 3 removed; then again.
-    for i in 0..5 {
-        write(&mut handler, &format!("line {i:04}\n")).unwrap();
-    }
+    write_numbered(&mut handler, 0..5);
     handler.flush().unwrap();
     let mut expected: Vec<&str> = vec!["app.log", "app.log.1", "app.log.2", "app.log.3"];
     expected.extend(kept_anyway);
@@ -394,9 +397,7 @@ fn retention_by_age_removes_exactly_the_old_backups() {
     // The next rotation shifts 1 and 2.gz (the run from 1), and removes what has become
     // too old meanwhile: 2.gz, aged here to 20 days, is 3.gz after the shift.
     age(&dir.path().join("app.log.2.gz"), DAY * 20);
-    for i in 0..3 {
-        write(&mut handler, &format!("line {i:04}\n")).unwrap();
-    }
+    write_numbered(&mut handler, 0..3);
     handler.flush().unwrap();
     assert_eq!(
         names(dir.path()),
@@ -418,9 +419,7 @@ fn compressed_and_plain_backups_are_counted_together() {
     fs::write(dir.path().join("app.log.2.gz"), gzip(b"old gz\n")).unwrap();
     let mut handler = RotatingFile::new(&config(&path, 20, 3, Compress::Gzip)).unwrap();
     // Two rotations (two 10-byte lines per file): the second removes the old `.gz`.
-    for i in 0..5 {
-        write(&mut handler, &format!("line {i:04}\n")).unwrap();
-    }
+    write_numbered(&mut handler, 0..5);
     handler.sync().unwrap();
     assert_eq!(
         names(dir.path()),
@@ -449,9 +448,7 @@ fn a_compression_refused_keeps_the_plain_file() {
     fs::create_dir(&blocker).unwrap();
     fs::write(blocker.join("inside"), "keep\n").unwrap();
     let mut handler = RotatingFile::new(&config(&path, 20, 3, Compress::Gzip)).unwrap();
-    for i in 0..3 {
-        write(&mut handler, &format!("line {i:04}\n")).unwrap();
-    }
+    write_numbered(&mut handler, 0..3);
     let first = io_error(handler.sync().unwrap_err());
     let second = io_error(handler.flush().unwrap_err());
     handler.flush().unwrap();
@@ -533,9 +530,7 @@ fn dropping_the_handler_finishes_the_compressions() {
     let (dir, path) = support::temp_path("app.log");
     let mut handler = RotatingFile::new(&config(&path, 1000, 5, Compress::Gzip)).unwrap();
     // 100 lines per file: three rotations.
-    for i in 0..350 {
-        write(&mut handler, &format!("line {i:04}\n")).unwrap();
-    }
+    write_numbered(&mut handler, 0..350);
     drop(handler);
     assert_eq!(
         names(dir.path()),
