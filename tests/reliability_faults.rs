@@ -851,6 +851,24 @@ fn a_guard_dropped_while_panicking_writes_what_was_logged() {
     panic!("the application failed");
 }
 
+/// Installs a file handler behind the gate with `drain_timeout`, holds the dispatcher at
+/// the gate, and queues 100 records behind the one it holds.
+fn held_with_100_queued(drain_timeout: &str) -> (tempfile::TempDir, ko_log::Guard) {
+    let (dir, path) = support::temp_path("app.log");
+    let queue = format!("[queue]\ncapacity = 100\ndrain_timeout = \"{drain_timeout}\"\n");
+    let guard = init(
+        &["file"],
+        &(queue + &file_handler("file", &path, "processors = [\"gate\"]")),
+    );
+    GATE.close();
+    log::info!("held");
+    GATE.wait_until_held();
+    for i in 0..100 {
+        log::info!("{}", rec(i));
+    }
+    (dir, guard)
+}
+
 const STALLED: &str = "a_stalled_handler_is_given_up_at_drain_timeout_with_an_exact_count";
 
 /// The dispatcher is held (a processor waiting at a gate) with 100 records queued: the
@@ -865,24 +883,7 @@ fn a_stalled_handler_is_given_up_at_drain_timeout_with_an_exact_count() {
         );
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let guard = init(
-        &["file"],
-        &format!(
-            "[queue]\ncapacity = 100\ndrain_timeout = \"200ms\"\n{}",
-            file_handler(
-                "file",
-                &dir.path().join("app.log"),
-                "processors = [\"gate\"]"
-            )
-        ),
-    );
-    GATE.close();
-    log::info!("held");
-    GATE.wait_until_held();
-    for i in 0..100 {
-        log::info!("{}", rec(i));
-    }
+    let (_dir, guard) = held_with_100_queued("200ms");
     let start = Instant::now();
     drop(guard);
     let took = start.elapsed();
@@ -903,24 +904,7 @@ fn records_given_up_at_shutdown_are_never_also_written() {
     if parent(ACCOUNTING).is_some() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let guard = init(
-        &["file"],
-        &format!(
-            "[queue]\ncapacity = 100\ndrain_timeout = \"100ms\"\n{}",
-            file_handler(
-                "file",
-                &dir.path().join("app.log"),
-                "processors = [\"gate\"]"
-            )
-        ),
-    );
-    GATE.close();
-    log::info!("held");
-    GATE.wait_until_held();
-    for i in 0..100 {
-        log::info!("{}", rec(i));
-    }
+    let (_dir, guard) = held_with_100_queued("100ms");
     drop(guard); // gives up after 1.1 s
     GATE.open(); // the handler comes back
     support::wait_until("the dispatcher thread to end", || {
