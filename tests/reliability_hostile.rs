@@ -14,7 +14,7 @@
 
 use std::path::Path;
 
-use support::config::{file, init, plain, JSON};
+use support::config::{file, handler, init, plain, root, JSON};
 use support::{in_child, Keys};
 
 /// The plain format of the tests' plain and colored handlers.
@@ -265,6 +265,9 @@ fn fields_named_like_the_record_keys_never_overwrite_it() {
 // ---------------------------------------------------------------------------------------
 // File modes
 
+/// A rotating file's limits: a few records to a file, three backups.
+const ROTATING: &str = "max_bytes = 200\nbackup_count = 3";
+
 #[cfg(unix)]
 #[test]
 fn created_files_get_0640_unless_configured() {
@@ -277,35 +280,21 @@ fn created_files_get_0640_unless_configured() {
     let existing = path("existing.log");
     std::fs::write(&existing, "").unwrap();
     std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let guard = init(&format!(
-        r#"
-        [loggers.root]
-        handlers = ["file", "rotating", "private", "existing"]
-
-        [handlers.file]
-        type = "file"
-        path = "{}"
-
-        [handlers.rotating]
-        type = "rotating_file"
-        path = "{}"
-        max_bytes = 200
-        backup_count = 3
-
-        [handlers.private]
-        type = "file"
-        path = "{}"
-        file_mode = "0600"
-
-        [handlers.existing]
-        type = "file"
-        path = "{}"
-        "#,
-        path("logs/file.log").display(),
-        path("logs/rotating.log").display(),
-        path("private.log").display(),
-        existing.display(),
-    ));
+    let guard = init(
+        &[
+            root(&["file", "rotating", "private", "existing"]),
+            file("file", &path("logs/file.log"), ""),
+            handler(
+                "rotating",
+                "rotating_file",
+                &path("logs/rotating.log"),
+                ROTATING,
+            ),
+            file("private", &path("private.log"), "file_mode = \"0600\""),
+            file("existing", &existing, ""),
+        ]
+        .concat(),
+    );
     for i in 0..20 {
         log::info!("record {i} padded to rotate after a few lines");
     }

@@ -13,30 +13,18 @@ const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const SPAN_ID: &str = "00f067aa0ba902b7";
 
 fn backend(dir: &std::path::Path) -> (Backend, ko_log::Guard) {
-    let d = dir.display();
-    let text = format!(
-        r#"
-        [loggers.root]
-        level = "info"
-        handlers = ["json", "nested", "logfmt", "plain"]
-        [handlers.json]
-        type = "file"
-        path = "{d}/json.log"
-        renderer = {{ type = "json" }}
-        [handlers.nested]
-        type = "file"
-        path = "{d}/nested.log"
-        renderer = {{ type = "json", flatten = false }}
-        [handlers.logfmt]
-        type = "file"
-        path = "{d}/logfmt.log"
-        renderer = {{ type = "logfmt" }}
-        [handlers.plain]
-        type = "file"
-        path = "{d}/plain.log"
-        renderer = {{ type = "plain", format = "{{message}}{{kv}} [{{trace_id}}]" }}
-        "#
-    );
+    let file = |name: &str, renderer: &str| {
+        let renderer = format!("renderer = {{ {renderer} }}");
+        support::config::file(name, &dir.join(format!("{name}.log")), &renderer)
+    };
+    let text = [
+        "[loggers.root]\nlevel = \"info\"\nhandlers = [\"json\", \"nested\", \"logfmt\", \"plain\"]\n",
+        &file("json", "type = \"json\""),
+        &file("nested", "type = \"json\", flatten = false"),
+        &file("logfmt", "type = \"logfmt\""),
+        &file("plain", "type = \"plain\", format = \"{message}{kv} [{trace_id}]\""),
+    ]
+    .concat();
     Backend::new(Config::from_str(&text, Format::Toml).unwrap()).unwrap()
 }
 
