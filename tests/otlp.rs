@@ -184,6 +184,14 @@ fn wait_for(mut done: impl FnMut(ko_log::HandlerStats) -> bool) -> ko_log::Handl
     }
 }
 
+/// The text of the string attribute `key`.
+fn text_attr<'a>(attributes: &'a [KeyValue], key: &str) -> Option<&'a str> {
+    match attr(attributes, key)? {
+        Any::StringValue(text) => Some(text),
+        other => panic!("{key} is not a string: {other:?}"),
+    }
+}
+
 fn attr<'a>(attributes: &'a [KeyValue], key: &str) -> Option<&'a Any> {
     attributes
         .iter()
@@ -268,14 +276,8 @@ fn records_arrive_with_severity_body_typed_attributes_resource_and_trace_context
     for (request, _) in collector.records() {
         let resource_logs = &request.resource_logs[0];
         let resource = &resource_logs.resource.as_ref().unwrap().attributes;
-        assert_eq!(
-            attr(resource, "service.name"),
-            Some(&Any::StringValue("billing".into()))
-        );
-        assert_eq!(
-            attr(resource, "deployment.environment"),
-            Some(&Any::StringValue("test".into()))
-        );
+        assert_eq!(text_attr(resource, "service.name"), Some("billing"));
+        assert_eq!(text_attr(resource, "deployment.environment"), Some("test"));
         let scope = resource_logs.scope_logs[0].scope.as_ref().unwrap();
         assert_eq!(scope.name, "ko-log");
         records.extend(resource_logs.scope_logs[0].log_records.iter().cloned());
@@ -296,15 +298,9 @@ fn records_arrive_with_severity_body_typed_attributes_resource_and_trace_context
     assert_eq!(attr(a, "user_id"), Some(&Any::IntValue(42)));
     assert_eq!(attr(a, "ratio"), Some(&Any::DoubleValue(0.5)));
     assert_eq!(attr(a, "ok"), Some(&Any::BoolValue(true)));
-    assert_eq!(attr(a, "name"), Some(&Any::StringValue("ann".into())));
-    assert_eq!(
-        attr(a, "log.target"),
-        Some(&Any::StringValue("billing::api".into()))
-    );
-    assert_eq!(
-        attr(a, "code.namespace"),
-        Some(&Any::StringValue("otlp".into()))
-    );
+    assert_eq!(text_attr(a, "name"), Some("ann"));
+    assert_eq!(text_attr(a, "log.target"), Some("billing::api"));
+    assert_eq!(text_attr(a, "code.namespace"), Some("otlp"));
     assert!(matches!(attr(a, "code.lineno"), Some(Any::IntValue(n)) if *n > 0));
     assert!(
         matches!(attr(a, "code.filepath"), Some(Any::StringValue(f)) if f.ends_with("otlp.rs"))
@@ -321,12 +317,12 @@ fn records_arrive_with_severity_body_typed_attributes_resource_and_trace_context
         (17, "ERROR")
     );
     assert_eq!(
-        attr(&failed.attributes, "exception.message"),
-        Some(&Any::StringValue("query failed".into()))
+        text_attr(&failed.attributes, "exception.message"),
+        Some("query failed")
     );
     assert_eq!(
-        attr(&failed.attributes, "exception.stacktrace"),
-        Some(&Any::StringValue("caused by: read timed out".into()))
+        text_attr(&failed.attributes, "exception.stacktrace"),
+        Some("caused by: read timed out")
     );
     assert!(failed.trace_id.is_empty());
     let levels: Vec<i32> = records[2..].iter().map(|r| r.severity_number).collect();
@@ -1561,8 +1557,5 @@ fn a_scoped_trace_context_is_the_log_records_own_ids_and_flags() {
         attr(&records[0].attributes, "user_id"),
         Some(&Any::IntValue(7))
     );
-    assert_eq!(
-        attr(&records[1].attributes, "trace_id"),
-        Some(&Any::StringValue(TRACE.into()))
-    );
+    assert_eq!(text_attr(&records[1].attributes, "trace_id"), Some(TRACE));
 }

@@ -410,14 +410,7 @@ fn kill_9_during_an_outage_loses_no_synced_record_and_counts_the_torn_one() {
         ", sync = \"batch\"",
         "backpressure = \"block\"",
     );
-    let exe = std::env::current_exe().unwrap();
-    let mut child = std::process::Command::new(exe)
-        .args([
-            "child_logging_into_a_spool_until_killed",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+    let mut child = support::child_command("child_logging_into_a_spool_until_killed", &[])
         .env("SPOOL_CHILD_HANDLER", &handler)
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -554,17 +547,9 @@ fn a_full_disk_while_spooling_counts_reports_and_keeps_exactly_what_it_spooled()
     );
     // dash's `ulimit -f` counts 512-byte blocks: 64 is 32 KiB. SIGXFSZ ignored (kept
     // across exec), so the write past the limit fails with EFBIG instead of killing.
-    let exe = std::env::current_exe().unwrap();
-    let output = std::process::Command::new("/bin/sh")
-        .arg("-c")
-        .arg("trap '' XFSZ; ulimit -f 64; exec \"$0\" \"$@\"")
-        .arg(exe)
-        .args([
-            "child_logging_into_a_spool_on_a_full_disk",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+    let limited = "trap '' XFSZ; ulimit -f 64; exec \"$0\" \"$@\"";
+    let child = "child_logging_into_a_spool_on_a_full_disk";
+    let output = support::child_command(child, &["/bin/sh", "-c", limited])
         .env("SPOOL_FULL_HANDLER", &handler)
         .env("SPOOL_FULL_RECORDS", N.to_string())
         .output()

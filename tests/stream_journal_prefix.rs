@@ -4,7 +4,7 @@
 //! level prefix, and with `$JOURNAL_STREAM` naming another file, none does.
 
 use std::os::unix::fs::MetadataExt;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 const CHILD: &str = "child_logs_each_level_to_stderr";
 
@@ -33,9 +33,7 @@ fn child_lines(matching: bool) -> Vec<String> {
     let stderr = std::fs::File::create(&path).unwrap();
     let meta = stderr.metadata().unwrap();
     let ino = if matching { meta.ino() } else { meta.ino() + 1 };
-    let status = Command::new(std::env::current_exe().unwrap())
-        .args([CHILD, "--exact", "--nocapture", "--test-threads=1"])
-        .env(support::CHILD_ENV, CHILD)
+    let status = support::child_command(CHILD, &[])
         .env("JOURNAL_STREAM", format!("{}:{ino}", meta.dev()))
         .stdout(Stdio::null())
         .stderr(stderr)
