@@ -37,7 +37,7 @@ use super::plumbing::sender::{self, NetConfig, Reconnect, Sender};
 use super::plumbing::spool::{self, Spool, SpoolParams};
 use super::plumbing::transport::{self, Address, Transport};
 use super::Handle;
-use crate::{component::Handler, error::Error, event::Event, stats::HandlerStats};
+use crate::{component::Handler, error::Error, event::Event};
 
 /// Largest UDP payload over IPv4.
 const MAX_UDP: usize = 65_507;
@@ -184,23 +184,7 @@ impl Handler for Socket {
         Ok(())
     }
 
-    /// The sender thread sends on its own: nothing to do when the queue runs dry.
-    fn flush(&mut self) -> Result<(), Error> {
-        Ok(())
-    }
-
-    fn sync(&mut self) -> Result<(), Error> {
-        self.sender.sync();
-        Ok(())
-    }
-
-    fn counts(&self) -> HandlerStats {
-        self.sender.counts()
-    }
-
-    fn hold(&self) -> Option<super::Hold> {
-        self.sender.hold()
-    }
+    super::plumbing::sender::sent_by_sender!();
 }
 
 /// Adds `"log.record.uid":"UID"` as the last field of `line` when it is a JSON object

@@ -71,7 +71,7 @@ use super::plumbing::sender::{self, NetConfig, Reconnect, Sender};
 use super::plumbing::spool::{self, Spool, SpoolParams};
 use super::plumbing::transport::{Address, Transport};
 use super::Handle;
-use crate::{component::Handler, error::Error, event::Event, stats::HandlerStats};
+use crate::{component::Handler, error::Error, event::Event};
 
 /// The RFC 5424 limits of the header fields.
 const HOSTNAME_MAX: usize = 255;
@@ -426,18 +426,11 @@ impl SyslogParams {
 impl Syslog {
     /// Starts the handler's thread; nothing connects until the first record.
     pub fn new(params: &SyslogParams, handle: &Handle) -> Result<Syslog, Refusal> {
-        let Plan {
-            config,
-            facility,
-            address,
-            framing,
-            terminator,
-            max_datagram,
-        } = params.plan()?;
+        let plan = params.plan()?;
         let spool = params.spool.as_ref().map(Spool::open).transpose()?;
         let uid = spool.is_some();
-        let transport = Transport::new(address, config.write_timeout);
-        let sender = Sender::spawn("syslog", transport, config, spool, handle)
+        let transport = Transport::new(plan.address, plan.config.write_timeout);
+        let sender = Sender::spawn("syslog", transport, plan.config, spool, handle)
             .map_err(|e| format!("cannot start its thread: {e}"))?;
         let app_name = params
             .app_name
@@ -448,14 +441,14 @@ impl Syslog {
         Ok(Syslog {
             sender,
             format: params.format,
-            framing,
-            terminator,
-            facility,
+            framing: plan.framing,
+            terminator: plan.terminator,
+            facility: plan.facility,
             hostname: header_field(&hostname, HOSTNAME_MAX),
             app_name: header_field(&app_name, APP_NAME_MAX),
             procid: header_field(&std::process::id().to_string(), PROCID_MAX),
             sd_id: params.sd_id.clone(),
-            max_datagram,
+            max_datagram: plan.max_datagram,
             uid,
         })
     }
@@ -592,23 +585,7 @@ impl Handler for Syslog {
         Ok(())
     }
 
-    /// The sender thread sends on its own: nothing to do when the queue runs dry.
-    fn flush(&mut self) -> Result<(), Error> {
-        Ok(())
-    }
-
-    fn sync(&mut self) -> Result<(), Error> {
-        self.sender.sync();
-        Ok(())
-    }
-
-    fn counts(&self) -> HandlerStats {
-        self.sender.counts()
-    }
-
-    fn hold(&self) -> Option<super::Hold> {
-        self.sender.hold()
-    }
+    super::plumbing::sender::sent_by_sender!();
 }
 
 /// `[handlers.NAME]` with `type = "syslog"`: registered like a user's handler.

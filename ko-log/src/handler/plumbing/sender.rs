@@ -694,6 +694,32 @@ impl<T: Spooled> Sender<T> {
     }
 }
 
+/// The [`Handler`](crate::component::Handler) methods of a handler whose records leave
+/// through its `sender` field (`socket`, `syslog`): `flush` has nothing to do (the
+/// sender's thread sends on its own), `sync` waits for it, and the counts and the hold
+/// are the sender's.
+macro_rules! sent_by_sender {
+    () => {
+        fn flush(&mut self) -> Result<(), $crate::error::Error> {
+            Ok(())
+        }
+
+        fn sync(&mut self) -> Result<(), $crate::error::Error> {
+            self.sender.sync();
+            Ok(())
+        }
+
+        fn counts(&self) -> $crate::stats::HandlerStats {
+            self.sender.counts()
+        }
+
+        fn hold(&self) -> Option<$crate::component::Hold> {
+            self.sender.hold()
+        }
+    };
+}
+pub(crate) use sent_by_sender;
+
 impl<T: Send + 'static> Drop for Sender<T> {
     fn drop(&mut self) {
         let deadline = self
