@@ -420,8 +420,8 @@ fn dev_null_is_refused_at_init_and_never_renamed() {
         init_refusal(&rotating_config_text("null", null)),
         (
             format!(
-                "handler `null` cannot start: RotatingFile handler: cannot open /dev/null: {}",
-                not_regular("is a character device")
+                "handler `null` cannot start: {}",
+                not_regular_at(null, "is a character device")
             ),
             "handlers.null.path".to_owned(),
             6,
@@ -442,13 +442,11 @@ fn dev_null_is_refused_at_init_and_never_renamed() {
     }
     // `/dev/full` likewise; and a symlink to `/dev/null` (as `/dev/stdout` is to a
     // terminal) is refused for what it points at, the link left as it was.
-    let full = RotatingFile::new(&config(Path::new("/dev/full"), None, Rotation::Never, 0));
+    let full = Path::new("/dev/full");
+    let error = RotatingFile::new(&config(full, None, Rotation::Never, 0)).unwrap_err();
     assert_eq!(
-        full.unwrap_err().to_string(),
-        format!(
-            "RotatingFile handler: cannot open /dev/full: {}",
-            not_regular("is a character device")
-        )
+        error.to_string(),
+        not_regular_at(full, "is a character device")
     );
     let (_dir, link) = support::temp_path("app.log");
     std::os::unix::fs::symlink(null, &link).unwrap();
@@ -478,9 +476,8 @@ fn a_character_device_path_is_refused_at_init_and_left_alone() {
         init_refusal(&rotating_config_text("dev", &device)),
         (
             format!(
-                "handler `dev` cannot start: RotatingFile handler: cannot open {}: {}",
-                device.display(),
-                not_regular("is a character device")
+                "handler `dev` cannot start: {}",
+                not_regular_at(&device, "is a character device")
             ),
             "handlers.dev.path".to_owned(),
             6,

@@ -6,7 +6,7 @@
 //! process whose environment has it from the start ([`in_child_with`]).
 
 use ko_log_config::env::{expand, parse_dotenv};
-use ko_log_config::{Config, ConfigErrorKind, Format};
+use ko_log_config::{Config, ConfigError, ConfigErrorKind, Format};
 
 /// Whether this process is the child that runs `test` with `vars` in its environment.
 /// Otherwise starts that child (this test binary, only `test`), checks it passed, and
@@ -34,6 +34,13 @@ fn in_child_with(test: &str, vars: &[(&str, &str)]) -> bool {
         "the child ran no test"
     );
     false
+}
+
+/// The key path, line and column of an environment error (panics on another kind).
+fn environment_at(e: &ConfigError) -> (&str, usize, usize) {
+    assert_eq!(e.kind(), ConfigErrorKind::Environment, "{e}");
+    let location = e.location().unwrap_or_else(|| panic!("not located: {e}"));
+    (e.key_path(), location.line, location.column)
 }
 
 fn file_path(config: &Config, handler: &str) -> String {
@@ -103,16 +110,7 @@ fn unset_variable_in_a_list_is_located_at_the_item() {
     let text =
         "loggers:\n  root:\n    handlers:\n      - a\n      - \"x-${KO_LOG_ENV_T4_UNSET}\"\n";
     let e = Config::from_str(text, Format::Yaml).unwrap_err();
-    let location = e.location().unwrap();
-    assert_eq!(
-        (e.kind(), location.line, location.column, e.key_path()),
-        (
-            ConfigErrorKind::Environment,
-            5,
-            12,
-            "loggers.root.handlers[1]"
-        )
-    );
+    assert_eq!(environment_at(&e), ("loggers.root.handlers[1]", 5, 12));
     assert_eq!(
         e.help(),
         Some("set `KO_LOG_ENV_T4_UNSET`, or give a default: `${KO_LOG_ENV_T4_UNSET:-value}`")
@@ -159,11 +157,7 @@ fn env_file_is_read_relative_to_the_config_and_never_overrides() {
 fn missing_env_file_is_an_environment_error_at_the_key() {
     let e =
         Config::from_str("\nenv_file = \"/nonexistent/ko-log/.env\"\n", Format::Toml).unwrap_err();
-    let location = e.location().unwrap();
-    assert_eq!(
-        (e.kind(), location.line, location.column, e.key_path()),
-        (ConfigErrorKind::Environment, 2, 12, "env_file")
-    );
+    assert_eq!(environment_at(&e), ("env_file", 2, 12));
     assert!(std::error::Error::source(&e).is_some());
 }
 
@@ -237,12 +231,7 @@ error: `KO_LOG_ENV_T6_EMPTY` is empty, so this path starts at the root of the fi
     // Every path key of a handler, in every format, however many empty variables.
     let refused = |format: Format, text: &str, key: &str, line: usize, column: usize| {
         let e = Config::from_str(text, format).unwrap_err();
-        let location = e.location().unwrap();
-        assert_eq!(
-            (e.kind(), e.key_path(), location.line, location.column),
-            (ConfigErrorKind::Environment, key, line, column),
-            "{e}"
-        );
+        assert_eq!(environment_at(&e), (key, line, column), "{e}");
     };
     refused(
         Format::Yaml,
@@ -334,10 +323,6 @@ fn a_required_variable_refuses_unset_and_empty() {
             e.message(),
             format!("environment variable `{name}` is unset or empty: set the log directory")
         );
-        let location = e.location().unwrap();
-        assert_eq!(
-            (e.kind(), e.key_path(), location.line, location.column),
-            (ConfigErrorKind::Environment, "handlers.f.path", 3, 9)
-        );
+        assert_eq!(environment_at(&e), ("handlers.f.path", 3, 9));
     }
 }

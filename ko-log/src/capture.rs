@@ -1111,6 +1111,12 @@ mod tests {
         )
     }
 
+    /// The target, module, file and line of `event`.
+    fn call_site(event: &crate::Event) -> (&str, Option<&str>, Option<&str>, Option<u32>) {
+        let (module, file) = (event.module_path.as_deref(), event.file.as_deref());
+        (&event.target, module, file, event.line)
+    }
+
     fn fields_of(mut captured: Captured) -> Vec<(String, Value)> {
         let event = taken(&mut captured);
         event
@@ -1236,16 +1242,8 @@ mod tests {
                 .build(),
         );
         assert!(matches!(captured.origin, Origin::Owned(_)));
-        let event = taken(&mut captured);
-        assert_eq!(
-            (
-                &*event.target,
-                event.module_path.as_deref(),
-                event.file.as_deref(),
-                event.line
-            ),
-            ("dyn::t", Some("dyn::m"), Some("d.rs"), Some(3))
-        );
+        let owned = ("dyn::t", Some("dyn::m"), Some("d.rs"), Some(3));
+        assert_eq!(call_site(&taken(&mut captured)), owned);
         let mut captured = capture(
             &log::Record::builder()
                 .args(format_args!("m"))
@@ -1254,14 +1252,8 @@ mod tests {
                 .build(),
         );
         assert!(matches!(captured.origin, Origin::Site(_)));
-        let event = taken(&mut captured);
         assert_eq!(
-            (
-                &*event.target,
-                event.module_path.as_deref(),
-                event.file,
-                event.line
-            ),
+            call_site(&taken(&mut captured)),
             ("s", Some("s"), None, None)
         );
     }
