@@ -32,6 +32,14 @@ fn log_record(backend: &Backend, level: log::Level, i: u64, message: &str) {
     );
 }
 
+/// The next connection to `listener`, whose reads wait at most 200 ms.
+fn accepted(listener: &TcpListener) -> std::net::TcpStream {
+    let (stream, _) = listener.accept().unwrap();
+    let wait = Some(Duration::from_millis(200));
+    stream.set_read_timeout(wait).unwrap();
+    stream
+}
+
 /// Reads JSON lines from `reader` until `count` arrived or `limit` passed.
 fn read_lines(reader: impl Read, count: usize, limit: Duration) -> Vec<serde_json::Value> {
     let start = Instant::now();
@@ -65,10 +73,7 @@ fn tcp_every_record_arrives_as_a_json_line_with_its_fields_and_level() {
         log_record(&backend, level, i, "hello\nworld");
     }
     backend.flush();
-    let (stream, _) = listener.accept().unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_millis(200)))
-        .unwrap();
+    let stream = accepted(&listener);
     let lines = read_lines(stream, 1000, Duration::from_secs(20));
     assert_eq!(lines.len(), 1000);
     for (i, line) in lines.iter().enumerate() {
@@ -99,10 +104,7 @@ fn tcp_records_logged_while_the_receiver_is_down_are_delivered_when_it_starts() 
     // The first connection was refused and tried again: a retry, counted (issue 20).
     support::wait_for_retry(&backend, "net", "a retry after the refused connection");
     let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
-    let (stream, _) = listener.accept().unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_millis(200)))
-        .unwrap();
+    let stream = accepted(&listener);
     let lines = read_lines(stream, 100, Duration::from_secs(10));
     let got: Vec<u64> = lines.iter().map(|l| l["i"].as_u64().unwrap()).collect();
     assert_eq!(got, (0..100).collect::<Vec<_>>());
@@ -121,10 +123,7 @@ fn tcp_delivery_resumes_after_the_receiver_restarts_and_losses_stay_bounded() {
         log_record(&backend, log::Level::Info, i, "before");
     }
     backend.flush();
-    let (stream, _) = listener.accept().unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_millis(200)))
-        .unwrap();
+    let stream = accepted(&listener);
     let first = read_lines(&stream, 500, Duration::from_secs(10));
     assert_eq!(first.len(), 500);
     // The receiver dies: its socket and listener close.
@@ -285,10 +284,7 @@ fn an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_re
     assert_eq!(ko_log::stats().handler("net").unwrap().dropped, 16);
 
     let listener = TcpListener::bind(address).unwrap();
-    let (stream, _) = listener.accept().unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_millis(200)))
-        .unwrap();
+    let stream = accepted(&listener);
     support::back_status(&path, destination.as_str(), 16, &gone);
     drop(guard);
 
