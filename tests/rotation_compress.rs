@@ -37,6 +37,13 @@ fn write_numbered(handler: &mut RotatingFile, range: std::ops::Range<usize>) {
     }
 }
 
+/// `first`, then `line 0000` … for each number of `range`: what [`write_numbered`] wrote
+/// after `first`.
+fn numbered_after(first: &str, range: std::ops::Range<usize>) -> Vec<String> {
+    let lines = range.map(|i| format!("line {i:04}"));
+    std::iter::once(first.to_owned()).chain(lines).collect()
+}
+
 fn write(handler: &mut RotatingFile, line: &str) -> Result<(), Error> {
     handler.write(line.as_bytes(), &Event::new(Level::Info, "test", "m"))
 }
@@ -356,17 +363,7 @@ fn retention_by_count_removes_exactly_the_backups_beyond_it() {
     expected.extend(kept_anyway);
     expected.sort_unstable();
     assert_eq!(names(dir.path()), expected);
-    assert_eq!(
-        all_lines(&path),
-        [
-            "app.log.1",
-            "line 0000",
-            "line 0001",
-            "line 0002",
-            "line 0003",
-            "line 0004"
-        ]
-    );
+    assert_eq!(all_lines(&path), numbered_after("app.log.1", 0..5));
 }
 
 /// Retention by age at startup and at rotation: a backup last modified more than
@@ -425,17 +422,7 @@ fn compressed_and_plain_backups_are_counted_together() {
         names(dir.path()),
         ["app.log", "app.log.1.gz", "app.log.2.gz", "app.log.3.gz"]
     );
-    assert_eq!(
-        all_lines(&path),
-        [
-            "old plain",
-            "line 0000",
-            "line 0001",
-            "line 0002",
-            "line 0003",
-            "line 0004"
-        ]
-    );
+    assert_eq!(all_lines(&path), numbered_after("old plain", 0..5));
 }
 
 /// A directory where the compression's temporary goes: at startup it is not removed (not
