@@ -6,6 +6,7 @@
 use std::cell::Cell;
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use ko_log::testing::{self, Sink};
 
@@ -18,6 +19,10 @@ impl fmt::Display for Probe<'_> {
         write!(f, "{} on {}", self.0.get(), thread.name().unwrap_or("?"))
     }
 }
+
+/// Held by the test that narrows `log`'s global level and by a test that logs below it:
+/// the tests of a file run in parallel.
+static MAX_LEVEL: Mutex<()> = Mutex::new(());
 
 #[test]
 fn other_types_are_formatted_on_the_caller_at_the_call() {
@@ -57,6 +62,7 @@ fn a_disabled_level_evaluates_no_argument() {
     let _capture = sink.capture();
     let evaluated = AtomicUsize::new(0);
     let arg = || evaluated.fetch_add(1, Ordering::Relaxed);
+    let _level = MAX_LEVEL.lock().unwrap_or_else(|e| e.into_inner());
     // `testing::init` sets the loosest level to `trace`; narrow `log`'s for this check.
     let before = log::max_level();
     log::set_max_level(log::LevelFilter::Info);
@@ -75,8 +81,10 @@ fn sinks_capture_records_of_the_native_macros_with_their_fields() {
     let sink = Sink::attach("native::sink")
         .with_format("{target} {level} {message}{kv}")
         .unwrap();
+    let level = MAX_LEVEL.lock().unwrap_or_else(|e| e.into_inner());
     ko_log::warn!(target: "native::sink", user_id = 7, name:? = "ada"; "disk {}% full", 91);
     ko_log::log!(target: "native::sink::pool", log::Level::Debug, "pool {} of {}", 3, 10_u8);
+    drop(level);
     assert_eq!(
         sink.lines(),
         [
