@@ -114,7 +114,7 @@ pub(crate) struct SignalEnd {
     pub end_process: fn(&Shared, SignalEnd) -> !,
 }
 
-/// Callers waiting for their full lane to empty to half (`block`). The dispatcher wakes
+/// Callers waiting for their full lane to empty (`block`). The dispatcher wakes
 /// them after each batch while any waits (each looks at its own lane again), so a
 /// waiting caller neither polls its lane's lock nor gets a wake-up per slot; the wait is
 /// also bounded by [`Room::RECHECK`], so a wake-up that could be missed only delays it.
