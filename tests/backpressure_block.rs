@@ -48,9 +48,9 @@ fn every_record_arrives_exactly_once_across_rotations() {
     assert_eq!(stats.enqueued, (THREADS * PER_THREAD) as u64);
     assert_eq!(stats.written, stats.enqueued);
     assert_eq!(stats.dropped, 0);
-    // Callers waited for room, so the queue was full; the dispatcher samples its length
-    // once per batch, which under a loaded machine may catch it a little below full after
-    // callers woke at half. Never more than full.
+    // Callers waited for room, so the queue was full; the dispatcher samples a lane's
+    // length when it finds it no longer empty, which under a loaded machine may catch it
+    // still filling after its caller woke. Never more than full.
     assert!(
         (512..=1024).contains(&stats.high_water),
         "high water {}: the queue was full, and never more than full",

@@ -7,7 +7,9 @@
 //! - under `block`, a thread whose lane is full waits (asleep) and loses nothing;
 //! - under `drop` and `drop_oldest`, each lane keeps exactly its capacity and the rest
 //!   are counted, so `written + dropped == emitted` exactly;
-//! - shutdown writes what the exited threads left in their lanes.
+//! - shutdown writes what the exited threads left in their lanes;
+//! - under `block`, a thread that waited goes on only once its lane is empty, so it
+//!   waits at most once per lane of records.
 //!
 //! Each test installs its own global config, so each runs in a child process.
 
@@ -214,5 +216,58 @@ fn records_that_follow_each_other_across_threads_keep_their_order() {
         .chain((1..=CAPACITY / 2).map(|i| format!("t=1 i={i}")))
         .collect();
     assert_eq!(lines, expect);
+    drop(guard);
+}
+
+/// Makes the dispatcher slower than any producer: each record it takes costs it this long.
+#[ko_log::processor(name = "slow")]
+fn slow() -> impl FnMut(&mut ko_log::Event) -> ko_log::Action + Send + 'static {
+    |_| {
+        std::thread::sleep(std::time::Duration::from_micros(50));
+        ko_log::Action::Keep
+    }
+}
+
+/// Under `block`, a thread whose lane is full sleeps until the dispatcher has emptied it,
+/// then queues a whole lane before it can wait again: one thread logging 20 lanes' worth
+/// through a dispatcher slower than itself waits at most 20 times, loses nothing and keeps
+/// its order. (Woken at half a lane, as before, it waited about twice as often.)
+#[test]
+fn a_thread_waits_at_most_once_per_lane_of_records_under_block() {
+    if !in_child("a_thread_waits_at_most_once_per_lane_of_records_under_block") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let slowed = "processors = [{ type = \"slow\" }]";
+    let text = one_file(
+        &queue(CAPACITY, "block"),
+        "file",
+        &dir.path().join("out.log"),
+        "{message}",
+        slowed,
+    );
+    let guard = init(&text);
+    let records = 20 * CAPACITY;
+    std::thread::spawn(move || {
+        for i in 0..records {
+            ko_log::info!("t=0 i={i}");
+        }
+    })
+    .join()
+    .unwrap();
+    log::logger().flush();
+    let stats = ko_log::stats();
+    assert_eq!((stats.written, stats.dropped), (records as u64, 0));
+    assert!(
+        stats.waits > 0,
+        "the thread outran the dispatcher: {stats:?}"
+    );
+    assert!(
+        stats.waits <= (records / CAPACITY) as u64,
+        "{} waits for {records} records in lanes of {CAPACITY}: {stats:?}",
+        stats.waits
+    );
+    let lines = support::lines(dir.path().join("out.log"));
+    assert_eq!(by_thread(&lines)[&0], (0..records).collect::<Vec<_>>());
     drop(guard);
 }

@@ -370,7 +370,7 @@ fn render(
          the live one). The file is read back and every \
          record id checked, as in `all`. End to end = distinct records in the file / \
          (producing + flush + guard drop). Caller mean is all loop time over all calls (one \
-         call in 32 is timed alone, which adds about 1 ns).\n",
+         call in 31 is timed alone, which adds about 1 ns).\n",
         count(plan.beside_records as f64)
     );
     let _ = writeln!(

@@ -39,8 +39,10 @@ impl<'de> serde::Deserialize<'de> for Backpressure {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct QueueConfig {
-    /// Records each producer thread's lane holds (key `capacity`, default 8192, from 1 to
-    /// [`QueueConfig::MAX_CAPACITY`]): every thread that logs has a lane of its own.
+    /// Records each producer thread's lane holds (key `capacity`, default 2048, from 1 to
+    /// [`QueueConfig::MAX_CAPACITY`]): every thread that logs has a lane of its own. Under
+    /// `block` a thread whose lane is full waits until the dispatcher has emptied it, so
+    /// it waits at most once per `capacity` records.
     pub capacity: usize,
     /// Policy when full (key `backpressure`, default `block`).
     pub backpressure: Backpressure,
@@ -66,7 +68,7 @@ impl QueueConfig {
 impl Default for QueueConfig {
     fn default() -> Self {
         QueueConfig {
-            capacity: 8192,
+            capacity: 2048,
             backpressure: Backpressure::Block,
             drain_timeout: Duration::from_secs(5),
         }

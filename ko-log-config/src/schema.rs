@@ -170,7 +170,7 @@ pub fn config(components: &[Component]) -> Value {
                 ],
             },
             "queue": describe(table(&[
-                ("capacity", describe(with(integer(), json!({"minimum": 1, "maximum": crate::QueueConfig::MAX_CAPACITY})), "Records each logging thread's lane holds: from 1 to 1048576 (2^20), default 8192.")),
+                ("capacity", describe(with(integer(), json!({"minimum": 1, "maximum": crate::QueueConfig::MAX_CAPACITY})), "Records each logging thread's lane holds: from 1 to 1048576 (2^20), default 2048.")),
                 ("backpressure", describe(one_of(crate::build::BackpressureValue::NAMES), "When the queue is full: `block` the caller waits (default); `drop` the new record is dropped; `drop_oldest` the oldest queued record is dropped. Drops are counted.")),
                 ("drain_timeout", describe(duration(), "How long dropping the guard may spend writing what is still queued (default \"5s\").")),
             ], &[]), "The queue between the logging threads and the dispatcher."),

@@ -29,6 +29,11 @@ pub struct Stats {
     pub lost: u64,
     /// The most records seen waiting in the queue (sampled by the dispatcher per batch).
     pub high_water: usize,
+    /// Times a caller found its lane full under `block` and waited for room (a thread
+    /// asleep, or a task suspended), once per record that waited. A waiting caller goes
+    /// on once the dispatcher has emptied its lane, so a thread waits at most once per
+    /// `queue.capacity` records it logs.
+    pub waits: u64,
     /// Each handler's figures, by configured name, in configuration order.
     handlers: Vec<(String, HandlerStats)>,
 }
@@ -137,6 +142,7 @@ pub(crate) struct Counters {
     pub dropped_other: AtomicU64,
     /// Of `dropped_other`, the records logged after the guard was dropped.
     pub after_shutdown: AtomicU64,
+    pub waits: AtomicU64,
     pub written: CacheLine<AtomicU64>,
     pub handler_errors: AtomicU64,
     pub lost: AtomicU64,
@@ -174,6 +180,7 @@ impl Counters {
             handler_errors: self.handler_errors.load(Ordering::Acquire),
             lost: self.lost.load(Ordering::Acquire),
             high_water: self.high_water.load(Ordering::Acquire),
+            waits: self.waits.load(Ordering::Acquire),
             handlers: self
                 .handlers
                 .lock()

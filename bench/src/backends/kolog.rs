@@ -1,5 +1,5 @@
 //! ko-log itself: one `file` handler with the plain renderer, the default queue
-//! (8192 records), `block` or `drop`. The configuration is the TOML a user would
+//! (2048 records a thread), `block` or `drop`. The configuration is the TOML a user would
 //! write ([`toml`]), passed to `ko_log::init_from_str`; with `KO_LOG_BENCH_TYPED=1` the
 //! same configuration is built as a typed `Config` in Rust ([`typed`]) and passed to
 //! `ko_log::init`, which keeps the benchmark usable while the config loader is being
@@ -78,8 +78,8 @@ fn run(ctx: &Ctx, backpressure: &str, drive: fn(&Ctx) -> Produced) -> Result<Tim
         produced,
         finish,
         extra: format!(
-            "enqueued={},written={},dropped={},dropped_by_policy={},handler_errors={},high_water={}",
-            s.enqueued, s.written, s.dropped, s.dropped_by_policy, s.handler_errors, s.high_water
+            "enqueued={},written={},dropped={},dropped_by_policy={},handler_errors={},high_water={},waits={}",
+            s.enqueued, s.written, s.dropped, s.dropped_by_policy, s.handler_errors, s.high_water, s.waits
         ),
         consumer_ns,
         ..Timings::default()

@@ -56,7 +56,7 @@ pub static ALL: &[Backend] = &[
         floor: false,
         native: false,
         krate: "ko-log",
-        describe: "ko-log, queue 8192 (default), backpressure = block, file handler, plain renderer",
+        describe: "ko-log, queue 2048 a thread (default), backpressure = block, file handler, plain renderer",
         run: kolog::block,
     },
     Backend {
@@ -66,7 +66,7 @@ pub static ALL: &[Backend] = &[
         floor: false,
         native: false,
         krate: "ko-log",
-        describe: "ko-log, queue 8192 (default), backpressure = drop, file handler, plain renderer",
+        describe: "ko-log, queue 2048 a thread (default), backpressure = drop, file handler, plain renderer",
         run: kolog::drop_policy,
     },
     Backend {

@@ -14,8 +14,8 @@
 //! dispatcher sleeps on, so none of them is ever held up or evicted by records.
 //!
 //! - `block`: a full lane makes its thread wait for room (sleeping on [`super::Room`]
-//!   until the dispatcher has emptied half of it; an async task is woken the same way).
-//!   Nothing is lost.
+//!   until the dispatcher has emptied it; an async task is woken the same way), so a
+//!   thread waits at most once per lane of records it logs. Nothing is lost.
 //! - `drop`: a full lane discards the new record and counts it.
 //! - `drop_oldest`: a full lane has its oldest record taken by the thread itself and
 //!   counted, then the new record goes in.
@@ -71,9 +71,9 @@ impl Lane {
         }
     }
 
-    /// Records in it now.
-    fn len(&self) -> usize {
-        self.tx.buffer().capacity() - self.tx.slots()
+    /// Whether the dispatcher has taken every record in it.
+    fn is_empty(&self) -> bool {
+        self.tx.slots() == self.tx.buffer().capacity()
     }
 }
 
@@ -215,7 +215,7 @@ impl Queue {
             } else {
                 match self.policy {
                     // Full: sleep (no wake-up handshake per slot) until the dispatcher
-                    // has emptied half the lane, then go on in a burst.
+                    // has emptied the lane, then go on in a burst.
                     Backpressure::Block if lane.tx.is_full() => {
                         self.push_waiting(lane, make(), None)
                     }
@@ -262,11 +262,15 @@ impl Queue {
     }
 
     /// A push that waits for room in a full lane (asleep, woken by the dispatcher once
-    /// the lane is at most half full) while the queue is open, and until `deadline` (then
-    /// `Full`).
+    /// the lane is empty) while the queue is open, and until `deadline` (then `Full`).
+    ///
+    /// Empty, not half empty: each wait then buys a whole lane of records, so waits come
+    /// half as often for the same memory (a wait costs a sleep and a wake-up, tens of
+    /// microseconds, and must stay rarer than one call in a thousand: docs/ARCHITECTURE.md,
+    /// "Memory"). The dispatcher meanwhile has every other lane to take from.
     #[cold]
     fn push_waiting(&self, lane: &mut Lane, mut msg: Msg, deadline: Option<Instant>) -> Outcome {
-        let low = self.capacity / 2;
+        let mut waited = false;
         loop {
             if !self.open() {
                 return Outcome::Closed;
@@ -278,9 +282,13 @@ impl Queue {
                 Ok(()) => return Outcome::Queued,
                 Err(PushError::Full(back)) => msg = back,
             }
+            if !waited {
+                waited = true;
+                self.shared.counters.waits.fetch_add(1, Ordering::Relaxed);
+            }
             self.wake_if_asleep();
             self.shared.room.wait(|| {
-                lane.len() > low && self.open() && deadline.is_none_or(|d| Instant::now() < d)
+                !lane.is_empty() && self.open() && deadline.is_none_or(|d| Instant::now() < d)
             });
         }
     }
@@ -326,6 +334,7 @@ impl Queue {
             return self.push(msg);
         }
         let mut msg = Some(msg);
+        let mut waited = false;
         poll_fn(|cx| {
             let Some(record) = msg.take() else {
                 return Poll::Ready(());
@@ -342,6 +351,10 @@ impl Queue {
                 None => Poll::Ready(()),
                 Some(record) => {
                     msg = Some(record);
+                    if !waited {
+                        waited = true;
+                        self.shared.counters.waits.fetch_add(1, Ordering::Relaxed);
+                    }
                     Poll::Pending
                 }
             }

@@ -131,6 +131,9 @@ struct State {
     lanes_version: u64,
     /// Something was written (or a handler asked to be flushed) since the last flush.
     dirty: bool,
+    /// A lane was emptied since the callers waiting for room were last woken: a caller
+    /// waits for its lane to be empty, so only then may one of them go on.
+    emptied: bool,
 }
 
 impl Worker {
@@ -167,6 +170,7 @@ impl Worker {
             lanes: Vec::new(),
             lanes_version: u64::MAX,
             dirty: false,
+            emptied: false,
         };
         loop {
             let aside = self.write_aside(&mut state);
@@ -178,7 +182,9 @@ impl Worker {
             // Dry: nothing left at the lanes' heads (records logged during the round
             // included) and nothing set aside.
             let drained = !self.lanes_waiting(&mut state) && !self.write_aside(&mut state);
-            self.shared.room.wake_if(|| true);
+            self.shared
+                .room
+                .wake_if(|| std::mem::take(&mut state.emptied));
             self.report_drops(&mut state, drained);
             report_format_panics(&mut state);
             report::tick();
@@ -341,6 +347,7 @@ impl Worker {
                 let mut popped = consumer.pop();
                 *head = peek_time(&consumer);
                 drop(consumer);
+                state.emptied |= head.is_none();
                 // Handled where it lies: moving it out of the `Result` is a copy.
                 if let Ok(msg) = &mut popped {
                     self.handle(msg, state);
