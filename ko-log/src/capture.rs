@@ -305,24 +305,28 @@ pub(crate) fn capture_parts(
 
 /// Captures `record`.
 pub(crate) fn capture(record: &log::Record<'_>) -> Captured {
-    capture_with(record, Text::of(record.args()), None)
+    capture_with(record, Text::of(record.args()), None, true)
 }
 
 /// Captures `record` with its message already taken as `message` (ko-log's own macros
-/// encode it: [`crate::deferred`]) and, when the caller knows it, its interned `site`.
+/// encode it: [`crate::deferred`]) and, when the caller knows it, its interned `site`;
+/// its key-values are read only when it `may_have_fields` (ko-log's macros know).
 #[inline]
 pub(crate) fn capture_with(
     record: &log::Record<'_>,
     mut message: Text,
     site: Option<&'static Site>,
+    may_have_fields: bool,
 ) -> Captured {
     let mut fields = Kv::EMPTY;
-    let key_values = record.key_values();
-    let _ = key_values.visit(&mut FieldCollector {
-        fields: &mut fields,
-        text: &mut message,
-        all: key_values,
-    });
+    if may_have_fields {
+        let key_values = record.key_values();
+        let _ = key_values.visit(&mut FieldCollector {
+            fields: &mut fields,
+            text: &mut message,
+            all: key_values,
+        });
+    }
     Captured {
         time: clock::ticks(),
         level: record.level() as usize as u8,

@@ -533,7 +533,7 @@ pub fn submit(
         Some(backend) => backend.submit_with(&record, || {
             let interned = cache.and_then(|cache| cache.get(site));
             (
-                capture::capture_with(&record, encoded(encode), interned),
+                capture::capture_with(&record, encoded(encode), interned, !kvs.is_empty()),
                 context::current(),
             )
         }),
