@@ -203,34 +203,3 @@ impl<'de> serde::Deserialize<'de> for HumanSize {
         crate::build::Size::deserialize(deserializer).map(|s| HumanSize(s.0))
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("10 MiB"), Ok(10 * 1024 * 1024));
-        assert_eq!(parse_size("500KB"), Ok(500_000));
-        assert_eq!(parse_size("1.5 GiB"), Ok(1_610_612_736));
-        assert_eq!(parse_size("4096"), Ok(4096));
-        assert_eq!(parse_size("10 mib"), Ok(10 * 1024 * 1024));
-        assert!(parse_size("10 MiBB").is_err());
-        assert!(parse_size("MiB").is_err());
-        assert!(parse_size("-1").is_err());
-        assert!(parse_size("99999999999 TiB").is_err());
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
-        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5400)));
-        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
-        assert_eq!(parse_duration("10"), Ok(Duration::from_secs(10)));
-        assert_eq!(parse_duration("1d"), Ok(Duration::from_secs(86_400)));
-        assert!(parse_duration("5 parsecs").is_err());
-        assert!(parse_duration("").is_err());
-        assert!(parse_duration("5s 10").is_err());
-    }
-}

@@ -328,38 +328,3 @@ macro_rules! context {
         )*])
     };
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn fields() -> Vec<(String, String)> {
-        current()
-            .map(|f| {
-                f.fields
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    #[test]
-    fn nested_scopes_merge_inner_first_and_unwind() {
-        assert!(current().is_none());
-        let outer = push([("a", "1"), ("b", "outer")]);
-        {
-            let _inner = push([("b", "inner"), ("c", "3")]);
-            assert_eq!(
-                fields(),
-                [("b", "inner"), ("c", "3"), ("a", "1")].map(|(k, v)| (k.to_owned(), v.to_owned()))
-            );
-        }
-        assert_eq!(
-            fields(),
-            [("a", "1"), ("b", "outer")].map(|(k, v)| (k.to_owned(), v.to_owned()))
-        );
-        drop(outer);
-        assert!(current().is_none());
-    }
-}
