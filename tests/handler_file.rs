@@ -76,44 +76,36 @@ fn dropping_the_handler_writes_its_buffer() {
     assert_eq!(read(&path), "kept\n");
 }
 
+/// What an open finds: kept (`append`), emptied at open (`truncate`), a torn last line
+/// ended before appending, missing parent directories created.
 #[test]
-fn append_keeps_existing_content() {
-    let (_dir, path) = support::temp_path("app.log");
-    fs::write(&path, "old\n").unwrap();
-    let mut file = File::new(&config(&path)).unwrap();
-    written(&mut file, "new\n");
-    assert_eq!(read(&path), "old\nnew\n");
-}
-
-#[test]
-fn truncate_empties_existing_content() {
-    let (_dir, path) = support::temp_path("app.log");
-    fs::write(&path, "old\nolder\n").unwrap();
-    let mut file = File::new(&FileConfig {
-        mode: OpenMode::Truncate,
-        ..config(&path)
-    })
-    .unwrap();
-    assert_eq!(read(&path), "", "emptied at open");
-    written(&mut file, "new\n");
-    assert_eq!(read(&path), "new\n");
-}
-
-#[test]
-fn a_torn_last_line_is_ended_before_appending() {
-    let (_dir, path) = support::temp_path("app.log");
-    fs::write(&path, "whole\ntorn").unwrap();
-    let mut file = File::new(&config(&path)).unwrap();
-    written(&mut file, "new\n");
-    assert_eq!(read(&path), "whole\ntorn\nnew\n");
-}
-
-#[test]
-fn creates_parent_directories() {
-    let (_dir, path) = support::temp_path("a/b/c/app.log");
-    let mut file = File::new(&config(&path)).unwrap();
-    written(&mut file, "deep\n");
-    assert_eq!(read(&path), "deep\n");
+fn opening_appends_truncates_ends_a_torn_line_and_creates_parents() {
+    for (name, existing, mode, expected) in [
+        ("app.log", Some("old\n"), OpenMode::Append, "old\nnew\n"),
+        ("app.log", Some("old\nolder\n"), OpenMode::Truncate, "new\n"),
+        (
+            "app.log",
+            Some("whole\ntorn"),
+            OpenMode::Append,
+            "whole\ntorn\nnew\n",
+        ),
+        ("a/b/c/app.log", None, OpenMode::Append, "new\n"),
+    ] {
+        let (_dir, path) = support::temp_path(name);
+        if let Some(existing) = existing {
+            fs::write(&path, existing).unwrap();
+        }
+        let mut file = File::new(&FileConfig {
+            mode,
+            ..config(&path)
+        })
+        .unwrap();
+        if mode == OpenMode::Truncate {
+            assert_eq!(read(&path), "", "emptied at open");
+        }
+        written(&mut file, "new\n");
+        assert_eq!(read(&path), expected, "{name} {existing:?} {mode:?}");
+    }
 }
 
 #[test]
@@ -241,68 +233,51 @@ fn a_deleted_directory_is_recreated_with_create_dirs() {
     assert_eq!(read(&path), "after\n");
 }
 
+/// A renamed file is followed, after `reopen_check`, by the file at its path: the one
+/// logrotate `create` makes itself (ko-log must then write into it), or a new one.
 #[cfg(unix)]
 #[test]
-fn a_renamed_file_logrotate_create_is_followed_by_a_new_file() {
-    let (dir, path) = support::temp_path("app.log");
-    let rotated = dir.path().join("app.log.1");
-    let mut file = File::new(&quick_reopen(&path)).unwrap();
-    written(&mut file, "one\n");
-    fs::rename(&path, &rotated).unwrap();
-    // logrotate `create` makes the new file itself; ko-log must then write into it.
-    fs::write(&path, "").unwrap();
-    wait_past_reopen_check();
-    written(&mut file, "two\n");
-    written(&mut file, "three\n");
-    assert_eq!(read(&rotated), "one\n");
-    assert_eq!(read(&path), "two\nthree\n");
+fn a_renamed_file_is_followed_by_logrotates_new_file_or_recreated() {
+    for logrotate_creates in [true, false] {
+        let (dir, path) = support::temp_path("app.log");
+        let rotated = dir.path().join("app.log.1");
+        let mut file = File::new(&quick_reopen(&path)).unwrap();
+        written(&mut file, "one\n");
+        fs::rename(&path, &rotated).unwrap();
+        if logrotate_creates {
+            fs::write(&path, "").unwrap();
+        }
+        wait_past_reopen_check();
+        written(&mut file, "two\n");
+        written(&mut file, "three\n");
+        assert_eq!(read(&rotated), "one\n");
+        assert_eq!(
+            read(&path),
+            "two\nthree\n",
+            "logrotate created it: {logrotate_creates}"
+        );
+    }
 }
 
+/// Within `reopen_check` (an hour here), and always with `reopen_check = 0`, lines still
+/// go to the open file.
 #[cfg(unix)]
 #[test]
-fn a_renamed_file_with_no_new_file_is_recreated() {
-    let (dir, path) = support::temp_path("app.log");
-    let rotated = dir.path().join("app.log.1");
-    let mut file = File::new(&quick_reopen(&path)).unwrap();
-    written(&mut file, "one\n");
-    fs::rename(&path, &rotated).unwrap();
-    wait_past_reopen_check();
-    written(&mut file, "two\n");
-    assert_eq!(read(&rotated), "one\n");
-    assert_eq!(read(&path), "two\n");
-}
-
-#[cfg(unix)]
-#[test]
-fn within_reopen_check_lines_still_go_to_the_open_file() {
-    let (dir, path) = support::temp_path("app.log");
-    let rotated = dir.path().join("app.log.1");
-    let mut file = File::new(&FileConfig {
-        reopen_check: Duration::from_secs(3600),
-        ..config(&path)
-    })
-    .unwrap();
-    fs::rename(&path, &rotated).unwrap();
-    written(&mut file, "late\n");
-    assert_eq!(read(&rotated), "late\n");
-    assert!(!path.exists());
-}
-
-#[cfg(unix)]
-#[test]
-fn reopen_check_zero_never_reopens() {
-    let (dir, path) = support::temp_path("app.log");
-    let rotated = dir.path().join("app.log.1");
-    let mut file = File::new(&FileConfig {
-        reopen_check: Duration::ZERO,
-        ..config(&path)
-    })
-    .unwrap();
-    fs::rename(&path, &rotated).unwrap();
-    wait_past_reopen_check();
-    written(&mut file, "late\n");
-    assert_eq!(read(&rotated), "late\n");
-    assert!(!path.exists());
+fn within_reopen_check_or_with_zero_lines_still_go_to_the_open_file() {
+    for reopen_check in [Duration::from_secs(3600), Duration::ZERO] {
+        let (dir, path) = support::temp_path("app.log");
+        let rotated = dir.path().join("app.log.1");
+        let mut file = File::new(&FileConfig {
+            reopen_check,
+            ..config(&path)
+        })
+        .unwrap();
+        fs::rename(&path, &rotated).unwrap();
+        wait_past_reopen_check();
+        written(&mut file, "late\n");
+        assert_eq!(read(&rotated), "late\n", "{reopen_check:?}");
+        assert!(!path.exists());
+    }
 }
 
 #[test]
