@@ -61,9 +61,9 @@ fn by_thread(lines: &[String]) -> HashMap<usize, Vec<usize>> {
 
 #[test]
 fn exited_threads_records_are_flushed_written_in_order_and_none_lost_under_block() {
-    if !in_child("exited_threads_records_are_flushed_written_in_order_and_none_lost_under_block") {
-        return;
-    }
+    support::child_only!(
+        "exited_threads_records_are_flushed_written_in_order_and_none_lost_under_block"
+    );
     let dir = tempfile::tempdir().unwrap();
     let guard = init(&config(dir.path(), "block"));
     GATE.close();
@@ -104,9 +104,7 @@ fn exited_threads_records_are_flushed_written_in_order_and_none_lost_under_block
 
 #[test]
 fn shutdown_writes_what_exited_threads_left_in_their_lanes() {
-    if !in_child("shutdown_writes_what_exited_threads_left_in_their_lanes") {
-        return;
-    }
+    support::child_only!("shutdown_writes_what_exited_threads_left_in_their_lanes");
     let dir = tempfile::tempdir().unwrap();
     let guard = init(&config(dir.path(), "block"));
     GATE.close();
@@ -182,9 +180,7 @@ fn drop_oldest_keeps_each_lanes_newest_and_counts_the_rest() {
 /// an async task's records in order when it moves between threads.
 #[test]
 fn records_that_follow_each_other_across_threads_keep_their_order() {
-    if !in_child("records_that_follow_each_other_across_threads_keep_their_order") {
-        return;
-    }
+    support::child_only!("records_that_follow_each_other_across_threads_keep_their_order");
     let dir = tempfile::tempdir().unwrap();
     let guard = init(&config(dir.path(), "block"));
     GATE.close();
@@ -234,9 +230,7 @@ fn slow() -> impl FnMut(&mut ko_log::Event) -> ko_log::Action + Send + 'static {
 /// its order. (Woken at half a lane, as before, it waited about twice as often.)
 #[test]
 fn a_thread_waits_at_most_once_per_lane_of_records_under_block() {
-    if !in_child("a_thread_waits_at_most_once_per_lane_of_records_under_block") {
-        return;
-    }
+    support::child_only!("a_thread_waits_at_most_once_per_lane_of_records_under_block");
     let dir = tempfile::tempdir().unwrap();
     let slowed = "processors = [{ type = \"slow\" }]";
     let text = one_file(

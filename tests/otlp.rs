@@ -244,11 +244,9 @@ const SPAN: &str = "b7ad6b7169203331";
 
 #[test]
 fn records_arrive_with_severity_body_typed_attributes_resource_and_trace_context() {
-    if !support::in_child(
-        "records_arrive_with_severity_body_typed_attributes_resource_and_trace_context",
-    ) {
-        return;
-    }
+    support::child_only!(
+        "records_arrive_with_severity_body_typed_attributes_resource_and_trace_context"
+    );
     let collector = Collector::start(TcpListener::bind("127.0.0.1:0").unwrap(), 0);
     let text = config(
         &format!("endpoint = \"{}\"", collector.url()),
@@ -331,9 +329,7 @@ fn records_arrive_with_severity_body_typed_attributes_resource_and_trace_context
 
 #[test]
 fn json_encoding_carries_the_same_content() {
-    if !support::in_child("json_encoding_carries_the_same_content") {
-        return;
-    }
+    support::child_only!("json_encoding_carries_the_same_content");
     let collector = Collector::start(TcpListener::bind("127.0.0.1:0").unwrap(), 0);
     let text = config(
         &format!("endpoint = \"{}\"", collector.url()),
@@ -383,9 +379,7 @@ fn json_encoding_carries_the_same_content() {
 
 #[test]
 fn a_collector_down_at_start_then_up_gets_everything_under_block() {
-    if !support::in_child("a_collector_down_at_start_then_up_gets_everything_under_block") {
-        return;
-    }
+    support::child_only!("a_collector_down_at_start_then_up_gets_everything_under_block");
     let addr = support::free_port();
     let text = config(
         &format!("endpoint = \"http://{addr}/v1/logs\""),
@@ -423,9 +417,7 @@ fn a_collector_down_at_start_then_up_gets_everything_under_block() {
 /// again (`retries`) until a collector listens there again (`reconnects`: one).
 #[test]
 fn a_collector_lost_and_back_counts_its_retries_and_one_reconnect() {
-    if !support::in_child("a_collector_lost_and_back_counts_its_retries_and_one_reconnect") {
-        return;
-    }
+    support::child_only!("a_collector_lost_and_back_counts_its_retries_and_one_reconnect");
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let first = one_request(listener);
@@ -470,9 +462,7 @@ fn one_request(listener: TcpListener) -> std::thread::JoinHandle<()> {
 /// the kept connection closed and is tried again on a new one: one retry, one reconnect.
 #[test]
 fn a_collector_restarted_while_idle_counts_one_retry_and_one_reconnect() {
-    if !support::in_child("a_collector_restarted_while_idle_counts_one_retry_and_one_reconnect") {
-        return;
-    }
+    support::child_only!("a_collector_restarted_while_idle_counts_one_retry_and_one_reconnect");
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let first = one_request(listener);
@@ -491,9 +481,7 @@ fn a_collector_restarted_while_idle_counts_one_retry_and_one_reconnect() {
 
 #[test]
 fn a_busy_collector_is_retried_after_retry_after_and_nothing_is_lost() {
-    if !support::in_child("a_busy_collector_is_retried_after_retry_after_and_nothing_is_lost") {
-        return;
-    }
+    support::child_only!("a_busy_collector_is_retried_after_retry_after_and_nothing_is_lost");
     let collector = Collector::start(TcpListener::bind("127.0.0.1:0").unwrap(), 2);
     let text = config(
         &format!("endpoint = \"{}\"", collector.url()),
@@ -638,11 +626,9 @@ fn an_https_endpoint_and_a_tls_table_are_refused_at_init_at_their_key() {
 
 #[test]
 fn an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_collector() {
-    if !support::in_child(
-        "an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_collector",
-    ) {
-        return;
-    }
+    support::child_only!(
+        "an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_collector"
+    );
     let (_dir, path) = support::temp_path("app.log");
     let addr = support::free_port();
     let url = format!("http://{addr}/v1/logs");
@@ -863,10 +849,7 @@ fn shipping_thread(n: usize, progress: &Arc<AtomicUsize>) -> std::thread::JoinHa
 /// exactly once.
 #[test]
 fn block_holds_only_the_callers_routed_to_the_collector_and_loses_nothing() {
-    if !support::in_child("block_holds_only_the_callers_routed_to_the_collector_and_loses_nothing")
-    {
-        return;
-    }
+    support::child_only!("block_holds_only_the_callers_routed_to_the_collector_and_loses_nothing");
     let (_dir, file) = support::temp_path("app.log");
     let addr = support::free_port();
     let guard = ko_log::init_from_str(&held_config(addr, &file), Format::Toml).unwrap();
@@ -923,9 +906,7 @@ fn block_holds_only_the_callers_routed_to_the_collector_and_loses_nothing() {
 /// for (written to the file or counted).
 #[test]
 fn a_held_caller_is_let_go_at_shutdown_and_every_record_is_counted() {
-    if !support::in_child("a_held_caller_is_let_go_at_shutdown_and_every_record_is_counted") {
-        return;
-    }
+    support::child_only!("a_held_caller_is_let_go_at_shutdown_and_every_record_is_counted");
     let (_dir, file) = support::temp_path("app.log");
     let text = held_config(support::free_port(), &file).replace(
         "capacity = 1000",
@@ -1497,9 +1478,7 @@ fn tls_files_that_cannot_be_used_are_refused_at_init_at_their_key() {
 
 #[test]
 fn a_scoped_trace_context_is_the_log_records_own_ids_and_flags() {
-    if !support::in_child("a_scoped_trace_context_is_the_log_records_own_ids_and_flags") {
-        return;
-    }
+    support::child_only!("a_scoped_trace_context_is_the_log_records_own_ids_and_flags");
     let collector = Collector::start(TcpListener::bind("127.0.0.1:0").unwrap(), 0);
     let text = config(&format!("endpoint = \"{}\"", collector.url()), "");
     let guard = ko_log::init_from_str(&text, Format::Toml).unwrap();

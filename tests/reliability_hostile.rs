@@ -15,7 +15,7 @@
 use std::path::Path;
 
 use support::config::{file, handler, init, plain, root, JSON};
-use support::{in_child, Keys};
+use support::Keys;
 
 /// The plain format of the tests' plain and colored handlers.
 const FORMAT: &str = "{level} [{target}] {message}{kv}";
@@ -101,9 +101,7 @@ fn log_hostile(id: usize, text: &str) {
 
 #[test]
 fn hostile_text_keeps_one_line_per_record_and_valid_json() {
-    if !in_child("hostile_text_keeps_one_line_per_record_and_valid_json") {
-        return;
-    }
+    support::child_only!("hostile_text_keeps_one_line_per_record_and_valid_json");
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name);
     let colored =
@@ -197,9 +195,7 @@ fn hostile_text_keeps_one_line_per_record_and_valid_json() {
 
 #[test]
 fn fields_named_like_the_record_keys_never_overwrite_it() {
-    if !in_child("fields_named_like_the_record_keys_never_overwrite_it") {
-        return;
-    }
+    support::child_only!("fields_named_like_the_record_keys_never_overwrite_it");
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name);
     let guard = init(&format!(
@@ -272,9 +268,7 @@ const ROTATING: &str = "max_bytes = 200\nbackup_count = 3";
 #[test]
 fn created_files_get_0640_unless_configured() {
     use std::os::unix::fs::PermissionsExt;
-    if !in_child("created_files_get_0640_unless_configured") {
-        return;
-    }
+    support::child_only!("created_files_get_0640_unless_configured");
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name);
     let existing = path("existing.log");
@@ -322,9 +316,7 @@ fn created_files_get_0640_unless_configured() {
 
 #[test]
 fn redact_masks_configured_keys_wherever_the_field_came_from() {
-    if !in_child("redact_masks_configured_keys_wherever_the_field_came_from") {
-        return;
-    }
+    support::child_only!("redact_masks_configured_keys_wherever_the_field_came_from");
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name);
     let guard = init(&format!(

@@ -66,11 +66,9 @@ fn ids(file: PathBuf) -> Vec<usize> {
 /// `info`, nowhere if `debug`. Every record is checked, and none may be in two places.
 #[test]
 fn a_hundred_reloads_under_a_writer_route_every_record_by_the_config_of_its_time() {
-    if !support::in_child(
-        "a_hundred_reloads_under_a_writer_route_every_record_by_the_config_of_its_time",
-    ) {
-        return;
-    }
+    support::child_only!(
+        "a_hundred_reloads_under_a_writer_route_every_record_by_the_config_of_its_time"
+    );
     let dir = tempfile::tempdir().unwrap();
     let (path, guard) = init_from(dir.path(), &moving(dir.path(), false));
 
@@ -196,11 +194,9 @@ fn a_hundred_reloads_under_a_writer_route_every_record_by_the_config_of_its_time
 /// record on `ko_log`, and the running config goes on.
 #[test]
 fn a_config_that_does_not_validate_is_refused_located_and_the_old_one_keeps_running() {
-    if !support::in_child(
-        "a_config_that_does_not_validate_is_refused_located_and_the_old_one_keeps_running",
-    ) {
-        return;
-    }
+    support::child_only!(
+        "a_config_that_does_not_validate_is_refused_located_and_the_old_one_keeps_running"
+    );
     let dir = tempfile::tempdir().unwrap();
     let (path, _guard) = init_from(dir.path(), &moving(dir.path(), false));
     log::debug!(target: "app::moving", "r 0");
@@ -263,9 +259,7 @@ fn a_config_that_does_not_validate_is_refused_located_and_the_old_one_keeps_runn
 /// new one is opened; a kept handler's new renderer applies.
 #[test]
 fn kept_handlers_stay_open_removed_ones_are_flushed_and_closed() {
-    if !support::in_child("kept_handlers_stay_open_removed_ones_are_flushed_and_closed") {
-        return;
-    }
+    support::child_only!("kept_handlers_stay_open_removed_ones_are_flushed_and_closed");
     let dir = tempfile::tempdir().unwrap();
     let first = format!(
         "[loggers.root]\nhandlers = [\"keep\", \"gone\"]\n{}{}",
@@ -326,9 +320,7 @@ fn kept_handlers_stay_open_removed_ones_are_flushed_and_closed() {
 /// The queue cannot change live: a reload applies the rest, and says so.
 #[test]
 fn settings_that_cannot_change_live_are_reported() {
-    if !support::in_child("settings_that_cannot_change_live_are_reported") {
-        return;
-    }
+    support::child_only!("settings_that_cannot_change_live_are_reported");
     let dir = tempfile::tempdir().unwrap();
     let config = moving(dir.path(), false);
     let (path, _guard) = init_from(dir.path(), &config);
@@ -353,9 +345,7 @@ fn settings_that_cannot_change_live_are_reported() {
 /// Without a file there is nothing to read again; without ko-log, nothing to reload.
 #[test]
 fn reload_needs_an_installed_ko_log_read_from_a_file() {
-    if !support::in_child("reload_needs_an_installed_ko_log_read_from_a_file") {
-        return;
-    }
+    support::child_only!("reload_needs_an_installed_ko_log_read_from_a_file");
     let error = ko_log::reload().unwrap_err();
     assert_eq!(error.to_string(), "cannot reload: ko-log is not installed");
     assert_eq!(error.code(), "RUNTIME::Reload::STATE::ERROR");
@@ -373,9 +363,7 @@ fn reload_needs_an_installed_ko_log_read_from_a_file() {
 /// `watch`: replacing the file (a rename, as editors do) reloads it; a broken save is
 /// refused and the running config kept; the next good save applies.
 fn watched(name: &str, watch: &str) {
-    if !support::in_child(name) {
-        return;
-    }
+    support::child_only!(name);
     let dir = tempfile::tempdir().unwrap();
     let config = |to_b| format!("watch = {watch}\n{}", moving(dir.path(), to_b));
     let (path, _guard) = init_from(dir.path(), &config(false));

@@ -94,12 +94,10 @@ fn configured_colors() {
 
 #[test]
 fn true_color_when_the_terminal_says_so() {
-    if !support::in_child_with(
+    support::child_only!(
         "true_color_when_the_terminal_says_so",
-        &[("COLORTERM", "truecolor")],
-    ) {
-        return;
-    }
+        [("COLORTERM", "truecolor")]
+    );
     let mut config = config("{level}");
     config.colors.info = Color::Rgb(255, 136, 0);
     let renderer = Colored::with_color(&config, true);
@@ -162,9 +160,7 @@ fn color_decision() {
 
 #[test]
 fn no_color_turns_color_off() {
-    if !support::in_child_with("no_color_turns_color_off", &[("NO_COLOR", "1")]) {
-        return;
-    }
+    support::child_only!("no_color_turns_color_off", [("NO_COLOR", "1")]);
     let mut config = config("{level}");
     config.color = ColorMode::Always;
     let renderer = Colored::new(&config, true);
@@ -174,9 +170,7 @@ fn no_color_turns_color_off() {
 
 #[test]
 fn empty_no_color_is_ignored() {
-    if !support::in_child_with("empty_no_color_is_ignored", &[("NO_COLOR", "")]) {
-        return;
-    }
+    support::child_only!("empty_no_color_is_ignored", [("NO_COLOR", "")]);
     let mut config = config("{level}");
     config.color = ColorMode::Always;
     let renderer = Colored::new(&config, false);

@@ -31,9 +31,7 @@ fn config(dir: &Path, root_level: &str) -> String {
 
 #[test]
 fn a_level_scope_lets_its_own_records_through_and_no_one_elses() {
-    if !support::in_child("a_level_scope_lets_its_own_records_through_and_no_one_elses") {
-        return;
-    }
+    support::child_only!("a_level_scope_lets_its_own_records_through_and_no_one_elses");
     let dir = tempfile::tempdir().unwrap();
     let guard = ko_log::init_from_str(&config(dir.path(), "info"), Format::Toml).unwrap();
     assert_eq!(log::max_level(), LevelFilter::Info);
@@ -105,12 +103,10 @@ fn a_level_scope_lets_its_own_records_through_and_no_one_elses() {
 
 #[test]
 fn ko_log_and_hot_reload_keep_working_while_a_scope_is_open() {
-    if !support::in_child_with(
+    support::child_only!(
         "ko_log_and_hot_reload_keep_working_while_a_scope_is_open",
-        &[("KO_LOG", "warn")],
-    ) {
-        return;
-    }
+        [("KO_LOG", "warn")]
+    );
     let dir = tempfile::tempdir().unwrap();
     let guard = ko_log::init_from_str(&config(dir.path(), "info"), Format::Toml).unwrap();
     assert_eq!(log::max_level(), LevelFilter::Warn, "KO_LOG=warn");

@@ -60,6 +60,21 @@ pub fn in_child_with(test: &str, env: &[(&str, &str)]) -> bool {
     false
 }
 
+/// The rest of the calling test runs only in its child: in the parent this runs the
+/// child (the test `$test` of this binary, with the extra environment `$env`), checks that
+/// it passed ([`in_child_with`]) and returns from the calling test.
+#[macro_export]
+macro_rules! child_only {
+    ($test:expr) => {
+        $crate::child_only!($test, [])
+    };
+    ($test:expr, $env:expr) => {
+        if !$crate::in_child_with($test, &$env) {
+            return;
+        }
+    };
+}
+
 /// Prints a measurement as a `figure: NAME VALUE` line (for docs/RELIABILITY.md;
 /// [`run_child_ok`] echoes it from a child).
 pub fn figure(name: &str, value: impl std::fmt::Display) {
