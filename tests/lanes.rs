@@ -16,7 +16,6 @@
 use std::collections::HashMap;
 
 use support::config::{init, one_file, queue};
-use support::in_child;
 
 support::gate_processor!();
 
@@ -162,16 +161,14 @@ fn lossy(policy: &str) {
 
 #[test]
 fn drop_keeps_each_lanes_capacity_and_counts_the_rest() {
-    if in_child("drop_keeps_each_lanes_capacity_and_counts_the_rest") {
-        lossy("drop");
-    }
+    support::child_only!("drop_keeps_each_lanes_capacity_and_counts_the_rest");
+    lossy("drop");
 }
 
 #[test]
 fn drop_oldest_keeps_each_lanes_newest_and_counts_the_rest() {
-    if in_child("drop_oldest_keeps_each_lanes_newest_and_counts_the_rest") {
-        lossy("drop_oldest");
-    }
+    support::child_only!("drop_oldest_keeps_each_lanes_newest_and_counts_the_rest");
+    lossy("drop_oldest");
 }
 
 /// A record logged after another was queued on another thread comes after it, whatever

@@ -17,7 +17,7 @@
 //! --test-threads=1 | grep figure:`.
 
 use support::config::{handler, init, one_file, queue, root};
-use support::{figure, in_child};
+use support::figure;
 
 support::gate_processor!();
 
@@ -99,9 +99,8 @@ fn block_loses_nothing(threads: usize, per_thread: usize, max_kib: u64) {
 /// default suite.
 #[test]
 fn block_8_threads_x_250k_through_256k_rotation_lose_nothing() {
-    if in_child("block_8_threads_x_250k_through_256k_rotation_lose_nothing") {
-        block_loses_nothing(8, 250_000, 256);
-    }
+    support::child_only!("block_8_threads_x_250k_through_256k_rotation_lose_nothing");
+    block_loses_nothing(8, 250_000, 256);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -160,19 +159,17 @@ fn expected(policy: &str, kept: std::ops::Range<usize>) -> Vec<String> {
 
 #[test]
 fn drop_keeps_the_first_records_and_reports_the_exact_count() {
-    if in_child("drop_keeps_the_first_records_and_reports_the_exact_count") {
-        assert_eq!(gated_flood("drop"), expected("drop", 0..CAPACITY));
-    }
+    support::child_only!("drop_keeps_the_first_records_and_reports_the_exact_count");
+    assert_eq!(gated_flood("drop"), expected("drop", 0..CAPACITY));
 }
 
 #[test]
 fn drop_oldest_keeps_the_newest_records_and_reports_the_exact_count() {
-    if in_child("drop_oldest_keeps_the_newest_records_and_reports_the_exact_count") {
-        assert_eq!(
-            gated_flood("drop_oldest"),
-            expected("drop_oldest", FLOOD - CAPACITY..FLOOD)
-        );
-    }
+    support::child_only!("drop_oldest_keeps_the_newest_records_and_reports_the_exact_count");
+    assert_eq!(
+        gated_flood("drop_oldest"),
+        expected("drop_oldest", FLOOD - CAPACITY..FLOOD)
+    );
 }
 
 /// 4 threads x 25,000 records into a queue of 64 in front of a pipe nobody reads until
@@ -233,16 +230,14 @@ fn racing_threads_account_exactly(policy: &str) {
 
 #[test]
 fn drop_with_racing_threads_accounts_for_every_record() {
-    if in_child("drop_with_racing_threads_accounts_for_every_record") {
-        racing_threads_account_exactly("drop");
-    }
+    support::child_only!("drop_with_racing_threads_accounts_for_every_record");
+    racing_threads_account_exactly("drop");
 }
 
 #[test]
 fn drop_oldest_with_racing_threads_accounts_for_every_record() {
-    if in_child("drop_oldest_with_racing_threads_accounts_for_every_record") {
-        racing_threads_account_exactly("drop_oldest");
-    }
+    support::child_only!("drop_oldest_with_racing_threads_accounts_for_every_record");
+    racing_threads_account_exactly("drop_oldest");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -302,16 +297,14 @@ fn calls_return_with_a_stalled_destination(policy: &str) {
 
 #[test]
 fn drop_calls_return_with_a_stalled_destination() {
-    if in_child("drop_calls_return_with_a_stalled_destination") {
-        calls_return_with_a_stalled_destination("drop");
-    }
+    support::child_only!("drop_calls_return_with_a_stalled_destination");
+    calls_return_with_a_stalled_destination("drop");
 }
 
 #[test]
 fn drop_oldest_calls_return_with_a_stalled_destination() {
-    if in_child("drop_oldest_calls_return_with_a_stalled_destination") {
-        calls_return_with_a_stalled_destination("drop_oldest");
-    }
+    support::child_only!("drop_oldest_calls_return_with_a_stalled_destination");
+    calls_return_with_a_stalled_destination("drop_oldest");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -402,23 +395,20 @@ fn burst_stays_within_the_queue(policy: &str, threads: usize, limit_percent: u64
 
 #[test]
 fn drop_burst_of_10x_capacity_stays_within_the_queue() {
-    if in_child("drop_burst_of_10x_capacity_stays_within_the_queue") {
-        burst_stays_within_the_queue("drop", 1, 50);
-    }
+    support::child_only!("drop_burst_of_10x_capacity_stays_within_the_queue");
+    burst_stays_within_the_queue("drop", 1, 50);
 }
 
 #[test]
 fn drop_oldest_burst_of_10x_capacity_stays_within_the_queue() {
-    if in_child("drop_oldest_burst_of_10x_capacity_stays_within_the_queue") {
-        burst_stays_within_the_queue("drop_oldest", 1, 50);
-    }
+    support::child_only!("drop_oldest_burst_of_10x_capacity_stays_within_the_queue");
+    burst_stays_within_the_queue("drop_oldest", 1, 50);
 }
 
 #[test]
 fn block_burst_of_10x_capacity_from_one_thread_stays_within_the_queue() {
-    if in_child("block_burst_of_10x_capacity_from_one_thread_stays_within_the_queue") {
-        burst_stays_within_the_queue("block", 1, 50);
-    }
+    support::child_only!("block_burst_of_10x_capacity_from_one_thread_stays_within_the_queue");
+    burst_stays_within_the_queue("block", 1, 50);
 }
 
 /// With 4 producers, each one's records are allocated in its own malloc arena (glibc),
@@ -429,9 +419,8 @@ fn block_burst_of_10x_capacity_from_one_thread_stays_within_the_queue() {
 /// Bounded: under 5 queues here, where a queue that kept the burst would need 9.
 #[test]
 fn block_burst_of_10x_capacity_from_4_threads_stays_bounded() {
-    if in_child("block_burst_of_10x_capacity_from_4_threads_stays_bounded") {
-        burst_stays_within_the_queue("block", 4, 500);
-    }
+    support::child_only!("block_burst_of_10x_capacity_from_4_threads_stays_bounded");
+    burst_stays_within_the_queue("block", 4, 500);
 }
 
 /// What ko-log itself holds with 4 producers: with glibc told to use one malloc arena
