@@ -514,10 +514,7 @@ const PROC_FD_2: &str = "a_symlink_to_proc_self_fd_2_is_refused_and_not_renamed"
 #[cfg(target_os = "linux")]
 #[test]
 fn a_symlink_to_proc_self_fd_2_is_refused_and_not_renamed() {
-    if !support::is_child(PROC_FD_2) {
-        support::run_child_ok(PROC_FD_2, &[]);
-        return;
-    }
+    support::child_only!(PROC_FD_2);
     let (dir, link) = support::temp_path("app.log");
     std::os::unix::fs::symlink("/proc/self/fd/2", &link).unwrap();
     let error = open_guarded(config(&link, Some(1), Rotation::Never, 2)).unwrap_err();

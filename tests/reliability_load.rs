@@ -429,10 +429,9 @@ fn block_burst_of_10x_capacity_from_4_threads_stays_bounded() {
 /// by the test above is the allocator keeping each thread's freed memory, not records.
 #[test]
 fn block_burst_of_10x_capacity_from_4_threads_stays_within_the_queue() {
-    let name = "block_burst_of_10x_capacity_from_4_threads_stays_within_the_queue";
-    if support::is_child(name) {
-        burst_stays_within_the_queue("block", 4, 50);
-    } else {
-        support::run_child_ok(name, &[("MALLOC_ARENA_MAX", "1")]);
-    }
+    support::child_only!(
+        "block_burst_of_10x_capacity_from_4_threads_stays_within_the_queue",
+        [("MALLOC_ARENA_MAX", "1")]
+    );
+    burst_stays_within_the_queue("block", 4, 50);
 }

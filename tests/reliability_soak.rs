@@ -22,30 +22,24 @@ const SAMPLE_ENV: &str = "KO_LOG_SOAK_SAMPLE_MS";
 
 #[test]
 fn soak_for_a_few_seconds() {
-    const NAME: &str = "soak_for_a_few_seconds";
-    if support::is_child(NAME) {
-        return soak(Duration::from_secs(4), Duration::from_millis(250));
-    }
-    support::run_child_ok(NAME, &[]);
+    support::child_only!("soak_for_a_few_seconds");
+    soak(Duration::from_secs(4), Duration::from_millis(250));
 }
 
 #[test]
 #[ignore = "10 minutes: cargo test --release --test reliability_soak -- --ignored --nocapture"]
 fn soak_for_ten_minutes() {
-    const NAME: &str = "soak_for_ten_minutes";
-    if support::is_child(NAME) {
-        let env = |key: &str, default: u64| {
-            std::env::var(key)
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(default)
-        };
-        return soak(
-            Duration::from_secs(env(SECS_ENV, 600)),
-            Duration::from_millis(env(SAMPLE_ENV, 10_000)),
-        );
-    }
-    support::run_child_ok(NAME, &[]);
+    support::child_only!("soak_for_ten_minutes");
+    let env = |key: &str, default: u64| {
+        std::env::var(key)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    soak(
+        Duration::from_secs(env(SECS_ENV, 600)),
+        Duration::from_millis(env(SAMPLE_ENV, 10_000)),
+    );
 }
 
 mod app {

@@ -534,10 +534,7 @@ const RECORD_TEST: &str = "a_failure_is_a_ko_log_record_and_counted";
 /// the operation and the error, and counted in the handler's `errors`.
 #[test]
 fn a_failure_is_a_ko_log_record_and_counted() {
-    if !support::is_child(RECORD_TEST) {
-        support::run_child_ok(RECORD_TEST, &[]);
-        return;
-    }
+    support::child_only!(RECORD_TEST);
     let (dir, path) = support::temp_path("app.log");
     let status = dir.path().join("status.log");
     let blocker = dir.path().join("app.log.1.gz.tmp");

@@ -249,10 +249,7 @@ fn writeln_stderr(text: &str) -> std::io::Result<()> {
 fn an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_receiver() {
     const NAME: &str =
         "an_outage_is_told_by_status_records_to_the_other_handlers_and_never_to_the_receiver";
-    if !support::is_child(NAME) {
-        support::run_child_ok(NAME, &[]);
-        return;
-    }
+    support::child_only!(NAME);
     let (_dir, path) = support::temp_path("app.log");
     let address = TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -331,10 +328,7 @@ fn idle_program_with_its_destination_down(
 #[test]
 fn the_outage_record_of_an_idle_program_is_written_without_another_record() {
     const NAME: &str = "the_outage_record_of_an_idle_program_is_written_without_another_record";
-    if !support::is_child(NAME) {
-        support::run_child_ok(NAME, &[]);
-        return;
-    }
+    support::child_only!(NAME);
     let (_dir, _address, guard) = idle_program_with_its_destination_down();
     drop(guard);
 }
@@ -346,10 +340,7 @@ fn the_outage_record_of_an_idle_program_is_written_without_another_record() {
 #[test]
 fn an_idle_programs_figures_are_current_once_the_destination_is_back() {
     const NAME: &str = "an_idle_programs_figures_are_current_once_the_destination_is_back";
-    if !support::is_child(NAME) {
-        support::run_child_ok(NAME, &[]);
-        return;
-    }
+    support::child_only!(NAME);
     let (_dir, address, guard) = idle_program_with_its_destination_down();
     let listener = TcpListener::bind(address).unwrap();
     let (stream, _) = listener.accept().unwrap();
