@@ -8,9 +8,7 @@ const CHILD: &str = "full_disk_is_reported_and_other_handlers_get_every_record";
 #[test]
 fn full_disk_is_reported_and_other_handlers_get_every_record() {
     if !support::is_child(CHILD) {
-        let output = support::run_child(CHILD);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(output.status.success(), "child failed:\n{stderr}");
+        let stderr = support::run_child_ok(CHILD, &[]);
         assert!(
             stderr.contains("[HANDLER::File::IO::ERROR::RECOVERABLE] handler `full`"),
             "stderr was:\n{stderr}"

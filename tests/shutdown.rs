@@ -36,9 +36,7 @@ fn a_stalled_handler_is_abandoned_after_drain_timeout_and_reported() {
     if support::is_child(STALLED) {
         return stalled_child();
     }
-    let output = support::run_child(STALLED);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "child failed:\n{stderr}");
+    let stderr = support::run_child_ok(STALLED, &[]);
     assert!(
         stderr.contains("[RUNTIME::Dispatcher::SHUTDOWN::ERROR]")
             && stderr.contains("did not finish within drain_timeout"),
@@ -73,9 +71,7 @@ fn records_logged_after_shutdown_are_counted_and_said_on_stderr() {
         assert_eq!((stats.enqueued, stats.dropped), (0, 150), "{stats:?}");
         return;
     }
-    let output = support::run_child(AFTER);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "child failed:\n{stderr}");
+    let stderr = support::run_child_ok(AFTER, &[]);
     let said: Vec<&str> = stderr
         .lines()
         .filter(|l| l.starts_with("ko-log:"))

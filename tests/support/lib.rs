@@ -2,7 +2,7 @@
 //!
 //! The `log` crate allows one global logger per process, so a test that installs ko-log
 //! owns its test binary (one file per scenario), and a test that must watch the process's
-//! stderr re-runs itself as a child with [`run_child`].
+//! stderr re-runs itself as a child with [`run_child_ok`] or [`child_only!`].
 
 pub mod config;
 pub mod rsyslog;
@@ -13,7 +13,7 @@ use std::process::{Command, Output};
 /// The environment variable that tells a test binary it runs as a child.
 pub const CHILD_ENV: &str = "KO_LOG_TEST_CHILD";
 
-/// Whether this process is the child started by [`run_child`] for `test`.
+/// Whether this process is the child started by [`run_child_ok`] for `test`.
 pub fn is_child(test: &str) -> bool {
     std::env::var(CHILD_ENV).is_ok_and(|v| v == test)
 }
@@ -37,39 +37,17 @@ pub fn child_command(test: &str, under: &[&str]) -> Command {
     command
 }
 
-/// Re-runs the current test binary with only `test` as a child process (see
-/// [`child_command`]) and returns its output.
-pub fn run_child(test: &str) -> Output {
-    child_command(test, &[])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run the child test {test}: {e}"))
-}
-
-/// Runs the test `test` in a child process (see [`run_child_ok`]); true when this process
-/// is that child, which then runs the test's body.
-pub fn in_child(test: &str) -> bool {
-    in_child_with(test, &[])
-}
-
-/// [`in_child`], the child having the extra environment variables `env`.
-pub fn in_child_with(test: &str, env: &[(&str, &str)]) -> bool {
-    if is_child(test) {
-        return true;
-    }
-    run_child_ok(test, env);
-    false
-}
-
 /// The rest of the calling test runs only in its child: in the parent this runs the
 /// child (the test `$test` of this binary, with the extra environment `$env`), checks that
-/// it passed ([`in_child_with`]) and returns from the calling test.
+/// it passed ([`run_child_ok`]) and returns from the calling test.
 #[macro_export]
 macro_rules! child_only {
     ($test:expr) => {
         $crate::child_only!($test, [])
     };
     ($test:expr, $env:expr) => {
-        if !$crate::in_child_with($test, &$env) {
+        if !$crate::is_child($test) {
+            $crate::run_child_ok($test, &$env);
             return;
         }
     };
@@ -387,7 +365,8 @@ pub fn node(path: &Path) -> (u64, u64, u32, u64) {
     (meta.dev(), meta.ino(), meta.mode() & 0o170000, meta.rdev())
 }
 
-/// Like [`run_child`], with extra environment variables, and running the test even when it
+/// Re-runs the current test binary with only `test` as a child process (see
+/// [`child_command`]), with extra environment variables, and running the test even when it
 /// is `#[ignore]`d (so an ignored test can re-run itself as a child).
 pub fn run_child_with(test: &str, env: &[(&str, &str)]) -> Output {
     child_command(test, &[])
