@@ -206,7 +206,9 @@ fn disk_full_on_a_tmpfs_is_reported_and_writing_resumes_with_whole_lines() {
 const DEV_FULL: &str = "dev_full_then_space_again_resumes_through_the_pipeline";
 
 /// Where no tmpfs can be mounted: the path is a symlink to `/dev/full`, then to a file.
-/// (It is a symlink at init, so a reopen follows it to its new, existing, target.)
+/// (It is a symlink at init, so a reopen follows it to its new, existing, target.) While
+/// full, each of the 10 flushes fails, reported once (rate limited), and every refused
+/// record is counted in `Stats::lost`; the other handler gets every record.
 #[cfg(target_os = "linux")]
 #[test]
 fn dev_full_then_space_again_resumes_through_the_pipeline() {
@@ -216,6 +218,7 @@ fn dev_full_then_space_again_resumes_through_the_pipeline() {
                 && stderr.contains("No space left on device"),
             "{stderr}"
         );
+        support::assert_rate_limited(&stderr, "handler `full`");
         return;
     }
     let (dir, path) = support::temp_path("app.log");
@@ -226,21 +229,27 @@ fn dev_full_then_space_again_resumes_through_the_pipeline() {
         &["full", "good"],
         &(file_handler("full", &path, "") + &file_handler("good", &good, "")),
     );
-    log_range(0..100);
-    assert!(ko_log::stats().handler_errors >= 1);
+    for start in (0..1000).step_by(100) {
+        log_range(start..start + 100);
+    }
+    let stats = ko_log::stats();
+    assert!(stats.handler_errors >= 10, "{stats:?}");
+    assert_eq!(stats.lost, 1000, "{stats:?}");
     // The new target exists: a reopen never creates a file through a symlink.
     fs::write(&real, "").unwrap();
     fs::remove_file(&path).unwrap();
     std::os::unix::fs::symlink(&real, &path).unwrap();
-    log_range(100..200);
+    log_range(1000..1100);
     drop(guard);
+    let stats = ko_log::stats();
+    assert_eq!((stats.written, stats.lost), (1100, 1000), "{stats:?}");
     assert_eq!(
         numbers(&support::lines(&real)),
-        (100..200).collect::<Vec<_>>()
+        (1000..1100).collect::<Vec<_>>()
     );
     assert_eq!(
         numbers(&support::lines(&good)),
-        (0..200).collect::<Vec<_>>()
+        (0..1100).collect::<Vec<_>>()
     );
 }
 
