@@ -91,6 +91,18 @@ fn log_range(range: std::ops::Range<usize>) {
     log::logger().flush();
 }
 
+/// Asserts that the file at `path` holds exactly the records `range`, whole and in order.
+#[track_caller]
+fn assert_records(path: &Path, range: std::ops::Range<usize>) {
+    let expected: Vec<usize> = range.collect();
+    assert_eq!(
+        numbers(&support::lines(path)),
+        expected,
+        "{}",
+        path.display()
+    );
+}
+
 fn numbers(lines: &[String]) -> Vec<usize> {
     lines
         .iter()
@@ -243,14 +255,8 @@ fn dev_full_then_space_again_resumes_through_the_pipeline() {
     drop(guard);
     let stats = ko_log::stats();
     assert_eq!((stats.written, stats.lost), (1100, 1000), "{stats:?}");
-    assert_eq!(
-        numbers(&support::lines(&real)),
-        (1000..1100).collect::<Vec<_>>()
-    );
-    assert_eq!(
-        numbers(&support::lines(&good)),
-        (0..1100).collect::<Vec<_>>()
-    );
+    assert_records(&real, 1000..1100);
+    assert_records(&good, 0..1100);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -350,14 +356,8 @@ fn logrotate_copytruncate_leaves_no_hole_and_loses_only_the_copy_window() {
     log_range(0..500);
     copytruncate();
     log_range(500..1000);
-    assert_eq!(
-        numbers(&support::lines(&rotated)),
-        (0..500).collect::<Vec<_>>()
-    );
-    assert_eq!(
-        numbers(&support::lines(&path)),
-        (500..1000).collect::<Vec<_>>()
-    );
+    assert_records(&rotated, 0..500);
+    assert_records(&path, 500..1000);
 
     // While logging.
     fs::remove_file(&rotated).unwrap();
@@ -536,10 +536,7 @@ fn an_immutable_file_is_refused_at_init_and_survived_at_run_time() {
     drop(guard);
     let expected: Vec<usize> = (0..100).chain(200..300).collect();
     assert_eq!(numbers(&support::lines(&path)), expected);
-    assert_eq!(
-        numbers(&support::lines(&good)),
-        (0..300).collect::<Vec<_>>()
-    );
+    assert_records(&good, 0..300);
 }
 
 const SYS_SYMLINK: &str = "a_path_turned_into_a_symlink_into_sys_is_reported_and_recovered";
@@ -584,14 +581,8 @@ fn a_path_turned_into_a_symlink_into_sys_is_reported_and_recovered() {
     log_range(200..300);
     assert_eq!(ko_log::stats().handler_errors, errors, "recovered");
     drop(guard);
-    assert_eq!(
-        numbers(&support::lines(&real)),
-        (0..100).collect::<Vec<_>>()
-    );
-    assert_eq!(
-        numbers(&support::lines(&path)),
-        (200..300).collect::<Vec<_>>()
-    );
+    assert_records(&real, 0..100);
+    assert_records(&path, 200..300);
 }
 
 const DIR_IS_FILE: &str = "a_directory_replaced_by_a_file_is_reported_and_recovered";
@@ -621,10 +612,7 @@ fn a_directory_replaced_by_a_file_is_reported_and_recovered() {
     log_range(200..300);
     assert_eq!(ko_log::stats().handler_errors, errors, "recovered");
     drop(guard);
-    assert_eq!(
-        numbers(&support::lines(&path)),
-        (200..300).collect::<Vec<_>>()
-    );
+    assert_records(&path, 200..300);
 }
 
 const APPEND_ONLY: &str = "rotation_refused_by_an_append_only_file_keeps_writing_then_resumes";
