@@ -5,7 +5,7 @@
 //! other threads read the environment): a test that needs one re-runs itself as a child
 //! process whose environment has it from the start ([`in_child_with`]).
 
-use ko_log_config::env::{expand, parse_dotenv};
+use ko_log_config::env::parse_dotenv;
 use ko_log_config::{Config, ConfigError, ConfigErrorKind, Format};
 
 /// Whether this process is the child that runs `test` with `vars` in its environment.
@@ -179,18 +179,6 @@ fn bad_env_file_line_is_located_in_the_env_file() {
         e.to_string().contains("3 | this is not an assignment"),
         "{e}"
     );
-}
-
-#[test]
-fn expand_is_usable_on_its_own() {
-    let lookup = |name: &str| (name == "USER").then(|| "ada".to_owned());
-    assert_eq!(
-        expand("hi ${USER}, ${MISSING:-guest}", lookup).unwrap(),
-        "hi ada, guest"
-    );
-    let e = expand("${MISSING}", lookup).unwrap_err();
-    assert_eq!((e.offset, e.variable.as_deref()), (0, Some("MISSING")));
-    assert!(expand("${not valid}", lookup).is_err());
 }
 
 #[test]

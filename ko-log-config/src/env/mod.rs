@@ -372,6 +372,8 @@ mod tests {
     #[test]
     fn expands() {
         assert_eq!(expand("${HOME}/logs", vars).as_deref(), Ok("/home/me/logs"));
+        let two = expand("hi ${HOME}, ${NOPE:-guest}", vars);
+        assert_eq!(two.as_deref(), Ok("hi /home/me, guest"));
         assert_eq!(expand("${NOPE:-x}", vars).as_deref(), Ok("x"));
         assert_eq!(expand("${EMPTY:-x}", vars).as_deref(), Ok("x"));
         assert_eq!(
