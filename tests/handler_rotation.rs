@@ -336,13 +336,8 @@ fn a_failed_rotation_is_reported_and_writing_continues() {
         }
         other => panic!("expected an Io error, got {other:?}"),
     }
-    assert_eq!(
-        error.to_string(),
-        format!(
-            "RotatingFile handler: cannot rotate {}: is a directory, not a regular file: rotation leaves it alone",
-            blocker.display()
-        )
-    );
+    let why = format!("is a directory, {LEFT_ALONE}");
+    assert_eq!(error.to_string(), refused("rotate", &blocker, &why).1);
     // Within RotatingFile::RETRY no new attempt is made: no error per line.
     write(&mut handler, "third\n").unwrap();
     handler.flush().unwrap();
@@ -408,6 +403,18 @@ fn io_error(error: &Error) -> (&'static str, String) {
         other => panic!("expected an Io error, got {other:?}"),
     }
 }
+
+/// What [`io_error`] gives for a refusal to `op` at `path` because it `why`.
+fn refused(op: &'static str, path: &Path, why: &str) -> (&'static str, String) {
+    let message = format!(
+        "RotatingFile handler: cannot {op} {}: {why}",
+        path.display()
+    );
+    (op, message)
+}
+
+/// The end of the message of a rotation that meets something not a regular file.
+const LEFT_ALONE: &str = "not a regular file: rotation leaves it alone";
 
 /// `/dev/null` with a tiny `max_bytes`: refused at init, never renamed. As root, the
 /// rotation of old renamed `/dev/null` to `/dev/null.1` and put a regular file in its place.
@@ -563,16 +570,8 @@ fn a_dangling_symlink_is_refused() {
     let missing = dir.path().join("missing.log");
     std::os::unix::fs::symlink(&missing, &link).unwrap();
     let error = RotatingFile::new(&config(&link, Some(20), Rotation::Never, 2)).unwrap_err();
-    assert_eq!(
-        io_error(&error),
-        (
-            "open",
-            format!(
-                "RotatingFile handler: cannot open {}: is a symlink to a missing file (rotating_file follows a symlink only to an existing regular file)",
-                link.display()
-            )
-        )
-    );
+    let why = "is a symlink to a missing file (rotating_file follows a symlink only to an existing regular file)";
+    assert_eq!(io_error(&error), refused("open", &link, why));
     assert!(fs::symlink_metadata(&missing).is_err());
 }
 
@@ -596,16 +595,8 @@ fn a_backup_replaced_by_a_device_is_neither_renamed_nor_deleted() {
     }
     let device = support::node(&oldest);
     let error = write(&mut handler, "line 0006\n").unwrap_err();
-    assert_eq!(
-        io_error(&error),
-        (
-            "rotate",
-            format!(
-                "RotatingFile handler: cannot rotate {}: is a character device, not a regular file: rotation leaves it alone",
-                oldest.display()
-            )
-        )
-    );
+    let why = format!("is a character device, {LEFT_ALONE}");
+    assert_eq!(io_error(&error), refused("rotate", &oldest, &why));
     handler.flush().unwrap();
     assert_eq!(support::node(&oldest), device);
     assert_eq!(read(&backup(&path, 1)), "line 0002\nline 0003\n");
@@ -629,13 +620,7 @@ fn a_backup_replaced_by_a_symlink_is_left_alone() {
     let error = write(&mut handler, "line 0004\n").unwrap_err();
     assert_eq!(
         io_error(&error),
-        (
-            "rotate",
-            format!(
-                "RotatingFile handler: cannot rotate {}: is a symlink, not a regular file: rotation leaves it alone",
-                newest.display()
-            )
-        )
+        refused("rotate", &newest, &format!("is a symlink, {LEFT_ALONE}"))
     );
     handler.flush().unwrap();
     assert_eq!(fs::read_link(&newest).unwrap(), victim);
@@ -671,21 +656,10 @@ fn the_live_path_replaced_by_a_symlink_is_neither_renamed_nor_followed() {
             handler.flush().unwrap_err()
         };
         let expected = if reopen_check.is_zero() {
-            (
-                "rotate",
-                format!(
-                    "RotatingFile handler: cannot rotate {}: is a symlink, not a regular file: rotation leaves it alone",
-                    path.display()
-                ),
-            )
+            refused("rotate", &path, &format!("is a symlink, {LEFT_ALONE}"))
         } else {
-            (
-                "reopen",
-                format!(
-                    "RotatingFile handler: cannot reopen {}: is now a symlink, which it was not at init: not followed",
-                    path.display()
-                ),
-            )
+            let why = "is now a symlink, which it was not at init: not followed";
+            refused("reopen", &path, why)
         };
         assert_eq!(io_error(&error), expected);
         handler.flush().unwrap();
