@@ -145,6 +145,18 @@ fn io_error(error: Error) -> (&'static str, PathBuf, String) {
     }
 }
 
+/// What [`io_error`] gives for a refusal to `op` at `path` because it `why`.
+fn refused(op: &'static str, path: &Path, why: &str) -> (&'static str, PathBuf, String) {
+    let message = format!(
+        "RotatingFile handler: cannot {op} {}: {why}",
+        path.display()
+    );
+    (op, path.to_owned(), message)
+}
+
+/// The end of the message of a rotation that meets something not a regular file.
+const LEFT_ALONE: &str = "not a regular file: rotation leaves it alone";
+
 /// Many rotations while the thread compresses: every line comes back from the `.gz`
 /// backups and the live file, once, in order; nothing is left plain or half-written.
 fn every_line_comes_back(compress: Compress, extension: &str) {
@@ -306,17 +318,13 @@ fn a_plain_backup_beside_a_different_compressed_one_keeps_both() {
     fs::write(dir.path().join("app.log.1"), "mine\n").unwrap();
     fs::write(dir.path().join("app.log.1.gz"), gzip(b"yours\n")).unwrap();
     let mut handler = RotatingFile::new(&config(&path, 1000, 5, Compress::Gzip)).unwrap();
-    let (op, at, message) = io_error(handler.sync().unwrap_err());
     let plain = dir.path().join("app.log.1");
-    assert_eq!((op, &at), ("compress", &plain));
-    assert_eq!(
-        message,
-        format!(
-            "RotatingFile handler: cannot compress {}: {}.gz is beside it and does not hold the same bytes: both are kept",
-            plain.display(),
-            plain.display()
-        )
+    let why = format!(
+        "{}.gz is beside it and does not hold the same bytes: both are kept",
+        plain.display()
     );
+    let expected = refused("compress", &plain, &why);
+    assert_eq!(io_error(handler.sync().unwrap_err()), expected);
     handler.flush().unwrap();
     assert_eq!(read_backup(&plain), "mine\n");
     assert_eq!(read_backup(&dir.path().join("app.log.1.gz")), "yours\n");
@@ -439,30 +447,11 @@ fn a_compression_refused_keeps_the_plain_file() {
     let first = io_error(handler.sync().unwrap_err());
     let second = io_error(handler.flush().unwrap_err());
     handler.flush().unwrap();
-    assert_eq!(
-        first,
-        (
-            "delete",
-            blocker.clone(),
-            format!(
-                "RotatingFile handler: cannot delete {}: is a directory, not a regular file: rotation leaves it alone",
-                blocker.display()
-            )
-        )
-    );
+    let directory = format!("is a directory, {LEFT_ALONE}");
+    assert_eq!(first, refused("delete", &blocker, &directory));
     let plain = dir.path().join("app.log.1");
-    assert_eq!(
-        second,
-        (
-            "compress",
-            plain.clone(),
-            format!(
-                "RotatingFile handler: cannot compress {}: {}: is a directory, not a regular file: rotation leaves it alone",
-                plain.display(),
-                blocker.display()
-            )
-        )
-    );
+    let why = format!("{}: {directory}", blocker.display());
+    assert_eq!(second, refused("compress", &plain, &why));
     assert_eq!(read_backup(&plain), "line 0000\nline 0001\n");
     assert_eq!(
         names(dir.path()),
@@ -481,31 +470,17 @@ fn a_fifo_in_a_backup_slot_is_left_alone_and_reported() {
     let fifo = dir.path().join("app.log.2");
     support::mkfifo(&fifo);
     let node = support::node(&fifo);
-    let not_regular = |op: &str| {
-        (
-            op.to_owned(),
-            fifo.clone(),
-            format!(
-                "RotatingFile handler: cannot {op} {}: is a FIFO, not a regular file: rotation leaves it alone",
-                fifo.display()
-            ),
-        )
-    };
-    let owned = |(op, path, message): (&str, PathBuf, String)| (op.to_owned(), path, message);
+    let fifo_why = format!("is a FIFO, {LEFT_ALONE}");
     // Within backup_count: it would be compressed.
     let mut handler = RotatingFile::new(&config(&path, 20, 3, Compress::Gzip)).unwrap();
-    assert_eq!(
-        owned(io_error(handler.sync().unwrap_err())),
-        not_regular("compress")
-    );
+    let expected = refused("compress", &fifo, &fifo_why);
+    assert_eq!(io_error(handler.sync().unwrap_err()), expected);
     handler.flush().unwrap();
     drop(handler);
     // Beyond backup_count: it would be removed.
     let mut handler = RotatingFile::new(&config(&path, 20, 1, Compress::Gzip)).unwrap();
-    assert_eq!(
-        owned(io_error(handler.sync().unwrap_err())),
-        not_regular("delete")
-    );
+    let expected = refused("delete", &fifo, &fifo_why);
+    assert_eq!(io_error(handler.sync().unwrap_err()), expected);
     handler.flush().unwrap();
     assert_eq!(support::node(&fifo), node);
 }
