@@ -34,6 +34,11 @@ fn read(path: &Path) -> String {
     fs::read_to_string(path).unwrap()
 }
 
+/// The message of a File handler that cannot `op` at `path` because `why`.
+fn cannot(op: &str, path: &Path, why: &str) -> String {
+    format!("File handler: cannot {op} {}: {why}", path.display())
+}
+
 /// The `op` and OS error kind of an [`Error::Io`].
 fn io_parts(error: &Error) -> (&'static str, io::ErrorKind) {
     match error {
@@ -118,13 +123,8 @@ fn missing_parent_without_create_dirs_is_an_open_error() {
     .unwrap_err();
     assert_eq!(io_parts(&error), ("open", io::ErrorKind::NotFound));
     assert_eq!(error.code(), "HANDLER::File::IO::ERROR::RECOVERABLE");
-    assert_eq!(
-        error.to_string(),
-        format!(
-            "File handler: cannot open {}: No such file or directory (os error 2)",
-            path.display()
-        )
-    );
+    let why = "No such file or directory (os error 2)";
+    assert_eq!(error.to_string(), cannot("open", &path, why));
     assert!(!dir.path().join("missing").exists());
 }
 
@@ -431,6 +431,9 @@ fn build_makes_each_kind() {
 // paths replaced behind the handler's back. Nothing ko-log does may harm a file it does
 // not own, and opening never waits.
 
+/// Why a FIFO without a reader is not opened.
+const NO_READER: &str = "FIFO has no reader (ko-log does not wait for one: start the reader first)";
+
 /// How long a test waits for an open that must not block before it fails (instead of
 /// hanging the test run).
 const OPEN_GUARD: Duration = Duration::from_secs(30);
@@ -460,8 +463,8 @@ fn a_fifo_without_a_reader_is_refused_at_init_at_once() {
         refusal,
         (
             format!(
-                "handler `fifo` cannot start: File handler: cannot open {}: FIFO has no reader (ko-log does not wait for one: start the reader first)",
-                path.display()
+                "handler `fifo` cannot start: {}",
+                cannot("open", &path, NO_READER)
             ),
             "handlers.fifo.path".to_owned(),
             6,
@@ -554,17 +557,11 @@ fn a_fifo_whose_reader_left_is_refused_at_reopen_at_once() {
         [
             (
                 ("write", io::ErrorKind::BrokenPipe),
-                format!(
-                    "File handler: cannot write {}: Broken pipe (os error 32)",
-                    path.display()
-                )
+                cannot("write", &path, "Broken pipe (os error 32)")
             ),
             (
                 ("reopen", io::ErrorKind::NotConnected),
-                format!(
-                    "File handler: cannot reopen {}: FIFO has no reader (ko-log does not wait for one: start the reader first)",
-                    path.display()
-                )
+                cannot("reopen", &path, NO_READER)
             ),
         ]
     );
@@ -598,6 +595,7 @@ fn a_character_device_keeps_working_and_is_never_truncated() {
 fn a_parent_that_is_not_a_directory_is_named() {
     let (_dir, some_file) = support::temp_path("some_file");
     fs::write(&some_file, "mine\n").unwrap();
+    let why = format!("{} is a regular file, not a directory", some_file.display());
     for create_dirs in [true, false] {
         for path in [some_file.join("app.log"), some_file.join("a/b/app.log")] {
             let error = File::new(&FileConfig {
@@ -605,15 +603,8 @@ fn a_parent_that_is_not_a_directory_is_named() {
                 ..config(&path)
             })
             .unwrap_err();
-            assert_eq!(
-                error.to_string(),
-                format!(
-                    "File handler: cannot open {}: {} is a regular file, not a directory",
-                    path.display(),
-                    some_file.display()
-                ),
-                "create_dirs = {create_dirs}"
-            );
+            let expected = cannot("open", &path, &why);
+            assert_eq!(error.to_string(), expected, "create_dirs = {create_dirs}");
             assert_eq!(io_parts(&error), ("open", io::ErrorKind::NotADirectory));
         }
     }
@@ -624,9 +615,8 @@ fn a_parent_that_is_not_a_directory_is_named() {
         init_refusal(&file_config_text("file", &path)),
         (
             format!(
-                "handler `file` cannot start: File handler: cannot open {}: {} is a regular file, not a directory",
-                path.display(),
-                some_file.display()
+                "handler `file` cannot start: {}",
+                cannot("open", &path, &why)
             ),
             "handlers.file.path".to_owned(),
             6,
@@ -659,13 +649,8 @@ fn a_file_replaced_by_a_symlink_is_not_followed_at_reopen() {
     wait_past_reopen_check();
     write(&mut file, "two\n").unwrap();
     let error = file.flush().unwrap_err();
-    assert_eq!(
-        error.to_string(),
-        format!(
-            "File handler: cannot reopen {}: is now a symlink, which it was not at init: not followed",
-            path.display()
-        )
-    );
+    let why = "is now a symlink, which it was not at init: not followed";
+    assert_eq!(error.to_string(), cannot("reopen", &path, why));
     assert_eq!(io_parts(&error).0, "reopen");
     assert_eq!(file.lost(), 1);
     assert_eq!(read(&victim), "not a log\n");
@@ -695,13 +680,8 @@ fn a_file_replaced_by_a_device_is_not_written_at_reopen() {
     wait_past_reopen_check();
     write(&mut file, "two\n").unwrap();
     let error = file.flush().unwrap_err();
-    assert_eq!(
-        error.to_string(),
-        format!(
-            "File handler: cannot reopen {}: is now a character device, not a regular file as at init: not written to",
-            path.display()
-        )
-    );
+    let why = "is now a character device, not a regular file as at init: not written to";
+    assert_eq!(error.to_string(), cannot("reopen", &path, why));
     assert_eq!(file.lost(), 1);
     assert_eq!(support::node(&path), device);
 }
@@ -734,13 +714,8 @@ fn a_symlinked_path_follows_its_new_target_at_reopen_but_never_creates_through_i
     wait_past_reopen_check();
     write(&mut file, "three\n").unwrap();
     let error = file.flush().unwrap_err();
-    assert_eq!(
-        error.to_string(),
-        format!(
-            "File handler: cannot reopen {}: is a symlink to a missing file: no file is created through it",
-            link.display()
-        )
-    );
+    let why = "is a symlink to a missing file: no file is created through it";
+    assert_eq!(error.to_string(), cannot("reopen", &link, why));
     assert_eq!(file.lost(), 1);
     assert!(fs::symlink_metadata(&missing).is_err(), "nothing created");
     assert_eq!(read(&tuesday), "two\n");
