@@ -82,6 +82,21 @@ impl Collector {
     }
 
     /// Every record of every accepted protobuf request.
+    /// The `i` attribute of every record received, sorted.
+    fn ids(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self
+            .records()
+            .iter()
+            .flat_map(|(request, _)| request.resource_logs[0].scope_logs[0].log_records.clone())
+            .map(|r| match attr(&r.attributes, "i") {
+                Some(Any::IntValue(i)) => *i,
+                other => panic!("no i: {other:?}"),
+            })
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
     fn records(&self) -> Vec<(ExportLogsServiceRequest, usize)> {
         self.accepted()
             .iter()
@@ -398,16 +413,7 @@ fn a_collector_down_at_start_then_up_gets_everything_under_block() {
     // Its first connection is no reconnection (issue 20).
     assert_eq!((stats.dropped, stats.reconnects), (0, 0), "{stats:?}");
     drop(guard);
-    let mut seen: Vec<i64> = collector
-        .records()
-        .iter()
-        .flat_map(|(request, _)| request.resource_logs[0].scope_logs[0].log_records.clone())
-        .map(|r| match attr(&r.attributes, "i") {
-            Some(Any::IntValue(i)) => *i,
-            other => panic!("no i: {other:?}"),
-        })
-        .collect();
-    seen.sort_unstable();
+    let mut seen = collector.ids();
     seen.dedup();
     assert_eq!(seen, (0..2000).collect::<Vec<_>>());
 }
@@ -879,16 +885,7 @@ fn block_holds_only_the_callers_routed_to_the_collector_and_loses_nothing() {
     assert_eq!(stats.dropped, 0);
     drop(guard);
     assert_eq!(ko_log::stats().dropped, 0);
-    let mut seen: Vec<i64> = collector
-        .records()
-        .iter()
-        .flat_map(|(request, _)| request.resource_logs[0].scope_logs[0].log_records.clone())
-        .map(|r| match attr(&r.attributes, "i") {
-            Some(Any::IntValue(i)) => *i,
-            other => panic!("no i: {other:?}"),
-        })
-        .collect();
-    seen.sort_unstable();
+    let seen = collector.ids();
     assert_eq!(
         seen,
         (0..5000).collect::<Vec<_>>(),

@@ -1006,13 +1006,32 @@ mod tests {
     #[derive(Debug)]
     struct Memory {
         got: Arc<Mutex<Vec<u32>>>,
-        down: Arc<std::sync::atomic::AtomicBool>,
+        down: Arc<Outage>,
+    }
+
+    /// The memory destination's outage: whether it is down, and how many connections it
+    /// refused meanwhile.
+    #[derive(Debug, Default)]
+    struct Outage {
+        down: std::sync::atomic::AtomicBool,
+        refused: std::sync::atomic::AtomicUsize,
+    }
+
+    impl Outage {
+        fn load(&self, order: Ordering) -> bool {
+            self.down.load(order)
+        }
+
+        fn store(&self, down: bool, order: Ordering) {
+            self.down.store(down, order);
+        }
     }
 
     impl Transport for Memory {
         type Item = u32;
         fn connect(&mut self, _: Duration) -> io::Result<()> {
             if self.down.load(Ordering::SeqCst) {
+                self.down.refused.fetch_add(1, Ordering::SeqCst);
                 Err(io::Error::from(io::ErrorKind::ConnectionRefused))
             } else {
                 Ok(())
@@ -1057,13 +1076,10 @@ mod tests {
     fn sender_while_down(
         buffer: usize,
         backpressure: Backpressure,
-    ) -> (
-        Sender<u32>,
-        Arc<Mutex<Vec<u32>>>,
-        Arc<std::sync::atomic::AtomicBool>,
-    ) {
+    ) -> (Sender<u32>, Arc<Mutex<Vec<u32>>>, Arc<Outage>) {
         let got = Arc::new(Mutex::new(Vec::new()));
-        let down = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let down = Arc::new(Outage::default());
+        down.store(true, Ordering::SeqCst);
         let transport = Memory {
             got: Arc::clone(&got),
             down: Arc::clone(&down),
@@ -1079,7 +1095,15 @@ mod tests {
         for i in 0..100 {
             sender.push(i);
         }
-        std::thread::sleep(Duration::from_millis(20));
+        // The outage lasts until the sender has been refused and has tried again.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while down.refused.load(Ordering::SeqCst) < 2 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the sender never tried"
+            );
+            std::thread::yield_now();
+        }
         down.store(false, Ordering::SeqCst);
         for i in 100..200 {
             sender.push(i);
