@@ -348,8 +348,8 @@ fn log_path(dir: &Path) -> PathBuf {
     dir.join("app.log")
 }
 
-/// Installs ko-log writing `{message}` lines to `app.log` in the child's directory, with
-/// the default queue capacity unless the parent set one.
+/// Installs ko-log writing `{message}` lines to `app.log` in the child's directory, with a
+/// queue capacity of 8192 (the default until 2026-12-08) unless the parent set one.
 fn init(flush_on_signals: bool) -> ko_log::Guard {
     let capacity = std::env::var(CAPACITY_ENV).unwrap_or_else(|_| "8192".to_owned());
     let top = format!("flush_on_signals = {flush_on_signals}\n[queue]\ncapacity = {capacity}\n");
